@@ -1,0 +1,242 @@
+//! The one-off audit: parcels, enterprises and parks in; per-mu figures, low-efficiency land
+//! and park ratios out.
+//!
+//! ```text
+//! cargo run --release --example audit                      # the bundled fixtures → ./audit-out/
+//! cargo run --release --example audit -- --parcels zd.geojson --enterprises qy.csv \
+//!     --parks yq.geojson --config thresholds.toml --out result/
+//! ```
+//!
+//! Exit codes: 0 success, 1 bad input (a file that cannot be read, a malformed file, a bad
+//! record with --strict), 2 usage.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+
+use clap::Parser;
+use land_efficiency::config::OutputCrs;
+use land_efficiency::write::{WriteOptions, write_all};
+use land_efficiency::{Audit, AuditReport, Config, Crs, Inputs, Source};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/zone");
+
+/// Audit industrial land per mu (亩均): which parcels are low-efficiency land (低效用地), and
+/// each park's low-efficiency ratio against its cap.
+///
+/// With no arguments, audits the bundled fixture zone into ./audit-out/.
+#[derive(Parser, Debug)]
+#[command(
+    name = "audit",
+    version,
+    after_help = "EXAMPLES:\n  audit\n      audit the bundled fixtures into ./audit-out/\n  \
+audit --parcels zd.geojson --enterprises qy.csv --parks yq.geojson --out result/\n      \
+audit your own zone with the default thresholds\n  \
+audit --parcels zd_4549.geojson --crs EPSG:4549 --config thresholds.toml\n      \
+parcels in CGCS2000 3-degree Gauss-Krüger CM 120E with no crs member\n\n\
+EXIT CODES:\n  0  success\n  1  bad input (unreadable or malformed file, unknown CRS, a bad record with --strict)\n  2  usage"
+)]
+struct Args {
+    /// Parcels (宗地): GeoJSON FeatureCollection of Polygon/MultiPolygon with a `parcel_id`
+    /// property (or as mapped in [fields]), e.g. --parcels zd.geojson.
+    #[arg(long, value_name = "FILE")]
+    parcels: Option<PathBuf>,
+
+    /// Enterprises: GeoJSON points, or CSV with lon,lat columns (or a parcel_id column), with
+    /// tax, investment, output in 万元, e.g. --enterprises qy.csv.
+    #[arg(long, value_name = "FILE")]
+    enterprises: Option<PathBuf>,
+
+    /// Parks (园区): GeoJSON Polygon/MultiPolygon with park_id and name, e.g. --parks yq.geojson.
+    #[arg(long, value_name = "FILE")]
+    parks: Option<PathBuf>,
+
+    /// Thresholds and field mapping (TOML, see fixtures/zone/thresholds.toml), e.g.
+    /// --config thresholds.toml. Default: the built-in defaults (120/15/200 万元/亩, plot ratio
+    /// 1.0, park cap 30%).
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    /// Output folder, created if missing, e.g. --out result/.
+    #[arg(long, value_name = "DIR", default_value = "audit-out")]
+    out: PathBuf,
+
+    /// CRS of every input, overriding the files' crs members, e.g. --crs EPSG:4549,
+    /// --crs urn:ogc:def:crs:EPSG::4528, --crs GCJ-02.
+    #[arg(long, value_name = "CRS")]
+    crs: Option<String>,
+
+    /// Write the output GeoJSON in GCJ-02 for AMap/Tencent viewers instead of WGS84.
+    #[arg(long)]
+    gcj02: bool,
+
+    /// Stop at the first bad record instead of rejecting it into rejected.csv.
+    #[arg(long)]
+    strict: bool,
+
+    /// Print nothing but errors.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    match run(&args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Input(e)) => {
+            eprintln!("error: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+enum Failure {
+    Usage(String),
+    Input(land_efficiency::Error),
+}
+
+impl From<land_efficiency::Error> for Failure {
+    fn from(e: land_efficiency::Error) -> Self {
+        match e {
+            land_efficiency::Error::Usage(m) => Failure::Usage(m),
+            other => Failure::Input(other),
+        }
+    }
+}
+
+fn run(args: &Args) -> Result<(), Failure> {
+    let fixtures = Path::new(FIXTURES);
+    let bundled = args.parcels.is_none();
+    if bundled && (args.enterprises.is_some() || args.parks.is_some()) {
+        return Err(Failure::Usage(
+            "--enterprises and --parks need --parcels".into(),
+        ));
+    }
+    let parcels = args
+        .parcels
+        .clone()
+        .unwrap_or_else(|| fixtures.join("parcels.geojson"));
+    let enterprises = if bundled {
+        Some(fixtures.join("enterprises.geojson"))
+    } else {
+        args.enterprises.clone()
+    };
+    let parks = if bundled {
+        Some(fixtures.join("parks.geojson"))
+    } else {
+        args.parks.clone()
+    };
+    let config_path = match (&args.config, bundled) {
+        (Some(p), _) => Some(p.clone()),
+        (None, true) => Some(fixtures.join("thresholds.toml")),
+        (None, false) => None,
+    };
+    let config = match &config_path {
+        Some(p) => Config::from_path(p)?,
+        None => Config::default(),
+    };
+    let crs = match &args.crs {
+        Some(name) => Some(Crs::parse(name).map_err(|m| Failure::Usage(format!("--crs: {m}")))?),
+        None => None,
+    };
+    let output_crs = if args.gcj02 {
+        OutputCrs::Gcj02
+    } else {
+        config.crs.output
+    };
+    let inputs = Inputs {
+        parcels: Source::path(parcels),
+        enterprises: enterprises.map(Source::path),
+        parks: parks.map(Source::path),
+    };
+    let verbose = !args.quiet;
+    let show_progress = verbose && std::io::stderr().is_terminal();
+    let started = Instant::now();
+    let mut audit = Audit::new(config).strict(args.strict).crs(crs);
+    if show_progress {
+        let t0 = Instant::now();
+        audit = audit.on_progress(move |stage, what| {
+            eprintln!(
+                "[{:>7.2} s] {:<8} {what}",
+                t0.elapsed().as_secs_f64(),
+                format!("{stage:?}").to_lowercase()
+            );
+        });
+    }
+    let mut report = audit.run(&inputs)?;
+    if show_progress {
+        eprintln!(
+            "[{:>7.2} s] write    {}",
+            started.elapsed().as_secs_f64(),
+            args.out.display()
+        );
+    }
+    let t = Instant::now();
+    let options = WriteOptions {
+        crs: output_crs,
+        inputs: inputs.paths(),
+    };
+    write_all(&report, &args.out, &options)?;
+    report.times.write = t.elapsed();
+    if verbose {
+        print_summary(&report, &args.out, started.elapsed().as_secs_f64());
+    }
+    Ok(())
+}
+
+fn print_summary(report: &AuditReport, out: &Path, seconds: f64) {
+    let s = &report.summary;
+    println!(
+        "parcels:     {} read, {} evaluated, {} rejected",
+        s.parcels.read, s.parcels.evaluated, s.parcels.rejected
+    );
+    println!(
+        "enterprises: {} read, {} joined, {} unmatched, {} ambiguous, {} rejected",
+        s.enterprises.read,
+        s.enterprises.joined,
+        s.enterprises.unmatched,
+        s.enterprises.ambiguous,
+        s.enterprises.rejected
+    );
+    println!(
+        "parks:       {} read, {} evaluated, {} rejected",
+        s.park_features.read, s.park_features.evaluated, s.park_features.rejected
+    );
+    println!(
+        "area {:.4} mu; low-efficiency {} parcels, {:.4} mu ({}); idle {}; outside parks {}",
+        s.total_area_mu,
+        s.low_efficiency_count,
+        s.low_efficiency_area_mu,
+        s.low_efficiency_ratio
+            .map_or("-".into(), |r| format!("{:.2}%", r * 100.0)),
+        s.idle_count,
+        s.outside_parks_count
+    );
+    for k in &s.parks {
+        println!(
+            "  park {:<8} {:<24} {:>6} parcels {:>12.4} mu  low {:>7}{}",
+            k.park_id,
+            k.name.as_deref().unwrap_or(""),
+            k.parcel_count,
+            k.area_mu,
+            k.low_efficiency_ratio
+                .map_or("-".into(), |r| format!("{:.2}%", r * 100.0)),
+            if k.over_cap { "  OVER CAP" } else { "" }
+        );
+    }
+    let t = &report.times;
+    println!(
+        "wrote {} in {seconds:.2} s (read {:.2}, index {:.2}, join {:.2}, evaluate {:.2}, write {:.2})",
+        out.display(),
+        t.read.as_secs_f64(),
+        t.index.as_secs_f64(),
+        t.join.as_secs_f64(),
+        t.evaluate.as_secs_f64(),
+        t.write.as_secs_f64()
+    );
+}

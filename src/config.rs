@@ -1,0 +1,366 @@
+//! The audit's configuration: one TOML file, every field optional with a documented default.
+//!
+//! ```toml
+//! [fields]                      # property names in the parcels file
+//! parcel_id = "ZDDM"
+//! [fields.enterprises]          # property (or CSV column) names in the enterprises file
+//! enterprise_id = "TYSHXYDM"
+//! [area]
+//! method = "auto"               # auto | geodesic | planar | recorded
+//! [low_efficiency]              # low when ANY metric is strictly below its minimum
+//! min_investment_per_mu = 120.0 # 万元/亩
+//! min_tax_per_mu = 15.0         # 万元/亩
+//! min_output_per_mu = 200.0     # 万元/亩
+//! min_plot_ratio = 1.0
+//! idle_is_low_efficiency = true
+//! contract_shortfall = 0.5
+//! [[low_efficiency.rule]]       # overrides; the most specific matching rule wins per metric
+//! industry = "26"
+//! min_plot_ratio = 0.6
+//! [park]
+//! max_low_efficiency_ratio = 0.30
+//! ```
+//!
+//! Unknown keys are an error (a misspelt threshold must not silently fall back to its
+//! default). The defaults are illustrative; real ones come from local policy, and the files in
+//! `fixtures/profiles/` carry some with their sources.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::evaluate::EvaluationConfig;
+use crate::rules::LowEfficiencyConfig;
+use crate::units::AreaUnit;
+
+/// The whole configuration (`[fields]`, `[crs]`, `[area]`, `[low_efficiency]`, `[park]`,
+/// `[evaluation]`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Property-name mapping for the three layers.
+    pub fields: Fields,
+    /// Coordinate reference systems of the inputs and the output.
+    pub crs: CrsConfig,
+    /// How parcel areas are obtained.
+    pub area: AreaConfig,
+    /// Low-efficiency thresholds and their overrides.
+    pub low_efficiency: LowEfficiencyConfig,
+    /// Park-level caps.
+    pub park: ParkConfig,
+    /// The composite evaluation of enterprises (亩均效益综合评价); off when absent.
+    pub evaluation: Option<EvaluationConfig>,
+}
+
+impl Config {
+    /// Reads a configuration from a TOML file.
+    ///
+    /// # Errors
+    /// [`Error::Io`] when the file cannot be read; [`Error::Config`] naming the line and key
+    /// when it is not valid (unknown keys included).
+    pub fn from_path(path: impl AsRef<Path>) -> Result<Config> {
+        let path = path.as_ref();
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, "cannot read", e))?;
+        Config::from_toml(&text).map_err(|e| match e {
+            Error::Config { message, .. } => Error::Config {
+                path: path.to_path_buf(),
+                message,
+            },
+            other => other,
+        })
+    }
+
+    /// Parses a configuration from TOML text.
+    ///
+    /// ```
+    /// let config = land_efficiency::Config::from_toml("[low_efficiency]\nmin_tax_per_mu = 20.0").unwrap();
+    /// assert_eq!(config.low_efficiency.min_tax_per_mu, 20.0);
+    /// assert_eq!(config.low_efficiency.min_investment_per_mu, 120.0); // default kept
+    /// assert!(land_efficiency::Config::from_toml("[low_efficiency]\nmin_tax = 20.0").is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Config`] with the TOML parser's message (line, column, key).
+    pub fn from_toml(text: &str) -> Result<Config> {
+        let config: Config = toml::from_str(text).map_err(|e| Error::Config {
+            path: "<config>".into(),
+            message: e.to_string().trim_end().to_string(),
+        })?;
+        config.check()?;
+        Ok(config)
+    }
+
+    /// Checks values serde cannot: finite, non-negative thresholds, ratios in [0, 1].
+    fn check(&self) -> Result<()> {
+        let bad = |message: String| Error::Config {
+            path: "<config>".into(),
+            message,
+        };
+        self.low_efficiency.check().map_err(bad)?;
+        let cap = self.park.max_low_efficiency_ratio;
+        if !(0.0..=1.0).contains(&cap) {
+            return Err(bad(format!(
+                "park.max_low_efficiency_ratio must be a fraction in [0, 1], found {cap}"
+            )));
+        }
+        let tol = self.area.recorded_tolerance;
+        if !(tol.is_finite() && tol >= 0.0) {
+            return Err(bad(format!(
+                "area.recorded_tolerance must be ≥ 0, found {tol}"
+            )));
+        }
+        if let Some(evaluation) = &self.evaluation {
+            evaluation.check().map_err(bad)?;
+        }
+        Ok(())
+    }
+}
+
+/// Property names in the input files. Each default is the canonical name of SPEC §3.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Fields {
+    /// Parcel code (宗地代码); default `parcel_id`. When absent on a feature, its GeoJSON `id`.
+    pub parcel_id: String,
+    /// GB/T 4754 industry code of the parcel's main industry; default `industry`.
+    pub industry: String,
+    /// Land-use class ("M1", "0601"); default `land_use`.
+    pub land_use: String,
+    /// Total building floor area on the parcel, m²; default `floor_area`.
+    pub floor_area: String,
+    /// Recorded parcel area (e.g. ZDMJ); default `land_area`. Its unit is `[area] recorded_unit`.
+    pub land_area: String,
+    /// "new" or "existing"; default `status`.
+    pub status: String,
+    /// Values of `status` meaning new (supplied within the evaluation window); default
+    /// `["new", "新增"]`.
+    pub status_new: Vec<String>,
+    /// Values of `status` meaning existing; default `["existing", "存量"]`.
+    pub status_existing: Vec<String>,
+    /// Contracted investment per mu (标准地), 万元/亩; default `contract_investment_per_mu`.
+    pub contract_investment_per_mu: String,
+    /// Contracted tax per mu, 万元/亩; default `contract_tax_per_mu`.
+    pub contract_tax_per_mu: String,
+    /// Contracted output per mu, 万元/亩; default `contract_output_per_mu`.
+    pub contract_output_per_mu: String,
+    /// Contracted plot ratio; default `contract_plot_ratio`.
+    pub contract_plot_ratio: String,
+    /// Names in the enterprises file.
+    pub enterprises: EnterpriseFields,
+    /// Names in the parks file.
+    pub parks: ParkFields,
+}
+
+impl Default for Fields {
+    fn default() -> Self {
+        Fields {
+            parcel_id: "parcel_id".into(),
+            industry: "industry".into(),
+            land_use: "land_use".into(),
+            floor_area: "floor_area".into(),
+            land_area: "land_area".into(),
+            status: "status".into(),
+            status_new: vec!["new".into(), "新增".into()],
+            status_existing: vec!["existing".into(), "存量".into()],
+            contract_investment_per_mu: "contract_investment_per_mu".into(),
+            contract_tax_per_mu: "contract_tax_per_mu".into(),
+            contract_output_per_mu: "contract_output_per_mu".into(),
+            contract_plot_ratio: "contract_plot_ratio".into(),
+            enterprises: EnterpriseFields::default(),
+            parks: ParkFields::default(),
+        }
+    }
+}
+
+/// Property (or CSV column) names in the enterprises file; each default is the canonical name.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EnterpriseFields {
+    /// Unique key (统一社会信用代码 or any); default `enterprise_id`.
+    pub enterprise_id: String,
+    /// Name; default `name`.
+    pub name: String,
+    /// Tax paid, 万元; default `tax`. Required.
+    pub tax: String,
+    /// Fixed-asset investment, 万元; default `investment`. Required.
+    pub investment: String,
+    /// Output (产值 or revenue), 万元; default `output`. Required.
+    pub output: String,
+    /// Industrial value added, 万元; default `value_added`.
+    pub value_added: String,
+    /// Energy use, tonnes of standard coal equivalent (tce); default `energy`.
+    pub energy: String,
+    /// Main pollutant emissions, tonnes; default `emissions`.
+    pub emissions: String,
+    /// R&D spending, 万元; default `rd_spend`.
+    pub rd_spend: String,
+    /// Average number of employees; default `employees`.
+    pub employees: String,
+    /// Floor area occupied or rented, m²; default `floor_area`.
+    pub floor_area: String,
+    /// Above designated size (规上), yes/no; default `above_scale`.
+    pub above_scale: String,
+    /// GB/T 4754 industry code of the enterprise; default `industry`.
+    pub industry: String,
+    /// Listed but not graded in the evaluation, yes/no; default `exempt`.
+    pub exempt: String,
+    /// Parcel key: joins by key instead of by location when present; default `parcel_id`.
+    pub parcel_id: String,
+    /// CSV column of the longitude (or easting); default `lon`.
+    pub lon: String,
+    /// CSV column of the latitude (or northing); default `lat`.
+    pub lat: String,
+}
+
+impl Default for EnterpriseFields {
+    fn default() -> Self {
+        EnterpriseFields {
+            enterprise_id: "enterprise_id".into(),
+            name: "name".into(),
+            tax: "tax".into(),
+            investment: "investment".into(),
+            output: "output".into(),
+            value_added: "value_added".into(),
+            energy: "energy".into(),
+            emissions: "emissions".into(),
+            rd_spend: "rd_spend".into(),
+            employees: "employees".into(),
+            floor_area: "floor_area".into(),
+            above_scale: "above_scale".into(),
+            industry: "industry".into(),
+            exempt: "exempt".into(),
+            parcel_id: "parcel_id".into(),
+            lon: "lon".into(),
+            lat: "lat".into(),
+        }
+    }
+}
+
+/// Property names in the parks file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ParkFields {
+    /// Park code; default `park_id`. When absent on a feature, its GeoJSON `id`.
+    pub park_id: String,
+    /// Park name; default `name`.
+    pub name: String,
+}
+
+impl Default for ParkFields {
+    fn default() -> Self {
+        ParkFields {
+            park_id: "park_id".into(),
+            name: "name".into(),
+        }
+    }
+}
+
+/// Coordinate reference systems (SPEC §3.4).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CrsConfig {
+    /// The CRS of every input layer, overriding what the files declare: `"EPSG:4549"`,
+    /// `"urn:ogc:def:crs:EPSG::4549"`, `"GCJ-02"`, `"BD-09"`. Default: none (what the file
+    /// declares, else lon/lat when every coordinate can be one).
+    pub input: Option<String>,
+    /// The CRS output GeoJSON is written in: `wgs84` (RFC 7946, the default) or `gcj02` for
+    /// AMap/Tencent viewers.
+    pub output: OutputCrs,
+}
+
+/// The CRS output GeoJSON is written in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OutputCrs {
+    /// WGS84 lon/lat, as RFC 7946 requires.
+    #[default]
+    Wgs84,
+    /// GCJ-02, the offset lon/lat of AMap (高德) and Tencent maps. Not RFC 7946.
+    Gcj02,
+}
+
+/// How a parcel's area is obtained (SPEC §4.2).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AreaMethod {
+    /// Geodesic on the ellipsoid for lon/lat input; planar in the input CRS for projected
+    /// input (the cadastral practice).
+    #[default]
+    Auto,
+    /// Geodesic area on the WGS84 ellipsoid (Karney's algorithm), whatever the input CRS.
+    Geodesic,
+    /// Planar (shoelace) area in the input's projected CRS. An error for lon/lat input.
+    Planar,
+    /// The recorded `land_area` property (e.g. ZDMJ), in `recorded_unit`.
+    Recorded,
+}
+
+/// `[area]`: how parcel areas are obtained.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AreaConfig {
+    /// `auto` (default), `geodesic`, `planar` or `recorded`.
+    pub method: AreaMethod,
+    /// Unit of the recorded `land_area` property: `m2` (default), `mu` or `ha`.
+    pub recorded_unit: AreaUnit,
+    /// With `recorded`: a parcel whose recorded area differs from the computed one by more
+    /// than this fraction gets a warning; default 0.05 (5%).
+    pub recorded_tolerance: f64,
+}
+
+impl Default for AreaConfig {
+    fn default() -> Self {
+        AreaConfig {
+            method: AreaMethod::Auto,
+            recorded_unit: AreaUnit::M2,
+            recorded_tolerance: 0.05,
+        }
+    }
+}
+
+/// `[park]`: park-level caps.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ParkConfig {
+    /// A park whose low-efficiency area ratio is strictly above this is `over_cap`; default
+    /// 0.30.
+    pub max_low_efficiency_ratio: f64,
+}
+
+impl Default for ParkConfig {
+    fn default() -> Self {
+        ParkConfig {
+            max_low_efficiency_ratio: 0.30,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn empty_config_is_the_defaults() {
+        let c = Config::from_toml("").unwrap();
+        assert_eq!(c, Config::default());
+        assert_eq!(c.low_efficiency.min_investment_per_mu, 120.0);
+        assert_eq!(c.park.max_low_efficiency_ratio, 0.30);
+        assert_eq!(c.fields.parcel_id, "parcel_id");
+    }
+
+    #[test]
+    fn field_mapping_and_errors_name_the_key() {
+        let c =
+            Config::from_toml("[fields]\nparcel_id = \"ZDDM\"\n[fields.enterprises]\ntax = \"SS\"")
+                .unwrap();
+        assert_eq!(c.fields.parcel_id, "ZDDM");
+        assert_eq!(c.fields.enterprises.tax, "SS");
+        let e = Config::from_toml("[park]\nmax_ratio = 0.3").unwrap_err();
+        assert!(e.to_string().contains("max_ratio"), "{e}");
+        let e = Config::from_toml("[park]\nmax_low_efficiency_ratio = 30").unwrap_err();
+        assert!(e.to_string().contains("[0, 1]"), "{e}");
+        let e = Config::from_toml("[low_efficiency]\nmin_tax_per_mu = -1").unwrap_err();
+        assert!(e.to_string().contains("min_tax_per_mu"), "{e}");
+    }
+}

@@ -1,0 +1,466 @@
+//! Coordinate reference systems: what the input is in, and how to get it to WGS84 lon/lat.
+//!
+//! Resolution order for each input file: an explicit CRS (`[crs] input`, `--crs`) > the file's
+//! legacy `crs` member (`urn:ogc:def:crs:EPSG::4549` or `EPSG:4549`) > lon/lat when every
+//! coordinate can be one. Coordinates that cannot be lon/lat with no CRS declared are an
+//! error that says so and suggests the likely zone.
+//!
+//! Axis order is always (x, y) = (easting, northing) or (longitude, latitude), as GeoJSON 2008
+//! and QGIS write it, whatever the EPSG definition's own axis order.
+//!
+//! Reprojection uses proj4rs (pure Rust) by default, with the definitions of the
+//! `crs-definitions` crate: CGCS2000 Gauss-Krüger (EPSG:4491–4554), Xi'an 1980 (2327–2390),
+//! Beijing 1954 (2401–2442), UTM (326xx/327xx), Web Mercator (3857), TWD97 (3826) and other
+//! EPSG codes it carries. With the `proj` feature, real PROJ does the work and any CRS PROJ
+//! knows is accepted. CGCS2000 lon/lat (EPSG:4490) is taken as WGS84: they differ by
+//! centimetres. GCJ-02 and BD-09, the web-map offsets that no EPSG code describes, are
+//! converted by the formulas in [`gcj02`].
+
+use std::fmt;
+
+use geo::{Coord, MapCoordsInPlace, MultiPolygon};
+
+pub mod gcj02;
+
+/// A coordinate reference system an input can be in.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Crs {
+    /// WGS84 lon/lat (EPSG:4326, OGC CRS84), also CGCS2000 lon/lat (EPSG:4490).
+    LonLat,
+    /// Any other EPSG code: projected (Gauss-Krüger, UTM, ...) or another datum's lon/lat.
+    Epsg(u32),
+    /// GCJ-02 lon/lat (AMap, Tencent).
+    Gcj02,
+    /// BD-09 lon/lat (Baidu).
+    Bd09,
+    /// A definition passed to PROJ as it is (WKT, PROJJSON, a proj string); `proj` feature.
+    Proj(String),
+}
+
+impl fmt::Display for Crs {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Crs::LonLat => f.write_str("EPSG:4326"),
+            Crs::Epsg(code) => write!(f, "EPSG:{code}"),
+            Crs::Gcj02 => f.write_str("GCJ-02"),
+            Crs::Bd09 => f.write_str("BD-09"),
+            Crs::Proj(def) => {
+                let short: String = def.chars().take(40).collect();
+                write!(f, "{short}")
+            }
+        }
+    }
+}
+
+/// Where a file's CRS came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CrsSource {
+    /// Given explicitly (configuration or command line).
+    Explicit,
+    /// The file's legacy `crs` member.
+    File,
+    /// Inferred: every coordinate can be lon/lat.
+    Inferred,
+}
+
+impl Crs {
+    /// Parses a CRS name: `EPSG:4549`, `urn:ogc:def:crs:EPSG::4549`, `urn:ogc:def:crs:OGC:1.3:CRS84`,
+    /// `CRS84`, `WGS84`, `4549`, `GCJ-02`, `BD-09`. Anything else is an error, unless the `proj`
+    /// feature is on, when it is handed to PROJ as it is.
+    ///
+    /// ```
+    /// use land_efficiency::Crs;
+    /// assert_eq!(Crs::parse("urn:ogc:def:crs:EPSG::4549").unwrap(), Crs::Epsg(4549));
+    /// assert_eq!(Crs::parse("EPSG:4490").unwrap(), Crs::LonLat);
+    /// assert_eq!(Crs::parse("gcj02").unwrap(), Crs::Gcj02);
+    /// ```
+    ///
+    /// # Errors
+    /// A message saying what was not understood.
+    pub fn parse(name: &str) -> Result<Crs, String> {
+        let s = name.trim();
+        let upper = s.to_ascii_uppercase();
+        let compact: String = upper
+            .chars()
+            .filter(|c| !matches!(c, '-' | '_' | ' '))
+            .collect();
+        match compact.as_str() {
+            "WGS84"
+            | "CRS84"
+            | "OGC:CRS84"
+            | "URN:OGC:DEF:CRS:OGC:1.3:CRS84"
+            | "URN:OGC:DEF:CRS:OGC::CRS84"
+            | "CGCS2000" => return Ok(Crs::LonLat),
+            "GCJ02" | "GCJ" | "AMAP" => return Ok(Crs::Gcj02),
+            "BD09" | "BD09LL" | "BAIDU" => return Ok(Crs::Bd09),
+            _ => {}
+        }
+        let code = upper
+            .strip_prefix("URN:OGC:DEF:CRS:EPSG:")
+            .map(|rest| rest.rsplit(':').next().unwrap_or(rest))
+            .or_else(|| upper.strip_prefix("EPSG:"))
+            .or_else(|| upper.strip_prefix("EPSG::"))
+            .or_else(|| upper.strip_prefix("HTTP://WWW.OPENGIS.NET/DEF/CRS/EPSG/0/"))
+            .unwrap_or(&upper);
+        if let Ok(n) = code.trim_start_matches(':').parse::<u32>() {
+            return Ok(Crs::from_epsg(n));
+        }
+        if cfg!(feature = "proj") && !s.is_empty() {
+            return Ok(Crs::Proj(s.to_string()));
+        }
+        Err(format!(
+            "not a CRS this build understands: {s:?} (expected EPSG:N, urn:ogc:def:crs:EPSG::N, CRS84, GCJ-02 or BD-09; \
+             WKT and PROJJSON need the `proj` feature)"
+        ))
+    }
+
+    /// The CRS of an EPSG code; 4326 and 4490 are [`Crs::LonLat`].
+    pub fn from_epsg(code: u32) -> Crs {
+        match code {
+            4326 | 4490 => Crs::LonLat,
+            n => Crs::Epsg(n),
+        }
+    }
+
+    /// Reads the legacy GeoJSON `crs` member: `{"type":"name","properties":{"name":"..."}}`.
+    /// (`"type":"EPSG","properties":{"code":N}` from GeoJSON 2008 drafts is read too.)
+    ///
+    /// # Errors
+    /// A message when the member is there but cannot be understood.
+    pub fn from_geojson_member(raw: &[u8]) -> Result<Option<Crs>, String> {
+        let v: serde_json::Value =
+            serde_json::from_slice(raw).map_err(|e| format!("bad \"crs\" member: {e}"))?;
+        if v.is_null() {
+            return Ok(None);
+        }
+        let props = v.get("properties");
+        if let Some(name) = props.and_then(|p| p.get("name")).and_then(|n| n.as_str()) {
+            return Crs::parse(name).map(Some);
+        }
+        if let Some(code) = props.and_then(|p| p.get("code")).and_then(|c| c.as_u64()) {
+            return Ok(Some(Crs::from_epsg(code as u32)));
+        }
+        Err(format!(
+            "\"crs\" member not understood: {}",
+            crate::read::feature::abbreviate(&v.to_string())
+        ))
+    }
+
+    /// True for lon/lat CRSs whose coordinates are degrees.
+    pub fn is_geographic(&self) -> bool {
+        match self {
+            Crs::LonLat | Crs::Gcj02 | Crs::Bd09 => true,
+            Crs::Epsg(code) => backend::is_geographic(*code),
+            Crs::Proj(_) => false,
+        }
+    }
+
+    /// True when planar area in this CRS is the cadastral area (`auto` uses it): projected
+    /// CRSs other than Web Mercator, whose scale grows with latitude.
+    pub fn planar_area_is_meaningful(&self) -> bool {
+        !self.is_geographic() && !matches!(self, Crs::Epsg(3857 | 900913 | 3785))
+    }
+
+    /// A transformer from this CRS to WGS84 lon/lat degrees.
+    ///
+    /// # Errors
+    /// A message when the CRS is unknown to the backend.
+    pub fn to_wgs84(&self) -> Result<ToWgs84, String> {
+        let inner = match self {
+            Crs::LonLat => Inner::Identity,
+            Crs::Gcj02 => Inner::Gcj02,
+            Crs::Bd09 => Inner::Bd09,
+            other => Inner::Backend(backend::Transformer::new(other)?),
+        };
+        Ok(ToWgs84 { inner })
+    }
+}
+
+/// Transforms coordinates from one CRS to WGS84 lon/lat degrees.
+pub struct ToWgs84 {
+    inner: Inner,
+}
+
+enum Inner {
+    Identity,
+    Gcj02,
+    Bd09,
+    Backend(backend::Transformer),
+}
+
+impl ToWgs84 {
+    /// True when coordinates pass through unchanged.
+    pub fn is_identity(&self) -> bool {
+        matches!(self.inner, Inner::Identity)
+    }
+
+    /// Transforms one coordinate.
+    ///
+    /// # Errors
+    /// A message when the backend fails or gives a non-finite result.
+    pub fn coord(&self, c: Coord<f64>) -> Result<Coord<f64>, String> {
+        let out = match &self.inner {
+            Inner::Identity => c,
+            Inner::Gcj02 => {
+                let (x, y) = gcj02::gcj02_to_wgs84(c.x, c.y);
+                Coord { x, y }
+            }
+            Inner::Bd09 => {
+                let (x, y) = gcj02::bd09_to_wgs84(c.x, c.y);
+                Coord { x, y }
+            }
+            Inner::Backend(t) => t.to_wgs84(c)?,
+        };
+        if out.x.is_finite() && out.y.is_finite() {
+            Ok(out)
+        } else {
+            Err("the transform gave a non-finite result".into())
+        }
+    }
+
+    /// Transforms a shape in place; on error returns the first coordinate that failed and why.
+    pub fn shape(&self, shape: &mut MultiPolygon<f64>) -> Result<(), (Coord<f64>, String)> {
+        if self.is_identity() {
+            return Ok(());
+        }
+        shape.try_map_coords_in_place(|c| self.coord(c).map_err(|e| (c, e)))
+    }
+}
+
+/// Guesses what projected coordinates are in, for the error a file with no CRS gets.
+///
+/// `x` is the easting range seen. A zone prefix (eastings of 13–23 or 25–45 million metres)
+/// gives the zone exactly; plain eastings only say it is a transverse Mercator plane.
+///
+/// ```
+/// let hint = land_efficiency::crs::suggest_zone(40_512_345.6, 40_523_456.7);
+/// assert!(hint.contains("EPSG:4528"), "{hint}");
+/// ```
+pub fn suggest_zone(x_min: f64, x_max: f64) -> String {
+    let prefix_lo = (x_min / 1e6).floor();
+    let prefix_hi = (x_max / 1e6).floor();
+    if prefix_lo == prefix_hi && prefix_lo >= 13.0 {
+        let n = prefix_lo as u32;
+        if (25..=45).contains(&n) {
+            let cm = 3 * n;
+            return format!(
+                "the eastings carry the zone prefix {n}: a 3-degree Gauss-Krüger zone {n} (central meridian {cm}°E), \
+                 most likely CGCS2000 EPSG:{} (Xi'an 1980 EPSG:{}, Beijing 1954 EPSG:{})",
+                4513 + (n - 25),
+                2349 + (n - 25),
+                2401 + (n - 25)
+            );
+        }
+        if (13..=23).contains(&n) {
+            let cm = 6 * n - 3;
+            return format!(
+                "the eastings carry the zone prefix {n}: a 6-degree Gauss-Krüger zone {n} (central meridian {cm}°E), \
+                 most likely CGCS2000 EPSG:{} (Xi'an 1980 EPSG:{})",
+                4491 + (n - 13),
+                2327 + (n - 13)
+            );
+        }
+    }
+    if x_min >= 0.0 && x_max <= 1_000_000.0 {
+        return "eastings of 0–1 000 000 m with no zone prefix: a Gauss-Krüger or UTM plane whose central \
+                meridian the coordinates cannot tell; for CGCS2000 3-degree zones it is EPSG:4534 + (CM − 75)/3, \
+                e.g. EPSG:4549 for CM 120°E; for 6-degree zones EPSG:4502 + (CM − 75)/6"
+            .to_string();
+    }
+    "the coordinates are not lon/lat and match no Chinese Gauss-Krüger pattern".to_string()
+}
+
+#[cfg(not(feature = "proj"))]
+mod backend {
+    //! proj4rs with the crs-definitions table.
+
+    use geo::Coord;
+
+    use super::Crs;
+
+    pub(super) fn is_geographic(code: u32) -> bool {
+        u16::try_from(code)
+            .ok()
+            .and_then(|c| proj4rs::Proj::from_epsg_code(c).ok())
+            .is_some_and(|p| p.is_latlong())
+    }
+
+    pub(super) struct Transformer {
+        src: proj4rs::Proj,
+        dst: proj4rs::Proj,
+        src_latlong: bool,
+    }
+
+    impl Transformer {
+        pub(super) fn new(crs: &Crs) -> Result<Self, String> {
+            let code = match crs {
+                Crs::Epsg(code) => *code,
+                other => return Err(format!("{other} needs the `proj` feature")),
+            };
+            let src = u16::try_from(code)
+                .ok()
+                .and_then(|c| proj4rs::Proj::from_epsg_code(c).ok())
+                .ok_or_else(|| {
+                    format!("EPSG:{code} is not in this build's CRS table (build with the `proj` feature for any CRS PROJ knows)")
+                })?;
+            let dst = proj4rs::Proj::from_epsg_code(4326).map_err(|e| e.to_string())?;
+            let src_latlong = src.is_latlong();
+            Ok(Transformer {
+                src,
+                dst,
+                src_latlong,
+            })
+        }
+
+        pub(super) fn to_wgs84(&self, c: Coord<f64>) -> Result<Coord<f64>, String> {
+            let mut p = if self.src_latlong {
+                (c.x.to_radians(), c.y.to_radians(), 0.0)
+            } else {
+                (c.x, c.y, 0.0)
+            };
+            proj4rs::transform::transform(&self.src, &self.dst, &mut p)
+                .map_err(|e| e.to_string())?;
+            Ok(Coord {
+                x: p.0.to_degrees(),
+                y: p.1.to_degrees(),
+            })
+        }
+    }
+}
+
+#[cfg(feature = "proj")]
+mod backend {
+    //! Real PROJ. `proj::Proj` is neither `Send` nor `Sync`, so each thread builds its own.
+
+    use std::cell::RefCell;
+    use std::collections::HashMap;
+
+    use geo::Coord;
+
+    use super::Crs;
+
+    thread_local! {
+        static CACHE: RefCell<HashMap<String, proj::Proj>> = RefCell::new(HashMap::new());
+    }
+
+    fn definition(crs: &Crs) -> Result<String, String> {
+        match crs {
+            Crs::Epsg(code) => Ok(format!("EPSG:{code}")),
+            Crs::Proj(def) => Ok(def.clone()),
+            other => Err(format!("{other} is not a PROJ CRS")),
+        }
+    }
+
+    fn with_proj<T>(def: &str, f: impl FnOnce(&proj::Proj) -> T) -> Result<T, String> {
+        CACHE.with(|cache| {
+            let mut cache = cache.borrow_mut();
+            if !cache.contains_key(def) {
+                let p =
+                    proj::Proj::new_known_crs(def, "EPSG:4326", None).map_err(|e| e.to_string())?;
+                cache.insert(def.to_string(), p);
+            }
+            Ok(f(&cache[def]))
+        })
+    }
+
+    pub(super) fn is_geographic(code: u32) -> bool {
+        // PROJ normalises axis order; a geographic source gives degrees in and out.
+        (4000..5000).contains(&code) && !(4491..=4554).contains(&code)
+    }
+
+    pub(super) struct Transformer {
+        def: String,
+    }
+
+    impl Transformer {
+        pub(super) fn new(crs: &Crs) -> Result<Self, String> {
+            let def = definition(crs)?;
+            with_proj(&def, |_| ())?;
+            Ok(Transformer { def })
+        }
+
+        pub(super) fn to_wgs84(&self, c: Coord<f64>) -> Result<Coord<f64>, String> {
+            with_proj(&self.def, |p| p.convert((c.x, c.y)))?
+                .map(|(x, y)| Coord { x, y })
+                .map_err(|e| e.to_string())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_names() {
+        assert_eq!(Crs::parse("EPSG:4549").unwrap(), Crs::Epsg(4549));
+        assert_eq!(Crs::parse("epsg:4528").unwrap(), Crs::Epsg(4528));
+        assert_eq!(
+            Crs::parse("urn:ogc:def:crs:EPSG:6.3:4549").unwrap(),
+            Crs::Epsg(4549)
+        );
+        assert_eq!(
+            Crs::parse("urn:ogc:def:crs:OGC:1.3:CRS84").unwrap(),
+            Crs::LonLat
+        );
+        assert_eq!(Crs::parse("4326").unwrap(), Crs::LonLat);
+        assert_eq!(Crs::parse("BD-09").unwrap(), Crs::Bd09);
+        if !cfg!(feature = "proj") {
+            assert!(Crs::parse("PROJCS[...]").is_err());
+        }
+    }
+
+    #[test]
+    fn crs_member() {
+        let m = br#"{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::3826"}}"#;
+        assert_eq!(Crs::from_geojson_member(m).unwrap(), Some(Crs::Epsg(3826)));
+        assert_eq!(Crs::from_geojson_member(b"null").unwrap(), None);
+        assert!(Crs::from_geojson_member(br#"{"type":"link"}"#).is_err());
+    }
+
+    #[test]
+    fn zone_suggestions() {
+        assert!(suggest_zone(40_500_000.0, 40_600_000.0).contains("EPSG:4528"));
+        assert!(suggest_zone(39_500_000.0, 39_600_000.0).contains("EPSG:4527"));
+        assert!(suggest_zone(20_500_000.0, 20_600_000.0).contains("EPSG:4498"));
+        assert!(suggest_zone(400_000.0, 600_000.0).contains("EPSG:4549"));
+    }
+
+    #[test]
+    fn gk_inverse_matches_cs2cs() {
+        // Known points from PROJ's cs2cs 9.1.1 (reference/deps.md): EPSG:4547 (CM 114E).
+        let t = Crs::Epsg(4547).to_wgs84().unwrap();
+        let c = t
+            .coord(Coord {
+                x: 500_000.0,
+                y: 3_320_113.3978,
+            })
+            .unwrap();
+        assert!(
+            (c.x - 114.0).abs() < 1e-8 && (c.y - 30.0).abs() < 1e-8,
+            "{c:?}"
+        );
+        let c = t
+            .coord(Coord {
+                x: 623_900.6274,
+                y: 3_453_876.7811,
+            })
+            .unwrap();
+        assert!(
+            (c.x - 115.3).abs() < 1e-8 && (c.y - 31.2).abs() < 1e-8,
+            "{c:?}"
+        );
+        let t = Crs::Epsg(4527).to_wgs84().unwrap();
+        let c = t
+            .coord(Coord {
+                x: 39_517_918.2308,
+                y: 4_041_043.0943,
+            })
+            .unwrap();
+        assert!(
+            (c.x - 117.2).abs() < 1e-8 && (c.y - 36.5).abs() < 1e-8,
+            "{c:?}"
+        );
+    }
+}

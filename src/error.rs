@@ -1,0 +1,433 @@
+//! The crate's one error type, and where an error happened.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+/// A `Result` with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The input layer a record comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Layer {
+    /// Cadastral parcels (宗地).
+    Parcels,
+    /// Enterprises (企业) with their annual figures.
+    Enterprises,
+    /// Parks (园区).
+    Parks,
+}
+
+impl Layer {
+    /// The layer's name as written in `rejected.csv`: `parcels`, `enterprises` or `parks`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Layer::Parcels => "parcels",
+            Layer::Enterprises => "enterprises",
+            Layer::Parks => "parks",
+        }
+    }
+}
+
+impl fmt::Display for Layer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where a record sits: file, layer, 0-based feature (or CSV row) index, and its id if known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeatureContext {
+    /// The file the record was read from (or a label such as `<memory>`).
+    pub file: Arc<Path>,
+    /// The layer being read.
+    pub layer: Layer,
+    /// 0-based index of the feature in the file's `features` array (or of the CSV data row).
+    pub index: usize,
+    /// The record's id (`parcel_id`, `enterprise_id`, `park_id` or the GeoJSON `id`), if read.
+    pub id: Option<String>,
+}
+
+impl FeatureContext {
+    /// A context for the record at `index` of `layer` in `file`, id not yet known.
+    pub fn new(file: Arc<Path>, layer: Layer, index: usize) -> Self {
+        FeatureContext {
+            file,
+            layer,
+            index,
+            id: None,
+        }
+    }
+}
+
+impl fmt::Display for FeatureContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: feature {}", self.file.display(), self.index)?;
+        if let Some(id) = &self.id {
+            write!(f, " (id {id:?})")?;
+        }
+        Ok(())
+    }
+}
+
+/// Everything that can go wrong, each with the place it went wrong.
+///
+/// Data errors carry a [`FeatureContext`] (file, layer, 0-based feature index, id) and, where a
+/// property is at fault, its name with what was expected and what was found.
+/// [`Error::feature`] gives the context without matching every variant.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A file could not be opened, read, written or renamed.
+    #[error("{}: {action}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// What was being done: "cannot open", "cannot write", ...
+        action: &'static str,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file is not well-formed JSON (truncated, binary, a syntax error).
+    #[error("{}: malformed JSON at byte {byte}{}: {message}", file.display(), in_feature(*feature))]
+    MalformedJson {
+        /// The file.
+        file: PathBuf,
+        /// 0-based byte offset where the problem was found.
+        byte: u64,
+        /// The feature being read, if inside the `features` array.
+        feature: Option<usize>,
+        /// What the parser saw.
+        message: String,
+    },
+    /// Well-formed JSON that is not a GeoJSON FeatureCollection.
+    #[error("{}: not a GeoJSON FeatureCollection: {found}", file.display())]
+    NotFeatureCollection {
+        /// The file.
+        file: PathBuf,
+        /// What the top level holds instead.
+        found: String,
+    },
+    /// A feature's `type` is not "Feature", or it is not an object.
+    #[error("{ctx}: not a GeoJSON Feature: {found}")]
+    NotAFeature {
+        /// Where.
+        ctx: FeatureContext,
+        /// What was found.
+        found: String,
+    },
+    /// A feature has no geometry, or `"geometry": null`.
+    #[error("{ctx}: geometry is missing or null")]
+    NullGeometry {
+        /// Where.
+        ctx: FeatureContext,
+    },
+    /// The geometry type is not one this layer takes.
+    #[error("{ctx}: geometry: expected {expected}, found {found}")]
+    GeometryType {
+        /// Where.
+        ctx: FeatureContext,
+        /// The types this layer takes.
+        expected: &'static str,
+        /// The type found.
+        found: String,
+    },
+    /// The `coordinates` member is missing or not nested as the geometry type requires.
+    #[error("{ctx}: geometry coordinates: expected {expected}, found {found}")]
+    BadCoordinates {
+        /// Where.
+        ctx: FeatureContext,
+        /// The nesting expected.
+        expected: &'static str,
+        /// What was found.
+        found: String,
+    },
+    /// A position with fewer than two numbers, such as `[1]`.
+    #[error("{ctx}: geometry: a position needs at least 2 numbers, found {found}")]
+    PositionTooShort {
+        /// Where.
+        ctx: FeatureContext,
+        /// How many numbers the position had.
+        found: usize,
+    },
+    /// A ring whose last position differs from its first.
+    #[error("{ctx}: geometry: ring {ring} is not closed (first and last positions differ)")]
+    RingNotClosed {
+        /// Where.
+        ctx: FeatureContext,
+        /// 0-based ring number within the geometry (exterior rings and holes counted in order).
+        ring: usize,
+    },
+    /// A ring with fewer than 4 positions.
+    #[error("{ctx}: geometry: ring {ring} has {found} positions, a closed ring needs at least 4")]
+    RingTooShort {
+        /// Where.
+        ctx: FeatureContext,
+        /// 0-based ring number within the geometry.
+        ring: usize,
+        /// How many positions it had.
+        found: usize,
+    },
+    /// A polygon with no rings, or a MultiPolygon with no polygons.
+    #[error("{ctx}: geometry is empty")]
+    EmptyGeometry {
+        /// Where.
+        ctx: FeatureContext,
+    },
+    /// A coordinate outside what the layer's CRS allows (for lon/lat: |lon| ≤ 180, |lat| ≤ 90).
+    #[error("{ctx}: coordinate ({x}, {y}) is outside {expected}")]
+    CoordinateOutOfRange {
+        /// Where.
+        ctx: FeatureContext,
+        /// The first coordinate (longitude or easting).
+        x: f64,
+        /// The second coordinate (latitude or northing).
+        y: f64,
+        /// The range allowed.
+        expected: &'static str,
+    },
+    /// A polygon whose area is zero (or not finite).
+    #[error("{ctx}: geometry has zero area")]
+    ZeroArea {
+        /// Where.
+        ctx: FeatureContext,
+    },
+    /// A geometry that is not valid in the OGC sense (self-intersection, hole outside its shell, ...).
+    #[error("{ctx}: invalid geometry: {problem}")]
+    InvalidGeometry {
+        /// Where.
+        ctx: FeatureContext,
+        /// The problem, as geo's `Validation` describes it.
+        problem: String,
+    },
+    /// The same id on two records of one layer.
+    #[error("{ctx}: duplicate {property} {:?}, first seen at feature {first_index}", ctx.id.as_deref().unwrap_or(""))]
+    DuplicateId {
+        /// Where the second one is.
+        ctx: FeatureContext,
+        /// The id property.
+        property: String,
+        /// 0-based index of the first record with this id.
+        first_index: usize,
+    },
+    /// A required property is absent or null.
+    #[error("{ctx}: property {property:?} is missing")]
+    MissingProperty {
+        /// Where.
+        ctx: FeatureContext,
+        /// The property.
+        property: String,
+    },
+    /// A property that must be a number holds something else, such as the string `"12万"`.
+    #[error("{ctx}: property {property:?}: expected {expected}, found {found}")]
+    NotANumber {
+        /// Where.
+        ctx: FeatureContext,
+        /// The property.
+        property: String,
+        /// What was expected, with its unit.
+        expected: &'static str,
+        /// What was found, as written in the file.
+        found: String,
+    },
+    /// A number that must not be negative is.
+    #[error("{ctx}: property {property:?}: expected a number ≥ 0, found {found}")]
+    NegativeValue {
+        /// Where.
+        ctx: FeatureContext,
+        /// The property.
+        property: String,
+        /// The value found.
+        found: f64,
+    },
+    /// A property holds a value outside its allowed set (a `status` of "old", ...).
+    #[error("{ctx}: property {property:?}: expected {expected}, found {found}")]
+    InvalidValue {
+        /// Where.
+        ctx: FeatureContext,
+        /// The property.
+        property: String,
+        /// What is allowed.
+        expected: String,
+        /// What was found.
+        found: String,
+    },
+    /// The coordinates cannot be lon/lat and no CRS says what they are.
+    #[error("{}: {message}", file.display())]
+    UnknownCrs {
+        /// The file.
+        file: PathBuf,
+        /// What was seen and what to do about it.
+        message: String,
+    },
+    /// A CRS that cannot be used (unsupported code, unparsable name, failed transform).
+    #[error("{}: CRS {crs}: {message}", file.display())]
+    Crs {
+        /// The file (or `<config>`).
+        file: PathBuf,
+        /// The CRS as given.
+        crs: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// A coordinate could not be transformed to WGS84.
+    #[error("{ctx}: cannot reproject ({x}, {y}) from {crs}: {message}")]
+    Reproject {
+        /// Where.
+        ctx: FeatureContext,
+        /// The source CRS.
+        crs: String,
+        /// The first coordinate.
+        x: f64,
+        /// The second coordinate.
+        y: f64,
+        /// What went wrong.
+        message: String,
+    },
+    /// A configuration file that cannot be read or is not valid.
+    #[error("{}: {message}", path.display())]
+    Config {
+        /// The configuration file.
+        path: PathBuf,
+        /// What is wrong and where (TOML line and column when known).
+        message: String,
+    },
+    /// A CSV file that cannot be parsed.
+    #[error("{}: {message}", path.display())]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with the row.
+        message: String,
+    },
+    /// An output path that is also an input: the run would overwrite its own data.
+    #[error("{}: output would overwrite the input {}", output.display(), input.display())]
+    OutputIsInput {
+        /// The output path.
+        output: PathBuf,
+        /// The input it equals.
+        input: PathBuf,
+    },
+    /// The run was asked for something inconsistent (missing layer, bad option).
+    #[error("{0}")]
+    Usage(String),
+}
+
+fn in_feature(feature: Option<usize>) -> String {
+    match feature {
+        Some(i) => format!(" (in feature {i})"),
+        None => String::new(),
+    }
+}
+
+impl Error {
+    /// The record the error is about, for data errors.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::path::Path;
+    /// use land_efficiency::{Error, FeatureContext, Layer};
+    /// let ctx = FeatureContext::new(Arc::from(Path::new("parcels.geojson")), Layer::Parcels, 3);
+    /// let err = Error::NullGeometry { ctx };
+    /// assert_eq!(err.feature().map(|c| c.index), Some(3));
+    /// ```
+    pub fn feature(&self) -> Option<&FeatureContext> {
+        use Error::*;
+        match self {
+            NotAFeature { ctx, .. }
+            | NullGeometry { ctx }
+            | GeometryType { ctx, .. }
+            | BadCoordinates { ctx, .. }
+            | PositionTooShort { ctx, .. }
+            | RingNotClosed { ctx, .. }
+            | RingTooShort { ctx, .. }
+            | EmptyGeometry { ctx }
+            | CoordinateOutOfRange { ctx, .. }
+            | ZeroArea { ctx }
+            | InvalidGeometry { ctx, .. }
+            | DuplicateId { ctx, .. }
+            | MissingProperty { ctx, .. }
+            | NotANumber { ctx, .. }
+            | NegativeValue { ctx, .. }
+            | InvalidValue { ctx, .. }
+            | Reproject { ctx, .. } => Some(ctx),
+            _ => None,
+        }
+    }
+
+    /// The property at fault, when one is.
+    pub fn property(&self) -> Option<&str> {
+        use Error::*;
+        match self {
+            DuplicateId { property, .. }
+            | MissingProperty { property, .. }
+            | NotANumber { property, .. }
+            | NegativeValue { property, .. }
+            | InvalidValue { property, .. } => Some(property),
+            NullGeometry { .. }
+            | GeometryType { .. }
+            | BadCoordinates { .. }
+            | PositionTooShort { .. }
+            | RingNotClosed { .. }
+            | RingTooShort { .. }
+            | EmptyGeometry { .. }
+            | CoordinateOutOfRange { .. }
+            | ZeroArea { .. }
+            | InvalidGeometry { .. }
+            | Reproject { .. } => Some("geometry"),
+            _ => None,
+        }
+    }
+
+    /// A short stable code for the kind of error, as written in `rejected.csv`
+    /// (`null_geometry`, `not_a_number`, ...).
+    pub fn code(&self) -> &'static str {
+        use Error::*;
+        match self {
+            Io { .. } => "io",
+            MalformedJson { .. } => "malformed_json",
+            NotFeatureCollection { .. } => "not_feature_collection",
+            NotAFeature { .. } => "not_a_feature",
+            NullGeometry { .. } => "null_geometry",
+            GeometryType { .. } => "geometry_type",
+            BadCoordinates { .. } => "bad_coordinates",
+            PositionTooShort { .. } => "position_too_short",
+            RingNotClosed { .. } => "ring_not_closed",
+            RingTooShort { .. } => "ring_too_short",
+            EmptyGeometry { .. } => "empty_geometry",
+            CoordinateOutOfRange { .. } => "coordinate_out_of_range",
+            ZeroArea { .. } => "zero_area",
+            InvalidGeometry { .. } => "invalid_geometry",
+            DuplicateId { .. } => "duplicate_id",
+            MissingProperty { .. } => "missing_property",
+            NotANumber { .. } => "not_a_number",
+            NegativeValue { .. } => "negative_value",
+            InvalidValue { .. } => "invalid_value",
+            UnknownCrs { .. } => "unknown_crs",
+            Crs { .. } => "crs",
+            Reproject { .. } => "reproject",
+            Config { .. } => "config",
+            Csv { .. } => "csv",
+            OutputIsInput { .. } => "output_is_input",
+            Usage(_) => "usage",
+        }
+    }
+
+    /// True for errors about one record (a lenient run rejects the record and goes on);
+    /// false for errors about a whole file or the run (the run stops).
+    pub fn is_record_error(&self) -> bool {
+        self.feature().is_some()
+    }
+
+    pub(crate) fn io(path: &Path, action: &'static str, source: std::io::Error) -> Self {
+        Error::Io {
+            path: path.to_path_buf(),
+            action,
+            source,
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! # land-efficiency
+//!
+//! Audits industrial land the way Chinese development zones do it: per mu (亩均). Parcels
+//! (宗地) are read from GeoJSON, indexed in an R-tree, joined to the enterprises that occupy
+//! them, and given per-mu tax, investment and output intensity and a plot ratio. Parcels below
+//! any threshold, idle, or short of their land-supply contract are low-efficiency land
+//! (低效用地); each park gets its low-efficiency land ratio against a policy cap.
+//!
+//! ## Units
+//!
+//! | quantity | unit | note |
+//! |---|---|---|
+//! | area | m² inside, mu at the edge | 1 mu = 10000/15 m² exactly ([`units::M2_PER_MU`]) |
+//! | money | 万元 (10⁴ CNY), annual | tax, investment, output, value added |
+//! | intensities | 万元/亩 | `tax_per_mu`, `investment_per_mu`, `output_per_mu` |
+//! | plot ratio | floor m² / land m² | `null` when no floor area is known |
+//! | ratios | fraction in [0, 1] | printed as percent only for people |
+//!
+//! ## CRS contract
+//!
+//! Input is RFC 7946 lon/lat, or any CRS declared by the legacy `crs` member or given
+//! explicitly (see [`crs`]). Areas are geodesic on the ellipsoid for lon/lat input and planar in
+//! the input plane for projected input (`[area] method = "auto"`). Output GeoJSON is RFC 7946:
+//! WGS84 lon/lat, exterior rings counter-clockwise, 7 decimals.
+//!
+//! ## Semantics
+//!
+//! A parcel is low-efficiency when it is idle (no enterprise, or zero output), when any metric
+//! is **strictly below** its minimum (equality is not low), or when a contracted commitment is
+//! missed. A metric that cannot be computed is `null` and never a reason. A park's ratio is
+//! low-efficiency area over evaluated area, idle parcels in both; it is over the cap when
+//! strictly above it. Every record read is evaluated or listed as rejected with its reason.
+//!
+//! ## Example
+//!
+//! ```
+//! use land_efficiency::{Audit, Config, Inputs, Source};
+//! let parcels = r#"{"type":"FeatureCollection","features":[
+//!   {"type":"Feature","properties":{"parcel_id":"A"},"geometry":{"type":"Polygon",
+//!     "coordinates":[[[120.0,30.0],[120.001,30.0],[120.001,30.001],[120.0,30.001],[120.0,30.0]]]}},
+//!   {"type":"Feature","properties":{"parcel_id":"B"},"geometry":{"type":"Polygon",
+//!     "coordinates":[[[120.002,30.0],[120.003,30.0],[120.003,30.001],[120.002,30.001],[120.002,30.0]]]}}]}"#;
+//! let enterprises = "enterprise_id,tax,investment,output,floor_area,lon,lat\n\
+//!                    E1,400,4000,8000,20000,120.0005,30.0005\n";
+//! let report = Audit::new(Config::default())
+//!     .run(&Inputs {
+//!         parcels: Source::geojson("parcels", parcels),
+//!         enterprises: Some(Source::csv("enterprises", enterprises)),
+//!         parks: None,
+//!     })
+//!     .unwrap();
+//! assert_eq!(report.summary.parcels.evaluated, 2);
+//! assert_eq!(report.summary.enterprises.joined, 1);
+//! // B has no enterprise: idle, so low-efficiency. A passes every minimum.
+//! assert_eq!(report.summary.low_efficiency_count, 1);
+//! assert!(report.parcels[1].idle && report.parcels[1].low_efficiency);
+//! assert!((report.summary.low_efficiency_ratio.unwrap() - 0.5).abs() < 1e-6);
+//! // Results serialise for services that never touch files.
+//! let json = serde_json::to_string(&report.summary).unwrap();
+//! assert!(json.contains("\"low_efficiency_count\":1"));
+//! ```
+//!
+//! ## Features
+//!
+//! - `proj` (off by default): reprojection through real PROJ (built from source; needs
+//!   `cmake`), accepting any CRS PROJ knows. Without it, proj4rs (pure Rust) covers the
+//!   Chinese Gauss-Krüger families, UTM, Web Mercator and other EPSG codes.
+
+#![deny(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod audit;
+pub mod config;
+pub mod crs;
+pub mod error;
+pub mod evaluate;
+pub mod index;
+pub mod metrics;
+pub mod parcel;
+pub mod read;
+pub mod rules;
+pub mod units;
+pub mod write;
+
+pub use audit::{Audit, AuditReport, Inputs};
+pub use config::Config;
+pub use crs::Crs;
+pub use error::{Error, FeatureContext, Layer, Result};
+pub use parcel::{Commitments, Enterprise, Parcel, Park, Status};
+pub use read::Source;

@@ -1,0 +1,653 @@
+//! One GeoJSON feature's bytes → its id, properties and geometry, each checked.
+//!
+//! Parsing happens in two passes over a feature's bytes: the first splits it into raw
+//! members (`id`, `properties`, `geometry`), which validates the JSON syntax of the whole
+//! feature; the second parses each member knowing what it must be. So a syntax error is a
+//! file error (the file is malformed), while a wrong type, a short position or an open ring is
+//! a record error that names the feature and its id.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use geo::{Coord, LineString, MultiPolygon, Point, Polygon};
+use serde::de::{self, DeserializeSeed, SeqAccess, Visitor};
+use serde::{Deserialize, Deserializer};
+use serde_json::value::RawValue;
+
+use crate::error::{Error, FeatureContext};
+
+/// A feature split into its raw members.
+#[derive(Deserialize)]
+pub(crate) struct RawFeature<'a> {
+    #[serde(rename = "type", borrow, default)]
+    pub(crate) kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub(crate) id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub(crate) properties: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub(crate) geometry: Option<&'a RawValue>,
+}
+
+/// What a layer's geometry came as.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum RawGeometry {
+    /// A Polygon (`multi == false`) or MultiPolygon, rings as written.
+    Polygons {
+        shape: MultiPolygon<f64>,
+        multi: bool,
+    },
+    /// A Point.
+    Point(Point<f64>),
+}
+
+/// The geometry types a layer takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Accept {
+    Polygons,
+    Point,
+}
+
+impl Accept {
+    fn expected(self) -> &'static str {
+        match self {
+            Accept::Polygons => "Polygon or MultiPolygon",
+            Accept::Point => "Point",
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct GeometryMembers<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    coordinates: Option<&'a RawValue>,
+}
+
+/// Parses a feature's `geometry` member, checking rings (closed, ≥ 4 positions) and positions
+/// (≥ 2 numbers). Validity in the OGC sense is checked by the caller.
+pub(crate) fn parse_geometry(
+    raw: Option<&RawValue>,
+    accept: Accept,
+    ctx: &FeatureContext,
+) -> Result<RawGeometry, Error> {
+    let raw = match raw {
+        Some(raw) => raw,
+        None => return Err(Error::NullGeometry { ctx: ctx.clone() }),
+    };
+    let members: GeometryMembers =
+        serde_json::from_str(raw.get()).map_err(|e| Error::BadCoordinates {
+            ctx: ctx.clone(),
+            expected: "a GeoJSON geometry object",
+            found: strip_position(&e),
+        })?;
+    let kind = members.kind.unwrap_or(Cow::Borrowed("(no type)"));
+    let wrong_type = || Error::GeometryType {
+        ctx: ctx.clone(),
+        expected: accept.expected(),
+        found: kind.to_string(),
+    };
+    let coordinates = |expected| {
+        members.coordinates.ok_or_else(|| Error::BadCoordinates {
+            ctx: ctx.clone(),
+            expected,
+            found: "no \"coordinates\" member".into(),
+        })
+    };
+    let mut problem = None;
+    let bad = |e: serde_json::Error, expected: &'static str| Error::BadCoordinates {
+        ctx: ctx.clone(),
+        expected,
+        found: strip_position(&e),
+    };
+    let geometry = match (&*kind, accept) {
+        ("Polygon", Accept::Polygons) => {
+            const EXPECTED: &str = "an array of rings of positions";
+            let text = coordinates(EXPECTED)?.get();
+            let mut de = serde_json::Deserializer::from_str(text);
+            let rings = SeqSeed(&mut problem, RingLevel)
+                .deserialize(&mut de)
+                .map_err(|e| bad(e, EXPECTED))?;
+            short_position(problem, ctx)?;
+            check_rings(std::slice::from_ref(&rings), ctx)?;
+            RawGeometry::Polygons {
+                shape: MultiPolygon(vec![polygon_from(rings)]),
+                multi: false,
+            }
+        }
+        ("MultiPolygon", Accept::Polygons) => {
+            const EXPECTED: &str = "an array of polygons of rings of positions";
+            let text = coordinates(EXPECTED)?.get();
+            let mut de = serde_json::Deserializer::from_str(text);
+            let polygons = SeqSeed(&mut problem, PolygonLevel)
+                .deserialize(&mut de)
+                .map_err(|e| bad(e, EXPECTED))?;
+            short_position(problem, ctx)?;
+            check_rings(&polygons, ctx)?;
+            RawGeometry::Polygons {
+                shape: MultiPolygon(polygons.into_iter().map(polygon_from).collect()),
+                multi: true,
+            }
+        }
+        ("Point", Accept::Point) => {
+            const EXPECTED: &str = "a position [x, y]";
+            let text = coordinates(EXPECTED)?.get();
+            let mut de = serde_json::Deserializer::from_str(text);
+            let position = PositionSeed(&mut problem)
+                .deserialize(&mut de)
+                .map_err(|e| bad(e, EXPECTED))?;
+            short_position(problem, ctx)?;
+            match position {
+                Some(c) => RawGeometry::Point(Point(c)),
+                None => {
+                    return Err(Error::PositionTooShort {
+                        ctx: ctx.clone(),
+                        found: 0,
+                    });
+                }
+            }
+        }
+        _ => return Err(wrong_type()),
+    };
+    Ok(geometry)
+}
+
+fn short_position(problem: Option<usize>, ctx: &FeatureContext) -> Result<(), Error> {
+    match problem {
+        Some(found) => Err(Error::PositionTooShort {
+            ctx: ctx.clone(),
+            found,
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Checks every ring is closed (as written: geo-types would close it silently) and has at
+/// least 4 positions, and that there is at least one polygon.
+fn check_rings(polygons: &[Vec<Vec<Coord<f64>>>], ctx: &FeatureContext) -> Result<(), Error> {
+    if polygons.is_empty() {
+        return Err(Error::EmptyGeometry { ctx: ctx.clone() });
+    }
+    let mut ring_no = 0;
+    for rings in polygons {
+        if rings.is_empty() {
+            return Err(Error::EmptyGeometry { ctx: ctx.clone() });
+        }
+        for ring in rings {
+            let n = ring.len();
+            if n > 0 && ring[0] != ring[n - 1] {
+                return Err(Error::RingNotClosed {
+                    ctx: ctx.clone(),
+                    ring: ring_no,
+                });
+            }
+            if n < 4 {
+                return Err(Error::RingTooShort {
+                    ctx: ctx.clone(),
+                    ring: ring_no,
+                    found: n,
+                });
+            }
+            ring_no += 1;
+        }
+    }
+    Ok(())
+}
+
+fn polygon_from(mut rings: Vec<Vec<Coord<f64>>>) -> Polygon<f64> {
+    let interiors = rings
+        .split_off(1.min(rings.len()))
+        .into_iter()
+        .map(LineString)
+        .collect();
+    let exterior = rings.pop().unwrap_or_default();
+    Polygon::new(LineString(exterior), interiors)
+}
+
+/// serde_json errors end with " at line L column C" relative to the member; drop it, the
+/// feature index says where.
+fn strip_position(e: &serde_json::Error) -> String {
+    let s = e.to_string();
+    match s.rfind(" at line ") {
+        Some(i) => s[..i].to_string(),
+        None => s,
+    }
+}
+
+/// A position: at least two numbers; extra values (z, m) are ignored. `None` (with the count
+/// recorded in the problem slot) when it has fewer than two.
+struct PositionSeed<'p>(&'p mut Option<usize>);
+
+impl<'de> DeserializeSeed<'de> for PositionSeed<'_> {
+    type Value = Option<Coord<f64>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for PositionSeed<'_> {
+    type Value = Option<Coord<f64>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a position (an array of numbers)")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let x: Option<f64> = seq.next_element()?;
+        let y: Option<f64> = match x {
+            Some(_) => seq.next_element()?,
+            None => None,
+        };
+        while seq.next_element::<f64>()?.is_some() {}
+        match (x, y) {
+            (Some(x), Some(y)) => Ok(Some(Coord { x, y })),
+            (x, _) => {
+                if self.0.is_none() {
+                    *self.0 = Some(usize::from(x.is_some()));
+                }
+                Ok(None)
+            }
+        }
+    }
+}
+
+/// A ring: an array of positions. Short positions are dropped here and reported through the
+/// problem slot.
+struct RingSeed<'p>(&'p mut Option<usize>);
+
+impl<'de> DeserializeSeed<'de> for RingSeed<'_> {
+    type Value = Vec<Coord<f64>>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de> Visitor<'de> for RingSeed<'_> {
+    type Value = Vec<Coord<f64>>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("a ring (an array of positions)")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::with_capacity(seq.size_hint().unwrap_or(8));
+        while let Some(c) = seq.next_element_seed(PositionSeed(&mut *self.0))? {
+            if let Some(c) = c {
+                out.push(c);
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A level that knows how to read one element given the problem slot.
+trait Level: Copy {
+    type Item;
+    fn read<'de, A: SeqAccess<'de>>(
+        self,
+        problem: &mut Option<usize>,
+        seq: &mut A,
+    ) -> Result<Option<Self::Item>, A::Error>;
+    fn expecting() -> &'static str;
+}
+
+#[derive(Clone, Copy)]
+struct RingLevel;
+
+impl Level for RingLevel {
+    type Item = Vec<Coord<f64>>;
+    fn read<'de, A: SeqAccess<'de>>(
+        self,
+        problem: &mut Option<usize>,
+        seq: &mut A,
+    ) -> Result<Option<Self::Item>, A::Error> {
+        seq.next_element_seed(RingSeed(problem))
+    }
+    fn expecting() -> &'static str {
+        "an array of rings"
+    }
+}
+
+#[derive(Clone, Copy)]
+struct PolygonLevel;
+
+impl Level for PolygonLevel {
+    type Item = Vec<Vec<Coord<f64>>>;
+    fn read<'de, A: SeqAccess<'de>>(
+        self,
+        problem: &mut Option<usize>,
+        seq: &mut A,
+    ) -> Result<Option<Self::Item>, A::Error> {
+        seq.next_element_seed(SeqSeed(problem, RingLevel))
+    }
+    fn expecting() -> &'static str {
+        "an array of polygons"
+    }
+}
+
+/// An array whose elements are read by level `L`.
+struct SeqSeed<'p, L>(&'p mut Option<usize>, L);
+
+impl<'de, L: Level> DeserializeSeed<'de> for SeqSeed<'_, L> {
+    type Value = Vec<L::Item>;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_seq(self)
+    }
+}
+
+impl<'de, L: Level> Visitor<'de> for SeqSeed<'_, L> {
+    type Value = Vec<L::Item>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str(L::expecting())
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(item) = self.1.read(&mut *self.0, &mut seq)? {
+            out.push(item);
+        }
+        Ok(out)
+    }
+}
+
+/// Properties as (name, raw value) pairs, borrowed from the feature's bytes.
+#[derive(Default)]
+pub(crate) struct Props<'a> {
+    entries: Vec<(Cow<'a, str>, &'a RawValue)>,
+}
+
+#[derive(Deserialize)]
+struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
+
+struct PropsVisitor;
+
+impl<'de> Visitor<'de> for PropsVisitor {
+    type Value = Props<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("an object of properties")
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut entries = Vec::with_capacity(map.size_hint().unwrap_or(8));
+        while let Some((Key(k), v)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
+            entries.push((k, v));
+        }
+        Ok(Props { entries })
+    }
+}
+
+impl<'a> Props<'a> {
+    /// Splits a `properties` member; `null` or absent gives no properties.
+    pub(crate) fn parse(raw: Option<&'a RawValue>, ctx: &FeatureContext) -> Result<Self, Error> {
+        let raw = match raw {
+            Some(raw) => raw,
+            None => return Ok(Props::default()),
+        };
+        let mut de = serde_json::Deserializer::from_str(raw.get());
+        de.deserialize_map(PropsVisitor)
+            .map_err(|_| Error::InvalidValue {
+                ctx: ctx.clone(),
+                property: "properties".into(),
+                expected: "an object".into(),
+                found: abbreviate(raw.get()),
+            })
+    }
+
+    /// The raw value of `key`; `None` when absent or `null`. The last of duplicate keys wins.
+    pub(crate) fn get(&self, key: &str) -> Option<&'a RawValue> {
+        self.entries
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| *v)
+            .filter(|v| v.get() != "null")
+    }
+
+    /// A text property: strings as they are, numbers as written. Absent or null gives `None`.
+    pub(crate) fn text(&self, key: &str, ctx: &FeatureContext) -> Result<Option<String>, Error> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => raw_text(v).map(Some).ok_or_else(|| Error::InvalidValue {
+                ctx: ctx.clone(),
+                property: key.into(),
+                expected: "a string or a number".into(),
+                found: abbreviate(v.get()),
+            }),
+        }
+    }
+
+    /// A number ≥ 0 and finite. A string (even "1,234.5" or "12万"), a boolean, an object is an
+    /// error naming the property; absent or null gives `None`.
+    pub(crate) fn non_negative(
+        &self,
+        key: &str,
+        expected: &'static str,
+        ctx: &FeatureContext,
+    ) -> Result<Option<f64>, Error> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => parse_non_negative(v.get(), key, expected, ctx).map(Some),
+        }
+    }
+}
+
+/// A JSON string's or number's text; `None` for other JSON values.
+pub(crate) fn raw_text(v: &RawValue) -> Option<String> {
+    let t = v.get();
+    match t.as_bytes().first() {
+        Some(b'"') => serde_json::from_str::<String>(t).ok(),
+        Some(b'-' | b'0'..=b'9') => Some(t.to_string()),
+        _ => None,
+    }
+}
+
+pub(crate) fn parse_non_negative(
+    text: &str,
+    key: &str,
+    expected: &'static str,
+    ctx: &FeatureContext,
+) -> Result<f64, Error> {
+    let not_a_number = || Error::NotANumber {
+        ctx: ctx.clone(),
+        property: key.into(),
+        expected,
+        found: abbreviate(text),
+    };
+    match text.as_bytes().first() {
+        Some(b'-' | b'0'..=b'9') => {}
+        _ => return Err(not_a_number()),
+    }
+    let value: f64 = text.parse().map_err(|_| not_a_number())?;
+    if !value.is_finite() {
+        return Err(not_a_number());
+    }
+    if value < 0.0 {
+        return Err(Error::NegativeValue {
+            ctx: ctx.clone(),
+            property: key.into(),
+            found: value,
+        });
+    }
+    // -0.0 is zero.
+    Ok(value.abs())
+}
+
+pub(crate) fn parse_flag(text: &str) -> Option<bool> {
+    let s = match text.as_bytes().first() {
+        Some(b'"') => serde_json::from_str::<String>(text).ok()?,
+        _ => text.to_string(),
+    };
+    match s.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" | "y" | "是" => Some(true),
+        "false" | "0" | "no" | "n" | "否" => Some(false),
+        _ => None,
+    }
+}
+
+/// Keeps a found value short enough for one line of an error message.
+pub(crate) fn abbreviate(text: &str) -> String {
+    const MAX: usize = 60;
+    if text.chars().count() <= MAX {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(MAX).collect();
+        format!("{cut}…")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Layer;
+    use std::path::Path;
+    use std::sync::Arc;
+
+    fn ctx() -> FeatureContext {
+        FeatureContext::new(Arc::from(Path::new("f.geojson")), Layer::Parcels, 7)
+    }
+
+    fn geom(text: &str, accept: Accept) -> Result<RawGeometry, Error> {
+        let raw: Box<RawValue> = serde_json::from_str(text).unwrap();
+        parse_geometry(Some(&raw), accept, &ctx())
+    }
+
+    const SQUARE: &str = "[[0,0],[1,0],[1,1],[0,1],[0,0]]";
+
+    #[test]
+    fn polygon_and_multipolygon_parse_with_type_after_coordinates() {
+        let g = geom(
+            &format!(r#"{{"coordinates":[{SQUARE}],"type":"Polygon"}}"#),
+            Accept::Polygons,
+        )
+        .unwrap();
+        match g {
+            RawGeometry::Polygons { shape, multi } => {
+                assert!(!multi);
+                assert_eq!(shape.0[0].exterior().0.len(), 5);
+            }
+            _ => panic!(),
+        }
+        let g = geom(
+            &format!(r#"{{"type":"MultiPolygon","coordinates":[[{SQUARE}],[{SQUARE},{SQUARE}]]}}"#),
+            Accept::Polygons,
+        )
+        .unwrap();
+        match g {
+            RawGeometry::Polygons { shape, multi } => {
+                assert!(multi);
+                assert_eq!(shape.0.len(), 2);
+                assert_eq!(shape.0[1].interiors().len(), 1);
+            }
+            _ => panic!(),
+        }
+    }
+
+    #[test]
+    fn short_position_is_an_error_not_a_panic() {
+        let e = geom(
+            r#"{"type":"Polygon","coordinates":[[[0,0],[1],[1,1],[0,0]]]}"#,
+            Accept::Polygons,
+        )
+        .unwrap_err();
+        assert!(matches!(e, Error::PositionTooShort { found: 1, .. }), "{e}");
+        let e = geom(r#"{"type":"Point","coordinates":[]}"#, Accept::Point).unwrap_err();
+        assert!(matches!(e, Error::PositionTooShort { found: 0, .. }), "{e}");
+    }
+
+    #[test]
+    fn ring_problems() {
+        let e = geom(
+            r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1]]]}"#,
+            Accept::Polygons,
+        )
+        .unwrap_err();
+        assert!(matches!(e, Error::RingNotClosed { ring: 0, .. }), "{e}");
+        let e = geom(
+            r#"{"type":"Polygon","coordinates":[[[0,0],[1,0],[0,0]]]}"#,
+            Accept::Polygons,
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                Error::RingTooShort {
+                    ring: 0,
+                    found: 3,
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        let e = geom(r#"{"type":"Polygon","coordinates":[]}"#, Accept::Polygons).unwrap_err();
+        assert!(
+            matches!(e, Error::RingTooShort { .. } | Error::EmptyGeometry { .. }),
+            "{e}"
+        );
+        let e = geom(
+            r#"{"type":"MultiPolygon","coordinates":[]}"#,
+            Accept::Polygons,
+        )
+        .unwrap_err();
+        assert!(matches!(e, Error::EmptyGeometry { .. }), "{e}");
+    }
+
+    #[test]
+    fn wrong_types_and_nesting() {
+        let e = geom(r#"{"type":"Point","coordinates":[1,2]}"#, Accept::Polygons).unwrap_err();
+        assert!(
+            matches!(e, Error::GeometryType { ref found, .. } if found == "Point"),
+            "{e}"
+        );
+        let e = geom(
+            r#"{"type":"Polygon","coordinates":[[1,2],[3,4]]}"#,
+            Accept::Polygons,
+        )
+        .unwrap_err();
+        assert!(matches!(e, Error::BadCoordinates { .. }), "{e}");
+        let e = geom(
+            r#"{"type":"Polygon","coordinates":[[["a",2]]]}"#,
+            Accept::Polygons,
+        )
+        .unwrap_err();
+        assert!(matches!(e, Error::BadCoordinates { .. }), "{e}");
+        let e = geom(r#"{"type":"Polygon"}"#, Accept::Polygons).unwrap_err();
+        assert!(matches!(e, Error::BadCoordinates { .. }), "{e}");
+        let e = parse_geometry(None, Accept::Point, &ctx()).unwrap_err();
+        assert!(matches!(e, Error::NullGeometry { .. }));
+    }
+
+    #[test]
+    fn numbers_are_strict() {
+        let c = ctx();
+        assert_eq!(parse_non_negative("12.5", "tax", "万元", &c).unwrap(), 12.5);
+        assert_eq!(parse_non_negative("-0", "tax", "万元", &c).unwrap(), 0.0);
+        for bad in [r#""1,234.5""#, r#""12万""#, r#""—""#, "true", "{}", "1e999"] {
+            let e = parse_non_negative(bad, "tax", "万元", &c).unwrap_err();
+            assert!(
+                matches!(e, Error::NotANumber { ref property, .. } if property == "tax"),
+                "{bad}: {e}"
+            );
+        }
+        let e = parse_non_negative("-3", "tax", "万元", &c).unwrap_err();
+        assert!(matches!(e, Error::NegativeValue { found, .. } if found == -3.0));
+    }
+
+    #[test]
+    fn props_lookup() {
+        let raw: Box<RawValue> =
+            serde_json::from_str(r#"{"a":1,"b":null,"名":"中","a":2}"#).unwrap();
+        let p = Props::parse(Some(&raw), &ctx()).unwrap();
+        assert_eq!(p.get("a").unwrap().get(), "2");
+        assert!(p.get("b").is_none());
+        assert_eq!(p.text("名", &ctx()).unwrap().as_deref(), Some("中"));
+        assert_eq!(parse_flag(r#""是""#), Some(true));
+        assert_eq!(parse_flag("0"), Some(false));
+        assert_eq!(parse_flag(r#""maybe""#), None);
+    }
+}

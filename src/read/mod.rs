@@ -1,0 +1,888 @@
+//! Streaming readers for the three layers: GeoJSON parcels, enterprises (GeoJSON points or
+//! CSV) and parks, validating every record as it is read.
+//!
+//! A reader never holds a file whole: the scanner hands out one feature's bytes at a time, a
+//! batch of features is parsed in parallel, and each record is either kept or rejected with
+//! its reason. The legacy `crs` member and a top-level `bbox` are seen wherever they stand.
+//! Once a layer is read, its CRS is resolved (explicit > file > lon/lat when every coordinate
+//! can be one), planar areas are taken in the input plane, and geometries are reprojected to
+//! WGS84 lon/lat and oriented (exterior rings counter-clockwise).
+//!
+//! In lenient mode (the default) a bad record is listed in [`Loaded::rejected`] and reading
+//! goes on; in strict mode the first bad record stops the read with its error. A malformed file
+//! (truncated, not JSON, not a FeatureCollection) always stops it.
+
+use std::fs::File;
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use geo::{Area, BoundingRect, Coord, MultiPolygon, Rect, Validation, Winding};
+use rayon::prelude::*;
+use serde_json::value::RawValue;
+
+use crate::config::{Config, Fields};
+use crate::crs::{Crs, CrsSource, ToWgs84};
+use crate::error::{Error, FeatureContext, Layer, Result};
+use crate::parcel::{Commitments, Enterprise, Parcel, Park, Status};
+
+pub(crate) mod csv;
+pub(crate) mod feature;
+pub(crate) mod scan;
+
+use feature::{Accept, Props, RawFeature, RawGeometry};
+use scan::Scanner;
+
+/// Where a layer comes from.
+#[derive(Debug, Clone)]
+pub enum Source {
+    /// A file; `.csv` files are read as CSV (enterprises only), anything else as GeoJSON.
+    Path(PathBuf),
+    /// GeoJSON text held in memory, with a label used in messages.
+    GeoJson {
+        /// Shown where a file name would be.
+        label: String,
+        /// The FeatureCollection text.
+        text: Arc<str>,
+    },
+    /// CSV text held in memory (enterprises only), with a label used in messages.
+    Csv {
+        /// Shown where a file name would be.
+        label: String,
+        /// The CSV text, with a header row.
+        text: Arc<str>,
+    },
+}
+
+impl Source {
+    /// A file.
+    pub fn path(path: impl Into<PathBuf>) -> Source {
+        Source::Path(path.into())
+    }
+
+    /// GeoJSON text in memory.
+    pub fn geojson(label: impl Into<String>, text: impl Into<Arc<str>>) -> Source {
+        Source::GeoJson {
+            label: label.into(),
+            text: text.into(),
+        }
+    }
+
+    /// CSV text in memory.
+    pub fn csv(label: impl Into<String>, text: impl Into<Arc<str>>) -> Source {
+        Source::Csv {
+            label: label.into(),
+            text: text.into(),
+        }
+    }
+
+    /// The path or label shown in messages.
+    pub fn name(&self) -> PathBuf {
+        match self {
+            Source::Path(p) => p.clone(),
+            Source::GeoJson { label, .. } | Source::Csv { label, .. } => PathBuf::from(label),
+        }
+    }
+
+    fn is_csv(&self) -> bool {
+        match self {
+            Source::Path(p) => p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")),
+            Source::Csv { .. } => true,
+            Source::GeoJson { .. } => false,
+        }
+    }
+
+    fn open(&self) -> Result<Box<dyn Read + Send + '_>> {
+        match self {
+            Source::Path(p) => {
+                let f = File::open(p).map_err(|e| Error::io(p, "cannot open", e))?;
+                Ok(Box::new(f))
+            }
+            Source::GeoJson { text, .. } | Source::Csv { text, .. } => {
+                Ok(Box::new(text.as_bytes()))
+            }
+        }
+    }
+
+    /// Size in bytes, when known (for progress).
+    pub fn len(&self) -> Option<u64> {
+        match self {
+            Source::Path(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            Source::GeoJson { text, .. } | Source::Csv { text, .. } => Some(text.len() as u64),
+        }
+    }
+
+    /// True for an empty in-memory text.
+    pub fn is_empty(&self) -> bool {
+        self.len() == Some(0)
+    }
+}
+
+/// How to read.
+#[derive(Debug, Clone, Default)]
+pub struct ReadOptions {
+    /// Stop at the first bad record instead of rejecting it and going on.
+    pub strict: bool,
+    /// The CRS of the input, overriding what the file declares.
+    pub crs: Option<Crs>,
+}
+
+/// A layer as read: the good records, every rejected one, and what was learnt of the file.
+#[derive(Debug)]
+pub struct Loaded<T> {
+    /// The file (or label).
+    pub file: PathBuf,
+    /// Records that passed validation, in file order.
+    pub records: Vec<T>,
+    /// Record errors, in file order: each names the feature and why it was rejected.
+    pub rejected: Vec<Error>,
+    /// Records read: `records.len() + rejected.len()`.
+    pub read: usize,
+    /// The CRS the coordinates were in.
+    pub crs: Crs,
+    /// Where the CRS came from.
+    pub crs_source: CrsSource,
+    /// The file's top-level `bbox`, if it has one (in the file's CRS).
+    pub bbox: Option<Vec<f64>>,
+}
+
+/// A record in its file's coordinates, before the CRS is known.
+struct Draft<T> {
+    record: T,
+    /// Bounding box of its coordinates in the file's CRS.
+    bounds: Option<Rect<f64>>,
+}
+
+/// Everything the features of one file gave, before CRS resolution.
+struct Drafts<T> {
+    file: PathBuf,
+    ok: Vec<Draft<T>>,
+    /// (feature index, error), to be merged in order with later rejections.
+    rejected: Vec<Error>,
+    read: usize,
+    crs_member: Option<Vec<u8>>,
+    bbox: Option<Vec<f64>>,
+}
+
+const BATCH_BYTES: usize = 8 << 20;
+const BATCH_FEATURES: usize = 16_384;
+
+/// Scans a GeoJSON FeatureCollection and parses its features in parallel batches.
+fn scan_geojson<T: Send>(
+    source: &Source,
+    layer: Layer,
+    strict: bool,
+    parse: &(dyn Fn(&[u8], FeatureContext) -> Result<Draft<T>> + Sync),
+) -> Result<Drafts<T>> {
+    let file = source.name();
+    let file_arc: Arc<Path> = Arc::from(file.as_path());
+    let mut scanner = Scanner::new(source.open()?, &file);
+    let mut buf = Vec::with_capacity(BATCH_BYTES + (1 << 16));
+    let mut spans = Vec::new();
+    let mut drafts = Drafts {
+        file: file.clone(),
+        ok: Vec::new(),
+        rejected: Vec::new(),
+        read: 0,
+        crs_member: None,
+        bbox: None,
+    };
+    loop {
+        buf.clear();
+        spans.clear();
+        let mut more = true;
+        while buf.len() < BATCH_BYTES && spans.len() < BATCH_FEATURES {
+            match scanner.next_feature(&mut buf)? {
+                Some(span) => spans.push(span),
+                None => {
+                    more = false;
+                    break;
+                }
+            }
+        }
+        let results: Vec<Result<Draft<T>>> = spans
+            .par_iter()
+            .map(|span| {
+                let bytes = &buf[span.start..span.end];
+                let ctx = FeatureContext::new(file_arc.clone(), layer, span.index);
+                parse(bytes, ctx).map_err(|e| match e {
+                    Error::MalformedJson {
+                        file,
+                        byte,
+                        feature,
+                        message,
+                    } => Error::MalformedJson {
+                        file,
+                        byte: span.byte + byte,
+                        feature,
+                        message,
+                    },
+                    other => other,
+                })
+            })
+            .collect();
+        for result in results {
+            drafts.read += 1;
+            match result {
+                Ok(d) => drafts.ok.push(d),
+                Err(e) if e.is_record_error() && !strict => drafts.rejected.push(e),
+                Err(e) => return Err(e),
+            }
+        }
+        if !more {
+            break;
+        }
+    }
+    let members = scanner.into_members();
+    drafts.crs_member = members.get("crs").map(<[u8]>::to_vec);
+    drafts.bbox = members
+        .get("bbox")
+        .and_then(|raw| serde_json::from_slice::<Vec<f64>>(raw).ok());
+    Ok(drafts)
+}
+
+/// Splits a feature's bytes into members; a syntax error is a malformed file.
+fn split<'a>(bytes: &'a [u8], ctx: &FeatureContext) -> Result<RawFeature<'a>> {
+    serde_json::from_slice::<RawFeature>(bytes)
+        .map_err(|e| {
+            if e.is_data() {
+                Error::NotAFeature {
+                    ctx: ctx.clone(),
+                    found: feature::abbreviate(&e.to_string()),
+                }
+            } else {
+                let byte = scan::byte_of_line_col(bytes, e.line(), e.column());
+                Error::MalformedJson {
+                    file: ctx.file.to_path_buf(),
+                    byte: byte as u64,
+                    feature: Some(ctx.index),
+                    message: e.to_string(),
+                }
+            }
+        })
+        .and_then(|raw| match raw.kind.as_deref() {
+            None | Some("Feature") => Ok(raw),
+            Some(other) => Err(Error::NotAFeature {
+                ctx: ctx.clone(),
+                found: format!("\"type\": {other:?}"),
+            }),
+        })
+}
+
+/// The record id: the configured property, else the GeoJSON `id`.
+fn record_id(
+    props: &Props,
+    key: &str,
+    raw: &RawFeature,
+    ctx: &FeatureContext,
+) -> Result<Option<String>> {
+    if let Some(id) = props.text(key, ctx)? {
+        return Ok(Some(id));
+    }
+    Ok(raw.id.and_then(feature::raw_text))
+}
+
+/// Checks a polygonal shape: valid in the OGC sense, non-zero area.
+fn check_shape(shape: &MultiPolygon<f64>, ctx: &FeatureContext) -> Result<()> {
+    if let Err(problem) = shape.check_validation() {
+        return Err(Error::InvalidGeometry {
+            ctx: ctx.clone(),
+            problem: problem.to_string(),
+        });
+    }
+    let area = shape.unsigned_area();
+    if !(area.is_finite() && area > 0.0) {
+        return Err(Error::ZeroArea { ctx: ctx.clone() });
+    }
+    Ok(())
+}
+
+fn polygons(
+    raw: &RawFeature,
+    ctx: &FeatureContext,
+) -> Result<(MultiPolygon<f64>, bool, Option<Rect<f64>>)> {
+    match feature::parse_geometry(raw.geometry, Accept::Polygons, ctx)? {
+        RawGeometry::Polygons { shape, multi } => {
+            let bounds = shape.bounding_rect();
+            check_finite(bounds, ctx)?;
+            check_shape(&shape, ctx)?;
+            Ok((shape, multi, bounds))
+        }
+        RawGeometry::Point(_) => Err(Error::GeometryType {
+            ctx: ctx.clone(),
+            expected: "Polygon or MultiPolygon",
+            found: "Point".into(),
+        }),
+    }
+}
+
+fn check_finite(bounds: Option<Rect<f64>>, ctx: &FeatureContext) -> Result<()> {
+    if let Some(r) = bounds {
+        for c in [r.min(), r.max()] {
+            if !(c.x.is_finite() && c.y.is_finite()) {
+                return Err(Error::CoordinateOutOfRange {
+                    ctx: ctx.clone(),
+                    x: c.x,
+                    y: c.y,
+                    expected: "finite numbers",
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+fn parse_parcel(bytes: &[u8], mut ctx: FeatureContext, fields: &Fields) -> Result<Draft<Parcel>> {
+    let raw = split(bytes, &ctx)?;
+    let props = Props::parse(raw.properties, &ctx)?;
+    let id = record_id(&props, &fields.parcel_id, &raw, &ctx)?;
+    ctx.id = id.clone();
+    let id = id.ok_or_else(|| Error::MissingProperty {
+        ctx: ctx.clone(),
+        property: fields.parcel_id.clone(),
+    })?;
+    let status = match props.text(&fields.status, &ctx)? {
+        None => Status::Existing,
+        Some(s)
+            if fields
+                .status_new
+                .iter()
+                .any(|v| v.eq_ignore_ascii_case(s.trim())) =>
+        {
+            Status::New
+        }
+        Some(s)
+            if fields
+                .status_existing
+                .iter()
+                .any(|v| v.eq_ignore_ascii_case(s.trim())) =>
+        {
+            Status::Existing
+        }
+        Some(s) => {
+            return Err(Error::InvalidValue {
+                ctx: ctx.clone(),
+                property: fields.status.clone(),
+                expected: format!(
+                    "one of {:?} (new) or {:?} (existing)",
+                    fields.status_new, fields.status_existing
+                ),
+                found: format!("{s:?}"),
+            });
+        }
+    };
+    let num = |key: &str, expected| props.non_negative(key, expected, &ctx);
+    let floor_area_m2 = num(&fields.floor_area, "a floor area in m²")?;
+    let recorded_area_m2 = num(&fields.land_area, "a land area")?;
+    let commitments = Commitments {
+        investment_per_mu: num(&fields.contract_investment_per_mu, "a number in 万元/亩")?,
+        tax_per_mu: num(&fields.contract_tax_per_mu, "a number in 万元/亩")?,
+        output_per_mu: num(&fields.contract_output_per_mu, "a number in 万元/亩")?,
+        plot_ratio: num(&fields.contract_plot_ratio, "a plot ratio")?,
+    };
+    let industry = props.text(&fields.industry, &ctx)?;
+    let land_use = props.text(&fields.land_use, &ctx)?;
+    let (geometry, multi, bounds) = polygons(&raw, &ctx)?;
+    Ok(Draft {
+        record: Parcel {
+            index: ctx.index,
+            id,
+            geometry,
+            multi,
+            planar_area_m2: None,
+            industry,
+            land_use,
+            status,
+            floor_area_m2,
+            recorded_area_m2,
+            commitments,
+            properties: raw.properties.map(RawValue::to_owned),
+            feature_id: raw.id.map(RawValue::to_owned),
+        },
+        bounds,
+    })
+}
+
+fn parse_park(bytes: &[u8], mut ctx: FeatureContext, fields: &Fields) -> Result<Draft<Park>> {
+    let raw = split(bytes, &ctx)?;
+    let props = Props::parse(raw.properties, &ctx)?;
+    let id = record_id(&props, &fields.parks.park_id, &raw, &ctx)?;
+    ctx.id = id.clone();
+    let id = id.ok_or_else(|| Error::MissingProperty {
+        ctx: ctx.clone(),
+        property: fields.parks.park_id.clone(),
+    })?;
+    let name = props.text(&fields.parks.name, &ctx)?;
+    let (geometry, multi, bounds) = polygons(&raw, &ctx)?;
+    Ok(Draft {
+        record: Park {
+            index: ctx.index,
+            id,
+            name,
+            geometry,
+            multi,
+        },
+        bounds,
+    })
+}
+
+/// A record's properties, from GeoJSON or a CSV row.
+pub(crate) trait RecordFields {
+    /// A text value: strings as they are, numbers as written; `None` when absent or empty.
+    fn text(&self, key: &str, ctx: &FeatureContext) -> Result<Option<String>>;
+    /// The value as written, for number and yes/no parsing (a JSON string keeps its quotes,
+    /// so a number given as a string is caught).
+    fn token(&self, key: &str) -> Option<&str>;
+}
+
+impl RecordFields for Props<'_> {
+    fn text(&self, key: &str, ctx: &FeatureContext) -> Result<Option<String>> {
+        Props::text(self, key, ctx)
+    }
+    fn token(&self, key: &str) -> Option<&str> {
+        self.get(key).map(RawValue::get)
+    }
+}
+
+/// The figures of an enterprise from either property source.
+pub(crate) fn enterprise_from(
+    rec: &dyn RecordFields,
+    ctx: &mut FeatureContext,
+    fields: &Fields,
+    fallback_id: Option<String>,
+) -> Result<Enterprise> {
+    let f = &fields.enterprises;
+    let id = rec.text(&f.enterprise_id, ctx)?.or(fallback_id);
+    ctx.id = id.clone();
+    let ctx = &*ctx;
+    let id = id.ok_or_else(|| Error::MissingProperty {
+        ctx: ctx.clone(),
+        property: f.enterprise_id.clone(),
+    })?;
+    let num = |key: &str, expected: &'static str| -> Result<Option<f64>> {
+        match rec.token(key) {
+            None => Ok(None),
+            Some(t) => feature::parse_non_negative(t, key, expected, ctx).map(Some),
+        }
+    };
+    let required = |key: &str| -> Result<f64> {
+        num(key, "a number in 万元")?.ok_or_else(|| Error::MissingProperty {
+            ctx: ctx.clone(),
+            property: key.to_string(),
+        })
+    };
+    let flag = |key: &str| -> Result<Option<bool>> {
+        match rec.token(key) {
+            None => Ok(None),
+            Some(t) => feature::parse_flag(t)
+                .map(Some)
+                .ok_or_else(|| Error::InvalidValue {
+                    ctx: ctx.clone(),
+                    property: key.to_string(),
+                    expected: "true or false (also 1/0, \"是\"/\"否\")".into(),
+                    found: feature::abbreviate(t),
+                }),
+        }
+    };
+    Ok(Enterprise {
+        index: ctx.index,
+        id,
+        name: rec.text(&f.name, ctx)?,
+        tax: required(&f.tax)?,
+        investment: required(&f.investment)?,
+        output: required(&f.output)?,
+        value_added: num(&f.value_added, "a number in 万元")?,
+        energy_tce: num(&f.energy, "a number in tce")?,
+        emissions_t: num(&f.emissions, "a number in tonnes")?,
+        rd_spend: num(&f.rd_spend, "a number in 万元")?,
+        employees: num(&f.employees, "a number of people")?,
+        floor_area_m2: num(&f.floor_area, "a floor area in m²")?,
+        above_scale: flag(&f.above_scale)?,
+        industry: rec.text(&f.industry, ctx)?,
+        exempt: flag(&f.exempt)?.unwrap_or(false),
+        location: None,
+        parcel_id: rec.text(&f.parcel_id, ctx)?,
+    })
+}
+
+fn parse_enterprise(
+    bytes: &[u8],
+    mut ctx: FeatureContext,
+    fields: &Fields,
+) -> Result<Draft<Enterprise>> {
+    let raw = split(bytes, &ctx)?;
+    let props = Props::parse(raw.properties, &ctx)?;
+    let fallback_id = raw.id.and_then(feature::raw_text);
+    let mut e = enterprise_from(&props, &mut ctx, fields, fallback_id)?;
+    let mut bounds = None;
+    match raw.geometry {
+        None if e.parcel_id.is_some() => {}
+        geometry => match feature::parse_geometry(geometry, Accept::Point, &ctx)? {
+            RawGeometry::Point(p) => {
+                bounds = Some(Rect::new(p.0, p.0));
+                check_finite(bounds, &ctx)?;
+                e.location = Some(p);
+            }
+            RawGeometry::Polygons { .. } => unreachable_polygon(&ctx)?,
+        },
+    }
+    Ok(Draft { record: e, bounds })
+}
+
+fn unreachable_polygon(ctx: &FeatureContext) -> Result<()> {
+    Err(Error::GeometryType {
+        ctx: ctx.clone(),
+        expected: "Point",
+        found: "Polygon".into(),
+    })
+}
+
+/// Decides a layer's CRS once every coordinate has been seen.
+fn resolve_crs<T>(drafts: &Drafts<T>, explicit: Option<&Crs>) -> Result<(Crs, CrsSource)> {
+    if let Some(crs) = explicit {
+        return Ok((crs.clone(), CrsSource::Explicit));
+    }
+    let lonlat = |r: &Rect<f64>| {
+        r.min().x >= -180.0 && r.max().x <= 180.0 && r.min().y >= -90.0 && r.max().y <= 90.0
+    };
+    let all_lonlat = drafts
+        .ok
+        .iter()
+        .filter_map(|d| d.bounds)
+        .all(|r| lonlat(&r));
+    if let Some(raw) = &drafts.crs_member {
+        let declared = Crs::from_geojson_member(raw).map_err(|message| Error::Crs {
+            file: drafts.file.clone(),
+            crs: String::from_utf8_lossy(raw).into_owned(),
+            message,
+        })?;
+        if let Some(crs) = declared {
+            if !crs.is_geographic() && all_lonlat && !drafts.ok.is_empty() {
+                return Err(Error::Crs {
+                    file: drafts.file.clone(),
+                    crs: crs.to_string(),
+                    message: "the file declares a projected CRS but every coordinate looks like lon/lat; \
+                              set the CRS explicitly (for example --crs EPSG:4326) if that is what they are"
+                        .into(),
+                });
+            }
+            return Ok((crs, CrsSource::File));
+        }
+    }
+    let (inside, outside): (Vec<Rect<f64>>, Vec<Rect<f64>>) = drafts
+        .ok
+        .iter()
+        .filter_map(|d| d.bounds)
+        .partition(|r| lonlat(r));
+    if outside.len() > inside.len() {
+        let x_min = outside
+            .iter()
+            .map(|r| r.min().x)
+            .fold(f64::INFINITY, f64::min);
+        let x_max = outside
+            .iter()
+            .map(|r| r.max().x)
+            .fold(f64::NEG_INFINITY, f64::max);
+        return Err(Error::UnknownCrs {
+            file: drafts.file.clone(),
+            message: format!(
+                "coordinates cannot be lon/lat (x from {x_min:.1} to {x_max:.1}) and no CRS is declared; {}. \
+                 Declare it with a \"crs\" member or set it explicitly (--crs EPSG:N, or [crs] input in the config)",
+                crate::crs::suggest_zone(x_min, x_max)
+            ),
+        });
+    }
+    Ok((Crs::LonLat, CrsSource::Inferred))
+}
+
+/// Resolves the CRS, then runs `finish` on every record (reprojection and checks) in parallel,
+/// merging its rejections in file order.
+fn finish_layer<T: Send>(
+    mut drafts: Drafts<T>,
+    options: &ReadOptions,
+    finish: &(dyn Fn(&mut T, &Crs, &ToWgs84) -> Result<()> + Sync),
+) -> Result<Loaded<T>>
+where
+    T: HasIndex,
+{
+    let (crs, crs_source) = resolve_crs(&drafts, options.crs.as_ref())?;
+    let to_wgs84 = crs.to_wgs84().map_err(|message| Error::Crs {
+        file: drafts.file.clone(),
+        crs: crs.to_string(),
+        message,
+    })?;
+    let outcomes: Vec<Result<()>> = drafts
+        .ok
+        .par_iter_mut()
+        .map(|d| finish(&mut d.record, &crs, &to_wgs84))
+        .collect();
+    let mut records = Vec::with_capacity(drafts.ok.len());
+    let mut late = Vec::new();
+    for (d, outcome) in drafts.ok.into_iter().zip(outcomes) {
+        match outcome {
+            Ok(()) => records.push(d.record),
+            Err(e) if options.strict => return Err(e),
+            Err(e) => late.push(e),
+        }
+    }
+    if !late.is_empty() {
+        drafts.rejected.extend(late);
+        drafts
+            .rejected
+            .sort_by_key(|e| e.feature().map_or(usize::MAX, |c| c.index));
+    }
+    Ok(Loaded {
+        file: drafts.file,
+        records,
+        rejected: drafts.rejected,
+        read: drafts.read,
+        crs,
+        crs_source,
+        bbox: drafts.bbox,
+    })
+}
+
+/// Records that know their feature index.
+pub(crate) trait HasIndex {
+    fn index(&self) -> usize;
+    fn id(&self) -> &str;
+}
+
+impl HasIndex for Parcel {
+    fn index(&self) -> usize {
+        self.index
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl HasIndex for Park {
+    fn index(&self) -> usize {
+        self.index
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+impl HasIndex for Enterprise {
+    fn index(&self) -> usize {
+        self.index
+    }
+    fn id(&self) -> &str {
+        &self.id
+    }
+}
+
+fn context(file: &Path, layer: Layer, index: usize, id: &str) -> FeatureContext {
+    FeatureContext {
+        file: Arc::from(file),
+        layer,
+        index,
+        id: Some(id.to_string()),
+    }
+}
+
+/// Reprojects a shape to WGS84 and orients it; for lon/lat input checks the range.
+fn finish_shape(
+    shape: &mut MultiPolygon<f64>,
+    crs: &Crs,
+    to_wgs84: &ToWgs84,
+    ctx: impl Fn() -> FeatureContext,
+) -> Result<()> {
+    if crs.is_geographic() {
+        check_lonlat(shape.0.iter().flat_map(|p| p.exterior().coords()), &ctx)?;
+    }
+    to_wgs84
+        .shape(shape)
+        .map_err(|(c, message)| Error::Reproject {
+            ctx: ctx(),
+            crs: crs.to_string(),
+            x: c.x,
+            y: c.y,
+            message,
+        })?;
+    orient(shape);
+    Ok(())
+}
+
+fn check_lonlat<'a>(
+    coords: impl Iterator<Item = &'a Coord<f64>>,
+    ctx: &dyn Fn() -> FeatureContext,
+) -> Result<()> {
+    for c in coords {
+        if !(c.x.abs() <= 180.0 && c.y.abs() <= 90.0) {
+            return Err(Error::CoordinateOutOfRange {
+                ctx: ctx(),
+                x: c.x,
+                y: c.y,
+                expected: "lon/lat (|lon| ≤ 180, |lat| ≤ 90)",
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Orients every polygon: exterior counter-clockwise, holes clockwise (RFC 7946), in place.
+pub(crate) fn orient(shape: &mut MultiPolygon<f64>) {
+    for polygon in &mut shape.0 {
+        polygon.exterior_mut(|ring| ring.make_ccw_winding());
+        polygon.interiors_mut(|rings| {
+            for ring in rings {
+                ring.make_cw_winding();
+            }
+        });
+    }
+}
+
+/// Rejects the second and later records with an id already seen.
+fn reject_duplicates<T: HasIndex>(
+    loaded: &mut Loaded<T>,
+    layer: Layer,
+    property: &str,
+    strict: bool,
+) -> Result<()> {
+    let mut first: std::collections::HashMap<&str, usize> =
+        std::collections::HashMap::with_capacity(loaded.records.len());
+    let mut dup = Vec::new();
+    for (pos, r) in loaded.records.iter().enumerate() {
+        match first.get(r.id()) {
+            Some(&first_index) => dup.push((pos, first_index)),
+            None => {
+                first.insert(r.id(), r.index());
+            }
+        }
+    }
+    if dup.is_empty() {
+        return Ok(());
+    }
+    let mut errors = Vec::with_capacity(dup.len());
+    for &(pos, first_index) in &dup {
+        let r = &loaded.records[pos];
+        errors.push(Error::DuplicateId {
+            ctx: context(&loaded.file, layer, r.index(), r.id()),
+            property: property.to_string(),
+            first_index,
+        });
+    }
+    if strict {
+        return Err(errors.swap_remove(0));
+    }
+    let drop: std::collections::HashSet<usize> = dup.iter().map(|&(pos, _)| pos).collect();
+    let mut pos = 0;
+    loaded.records.retain(|_| {
+        let keep = !drop.contains(&pos);
+        pos += 1;
+        keep
+    });
+    loaded.rejected.extend(errors);
+    loaded
+        .rejected
+        .sort_by_key(|e| e.feature().map_or(usize::MAX, |c| c.index));
+    Ok(())
+}
+
+/// Reads the parcels layer.
+///
+/// # Errors
+/// A file error (cannot open, malformed, not a FeatureCollection, unknown CRS) stops the read;
+/// record errors are returned in [`Loaded::rejected`], or stop it when `options.strict`.
+pub fn read_parcels(
+    source: &Source,
+    config: &Config,
+    options: &ReadOptions,
+) -> Result<Loaded<Parcel>> {
+    let fields = &config.fields;
+    let unit = config.area.recorded_unit;
+    let drafts = scan_geojson(source, Layer::Parcels, options.strict, &|bytes, ctx| {
+        let mut d = parse_parcel(bytes, ctx, fields)?;
+        d.record.recorded_area_m2 = d.record.recorded_area_m2.map(|a| unit.to_m2(a));
+        Ok(d)
+    })?;
+    let file = drafts.file.clone();
+    let mut loaded = finish_layer(drafts, options, &|p: &mut Parcel, crs, to_wgs84| {
+        if !crs.is_geographic() {
+            p.planar_area_m2 = Some(p.geometry.unsigned_area());
+        }
+        finish_shape(&mut p.geometry, crs, to_wgs84, || {
+            context(&file, Layer::Parcels, p.index, &p.id)
+        })
+    })?;
+    reject_duplicates(
+        &mut loaded,
+        Layer::Parcels,
+        &fields.parcel_id,
+        options.strict,
+    )?;
+    Ok(loaded)
+}
+
+/// Reads the parks layer.
+///
+/// # Errors
+/// As [`read_parcels`].
+pub fn read_parks(source: &Source, config: &Config, options: &ReadOptions) -> Result<Loaded<Park>> {
+    let fields = &config.fields;
+    let drafts = scan_geojson(source, Layer::Parks, options.strict, &|bytes, ctx| {
+        parse_park(bytes, ctx, fields)
+    })?;
+    let file = drafts.file.clone();
+    let mut loaded = finish_layer(drafts, options, &|p: &mut Park, crs, to_wgs84| {
+        finish_shape(&mut p.geometry, crs, to_wgs84, || {
+            context(&file, Layer::Parks, p.index, &p.id)
+        })
+    })?;
+    reject_duplicates(
+        &mut loaded,
+        Layer::Parks,
+        &fields.parks.park_id,
+        options.strict,
+    )?;
+    Ok(loaded)
+}
+
+/// Reads the enterprises layer: GeoJSON points, or CSV with `lon`/`lat` columns (either may
+/// instead carry a `parcel_id`).
+///
+/// # Errors
+/// As [`read_parcels`].
+pub fn read_enterprises(
+    source: &Source,
+    config: &Config,
+    options: &ReadOptions,
+) -> Result<Loaded<Enterprise>> {
+    let fields = &config.fields;
+    let drafts = if source.is_csv() {
+        csv::scan_csv(source, fields, options.strict)?
+    } else {
+        scan_geojson(source, Layer::Enterprises, options.strict, &|bytes, ctx| {
+            parse_enterprise(bytes, ctx, fields)
+        })?
+    };
+    let file = drafts.file.clone();
+    let mut loaded = finish_layer(drafts, options, &|e: &mut Enterprise, crs, to_wgs84| {
+        let Some(p) = e.location.as_mut() else {
+            return Ok(());
+        };
+        let ctx = || context(&file, Layer::Enterprises, e.index, &e.id);
+        if crs.is_geographic() {
+            check_lonlat(std::iter::once(&p.0), &ctx)?;
+        }
+        p.0 = to_wgs84.coord(p.0).map_err(|message| Error::Reproject {
+            ctx: ctx(),
+            crs: crs.to_string(),
+            x: p.0.x,
+            y: p.0.y,
+            message,
+        })?;
+        Ok(())
+    })?;
+    reject_duplicates(
+        &mut loaded,
+        Layer::Enterprises,
+        &fields.enterprises.enterprise_id,
+        options.strict,
+    )?;
+    Ok(loaded)
+}

@@ -1,0 +1,648 @@
+//! A streaming scanner over the top level of a GeoJSON FeatureCollection.
+//!
+//! It reads the file through a fixed buffer and hands out the bytes of one feature at a time,
+//! so a file is never held whole in memory. Every other top-level member (`type`, `crs`,
+//! `bbox`, `name`, foreign members) is kept as raw JSON wherever it stands, before or after
+//! `features`. The scanner checks only the structure it walks (objects, strings, brackets);
+//! the bytes it hands out are parsed and validated by serde_json, whose syntax errors are
+//! mapped back to file byte offsets.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, Result};
+
+const BUF_SIZE: usize = 1 << 20;
+
+/// Where the scanner is in the top-level object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    /// Nothing read yet.
+    Start,
+    /// Between top-level members (after `{` or after a member's value).
+    Members { first: bool },
+    /// Inside the `features` array.
+    Features { first: bool },
+    /// The closing `}` was read and nothing but white space followed.
+    Done,
+}
+
+/// Top-level members other than `features`, as raw JSON text.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Members {
+    pub(crate) entries: Vec<(String, Vec<u8>)>,
+    pub(crate) saw_features: bool,
+}
+
+impl Members {
+    pub(crate) fn get(&self, key: &str) -> Option<&[u8]> {
+        self.entries
+            .iter()
+            .rev()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.as_slice())
+    }
+}
+
+/// One feature's bytes, appended to a caller's buffer.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct FeatureSpan {
+    /// 0-based index in the `features` array.
+    pub(crate) index: usize,
+    /// Byte offset of the feature's first byte in the file.
+    pub(crate) byte: u64,
+    /// Range of the feature's bytes in the caller's buffer.
+    pub(crate) start: usize,
+    pub(crate) end: usize,
+}
+
+pub(crate) struct Scanner<R> {
+    inner: R,
+    file: PathBuf,
+    buf: Vec<u8>,
+    pos: usize,
+    end: usize,
+    /// File offset of `buf[0]`.
+    base: u64,
+    eof: bool,
+    state: State,
+    next_index: usize,
+    members: Members,
+}
+
+impl<R: Read> Scanner<R> {
+    pub(crate) fn new(inner: R, file: &Path) -> Self {
+        Scanner {
+            inner,
+            file: file.to_path_buf(),
+            buf: vec![0; BUF_SIZE],
+            pos: 0,
+            end: 0,
+            base: 0,
+            eof: false,
+            state: State::Start,
+            next_index: 0,
+            members: Members::default(),
+        }
+    }
+
+    pub(crate) fn into_members(self) -> Members {
+        self.members
+    }
+
+    fn offset(&self) -> u64 {
+        self.base + self.pos as u64
+    }
+
+    fn malformed(&self, message: impl Into<String>) -> Error {
+        let feature = match self.state {
+            State::Features { .. } => Some(self.next_index),
+            _ => None,
+        };
+        Error::MalformedJson {
+            file: self.file.clone(),
+            byte: self.offset(),
+            feature,
+            message: message.into(),
+        }
+    }
+
+    /// Makes sure `buf[pos]` is readable; false at end of file.
+    fn fill(&mut self) -> Result<bool> {
+        if self.pos < self.end {
+            return Ok(true);
+        }
+        if self.eof {
+            return Ok(false);
+        }
+        self.base += self.end as u64;
+        self.pos = 0;
+        self.end = 0;
+        loop {
+            match self.inner.read(&mut self.buf) {
+                Ok(0) => {
+                    self.eof = true;
+                    return Ok(false);
+                }
+                Ok(n) => {
+                    self.end = n;
+                    return Ok(true);
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::io(&self.file, "cannot read", e)),
+            }
+        }
+    }
+
+    fn peek(&mut self) -> Result<Option<u8>> {
+        Ok(if self.fill()? {
+            Some(self.buf[self.pos])
+        } else {
+            None
+        })
+    }
+
+    /// Skips JSON white space; returns the next byte without consuming it.
+    fn skip_ws(&mut self) -> Result<Option<u8>> {
+        loop {
+            if !self.fill()? {
+                return Ok(None);
+            }
+            let b = self.buf[self.pos];
+            if matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+                self.pos += 1;
+            } else {
+                return Ok(Some(b));
+            }
+        }
+    }
+
+    fn expect_byte(&mut self, want: u8, what: &str) -> Result<()> {
+        match self.skip_ws()? {
+            Some(b) if b == want => {
+                self.pos += 1;
+                Ok(())
+            }
+            Some(b) => Err(self.malformed(format!("expected {what}, found {}", show_byte(b)))),
+            None => Err(self.malformed(format!("unexpected end of file, expected {what}"))),
+        }
+    }
+
+    /// Appends one JSON value's bytes to `out`, checking only its bracket structure.
+    fn capture_value(&mut self, out: &mut Vec<u8>) -> Result<()> {
+        let first = match self.skip_ws()? {
+            Some(b) => b,
+            None => return Err(self.malformed("unexpected end of file, expected a value")),
+        };
+        match first {
+            b'{' | b'[' => self.capture_nested(out),
+            b'"' => {
+                out.push(b'"');
+                self.pos += 1;
+                self.capture_string_rest(out)
+            }
+            b'-' | b'0'..=b'9' | b't' | b'f' | b'n' => self.capture_scalar(out),
+            b => Err(self.malformed(format!("expected a JSON value, found {}", show_byte(b)))),
+        }
+    }
+
+    fn capture_scalar(&mut self, out: &mut Vec<u8>) -> Result<()> {
+        loop {
+            if !self.fill()? {
+                return Ok(());
+            }
+            let slice = &self.buf[self.pos..self.end];
+            let stop = slice.iter().position(|b| {
+                matches!(
+                    b,
+                    b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r' | b'{' | b'[' | b'"'
+                )
+            });
+            match stop {
+                Some(n) => {
+                    out.extend_from_slice(&slice[..n]);
+                    self.pos += n;
+                    return Ok(());
+                }
+                None => {
+                    out.extend_from_slice(slice);
+                    self.pos = self.end;
+                }
+            }
+        }
+    }
+
+    /// After an opening quote: copies up to and including the closing quote.
+    fn capture_string_rest(&mut self, out: &mut Vec<u8>) -> Result<()> {
+        let mut escaped = false;
+        loop {
+            if !self.fill()? {
+                return Err(self.malformed("unexpected end of file inside a string"));
+            }
+            let slice = &self.buf[self.pos..self.end];
+            for (i, &b) in slice.iter().enumerate() {
+                if escaped {
+                    escaped = false;
+                } else if b == b'\\' {
+                    escaped = true;
+                } else if b == b'"' {
+                    out.extend_from_slice(&slice[..=i]);
+                    self.pos += i + 1;
+                    return Ok(());
+                }
+            }
+            out.extend_from_slice(slice);
+            self.pos = self.end;
+        }
+    }
+
+    fn capture_nested(&mut self, out: &mut Vec<u8>) -> Result<()> {
+        let mut depth: usize = 0;
+        let mut in_string = false;
+        let mut escaped = false;
+        loop {
+            if !self.fill()? {
+                return Err(self.malformed(if in_string {
+                    "unexpected end of file inside a string"
+                } else {
+                    "unexpected end of file: the JSON is truncated"
+                }));
+            }
+            let slice = &self.buf[self.pos..self.end];
+            let mut done = None;
+            for (i, &b) in slice.iter().enumerate() {
+                if in_string {
+                    if escaped {
+                        escaped = false;
+                    } else if b == b'\\' {
+                        escaped = true;
+                    } else if b == b'"' {
+                        in_string = false;
+                    }
+                    continue;
+                }
+                match b {
+                    b'"' => in_string = true,
+                    b'{' | b'[' => depth += 1,
+                    b'}' | b']' => {
+                        depth -= 1;
+                        if depth == 0 {
+                            done = Some(i);
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            match done {
+                Some(i) => {
+                    out.extend_from_slice(&slice[..=i]);
+                    self.pos += i + 1;
+                    return Ok(());
+                }
+                None => {
+                    out.extend_from_slice(slice);
+                    self.pos = self.end;
+                }
+            }
+        }
+    }
+
+    fn read_key(&mut self) -> Result<String> {
+        let mut raw = Vec::with_capacity(16);
+        match self.skip_ws()? {
+            Some(b'"') => {
+                raw.push(b'"');
+                self.pos += 1;
+            }
+            Some(b) => {
+                return Err(self.malformed(format!(
+                    "expected a member name in quotes, found {}",
+                    show_byte(b)
+                )));
+            }
+            None => return Err(self.malformed("unexpected end of file, expected a member name")),
+        }
+        let at = self.offset();
+        self.capture_string_rest(&mut raw)?;
+        serde_json::from_slice::<String>(&raw).map_err(|e| Error::MalformedJson {
+            file: self.file.clone(),
+            byte: at,
+            feature: None,
+            message: format!("bad member name: {e}"),
+        })
+    }
+
+    /// Reads up to the next feature, appending its bytes to `out`; `None` at the end of the
+    /// collection, once every top-level member has been seen.
+    pub(crate) fn next_feature(&mut self, out: &mut Vec<u8>) -> Result<Option<FeatureSpan>> {
+        loop {
+            match self.state {
+                State::Start => {
+                    if self.peek()?.is_none() {
+                        return Err(self.malformed("the file is empty"));
+                    }
+                    // A UTF-8 byte order mark is tolerated at the very start.
+                    if self.end - self.pos >= 3
+                        && self.buf[self.pos..self.pos + 3] == [0xEF, 0xBB, 0xBF]
+                    {
+                        self.pos += 3;
+                    }
+                    match self.skip_ws()? {
+                        Some(b'{') => {
+                            self.pos += 1;
+                            self.state = State::Members { first: true };
+                        }
+                        Some(b'[') => {
+                            return Err(Error::NotFeatureCollection {
+                                file: self.file.clone(),
+                                found: "a JSON array at the top level".into(),
+                            });
+                        }
+                        Some(b) if matches!(b, b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n') => {
+                            return Err(Error::NotFeatureCollection {
+                                file: self.file.clone(),
+                                found: "a JSON scalar at the top level".into(),
+                            });
+                        }
+                        Some(b) => {
+                            return Err(self.malformed(format!(
+                                "expected '{{' to open a FeatureCollection, found {}",
+                                show_byte(b)
+                            )));
+                        }
+                        None => return Err(self.malformed("the file holds only white space")),
+                    }
+                }
+                State::Members { first } => {
+                    match self.skip_ws()? {
+                        Some(b'}') => {
+                            self.pos += 1;
+                            self.finish()?;
+                            return Ok(None);
+                        }
+                        Some(b',') if !first => {
+                            self.pos += 1;
+                        }
+                        Some(_) if first => {}
+                        Some(b) => {
+                            return Err(self.malformed(format!(
+                                "expected ',' or '}}' after a member, found {}",
+                                show_byte(b)
+                            )));
+                        }
+                        None => {
+                            return Err(
+                                self.malformed("unexpected end of file: the JSON is truncated")
+                            );
+                        }
+                    }
+                    let key = self.read_key()?;
+                    self.expect_byte(b':', "':' after a member name")?;
+                    if key == "features" {
+                        if self.members.saw_features {
+                            return Err(self.malformed("a second \"features\" member"));
+                        }
+                        self.members.saw_features = true;
+                        self.check_type_so_far()?;
+                        match self.skip_ws()? {
+                            Some(b'[') => {
+                                self.pos += 1;
+                                self.state = State::Features { first: true };
+                            }
+                            Some(b'n') => {
+                                return Err(Error::NotFeatureCollection {
+                                    file: self.file.clone(),
+                                    found: "\"features\" is null".into(),
+                                });
+                            }
+                            Some(_) => {
+                                return Err(Error::NotFeatureCollection {
+                                    file: self.file.clone(),
+                                    found: "\"features\" is not an array".into(),
+                                });
+                            }
+                            None => {
+                                return Err(
+                                    self.malformed("unexpected end of file: the JSON is truncated")
+                                );
+                            }
+                        }
+                    } else {
+                        let mut raw = Vec::new();
+                        self.capture_value(&mut raw)?;
+                        self.members.entries.push((key, raw));
+                        self.state = State::Members { first: false };
+                        if self
+                            .members
+                            .entries
+                            .last()
+                            .is_some_and(|(k, _)| k == "type")
+                        {
+                            self.check_type_so_far()?;
+                        }
+                    }
+                }
+                State::Features { first } => {
+                    match self.skip_ws()? {
+                        Some(b']') => {
+                            self.pos += 1;
+                            self.state = State::Members { first: false };
+                            continue;
+                        }
+                        Some(b',') if !first => {
+                            self.pos += 1;
+                        }
+                        Some(_) if first => {}
+                        Some(b) => {
+                            return Err(self.malformed(format!(
+                                "expected ',' or ']' after a feature, found {}",
+                                show_byte(b)
+                            )));
+                        }
+                        None => {
+                            return Err(
+                                self.malformed("unexpected end of file: the JSON is truncated")
+                            );
+                        }
+                    }
+                    if self.skip_ws()? == Some(b']') {
+                        return Err(self.malformed("a trailing ',' before ']'"));
+                    }
+                    let byte = self.offset();
+                    let start = out.len();
+                    self.capture_value(out)?;
+                    let index = self.next_index;
+                    self.next_index += 1;
+                    self.state = State::Features { first: false };
+                    return Ok(Some(FeatureSpan {
+                        index,
+                        byte,
+                        start,
+                        end: out.len(),
+                    }));
+                }
+                State::Done => return Ok(None),
+            }
+        }
+    }
+
+    fn check_type_so_far(&self) -> Result<()> {
+        if let Some(raw) = self.members.get("type") {
+            let t: std::result::Result<String, _> = serde_json::from_slice(raw);
+            match t {
+                Ok(t) if t == "FeatureCollection" => {}
+                Ok(t) => {
+                    return Err(Error::NotFeatureCollection {
+                        file: self.file.clone(),
+                        found: format!("\"type\": {t:?}"),
+                    });
+                }
+                Err(_) => {
+                    return Err(Error::NotFeatureCollection {
+                        file: self.file.clone(),
+                        found: format!("\"type\": {}", String::from_utf8_lossy(raw)),
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn finish(&mut self) -> Result<()> {
+        self.state = State::Done;
+        if let Some(b) = self.skip_ws()? {
+            return Err(self.malformed(format!(
+                "unexpected {} after the end of the FeatureCollection",
+                show_byte(b)
+            )));
+        }
+        if self.members.get("type").is_none() {
+            return Err(Error::NotFeatureCollection {
+                file: self.file.clone(),
+                found: "an object with no \"type\" member".into(),
+            });
+        }
+        self.check_type_so_far()?;
+        if !self.members.saw_features {
+            return Err(Error::NotFeatureCollection {
+                file: self.file.clone(),
+                found: "an object with no \"features\" member".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn show_byte(b: u8) -> String {
+    if b.is_ascii_graphic() {
+        format!("'{}'", b as char)
+    } else {
+        format!("byte 0x{b:02X}")
+    }
+}
+
+/// The 0-based byte offset of serde_json's 1-based (line, column) within `text`.
+pub(crate) fn byte_of_line_col(text: &[u8], line: usize, column: usize) -> usize {
+    let mut offset = 0;
+    let mut current = 1;
+    while current < line {
+        match text[offset..].iter().position(|&b| b == b'\n') {
+            Some(n) => {
+                offset += n + 1;
+                current += 1;
+            }
+            None => return text.len(),
+        }
+    }
+    (offset + column.saturating_sub(1)).min(text.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scan(text: &str) -> Result<(Vec<String>, Members)> {
+        let mut sc = Scanner::new(text.as_bytes(), Path::new("t.geojson"));
+        let mut out = Vec::new();
+        let mut feats = Vec::new();
+        while let Some(span) = sc.next_feature(&mut out)? {
+            feats.push(String::from_utf8(out[span.start..span.end].to_vec()).unwrap());
+        }
+        Ok((feats, sc.into_members()))
+    }
+
+    #[test]
+    fn members_before_and_after_features_are_seen() {
+        let text = r#"{"bbox":[1,2,3,4],"type":"FeatureCollection","features":[{"a":"]}"},{"b":[1,{"c":"\""}]}],
+            "crs":{"type":"name","properties":{"name":"EPSG:4549"}}}"#;
+        let (feats, members) = scan(text).unwrap();
+        assert_eq!(feats, vec![r#"{"a":"]}"}"#, r#"{"b":[1,{"c":"\""}]}"#]);
+        assert_eq!(members.get("bbox").unwrap(), b"[1,2,3,4]");
+        assert!(
+            members
+                .get("crs")
+                .unwrap()
+                .starts_with(b"{\"type\":\"name\"")
+        );
+    }
+
+    #[test]
+    fn tiny_buffer_boundaries_do_not_matter() {
+        // Feed one byte per read to cross every buffer boundary.
+        struct OneByte<'a>(&'a [u8]);
+        impl Read for OneByte<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if self.0.is_empty() || buf.is_empty() {
+                    return Ok(0);
+                }
+                buf[0] = self.0[0];
+                self.0 = &self.0[1..];
+                Ok(1)
+            }
+        }
+        let text = r#"{"type":"FeatureCollection","features":[ {"x":"a\\"} , 12 ,"s"]}"#;
+        let mut sc = Scanner::new(OneByte(text.as_bytes()), Path::new("t"));
+        let mut out = Vec::new();
+        let mut n = 0;
+        while let Some(span) = sc.next_feature(&mut out).unwrap() {
+            assert_eq!(span.index, n);
+            n += 1;
+        }
+        assert_eq!(n, 3);
+        assert_eq!(out, br#"{"x":"a\\"}12"s""#);
+    }
+
+    #[test]
+    fn truncated_file_names_byte_and_feature() {
+        let text = r#"{"type":"FeatureCollection","features":[{"a":1},{"b":"#;
+        match scan(text) {
+            Err(Error::MalformedJson { byte, feature, .. }) => {
+                assert_eq!(byte as usize, text.len());
+                assert_eq!(feature, Some(1));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn not_a_feature_collection() {
+        for (text, needle) in [
+            (r#"{"type":"Feature","geometry":null}"#, "\"Feature\""),
+            ("[1,2]", "array"),
+            (r#"{"type":"FeatureCollection"}"#, "no \"features\""),
+            (r#"{"features":[]}"#, "no \"type\""),
+        ] {
+            match scan(text) {
+                Err(Error::NotFeatureCollection { found, .. }) => {
+                    assert!(found.contains(needle), "{found}")
+                }
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn empty_and_binary_files_are_malformed() {
+        assert!(matches!(
+            scan(""),
+            Err(Error::MalformedJson { byte: 0, .. })
+        ));
+        assert!(matches!(
+            scan("\u{1}\u{2}garbage"),
+            Err(Error::MalformedJson { byte: 0, .. })
+        ));
+        assert!(matches!(
+            scan(r#"{"type":"FeatureCollection","features":[]} x"#),
+            Err(Error::MalformedJson { byte: 43, .. })
+        ));
+    }
+
+    #[test]
+    fn line_col_to_byte() {
+        let t = b"ab\ncd\nef";
+        assert_eq!(byte_of_line_col(t, 1, 1), 0);
+        assert_eq!(byte_of_line_col(t, 2, 2), 4);
+        assert_eq!(byte_of_line_col(t, 3, 1), 6);
+    }
+}

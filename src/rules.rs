@@ -1,0 +1,491 @@
+//! Low-efficiency thresholds (`[low_efficiency]`), their overrides, and the classification of
+//! a parcel with its reasons.
+//!
+//! A parcel is low-efficiency (低效用地) when it is idle (and idle counts), when any metric is
+//! **strictly below** its minimum, or when any contracted commitment is missed (actual below
+//! `contract_shortfall` × commitment). Equality is not low. A metric that cannot be computed
+//! (`None`, such as a plot ratio with no floor area) is never a reason.
+
+use serde::{Deserialize, Serialize};
+
+use crate::parcel::{Commitments, Status};
+
+/// A minimum a figure must reach. Strictly below is a miss; equality is not.
+///
+/// ```
+/// use land_efficiency::rules::Minimum;
+/// assert!(Minimum(15.0).is_missed_by(14.999));
+/// assert!(!Minimum(15.0).is_missed_by(15.0));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Minimum(pub f64);
+
+impl Minimum {
+    /// True when `value` is strictly below the minimum.
+    pub fn is_missed_by(self, value: f64) -> bool {
+        value < self.0
+    }
+}
+
+/// Why a parcel is low-efficiency, as written in `reasons`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Reason {
+    /// Investment per mu below its minimum.
+    Investment,
+    /// Tax per mu below its minimum.
+    Tax,
+    /// Output per mu below its minimum.
+    Output,
+    /// Plot ratio below its minimum.
+    PlotRatio,
+    /// No enterprise on the parcel, or zero output.
+    Idle,
+    /// Investment per mu short of the contracted commitment.
+    ContractInvestment,
+    /// Tax per mu short of the contracted commitment.
+    ContractTax,
+    /// Output per mu short of the contracted commitment.
+    ContractOutput,
+    /// Plot ratio short of the contracted commitment.
+    ContractPlotRatio,
+    /// Its enterprise was graded D in consecutive years (see the evaluation's
+    /// `d_years_low_efficiency`).
+    RepeatedClassD,
+}
+
+impl Reason {
+    /// Every reason, in the order they are listed.
+    pub const ALL: [Reason; 10] = [
+        Reason::Investment,
+        Reason::Tax,
+        Reason::Output,
+        Reason::PlotRatio,
+        Reason::Idle,
+        Reason::ContractInvestment,
+        Reason::ContractTax,
+        Reason::ContractOutput,
+        Reason::ContractPlotRatio,
+        Reason::RepeatedClassD,
+    ];
+
+    /// The name written in outputs: `"investment"`, `"plot_ratio"`, `"contract_tax"`, ...
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Reason::Investment => "investment",
+            Reason::Tax => "tax",
+            Reason::Output => "output",
+            Reason::PlotRatio => "plot_ratio",
+            Reason::Idle => "idle",
+            Reason::ContractInvestment => "contract_investment",
+            Reason::ContractTax => "contract_tax",
+            Reason::ContractOutput => "contract_output",
+            Reason::ContractPlotRatio => "contract_plot_ratio",
+            Reason::RepeatedClassD => "repeated_class_d",
+        }
+    }
+}
+
+/// `[low_efficiency]`: the base minimums and the overrides.
+///
+/// Set a minimum to 0 to switch it off (no figure is below 0).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LowEfficiencyConfig {
+    /// Investment per mu (投资强度), 万元/亩; default 120.
+    pub min_investment_per_mu: f64,
+    /// Tax per mu (亩均税收), 万元/亩; default 15.
+    pub min_tax_per_mu: f64,
+    /// Output per mu (亩均产出), 万元/亩; default 200.
+    pub min_output_per_mu: f64,
+    /// Plot ratio (容积率); default 1.0.
+    pub min_plot_ratio: f64,
+    /// An idle parcel (no enterprise, or zero output) is low-efficiency; default true.
+    pub idle_is_low_efficiency: bool,
+    /// A commitment is missed when the actual figure is below this fraction of it; default 0.5.
+    pub contract_shortfall: f64,
+    /// Overrides (`[[low_efficiency.rule]]`), most specific first per metric.
+    #[serde(rename = "rule")]
+    pub rules: Vec<Rule>,
+}
+
+impl Default for LowEfficiencyConfig {
+    fn default() -> Self {
+        LowEfficiencyConfig {
+            min_investment_per_mu: 120.0,
+            min_tax_per_mu: 15.0,
+            min_output_per_mu: 200.0,
+            min_plot_ratio: 1.0,
+            idle_is_low_efficiency: true,
+            contract_shortfall: 0.5,
+            rules: Vec::new(),
+        }
+    }
+}
+
+/// One `[[low_efficiency.rule]]`: criteria (all given ones must match) and the minimums it
+/// sets. Unset minimums fall through to less specific rules, then to the base.
+///
+/// Specificity: more criteria first; then the longer industry and land-use prefixes; then the
+/// later rule in the file.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Rule {
+    /// A name for reports; default `rule N` (1-based, in file order).
+    pub name: Option<String>,
+    /// Industry code prefix: `"26"` matches `"26"`, `"2614"`.
+    pub industry: Option<String>,
+    /// Parcel status.
+    pub status: Option<Status>,
+    /// Park id.
+    pub park: Option<String>,
+    /// Land-use class prefix: `"M"` matches `"M1"`.
+    pub land_use: Option<String>,
+    /// Investment per mu, 万元/亩.
+    pub min_investment_per_mu: Option<f64>,
+    /// Tax per mu, 万元/亩.
+    pub min_tax_per_mu: Option<f64>,
+    /// Output per mu, 万元/亩.
+    pub min_output_per_mu: Option<f64>,
+    /// Plot ratio.
+    pub min_plot_ratio: Option<f64>,
+    /// Contract shortfall fraction.
+    pub contract_shortfall: Option<f64>,
+}
+
+impl Rule {
+    fn matches(&self, facts: &ParcelFacts<'_>) -> bool {
+        let prefix = |want: &Option<String>, have: Option<&str>| match want {
+            None => true,
+            Some(w) => have.is_some_and(|h| h.starts_with(w.as_str())),
+        };
+        prefix(&self.industry, facts.industry)
+            && prefix(&self.land_use, facts.land_use)
+            && self.status.is_none_or(|s| s == facts.status)
+            && self
+                .park
+                .as_ref()
+                .is_none_or(|p| facts.park == Some(p.as_str()))
+    }
+
+    fn specificity(&self) -> (usize, usize) {
+        let criteria = [
+            self.industry.is_some(),
+            self.status.is_some(),
+            self.park.is_some(),
+            self.land_use.is_some(),
+        ]
+        .iter()
+        .filter(|b| **b)
+        .count();
+        let prefix_len = self.industry.as_ref().map_or(0, |s| s.len())
+            + self.land_use.as_ref().map_or(0, |s| s.len());
+        (criteria, prefix_len)
+    }
+}
+
+impl LowEfficiencyConfig {
+    pub(crate) fn check(&self) -> Result<(), String> {
+        let check = |name: &str, v: f64| {
+            if v.is_finite() && v >= 0.0 {
+                Ok(())
+            } else {
+                Err(format!(
+                    "low_efficiency.{name} must be a finite number ≥ 0, found {v}"
+                ))
+            }
+        };
+        check("min_investment_per_mu", self.min_investment_per_mu)?;
+        check("min_tax_per_mu", self.min_tax_per_mu)?;
+        check("min_output_per_mu", self.min_output_per_mu)?;
+        check("min_plot_ratio", self.min_plot_ratio)?;
+        check("contract_shortfall", self.contract_shortfall)?;
+        for (i, rule) in self.rules.iter().enumerate() {
+            let name = format!("rule[{i}]");
+            for (field, v) in [
+                ("min_investment_per_mu", rule.min_investment_per_mu),
+                ("min_tax_per_mu", rule.min_tax_per_mu),
+                ("min_output_per_mu", rule.min_output_per_mu),
+                ("min_plot_ratio", rule.min_plot_ratio),
+                ("contract_shortfall", rule.contract_shortfall),
+            ] {
+                if let Some(v) = v {
+                    check(&format!("{name}.{field}"), v)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The name of rule `i` for reports.
+    pub fn rule_name(&self, i: usize) -> String {
+        self.rules
+            .get(i)
+            .and_then(|r| r.name.clone())
+            .unwrap_or_else(|| format!("rule {}", i + 1))
+    }
+
+    /// The thresholds that apply to a parcel with these facts.
+    ///
+    /// ```
+    /// use land_efficiency::rules::{LowEfficiencyConfig, ParcelFacts, Rule};
+    /// use land_efficiency::Status;
+    /// let mut config = LowEfficiencyConfig::default();
+    /// config.rules.push(Rule { industry: Some("26".into()), min_plot_ratio: Some(0.6), ..Rule::default() });
+    /// config.rules.push(Rule { status: Some(Status::New), min_investment_per_mu: Some(280.0), ..Rule::default() });
+    /// let facts = ParcelFacts { industry: Some("2614"), status: Status::New, ..ParcelFacts::default() };
+    /// let t = config.thresholds_for(&facts);
+    /// assert_eq!(t.plot_ratio.0, 0.6);
+    /// assert_eq!(t.investment_per_mu.0, 280.0);
+    /// assert_eq!(t.tax_per_mu.0, 15.0); // base
+    /// assert_eq!(t.rules, vec![0, 1]); // both rules supplied a value
+    /// ```
+    pub fn thresholds_for(&self, facts: &ParcelFacts<'_>) -> Thresholds {
+        let mut matching: Vec<usize> = (0..self.rules.len())
+            .filter(|&i| self.rules[i].matches(facts))
+            .collect();
+        // Most specific first; among equals, the later rule first.
+        matching.sort_by(|&a, &b| {
+            (self.rules[b].specificity(), b).cmp(&(self.rules[a].specificity(), a))
+        });
+        let mut used = Vec::new();
+        let mut pick = |get: &dyn Fn(&Rule) -> Option<f64>, base: f64| {
+            for &i in &matching {
+                if let Some(v) = get(&self.rules[i]) {
+                    if !used.contains(&i) {
+                        used.push(i);
+                    }
+                    return v;
+                }
+            }
+            base
+        };
+        let investment = pick(&|r| r.min_investment_per_mu, self.min_investment_per_mu);
+        let tax = pick(&|r| r.min_tax_per_mu, self.min_tax_per_mu);
+        let output = pick(&|r| r.min_output_per_mu, self.min_output_per_mu);
+        let plot_ratio = pick(&|r| r.min_plot_ratio, self.min_plot_ratio);
+        let shortfall = pick(&|r| r.contract_shortfall, self.contract_shortfall);
+        used.sort_unstable();
+        Thresholds {
+            investment_per_mu: Minimum(investment),
+            tax_per_mu: Minimum(tax),
+            output_per_mu: Minimum(output),
+            plot_ratio: Minimum(plot_ratio),
+            contract_shortfall: shortfall,
+            idle_is_low_efficiency: self.idle_is_low_efficiency,
+            rules: used,
+        }
+    }
+}
+
+/// What rules match on.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ParcelFacts<'a> {
+    /// Industry code.
+    pub industry: Option<&'a str>,
+    /// Land-use class.
+    pub land_use: Option<&'a str>,
+    /// Status.
+    pub status: Status,
+    /// Park id, when the parcel is in a park.
+    pub park: Option<&'a str>,
+}
+
+/// The thresholds that apply to one parcel, and the rules they came from.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Thresholds {
+    /// Investment per mu, 万元/亩.
+    pub investment_per_mu: Minimum,
+    /// Tax per mu, 万元/亩.
+    pub tax_per_mu: Minimum,
+    /// Output per mu, 万元/亩.
+    pub output_per_mu: Minimum,
+    /// Plot ratio.
+    pub plot_ratio: Minimum,
+    /// Fraction of a commitment below which it is missed.
+    pub contract_shortfall: f64,
+    /// Whether idle parcels are low-efficiency.
+    pub idle_is_low_efficiency: bool,
+    /// Indexes of the rules that supplied at least one value, in file order (empty: base only).
+    pub rules: Vec<usize>,
+}
+
+/// A parcel's figures, as the classification reads them.
+///
+/// # Units
+/// 万元/亩 for the intensities; plot ratio dimensionless.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Figures {
+    /// No enterprise, or zero output.
+    pub idle: bool,
+    /// Investment per mu.
+    pub investment_per_mu: f64,
+    /// Tax per mu.
+    pub tax_per_mu: f64,
+    /// Output per mu.
+    pub output_per_mu: f64,
+    /// Plot ratio; `None` when no floor area is known.
+    pub plot_ratio: Option<f64>,
+}
+
+/// The reasons a parcel with these figures is low-efficiency; empty when it is not.
+///
+/// ```
+/// use land_efficiency::rules::{classify, Figures, LowEfficiencyConfig, ParcelFacts, Reason};
+/// use land_efficiency::Commitments;
+/// let t = LowEfficiencyConfig::default().thresholds_for(&ParcelFacts::default());
+/// let f = Figures { idle: false, investment_per_mu: 120.0, tax_per_mu: 14.0, output_per_mu: 250.0, plot_ratio: None };
+/// // Investment exactly at its minimum is not low; tax below is; no plot ratio is no reason.
+/// assert_eq!(classify(&f, &Commitments::default(), &t), vec![Reason::Tax]);
+/// ```
+pub fn classify(figures: &Figures, commitments: &Commitments, t: &Thresholds) -> Vec<Reason> {
+    let mut reasons = Vec::new();
+    if t.investment_per_mu.is_missed_by(figures.investment_per_mu) {
+        reasons.push(Reason::Investment);
+    }
+    if t.tax_per_mu.is_missed_by(figures.tax_per_mu) {
+        reasons.push(Reason::Tax);
+    }
+    if t.output_per_mu.is_missed_by(figures.output_per_mu) {
+        reasons.push(Reason::Output);
+    }
+    if let Some(pr) = figures.plot_ratio
+        && t.plot_ratio.is_missed_by(pr)
+    {
+        reasons.push(Reason::PlotRatio);
+    }
+    if figures.idle && t.idle_is_low_efficiency {
+        reasons.push(Reason::Idle);
+    }
+    let missed = |commitment: Option<f64>, actual: Option<f64>| match (commitment, actual) {
+        (Some(c), Some(a)) => Minimum(t.contract_shortfall * c).is_missed_by(a),
+        _ => false,
+    };
+    if missed(
+        commitments.investment_per_mu,
+        Some(figures.investment_per_mu),
+    ) {
+        reasons.push(Reason::ContractInvestment);
+    }
+    if missed(commitments.tax_per_mu, Some(figures.tax_per_mu)) {
+        reasons.push(Reason::ContractTax);
+    }
+    if missed(commitments.output_per_mu, Some(figures.output_per_mu)) {
+        reasons.push(Reason::ContractOutput);
+    }
+    if missed(commitments.plot_ratio, figures.plot_ratio) {
+        reasons.push(Reason::ContractPlotRatio);
+    }
+    reasons
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn figures(inv: f64, tax: f64, out: f64, pr: Option<f64>) -> Figures {
+        Figures {
+            idle: false,
+            investment_per_mu: inv,
+            tax_per_mu: tax,
+            output_per_mu: out,
+            plot_ratio: pr,
+        }
+    }
+
+    #[test]
+    fn equality_is_not_low_and_every_miss_is_listed() {
+        let t = LowEfficiencyConfig::default().thresholds_for(&ParcelFacts::default());
+        let none = Commitments::default();
+        assert!(classify(&figures(120.0, 15.0, 200.0, Some(1.0)), &none, &t).is_empty());
+        assert_eq!(
+            classify(&figures(119.99, 14.0, 199.0, Some(0.99)), &none, &t),
+            vec![
+                Reason::Investment,
+                Reason::Tax,
+                Reason::Output,
+                Reason::PlotRatio
+            ]
+        );
+    }
+
+    #[test]
+    fn idle_is_a_reason_only_when_configured() {
+        let mut c = LowEfficiencyConfig::default();
+        let idle = Figures {
+            idle: true,
+            ..figures(0.0, 0.0, 0.0, None)
+        };
+        let t = c.thresholds_for(&ParcelFacts::default());
+        let r = classify(&idle, &Commitments::default(), &t);
+        assert!(r.contains(&Reason::Idle));
+        c.idle_is_low_efficiency = false;
+        let t = c.thresholds_for(&ParcelFacts::default());
+        assert!(!classify(&idle, &Commitments::default(), &t).contains(&Reason::Idle));
+    }
+
+    #[test]
+    fn contract_shortfall() {
+        let t = LowEfficiencyConfig::default().thresholds_for(&ParcelFacts::default());
+        let c = Commitments {
+            investment_per_mu: Some(500.0),
+            plot_ratio: Some(2.0),
+            ..Commitments::default()
+        };
+        // 249 < 0.5 × 500 is missed; 250 is not. Plot ratio unknown: never a reason.
+        assert_eq!(
+            classify(&figures(249.0, 20.0, 300.0, None), &c, &t),
+            vec![Reason::ContractInvestment]
+        );
+        assert!(classify(&figures(250.0, 20.0, 300.0, None), &c, &t).is_empty());
+    }
+
+    #[test]
+    fn most_specific_rule_wins_per_metric() {
+        let mut c = LowEfficiencyConfig::default();
+        c.rules = vec![
+            Rule {
+                industry: Some("2".into()),
+                min_plot_ratio: Some(0.8),
+                min_tax_per_mu: Some(10.0),
+                ..Rule::default()
+            },
+            Rule {
+                industry: Some("26".into()),
+                min_plot_ratio: Some(0.6),
+                ..Rule::default()
+            },
+            Rule {
+                industry: Some("26".into()),
+                status: Some(Status::New),
+                min_investment_per_mu: Some(280.0),
+                ..Rule::default()
+            },
+            Rule {
+                park: Some("K9".into()),
+                min_output_per_mu: Some(1.0),
+                ..Rule::default()
+            },
+        ];
+        let facts = ParcelFacts {
+            industry: Some("2614"),
+            status: Status::New,
+            ..ParcelFacts::default()
+        };
+        let t = c.thresholds_for(&facts);
+        assert_eq!(t.investment_per_mu, Minimum(280.0));
+        assert_eq!(t.plot_ratio, Minimum(0.6)); // "26" beats "2"
+        assert_eq!(t.tax_per_mu, Minimum(10.0)); // only "2" sets it
+        assert_eq!(t.output_per_mu, Minimum(200.0)); // park rule does not match
+        assert_eq!(t.rules, vec![0, 1, 2]);
+        let existing = ParcelFacts {
+            status: Status::Existing,
+            ..facts
+        };
+        assert_eq!(
+            c.thresholds_for(&existing).investment_per_mu,
+            Minimum(120.0)
+        );
+    }
+}

@@ -1,0 +1,432 @@
+//! GeoJSON output: RFC 7946 (WGS84 lon/lat, exterior rings counter-clockwise, 7 decimals),
+//! with simplestyle properties (`fill`, `stroke`, `fill-opacity`, `stroke-width`) so that
+//! geojson.io and Mapbox show the classes with no set-up.
+
+use std::borrow::Cow;
+use std::collections::HashSet;
+use std::fmt;
+use std::io::{self, Write};
+
+use geo::{Coord, LineString, MultiPolygon};
+use serde::Deserialize;
+use serde::de::{MapAccess, Visitor};
+use serde_json::value::RawValue;
+
+use crate::audit::{AuditReport, ParcelResult};
+use crate::config::OutputCrs;
+use crate::crs::gcj02;
+use crate::evaluate::ParkResult;
+use crate::rules::Reason;
+
+/// Colours by a parcel's state.
+pub(crate) mod style {
+    /// Not low-efficiency.
+    pub const OK: &str = "#1a9850";
+    /// Low-efficiency by a metric minimum.
+    pub const LOW: &str = "#d73027";
+    /// Low-efficiency only by a missed contract commitment.
+    pub const CONTRACT: &str = "#fc8d59";
+    /// Idle.
+    pub const IDLE: &str = "#7f7f7f";
+    /// Parcel outline.
+    pub const STROKE: &str = "#404040";
+    /// A park over its cap.
+    pub const PARK_OVER: &str = "#e31a1c";
+    /// A park within its cap.
+    pub const PARK_OK: &str = "#2166ac";
+}
+
+/// The fill colour of a parcel.
+pub(crate) fn parcel_fill(p: &ParcelResult) -> &'static str {
+    if !p.low_efficiency {
+        style::OK
+    } else if p.idle && p.reasons.contains(&Reason::Idle) {
+        style::IDLE
+    } else if p.reasons.iter().all(|r| {
+        matches!(
+            r,
+            Reason::ContractInvestment
+                | Reason::ContractTax
+                | Reason::ContractOutput
+                | Reason::ContractPlotRatio
+        )
+    }) {
+        style::CONTRACT
+    } else {
+        style::LOW
+    }
+}
+
+/// Writes a coordinate with 7 decimals (about 1 cm), without going through `format!`.
+fn write_number7(out: &mut Vec<u8>, v: f64) {
+    let scaled = (v * 1e7).round();
+    if !scaled.is_finite() || scaled.abs() >= 9.0e18 {
+        out.extend_from_slice(b"null");
+        return;
+    }
+    let mut n = scaled as i64;
+    if n < 0 {
+        out.push(b'-');
+        n = -n;
+    }
+    let int = n / 10_000_000;
+    let frac = n % 10_000_000;
+    let mut ibuf = itoa_buf(int as u64);
+    out.append(&mut ibuf);
+    out.push(b'.');
+    let digits = [
+        frac / 1_000_000,
+        frac / 100_000 % 10,
+        frac / 10_000 % 10,
+        frac / 1_000 % 10,
+        frac / 100 % 10,
+        frac / 10 % 10,
+        frac % 10,
+    ];
+    for d in digits {
+        out.push(b'0' + d as u8);
+    }
+}
+
+fn itoa_buf(mut n: u64) -> Vec<u8> {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf[i..].to_vec()
+}
+
+fn write_ring(out: &mut Vec<u8>, ring: &LineString<f64>, crs: OutputCrs) {
+    out.push(b'[');
+    for (k, c) in ring.0.iter().enumerate() {
+        if k > 0 {
+            out.push(b',');
+        }
+        let Coord { x, y } = match crs {
+            OutputCrs::Wgs84 => *c,
+            OutputCrs::Gcj02 => {
+                let (x, y) = gcj02::wgs84_to_gcj02(c.x, c.y);
+                Coord { x, y }
+            }
+        };
+        out.push(b'[');
+        write_number7(out, x);
+        out.push(b',');
+        write_number7(out, y);
+        out.push(b']');
+    }
+    out.push(b']');
+}
+
+/// Appends the geometry of a shape: a Polygon when it came as one, else a MultiPolygon.
+pub(crate) fn write_geometry(
+    out: &mut Vec<u8>,
+    shape: &MultiPolygon<f64>,
+    multi: bool,
+    crs: OutputCrs,
+) {
+    let polygon = |out: &mut Vec<u8>, p: &geo::Polygon<f64>| {
+        out.push(b'[');
+        write_ring(out, p.exterior(), crs);
+        for hole in p.interiors() {
+            out.push(b',');
+            write_ring(out, hole, crs);
+        }
+        out.push(b']');
+    };
+    if !multi && shape.0.len() == 1 {
+        out.extend_from_slice(br#"{"type":"Polygon","coordinates":"#);
+        polygon(out, &shape.0[0]);
+    } else {
+        out.extend_from_slice(br#"{"type":"MultiPolygon","coordinates":["#);
+        for (i, p) in shape.0.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            polygon(out, p);
+        }
+        out.push(b']');
+    }
+    out.push(b'}');
+}
+
+/// Input properties as (name, raw value) pairs, in file order.
+struct Entries<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+
+#[derive(Deserialize)]
+struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
+
+impl<'de> Deserialize<'de> for Entries<'de> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Entries<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("an object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                let mut v = Vec::new();
+                while let Some((Key(k), val)) = map.next_entry::<Key<'de>, &'de RawValue>()? {
+                    v.push((k, val));
+                }
+                Ok(Entries(v))
+            }
+        }
+        d.deserialize_map(V)
+    }
+}
+
+/// Writes a JSON object's members: first the input properties whose names are not computed,
+/// then the computed ones.
+struct PropertyWriter<'o> {
+    out: &'o mut Vec<u8>,
+    first: bool,
+}
+
+impl PropertyWriter<'_> {
+    fn key(&mut self, k: &str) {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        // Keys are escaped by serde_json (Chinese passes through as UTF-8).
+        let _ = serde_json::to_writer(&mut *self.out, k);
+        self.out.push(b':');
+    }
+
+    fn raw(&mut self, k: &str, v: &str) {
+        self.key(k);
+        self.out.extend_from_slice(v.as_bytes());
+    }
+
+    fn value<T: serde::Serialize + ?Sized>(&mut self, k: &str, v: &T) {
+        self.key(k);
+        let _ = serde_json::to_writer(&mut *self.out, v);
+    }
+
+    fn number(&mut self, k: &str, v: f64) {
+        self.key(k);
+        if v.is_finite() {
+            let _ = serde_json::to_writer(&mut *self.out, &v);
+        } else {
+            self.out.extend_from_slice(b"null");
+        }
+    }
+
+    fn opt_number(&mut self, k: &str, v: Option<f64>) {
+        match v {
+            Some(v) => self.number(k, v),
+            None => self.raw(k, "null"),
+        }
+    }
+
+    /// Copies the input properties except those in `computed`.
+    fn inputs(&mut self, raw: Option<&RawValue>, computed: &HashSet<&str>) {
+        let Some(raw) = raw else { return };
+        let Ok(entries) = serde_json::from_str::<Entries>(raw.get()) else {
+            return;
+        };
+        for (k, v) in entries.0 {
+            if !computed.contains(k.as_ref()) {
+                self.raw(&k, v.get());
+            }
+        }
+    }
+}
+
+const PARCEL_KEYS: [&str; 23] = [
+    "parcel_id",
+    "park_id",
+    "area_m2",
+    "area_mu",
+    "area_method",
+    "enterprise_count",
+    "tax",
+    "investment",
+    "output",
+    "floor_area",
+    "tax_per_mu",
+    "investment_per_mu",
+    "output_per_mu",
+    "plot_ratio",
+    "idle",
+    "low_efficiency",
+    "reasons",
+    "rules",
+    "fill",
+    "stroke",
+    "fill-opacity",
+    "stroke-width",
+    "title",
+];
+
+fn start_collection(w: &mut dyn Write, name: &str, crs: OutputCrs) -> io::Result<()> {
+    write!(w, "{{\"type\":\"FeatureCollection\",\"name\":\"{name}\",")?;
+    if crs == OutputCrs::Gcj02 {
+        // Not RFC 7946: say so where a reader can see it.
+        w.write_all(b"\"crs_note\":\"GCJ-02 (AMap/Tencent) lon/lat, not WGS84\",")?;
+    }
+    w.write_all(b"\"features\":[\n")
+}
+
+/// Writes `parcels.geojson`.
+///
+/// # Errors
+/// I/O errors of `w`.
+pub fn write_parcels_geojson(
+    report: &AuditReport,
+    w: &mut dyn Write,
+    crs: OutputCrs,
+) -> io::Result<()> {
+    start_collection(w, "parcels", crs)?;
+    let computed: HashSet<&str> = PARCEL_KEYS.iter().copied().collect();
+    let mut buf = Vec::with_capacity(4096);
+    for (i, p) in report.parcels.iter().enumerate() {
+        buf.clear();
+        if i > 0 {
+            buf.extend_from_slice(b",\n");
+        }
+        buf.extend_from_slice(b"{\"type\":\"Feature\",");
+        if let Some(id) = &p.parcel.feature_id {
+            buf.extend_from_slice(b"\"id\":");
+            buf.extend_from_slice(id.get().as_bytes());
+            buf.push(b',');
+        }
+        buf.extend_from_slice(b"\"properties\":{");
+        let mut pw = PropertyWriter {
+            out: &mut buf,
+            first: true,
+        };
+        pw.inputs(p.parcel.properties.as_deref(), &computed);
+        pw.value("parcel_id", &p.parcel_id);
+        pw.value("park_id", &p.park_id);
+        pw.number("area_m2", p.area_m2);
+        pw.number("area_mu", p.area_mu);
+        pw.value("area_method", p.area_method.as_str());
+        pw.value("enterprise_count", &p.enterprise_count);
+        pw.number("tax", p.tax);
+        pw.number("investment", p.investment);
+        pw.number("output", p.output);
+        pw.opt_number("floor_area", p.floor_area);
+        pw.number("tax_per_mu", p.tax_per_mu);
+        pw.number("investment_per_mu", p.investment_per_mu);
+        pw.number("output_per_mu", p.output_per_mu);
+        pw.opt_number("plot_ratio", p.plot_ratio);
+        pw.value("idle", &p.idle);
+        pw.value("low_efficiency", &p.low_efficiency);
+        pw.value("reasons", &p.reasons);
+        pw.value("rules", &p.rules);
+        pw.value("fill", parcel_fill(p));
+        pw.value("stroke", style::STROKE);
+        pw.number("fill-opacity", 0.6);
+        pw.number("stroke-width", 0.5);
+        let title = if p.low_efficiency {
+            format!(
+                "{}: low-efficiency ({})",
+                p.parcel_id,
+                p.reasons
+                    .iter()
+                    .map(|r| r.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        } else {
+            format!("{}: ok", p.parcel_id)
+        };
+        pw.value("title", &title);
+        buf.extend_from_slice(b"},\"geometry\":");
+        write_geometry(&mut buf, &p.parcel.geometry, p.parcel.multi, crs);
+        buf.push(b'}');
+        w.write_all(&buf)?;
+    }
+    w.write_all(b"\n]}\n")
+}
+
+/// Writes `parks.geojson`.
+///
+/// # Errors
+/// I/O errors of `w`.
+pub fn write_parks_geojson(
+    report: &AuditReport,
+    w: &mut dyn Write,
+    crs: OutputCrs,
+) -> io::Result<()> {
+    start_collection(w, "parks", crs)?;
+    let mut buf = Vec::with_capacity(4096);
+    for (i, k) in report.parks.iter().enumerate() {
+        buf.clear();
+        if i > 0 {
+            buf.extend_from_slice(b",\n");
+        }
+        write_park(&mut buf, k, report.summary.max_low_efficiency_ratio, crs);
+        w.write_all(&buf)?;
+    }
+    w.write_all(b"\n]}\n")
+}
+
+fn write_park(buf: &mut Vec<u8>, k: &ParkResult, cap: f64, crs: OutputCrs) {
+    buf.extend_from_slice(b"{\"type\":\"Feature\",\"properties\":{");
+    let mut pw = PropertyWriter {
+        out: buf,
+        first: true,
+    };
+    pw.value("park_id", &k.park_id);
+    pw.value("name", &k.name);
+    pw.value("parcel_count", &k.parcel_count);
+    pw.number("area_mu", k.area_mu);
+    pw.number("low_efficiency_area_mu", k.low_efficiency_area_mu);
+    pw.value("low_efficiency_count", &k.low_efficiency_count);
+    pw.opt_number("low_efficiency_ratio", k.low_efficiency_ratio);
+    pw.opt_number("low_efficiency_count_share", k.low_efficiency_count_share);
+    pw.value("idle_count", &k.idle_count);
+    pw.number("max_low_efficiency_ratio", cap);
+    pw.value("over_cap", &k.over_cap);
+    let colour = if k.over_cap {
+        style::PARK_OVER
+    } else {
+        style::PARK_OK
+    };
+    pw.value("stroke", colour);
+    pw.number("stroke-width", 2.0);
+    pw.value("fill", colour);
+    pw.number("fill-opacity", 0.08);
+    let title = format!(
+        "{} {}: {} low-efficiency{}",
+        k.park_id,
+        k.name.as_deref().unwrap_or(""),
+        k.low_efficiency_ratio
+            .map_or("no parcels".to_string(), |r| format!("{:.1}%", r * 100.0)),
+        if k.over_cap { " (over the cap)" } else { "" }
+    );
+    pw.value("title", &title);
+    buf.extend_from_slice(b"},\"geometry\":");
+    write_geometry(buf, &k.park.geometry, k.park.multi, crs);
+    buf.push(b'}');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn n7(v: f64) -> String {
+        let mut out = Vec::new();
+        write_number7(&mut out, v);
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn seven_decimals() {
+        assert_eq!(n7(120.0), "120.0000000");
+        assert_eq!(n7(-0.5), "-0.5000000");
+        assert_eq!(n7(30.123456789), "30.1234568");
+        assert_eq!(n7(-179.99999996), "-180.0000000");
+        assert_eq!(n7(0.00000004), "0.0000000");
+        assert_eq!(n7(f64::NAN), "null");
+    }
+}

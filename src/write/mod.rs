@@ -1,0 +1,188 @@
+//! Writing an [`AuditReport`] into an output folder (SPEC §5).
+//!
+//! | file | what |
+//! |---|---|
+//! | `parcels.geojson` | every evaluated parcel, RFC 7946, input properties kept, figures and map styling added |
+//! | `parks.geojson` | park polygons with their figures, styled by `over_cap` |
+//! | `summary.json` | the headline figures and every park's |
+//! | `rejected.csv` | every record not evaluated: layer, index, id, reason, code, property |
+//! | `parcels.csv`, `enterprises.csv` | the tables, UTF-8 with BOM so Excel shows Chinese |
+//! | `warnings.csv`, `overlaps.csv` | warnings, and overlapping parcel pairs with their area |
+//!
+//! Every file is written to a temporary file in the output folder and renamed into place, so a
+//! failed run never leaves a half-written file where a good one stood. An output path equal to
+//! an input is refused before anything is written.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::audit::AuditReport;
+use crate::config::OutputCrs;
+use crate::error::{Error, Result};
+
+mod csv;
+mod geojson;
+
+pub use geojson::{write_parcels_geojson, write_parks_geojson};
+
+/// The files an audit writes, in the order written.
+pub const OUTPUT_FILES: [&str; 8] = [
+    "parcels.geojson",
+    "parks.geojson",
+    "parcels.csv",
+    "enterprises.csv",
+    "rejected.csv",
+    "warnings.csv",
+    "overlaps.csv",
+    "summary.json",
+];
+
+/// How to write.
+#[derive(Debug, Clone, Default)]
+pub struct WriteOptions {
+    /// The CRS of the output GeoJSON: WGS84 (RFC 7946) or GCJ-02.
+    pub crs: OutputCrs,
+    /// Input files, which the outputs must not overwrite.
+    pub inputs: Vec<PathBuf>,
+}
+
+/// Writes every output file into `dir` (created if missing) and returns their paths.
+///
+/// # Errors
+/// [`Error::OutputIsInput`] before anything is written when an output would replace an input;
+/// [`Error::Io`] naming the file when one cannot be written.
+pub fn write_all(report: &AuditReport, dir: &Path, options: &WriteOptions) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir)
+        .map_err(|e| Error::io(dir, "cannot create the output folder", e))?;
+    let targets: Vec<PathBuf> = OUTPUT_FILES.iter().map(|f| dir.join(f)).collect();
+    refuse_inputs(&targets, &options.inputs)?;
+    let mut staged = Staged::default();
+    let t = &targets;
+    let result = (|| {
+        staged.write(&t[0], |w| write_parcels_geojson(report, w, options.crs))?;
+        staged.write(&t[1], |w| write_parks_geojson(report, w, options.crs))?;
+        staged.write(&t[2], |w| csv::parcels(report, w))?;
+        staged.write(&t[3], |w| csv::enterprises(report, w))?;
+        staged.write(&t[4], |w| csv::rejected(report, w))?;
+        staged.write(&t[5], |w| csv::warnings(report, w))?;
+        staged.write(&t[6], |w| csv::overlaps(report, w))?;
+        staged.write(&t[7], |w| {
+            serde_json::to_writer_pretty(&mut *w, &report.summary)
+                .map_err(std::io::Error::other)?;
+            w.write_all(b"\n")
+        })
+    })();
+    match result {
+        Ok(()) => staged.commit(),
+        Err(e) => {
+            staged.discard();
+            Err(e)
+        }
+    }?;
+    Ok(targets)
+}
+
+/// Refuses an output path that is one of the inputs (compared after resolving links).
+fn refuse_inputs(outputs: &[PathBuf], inputs: &[PathBuf]) -> Result<()> {
+    let canon = |p: &Path| -> Option<PathBuf> {
+        if let Ok(c) = p.canonicalize() {
+            return Some(c);
+        }
+        let parent = p.parent()?.canonicalize().ok()?;
+        Some(parent.join(p.file_name()?))
+    };
+    for input in inputs {
+        let Some(ci) = canon(input) else { continue };
+        for output in outputs {
+            if canon(output).as_ref() == Some(&ci) {
+                return Err(Error::OutputIsInput {
+                    output: output.clone(),
+                    input: input.clone(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Output files written to temporary names, renamed into place together once all are written.
+#[derive(Default)]
+pub struct Staged {
+    files: Vec<(PathBuf, PathBuf)>,
+}
+
+impl Staged {
+    /// Writes `path`'s content to a temporary file beside it.
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming `path`; the temporary file is removed.
+    pub fn write(
+        &mut self,
+        path: &Path,
+        body: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
+    ) -> Result<()> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let result = (|| -> std::io::Result<()> {
+            let file = File::create(&tmp)?;
+            let mut w = BufWriter::with_capacity(1 << 20, file);
+            body(&mut w)?;
+            let file = w.into_inner().map_err(|e| e.into_error())?;
+            file.sync_all()?;
+            Ok(())
+        })();
+        match result {
+            Ok(()) => {
+                self.files.push((tmp, path.to_path_buf()));
+                Ok(())
+            }
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                Err(Error::io(path, "cannot write", e))
+            }
+        }
+    }
+
+    /// Renames every temporary file into place.
+    ///
+    /// # Errors
+    /// [`Error::Io`] naming the file that could not be renamed; the rest are removed.
+    pub fn commit(mut self) -> Result<()> {
+        let files = std::mem::take(&mut self.files);
+        let mut iter = files.into_iter();
+        while let Some((tmp, path)) = iter.next() {
+            if let Err(e) = std::fs::rename(&tmp, &path) {
+                let _ = std::fs::remove_file(&tmp);
+                for (t, _) in iter {
+                    let _ = std::fs::remove_file(t);
+                }
+                return Err(Error::io(
+                    &path,
+                    "cannot rename the temporary file into place",
+                    e,
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Removes every temporary file.
+    pub fn discard(mut self) {
+        for (tmp, _) in std::mem::take(&mut self.files) {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        for (tmp, _) in std::mem::take(&mut self.files) {
+            let _ = std::fs::remove_file(tmp);
+        }
+    }
+}
