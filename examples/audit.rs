@@ -16,7 +16,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use clap::Parser;
-use land_efficiency::config::OutputCrs;
+use land_efficiency::config::{AreaMethod, OutputCrs};
 use land_efficiency::write::{WriteOptions, write_all};
 use land_efficiency::{Audit, AuditReport, Config, Crs, Inputs, Source};
 
@@ -66,6 +66,12 @@ struct Args {
     /// --crs urn:ogc:def:crs:EPSG::4528, --crs GCJ-02.
     #[arg(long, value_name = "CRS")]
     crs: Option<String>,
+
+    /// Area method, overriding [area] method: auto (geodesic for lon/lat input, planar in the
+    /// input plane for projected input), geodesic, planar or recorded (the land_area property),
+    /// e.g. --area geodesic.
+    #[arg(long, value_name = "METHOD", value_parser = ["auto", "geodesic", "planar", "recorded"])]
+    area: Option<String>,
 
     /// Write the output GeoJSON in GCJ-02 for AMap/Tencent viewers instead of WGS84.
     #[arg(long)]
@@ -136,10 +142,18 @@ fn run(args: &Args) -> Result<(), Failure> {
         (None, true) => Some(fixtures.join("thresholds.toml")),
         (None, false) => None,
     };
-    let config = match &config_path {
+    let mut config = match &config_path {
         Some(p) => Config::from_path(p)?,
         None => Config::default(),
     };
+    if let Some(method) = &args.area {
+        config.area.method = match method.as_str() {
+            "geodesic" => AreaMethod::Geodesic,
+            "planar" => AreaMethod::Planar,
+            "recorded" => AreaMethod::Recorded,
+            _ => AreaMethod::Auto,
+        };
+    }
     let crs = match &args.crs {
         Some(name) => Some(Crs::parse(name).map_err(|m| Failure::Usage(format!("--crs: {m}")))?),
         None => None,

@@ -403,8 +403,8 @@ impl Audit {
         if let Some(l) = &parks {
             rejected.extend(l.rejected.iter().map(Rejection::from_error));
         }
-        rejected.sort_by(|a, b| (a.layer, a.index).cmp(&(b.layer, b.index)));
-        warnings.sort_by(|a, b| (a.layer, a.index).cmp(&(b.layer, b.index)));
+        rejected.sort_by_key(|r| (r.layer, r.index));
+        warnings.sort_by_key(|w| (w.layer, w.index));
         let count = |layer: Layer, code_is_rejection: bool| {
             rejected
                 .iter()
@@ -476,7 +476,7 @@ fn parcel_area(
         _ => (p.geometry.geodesic_area_unsigned(), AreaSource::Geodesic),
     };
     let ctx = || crate::error::FeatureContext {
-        file: std::sync::Arc::from(file),
+        file: std::sync::Arc::new(file.to_path_buf()),
         layer: Layer::Parcels,
         index: p.index,
         id: Some(p.id.clone()),

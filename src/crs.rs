@@ -171,7 +171,7 @@ impl Crs {
             Crs::LonLat => Inner::Identity,
             Crs::Gcj02 => Inner::Gcj02,
             Crs::Bd09 => Inner::Bd09,
-            other => Inner::Backend(backend::Transformer::new(other)?),
+            other => Inner::Backend(Box::new(backend::Transformer::new(other)?)),
         };
         Ok(ToWgs84 { inner })
     }
@@ -186,7 +186,7 @@ enum Inner {
     Identity,
     Gcj02,
     Bd09,
-    Backend(backend::Transformer),
+    Backend(Box<backend::Transformer>),
 }
 
 impl ToWgs84 {
@@ -434,7 +434,7 @@ mod tests {
         let c = t
             .coord(Coord {
                 x: 500_000.0,
-                y: 3_320_113.3978,
+                y: 3_320_113.397_8,
             })
             .unwrap();
         assert!(
@@ -443,8 +443,8 @@ mod tests {
         );
         let c = t
             .coord(Coord {
-                x: 623_900.6274,
-                y: 3_453_876.7811,
+                x: 623_900.627_4,
+                y: 3_453_876.781_1,
             })
             .unwrap();
         assert!(
@@ -454,8 +454,8 @@ mod tests {
         let t = Crs::Epsg(4527).to_wgs84().unwrap();
         let c = t
             .coord(Coord {
-                x: 39_517_918.2308,
-                y: 4_041_043.0943,
+                x: 39_517_918.230_8,
+                y: 4_041_043.094_3,
             })
             .unwrap();
         assert!(

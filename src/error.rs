@@ -42,7 +42,7 @@ impl fmt::Display for Layer {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeatureContext {
     /// The file the record was read from (or a label such as `<memory>`).
-    pub file: Arc<Path>,
+    pub file: Arc<PathBuf>,
     /// The layer being read.
     pub layer: Layer,
     /// 0-based index of the feature in the file's `features` array (or of the CSV data row).
@@ -53,7 +53,7 @@ pub struct FeatureContext {
 
 impl FeatureContext {
     /// A context for the record at `index` of `layer` in `file`, id not yet known.
-    pub fn new(file: Arc<Path>, layer: Layer, index: usize) -> Self {
+    pub fn new(file: Arc<PathBuf>, layer: Layer, index: usize) -> Self {
         FeatureContext {
             file,
             layer,
@@ -329,9 +329,9 @@ impl Error {
     ///
     /// ```
     /// use std::sync::Arc;
-    /// use std::path::Path;
+    /// use std::path::PathBuf;
     /// use land_efficiency::{Error, FeatureContext, Layer};
-    /// let ctx = FeatureContext::new(Arc::from(Path::new("parcels.geojson")), Layer::Parcels, 3);
+    /// let ctx = FeatureContext::new(Arc::new(PathBuf::from("parcels.geojson")), Layer::Parcels, 3);
     /// let err = Error::NullGeometry { ctx };
     /// assert_eq!(err.feature().map(|c| c.index), Some(3));
     /// ```

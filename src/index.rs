@@ -115,7 +115,7 @@ impl<'a> ParcelIndex<'a> {
                 out.push((i, j, area));
             }
         }
-        out.sort_by(|x, y| (x.0, x.1).cmp(&(y.0, y.1)));
+        out.sort_by_key(|x| (x.0, x.1));
         out
     }
 

@@ -1,10 +1,46 @@
 //! Per-mu arithmetic: sums of the enterprises on a parcel, and the intensities they give.
 //! No files, no JSON, no CRS.
 
+use geo::{Area, GeodesicArea, MultiPolygon};
 use serde::Serialize;
 
 use crate::parcel::Enterprise;
 use crate::units::{m2_to_mu, per_mu};
+
+/// Geodesic area of a lon/lat shape on the WGS84 ellipsoid (Karney's algorithm), in m².
+///
+/// Rings are oriented first (exterior counter-clockwise, holes clockwise), so a shape wound
+/// either way gets the same, positive area; holes are subtracted, parts summed.
+///
+/// # Units
+/// Coordinates in degrees (lon, lat); result in m².
+///
+/// ```
+/// use geo::{polygon, MultiPolygon};
+/// use land_efficiency::metrics::geodesic_area_m2;
+/// // 0.01° × 0.01° at 114.30°E, 30.50°N; geographiclib 2.1 gives 1 064 199.237904 m².
+/// let ring = polygon![(x: 114.30, y: 30.50), (x: 114.31, y: 30.50), (x: 114.31, y: 30.51), (x: 114.30, y: 30.51)];
+/// let area = geodesic_area_m2(&MultiPolygon(vec![ring]));
+/// assert!((area - 1_064_199.237904).abs() < 1e-4);
+/// ```
+pub fn geodesic_area_m2(shape: &MultiPolygon<f64>) -> f64 {
+    let mut oriented = shape.clone();
+    crate::read::orient(&mut oriented);
+    oriented.geodesic_area_unsigned()
+}
+
+/// Planar (shoelace) area of a shape in a projected CRS, in the square of its unit (m² for
+/// metre-based CRSs). Holes are subtracted whatever their winding. Meaningless for lon/lat.
+///
+/// ```
+/// use geo::{polygon, MultiPolygon};
+/// let square = polygon![(x: 500_000.0, y: 3_300_000.0), (x: 500_100.0, y: 3_300_000.0),
+///                       (x: 500_100.0, y: 3_300_100.0), (x: 500_000.0, y: 3_300_100.0)];
+/// assert_eq!(land_efficiency::metrics::planar_area_m2(&MultiPolygon(vec![square])), 10_000.0);
+/// ```
+pub fn planar_area_m2(shape: &MultiPolygon<f64>) -> f64 {
+    shape.unsigned_area()
+}
 
 /// Sums over the enterprises joined to one parcel (tenants of a standard factory are summed).
 ///

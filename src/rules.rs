@@ -443,31 +443,33 @@ mod tests {
 
     #[test]
     fn most_specific_rule_wins_per_metric() {
-        let mut c = LowEfficiencyConfig::default();
-        c.rules = vec![
-            Rule {
-                industry: Some("2".into()),
-                min_plot_ratio: Some(0.8),
-                min_tax_per_mu: Some(10.0),
-                ..Rule::default()
-            },
-            Rule {
-                industry: Some("26".into()),
-                min_plot_ratio: Some(0.6),
-                ..Rule::default()
-            },
-            Rule {
-                industry: Some("26".into()),
-                status: Some(Status::New),
-                min_investment_per_mu: Some(280.0),
-                ..Rule::default()
-            },
-            Rule {
-                park: Some("K9".into()),
-                min_output_per_mu: Some(1.0),
-                ..Rule::default()
-            },
-        ];
+        let c = LowEfficiencyConfig {
+            rules: vec![
+                Rule {
+                    industry: Some("2".into()),
+                    min_plot_ratio: Some(0.8),
+                    min_tax_per_mu: Some(10.0),
+                    ..Rule::default()
+                },
+                Rule {
+                    industry: Some("26".into()),
+                    min_plot_ratio: Some(0.6),
+                    ..Rule::default()
+                },
+                Rule {
+                    industry: Some("26".into()),
+                    status: Some(Status::New),
+                    min_investment_per_mu: Some(280.0),
+                    ..Rule::default()
+                },
+                Rule {
+                    park: Some("K9".into()),
+                    min_output_per_mu: Some(1.0),
+                    ..Rule::default()
+                },
+            ],
+            ..LowEfficiencyConfig::default()
+        };
         let facts = ParcelFacts {
             industry: Some("2614"),
             status: Status::New,

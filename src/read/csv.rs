@@ -3,7 +3,6 @@
 //! skipped.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
 use std::sync::Arc;
 
 use geo::{Coord, Point, Rect};
@@ -90,7 +89,7 @@ pub(super) fn scan_csv(
     strict: bool,
 ) -> Result<Drafts<Enterprise>> {
     let file = source.name();
-    let file_arc: Arc<Path> = Arc::from(file.as_path());
+    let file_arc = Arc::new(file.clone());
     let mut input = BufReader::new(source.open()?);
     let head = input
         .fill_buf()

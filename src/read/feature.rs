@@ -505,11 +505,14 @@ pub(crate) fn abbreviate(text: &str) -> String {
 mod tests {
     use super::*;
     use crate::error::Layer;
-    use std::path::Path;
     use std::sync::Arc;
 
     fn ctx() -> FeatureContext {
-        FeatureContext::new(Arc::from(Path::new("f.geojson")), Layer::Parcels, 7)
+        FeatureContext::new(
+            Arc::new(std::path::PathBuf::from("f.geojson")),
+            Layer::Parcels,
+            7,
+        )
     }
 
     fn geom(text: &str, accept: Accept) -> Result<RawGeometry, Error> {

@@ -167,15 +167,18 @@ struct Drafts<T> {
 const BATCH_BYTES: usize = 8 << 20;
 const BATCH_FEATURES: usize = 16_384;
 
+/// Parses one feature's bytes into a record of a layer.
+type ParseFn<'a, T> = dyn Fn(&[u8], FeatureContext) -> Result<Draft<T>> + Sync + 'a;
+
 /// Scans a GeoJSON FeatureCollection and parses its features in parallel batches.
 fn scan_geojson<T: Send>(
     source: &Source,
     layer: Layer,
     strict: bool,
-    parse: &(dyn Fn(&[u8], FeatureContext) -> Result<Draft<T>> + Sync),
+    parse: &ParseFn<T>,
 ) -> Result<Drafts<T>> {
     let file = source.name();
-    let file_arc: Arc<Path> = Arc::from(file.as_path());
+    let file_arc = Arc::new(file.clone());
     let mut scanner = Scanner::new(source.open()?, &file);
     let mut buf = Vec::with_capacity(BATCH_BYTES + (1 << 16));
     let mut spans = Vec::new();
@@ -597,14 +600,11 @@ fn resolve_crs<T>(drafts: &Drafts<T>, explicit: Option<&Crs>) -> Result<(Crs, Cr
 
 /// Resolves the CRS, then runs `finish` on every record (reprojection and checks) in parallel,
 /// merging its rejections in file order.
-fn finish_layer<T: Send>(
+fn finish_layer<T: Send + HasIndex>(
     mut drafts: Drafts<T>,
     options: &ReadOptions,
     finish: &(dyn Fn(&mut T, &Crs, &ToWgs84) -> Result<()> + Sync),
-) -> Result<Loaded<T>>
-where
-    T: HasIndex,
-{
+) -> Result<Loaded<T>> {
     let (crs, crs_source) = resolve_crs(&drafts, options.crs.as_ref())?;
     let to_wgs84 = crs.to_wgs84().map_err(|message| Error::Crs {
         file: drafts.file.clone(),
@@ -677,7 +677,7 @@ impl HasIndex for Enterprise {
 
 fn context(file: &Path, layer: Layer, index: usize, id: &str) -> FeatureContext {
     FeatureContext {
-        file: Arc::from(file),
+        file: Arc::new(file.to_path_buf()),
         layer,
         index,
         id: Some(id.to_string()),
@@ -725,7 +725,7 @@ fn check_lonlat<'a>(
 }
 
 /// Orients every polygon: exterior counter-clockwise, holes clockwise (RFC 7946), in place.
-pub(crate) fn orient(shape: &mut MultiPolygon<f64>) {
+pub fn orient(shape: &mut MultiPolygon<f64>) {
     for polygon in &mut shape.0 {
         polygon.exterior_mut(|ring| ring.make_ccw_winding());
         polygon.interiors_mut(|rings| {

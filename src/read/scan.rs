@@ -339,7 +339,7 @@ impl<R: Read> Scanner<R> {
                                 found: "a JSON array at the top level".into(),
                             });
                         }
-                        Some(b) if matches!(b, b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n') => {
+                        Some(b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n') => {
                             return Err(Error::NotFeatureCollection {
                                 file: self.file.clone(),
                                 found: "a JSON scalar at the top level".into(),

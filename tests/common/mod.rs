@@ -1,0 +1,76 @@
+//! Helpers shared by the integration tests.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use land_efficiency::{Audit, AuditReport, Config, Inputs, Source};
+
+/// The bundled fixtures folder.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// Relative difference.
+pub fn rel(a: f64, b: f64) -> f64 {
+    if a == b {
+        0.0
+    } else {
+        (a - b).abs() / b.abs().max(a.abs())
+    }
+}
+
+/// A FeatureCollection of the given feature texts.
+pub fn collection(features: &[String]) -> String {
+    format!(
+        "{{\"type\":\"FeatureCollection\",\"features\":[{}]}}",
+        features.join(",")
+    )
+}
+
+/// A square parcel feature in EPSG:4549-like metres or lon/lat degrees.
+pub fn square(id: &str, x: f64, y: f64, side: f64, extra: &str) -> String {
+    format!(
+        r#"{{"type":"Feature","properties":{{"parcel_id":"{id}"{extra}}},"geometry":{{"type":"Polygon","coordinates":[[[{x},{y}],[{x1},{y}],[{x1},{y1}],[{x},{y1}],[{x},{y}]]]}}}}"#,
+        x1 = x + side,
+        y1 = y + side
+    )
+}
+
+/// An enterprise point feature.
+pub fn enterprise(
+    id: &str,
+    x: f64,
+    y: f64,
+    tax: f64,
+    investment: f64,
+    output: f64,
+    extra: &str,
+) -> String {
+    format!(
+        r#"{{"type":"Feature","properties":{{"enterprise_id":"{id}","tax":{tax},"investment":{investment},"output":{output}{extra}}},"geometry":{{"type":"Point","coordinates":[{x},{y}]}}}}"#
+    )
+}
+
+/// Runs an audit on in-memory layers.
+pub fn run(
+    config: Config,
+    parcels: String,
+    enterprises: Option<String>,
+    parks: Option<String>,
+) -> AuditReport {
+    try_run(config, parcels, enterprises, parks).expect("audit")
+}
+
+/// Runs an audit on in-memory layers, returning its result.
+pub fn try_run(
+    config: Config,
+    parcels: String,
+    enterprises: Option<String>,
+    parks: Option<String>,
+) -> land_efficiency::Result<AuditReport> {
+    Audit::new(config).run(&Inputs {
+        parcels: Source::geojson("parcels.geojson", parcels),
+        enterprises: enterprises.map(|t| Source::geojson("enterprises.geojson", t)),
+        parks: parks.map(|t| Source::geojson("parks.geojson", t)),
+    })
+}

@@ -1,0 +1,117 @@
+//! The `audit` example run as a user runs it (csv's `cmd_for_example` habit).
+
+mod common;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+/// The compiled example, which `cargo test` builds beside the test binaries.
+fn example(name: &str) -> Command {
+    let mut dir = std::env::current_exe().unwrap();
+    dir.pop();
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    let exe: PathBuf = dir
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(exe.exists(), "{} not built", exe.display());
+    Command::new(exe)
+}
+
+#[test]
+fn no_arguments_audits_the_bundled_fixtures() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = example("audit").current_dir(dir.path()).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        stdout.contains("parcels:     40 read, 40 evaluated, 0 rejected"),
+        "{stdout}"
+    );
+    for f in land_efficiency::write::OUTPUT_FILES {
+        assert!(dir.path().join("audit-out").join(f).exists(), "{f}");
+    }
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("audit-out/summary.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(summary["low_efficiency_count"], 19);
+    assert_eq!(summary["parks"][2]["over_cap"], true);
+}
+
+fn bad_parcels(dir: &std::path::Path) -> PathBuf {
+    let good = common::square("P1", 120.0, 30.0, 0.001, "");
+    let bad = r#"{"type":"Feature","properties":{"parcel_id":"P2","floor_area":"12万"},"geometry":{"type":"Polygon","coordinates":[[[120.01,30.0],[120.011,30.0],[120.011,30.001],[120.01,30.001],[120.01,30.0]]]}}"#;
+    let path = dir.join("parcels.geojson");
+    std::fs::write(&path, common::collection(&[good, bad.to_string()])).unwrap();
+    path
+}
+
+#[test]
+fn strict_run_fails_naming_the_feature() {
+    let dir = tempfile::tempdir().unwrap();
+    let parcels = bad_parcels(dir.path());
+    let out = example("audit")
+        .args(["--strict", "--quiet", "--out"])
+        .arg(dir.path().join("out"))
+        .arg("--parcels")
+        .arg(&parcels)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.contains("parcels.geojson: feature 1 (id \"P2\")"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("\"floor_area\""), "{stderr}");
+    assert!(stderr.contains("12万"), "{stderr}");
+    assert!(!dir.path().join("out/summary.json").exists());
+}
+
+#[test]
+fn lenient_run_lists_the_bad_feature_in_rejected_csv() {
+    let dir = tempfile::tempdir().unwrap();
+    let parcels = bad_parcels(dir.path());
+    let out = example("audit")
+        .args(["--quiet", "--out"])
+        .arg(dir.path().join("out"))
+        .arg("--parcels")
+        .arg(&parcels)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rejected = std::fs::read_to_string(dir.path().join("out/rejected.csv")).unwrap();
+    let lines: Vec<&str> = rejected.lines().collect();
+    assert_eq!(lines.len(), 2, "{rejected}");
+    assert!(lines[1].starts_with("parcels,1,P2,"), "{rejected}");
+    assert!(lines[1].ends_with(",not_a_number,floor_area"), "{rejected}");
+}
+
+#[test]
+fn usage_errors_exit_with_2_and_output_over_input_is_refused() {
+    let out = example("audit").arg("--no-such-flag").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let dir = tempfile::tempdir().unwrap();
+    let parcels = bad_parcels(dir.path());
+    // --out is the folder holding the input, whose name is an output name.
+    let out = example("audit")
+        .arg("--quiet")
+        .arg("--out")
+        .arg(dir.path())
+        .arg("--parcels")
+        .arg(&parcels)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("would overwrite the input"));
+}

@@ -1,0 +1,295 @@
+//! The audit's semantics on hand-checkable inputs (SPEC §4): in EPSG:4549 metres, a
+//! 100 m × 100 m parcel is exactly 15 mu.
+
+mod common;
+
+use common::{collection, enterprise, run, square};
+use land_efficiency::Config;
+use land_efficiency::rules::Reason;
+
+const CRS: &str = r#""crs":{"type":"name","properties":{"name":"EPSG:4549"}},"#;
+
+fn projected(features: &[String]) -> String {
+    collection(features).replacen("{", &format!("{{{CRS}"), 1)
+}
+
+/// A healthy enterprise for a 15 mu parcel at (x, y): 20/200/300 万元/亩 and plot ratio 1.5.
+fn healthy(id: &str, x: f64, y: f64) -> String {
+    enterprise(
+        id,
+        x + 50.0,
+        y + 50.0,
+        300.0,
+        3000.0,
+        4500.0,
+        r#","floor_area":15000"#,
+    )
+}
+
+#[test]
+fn threshold_equality_is_not_low() {
+    let parcels = projected(&[
+        square("EQ", 500_000.0, 3_300_000.0, 100.0, ""),
+        square("BELOW", 500_200.0, 3_300_000.0, 100.0, ""),
+    ]);
+    let ents = projected(&[
+        // Exactly 15 万元/亩 of tax, 120 of investment, 200 of output, plot ratio 1.0.
+        enterprise(
+            "E1",
+            500_050.0,
+            3_300_050.0,
+            225.0,
+            1800.0,
+            3000.0,
+            r#","floor_area":10000"#,
+        ),
+        enterprise(
+            "E2",
+            500_250.0,
+            3_300_050.0,
+            224.99,
+            1799.99,
+            2999.99,
+            r#","floor_area":9999.9"#,
+        ),
+    ]);
+    let r = run(Config::default(), parcels, Some(ents), None);
+    let eq = &r.parcels[0];
+    assert_eq!(
+        (
+            eq.tax_per_mu,
+            eq.investment_per_mu,
+            eq.output_per_mu,
+            eq.plot_ratio
+        ),
+        (15.0, 120.0, 200.0, Some(1.0))
+    );
+    assert!(!eq.low_efficiency, "{:?}", eq.reasons);
+    let below = &r.parcels[1];
+    assert_eq!(
+        below.reasons,
+        vec![
+            Reason::Investment,
+            Reason::Tax,
+            Reason::Output,
+            Reason::PlotRatio
+        ]
+    );
+}
+
+#[test]
+fn an_idle_parcel_is_low_and_counts_in_its_park() {
+    let parcels = projected(&[
+        square("BUSY", 500_000.0, 3_300_000.0, 100.0, ""),
+        square("IDLE", 500_200.0, 3_300_000.0, 100.0, ""),
+    ]);
+    let ents = projected(&[healthy("E1", 500_000.0, 3_300_000.0)]);
+    let park = projected(&[r#"{"type":"Feature","properties":{"park_id":"K1","name":"园区"},"geometry":{"type":"Polygon","coordinates":[[[499900,3299900],[500400,3299900],[500400,3300200],[499900,3300200],[499900,3299900]]]}}"#.to_string()]);
+    let r = run(
+        Config::default(),
+        parcels.clone(),
+        Some(ents.clone()),
+        Some(park.clone()),
+    );
+    let idle = &r.parcels[1];
+    assert!(idle.idle && idle.low_efficiency);
+    assert!(idle.reasons.contains(&Reason::Idle));
+    assert_eq!(idle.plot_ratio, None); // no floor area known: not a reason
+    assert!(!idle.reasons.contains(&Reason::PlotRatio));
+    // Idle parcels count in numerator and denominator: 15 of 30 mu.
+    assert_eq!(r.parks[0].low_efficiency_ratio, Some(0.5));
+    assert!(r.parks[0].over_cap);
+    assert_eq!(r.summary.idle_count, 1);
+
+    let mut config = Config::default();
+    config.low_efficiency.idle_is_low_efficiency = false;
+    let r = run(config, parcels, Some(ents), Some(park));
+    assert!(!r.parcels[1].reasons.contains(&Reason::Idle));
+}
+
+#[test]
+fn two_enterprises_on_one_parcel_are_summed() {
+    let parcels = projected(&[square("P", 500_000.0, 3_300_000.0, 100.0, "")]);
+    let ents = projected(&[
+        enterprise(
+            "A",
+            500_020.0,
+            3_300_020.0,
+            100.0,
+            1000.0,
+            2000.0,
+            r#","floor_area":6000"#,
+        ),
+        enterprise(
+            "B",
+            500_080.0,
+            3_300_080.0,
+            50.0,
+            500.0,
+            1000.0,
+            r#","floor_area":4000"#,
+        ),
+    ]);
+    let r = run(Config::default(), parcels, Some(ents), None);
+    let p = &r.parcels[0];
+    assert_eq!(p.enterprise_count, 2);
+    assert_eq!((p.tax, p.investment, p.output), (150.0, 1500.0, 3000.0));
+    assert_eq!(
+        (p.tax_per_mu, p.investment_per_mu, p.output_per_mu),
+        (10.0, 100.0, 200.0)
+    );
+    assert_eq!(p.plot_ratio, Some(1.0));
+    assert_eq!(p.reasons, vec![Reason::Investment, Reason::Tax]);
+    assert_eq!(p.tenants.len(), 2);
+    for e in &r.enterprises {
+        assert_eq!(e.parcel_id.as_deref(), Some("P"));
+    }
+}
+
+#[test]
+fn a_parcel_in_no_park_counts_only_overall() {
+    let parcels = projected(&[
+        square("IN", 500_000.0, 3_300_000.0, 100.0, ""),
+        square("OUT", 501_000.0, 3_300_000.0, 100.0, ""),
+    ]);
+    let ents = projected(&[healthy("E1", 500_000.0, 3_300_000.0)]);
+    let park = projected(&[r#"{"type":"Feature","properties":{"park_id":"K1"},"geometry":{"type":"Polygon","coordinates":[[[499900,3299900],[500200,3299900],[500200,3300200],[499900,3300200],[499900,3299900]]]}}"#.to_string()]);
+    let r = run(Config::default(), parcels, Some(ents), Some(park));
+    assert_eq!(r.parcels[1].park_id, None);
+    assert_eq!(r.parks[0].parcel_count, 1);
+    assert_eq!(r.parks[0].area_mu, 15.0);
+    assert_eq!(r.parks[0].low_efficiency_ratio, Some(0.0));
+    assert_eq!(r.summary.outside_parks_count, 1);
+    assert_eq!(r.summary.total_area_mu, 30.0);
+    assert_eq!(r.summary.low_efficiency_ratio, Some(0.5)); // OUT is idle
+}
+
+#[test]
+fn key_joins_and_unmatched_enterprises_are_reported() {
+    let parcels = projected(&[
+        square("P1", 500_000.0, 3_300_000.0, 100.0, ""),
+        square("P2", 500_200.0, 3_300_000.0, 100.0, ""),
+    ]);
+    let ents = projected(&[
+        // By key, although its point lies in P1.
+        enterprise("K", 500_050.0, 3_300_050.0, 300.0, 3000.0, 4500.0, r#","parcel_id":"P2""#),
+        r#"{"type":"Feature","properties":{"enterprise_id":"NOGEOM","tax":1,"investment":1,"output":1,"parcel_id":"P1"},"geometry":null}"#.to_string(),
+        enterprise("FAR", 600_000.0, 3_300_050.0, 1.0, 1.0, 1.0, ""),
+        enterprise("NOKEY", 500_050.0, 3_300_050.0, 1.0, 1.0, 1.0, r#","parcel_id":"P9""#),
+    ]);
+    let r = run(Config::default(), parcels, Some(ents), None);
+    assert_eq!(r.parcels[1].enterprise_count, 1);
+    assert_eq!(r.parcels[0].enterprise_count, 1);
+    let s = &r.summary.enterprises;
+    assert_eq!(
+        (s.read, s.joined, s.unmatched, s.ambiguous, s.rejected),
+        (4, 2, 2, 0, 0)
+    );
+    let unmatched: Vec<_> = r
+        .rejected
+        .iter()
+        .filter(|x| x.code == "unmatched")
+        .collect();
+    assert_eq!(unmatched.len(), 2);
+    assert_eq!(unmatched[0].id.as_deref(), Some("FAR"));
+    assert!(unmatched[0].reason.contains("lies in no parcel"));
+    assert!(unmatched[1].reason.contains("\"P9\""));
+}
+
+#[test]
+fn enterprises_from_csv_with_bom_and_chinese() {
+    let parcels = projected(&[square("P1", 500_000.0, 3_300_000.0, 100.0, "")]);
+    let csv = "\u{feff}enterprise_id,name,tax,investment,output,floor_area,parcel_id\n91320594MA0000001X,苏州华海精密机械有限公司,300,3000,4500,15000,P1\n";
+    let report = land_efficiency::Audit::new(Config::default())
+        .run(&land_efficiency::Inputs {
+            parcels: land_efficiency::Source::geojson("parcels.geojson", parcels),
+            enterprises: Some(land_efficiency::Source::csv("qy.csv", csv)),
+            parks: None,
+        })
+        .unwrap();
+    assert_eq!(
+        report.enterprises[0].enterprise.name.as_deref(),
+        Some("苏州华海精密机械有限公司")
+    );
+    assert_eq!(report.parcels[0].tax_per_mu, 20.0);
+}
+
+#[test]
+fn outputs_keep_input_properties_and_the_contract_names() {
+    let parcels = projected(&[square(
+        "P1",
+        500_000.0,
+        3_300_000.0,
+        100.0,
+        r#","ZL":"苏州","floor_area":20000"#,
+    )]);
+    let ents = projected(&[healthy("E1", 500_000.0, 3_300_000.0)]);
+    let r = run(Config::default(), parcels, Some(ents), None);
+    let dir = tempfile::tempdir().unwrap();
+    land_efficiency::write::write_all(&r, dir.path(), &Default::default()).unwrap();
+    let text = std::fs::read_to_string(dir.path().join("parcels.geojson")).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    let props = &v["features"][0]["properties"];
+    assert_eq!(props["ZL"], "苏州");
+    // The parcel's own floor area wins over its enterprises' sum, and is not written twice.
+    assert_eq!(props["floor_area"], 20000.0);
+    assert_eq!(text.matches("\"floor_area\"").count(), 1);
+    for key in [
+        "parcel_id",
+        "park_id",
+        "area_m2",
+        "area_mu",
+        "area_method",
+        "enterprise_count",
+        "tax",
+        "investment",
+        "output",
+        "floor_area",
+        "tax_per_mu",
+        "investment_per_mu",
+        "output_per_mu",
+        "plot_ratio",
+        "idle",
+        "low_efficiency",
+        "reasons",
+        "fill",
+        "stroke",
+        "fill-opacity",
+    ] {
+        assert!(props.get(key).is_some(), "missing {key}");
+    }
+    // RFC 7946: lon/lat with 7 decimals, exterior ring counter-clockwise.
+    let ring = v["features"][0]["geometry"]["coordinates"][0]
+        .as_array()
+        .unwrap();
+    let pts: Vec<(f64, f64)> = ring
+        .iter()
+        .map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap()))
+        .collect();
+    let signed: f64 = pts
+        .windows(2)
+        .map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1)
+        .sum();
+    assert!(signed > 0.0);
+    assert!(
+        (pts[0].0 - 120.0).abs() < 0.01 && (pts[0].1 - 29.8).abs() < 0.1,
+        "{:?}",
+        pts[0]
+    );
+    let bytes = std::fs::read(dir.path().join("parcels.csv")).unwrap();
+    assert!(bytes.starts_with(&[0xEF, 0xBB, 0xBF]));
+    let summary: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("summary.json")).unwrap())
+            .unwrap();
+    for key in [
+        "parcels",
+        "enterprises",
+        "total_area_mu",
+        "low_efficiency_area_mu",
+        "low_efficiency_count",
+        "low_efficiency_ratio",
+        "parks",
+    ] {
+        assert!(summary.get(key).is_some(), "summary lacks {key}");
+    }
+}
