@@ -139,18 +139,27 @@ impl Audit {
         }
     }
 
-    /// The CRS override in force: the builder's, else `[crs] input`.
-    fn crs_override(&self) -> Result<Option<Crs>> {
-        if let Some(c) = &self.crs {
-            return Ok(Some(c.clone()));
-        }
-        match &self.config.crs.input {
-            None => Ok(None),
-            Some(name) => Crs::parse(name).map(Some).map_err(|message| Error::Config {
+    /// The read options of a layer: the builder's CRS, else `[crs] <layer>`, else `[crs] input`.
+    fn options(&self, layer: Layer) -> Result<ReadOptions> {
+        let crs = &self.config.crs;
+        let (key, name) = match (layer, &crs.parcels, &crs.enterprises, &crs.parks) {
+            (Layer::Parcels, Some(n), _, _) => ("parcels", Some(n)),
+            (Layer::Enterprises, _, Some(n), _) => ("enterprises", Some(n)),
+            (Layer::Parks, _, _, Some(n)) => ("parks", Some(n)),
+            _ => ("input", crs.input.as_ref()),
+        };
+        let crs = match (&self.crs, name) {
+            (Some(c), _) => Some(c.clone()),
+            (None, Some(name)) => Some(Crs::parse(name).map_err(|message| Error::Config {
                 path: "<config>".into(),
-                message: format!("crs.input: {message}"),
-            }),
-        }
+                message: format!("crs.{key}: {message}"),
+            })?),
+            (None, None) => None,
+        };
+        Ok(ReadOptions {
+            strict: self.strict,
+            crs,
+        })
     }
 
     /// Reads the inputs and runs the audit.
@@ -160,25 +169,33 @@ impl Audit {
     /// first record error when strict. Record errors of a lenient run are in
     /// [`AuditReport::rejected`].
     pub fn run(&self, inputs: &Inputs) -> Result<AuditReport> {
-        let options = ReadOptions {
-            strict: self.strict,
-            crs: self.crs_override()?,
-        };
         let mut times = StageTimes::default();
         let t = Instant::now();
         self.progress(Stage::Read, &inputs.parcels.name().display().to_string());
-        let parcels = read::read_parcels(&inputs.parcels, &self.config, &options)?;
+        let parcels = read::read_parcels(
+            &inputs.parcels,
+            &self.config,
+            &self.options(Layer::Parcels)?,
+        )?;
         let enterprises = match &inputs.enterprises {
             Some(s) => {
                 self.progress(Stage::Read, &s.name().display().to_string());
-                Some(read::read_enterprises(s, &self.config, &options)?)
+                Some(read::read_enterprises(
+                    s,
+                    &self.config,
+                    &self.options(Layer::Enterprises)?,
+                )?)
             }
             None => None,
         };
         let parks = match &inputs.parks {
             Some(s) => {
                 self.progress(Stage::Read, &s.name().display().to_string());
-                Some(read::read_parks(s, &self.config, &options)?)
+                Some(read::read_parks(
+                    s,
+                    &self.config,
+                    &self.options(Layer::Parks)?,
+                )?)
             }
             None => None,
         };

@@ -146,6 +146,9 @@ pub struct Fields {
     pub contract_output_per_mu: String,
     /// Contracted plot ratio; default `contract_plot_ratio`.
     pub contract_plot_ratio: String,
+    /// A record with no id (no id property and no GeoJSON `id`): `reject` it (the default) or
+    /// give it `index`, the id `#N` from its 0-based feature index.
+    pub missing_id: MissingId,
     /// Names in the enterprises file.
     pub enterprises: EnterpriseFields,
     /// Names in the parks file.
@@ -167,8 +170,29 @@ impl Default for Fields {
             contract_tax_per_mu: "contract_tax_per_mu".into(),
             contract_output_per_mu: "contract_output_per_mu".into(),
             contract_plot_ratio: "contract_plot_ratio".into(),
+            missing_id: MissingId::Reject,
             enterprises: EnterpriseFields::default(),
             parks: ParkFields::default(),
+        }
+    }
+}
+
+/// What to do with a record that has no id.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MissingId {
+    /// Reject it (`missing_property`).
+    #[default]
+    Reject,
+    /// Give it `#N`, N its 0-based feature index.
+    Index,
+}
+
+impl MissingId {
+    pub(crate) fn fallback(self, index: usize) -> Option<String> {
+        match self {
+            MissingId::Reject => None,
+            MissingId::Index => Some(format!("#{index}")),
         }
     }
 }
@@ -264,6 +288,12 @@ pub struct CrsConfig {
     /// `"urn:ogc:def:crs:EPSG::4549"`, `"GCJ-02"`, `"BD-09"`. Default: none (what the file
     /// declares, else lon/lat when every coordinate can be one).
     pub input: Option<String>,
+    /// The CRS of the parcels file only (overrides `input` for it).
+    pub parcels: Option<String>,
+    /// The CRS of the enterprises file only (a CSV of lon/lat beside projected parcels, say).
+    pub enterprises: Option<String>,
+    /// The CRS of the parks file only.
+    pub parks: Option<String>,
     /// The CRS output GeoJSON is written in: `wgs84` (RFC 7946, the default) or `gcj02` for
     /// AMap/Tencent viewers.
     pub output: OutputCrs,

@@ -11,8 +11,15 @@
 //! Reprojection uses proj4rs (pure Rust) by default, with the definitions of the
 //! `crs-definitions` crate: CGCS2000 Gauss-Krüger (EPSG:4491–4554), Xi'an 1980 (2327–2390),
 //! Beijing 1954 (2401–2442), UTM (326xx/327xx), Web Mercator (3857), TWD97 (3826) and other
-//! EPSG codes it carries. With the `proj` feature, real PROJ does the work and any CRS PROJ
-//! knows is accepted. CGCS2000 lon/lat (EPSG:4490) is taken as WGS84: they differ by
+//! EPSG codes it carries, and `+proj=` strings (for a local seven-parameter `+towgs84`). With
+//! the `proj` feature, real PROJ does the work and any CRS PROJ knows is accepted (WKT,
+//! PROJJSON).
+//!
+//! Datums: CGCS2000 and WGS84 are taken as one (they differ by centimetres). Xi'an 1980 and
+//! Beijing 1954 are taken to WGS84 with no datum shift, as PROJ does for China as a whole (its
+//! "ballpark" operation): positions may be off by up to about a hundred metres, areas are not
+//! affected. When the surveyors give local seven parameters, pass a
+//! `+proj=... +towgs84=...` string as the CRS: its shift is applied. CGCS2000 lon/lat (EPSG:4490) is taken as WGS84: they differ by
 //! centimetres. GCJ-02 and BD-09, the web-map offsets that no EPSG code describes, are
 //! converted by the formulas in [`gcj02`].
 
@@ -106,12 +113,15 @@ impl Crs {
         if let Ok(n) = code.trim_start_matches(':').parse::<u32>() {
             return Ok(Crs::from_epsg(n));
         }
+        if s.starts_with("+proj=") {
+            return Ok(Crs::Proj(s.to_string()));
+        }
         if cfg!(feature = "proj") && !s.is_empty() {
             return Ok(Crs::Proj(s.to_string()));
         }
         Err(format!(
             "not a CRS this build understands: {s:?} (expected EPSG:N, urn:ogc:def:crs:EPSG::N, CRS84, GCJ-02 or BD-09; \
-             WKT and PROJJSON need the `proj` feature)"
+             a +proj= string; WKT and PROJJSON need the `proj` feature)"
         ))
     }
 
@@ -152,7 +162,10 @@ impl Crs {
         match self {
             Crs::LonLat | Crs::Gcj02 | Crs::Bd09 => true,
             Crs::Epsg(code) => backend::is_geographic(*code),
-            Crs::Proj(_) => false,
+            Crs::Proj(def) => {
+                let d = def.to_ascii_uppercase();
+                d.contains("+PROJ=LONGLAT") || d.starts_with("GEOGCS") || d.starts_with("GEOGCRS")
+            }
         }
     }
 
@@ -167,11 +180,19 @@ impl Crs {
     /// # Errors
     /// A message when the CRS is unknown to the backend.
     pub fn to_wgs84(&self) -> Result<ToWgs84, String> {
+        self.to_wgs84_with(Backend::default_for_build())
+    }
+
+    /// A transformer to WGS84 lon/lat degrees through the given backend.
+    ///
+    /// # Errors
+    /// A message when the CRS is unknown to the backend.
+    pub fn to_wgs84_with(&self, backend: Backend) -> Result<ToWgs84, String> {
         let inner = match self {
             Crs::LonLat => Inner::Identity,
             Crs::Gcj02 => Inner::Gcj02,
             Crs::Bd09 => Inner::Bd09,
-            other => Inner::Backend(Box::new(backend::Transformer::new(other)?)),
+            other => Inner::Backend(Box::new(backend::Transformer::new(other, backend)?)),
         };
         Ok(ToWgs84 { inner })
     }
@@ -271,119 +292,210 @@ pub fn suggest_zone(x_min: f64, x_max: f64) -> String {
     "the coordinates are not lon/lat and match no Chinese Gauss-Krüger pattern".to_string()
 }
 
-#[cfg(not(feature = "proj"))]
-mod backend {
-    //! proj4rs with the crs-definitions table.
+/// Which library does the reprojection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// proj4rs with the crs-definitions table: pure Rust, the default.
+    Proj4rs,
+    /// Real PROJ (`proj` feature).
+    #[cfg(feature = "proj")]
+    Proj,
+}
 
-    use geo::Coord;
-
-    use super::Crs;
-
-    pub(super) fn is_geographic(code: u32) -> bool {
-        u16::try_from(code)
-            .ok()
-            .and_then(|c| proj4rs::Proj::from_epsg_code(c).ok())
-            .is_some_and(|p| p.is_latlong())
-    }
-
-    pub(super) struct Transformer {
-        src: proj4rs::Proj,
-        dst: proj4rs::Proj,
-        src_latlong: bool,
-    }
-
-    impl Transformer {
-        pub(super) fn new(crs: &Crs) -> Result<Self, String> {
-            let code = match crs {
-                Crs::Epsg(code) => *code,
-                other => return Err(format!("{other} needs the `proj` feature")),
-            };
-            let src = u16::try_from(code)
-                .ok()
-                .and_then(|c| proj4rs::Proj::from_epsg_code(c).ok())
-                .ok_or_else(|| {
-                    format!("EPSG:{code} is not in this build's CRS table (build with the `proj` feature for any CRS PROJ knows)")
-                })?;
-            let dst = proj4rs::Proj::from_epsg_code(4326).map_err(|e| e.to_string())?;
-            let src_latlong = src.is_latlong();
-            Ok(Transformer {
-                src,
-                dst,
-                src_latlong,
-            })
+impl Backend {
+    /// The backend this build uses: PROJ with the `proj` feature, else proj4rs.
+    pub fn default_for_build() -> Backend {
+        #[cfg(feature = "proj")]
+        {
+            Backend::Proj
         }
-
-        pub(super) fn to_wgs84(&self, c: Coord<f64>) -> Result<Coord<f64>, String> {
-            let mut p = if self.src_latlong {
-                (c.x.to_radians(), c.y.to_radians(), 0.0)
-            } else {
-                (c.x, c.y, 0.0)
-            };
-            proj4rs::transform::transform(&self.src, &self.dst, &mut p)
-                .map_err(|e| e.to_string())?;
-            Ok(Coord {
-                x: p.0.to_degrees(),
-                y: p.1.to_degrees(),
-            })
+        #[cfg(not(feature = "proj"))]
+        {
+            Backend::Proj4rs
         }
     }
 }
 
-#[cfg(feature = "proj")]
 mod backend {
-    //! Real PROJ. `proj::Proj` is neither `Send` nor `Sync`, so each thread builds its own.
-
-    use std::cell::RefCell;
-    use std::collections::HashMap;
-
     use geo::Coord;
 
-    use super::Crs;
+    use super::{Backend, Crs};
 
-    thread_local! {
-        static CACHE: RefCell<HashMap<String, proj::Proj>> = RefCell::new(HashMap::new());
-    }
-
-    fn definition(crs: &Crs) -> Result<String, String> {
-        match crs {
-            Crs::Epsg(code) => Ok(format!("EPSG:{code}")),
-            Crs::Proj(def) => Ok(def.clone()),
-            other => Err(format!("{other} is not a PROJ CRS")),
-        }
-    }
-
-    fn with_proj<T>(def: &str, f: impl FnOnce(&proj::Proj) -> T) -> Result<T, String> {
-        CACHE.with(|cache| {
-            let mut cache = cache.borrow_mut();
-            if !cache.contains_key(def) {
-                let p =
-                    proj::Proj::new_known_crs(def, "EPSG:4326", None).map_err(|e| e.to_string())?;
-                cache.insert(def.to_string(), p);
-            }
-            Ok(f(&cache[def]))
-        })
-    }
-
+    /// True when the EPSG code is a geographic (lon/lat) CRS in the crs-definitions table.
     pub(super) fn is_geographic(code: u32) -> bool {
-        // PROJ normalises axis order; a geographic source gives degrees in and out.
-        (4000..5000).contains(&code) && !(4491..=4554).contains(&code)
+        u16::try_from(code)
+            .ok()
+            .and_then(crs_definitions::from_code)
+            .is_some_and(|d| d.proj4.contains("+proj=longlat"))
     }
 
-    pub(super) struct Transformer {
-        def: String,
+    pub(super) enum Transformer {
+        Proj4rs(pure::Transformer),
+        #[cfg(feature = "proj")]
+        Proj(real::Transformer),
     }
 
     impl Transformer {
-        pub(super) fn new(crs: &Crs) -> Result<Self, String> {
-            let def = definition(crs)?;
-            with_proj(&def, |_| ())?;
-            Ok(Transformer { def })
+        pub(super) fn new(crs: &Crs, backend: Backend) -> Result<Self, String> {
+            match backend {
+                Backend::Proj4rs => pure::Transformer::new(crs).map(Transformer::Proj4rs),
+                #[cfg(feature = "proj")]
+                Backend::Proj => real::Transformer::new(crs).map(Transformer::Proj),
+            }
         }
 
         pub(super) fn to_wgs84(&self, c: Coord<f64>) -> Result<Coord<f64>, String> {
-            with_proj(&self.def, |p| p.convert((c.x, c.y)))?
-                .map(|(x, y)| Coord { x, y })
-                .map_err(|e| e.to_string())
+            match self {
+                Transformer::Proj4rs(t) => t.to_wgs84(c),
+                #[cfg(feature = "proj")]
+                Transformer::Proj(t) => t.to_wgs84(c),
+            }
+        }
+    }
+
+    mod pure {
+        //! proj4rs with the crs-definitions table.
+
+        use geo::Coord;
+
+        use super::super::Crs;
+
+        pub(crate) struct Transformer {
+            src: proj4rs::Proj,
+            dst: proj4rs::Proj,
+            src_latlong: bool,
+        }
+
+        /// A definition without datum-shift terms (`+towgs84`, `+nadgrids`), and the lon/lat
+        /// CRS on the same ellipsoid. Transforming between the two inverts the projection and
+        /// nothing else: lon/lat on the CRS's own ellipsoid, taken as WGS84. That is what PROJ
+        /// does for every family here (null for CGCS2000, TWD97, WGS84 UTM and Web Mercator;
+        /// its "ballpark" operation for Xi'an 1980 and Beijing 1954), so both backends agree.
+        /// A `+towgs84` given in a `+proj=` string by the user is kept and applied.
+        fn split(def: &str, keep_shift: bool) -> (String, String) {
+            let tokens: Vec<&str> = def
+                .split_whitespace()
+                .filter(|t| {
+                    keep_shift || !(t.starts_with("+towgs84=") || t.starts_with("+nadgrids="))
+                })
+                .collect();
+            let shape: Vec<&str> = tokens
+                .iter()
+                .copied()
+                .filter(|t| {
+                    [
+                        "+ellps=",
+                        "+a=",
+                        "+b=",
+                        "+rf=",
+                        "+f=",
+                        "+R=",
+                        "+datum=",
+                        "+towgs84=",
+                    ]
+                    .iter()
+                    .any(|k| t.starts_with(k))
+                })
+                .collect();
+            let geographic = if keep_shift && shape.iter().any(|t| t.starts_with("+towgs84=")) {
+                "+proj=longlat +datum=WGS84 +no_defs".to_string()
+            } else {
+                format!("+proj=longlat {} +no_defs", shape.join(" "))
+            };
+            (tokens.join(" "), geographic)
+        }
+
+        impl Transformer {
+            pub(crate) fn new(crs: &Crs) -> Result<Self, String> {
+                let (def, keep_shift) = match crs {
+                    Crs::Epsg(code) => {
+                        let def = u16::try_from(*code).ok().and_then(crs_definitions::from_code).ok_or_else(|| {
+                            format!(
+                                "EPSG:{code} is not in this build's CRS table (build with the `proj` feature for any CRS PROJ knows)"
+                            )
+                        })?;
+                        (def.proj4.to_string(), false)
+                    }
+                    Crs::Proj(def) if def.trim_start().starts_with("+proj=") => (def.clone(), true),
+                    other => return Err(format!("{other} needs the `proj` feature")),
+                };
+                let (src_def, dst_def) = split(&def, keep_shift);
+                let src =
+                    proj4rs::Proj::from_proj_string(&src_def).map_err(|e| format!("{crs}: {e}"))?;
+                let dst =
+                    proj4rs::Proj::from_proj_string(&dst_def).map_err(|e| format!("{crs}: {e}"))?;
+                let src_latlong = src.is_latlong();
+                Ok(Transformer {
+                    src,
+                    dst,
+                    src_latlong,
+                })
+            }
+
+            pub(crate) fn to_wgs84(&self, c: Coord<f64>) -> Result<Coord<f64>, String> {
+                let mut p = if self.src_latlong {
+                    (c.x.to_radians(), c.y.to_radians(), 0.0)
+                } else {
+                    (c.x, c.y, 0.0)
+                };
+                proj4rs::transform::transform(&self.src, &self.dst, &mut p)
+                    .map_err(|e| e.to_string())?;
+                Ok(Coord {
+                    x: p.0.to_degrees(),
+                    y: p.1.to_degrees(),
+                })
+            }
+        }
+    }
+
+    #[cfg(feature = "proj")]
+    mod real {
+        //! Real PROJ. `proj::Proj` is neither `Send` nor `Sync`, so each thread builds its own
+        //! and keeps it for the run.
+
+        use std::cell::RefCell;
+        use std::collections::HashMap;
+
+        use geo::Coord;
+
+        use super::super::Crs;
+
+        thread_local! {
+            static CACHE: RefCell<HashMap<String, proj::Proj>> = RefCell::new(HashMap::new());
+        }
+
+        fn with_proj<T>(def: &str, f: impl FnOnce(&proj::Proj) -> T) -> Result<T, String> {
+            CACHE.with(|cache| {
+                let mut cache = cache.borrow_mut();
+                if !cache.contains_key(def) {
+                    let p = proj::Proj::new_known_crs(def, "EPSG:4326", None)
+                        .map_err(|e| e.to_string())?;
+                    cache.insert(def.to_string(), p);
+                }
+                Ok(f(&cache[def]))
+            })
+        }
+
+        pub(crate) struct Transformer {
+            def: String,
+        }
+
+        impl Transformer {
+            pub(crate) fn new(crs: &Crs) -> Result<Self, String> {
+                let def = match crs {
+                    Crs::Epsg(code) => format!("EPSG:{code}"),
+                    Crs::Proj(def) => def.clone(),
+                    other => return Err(format!("{other} is not a PROJ CRS")),
+                };
+                with_proj(&def, |_| ())?;
+                Ok(Transformer { def })
+            }
+
+            pub(crate) fn to_wgs84(&self, c: Coord<f64>) -> Result<Coord<f64>, String> {
+                with_proj(&self.def, |p| p.convert((c.x, c.y)))?
+                    .map(|(x, y)| Coord { x, y })
+                    .map_err(|e| e.to_string())
+            }
         }
     }
 }

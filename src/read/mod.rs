@@ -278,11 +278,15 @@ fn record_id(
     key: &str,
     raw: &RawFeature,
     ctx: &FeatureContext,
+    missing: crate::config::MissingId,
 ) -> Result<Option<String>> {
     if let Some(id) = props.text(key, ctx)? {
         return Ok(Some(id));
     }
-    Ok(raw.id.and_then(feature::raw_text))
+    Ok(raw
+        .id
+        .and_then(feature::raw_text)
+        .or_else(|| missing.fallback(ctx.index)))
 }
 
 /// Checks a polygonal shape: valid in the OGC sense, non-zero area.
@@ -338,7 +342,7 @@ fn check_finite(bounds: Option<Rect<f64>>, ctx: &FeatureContext) -> Result<()> {
 fn parse_parcel(bytes: &[u8], mut ctx: FeatureContext, fields: &Fields) -> Result<Draft<Parcel>> {
     let raw = split(bytes, &ctx)?;
     let props = Props::parse(raw.properties, &ctx)?;
-    let id = record_id(&props, &fields.parcel_id, &raw, &ctx)?;
+    let id = record_id(&props, &fields.parcel_id, &raw, &ctx, fields.missing_id)?;
     ctx.id = id.clone();
     let id = id.ok_or_else(|| Error::MissingProperty {
         ctx: ctx.clone(),
@@ -409,7 +413,7 @@ fn parse_parcel(bytes: &[u8], mut ctx: FeatureContext, fields: &Fields) -> Resul
 fn parse_park(bytes: &[u8], mut ctx: FeatureContext, fields: &Fields) -> Result<Draft<Park>> {
     let raw = split(bytes, &ctx)?;
     let props = Props::parse(raw.properties, &ctx)?;
-    let id = record_id(&props, &fields.parks.park_id, &raw, &ctx)?;
+    let id = record_id(&props, &fields.parks.park_id, &raw, &ctx, fields.missing_id)?;
     ctx.id = id.clone();
     let id = id.ok_or_else(|| Error::MissingProperty {
         ctx: ctx.clone(),
@@ -455,7 +459,10 @@ pub(crate) fn enterprise_from(
     fallback_id: Option<String>,
 ) -> Result<Enterprise> {
     let f = &fields.enterprises;
-    let id = rec.text(&f.enterprise_id, ctx)?.or(fallback_id);
+    let id = rec
+        .text(&f.enterprise_id, ctx)?
+        .or(fallback_id)
+        .or_else(|| fields.missing_id.fallback(ctx.index));
     ctx.id = id.clone();
     let ctx = &*ctx;
     let id = id.ok_or_else(|| Error::MissingProperty {

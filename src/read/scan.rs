@@ -358,8 +358,7 @@ impl<R: Read> Scanner<R> {
                     match self.skip_ws()? {
                         Some(b'}') => {
                             self.pos += 1;
-                            self.finish()?;
-                            return Ok(None);
+                            return self.finish(out);
                         }
                         Some(b',') if !first => {
                             self.pos += 1;
@@ -467,52 +466,102 @@ impl<R: Read> Scanner<R> {
         }
     }
 
-    fn check_type_so_far(&self) -> Result<()> {
-        if let Some(raw) = self.members.get("type") {
-            let t: std::result::Result<String, _> = serde_json::from_slice(raw);
-            match t {
-                Ok(t) if t == "FeatureCollection" => {}
-                Ok(t) => {
-                    return Err(Error::NotFeatureCollection {
-                        file: self.file.clone(),
-                        found: format!("\"type\": {t:?}"),
-                    });
-                }
-                Err(_) => {
-                    return Err(Error::NotFeatureCollection {
-                        file: self.file.clone(),
-                        found: format!("\"type\": {}", String::from_utf8_lossy(raw)),
-                    });
-                }
-            }
-        }
-        Ok(())
+    /// The top-level `type`, once read.
+    fn top_type(&self) -> Option<std::result::Result<String, String>> {
+        self.members.get("type").map(|raw| {
+            serde_json::from_slice::<String>(raw)
+                .map_err(|_| String::from_utf8_lossy(raw).into_owned())
+        })
     }
 
-    fn finish(&mut self) -> Result<()> {
+    /// Refuses a top-level `type` that can be neither a FeatureCollection nor a lone feature.
+    fn check_type_so_far(&self) -> Result<()> {
+        let not = |found: String| Error::NotFeatureCollection {
+            file: self.file.clone(),
+            found,
+        };
+        match self.top_type() {
+            None => Ok(()),
+            Some(Err(raw)) => Err(not(format!("\"type\": {raw}"))),
+            Some(Ok(t)) if t == "FeatureCollection" => Ok(()),
+            Some(Ok(t)) if self.members.saw_features => {
+                Err(not(format!("\"type\": {t:?} with a \"features\" member")))
+            }
+            Some(Ok(t)) if t == "Feature" || GEOMETRY_TYPES.contains(&t.as_str()) => Ok(()),
+            Some(Ok(t)) => Err(not(format!("\"type\": {t:?}"))),
+        }
+    }
+
+    /// After the closing `}`: checks what follows and what the object was. A lone Feature or
+    /// geometry (RFC 7946 allows either as a GeoJSON text) is handed out as feature 0.
+    fn finish(&mut self, out: &mut Vec<u8>) -> Result<Option<FeatureSpan>> {
         self.state = State::Done;
         if let Some(b) = self.skip_ws()? {
             return Err(self.malformed(format!(
-                "unexpected {} after the end of the FeatureCollection",
+                "unexpected {} after the end of the top-level object",
                 show_byte(b)
             )));
         }
-        if self.members.get("type").is_none() {
-            return Err(Error::NotFeatureCollection {
-                file: self.file.clone(),
-                found: "an object with no \"type\" member".into(),
-            });
-        }
+        let t = match self.top_type() {
+            None => {
+                return Err(Error::NotFeatureCollection {
+                    file: self.file.clone(),
+                    found: "an object with no \"type\" member".into(),
+                });
+            }
+            Some(t) => t,
+        };
         self.check_type_so_far()?;
-        if !self.members.saw_features {
+        if self.members.saw_features {
+            return Ok(None);
+        }
+        let t = t.unwrap_or_default();
+        if t == "FeatureCollection" {
             return Err(Error::NotFeatureCollection {
                 file: self.file.clone(),
                 found: "an object with no \"features\" member".into(),
             });
         }
-        Ok(())
+        let start = out.len();
+        let object = |out: &mut Vec<u8>, entries: &[(String, Vec<u8>)]| {
+            out.push(b'{');
+            for (i, (k, v)) in entries.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                let _ = serde_json::to_writer(&mut *out, k);
+                out.push(b':');
+                out.extend_from_slice(v);
+            }
+            out.push(b'}');
+        };
+        if t == "Feature" {
+            object(out, &self.members.entries);
+        } else {
+            out.extend_from_slice(br#"{"type":"Feature","properties":null,"geometry":"#);
+            object(out, &self.members.entries);
+            out.push(b'}');
+        }
+        self.next_index = 1;
+        Ok(Some(FeatureSpan {
+            index: 0,
+            byte: 0,
+            start,
+            end: out.len(),
+        }))
     }
 }
+
+/// The GeoJSON geometry types: a file holding one of them is read as a one-feature layer.
+const GEOMETRY_TYPES: [&str; 7] = [
+    "Point",
+    "MultiPoint",
+    "LineString",
+    "MultiLineString",
+    "Polygon",
+    "MultiPolygon",
+    "GeometryCollection",
+];
 
 fn show_byte(b: u8) -> String {
     if b.is_ascii_graphic() {
@@ -608,7 +657,11 @@ mod tests {
     #[test]
     fn not_a_feature_collection() {
         for (text, needle) in [
-            (r#"{"type":"Feature","geometry":null}"#, "\"Feature\""),
+            (r#"{"type":"Topology","objects":{}}"#, "\"Topology\""),
+            (
+                r#"{"type":"Feature","features":[]}"#,
+                "with a \"features\" member",
+            ),
             ("[1,2]", "array"),
             (r#"{"type":"FeatureCollection"}"#, "no \"features\""),
             (r#"{"features":[]}"#, "no \"type\""),
@@ -620,6 +673,24 @@ mod tests {
                 other => panic!("{text}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn a_lone_feature_or_geometry_is_one_feature() {
+        let (feats, _) = scan(r#"{"geometry":{"type":"Point","coordinates":[1,2]},"type":"Feature","properties":{"a":1}}"#).unwrap();
+        assert_eq!(
+            feats,
+            vec![
+                r#"{"geometry":{"type":"Point","coordinates":[1,2]},"type":"Feature","properties":{"a":1}}"#
+            ]
+        );
+        let (feats, _) = scan(r#"{"type":"Polygon","coordinates":[]}"#).unwrap();
+        assert_eq!(
+            feats,
+            vec![
+                r#"{"type":"Feature","properties":null,"geometry":{"type":"Polygon","coordinates":[]}}"#
+            ]
+        );
     }
 
     #[test]

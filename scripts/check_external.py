@@ -1,0 +1,136 @@
+#!/usr/bin/env python3
+"""Runs the audit on the real data in ../shared/data/external/ and checks what it says.
+
+    python3 scripts/check_external.py AUDIT_BINARY WORK_DIR [EXTERNAL_DIR]
+
+- tw-urban-zoning-industrial (EPSG:3826, legacy crs member): planar areas of the evaluated
+  features against ArcGIS's Shape_Area, to 1e-6 relative; every feature evaluated or rejected.
+- turf-geometry-fixtures: every file runs without a crash (exit 0, or 1 with a message naming
+  the file); every feature evaluated or rejected with a specific reason.
+- fr-cadastre-etalab: geodesic areas against the official `contenance`, reported as a
+  distribution (median and 95th percentile of the relative difference).
+Standard library only. Exits 1 when a check fails.
+"""
+import csv
+import json
+import os
+import subprocess
+import sys
+
+
+def audit(binary, work, name, parcels, config_text):
+    out = os.path.join(work, name)
+    os.makedirs(out, exist_ok=True)
+    cfg = os.path.join(out, "config.toml")
+    with open(cfg, "w", encoding="utf-8") as f:
+        f.write(config_text)
+    p = subprocess.run([binary, "--quiet", "--parcels", parcels, "--config", cfg, "--out", os.path.join(out, "out")],
+                       capture_output=True, text=True)
+    return p, os.path.join(out, "out")
+
+
+def rows(path):
+    with open(path, encoding="utf-8-sig") as f:
+        return list(csv.DictReader(f))
+
+
+def quantile(values, q):
+    v = sorted(values)
+    if not v:
+        return float("nan")
+    k = (len(v) - 1) * q
+    lo = int(k)
+    hi = min(lo + 1, len(v) - 1)
+    return v[lo] + (v[hi] - v[lo]) * (k - lo)
+
+
+def main():
+    binary, work = sys.argv[1], sys.argv[2]
+    ext = sys.argv[3] if len(sys.argv) > 3 else os.path.join(os.path.dirname(__file__), "..", "..", "shared",
+                                                                 "data", "external")
+    failures = []
+
+    def check(name, ok, detail):
+        print(f"{'ok ' if ok else 'BAD'} {name}: {detail}")
+        if not ok:
+            failures.append(name)
+
+    # Taiwan zoning, EPSG:3826.
+    for stem in ("H0304", "J0302"):
+        src = os.path.join(ext, "tw-urban-zoning-industrial", f"{stem}.json")
+        p, out = audit(binary, work, f"tw-{stem}", src, '[fields]\nparcel_id = "OBJECTID"\n')
+        check(f"tw {stem} exit", p.returncode == 0, p.stderr.strip() or "0")
+        if p.returncode:
+            continue
+        shape_area = {str(f["properties"]["OBJECTID"]): f["properties"]["Shape_Area"]
+                      for f in json.load(open(src, encoding="utf-8"))["features"]}
+        parcels = rows(os.path.join(out, "parcels.csv"))
+        rejected = rows(os.path.join(out, "rejected.csv"))
+        worst = max(abs(float(r["area_m2"]) - shape_area[r["parcel_id"]]) / shape_area[r["parcel_id"]] for r in parcels)
+        check(f"tw {stem} planar area vs Shape_Area", worst <= 1e-6,
+              f"{len(parcels)} features, worst relative difference {worst:.2e}, methods "
+              f"{sorted({r['area_method'] for r in parcels})}")
+        check(f"tw {stem} accounted", len(parcels) + len(rejected) == len(shape_area),
+              f"{len(parcels)} evaluated + {len(rejected)} rejected = {len(shape_area)} read; rejected: "
+              + "; ".join(f"{r['id']} {r['code']}: {r['reason']}" for r in rejected))
+
+    # Turf's edge cases: no crash, every feature accounted for.
+    turf = os.path.join(ext, "turf-geometry-fixtures")
+    table = []
+    for root, _, files in sorted(os.walk(turf)):
+        for name in sorted(files):
+            if not name.endswith((".geojson", ".json")):
+                continue
+            src = os.path.join(root, name)
+            rel = os.path.relpath(src, turf)
+            tag = rel.replace(os.sep, "_").replace("#", "")
+            p, out = audit(binary, work, f"turf/{tag}", src, '[fields]\nmissing_id = "index"\n')
+            if p.returncode == 0:
+                parcels = rows(os.path.join(out, "parcels.csv"))
+                rejected = rows(os.path.join(out, "rejected.csv"))
+                summary = json.load(open(os.path.join(out, "summary.json"), encoding="utf-8"))
+                ok = summary["parcels"]["read"] == len(parcels) + len(rejected)
+                codes = sorted({r["code"] for r in rejected})
+                table.append((rel, "ran", f"{len(parcels)} evaluated, {len(rejected)} rejected {codes}"))
+            else:
+                ok = p.returncode == 1 and p.stderr.startswith("error: ") and name in p.stderr
+                table.append((rel, f"exit {p.returncode}", p.stderr.strip().splitlines()[0] if p.stderr else ""))
+            if not ok:
+                failures.append(f"turf {rel}")
+    # turf-area's large polygon against geographiclib (WGS84): 7 786 102 826 806.07 m²
+    # (turf's own 7 748 891 609 977 m² is on a sphere).
+    out = os.path.join(work, "turf", "turf-area_test_in_polygon.geojson", "out")
+    got = float(rows(os.path.join(out, "parcels.csv"))[0]["area_m2"])
+    r = abs(got - 7786102826806.07) / 7786102826806.07
+    check("turf-area polygon vs geographiclib", r <= 1e-9, f"{got:.1f} m², rel {r:.1e}")
+    for rel, status, detail in table:
+        print(f"    {status:<7} {rel}: {detail}")
+    check("turf fixtures", not any(f.startswith("turf") for f in failures), f"{len(table)} files, none crashed")
+
+    # French cadastre: computed geodesic areas against `contenance`.
+    for stem in ("cadastre-75118-parcelles", "cadastre-91216-parcelles"):
+        src = os.path.join(ext, "fr-cadastre-etalab", f"{stem}.json")
+        p, out = audit(binary, work, f"fr-{stem}", src, '[fields]\nparcel_id = "id"\n')
+        check(f"fr {stem} exit", p.returncode == 0, p.stderr.strip() or "0")
+        if p.returncode:
+            continue
+        official = {f["properties"]["id"]: f["properties"].get("contenance")
+                    for f in json.load(open(src, encoding="utf-8"))["features"]}
+        parcels = rows(os.path.join(out, "parcels.csv"))
+        diffs = [abs(float(r["area_m2"]) - official[r["parcel_id"]]) / official[r["parcel_id"]]
+                 for r in parcels if official.get(r["parcel_id"])]
+        within1 = sum(d <= 0.01 for d in diffs) / len(diffs)
+        print(f"    fr {stem}: {len(parcels)} evaluated of {len(official)}, {len(diffs)} with contenance; "
+              f"|relative difference| median {quantile(diffs, 0.5):.4%}, p95 {quantile(diffs, 0.95):.4%}, "
+              f"within 1%: {within1:.1%}")
+        check(f"fr {stem} accounted", len(parcels) + len(rows(os.path.join(out, "rejected.csv"))) == len(official),
+              "read = evaluated + rejected")
+    if failures:
+        print(f"{len(failures)} check(s) failed: {', '.join(failures)}")
+        return 1
+    print("external data checks passed")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,344 @@
+//! Coordinates as Chinese parcel data really come (SPEC §3.4, §4.2).
+
+mod common;
+
+use common::{fixtures, rel};
+use land_efficiency::config::{AreaMethod, OutputCrs};
+use land_efficiency::crs::gcj02::{bd09_to_wgs84, wgs84_to_bd09, wgs84_to_gcj02};
+use land_efficiency::{Audit, AuditReport, Config, Crs, Error, Inputs, Source};
+use serde_json::Value;
+
+fn zone(stem: &str) -> String {
+    std::fs::read_to_string(fixtures().join("zone").join(format!("{stem}.geojson"))).unwrap()
+}
+
+fn run_with(
+    config: Config,
+    parcels: String,
+    enterprises: Option<String>,
+) -> land_efficiency::Result<AuditReport> {
+    Audit::new(config).run(&Inputs {
+        parcels: Source::geojson("parcels.geojson", parcels),
+        enterprises: enterprises.map(|t| Source::geojson("enterprises.geojson", t)),
+        parks: None,
+    })
+}
+
+/// Rewrites every coordinate of a FeatureCollection, dropping its crs member.
+fn map_coords(text: &str, f: &dyn Fn(f64, f64) -> (f64, f64)) -> String {
+    let mut v: Value = serde_json::from_str(text).unwrap();
+    v.as_object_mut().unwrap().remove("crs");
+    fn walk(c: &mut Value, f: &dyn Fn(f64, f64) -> (f64, f64)) {
+        let arr = c.as_array_mut().unwrap();
+        if arr[0].is_number() {
+            let (x, y) = f(arr[0].as_f64().unwrap(), arr[1].as_f64().unwrap());
+            arr[0] = x.into();
+            arr[1] = y.into();
+        } else {
+            for x in arr {
+                walk(x, f);
+            }
+        }
+    }
+    for feat in v["features"].as_array_mut().unwrap() {
+        walk(&mut feat["geometry"]["coordinates"], f);
+    }
+    v.to_string()
+}
+
+fn lonlat_reference() -> AuditReport {
+    run_with(
+        Config::default(),
+        zone("parcels"),
+        Some(zone("enterprises")),
+    )
+    .unwrap()
+}
+
+#[test]
+fn projected_coordinates_without_a_crs_are_an_error_that_suggests_the_zone() {
+    let plain = map_coords(&zone("parcels_4549"), &|x, y| (x, y));
+    match run_with(Config::default(), plain, None) {
+        Err(Error::UnknownCrs { file, message }) => {
+            assert_eq!(file.to_str(), Some("parcels.geojson"));
+            assert!(message.contains("cannot be lon/lat"), "{message}");
+            assert!(message.contains("EPSG:4549"), "{message}");
+        }
+        other => panic!("{:?}", other.map(|r| r.summary.parcels)),
+    }
+    let prefixed = map_coords(&zone("parcels_4549"), &|x, y| (x + 40_000_000.0, y));
+    match run_with(Config::default(), prefixed, None) {
+        Err(Error::UnknownCrs { message, .. }) => {
+            assert!(message.contains("zone prefix 40"), "{message}");
+            assert!(message.contains("EPSG:4528"), "{message}");
+        }
+        other => panic!("{:?}", other.map(|r| r.summary.parcels)),
+    }
+}
+
+#[test]
+fn an_explicit_crs_overrides_and_a_zone_prefixed_plane_gives_the_same_areas() {
+    let declared = run_with(
+        Config::default(),
+        zone("parcels_4549"),
+        Some(zone("enterprises_4549")),
+    )
+    .unwrap();
+    let plain = map_coords(&zone("parcels_4549"), &|x, y| (x, y));
+    let mut config = Config::from_toml("[crs]\ninput = \"urn:ogc:def:crs:EPSG::4549\"").unwrap();
+    let explicit = run_with(config.clone(), plain, Some(zone("enterprises_4549"))).unwrap();
+    let prefixed = map_coords(&zone("parcels_4549"), &|x, y| (x + 40_000_000.0, y));
+    let ents = map_coords(&zone("enterprises_4549"), &|x, y| (x + 40_000_000.0, y));
+    config.crs.input = Some("EPSG:4528".into());
+    let zoned = run_with(config, prefixed, Some(ents)).unwrap();
+    assert_eq!(declared.summary.crs.parcels.crs, "EPSG:4549");
+    for r in [&explicit, &zoned] {
+        assert_eq!(
+            r.summary.low_efficiency_count,
+            declared.summary.low_efficiency_count
+        );
+        for (a, b) in r.parcels.iter().zip(&declared.parcels) {
+            assert!(rel(a.area_m2, b.area_m2) < 1e-12, "{}", a.parcel_id);
+            assert_eq!(a.reasons, b.reasons);
+            let (ca, cb) = (
+                a.parcel.geometry.0[0].exterior().0[0],
+                b.parcel.geometry.0[0].exterior().0[0],
+            );
+            assert!((ca.x - cb.x).abs() < 1e-9 && (ca.y - cb.y).abs() < 1e-9);
+        }
+    }
+}
+
+#[test]
+fn a_projected_crs_on_lonlat_coordinates_is_refused() {
+    let text = zone("parcels").replacen(
+        "{",
+        r#"{"crs":{"type":"name","properties":{"name":"EPSG:4549"}},"#,
+        1,
+    );
+    match run_with(Config::default(), text, None) {
+        Err(Error::Crs { message, .. }) => {
+            assert!(message.contains("looks like lon/lat"), "{message}")
+        }
+        other => panic!("{:?}", other.map(|r| r.summary.parcels)),
+    }
+}
+
+#[test]
+fn area_methods_are_reported_per_parcel() {
+    let reference = lonlat_reference();
+    assert!(
+        reference
+            .parcels
+            .iter()
+            .all(|p| p.area_method.as_str() == "geodesic")
+    );
+    // Geodesic on projected input reprojects first: the same areas as from lon/lat.
+    let mut config = Config::default();
+    config.area.method = AreaMethod::Geodesic;
+    let geodesic = run_with(config, zone("parcels_4549"), None).unwrap();
+    // The lon/lat fixture is rounded to 1e-9° (0.1 mm), which moves a 1 ha parcel's area by
+    // up to ~2e-6; the totals agree closer.
+    for (a, b) in geodesic.parcels.iter().zip(&reference.parcels) {
+        assert_eq!(a.area_method.as_str(), "geodesic");
+        assert!(
+            rel(a.area_m2, b.area_m2) < 5e-6,
+            "{}: {} vs {}",
+            a.parcel_id,
+            a.area_m2,
+            b.area_m2
+        );
+    }
+    assert!(
+        rel(
+            geodesic.summary.total_area_mu,
+            reference.summary.total_area_mu
+        ) < 1e-6
+    );
+    // Planar area of lon/lat input would be square degrees: refused.
+    let mut config = Config::default();
+    config.area.method = AreaMethod::Planar;
+    assert!(matches!(
+        run_with(config, zone("parcels"), None),
+        Err(Error::Usage(_))
+    ));
+}
+
+#[test]
+fn recorded_areas_warn_when_they_disagree_and_reject_when_missing() {
+    let square = |id: &str, x: f64, land: &str| {
+        format!(
+            r#"{{"type":"Feature","properties":{{"parcel_id":"{id}"{land}}},"geometry":{{"type":"Polygon","coordinates":[[[{x},3300000],[{x1},3300000],[{x1},3300100],[{x},3300100],[{x},3300000]]]}}}}"#,
+            x1 = x + 100.0
+        )
+    };
+    let text = format!(
+        r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"EPSG:4549"}}}},"features":[{},{},{}]}}"#,
+        square("SAME", 500_000.0, r#","ZDMJ":15"#),
+        square("OFF", 500_200.0, r#","ZDMJ":18"#),
+        square("NONE", 500_400.0, "")
+    );
+    let config = Config::from_toml(
+        "[fields]\nland_area = \"ZDMJ\"\n[area]\nmethod = \"recorded\"\nrecorded_unit = \"mu\"\nrecorded_tolerance = 0.05",
+    )
+    .unwrap();
+    let r = run_with(config, text, None).unwrap();
+    assert_eq!(r.parcels.len(), 2);
+    assert_eq!(r.parcels[0].area_m2, 10_000.0);
+    assert_eq!(r.parcels[1].area_mu, 18.0);
+    assert!(
+        r.parcels
+            .iter()
+            .all(|p| p.area_method.as_str() == "recorded")
+    );
+    assert_eq!(r.warnings.len(), 1);
+    assert_eq!(r.warnings[0].id.as_deref(), Some("OFF"));
+    assert!(
+        r.warnings[0].message.contains("20.00%"),
+        "{}",
+        r.warnings[0].message
+    );
+    assert_eq!(r.rejected.len(), 1);
+    assert_eq!(
+        (r.rejected[0].id.as_deref(), r.rejected[0].code),
+        (Some("NONE"), "missing_property")
+    );
+    assert_eq!(r.summary.parcels.read, 3);
+}
+
+#[test]
+fn gcj02_and_bd09_input_is_converted_to_wgs84() {
+    let reference = lonlat_reference();
+    for (name, f) in [
+        ("GCJ-02", wgs84_to_gcj02 as fn(f64, f64) -> (f64, f64)),
+        ("BD-09", wgs84_to_bd09 as fn(f64, f64) -> (f64, f64)),
+    ] {
+        let parcels = map_coords(&zone("parcels"), &|x, y| f(x, y));
+        let ents = map_coords(&zone("enterprises"), &|x, y| f(x, y));
+        let mut config = Config::default();
+        config.crs.input = Some(name.into());
+        let r = run_with(config, parcels, Some(ents)).unwrap();
+        assert_eq!(r.summary.crs.parcels.crs, name);
+        for (a, b) in r.parcels.iter().zip(&reference.parcels) {
+            assert!(rel(a.area_m2, b.area_m2) < 1e-7, "{name} {}", a.parcel_id);
+            assert_eq!(a.reasons, b.reasons);
+            let (ca, cb) = (
+                a.parcel.geometry.0[0].exterior().0[0],
+                b.parcel.geometry.0[0].exterior().0[0],
+            );
+            assert!(
+                (ca.x - cb.x).abs() < 1e-9 && (ca.y - cb.y).abs() < 1e-9,
+                "{name}: {ca:?} vs {cb:?}"
+            );
+        }
+    }
+    let (x, y) = wgs84_to_bd09(120.6, 31.3);
+    let (bx, by) = bd09_to_wgs84(x, y);
+    assert!((bx - 120.6).abs() < 1e-9 && (by - 31.3).abs() < 1e-9);
+}
+
+#[test]
+fn output_can_be_written_in_gcj02() {
+    let r = lonlat_reference();
+    let dir = tempfile::tempdir().unwrap();
+    let wgs = dir.path().join("wgs");
+    let gcj = dir.path().join("gcj");
+    land_efficiency::write::write_all(&r, &wgs, &Default::default()).unwrap();
+    let options = land_efficiency::write::WriteOptions {
+        crs: OutputCrs::Gcj02,
+        inputs: vec![],
+    };
+    land_efficiency::write::write_all(&r, &gcj, &options).unwrap();
+    let read = |p: &std::path::Path| -> Value {
+        serde_json::from_str(&std::fs::read_to_string(p.join("parcels.geojson")).unwrap()).unwrap()
+    };
+    let (a, b) = (read(&wgs), read(&gcj));
+    let pa = &a["features"][0]["geometry"]["coordinates"][0][0];
+    let pb = &b["features"][0]["geometry"]["coordinates"][0][0];
+    let (gx, gy) = wgs84_to_gcj02(pa[0].as_f64().unwrap(), pa[1].as_f64().unwrap());
+    assert!((gx - pb[0].as_f64().unwrap()).abs() <= 1.5e-7);
+    assert!((gy - pb[1].as_f64().unwrap()).abs() <= 1.5e-7);
+    assert!((gx - pa[0].as_f64().unwrap()).abs() > 1e-3); // really shifted
+}
+
+#[test]
+fn web_mercator_input_gets_geodesic_areas_under_auto() {
+    // EPSG:3857 metres near 120.6E 31.3N: planar area there is ~1/cos²(31.3°) = 1.37× too large.
+    let text = r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:3857"}},"features":[
+      {"type":"Feature","properties":{"parcel_id":"W"},"geometry":{"type":"Polygon","coordinates":[[[13425000,3672000],[13425100,3672000],[13425100,3672100],[13425000,3672100],[13425000,3672000]]]}}]}"#;
+    let r = run_with(Config::default(), text.to_string(), None).unwrap();
+    let p = &r.parcels[0];
+    assert_eq!(p.area_method.as_str(), "geodesic");
+    let k = (31.3f64).to_radians().cos();
+    assert!(rel(p.area_m2, 10_000.0 * k * k) < 0.01, "{}", p.area_m2);
+}
+
+#[test]
+fn crs_names_parse() {
+    assert_eq!(Crs::parse("EPSG:2379").unwrap(), Crs::Epsg(2379));
+    assert_eq!(
+        Crs::parse("urn:ogc:def:crs:EPSG::32650").unwrap(),
+        Crs::Epsg(32650)
+    );
+    assert!(Crs::Epsg(4610).is_geographic());
+    assert!(!Crs::Epsg(2379).is_geographic());
+    assert!(!Crs::Epsg(3857).planar_area_is_meaningful());
+}
+
+#[test]
+fn xian_1980_beijing_1954_and_utm_planes_invert_the_projection() {
+    // Forward with proj4rs on each CRS's own ellipsoid, back through the crate: the wiring
+    // (radians, axis order, no datum shift for the Chinese datums) must close to well under a
+    // millimetre. Beijing 1954 uses Krassowsky; Xi'an 1980 the IAG 1975 ellipsoid.
+    let cases = [
+        (
+            2379u32,
+            "+proj=tmerc +lat_0=0 +lon_0=102 +k=1 +x_0=500000 +y_0=0 +a=6378140 +b=6356755.288157528 +units=m",
+            "+proj=longlat +a=6378140 +b=6356755.288157528",
+            102.3f64,
+            30.1f64,
+        ),
+        (
+            2349,
+            "+proj=tmerc +lat_0=0 +lon_0=75 +k=1 +x_0=25500000 +y_0=0 +a=6378140 +b=6356755.288157528 +units=m",
+            "+proj=longlat +a=6378140 +b=6356755.288157528",
+            75.2,
+            39.5,
+        ),
+        (
+            2401,
+            "+proj=tmerc +lat_0=0 +lon_0=75 +k=1 +x_0=25500000 +y_0=0 +ellps=krass +units=m",
+            "+proj=longlat +ellps=krass",
+            75.4,
+            38.0,
+        ),
+        (
+            2442,
+            "+proj=tmerc +lat_0=0 +lon_0=135 +k=1 +x_0=500000 +y_0=0 +ellps=krass +units=m",
+            "+proj=longlat +ellps=krass",
+            134.5,
+            47.2,
+        ),
+        (
+            32650,
+            "+proj=utm +zone=50 +datum=WGS84 +units=m",
+            "+proj=longlat +datum=WGS84",
+            117.5,
+            31.0,
+        ),
+    ];
+    for (code, plane, geographic, lon, lat) in cases {
+        let plane = proj4rs::Proj::from_proj_string(plane).unwrap();
+        let geographic = proj4rs::Proj::from_proj_string(geographic).unwrap();
+        let mut p = (lon.to_radians(), lat.to_radians(), 0.0);
+        proj4rs::transform::transform(&geographic, &plane, &mut p).unwrap();
+        let back = Crs::Epsg(code)
+            .to_wgs84_with(land_efficiency::crs::Backend::Proj4rs)
+            .unwrap();
+        let c = back.coord(geo::Coord { x: p.0, y: p.1 }).unwrap();
+        assert!(
+            (c.x - lon).abs() < 1e-8 && (c.y - lat).abs() < 1e-8,
+            "EPSG:{code}: {c:?}"
+        );
+    }
+}
