@@ -217,7 +217,7 @@ impl<R: Read> Scanner<R> {
         let mut escaped = false;
         loop {
             if !self.fill()? {
-                return Err(self.malformed("unexpected end of file inside a string"));
+                return Err(self.malformed("unexpected end of file inside a string: the JSON is truncated"));
             }
             let slice = &self.buf[self.pos..self.end];
             for (i, &b) in slice.iter().enumerate() {
@@ -243,7 +243,7 @@ impl<R: Read> Scanner<R> {
         loop {
             if !self.fill()? {
                 return Err(self.malformed(if in_string {
-                    "unexpected end of file inside a string"
+                    "unexpected end of file inside a string: the JSON is truncated"
                 } else {
                     "unexpected end of file: the JSON is truncated"
                 }));
