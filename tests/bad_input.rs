@@ -29,20 +29,31 @@ fn lenient(enterprises: &str) -> land_efficiency::AuditReport {
 fn check_layer(report: &land_efficiency::AuditReport, layer: Layer, want: &Value) {
     let want = want.as_array().unwrap();
     for (index, code) in want.iter().enumerate() {
-        let rejections: Vec<_> = report.rejected.iter().filter(|r| r.layer == layer && r.index == index).collect();
+        let rejections: Vec<_> = report
+            .rejected
+            .iter()
+            .filter(|r| r.layer == layer && r.index == index)
+            .collect();
         match code.as_str() {
             None => {
                 assert!(rejections.is_empty(), "{layer} {index}: {rejections:?}");
                 let evaluated = match layer {
                     Layer::Parcels => report.parcels.iter().any(|p| p.parcel.index == index),
-                    Layer::Enterprises => report.enterprises.iter().any(|e| e.enterprise.index == index),
+                    Layer::Enterprises => report
+                        .enterprises
+                        .iter()
+                        .any(|e| e.enterprise.index == index),
                     Layer::Parks => report.parks.iter().any(|k| k.park.index == index),
                 };
                 assert!(evaluated, "{layer} {index} should be evaluated");
             }
             Some(code) => {
                 assert_eq!(rejections.len(), 1, "{layer} {index}: {rejections:?}");
-                assert_eq!(rejections[0].code, code, "{layer} {index}: {}", rejections[0].reason);
+                assert_eq!(
+                    rejections[0].code, code,
+                    "{layer} {index}: {}",
+                    rejections[0].reason
+                );
                 assert!(!rejections[0].reason.is_empty());
             }
         }
@@ -61,17 +72,40 @@ fn every_bad_record_is_rejected_with_its_own_reason() {
     assert_eq!(s.parcels.read, s.parcels.evaluated + s.parcels.rejected);
     assert_eq!(
         s.enterprises.read,
-        s.enterprises.joined + s.enterprises.unmatched + s.enterprises.ambiguous + s.enterprises.rejected
+        s.enterprises.joined
+            + s.enterprises.unmatched
+            + s.enterprises.ambiguous
+            + s.enterprises.rejected
     );
     assert_eq!((s.enterprises.unmatched, s.enterprises.ambiguous), (3, 1));
-    assert_eq!(s.park_features.read, s.park_features.evaluated + s.park_features.rejected);
+    assert_eq!(
+        s.park_features.read,
+        s.park_features.evaluated + s.park_features.rejected
+    );
     // The two good parcels that overlap by half are listed with the overlap's area.
     assert_eq!(r.overlaps.len(), 1);
-    assert_eq!((r.overlaps[0].a.as_str(), r.overlaps[0].b.as_str()), ("G24", "G25"));
-    let half = r.parcels.iter().find(|p| p.parcel_id == "G24").unwrap().area_m2 / 2.0;
-    assert!((r.overlaps[0].area_m2 - half).abs() / half < 1e-3, "{} vs {half}", r.overlaps[0].area_m2);
+    assert_eq!(
+        (r.overlaps[0].a.as_str(), r.overlaps[0].b.as_str()),
+        ("G24", "G25")
+    );
+    let half = r
+        .parcels
+        .iter()
+        .find(|p| p.parcel_id == "G24")
+        .unwrap()
+        .area_m2
+        / 2.0;
+    assert!(
+        (r.overlaps[0].area_m2 - half).abs() / half < 1e-3,
+        "{} vs {half}",
+        r.overlaps[0].area_m2
+    );
     // The ambiguous enterprise names both parcels and is joined to neither.
-    let amb = r.enterprises.iter().find(|e| e.enterprise.id == "E9").unwrap();
+    let amb = r
+        .enterprises
+        .iter()
+        .find(|e| e.enterprise.id == "E9")
+        .unwrap();
     assert_eq!(amb.candidates, vec!["G24", "G25"]);
     assert_eq!(amb.parcel_id, None);
 }
@@ -81,7 +115,11 @@ fn csv_rows_are_rejected_with_their_row_and_column() {
     let e = expected();
     let r = lenient("enterprises.csv");
     check_layer(&r, Layer::Enterprises, &e["enterprises_csv"]);
-    let c1 = r.rejected.iter().find(|x| x.id.as_deref() == Some("C1")).unwrap();
+    let c1 = r
+        .rejected
+        .iter()
+        .find(|x| x.id.as_deref() == Some("C1"))
+        .unwrap();
     assert_eq!(c1.property.as_deref(), Some("lon"));
     assert!(c1.reason.contains("东经120度"), "{}", c1.reason);
 }
@@ -102,14 +140,31 @@ fn errors_name_file_feature_id_property_expected_and_found() {
     assert_eq!((ctx.index, ctx.id.as_deref()), (1, Some("B1")));
     assert!(ctx.file.ends_with("bad/parcels.geojson"));
     let text = err.to_string();
-    assert!(text.contains("parcels.geojson: feature 1 (id \"B1\"): geometry is missing or null"), "{text}");
+    assert!(
+        text.contains("parcels.geojson: feature 1 (id \"B1\"): geometry is missing or null"),
+        "{text}"
+    );
 
     let r = lenient("enterprises.geojson");
-    let b12 = r.rejected.iter().find(|x| x.id.as_deref() == Some("B12")).unwrap();
+    let b12 = r
+        .rejected
+        .iter()
+        .find(|x| x.id.as_deref() == Some("B12"))
+        .unwrap();
     assert_eq!(b12.property.as_deref(), Some("floor_area"));
-    assert_eq!(b12.reason, "property \"floor_area\": expected a floor area in m², found \"12万\"");
-    let e1 = r.rejected.iter().find(|x| x.id.as_deref() == Some("E1")).unwrap();
-    assert_eq!(e1.reason, "property \"tax\": expected a number in 万元, found \"12万\"");
+    assert_eq!(
+        b12.reason,
+        "property \"floor_area\": expected a floor area in m², found \"12万\""
+    );
+    let e1 = r
+        .rejected
+        .iter()
+        .find(|x| x.id.as_deref() == Some("E1"))
+        .unwrap();
+    assert_eq!(
+        e1.reason,
+        "property \"tax\": expected a number in 万元, found \"12万\""
+    );
 }
 
 fn file_error(name: &str) -> Error {
@@ -126,7 +181,12 @@ fn file_error(name: &str) -> Error {
 fn malformed_files_stop_with_the_byte_and_feature() {
     let text = std::fs::read(bad("truncated.geojson")).unwrap();
     match file_error("truncated.geojson") {
-        Error::MalformedJson { file, byte, feature, message } => {
+        Error::MalformedJson {
+            file,
+            byte,
+            feature,
+            message,
+        } => {
             assert!(file.ends_with("truncated.geojson"));
             assert_eq!(byte as usize, text.len());
             assert_eq!(feature, Some(1));
@@ -144,10 +204,21 @@ fn malformed_files_stop_with_the_byte_and_feature() {
         }
         other => panic!("{other}"),
     }
-    assert!(matches!(file_error("empty.geojson"), Error::MalformedJson { byte: 0, .. }));
-    assert!(matches!(file_error("binary.geojson"), Error::MalformedJson { byte: 0, .. }));
-    let garbage = std::fs::read_to_string(bad("trailing-garbage.geojson")).unwrap().find("]]").unwrap() as u64;
-    assert!(matches!(file_error("trailing-garbage.geojson"), Error::MalformedJson { byte, .. } if byte == garbage));
+    assert!(matches!(
+        file_error("empty.geojson"),
+        Error::MalformedJson { byte: 0, .. }
+    ));
+    assert!(matches!(
+        file_error("binary.geojson"),
+        Error::MalformedJson { byte: 0, .. }
+    ));
+    let garbage = std::fs::read_to_string(bad("trailing-garbage.geojson"))
+        .unwrap()
+        .find("]]")
+        .unwrap() as u64;
+    assert!(
+        matches!(file_error("trailing-garbage.geojson"), Error::MalformedJson { byte, .. } if byte == garbage)
+    );
     match file_error("not-a-collection.geojson") {
         Error::NotFeatureCollection { found, .. } => assert!(found.contains("Topology")),
         other => panic!("{other}"),
@@ -185,12 +256,18 @@ fn a_failed_run_leaves_the_previous_outputs_whole() {
     std::fs::write(blocked.path().join("summary.json").join("x"), b"x").unwrap();
     assert!(land_efficiency::write::write_all(&good, blocked.path(), &Default::default()).is_err());
     // ...and nothing that stood before was replaced, nor any temporary file left behind.
-    assert_eq!(std::fs::read(blocked.path().join("parcels.geojson")).unwrap(), first);
+    assert_eq!(
+        std::fs::read(blocked.path().join("parcels.geojson")).unwrap(),
+        first
+    );
     let leftovers: Vec<_> = std::fs::read_dir(blocked.path())
         .unwrap()
         .filter_map(|e| e.ok())
         .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
-    assert_eq!(std::fs::read(dir.path().join("summary.json")).unwrap(), before);
+    assert_eq!(
+        std::fs::read(dir.path().join("summary.json")).unwrap(),
+        before
+    );
 }

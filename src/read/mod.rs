@@ -38,19 +38,19 @@ use scan::Scanner;
 pub enum Source {
     /// A file; `.csv` files are read as CSV (enterprises only), anything else as GeoJSON.
     Path(PathBuf),
-    /// GeoJSON text held in memory, with a label used in messages.
+    /// GeoJSON held in memory, with a label used in messages.
     GeoJson {
         /// Shown where a file name would be.
         label: String,
-        /// The FeatureCollection text.
-        text: Arc<str>,
+        /// The FeatureCollection's bytes (UTF-8 JSON).
+        data: Arc<[u8]>,
     },
-    /// CSV text held in memory (enterprises only), with a label used in messages.
+    /// CSV held in memory (enterprises only), with a label used in messages.
     Csv {
         /// Shown where a file name would be.
         label: String,
-        /// The CSV text, with a header row.
-        text: Arc<str>,
+        /// The CSV's bytes (UTF-8, a header row first).
+        data: Arc<[u8]>,
     },
 }
 
@@ -60,19 +60,19 @@ impl Source {
         Source::Path(path.into())
     }
 
-    /// GeoJSON text in memory.
-    pub fn geojson(label: impl Into<String>, text: impl Into<Arc<str>>) -> Source {
+    /// GeoJSON in memory (text or bytes).
+    pub fn geojson(label: impl Into<String>, data: impl AsRef<[u8]>) -> Source {
         Source::GeoJson {
             label: label.into(),
-            text: text.into(),
+            data: Arc::from(data.as_ref()),
         }
     }
 
-    /// CSV text in memory.
-    pub fn csv(label: impl Into<String>, text: impl Into<Arc<str>>) -> Source {
+    /// CSV in memory (text or bytes).
+    pub fn csv(label: impl Into<String>, data: impl AsRef<[u8]>) -> Source {
         Source::Csv {
             label: label.into(),
-            text: text.into(),
+            data: Arc::from(data.as_ref()),
         }
     }
 
@@ -98,9 +98,7 @@ impl Source {
                 let f = File::open(p).map_err(|e| Error::io(p, "cannot open", e))?;
                 Ok(Box::new(f))
             }
-            Source::GeoJson { text, .. } | Source::Csv { text, .. } => {
-                Ok(Box::new(text.as_bytes()))
-            }
+            Source::GeoJson { data, .. } | Source::Csv { data, .. } => Ok(Box::new(&data[..])),
         }
     }
 
@@ -108,7 +106,7 @@ impl Source {
     pub fn len(&self) -> Option<u64> {
         match self {
             Source::Path(p) => std::fs::metadata(p).ok().map(|m| m.len()),
-            Source::GeoJson { text, .. } | Source::Csv { text, .. } => Some(text.len() as u64),
+            Source::GeoJson { data, .. } | Source::Csv { data, .. } => Some(data.len() as u64),
         }
     }
 

@@ -217,7 +217,9 @@ impl<R: Read> Scanner<R> {
         let mut escaped = false;
         loop {
             if !self.fill()? {
-                return Err(self.malformed("unexpected end of file inside a string: the JSON is truncated"));
+                return Err(
+                    self.malformed("unexpected end of file inside a string: the JSON is truncated")
+                );
             }
             let slice = &self.buf[self.pos..self.end];
             for (i, &b) in slice.iter().enumerate() {
