@@ -18,7 +18,7 @@ use std::time::Instant;
 use clap::Parser;
 use land_efficiency::config::{AreaMethod, OutputCrs};
 use land_efficiency::write::{WriteOptions, write_all};
-use land_efficiency::{Audit, AuditReport, Config, Crs, Inputs, Source};
+use land_efficiency::{Audit, AuditReport, Config, Crs, Inputs, PreviousAudit, Source};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/zone");
 
@@ -72,6 +72,12 @@ struct Args {
     /// e.g. --area geodesic.
     #[arg(long, value_name = "METHOD", value_parser = ["auto", "geodesic", "planar", "recorded"])]
     area: Option<String>,
+
+    /// The previous year's output folder (its parcels.csv and enterprises.csv): report which
+    /// parcels became low-efficiency or recovered, and each enterprise's class history,
+    /// e.g. --previous audit-2023/.
+    #[arg(long, value_name = "DIR")]
+    previous: Option<PathBuf>,
 
     /// Write the output GeoJSON in GCJ-02 for AMap/Tencent viewers instead of WGS84.
     #[arg(long)]
@@ -171,7 +177,14 @@ fn run(args: &Args) -> Result<(), Failure> {
     let verbose = !args.quiet;
     let show_progress = verbose && std::io::stderr().is_terminal();
     let started = Instant::now();
-    let mut audit = Audit::new(config).strict(args.strict).crs(crs);
+    let previous = match &args.previous {
+        Some(dir) => Some(PreviousAudit::from_dir(dir)?),
+        None => None,
+    };
+    let mut audit = Audit::new(config)
+        .strict(args.strict)
+        .crs(crs)
+        .previous(previous);
     if show_progress {
         let t0 = Instant::now();
         audit = audit.on_progress(move |stage, what| {
@@ -231,6 +244,16 @@ fn print_summary(report: &AuditReport, out: &Path, seconds: f64) {
         s.idle_count,
         s.outside_parks_count
     );
+    if let Some(classes) = &s.classes {
+        for (group, counts) in classes {
+            let line: Vec<String> = counts.iter().map(|(c, n)| format!("{c} {n}")).collect();
+            println!("classes {group}: {}", line.join(", "));
+        }
+    }
+    if let Some(changes) = &s.changes {
+        let line: Vec<String> = changes.iter().map(|(c, n)| format!("{c} {n}")).collect();
+        println!("since the previous audit: {}", line.join(", "));
+    }
     for k in &s.parks {
         println!(
             "  park {:<8} {:<24} {:>6} parcels {:>12.4} mu  low {:>7}{}",

@@ -12,10 +12,11 @@ use serde::Serialize;
 use crate::config::{AreaMethod, Config};
 use crate::crs::{Crs, CrsSource};
 use crate::error::{Error, Layer, Result};
-use crate::evaluate::{self, ParkResult};
+use crate::evaluate::{self, Class, ParkResult};
 use crate::index::{Hit, ParcelIndex};
 use crate::metrics::{Intensities, ParcelSums, intensities};
 use crate::parcel::{AreaSource, Enterprise, Parcel, Park, Status};
+use crate::previous::{Change, PreviousAudit};
 use crate::read::{self, Loaded, ReadOptions, Source};
 use crate::rules::{self, Figures, ParcelFacts, Reason};
 use crate::units::m2_to_mu;
@@ -96,6 +97,7 @@ pub struct Audit {
     config: Config,
     strict: bool,
     crs: Option<Crs>,
+    previous: Option<PreviousAudit>,
     progress: Option<Box<Progress>>,
 }
 
@@ -106,6 +108,7 @@ impl Audit {
             config,
             strict: false,
             crs: None,
+            previous: None,
             progress: None,
         }
     }
@@ -119,6 +122,13 @@ impl Audit {
     /// The CRS of every input, overriding what the files declare (and `[crs] input`).
     pub fn crs(mut self, crs: Option<Crs>) -> Self {
         self.crs = crs;
+        self
+    }
+
+    /// The previous year's audit: parcels report what changed, enterprises their class
+    /// history, and `[evaluation] d_years_low_efficiency` can apply.
+    pub fn previous(mut self, previous: Option<PreviousAudit>) -> Self {
+        self.previous = previous;
         self
     }
 
@@ -353,6 +363,7 @@ impl Audit {
                 enterprise: e,
                 land_m2: None,
                 evaluation: None,
+                class_history: Vec::new(),
             });
         }
         let overlap_pairs = parcel_index.overlaps();
@@ -409,6 +420,16 @@ impl Audit {
                 area_m2: area,
             })
             .collect::<Vec<_>>();
+        if let Some(evaluation) = &config.evaluation {
+            self.progress(Stage::Evaluate, "enterprises");
+            self.grade(evaluation, &mut parcel_results, &mut enterprise_results);
+        }
+        if let Some(previous) = &self.previous {
+            for p in &mut parcel_results {
+                p.previous_low_efficiency = previous.parcels.get(&p.parcel_id).copied();
+                p.change = Some(Change::between(p.previous_low_efficiency, p.low_efficiency));
+            }
+        }
         let park_results = evaluate::parks(
             &parcel_results,
             park_records,
@@ -431,7 +452,7 @@ impl Audit {
                 })
                 .count()
         };
-        let summary = Summary::new(
+        let mut summary = Summary::new(
             &parcel_results,
             &park_results,
             Counts {
@@ -456,6 +477,22 @@ impl Audit {
             overlaps.len(),
             warnings.len(),
         );
+        summary.classes = config.evaluation.as_ref().map(|_| {
+            let grades: Vec<&evaluate::Grade> = enterprise_results
+                .iter()
+                .filter_map(|e| e.evaluation.as_ref())
+                .collect();
+            evaluate::class_counts(&grades)
+        });
+        summary.changes = self.previous.as_ref().map(|_| {
+            let mut m = std::collections::BTreeMap::new();
+            for p in &parcel_results {
+                if let Some(c) = p.change {
+                    *m.entry(c.as_str()).or_insert(0) += 1;
+                }
+            }
+            m
+        });
         let _ = parcels_file;
         Ok(AuditReport {
             summary,
@@ -467,6 +504,76 @@ impl Audit {
             overlaps,
             times: StageTimes::default(),
         })
+    }
+}
+
+impl Audit {
+    /// The composite evaluation: land shares, grades, class histories, and the D-years rule.
+    fn grade(
+        &self,
+        evaluation: &evaluate::EvaluationConfig,
+        parcels: &mut [ParcelResult],
+        enterprises: &mut [EnterpriseResult],
+    ) {
+        let mut land: Vec<Option<f64>> = vec![None; enterprises.len()];
+        for p in parcels.iter() {
+            let floors: Vec<Option<f64>> = p
+                .tenants
+                .iter()
+                .map(|&i| enterprises[i].enterprise.floor_area_m2)
+                .collect();
+            let shares = evaluate::land_shares(&floors, evaluation.land_share);
+            for (&i, share) in p.tenants.iter().zip(shares) {
+                land[i] = Some(p.area_m2 * share);
+            }
+        }
+        let candidates: Vec<evaluate::Candidate> = enterprises
+            .iter()
+            .zip(&land)
+            .map(|(e, &land_m2)| evaluate::Candidate {
+                enterprise: &e.enterprise,
+                land_m2,
+            })
+            .collect();
+        let grades = evaluate::grade(&candidates, evaluation);
+        for ((e, grade), land_m2) in enterprises.iter_mut().zip(grades).zip(land) {
+            let mut history = self
+                .previous
+                .as_ref()
+                .and_then(|p| p.enterprises.get(&e.enterprise.id).cloned())
+                .unwrap_or_default();
+            history.push(grade.class);
+            e.class_history = history;
+            e.land_m2 = land_m2;
+            e.evaluation = Some(grade);
+        }
+        let years = evaluation.d_years_low_efficiency as usize;
+        for p in parcels.iter_mut() {
+            // The parcel's class: that of the tenant with the most land (the first on a tie).
+            p.class = p
+                .tenants
+                .iter()
+                .filter_map(|&i| {
+                    let e = &enterprises[i];
+                    Some((e.land_m2?, e.evaluation.as_ref()?.class?))
+                })
+                .fold(None, |best: Option<(f64, Class)>, (l, c)| match best {
+                    Some((bl, _)) if bl >= l => best,
+                    _ => Some((l, c)),
+                })
+                .map(|(_, c)| c);
+            if years == 0 {
+                continue;
+            }
+            let repeated = p.tenants.iter().any(|&i| {
+                let h = &enterprises[i].class_history;
+                h.len() >= years && h[h.len() - years..].iter().all(|c| *c == Some(Class::D))
+            });
+            if repeated && !p.reasons.contains(&Reason::RepeatedClassD) {
+                p.reasons.push(Reason::RepeatedClassD);
+                p.low_efficiency = true;
+            }
+        }
     }
 }
 
@@ -704,6 +811,12 @@ pub struct ParcelResult {
     pub land_use: Option<String>,
     /// New or existing.
     pub status: Status,
+    /// The class of its main tenant (the one with the most land), when the evaluation ran.
+    pub class: Option<Class>,
+    /// Low-efficiency in the previous audit, when one was given and listed the parcel.
+    pub previous_low_efficiency: Option<bool>,
+    /// What changed since the previous audit, when one was given.
+    pub change: Option<Change>,
 }
 
 /// The minimums a parcel was held to.
@@ -767,6 +880,9 @@ impl ParcelResult {
             industry: parcel.industry.clone(),
             land_use: parcel.land_use.clone(),
             status: parcel.status,
+            class: None,
+            previous_low_efficiency: None,
+            change: None,
             parcel,
         }
     }
@@ -789,6 +905,9 @@ pub struct EnterpriseResult {
     pub land_m2: Option<f64>,
     /// Its composite evaluation, when configured.
     pub evaluation: Option<evaluate::Grade>,
+    /// Its classes, oldest first, this year last (`None` for a year it was not graded); from
+    /// the previous audit when one was given.
+    pub class_history: Vec<Option<Class>>,
 }
 
 /// A record that was not evaluated, and why.
@@ -977,6 +1096,11 @@ pub struct Summary {
     pub warning_count: usize,
     /// The CRS of each layer.
     pub crs: LayerInfo,
+    /// Enterprises by group and class, when the evaluation ran.
+    pub classes:
+        Option<std::collections::BTreeMap<String, std::collections::BTreeMap<&'static str, usize>>>,
+    /// Parcels by change since the previous audit, when one was given.
+    pub changes: Option<std::collections::BTreeMap<&'static str, usize>>,
     /// Every park's figures.
     pub parks: Vec<ParkResult>,
 }
@@ -1032,6 +1156,8 @@ impl Summary {
             overlap_count,
             warning_count,
             crs,
+            classes: None,
+            changes: None,
             parks: parks.to_vec(),
         }
     }

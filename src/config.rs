@@ -219,6 +219,8 @@ pub struct EnterpriseFields {
     pub emissions: String,
     /// R&D spending, 万元; default `rd_spend`.
     pub rd_spend: String,
+    /// Electricity use, 万kWh; default `electricity`.
+    pub electricity: String,
     /// Average number of employees; default `employees`.
     pub employees: String,
     /// Floor area occupied or rented, m²; default `floor_area`.
@@ -249,6 +251,7 @@ impl Default for EnterpriseFields {
             energy: "energy".into(),
             emissions: "emissions".into(),
             rd_spend: "rd_spend".into(),
+            electricity: "electricity".into(),
             employees: "employees".into(),
             floor_area: "floor_area".into(),
             above_scale: "above_scale".into(),

@@ -1,9 +1,42 @@
-//! Park aggregation (低效用地占比 per park) and the composite evaluation of enterprises.
+//! Park aggregation (低效用地占比 per park) and the composite evaluation of enterprises
+//! (亩均效益综合评价).
+//!
+//! # The composite evaluation
+//!
+//! Each graded enterprise gets, per configured indicator, `weight × min(value / benchmark, cap)`
+//! (no cap unless one is set), and a score that is their sum: Huangyan's ratio-to-benchmark
+//! method (see `reference/domain.md` c.2). A benchmark is a number (the published divisor) or
+//! `"mean"`, the mean value of the indicator over the graded enterprises of the group that have
+//! it. An indicator that cannot be computed (its data is missing, or its denominator is zero)
+//! is handled as `missing` says: `group_mean` gives the group's average score for that indicator
+//! (Huangyan's rule for missing emission data), `zero` gives 0, `reweight` drops it and scales
+//! the other weights up to the same total.
+//!
+//! Land: a sole occupant has its parcel's area; tenants of one parcel share it by floor area
+//! (`land_share = "floor_area"`, equal shares when any tenant has no floor area) or equally.
+//!
+//! Groups: above-scale (规上) and below-scale (规下) enterprises are graded apart with their own
+//! indicators (`pooled = false`, the default), or together with the `all` indicators. An
+//! enterprise with no `above_scale` value is below scale.
+//!
+//! Classes: by percentile bands (`bands = [0.25, 0.70, 0.95]`: A for the top 25%, B to 70%,
+//! C to 95%, D the rest) or by score thresholds (`thresholds = [A, B, C]` minimum scores).
+//! Percentile tie rule: enterprises are ranked by score, highest first, with equal scores sharing
+//! the best rank among them (competition ranking, "1224"); an enterprise of rank r in a group of
+//! n is A when r/n ≤ bands\[0\], B when r/n ≤ bands\[1\], C when r/n ≤ bands\[2\], else D. So tied
+//! enterprises always share a class, and a tie across a band edge lifts all of them.
+//!
+//! Not graded (listed with the reason, no class): exempt enterprises (免评), enterprises joined
+//! to no parcel, with less land than `min_land_mu`, or in a group with no indicators.
+
+use std::collections::BTreeMap;
+use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
 use crate::audit::ParcelResult;
-use crate::parcel::Park;
+use crate::parcel::{Enterprise, Park};
+use crate::units::m2_to_mu;
 
 /// One park's figures (SPEC §4.5).
 ///
@@ -94,20 +127,654 @@ pub fn parks(parcels: &[ParcelResult], parks: Vec<Park>, max_ratio: f64) -> Vec<
     out
 }
 
-/// `[evaluation]`: the composite evaluation of enterprises (亩均效益综合评价).
+/// An indicator of the composite evaluation.
+///
+/// # Units
+/// Per mu: 万元/亩; labour productivity 万元/人; per energy 万元/tce; per emission 万元/t;
+/// R&D intensity a fraction of output; per electricity 万元/万kWh.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Indicator {
+    /// 亩均税收: tax / land, 万元/亩.
+    TaxPerMu,
+    /// 亩均增加值: value added / land, 万元/亩.
+    ValueAddedPerMu,
+    /// 亩均产出 (营业收入): output / land, 万元/亩.
+    OutputPerMu,
+    /// 亩均投资: investment / land, 万元/亩.
+    InvestmentPerMu,
+    /// 全员劳动生产率: value added / employees, 万元/人.
+    LabourProductivity,
+    /// 单位能耗增加值: value added / energy, 万元/tce.
+    ValueAddedPerEnergy,
+    /// 单位排放增加值: value added / emissions, 万元/t.
+    ValueAddedPerEmission,
+    /// R&D经费支出占主营业务收入比重: R&D spending / output, a fraction.
+    RdIntensity,
+    /// 单位电耗税收: tax / electricity, 万元/万kWh.
+    TaxPerElectricity,
+}
+
+impl Indicator {
+    /// The name written in outputs (`tax_per_mu`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Indicator::TaxPerMu => "tax_per_mu",
+            Indicator::ValueAddedPerMu => "value_added_per_mu",
+            Indicator::OutputPerMu => "output_per_mu",
+            Indicator::InvestmentPerMu => "investment_per_mu",
+            Indicator::LabourProductivity => "labour_productivity",
+            Indicator::ValueAddedPerEnergy => "value_added_per_energy",
+            Indicator::ValueAddedPerEmission => "value_added_per_emission",
+            Indicator::RdIntensity => "rd_intensity",
+            Indicator::TaxPerElectricity => "tax_per_electricity",
+        }
+    }
+
+    /// The indicator's value for an enterprise with `land_mu` of land; `None` when its data is
+    /// missing or its denominator is zero.
+    pub fn value(self, e: &Enterprise, land_mu: f64) -> Option<f64> {
+        let ratio = |num: Option<f64>, den: Option<f64>| match (num, den) {
+            (Some(n), Some(d)) if d > 0.0 => Some(n / d),
+            _ => None,
+        };
+        let land = Some(land_mu);
+        match self {
+            Indicator::TaxPerMu => ratio(Some(e.tax), land),
+            Indicator::ValueAddedPerMu => ratio(e.value_added, land),
+            Indicator::OutputPerMu => ratio(Some(e.output), land),
+            Indicator::InvestmentPerMu => ratio(Some(e.investment), land),
+            Indicator::LabourProductivity => ratio(e.value_added, e.employees),
+            Indicator::ValueAddedPerEnergy => ratio(e.value_added, e.energy_tce),
+            Indicator::ValueAddedPerEmission => ratio(e.value_added, e.emissions_t),
+            Indicator::RdIntensity => ratio(e.rd_spend, Some(e.output)),
+            Indicator::TaxPerElectricity => ratio(Some(e.tax), e.electricity_10k_kwh),
+        }
+    }
+}
+
+/// A benchmark: a published value, or the group's mean.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Benchmark {
+    /// A fixed value, in the indicator's unit.
+    Value(f64),
+    /// The mean of the indicator over the graded enterprises of the group that have it.
+    Mean,
+}
+
+impl Serialize for Benchmark {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Benchmark::Value(v) => s.serialize_f64(*v),
+            Benchmark::Mean => s.serialize_str("mean"),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Benchmark {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl serde::de::Visitor<'_> for V {
+            type Value = Benchmark;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a number or \"mean\"")
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Benchmark, E> {
+                Ok(Benchmark::Value(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Benchmark, E> {
+                Ok(Benchmark::Value(v as f64))
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Benchmark, E> {
+                Ok(Benchmark::Value(v as f64))
+            }
+            fn visit_str<E: serde::de::Error>(self, v: &str) -> Result<Benchmark, E> {
+                if v == "mean" {
+                    Ok(Benchmark::Mean)
+                } else {
+                    Err(E::invalid_value(serde::de::Unexpected::Str(v), &self))
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// One indicator of a group's scheme.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorConfig {
+    /// Which indicator.
+    pub indicator: Indicator,
+    /// Its weight (points at the benchmark).
+    pub weight: f64,
+    /// Its benchmark (divisor): a number, or `"mean"`.
+    pub benchmark: Benchmark,
+    /// Its cap on value/benchmark, overriding `[evaluation] cap`.
+    #[serde(default)]
+    pub cap: Option<f64>,
+}
+
+/// A group's indicators.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
-pub struct EvaluationConfig {}
+pub struct GroupConfig {
+    /// The indicators, with weights and benchmarks.
+    pub indicators: Vec<IndicatorConfig>,
+}
+
+/// How tenants of one parcel share its land.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LandShare {
+    /// By floor area; equal shares when any tenant has none.
+    #[default]
+    FloorArea,
+    /// Equal shares.
+    Equal,
+}
+
+/// How an indicator that cannot be computed is scored.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Missing {
+    /// The group's average score for that indicator (Huangyan's rule).
+    #[default]
+    GroupMean,
+    /// Zero.
+    Zero,
+    /// Dropped, the other weights scaled up to the same total.
+    Reweight,
+}
+
+/// How classes are cut.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClassMethod {
+    /// By rank within the group: `bands` are cumulative shares for A, B, C.
+    #[default]
+    Percentile,
+    /// By score: `thresholds` are the minimum scores for A, B, C.
+    Score,
+}
+
+/// `[evaluation]`: the composite evaluation of enterprises (亩均效益综合评价).
+///
+/// ```
+/// let config = land_efficiency::Config::from_toml(r#"
+/// [evaluation]
+/// classes = "score"
+/// thresholds = [120.0, 100.0, 80.0]
+/// [evaluation.above_scale]
+/// indicators = [
+///   { indicator = "tax_per_mu", weight = 60, benchmark = 24.097 },
+///   { indicator = "value_added_per_mu", weight = 40, benchmark = "mean", cap = 2.0 },
+/// ]
+/// "#).unwrap();
+/// assert_eq!(config.evaluation.unwrap().above_scale.unwrap().indicators.len(), 2);
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EvaluationConfig {
+    /// Grade above- and below-scale enterprises together (with `all`); default false.
+    pub pooled: bool,
+    /// How tenants share a parcel's land; default `floor_area`.
+    pub land_share: LandShare,
+    /// How a missing indicator is scored; default `group_mean`.
+    pub missing: Missing,
+    /// Cap on value/benchmark for every indicator; default none.
+    pub cap: Option<f64>,
+    /// `percentile` (default) or `score`.
+    pub classes: ClassMethod,
+    /// Cumulative shares of A, B and C for `percentile`; default [0.25, 0.70, 0.95].
+    pub bands: Vec<f64>,
+    /// Minimum scores of A, B and C for `score`.
+    pub thresholds: Vec<f64>,
+    /// Enterprises with less land than this are not graded, mu; default 0 (Zhejiang uses 5).
+    pub min_land_mu: f64,
+    /// When ≥ 1: an enterprise graded D this many years running (this year included, from the
+    /// previous audit's class history) makes its parcel low-efficiency (`repeated_class_d`);
+    /// default 0, off. Yangzhou uses 2.
+    pub d_years_low_efficiency: u32,
+    /// Indicators of the above-scale group (规上).
+    pub above_scale: Option<GroupConfig>,
+    /// Indicators of the below-scale group (规下).
+    pub below_scale: Option<GroupConfig>,
+    /// Indicators of the pooled group (`pooled = true`).
+    pub all: Option<GroupConfig>,
+}
+
+impl Default for EvaluationConfig {
+    fn default() -> Self {
+        EvaluationConfig {
+            pooled: false,
+            land_share: LandShare::FloorArea,
+            missing: Missing::GroupMean,
+            cap: None,
+            classes: ClassMethod::Percentile,
+            bands: vec![0.25, 0.70, 0.95],
+            thresholds: Vec::new(),
+            min_land_mu: 0.0,
+            d_years_low_efficiency: 0,
+            above_scale: None,
+            below_scale: None,
+            all: None,
+        }
+    }
+}
 
 impl EvaluationConfig {
     pub(crate) fn check(&self) -> Result<(), String> {
+        let finite = |name: &str, v: f64| {
+            if v.is_finite() && v >= 0.0 {
+                Ok(())
+            } else {
+                Err(format!(
+                    "evaluation.{name} must be a finite number ≥ 0, found {v}"
+                ))
+            }
+        };
+        finite("min_land_mu", self.min_land_mu)?;
+        if let Some(cap) = self.cap {
+            finite("cap", cap)?;
+        }
+        match self.classes {
+            ClassMethod::Percentile => {
+                if self.bands.len() != 3
+                    || !self.bands.windows(2).all(|w| w[0] <= w[1])
+                    || self.bands.iter().any(|b| !(0.0..=1.0).contains(b))
+                {
+                    return Err(format!(
+                        "evaluation.bands must be three increasing fractions in [0, 1] (A, B, C), found {:?}",
+                        self.bands
+                    ));
+                }
+            }
+            ClassMethod::Score => {
+                if self.thresholds.len() != 3
+                    || !self.thresholds.windows(2).all(|w| w[0] >= w[1])
+                    || self.thresholds.iter().any(|t| !t.is_finite())
+                {
+                    return Err(format!(
+                        "evaluation.thresholds must be three decreasing scores (A, B, C) when classes = \"score\", found {:?}",
+                        self.thresholds
+                    ));
+                }
+            }
+        }
+        if self.pooled && self.all.is_none() {
+            return Err("evaluation.pooled = true needs [evaluation.all] indicators".into());
+        }
+        if !self.pooled && self.above_scale.is_none() && self.below_scale.is_none() {
+            return Err("evaluation needs [evaluation.above_scale] and/or [evaluation.below_scale] indicators \
+                        (or pooled = true with [evaluation.all])"
+                .into());
+        }
+        for (name, group) in [
+            ("above_scale", &self.above_scale),
+            ("below_scale", &self.below_scale),
+            ("all", &self.all),
+        ] {
+            for (i, ind) in group.iter().flat_map(|g| g.indicators.iter()).enumerate() {
+                finite(&format!("{name}.indicators[{i}].weight"), ind.weight)?;
+                if let Benchmark::Value(b) = ind.benchmark
+                    && !(b.is_finite() && b > 0.0)
+                {
+                    return Err(format!(
+                        "evaluation.{name}.indicators[{i}].benchmark must be > 0 or \"mean\", found {b}"
+                    ));
+                }
+                if let Some(cap) = ind.cap {
+                    finite(&format!("{name}.indicators[{i}].cap"), cap)?;
+                }
+            }
+        }
         Ok(())
     }
+
+    fn group_config(&self, group: Group) -> Option<&GroupConfig> {
+        match group {
+            Group::AboveScale => self.above_scale.as_ref(),
+            Group::BelowScale => self.below_scale.as_ref(),
+            Group::All => self.all.as_ref(),
+        }
+    }
+}
+
+/// An evaluation group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Group {
+    /// Above designated size (规上).
+    AboveScale,
+    /// Below designated size (规下).
+    BelowScale,
+    /// Everyone, pooled.
+    All,
+}
+
+impl Group {
+    /// `above_scale`, `below_scale` or `all`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Group::AboveScale => "above_scale",
+            Group::BelowScale => "below_scale",
+            Group::All => "all",
+        }
+    }
+}
+
+/// An enterprise class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Class {
+    /// 优先发展 (priority development).
+    A,
+    /// 鼓励提升 (encouraged to improve).
+    B,
+    /// 规范转型 (regulated transformation).
+    C,
+    /// 调控帮扶 (controlled, assisted).
+    D,
+}
+
+impl Class {
+    /// `"A"` … `"D"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::A => "A",
+            Class::B => "B",
+            Class::C => "C",
+            Class::D => "D",
+        }
+    }
+
+    /// Parses `"A"` … `"D"` (case-insensitive).
+    pub fn parse(s: &str) -> Option<Class> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "A" => Some(Class::A),
+            "B" => Some(Class::B),
+            "C" => Some(Class::C),
+            "D" => Some(Class::D),
+            _ => None,
+        }
+    }
+}
+
+/// One indicator's part of a grade.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IndicatorScore {
+    /// Which indicator.
+    pub indicator: Indicator,
+    /// Its value, in the indicator's unit; `None` when it cannot be computed.
+    pub value: Option<f64>,
+    /// The benchmark used.
+    pub benchmark: f64,
+    /// Points: `weight × min(value / benchmark, cap)`, or as `missing` says.
+    pub score: f64,
+    /// True when the points were imputed for missing data.
+    pub imputed: bool,
 }
 
 /// An enterprise's composite grade.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Grade {
-    /// The composite score.
+    /// Its group.
+    pub group: Group,
+    /// Land attributed to it, mu.
+    pub land_mu: Option<f64>,
+    /// The composite score; `None` when not graded.
     pub score: Option<f64>,
+    /// Rank within its group (1 = best; equal scores share the best rank).
+    pub rank: Option<usize>,
+    /// Graded enterprises in its group.
+    pub group_size: usize,
+    /// Its class; `None` when not graded.
+    pub class: Option<Class>,
+    /// Per indicator.
+    pub indicators: Vec<IndicatorScore>,
+    /// Why it is not graded, when it is not.
+    pub not_graded: Option<String>,
+}
+
+/// One enterprise as the evaluation sees it: its record and the land attributed to it.
+pub struct Candidate<'a> {
+    /// The enterprise.
+    pub enterprise: &'a Enterprise,
+    /// Land attributed to it, m²; `None` when it was joined to no parcel.
+    pub land_m2: Option<f64>,
+}
+
+/// Land shares of a parcel's tenants (summing to 1).
+///
+/// ```
+/// use land_efficiency::evaluate::{land_shares, LandShare};
+/// assert_eq!(land_shares(&[Some(3000.0), Some(1000.0)], LandShare::FloorArea), vec![0.75, 0.25]);
+/// assert_eq!(land_shares(&[Some(3000.0), None], LandShare::FloorArea), vec![0.5, 0.5]);
+/// ```
+pub fn land_shares(floor_areas: &[Option<f64>], how: LandShare) -> Vec<f64> {
+    let n = floor_areas.len();
+    if n == 0 {
+        return Vec::new();
+    }
+    let equal = vec![1.0 / n as f64; n];
+    if how == LandShare::Equal {
+        return equal;
+    }
+    let known: Option<Vec<f64>> = floor_areas.iter().copied().collect();
+    match known {
+        Some(v) if v.iter().sum::<f64>() > 0.0 => {
+            let total: f64 = v.iter().sum();
+            v.iter().map(|f| f / total).collect()
+        }
+        _ => equal,
+    }
+}
+
+/// Grades the candidates. The result is in the candidates' order.
+pub fn grade(candidates: &[Candidate<'_>], config: &EvaluationConfig) -> Vec<Grade> {
+    let group_of = |e: &Enterprise| {
+        if config.pooled {
+            Group::All
+        } else if e.above_scale == Some(true) {
+            Group::AboveScale
+        } else {
+            Group::BelowScale
+        }
+    };
+    let mut grades: Vec<Grade> = candidates
+        .iter()
+        .map(|c| {
+            let group = group_of(c.enterprise);
+            let land_mu = c.land_m2.map(m2_to_mu);
+            let not_graded = if c.enterprise.exempt {
+                Some("exempt (免评)".to_string())
+            } else if c.land_m2.is_none() {
+                Some("joined to no parcel: no land".to_string())
+            } else if land_mu.is_some_and(|l| l < config.min_land_mu) {
+                Some(format!(
+                    "land {:.2} mu is below the minimum of {} mu",
+                    land_mu.unwrap_or(0.0),
+                    config.min_land_mu
+                ))
+            } else if config
+                .group_config(group)
+                .is_none_or(|g| g.indicators.is_empty())
+            {
+                Some(format!(
+                    "no indicators are configured for the {} group",
+                    group.as_str()
+                ))
+            } else {
+                None
+            };
+            Grade {
+                group,
+                land_mu,
+                score: None,
+                rank: None,
+                group_size: 0,
+                class: None,
+                indicators: Vec::new(),
+                not_graded,
+            }
+        })
+        .collect();
+    for group in [Group::AboveScale, Group::BelowScale, Group::All] {
+        let Some(scheme) = config.group_config(group) else {
+            continue;
+        };
+        let members: Vec<usize> = (0..grades.len())
+            .filter(|&i| grades[i].group == group && grades[i].not_graded.is_none())
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        score_group(&members, candidates, &mut grades, scheme, config);
+        classify_group(&members, &mut grades, config);
+    }
+    grades
+}
+
+fn score_group(
+    members: &[usize],
+    candidates: &[Candidate<'_>],
+    grades: &mut [Grade],
+    scheme: &GroupConfig,
+    config: &EvaluationConfig,
+) {
+    let total_weight: f64 = scheme.indicators.iter().map(|i| i.weight).sum();
+    for ind in &scheme.indicators {
+        let values: Vec<Option<f64>> = members
+            .iter()
+            .map(|&i| {
+                ind.indicator
+                    .value(candidates[i].enterprise, grades[i].land_mu.unwrap_or(0.0))
+            })
+            .collect();
+        let benchmark = match ind.benchmark {
+            Benchmark::Value(v) => v,
+            Benchmark::Mean => {
+                let known: Vec<f64> = values.iter().flatten().copied().collect();
+                if known.is_empty() {
+                    0.0
+                } else {
+                    known.iter().sum::<f64>() / known.len() as f64
+                }
+            }
+        };
+        let cap = ind.cap.or(config.cap);
+        let points = |v: f64| {
+            let ratio = v / benchmark;
+            ind.weight * cap.map_or(ratio, |c| ratio.min(c))
+        };
+        let scored: Vec<Option<f64>> = values
+            .iter()
+            .map(|v| v.filter(|_| benchmark > 0.0).map(points))
+            .collect();
+        let known: Vec<f64> = scored.iter().flatten().copied().collect();
+        let mean_points = if known.is_empty() {
+            0.0
+        } else {
+            known.iter().sum::<f64>() / known.len() as f64
+        };
+        for ((&i, value), points) in members.iter().zip(values).zip(scored) {
+            let (score, imputed) = match (points, config.missing) {
+                (Some(p), _) => (p, false),
+                (None, Missing::GroupMean) => (mean_points, true),
+                (None, Missing::Zero) => (0.0, true),
+                (None, Missing::Reweight) => (0.0, true),
+            };
+            grades[i].indicators.push(IndicatorScore {
+                indicator: ind.indicator,
+                value,
+                benchmark,
+                score,
+                imputed,
+            });
+        }
+    }
+    for &i in members {
+        let g = &mut grades[i];
+        let mut score: f64 = g.indicators.iter().map(|s| s.score).sum();
+        if config.missing == Missing::Reweight {
+            let available: f64 = g
+                .indicators
+                .iter()
+                .zip(&scheme.indicators)
+                .filter(|(s, _)| !s.imputed)
+                .map(|(_, c)| c.weight)
+                .sum();
+            score = if available > 0.0 {
+                score * total_weight / available
+            } else {
+                0.0
+            };
+        }
+        g.score = Some(score);
+    }
+}
+
+fn classify_group(members: &[usize], grades: &mut [Grade], config: &EvaluationConfig) {
+    let n = members.len();
+    let mut order: Vec<usize> = members.to_vec();
+    order.sort_by(|&a, &b| {
+        let (sa, sb) = (
+            grades[a].score.unwrap_or(0.0),
+            grades[b].score.unwrap_or(0.0),
+        );
+        sb.total_cmp(&sa)
+    });
+    let mut rank = 0;
+    let mut previous: Option<f64> = None;
+    for (position, &i) in order.iter().enumerate() {
+        let s = grades[i].score.unwrap_or(0.0);
+        if previous != Some(s) {
+            rank = position + 1;
+            previous = Some(s);
+        }
+        let class = match config.classes {
+            ClassMethod::Percentile => {
+                let share = rank as f64 / n as f64;
+                let b = &config.bands;
+                if share <= b[0] {
+                    Class::A
+                } else if share <= b[1] {
+                    Class::B
+                } else if share <= b[2] {
+                    Class::C
+                } else {
+                    Class::D
+                }
+            }
+            ClassMethod::Score => {
+                let t = &config.thresholds;
+                if s >= t[0] {
+                    Class::A
+                } else if s >= t[1] {
+                    Class::B
+                } else if s >= t[2] {
+                    Class::C
+                } else {
+                    Class::D
+                }
+            }
+        };
+        let g = &mut grades[i];
+        g.rank = Some(rank);
+        g.group_size = n;
+        g.class = Some(class);
+    }
+}
+
+/// Counts of classes by group, for the summary.
+pub fn class_counts(grades: &[&Grade]) -> BTreeMap<String, BTreeMap<&'static str, usize>> {
+    let mut out: BTreeMap<String, BTreeMap<&'static str, usize>> = BTreeMap::new();
+    for g in grades {
+        let key = g.class.map_or("not_graded", Class::as_str);
+        *out.entry(g.group.as_str().to_string())
+            .or_default()
+            .entry(key)
+            .or_insert(0) += 1;
+    }
+    out
 }

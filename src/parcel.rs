@@ -144,6 +144,8 @@ pub struct Enterprise {
     pub emissions_t: Option<f64>,
     /// R&D spending (研发经费), 万元.
     pub rd_spend: Option<f64>,
+    /// Electricity use (用电量), 万kWh.
+    pub electricity_10k_kwh: Option<f64>,
     /// Average number of employees (年平均职工人数).
     pub employees: Option<f64>,
     /// Floor area occupied or rented, m².

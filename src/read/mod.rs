@@ -503,6 +503,7 @@ pub(crate) fn enterprise_from(
         energy_tce: num(&f.energy, "a number in tce")?,
         emissions_t: num(&f.emissions, "a number in tonnes")?,
         rd_spend: num(&f.rd_spend, "a number in 万元")?,
+        electricity_10k_kwh: num(&f.electricity, "a number in 万kWh")?,
         employees: num(&f.employees, "a number of people")?,
         floor_area_m2: num(&f.floor_area, "a floor area in m²")?,
         above_scale: flag(&f.above_scale)?,

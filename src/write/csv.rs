@@ -3,6 +3,8 @@
 use std::io::{self, Write};
 
 use crate::audit::AuditReport;
+use crate::evaluate::Indicator;
+use crate::previous::format_history;
 
 const BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 
@@ -64,6 +66,9 @@ pub(super) fn parcels(report: &AuditReport, w: &mut dyn Write) -> io::Result<()>
         "min_output_per_mu",
         "min_plot_ratio",
         "rules",
+        "class",
+        "previous_low_efficiency",
+        "change",
     ])
     .map_err(csv_err)?;
     for p in &report.parcels {
@@ -94,16 +99,28 @@ pub(super) fn parcels(report: &AuditReport, w: &mut dyn Write) -> io::Result<()>
             &num(p.thresholds.min_output_per_mu),
             &num(p.thresholds.min_plot_ratio),
             &p.rules.join(";"),
+            p.class.map_or("", |c| c.as_str()),
+            p.previous_low_efficiency.map_or("", flag),
+            p.change.map_or("", |c| c.as_str()),
         ])
         .map_err(csv_err)?;
     }
     c.flush()
 }
 
-/// `enterprises.csv`: one row per valid enterprise, with its join (and grade when evaluated).
+/// `enterprises.csv`: one row per valid enterprise, with its join and, when the evaluation
+/// ran, its group, score, rank, class, class history and each indicator's value and points.
 pub(super) fn enterprises(report: &AuditReport, w: &mut dyn Write) -> io::Result<()> {
+    let mut indicators: Vec<Indicator> = report
+        .enterprises
+        .iter()
+        .filter_map(|e| e.evaluation.as_ref())
+        .flat_map(|g| g.indicators.iter().map(|s| s.indicator))
+        .collect();
+    indicators.sort();
+    indicators.dedup();
     let mut c = writer(w)?;
-    c.write_record([
+    let mut header: Vec<String> = [
         "enterprise_id",
         "name",
         "join",
@@ -111,6 +128,7 @@ pub(super) fn enterprises(report: &AuditReport, w: &mut dyn Write) -> io::Result
         "candidates",
         "industry",
         "above_scale",
+        "exempt",
         "tax",
         "investment",
         "output",
@@ -118,37 +136,78 @@ pub(super) fn enterprises(report: &AuditReport, w: &mut dyn Write) -> io::Result
         "energy",
         "emissions",
         "rd_spend",
+        "electricity",
         "employees",
         "floor_area",
         "land_m2",
         "land_mu",
+        "group",
         "score",
-    ])
-    .map_err(csv_err)?;
+        "rank",
+        "group_size",
+        "class",
+        "class_history",
+        "not_graded",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    for i in &indicators {
+        header.push(i.as_str().to_string());
+        header.push(format!("{}_score", i.as_str()));
+    }
+    c.write_record(&header).map_err(csv_err)?;
     for r in &report.enterprises {
         let e = &r.enterprise;
-        c.write_record([
-            e.id.as_str(),
-            text(&e.name),
-            r.join.as_str(),
-            text(&r.parcel_id),
-            &r.candidates.join(";"),
-            text(&e.industry),
-            e.above_scale.map_or("", flag),
-            &num(e.tax),
-            &num(e.investment),
-            &num(e.output),
-            &opt(e.value_added),
-            &opt(e.energy_tce),
-            &opt(e.emissions_t),
-            &opt(e.rd_spend),
-            &opt(e.employees),
-            &opt(e.floor_area_m2),
-            &opt(r.land_m2),
-            &opt(r.land_m2.map(crate::units::m2_to_mu)),
-            &opt(r.evaluation.as_ref().and_then(|g| g.score)),
-        ])
-        .map_err(csv_err)?;
+        let g = r.evaluation.as_ref();
+        let mut row: Vec<String> = vec![
+            e.id.clone(),
+            text(&e.name).to_string(),
+            r.join.as_str().to_string(),
+            text(&r.parcel_id).to_string(),
+            r.candidates.join(";"),
+            text(&e.industry).to_string(),
+            e.above_scale.map_or("", flag).to_string(),
+            flag(e.exempt).to_string(),
+            num(e.tax),
+            num(e.investment),
+            num(e.output),
+            opt(e.value_added),
+            opt(e.energy_tce),
+            opt(e.emissions_t),
+            opt(e.rd_spend),
+            opt(e.electricity_10k_kwh),
+            opt(e.employees),
+            opt(e.floor_area_m2),
+            opt(r.land_m2),
+            opt(r.land_m2.map(crate::units::m2_to_mu)),
+            g.map_or("", |g| g.group.as_str()).to_string(),
+            opt(g.and_then(|g| g.score)),
+            g.and_then(|g| g.rank)
+                .map_or(String::new(), |r| r.to_string()),
+            g.map_or(String::new(), |g| {
+                if g.group_size > 0 {
+                    g.group_size.to_string()
+                } else {
+                    String::new()
+                }
+            }),
+            g.and_then(|g| g.class)
+                .map_or("", |c| c.as_str())
+                .to_string(),
+            if g.is_some() {
+                format_history(&r.class_history)
+            } else {
+                String::new()
+            },
+            g.and_then(|g| g.not_graded.clone()).unwrap_or_default(),
+        ];
+        for i in &indicators {
+            let s = g.and_then(|g| g.indicators.iter().find(|s| s.indicator == *i));
+            row.push(opt(s.and_then(|s| s.value)));
+            row.push(opt(s.map(|s| s.score)));
+        }
+        c.write_record(&row).map_err(csv_err)?;
     }
     c.flush()
 }

@@ -240,7 +240,7 @@ impl PropertyWriter<'_> {
     }
 }
 
-const PARCEL_KEYS: [&str; 23] = [
+const PARCEL_KEYS: [&str; 26] = [
     "parcel_id",
     "park_id",
     "area_m2",
@@ -264,6 +264,9 @@ const PARCEL_KEYS: [&str; 23] = [
     "fill-opacity",
     "stroke-width",
     "title",
+    "class",
+    "previous_low_efficiency",
+    "change",
 ];
 
 fn start_collection(w: &mut dyn Write, name: &str, crs: OutputCrs) -> io::Result<()> {
@@ -322,6 +325,13 @@ pub fn write_parcels_geojson(
         pw.value("low_efficiency", &p.low_efficiency);
         pw.value("reasons", &p.reasons);
         pw.value("rules", &p.rules);
+        if let Some(c) = p.class {
+            pw.value("class", c.as_str());
+        }
+        if p.change.is_some() {
+            pw.value("previous_low_efficiency", &p.previous_low_efficiency);
+            pw.value("change", &p.change.map(|c| c.as_str()));
+        }
         pw.value("fill", parcel_fill(p));
         pw.value("stroke", style::STROKE);
         pw.number("fill-opacity", 0.6);

@@ -1,0 +1,406 @@
+//! The evaluation as policy writes it (SPEC §3.5, §4.4–4.6): rules by industry and status,
+//! contracts, A/B/C/D, year on year. `fixtures/policy` is in EPSG:4549 on the central meridian:
+//! every parcel is exactly 100 m × 100 m = 15 mu in the plane.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::fixtures;
+use land_efficiency::evaluate::{Candidate, Class, Indicator, LandShare, grade, land_shares};
+use land_efficiency::previous::Change;
+use land_efficiency::rules::Reason;
+use land_efficiency::{Audit, AuditReport, Config, Enterprise, Inputs, PreviousAudit, Source};
+
+fn policy(name: &str) -> PathBuf {
+    fixtures().join("policy").join(name)
+}
+
+fn profile(name: &str) -> Config {
+    Config::from_path(fixtures().join("profiles").join(name)).unwrap()
+}
+
+fn run(config: Config, previous: Option<PreviousAudit>) -> AuditReport {
+    Audit::new(config)
+        .previous(previous)
+        .run(&Inputs {
+            parcels: Source::path(policy("parcels.geojson")),
+            enterprises: Some(Source::path(policy("enterprises.geojson"))),
+            parks: None,
+        })
+        .unwrap()
+}
+
+fn parcel<'a>(r: &'a AuditReport, id: &str) -> &'a land_efficiency::audit::ParcelResult {
+    r.parcels.iter().find(|p| p.parcel_id == id).unwrap()
+}
+
+#[test]
+fn a_parcel_is_low_only_because_it_is_new() {
+    let r = run(profile("new-280-existing-120.toml"), None);
+    let (n1, x1) = (parcel(&r, "N1"), parcel(&r, "X1"));
+    // Same figures: 200 万元/亩 of investment. Existing firms need 120, new projects 280.
+    assert_eq!((n1.investment_per_mu, x1.investment_per_mu), (200.0, 200.0));
+    assert_eq!(n1.reasons, vec![Reason::Investment]);
+    assert_eq!(n1.rules, vec!["new projects: 280 万元/亩"]);
+    assert_eq!(n1.thresholds.min_investment_per_mu, 280.0);
+    assert!(!x1.low_efficiency);
+    assert!(x1.rules.is_empty());
+}
+
+#[test]
+fn a_contract_commitment_alone_makes_a_parcel_low() {
+    let r = run(Config::default(), None);
+    // C1 committed 500 万元/亩; 200 < 0.5 × 500. Every minimum is met.
+    assert_eq!(parcel(&r, "C1").reasons, vec![Reason::ContractInvestment]);
+    // C2 committed 30 万元/亩 of tax; 20 ≥ 0.5 × 30: not missed.
+    assert!(!parcel(&r, "C2").low_efficiency);
+    // Stricter shortfall: 20 < 0.75 × 30.
+    let mut config = Config::default();
+    config.low_efficiency.contract_shortfall = 0.75;
+    assert_eq!(
+        parcel(&run(config, None), "C2").reasons,
+        vec![Reason::ContractTax]
+    );
+}
+
+#[test]
+fn the_national_2008_profile_sets_plot_ratio_floors_by_industry() {
+    let config = profile("national-2008-plot-ratio.toml");
+    let rules = &config.low_efficiency.rules;
+    assert_eq!(rules.len(), 30);
+    let floor = |code: &str| {
+        rules
+            .iter()
+            .find(|r| r.industry.as_deref() == Some(code))
+            .and_then(|r| r.min_plot_ratio)
+    };
+    // Values of reference/domain.md b.2.
+    assert_eq!(floor("25"), Some(0.5));
+    assert_eq!(floor("26"), Some(0.6));
+    assert_eq!(floor("17"), Some(0.8));
+    assert_eq!(floor("40"), Some(1.0));
+    assert_eq!(floor("38"), None); // no division 38 in GB/T 4754-2002's table
+    let r = run(config, None);
+    let r26 = parcel(&r, "R26");
+    assert_eq!(r26.plot_ratio, Some(0.7));
+    assert!(!r26.low_efficiency, "{:?}", r26.reasons);
+    assert_eq!(r26.thresholds.min_plot_ratio, 0.6);
+    assert!(r26.rules[0].contains("26"), "{:?}", r26.rules);
+    assert_eq!(
+        parcel(&run(Config::default(), None), "R26").reasons,
+        vec![Reason::PlotRatio]
+    );
+}
+
+fn evaluation_config() -> Config {
+    Config::from_path(policy("evaluation.toml")).unwrap()
+}
+
+fn classes(r: &AuditReport) -> Vec<(String, Option<Class>, Option<usize>)> {
+    r.enterprises
+        .iter()
+        .filter(|e| e.enterprise.id.starts_with("ET"))
+        .map(|e| {
+            let g = e.evaluation.as_ref().unwrap();
+            (e.enterprise.id.clone(), g.class, g.rank)
+        })
+        .collect()
+}
+
+#[test]
+fn percentile_bands_with_ties_follow_the_documented_rule() {
+    let r = run(evaluation_config(), None);
+    // All 13 enterprises are above scale; the five others all score 200 (20 万元/亩).
+    let scores: Vec<f64> = r
+        .enterprises
+        .iter()
+        .filter(|e| e.enterprise.id.starts_with("ET"))
+        .map(|e| e.evaluation.as_ref().unwrap().score.unwrap())
+        .collect();
+    assert_eq!(
+        scores,
+        vec![150.0, 120.0, 120.0, 100.0, 100.0, 100.0, 80.0, 60.0]
+    );
+    // 13 graded: the five at 200 share rank 1 (r/n = 1/13); then 150 is rank 6 (6/13 = 0.46: B),
+    // 120 ×2 rank 7 (0.54: B), 100 ×3 rank 9 (0.69: B), 80 rank 12 (0.92: C), 60 rank 13 (D).
+    let got = classes(&r);
+    let want = [
+        ("ET1", Class::B, 6),
+        ("ET2", Class::B, 7),
+        ("ET3", Class::B, 7),
+        ("ET4", Class::B, 9),
+        ("ET5", Class::B, 9),
+        ("ET6", Class::B, 9),
+        ("ET7", Class::C, 12),
+        ("ET8", Class::D, 13),
+    ];
+    for ((id, class, rank), (wid, wclass, wrank)) in got.iter().zip(want) {
+        assert_eq!(
+            (id.as_str(), *class, *rank),
+            (wid, Some(wclass), Some(wrank))
+        );
+    }
+    let top = r
+        .enterprises
+        .iter()
+        .find(|e| e.enterprise.id == "EN1")
+        .unwrap()
+        .evaluation
+        .as_ref()
+        .unwrap();
+    assert_eq!(
+        (top.class, top.rank, top.group_size),
+        (Some(Class::A), Some(1), 13)
+    );
+}
+
+#[test]
+fn ties_across_a_band_edge_lift_every_tied_enterprise() {
+    // Only the eight T enterprises: ranks 1, 2, 2, 4, 4, 4, 7, 8 of 8. The two at 120 sit at
+    // r/n = 0.25, inside A; so A holds three (37.5%), not two.
+    let e: Vec<Enterprise> = [15.0, 12.0, 12.0, 10.0, 10.0, 10.0, 8.0, 6.0]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Enterprise {
+            id: format!("E{i}"),
+            tax: t * 15.0,
+            above_scale: Some(true),
+            ..Enterprise::default()
+        })
+        .collect();
+    let candidates: Vec<Candidate> = e
+        .iter()
+        .map(|e| Candidate {
+            enterprise: e,
+            land_m2: Some(10_000.0),
+        })
+        .collect();
+    let config = evaluation_config().evaluation.unwrap();
+    let g = grade(&candidates, &config);
+    let got: Vec<(Option<Class>, Option<usize>)> = g.iter().map(|g| (g.class, g.rank)).collect();
+    use Class::*;
+    assert_eq!(
+        got,
+        vec![
+            (Some(A), Some(1)),
+            (Some(A), Some(2)),
+            (Some(A), Some(2)),
+            (Some(B), Some(4)),
+            (Some(B), Some(4)),
+            (Some(B), Some(4)),
+            (Some(C), Some(7)),
+            (Some(D), Some(8))
+        ]
+    );
+    // Score thresholds instead: A ≥ 120, B ≥ 100, C ≥ 80.
+    let mut by_score = config.clone();
+    by_score.classes = land_efficiency::evaluate::ClassMethod::Score;
+    by_score.thresholds = vec![120.0, 100.0, 80.0];
+    let got: Vec<Option<Class>> = grade(&candidates, &by_score)
+        .iter()
+        .map(|g| g.class)
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            Some(A),
+            Some(A),
+            Some(A),
+            Some(B),
+            Some(B),
+            Some(B),
+            Some(C),
+            Some(D)
+        ]
+    );
+}
+
+/// Huangyan 2022 (reference/domain.md c.2), the 规上 formula written out by hand:
+/// 亩均税收/24.097×30 + 亩均增加值/136.16×20 + 单位能耗增加值/2.694×20 + 单位排放增加值/4929.81×10
+/// + 全员劳动生产率/18.14×10 + R&D占比/0.0302×10; 规下: 亩均税收/11.5932×50 + 单位用电税收/0.2352×50.
+#[test]
+fn huangyan_2022_reproduced_figure_for_figure() {
+    let config = profile("zhejiang-huangyan-2022.toml").evaluation.unwrap();
+    // A 规上 firm on 15 mu (10 000 m²).
+    let h1 = Enterprise {
+        id: "H1".into(),
+        above_scale: Some(true),
+        tax: 433.746,              // 28.9164 万元/亩
+        value_added: Some(1021.2), // 68.08 万元/亩
+        energy_tce: Some(379.064),
+        emissions_t: Some(0.103_574),
+        employees: Some(70.0),
+        rd_spend: Some(453.0),
+        output: 10_000.0,
+        ..Enterprise::default()
+    };
+    // Another 规上 firm with no emission data: it gets the average 规上 score of that indicator.
+    let h2 = Enterprise {
+        id: "H2".into(),
+        emissions_t: None,
+        tax: 200.0,
+        ..h1.clone()
+    };
+    // A 规下 firm on 15 mu.
+    let l1 = Enterprise {
+        id: "L1".into(),
+        above_scale: Some(false),
+        tax: 86.949,                      // 5.7966 万元/亩
+        electricity_10k_kwh: Some(300.0), // 0.28983 万元/万kWh
+        output: 1000.0,
+        ..Enterprise::default()
+    };
+    let candidates: Vec<Candidate> = [&h1, &h2, &l1]
+        .iter()
+        .map(|e| Candidate {
+            enterprise: e,
+            land_m2: Some(10_000.0),
+        })
+        .collect();
+    let g = grade(&candidates, &config);
+
+    let h1_expected = [
+        (Indicator::TaxPerMu, (433.746f64 / 15.0) / 24.097 * 30.0),
+        (Indicator::ValueAddedPerMu, (1021.2 / 15.0) / 136.16 * 20.0),
+        (
+            Indicator::ValueAddedPerEnergy,
+            (1021.2 / 379.064) / 2.694 * 20.0,
+        ),
+        (
+            Indicator::ValueAddedPerEmission,
+            (1021.2 / 0.103_574) / 4929.81 * 10.0,
+        ),
+        (
+            Indicator::LabourProductivity,
+            (1021.2 / 70.0) / 18.14 * 10.0,
+        ),
+        (Indicator::RdIntensity, (453.0 / 10_000.0) / 0.0302 * 10.0),
+    ];
+    // The same figures as round numbers: 36.000, 10.000, 20.000, 20.000, 8.042, 15.000.
+    let rounded: Vec<f64> = h1_expected
+        .iter()
+        .map(|(_, v)| (v * 1000.0).round() / 1000.0)
+        .collect();
+    assert_eq!(rounded, vec![36.0, 10.0, 20.0, 20.0, 8.042, 15.0]);
+    for ((ind, want), got) in h1_expected.iter().zip(&g[0].indicators) {
+        assert_eq!(got.indicator, *ind);
+        assert!(
+            (got.score - want).abs() < 1e-9,
+            "{ind:?}: {} vs {want}",
+            got.score
+        );
+        assert!(!got.imputed);
+    }
+    let h1_total: f64 = h1_expected.iter().map(|(_, v)| v).sum();
+    assert!((g[0].score.unwrap() - h1_total).abs() < 1e-9);
+    assert!((h1_total - 109.042).abs() < 1e-3);
+
+    // H2's emission points are the group's average over those with data: H1's 20.000.
+    let h2_emission = &g[1].indicators[3];
+    assert!(h2_emission.imputed && h2_emission.value.is_none());
+    assert!((h2_emission.score - h1_expected[3].1).abs() < 1e-12);
+    assert!((g[1].indicators[0].score - (200.0 / 15.0) / 24.097 * 30.0).abs() < 1e-9);
+
+    // 规下: 5.7966/11.5932×50 + 0.28983/0.2352×50 = 25 + 61.614.
+    let l1_expected = (86.949 / 15.0) / 11.5932 * 50.0 + (86.949 / 300.0) / 0.2352 * 50.0;
+    assert!((g[2].score.unwrap() - l1_expected).abs() < 1e-9);
+    assert_eq!(g[2].group.as_str(), "below_scale");
+    // Below 5 亩 of land: listed, not graded.
+    let small = [Candidate {
+        enterprise: &h1,
+        land_m2: Some(3000.0),
+    }];
+    let s = &grade(&small, &config)[0];
+    assert_eq!(s.class, None);
+    assert!(
+        s.not_graded
+            .as_deref()
+            .unwrap()
+            .contains("below the minimum")
+    );
+}
+
+#[test]
+fn tenants_share_land_by_floor_area_and_exempt_firms_are_listed_not_graded() {
+    assert_eq!(
+        land_shares(&[Some(6000.0), Some(2000.0)], LandShare::FloorArea),
+        vec![0.75, 0.25]
+    );
+    assert_eq!(
+        land_shares(&[Some(6000.0), Some(2000.0)], LandShare::Equal),
+        vec![0.5, 0.5]
+    );
+    let parcels = r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:4549"}},"features":[
+      {"type":"Feature","properties":{"parcel_id":"P"},"geometry":{"type":"Polygon","coordinates":[[[500000,3300000],[500100,3300000],[500100,3300100],[500000,3300100],[500000,3300000]]]}}]}"#;
+    let ents = "enterprise_id,tax,investment,output,floor_area,above_scale,exempt,parcel_id\n\
+                A,150,1,1,6000,true,false,P\nB,150,1,1,2000,true,false,P\nW,150,1,1,2000,true,是,P\n";
+    let r = Audit::new(evaluation_config())
+        .run(&Inputs {
+            parcels: Source::geojson("p", parcels),
+            enterprises: Some(Source::csv("e.csv", ents)),
+            parks: None,
+        })
+        .unwrap();
+    let land: Vec<Option<f64>> = r.enterprises.iter().map(|e| e.land_m2).collect();
+    assert_eq!(land, vec![Some(6000.0), Some(2000.0), Some(2000.0)]);
+    // A: 150 万元 on 9 mu = 16.67/mu → 166.7; B: 150 on 3 mu = 50/mu → 500.
+    let a = r.enterprises[0].evaluation.as_ref().unwrap();
+    assert!((a.score.unwrap() - 150.0 / 9.0 * 10.0).abs() < 1e-9);
+    let w = r.enterprises[2].evaluation.as_ref().unwrap();
+    assert_eq!(
+        (w.class, w.not_graded.as_deref()),
+        (None, Some("exempt (免评)"))
+    );
+    // The parcel's class is its main tenant's: A (6000 m²).
+    assert_eq!(
+        r.parcels[0].class,
+        r.enterprises[0].evaluation.as_ref().unwrap().class
+    );
+}
+
+#[test]
+fn year_on_year_changes_class_history_and_two_years_of_d() {
+    let previous = PreviousAudit::from_dir(policy("previous")).unwrap();
+    let mut config = evaluation_config();
+    config.low_efficiency = profile("new-280-existing-120.toml").low_efficiency;
+    let r = run(config, Some(previous));
+    assert_eq!(parcel(&r, "N1").change, Some(Change::BecameLow));
+    assert_eq!(parcel(&r, "X1").change, Some(Change::Recovered));
+    assert_eq!(parcel(&r, "C1").change, Some(Change::StillLow));
+    assert_eq!(parcel(&r, "C2").change, Some(Change::StillOk));
+    assert_eq!(parcel(&r, "R26").change, Some(Change::New));
+    // ET8 was C then D and is D again: two years of D make T8 low with its own reason.
+    let history = |id: &str| {
+        land_efficiency::previous::format_history(
+            &r.enterprises
+                .iter()
+                .find(|e| e.enterprise.id == id)
+                .unwrap()
+                .class_history,
+        )
+    };
+    assert_eq!(history("ET8"), "C;D;D");
+    assert_eq!(history("ET7"), "D;C"); // D last year, C now: no
+    assert_eq!(history("ET1"), "B;B");
+    assert!(parcel(&r, "T8").reasons.contains(&Reason::RepeatedClassD));
+    assert!(!parcel(&r, "T7").reasons.contains(&Reason::RepeatedClassD));
+    let changes = r.summary.changes.as_ref().unwrap();
+    assert_eq!((changes["became_low"], changes["recovered"]), (1, 1));
+    // The files carry it.
+    let dir = tempfile::tempdir().unwrap();
+    land_efficiency::write::write_all(&r, dir.path(), &Default::default()).unwrap();
+    let csv = std::fs::read_to_string(dir.path().join("enterprises.csv")).unwrap();
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("ET8,") && l.contains(",D,C;D;D,")),
+        "{csv}"
+    );
+    // And it can be read back as next year's previous audit.
+    let again = PreviousAudit::from_dir(dir.path()).unwrap();
+    assert_eq!(
+        again.enterprises["ET8"],
+        vec![Some(Class::C), Some(Class::D), Some(Class::D)]
+    );
+    assert!(again.parcels["N1"]);
+}
