@@ -34,8 +34,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::audit::ParcelResult;
-use crate::parcel::{Enterprise, Park};
+use crate::parcel::{Enterprise, Parks};
 use crate::units::m2_to_mu;
 
 /// One park's figures (SPEC §4.5).
@@ -44,9 +43,12 @@ use crate::units::m2_to_mu;
 /// Areas in mu; ratios are fractions in [0, 1].
 #[derive(Debug, Clone, Serialize)]
 pub struct ParkResult {
-    /// The park as read (geometry in WGS84); not serialised.
+    /// Row of the park in the report's parks table (its geometry); not serialised.
     #[serde(skip)]
-    pub park: Park,
+    pub row: usize,
+    /// 0-based index of the feature in its file.
+    #[serde(skip)]
+    pub index: usize,
     /// Park code.
     pub park_id: String,
     /// Park name.
@@ -69,37 +71,31 @@ pub struct ParkResult {
     pub over_cap: bool,
 }
 
+/// A parcel as park aggregation reads it.
+#[derive(Debug, Clone, Copy)]
+pub struct ParkShare {
+    /// Row of its park, if any.
+    pub park: Option<usize>,
+    /// Its area, mu.
+    pub area_mu: f64,
+    /// Low-efficiency.
+    pub low_efficiency: bool,
+    /// Idle.
+    pub idle: bool,
+}
+
 /// Aggregates parcels into their parks. Parks keep their file order; a park with no parcel has
 /// no ratio and is not over the cap.
 ///
 /// `max_ratio` is `[park] max_low_efficiency_ratio`: strictly above is over the cap.
-pub fn parks(parcels: &[ParcelResult], parks: Vec<Park>, max_ratio: f64) -> Vec<ParkResult> {
-    let mut out: Vec<ParkResult> = parks
-        .into_iter()
-        .map(|park| ParkResult {
-            park_id: park.id.clone(),
-            name: park.name.clone(),
-            park,
-            parcel_count: 0,
-            area_mu: 0.0,
-            low_efficiency_area_mu: 0.0,
-            low_efficiency_count: 0,
-            low_efficiency_ratio: None,
-            low_efficiency_count_share: None,
-            idle_count: 0,
-            over_cap: false,
-        })
-        .collect();
-    let position: std::collections::HashMap<&str, usize> = out
-        .iter()
-        .enumerate()
-        .map(|(i, p)| (p.park.id.as_str(), i))
-        .collect();
-    let mut acc = vec![(0usize, 0.0f64, 0.0f64, 0usize, 0usize); out.len()];
+pub fn parks(
+    parcels: impl Iterator<Item = ParkShare>,
+    parks: &Parks,
+    max_ratio: f64,
+) -> Vec<ParkResult> {
+    let mut acc = vec![(0usize, 0.0f64, 0.0f64, 0usize, 0usize); parks.len()];
     for p in parcels {
-        let Some(&k) = p.park_id.as_deref().and_then(|id| position.get(id)) else {
-            continue;
-        };
+        let Some(k) = p.park else { continue };
         let a = &mut acc[k];
         a.0 += 1;
         a.1 += p.area_mu;
@@ -111,20 +107,26 @@ pub fn parks(parcels: &[ParcelResult], parks: Vec<Park>, max_ratio: f64) -> Vec<
             a.4 += 1;
         }
     }
-    for (r, (n, area, low_area, low_n, idle)) in out.iter_mut().zip(acc) {
-        r.parcel_count = n;
-        r.area_mu = area;
-        r.low_efficiency_area_mu = low_area;
-        r.low_efficiency_count = low_n;
-        r.idle_count = idle;
-        if n > 0 && area > 0.0 {
-            let ratio = low_area / area;
-            r.low_efficiency_ratio = Some(ratio);
-            r.low_efficiency_count_share = Some(low_n as f64 / n as f64);
-            r.over_cap = ratio > max_ratio;
-        }
-    }
-    out
+    acc.into_iter()
+        .enumerate()
+        .map(|(row, (n, area, low_area, low_n, idle))| {
+            let ratio = (n > 0 && area > 0.0).then(|| low_area / area);
+            ParkResult {
+                row,
+                index: parks.index[row],
+                park_id: parks.id(row).to_string(),
+                name: parks.names.get(row).map(str::to_string),
+                parcel_count: n,
+                area_mu: area,
+                low_efficiency_area_mu: low_area,
+                low_efficiency_count: low_n,
+                low_efficiency_ratio: ratio,
+                low_efficiency_count_share: ratio.map(|_| low_n as f64 / n as f64),
+                idle_count: idle,
+                over_cap: ratio.is_some_and(|r| r > max_ratio),
+            }
+        })
+        .collect()
 }
 
 /// An indicator of the composite evaluation.

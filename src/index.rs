@@ -1,54 +1,56 @@
 //! `ParcelIndex`: an R-tree of bounding boxes, refined by exact predicates.
 //!
 //! Built once by bulk loading (O(n log n)); a point query visits only the boxes that contain
-//! the point, then tests each candidate polygon exactly. Parks use the same index.
+//! the point, then tests each candidate shape exactly (robust orientation predicates). Parks
+//! use the same index.
 
-use geo::{BooleanOps, BoundingRect, Coord, GeodesicArea, Intersects, MultiPolygon};
+use geo::{BooleanOps, Coord, GeodesicArea};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
-type Entry = GeomWithData<Rectangle<[f64; 2]>, usize>;
+use crate::store::{Position, ShapeRef, Shapes, orient};
+
+type Entry = GeomWithData<Rectangle<[f64; 2]>, u32>;
 
 /// What a point query found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Hit {
-    /// In no polygon.
+    /// In no shape.
     None,
-    /// In exactly one polygon (its position in the indexed slice).
+    /// In exactly one shape (its row).
     One(usize),
-    /// In several polygons (overlapping parcels, or on a shared boundary), in index order.
+    /// In several shapes (overlapping parcels, or on a shared boundary), in row order.
     Many(Vec<usize>),
 }
 
-/// An R-tree over polygons (parcels or parks) for point-in-polygon queries and overlap search.
+/// An R-tree over the shapes of a [`Shapes`] arena, for point-in-polygon queries and overlap
+/// search.
 ///
 /// ```
 /// use geo::{coord, polygon, MultiPolygon};
 /// use land_efficiency::index::{Hit, ParcelIndex};
-/// let a = MultiPolygon(vec![polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0)]]);
-/// let b = MultiPolygon(vec![polygon![(x: 2.0, y: 0.0), (x: 3.0, y: 0.0), (x: 3.0, y: 1.0), (x: 2.0, y: 1.0)]]);
-/// let index = ParcelIndex::new(vec![&a, &b]);
+/// use land_efficiency::store::Shapes;
+/// let mut shapes = Shapes::new();
+/// shapes.push(&MultiPolygon(vec![polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0)]]), false);
+/// shapes.push(&MultiPolygon(vec![polygon![(x: 2.0, y: 0.0), (x: 3.0, y: 0.0), (x: 3.0, y: 1.0), (x: 2.0, y: 1.0)]]), false);
+/// let index = ParcelIndex::new(&shapes);
 /// assert_eq!(index.locate(coord! { x: 2.5, y: 0.5 }), Hit::One(1));
 /// assert_eq!(index.locate(coord! { x: 1.5, y: 0.5 }), Hit::None);
 /// ```
 pub struct ParcelIndex<'a> {
-    shapes: Vec<&'a MultiPolygon<f64>>,
+    shapes: &'a Shapes,
     tree: RTree<Entry>,
 }
 
 impl<'a> ParcelIndex<'a> {
-    /// Bulk-loads the bounding boxes of `shapes`; positions in the iteration are the ids
-    /// queries return. Empty shapes are never found.
-    pub fn new(shapes: impl IntoIterator<Item = &'a MultiPolygon<f64>>) -> Self {
-        let shapes: Vec<&MultiPolygon<f64>> = shapes.into_iter().collect();
-        let entries: Vec<Entry> = shapes
-            .iter()
-            .enumerate()
-            .filter_map(|(i, s)| {
-                s.bounding_rect().map(|r| {
+    /// Bulk-loads the bounding boxes of every shape; rows are the ids queries return.
+    pub fn new(shapes: &'a Shapes) -> Self {
+        let entries: Vec<Entry> = (0..shapes.len())
+            .filter_map(|i| {
+                shapes.get(i).bounding_rect().map(|r| {
                     GeomWithData::new(
                         Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
-                        i,
+                        i as u32,
                     )
                 })
             })
@@ -73,8 +75,8 @@ impl<'a> ParcelIndex<'a> {
     pub fn locate(&self, point: Coord<f64>) -> Hit {
         let mut hit = Hit::None;
         for entry in self.tree.locate_all_at_point(&[point.x, point.y]) {
-            let i = entry.data;
-            if self.shapes[i].intersects(&point) {
+            let i = entry.data as usize;
+            if self.shapes.get(i).position(point) != Position::Outside {
                 hit = match hit {
                     Hit::None => Hit::One(i),
                     Hit::One(j) => Hit::Many(vec![j, i]),
@@ -102,15 +104,18 @@ impl<'a> ParcelIndex<'a> {
             .tree
             .intersection_candidates_with_other_tree(&self.tree)
         {
-            let (i, j) = (a.data, b.data);
+            let (i, j) = (a.data as usize, b.data as usize);
             if i >= j {
                 continue;
             }
-            let (si, sj) = (self.shapes[i], self.shapes[j]);
-            if !si.intersects(sj) {
+            let (si, sj) = (self.shapes.get(i), self.shapes.get(j));
+            if !interiors_overlap(&si, &sj) {
                 continue;
             }
-            let area = si.intersection(sj).geodesic_area_unsigned();
+            let area = si
+                .to_multipolygon()
+                .intersection(&sj.to_multipolygon())
+                .geodesic_area_unsigned();
             if area > 0.0 {
                 out.push((i, j, area));
             }
@@ -119,23 +124,94 @@ impl<'a> ParcelIndex<'a> {
         out
     }
 
-    /// Positions of shapes whose bounding boxes intersect the box from `min` to `max`.
+    /// Rows of shapes whose bounding boxes intersect the box from `min` to `max`.
     pub fn candidates(&self, min: Coord<f64>, max: Coord<f64>) -> Vec<usize> {
         let env = AABB::from_corners([min.x, min.y], [max.x, max.y]);
         let mut v: Vec<usize> = self
             .tree
             .locate_in_envelope_intersecting(&env)
-            .map(|e| e.data)
+            .map(|e| e.data as usize)
             .collect();
         v.sort_unstable();
         v
     }
 }
 
+/// A cheap test that two shapes share interior: a vertex (or edge midpoint) of one strictly
+/// inside the other; two edges crossing properly; or, along an edge the two share, a point just
+/// inside one (to the left of its oriented rings) that is inside the other too, which catches
+/// duplicates. Neighbouring parcels that only touch pass through it without the cost of a
+/// boolean operation.
+fn interiors_overlap(a: &ShapeRef<'_>, b: &ShapeRef<'_>) -> bool {
+    let rings = |s: &ShapeRef<'_>| -> Vec<Vec<Coord<f64>>> {
+        s.polygons()
+            .flat_map(|p| {
+                std::iter::once(p.exterior().to_vec())
+                    .chain(p.interiors().map(<[_]>::to_vec))
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    let (ra, rb) = (rings(a), rings(b));
+    let inside = |s: &ShapeRef<'_>, rings: &[Vec<Coord<f64>>]| {
+        rings
+            .iter()
+            .flatten()
+            .any(|c| s.position(*c) == Position::Inside)
+            || rings.iter().any(|r| {
+                r.windows(2).any(|w| {
+                    let m = Coord {
+                        x: (w[0].x + w[1].x) / 2.0,
+                        y: (w[0].y + w[1].y) / 2.0,
+                    };
+                    s.position(m) == Position::Inside
+                })
+            })
+    };
+    if inside(b, &ra) || inside(a, &rb) {
+        return true;
+    }
+    // Along shared edges: a point just to the left of an edge of `a` (inside `a`, rings being
+    // oriented) that is also inside `b`.
+    for r in &ra {
+        for w in r.windows(2) {
+            let m = Coord {
+                x: (w[0].x + w[1].x) / 2.0,
+                y: (w[0].y + w[1].y) / 2.0,
+            };
+            if b.position(m) != Position::Boundary {
+                continue;
+            }
+            let (dx, dy) = (w[1].x - w[0].x, w[1].y - w[0].y);
+            let probe = Coord {
+                x: m.x - dy * 1e-6,
+                y: m.y + dx * 1e-6,
+            };
+            if a.position(probe) == Position::Inside && b.position(probe) == Position::Inside {
+                return true;
+            }
+        }
+    }
+    for r in &ra {
+        for e in r.windows(2) {
+            for s in &rb {
+                for f in s.windows(2) {
+                    let (d1, d2) = (orient(e[0], e[1], f[0]), orient(e[0], e[1], f[1]));
+                    let (d3, d4) = (orient(f[0], f[1], e[0]), orient(f[0], f[1], e[1]));
+                    if d1 * d2 < 0.0 && d3 * d4 < 0.0 {
+                        return true;
+                    }
+                }
+            }
+        }
+    }
+    false
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::{coord, polygon};
+    use geo::{MultiPolygon, coord, polygon};
 
     fn square(x: f64, y: f64, s: f64) -> MultiPolygon<f64> {
         MultiPolygon(vec![
@@ -143,47 +219,54 @@ mod tests {
         ])
     }
 
+    fn arena(shapes: &[MultiPolygon<f64>]) -> Shapes {
+        let mut a = Shapes::new();
+        for s in shapes {
+            a.push(s, false);
+        }
+        a
+    }
+
     #[test]
     fn boundary_points_of_two_parcels_are_ambiguous() {
-        let a = square(0.0, 0.0, 1.0);
-        let b = square(1.0, 0.0, 1.0);
-        let idx = ParcelIndex::new(vec![&a, &b]);
+        let a = arena(&[square(0.0, 0.0, 1.0), square(1.0, 0.0, 1.0)]);
+        let idx = ParcelIndex::new(&a);
         assert_eq!(idx.locate(coord! { x: 1.0, y: 0.5 }), Hit::Many(vec![0, 1]));
         assert_eq!(idx.locate(coord! { x: 0.5, y: 0.5 }), Hit::One(0));
     }
 
     #[test]
     fn a_point_in_a_hole_is_in_no_parcel() {
-        let outer =
-            polygon![(x: 0.0, y: 0.0), (x: 10.0, y: 0.0), (x: 10.0, y: 10.0), (x: 0.0, y: 10.0)];
-        let hole = geo::LineString::from(vec![
-            (4.0, 4.0),
-            (4.0, 6.0),
-            (6.0, 6.0),
-            (6.0, 4.0),
-            (4.0, 4.0),
-        ]);
-        let p = MultiPolygon(vec![geo::Polygon::new(
-            outer.exterior().clone(),
-            vec![hole],
-        )]);
-        let idx = ParcelIndex::new(vec![&p]);
+        let p = polygon!(
+            exterior: [(x: 0.0, y: 0.0), (x: 10.0, y: 0.0), (x: 10.0, y: 10.0), (x: 0.0, y: 10.0)],
+            interiors: [[(x: 4.0, y: 4.0), (x: 4.0, y: 6.0), (x: 6.0, y: 6.0), (x: 6.0, y: 4.0)]],
+        );
+        let a = arena(&[MultiPolygon(vec![p])]);
+        let idx = ParcelIndex::new(&a);
         assert_eq!(idx.locate(coord! { x: 5.0, y: 5.0 }), Hit::None);
         assert_eq!(idx.locate(coord! { x: 2.0, y: 5.0 }), Hit::One(0));
     }
 
     #[test]
     fn overlaps_are_found_and_touching_is_not_an_overlap() {
-        // Around 120E 30N, about 100 m squares; b overlaps a by half, c touches a.
+        // Around 120E 30N, about 100 m squares; b overlaps a by half, c touches a and b, d
+        // duplicates a exactly.
         let d = 0.001;
         let a = square(120.0, 30.0, d);
         let b = square(120.0 + d / 2.0, 30.0, d);
         let c = square(120.0, 30.0 + d, d);
-        let idx = ParcelIndex::new(vec![&a, &b, &c]);
+        let shapes = arena(&[a.clone(), b, c, a.clone()]);
+        let idx = ParcelIndex::new(&shapes);
         let o = idx.overlaps();
-        assert_eq!(o.len(), 1, "{o:?}");
-        assert_eq!((o[0].0, o[0].1), (0, 1));
+        let pairs: Vec<(usize, usize)> = o.iter().map(|x| (x.0, x.1)).collect();
+        assert_eq!(pairs, vec![(0, 1), (0, 3), (1, 3)], "{o:?}");
         let half = a.geodesic_area_unsigned() / 2.0;
         assert!((o[0].2 - half).abs() / half < 1e-6, "{} vs {half}", o[0].2);
+        assert!(
+            (o[1].2 - 2.0 * half).abs() / half < 1e-6,
+            "{} vs {}",
+            o[1].2,
+            2.0 * half
+        );
     }
 }

@@ -53,7 +53,7 @@
 //! assert_eq!(report.summary.enterprises.joined, 1);
 //! // B has no enterprise: idle, so low-efficiency. A passes every minimum.
 //! assert_eq!(report.summary.low_efficiency_count, 1);
-//! assert!(report.parcels[1].idle && report.parcels[1].low_efficiency);
+//! assert!(report.parcel(1).idle() && report.parcel(1).low_efficiency());
 //! assert!((report.summary.low_efficiency_ratio.unwrap() - 0.5).abs() < 1e-6);
 //! // Results serialise for services that never touch files.
 //! let json = serde_json::to_string(&report.summary).unwrap();
@@ -79,7 +79,9 @@ pub mod metrics;
 pub mod parcel;
 pub mod previous;
 pub mod read;
+pub mod report;
 pub mod rules;
+pub mod store;
 pub mod units;
 pub mod write;
 
@@ -87,6 +89,6 @@ pub use audit::{Audit, AuditReport, Inputs};
 pub use config::Config;
 pub use crs::Crs;
 pub use error::{Error, FeatureContext, Layer, Result};
-pub use parcel::{Commitments, Enterprise, Parcel, Park, Status};
+pub use parcel::{Commitments, Enterprise, Enterprises, Parcel, Parcels, Park, Parks, Status};
 pub use previous::PreviousAudit;
 pub use read::Source;

@@ -63,18 +63,29 @@ pub struct ParcelSums {
 impl ParcelSums {
     /// Adds one enterprise.
     pub fn add(&mut self, e: &Enterprise) {
+        self.add_figures(e.tax, e.investment, e.output, e.floor_area_m2);
+    }
+
+    /// Adds one enterprise's figures: money in 万元, floor area in m².
+    pub fn add_figures(
+        &mut self,
+        tax: f64,
+        investment: f64,
+        output: f64,
+        floor_area_m2: Option<f64>,
+    ) {
         self.floor_area_m2 = if self.enterprise_count == 0 {
-            e.floor_area_m2
+            floor_area_m2
         } else {
-            match (self.floor_area_m2, e.floor_area_m2) {
+            match (self.floor_area_m2, floor_area_m2) {
                 (Some(a), Some(b)) => Some(a + b),
                 _ => None,
             }
         };
         self.enterprise_count += 1;
-        self.tax += e.tax;
-        self.investment += e.investment;
-        self.output += e.output;
+        self.tax += tax;
+        self.investment += investment;
+        self.output += output;
     }
 }
 

@@ -3,9 +3,11 @@
 //! Records are built by the readers in [`crate::read`], which validate every feature first;
 //! the invariants below hold for every record a reader returns.
 
-use geo::{MultiPolygon, Point};
+use geo::{Coord, MultiPolygon, Point};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
+
+use crate::store::{OptColumn, OptStrings, ShapeRef, Shapes, Strings, retain_vec};
 
 /// Whether a parcel was supplied within the evaluation window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -179,4 +181,394 @@ pub struct Park {
     pub geometry: MultiPolygon<f64>,
     /// True when the input was a MultiPolygon.
     pub multi: bool,
+}
+
+/// Parcels as columns: shapes in one arena, strings in one buffer. What the readers return
+/// and the audit keeps, so that a million parcels fit in a few hundred megabytes.
+///
+/// # Invariants
+/// Every row holds a [`Parcel`]'s invariants (shapes in WGS84 once read, oriented).
+#[derive(Debug, Clone, Default)]
+pub struct Parcels {
+    pub(crate) shapes: Shapes,
+    pub(crate) index: Vec<usize>,
+    pub(crate) ids: Strings,
+    pub(crate) industry: OptStrings,
+    pub(crate) land_use: OptStrings,
+    pub(crate) status: Vec<Status>,
+    pub(crate) floor_area: OptColumn,
+    pub(crate) recorded_area: OptColumn,
+    pub(crate) planar_area: OptColumn,
+    pub(crate) commitments: [OptColumn; 4],
+    pub(crate) properties: OptStrings,
+    pub(crate) feature_id: OptStrings,
+}
+
+/// One row of [`Parcels`], borrowed.
+#[derive(Debug, Clone, Copy)]
+pub struct ParcelRef<'a> {
+    table: &'a Parcels,
+    row: usize,
+}
+
+impl Parcels {
+    /// An empty table.
+    pub fn new() -> Self {
+        Parcels::default()
+    }
+
+    /// Number of parcels.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// Appends a parcel.
+    pub fn push(&mut self, p: &Parcel) {
+        self.shapes.push(&p.geometry, p.multi);
+        self.index.push(p.index);
+        self.ids.push(&p.id);
+        self.industry.push(p.industry.as_deref());
+        self.land_use.push(p.land_use.as_deref());
+        self.status.push(p.status);
+        self.floor_area.push(p.floor_area_m2);
+        self.recorded_area.push(p.recorded_area_m2);
+        self.planar_area.push(p.planar_area_m2);
+        let c = &p.commitments;
+        for (col, v) in self.commitments.iter_mut().zip([
+            c.investment_per_mu,
+            c.tax_per_mu,
+            c.output_per_mu,
+            c.plot_ratio,
+        ]) {
+            col.push(v);
+        }
+        self.properties
+            .push(p.properties.as_deref().map(RawValue::get));
+        self.feature_id
+            .push(p.feature_id.as_deref().map(RawValue::get));
+    }
+
+    /// Row `row`.
+    ///
+    /// # Panics
+    /// When `row >= self.len()`.
+    pub fn get(&self, row: usize) -> ParcelRef<'_> {
+        assert!(row < self.len(), "parcel row {row} of {}", self.len());
+        ParcelRef { table: self, row }
+    }
+
+    /// Every row, in file order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = ParcelRef<'_>> + '_ {
+        (0..self.len()).map(move |row| ParcelRef { table: self, row })
+    }
+
+    /// The shapes arena.
+    pub fn shapes(&self) -> &Shapes {
+        &self.shapes
+    }
+
+    /// Keeps the rows for which `keep[row]` is true.
+    pub(crate) fn retain(&mut self, keep: &[bool]) {
+        self.shapes.retain(keep);
+        retain_vec(&mut self.index, keep);
+        self.ids.retain(keep);
+        self.industry.retain(keep);
+        self.land_use.retain(keep);
+        retain_vec(&mut self.status, keep);
+        self.floor_area.retain(keep);
+        self.recorded_area.retain(keep);
+        self.planar_area.retain(keep);
+        for c in &mut self.commitments {
+            c.retain(keep);
+        }
+        self.properties.retain(keep);
+        self.feature_id.retain(keep);
+    }
+}
+
+impl<'a> ParcelRef<'a> {
+    /// Position in the table.
+    pub fn row(&self) -> usize {
+        self.row
+    }
+    /// 0-based index of the feature in its file.
+    pub fn index(&self) -> usize {
+        self.table.index[self.row]
+    }
+    /// Parcel code.
+    pub fn id(&self) -> &'a str {
+        self.table.ids.get(self.row)
+    }
+    /// The shape, borrowed from the arena.
+    pub fn shape(&self) -> ShapeRef<'a> {
+        self.table.shapes.get(self.row)
+    }
+    /// The shape as an owned geo MultiPolygon.
+    pub fn geometry(&self) -> MultiPolygon<f64> {
+        self.shape().to_multipolygon()
+    }
+    /// True when the input was a MultiPolygon.
+    pub fn is_multi(&self) -> bool {
+        self.table.shapes.is_multi(self.row)
+    }
+    /// Area in the input's projected plane, m²; `None` for lon/lat input.
+    pub fn planar_area_m2(&self) -> Option<f64> {
+        self.table.planar_area.get(self.row)
+    }
+    /// Industry code.
+    pub fn industry(&self) -> Option<&'a str> {
+        self.table.industry.get(self.row)
+    }
+    /// Land-use class.
+    pub fn land_use(&self) -> Option<&'a str> {
+        self.table.land_use.get(self.row)
+    }
+    /// New or existing.
+    pub fn status(&self) -> Status {
+        self.table.status[self.row]
+    }
+    /// Floor area recorded on the parcel, m².
+    pub fn floor_area_m2(&self) -> Option<f64> {
+        self.table.floor_area.get(self.row)
+    }
+    /// Recorded land area, m².
+    pub fn recorded_area_m2(&self) -> Option<f64> {
+        self.table.recorded_area.get(self.row)
+    }
+    /// Contract commitments.
+    pub fn commitments(&self) -> Commitments {
+        let c = &self.table.commitments;
+        Commitments {
+            investment_per_mu: c[0].get(self.row),
+            tax_per_mu: c[1].get(self.row),
+            output_per_mu: c[2].get(self.row),
+            plot_ratio: c[3].get(self.row),
+        }
+    }
+    /// The feature's `properties` as read (JSON text).
+    pub fn properties(&self) -> Option<&'a str> {
+        self.table.properties.get(self.row)
+    }
+    /// The feature's GeoJSON `id` as read (JSON text).
+    pub fn feature_id(&self) -> Option<&'a str> {
+        self.table.feature_id.get(self.row)
+    }
+}
+
+/// Enterprises as columns.
+#[derive(Debug, Clone, Default)]
+pub struct Enterprises {
+    pub(crate) index: Vec<usize>,
+    pub(crate) ids: Strings,
+    pub(crate) names: OptStrings,
+    pub(crate) money: Vec<[f64; 3]>,
+    pub(crate) value_added: OptColumn,
+    pub(crate) energy: OptColumn,
+    pub(crate) emissions: OptColumn,
+    pub(crate) rd_spend: OptColumn,
+    pub(crate) electricity: OptColumn,
+    pub(crate) employees: OptColumn,
+    pub(crate) floor_area: OptColumn,
+    pub(crate) above_scale: Vec<Option<bool>>,
+    pub(crate) industry: OptStrings,
+    pub(crate) exempt: Vec<bool>,
+    pub(crate) location: Vec<Coord<f64>>,
+    pub(crate) parcel_id: OptStrings,
+}
+
+impl Enterprises {
+    /// An empty table.
+    pub fn new() -> Self {
+        Enterprises::default()
+    }
+
+    /// Number of enterprises.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// Appends an enterprise.
+    pub fn push(&mut self, e: &Enterprise) {
+        self.index.push(e.index);
+        self.ids.push(&e.id);
+        self.names.push(e.name.as_deref());
+        self.money.push([e.tax, e.investment, e.output]);
+        self.value_added.push(e.value_added);
+        self.energy.push(e.energy_tce);
+        self.emissions.push(e.emissions_t);
+        self.rd_spend.push(e.rd_spend);
+        self.electricity.push(e.electricity_10k_kwh);
+        self.employees.push(e.employees);
+        self.floor_area.push(e.floor_area_m2);
+        self.above_scale.push(e.above_scale);
+        self.industry.push(e.industry.as_deref());
+        self.exempt.push(e.exempt);
+        self.location.push(e.location.map_or(
+            Coord {
+                x: f64::NAN,
+                y: f64::NAN,
+            },
+            |p| p.0,
+        ));
+        self.parcel_id.push(e.parcel_id.as_deref());
+    }
+
+    /// Row `row` as an owned record.
+    ///
+    /// # Panics
+    /// When `row >= self.len()`.
+    pub fn get(&self, row: usize) -> Enterprise {
+        let [tax, investment, output] = self.money[row];
+        let loc = self.location[row];
+        Enterprise {
+            index: self.index[row],
+            id: self.ids.get(row).to_string(),
+            name: self.names.get(row).map(str::to_string),
+            tax,
+            investment,
+            output,
+            value_added: self.value_added.get(row),
+            energy_tce: self.energy.get(row),
+            emissions_t: self.emissions.get(row),
+            rd_spend: self.rd_spend.get(row),
+            electricity_10k_kwh: self.electricity.get(row),
+            employees: self.employees.get(row),
+            floor_area_m2: self.floor_area.get(row),
+            above_scale: self.above_scale[row],
+            industry: self.industry.get(row).map(str::to_string),
+            exempt: self.exempt[row],
+            location: (!loc.x.is_nan()).then_some(Point(loc)),
+            parcel_id: self.parcel_id.get(row).map(str::to_string),
+        }
+    }
+
+    /// The id of row `row`.
+    pub fn id(&self, row: usize) -> &str {
+        self.ids.get(row)
+    }
+
+    /// The location of row `row`, if it has one.
+    pub fn location(&self, row: usize) -> Option<Coord<f64>> {
+        let c = self.location[row];
+        (!c.x.is_nan()).then_some(c)
+    }
+
+    /// The parcel key of row `row`, if it has one.
+    pub fn parcel_key(&self, row: usize) -> Option<&str> {
+        self.parcel_id.get(row)
+    }
+
+    /// Tax, investment and output of row `row`, 万元.
+    pub fn money(&self, row: usize) -> [f64; 3] {
+        self.money[row]
+    }
+
+    /// Floor area of row `row`, m².
+    pub fn floor_area_m2(&self, row: usize) -> Option<f64> {
+        self.floor_area.get(row)
+    }
+
+    pub(crate) fn set_location(&mut self, row: usize, c: Coord<f64>) {
+        self.location[row] = c;
+    }
+
+    /// Keeps the rows for which `keep[row]` is true.
+    pub(crate) fn retain(&mut self, keep: &[bool]) {
+        retain_vec(&mut self.index, keep);
+        self.ids.retain(keep);
+        self.names.retain(keep);
+        retain_vec(&mut self.money, keep);
+        for c in [
+            &mut self.value_added,
+            &mut self.energy,
+            &mut self.emissions,
+            &mut self.rd_spend,
+            &mut self.electricity,
+            &mut self.employees,
+            &mut self.floor_area,
+        ] {
+            c.retain(keep);
+        }
+        retain_vec(&mut self.above_scale, keep);
+        self.industry.retain(keep);
+        retain_vec(&mut self.exempt, keep);
+        retain_vec(&mut self.location, keep);
+        self.parcel_id.retain(keep);
+    }
+}
+
+/// Parks as columns.
+#[derive(Debug, Clone, Default)]
+pub struct Parks {
+    pub(crate) shapes: Shapes,
+    pub(crate) index: Vec<usize>,
+    pub(crate) ids: Strings,
+    pub(crate) names: OptStrings,
+}
+
+impl Parks {
+    /// An empty table.
+    pub fn new() -> Self {
+        Parks::default()
+    }
+
+    /// Number of parks.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+
+    /// Appends a park.
+    pub fn push(&mut self, p: &Park) {
+        self.shapes.push(&p.geometry, p.multi);
+        self.index.push(p.index);
+        self.ids.push(&p.id);
+        self.names.push(p.name.as_deref());
+    }
+
+    /// Row `row` as an owned record.
+    ///
+    /// # Panics
+    /// When `row >= self.len()`.
+    pub fn get(&self, row: usize) -> Park {
+        Park {
+            index: self.index[row],
+            id: self.ids.get(row).to_string(),
+            name: self.names.get(row).map(str::to_string),
+            geometry: self.shapes.get(row).to_multipolygon(),
+            multi: self.shapes.is_multi(row),
+        }
+    }
+
+    /// The id of row `row`.
+    pub fn id(&self, row: usize) -> &str {
+        self.ids.get(row)
+    }
+
+    /// The shapes arena.
+    pub fn shapes(&self) -> &Shapes {
+        &self.shapes
+    }
+
+    /// Keeps the rows for which `keep[row]` is true.
+    pub(crate) fn retain(&mut self, keep: &[bool]) {
+        self.shapes.retain(keep);
+        retain_vec(&mut self.index, keep);
+        self.ids.retain(keep);
+        self.names.retain(keep);
+    }
 }

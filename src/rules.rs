@@ -87,6 +87,66 @@ impl Reason {
     }
 }
 
+/// A set of [`Reason`]s, in the order of [`Reason::ALL`]: two bytes per parcel.
+///
+/// ```
+/// use land_efficiency::rules::{Reason, Reasons};
+/// let mut r = Reasons::default();
+/// r.push(Reason::Tax);
+/// r.push(Reason::Investment);
+/// assert_eq!(r.to_vec(), vec![Reason::Investment, Reason::Tax]);
+/// assert!(r.contains(Reason::Tax) && !r.contains(Reason::Idle));
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct Reasons(u16);
+
+impl Reasons {
+    fn bit(r: Reason) -> u16 {
+        1 << (Reason::ALL.iter().position(|x| *x == r).unwrap_or(0))
+    }
+
+    /// Adds a reason.
+    pub fn push(&mut self, r: Reason) {
+        self.0 |= Self::bit(r);
+    }
+
+    /// True when `r` is in the set.
+    pub fn contains(&self, r: Reason) -> bool {
+        self.0 & Self::bit(r) != 0
+    }
+
+    /// True when there is no reason: the parcel is not low-efficiency.
+    pub fn is_empty(&self) -> bool {
+        self.0 == 0
+    }
+
+    /// Number of reasons.
+    pub fn len(&self) -> usize {
+        self.0.count_ones() as usize
+    }
+
+    /// The reasons, in the order of [`Reason::ALL`].
+    pub fn iter(&self) -> impl Iterator<Item = Reason> + '_ {
+        Reason::ALL.into_iter().filter(|r| self.contains(*r))
+    }
+
+    /// The reasons as a vector.
+    pub fn to_vec(&self) -> Vec<Reason> {
+        self.iter().collect()
+    }
+}
+
+impl Serialize for Reasons {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let mut seq = s.serialize_seq(Some(self.len()))?;
+        for r in self.iter() {
+            seq.serialize_element(&r)?;
+        }
+        seq.end()
+    }
+}
+
 /// `[low_efficiency]`: the base minimums and the overrides.
 ///
 /// Set a minimum to 0 to switch it off (no figure is below 0).
@@ -337,10 +397,10 @@ pub struct Figures {
 /// let t = LowEfficiencyConfig::default().thresholds_for(&ParcelFacts::default());
 /// let f = Figures { idle: false, investment_per_mu: 120.0, tax_per_mu: 14.0, output_per_mu: 250.0, plot_ratio: None };
 /// // Investment exactly at its minimum is not low; tax below is; no plot ratio is no reason.
-/// assert_eq!(classify(&f, &Commitments::default(), &t), vec![Reason::Tax]);
+/// assert_eq!(classify(&f, &Commitments::default(), &t).to_vec(), vec![Reason::Tax]);
 /// ```
-pub fn classify(figures: &Figures, commitments: &Commitments, t: &Thresholds) -> Vec<Reason> {
-    let mut reasons = Vec::new();
+pub fn classify(figures: &Figures, commitments: &Commitments, t: &Thresholds) -> Reasons {
+    let mut reasons = Reasons::default();
     if t.investment_per_mu.is_missed_by(figures.investment_per_mu) {
         reasons.push(Reason::Investment);
     }
@@ -400,7 +460,7 @@ mod tests {
         let none = Commitments::default();
         assert!(classify(&figures(120.0, 15.0, 200.0, Some(1.0)), &none, &t).is_empty());
         assert_eq!(
-            classify(&figures(119.99, 14.0, 199.0, Some(0.99)), &none, &t),
+            classify(&figures(119.99, 14.0, 199.0, Some(0.99)), &none, &t).to_vec(),
             vec![
                 Reason::Investment,
                 Reason::Tax,
@@ -419,10 +479,10 @@ mod tests {
         };
         let t = c.thresholds_for(&ParcelFacts::default());
         let r = classify(&idle, &Commitments::default(), &t);
-        assert!(r.contains(&Reason::Idle));
+        assert!(r.contains(Reason::Idle));
         c.idle_is_low_efficiency = false;
         let t = c.thresholds_for(&ParcelFacts::default());
-        assert!(!classify(&idle, &Commitments::default(), &t).contains(&Reason::Idle));
+        assert!(!classify(&idle, &Commitments::default(), &t).contains(Reason::Idle));
     }
 
     #[test]
@@ -435,7 +495,7 @@ mod tests {
         };
         // 249 < 0.5 × 500 is missed; 250 is not. Plot ratio unknown: never a reason.
         assert_eq!(
-            classify(&figures(249.0, 20.0, 300.0, None), &c, &t),
+            classify(&figures(249.0, 20.0, 300.0, None), &c, &t).to_vec(),
             vec![Reason::ContractInvestment]
         );
         assert!(classify(&figures(250.0, 20.0, 300.0, None), &c, &t).is_empty());

@@ -38,12 +38,9 @@ fn check_layer(report: &land_efficiency::AuditReport, layer: Layer, want: &Value
             None => {
                 assert!(rejections.is_empty(), "{layer} {index}: {rejections:?}");
                 let evaluated = match layer {
-                    Layer::Parcels => report.parcels.iter().any(|p| p.parcel.index == index),
-                    Layer::Enterprises => report
-                        .enterprises
-                        .iter()
-                        .any(|e| e.enterprise.index == index),
-                    Layer::Parks => report.parks.iter().any(|k| k.park.index == index),
+                    Layer::Parcels => report.parcels().any(|p| p.index() == index),
+                    Layer::Enterprises => report.enterprises().any(|e| e.index() == index),
+                    Layer::Parks => report.parks.iter().any(|k| k.index == index),
                 };
                 assert!(evaluated, "{layer} {index} should be evaluated");
             }
@@ -89,11 +86,10 @@ fn every_bad_record_is_rejected_with_its_own_reason() {
         ("G24", "G25")
     );
     let half = r
-        .parcels
-        .iter()
-        .find(|p| p.parcel_id == "G24")
+        .parcels()
+        .find(|p| p.parcel_id() == "G24")
         .unwrap()
-        .area_m2
+        .area_m2()
         / 2.0;
     assert!(
         (r.overlaps[0].area_m2 - half).abs() / half < 1e-3,
@@ -101,13 +97,9 @@ fn every_bad_record_is_rejected_with_its_own_reason() {
         r.overlaps[0].area_m2
     );
     // The ambiguous enterprise names both parcels and is joined to neither.
-    let amb = r
-        .enterprises
-        .iter()
-        .find(|e| e.enterprise.id == "E9")
-        .unwrap();
-    assert_eq!(amb.candidates, vec!["G24", "G25"]);
-    assert_eq!(amb.parcel_id, None);
+    let amb = r.enterprises().find(|e| e.id() == "E9").unwrap();
+    assert_eq!(amb.candidates(), vec!["G24", "G25"]);
+    assert_eq!(amb.parcel_id(), None);
 }
 
 #[test]

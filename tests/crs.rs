@@ -97,12 +97,12 @@ fn an_explicit_crs_overrides_and_a_zone_prefixed_plane_gives_the_same_areas() {
             r.summary.low_efficiency_count,
             declared.summary.low_efficiency_count
         );
-        for (a, b) in r.parcels.iter().zip(&declared.parcels) {
-            assert!(rel(a.area_m2, b.area_m2) < 1e-12, "{}", a.parcel_id);
-            assert_eq!(a.reasons, b.reasons);
+        for (a, b) in r.parcels().zip(declared.parcels()) {
+            assert!(rel(a.area_m2(), b.area_m2()) < 1e-12, "{}", a.parcel_id());
+            assert_eq!(a.reasons(), b.reasons());
             let (ca, cb) = (
-                a.parcel.geometry.0[0].exterior().0[0],
-                b.parcel.geometry.0[0].exterior().0[0],
+                a.geometry().0[0].exterior().0[0],
+                b.geometry().0[0].exterior().0[0],
             );
             assert!((ca.x - cb.x).abs() < 1e-9 && (ca.y - cb.y).abs() < 1e-9);
         }
@@ -129,9 +129,8 @@ fn area_methods_are_reported_per_parcel() {
     let reference = lonlat_reference();
     assert!(
         reference
-            .parcels
-            .iter()
-            .all(|p| p.area_method.as_str() == "geodesic")
+            .parcels()
+            .all(|p| p.area_method().as_str() == "geodesic")
     );
     // Geodesic on projected input reprojects first: the same areas as from lon/lat.
     let mut config = Config::default();
@@ -139,14 +138,14 @@ fn area_methods_are_reported_per_parcel() {
     let geodesic = run_with(config, zone("parcels_4549"), None).unwrap();
     // The lon/lat fixture is rounded to 1e-9° (0.1 mm), which moves a 1 ha parcel's area by
     // up to ~2e-6; the totals agree closer.
-    for (a, b) in geodesic.parcels.iter().zip(&reference.parcels) {
-        assert_eq!(a.area_method.as_str(), "geodesic");
+    for (a, b) in geodesic.parcels().zip(reference.parcels()) {
+        assert_eq!(a.area_method().as_str(), "geodesic");
         assert!(
-            rel(a.area_m2, b.area_m2) < 5e-6,
+            rel(a.area_m2(), b.area_m2()) < 5e-6,
             "{}: {} vs {}",
-            a.parcel_id,
-            a.area_m2,
-            b.area_m2
+            a.parcel_id(),
+            a.area_m2(),
+            b.area_m2()
         );
     }
     assert!(
@@ -183,14 +182,10 @@ fn recorded_areas_warn_when_they_disagree_and_reject_when_missing() {
     )
     .unwrap();
     let r = run_with(config, text, None).unwrap();
-    assert_eq!(r.parcels.len(), 2);
-    assert_eq!(r.parcels[0].area_m2, 10_000.0);
-    assert_eq!(r.parcels[1].area_mu, 18.0);
-    assert!(
-        r.parcels
-            .iter()
-            .all(|p| p.area_method.as_str() == "recorded")
-    );
+    assert_eq!(r.parcel_count(), 2);
+    assert_eq!(r.parcel(0).area_m2(), 10_000.0);
+    assert_eq!(r.parcel(1).area_mu(), 18.0);
+    assert!(r.parcels().all(|p| p.area_method().as_str() == "recorded"));
     assert_eq!(r.warnings.len(), 1);
     assert_eq!(r.warnings[0].id.as_deref(), Some("OFF"));
     assert!(
@@ -219,12 +214,16 @@ fn gcj02_and_bd09_input_is_converted_to_wgs84() {
         config.crs.input = Some(name.into());
         let r = run_with(config, parcels, Some(ents)).unwrap();
         assert_eq!(r.summary.crs.parcels.crs, name);
-        for (a, b) in r.parcels.iter().zip(&reference.parcels) {
-            assert!(rel(a.area_m2, b.area_m2) < 1e-7, "{name} {}", a.parcel_id);
-            assert_eq!(a.reasons, b.reasons);
+        for (a, b) in r.parcels().zip(reference.parcels()) {
+            assert!(
+                rel(a.area_m2(), b.area_m2()) < 1e-7,
+                "{name} {}",
+                a.parcel_id()
+            );
+            assert_eq!(a.reasons(), b.reasons());
             let (ca, cb) = (
-                a.parcel.geometry.0[0].exterior().0[0],
-                b.parcel.geometry.0[0].exterior().0[0],
+                a.geometry().0[0].exterior().0[0],
+                b.geometry().0[0].exterior().0[0],
             );
             assert!(
                 (ca.x - cb.x).abs() < 1e-9 && (ca.y - cb.y).abs() < 1e-9,
@@ -267,10 +266,10 @@ fn web_mercator_input_gets_geodesic_areas_under_auto() {
     let text = r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:3857"}},"features":[
       {"type":"Feature","properties":{"parcel_id":"W"},"geometry":{"type":"Polygon","coordinates":[[[13425000,3672000],[13425100,3672000],[13425100,3672100],[13425000,3672100],[13425000,3672000]]]}}]}"#;
     let r = run_with(Config::default(), text.to_string(), None).unwrap();
-    let p = &r.parcels[0];
-    assert_eq!(p.area_method.as_str(), "geodesic");
+    let p = &r.parcel(0);
+    assert_eq!(p.area_method().as_str(), "geodesic");
     let k = (31.3f64).to_radians().cos();
-    assert!(rel(p.area_m2, 10_000.0 * k * k) < 0.01, "{}", p.area_m2);
+    assert!(rel(p.area_m2(), 10_000.0 * k * k) < 0.01, "{}", p.area_m2());
 }
 
 #[test]

@@ -31,8 +31,8 @@ fn run(config: Config, previous: Option<PreviousAudit>) -> AuditReport {
         .unwrap()
 }
 
-fn parcel<'a>(r: &'a AuditReport, id: &str) -> &'a land_efficiency::audit::ParcelResult {
-    r.parcels.iter().find(|p| p.parcel_id == id).unwrap()
+fn parcel<'a>(r: &'a AuditReport, id: &str) -> land_efficiency::audit::ParcelResult<'a> {
+    r.parcel_by_id(id).unwrap()
 }
 
 #[test]
@@ -40,26 +40,32 @@ fn a_parcel_is_low_only_because_it_is_new() {
     let r = run(profile("new-280-existing-120.toml"), None);
     let (n1, x1) = (parcel(&r, "N1"), parcel(&r, "X1"));
     // Same figures: 200 万元/亩 of investment. Existing firms need 120, new projects 280.
-    assert_eq!((n1.investment_per_mu, x1.investment_per_mu), (200.0, 200.0));
-    assert_eq!(n1.reasons, vec![Reason::Investment]);
-    assert_eq!(n1.rules, vec!["new projects: 280 万元/亩"]);
-    assert_eq!(n1.thresholds.min_investment_per_mu, 280.0);
-    assert!(!x1.low_efficiency);
-    assert!(x1.rules.is_empty());
+    assert_eq!(
+        (n1.investment_per_mu(), x1.investment_per_mu()),
+        (200.0, 200.0)
+    );
+    assert_eq!(n1.reasons().to_vec(), vec![Reason::Investment]);
+    assert_eq!(n1.rules(), ["new projects: 280 万元/亩"]);
+    assert_eq!(n1.thresholds().min_investment_per_mu, 280.0);
+    assert!(!x1.low_efficiency());
+    assert!(x1.rules().is_empty());
 }
 
 #[test]
 fn a_contract_commitment_alone_makes_a_parcel_low() {
     let r = run(Config::default(), None);
     // C1 committed 500 万元/亩; 200 < 0.5 × 500. Every minimum is met.
-    assert_eq!(parcel(&r, "C1").reasons, vec![Reason::ContractInvestment]);
+    assert_eq!(
+        parcel(&r, "C1").reasons().to_vec(),
+        vec![Reason::ContractInvestment]
+    );
     // C2 committed 30 万元/亩 of tax; 20 ≥ 0.5 × 30: not missed.
-    assert!(!parcel(&r, "C2").low_efficiency);
+    assert!(!parcel(&r, "C2").low_efficiency());
     // Stricter shortfall: 20 < 0.75 × 30.
     let mut config = Config::default();
     config.low_efficiency.contract_shortfall = 0.75;
     assert_eq!(
-        parcel(&run(config, None), "C2").reasons,
+        parcel(&run(config, None), "C2").reasons().to_vec(),
         vec![Reason::ContractTax]
     );
 }
@@ -83,12 +89,14 @@ fn the_national_2008_profile_sets_plot_ratio_floors_by_industry() {
     assert_eq!(floor("38"), None); // no division 38 in GB/T 4754-2002's table
     let r = run(config, None);
     let r26 = parcel(&r, "R26");
-    assert_eq!(r26.plot_ratio, Some(0.7));
-    assert!(!r26.low_efficiency, "{:?}", r26.reasons);
-    assert_eq!(r26.thresholds.min_plot_ratio, 0.6);
-    assert!(r26.rules[0].contains("26"), "{:?}", r26.rules);
+    assert_eq!(r26.plot_ratio(), Some(0.7));
+    assert!(!r26.low_efficiency(), "{:?}", r26.reasons());
+    assert_eq!(r26.thresholds().min_plot_ratio, 0.6);
+    assert!(r26.rules()[0].contains("26"), "{:?}", r26.rules());
     assert_eq!(
-        parcel(&run(Config::default(), None), "R26").reasons,
+        parcel(&run(Config::default(), None), "R26")
+            .reasons()
+            .to_vec(),
         vec![Reason::PlotRatio]
     );
 }
@@ -98,12 +106,11 @@ fn evaluation_config() -> Config {
 }
 
 fn classes(r: &AuditReport) -> Vec<(String, Option<Class>, Option<usize>)> {
-    r.enterprises
-        .iter()
-        .filter(|e| e.enterprise.id.starts_with("ET"))
+    r.enterprises()
+        .filter(|e| e.id().starts_with("ET"))
         .map(|e| {
-            let g = e.evaluation.as_ref().unwrap();
-            (e.enterprise.id.clone(), g.class, g.rank)
+            let g = e.evaluation().unwrap();
+            (e.id().to_string(), g.class, g.rank)
         })
         .collect()
 }
@@ -113,10 +120,9 @@ fn percentile_bands_with_ties_follow_the_documented_rule() {
     let r = run(evaluation_config(), None);
     // All 13 enterprises are above scale; the five others all score 200 (20 万元/亩).
     let scores: Vec<f64> = r
-        .enterprises
-        .iter()
-        .filter(|e| e.enterprise.id.starts_with("ET"))
-        .map(|e| e.evaluation.as_ref().unwrap().score.unwrap())
+        .enterprises()
+        .filter(|e| e.id().starts_with("ET"))
+        .map(|e| e.evaluation().unwrap().score.unwrap())
         .collect();
     assert_eq!(
         scores,
@@ -141,14 +147,7 @@ fn percentile_bands_with_ties_follow_the_documented_rule() {
             (wid, Some(wclass), Some(wrank))
         );
     }
-    let top = r
-        .enterprises
-        .iter()
-        .find(|e| e.enterprise.id == "EN1")
-        .unwrap()
-        .evaluation
-        .as_ref()
-        .unwrap();
+    let top = r.enterprise_by_id("EN1").unwrap().evaluation().unwrap();
     assert_eq!(
         (top.class, top.rank, top.group_size),
         (Some(Class::A), Some(1), 13)
@@ -342,20 +341,20 @@ fn tenants_share_land_by_floor_area_and_exempt_firms_are_listed_not_graded() {
             parks: None,
         })
         .unwrap();
-    let land: Vec<Option<f64>> = r.enterprises.iter().map(|e| e.land_m2).collect();
+    let land: Vec<Option<f64>> = r.enterprises().map(|e| e.land_m2()).collect();
     assert_eq!(land, vec![Some(6000.0), Some(2000.0), Some(2000.0)]);
     // A: 150 万元 on 9 mu = 16.67/mu → 166.7; B: 150 on 3 mu = 50/mu → 500.
-    let a = r.enterprises[0].evaluation.as_ref().unwrap();
+    let a = r.enterprise(0).evaluation().unwrap();
     assert!((a.score.unwrap() - 150.0 / 9.0 * 10.0).abs() < 1e-9);
-    let w = r.enterprises[2].evaluation.as_ref().unwrap();
+    let w = r.enterprise(2).evaluation().unwrap();
     assert_eq!(
         (w.class, w.not_graded.as_deref()),
         (None, Some("exempt (免评)"))
     );
     // The parcel's class is its main tenant's: A (6000 m²).
     assert_eq!(
-        r.parcels[0].class,
-        r.enterprises[0].evaluation.as_ref().unwrap().class
+        r.parcel(0).class(),
+        r.enterprise(0).evaluation().unwrap().class
     );
 }
 
@@ -365,26 +364,20 @@ fn year_on_year_changes_class_history_and_two_years_of_d() {
     let mut config = evaluation_config();
     config.low_efficiency = profile("new-280-existing-120.toml").low_efficiency;
     let r = run(config, Some(previous));
-    assert_eq!(parcel(&r, "N1").change, Some(Change::BecameLow));
-    assert_eq!(parcel(&r, "X1").change, Some(Change::Recovered));
-    assert_eq!(parcel(&r, "C1").change, Some(Change::StillLow));
-    assert_eq!(parcel(&r, "C2").change, Some(Change::StillOk));
-    assert_eq!(parcel(&r, "R26").change, Some(Change::New));
+    assert_eq!(parcel(&r, "N1").change(), Some(Change::BecameLow));
+    assert_eq!(parcel(&r, "X1").change(), Some(Change::Recovered));
+    assert_eq!(parcel(&r, "C1").change(), Some(Change::StillLow));
+    assert_eq!(parcel(&r, "C2").change(), Some(Change::StillOk));
+    assert_eq!(parcel(&r, "R26").change(), Some(Change::New));
     // ET8 was C then D and is D again: two years of D make T8 low with its own reason.
     let history = |id: &str| {
-        land_efficiency::previous::format_history(
-            &r.enterprises
-                .iter()
-                .find(|e| e.enterprise.id == id)
-                .unwrap()
-                .class_history,
-        )
+        land_efficiency::previous::format_history(r.enterprise_by_id(id).unwrap().class_history())
     };
     assert_eq!(history("ET8"), "C;D;D");
     assert_eq!(history("ET7"), "D;C"); // D last year, C now: no
     assert_eq!(history("ET1"), "B;B");
-    assert!(parcel(&r, "T8").reasons.contains(&Reason::RepeatedClassD));
-    assert!(!parcel(&r, "T7").reasons.contains(&Reason::RepeatedClassD));
+    assert!(parcel(&r, "T8").reasons().contains(Reason::RepeatedClassD));
+    assert!(!parcel(&r, "T7").reasons().contains(Reason::RepeatedClassD));
     let changes = r.summary.changes.as_ref().unwrap();
     assert_eq!((changes["became_low"], changes["recovered"]), (1, 1));
     // The files carry it.

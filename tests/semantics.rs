@@ -54,20 +54,20 @@ fn threshold_equality_is_not_low() {
         ),
     ]);
     let r = run(Config::default(), parcels, Some(ents), None);
-    let eq = &r.parcels[0];
+    let eq = &r.parcel(0);
     assert_eq!(
         (
-            eq.tax_per_mu,
-            eq.investment_per_mu,
-            eq.output_per_mu,
-            eq.plot_ratio
+            eq.tax_per_mu(),
+            eq.investment_per_mu(),
+            eq.output_per_mu(),
+            eq.plot_ratio()
         ),
         (15.0, 120.0, 200.0, Some(1.0))
     );
-    assert!(!eq.low_efficiency, "{:?}", eq.reasons);
-    let below = &r.parcels[1];
+    assert!(!eq.low_efficiency(), "{:?}", eq.reasons());
+    let below = &r.parcel(1);
     assert_eq!(
-        below.reasons,
+        below.reasons().to_vec(),
         vec![
             Reason::Investment,
             Reason::Tax,
@@ -91,11 +91,11 @@ fn an_idle_parcel_is_low_and_counts_in_its_park() {
         Some(ents.clone()),
         Some(park.clone()),
     );
-    let idle = &r.parcels[1];
-    assert!(idle.idle && idle.low_efficiency);
-    assert!(idle.reasons.contains(&Reason::Idle));
-    assert_eq!(idle.plot_ratio, None); // no floor area known: not a reason
-    assert!(!idle.reasons.contains(&Reason::PlotRatio));
+    let idle = &r.parcel(1);
+    assert!(idle.idle() && idle.low_efficiency());
+    assert!(idle.reasons().contains(Reason::Idle));
+    assert_eq!(idle.plot_ratio(), None); // no floor area known: not a reason
+    assert!(!idle.reasons().contains(Reason::PlotRatio));
     // Idle parcels count in numerator and denominator: 15 of 30 mu.
     assert_eq!(r.parks[0].low_efficiency_ratio, Some(0.5));
     assert!(r.parks[0].over_cap);
@@ -104,7 +104,7 @@ fn an_idle_parcel_is_low_and_counts_in_its_park() {
     let mut config = Config::default();
     config.low_efficiency.idle_is_low_efficiency = false;
     let r = run(config, parcels, Some(ents), Some(park));
-    assert!(!r.parcels[1].reasons.contains(&Reason::Idle));
+    assert!(!r.parcel(1).reasons().contains(Reason::Idle));
 }
 
 #[test]
@@ -131,18 +131,21 @@ fn two_enterprises_on_one_parcel_are_summed() {
         ),
     ]);
     let r = run(Config::default(), parcels, Some(ents), None);
-    let p = &r.parcels[0];
-    assert_eq!(p.enterprise_count, 2);
-    assert_eq!((p.tax, p.investment, p.output), (150.0, 1500.0, 3000.0));
+    let p = &r.parcel(0);
+    assert_eq!(p.enterprise_count(), 2);
     assert_eq!(
-        (p.tax_per_mu, p.investment_per_mu, p.output_per_mu),
+        (p.tax(), p.investment(), p.output()),
+        (150.0, 1500.0, 3000.0)
+    );
+    assert_eq!(
+        (p.tax_per_mu(), p.investment_per_mu(), p.output_per_mu()),
         (10.0, 100.0, 200.0)
     );
-    assert_eq!(p.plot_ratio, Some(1.0));
-    assert_eq!(p.reasons, vec![Reason::Investment, Reason::Tax]);
-    assert_eq!(p.tenants.len(), 2);
-    for e in &r.enterprises {
-        assert_eq!(e.parcel_id.as_deref(), Some("P"));
+    assert_eq!(p.plot_ratio(), Some(1.0));
+    assert_eq!(p.reasons().to_vec(), vec![Reason::Investment, Reason::Tax]);
+    assert_eq!(p.tenants().len(), 2);
+    for e in r.enterprises() {
+        assert_eq!(e.parcel_id(), Some("P"));
     }
 }
 
@@ -155,7 +158,7 @@ fn a_parcel_in_no_park_counts_only_overall() {
     let ents = projected(&[healthy("E1", 500_000.0, 3_300_000.0)]);
     let park = projected(&[r#"{"type":"Feature","properties":{"park_id":"K1"},"geometry":{"type":"Polygon","coordinates":[[[499900,3299900],[500200,3299900],[500200,3300200],[499900,3300200],[499900,3299900]]]}}"#.to_string()]);
     let r = run(Config::default(), parcels, Some(ents), Some(park));
-    assert_eq!(r.parcels[1].park_id, None);
+    assert_eq!(r.parcel(1).park_id(), None);
     assert_eq!(r.parks[0].parcel_count, 1);
     assert_eq!(r.parks[0].area_mu, 15.0);
     assert_eq!(r.parks[0].low_efficiency_ratio, Some(0.0));
@@ -178,8 +181,8 @@ fn key_joins_and_unmatched_enterprises_are_reported() {
         enterprise("NOKEY", 500_050.0, 3_300_050.0, 1.0, 1.0, 1.0, r#","parcel_id":"P9""#),
     ]);
     let r = run(Config::default(), parcels, Some(ents), None);
-    assert_eq!(r.parcels[1].enterprise_count, 1);
-    assert_eq!(r.parcels[0].enterprise_count, 1);
+    assert_eq!(r.parcel(1).enterprise_count(), 1);
+    assert_eq!(r.parcel(0).enterprise_count(), 1);
     let s = &r.summary.enterprises;
     assert_eq!(
         (s.read, s.joined, s.unmatched, s.ambiguous, s.rejected),
@@ -208,10 +211,10 @@ fn enterprises_from_csv_with_bom_and_chinese() {
         })
         .unwrap();
     assert_eq!(
-        report.enterprises[0].enterprise.name.as_deref(),
+        report.enterprise(0).enterprise().name.as_deref(),
         Some("苏州华海精密机械有限公司")
     );
-    assert_eq!(report.parcels[0].tax_per_mu, 20.0);
+    assert_eq!(report.parcel(0).tax_per_mu(), 20.0);
 }
 
 #[test]

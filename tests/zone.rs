@@ -55,44 +55,41 @@ fn check(report: &land_efficiency::AuditReport, e: &Value, method: &str) {
         s.outside_parks_count as u64,
         e["outside_parks_count"].as_u64().unwrap()
     );
-    for p in &report.parcels {
-        let x = &e["parcels"][&p.parcel_id];
+    for p in report.parcels() {
+        let x = &e["parcels"][&p.parcel_id()];
         assert!(
-            rel(p.area_m2, x["area_m2"].as_f64().unwrap()) < 1e-9,
+            rel(p.area_m2(), x["area_m2"].as_f64().unwrap()) < 1e-9,
             "{} area",
-            p.parcel_id
+            p.parcel_id()
         );
-        assert_eq!(p.area_method.as_str(), method);
+        assert_eq!(p.area_method().as_str(), method);
         assert_eq!(
-            p.enterprise_count as u64,
+            p.enterprise_count() as u64,
             x["enterprise_count"].as_u64().unwrap(),
             "{}",
-            p.parcel_id
+            p.parcel_id()
         );
         assert_eq!(
-            p.low_efficiency,
+            p.low_efficiency(),
             x["low_efficiency"].as_bool().unwrap(),
             "{}",
-            p.parcel_id
+            p.parcel_id()
         );
-        let reasons: Vec<&str> = p.reasons.iter().map(|r| r.as_str()).collect();
+        let reasons: Vec<&str> = p.reasons().iter().map(|r| r.as_str()).collect();
         let want: Vec<&str> = x["reasons"]
             .as_array()
             .unwrap()
             .iter()
             .map(|v| v.as_str().unwrap())
             .collect();
-        assert_eq!(reasons, want, "{}", p.parcel_id);
-        assert_eq!(
-            p.park_id.as_deref(),
-            x["park_id"].as_str(),
-            "{}",
-            p.parcel_id
+        assert_eq!(reasons, want, "{}", p.parcel_id());
+        assert_eq!(p.park_id(), x["park_id"].as_str(), "{}", p.parcel_id());
+        assert!(
+            rel(p.tax_per_mu(), x["tax_per_mu"].as_f64().unwrap()) < 1e-9 || p.tax_per_mu() == 0.0
         );
-        assert!(rel(p.tax_per_mu, x["tax_per_mu"].as_f64().unwrap()) < 1e-9 || p.tax_per_mu == 0.0);
-        match (p.plot_ratio, x["plot_ratio"].as_f64()) {
+        match (p.plot_ratio(), x["plot_ratio"].as_f64()) {
             (Some(a), Some(b)) => assert!(rel(a, b) < 1e-9),
-            (a, b) => assert_eq!(a, b, "{}", p.parcel_id),
+            (a, b) => assert_eq!(a, b, "{}", p.parcel_id()),
         }
     }
     let parks = e["parks"].as_array().unwrap();
@@ -124,24 +121,23 @@ fn projected_zone_matches_shapely_planar_areas() {
     check(&report, &expected("planar_4549"), "planar");
     // P01-01 is exactly 15 mu in the plane with exactly 225 万元 of tax: 15 万元/亩 is not low.
     let p = report
-        .parcels
-        .iter()
-        .find(|p| p.parcel_id == "P01-01")
+        .parcels()
+        .find(|p| p.parcel_id() == "P01-01")
         .unwrap();
-    assert_eq!(p.area_mu, 15.0);
-    assert_eq!(p.tax_per_mu, 15.0);
-    assert!(!p.low_efficiency);
+    assert_eq!(p.area_mu(), 15.0);
+    assert_eq!(p.tax_per_mu(), 15.0);
+    assert!(!p.low_efficiency());
 }
 
 #[test]
 fn geodesic_and_planar_runs_classify_alike() {
     let a = audit("");
     let b = audit("_4549");
-    for (x, y) in a.parcels.iter().zip(&b.parcels) {
-        assert_eq!(x.parcel_id, y.parcel_id);
-        assert_eq!(x.reasons, y.reasons, "{}", x.parcel_id);
+    for (x, y) in a.parcels().zip(b.parcels()) {
+        assert_eq!(x.parcel_id(), y.parcel_id());
+        assert_eq!(x.reasons(), y.reasons(), "{}", x.parcel_id());
         // The two are 60 km from the central meridian: planar exceeds ellipsoidal by ~9e-5.
-        assert!(rel(x.area_m2, y.area_m2) < 2e-4);
+        assert!(rel(x.area_m2(), y.area_m2()) < 2e-4);
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use geo::{Coord, Point, Rect};
 
-use super::{Draft, Drafts, RecordFields, Source, enterprise_from, feature};
+use super::{Draft, RecordFields, Scan, Source, enterprise_from, feature};
 use crate::config::Fields;
 use crate::error::{Error, FeatureContext, Layer, Result};
 use crate::parcel::Enterprise;
@@ -87,7 +87,8 @@ pub(super) fn scan_csv(
     source: &Source,
     fields: &Fields,
     strict: bool,
-) -> Result<Drafts<Enterprise>> {
+    sink: &mut dyn FnMut(Enterprise),
+) -> Result<Scan> {
     let file = source.name();
     let file_arc = Arc::new(file.clone());
     let mut input = BufReader::new(source.open()?);
@@ -103,14 +104,7 @@ pub(super) fn scan_csv(
         message: e.to_string(),
     };
     let headers = reader.headers().map_err(csv_error)?.clone();
-    let mut drafts = Drafts {
-        file: file.clone(),
-        ok: Vec::new(),
-        rejected: Vec::new(),
-        read: 0,
-        crs_member: None,
-        bbox: None,
-    };
+    let mut scan = Scan::new(file.clone());
     let mut record = csv::StringRecord::new();
     let mut index = 0;
     loop {
@@ -121,16 +115,11 @@ pub(super) fn scan_csv(
         }
         let ctx = FeatureContext::new(file_arc.clone(), Layer::Enterprises, index);
         index += 1;
-        drafts.read += 1;
         let row = Row {
             headers: &headers,
             record: &record,
         };
-        match parse_row(&row, ctx, fields) {
-            Ok(d) => drafts.ok.push(d),
-            Err(e) if !strict => drafts.rejected.push(e),
-            Err(e) => return Err(e),
-        }
+        scan.take(parse_row(&row, ctx, fields), strict, sink)?;
     }
-    Ok(drafts)
+    Ok(scan)
 }

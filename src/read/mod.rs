@@ -24,7 +24,8 @@ use serde_json::value::RawValue;
 use crate::config::{Config, Fields};
 use crate::crs::{Crs, CrsSource, ToWgs84};
 use crate::error::{Error, FeatureContext, Layer, Result};
-use crate::parcel::{Commitments, Enterprise, Parcel, Park, Status};
+use crate::parcel::{Commitments, Enterprise, Enterprises, Parcel, Parcels, Park, Parks, Status};
+use crate::store::Shapes;
 
 pub(crate) mod csv;
 pub(crate) mod feature;
@@ -125,13 +126,14 @@ pub struct ReadOptions {
     pub crs: Option<Crs>,
 }
 
-/// A layer as read: the good records, every rejected one, and what was learnt of the file.
+/// A layer as read: the good records (as a column table), every rejected one, and what was
+/// learnt of the file.
 #[derive(Debug)]
 pub struct Loaded<T> {
     /// The file (or label).
     pub file: PathBuf,
     /// Records that passed validation, in file order.
-    pub records: Vec<T>,
+    pub records: T,
     /// Record errors, in file order: each names the feature and why it was rejected.
     pub rejected: Vec<Error>,
     /// Records read: `records.len() + rejected.len()`.
@@ -151,15 +153,87 @@ struct Draft<T> {
     bounds: Option<Rect<f64>>,
 }
 
-/// Everything the features of one file gave, before CRS resolution.
-struct Drafts<T> {
+/// What the coordinates say about the CRS: how many records fit lon/lat, and the easting range
+/// of those that do not.
+#[derive(Debug, Clone, Copy)]
+struct Evidence {
+    lonlat: usize,
+    other: usize,
+    x_min: f64,
+    x_max: f64,
+}
+
+impl Default for Evidence {
+    fn default() -> Self {
+        Evidence {
+            lonlat: 0,
+            other: 0,
+            x_min: f64::INFINITY,
+            x_max: f64::NEG_INFINITY,
+        }
+    }
+}
+
+fn fits_lonlat(r: &Rect<f64>) -> bool {
+    r.min().x >= -180.0 && r.max().x <= 180.0 && r.min().y >= -90.0 && r.max().y <= 90.0
+}
+
+impl Evidence {
+    fn add(&mut self, bounds: Option<Rect<f64>>) {
+        let Some(r) = bounds else { return };
+        if fits_lonlat(&r) {
+            self.lonlat += 1;
+        } else {
+            self.other += 1;
+            self.x_min = self.x_min.min(r.min().x);
+            self.x_max = self.x_max.max(r.max().x);
+        }
+    }
+}
+
+/// What scanning a file gave, besides the records.
+struct Scan {
     file: PathBuf,
-    ok: Vec<Draft<T>>,
-    /// (feature index, error), to be merged in order with later rejections.
     rejected: Vec<Error>,
     read: usize,
     crs_member: Option<Vec<u8>>,
     bbox: Option<Vec<f64>>,
+    evidence: Evidence,
+}
+
+impl Scan {
+    fn new(file: PathBuf) -> Self {
+        Scan {
+            file,
+            rejected: Vec::new(),
+            read: 0,
+            crs_member: None,
+            bbox: None,
+            evidence: Evidence::default(),
+        }
+    }
+
+    /// Takes one parsed record: good ones go to `sink`, bad ones are kept (or stop the read).
+    fn take<T>(
+        &mut self,
+        result: Result<Draft<T>>,
+        strict: bool,
+        sink: &mut dyn FnMut(T),
+    ) -> Result<()> {
+        self.read += 1;
+        match result {
+            Ok(d) => {
+                self.evidence.add(d.bounds);
+                sink(d.record);
+                Ok(())
+            }
+            Err(e) if e.is_record_error() && !strict => {
+                self.rejected.push(e);
+                Ok(())
+            }
+            Err(e) => Err(e),
+        }
+    }
 }
 
 const BATCH_BYTES: usize = 8 << 20;
@@ -168,26 +242,21 @@ const BATCH_FEATURES: usize = 16_384;
 /// Parses one feature's bytes into a record of a layer.
 type ParseFn<'a, T> = dyn Fn(&[u8], FeatureContext) -> Result<Draft<T>> + Sync + 'a;
 
-/// Scans a GeoJSON FeatureCollection and parses its features in parallel batches.
+/// Scans a GeoJSON FeatureCollection, parses its features in parallel batches, and hands the
+/// good records to `sink` in file order.
 fn scan_geojson<T: Send>(
     source: &Source,
     layer: Layer,
     strict: bool,
     parse: &ParseFn<T>,
-) -> Result<Drafts<T>> {
+    sink: &mut dyn FnMut(T),
+) -> Result<Scan> {
     let file = source.name();
     let file_arc = Arc::new(file.clone());
     let mut scanner = Scanner::new(source.open()?, &file);
     let mut buf = Vec::with_capacity(BATCH_BYTES + (1 << 16));
     let mut spans = Vec::new();
-    let mut drafts = Drafts {
-        file: file.clone(),
-        ok: Vec::new(),
-        rejected: Vec::new(),
-        read: 0,
-        crs_member: None,
-        bbox: None,
-    };
+    let mut scan = Scan::new(file.clone());
     loop {
         buf.clear();
         spans.clear();
@@ -223,23 +292,18 @@ fn scan_geojson<T: Send>(
             })
             .collect();
         for result in results {
-            drafts.read += 1;
-            match result {
-                Ok(d) => drafts.ok.push(d),
-                Err(e) if e.is_record_error() && !strict => drafts.rejected.push(e),
-                Err(e) => return Err(e),
-            }
+            scan.take(result, strict, sink)?;
         }
         if !more {
             break;
         }
     }
     let members = scanner.into_members();
-    drafts.crs_member = members.get("crs").map(<[u8]>::to_vec);
-    drafts.bbox = members
+    scan.crs_member = members.get("crs").map(<[u8]>::to_vec);
+    scan.bbox = members
         .get("bbox")
         .and_then(|raw| serde_json::from_slice::<Vec<f64>>(raw).ok());
-    Ok(drafts)
+    Ok(scan)
 }
 
 /// Splits a feature's bytes into members; a syntax error is a malformed file.
@@ -547,28 +611,21 @@ fn unreachable_polygon(ctx: &FeatureContext) -> Result<()> {
 }
 
 /// Decides a layer's CRS once every coordinate has been seen.
-fn resolve_crs<T>(drafts: &Drafts<T>, explicit: Option<&Crs>) -> Result<(Crs, CrsSource)> {
+fn resolve_crs(scan: &Scan, explicit: Option<&Crs>) -> Result<(Crs, CrsSource)> {
     if let Some(crs) = explicit {
         return Ok((crs.clone(), CrsSource::Explicit));
     }
-    let lonlat = |r: &Rect<f64>| {
-        r.min().x >= -180.0 && r.max().x <= 180.0 && r.min().y >= -90.0 && r.max().y <= 90.0
-    };
-    let all_lonlat = drafts
-        .ok
-        .iter()
-        .filter_map(|d| d.bounds)
-        .all(|r| lonlat(&r));
-    if let Some(raw) = &drafts.crs_member {
+    let ev = &scan.evidence;
+    if let Some(raw) = &scan.crs_member {
         let declared = Crs::from_geojson_member(raw).map_err(|message| Error::Crs {
-            file: drafts.file.clone(),
+            file: scan.file.clone(),
             crs: String::from_utf8_lossy(raw).into_owned(),
             message,
         })?;
         if let Some(crs) = declared {
-            if !crs.is_geographic() && all_lonlat && !drafts.ok.is_empty() {
+            if !crs.is_geographic() && ev.other == 0 && ev.lonlat > 0 {
                 return Err(Error::Crs {
-                    file: drafts.file.clone(),
+                    file: scan.file.clone(),
                     crs: crs.to_string(),
                     message: "the file declares a projected CRS but every coordinate looks like lon/lat; \
                               set the CRS explicitly (for example --crs EPSG:4326) if that is what they are"
@@ -578,107 +635,19 @@ fn resolve_crs<T>(drafts: &Drafts<T>, explicit: Option<&Crs>) -> Result<(Crs, Cr
             return Ok((crs, CrsSource::File));
         }
     }
-    let (inside, outside): (Vec<Rect<f64>>, Vec<Rect<f64>>) = drafts
-        .ok
-        .iter()
-        .filter_map(|d| d.bounds)
-        .partition(|r| lonlat(r));
-    if outside.len() > inside.len() {
-        let x_min = outside
-            .iter()
-            .map(|r| r.min().x)
-            .fold(f64::INFINITY, f64::min);
-        let x_max = outside
-            .iter()
-            .map(|r| r.max().x)
-            .fold(f64::NEG_INFINITY, f64::max);
+    if ev.other > ev.lonlat {
         return Err(Error::UnknownCrs {
-            file: drafts.file.clone(),
+            file: scan.file.clone(),
             message: format!(
-                "coordinates cannot be lon/lat (x from {x_min:.1} to {x_max:.1}) and no CRS is declared; {}. \
+                "coordinates cannot be lon/lat (x from {:.1} to {:.1}) and no CRS is declared; {}. \
                  Declare it with a \"crs\" member or set it explicitly (--crs EPSG:N, or [crs] input in the config)",
-                crate::crs::suggest_zone(x_min, x_max)
+                ev.x_min,
+                ev.x_max,
+                crate::crs::suggest_zone(ev.x_min, ev.x_max)
             ),
         });
     }
     Ok((Crs::LonLat, CrsSource::Inferred))
-}
-
-/// Resolves the CRS, then runs `finish` on every record (reprojection and checks) in parallel,
-/// merging its rejections in file order.
-fn finish_layer<T: Send + HasIndex>(
-    mut drafts: Drafts<T>,
-    options: &ReadOptions,
-    finish: &(dyn Fn(&mut T, &Crs, &ToWgs84) -> Result<()> + Sync),
-) -> Result<Loaded<T>> {
-    let (crs, crs_source) = resolve_crs(&drafts, options.crs.as_ref())?;
-    let to_wgs84 = crs.to_wgs84().map_err(|message| Error::Crs {
-        file: drafts.file.clone(),
-        crs: crs.to_string(),
-        message,
-    })?;
-    let outcomes: Vec<Result<()>> = drafts
-        .ok
-        .par_iter_mut()
-        .map(|d| finish(&mut d.record, &crs, &to_wgs84))
-        .collect();
-    let mut records = Vec::with_capacity(drafts.ok.len());
-    let mut late = Vec::new();
-    for (d, outcome) in drafts.ok.into_iter().zip(outcomes) {
-        match outcome {
-            Ok(()) => records.push(d.record),
-            Err(e) if options.strict => return Err(e),
-            Err(e) => late.push(e),
-        }
-    }
-    if !late.is_empty() {
-        drafts.rejected.extend(late);
-        drafts
-            .rejected
-            .sort_by_key(|e| e.feature().map_or(usize::MAX, |c| c.index));
-    }
-    Ok(Loaded {
-        file: drafts.file,
-        records,
-        rejected: drafts.rejected,
-        read: drafts.read,
-        crs,
-        crs_source,
-        bbox: drafts.bbox,
-    })
-}
-
-/// Records that know their feature index.
-pub(crate) trait HasIndex {
-    fn index(&self) -> usize;
-    fn id(&self) -> &str;
-}
-
-impl HasIndex for Parcel {
-    fn index(&self) -> usize {
-        self.index
-    }
-    fn id(&self) -> &str {
-        &self.id
-    }
-}
-
-impl HasIndex for Park {
-    fn index(&self) -> usize {
-        self.index
-    }
-    fn id(&self) -> &str {
-        &self.id
-    }
-}
-
-impl HasIndex for Enterprise {
-    fn index(&self) -> usize {
-        self.index
-    }
-    fn id(&self) -> &str {
-        &self.id
-    }
 }
 
 fn context(file: &Path, layer: Layer, index: usize, id: &str) -> FeatureContext {
@@ -690,44 +659,112 @@ fn context(file: &Path, layer: Layer, index: usize, id: &str) -> FeatureContext 
     }
 }
 
-/// Reprojects a shape to WGS84 and orients it; for lon/lat input checks the range.
-fn finish_shape(
-    shape: &mut MultiPolygon<f64>,
-    crs: &Crs,
-    to_wgs84: &ToWgs84,
-    ctx: impl Fn() -> FeatureContext,
-) -> Result<()> {
-    if crs.is_geographic() {
-        check_lonlat(shape.0.iter().flat_map(|p| p.exterior().coords()), &ctx)?;
-    }
-    to_wgs84
-        .shape(shape)
-        .map_err(|(c, message)| Error::Reproject {
-            ctx: ctx(),
-            crs: crs.to_string(),
-            x: c.x,
-            y: c.y,
-            message,
-        })?;
-    orient(shape);
-    Ok(())
+/// Why a record failed once its CRS was known.
+enum Late {
+    OutOfRange(Coord<f64>),
+    Reproject(Coord<f64>, String),
 }
 
-fn check_lonlat<'a>(
-    coords: impl Iterator<Item = &'a Coord<f64>>,
-    ctx: &dyn Fn() -> FeatureContext,
-) -> Result<()> {
-    for c in coords {
-        if !(c.x.abs() <= 180.0 && c.y.abs() <= 90.0) {
-            return Err(Error::CoordinateOutOfRange {
-                ctx: ctx(),
+impl Late {
+    fn into_error(self, ctx: FeatureContext, crs: &Crs) -> Error {
+        match self {
+            Late::OutOfRange(c) => Error::CoordinateOutOfRange {
+                ctx,
                 x: c.x,
                 y: c.y,
                 expected: "lon/lat (|lon| ≤ 180, |lat| ≤ 90)",
-            });
+            },
+            Late::Reproject(c, message) => Error::Reproject {
+                ctx,
+                crs: crs.to_string(),
+                x: c.x,
+                y: c.y,
+                message,
+            },
         }
     }
-    Ok(())
+}
+
+fn in_lonlat_range(c: Coord<f64>) -> bool {
+    c.x.abs() <= 180.0 && c.y.abs() <= 90.0
+}
+
+/// Range-checks (lon/lat input), reprojects to WGS84 and orients a layer's shapes in place.
+/// Returns the rows that failed.
+fn finish_shapes(shapes: &mut Shapes, crs: &Crs, to_wgs84: &ToWgs84) -> Vec<(usize, Late)> {
+    let mut failed: Vec<(usize, Late)> = Vec::new();
+    if crs.is_geographic() {
+        failed = (0..shapes.len())
+            .into_par_iter()
+            .filter_map(|i| {
+                shapes
+                    .get(i)
+                    .find_coord(|c| !in_lonlat_range(c))
+                    .map(|c| (i, Late::OutOfRange(c)))
+            })
+            .collect();
+    }
+    if !to_wgs84.is_identity() {
+        let skip: std::collections::HashSet<usize> = failed.iter().map(|(i, _)| *i).collect();
+        let errors = shapes.try_map_coords(|c| {
+            if !in_lonlat_range(c) && crs.is_geographic() {
+                return Ok(c);
+            }
+            to_wgs84.coord(c).map_err(|e| (c, e))
+        });
+        failed.extend(
+            errors
+                .into_iter()
+                .filter(|(i, _)| !skip.contains(i))
+                .map(|(i, (c, e))| (i, Late::Reproject(c, e))),
+        );
+    }
+    shapes.orient();
+    failed.sort_by_key(|(i, _)| *i);
+    failed
+}
+
+/// Rows whose id was already seen; `ids(row)` gives a row's id.
+fn duplicates<'a>(len: usize, ids: impl Fn(usize) -> &'a str) -> Vec<(usize, usize)> {
+    let mut first: std::collections::HashMap<&str, usize> =
+        std::collections::HashMap::with_capacity(len);
+    let mut dup = Vec::new();
+    for row in 0..len {
+        match first.entry(ids(row)) {
+            std::collections::hash_map::Entry::Occupied(e) => dup.push((row, *e.get())),
+            std::collections::hash_map::Entry::Vacant(v) => {
+                v.insert(row);
+            }
+        }
+    }
+    dup
+}
+
+/// Turns late failures and duplicate ids into rejections, drops those rows, and sorts the
+/// rejections by feature index. `row_info(row)` gives a row's feature index and id.
+fn reject_rows(
+    rejected: &mut Vec<Error>,
+    strict: bool,
+    len: usize,
+    errors: Vec<(usize, Error)>,
+) -> Result<Option<Vec<bool>>> {
+    if errors.is_empty() {
+        return Ok(None);
+    }
+    let mut keep = vec![true; len];
+    let mut errors = errors;
+    errors.sort_by_key(|(row, _)| *row);
+    if strict {
+        return Err(errors.swap_remove(0).1);
+    }
+    for (row, e) in errors {
+        if keep[row] {
+            keep[row] = false;
+            rejected.push(e);
+        }
+    }
+    rejected.sort_by_key(|e| e.feature().map_or(usize::MAX, |c| c.index));
+    Ok(Some(keep))
 }
 
 /// Orients every polygon: exterior counter-clockwise, holes clockwise (RFC 7946), in place.
@@ -742,54 +779,13 @@ pub fn orient(shape: &mut MultiPolygon<f64>) {
     }
 }
 
-/// Rejects the second and later records with an id already seen.
-fn reject_duplicates<T: HasIndex>(
-    loaded: &mut Loaded<T>,
-    layer: Layer,
-    property: &str,
-    strict: bool,
-) -> Result<()> {
-    let mut first: std::collections::HashMap<&str, usize> =
-        std::collections::HashMap::with_capacity(loaded.records.len());
-    let mut dup = Vec::new();
-    for (pos, r) in loaded.records.iter().enumerate() {
-        match first.get(r.id()) {
-            Some(&first_index) => dup.push((pos, first_index)),
-            None => {
-                first.insert(r.id(), r.index());
-            }
-        }
-    }
-    if dup.is_empty() {
-        return Ok(());
-    }
-    let mut errors = Vec::with_capacity(dup.len());
-    for &(pos, first_index) in &dup {
-        let r = &loaded.records[pos];
-        errors.push(Error::DuplicateId {
-            ctx: context(&loaded.file, layer, r.index(), r.id()),
-            property: property.to_string(),
-            first_index,
-        });
-    }
-    if strict {
-        return Err(errors.swap_remove(0));
-    }
-    let drop: std::collections::HashSet<usize> = dup.iter().map(|&(pos, _)| pos).collect();
-    let mut pos = 0;
-    loaded.records.retain(|_| {
-        let keep = !drop.contains(&pos);
-        pos += 1;
-        keep
-    });
-    loaded.rejected.extend(errors);
-    loaded
-        .rejected
-        .sort_by_key(|e| e.feature().map_or(usize::MAX, |c| c.index));
-    Ok(())
+fn crs_error(file: &Path, crs: &Crs) -> impl FnOnce(String) -> Error {
+    let file = file.to_path_buf();
+    let crs = crs.to_string();
+    move |message| Error::Crs { file, crs, message }
 }
 
-/// Reads the parcels layer.
+/// Reads the parcels layer into a column table.
 ///
 /// # Errors
 /// A file error (cannot open, malformed, not a FeatureCollection, unknown CRS) stops the read;
@@ -798,58 +794,152 @@ pub fn read_parcels(
     source: &Source,
     config: &Config,
     options: &ReadOptions,
-) -> Result<Loaded<Parcel>> {
+) -> Result<Loaded<Parcels>> {
     let fields = &config.fields;
     let unit = config.area.recorded_unit;
-    let drafts = scan_geojson(source, Layer::Parcels, options.strict, &|bytes, ctx| {
-        let mut d = parse_parcel(bytes, ctx, fields)?;
-        d.record.recorded_area_m2 = d.record.recorded_area_m2.map(|a| unit.to_m2(a));
-        Ok(d)
-    })?;
-    let file = drafts.file.clone();
-    let mut loaded = finish_layer(drafts, options, &|p: &mut Parcel, crs, to_wgs84| {
-        if !crs.is_geographic() {
-            p.planar_area_m2 = Some(p.geometry.unsigned_area());
-        }
-        finish_shape(&mut p.geometry, crs, to_wgs84, || {
-            context(&file, Layer::Parcels, p.index, &p.id)
-        })
-    })?;
-    reject_duplicates(
-        &mut loaded,
+    let mut table = Parcels::new();
+    let scan = scan_geojson(
+        source,
         Layer::Parcels,
-        &fields.parcel_id,
         options.strict,
+        &|bytes, ctx| {
+            let mut d = parse_parcel(bytes, ctx, fields)?;
+            d.record.recorded_area_m2 = d.record.recorded_area_m2.map(|a| unit.to_m2(a));
+            Ok(d)
+        },
+        &mut |p: Parcel| table.push(&p),
     )?;
-    Ok(loaded)
+    let (crs, crs_source) = resolve_crs(&scan, options.crs.as_ref())?;
+    let to_wgs84 = crs.to_wgs84().map_err(crs_error(&scan.file, &crs))?;
+    if !crs.is_geographic() {
+        let areas: Vec<f64> = (0..table.len())
+            .into_par_iter()
+            .map(|i| table.shapes.get(i).to_multipolygon().unsigned_area())
+            .collect();
+        let mut column = crate::store::OptColumn::default();
+        for a in areas {
+            column.push(Some(a));
+        }
+        table.planar_area = column;
+    }
+    let late = finish_shapes(&mut table.shapes, &crs, &to_wgs84);
+    let mut errors: Vec<(usize, Error)> = late
+        .into_iter()
+        .map(|(row, l)| {
+            let ctx = context(
+                &scan.file,
+                Layer::Parcels,
+                table.index[row],
+                table.ids.get(row),
+            );
+            (row, l.into_error(ctx, &crs))
+        })
+        .collect();
+    errors.extend(
+        duplicates(table.len(), |row| table.ids.get(row))
+            .into_iter()
+            .map(|(row, first)| {
+                let ctx = context(
+                    &scan.file,
+                    Layer::Parcels,
+                    table.index[row],
+                    table.ids.get(row),
+                );
+                (
+                    row,
+                    Error::DuplicateId {
+                        ctx,
+                        property: fields.parcel_id.clone(),
+                        first_index: table.index[first],
+                    },
+                )
+            }),
+    );
+    let mut rejected = scan.rejected;
+    if let Some(keep) = reject_rows(&mut rejected, options.strict, table.len(), errors)? {
+        table.retain(&keep);
+    }
+    Ok(Loaded {
+        file: scan.file,
+        records: table,
+        rejected,
+        read: scan.read,
+        crs,
+        crs_source,
+        bbox: scan.bbox,
+    })
 }
 
-/// Reads the parks layer.
+/// Reads the parks layer into a column table.
 ///
 /// # Errors
 /// As [`read_parcels`].
-pub fn read_parks(source: &Source, config: &Config, options: &ReadOptions) -> Result<Loaded<Park>> {
+pub fn read_parks(
+    source: &Source,
+    config: &Config,
+    options: &ReadOptions,
+) -> Result<Loaded<Parks>> {
     let fields = &config.fields;
-    let drafts = scan_geojson(source, Layer::Parks, options.strict, &|bytes, ctx| {
-        parse_park(bytes, ctx, fields)
-    })?;
-    let file = drafts.file.clone();
-    let mut loaded = finish_layer(drafts, options, &|p: &mut Park, crs, to_wgs84| {
-        finish_shape(&mut p.geometry, crs, to_wgs84, || {
-            context(&file, Layer::Parks, p.index, &p.id)
-        })
-    })?;
-    reject_duplicates(
-        &mut loaded,
+    let mut table = Parks::new();
+    let scan = scan_geojson(
+        source,
         Layer::Parks,
-        &fields.parks.park_id,
         options.strict,
+        &|bytes, ctx| parse_park(bytes, ctx, fields),
+        &mut |p: Park| table.push(&p),
     )?;
-    Ok(loaded)
+    let (crs, crs_source) = resolve_crs(&scan, options.crs.as_ref())?;
+    let to_wgs84 = crs.to_wgs84().map_err(crs_error(&scan.file, &crs))?;
+    let late = finish_shapes(&mut table.shapes, &crs, &to_wgs84);
+    let mut errors: Vec<(usize, Error)> = late
+        .into_iter()
+        .map(|(row, l)| {
+            let ctx = context(
+                &scan.file,
+                Layer::Parks,
+                table.index[row],
+                table.ids.get(row),
+            );
+            (row, l.into_error(ctx, &crs))
+        })
+        .collect();
+    errors.extend(
+        duplicates(table.len(), |row| table.ids.get(row))
+            .into_iter()
+            .map(|(row, first)| {
+                let ctx = context(
+                    &scan.file,
+                    Layer::Parks,
+                    table.index[row],
+                    table.ids.get(row),
+                );
+                (
+                    row,
+                    Error::DuplicateId {
+                        ctx,
+                        property: fields.parks.park_id.clone(),
+                        first_index: table.index[first],
+                    },
+                )
+            }),
+    );
+    let mut rejected = scan.rejected;
+    if let Some(keep) = reject_rows(&mut rejected, options.strict, table.len(), errors)? {
+        table.retain(&keep);
+    }
+    Ok(Loaded {
+        file: scan.file,
+        records: table,
+        rejected,
+        read: scan.read,
+        crs,
+        crs_source,
+        bbox: scan.bbox,
+    })
 }
 
-/// Reads the enterprises layer: GeoJSON points, or CSV with `lon`/`lat` columns (either may
-/// instead carry a `parcel_id`).
+/// Reads the enterprises layer into a column table: GeoJSON points, or CSV with `lon`/`lat`
+/// columns (either may instead carry a `parcel_id`).
 ///
 /// # Errors
 /// As [`read_parcels`].
@@ -857,38 +947,84 @@ pub fn read_enterprises(
     source: &Source,
     config: &Config,
     options: &ReadOptions,
-) -> Result<Loaded<Enterprise>> {
+) -> Result<Loaded<Enterprises>> {
     let fields = &config.fields;
-    let drafts = if source.is_csv() {
-        csv::scan_csv(source, fields, options.strict)?
-    } else {
-        scan_geojson(source, Layer::Enterprises, options.strict, &|bytes, ctx| {
-            parse_enterprise(bytes, ctx, fields)
+    let mut table = Enterprises::new();
+    let scan = if source.is_csv() {
+        csv::scan_csv(source, fields, options.strict, &mut |e: Enterprise| {
+            table.push(&e)
         })?
+    } else {
+        scan_geojson(
+            source,
+            Layer::Enterprises,
+            options.strict,
+            &|bytes, ctx| parse_enterprise(bytes, ctx, fields),
+            &mut |e: Enterprise| table.push(&e),
+        )?
     };
-    let file = drafts.file.clone();
-    let mut loaded = finish_layer(drafts, options, &|e: &mut Enterprise, crs, to_wgs84| {
-        let Some(p) = e.location.as_mut() else {
-            return Ok(());
-        };
-        let ctx = || context(&file, Layer::Enterprises, e.index, &e.id);
-        if crs.is_geographic() {
-            check_lonlat(std::iter::once(&p.0), &ctx)?;
+    let (crs, crs_source) = resolve_crs(&scan, options.crs.as_ref())?;
+    let to_wgs84 = crs.to_wgs84().map_err(crs_error(&scan.file, &crs))?;
+    let geographic = crs.is_geographic();
+    let moved: Vec<(usize, std::result::Result<Coord<f64>, Late>)> = (0..table.len())
+        .into_par_iter()
+        .filter_map(|row| {
+            let c = table.location(row)?;
+            if geographic && !in_lonlat_range(c) {
+                return Some((row, Err(Late::OutOfRange(c))));
+            }
+            if to_wgs84.is_identity() {
+                return None;
+            }
+            Some((row, to_wgs84.coord(c).map_err(|e| Late::Reproject(c, e))))
+        })
+        .collect();
+    let mut errors: Vec<(usize, Error)> = Vec::new();
+    for (row, outcome) in moved {
+        match outcome {
+            Ok(c) => table.set_location(row, c),
+            Err(l) => {
+                let ctx = context(
+                    &scan.file,
+                    Layer::Enterprises,
+                    table.index[row],
+                    table.ids.get(row),
+                );
+                errors.push((row, l.into_error(ctx, &crs)));
+            }
         }
-        p.0 = to_wgs84.coord(p.0).map_err(|message| Error::Reproject {
-            ctx: ctx(),
-            crs: crs.to_string(),
-            x: p.0.x,
-            y: p.0.y,
-            message,
-        })?;
-        Ok(())
-    })?;
-    reject_duplicates(
-        &mut loaded,
-        Layer::Enterprises,
-        &fields.enterprises.enterprise_id,
-        options.strict,
-    )?;
-    Ok(loaded)
+    }
+    errors.extend(
+        duplicates(table.len(), |row| table.ids.get(row))
+            .into_iter()
+            .map(|(row, first)| {
+                let ctx = context(
+                    &scan.file,
+                    Layer::Enterprises,
+                    table.index[row],
+                    table.ids.get(row),
+                );
+                (
+                    row,
+                    Error::DuplicateId {
+                        ctx,
+                        property: fields.enterprises.enterprise_id.clone(),
+                        first_index: table.index[first],
+                    },
+                )
+            }),
+    );
+    let mut rejected = scan.rejected;
+    if let Some(keep) = reject_rows(&mut rejected, options.strict, table.len(), errors)? {
+        table.retain(&keep);
+    }
+    Ok(Loaded {
+        file: scan.file,
+        records: table,
+        rejected,
+        read: scan.read,
+        crs,
+        crs_source,
+        bbox: scan.bbox,
+    })
 }

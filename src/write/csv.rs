@@ -1,126 +1,182 @@
 //! CSV tables, UTF-8 with a byte order mark so that Excel opens Chinese text correctly.
+//! Large tables are formatted in parallel chunks.
 
 use std::io::{self, Write};
 
-use crate::audit::AuditReport;
 use crate::evaluate::Indicator;
 use crate::previous::format_history;
+use crate::report::AuditReport;
 
 const BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 
-fn writer(w: &mut dyn Write) -> io::Result<csv::Writer<&mut dyn Write>> {
-    w.write_all(BOM)?;
-    Ok(csv::Writer::from_writer(w))
+/// One CSV record being built: fields are quoted only when they must be.
+struct Record<'b> {
+    out: &'b mut Vec<u8>,
+    first: bool,
 }
 
-fn num(v: f64) -> String {
-    if v.is_finite() {
-        v.to_string()
-    } else {
-        String::new()
+impl<'b> Record<'b> {
+    fn new(out: &'b mut Vec<u8>) -> Self {
+        Record { out, first: true }
+    }
+
+    fn sep(&mut self) {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+    }
+
+    fn text(&mut self, s: &str) -> &mut Self {
+        self.sep();
+        if s.bytes().any(|b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+            self.out.push(b'"');
+            for b in s.bytes() {
+                if b == b'"' {
+                    self.out.push(b'"');
+                }
+                self.out.push(b);
+            }
+            self.out.push(b'"');
+        } else {
+            self.out.extend_from_slice(s.as_bytes());
+        }
+        self
+    }
+
+    fn opt_text(&mut self, s: Option<&str>) -> &mut Self {
+        self.text(s.unwrap_or(""))
+    }
+
+    fn num(&mut self, v: f64) -> &mut Self {
+        self.sep();
+        if v.is_finite() {
+            let mut b = ryu::Buffer::new();
+            let s = b.format_finite(v);
+            self.out
+                .extend_from_slice(s.strip_suffix(".0").unwrap_or(s).as_bytes());
+        }
+        self
+    }
+
+    fn opt(&mut self, v: Option<f64>) -> &mut Self {
+        match v {
+            Some(v) => self.num(v),
+            None => self.text(""),
+        }
+    }
+
+    fn int(&mut self, v: usize) -> &mut Self {
+        self.sep();
+        self.out.extend_from_slice(v.to_string().as_bytes());
+        self
+    }
+
+    fn flag(&mut self, v: bool) -> &mut Self {
+        self.text(if v { "true" } else { "false" })
+    }
+
+    fn end(&mut self) {
+        self.out.extend_from_slice(b"\r\n");
     }
 }
 
-fn opt(v: Option<f64>) -> String {
-    v.map(num).unwrap_or_default()
-}
-
-fn text(v: &Option<String>) -> &str {
-    v.as_deref().unwrap_or("")
-}
-
-fn flag(v: bool) -> &'static str {
-    if v { "true" } else { "false" }
-}
-
-fn csv_err(e: csv::Error) -> io::Error {
-    io::Error::other(e)
+fn header(w: &mut dyn Write, names: &[&str]) -> io::Result<()> {
+    let mut buf = Vec::from(BOM);
+    let mut r = Record::new(&mut buf);
+    for n in names {
+        r.text(n);
+    }
+    r.end();
+    w.write_all(&buf)
 }
 
 /// `parcels.csv`: one row per evaluated parcel.
 pub(super) fn parcels(report: &AuditReport, w: &mut dyn Write) -> io::Result<()> {
-    let mut c = writer(w)?;
-    c.write_record([
-        "parcel_id",
-        "park_id",
-        "industry",
-        "land_use",
-        "status",
-        "area_m2",
-        "area_mu",
-        "area_method",
-        "enterprise_count",
-        "tax",
-        "investment",
-        "output",
-        "floor_area",
-        "tax_per_mu",
-        "investment_per_mu",
-        "output_per_mu",
-        "plot_ratio",
-        "idle",
-        "low_efficiency",
-        "reasons",
-        "min_investment_per_mu",
-        "min_tax_per_mu",
-        "min_output_per_mu",
-        "min_plot_ratio",
-        "rules",
-        "class",
-        "previous_low_efficiency",
-        "change",
-    ])
-    .map_err(csv_err)?;
-    for p in &report.parcels {
-        let reasons: Vec<&str> = p.reasons.iter().map(|r| r.as_str()).collect();
-        c.write_record([
-            p.parcel_id.as_str(),
-            text(&p.park_id),
-            text(&p.industry),
-            text(&p.land_use),
-            p.status.as_str(),
-            &num(p.area_m2),
-            &num(p.area_mu),
-            p.area_method.as_str(),
-            &p.enterprise_count.to_string(),
-            &num(p.tax),
-            &num(p.investment),
-            &num(p.output),
-            &opt(p.floor_area),
-            &num(p.tax_per_mu),
-            &num(p.investment_per_mu),
-            &num(p.output_per_mu),
-            &opt(p.plot_ratio),
-            flag(p.idle),
-            flag(p.low_efficiency),
-            &reasons.join(";"),
-            &num(p.thresholds.min_investment_per_mu),
-            &num(p.thresholds.min_tax_per_mu),
-            &num(p.thresholds.min_output_per_mu),
-            &num(p.thresholds.min_plot_ratio),
-            &p.rules.join(";"),
-            p.class.map_or("", |c| c.as_str()),
-            p.previous_low_efficiency.map_or("", flag),
-            p.change.map_or("", |c| c.as_str()),
-        ])
-        .map_err(csv_err)?;
-    }
-    c.flush()
+    header(
+        w,
+        &[
+            "parcel_id",
+            "park_id",
+            "industry",
+            "land_use",
+            "status",
+            "area_m2",
+            "area_mu",
+            "area_method",
+            "enterprise_count",
+            "tax",
+            "investment",
+            "output",
+            "floor_area",
+            "tax_per_mu",
+            "investment_per_mu",
+            "output_per_mu",
+            "plot_ratio",
+            "idle",
+            "low_efficiency",
+            "reasons",
+            "min_investment_per_mu",
+            "min_tax_per_mu",
+            "min_output_per_mu",
+            "min_plot_ratio",
+            "rules",
+            "class",
+            "previous_low_efficiency",
+            "change",
+        ],
+    )?;
+    super::chunked(w, report.parcel_count(), 4096, &|row, buf| {
+        let p = report.parcel(row);
+        let reasons: Vec<&str> = p.reasons().iter().map(|r| r.as_str()).collect();
+        let t = p.thresholds();
+        let mut r = Record::new(buf);
+        r.text(p.parcel_id())
+            .opt_text(p.park_id())
+            .opt_text(p.industry())
+            .opt_text(p.land_use())
+            .text(p.status().as_str())
+            .num(p.area_m2())
+            .num(p.area_mu())
+            .text(p.area_method().as_str())
+            .int(p.enterprise_count())
+            .num(p.tax())
+            .num(p.investment())
+            .num(p.output())
+            .opt(p.floor_area())
+            .num(p.tax_per_mu())
+            .num(p.investment_per_mu())
+            .num(p.output_per_mu())
+            .opt(p.plot_ratio())
+            .flag(p.idle())
+            .flag(p.low_efficiency())
+            .text(&reasons.join(";"))
+            .num(t.min_investment_per_mu)
+            .num(t.min_tax_per_mu)
+            .num(t.min_output_per_mu)
+            .num(t.min_plot_ratio)
+            .text(&p.rules().join(";"))
+            .opt_text(p.class().map(|c| c.as_str()))
+            .opt_text(
+                p.previous_low_efficiency()
+                    .map(|b| if b { "true" } else { "false" }),
+            )
+            .opt_text(p.change().map(|c| c.as_str()));
+        r.end();
+    })
 }
 
 /// `enterprises.csv`: one row per valid enterprise, with its join and, when the evaluation
 /// ran, its group, score, rank, class, class history and each indicator's value and points.
 pub(super) fn enterprises(report: &AuditReport, w: &mut dyn Write) -> io::Result<()> {
     let mut indicators: Vec<Indicator> = report
-        .enterprises
-        .iter()
-        .filter_map(|e| e.evaluation.as_ref())
+        .enterprises()
+        .filter_map(|e| e.evaluation())
         .flat_map(|g| g.indicators.iter().map(|s| s.indicator))
         .collect();
     indicators.sort();
     indicators.dedup();
-    let mut c = writer(w)?;
-    let mut header: Vec<String> = [
+    let mut names: Vec<String> = [
         "enterprise_id",
         "name",
         "join",
@@ -153,114 +209,133 @@ pub(super) fn enterprises(report: &AuditReport, w: &mut dyn Write) -> io::Result
     .map(|s| s.to_string())
     .collect();
     for i in &indicators {
-        header.push(i.as_str().to_string());
-        header.push(format!("{}_score", i.as_str()));
+        names.push(i.as_str().to_string());
+        names.push(format!("{}_score", i.as_str()));
     }
-    c.write_record(&header).map_err(csv_err)?;
-    for r in &report.enterprises {
-        let e = &r.enterprise;
-        let g = r.evaluation.as_ref();
-        let mut row: Vec<String> = vec![
-            e.id.clone(),
-            text(&e.name).to_string(),
-            r.join.as_str().to_string(),
-            text(&r.parcel_id).to_string(),
-            r.candidates.join(";"),
-            text(&e.industry).to_string(),
-            e.above_scale.map_or("", flag).to_string(),
-            flag(e.exempt).to_string(),
-            num(e.tax),
-            num(e.investment),
-            num(e.output),
-            opt(e.value_added),
-            opt(e.energy_tce),
-            opt(e.emissions_t),
-            opt(e.rd_spend),
-            opt(e.electricity_10k_kwh),
-            opt(e.employees),
-            opt(e.floor_area_m2),
-            opt(r.land_m2),
-            opt(r.land_m2.map(crate::units::m2_to_mu)),
-            g.map_or("", |g| g.group.as_str()).to_string(),
-            opt(g.and_then(|g| g.score)),
-            g.and_then(|g| g.rank)
-                .map_or(String::new(), |r| r.to_string()),
-            g.map_or(String::new(), |g| {
-                if g.group_size > 0 {
-                    g.group_size.to_string()
-                } else {
-                    String::new()
-                }
-            }),
-            g.and_then(|g| g.class)
-                .map_or("", |c| c.as_str())
-                .to_string(),
-            if g.is_some() {
-                format_history(&r.class_history)
+    header(w, &names.iter().map(String::as_str).collect::<Vec<_>>())?;
+    let table = &report.enterprise_table;
+    super::chunked(w, report.enterprise_count(), 4096, &|row, buf| {
+        let r = report.enterprise(row);
+        let g = r.evaluation();
+        let [tax, investment, output] = table.money(row);
+        let mut rec = Record::new(buf);
+        rec.text(r.id())
+            .opt_text(table.names.get(row))
+            .text(r.join().as_str())
+            .opt_text(r.parcel_id())
+            .text(&r.candidates().join(";"))
+            .opt_text(table.industry.get(row))
+            .opt_text(table.above_scale[row].map(|b| if b { "true" } else { "false" }))
+            .flag(table.exempt[row])
+            .num(tax)
+            .num(investment)
+            .num(output)
+            .opt(table.value_added.get(row))
+            .opt(table.energy.get(row))
+            .opt(table.emissions.get(row))
+            .opt(table.rd_spend.get(row))
+            .opt(table.electricity.get(row))
+            .opt(table.employees.get(row))
+            .opt(table.floor_area.get(row))
+            .opt(r.land_m2())
+            .opt(r.land_m2().map(crate::units::m2_to_mu))
+            .opt_text(g.map(|g| g.group.as_str()))
+            .opt(g.and_then(|g| g.score))
+            .opt_text(g.and_then(|g| g.rank).map(|r| r.to_string()).as_deref())
+            .opt_text(
+                g.filter(|g| g.group_size > 0)
+                    .map(|g| g.group_size.to_string())
+                    .as_deref(),
+            )
+            .opt_text(g.and_then(|g| g.class).map(|c| c.as_str()))
+            .text(&if g.is_some() {
+                format_history(r.class_history())
             } else {
                 String::new()
-            },
-            g.and_then(|g| g.not_graded.clone()).unwrap_or_default(),
-        ];
+            })
+            .opt_text(g.and_then(|g| g.not_graded.as_deref()));
         for i in &indicators {
             let s = g.and_then(|g| g.indicators.iter().find(|s| s.indicator == *i));
-            row.push(opt(s.and_then(|s| s.value)));
-            row.push(opt(s.map(|s| s.score)));
+            rec.opt(s.and_then(|s| s.value)).opt(s.map(|s| s.score));
         }
-        c.write_record(&row).map_err(csv_err)?;
-    }
-    c.flush()
+        rec.end();
+    })
 }
 
 /// `rejected.csv`: every record not evaluated.
 pub(super) fn rejected(report: &AuditReport, w: &mut dyn Write) -> io::Result<()> {
-    let mut c = writer(w)?;
-    c.write_record(["layer", "index", "id", "reason", "code", "property"])
-        .map_err(csv_err)?;
+    header(w, &["layer", "index", "id", "reason", "code", "property"])?;
+    let mut buf = Vec::new();
     for r in &report.rejected {
+        buf.clear();
         let index = if r.index == usize::MAX {
             String::new()
         } else {
             r.index.to_string()
         };
-        c.write_record([
-            r.layer.as_str(),
-            &index,
-            text(&r.id),
-            &r.reason,
-            r.code,
-            text(&r.property),
-        ])
-        .map_err(csv_err)?;
+        let mut rec = Record::new(&mut buf);
+        rec.text(r.layer.as_str())
+            .text(&index)
+            .opt_text(r.id.as_deref())
+            .text(&r.reason)
+            .text(r.code)
+            .opt_text(r.property.as_deref());
+        rec.end();
+        w.write_all(&buf)?;
     }
-    c.flush()
+    Ok(())
 }
 
 /// `warnings.csv`.
 pub(super) fn warnings(report: &AuditReport, w: &mut dyn Write) -> io::Result<()> {
-    let mut c = writer(w)?;
-    c.write_record(["layer", "index", "id", "warning"])
-        .map_err(csv_err)?;
+    header(w, &["layer", "index", "id", "warning"])?;
+    let mut buf = Vec::new();
     for r in &report.warnings {
-        c.write_record([
-            r.layer.as_str(),
-            &r.index.to_string(),
-            text(&r.id),
-            &r.message,
-        ])
-        .map_err(csv_err)?;
+        buf.clear();
+        let mut rec = Record::new(&mut buf);
+        rec.text(r.layer.as_str())
+            .int(r.index)
+            .opt_text(r.id.as_deref())
+            .text(&r.message);
+        rec.end();
+        w.write_all(&buf)?;
     }
-    c.flush()
+    Ok(())
 }
 
 /// `overlaps.csv`: pairs of parcels whose interiors overlap.
 pub(super) fn overlaps(report: &AuditReport, w: &mut dyn Write) -> io::Result<()> {
-    let mut c = writer(w)?;
-    c.write_record(["parcel_a", "parcel_b", "overlap_m2"])
-        .map_err(csv_err)?;
+    header(w, &["parcel_a", "parcel_b", "overlap_m2"])?;
+    let mut buf = Vec::new();
     for o in &report.overlaps {
-        c.write_record([o.a.as_str(), o.b.as_str(), &num(o.area_m2)])
-            .map_err(csv_err)?;
+        buf.clear();
+        let mut rec = Record::new(&mut buf);
+        rec.text(&o.a).text(&o.b).num(o.area_m2);
+        rec.end();
+        w.write_all(&buf)?;
     }
-    c.flush()
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_are_quoted_only_when_needed() {
+        let mut buf = Vec::new();
+        let mut r = Record::new(&mut buf);
+        r.text("a")
+            .text("b,c")
+            .text("say \"hi\"")
+            .num(15.0)
+            .num(0.25)
+            .opt(None)
+            .num(f64::NAN);
+        r.end();
+        assert_eq!(
+            String::from_utf8(buf).unwrap(),
+            "a,\"b,c\",\"say \"\"hi\"\"\",15,0.25,,\r\n"
+        );
+    }
 }

@@ -7,15 +7,15 @@ use std::collections::HashSet;
 use std::fmt;
 use std::io::{self, Write};
 
-use geo::{Coord, LineString, MultiPolygon};
+use geo::Coord;
 use serde::Deserialize;
 use serde::de::{MapAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::audit::{AuditReport, ParcelResult};
 use crate::config::OutputCrs;
 use crate::crs::gcj02;
 use crate::evaluate::ParkResult;
+use crate::report::{AuditReport, ParcelResult};
 use crate::rules::Reason;
 
 /// Colours by a parcel's state.
@@ -38,11 +38,12 @@ pub(crate) mod style {
 
 /// The fill colour of a parcel.
 pub(crate) fn parcel_fill(p: &ParcelResult) -> &'static str {
-    if !p.low_efficiency {
+    let reasons = p.reasons();
+    if reasons.is_empty() {
         style::OK
-    } else if p.idle && p.reasons.contains(&Reason::Idle) {
+    } else if reasons.contains(Reason::Idle) {
         style::IDLE
-    } else if p.reasons.iter().all(|r| {
+    } else if reasons.iter().all(|r| {
         matches!(
             r,
             Reason::ContractInvestment
@@ -69,42 +70,24 @@ fn write_number7(out: &mut Vec<u8>, v: f64) {
         out.push(b'-');
         n = -n;
     }
-    let int = n / 10_000_000;
-    let frac = n % 10_000_000;
-    let mut ibuf = itoa_buf(int as u64);
-    out.append(&mut ibuf);
-    out.push(b'.');
-    let digits = [
-        frac / 1_000_000,
-        frac / 100_000 % 10,
-        frac / 10_000 % 10,
-        frac / 1_000 % 10,
-        frac / 100 % 10,
-        frac / 10 % 10,
-        frac % 10,
-    ];
-    for d in digits {
-        out.push(b'0' + d as u8);
-    }
-}
-
-fn itoa_buf(mut n: u64) -> Vec<u8> {
-    let mut buf = [0u8; 20];
-    let mut i = buf.len();
-    loop {
+    let mut n = n as u64;
+    // At least 8 digits: one before the point and seven after.
+    let mut digits = [b'0'; 20];
+    let mut i = digits.len();
+    while n > 0 || digits.len() - i < 8 {
         i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
+        digits[i] = b'0' + (n % 10) as u8;
         n /= 10;
-        if n == 0 {
-            break;
-        }
     }
-    buf[i..].to_vec()
+    let point = digits.len() - 7;
+    out.extend_from_slice(&digits[i..point]);
+    out.push(b'.');
+    out.extend_from_slice(&digits[point..]);
 }
 
-fn write_ring(out: &mut Vec<u8>, ring: &LineString<f64>, crs: OutputCrs) {
+fn write_coords(out: &mut Vec<u8>, ring: &[Coord<f64>], crs: OutputCrs) {
     out.push(b'[');
-    for (k, c) in ring.0.iter().enumerate() {
+    for (k, c) in ring.iter().enumerate() {
         if k > 0 {
             out.push(b',');
         }
@@ -122,38 +105,6 @@ fn write_ring(out: &mut Vec<u8>, ring: &LineString<f64>, crs: OutputCrs) {
         out.push(b']');
     }
     out.push(b']');
-}
-
-/// Appends the geometry of a shape: a Polygon when it came as one, else a MultiPolygon.
-pub(crate) fn write_geometry(
-    out: &mut Vec<u8>,
-    shape: &MultiPolygon<f64>,
-    multi: bool,
-    crs: OutputCrs,
-) {
-    let polygon = |out: &mut Vec<u8>, p: &geo::Polygon<f64>| {
-        out.push(b'[');
-        write_ring(out, p.exterior(), crs);
-        for hole in p.interiors() {
-            out.push(b',');
-            write_ring(out, hole, crs);
-        }
-        out.push(b']');
-    };
-    if !multi && shape.0.len() == 1 {
-        out.extend_from_slice(br#"{"type":"Polygon","coordinates":"#);
-        polygon(out, &shape.0[0]);
-    } else {
-        out.extend_from_slice(br#"{"type":"MultiPolygon","coordinates":["#);
-        for (i, p) in shape.0.iter().enumerate() {
-            if i > 0 {
-                out.push(b',');
-            }
-            polygon(out, p);
-        }
-        out.push(b']');
-    }
-    out.push(b'}');
 }
 
 /// Input properties as (name, raw value) pairs, in file order.
@@ -226,10 +177,10 @@ impl PropertyWriter<'_> {
         }
     }
 
-    /// Copies the input properties except those in `computed`.
-    fn inputs(&mut self, raw: Option<&RawValue>, computed: &HashSet<&str>) {
+    /// Copies the input properties (raw JSON text) except those in `computed`.
+    fn inputs(&mut self, raw: Option<&str>, computed: &HashSet<&str>) {
         let Some(raw) = raw else { return };
-        let Ok(entries) = serde_json::from_str::<Entries>(raw.get()) else {
+        let Ok(entries) = serde_json::from_str::<Entries>(raw) else {
             return;
         };
         for (k, v) in entries.0 {
@@ -278,7 +229,7 @@ fn start_collection(w: &mut dyn Write, name: &str, crs: OutputCrs) -> io::Result
     w.write_all(b"\"features\":[\n")
 }
 
-/// Writes `parcels.geojson`.
+/// Writes `parcels.geojson`, formatting chunks of features in parallel.
 ///
 /// # Errors
 /// I/O errors of `w`.
@@ -289,73 +240,102 @@ pub fn write_parcels_geojson(
 ) -> io::Result<()> {
     start_collection(w, "parcels", crs)?;
     let computed: HashSet<&str> = PARCEL_KEYS.iter().copied().collect();
-    let mut buf = Vec::with_capacity(4096);
-    for (i, p) in report.parcels.iter().enumerate() {
-        buf.clear();
-        if i > 0 {
+    super::chunked(w, report.parcel_count(), 2048, &|row, buf| {
+        if row > 0 {
             buf.extend_from_slice(b",\n");
         }
-        buf.extend_from_slice(b"{\"type\":\"Feature\",");
-        if let Some(id) = &p.parcel.feature_id {
-            buf.extend_from_slice(b"\"id\":");
-            buf.extend_from_slice(id.get().as_bytes());
-            buf.push(b',');
-        }
-        buf.extend_from_slice(b"\"properties\":{");
-        let mut pw = PropertyWriter {
-            out: &mut buf,
-            first: true,
-        };
-        pw.inputs(p.parcel.properties.as_deref(), &computed);
-        pw.value("parcel_id", &p.parcel_id);
-        pw.value("park_id", &p.park_id);
-        pw.number("area_m2", p.area_m2);
-        pw.number("area_mu", p.area_mu);
-        pw.value("area_method", p.area_method.as_str());
-        pw.value("enterprise_count", &p.enterprise_count);
-        pw.number("tax", p.tax);
-        pw.number("investment", p.investment);
-        pw.number("output", p.output);
-        pw.opt_number("floor_area", p.floor_area);
-        pw.number("tax_per_mu", p.tax_per_mu);
-        pw.number("investment_per_mu", p.investment_per_mu);
-        pw.number("output_per_mu", p.output_per_mu);
-        pw.opt_number("plot_ratio", p.plot_ratio);
-        pw.value("idle", &p.idle);
-        pw.value("low_efficiency", &p.low_efficiency);
-        pw.value("reasons", &p.reasons);
-        pw.value("rules", &p.rules);
-        if let Some(c) = p.class {
-            pw.value("class", c.as_str());
-        }
-        if p.change.is_some() {
-            pw.value("previous_low_efficiency", &p.previous_low_efficiency);
-            pw.value("change", &p.change.map(|c| c.as_str()));
-        }
-        pw.value("fill", parcel_fill(p));
-        pw.value("stroke", style::STROKE);
-        pw.number("fill-opacity", 0.6);
-        pw.number("stroke-width", 0.5);
-        let title = if p.low_efficiency {
-            format!(
-                "{}: low-efficiency ({})",
-                p.parcel_id,
-                p.reasons
-                    .iter()
-                    .map(|r| r.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        } else {
-            format!("{}: ok", p.parcel_id)
-        };
-        pw.value("title", &title);
-        buf.extend_from_slice(b"},\"geometry\":");
-        write_geometry(&mut buf, &p.parcel.geometry, p.parcel.multi, crs);
-        buf.push(b'}');
-        w.write_all(&buf)?;
-    }
+        write_parcel(buf, &report.parcel(row), &computed, crs);
+    })?;
     w.write_all(b"\n]}\n")
+}
+
+fn write_parcel(buf: &mut Vec<u8>, p: &ParcelResult<'_>, computed: &HashSet<&str>, crs: OutputCrs) {
+    let record = p.record();
+    buf.extend_from_slice(b"{\"type\":\"Feature\",");
+    if let Some(id) = record.feature_id() {
+        buf.extend_from_slice(b"\"id\":");
+        buf.extend_from_slice(id.as_bytes());
+        buf.push(b',');
+    }
+    buf.extend_from_slice(b"\"properties\":{");
+    let mut pw = PropertyWriter {
+        out: buf,
+        first: true,
+    };
+    pw.inputs(record.properties(), computed);
+    let reasons = p.reasons();
+    pw.value("parcel_id", p.parcel_id());
+    pw.value("park_id", &p.park_id());
+    pw.number("area_m2", p.area_m2());
+    pw.number("area_mu", p.area_mu());
+    pw.value("area_method", p.area_method().as_str());
+    pw.value("enterprise_count", &p.enterprise_count());
+    pw.number("tax", p.tax());
+    pw.number("investment", p.investment());
+    pw.number("output", p.output());
+    pw.opt_number("floor_area", p.floor_area());
+    pw.number("tax_per_mu", p.tax_per_mu());
+    pw.number("investment_per_mu", p.investment_per_mu());
+    pw.number("output_per_mu", p.output_per_mu());
+    pw.opt_number("plot_ratio", p.plot_ratio());
+    pw.value("idle", &p.idle());
+    pw.value("low_efficiency", &!reasons.is_empty());
+    pw.value("reasons", &reasons);
+    pw.value("rules", p.rules());
+    if let Some(c) = p.class() {
+        pw.value("class", c.as_str());
+    }
+    if p.change().is_some() {
+        pw.value("previous_low_efficiency", &p.previous_low_efficiency());
+        pw.value("change", &p.change().map(|c| c.as_str()));
+    }
+    pw.value("fill", parcel_fill(p));
+    pw.value("stroke", style::STROKE);
+    pw.number("fill-opacity", 0.6);
+    pw.number("stroke-width", 0.5);
+    let title = if reasons.is_empty() {
+        format!("{}: ok", p.parcel_id())
+    } else {
+        let names: Vec<&str> = reasons.iter().map(|r| r.as_str()).collect();
+        format!("{}: low-efficiency ({})", p.parcel_id(), names.join(", "))
+    };
+    pw.value("title", &title);
+    buf.extend_from_slice(b"},\"geometry\":");
+    write_shape(buf, &record.shape(), record.is_multi(), crs);
+    buf.push(b'}');
+}
+
+/// Appends a shape from the arena: a Polygon when it came as one, else a MultiPolygon.
+pub(crate) fn write_shape(
+    out: &mut Vec<u8>,
+    shape: &crate::store::ShapeRef<'_>,
+    multi: bool,
+    crs: OutputCrs,
+) {
+    let polygon = |out: &mut Vec<u8>, p: &crate::store::PolygonRef<'_>| {
+        out.push(b'[');
+        write_coords(out, p.exterior(), crs);
+        for hole in p.interiors() {
+            out.push(b',');
+            write_coords(out, hole, crs);
+        }
+        out.push(b']');
+    };
+    let polygons: Vec<crate::store::PolygonRef<'_>> = shape.polygons().collect();
+    if !multi && polygons.len() == 1 {
+        out.extend_from_slice(br#"{"type":"Polygon","coordinates":"#);
+        polygon(out, &polygons[0]);
+    } else {
+        out.extend_from_slice(br#"{"type":"MultiPolygon","coordinates":["#);
+        for (i, p) in polygons.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            polygon(out, p);
+        }
+        out.push(b']');
+    }
+    out.push(b'}');
 }
 
 /// Writes `parks.geojson`.
@@ -374,13 +354,14 @@ pub fn write_parks_geojson(
         if i > 0 {
             buf.extend_from_slice(b",\n");
         }
-        write_park(&mut buf, k, report.summary.max_low_efficiency_ratio, crs);
+        write_park(&mut buf, report, k, crs);
         w.write_all(&buf)?;
     }
     w.write_all(b"\n]}\n")
 }
 
-fn write_park(buf: &mut Vec<u8>, k: &ParkResult, cap: f64, crs: OutputCrs) {
+fn write_park(buf: &mut Vec<u8>, report: &AuditReport, k: &ParkResult, crs: OutputCrs) {
+    let cap = report.summary.max_low_efficiency_ratio;
     buf.extend_from_slice(b"{\"type\":\"Feature\",\"properties\":{");
     let mut pw = PropertyWriter {
         out: buf,
@@ -416,7 +397,8 @@ fn write_park(buf: &mut Vec<u8>, k: &ParkResult, cap: f64, crs: OutputCrs) {
     );
     pw.value("title", &title);
     buf.extend_from_slice(b"},\"geometry\":");
-    write_geometry(buf, &k.park.geometry, k.park.multi, crs);
+    let shapes = report.park_table.shapes();
+    write_shape(buf, &shapes.get(k.row), shapes.is_multi(k.row), crs);
     buf.push(b'}');
 }
 

@@ -17,9 +17,9 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::audit::AuditReport;
 use crate::config::OutputCrs;
 use crate::error::{Error, Result};
+use crate::report::AuditReport;
 
 mod csv;
 mod geojson;
@@ -185,4 +185,32 @@ impl Drop for Staged {
             let _ = std::fs::remove_file(tmp);
         }
     }
+}
+
+/// Writes rows `0..n` through `format`, formatting chunks of `chunk` rows in parallel and
+/// writing them in order, a few chunks at a time so memory stays bounded.
+pub(crate) fn chunked(
+    w: &mut dyn Write,
+    n: usize,
+    chunk: usize,
+    format: &(dyn Fn(usize, &mut Vec<u8>) + Sync),
+) -> std::io::Result<()> {
+    use rayon::prelude::*;
+    let starts: Vec<usize> = (0..n).step_by(chunk.max(1)).collect();
+    for window in starts.chunks(8) {
+        let buffers: Vec<Vec<u8>> = window
+            .par_iter()
+            .map(|&start| {
+                let mut buf = Vec::with_capacity(chunk * 256);
+                for row in start..(start + chunk).min(n) {
+                    format(row, &mut buf);
+                }
+                buf
+            })
+            .collect();
+        for b in buffers {
+            w.write_all(&b)?;
+        }
+    }
+    Ok(())
 }

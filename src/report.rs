@@ -1,0 +1,766 @@
+//! What an audit found: [`AuditReport`], with per-parcel and per-enterprise results as views
+//! over compact columns (a million parcels take a few hundred bytes each), and the figures of
+//! `summary.json`.
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use geo::MultiPolygon;
+use serde::Serialize;
+use serde::ser::SerializeStruct;
+
+use crate::config::Config;
+use crate::crs::CrsSource;
+use crate::error::{Error, Layer};
+use crate::evaluate::{self, Class, ParkResult};
+use crate::metrics::{Intensities, ParcelSums, intensities};
+use crate::parcel::{AreaSource, Enterprise, Enterprises, ParcelRef, Parcels, Parks, Status};
+use crate::previous::Change;
+use crate::read::Loaded;
+use crate::rules::Reasons;
+use crate::units::m2_to_mu;
+
+/// The figures the audit keeps for each evaluated parcel (row-aligned with the parcels table).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Figures {
+    pub(crate) area_m2: f64,
+    pub(crate) area_source: AreaSource,
+    pub(crate) sums: ParcelSums,
+    /// Row of its park in the parks table, `u32::MAX` for none.
+    pub(crate) park: u32,
+    pub(crate) reasons: Reasons,
+    /// Index into [`AuditReport::rule_sets`].
+    pub(crate) rule_set: u32,
+    pub(crate) class: Option<Class>,
+    pub(crate) previous: Option<bool>,
+    pub(crate) change: Option<Change>,
+}
+
+pub(crate) const NO_PARK: u32 = u32::MAX;
+
+/// Thresholds applied to some parcels, with the names of the rules that set them.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RuleSet {
+    pub(crate) thresholds: AppliedThresholds,
+    pub(crate) rules: Vec<String>,
+}
+
+/// Enterprises joined to each parcel, compressed: `rows[offsets[p]..offsets[p + 1]]`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Tenants {
+    pub(crate) offsets: Vec<u32>,
+    pub(crate) rows: Vec<u32>,
+}
+
+impl Tenants {
+    pub(crate) fn of(&self, parcel: usize) -> &[u32] {
+        if self.offsets.is_empty() {
+            return &[];
+        }
+        &self.rows[self.offsets[parcel] as usize..self.offsets[parcel + 1] as usize]
+    }
+}
+
+/// An enterprise's join: how, and to which parcel row (or the candidates, for an ambiguous one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct JoinState {
+    pub(crate) kind: JoinKind,
+    pub(crate) parcel: u32,
+}
+
+/// Everything an audit found.
+///
+/// Per-parcel and per-enterprise results are views ([`ParcelResult`], [`EnterpriseResult`])
+/// over compact columns; serialising the report writes them out in full.
+#[derive(Debug)]
+pub struct AuditReport {
+    /// The figures of `summary.json`.
+    pub summary: Summary,
+    /// Every park, in file order.
+    pub parks: Vec<ParkResult>,
+    /// Every record not evaluated, by layer and index.
+    pub rejected: Vec<Rejection>,
+    /// Warnings, by layer and index.
+    pub warnings: Vec<Warning>,
+    /// Overlapping parcel pairs.
+    pub overlaps: Vec<Overlap>,
+    /// Wall time per stage (not serialised).
+    pub times: StageTimes,
+    pub(crate) parcel_table: Parcels,
+    pub(crate) figures: Vec<Figures>,
+    pub(crate) tenants: Tenants,
+    pub(crate) rule_sets: Vec<RuleSet>,
+    pub(crate) park_table: Parks,
+    pub(crate) enterprise_table: Enterprises,
+    pub(crate) joins: Vec<JoinState>,
+    pub(crate) ambiguous: HashMap<u32, Vec<u32>>,
+    pub(crate) land: Vec<Option<f64>>,
+    pub(crate) grades: Vec<Option<evaluate::Grade>>,
+    pub(crate) histories: Vec<Vec<Option<Class>>>,
+}
+
+impl AuditReport {
+    /// Number of evaluated parcels.
+    pub fn parcel_count(&self) -> usize {
+        self.figures.len()
+    }
+
+    /// Every evaluated parcel, in file order.
+    pub fn parcels(&self) -> impl ExactSizeIterator<Item = ParcelResult<'_>> + '_ {
+        (0..self.figures.len()).map(move |row| ParcelResult { report: self, row })
+    }
+
+    /// Evaluated parcel `row` (0-based among the evaluated ones).
+    ///
+    /// # Panics
+    /// When `row >= self.parcel_count()`.
+    pub fn parcel(&self, row: usize) -> ParcelResult<'_> {
+        assert!(
+            row < self.figures.len(),
+            "parcel row {row} of {}",
+            self.figures.len()
+        );
+        ParcelResult { report: self, row }
+    }
+
+    /// The evaluated parcel with this id, if any.
+    pub fn parcel_by_id(&self, id: &str) -> Option<ParcelResult<'_>> {
+        self.parcels().find(|p| p.parcel_id() == id)
+    }
+
+    /// Number of valid enterprises.
+    pub fn enterprise_count(&self) -> usize {
+        self.joins.len()
+    }
+
+    /// Every valid enterprise, in file order, with its join.
+    pub fn enterprises(&self) -> impl ExactSizeIterator<Item = EnterpriseResult<'_>> + '_ {
+        (0..self.joins.len()).map(move |row| EnterpriseResult { report: self, row })
+    }
+
+    /// Valid enterprise `row`.
+    ///
+    /// # Panics
+    /// When `row >= self.enterprise_count()`.
+    pub fn enterprise(&self, row: usize) -> EnterpriseResult<'_> {
+        assert!(
+            row < self.joins.len(),
+            "enterprise row {row} of {}",
+            self.joins.len()
+        );
+        EnterpriseResult { report: self, row }
+    }
+
+    /// The enterprise with this id, if it is valid.
+    pub fn enterprise_by_id(&self, id: &str) -> Option<EnterpriseResult<'_>> {
+        self.enterprises().find(|e| e.id() == id)
+    }
+
+    /// True when the composite evaluation ran.
+    pub fn evaluated(&self) -> bool {
+        !self.grades.is_empty()
+    }
+}
+
+impl Serialize for AuditReport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Seq<I>(std::cell::RefCell<Option<I>>);
+        impl<I: Iterator<Item = T>, T: Serialize> Serialize for Seq<I> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let it = self.0.borrow_mut().take().expect("serialised once");
+                s.collect_seq(it)
+            }
+        }
+        let mut st = s.serialize_struct("AuditReport", 7)?;
+        st.serialize_field("summary", &self.summary)?;
+        st.serialize_field(
+            "parcels",
+            &Seq(std::cell::RefCell::new(Some(self.parcels()))),
+        )?;
+        st.serialize_field("parks", &self.parks)?;
+        st.serialize_field(
+            "enterprises",
+            &Seq(std::cell::RefCell::new(Some(self.enterprises()))),
+        )?;
+        st.serialize_field("rejected", &self.rejected)?;
+        st.serialize_field("warnings", &self.warnings)?;
+        st.serialize_field("overlaps", &self.overlaps)?;
+        st.end()
+    }
+}
+
+/// One parcel's audit: a view into an [`AuditReport`].
+///
+/// # Units
+/// Areas in m² and mu; money sums in 万元; intensities in 万元/亩; floor area in m².
+#[derive(Debug, Clone, Copy)]
+pub struct ParcelResult<'a> {
+    report: &'a AuditReport,
+    row: usize,
+}
+
+impl<'a> ParcelResult<'a> {
+    fn f(&self) -> &'a Figures {
+        &self.report.figures[self.row]
+    }
+
+    fn intensities(&self) -> Intensities {
+        intensities(
+            &self.f().sums,
+            self.record().floor_area_m2(),
+            self.f().area_m2,
+        )
+    }
+
+    /// The parcel as read.
+    pub fn record(&self) -> ParcelRef<'a> {
+        self.report.parcel_table.get(self.row)
+    }
+    /// Position among the evaluated parcels.
+    pub fn row(&self) -> usize {
+        self.row
+    }
+    /// 0-based index of the feature in its file.
+    pub fn index(&self) -> usize {
+        self.record().index()
+    }
+    /// Parcel code.
+    pub fn parcel_id(&self) -> &'a str {
+        self.report.parcel_table.ids.get(self.row)
+    }
+    /// The shape in WGS84 lon/lat.
+    pub fn geometry(&self) -> MultiPolygon<f64> {
+        self.record().geometry()
+    }
+    /// The park containing its interior point, if any.
+    pub fn park_id(&self) -> Option<&'a str> {
+        let k = self.f().park;
+        (k != NO_PARK).then(|| self.report.park_table.id(k as usize))
+    }
+    /// Area, m².
+    pub fn area_m2(&self) -> f64 {
+        self.f().area_m2
+    }
+    /// Area, mu.
+    pub fn area_mu(&self) -> f64 {
+        m2_to_mu(self.f().area_m2)
+    }
+    /// How the area was obtained.
+    pub fn area_method(&self) -> AreaSource {
+        self.f().area_source
+    }
+    /// Enterprises joined.
+    pub fn enterprise_count(&self) -> usize {
+        self.f().sums.enterprise_count
+    }
+    /// Rows (in [`AuditReport::enterprises`]) of the enterprises joined.
+    pub fn tenants(&self) -> &'a [u32] {
+        self.report.tenants.of(self.row)
+    }
+    /// Tax sum, 万元.
+    pub fn tax(&self) -> f64 {
+        self.f().sums.tax
+    }
+    /// Investment sum, 万元.
+    pub fn investment(&self) -> f64 {
+        self.f().sums.investment
+    }
+    /// Output sum, 万元.
+    pub fn output(&self) -> f64 {
+        self.f().sums.output
+    }
+    /// Floor area used for the plot ratio, m²: the parcel's own, else its enterprises' sum.
+    pub fn floor_area(&self) -> Option<f64> {
+        self.intensities().floor_area_m2
+    }
+    /// Tax per mu, 万元/亩.
+    pub fn tax_per_mu(&self) -> f64 {
+        self.intensities().tax_per_mu
+    }
+    /// Investment per mu, 万元/亩.
+    pub fn investment_per_mu(&self) -> f64 {
+        self.intensities().investment_per_mu
+    }
+    /// Output per mu, 万元/亩.
+    pub fn output_per_mu(&self) -> f64 {
+        self.intensities().output_per_mu
+    }
+    /// Plot ratio; `None` without a floor area.
+    pub fn plot_ratio(&self) -> Option<f64> {
+        self.intensities().plot_ratio
+    }
+    /// No enterprise, or zero output.
+    pub fn idle(&self) -> bool {
+        self.intensities().idle
+    }
+    /// Low-efficiency land (低效用地).
+    pub fn low_efficiency(&self) -> bool {
+        !self.f().reasons.is_empty()
+    }
+    /// Why, in the order of [`Reason::ALL`](crate::rules::Reason::ALL).
+    pub fn reasons(&self) -> Reasons {
+        self.f().reasons
+    }
+    /// The thresholds applied.
+    pub fn thresholds(&self) -> AppliedThresholds {
+        self.report.rule_sets[self.f().rule_set as usize].thresholds
+    }
+    /// Names of the `[[low_efficiency.rule]]`s that supplied a threshold (empty: the base).
+    pub fn rules(&self) -> &'a [String] {
+        &self.report.rule_sets[self.f().rule_set as usize].rules
+    }
+    /// Industry code.
+    pub fn industry(&self) -> Option<&'a str> {
+        self.record().industry()
+    }
+    /// Land-use class.
+    pub fn land_use(&self) -> Option<&'a str> {
+        self.record().land_use()
+    }
+    /// New or existing.
+    pub fn status(&self) -> Status {
+        self.record().status()
+    }
+    /// The class of its main tenant (the one with the most land), when the evaluation ran.
+    pub fn class(&self) -> Option<Class> {
+        self.f().class
+    }
+    /// Low-efficiency in the previous audit, when one was given and listed the parcel.
+    pub fn previous_low_efficiency(&self) -> Option<bool> {
+        self.f().previous
+    }
+    /// What changed since the previous audit, when one was given.
+    pub fn change(&self) -> Option<Change> {
+        self.f().change
+    }
+}
+
+impl Serialize for ParcelResult<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let f = self.intensities();
+        let mut st = s.serialize_struct("ParcelResult", 26)?;
+        st.serialize_field("parcel_id", self.parcel_id())?;
+        st.serialize_field("park_id", &self.park_id())?;
+        st.serialize_field("area_m2", &self.area_m2())?;
+        st.serialize_field("area_mu", &self.area_mu())?;
+        st.serialize_field("area_method", &self.area_method())?;
+        st.serialize_field("enterprise_count", &self.enterprise_count())?;
+        st.serialize_field("tax", &self.tax())?;
+        st.serialize_field("investment", &self.investment())?;
+        st.serialize_field("output", &self.output())?;
+        st.serialize_field("floor_area", &f.floor_area_m2)?;
+        st.serialize_field("tax_per_mu", &f.tax_per_mu)?;
+        st.serialize_field("investment_per_mu", &f.investment_per_mu)?;
+        st.serialize_field("output_per_mu", &f.output_per_mu)?;
+        st.serialize_field("plot_ratio", &f.plot_ratio)?;
+        st.serialize_field("idle", &f.idle)?;
+        st.serialize_field("low_efficiency", &self.low_efficiency())?;
+        st.serialize_field("reasons", &self.reasons())?;
+        st.serialize_field("thresholds", &self.thresholds())?;
+        st.serialize_field("rules", self.rules())?;
+        st.serialize_field("industry", &self.industry())?;
+        st.serialize_field("land_use", &self.land_use())?;
+        st.serialize_field("status", &self.status())?;
+        st.serialize_field("class", &self.class())?;
+        st.serialize_field("previous_low_efficiency", &self.previous_low_efficiency())?;
+        st.serialize_field("change", &self.change())?;
+        st.end()
+    }
+}
+
+/// One enterprise's join (and, when the evaluation ran, its grade): a view into an
+/// [`AuditReport`].
+#[derive(Debug, Clone, Copy)]
+pub struct EnterpriseResult<'a> {
+    report: &'a AuditReport,
+    row: usize,
+}
+
+impl<'a> EnterpriseResult<'a> {
+    /// The enterprise as read (an owned record).
+    pub fn enterprise(&self) -> Enterprise {
+        self.report.enterprise_table.get(self.row)
+    }
+    /// Its id.
+    pub fn id(&self) -> &'a str {
+        self.report.enterprise_table.id(self.row)
+    }
+    /// 0-based index of the feature (or CSV row) in its file.
+    pub fn index(&self) -> usize {
+        self.report.enterprise_table.index[self.row]
+    }
+    /// How it was joined.
+    pub fn join(&self) -> JoinKind {
+        self.report.joins[self.row].kind
+    }
+    /// The parcel it was joined to.
+    pub fn parcel_id(&self) -> Option<&'a str> {
+        let j = self.report.joins[self.row];
+        matches!(j.kind, JoinKind::ByKey | JoinKind::ByLocation)
+            .then(|| self.report.parcel_table.ids.get(j.parcel as usize))
+    }
+    /// For an ambiguous point, the parcels it lies in.
+    pub fn candidates(&self) -> Vec<&'a str> {
+        self.report
+            .ambiguous
+            .get(&(self.row as u32))
+            .map(|v| {
+                v.iter()
+                    .map(|&p| self.report.parcel_table.ids.get(p as usize))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+    /// Land attributed to it for the evaluation, m².
+    pub fn land_m2(&self) -> Option<f64> {
+        self.report.land.get(self.row).copied().flatten()
+    }
+    /// Its composite evaluation, when configured.
+    pub fn evaluation(&self) -> Option<&'a evaluate::Grade> {
+        self.report.grades.get(self.row).and_then(Option::as_ref)
+    }
+    /// Its classes, oldest first, this year last (`None` for a year it was not graded).
+    pub fn class_history(&self) -> &'a [Option<Class>] {
+        self.report
+            .histories
+            .get(self.row)
+            .map_or(&[], Vec::as_slice)
+    }
+}
+
+impl Serialize for EnterpriseResult<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("EnterpriseResult", 7)?;
+        st.serialize_field("enterprise", &self.enterprise())?;
+        st.serialize_field("join", &self.join())?;
+        st.serialize_field("joined_parcel_id", &self.parcel_id())?;
+        st.serialize_field("candidates", &self.candidates())?;
+        st.serialize_field("land_m2", &self.land_m2())?;
+        st.serialize_field("evaluation", &self.evaluation())?;
+        st.serialize_field("class_history", self.class_history())?;
+        st.end()
+    }
+}
+
+/// How an enterprise was joined to a parcel, as written in `enterprises.csv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JoinKind {
+    /// By its `parcel_id`.
+    ByKey,
+    /// By its point, in exactly one parcel.
+    ByLocation,
+    /// In no parcel (or its key names no parcel).
+    Unmatched,
+    /// In two or more overlapping parcels: not joined.
+    Ambiguous,
+}
+
+impl JoinKind {
+    /// The name written in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JoinKind::ByKey => "by_key",
+            JoinKind::ByLocation => "by_location",
+            JoinKind::Unmatched => "unmatched",
+            JoinKind::Ambiguous => "ambiguous",
+        }
+    }
+}
+
+/// The minimums a parcel was held to.
+///
+/// # Units
+/// 万元/亩, plot ratio dimensionless.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct AppliedThresholds {
+    /// Minimum investment per mu.
+    pub min_investment_per_mu: f64,
+    /// Minimum tax per mu.
+    pub min_tax_per_mu: f64,
+    /// Minimum output per mu.
+    pub min_output_per_mu: f64,
+    /// Minimum plot ratio.
+    pub min_plot_ratio: f64,
+    /// Contract shortfall fraction.
+    pub contract_shortfall: f64,
+}
+
+/// A record that was not evaluated, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rejection {
+    /// The layer.
+    pub layer: Layer,
+    /// 0-based feature (or CSV row) index.
+    pub index: usize,
+    /// The record's id, if it was read.
+    pub id: Option<String>,
+    /// A short stable code: [`Error::code`], or `unmatched` / `ambiguous` for enterprises.
+    pub code: &'static str,
+    /// The property at fault, if one is.
+    pub property: Option<String>,
+    /// The explanation.
+    pub reason: String,
+}
+
+impl Rejection {
+    /// The rejection an error describes.
+    pub fn from_error(e: &Error) -> Rejection {
+        let message = e.to_string();
+        match e.feature() {
+            Some(ctx) => {
+                let prefix = format!("{ctx}: ");
+                Rejection {
+                    layer: ctx.layer,
+                    index: ctx.index,
+                    id: ctx.id.clone(),
+                    code: e.code(),
+                    property: e.property().map(str::to_string),
+                    reason: message
+                        .strip_prefix(&prefix)
+                        .unwrap_or(&message)
+                        .to_string(),
+                }
+            }
+            None => Rejection {
+                layer: Layer::Parcels,
+                index: usize::MAX,
+                id: None,
+                code: e.code(),
+                property: None,
+                reason: message,
+            },
+        }
+    }
+
+    pub(crate) fn of(
+        layer: Layer,
+        index: usize,
+        id: &str,
+        code: &'static str,
+        property: Option<&str>,
+        reason: &str,
+    ) -> Self {
+        Rejection {
+            layer,
+            index,
+            id: Some(id.to_string()),
+            code,
+            property: property.map(str::to_string),
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// Something worth a look that did not stop a record from being evaluated.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Warning {
+    /// The layer.
+    pub layer: Layer,
+    /// 0-based feature index.
+    pub index: usize,
+    /// The record's id.
+    pub id: Option<String>,
+    /// What was seen.
+    pub message: String,
+}
+
+/// Two parcels whose interiors overlap.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Overlap {
+    /// One parcel.
+    pub a: String,
+    /// The other.
+    pub b: String,
+    /// Geodesic area of the overlap, m².
+    pub area_m2: f64,
+}
+
+/// Read, evaluated and rejected counts of a layer.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    /// Records read.
+    pub read: usize,
+    /// Records evaluated.
+    pub evaluated: usize,
+    /// Records rejected (listed in `rejected.csv`).
+    pub rejected: usize,
+}
+
+/// The enterprises' counts: `read = joined + unmatched + ambiguous + rejected`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct EnterpriseCounts {
+    /// Records read.
+    pub read: usize,
+    /// Joined to a parcel (by key or location).
+    pub joined: usize,
+    /// In no parcel, or keyed to no parcel.
+    pub unmatched: usize,
+    /// In two or more parcels.
+    pub ambiguous: usize,
+    /// Invalid records.
+    pub rejected: usize,
+}
+
+/// A layer's CRS as resolved.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CrsInfo {
+    /// The file.
+    pub file: String,
+    /// The CRS, e.g. `EPSG:4549`.
+    pub crs: String,
+    /// Where it came from.
+    pub source: CrsSource,
+}
+
+impl CrsInfo {
+    pub(crate) fn of<T>(l: &Loaded<T>) -> CrsInfo {
+        CrsInfo {
+            file: l.file.display().to_string(),
+            crs: l.crs.to_string(),
+            source: l.crs_source,
+        }
+    }
+}
+
+/// The CRS of each layer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LayerInfo {
+    /// Parcels.
+    pub parcels: CrsInfo,
+    /// Enterprises.
+    pub enterprises: Option<CrsInfo>,
+    /// Parks.
+    pub parks: Option<CrsInfo>,
+}
+
+/// The figures of `summary.json` (SPEC §5), plus counts by reason and the CRS of each layer.
+///
+/// # Units
+/// Areas in mu; ratios are fractions in [0, 1].
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Parcels read, evaluated, rejected.
+    pub parcels: Counts,
+    /// Enterprises read, joined, unmatched, ambiguous, rejected.
+    pub enterprises: EnterpriseCounts,
+    /// Park features read, evaluated, rejected.
+    pub park_features: Counts,
+    /// Total evaluated area, mu.
+    pub total_area_mu: f64,
+    /// Low-efficiency area, mu.
+    pub low_efficiency_area_mu: f64,
+    /// Low-efficiency parcels.
+    pub low_efficiency_count: usize,
+    /// Low-efficiency area / total area (idle parcels in both).
+    pub low_efficiency_ratio: Option<f64>,
+    /// Idle parcels.
+    pub idle_count: usize,
+    /// Parcels in no park.
+    pub outside_parks_count: usize,
+    /// Low-efficiency parcels by reason (a parcel counts once per reason).
+    pub low_efficiency_by_reason: std::collections::BTreeMap<&'static str, usize>,
+    /// Area method counts: how many parcels used each.
+    pub area_methods: std::collections::BTreeMap<&'static str, usize>,
+    /// The base thresholds.
+    pub thresholds: AppliedThresholds,
+    /// The park cap.
+    pub max_low_efficiency_ratio: f64,
+    /// Overlapping parcel pairs found.
+    pub overlap_count: usize,
+    /// Warnings issued.
+    pub warning_count: usize,
+    /// The CRS of each layer.
+    pub crs: LayerInfo,
+    /// Enterprises by group and class, when the evaluation ran.
+    pub classes:
+        Option<std::collections::BTreeMap<String, std::collections::BTreeMap<&'static str, usize>>>,
+    /// Parcels by change since the previous audit, when one was given.
+    pub changes: Option<std::collections::BTreeMap<&'static str, usize>>,
+    /// Every park's figures.
+    pub parks: Vec<ParkResult>,
+}
+
+impl Summary {
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        parcels: impl Iterator<Item = ParcelFacts>,
+        parks: &[ParkResult],
+        parcel_counts: Counts,
+        enterprises: EnterpriseCounts,
+        park_features: Counts,
+        config: &Config,
+        crs: LayerInfo,
+        overlap_count: usize,
+        warning_count: usize,
+    ) -> Summary {
+        let (mut total, mut low, mut low_count, mut idle, mut outside) = (0.0, 0.0, 0, 0, 0);
+        let mut by_reason = std::collections::BTreeMap::new();
+        let mut methods = std::collections::BTreeMap::new();
+        for p in parcels {
+            total += p.area_mu;
+            if !p.reasons.is_empty() {
+                low += p.area_mu;
+                low_count += 1;
+            }
+            idle += usize::from(p.idle);
+            outside += usize::from(!p.in_park);
+            for r in p.reasons.iter() {
+                *by_reason.entry(r.as_str()).or_insert(0) += 1;
+            }
+            *methods.entry(p.area_method.as_str()).or_insert(0) += 1;
+        }
+        let base = &config.low_efficiency;
+        Summary {
+            parcels: parcel_counts,
+            enterprises,
+            park_features,
+            total_area_mu: total,
+            low_efficiency_area_mu: low,
+            low_efficiency_count: low_count,
+            low_efficiency_ratio: (total > 0.0).then(|| low / total),
+            idle_count: idle,
+            outside_parks_count: outside,
+            low_efficiency_by_reason: by_reason,
+            area_methods: methods,
+            thresholds: AppliedThresholds {
+                min_investment_per_mu: base.min_investment_per_mu,
+                min_tax_per_mu: base.min_tax_per_mu,
+                min_output_per_mu: base.min_output_per_mu,
+                min_plot_ratio: base.min_plot_ratio,
+                contract_shortfall: base.contract_shortfall,
+            },
+            max_low_efficiency_ratio: config.park.max_low_efficiency_ratio,
+            overlap_count,
+            warning_count,
+            crs,
+            classes: None,
+            changes: None,
+            parks: parks.to_vec(),
+        }
+    }
+}
+
+/// What the summary reads of a parcel.
+pub(crate) struct ParcelFacts {
+    pub(crate) area_mu: f64,
+    pub(crate) reasons: Reasons,
+    pub(crate) idle: bool,
+    pub(crate) in_park: bool,
+    pub(crate) area_method: AreaSource,
+}
+
+/// Wall time of each stage.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct StageTimes {
+    /// Reading and validating the inputs.
+    pub read: Duration,
+    /// Building the R-trees.
+    pub index: Duration,
+    /// Joining enterprises to parcels.
+    pub join: Duration,
+    /// Areas, intensities, classification, parks.
+    pub evaluate: Duration,
+    /// Writing the outputs (set by the writer's caller).
+    pub write: Duration,
+}

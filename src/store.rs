@@ -1,0 +1,528 @@
+//! Compact column storage for large layers: every shape's coordinates in one arena, every
+//! string in one buffer. A million parcels take a few allocations, not millions, which keeps
+//! memory within a small multiple of the coordinates themselves.
+
+use geo::{Coord, LineString, MultiPolygon, Polygon, Rect};
+
+/// Polygonal shapes in one arena: coordinates → rings → polygons → shapes, each level an array
+/// of end offsets into the level below (compressed sparse rows). A polygon's first ring is its
+/// exterior, the rest its holes.
+#[derive(Debug, Clone, Default)]
+pub struct Shapes {
+    coords: Vec<Coord<f64>>,
+    ring_ends: Vec<usize>,
+    polygon_ends: Vec<usize>,
+    shape_ends: Vec<usize>,
+    multi: Vec<bool>,
+}
+
+/// One shape of a [`Shapes`] arena, borrowed.
+#[derive(Debug, Clone, Copy)]
+pub struct ShapeRef<'a> {
+    shapes: &'a Shapes,
+    polygons: (usize, usize),
+}
+
+/// One polygon of a shape: its rings as coordinate slices, exterior first.
+#[derive(Debug, Clone, Copy)]
+pub struct PolygonRef<'a> {
+    shapes: &'a Shapes,
+    rings: (usize, usize),
+}
+
+impl Shapes {
+    /// An empty arena.
+    pub fn new() -> Self {
+        Shapes::default()
+    }
+
+    /// Number of shapes.
+    pub fn len(&self) -> usize {
+        self.shape_ends.len()
+    }
+
+    /// True when there is no shape.
+    pub fn is_empty(&self) -> bool {
+        self.shape_ends.is_empty()
+    }
+
+    /// Number of coordinates in all shapes.
+    pub fn coord_count(&self) -> usize {
+        self.coords.len()
+    }
+
+    /// Appends a shape; `multi` records whether it came as a MultiPolygon.
+    pub fn push(&mut self, shape: &MultiPolygon<f64>, multi: bool) {
+        for polygon in &shape.0 {
+            for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
+                self.coords.extend_from_slice(&ring.0);
+                self.ring_ends.push(self.coords.len());
+            }
+            self.polygon_ends.push(self.ring_ends.len());
+        }
+        self.shape_ends.push(self.polygon_ends.len());
+        self.multi.push(multi);
+    }
+
+    /// Shape `i`.
+    ///
+    /// # Panics
+    /// When `i >= self.len()`.
+    pub fn get(&self, i: usize) -> ShapeRef<'_> {
+        let start = if i == 0 { 0 } else { self.shape_ends[i - 1] };
+        ShapeRef {
+            shapes: self,
+            polygons: (start, self.shape_ends[i]),
+        }
+    }
+
+    /// True when shape `i` came as a MultiPolygon.
+    pub fn is_multi(&self, i: usize) -> bool {
+        self.multi[i]
+    }
+
+    fn ring(&self, r: usize) -> &[Coord<f64>] {
+        let start = if r == 0 { 0 } else { self.ring_ends[r - 1] };
+        &self.coords[start..self.ring_ends[r]]
+    }
+
+    fn ring_range(&self, r: usize) -> std::ops::Range<usize> {
+        let start = if r == 0 { 0 } else { self.ring_ends[r - 1] };
+        start..self.ring_ends[r]
+    }
+
+    fn rings_of_polygon(&self, p: usize) -> std::ops::Range<usize> {
+        let start = if p == 0 { 0 } else { self.polygon_ends[p - 1] };
+        start..self.polygon_ends[p]
+    }
+
+    /// The coordinate range of shape `i` in the arena.
+    fn coord_range(&self, i: usize) -> std::ops::Range<usize> {
+        let shape = self.get(i);
+        let first_ring = self.rings_of_polygon(shape.polygons.0).start;
+        let last_ring = self.rings_of_polygon(shape.polygons.1 - 1).end;
+        self.ring_range(first_ring).start..self.ring_range(last_ring - 1).end
+    }
+
+    /// Applies `f` to every coordinate of every shape, in parallel; the first error wins
+    /// (with the shape it came from).
+    pub fn try_map_coords<E: Send>(
+        &mut self,
+        f: impl Fn(Coord<f64>) -> Result<Coord<f64>, E> + Sync,
+    ) -> Vec<(usize, E)> {
+        use rayon::prelude::*;
+        let ranges: Vec<std::ops::Range<usize>> =
+            (0..self.len()).map(|i| self.coord_range(i)).collect();
+        let mut slices: Vec<&mut [Coord<f64>]> = Vec::with_capacity(ranges.len());
+        let mut rest: &mut [Coord<f64>] = &mut self.coords;
+        let mut at = 0;
+        for r in &ranges {
+            let (_, tail) = rest.split_at_mut(r.start - at);
+            let (mine, tail) = tail.split_at_mut(r.len());
+            slices.push(mine);
+            rest = tail;
+            at = r.end;
+        }
+        let mut errors: Vec<(usize, E)> = slices
+            .into_par_iter()
+            .enumerate()
+            .filter_map(|(i, coords)| {
+                for c in coords.iter_mut() {
+                    match f(*c) {
+                        Ok(v) => *c = v,
+                        Err(e) => return Some((i, e)),
+                    }
+                }
+                None
+            })
+            .collect();
+        errors.sort_by_key(|(i, _)| *i);
+        errors
+    }
+
+    /// Orients every ring in place: exteriors counter-clockwise, holes clockwise (RFC 7946).
+    pub fn orient(&mut self) {
+        for p in 0..self.polygon_ends.len() {
+            for (k, r) in self.rings_of_polygon(p).enumerate() {
+                let range = self.ring_range(r);
+                let ring = &mut self.coords[range];
+                let ccw = signed_area2(ring) > 0.0;
+                if (k == 0) != ccw {
+                    ring.reverse();
+                }
+            }
+        }
+    }
+
+    /// Keeps the shapes for which `keep(i)` is true, in order.
+    pub fn retain(&mut self, keep: &[bool]) {
+        let mut out = Shapes::new();
+        for i in (0..self.len()).filter(|&i| keep[i]) {
+            let shape = self.get(i);
+            for p in shape.polygons.0..shape.polygons.1 {
+                for r in self.rings_of_polygon(p) {
+                    out.coords.extend_from_slice(self.ring(r));
+                    out.ring_ends.push(out.coords.len());
+                }
+                out.polygon_ends.push(out.ring_ends.len());
+            }
+            out.shape_ends.push(out.polygon_ends.len());
+            out.multi.push(self.multi[i]);
+        }
+        *self = out;
+    }
+}
+
+/// Twice the signed area of a closed ring (shoelace), positive when counter-clockwise.
+fn signed_area2(ring: &[Coord<f64>]) -> f64 {
+    if ring.len() < 3 {
+        return 0.0;
+    }
+    // Shift to the first point to keep precision for large coordinates.
+    let o = ring[0];
+    ring.windows(2)
+        .map(|w| (w[0].x - o.x) * (w[1].y - o.y) - (w[1].x - o.x) * (w[0].y - o.y))
+        .sum()
+}
+
+/// Where a point lies relative to a shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Position {
+    /// Outside (or in a hole).
+    Outside,
+    /// On an edge.
+    Boundary,
+    /// Inside.
+    Inside,
+}
+
+impl<'a> ShapeRef<'a> {
+    /// The polygons.
+    pub fn polygons(&self) -> impl ExactSizeIterator<Item = PolygonRef<'a>> + 'a {
+        let shapes = self.shapes;
+        (self.polygons.0..self.polygons.1).map(move |p| {
+            let r = shapes.rings_of_polygon(p);
+            PolygonRef {
+                shapes,
+                rings: (r.start, r.end),
+            }
+        })
+    }
+
+    /// An owned geo shape.
+    pub fn to_multipolygon(&self) -> MultiPolygon<f64> {
+        MultiPolygon(self.polygons().map(|p| p.to_polygon()).collect())
+    }
+
+    /// The bounding box; `None` for an empty shape.
+    pub fn bounding_rect(&self) -> Option<Rect<f64>> {
+        let mut bounds: Option<(Coord<f64>, Coord<f64>)> = None;
+        for p in self.polygons() {
+            for c in p.exterior() {
+                let (min, max) = bounds.get_or_insert((*c, *c));
+                min.x = min.x.min(c.x);
+                min.y = min.y.min(c.y);
+                max.x = max.x.max(c.x);
+                max.y = max.y.max(c.y);
+            }
+        }
+        bounds.map(|(min, max)| Rect::new(min, max))
+    }
+
+    /// The first exterior coordinate for which `pred` holds.
+    pub fn find_coord(&self, pred: impl Fn(Coord<f64>) -> bool) -> Option<Coord<f64>> {
+        self.polygons()
+            .find_map(|p| p.exterior().iter().copied().find(|c| pred(*c)))
+    }
+
+    /// Where `p` lies: inside, on an edge, or outside (holes are outside). Crossing-number test
+    /// over every ring.
+    pub fn position(&self, p: Coord<f64>) -> Position {
+        let mut inside = false;
+        for polygon in self.polygons() {
+            match polygon.position(p) {
+                Position::Boundary => return Position::Boundary,
+                Position::Inside => inside = true,
+                Position::Outside => {}
+            }
+        }
+        if inside {
+            Position::Inside
+        } else {
+            Position::Outside
+        }
+    }
+}
+
+impl<'a> PolygonRef<'a> {
+    /// The exterior ring.
+    pub fn exterior(&self) -> &'a [Coord<f64>] {
+        self.shapes.ring(self.rings.0)
+    }
+
+    /// The holes.
+    pub fn interiors(&self) -> impl Iterator<Item = &'a [Coord<f64>]> + 'a {
+        let shapes = self.shapes;
+        (self.rings.0 + 1..self.rings.1).map(move |r| shapes.ring(r))
+    }
+
+    /// An owned geo polygon.
+    pub fn to_polygon(&self) -> Polygon<f64> {
+        Polygon::new(
+            LineString(self.exterior().to_vec()),
+            self.interiors().map(|r| LineString(r.to_vec())).collect(),
+        )
+    }
+
+    fn position(&self, p: Coord<f64>) -> Position {
+        match ring_position(self.exterior(), p) {
+            Position::Inside => {}
+            other => return other,
+        }
+        for hole in self.interiors() {
+            match ring_position(hole, p) {
+                Position::Inside => return Position::Outside,
+                Position::Boundary => return Position::Boundary,
+                Position::Outside => {}
+            }
+        }
+        Position::Inside
+    }
+}
+
+/// The sign of the turn a → b → c, exactly (robust predicates): > 0 counter-clockwise.
+pub(crate) fn orient(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>) -> f64 {
+    robust::orient2d(
+        robust::Coord { x: a.x, y: a.y },
+        robust::Coord { x: b.x, y: b.y },
+        robust::Coord { x: c.x, y: c.y },
+    )
+}
+
+/// Crossing-number point-in-ring test, exact (orientation predicates), with on-edge detection.
+fn ring_position(ring: &[Coord<f64>], p: Coord<f64>) -> Position {
+    let mut inside = false;
+    for w in ring.windows(2) {
+        let (a, b) = (w[0], w[1]);
+        let turn = orient(a, b, p);
+        if turn == 0.0
+            && p.x >= a.x.min(b.x)
+            && p.x <= a.x.max(b.x)
+            && p.y >= a.y.min(b.y)
+            && p.y <= a.y.max(b.y)
+        {
+            return Position::Boundary;
+        }
+        // The edge crosses the horizontal ray to the right of p: upwards with p on its left,
+        // or downwards with p on its right.
+        let upward = a.y <= p.y && b.y > p.y && turn > 0.0;
+        let downward = a.y > p.y && b.y <= p.y && turn < 0.0;
+        if upward || downward {
+            inside = !inside;
+        }
+    }
+    if inside {
+        Position::Inside
+    } else {
+        Position::Outside
+    }
+}
+
+/// Strings in one buffer, addressed by position.
+#[derive(Debug, Clone, Default)]
+pub struct Strings {
+    bytes: String,
+    ends: Vec<usize>,
+}
+
+impl Strings {
+    /// An empty buffer.
+    pub fn new() -> Self {
+        Strings::default()
+    }
+
+    /// Appends a string.
+    pub fn push(&mut self, s: &str) {
+        self.bytes.push_str(s);
+        self.ends.push(self.bytes.len());
+    }
+
+    /// String `i`.
+    ///
+    /// # Panics
+    /// When `i >= self.len()`.
+    pub fn get(&self, i: usize) -> &str {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        &self.bytes[start..self.ends[i]]
+    }
+
+    /// Number of strings.
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Keeps the strings for which `keep[i]` is true.
+    pub fn retain(&mut self, keep: &[bool]) {
+        let mut out = Strings::new();
+        for i in (0..self.len()).filter(|&i| keep[i]) {
+            out.push(self.get(i));
+        }
+        *self = out;
+    }
+}
+
+/// Optional strings in one buffer; absent ones cost one offset and a flag.
+#[derive(Debug, Clone, Default)]
+pub struct OptStrings {
+    strings: Strings,
+    present: Vec<bool>,
+}
+
+impl OptStrings {
+    /// Appends a value.
+    pub fn push(&mut self, s: Option<&str>) {
+        self.strings.push(s.unwrap_or(""));
+        self.present.push(s.is_some());
+    }
+
+    /// Value `i`.
+    pub fn get(&self, i: usize) -> Option<&str> {
+        self.present[i].then(|| self.strings.get(i))
+    }
+
+    /// Keeps the values for which `keep[i]` is true.
+    pub fn retain(&mut self, keep: &[bool]) {
+        self.strings.retain(keep);
+        retain_vec(&mut self.present, keep);
+    }
+}
+
+/// An optional number per row, stored as NaN when absent. Allocated only once a value appears,
+/// so an absent column costs nothing.
+#[derive(Debug, Clone, Default)]
+pub struct OptColumn {
+    values: Vec<f64>,
+    len: usize,
+}
+
+impl OptColumn {
+    /// Appends a value.
+    pub fn push(&mut self, v: Option<f64>) {
+        match v {
+            Some(x) => {
+                if self.values.len() < self.len {
+                    self.values.resize(self.len, f64::NAN);
+                }
+                self.values.push(x);
+            }
+            None if !self.values.is_empty() => self.values.push(f64::NAN),
+            None => {}
+        }
+        self.len += 1;
+    }
+
+    /// Value `i`.
+    pub fn get(&self, i: usize) -> Option<f64> {
+        self.values.get(i).copied().filter(|v| !v.is_nan())
+    }
+
+    /// Keeps the values for which `keep[i]` is true.
+    pub fn retain(&mut self, keep: &[bool]) {
+        if !self.values.is_empty() {
+            self.values.resize(self.len, f64::NAN);
+            retain_vec(&mut self.values, keep);
+        }
+        self.len = keep.iter().filter(|k| **k).count();
+    }
+}
+
+/// Keeps `v[i]` where `keep[i]`.
+pub(crate) fn retain_vec<T>(v: &mut Vec<T>, keep: &[bool]) {
+    let mut i = 0;
+    v.retain(|_| {
+        let k = keep[i];
+        i += 1;
+        k
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo::{coord, polygon};
+
+    #[test]
+    fn shapes_round_trip_and_locate() {
+        let mut s = Shapes::new();
+        let a = MultiPolygon(vec![
+            polygon![(x: 0.0, y: 0.0), (x: 4.0, y: 0.0), (x: 4.0, y: 4.0), (x: 0.0, y: 4.0)],
+        ]);
+        let holed = polygon!(
+            exterior: [(x: 10.0, y: 0.0), (x: 20.0, y: 0.0), (x: 20.0, y: 10.0), (x: 10.0, y: 10.0)],
+            interiors: [[(x: 14.0, y: 4.0), (x: 14.0, y: 6.0), (x: 16.0, y: 6.0), (x: 16.0, y: 4.0)]],
+        );
+        let b = MultiPolygon(vec![
+            holed,
+            polygon![(x: 30.0, y: 0.0), (x: 31.0, y: 0.0), (x: 31.0, y: 1.0)],
+        ]);
+        s.push(&a, false);
+        s.push(&b, true);
+        assert_eq!(s.len(), 2);
+        assert_eq!(s.get(1).to_multipolygon(), b);
+        assert!(s.is_multi(1) && !s.is_multi(0));
+        assert_eq!(
+            s.get(0).position(coord! { x: 2.0, y: 2.0 }),
+            Position::Inside
+        );
+        assert_eq!(
+            s.get(0).position(coord! { x: 4.0, y: 2.0 }),
+            Position::Boundary
+        );
+        assert_eq!(
+            s.get(1).position(coord! { x: 15.0, y: 5.0 }),
+            Position::Outside
+        );
+        assert_eq!(
+            s.get(1).position(coord! { x: 12.0, y: 5.0 }),
+            Position::Inside
+        );
+        assert_eq!(
+            s.get(1).position(coord! { x: 30.5, y: 0.2 }),
+            Position::Inside
+        );
+        let keep = [false, true];
+        s.retain(&keep);
+        assert_eq!(s.get(0).to_multipolygon(), b);
+    }
+
+    #[test]
+    fn orientation_in_place() {
+        let mut s = Shapes::new();
+        let cw = MultiPolygon(vec![
+            polygon![(x: 0.0, y: 0.0), (x: 0.0, y: 1.0), (x: 1.0, y: 1.0), (x: 1.0, y: 0.0)],
+        ]);
+        s.push(&cw, false);
+        s.orient();
+        assert!(signed_area2(s.get(0).polygons().next().unwrap().exterior()) > 0.0);
+    }
+
+    #[test]
+    fn columns() {
+        let mut c = OptColumn::default();
+        c.push(None);
+        c.push(Some(2.0));
+        c.push(None);
+        assert_eq!((c.get(0), c.get(1), c.get(2)), (None, Some(2.0), None));
+        c.retain(&[true, true, false]);
+        assert_eq!(c.get(1), Some(2.0));
+        let mut s = OptStrings::default();
+        s.push(Some("中"));
+        s.push(None);
+        assert_eq!((s.get(0), s.get(1)), (Some("中"), None));
+    }
+}
