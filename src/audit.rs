@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
-use geo::{GeodesicArea, InteriorPoint};
+use geo::InteriorPoint;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -14,7 +14,7 @@ use crate::crs::Crs;
 use crate::error::{Error, FeatureContext, Layer, Result};
 use crate::evaluate::{self, Class};
 use crate::index::{Hit, ParcelIndex};
-use crate::metrics::{ParcelSums, intensities};
+use crate::metrics::intensities;
 use crate::parcel::{AreaSource, Enterprises, ParcelRef, Parcels, Parks};
 use crate::previous::{Change, PreviousAudit};
 use crate::read::{self, Loaded, ReadOptions, Source};
@@ -261,20 +261,38 @@ impl Audit {
             read: parcel_read,
             ..
         } = parcels;
-        let areas: Vec<Result<(f64, AreaSource, Option<Warning>)>> = (0..parcel_table.len())
+        // Areas in parallel, eight bytes and a tag each; warnings and errors (rare) are built
+        // again afterwards for the rows that have them.
+        let areas: Vec<(f64, AreaSource, Outcome)> = (0..parcel_table.len())
             .into_par_iter()
-            .map(|row| parcel_area(parcel_table.get(row), config, planar_ok, &parcels_file))
+            .map(
+                |row| match parcel_area(parcel_table.get(row), config, planar_ok, &parcels_file) {
+                    Ok((a, s, None)) => (a, s, Outcome::Ok),
+                    Ok((a, s, Some(_))) => (a, s, Outcome::Warned),
+                    Err(_) => (f64::NAN, AreaSource::Geodesic, Outcome::Failed),
+                },
+            )
             .collect();
         let mut keep = vec![true; areas.len()];
-        let mut area_of = Vec::with_capacity(areas.len());
-        for (row, a) in areas.into_iter().enumerate() {
-            match a {
-                Ok((area, source, warning)) => {
-                    warnings.extend(warning);
-                    area_of.push((area, source));
+        let mut figures: Vec<Figures> = Vec::with_capacity(areas.len());
+        for (row, (area, source, outcome)) in areas.into_iter().enumerate() {
+            match outcome {
+                Outcome::Ok => figures.push(Figures::new(area, source)),
+                Outcome::Warned => {
+                    let again =
+                        parcel_area(parcel_table.get(row), config, planar_ok, &parcels_file);
+                    warnings.extend(again.ok().and_then(|(_, _, w)| w));
+                    figures.push(Figures::new(area, source));
                 }
-                Err(e) if self.strict => return Err(e),
-                Err(e) => {
+                Outcome::Failed => {
+                    let Err(e) =
+                        parcel_area(parcel_table.get(row), config, planar_ok, &parcels_file)
+                    else {
+                        continue;
+                    };
+                    if self.strict {
+                        return Err(e);
+                    }
                     rejected.push(Rejection::from_error(&e));
                     keep[row] = false;
                 }
@@ -306,9 +324,16 @@ impl Audit {
             None => (Enterprises::new(), 0, Vec::new()),
         };
         rejected.extend(enterprise_rejected.iter().map(Rejection::from_error));
-        let by_id: HashMap<&str, u32> = (0..parcel_table.len())
-            .map(|row| (parcel_table.ids.get(row), row as u32))
-            .collect();
+        // Key joins need the parcels by id; skip building the map when no enterprise has a key.
+        let keyed =
+            (0..enterprise_table.len()).any(|row| enterprise_table.parcel_key(row).is_some());
+        let by_id: HashMap<&str, u32> = if keyed {
+            (0..parcel_table.len())
+                .map(|row| (parcel_table.ids.get(row), row as u32))
+                .collect()
+        } else {
+            HashMap::new()
+        };
         let rejected_parcel_ids: HashSet<&str> = rejected
             .iter()
             .filter(|r| r.layer == Layer::Parcels)
@@ -327,20 +352,16 @@ impl Audit {
             })
             .collect();
         drop(rejected_parcel_ids);
-        let mut sums = vec![ParcelSums::default(); parcel_table.len()];
         let mut joins = Vec::with_capacity(outcomes.len());
         let mut ambiguous_sets = HashMap::new();
         let (mut joined, mut unmatched, mut ambiguous) = (0, 0, 0);
         for (row, j) in outcomes.into_iter().enumerate() {
             let id = enterprise_table.id(row);
-            let index = enterprise_table.index[row];
+            let index = enterprise_table.index[row] as usize;
             match j {
                 Join::ByKey(p) | Join::ByLocation(p) => {
-                    let [tax, investment, output] = enterprise_table.money(row);
-                    sums[p as usize].add_figures(
-                        tax,
-                        investment,
-                        output,
+                    figures[p as usize].add(
+                        enterprise_table.money(row),
                         enterprise_table.floor_area_m2(row),
                     );
                     joined += 1;
@@ -351,8 +372,9 @@ impl Audit {
                     };
                     joins.push(JoinState { kind, parcel: p });
                 }
-                Join::Unmatched(why) => {
+                Join::Unmatched(miss) => {
                     unmatched += 1;
+                    let why = miss.explain(&enterprise_table, row);
                     rejected.push(Rejection::of(
                         Layer::Enterprises,
                         index,
@@ -366,8 +388,15 @@ impl Audit {
                         parcel: u32::MAX,
                     });
                 }
-                Join::Ambiguous(candidates) => {
+                Join::Ambiguous => {
                     ambiguous += 1;
+                    let candidates: Vec<u32> = match enterprise_table
+                        .location(row)
+                        .map(|p| parcel_index.locate(p))
+                    {
+                        Some(Hit::Many(v)) => v.into_iter().map(|i| i as u32).collect(),
+                        _ => Vec::new(),
+                    };
                     let ids: Vec<&str> = candidates
                         .iter()
                         .map(|&p| parcel_table.ids.get(p as usize))
@@ -401,42 +430,36 @@ impl Audit {
         // Evaluate parcels.
         let t = Instant::now();
         self.progress(Stage::Evaluate, "parcels");
-        let park_of: Vec<(u32, Option<Warning>)> = (0..parcel_table.len())
-            .into_par_iter()
-            .map(|row| park_of(parcel_table.get(row), &park_index, &park_table))
-            .collect();
-        drop(park_index);
-        warnings.extend(park_of.iter().filter_map(|(_, w)| w.clone()));
-        let (rule_sets, rule_set_of) = rule_sets(&parcel_table, &park_of, &park_table, config);
-        let low = &config.low_efficiency;
-        let resolved: Vec<rules::Thresholds> = rule_sets.iter().map(|(_, t)| t.clone()).collect();
-        let mut figures: Vec<Figures> = (0..parcel_table.len())
-            .into_par_iter()
-            .map(|row| {
-                let p = parcel_table.get(row);
-                let (area_m2, area_source) = area_of[row];
-                let s = sums[row];
-                let f = intensities(&s, p.floor_area_m2(), area_m2);
-                let t = &resolved[rule_set_of[row] as usize];
-                let reasons = rules::classify(&figures_of(&f), &p.commitments(), t);
-                Figures {
-                    area_m2,
-                    area_source,
-                    sums: s,
-                    park: park_of[row].0,
-                    reasons,
-                    rule_set: rule_set_of[row],
-                    class: None,
-                    previous: None,
-                    change: None,
-                }
+        let several: Vec<usize> = figures
+            .par_iter_mut()
+            .enumerate()
+            .filter_map(|(row, f)| {
+                let (park, several) = park_of(parcel_table.get(row), &park_index);
+                f.park = park;
+                several.then_some(row)
             })
             .collect();
-        drop(sums);
-        drop(area_of);
+        warnings.extend(
+            several
+                .into_iter()
+                .filter_map(|row| several_parks(parcel_table.get(row), &park_index, &park_table)),
+        );
+        drop(park_index);
+        let rule_sets = rule_sets(&parcel_table, &mut figures, &park_table, config);
+        let low = &config.low_efficiency;
+        let resolved: Vec<&rules::Thresholds> = rule_sets.iter().collect();
+        figures.par_iter_mut().enumerate().for_each(|(row, f)| {
+            let p = parcel_table.get(row);
+            let i = intensities(&f.sums(), p.floor_area_m2(), f.area_m2);
+            f.reasons = rules::classify(
+                &figures_of(&i),
+                &p.commitments(),
+                resolved[f.rule_set as usize],
+            );
+        });
         let rule_sets: Vec<RuleSet> = rule_sets
             .into_iter()
-            .map(|(_, t)| RuleSet {
+            .map(|t| RuleSet {
                 thresholds: applied(&t),
                 rules: t.rules.iter().map(|&i| low.rule_name(i)).collect(),
             })
@@ -475,7 +498,7 @@ impl Audit {
                 park: (f.park != NO_PARK).then_some(f.park as usize),
                 area_mu: m2_to_mu(f.area_m2),
                 low_efficiency: !f.reasons.is_empty(),
-                idle: intensities(&f.sums, parcel_table.get(row).floor_area_m2(), f.area_m2).idle,
+                idle: intensities(&f.sums(), parcel_table.get(row).floor_area_m2(), f.area_m2).idle,
             });
         let park_results =
             evaluate::parks(shares, &park_table, config.park.max_low_efficiency_ratio);
@@ -496,7 +519,7 @@ impl Audit {
         let facts = figures.iter().enumerate().map(|(row, f)| SummaryFacts {
             area_mu: m2_to_mu(f.area_m2),
             reasons: f.reasons,
-            idle: intensities(&f.sums, parcel_table.get(row).floor_area_m2(), f.area_m2).idle,
+            idle: intensities(&f.sums(), parcel_table.get(row).floor_area_m2(), f.area_m2).idle,
             in_park: f.park != NO_PARK,
             area_method: f.area_source,
         });
@@ -648,44 +671,42 @@ fn applied(t: &rules::Thresholds) -> AppliedThresholds {
     }
 }
 
-/// The distinct threshold sets the parcels fall under, and each parcel's. With no rules every
-/// parcel shares the base set; otherwise sets are cached by the facts rules match on.
+/// The distinct threshold sets the parcels fall under, each parcel's set recorded in its
+/// figures. With no rules every parcel shares the base set; otherwise sets are cached by the
+/// facts rules match on.
 fn rule_sets(
     parcels: &Parcels,
-    park_of: &[(u32, Option<Warning>)],
+    figures: &mut [Figures],
     parks: &Parks,
     config: &Config,
-) -> (Vec<((), rules::Thresholds)>, Vec<u32>) {
+) -> Vec<rules::Thresholds> {
     let low = &config.low_efficiency;
     if low.rules.is_empty() {
-        let t = low.thresholds_for(&ParcelFacts::default());
-        return (vec![((), t)], vec![0; parcels.len()]);
+        return vec![low.thresholds_for(&ParcelFacts::default())];
     }
-    let mut sets: Vec<((), rules::Thresholds)> = Vec::new();
+    let mut sets: Vec<rules::Thresholds> = Vec::new();
     type Facts<'a> = (Option<&'a str>, Option<&'a str>, crate::parcel::Status, u32);
     let mut by_facts: HashMap<Facts, u32> = HashMap::new();
-    let mut of = Vec::with_capacity(parcels.len());
-    for (p, &(park, _)) in parcels.iter().zip(park_of) {
-        let key = (p.industry(), p.land_use(), p.status(), park);
-        let id = *by_facts.entry(key).or_insert_with(|| {
+    for (p, f) in parcels.iter().zip(figures.iter_mut()) {
+        let key = (p.industry(), p.land_use(), p.status(), f.park);
+        f.rule_set = *by_facts.entry(key).or_insert_with(|| {
             let facts = ParcelFacts {
                 industry: key.0,
                 land_use: key.1,
                 status: key.2,
-                park: (park != NO_PARK).then(|| parks.id(park as usize)),
+                park: (key.3 != NO_PARK).then(|| parks.id(key.3 as usize)),
             };
             let t = low.thresholds_for(&facts);
-            match sets.iter().position(|(_, s)| *s == t) {
+            match sets.iter().position(|s| *s == t) {
                 Some(i) => i as u32,
                 None => {
-                    sets.push(((), t));
+                    sets.push(t);
                     (sets.len() - 1) as u32
                 }
             }
         });
-        of.push(id);
     }
-    (sets, of)
+    sets
 }
 
 /// Enterprises joined to each parcel, in enterprise order.
@@ -728,7 +749,7 @@ fn parcel_area(
     planar_ok: bool,
     file: &std::path::Path,
 ) -> Result<(f64, AreaSource, Option<Warning>)> {
-    let geodesic = || p.geometry().geodesic_area_unsigned();
+    let geodesic = || crate::metrics::geodesic_area_of(&p.shape());
     let computed = || match (p.planar_area_m2(), planar_ok) {
         (Some(a), true) => (a, AreaSource::Planar),
         _ => (geodesic(), AreaSource::Geodesic),
@@ -778,12 +799,50 @@ fn parcel_area(
     Ok((area, source, warning))
 }
 
-/// How an enterprise was joined.
+/// How a parcel's area went.
+#[derive(Clone, Copy)]
+enum Outcome {
+    Ok,
+    Warned,
+    Failed,
+}
+
+/// How an enterprise was joined (eight bytes: one per enterprise).
+#[derive(Clone, Copy)]
 enum Join {
     ByKey(u32),
     ByLocation(u32),
-    Unmatched(String),
-    Ambiguous(Vec<u32>),
+    Unmatched(Miss),
+    /// In several parcels; they are looked up again when reported (rare).
+    Ambiguous,
+}
+
+/// Why an enterprise was joined to no parcel.
+#[derive(Clone, Copy)]
+enum Miss {
+    /// Its key names a parcel that was rejected.
+    RejectedKey,
+    /// Its key names no parcel.
+    UnknownKey,
+    /// It has neither location nor key.
+    Nothing,
+    /// Its point lies in no parcel.
+    NoParcel,
+}
+
+impl Miss {
+    fn explain(self, enterprises: &Enterprises, row: usize) -> String {
+        let key = enterprises.parcel_key(row).unwrap_or("");
+        match self {
+            Miss::RejectedKey => format!("its parcel_id {key:?} is a rejected parcel"),
+            Miss::UnknownKey => format!("its parcel_id {key:?} is not among the parcels"),
+            Miss::Nothing => "no location and no parcel_id".into(),
+            Miss::NoParcel => {
+                let p = enterprises.location(row).unwrap_or_default();
+                format!("the point ({:.7}, {:.7}) lies in no parcel", p.x, p.y)
+            }
+        }
+    }
 }
 
 fn join(
@@ -796,58 +855,58 @@ fn join(
     if let Some(key) = enterprises.parcel_key(row) {
         return match by_id.get(key) {
             Some(&i) => Join::ByKey(i),
-            None if rejected_ids.contains(key) => {
-                Join::Unmatched(format!("its parcel_id {key:?} is a rejected parcel"))
-            }
-            None => Join::Unmatched(format!("its parcel_id {key:?} is not among the parcels")),
+            None if rejected_ids.contains(key) => Join::Unmatched(Miss::RejectedKey),
+            None => Join::Unmatched(Miss::UnknownKey),
         };
     }
     let Some(point) = enterprises.location(row) else {
-        return Join::Unmatched("no location and no parcel_id".into());
+        return Join::Unmatched(Miss::Nothing);
     };
     match index.locate(point) {
         Hit::One(i) => Join::ByLocation(i as u32),
-        Hit::None => Join::Unmatched(format!(
-            "the point ({:.7}, {:.7}) lies in no parcel",
-            point.x, point.y
-        )),
-        Hit::Many(v) => Join::Ambiguous(v.into_iter().map(|i| i as u32).collect()),
+        Hit::None => Join::Unmatched(Miss::NoParcel),
+        Hit::Many(_) => Join::Ambiguous,
     }
 }
 
-/// The park containing a parcel's interior point (geo's `InteriorPoint`).
-fn park_of(p: ParcelRef<'_>, index: &ParcelIndex, parks: &Parks) -> (u32, Option<Warning>) {
+/// The park containing a parcel's interior point (geo's `InteriorPoint`): its row, and whether
+/// the point lies in more than one park (the first is taken).
+fn park_of(p: ParcelRef<'_>, index: &ParcelIndex) -> (u32, bool) {
     if index.is_empty() {
-        return (NO_PARK, None);
+        return (NO_PARK, false);
     }
     // A parcel whose box meets no park's box is in no park: skip the interior point.
     if let Some(r) = p.shape().bounding_rect()
         && index.candidates(r.min(), r.max()).is_empty()
     {
-        return (NO_PARK, None);
+        return (NO_PARK, false);
     }
     let Some(point) = p.geometry().interior_point() else {
-        return (NO_PARK, None);
+        return (NO_PARK, false);
     };
     match index.locate(point.0) {
-        Hit::None => (NO_PARK, None),
-        Hit::One(k) => (k as u32, None),
-        Hit::Many(v) => {
-            let ids: Vec<&str> = v.iter().map(|&k| parks.id(k)).collect();
-            (
-                v[0] as u32,
-                Some(Warning {
-                    layer: Layer::Parcels,
-                    index: p.index(),
-                    id: Some(p.id().to_string()),
-                    message: format!(
-                        "the parcel's interior point lies in {} parks ({}); it is counted in {}",
-                        ids.len(),
-                        ids.join(", "),
-                        ids[0]
-                    ),
-                }),
-            )
-        }
+        Hit::None => (NO_PARK, false),
+        Hit::One(k) => (k as u32, false),
+        Hit::Many(v) => (v[0] as u32, true),
     }
+}
+
+/// The warning for a parcel whose interior point lies in several parks.
+fn several_parks(p: ParcelRef<'_>, index: &ParcelIndex, parks: &Parks) -> Option<Warning> {
+    let point = p.geometry().interior_point()?;
+    let Hit::Many(v) = index.locate(point.0) else {
+        return None;
+    };
+    let ids: Vec<&str> = v.iter().map(|&k| parks.id(k)).collect();
+    Some(Warning {
+        layer: Layer::Parcels,
+        index: p.index(),
+        id: Some(p.id().to_string()),
+        message: format!(
+            "the parcel's interior point lies in {} parks ({}); it is counted in {}",
+            ids.len(),
+            ids.join(", "),
+            ids[0]
+        ),
+    })
 }

@@ -113,7 +113,7 @@ pub fn parks(
             let ratio = (n > 0 && area > 0.0).then(|| low_area / area);
             ParkResult {
                 row,
-                index: parks.index[row],
+                index: parks.index[row] as usize,
                 park_id: parks.id(row).to_string(),
                 name: parks.names.get(row).map(str::to_string),
                 parcel_count: n,

@@ -1,7 +1,7 @@
 //! Per-mu arithmetic: sums of the enterprises on a parcel, and the intensities they give.
 //! No files, no JSON, no CRS.
 
-use geo::{Area, GeodesicArea, MultiPolygon};
+use geo::{Area, MultiPolygon};
 use serde::Serialize;
 
 use crate::parcel::Enterprise;
@@ -26,7 +26,45 @@ use crate::units::{m2_to_mu, per_mu};
 pub fn geodesic_area_m2(shape: &MultiPolygon<f64>) -> f64 {
     let mut oriented = shape.clone();
     crate::read::orient(&mut oriented);
-    oriented.geodesic_area_unsigned()
+    let mut arena = crate::store::Shapes::new();
+    arena.push(&oriented, true);
+    geodesic_area_of(&arena.get(0))
+}
+
+/// Geodesic area of a shape in the arena, m², as [`geodesic_area_m2`] computes it (Karney's
+/// algorithm on WGS84) but on the arena's slices, without building a geo shape. The rings must
+/// be oriented (exterior counter-clockwise, holes clockwise), as the readers leave them.
+pub fn geodesic_area_of(shape: &crate::store::ShapeRef<'_>) -> f64 {
+    use geographiclib_rs::{Geodesic, PolygonArea, Winding};
+    let g = Geodesic::wgs84();
+    let ring_area = |ring: &[geo::Coord<f64>], winding| {
+        let mut pa = PolygonArea::new(&g, winding);
+        // The closing position repeats the first: PolygonArea closes the ring itself.
+        let open = if ring.len() > 1 && ring[0] == ring[ring.len() - 1] {
+            &ring[..ring.len() - 1]
+        } else {
+            ring
+        };
+        for c in open {
+            pa.add_point(c.y, c.x);
+        }
+        pa.compute(false).1
+    };
+    shape
+        .polygons()
+        .map(|p| {
+            let outer = ring_area(p.exterior(), Winding::CounterClockwise);
+            let inner: f64 = p
+                .interiors()
+                .map(|h| ring_area(h, Winding::Clockwise).abs())
+                .sum();
+            if outer < 0.0 {
+                outer + inner
+            } else {
+                outer - inner
+            }
+        })
+        .sum()
 }
 
 /// Planar (shoelace) area of a shape in a projected CRS, in the square of its unit (m² for
@@ -158,6 +196,19 @@ mod tests {
             floor_area_m2: floor,
             ..Enterprise::default()
         }
+    }
+
+    #[test]
+    fn arena_area_equals_geos() {
+        use geo::{GeodesicArea, polygon};
+        let p = polygon!(
+            exterior: [(x: 114.30, y: 30.50), (x: 114.31, y: 30.50), (x: 114.31, y: 30.51), (x: 114.30, y: 30.51)],
+            interiors: [[(x: 114.304, y: 30.504), (x: 114.304, y: 30.506), (x: 114.306, y: 30.506), (x: 114.306, y: 30.504)]],
+        );
+        let shape = MultiPolygon(vec![p]);
+        let a = geodesic_area_m2(&shape);
+        let b = shape.geodesic_area_unsigned();
+        assert!((a - b).abs() < 1e-6, "{a} vs {b}");
     }
 
     #[test]

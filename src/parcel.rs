@@ -191,7 +191,7 @@ pub struct Park {
 #[derive(Debug, Clone, Default)]
 pub struct Parcels {
     pub(crate) shapes: Shapes,
-    pub(crate) index: Vec<usize>,
+    pub(crate) index: Vec<u32>,
     pub(crate) ids: Strings,
     pub(crate) industry: OptStrings,
     pub(crate) land_use: OptStrings,
@@ -230,7 +230,7 @@ impl Parcels {
     /// Appends a parcel.
     pub fn push(&mut self, p: &Parcel) {
         self.shapes.push(&p.geometry, p.multi);
-        self.index.push(p.index);
+        self.index.push(u32::try_from(p.index).unwrap_or(u32::MAX));
         self.ids.push(&p.id);
         self.industry.push(p.industry.as_deref());
         self.land_use.push(p.land_use.as_deref());
@@ -272,6 +272,28 @@ impl Parcels {
         &self.shapes
     }
 
+    /// Releases spare capacity (after reading).
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.shapes.shrink_to_fit();
+        self.index.shrink_to_fit();
+        self.ids.shrink_to_fit();
+        self.industry.shrink_to_fit();
+        self.land_use.shrink_to_fit();
+        self.status.shrink_to_fit();
+        for c in [
+            &mut self.floor_area,
+            &mut self.recorded_area,
+            &mut self.planar_area,
+        ] {
+            c.shrink_to_fit();
+        }
+        for c in &mut self.commitments {
+            c.shrink_to_fit();
+        }
+        self.properties.shrink_to_fit();
+        self.feature_id.shrink_to_fit();
+    }
+
     /// Keeps the rows for which `keep[row]` is true.
     pub(crate) fn retain(&mut self, keep: &[bool]) {
         self.shapes.retain(keep);
@@ -298,7 +320,7 @@ impl<'a> ParcelRef<'a> {
     }
     /// 0-based index of the feature in its file.
     pub fn index(&self) -> usize {
-        self.table.index[self.row]
+        self.table.index[self.row] as usize
     }
     /// Parcel code.
     pub fn id(&self) -> &'a str {
@@ -363,7 +385,7 @@ impl<'a> ParcelRef<'a> {
 /// Enterprises as columns.
 #[derive(Debug, Clone, Default)]
 pub struct Enterprises {
-    pub(crate) index: Vec<usize>,
+    pub(crate) index: Vec<u32>,
     pub(crate) ids: Strings,
     pub(crate) names: OptStrings,
     pub(crate) money: Vec<[f64; 3]>,
@@ -399,7 +421,7 @@ impl Enterprises {
 
     /// Appends an enterprise.
     pub fn push(&mut self, e: &Enterprise) {
-        self.index.push(e.index);
+        self.index.push(u32::try_from(e.index).unwrap_or(u32::MAX));
         self.ids.push(&e.id);
         self.names.push(e.name.as_deref());
         self.money.push([e.tax, e.investment, e.output]);
@@ -431,7 +453,7 @@ impl Enterprises {
         let [tax, investment, output] = self.money[row];
         let loc = self.location[row];
         Enterprise {
-            index: self.index[row],
+            index: self.index[row] as usize,
             id: self.ids.get(row).to_string(),
             name: self.names.get(row).map(str::to_string),
             tax,
@@ -482,6 +504,30 @@ impl Enterprises {
         self.location[row] = c;
     }
 
+    /// Releases spare capacity (after reading).
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.index.shrink_to_fit();
+        self.ids.shrink_to_fit();
+        self.names.shrink_to_fit();
+        self.money.shrink_to_fit();
+        for c in [
+            &mut self.value_added,
+            &mut self.energy,
+            &mut self.emissions,
+            &mut self.rd_spend,
+            &mut self.electricity,
+            &mut self.employees,
+            &mut self.floor_area,
+        ] {
+            c.shrink_to_fit();
+        }
+        self.above_scale.shrink_to_fit();
+        self.industry.shrink_to_fit();
+        self.exempt.shrink_to_fit();
+        self.location.shrink_to_fit();
+        self.parcel_id.shrink_to_fit();
+    }
+
     /// Keeps the rows for which `keep[row]` is true.
     pub(crate) fn retain(&mut self, keep: &[bool]) {
         retain_vec(&mut self.index, keep);
@@ -511,7 +557,7 @@ impl Enterprises {
 #[derive(Debug, Clone, Default)]
 pub struct Parks {
     pub(crate) shapes: Shapes,
-    pub(crate) index: Vec<usize>,
+    pub(crate) index: Vec<u32>,
     pub(crate) ids: Strings,
     pub(crate) names: OptStrings,
 }
@@ -535,7 +581,7 @@ impl Parks {
     /// Appends a park.
     pub fn push(&mut self, p: &Park) {
         self.shapes.push(&p.geometry, p.multi);
-        self.index.push(p.index);
+        self.index.push(u32::try_from(p.index).unwrap_or(u32::MAX));
         self.ids.push(&p.id);
         self.names.push(p.name.as_deref());
     }
@@ -546,7 +592,7 @@ impl Parks {
     /// When `row >= self.len()`.
     pub fn get(&self, row: usize) -> Park {
         Park {
-            index: self.index[row],
+            index: self.index[row] as usize,
             id: self.ids.get(row).to_string(),
             name: self.names.get(row).map(str::to_string),
             geometry: self.shapes.get(row).to_multipolygon(),
@@ -562,6 +608,14 @@ impl Parks {
     /// The shapes arena.
     pub fn shapes(&self) -> &Shapes {
         &self.shapes
+    }
+
+    /// Releases spare capacity (after reading).
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.shapes.shrink_to_fit();
+        self.index.shrink_to_fit();
+        self.ids.shrink_to_fit();
+        self.names.shrink_to_fit();
     }
 
     /// Keeps the rows for which `keep[row]` is true.

@@ -20,20 +20,64 @@ use crate::read::Loaded;
 use crate::rules::Reasons;
 use crate::units::m2_to_mu;
 
-/// The figures the audit keeps for each evaluated parcel (row-aligned with the parcels table).
+/// The figures the audit keeps for each evaluated parcel (row-aligned with the parcels table):
+/// 64 bytes, the rest derived when asked for.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Figures {
     pub(crate) area_m2: f64,
-    pub(crate) area_source: AreaSource,
-    pub(crate) sums: ParcelSums,
+    /// Sums of the enterprises joined: tax, investment, output (万元).
+    pub(crate) money: [f64; 3],
+    /// Sum of their floor areas (m²); NaN when any of them has none.
+    pub(crate) floor_sum: f64,
+    pub(crate) enterprise_count: u32,
     /// Row of its park in the parks table, `u32::MAX` for none.
     pub(crate) park: u32,
-    pub(crate) reasons: Reasons,
     /// Index into [`AuditReport::rule_sets`].
     pub(crate) rule_set: u32,
+    pub(crate) reasons: Reasons,
+    pub(crate) area_source: AreaSource,
     pub(crate) class: Option<Class>,
     pub(crate) previous: Option<bool>,
     pub(crate) change: Option<Change>,
+}
+
+impl Figures {
+    pub(crate) fn new(area_m2: f64, area_source: AreaSource) -> Self {
+        Figures {
+            area_m2,
+            money: [0.0; 3],
+            floor_sum: 0.0,
+            enterprise_count: 0,
+            park: NO_PARK,
+            rule_set: 0,
+            reasons: Reasons::default(),
+            area_source,
+            class: None,
+            previous: None,
+            change: None,
+        }
+    }
+
+    /// Adds one enterprise's figures: money in 万元, floor area in m².
+    pub(crate) fn add(&mut self, money: [f64; 3], floor_area_m2: Option<f64>) {
+        for (sum, v) in self.money.iter_mut().zip(money) {
+            *sum += v;
+        }
+        self.floor_sum += floor_area_m2.unwrap_or(f64::NAN);
+        self.enterprise_count += 1;
+    }
+
+    /// The sums as [`ParcelSums`].
+    pub(crate) fn sums(&self) -> ParcelSums {
+        ParcelSums {
+            enterprise_count: self.enterprise_count as usize,
+            tax: self.money[0],
+            investment: self.money[1],
+            output: self.money[2],
+            floor_area_m2: (self.enterprise_count > 0 && !self.floor_sum.is_nan())
+                .then_some(self.floor_sum),
+        }
+    }
 }
 
 pub(crate) const NO_PARK: u32 = u32::MAX;
@@ -206,7 +250,7 @@ impl<'a> ParcelResult<'a> {
 
     fn intensities(&self) -> Intensities {
         intensities(
-            &self.f().sums,
+            &self.f().sums(),
             self.record().floor_area_m2(),
             self.f().area_m2,
         )
@@ -251,7 +295,7 @@ impl<'a> ParcelResult<'a> {
     }
     /// Enterprises joined.
     pub fn enterprise_count(&self) -> usize {
-        self.f().sums.enterprise_count
+        self.f().enterprise_count as usize
     }
     /// Rows (in [`AuditReport::enterprises`]) of the enterprises joined.
     pub fn tenants(&self) -> &'a [u32] {
@@ -259,15 +303,15 @@ impl<'a> ParcelResult<'a> {
     }
     /// Tax sum, 万元.
     pub fn tax(&self) -> f64 {
-        self.f().sums.tax
+        self.f().money[0]
     }
     /// Investment sum, 万元.
     pub fn investment(&self) -> f64 {
-        self.f().sums.investment
+        self.f().money[1]
     }
     /// Output sum, 万元.
     pub fn output(&self) -> f64 {
-        self.f().sums.output
+        self.f().money[2]
     }
     /// Floor area used for the plot ratio, m²: the parcel's own, else its enterprises' sum.
     pub fn floor_area(&self) -> Option<f64> {
@@ -387,7 +431,7 @@ impl<'a> EnterpriseResult<'a> {
     }
     /// 0-based index of the feature (or CSV row) in its file.
     pub fn index(&self) -> usize {
-        self.report.enterprise_table.index[self.row]
+        self.report.enterprise_table.index[self.row] as usize
     }
     /// How it was joined.
     pub fn join(&self) -> JoinKind {

@@ -4,15 +4,77 @@
 
 use geo::{Coord, LineString, MultiPolygon, Polygon, Rect};
 
+/// End offsets, four bytes each until a value needs more, then eight.
+#[derive(Debug, Clone)]
+pub(crate) enum Offsets {
+    Small(Vec<u32>),
+    Large(Vec<u64>),
+}
+
+impl Default for Offsets {
+    fn default() -> Self {
+        Offsets::Small(Vec::new())
+    }
+}
+
+impl Offsets {
+    fn push(&mut self, v: usize) {
+        match self {
+            Offsets::Small(s) => match u32::try_from(v) {
+                Ok(x) => s.push(x),
+                Err(_) => {
+                    let mut large: Vec<u64> = s.iter().map(|&x| u64::from(x)).collect();
+                    large.push(v as u64);
+                    *self = Offsets::Large(large);
+                }
+            },
+            Offsets::Large(l) => l.push(v as u64),
+        }
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> usize {
+        match self {
+            Offsets::Small(s) => s[i] as usize,
+            Offsets::Large(l) => l[i] as usize,
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Offsets::Small(s) => s.len(),
+            Offsets::Large(l) => l.len(),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn shrink_to_fit(&mut self) {
+        match self {
+            Offsets::Small(s) => s.shrink_to_fit(),
+            Offsets::Large(l) => l.shrink_to_fit(),
+        }
+    }
+
+    /// Start and end of item `i`.
+    #[inline]
+    fn range(&self, i: usize) -> std::ops::Range<usize> {
+        let start = if i == 0 { 0 } else { self.get(i - 1) };
+        start..self.get(i)
+    }
+}
+
 /// Polygonal shapes in one arena: coordinates → rings → polygons → shapes, each level an array
 /// of end offsets into the level below (compressed sparse rows). A polygon's first ring is its
 /// exterior, the rest its holes.
 #[derive(Debug, Clone, Default)]
 pub struct Shapes {
     coords: Vec<Coord<f64>>,
-    ring_ends: Vec<usize>,
-    polygon_ends: Vec<usize>,
-    shape_ends: Vec<usize>,
+    ring_ends: Offsets,
+    polygon_ends: Offsets,
+    shape_ends: Offsets,
     multi: Vec<bool>,
 }
 
@@ -69,11 +131,20 @@ impl Shapes {
     /// # Panics
     /// When `i >= self.len()`.
     pub fn get(&self, i: usize) -> ShapeRef<'_> {
-        let start = if i == 0 { 0 } else { self.shape_ends[i - 1] };
+        let r = self.shape_ends.range(i);
         ShapeRef {
             shapes: self,
-            polygons: (start, self.shape_ends[i]),
+            polygons: (r.start, r.end),
         }
+    }
+
+    /// Releases spare capacity (after reading).
+    pub fn shrink_to_fit(&mut self) {
+        self.coords.shrink_to_fit();
+        self.ring_ends.shrink_to_fit();
+        self.polygon_ends.shrink_to_fit();
+        self.shape_ends.shrink_to_fit();
+        self.multi.shrink_to_fit();
     }
 
     /// True when shape `i` came as a MultiPolygon.
@@ -82,18 +153,15 @@ impl Shapes {
     }
 
     fn ring(&self, r: usize) -> &[Coord<f64>] {
-        let start = if r == 0 { 0 } else { self.ring_ends[r - 1] };
-        &self.coords[start..self.ring_ends[r]]
+        &self.coords[self.ring_ends.range(r)]
     }
 
     fn ring_range(&self, r: usize) -> std::ops::Range<usize> {
-        let start = if r == 0 { 0 } else { self.ring_ends[r - 1] };
-        start..self.ring_ends[r]
+        self.ring_ends.range(r)
     }
 
     fn rings_of_polygon(&self, p: usize) -> std::ops::Range<usize> {
-        let start = if p == 0 { 0 } else { self.polygon_ends[p - 1] };
-        start..self.polygon_ends[p]
+        self.polygon_ends.range(p)
     }
 
     /// The coordinate range of shape `i` in the arena.
@@ -332,7 +400,7 @@ fn ring_position(ring: &[Coord<f64>], p: Coord<f64>) -> Position {
 #[derive(Debug, Clone, Default)]
 pub struct Strings {
     bytes: String,
-    ends: Vec<usize>,
+    ends: Offsets,
 }
 
 impl Strings {
@@ -352,8 +420,13 @@ impl Strings {
     /// # Panics
     /// When `i >= self.len()`.
     pub fn get(&self, i: usize) -> &str {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] };
-        &self.bytes[start..self.ends[i]]
+        &self.bytes[self.ends.range(i)]
+    }
+
+    /// Releases spare capacity (after reading).
+    pub fn shrink_to_fit(&mut self) {
+        self.bytes.shrink_to_fit();
+        self.ends.shrink_to_fit();
     }
 
     /// Number of strings.
@@ -400,6 +473,12 @@ impl OptStrings {
         self.strings.retain(keep);
         retain_vec(&mut self.present, keep);
     }
+
+    /// Releases spare capacity (after reading).
+    pub fn shrink_to_fit(&mut self) {
+        self.strings.shrink_to_fit();
+        self.present.shrink_to_fit();
+    }
 }
 
 /// An optional number per row, stored as NaN when absent. Allocated only once a value appears,
@@ -429,6 +508,11 @@ impl OptColumn {
     /// Value `i`.
     pub fn get(&self, i: usize) -> Option<f64> {
         self.values.get(i).copied().filter(|v| !v.is_nan())
+    }
+
+    /// Releases spare capacity (after reading).
+    pub fn shrink_to_fit(&mut self) {
+        self.values.shrink_to_fit();
     }
 
     /// Keeps the values for which `keep[i]` is true.

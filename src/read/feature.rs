@@ -101,56 +101,238 @@ pub(crate) fn parse_geometry(
         expected,
         found: strip_position(&e),
     };
-    let geometry = match (&*kind, accept) {
+    let parsed = match (&*kind, accept) {
         ("Polygon", Accept::Polygons) => {
             const EXPECTED: &str = "an array of rings of positions";
             let text = coordinates(EXPECTED)?.get();
             let mut de = serde_json::Deserializer::from_str(text);
-            let rings = SeqSeed(&mut problem, RingLevel)
-                .deserialize(&mut de)
-                .map_err(|e| bad(e, EXPECTED))?;
-            short_position(problem, ctx)?;
+            Parsed::Rings(
+                SeqSeed(&mut problem, RingLevel)
+                    .deserialize(&mut de)
+                    .map_err(|e| bad(e, EXPECTED))?,
+            )
+        }
+        ("MultiPolygon", Accept::Polygons) => {
+            const EXPECTED: &str = "an array of polygons of rings of positions";
+            let text = coordinates(EXPECTED)?.get();
+            let mut de = serde_json::Deserializer::from_str(text);
+            Parsed::Polygons(
+                SeqSeed(&mut problem, PolygonLevel)
+                    .deserialize(&mut de)
+                    .map_err(|e| bad(e, EXPECTED))?,
+            )
+        }
+        ("Point", Accept::Point) => {
+            const EXPECTED: &str = "a position [x, y]";
+            let text = coordinates(EXPECTED)?.get();
+            let mut de = serde_json::Deserializer::from_str(text);
+            Parsed::Position(
+                PositionSeed(&mut problem)
+                    .deserialize(&mut de)
+                    .map_err(|e| bad(e, EXPECTED))?,
+            )
+        }
+        _ => return Err(wrong_type()),
+    };
+    build(parsed, problem, ctx)
+}
+
+/// Coordinates as parsed, before their checks.
+pub(crate) enum Parsed {
+    Rings(Vec<Vec<Coord<f64>>>),
+    Polygons(Vec<Vec<Vec<Coord<f64>>>>),
+    Position(Option<Coord<f64>>),
+}
+
+/// Checks parsed coordinates (short positions, ring closure and length) and builds the shape.
+fn build(
+    parsed: Parsed,
+    problem: Option<usize>,
+    ctx: &FeatureContext,
+) -> Result<RawGeometry, Error> {
+    short_position(problem, ctx)?;
+    Ok(match parsed {
+        Parsed::Rings(rings) => {
             check_rings(std::slice::from_ref(&rings), ctx)?;
             RawGeometry::Polygons {
                 shape: MultiPolygon(vec![polygon_from(rings)]),
                 multi: false,
             }
         }
-        ("MultiPolygon", Accept::Polygons) => {
-            const EXPECTED: &str = "an array of polygons of rings of positions";
-            let text = coordinates(EXPECTED)?.get();
-            let mut de = serde_json::Deserializer::from_str(text);
-            let polygons = SeqSeed(&mut problem, PolygonLevel)
-                .deserialize(&mut de)
-                .map_err(|e| bad(e, EXPECTED))?;
-            short_position(problem, ctx)?;
+        Parsed::Polygons(polygons) => {
             check_rings(&polygons, ctx)?;
             RawGeometry::Polygons {
                 shape: MultiPolygon(polygons.into_iter().map(polygon_from).collect()),
                 multi: true,
             }
         }
-        ("Point", Accept::Point) => {
-            const EXPECTED: &str = "a position [x, y]";
-            let text = coordinates(EXPECTED)?.get();
-            let mut de = serde_json::Deserializer::from_str(text);
-            let position = PositionSeed(&mut problem)
-                .deserialize(&mut de)
-                .map_err(|e| bad(e, EXPECTED))?;
-            short_position(problem, ctx)?;
-            match position {
-                Some(c) => RawGeometry::Point(Point(c)),
-                None => {
-                    return Err(Error::PositionTooShort {
-                        ctx: ctx.clone(),
-                        found: 0,
-                    });
+        Parsed::Position(Some(c)) => RawGeometry::Point(Point(c)),
+        Parsed::Position(None) => {
+            return Err(Error::PositionTooShort {
+                ctx: ctx.clone(),
+                found: 0,
+            });
+        }
+    })
+}
+
+/// A feature read in one pass, for the common case: `type` before `coordinates` in its geometry.
+/// Anything unusual (members out of that order, a syntax or type error) is left to the two-pass
+/// reader, which says exactly what is wrong.
+#[derive(Deserialize)]
+pub(crate) struct FastFeature<'a> {
+    #[serde(rename = "type", borrow, default)]
+    pub(crate) kind: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub(crate) id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    pub(crate) properties: Option<&'a RawValue>,
+    #[serde(default)]
+    pub(crate) geometry: Option<FastGeometry>,
+}
+
+/// A geometry read in one pass; `parsed` is `None` when the one pass could not apply.
+pub(crate) struct FastGeometry {
+    kind: Option<String>,
+    parsed: Option<Parsed>,
+    problem: Option<usize>,
+}
+
+impl<'de> Deserialize<'de> for FastGeometry {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = FastGeometry;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("a GeoJSON geometry object")
+            }
+            fn visit_map<A: de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<FastGeometry, A::Error> {
+                let mut g = FastGeometry {
+                    kind: None,
+                    parsed: None,
+                    problem: None,
+                };
+                let mut unusual = false;
+                while let Some(Key(key)) = map.next_key::<Key<'de>>()? {
+                    match &*key {
+                        "type" if g.kind.is_none() => g.kind = Some(map.next_value()?),
+                        "coordinates" if g.parsed.is_none() && !unusual => {
+                            g.parsed = Some(match g.kind.as_deref() {
+                                Some("Polygon") => Parsed::Rings(
+                                    map.next_value_seed(SeqSeed(&mut g.problem, RingLevel))?,
+                                ),
+                                Some("MultiPolygon") => Parsed::Polygons(
+                                    map.next_value_seed(SeqSeed(&mut g.problem, PolygonLevel))?,
+                                ),
+                                Some("Point") => Parsed::Position(
+                                    map.next_value_seed(PositionSeed(&mut g.problem))?,
+                                ),
+                                _ => {
+                                    map.next_value::<de::IgnoredAny>()?;
+                                    unusual = true;
+                                    continue;
+                                }
+                            })
+                        }
+                        "type" | "coordinates" => {
+                            map.next_value::<de::IgnoredAny>()?;
+                            unusual = true;
+                        }
+                        _ => {
+                            map.next_value::<de::IgnoredAny>()?;
+                        }
+                    }
                 }
+                if unusual {
+                    g.parsed = None;
+                }
+                Ok(g)
             }
         }
-        _ => return Err(wrong_type()),
-    };
-    Ok(geometry)
+        d.deserialize_map(V)
+    }
+}
+
+impl FastGeometry {
+    /// True when the one pass read this geometry fully and its type is one the layer takes.
+    fn usable(&self, accept: Accept) -> bool {
+        self.parsed.is_some()
+            && matches!(
+                (self.kind.as_deref(), accept),
+                (Some("Polygon" | "MultiPolygon"), Accept::Polygons)
+                    | (Some("Point"), Accept::Point)
+            )
+    }
+}
+
+/// A feature's geometry member, read in one pass or kept raw for the two-pass reader.
+pub(crate) enum Geom<'a> {
+    /// Read in one pass (`None`: absent or null).
+    Fast(Option<FastGeometry>),
+    /// Raw text (`None`: absent or null).
+    Raw(Option<&'a RawValue>),
+}
+
+impl Geom<'_> {
+    /// The checked geometry.
+    pub(crate) fn resolve(
+        self,
+        accept: Accept,
+        ctx: &FeatureContext,
+    ) -> Result<RawGeometry, Error> {
+        match self {
+            Geom::Fast(None) | Geom::Raw(None) => Err(Error::NullGeometry { ctx: ctx.clone() }),
+            Geom::Fast(Some(g)) => match g.parsed {
+                Some(parsed) => build(parsed, g.problem, ctx),
+                None => Err(Error::NullGeometry { ctx: ctx.clone() }),
+            },
+            Geom::Raw(raw) => parse_geometry(raw, accept, ctx),
+        }
+    }
+
+    /// True when the geometry is absent or null.
+    pub(crate) fn is_null(&self) -> bool {
+        matches!(self, Geom::Fast(None) | Geom::Raw(None))
+    }
+}
+
+/// A feature's members: read in one pass when it can be, else split for the two-pass reader.
+pub(crate) struct Members<'a> {
+    pub(crate) id: Option<&'a RawValue>,
+    pub(crate) properties: Option<&'a RawValue>,
+    pub(crate) geometry: Geom<'a>,
+}
+
+impl<'a> Members<'a> {
+    /// One pass when the feature is ordinary; `None` sends it to the two-pass reader.
+    pub(crate) fn fast(bytes: &'a [u8], accept: Accept) -> Option<Members<'a>> {
+        let f: FastFeature<'a> = serde_json::from_slice(bytes).ok()?;
+        if !matches!(f.kind.as_deref(), None | Some("Feature")) {
+            return None;
+        }
+        if let Some(g) = &f.geometry
+            && !g.usable(accept)
+        {
+            return None;
+        }
+        Some(Members {
+            id: f.id,
+            properties: f.properties,
+            geometry: Geom::Fast(f.geometry),
+        })
+    }
+
+    /// From the two-pass reader's split.
+    pub(crate) fn raw(raw: RawFeature<'a>) -> Members<'a> {
+        Members {
+            id: raw.id,
+            properties: raw.properties,
+            geometry: Geom::Raw(raw.geometry),
+        }
+    }
 }
 
 fn short_position(problem: Option<usize>, ctx: &FeatureContext) -> Result<(), Error> {

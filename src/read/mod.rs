@@ -31,7 +31,7 @@ pub(crate) mod csv;
 pub(crate) mod feature;
 pub(crate) mod scan;
 
-use feature::{Accept, Props, RawFeature, RawGeometry};
+use feature::{Accept, Geom, Members, Props, RawFeature, RawGeometry};
 use scan::Scanner;
 
 /// Where a layer comes from.
@@ -338,7 +338,7 @@ fn split<'a>(bytes: &'a [u8], ctx: &FeatureContext) -> Result<RawFeature<'a>> {
 fn record_id(
     props: &Props,
     key: &str,
-    raw: &RawFeature,
+    raw: &Members,
     ctx: &FeatureContext,
     missing: crate::config::MissingId,
 ) -> Result<Option<String>> {
@@ -349,6 +349,14 @@ fn record_id(
         .id
         .and_then(feature::raw_text)
         .or_else(|| missing.fallback(ctx.index)))
+}
+
+/// A feature's members in one pass when it is ordinary, else through the two-pass reader.
+fn members<'a>(bytes: &'a [u8], accept: Accept, ctx: &FeatureContext) -> Result<Members<'a>> {
+    match Members::fast(bytes, accept) {
+        Some(m) => Ok(m),
+        None => split(bytes, ctx).map(Members::raw),
+    }
 }
 
 /// Checks a polygonal shape: valid in the OGC sense, non-zero area.
@@ -367,10 +375,10 @@ fn check_shape(shape: &MultiPolygon<f64>, ctx: &FeatureContext) -> Result<()> {
 }
 
 fn polygons(
-    raw: &RawFeature,
+    geometry: Geom,
     ctx: &FeatureContext,
 ) -> Result<(MultiPolygon<f64>, bool, Option<Rect<f64>>)> {
-    match feature::parse_geometry(raw.geometry, Accept::Polygons, ctx)? {
+    match geometry.resolve(Accept::Polygons, ctx)? {
         RawGeometry::Polygons { shape, multi } => {
             let bounds = shape.bounding_rect();
             check_finite(bounds, ctx)?;
@@ -402,7 +410,7 @@ fn check_finite(bounds: Option<Rect<f64>>, ctx: &FeatureContext) -> Result<()> {
 }
 
 fn parse_parcel(bytes: &[u8], mut ctx: FeatureContext, fields: &Fields) -> Result<Draft<Parcel>> {
-    let raw = split(bytes, &ctx)?;
+    let raw = members(bytes, Accept::Polygons, &ctx)?;
     let props = Props::parse(raw.properties, &ctx)?;
     let id = record_id(&props, &fields.parcel_id, &raw, &ctx, fields.missing_id)?;
     ctx.id = id.clone();
@@ -451,7 +459,7 @@ fn parse_parcel(bytes: &[u8], mut ctx: FeatureContext, fields: &Fields) -> Resul
     };
     let industry = props.text(&fields.industry, &ctx)?;
     let land_use = props.text(&fields.land_use, &ctx)?;
-    let (geometry, multi, bounds) = polygons(&raw, &ctx)?;
+    let (geometry, multi, bounds) = polygons(raw.geometry, &ctx)?;
     Ok(Draft {
         record: Parcel {
             index: ctx.index,
@@ -473,7 +481,7 @@ fn parse_parcel(bytes: &[u8], mut ctx: FeatureContext, fields: &Fields) -> Resul
 }
 
 fn parse_park(bytes: &[u8], mut ctx: FeatureContext, fields: &Fields) -> Result<Draft<Park>> {
-    let raw = split(bytes, &ctx)?;
+    let raw = members(bytes, Accept::Polygons, &ctx)?;
     let props = Props::parse(raw.properties, &ctx)?;
     let id = record_id(&props, &fields.parks.park_id, &raw, &ctx, fields.missing_id)?;
     ctx.id = id.clone();
@@ -482,7 +490,7 @@ fn parse_park(bytes: &[u8], mut ctx: FeatureContext, fields: &Fields) -> Result<
         property: fields.parks.park_id.clone(),
     })?;
     let name = props.text(&fields.parks.name, &ctx)?;
-    let (geometry, multi, bounds) = polygons(&raw, &ctx)?;
+    let (geometry, multi, bounds) = polygons(raw.geometry, &ctx)?;
     Ok(Draft {
         record: Park {
             index: ctx.index,
@@ -583,21 +591,20 @@ fn parse_enterprise(
     mut ctx: FeatureContext,
     fields: &Fields,
 ) -> Result<Draft<Enterprise>> {
-    let raw = split(bytes, &ctx)?;
+    let raw = members(bytes, Accept::Point, &ctx)?;
     let props = Props::parse(raw.properties, &ctx)?;
     let fallback_id = raw.id.and_then(feature::raw_text);
     let mut e = enterprise_from(&props, &mut ctx, fields, fallback_id)?;
     let mut bounds = None;
-    match raw.geometry {
-        None if e.parcel_id.is_some() => {}
-        geometry => match feature::parse_geometry(geometry, Accept::Point, &ctx)? {
+    if !(raw.geometry.is_null() && e.parcel_id.is_some()) {
+        match raw.geometry.resolve(Accept::Point, &ctx)? {
             RawGeometry::Point(p) => {
                 bounds = Some(Rect::new(p.0, p.0));
                 check_finite(bounds, &ctx)?;
                 e.location = Some(p);
             }
             RawGeometry::Polygons { .. } => unreachable_polygon(&ctx)?,
-        },
+        }
     }
     Ok(Draft { record: e, bounds })
 }
@@ -724,19 +731,26 @@ fn finish_shapes(shapes: &mut Shapes, crs: &Crs, to_wgs84: &ToWgs84) -> Vec<(usi
     failed
 }
 
-/// Rows whose id was already seen; `ids(row)` gives a row's id.
-fn duplicates<'a>(len: usize, ids: impl Fn(usize) -> &'a str) -> Vec<(usize, usize)> {
-    let mut first: std::collections::HashMap<&str, usize> =
-        std::collections::HashMap::with_capacity(len);
+/// Rows whose id was already seen, with the row that first had it; `ids(row)` gives a row's
+/// id. Sorts 64-bit hashes instead of keeping a map of every id (a third of the memory), and
+/// compares the strings wherever hashes meet.
+fn duplicates<'a>(len: usize, ids: impl Fn(usize) -> &'a str + Sync) -> Vec<(usize, usize)> {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    let hasher = BuildHasherDefault::<DefaultHasher>::default();
+    let mut keyed: Vec<(u64, usize)> = (0..len)
+        .into_par_iter()
+        .map(|row| (hasher.hash_one(ids(row)), row))
+        .collect();
+    keyed.par_sort_unstable();
     let mut dup = Vec::new();
-    for row in 0..len {
-        match first.entry(ids(row)) {
-            std::collections::hash_map::Entry::Occupied(e) => dup.push((row, *e.get())),
-            std::collections::hash_map::Entry::Vacant(v) => {
-                v.insert(row);
+    for group in keyed.chunk_by(|a, b| a.0 == b.0).filter(|g| g.len() > 1) {
+        for (k, &(_, row)) in group.iter().enumerate() {
+            if let Some(&(_, first)) = group[..k].iter().find(|&&(_, r)| ids(r) == ids(row)) {
+                dup.push((row, first));
             }
         }
     }
+    dup.sort_unstable();
     dup
 }
 
@@ -829,7 +843,7 @@ pub fn read_parcels(
             let ctx = context(
                 &scan.file,
                 Layer::Parcels,
-                table.index[row],
+                table.index[row] as usize,
                 table.ids.get(row),
             );
             (row, l.into_error(ctx, &crs))
@@ -842,7 +856,7 @@ pub fn read_parcels(
                 let ctx = context(
                     &scan.file,
                     Layer::Parcels,
-                    table.index[row],
+                    table.index[row] as usize,
                     table.ids.get(row),
                 );
                 (
@@ -850,7 +864,7 @@ pub fn read_parcels(
                     Error::DuplicateId {
                         ctx,
                         property: fields.parcel_id.clone(),
-                        first_index: table.index[first],
+                        first_index: table.index[first] as usize,
                     },
                 )
             }),
@@ -859,6 +873,7 @@ pub fn read_parcels(
     if let Some(keep) = reject_rows(&mut rejected, options.strict, table.len(), errors)? {
         table.retain(&keep);
     }
+    table.shrink_to_fit();
     Ok(Loaded {
         file: scan.file,
         records: table,
@@ -897,7 +912,7 @@ pub fn read_parks(
             let ctx = context(
                 &scan.file,
                 Layer::Parks,
-                table.index[row],
+                table.index[row] as usize,
                 table.ids.get(row),
             );
             (row, l.into_error(ctx, &crs))
@@ -910,7 +925,7 @@ pub fn read_parks(
                 let ctx = context(
                     &scan.file,
                     Layer::Parks,
-                    table.index[row],
+                    table.index[row] as usize,
                     table.ids.get(row),
                 );
                 (
@@ -918,7 +933,7 @@ pub fn read_parks(
                     Error::DuplicateId {
                         ctx,
                         property: fields.parks.park_id.clone(),
-                        first_index: table.index[first],
+                        first_index: table.index[first] as usize,
                     },
                 )
             }),
@@ -927,6 +942,7 @@ pub fn read_parks(
     if let Some(keep) = reject_rows(&mut rejected, options.strict, table.len(), errors)? {
         table.retain(&keep);
     }
+    table.shrink_to_fit();
     Ok(Loaded {
         file: scan.file,
         records: table,
@@ -987,7 +1003,7 @@ pub fn read_enterprises(
                 let ctx = context(
                     &scan.file,
                     Layer::Enterprises,
-                    table.index[row],
+                    table.index[row] as usize,
                     table.ids.get(row),
                 );
                 errors.push((row, l.into_error(ctx, &crs)));
@@ -1001,7 +1017,7 @@ pub fn read_enterprises(
                 let ctx = context(
                     &scan.file,
                     Layer::Enterprises,
-                    table.index[row],
+                    table.index[row] as usize,
                     table.ids.get(row),
                 );
                 (
@@ -1009,7 +1025,7 @@ pub fn read_enterprises(
                     Error::DuplicateId {
                         ctx,
                         property: fields.enterprises.enterprise_id.clone(),
-                        first_index: table.index[first],
+                        first_index: table.index[first] as usize,
                     },
                 )
             }),
@@ -1018,6 +1034,7 @@ pub fn read_enterprises(
     if let Some(keep) = reject_rows(&mut rejected, options.strict, table.len(), errors)? {
         table.retain(&keep);
     }
+    table.shrink_to_fit();
     Ok(Loaded {
         file: scan.file,
         records: table,

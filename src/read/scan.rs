@@ -252,29 +252,47 @@ impl<R: Read> Scanner<R> {
             }
             let slice = &self.buf[self.pos..self.end];
             let mut done = None;
-            for (i, &b) in slice.iter().enumerate() {
+            let mut i = 0;
+            while i < slice.len() {
                 if in_string {
                     if escaped {
+                        // The byte after a backslash, whatever it is.
                         escaped = false;
-                    } else if b == b'\\' {
+                        i += 1;
+                        continue;
+                    }
+                    // Skip to the next quote or backslash.
+                    match slice[i..].iter().position(|&b| b == b'"' || b == b'\\') {
+                        None => break,
+                        Some(k) => i += k,
+                    }
+                    if slice[i] == b'\\' {
                         escaped = true;
-                    } else if b == b'"' {
+                    } else {
                         in_string = false;
                     }
+                    i += 1;
                     continue;
                 }
-                match b {
+                // Skip bytes that are not structural.
+                while i < slice.len() && STRUCTURAL[slice[i] as usize] == 0 {
+                    i += 1;
+                }
+                if i == slice.len() {
+                    break;
+                }
+                match slice[i] {
                     b'"' => in_string = true,
                     b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
+                    _ => {
                         depth -= 1;
                         if depth == 0 {
                             done = Some(i);
                             break;
                         }
                     }
-                    _ => {}
                 }
+                i += 1;
             }
             match done {
                 Some(i) => {
@@ -565,6 +583,17 @@ const GEOMETRY_TYPES: [&str; 7] = [
     "GeometryCollection",
 ];
 
+/// Bytes that change the nesting outside strings: quotes and brackets.
+const STRUCTURAL: [u8; 256] = {
+    let mut t = [0u8; 256];
+    t[b'"' as usize] = 1;
+    t[b'{' as usize] = 1;
+    t[b'}' as usize] = 1;
+    t[b'[' as usize] = 1;
+    t[b']' as usize] = 1;
+    t
+};
+
 fn show_byte(b: u8) -> String {
     if b.is_ascii_graphic() {
         format!("'{}'", b as char)
@@ -632,7 +661,7 @@ mod tests {
                 Ok(1)
             }
         }
-        let text = r#"{"type":"FeatureCollection","features":[ {"x":"a\\"} , 12 ,"s"]}"#;
+        let text = r#"{"type":"FeatureCollection","features":[ {"x":"a\\"} , 12 ,"s", {"q":"\"]}\\\"{"}]}"#;
         let mut sc = Scanner::new(OneByte(text.as_bytes()), Path::new("t"));
         let mut out = Vec::new();
         let mut n = 0;
@@ -640,8 +669,8 @@ mod tests {
             assert_eq!(span.index, n);
             n += 1;
         }
-        assert_eq!(n, 3);
-        assert_eq!(out, br#"{"x":"a\\"}12"s""#);
+        assert_eq!(n, 4);
+        assert_eq!(out, br#"{"x":"a\\"}12"s"{"q":"\"]}\\\"{"}"#);
     }
 
     #[test]

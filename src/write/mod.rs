@@ -132,8 +132,10 @@ impl Staged {
             let file = File::create(&tmp)?;
             let mut w = BufWriter::with_capacity(1 << 20, file);
             body(&mut w)?;
-            let file = w.into_inner().map_err(|e| e.into_error())?;
-            file.sync_all()?;
+            // Flushed to the operating system, not forced to disk: the rename protects against
+            // a failed or killed run, not against a power cut (fsync of a gigabyte would cost
+            // seconds).
+            w.into_inner().map_err(|e| e.into_error())?;
             Ok(())
         })();
         match result {
