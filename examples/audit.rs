@@ -17,7 +17,7 @@ use std::time::Instant;
 
 use clap::Parser;
 use land_efficiency::config::{AreaMethod, OutputCrs};
-use land_efficiency::write::{WriteOptions, write_all};
+use land_efficiency::write::{Lang, ReportOptions, WriteOptions, write_all};
 use land_efficiency::{Audit, AuditReport, Config, Crs, Inputs, PreviousAudit, Source};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/zone");
@@ -82,6 +82,10 @@ struct Args {
     /// Write the output GeoJSON in GCJ-02 for AMap/Tencent viewers instead of WGS84.
     #[arg(long)]
     gcj02: bool,
+
+    /// Language of report.html: zh (中文, the default) or en, e.g. --lang en.
+    #[arg(long, value_name = "LANG", value_parser = ["zh", "en"], default_value = "zh")]
+    lang: String,
 
     /// Stop at the first bad record instead of rejecting it into rejected.csv.
     #[arg(long)]
@@ -207,6 +211,14 @@ fn run(args: &Args) -> Result<(), Failure> {
     let options = WriteOptions {
         crs: output_crs,
         inputs: inputs.paths(),
+        report: ReportOptions {
+            lang: if args.lang == "en" {
+                Lang::En
+            } else {
+                Lang::Zh
+            },
+            ..ReportOptions::default()
+        },
     };
     write_all(&report, &args.out, &options)?;
     report.times.write = t.elapsed();

@@ -245,7 +245,7 @@ fn output_can_be_written_in_gcj02() {
     land_efficiency::write::write_all(&r, &wgs, &Default::default()).unwrap();
     let options = land_efficiency::write::WriteOptions {
         crs: OutputCrs::Gcj02,
-        inputs: vec![],
+        ..Default::default()
     };
     land_efficiency::write::write_all(&r, &gcj, &options).unwrap();
     let read = |p: &std::path::Path| -> Value {

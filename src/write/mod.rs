@@ -8,6 +8,7 @@
 //! | `rejected.csv` | every record not evaluated: layer, index, id, reason, code, property |
 //! | `parcels.csv`, `enterprises.csv` | the tables, UTF-8 with BOM so Excel shows Chinese |
 //! | `warnings.csv`, `overlaps.csv` | warnings, and overlapping parcel pairs with their area |
+//! | `report.html` | one self-contained page for people: figures, map, parks, worst parcels, rejections |
 //!
 //! Every file is written to a temporary file in the output folder and renamed into place, so a
 //! failed run never leaves a half-written file where a good one stood. An output path equal to
@@ -23,11 +24,13 @@ use crate::report::AuditReport;
 
 mod csv;
 mod geojson;
+pub mod report;
 
 pub use geojson::{write_parcels_geojson, write_parks_geojson};
+pub use report::{Lang, ReportOptions, write_report_html};
 
 /// The files an audit writes, in the order written.
-pub const OUTPUT_FILES: [&str; 8] = [
+pub const OUTPUT_FILES: [&str; 9] = [
     "parcels.geojson",
     "parks.geojson",
     "parcels.csv",
@@ -36,6 +39,7 @@ pub const OUTPUT_FILES: [&str; 8] = [
     "warnings.csv",
     "overlaps.csv",
     "summary.json",
+    "report.html",
 ];
 
 /// How to write.
@@ -45,6 +49,8 @@ pub struct WriteOptions {
     pub crs: OutputCrs,
     /// Input files, which the outputs must not overwrite.
     pub inputs: Vec<PathBuf>,
+    /// How to render `report.html`.
+    pub report: ReportOptions,
 }
 
 /// Writes every output file into `dir` (created if missing) and returns their paths.
@@ -71,7 +77,8 @@ pub fn write_all(report: &AuditReport, dir: &Path, options: &WriteOptions) -> Re
             serde_json::to_writer_pretty(&mut *w, &report.summary)
                 .map_err(std::io::Error::other)?;
             w.write_all(b"\n")
-        })
+        })?;
+        staged.write(&t[8], |w| write_report_html(report, w, &options.report))
     })();
     match result {
         Ok(()) => staged.commit(),

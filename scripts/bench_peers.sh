@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Runs the audit, the serde_json floor, GeoPandas and DuckDB-spatial side by side on the same
+# gen.py data, and prints size × engine × (wall time, peak RSS) with the ratios.
+#
+#   bash scripts/bench_peers.sh [SIZES...]        # default: 10000 100000 1000000
+#
+# Needs ../shared/peer (gen.py, reference.py, reference_duckdb.py) and, for the peers,
+#   pip install geopandas shapely pyproj pyogrio
+#   pip install duckdb==1.5.5 duckdb-extensions duckdb-extension-spatial
+# Data and logs go to target/bench-peers/. Every engine reads the same files, computes
+# geodesic areas and writes its outputs; wall time and peak RSS come from /usr/bin/time -v.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SHARED=${SHARED:-../shared}
+WORK=${WORK:-target/bench-peers}
+SIZES=${*:-10000 100000 1000000}
+mkdir -p "$WORK"
+cargo build --release --example bench --example audit >/dev/null 2>&1
+BENCH="${CARGO_TARGET_DIR:-target}/release/examples/bench"
+PEER=$(cd "$SHARED/peer" && pwd)
+
+measure() { # name log command...
+  local name=$1 log=$2
+  shift 2
+  /usr/bin/time -v "$@" >"$log" 2>&1 || { echo "$name failed, see $log" >&2; return 1; }
+  local wall rss
+  wall=$(grep 'Elapsed (wall clock)' "$log" | awk '{print $NF}')
+  rss=$(grep 'Maximum resident' "$log" | awk '{print $NF}')
+  # m:ss.ss → seconds
+  wall=$(echo "$wall" | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
+  echo "$name $wall $((rss / 1024))"
+}
+
+results="$WORK/results.txt"
+: >"$results"
+for n in $SIZES; do
+  data="$WORK/data-n$n"
+  if [ ! -f "$data/parks.geojson" ]; then
+    python3 "$PEER/gen.py" --n "$n" --seed 1 --out "$data" >/dev/null
+  fi
+  sync
+  {
+    echo "n=$n $(measure crate "$WORK/n$n-crate.log" "$BENCH" --data "$data" --out "$WORK/out-crate-n$n")"
+    echo "n=$n $(measure floor "$WORK/n$n-floor.log" "$BENCH" --data "$data" --out "$WORK/out-floor-n$n" --floor)"
+    if python3 -c "import geopandas" 2>/dev/null; then
+      echo "n=$n $(measure geopandas "$WORK/n$n-geopandas.log" python3 "$PEER/reference.py" --data "$data" --area geodesic --out "$WORK/out-gpd-n$n")"
+    fi
+    if python3 -c "import duckdb, duckdb_extension_spatial" 2>/dev/null; then
+      echo "n=$n $(measure duckdb "$WORK/n$n-duckdb.log" python3 "$PEER/reference_duckdb.py" --data "$data" --area geodesic --out "$WORK/out-duckdb-n$n")"
+    fi
+  } | tee -a "$results"
+done
+
+python3 - "$results" <<'EOF'
+import sys, collections
+rows = collections.defaultdict(dict)
+for line in open(sys.argv[1]):
+    size, name, wall, rss = line.split()
+    rows[int(size[2:])][name] = (float(wall), int(rss))
+print("\n| parcels | engine | wall s | peak RSS MiB | crate speed-up | crate memory share |")
+print("|---|---|---|---|---|---|")
+for n in sorted(rows):
+    r = rows[n]
+    cw, cr = r.get("crate", (float("nan"), 0))
+    for name in ("crate", "floor", "geopandas", "duckdb"):
+        if name not in r:
+            continue
+        w, m = r[name]
+        speed = f"{w / cw:.1f}×" if name in ("geopandas", "duckdb") else ("—" if name == "crate" else f"crate/floor {cw / w:.2f}")
+        share = f"{cr / m:.2f}" if name in ("geopandas", "duckdb") else "—"
+        print(f"| {n:,} | {name} | {w:.2f} | {m} | {speed} | {share} |")
+    if "crate" in r and 0 not in (min(rows), ):
+        pass
+small, large = min(rows), max(rows)
+if small != large and "crate" in rows[small] and "crate" in rows[large]:
+    a = rows[small]["crate"][0] / small
+    b = rows[large]["crate"][0] / large
+    print(f"\ncrate time per parcel: {a * 1e6:.2f} µs at {small:,}, {b * 1e6:.2f} µs at {large:,} (ratio {b / a:.2f})")
+EOF

@@ -1,0 +1,836 @@
+//! `report.html`: one self-contained page for people — headline figures, a map drawn as inline
+//! SVG, the parks sorted by ratio against the cap, the worst parcels, the rejected records by
+//! reason, and the thresholds used. No network fetches: styles are inline, the map is SVG with
+//! native tooltips (each parcel's `<title>`), and nothing is scripted.
+//!
+//! Large audits stay usable: above [`ReportOptions::max_parcels_drawn`] parcels the map draws a
+//! grid of cells coloured by their low-efficiency area share instead of every parcel, and says
+//! so on the page.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{self, Write};
+
+use serde::{Deserialize, Serialize};
+
+use super::geojson::{parcel_fill, style};
+use crate::evaluate::Class;
+use crate::report::{AuditReport, ParcelResult};
+use crate::store::ShapeRef;
+
+/// The language of the report's labels.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    /// 中文 (the default).
+    #[default]
+    Zh,
+    /// English.
+    En,
+}
+
+/// How to render the report.
+#[derive(Debug, Clone)]
+pub struct ReportOptions {
+    /// Label language.
+    pub lang: Lang,
+    /// Above this many parcels the map shows a grid of cells instead of every parcel.
+    pub max_parcels_drawn: usize,
+    /// How many of the worst parcels to list.
+    pub worst: usize,
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions {
+            lang: Lang::Zh,
+            max_parcels_drawn: 20_000,
+            worst: 20,
+        }
+    }
+}
+
+/// The report's words in both languages.
+struct Words {
+    lang: &'static str,
+    title: &'static str,
+    parcels: &'static str,
+    rejected: &'static str,
+    area: &'static str,
+    low_area: &'static str,
+    low_count: &'static str,
+    idle: &'static str,
+    parks_over: &'static str,
+    enterprises: &'static str,
+    joined: &'static str,
+    map: &'static str,
+    legend_ok: &'static str,
+    legend_low: &'static str,
+    legend_contract: &'static str,
+    legend_idle: &'static str,
+    legend_park: &'static str,
+    legend_park_over: &'static str,
+    aggregated: &'static str,
+    parks_table: &'static str,
+    park: &'static str,
+    name: &'static str,
+    count: &'static str,
+    records: &'static str,
+    ratio: &'static str,
+    over_cap: &'static str,
+    cap: &'static str,
+    worst: &'static str,
+    parcel: &'static str,
+    tax: &'static str,
+    investment: &'static str,
+    output: &'static str,
+    plot_ratio: &'static str,
+    reasons: &'static str,
+    rejected_title: &'static str,
+    layer: &'static str,
+    code: &'static str,
+    examples: &'static str,
+    none: &'static str,
+    thresholds: &'static str,
+    minimum: &'static str,
+    rules: &'static str,
+    classes: &'static str,
+    crs: &'static str,
+    mu: &'static str,
+    yes: &'static str,
+    no: &'static str,
+    no_parcels: &'static str,
+}
+
+const ZH: Words = Words {
+    lang: "zh-CN",
+    title: "亩均效益与低效用地审计报告",
+    parcels: "宗地",
+    rejected: "剔除",
+    area: "总面积",
+    low_area: "低效用地面积",
+    low_count: "低效宗地",
+    idle: "闲置宗地",
+    parks_over: "超过上限的园区",
+    enterprises: "企业",
+    joined: "已关联",
+    map: "地图",
+    legend_ok: "达标",
+    legend_low: "低效（指标未达标）",
+    legend_contract: "低效（未达合同约定）",
+    legend_idle: "闲置",
+    legend_park: "园区边界",
+    legend_park_over: "园区（超过上限）",
+    aggregated: "宗地数量较多，地图按网格汇总：每格颜色表示格内低效用地面积占比",
+    parks_table: "园区低效用地占比（按占比排序）",
+    park: "园区",
+    name: "名称",
+    count: "宗地数",
+    records: "记录数",
+    ratio: "低效占比",
+    over_cap: "超上限",
+    cap: "上限",
+    worst: "最差的低效宗地",
+    parcel: "宗地",
+    tax: "亩均税收",
+    investment: "亩均投资",
+    output: "亩均产出",
+    plot_ratio: "容积率",
+    reasons: "原因",
+    rejected_title: "剔除记录（按原因汇总）",
+    layer: "图层",
+    code: "原因代码",
+    examples: "示例",
+    none: "无",
+    thresholds: "所用阈值",
+    minimum: "最低值",
+    rules: "覆盖规则",
+    classes: "企业综合评价等级",
+    crs: "坐标系",
+    mu: "亩",
+    yes: "是",
+    no: "否",
+    no_parcels: "无宗地",
+};
+
+const EN: Words = Words {
+    lang: "en",
+    title: "Per-mu land audit: low-efficiency land",
+    parcels: "Parcels",
+    rejected: "rejected",
+    area: "Total area",
+    low_area: "Low-efficiency area",
+    low_count: "Low-efficiency parcels",
+    idle: "Idle parcels",
+    parks_over: "Parks over the cap",
+    enterprises: "Enterprises",
+    joined: "joined",
+    map: "Map",
+    legend_ok: "meets every minimum",
+    legend_low: "low-efficiency (a minimum missed)",
+    legend_contract: "low-efficiency (contract missed)",
+    legend_idle: "idle",
+    legend_park: "park boundary",
+    legend_park_over: "park over the cap",
+    aggregated: "Too many parcels to draw one by one: the map shows a grid, each cell coloured by the share of its area that is low-efficiency",
+    parks_table: "Parks by low-efficiency ratio",
+    park: "Park",
+    name: "Name",
+    count: "Parcels",
+    records: "Records",
+    ratio: "Low-efficiency ratio",
+    over_cap: "Over cap",
+    cap: "cap",
+    worst: "Worst low-efficiency parcels",
+    parcel: "Parcel",
+    tax: "Tax/mu",
+    investment: "Investment/mu",
+    output: "Output/mu",
+    plot_ratio: "Plot ratio",
+    reasons: "Reasons",
+    rejected_title: "Rejected records by reason",
+    layer: "Layer",
+    code: "Code",
+    examples: "Examples",
+    none: "none",
+    thresholds: "Thresholds used",
+    minimum: "minimum",
+    rules: "Override rules",
+    classes: "Enterprise classes",
+    crs: "Coordinate systems",
+    mu: "mu",
+    yes: "yes",
+    no: "no",
+    no_parcels: "no parcels",
+};
+
+/// A reason's name in the report's language.
+fn reason_label(r: crate::rules::Reason, lang: Lang) -> &'static str {
+    use crate::rules::Reason::*;
+    if lang == Lang::En {
+        return r.as_str();
+    }
+    match r {
+        Investment => "投资强度",
+        Tax => "亩均税收",
+        Output => "亩均产出",
+        PlotRatio => "容积率",
+        Idle => "闲置",
+        ContractInvestment => "未达合同投资",
+        ContractTax => "未达合同税收",
+        ContractOutput => "未达合同产出",
+        ContractPlotRatio => "未达合同容积率",
+        RepeatedClassD => "连续D类",
+    }
+}
+
+/// Escapes text for HTML and SVG.
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+fn pct(r: Option<f64>) -> String {
+    r.map_or("—".into(), |r| format!("{:.1}%", r * 100.0))
+}
+
+fn num(v: f64, decimals: usize) -> String {
+    if v.is_finite() {
+        format!("{v:.decimals$}")
+    } else {
+        "—".into()
+    }
+}
+
+/// Maps lon/lat to SVG units: equirectangular, x scaled by cos(mid latitude), north up.
+struct Frame {
+    lon0: f64,
+    lat1: f64,
+    k: f64,
+    cos: f64,
+    width: f64,
+    height: f64,
+}
+
+impl Frame {
+    fn new(min: (f64, f64), max: (f64, f64)) -> Frame {
+        let width = 1000.0;
+        let cos = ((min.1 + max.1) / 2.0).to_radians().cos().max(0.01);
+        let w = ((max.0 - min.0) * cos).max(1e-9);
+        let h = (max.1 - min.1).max(1e-9);
+        let k = width / w;
+        Frame {
+            lon0: min.0,
+            lat1: max.1,
+            k,
+            cos,
+            width,
+            height: (h * k).clamp(200.0, 1400.0),
+        }
+    }
+
+    fn xy(&self, lon: f64, lat: f64) -> (f64, f64) {
+        (
+            (lon - self.lon0) * self.cos * self.k,
+            (self.lat1 - lat) * self.k,
+        )
+    }
+
+    /// Metres per SVG unit.
+    fn metres_per_unit(&self) -> f64 {
+        111_320.0 / self.k
+    }
+}
+
+fn path_of(shape: &ShapeRef<'_>, f: &Frame, out: &mut String) {
+    for polygon in shape.polygons() {
+        for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
+            for (i, c) in ring.iter().enumerate() {
+                let (x, y) = f.xy(c.x, c.y);
+                let _ = write!(out, "{}{x:.1} {y:.1}", if i == 0 { "M" } else { "L" });
+            }
+            out.push('Z');
+        }
+    }
+}
+
+fn class_colour(c: Class) -> &'static str {
+    match c {
+        Class::A => "#1a9641",
+        Class::B => "#a6d96a",
+        Class::C => "#fdae61",
+        Class::D => "#d7191c",
+    }
+}
+
+fn parcel_colour(p: &ParcelResult<'_>, by_class: bool) -> &'static str {
+    match (by_class, p.class()) {
+        (true, Some(c)) => class_colour(c),
+        (true, None) => "#cccccc",
+        _ => parcel_fill(p),
+    }
+}
+
+/// A share of low-efficiency area as a colour from green (0) to red (1).
+fn share_colour(s: f64) -> String {
+    let s = s.clamp(0.0, 1.0);
+    let (r, g) = if s < 0.5 {
+        (255.0 * s * 2.0, 190.0)
+    } else {
+        (255.0, 190.0 * (1.0 - s) * 2.0)
+    };
+    format!("rgb({:.0},{:.0},60)", r, g)
+}
+
+/// Writes `report.html`.
+///
+/// # Errors
+/// I/O errors of `w`.
+pub fn write_report_html(
+    report: &AuditReport,
+    w: &mut dyn Write,
+    options: &ReportOptions,
+) -> io::Result<()> {
+    let t = if options.lang == Lang::En { &EN } else { &ZH };
+    let s = &report.summary;
+    let mut h = String::with_capacity(1 << 16);
+    let _ = write!(
+        h,
+        "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title>\n<style>{}</style></head><body>\n<h1>{}</h1>\n",
+        t.lang, t.title, CSS, t.title
+    );
+    let _ = write!(
+        h,
+        "<p class=\"files\">{}: {}</p>\n",
+        t.parcels,
+        esc(&s.crs.parcels.file)
+    );
+
+    // Headline figures.
+    let over = s.parks.iter().filter(|k| k.over_cap).count();
+    let cards = [
+        (
+            t.parcels,
+            format!("{}", s.parcels.evaluated),
+            format!("{} {}", s.parcels.rejected, t.rejected),
+        ),
+        (
+            t.area,
+            format!("{} {}", num(s.total_area_mu, 1), t.mu),
+            String::new(),
+        ),
+        (
+            t.low_area,
+            format!("{} {}", num(s.low_efficiency_area_mu, 1), t.mu),
+            pct(s.low_efficiency_ratio),
+        ),
+        (
+            t.low_count,
+            format!("{}", s.low_efficiency_count),
+            format!("{} {}", t.idle, s.idle_count),
+        ),
+        (
+            t.parks_over,
+            format!("{over} / {}", s.parks.len()),
+            format!("{} {}", t.cap, pct(Some(s.max_low_efficiency_ratio))),
+        ),
+        (
+            t.enterprises,
+            format!("{}", s.enterprises.read),
+            format!(
+                "{} {} · {} {}",
+                s.enterprises.joined,
+                t.joined,
+                s.enterprises.rejected + s.enterprises.unmatched + s.enterprises.ambiguous,
+                t.rejected
+            ),
+        ),
+    ];
+    h.push_str("<div class=\"cards\">");
+    for (label, value, note) in cards {
+        let _ = write!(
+            h,
+            "<div class=\"card\"><div class=\"label\">{label}</div><div class=\"value\">{}</div><div class=\"note\">{}</div></div>",
+            esc(&value),
+            esc(&note)
+        );
+    }
+    h.push_str("</div>\n");
+
+    map(&mut h, report, options, t);
+    parks_table(&mut h, report, t);
+    worst(&mut h, report, options, t);
+    rejected(&mut h, report, t);
+    thresholds(&mut h, report, t);
+    h.push_str("</body></html>\n");
+    w.write_all(h.as_bytes())
+}
+
+fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words) {
+    let _ = write!(h, "<h2>{}</h2>\n", t.map);
+    // Extent of parcels and parks.
+    let mut min = (f64::INFINITY, f64::INFINITY);
+    let mut max = (f64::NEG_INFINITY, f64::NEG_INFINITY);
+    let mut grow = |shape: ShapeRef<'_>| {
+        if let Some(r) = shape.bounding_rect() {
+            min = (min.0.min(r.min().x), min.1.min(r.min().y));
+            max = (max.0.max(r.max().x), max.1.max(r.max().y));
+        }
+    };
+    for p in report.parcels() {
+        grow(p.record().shape());
+    }
+    let parks = report.park_table.shapes();
+    for k in 0..parks.len() {
+        grow(parks.get(k));
+    }
+    if !min.0.is_finite() {
+        let _ = write!(h, "<p>{}</p>\n", t.no_parcels);
+        return;
+    }
+    let f = Frame::new(min, max);
+    let by_class = report.evaluated();
+    let _ = write!(
+        h,
+        "<svg class=\"map\" viewBox=\"-10 -10 {} {}\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">\n",
+        f.width + 20.0,
+        f.height + 60.0
+    );
+    let n = report.parcel_count();
+    if n <= options.max_parcels_drawn {
+        h.push_str(
+            "<g class=\"parcels\" stroke=\"#404040\" stroke-width=\"0.3\" fill-opacity=\"0.75\">\n",
+        );
+        let mut d = String::new();
+        for p in report.parcels() {
+            d.clear();
+            path_of(&p.record().shape(), &f, &mut d);
+            let reasons: Vec<&str> = p
+                .reasons()
+                .iter()
+                .map(|r| reason_label(r, options.lang))
+                .collect();
+            let _ = write!(
+                h,
+                "<path class=\"parcel\" fill=\"{}\" d=\"{d}\"><title>{} · {} {} {}\n{} {} · {} {} · {} {}\n{} {}{}{}</title></path>\n",
+                parcel_colour(&p, by_class),
+                esc(p.parcel_id()),
+                num(p.area_mu(), 2),
+                t.mu,
+                p.park_id()
+                    .map(|k| format!("· {} {}", t.park, esc(k)))
+                    .unwrap_or_default(),
+                t.tax,
+                num(p.tax_per_mu(), 1),
+                t.investment,
+                num(p.investment_per_mu(), 1),
+                t.output,
+                num(p.output_per_mu(), 1),
+                t.plot_ratio,
+                p.plot_ratio().map_or("—".into(), |v| num(v, 2)),
+                if reasons.is_empty() {
+                    String::new()
+                } else {
+                    format!("\n{}: {}", t.reasons, reasons.join(", "))
+                },
+                p.class()
+                    .map(|c| format!("\n{}", c.as_str()))
+                    .unwrap_or_default(),
+            );
+        }
+        h.push_str("</g>\n");
+    } else {
+        // A grid of about 120 columns; each cell coloured by its low-efficiency area share.
+        let cols = 120usize;
+        let cell = f.width / cols as f64;
+        let rows = (f.height / cell).ceil().max(1.0) as usize;
+        let mut acc: BTreeMap<(usize, usize), (f64, f64, usize)> = BTreeMap::new();
+        for p in report.parcels() {
+            let Some(r) = p.record().shape().bounding_rect() else {
+                continue;
+            };
+            let (x, y) = f.xy((r.min().x + r.max().x) / 2.0, (r.min().y + r.max().y) / 2.0);
+            let key = (
+                ((x / cell) as usize).min(cols - 1),
+                ((y / cell) as usize).min(rows - 1),
+            );
+            let e = acc.entry(key).or_insert((0.0, 0.0, 0));
+            e.0 += p.area_mu();
+            if p.low_efficiency() {
+                e.1 += p.area_mu();
+            }
+            e.2 += 1;
+        }
+        let _ = write!(
+            h,
+            "<text x=\"0\" y=\"{:.0}\" class=\"note\">{} ({} → {} × {:.2} km)</text>\n<g class=\"cells\">\n",
+            f.height + 50.0,
+            t.aggregated,
+            n,
+            acc.len(),
+            cell * f.metres_per_unit() / 1000.0
+        );
+        for ((cx, cy), (area, low, count)) in &acc {
+            let share = if *area > 0.0 { low / area } else { 0.0 };
+            let _ = write!(
+                h,
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{cell:.2}\" height=\"{cell:.2}\" fill=\"{}\"><title>{count} {} · {} {:.1}%</title></rect>\n",
+                *cx as f64 * cell,
+                *cy as f64 * cell,
+                share_colour(share),
+                t.parcels,
+                t.ratio,
+                share * 100.0
+            );
+        }
+        h.push_str("</g>\n");
+    }
+    // Parks: outlines, labels.
+    h.push_str("<g class=\"parks\" fill=\"none\" stroke-width=\"2\">\n");
+    let mut d = String::new();
+    for k in &report.parks {
+        d.clear();
+        let shape = parks.get(k.row);
+        path_of(&shape, &f, &mut d);
+        let colour = if k.over_cap {
+            style::PARK_OVER
+        } else {
+            style::PARK_OK
+        };
+        let _ = write!(
+            h,
+            "<path class=\"park\" stroke=\"{colour}\" d=\"{d}\"><title>{} {} · {} {}</title></path>\n",
+            esc(&k.park_id),
+            esc(k.name.as_deref().unwrap_or("")),
+            t.ratio,
+            pct(k.low_efficiency_ratio)
+        );
+        if let Some(r) = shape.bounding_rect() {
+            let (x, y) = f.xy((r.min().x + r.max().x) / 2.0, r.max().y);
+            let _ = write!(
+                h,
+                "<text class=\"label\" x=\"{x:.1}\" y=\"{:.1}\" fill=\"{colour}\">{} {}</text>\n",
+                y + 14.0,
+                esc(&k.park_id),
+                pct(k.low_efficiency_ratio)
+            );
+        }
+    }
+    h.push_str("</g>\n");
+    // Scale bar: a round length near a fifth of the width.
+    let target = f.width / 5.0 * f.metres_per_unit();
+    let step = [1.0, 2.0, 5.0]
+        .iter()
+        .flat_map(|m| (0..8).map(move |e| m * 10f64.powi(e)))
+        .filter(|v| *v <= target)
+        .fold(1.0, f64::max);
+    let len = step / f.metres_per_unit();
+    let label = if step >= 1000.0 {
+        format!("{} km", step / 1000.0)
+    } else {
+        format!("{step} m")
+    };
+    let y = f.height + 25.0;
+    let _ = write!(
+        h,
+        "<g class=\"scale\"><rect x=\"0\" y=\"{y:.1}\" width=\"{len:.1}\" height=\"6\" fill=\"#333\"/><text x=\"{:.1}\" y=\"{:.1}\">{label}</text></g>\n",
+        len + 8.0,
+        y + 6.0
+    );
+    // North arrow.
+    let _ = write!(
+        h,
+        "<g class=\"north\" transform=\"translate({:.1},10)\"><path d=\"M0 30 L10 0 L20 30 L10 22 Z\" fill=\"#333\"/><text x=\"5\" y=\"46\">N</text></g>\n",
+        f.width - 30.0
+    );
+    h.push_str("</svg>\n");
+    // Legend.
+    h.push_str("<div class=\"legend\">");
+    let swatch = |h: &mut String, colour: &str, label: &str, outline: bool| {
+        let style = if outline {
+            format!("border:2px solid {colour};background:none")
+        } else {
+            format!("background:{colour}")
+        };
+        let _ = write!(h, "<span><i style=\"{style}\"></i>{label}</span>");
+    };
+    if by_class {
+        for c in [Class::A, Class::B, Class::C, Class::D] {
+            swatch(h, class_colour(c), c.as_str(), false);
+        }
+    } else if n <= options.max_parcels_drawn {
+        swatch(h, style::OK, t.legend_ok, false);
+        swatch(h, style::LOW, t.legend_low, false);
+        swatch(h, style::CONTRACT, t.legend_contract, false);
+        swatch(h, style::IDLE, t.legend_idle, false);
+    } else {
+        swatch(h, &share_colour(0.0), "0%", false);
+        swatch(h, &share_colour(0.5), "50%", false);
+        swatch(h, &share_colour(1.0), "100%", false);
+    }
+    swatch(h, style::PARK_OK, t.legend_park, true);
+    swatch(h, style::PARK_OVER, t.legend_park_over, true);
+    h.push_str("</div>\n");
+}
+
+fn parks_table(h: &mut String, report: &AuditReport, t: &Words) {
+    let cap = report.summary.max_low_efficiency_ratio;
+    let _ = write!(
+        h,
+        "<h2>{} <small>({} {})</small></h2>\n",
+        t.parks_table,
+        t.cap,
+        pct(Some(cap))
+    );
+    let mut parks: Vec<&crate::evaluate::ParkResult> = report.parks.iter().collect();
+    parks.sort_by(|a, b| {
+        b.low_efficiency_ratio
+            .unwrap_or(-1.0)
+            .total_cmp(&a.low_efficiency_ratio.unwrap_or(-1.0))
+    });
+    let _ = write!(
+        h,
+        "<table class=\"parks\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{} ({})</th><th>{} ({})</th><th>{}</th><th>{}</th></tr></thead><tbody>\n",
+        t.park, t.name, t.count, t.area, t.mu, t.low_area, t.mu, t.ratio, t.over_cap
+    );
+    for k in parks {
+        let bar = k
+            .low_efficiency_ratio
+            .map_or(0.0, |r| (r * 100.0).min(100.0));
+        let _ = write!(
+            h,
+            "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><span class=\"bar\"><b style=\"width:{bar:.1}%\"></b><em style=\"left:{:.1}%\"></em></span>{}</td><td>{}</td></tr>\n",
+            if k.over_cap { "over" } else { "" },
+            esc(&k.park_id),
+            esc(k.name.as_deref().unwrap_or("")),
+            k.parcel_count,
+            num(k.area_mu, 1),
+            num(k.low_efficiency_area_mu, 1),
+            cap * 100.0,
+            pct(k.low_efficiency_ratio),
+            if k.over_cap { t.yes } else { t.no }
+        );
+    }
+    h.push_str("</tbody></table>\n");
+}
+
+fn worst(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words) {
+    // The low-efficiency parcels that miss most: most reasons first, then the lowest tax per mu.
+    let mut low: Vec<ParcelResult<'_>> = report.parcels().filter(|p| p.low_efficiency()).collect();
+    low.sort_by(|a, b| {
+        b.reasons()
+            .len()
+            .cmp(&a.reasons().len())
+            .then(a.tax_per_mu().total_cmp(&b.tax_per_mu()))
+            .then(b.area_m2().total_cmp(&a.area_m2()))
+    });
+    let _ = write!(
+        h,
+        "<h2>{}</h2>\n<table class=\"worst\"><thead><tr><th>{}</th><th>{}</th><th>{} ({})</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>\n",
+        t.worst,
+        t.parcel,
+        t.park,
+        t.area,
+        t.mu,
+        t.tax,
+        t.investment,
+        t.output,
+        t.plot_ratio,
+        t.reasons
+    );
+    for p in low.iter().take(options.worst) {
+        let reasons: Vec<&str> = p
+            .reasons()
+            .iter()
+            .map(|r| reason_label(r, options.lang))
+            .collect();
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            esc(p.parcel_id()),
+            esc(p.park_id().unwrap_or("—")),
+            num(p.area_mu(), 2),
+            num(p.tax_per_mu(), 2),
+            num(p.investment_per_mu(), 1),
+            num(p.output_per_mu(), 1),
+            p.plot_ratio().map_or("—".into(), |v| num(v, 2)),
+            reasons.join(", ")
+        );
+    }
+    if low.is_empty() {
+        let _ = write!(h, "<tr><td colspan=\"8\">{}</td></tr>", t.none);
+    }
+    h.push_str("</tbody></table>\n");
+}
+
+fn rejected(h: &mut String, report: &AuditReport, t: &Words) {
+    let _ = write!(h, "<h2>{}</h2>\n", t.rejected_title);
+    let mut groups: BTreeMap<(&str, &str), Vec<&crate::report::Rejection>> = BTreeMap::new();
+    for r in &report.rejected {
+        groups
+            .entry((r.layer.as_str(), r.code))
+            .or_default()
+            .push(r);
+    }
+    if groups.is_empty() {
+        let _ = write!(h, "<p>{}</p>\n", t.none);
+        return;
+    }
+    let _ = write!(
+        h,
+        "<table class=\"rejected\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>\n",
+        t.layer, t.code, t.records, t.examples
+    );
+    for ((layer, code), rows) in groups {
+        let examples: Vec<String> = rows
+            .iter()
+            .take(3)
+            .map(|r| {
+                format!(
+                    "#{} {}: {}",
+                    r.index,
+                    esc(r.id.as_deref().unwrap_or("")),
+                    esc(&r.reason)
+                )
+            })
+            .collect();
+        let _ = write!(
+            h,
+            "<tr><td>{layer}</td><td>{code}</td><td>{}</td><td>{}</td></tr>\n",
+            rows.len(),
+            examples.join("<br>")
+        );
+    }
+    h.push_str("</tbody></table>\n");
+}
+
+fn thresholds(h: &mut String, report: &AuditReport, t: &Words) {
+    let s = &report.summary;
+    let th = &s.thresholds;
+    let _ = write!(
+        h,
+        "<h2>{}</h2>\n<table class=\"thresholds\"><tbody><tr><td>{} {}</td><td>{} 万元/亩</td></tr><tr><td>{} {}</td><td>{} 万元/亩</td></tr><tr><td>{} {}</td><td>{} 万元/亩</td></tr><tr><td>{} {}</td><td>{}</td></tr><tr><td>{}</td><td>{}</td></tr></tbody></table>\n",
+        t.thresholds,
+        t.investment,
+        t.minimum,
+        th.min_investment_per_mu,
+        t.tax,
+        t.minimum,
+        th.min_tax_per_mu,
+        t.output,
+        t.minimum,
+        th.min_output_per_mu,
+        t.plot_ratio,
+        t.minimum,
+        th.min_plot_ratio,
+        t.cap,
+        pct(Some(s.max_low_efficiency_ratio))
+    );
+    let mut rule_names: Vec<&str> = report
+        .rule_sets
+        .iter()
+        .flat_map(|r| r.rules.iter().map(String::as_str))
+        .collect();
+    rule_names.sort_unstable();
+    rule_names.dedup();
+    if !rule_names.is_empty() {
+        let _ = write!(h, "<p>{}: {}</p>\n", t.rules, esc(&rule_names.join("; ")));
+    }
+    if let Some(classes) = &s.classes {
+        let _ = write!(h, "<p>{}: ", t.classes);
+        for (group, counts) in classes {
+            let parts: Vec<String> = counts.iter().map(|(c, n)| format!("{c} {n}")).collect();
+            let _ = write!(h, "{} — {}; ", esc(group), parts.join(", "));
+        }
+        h.push_str("</p>\n");
+    }
+    let _ = write!(h, "<p>{}: {} {}", t.crs, t.parcels, esc(&s.crs.parcels.crs));
+    if let Some(e) = &s.crs.enterprises {
+        let _ = write!(h, " · {} {}", t.enterprises, esc(&e.crs));
+    }
+    if let Some(k) = &s.crs.parks {
+        let _ = write!(h, " · {} {}", t.park, esc(&k.crs));
+    }
+    h.push_str("</p>\n");
+}
+
+const CSS: &str = "body{font-family:system-ui,-apple-system,'PingFang SC','Microsoft YaHei','Noto Sans CJK SC',sans-serif;margin:24px auto;max-width:1100px;color:#222;padding:0 16px}\
+h1{font-size:24px;margin-bottom:4px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd;padding-bottom:4px}\
+.files{color:#777;font-size:12px;margin-top:0}\
+.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(160px,1fr));gap:10px}\
+.card{border:1px solid #ddd;border-radius:6px;padding:10px 12px;background:#fafafa}\
+.card .label{font-size:12px;color:#666}.card .value{font-size:22px;font-weight:600;margin:4px 0}.card .note{font-size:12px;color:#888}\
+svg.map{width:100%;height:auto;border:1px solid #ddd;background:#fff}\
+svg .label{font-size:12px;font-weight:600;text-anchor:middle;paint-order:stroke;stroke:#fff;stroke-width:3px}\
+svg .parcel:hover{stroke:#000;stroke-width:1.5}svg .note,svg .scale text,svg .north text{font-size:12px;fill:#333}\
+.legend{font-size:12px;margin:6px 0 0}.legend span{margin-right:14px;white-space:nowrap}\
+.legend i{display:inline-block;width:14px;height:10px;margin-right:4px;vertical-align:middle}\
+table{border-collapse:collapse;width:100%;font-size:13px}th,td{border-bottom:1px solid #eee;padding:4px 6px;text-align:left}\
+th{background:#f4f4f4}tr.over td{background:#fde8e8}\
+.bar{position:relative;display:inline-block;width:120px;height:8px;background:#eee;margin-right:6px;vertical-align:middle}\
+.bar b{position:absolute;left:0;top:0;bottom:0;background:#d73027}.bar em{position:absolute;top:-3px;bottom:-3px;width:2px;background:#000}";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping_and_colours() {
+        assert_eq!(esc("<a&b \"c\">"), "&lt;a&amp;b &quot;c&quot;&gt;");
+        assert_eq!(share_colour(0.0), "rgb(0,190,60)");
+        assert_eq!(share_colour(1.0), "rgb(255,0,60)");
+        let f = Frame::new((120.0, 30.0), (120.1, 30.1));
+        let (x, y) = f.xy(120.0, 30.1);
+        assert!(x.abs() < 1e-9 && y.abs() < 1e-9);
+        assert!((f.width - 1000.0).abs() < 1e-9);
+    }
+}

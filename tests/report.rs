@@ -1,0 +1,127 @@
+//! `report.html` of the fixture zone: figures, one SVG path per parcel, the parks table.
+
+mod common;
+
+use common::fixtures;
+use land_efficiency::write::{Lang, ReportOptions, write_report_html};
+use land_efficiency::{Audit, AuditReport, Config, Inputs, Source};
+
+fn zone(config: Config) -> AuditReport {
+    let z = fixtures().join("zone");
+    Audit::new(config)
+        .run(&Inputs {
+            parcels: Source::path(z.join("parcels.geojson")),
+            enterprises: Some(Source::path(z.join("enterprises.geojson"))),
+            parks: Some(Source::path(z.join("parks.geojson"))),
+        })
+        .unwrap()
+}
+
+fn render(report: &AuditReport, options: &ReportOptions) -> String {
+    let mut out = Vec::new();
+    write_report_html(report, &mut out, options).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn the_report_carries_the_figures_the_map_and_the_parks_table() {
+    let r = zone(Config::from_path(fixtures().join("zone/thresholds.toml")).unwrap());
+    let html = render(&r, &ReportOptions::default());
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("<html lang=\"zh-CN\">"));
+    // Self-contained: nothing fetched.
+    for needle in ["<script", "<link", "src=\"http", "url(http", "@import"] {
+        assert!(!html.contains(needle), "{needle}");
+    }
+    // Headline figures (fixtures/README.md).
+    assert!(html.contains(">40<"), "parcels evaluated");
+    assert!(html.contains("1788.2 亩"));
+    assert!(html.contains("834.5 亩"));
+    assert!(html.contains("46.7%")); // 834.526 / 1788.174
+    assert!(html.contains(">2 / 4<"), "parks over the cap");
+    // One SVG path per parcel, one per park, with a tooltip each.
+    assert_eq!(html.matches("<path class=\"parcel\"").count(), 40);
+    assert_eq!(html.matches("<path class=\"park\"").count(), 4);
+    assert!(
+        html.contains("<title>P01-01 · 15.00 亩"),
+        "tooltip of P01-01"
+    );
+    assert!(html.contains("class=\"scale\"") && html.contains("class=\"north\""));
+    // Parks sorted by ratio, the two over the cap marked.
+    let order: Vec<usize> = ["<td>K3</td>", "<td>K2</td>", "<td>K1</td>", "<td>K4</td>"]
+        .iter()
+        .map(|k| html.find(k).unwrap())
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
+    assert_eq!(html.matches("<tr class=\"over\">").count(), 2);
+    assert!(html.contains("82.7%") && html.contains("31.9%") && html.contains("23.7%"));
+    // The worst parcels list the low ones: 19, capped at 20.
+    let worst = &html[html.find("class=\"worst\"").unwrap()..];
+    let worst = &worst[..worst.find("</table>").unwrap()];
+    assert_eq!(worst.matches("<tr>").count(), 1 + 19);
+    // Thresholds used.
+    assert!(html.contains("120 万元/亩") && html.contains("15 万元/亩"));
+}
+
+#[test]
+fn english_labels_classes_and_rejections() {
+    let mut config =
+        Config::from_path(fixtures().join("profiles/zhejiang-huangyan-2022.toml")).unwrap();
+    config.evaluation.as_mut().unwrap().min_land_mu = 0.0;
+    let r = zone(config);
+    let html = render(
+        &r,
+        &ReportOptions {
+            lang: Lang::En,
+            ..ReportOptions::default()
+        },
+    );
+    assert!(html.contains("<html lang=\"en\">"));
+    assert!(html.contains("Parks by low-efficiency ratio"));
+    assert!(html.contains("Enterprise classes"));
+    // Coloured by class: the legend shows A–D.
+    let legend = &html[html.find("class=\"legend\"").unwrap()..];
+    assert!(
+        legend.starts_with("class=\"legend\"><span><i style=\"background:#1a9641\"></i>A</span>"),
+        "{}",
+        &legend[..120]
+    );
+
+    let bad = Audit::new(Config::default())
+        .run(&Inputs {
+            parcels: Source::path(fixtures().join("bad/parcels.geojson")),
+            enterprises: Some(Source::path(fixtures().join("bad/enterprises.geojson"))),
+            parks: None,
+        })
+        .unwrap();
+    let html = render(
+        &bad,
+        &ReportOptions {
+            lang: Lang::En,
+            ..ReportOptions::default()
+        },
+    );
+    let table = &html[html.find("class=\"rejected\"").unwrap()..];
+    assert!(
+        table.contains("<td>parcels</td><td>invalid_geometry</td><td>3</td>"),
+        "{}",
+        &table[..600]
+    );
+    assert!(table.contains("<td>enterprises</td><td>unmatched</td><td>3</td>"));
+}
+
+#[test]
+fn large_audits_draw_a_grid_and_say_so() {
+    let r = zone(Config::default());
+    let html = render(
+        &r,
+        &ReportOptions {
+            max_parcels_drawn: 10,
+            ..ReportOptions::default()
+        },
+    );
+    assert_eq!(html.matches("<path class=\"parcel\"").count(), 0);
+    assert!(html.contains("地图按网格汇总"));
+    assert!(html.contains("<g class=\"cells\">"));
+    assert!(html.matches("<rect x=").count() >= 4);
+}
