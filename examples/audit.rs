@@ -13,9 +13,10 @@
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use clap::Parser;
+use indicatif::{ProgressBar, ProgressStyle};
 use land_efficiency::config::{AreaMethod, OutputCrs};
 use land_efficiency::write::{Lang, ReportOptions, WriteOptions, write_all};
 use land_efficiency::{Audit, AuditReport, Config, Crs, Inputs, PreviousAudit, Source};
@@ -189,23 +190,34 @@ fn run(args: &Args) -> Result<(), Failure> {
         .strict(args.strict)
         .crs(crs)
         .previous(previous);
-    if show_progress {
-        let t0 = Instant::now();
-        audit = audit.on_progress(move |stage, what| {
-            eprintln!(
-                "[{:>7.2} s] {:<8} {what}",
-                t0.elapsed().as_secs_f64(),
-                format!("{stage:?}").to_lowercase()
-            );
+    let bar = show_progress.then(|| {
+        let bar = ProgressBar::new(0);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} {elapsed:>4} {msg} {wide_bar} {bytes}/{total_bytes}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        bar.enable_steady_tick(Duration::from_millis(120));
+        bar
+    });
+    if let Some(bar) = &bar {
+        let bar = bar.clone();
+        audit = audit.on_progress(move |stage, what, bytes| match bytes {
+            Some((done, total)) => {
+                bar.set_length(total);
+                bar.set_position(done);
+            }
+            None => {
+                bar.set_position(0);
+                bar.set_length(0);
+                bar.set_message(format!("{} {what}", format!("{stage:?}").to_lowercase()));
+            }
         });
     }
     let mut report = audit.run(&inputs)?;
-    if show_progress {
-        eprintln!(
-            "[{:>7.2} s] write    {}",
-            started.elapsed().as_secs_f64(),
-            args.out.display()
-        );
+    if let Some(bar) = &bar {
+        bar.set_message(format!("write {}", args.out.display()));
     }
     let t = Instant::now();
     let options = WriteOptions {
@@ -222,6 +234,9 @@ fn run(args: &Args) -> Result<(), Failure> {
     };
     write_all(&report, &args.out, &options)?;
     report.times.write = t.elapsed();
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
     if verbose {
         print_summary(&report, &args.out, started.elapsed().as_secs_f64());
     }

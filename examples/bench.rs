@@ -116,8 +116,8 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         parks: Some(Source::path(data.join("parks.geojson"))),
     };
     let t0 = Instant::now();
-    let audit = Audit::new(Config::default()).on_progress(move |stage, what| {
-        if std::env::var_os("BENCH_TRACE").is_some() {
+    let audit = Audit::new(Config::default()).on_progress(move |stage, what, bytes| {
+        if bytes.is_none() && std::env::var_os("BENCH_TRACE").is_some() {
             eprintln!(
                 "[{:7.3} s] {stage:?} {what}: RSS {} MiB",
                 t0.elapsed().as_secs_f64(),

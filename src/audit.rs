@@ -74,8 +74,9 @@ pub enum Stage {
     Write,
 }
 
-/// A progress callback: the stage that starts and a short description.
-pub type Progress = dyn Fn(Stage, &str) + Send + Sync;
+/// A progress callback: the stage, a short description, and for reads the bytes done out of
+/// the file's size (called as each batch of features is parsed).
+pub type Progress = dyn Fn(Stage, &str, Option<(u64, u64)>) + Send + Sync;
 
 /// An audit to run: configuration and options.
 ///
@@ -105,7 +106,7 @@ pub struct Audit {
     strict: bool,
     crs: Option<Crs>,
     previous: Option<PreviousAudit>,
-    progress: Option<Box<Progress>>,
+    progress: Option<std::sync::Arc<Progress>>,
 }
 
 impl Audit {
@@ -139,9 +140,12 @@ impl Audit {
         self
     }
 
-    /// Calls `f` as each stage starts.
-    pub fn on_progress(mut self, f: impl Fn(Stage, &str) + Send + Sync + 'static) -> Self {
-        self.progress = Some(Box::new(f));
+    /// Calls `f` as each stage starts, and as each file is read with the bytes done.
+    pub fn on_progress(
+        mut self,
+        f: impl Fn(Stage, &str, Option<(u64, u64)>) + Send + Sync + 'static,
+    ) -> Self {
+        self.progress = Some(std::sync::Arc::new(f));
         self
     }
 
@@ -152,12 +156,22 @@ impl Audit {
 
     fn progress(&self, stage: Stage, what: &str) {
         if let Some(f) = &self.progress {
-            f(stage, what);
+            f(stage, what, None);
         }
     }
 
+    /// The byte-progress hook handed to a reader of `source`.
+    fn read_progress(&self, source: &Source) -> Option<read::ByteProgress> {
+        let f = self.progress.clone()?;
+        let name = source.name().display().to_string();
+        let total = source.len().unwrap_or(0);
+        Some(std::sync::Arc::new(move |done| {
+            f(Stage::Read, &name, Some((done, total)))
+        }))
+    }
+
     /// The read options of a layer: the builder's CRS, else `[crs] <layer>`, else `[crs] input`.
-    fn options(&self, layer: Layer) -> Result<ReadOptions> {
+    fn options(&self, layer: Layer, source: &Source) -> Result<ReadOptions> {
         let crs = &self.config.crs;
         let (key, name) = match (layer, &crs.parcels, &crs.enterprises, &crs.parks) {
             (Layer::Parcels, Some(n), _, _) => ("parcels", Some(n)),
@@ -176,6 +190,7 @@ impl Audit {
         Ok(ReadOptions {
             strict: self.strict,
             crs,
+            progress: self.read_progress(source),
         })
     }
 
@@ -192,7 +207,7 @@ impl Audit {
         let parcels = read::read_parcels(
             &inputs.parcels,
             &self.config,
-            &self.options(Layer::Parcels)?,
+            &self.options(Layer::Parcels, &inputs.parcels)?,
         )?;
         let enterprises = match &inputs.enterprises {
             Some(s) => {
@@ -200,7 +215,7 @@ impl Audit {
                 Some(read::read_enterprises(
                     s,
                     &self.config,
-                    &self.options(Layer::Enterprises)?,
+                    &self.options(Layer::Enterprises, s)?,
                 )?)
             }
             None => None,
@@ -211,7 +226,7 @@ impl Audit {
                 Some(read::read_parks(
                     s,
                     &self.config,
-                    &self.options(Layer::Parks)?,
+                    &self.options(Layer::Parks, s)?,
                 )?)
             }
             None => None,

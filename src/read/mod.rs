@@ -117,13 +117,28 @@ impl Source {
     }
 }
 
+/// Called with the bytes read so far, as each batch of features is parsed.
+pub type ByteProgress = Arc<dyn Fn(u64) + Send + Sync>;
+
 /// How to read.
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct ReadOptions {
     /// Stop at the first bad record instead of rejecting it and going on.
     pub strict: bool,
     /// The CRS of the input, overriding what the file declares.
     pub crs: Option<Crs>,
+    /// Told the bytes read so far, batch by batch.
+    pub progress: Option<ByteProgress>,
+}
+
+impl std::fmt::Debug for ReadOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReadOptions")
+            .field("strict", &self.strict)
+            .field("crs", &self.crs)
+            .field("progress", &self.progress.is_some())
+            .finish()
+    }
 }
 
 /// A layer as read: the good records (as a column table), every rejected one, and what was
@@ -247,10 +262,11 @@ type ParseFn<'a, T> = dyn Fn(&[u8], FeatureContext) -> Result<Draft<T>> + Sync +
 fn scan_geojson<T: Send>(
     source: &Source,
     layer: Layer,
-    strict: bool,
+    options: &ReadOptions,
     parse: &ParseFn<T>,
     sink: &mut dyn FnMut(T),
 ) -> Result<Scan> {
+    let strict = options.strict;
     let file = source.name();
     let file_arc = Arc::new(file.clone());
     let mut scanner = Scanner::new(source.open()?, &file);
@@ -293,6 +309,9 @@ fn scan_geojson<T: Send>(
             .collect();
         for result in results {
             scan.take(result, strict, sink)?;
+        }
+        if let Some(progress) = &options.progress {
+            progress(scanner.offset_read());
         }
         if !more {
             break;
@@ -815,7 +834,7 @@ pub fn read_parcels(
     let scan = scan_geojson(
         source,
         Layer::Parcels,
-        options.strict,
+        options,
         &|bytes, ctx| {
             let mut d = parse_parcel(bytes, ctx, fields)?;
             d.record.recorded_area_m2 = d.record.recorded_area_m2.map(|a| unit.to_m2(a));
@@ -899,7 +918,7 @@ pub fn read_parks(
     let scan = scan_geojson(
         source,
         Layer::Parks,
-        options.strict,
+        options,
         &|bytes, ctx| parse_park(bytes, ctx, fields),
         &mut |p: Park| table.push(&p),
     )?;
@@ -974,7 +993,7 @@ pub fn read_enterprises(
         scan_geojson(
             source,
             Layer::Enterprises,
-            options.strict,
+            options,
             &|bytes, ctx| parse_enterprise(bytes, ctx, fields),
             &mut |e: Enterprise| table.push(&e),
         )?

@@ -86,6 +86,11 @@ impl<R: Read> Scanner<R> {
         }
     }
 
+    /// Bytes consumed so far.
+    pub(crate) fn offset_read(&self) -> u64 {
+        self.offset()
+    }
+
     pub(crate) fn into_members(self) -> Members {
         self.members
     }

@@ -348,9 +348,9 @@ pub fn write_report_html(
         "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title>\n<style>{}</style></head><body>\n<h1>{}</h1>\n",
         t.lang, t.title, CSS, t.title
     );
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<p class=\"files\">{}: {}</p>\n",
+        "<p class=\"files\">{}: {}</p>",
         t.parcels,
         esc(&s.crs.parcels.file)
     );
@@ -416,7 +416,7 @@ pub fn write_report_html(
 }
 
 fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words) {
-    let _ = write!(h, "<h2>{}</h2>\n", t.map);
+    let _ = writeln!(h, "<h2>{}</h2>", t.map);
     // Extent of parcels and parks.
     let mut min = (f64::INFINITY, f64::INFINITY);
     let mut max = (f64::NEG_INFINITY, f64::NEG_INFINITY);
@@ -434,14 +434,14 @@ fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words)
         grow(parks.get(k));
     }
     if !min.0.is_finite() {
-        let _ = write!(h, "<p>{}</p>\n", t.no_parcels);
+        let _ = writeln!(h, "<p>{}</p>", t.no_parcels);
         return;
     }
     let f = Frame::new(min, max);
     let by_class = report.evaluated();
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<svg class=\"map\" viewBox=\"-10 -10 {} {}\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">\n",
+        "<svg class=\"map\" viewBox=\"-10 -10 {} {}\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">",
         f.width + 20.0,
         f.height + 60.0
     );
@@ -521,9 +521,9 @@ fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words)
         );
         for ((cx, cy), (area, low, count)) in &acc {
             let share = if *area > 0.0 { low / area } else { 0.0 };
-            let _ = write!(
+            let _ = writeln!(
                 h,
-                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{cell:.2}\" height=\"{cell:.2}\" fill=\"{}\"><title>{count} {} · {} {:.1}%</title></rect>\n",
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{cell:.2}\" height=\"{cell:.2}\" fill=\"{}\"><title>{count} {} · {} {:.1}%</title></rect>",
                 *cx as f64 * cell,
                 *cy as f64 * cell,
                 share_colour(share),
@@ -546,9 +546,9 @@ fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words)
         } else {
             style::PARK_OK
         };
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<path class=\"park\" stroke=\"{colour}\" d=\"{d}\"><title>{} {} · {} {}</title></path>\n",
+            "<path class=\"park\" stroke=\"{colour}\" d=\"{d}\"><title>{} {} · {} {}</title></path>",
             esc(&k.park_id),
             esc(k.name.as_deref().unwrap_or("")),
             t.ratio,
@@ -556,9 +556,9 @@ fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words)
         );
         if let Some(r) = shape.bounding_rect() {
             let (x, y) = f.xy((r.min().x + r.max().x) / 2.0, r.max().y);
-            let _ = write!(
+            let _ = writeln!(
                 h,
-                "<text class=\"label\" x=\"{x:.1}\" y=\"{:.1}\" fill=\"{colour}\">{} {}</text>\n",
+                "<text class=\"label\" x=\"{x:.1}\" y=\"{:.1}\" fill=\"{colour}\">{} {}</text>",
                 y + 14.0,
                 esc(&k.park_id),
                 pct(k.low_efficiency_ratio)
@@ -580,16 +580,16 @@ fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words)
         format!("{step} m")
     };
     let y = f.height + 25.0;
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<g class=\"scale\"><rect x=\"0\" y=\"{y:.1}\" width=\"{len:.1}\" height=\"6\" fill=\"#333\"/><text x=\"{:.1}\" y=\"{:.1}\">{label}</text></g>\n",
+        "<g class=\"scale\"><rect x=\"0\" y=\"{y:.1}\" width=\"{len:.1}\" height=\"6\" fill=\"#333\"/><text x=\"{:.1}\" y=\"{:.1}\">{label}</text></g>",
         len + 8.0,
         y + 6.0
     );
     // North arrow.
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<g class=\"north\" transform=\"translate({:.1},10)\"><path d=\"M0 30 L10 0 L20 30 L10 22 Z\" fill=\"#333\"/><text x=\"5\" y=\"46\">N</text></g>\n",
+        "<g class=\"north\" transform=\"translate({:.1},10)\"><path d=\"M0 30 L10 0 L20 30 L10 22 Z\" fill=\"#333\"/><text x=\"5\" y=\"46\">N</text></g>",
         f.width - 30.0
     );
     h.push_str("</svg>\n");
@@ -624,9 +624,9 @@ fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words)
 
 fn parks_table(h: &mut String, report: &AuditReport, t: &Words) {
     let cap = report.summary.max_low_efficiency_ratio;
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<h2>{} <small>({} {})</small></h2>\n",
+        "<h2>{} <small>({} {})</small></h2>",
         t.parks_table,
         t.cap,
         pct(Some(cap))
@@ -637,18 +637,18 @@ fn parks_table(h: &mut String, report: &AuditReport, t: &Words) {
             .unwrap_or(-1.0)
             .total_cmp(&a.low_efficiency_ratio.unwrap_or(-1.0))
     });
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<table class=\"parks\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{} ({})</th><th>{} ({})</th><th>{}</th><th>{}</th></tr></thead><tbody>\n",
+        "<table class=\"parks\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{} ({})</th><th>{} ({})</th><th>{}</th><th>{}</th></tr></thead><tbody>",
         t.park, t.name, t.count, t.area, t.mu, t.low_area, t.mu, t.ratio, t.over_cap
     );
     for k in parks {
         let bar = k
             .low_efficiency_ratio
             .map_or(0.0, |r| (r * 100.0).min(100.0));
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><span class=\"bar\"><b style=\"width:{bar:.1}%\"></b><em style=\"left:{:.1}%\"></em></span>{}</td><td>{}</td></tr>\n",
+            "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><span class=\"bar\"><b style=\"width:{bar:.1}%\"></b><em style=\"left:{:.1}%\"></em></span>{}</td><td>{}</td></tr>",
             if k.over_cap { "over" } else { "" },
             esc(&k.park_id),
             esc(k.name.as_deref().unwrap_or("")),
@@ -693,9 +693,9 @@ fn worst(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Word
             .iter()
             .map(|r| reason_label(r, options.lang))
             .collect();
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>\n",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             esc(p.parcel_id()),
             esc(p.park_id().unwrap_or("—")),
             num(p.area_mu(), 2),
@@ -713,7 +713,7 @@ fn worst(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Word
 }
 
 fn rejected(h: &mut String, report: &AuditReport, t: &Words) {
-    let _ = write!(h, "<h2>{}</h2>\n", t.rejected_title);
+    let _ = writeln!(h, "<h2>{}</h2>", t.rejected_title);
     let mut groups: BTreeMap<(&str, &str), Vec<&crate::report::Rejection>> = BTreeMap::new();
     for r in &report.rejected {
         groups
@@ -722,12 +722,12 @@ fn rejected(h: &mut String, report: &AuditReport, t: &Words) {
             .push(r);
     }
     if groups.is_empty() {
-        let _ = write!(h, "<p>{}</p>\n", t.none);
+        let _ = writeln!(h, "<p>{}</p>", t.none);
         return;
     }
-    let _ = write!(
+    let _ = writeln!(
         h,
-        "<table class=\"rejected\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>\n",
+        "<table class=\"rejected\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>",
         t.layer, t.code, t.records, t.examples
     );
     for ((layer, code), rows) in groups {
@@ -743,9 +743,9 @@ fn rejected(h: &mut String, report: &AuditReport, t: &Words) {
                 )
             })
             .collect();
-        let _ = write!(
+        let _ = writeln!(
             h,
-            "<tr><td>{layer}</td><td>{code}</td><td>{}</td><td>{}</td></tr>\n",
+            "<tr><td>{layer}</td><td>{code}</td><td>{}</td><td>{}</td></tr>",
             rows.len(),
             examples.join("<br>")
         );
@@ -783,7 +783,7 @@ fn thresholds(h: &mut String, report: &AuditReport, t: &Words) {
     rule_names.sort_unstable();
     rule_names.dedup();
     if !rule_names.is_empty() {
-        let _ = write!(h, "<p>{}: {}</p>\n", t.rules, esc(&rule_names.join("; ")));
+        let _ = writeln!(h, "<p>{}: {}</p>", t.rules, esc(&rule_names.join("; ")));
     }
     if let Some(classes) = &s.classes {
         let _ = write!(h, "<p>{}: ", t.classes);
