@@ -856,52 +856,15 @@ pub fn read_parcels(
         table.planar_area = column;
     }
     let late = finish_shapes(&mut table.shapes, &crs, &to_wgs84);
-    let mut errors: Vec<(usize, Error)> = late
-        .into_iter()
-        .map(|(row, l)| {
-            let ctx = context(
-                &scan.file,
-                Layer::Parcels,
-                table.index[row] as usize,
-                table.ids.get(row),
-            );
-            (row, l.into_error(ctx, &crs))
-        })
-        .collect();
-    errors.extend(
-        duplicates(table.len(), |row| table.ids.get(row))
-            .into_iter()
-            .map(|(row, first)| {
-                let ctx = context(
-                    &scan.file,
-                    Layer::Parcels,
-                    table.index[row] as usize,
-                    table.ids.get(row),
-                );
-                (
-                    row,
-                    Error::DuplicateId {
-                        ctx,
-                        property: fields.parcel_id.clone(),
-                        first_index: table.index[first] as usize,
-                    },
-                )
-            }),
-    );
-    let mut rejected = scan.rejected;
-    if let Some(keep) = reject_rows(&mut rejected, options.strict, table.len(), errors)? {
-        table.retain(&keep);
-    }
-    table.shrink_to_fit();
-    Ok(Loaded {
-        file: scan.file,
-        records: table,
-        rejected,
-        read: scan.read,
-        crs,
-        crs_source,
-        bbox: scan.bbox,
-    })
+    conclude(
+        scan,
+        table,
+        Layer::Parcels,
+        (crs, crs_source),
+        late,
+        &fields.parcel_id,
+        options.strict,
+    )
 }
 
 /// Reads the parks layer into a column table.
@@ -925,52 +888,15 @@ pub fn read_parks(
     let (crs, crs_source) = resolve_crs(&scan, options.crs.as_ref())?;
     let to_wgs84 = crs.to_wgs84().map_err(crs_error(&scan.file, &crs))?;
     let late = finish_shapes(&mut table.shapes, &crs, &to_wgs84);
-    let mut errors: Vec<(usize, Error)> = late
-        .into_iter()
-        .map(|(row, l)| {
-            let ctx = context(
-                &scan.file,
-                Layer::Parks,
-                table.index[row] as usize,
-                table.ids.get(row),
-            );
-            (row, l.into_error(ctx, &crs))
-        })
-        .collect();
-    errors.extend(
-        duplicates(table.len(), |row| table.ids.get(row))
-            .into_iter()
-            .map(|(row, first)| {
-                let ctx = context(
-                    &scan.file,
-                    Layer::Parks,
-                    table.index[row] as usize,
-                    table.ids.get(row),
-                );
-                (
-                    row,
-                    Error::DuplicateId {
-                        ctx,
-                        property: fields.parks.park_id.clone(),
-                        first_index: table.index[first] as usize,
-                    },
-                )
-            }),
-    );
-    let mut rejected = scan.rejected;
-    if let Some(keep) = reject_rows(&mut rejected, options.strict, table.len(), errors)? {
-        table.retain(&keep);
-    }
-    table.shrink_to_fit();
-    Ok(Loaded {
-        file: scan.file,
-        records: table,
-        rejected,
-        read: scan.read,
-        crs,
-        crs_source,
-        bbox: scan.bbox,
-    })
+    conclude(
+        scan,
+        table,
+        Layer::Parks,
+        (crs, crs_source),
+        late,
+        &fields.parks.park_id,
+        options.strict,
+    )
 }
 
 /// Reads the enterprises layer into a column table: GeoJSON points, or CSV with `lon`/`lat`
@@ -1014,43 +940,91 @@ pub fn read_enterprises(
             Some((row, to_wgs84.coord(c).map_err(|e| Late::Reproject(c, e))))
         })
         .collect();
-    let mut errors: Vec<(usize, Error)> = Vec::new();
+    let mut late = Vec::new();
     for (row, outcome) in moved {
         match outcome {
             Ok(c) => table.set_location(row, c),
-            Err(l) => {
-                let ctx = context(
-                    &scan.file,
-                    Layer::Enterprises,
-                    table.index[row] as usize,
-                    table.ids.get(row),
-                );
-                errors.push((row, l.into_error(ctx, &crs)));
-            }
+            Err(l) => late.push((row, l)),
         }
     }
+    conclude(
+        scan,
+        table,
+        Layer::Enterprises,
+        (crs, crs_source),
+        late,
+        &fields.enterprises.enterprise_id,
+        options.strict,
+    )
+}
+
+/// A layer's column table, as the end of reading needs it.
+trait Table {
+    fn len(&self) -> usize;
+    fn feature_index(&self, row: usize) -> usize;
+    fn id(&self, row: usize) -> &str;
+    fn retain(&mut self, keep: &[bool]);
+    fn shrink_to_fit(&mut self);
+}
+
+macro_rules! table {
+    ($t:ty) => {
+        impl Table for $t {
+            fn len(&self) -> usize {
+                <$t>::len(self)
+            }
+            fn feature_index(&self, row: usize) -> usize {
+                self.index[row] as usize
+            }
+            fn id(&self, row: usize) -> &str {
+                self.ids.get(row)
+            }
+            fn retain(&mut self, keep: &[bool]) {
+                <$t>::retain(self, keep)
+            }
+            fn shrink_to_fit(&mut self) {
+                <$t>::shrink_to_fit(self)
+            }
+        }
+    };
+}
+
+table!(Parcels);
+table!(Enterprises);
+table!(Parks);
+
+/// The end of reading a layer: rows that failed once the CRS was known and rows whose id was
+/// seen before become rejections, in feature order; the table drops them and its spare capacity.
+fn conclude<T: Table + Sync>(
+    scan: Scan,
+    mut table: T,
+    layer: Layer,
+    (crs, crs_source): (Crs, CrsSource),
+    late: Vec<(usize, Late)>,
+    id_property: &str,
+    strict: bool,
+) -> Result<Loaded<T>> {
+    let ctx = |row: usize| context(&scan.file, layer, table.feature_index(row), table.id(row));
+    let mut errors: Vec<(usize, Error)> = late
+        .into_iter()
+        .map(|(row, l)| (row, l.into_error(ctx(row), &crs)))
+        .collect();
     errors.extend(
-        duplicates(table.len(), |row| table.ids.get(row))
+        duplicates(table.len(), |row| table.id(row))
             .into_iter()
             .map(|(row, first)| {
-                let ctx = context(
-                    &scan.file,
-                    Layer::Enterprises,
-                    table.index[row] as usize,
-                    table.ids.get(row),
-                );
                 (
                     row,
                     Error::DuplicateId {
-                        ctx,
-                        property: fields.enterprises.enterprise_id.clone(),
-                        first_index: table.index[first] as usize,
+                        ctx: ctx(row),
+                        property: id_property.to_string(),
+                        first_index: table.feature_index(first),
                     },
                 )
             }),
     );
     let mut rejected = scan.rejected;
-    if let Some(keep) = reject_rows(&mut rejected, options.strict, table.len(), errors)? {
+    if let Some(keep) = reject_rows(&mut rejected, strict, table.len(), errors)? {
         table.retain(&keep);
     }
     table.shrink_to_fit();
