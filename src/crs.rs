@@ -192,7 +192,7 @@ impl Crs {
             Crs::LonLat => Inner::Identity,
             Crs::Gcj02 => Inner::Gcj02,
             Crs::Bd09 => Inner::Bd09,
-            other => Inner::Backend(Box::new(backend::Transformer::new(other, backend)?)),
+            other => Inner::Backend(backend::Transformer::new(other, backend)?),
         };
         Ok(ToWgs84 { inner })
     }
@@ -207,7 +207,7 @@ enum Inner {
     Identity,
     Gcj02,
     Bd09,
-    Backend(Box<backend::Transformer>),
+    Backend(backend::Transformer),
 }
 
 impl ToWgs84 {
@@ -330,7 +330,7 @@ mod backend {
     }
 
     pub(super) enum Transformer {
-        Proj4rs(pure::Transformer),
+        Proj4rs(Box<pure::Transformer>),
         #[cfg(feature = "proj")]
         Proj(real::Transformer),
     }
@@ -338,7 +338,9 @@ mod backend {
     impl Transformer {
         pub(super) fn new(crs: &Crs, backend: Backend) -> Result<Self, String> {
             match backend {
-                Backend::Proj4rs => pure::Transformer::new(crs).map(Transformer::Proj4rs),
+                Backend::Proj4rs => {
+                    pure::Transformer::new(crs).map(|t| Transformer::Proj4rs(Box::new(t)))
+                }
                 #[cfg(feature = "proj")]
                 Backend::Proj => real::Transformer::new(crs).map(Transformer::Proj),
             }
