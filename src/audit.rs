@@ -18,6 +18,7 @@ use crate::metrics::intensities;
 use crate::parcel::{AreaSource, Enterprises, ParcelRef, Parcels, Parks};
 use crate::previous::{Change, PreviousAudit};
 use crate::read::{self, Loaded, ReadOptions, Source};
+use crate::report::sums_of;
 use crate::report::{
     AppliedThresholds, Counts, CrsInfo, EnterpriseCounts, Figures, JoinKind, JoinState, LayerInfo,
     NO_PARK, Overlap, ParcelFacts as SummaryFacts, Rejection, RuleSet, StageTimes, Summary,
@@ -375,10 +376,6 @@ impl Audit {
             let index = enterprise_table.index[row] as usize;
             match j {
                 Join::ByKey(p) | Join::ByLocation(p) => {
-                    figures[p as usize].add(
-                        enterprise_table.money(row),
-                        enterprise_table.floor_area_m2(row),
-                    );
                     joined += 1;
                     let kind = if matches!(j, Join::ByKey(_)) {
                         JoinKind::ByKey
@@ -437,6 +434,8 @@ impl Audit {
             }
         }
         let tenants = tenants_of(&joins, parcel_table.len());
+        let mut enterprise_table = enterprise_table;
+        enterprise_table.forget_locations();
         drop(by_id);
         let overlap_pairs = parcel_index.overlaps();
         drop(parcel_index);
@@ -465,7 +464,11 @@ impl Audit {
         let resolved: Vec<&rules::Thresholds> = rule_sets.iter().collect();
         figures.par_iter_mut().enumerate().for_each(|(row, f)| {
             let p = parcel_table.get(row);
-            let i = intensities(&f.sums(), p.floor_area_m2(), f.area_m2);
+            let i = intensities(
+                &sums_of(tenants.of(row), &enterprise_table),
+                p.floor_area_m2(),
+                f.area_m2,
+            );
             f.reasons = rules::classify(
                 &figures_of(&i),
                 &p.commitments(),
@@ -513,7 +516,12 @@ impl Audit {
                 park: (f.park != NO_PARK).then_some(f.park as usize),
                 area_mu: m2_to_mu(f.area_m2),
                 low_efficiency: !f.reasons.is_empty(),
-                idle: intensities(&f.sums(), parcel_table.get(row).floor_area_m2(), f.area_m2).idle,
+                idle: intensities(
+                    &sums_of(tenants.of(row), &enterprise_table),
+                    parcel_table.get(row).floor_area_m2(),
+                    f.area_m2,
+                )
+                .idle,
             });
         let park_results =
             evaluate::parks(shares, &park_table, config.park.max_low_efficiency_ratio);
@@ -534,7 +542,12 @@ impl Audit {
         let facts = figures.iter().enumerate().map(|(row, f)| SummaryFacts {
             area_mu: m2_to_mu(f.area_m2),
             reasons: f.reasons,
-            idle: intensities(&f.sums(), parcel_table.get(row).floor_area_m2(), f.area_m2).idle,
+            idle: intensities(
+                &sums_of(tenants.of(row), &enterprise_table),
+                parcel_table.get(row).floor_area_m2(),
+                f.area_m2,
+            )
+            .idle,
             in_park: f.park != NO_PARK,
             area_method: f.area_source,
         });

@@ -451,7 +451,6 @@ impl Enterprises {
     /// When `row >= self.len()`.
     pub fn get(&self, row: usize) -> Enterprise {
         let [tax, investment, output] = self.money[row];
-        let loc = self.location[row];
         Enterprise {
             index: self.index[row] as usize,
             id: self.ids.get(row).to_string(),
@@ -469,7 +468,7 @@ impl Enterprises {
             above_scale: self.above_scale[row],
             industry: self.industry.get(row).map(str::to_string),
             exempt: self.exempt[row],
-            location: (!loc.x.is_nan()).then_some(Point(loc)),
+            location: self.location(row).map(Point),
             parcel_id: self.parcel_id.get(row).map(str::to_string),
         }
     }
@@ -479,10 +478,15 @@ impl Enterprises {
         self.ids.get(row)
     }
 
-    /// The location of row `row`, if it has one.
+    /// The location of row `row`, if it has one (and the locations are still kept).
     pub fn location(&self, row: usize) -> Option<Coord<f64>> {
-        let c = self.location[row];
-        (!c.x.is_nan()).then_some(c)
+        self.location.get(row).copied().filter(|c| !c.x.is_nan())
+    }
+
+    /// Drops the locations: once enterprises are joined nothing needs them, and at a million
+    /// enterprises they are 20 MB.
+    pub(crate) fn forget_locations(&mut self) {
+        self.location = Vec::new();
     }
 
     /// The parcel key of row `row`, if it has one.

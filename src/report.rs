@@ -21,15 +21,10 @@ use crate::rules::Reasons;
 use crate::units::m2_to_mu;
 
 /// The figures the audit keeps for each evaluated parcel (row-aligned with the parcels table):
-/// 64 bytes, the rest derived when asked for.
+/// 32 bytes. The enterprises' sums are added up again from its tenants when asked for.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Figures {
     pub(crate) area_m2: f64,
-    /// Sums of the enterprises joined: tax, investment, output (万元).
-    pub(crate) money: [f64; 3],
-    /// Sum of their floor areas (m²); NaN when any of them has none.
-    pub(crate) floor_sum: f64,
-    pub(crate) enterprise_count: u32,
     /// Row of its park in the parks table, `u32::MAX` for none.
     pub(crate) park: u32,
     /// Index into [`AuditReport::rule_sets`].
@@ -45,9 +40,6 @@ impl Figures {
     pub(crate) fn new(area_m2: f64, area_source: AreaSource) -> Self {
         Figures {
             area_m2,
-            money: [0.0; 3],
-            floor_sum: 0.0,
-            enterprise_count: 0,
             park: NO_PARK,
             rule_set: 0,
             reasons: Reasons::default(),
@@ -57,27 +49,21 @@ impl Figures {
             change: None,
         }
     }
+}
 
-    /// Adds one enterprise's figures: money in 万元, floor area in m².
-    pub(crate) fn add(&mut self, money: [f64; 3], floor_area_m2: Option<f64>) {
-        for (sum, v) in self.money.iter_mut().zip(money) {
-            *sum += v;
-        }
-        self.floor_sum += floor_area_m2.unwrap_or(f64::NAN);
-        self.enterprise_count += 1;
+/// The sums of a parcel's tenants, added in enterprise order.
+pub(crate) fn sums_of(tenants: &[u32], enterprises: &Enterprises) -> ParcelSums {
+    let mut s = ParcelSums::default();
+    for &e in tenants {
+        let [tax, investment, output] = enterprises.money(e as usize);
+        s.add_figures(
+            tax,
+            investment,
+            output,
+            enterprises.floor_area_m2(e as usize),
+        );
     }
-
-    /// The sums as [`ParcelSums`].
-    pub(crate) fn sums(&self) -> ParcelSums {
-        ParcelSums {
-            enterprise_count: self.enterprise_count as usize,
-            tax: self.money[0],
-            investment: self.money[1],
-            output: self.money[2],
-            floor_area_m2: (self.enterprise_count > 0 && !self.floor_sum.is_nan())
-                .then_some(self.floor_sum),
-        }
-    }
+    s
 }
 
 pub(crate) const NO_PARK: u32 = u32::MAX;
@@ -248,9 +234,15 @@ impl<'a> ParcelResult<'a> {
         &self.report.figures[self.row]
     }
 
-    fn intensities(&self) -> Intensities {
+    /// The sums of its enterprises (tax, investment, output, floor area), added in order.
+    pub fn sums(&self) -> ParcelSums {
+        sums_of(self.tenants(), &self.report.enterprise_table)
+    }
+
+    /// All its per-mu figures at once (the single accessors each compute them again).
+    pub fn intensities(&self) -> Intensities {
         intensities(
-            &self.f().sums(),
+            &self.sums(),
             self.record().floor_area_m2(),
             self.f().area_m2,
         )
@@ -295,7 +287,7 @@ impl<'a> ParcelResult<'a> {
     }
     /// Enterprises joined.
     pub fn enterprise_count(&self) -> usize {
-        self.f().enterprise_count as usize
+        self.tenants().len()
     }
     /// Rows (in [`AuditReport::enterprises`]) of the enterprises joined.
     pub fn tenants(&self) -> &'a [u32] {
@@ -303,15 +295,15 @@ impl<'a> ParcelResult<'a> {
     }
     /// Tax sum, 万元.
     pub fn tax(&self) -> f64 {
-        self.f().money[0]
+        self.sums().tax
     }
     /// Investment sum, 万元.
     pub fn investment(&self) -> f64 {
-        self.f().money[1]
+        self.sums().investment
     }
     /// Output sum, 万元.
     pub fn output(&self) -> f64 {
-        self.f().money[2]
+        self.sums().output
     }
     /// Floor area used for the plot ratio, m²: the parcel's own, else its enterprises' sum.
     pub fn floor_area(&self) -> Option<f64> {

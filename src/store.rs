@@ -449,29 +449,48 @@ impl Strings {
     }
 }
 
-/// Optional strings in one buffer; absent ones cost one offset and a flag.
+/// Optional strings in one buffer; absent ones cost one offset and a flag, and a column with
+/// no value at all costs nothing (it is allocated when the first value arrives).
 #[derive(Debug, Clone, Default)]
 pub struct OptStrings {
     strings: Strings,
     present: Vec<bool>,
+    len: usize,
 }
 
 impl OptStrings {
     /// Appends a value.
     pub fn push(&mut self, s: Option<&str>) {
-        self.strings.push(s.unwrap_or(""));
-        self.present.push(s.is_some());
+        if s.is_some() && self.present.len() < self.len {
+            // The first value: back-fill the absent ones before it.
+            for _ in self.present.len()..self.len {
+                self.strings.push("");
+                self.present.push(false);
+            }
+        }
+        if s.is_some() || !self.present.is_empty() {
+            self.strings.push(s.unwrap_or(""));
+            self.present.push(s.is_some());
+        }
+        self.len += 1;
     }
 
     /// Value `i`.
     pub fn get(&self, i: usize) -> Option<&str> {
-        self.present[i].then(|| self.strings.get(i))
+        self.present
+            .get(i)
+            .copied()
+            .unwrap_or(false)
+            .then(|| self.strings.get(i))
     }
 
     /// Keeps the values for which `keep[i]` is true.
     pub fn retain(&mut self, keep: &[bool]) {
-        self.strings.retain(keep);
-        retain_vec(&mut self.present, keep);
+        if !self.present.is_empty() {
+            self.strings.retain(keep);
+            retain_vec(&mut self.present, keep);
+        }
+        self.len = keep.iter().filter(|k| **k).count();
     }
 
     /// Releases spare capacity (after reading).
@@ -605,8 +624,12 @@ mod tests {
         c.retain(&[true, true, false]);
         assert_eq!(c.get(1), Some(2.0));
         let mut s = OptStrings::default();
+        s.push(None);
         s.push(Some("中"));
         s.push(None);
-        assert_eq!((s.get(0), s.get(1)), (Some("中"), None));
+        assert_eq!((s.get(0), s.get(1), s.get(2)), (None, Some("中"), None));
+        let mut empty = OptStrings::default();
+        empty.push(None);
+        assert_eq!(empty.get(0), None);
     }
 }

@@ -130,6 +130,8 @@ pub(super) fn parcels(report: &AuditReport, w: &mut dyn Write) -> io::Result<()>
         let p = report.parcel(row);
         let reasons: Vec<&str> = p.reasons().iter().map(|r| r.as_str()).collect();
         let t = p.thresholds();
+        let sums = p.sums();
+        let f = p.intensities();
         let mut r = Record::new(buf);
         r.text(p.parcel_id())
             .opt_text(p.park_id())
@@ -137,18 +139,18 @@ pub(super) fn parcels(report: &AuditReport, w: &mut dyn Write) -> io::Result<()>
             .opt_text(p.land_use())
             .text(p.status().as_str())
             .num(p.area_m2())
-            .num(p.area_mu())
+            .num(f.area_mu)
             .text(p.area_method().as_str())
-            .int(p.enterprise_count())
-            .num(p.tax())
-            .num(p.investment())
-            .num(p.output())
-            .opt(p.floor_area())
-            .num(p.tax_per_mu())
-            .num(p.investment_per_mu())
-            .num(p.output_per_mu())
-            .opt(p.plot_ratio())
-            .flag(p.idle())
+            .int(sums.enterprise_count)
+            .num(sums.tax)
+            .num(sums.investment)
+            .num(sums.output)
+            .opt(f.floor_area_m2)
+            .num(f.tax_per_mu)
+            .num(f.investment_per_mu)
+            .num(f.output_per_mu)
+            .opt(f.plot_ratio)
+            .flag(f.idle)
             .flag(p.low_efficiency())
             .text(&reasons.join(";"))
             .num(t.min_investment_per_mu)

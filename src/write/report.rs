@@ -665,14 +665,24 @@ fn parks_table(h: &mut String, report: &AuditReport, t: &Words) {
 
 fn worst(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words) {
     // The low-efficiency parcels that miss most: most reasons first, then the lowest tax per mu.
-    let mut low: Vec<ParcelResult<'_>> = report.parcels().filter(|p| p.low_efficiency()).collect();
-    low.sort_by(|a, b| {
-        b.reasons()
-            .len()
-            .cmp(&a.reasons().len())
-            .then(a.tax_per_mu().total_cmp(&b.tax_per_mu()))
-            .then(b.area_m2().total_cmp(&a.area_m2()))
+    let mut keyed: Vec<(usize, f64, f64, ParcelResult<'_>)> = report
+        .parcels()
+        .filter(|p| p.low_efficiency())
+        .map(|p| {
+            (
+                p.reasons().len(),
+                p.intensities().tax_per_mu,
+                p.area_m2(),
+                p,
+            )
+        })
+        .collect();
+    keyed.sort_by(|a, b| {
+        b.0.cmp(&a.0)
+            .then(a.1.total_cmp(&b.1))
+            .then(b.2.total_cmp(&a.2))
     });
+    let low: Vec<ParcelResult<'_>> = keyed.into_iter().map(|(_, _, _, p)| p).collect();
     let _ = write!(
         h,
         "<h2>{}</h2>\n<table class=\"worst\"><thead><tr><th>{}</th><th>{}</th><th>{} ({})</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>\n",
