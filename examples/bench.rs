@@ -27,6 +27,7 @@ struct Args {
     data: Option<PathBuf>,
     out: PathBuf,
     floor: bool,
+    hold_text: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -36,6 +37,7 @@ fn parse_args() -> Result<Args, String> {
         data: None,
         out: PathBuf::from("target/bench"),
         floor: false,
+        hold_text: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(a) = it.next() {
@@ -46,9 +48,10 @@ fn parse_args() -> Result<Args, String> {
             "--data" => args.data = Some(PathBuf::from(value()?)),
             "--out" => args.out = PathBuf::from(value()?),
             "--floor" => args.floor = true,
+            "--hold-text" => args.hold_text = true,
             "--help" | "-h" => {
                 println!(
-                    "bench [--n N] [--seed S] [--data DIR] [--out DIR] [--floor]\n  --n      parcels to generate (default 100000)\n  --data   audit gen.py-style data in DIR instead of generating\n  --out    where generated data and outputs go (default target/bench)\n  --floor  only parse the inputs and write outputs with serde_json"
+                    "bench [--n N] [--seed S] [--data DIR] [--out DIR] [--floor] [--hold-text]\n  --n      parcels to generate (default 100000)\n  --data   audit gen.py-style data in DIR instead of generating\n  --out    where generated data and outputs go (default target/bench)\n  --floor  only parse the inputs and write outputs with serde_json\n  --hold-text  hold parcels' properties and enterprises' names in memory (not read back)"
                 );
                 std::process::exit(0);
             }
@@ -116,15 +119,17 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         parks: Some(Source::path(data.join("parks.geojson"))),
     };
     let t0 = Instant::now();
-    let audit = Audit::new(Config::default()).on_progress(move |stage, what, bytes| {
-        if bytes.is_none() && std::env::var_os("BENCH_TRACE").is_some() {
-            eprintln!(
-                "[{:7.3} s] {stage:?} {what}: RSS {} MiB",
-                t0.elapsed().as_secs_f64(),
-                rss_mib("VmRSS:")
-            );
-        }
-    });
+    let audit = Audit::new(Config::default())
+        .hold_text(args.hold_text)
+        .on_progress(move |stage, what, bytes| {
+            if bytes.is_none() && std::env::var_os("BENCH_TRACE").is_some() {
+                eprintln!(
+                    "[{:7.3} s] {stage:?} {what}: RSS {} MiB",
+                    t0.elapsed().as_secs_f64(),
+                    rss_mib("VmRSS:")
+                );
+            }
+        });
     let mut report = audit.run(&inputs)?;
     let tw = Instant::now();
     write_all(

@@ -105,6 +105,7 @@ pub type Progress = dyn Fn(Stage, &str, Option<(u64, u64)>) + Send + Sync;
 pub struct Audit {
     config: Config,
     strict: bool,
+    hold_text: bool,
     crs: Option<Crs>,
     previous: Option<PreviousAudit>,
     progress: Option<std::sync::Arc<Progress>>,
@@ -116,6 +117,7 @@ impl Audit {
         Audit {
             config,
             strict: false,
+            hold_text: false,
             crs: None,
             previous: None,
             progress: None,
@@ -125,6 +127,14 @@ impl Audit {
     /// Stop at the first bad record instead of rejecting it and going on.
     pub fn strict(mut self, strict: bool) -> Self {
         self.strict = strict;
+        self
+    }
+
+    /// Hold parcels' `properties` and enterprises' names in memory instead of reading them
+    /// back from the input files when the outputs are written (see
+    /// [`ReadOptions::hold_text`]): for inputs that will be gone or changed by then.
+    pub fn hold_text(mut self, hold: bool) -> Self {
+        self.hold_text = hold;
         self
     }
 
@@ -192,6 +202,7 @@ impl Audit {
             strict: self.strict,
             crs,
             progress: self.read_progress(source),
+            hold_text: self.hold_text,
         })
     }
 
@@ -637,7 +648,7 @@ impl Audit {
             }
         }
         let records: Vec<crate::parcel::Enterprise> = (0..enterprises.len())
-            .map(|row| enterprises.get(row))
+            .map(|row| enterprises.record(row))
             .collect();
         let candidates: Vec<evaluate::Candidate> = records
             .iter()

@@ -312,6 +312,15 @@ pub enum Error {
         /// The input it equals.
         input: PathBuf,
     },
+    /// An input whose text the outputs copy (parcel properties are left in their file and read
+    /// back when written) is gone or changed since it was read.
+    #[error("{}: {message}", file.display())]
+    InputChanged {
+        /// The input file.
+        file: PathBuf,
+        /// What differs.
+        message: String,
+    },
     /// The run was asked for something inconsistent (missing layer, bad option).
     #[error("{0}")]
     Usage(String),
@@ -413,6 +422,7 @@ impl Error {
             Config { .. } => "config",
             Csv { .. } => "csv",
             OutputIsInput { .. } => "output_is_input",
+            InputChanged { .. } => "input_changed",
             Usage(_) => "usage",
         }
     }

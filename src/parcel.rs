@@ -3,11 +3,19 @@
 //! Records are built by the readers in [`crate::read`], which validate every feature first;
 //! the invariants below hold for every record a reader returns.
 
+use std::borrow::Cow;
+use std::ops::Range;
+use std::path::Path;
+
 use geo::{Coord, MultiPolygon, Point};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::store::{OptColumn, OptStrings, ShapeRef, Shapes, Strings, retain_vec};
+use crate::error::{Error, Result};
+use crate::store::{
+    OptColumn, OptStrings, Raw, ShapeRef, Shapes, Strings, TextColumn, TextsOf, json_string,
+    retain_vec,
+};
 
 /// Whether a parcel was supplied within the evaluation window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -200,7 +208,9 @@ pub struct Parcels {
     pub(crate) recorded_area: OptColumn,
     pub(crate) planar_area: OptColumn,
     pub(crate) commitments: [OptColumn; 4],
-    pub(crate) properties: OptStrings,
+    /// `properties` as JSON text: held for records pushed by a caller (or a lone feature),
+    /// left in the input file for those read from one.
+    pub(crate) properties: TextColumn,
     pub(crate) feature_id: OptStrings,
 }
 
@@ -229,6 +239,19 @@ impl Parcels {
 
     /// Appends a parcel.
     pub fn push(&mut self, p: &Parcel) {
+        self.push_columns(p);
+        self.properties
+            .push(p.properties.as_deref().map(RawValue::get), None);
+    }
+
+    /// Appends a parcel read from a file, its `properties` either left there at `span` or
+    /// given as `text`.
+    pub(crate) fn push_read(&mut self, p: &Parcel, span: Option<(u64, u32)>, text: Option<&str>) {
+        self.push_columns(p);
+        self.properties.push(text, span);
+    }
+
+    fn push_columns(&mut self, p: &Parcel) {
         self.shapes.push(&p.geometry, p.multi);
         self.index.push(u32::try_from(p.index).unwrap_or(u32::MAX));
         self.ids.push(&p.id);
@@ -247,8 +270,6 @@ impl Parcels {
         ]) {
             col.push(v);
         }
-        self.properties
-            .push(p.properties.as_deref().map(RawValue::get));
         self.feature_id
             .push(p.feature_id.as_deref().map(RawValue::get));
     }
@@ -270,6 +291,35 @@ impl Parcels {
     /// The shapes arena.
     pub fn shapes(&self) -> &Shapes {
         &self.shapes
+    }
+
+    /// The `properties` of rows `rows` as JSON text, read back from the input with one read
+    /// where they were left there.
+    ///
+    /// # Errors
+    /// [`Error::InputChanged`] when the input file cannot be read or changed since.
+    pub fn properties(&self, rows: Range<usize>) -> Result<PropertyTexts<'_>> {
+        let rows = rows.start.min(self.len())..rows.end.min(self.len());
+        let texts = self
+            .properties
+            .texts(rows)
+            .map_err(|e| input_changed(&self.properties, e))?;
+        Ok(PropertyTexts(texts))
+    }
+
+    /// Checks that the input the properties were left in is still the one read.
+    ///
+    /// # Errors
+    /// [`Error::InputChanged`] when it is gone or changed.
+    pub fn check_source(&self) -> Result<()> {
+        self.properties
+            .check()
+            .map_err(|e| input_changed(&self.properties, e))
+    }
+
+    /// The file the properties were left in, if any.
+    pub fn source_file(&self) -> Option<&Path> {
+        self.properties.file()
     }
 
     /// Releases spare capacity (after reading).
@@ -372,13 +422,51 @@ impl<'a> ParcelRef<'a> {
             plot_ratio: c[3].get(self.row),
         }
     }
-    /// The feature's `properties` as read (JSON text).
-    pub fn properties(&self) -> Option<&'a str> {
-        self.table.properties.get(self.row)
+    /// The feature's `properties` as read (JSON text). A parcel read from a file leaves them
+    /// there (a million parcels' properties would otherwise be held as text), so this reads
+    /// them back; [`Parcels::properties`] reads many rows at once.
+    ///
+    /// # Errors
+    /// The input file cannot be read, or changed since it was read.
+    pub fn properties(&self) -> Result<Option<Cow<'a, str>>> {
+        let texts = self.table.properties(self.row..self.row + 1)?;
+        Ok(texts.get(self.row).map(|s| Cow::Owned(s.to_owned())))
     }
     /// The feature's GeoJSON `id` as read (JSON text).
     pub fn feature_id(&self) -> Option<&'a str> {
         self.table.feature_id.get(self.row)
+    }
+}
+
+/// The `properties` texts of a range of parcels, from [`Parcels::properties`].
+pub struct PropertyTexts<'a>(TextsOf<'a>);
+
+impl PropertyTexts<'_> {
+    /// The `properties` of row `row` (within the range asked for) as JSON text.
+    pub fn get(&self, row: usize) -> Option<&str> {
+        match self.0.held_or_raw(row)? {
+            Raw::Held(t) | Raw::Json(t) => Some(t),
+        }
+    }
+}
+
+/// The names of a range of enterprises, from [`Enterprises::names`].
+pub struct NameTexts<'a>(TextsOf<'a>);
+
+impl NameTexts<'_> {
+    /// The name of row `row` (within the range asked for).
+    pub fn get(&self, row: usize) -> Option<Cow<'_, str>> {
+        match self.0.held_or_raw(row)? {
+            Raw::Held(t) => Some(Cow::Borrowed(t)),
+            Raw::Json(t) => json_string(t),
+        }
+    }
+}
+
+fn input_changed(column: &TextColumn, e: std::io::Error) -> Error {
+    Error::InputChanged {
+        file: column.file().map(Path::to_path_buf).unwrap_or_default(),
+        message: e.to_string(),
     }
 }
 
@@ -387,7 +475,8 @@ impl<'a> ParcelRef<'a> {
 pub struct Enterprises {
     pub(crate) index: Vec<u32>,
     pub(crate) ids: Strings,
-    pub(crate) names: OptStrings,
+    /// Names: held for records pushed by a caller, left in a GeoJSON file read.
+    pub(crate) names: TextColumn,
     pub(crate) money: Vec<[f64; 3]>,
     pub(crate) value_added: OptColumn,
     pub(crate) energy: OptColumn,
@@ -421,9 +510,17 @@ impl Enterprises {
 
     /// Appends an enterprise.
     pub fn push(&mut self, e: &Enterprise) {
+        self.push_read(e, None);
+    }
+
+    /// Appends an enterprise read from a file, its name left there at `span` if given.
+    pub(crate) fn push_read(&mut self, e: &Enterprise, name_span: Option<(u64, u32)>) {
         self.index.push(u32::try_from(e.index).unwrap_or(u32::MAX));
         self.ids.push(&e.id);
-        self.names.push(e.name.as_deref());
+        match name_span {
+            Some(span) => self.names.push(None, Some(span)),
+            None => self.names.push(e.name.as_deref(), None),
+        }
         self.money.push([e.tax, e.investment, e.output]);
         self.value_added.push(e.value_added);
         self.energy.push(e.energy_tce);
@@ -445,16 +542,55 @@ impl Enterprises {
         self.parcel_id.push(e.parcel_id.as_deref());
     }
 
-    /// Row `row` as an owned record.
+    /// Row `row` as an owned record (its name read back from the input if it was left there).
+    ///
+    /// # Errors
+    /// [`Error::InputChanged`] when the input file cannot be read or changed since.
     ///
     /// # Panics
     /// When `row >= self.len()`.
-    pub fn get(&self, row: usize) -> Enterprise {
+    pub fn get(&self, row: usize) -> Result<Enterprise> {
+        let mut e = self.record(row);
+        e.name = self.names(row..row + 1)?.get(row).map(Cow::into_owned);
+        Ok(e)
+    }
+
+    /// The names of rows `rows`, read back from the input with one read where they were left
+    /// there.
+    ///
+    /// # Errors
+    /// [`Error::InputChanged`] when the input file cannot be read or changed since.
+    pub fn names(&self, rows: Range<usize>) -> Result<NameTexts<'_>> {
+        let rows = rows.start.min(self.len())..rows.end.min(self.len());
+        let texts = self
+            .names
+            .texts(rows)
+            .map_err(|e| input_changed(&self.names, e))?;
+        Ok(NameTexts(texts))
+    }
+
+    /// Checks that the input the names were left in is still the one read.
+    ///
+    /// # Errors
+    /// [`Error::InputChanged`] when it is gone or changed.
+    pub fn check_source(&self) -> Result<()> {
+        self.names
+            .check()
+            .map_err(|e| input_changed(&self.names, e))
+    }
+
+    /// The file the names were left in, if any.
+    pub fn source_file(&self) -> Option<&Path> {
+        self.names.file()
+    }
+
+    /// Row `row` as an owned record without its name.
+    pub(crate) fn record(&self, row: usize) -> Enterprise {
         let [tax, investment, output] = self.money[row];
         Enterprise {
             index: self.index[row] as usize,
             id: self.ids.get(row).to_string(),
-            name: self.names.get(row).map(str::to_string),
+            name: None,
             tax,
             investment,
             output,

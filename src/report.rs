@@ -135,6 +135,16 @@ impl AuditReport {
         self.figures.len()
     }
 
+    /// The evaluated parcels' input columns (row-aligned with [`AuditReport::parcel`]).
+    pub fn parcel_table(&self) -> &Parcels {
+        &self.parcel_table
+    }
+
+    /// The enterprises' input columns (row-aligned with [`AuditReport::enterprise`]).
+    pub fn enterprise_table(&self) -> &Enterprises {
+        &self.enterprise_table
+    }
+
     /// Every evaluated parcel, in file order.
     pub fn parcels(&self) -> impl ExactSizeIterator<Item = ParcelResult<'_>> + '_ {
         (0..self.figures.len()).map(move |row| ParcelResult { report: self, row })
@@ -413,8 +423,12 @@ pub struct EnterpriseResult<'a> {
 }
 
 impl<'a> EnterpriseResult<'a> {
-    /// The enterprise as read (an owned record).
-    pub fn enterprise(&self) -> Enterprise {
+    /// The enterprise as read (an owned record; see [`Enterprises::get`]).
+    ///
+    /// # Errors
+    /// [`crate::Error::InputChanged`] when its name, left in the input file, cannot be read
+    /// back.
+    pub fn enterprise(&self) -> crate::Result<Enterprise> {
         self.report.enterprise_table.get(self.row)
     }
     /// Its id.
@@ -467,7 +481,8 @@ impl<'a> EnterpriseResult<'a> {
 impl Serialize for EnterpriseResult<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut st = s.serialize_struct("EnterpriseResult", 7)?;
-        st.serialize_field("enterprise", &self.enterprise())?;
+        let e = self.enterprise().map_err(serde::ser::Error::custom)?;
+        st.serialize_field("enterprise", &e)?;
         st.serialize_field("join", &self.join())?;
         st.serialize_field("joined_parcel_id", &self.parcel_id())?;
         st.serialize_field("candidates", &self.candidates())?;

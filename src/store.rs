@@ -2,6 +2,15 @@
 //! string in one buffer. A million parcels take a few allocations, not millions, which keeps
 //! memory within a small multiple of the coordinates themselves.
 
+use std::borrow::Cow;
+use std::fmt;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::SystemTime;
+
 use geo::{Coord, LineString, MultiPolygon, Polygon, Rect};
 
 /// End offsets, four bytes each until a value needs more, then eight.
@@ -500,6 +509,311 @@ impl OptStrings {
     }
 }
 
+/// Where text left in the input lives: the input file (checked unchanged when read back) or
+/// the input's bytes already in memory.
+#[derive(Clone)]
+pub(crate) enum Backing {
+    File {
+        path: PathBuf,
+        len: u64,
+        modified: Option<SystemTime>,
+    },
+    Memory(Arc<[u8]>),
+}
+
+impl fmt::Debug for Backing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Backing::File { path, len, .. } => write!(f, "File({}, {len} bytes)", path.display()),
+            Backing::Memory(data) => write!(f, "Memory({} bytes)", data.len()),
+        }
+    }
+}
+
+/// Reads spanning more than this are split into one read per span.
+const MAX_COVERING_READ: u64 = 64 << 20;
+
+impl Backing {
+    /// The file, as it is now: its length and modification time.
+    pub(crate) fn file(path: &Path) -> io::Result<Backing> {
+        let meta = std::fs::metadata(path)?;
+        Ok(Backing::File {
+            path: path.to_path_buf(),
+            len: meta.len(),
+            modified: meta.modified().ok(),
+        })
+    }
+
+    /// The file path, for a file.
+    pub(crate) fn path(&self) -> Option<&Path> {
+        match self {
+            Backing::File { path, .. } => Some(path),
+            Backing::Memory(_) => None,
+        }
+    }
+
+    /// Opens the file and checks that it is the one that was read.
+    fn open(path: &Path, len: u64, modified: Option<SystemTime>) -> io::Result<File> {
+        let file = File::open(path)?;
+        let meta = file.metadata()?;
+        if meta.len() != len || meta.modified().ok() != modified {
+            return Err(io::Error::other(format!(
+                "{} changed after it was read (size or modification time differs); \
+                 run the audit again",
+                path.display()
+            )));
+        }
+        Ok(file)
+    }
+
+    /// Fails when the file is gone or changed since it was read.
+    pub(crate) fn check(&self) -> io::Result<()> {
+        match self {
+            Backing::File {
+                path,
+                len,
+                modified,
+            } => Backing::open(path, *len, *modified).map(drop),
+            Backing::Memory(_) => Ok(()),
+        }
+    }
+
+    /// The texts of `spans` (any of them absent), read with one read of the bytes they cover
+    /// when that is small, else one read each.
+    pub(crate) fn texts(&self, spans: &[Option<(u64, u32)>]) -> io::Result<Texts<'_>> {
+        let present = || spans.iter().flatten();
+        let start = present().map(|s| s.0).min().unwrap_or(0);
+        let end = present().map(|s| s.0 + u64::from(s.1)).max().unwrap_or(0);
+        let (bytes, at): (Cow<'_, [u8]>, Vec<Option<Pos>>) = match self {
+            Backing::Memory(data) => (
+                Cow::Borrowed(&data[..]),
+                spans
+                    .iter()
+                    .map(|s| s.map(|(o, l)| (o as usize, o as usize + l as usize)))
+                    .collect(),
+            ),
+            Backing::File {
+                path,
+                len,
+                modified,
+            } => {
+                let mut file = Backing::open(path, *len, *modified)?;
+                if end - start <= MAX_COVERING_READ {
+                    let mut buf = vec![0; (end - start) as usize];
+                    file.seek(SeekFrom::Start(start))?;
+                    file.read_exact(&mut buf)?;
+                    let at = spans
+                        .iter()
+                        .map(|s| {
+                            s.map(|(o, l)| {
+                                let a = (o - start) as usize;
+                                (a, a + l as usize)
+                            })
+                        })
+                        .collect();
+                    (Cow::Owned(buf), at)
+                } else {
+                    let mut buf = Vec::new();
+                    let mut at = Vec::with_capacity(spans.len());
+                    for s in spans {
+                        at.push(match *s {
+                            Some((o, l)) => {
+                                let a = buf.len();
+                                buf.resize(a + l as usize, 0);
+                                file.seek(SeekFrom::Start(o))?;
+                                file.read_exact(&mut buf[a..])?;
+                                Some((a, buf.len()))
+                            }
+                            None => None,
+                        });
+                    }
+                    (Cow::Owned(buf), at)
+                }
+            }
+        };
+        // Each span held a JSON object or string when it was read; anything else means the
+        // bytes moved.
+        for r in at.iter().flatten() {
+            let ok = bytes.get(r.0..r.1).is_some_and(|b| {
+                matches!(
+                    (b.first(), b.last()),
+                    (Some(b'{'), Some(b'}')) | (Some(b'"'), Some(b'"'))
+                ) && b.len() >= 2
+                    && std::str::from_utf8(b).is_ok()
+            });
+            if !ok {
+                let name = self
+                    .path()
+                    .map_or_else(|| "the input".into(), |p| p.display().to_string());
+                return Err(io::Error::other(format!(
+                    "{name} no longer holds the text read from it; run the audit again"
+                )));
+            }
+        }
+        Ok(Texts { bytes, at })
+    }
+}
+
+/// A text's start and end in a buffer.
+type Pos = (usize, usize);
+
+/// Texts read back from a [`Backing`], in the order asked for.
+pub(crate) struct Texts<'a> {
+    bytes: Cow<'a, [u8]>,
+    at: Vec<Option<Pos>>,
+}
+
+impl Texts<'_> {
+    /// Text `i` (checked as UTF-8 when read).
+    pub(crate) fn get(&self, i: usize) -> Option<&str> {
+        let (a, b) = self.at.get(i).copied().flatten()?;
+        std::str::from_utf8(self.bytes.get(a..b)?).ok()
+    }
+}
+
+/// An optional byte span per row (offset, length); allocated when the first span arrives.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Spans {
+    offsets: Vec<u64>,
+    lens: Vec<u32>,
+    len: usize,
+}
+
+impl Spans {
+    const ABSENT: u32 = u32::MAX;
+
+    /// Appends a span.
+    pub(crate) fn push(&mut self, span: Option<(u64, u32)>) {
+        match span {
+            Some((o, l)) if l != Spans::ABSENT => {
+                if self.lens.len() < self.len {
+                    self.offsets.resize(self.len, 0);
+                    self.lens.resize(self.len, Spans::ABSENT);
+                }
+                self.offsets.push(o);
+                self.lens.push(l);
+            }
+            _ if !self.lens.is_empty() => {
+                self.offsets.push(0);
+                self.lens.push(Spans::ABSENT);
+            }
+            _ => {}
+        }
+        self.len += 1;
+    }
+
+    /// Span `i`.
+    pub(crate) fn get(&self, i: usize) -> Option<(u64, u32)> {
+        let l = *self.lens.get(i)?;
+        (l != Spans::ABSENT).then(|| (self.offsets[i], l))
+    }
+
+    /// Keeps the spans for which `keep[i]` is true.
+    pub(crate) fn retain(&mut self, keep: &[bool]) {
+        if !self.lens.is_empty() {
+            retain_vec(&mut self.offsets, keep);
+            retain_vec(&mut self.lens, keep);
+        }
+        self.len = keep.iter().filter(|k| **k).count();
+    }
+
+    /// Releases spare capacity (after reading).
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.offsets.shrink_to_fit();
+        self.lens.shrink_to_fit();
+    }
+}
+
+/// Optional text per row, each either held here or left in the input (a span of its bytes)
+/// and read back, many rows at a time, when it is written out.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TextColumn {
+    pub(crate) held: OptStrings,
+    pub(crate) spans: Spans,
+    pub(crate) source: Option<Backing>,
+}
+
+impl TextColumn {
+    /// Appends a row: its text held, or left in the input at `span`, or absent.
+    pub(crate) fn push(&mut self, held: Option<&str>, span: Option<(u64, u32)>) {
+        self.held.push(held);
+        self.spans.push(span);
+    }
+
+    /// The texts of `rows`.
+    pub(crate) fn texts(&self, rows: Range<usize>) -> io::Result<TextsOf<'_>> {
+        let left = match &self.source {
+            Some(source) => {
+                let spans: Vec<_> = rows.clone().map(|r| self.spans.get(r)).collect();
+                Some(source.texts(&spans)?)
+            }
+            None => None,
+        };
+        Ok(TextsOf {
+            column: self,
+            first: rows.start,
+            left,
+        })
+    }
+
+    /// Fails when the input the texts were left in is gone or changed.
+    pub(crate) fn check(&self) -> io::Result<()> {
+        self.source.as_ref().map_or(Ok(()), Backing::check)
+    }
+
+    /// The file the texts were left in, if any.
+    pub(crate) fn file(&self) -> Option<&Path> {
+        self.source.as_ref().and_then(Backing::path)
+    }
+
+    pub(crate) fn retain(&mut self, keep: &[bool]) {
+        self.held.retain(keep);
+        self.spans.retain(keep);
+    }
+
+    pub(crate) fn shrink_to_fit(&mut self) {
+        self.held.shrink_to_fit();
+        self.spans.shrink_to_fit();
+    }
+}
+
+/// The texts of a range of rows of a [`TextColumn`], as JSON text when left in the input.
+pub(crate) struct TextsOf<'a> {
+    column: &'a TextColumn,
+    first: usize,
+    left: Option<Texts<'a>>,
+}
+
+impl TextsOf<'_> {
+    /// Held text of row `row`, or the JSON text left in the input (a value's raw text).
+    pub(crate) fn held_or_raw(&self, row: usize) -> Option<Raw<'_>> {
+        if let Some(t) = self.column.held.get(row) {
+            return Some(Raw::Held(t));
+        }
+        self.left
+            .as_ref()?
+            .get(row.checked_sub(self.first)?)
+            .map(Raw::Json)
+    }
+}
+
+/// A text as held, or as the JSON it was in the input.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Raw<'a> {
+    Held(&'a str),
+    Json(&'a str),
+}
+
+/// The value of a JSON string token (`None` if it is not one).
+pub(crate) fn json_string(raw: &str) -> Option<Cow<'_, str>> {
+    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
+    if inner.contains('\\') {
+        serde_json::from_str::<String>(raw).ok().map(Cow::Owned)
+    } else {
+        Some(Cow::Borrowed(inner))
+    }
+}
+
 /// An optional number per row, stored as NaN when absent. Allocated only once a value appears,
 /// so an absent column costs nothing.
 #[derive(Debug, Clone, Default)]
@@ -631,5 +945,38 @@ mod tests {
         let mut empty = OptStrings::default();
         empty.push(None);
         assert_eq!(empty.get(0), None);
+    }
+
+    #[test]
+    fn spans_allocate_on_the_first_and_keep_their_rows_through_retain() {
+        let mut s = Spans::default();
+        s.push(None);
+        s.push(None);
+        assert_eq!(s.get(1), None);
+        assert!(s.lens.is_empty(), "no span yet, nothing allocated");
+        s.push(Some((10, 4)));
+        s.push(None);
+        s.push(Some((u64::MAX - 1, 1)));
+        assert_eq!(
+            (0..5).map(|i| s.get(i)).collect::<Vec<_>>(),
+            [None, None, Some((10, 4)), None, Some((u64::MAX - 1, 1))]
+        );
+        s.retain(&[false, true, true, false, true]);
+        assert_eq!(
+            (0..3).map(|i| s.get(i)).collect::<Vec<_>>(),
+            [None, Some((10, 4)), Some((u64::MAX - 1, 1))]
+        );
+    }
+
+    #[test]
+    fn texts_are_checked_to_be_the_objects_read() {
+        let data: Arc<[u8]> = Arc::from(r#"xx{"a":1}yy{"b":"中"}"#.as_bytes());
+        let b = Backing::Memory(data);
+        let t = b.texts(&[Some((2, 7)), None, Some((11, 11))]).unwrap();
+        assert_eq!(t.get(0), Some(r#"{"a":1}"#));
+        assert_eq!(t.get(1), None);
+        assert_eq!(t.get(2), Some(r#"{"b":"中"}"#));
+        assert!(b.texts(&[Some((1, 7))]).is_err(), "not an object there");
+        assert!(b.texts(&[Some((2, 70))]).is_err(), "past the end");
     }
 }

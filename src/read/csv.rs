@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use geo::{Coord, Point, Rect};
 
-use super::{Draft, RecordFields, Scan, Source, enterprise_from, feature};
+use super::{Draft, Left, RecordFields, Scan, Source, enterprise_from, feature};
 use crate::config::Fields;
 use crate::error::{Error, FeatureContext, Layer, Result};
 use crate::parcel::Enterprise;
@@ -80,7 +80,11 @@ fn parse_row(row: &Row, mut ctx: FeatureContext, fields: &Fields) -> Result<Draf
             });
         }
     }
-    Ok(Draft { record: e, bounds })
+    Ok(Draft {
+        record: e,
+        bounds,
+        left: None,
+    })
 }
 
 pub(super) fn scan_csv(
@@ -119,7 +123,12 @@ pub(super) fn scan_csv(
             headers: &headers,
             record: &record,
         };
-        scan.take(parse_row(&row, ctx, fields), strict, sink)?;
+        scan.take(
+            parse_row(&row, ctx, fields),
+            strict,
+            |_| Left::None,
+            &mut |e, _| sink(e),
+        )?;
     }
     Ok(scan)
 }

@@ -14,6 +14,7 @@
 
 use std::fs::File;
 use std::io::Read;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -25,7 +26,7 @@ use crate::config::{Config, Fields};
 use crate::crs::{Crs, CrsSource, ToWgs84};
 use crate::error::{Error, FeatureContext, Layer, Result};
 use crate::parcel::{Commitments, Enterprise, Enterprises, Parcel, Parcels, Park, Parks, Status};
-use crate::store::Shapes;
+use crate::store::{Backing, Shapes};
 
 pub(crate) mod csv;
 pub(crate) mod feature;
@@ -129,6 +130,12 @@ pub struct ReadOptions {
     pub crs: Option<Crs>,
     /// Told the bytes read so far, batch by batch.
     pub progress: Option<ByteProgress>,
+    /// Hold parcels' `properties` and enterprises' names in memory as text. By default those
+    /// read from a GeoJSON file are left there and read back when the outputs are written
+    /// (which then fails with [`Error::InputChanged`] if the file has been changed or removed
+    /// meanwhile): a million parcels' properties would otherwise be held as text for the whole
+    /// run.
+    pub hold_text: bool,
 }
 
 impl std::fmt::Debug for ReadOptions {
@@ -137,6 +144,7 @@ impl std::fmt::Debug for ReadOptions {
             .field("strict", &self.strict)
             .field("crs", &self.crs)
             .field("progress", &self.progress.is_some())
+            .field("hold_text", &self.hold_text)
             .finish()
     }
 }
@@ -166,6 +174,17 @@ struct Draft<T> {
     record: T,
     /// Bounding box of its coordinates in the file's CRS.
     bounds: Option<Rect<f64>>,
+    /// Where the text to be left in the file lies in the feature's bytes: a parcel's
+    /// `properties` object, an enterprise's name string.
+    left: Option<Range<usize>>,
+}
+
+/// Where a record's text left in the input is: the span there (offset, length), or the text
+/// when the feature's bytes were not the file's own.
+enum Left<'a> {
+    None,
+    At(u64, u32),
+    Text(&'a str),
 }
 
 /// What the coordinates say about the CRS: how many records fit lon/lat, and the easting range
@@ -228,18 +247,21 @@ impl Scan {
         }
     }
 
-    /// Takes one parsed record: good ones go to `sink`, bad ones are kept (or stop the read).
-    fn take<T>(
+    /// Takes one parsed record: good ones go to `sink` (with where their properties were left,
+    /// by `left`), bad ones are kept (or stop the read).
+    fn take<'a, T>(
         &mut self,
         result: Result<Draft<T>>,
         strict: bool,
-        sink: &mut dyn FnMut(T),
+        left: impl FnOnce(Range<usize>) -> Left<'a>,
+        sink: &mut dyn FnMut(T, Left<'a>),
     ) -> Result<()> {
         self.read += 1;
         match result {
             Ok(d) => {
                 self.evidence.add(d.bounds);
-                sink(d.record);
+                let left = d.left.map_or(Left::None, left);
+                sink(d.record, left);
                 Ok(())
             }
             Err(e) if e.is_record_error() && !strict => {
@@ -264,7 +286,7 @@ fn scan_geojson<T: Send>(
     layer: Layer,
     options: &ReadOptions,
     parse: &ParseFn<T>,
-    sink: &mut dyn FnMut(T),
+    sink: &mut dyn for<'b> FnMut(T, Left<'b>),
 ) -> Result<Scan> {
     let strict = options.strict;
     let file = source.name();
@@ -307,8 +329,18 @@ fn scan_geojson<T: Send>(
                 })
             })
             .collect();
-        for result in results {
-            scan.take(result, strict, sink)?;
+        for (result, span) in results.into_iter().zip(&spans) {
+            let bytes = &buf[span.start..span.end];
+            let verbatim = span.verbatim && !options.hold_text;
+            let left = |r: Range<usize>| match (verbatim, bytes.get(r.clone())) {
+                (true, Some(_)) => match u32::try_from(r.len()) {
+                    Ok(len) if len != u32::MAX => Left::At(span.byte + r.start as u64, len),
+                    _ => std::str::from_utf8(&bytes[r]).map_or(Left::None, Left::Text),
+                },
+                (false, Some(b)) => std::str::from_utf8(b).map_or(Left::None, Left::Text),
+                (_, None) => Left::None,
+            };
+            scan.take(result, strict, left, sink)?;
         }
         if let Some(progress) = &options.progress {
             progress(scanner.offset_read());
@@ -492,11 +524,19 @@ fn parse_parcel(bytes: &[u8], mut ctx: FeatureContext, fields: &Fields) -> Resul
             floor_area_m2,
             recorded_area_m2,
             commitments,
-            properties: raw.properties.map(RawValue::to_owned),
+            properties: None,
             feature_id: raw.id.map(RawValue::to_owned),
         },
         bounds,
+        left: raw.properties.and_then(|r| within(bytes, r.get(), '{')),
     })
+}
+
+/// Where `part` (a JSON value borrowed from `bytes` that opens with `open`) lies in `bytes`.
+fn within(bytes: &[u8], part: &str, open: char) -> Option<Range<usize>> {
+    let start = (part.as_ptr() as usize).checked_sub(bytes.as_ptr() as usize)?;
+    let range = start..start + part.len();
+    (part.starts_with(open) && bytes.get(range.clone()) == Some(part.as_bytes())).then_some(range)
 }
 
 fn parse_park(bytes: &[u8], mut ctx: FeatureContext, fields: &Fields) -> Result<Draft<Park>> {
@@ -519,6 +559,7 @@ fn parse_park(bytes: &[u8], mut ctx: FeatureContext, fields: &Fields) -> Result<
             multi,
         },
         bounds,
+        left: None,
     })
 }
 
@@ -614,6 +655,9 @@ fn parse_enterprise(
     let props = Props::parse(raw.properties, &ctx)?;
     let fallback_id = raw.id.and_then(feature::raw_text);
     let mut e = enterprise_from(&props, &mut ctx, fields, fallback_id)?;
+    let name_at = props
+        .get(&fields.enterprises.name)
+        .and_then(|raw| within(bytes, raw.get(), '"'));
     let mut bounds = None;
     if !(raw.geometry.is_null() && e.parcel_id.is_some()) {
         match raw.geometry.resolve(Accept::Point, &ctx)? {
@@ -625,7 +669,11 @@ fn parse_enterprise(
             RawGeometry::Polygons { .. } => unreachable_polygon(&ctx)?,
         }
     }
-    Ok(Draft { record: e, bounds })
+    Ok(Draft {
+        record: e,
+        bounds,
+        left: name_at,
+    })
 }
 
 fn unreachable_polygon(ctx: &FeatureContext) -> Result<()> {
@@ -818,6 +866,18 @@ fn crs_error(file: &Path, crs: &Crs) -> impl FnOnce(String) -> Error {
     move |message| Error::Crs { file, crs, message }
 }
 
+/// What text left in `source` is read back from, unless it is to be held.
+fn backing(source: &Source, options: &ReadOptions) -> Result<Option<Backing>> {
+    Ok(match source {
+        _ if options.hold_text => None,
+        Source::Path(path) => {
+            Some(Backing::file(path).map_err(|e| Error::io(path, "cannot open", e))?)
+        }
+        Source::GeoJson { data, .. } => Some(Backing::Memory(data.clone())),
+        Source::Csv { .. } => None,
+    })
+}
+
 /// Reads the parcels layer into a column table.
 ///
 /// # Errors
@@ -831,6 +891,7 @@ pub fn read_parcels(
     let fields = &config.fields;
     let unit = config.area.recorded_unit;
     let mut table = Parcels::new();
+    table.properties.source = backing(source, options)?;
     let scan = scan_geojson(
         source,
         Layer::Parcels,
@@ -840,7 +901,11 @@ pub fn read_parcels(
             d.record.recorded_area_m2 = d.record.recorded_area_m2.map(|a| unit.to_m2(a));
             Ok(d)
         },
-        &mut |p: Parcel| table.push(&p),
+        &mut |p: Parcel, left| match left {
+            Left::At(offset, len) => table.push_read(&p, Some((offset, len)), None),
+            Left::Text(text) => table.push_read(&p, None, Some(text)),
+            Left::None => table.push_read(&p, None, None),
+        },
     )?;
     let (crs, crs_source) = resolve_crs(&scan, options.crs.as_ref())?;
     let to_wgs84 = crs.to_wgs84().map_err(crs_error(&scan.file, &crs))?;
@@ -883,7 +948,7 @@ pub fn read_parks(
         Layer::Parks,
         options,
         &|bytes, ctx| parse_park(bytes, ctx, fields),
-        &mut |p: Park| table.push(&p),
+        &mut |p: Park, _| table.push(&p),
     )?;
     let (crs, crs_source) = resolve_crs(&scan, options.crs.as_ref())?;
     let to_wgs84 = crs.to_wgs84().map_err(crs_error(&scan.file, &crs))?;
@@ -916,12 +981,16 @@ pub fn read_enterprises(
             table.push(&e)
         })?
     } else {
+        table.names.source = backing(source, options)?;
         scan_geojson(
             source,
             Layer::Enterprises,
             options,
             &|bytes, ctx| parse_enterprise(bytes, ctx, fields),
-            &mut |e: Enterprise| table.push(&e),
+            &mut |e: Enterprise, left| match left {
+                Left::At(offset, len) => table.push_read(&e, Some((offset, len))),
+                Left::Text(_) | Left::None => table.push(&e),
+            },
         )?
     };
     let (crs, crs_source) = resolve_crs(&scan, options.crs.as_ref())?;

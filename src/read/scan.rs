@@ -54,6 +54,9 @@ pub(crate) struct FeatureSpan {
     /// Range of the feature's bytes in the caller's buffer.
     pub(crate) start: usize,
     pub(crate) end: usize,
+    /// True when those bytes are the file's own, at `byte` (false for a lone feature or
+    /// geometry, which is rebuilt).
+    pub(crate) verbatim: bool,
 }
 
 pub(crate) struct Scanner<R> {
@@ -484,6 +487,7 @@ impl<R: Read> Scanner<R> {
                         byte,
                         start,
                         end: out.len(),
+                        verbatim: true,
                     }));
                 }
                 State::Done => return Ok(None),
@@ -573,6 +577,7 @@ impl<R: Read> Scanner<R> {
             byte: 0,
             start,
             end: out.len(),
+            verbatim: false,
         }))
     }
 }

@@ -216,52 +216,67 @@ pub(super) fn enterprises(report: &AuditReport, w: &mut dyn Write) -> io::Result
     }
     header(w, &names.iter().map(String::as_str).collect::<Vec<_>>())?;
     let table = &report.enterprise_table;
-    super::chunked(w, report.enterprise_count(), 4096, &|row, buf| {
-        let r = report.enterprise(row);
-        let g = r.evaluation();
-        let [tax, investment, output] = table.money(row);
-        let mut rec = Record::new(buf);
-        rec.text(r.id())
-            .opt_text(table.names.get(row))
-            .text(r.join().as_str())
-            .opt_text(r.parcel_id())
-            .text(&r.candidates().join(";"))
-            .opt_text(table.industry.get(row))
-            .opt_text(table.above_scale[row].map(|b| if b { "true" } else { "false" }))
-            .flag(table.exempt[row])
-            .num(tax)
-            .num(investment)
-            .num(output)
-            .opt(table.value_added.get(row))
-            .opt(table.energy.get(row))
-            .opt(table.emissions.get(row))
-            .opt(table.rd_spend.get(row))
-            .opt(table.electricity.get(row))
-            .opt(table.employees.get(row))
-            .opt(table.floor_area.get(row))
-            .opt(r.land_m2())
-            .opt(r.land_m2().map(crate::units::m2_to_mu))
-            .opt_text(g.map(|g| g.group.as_str()))
-            .opt(g.and_then(|g| g.score))
-            .opt_text(g.and_then(|g| g.rank).map(|r| r.to_string()).as_deref())
-            .opt_text(
-                g.filter(|g| g.group_size > 0)
-                    .map(|g| g.group_size.to_string())
-                    .as_deref(),
-            )
-            .opt_text(g.and_then(|g| g.class).map(|c| c.as_str()))
-            .text(&if g.is_some() {
-                format_history(r.class_history())
-            } else {
-                String::new()
-            })
-            .opt_text(g.and_then(|g| g.not_graded.as_deref()));
-        for i in &indicators {
-            let s = g.and_then(|g| g.indicators.iter().find(|s| s.indicator == *i));
-            rec.opt(s.and_then(|s| s.value)).opt(s.map(|s| s.score));
+    super::chunked_ranges(w, report.enterprise_count(), 4096, &|rows, buf| {
+        let names = table.names(rows.clone()).map_err(io::Error::other)?;
+        for row in rows {
+            enterprise_row(report, row, names.get(row).as_deref(), &indicators, buf);
         }
-        rec.end();
+        Ok(())
     })
+}
+
+fn enterprise_row(
+    report: &AuditReport,
+    row: usize,
+    name: Option<&str>,
+    indicators: &[Indicator],
+    buf: &mut Vec<u8>,
+) {
+    let table = &report.enterprise_table;
+    let r = report.enterprise(row);
+    let g = r.evaluation();
+    let [tax, investment, output] = table.money(row);
+    let mut rec = Record::new(buf);
+    rec.text(r.id())
+        .opt_text(name)
+        .text(r.join().as_str())
+        .opt_text(r.parcel_id())
+        .text(&r.candidates().join(";"))
+        .opt_text(table.industry.get(row))
+        .opt_text(table.above_scale[row].map(|b| if b { "true" } else { "false" }))
+        .flag(table.exempt[row])
+        .num(tax)
+        .num(investment)
+        .num(output)
+        .opt(table.value_added.get(row))
+        .opt(table.energy.get(row))
+        .opt(table.emissions.get(row))
+        .opt(table.rd_spend.get(row))
+        .opt(table.electricity.get(row))
+        .opt(table.employees.get(row))
+        .opt(table.floor_area.get(row))
+        .opt(r.land_m2())
+        .opt(r.land_m2().map(crate::units::m2_to_mu))
+        .opt_text(g.map(|g| g.group.as_str()))
+        .opt(g.and_then(|g| g.score))
+        .opt_text(g.and_then(|g| g.rank).map(|r| r.to_string()).as_deref())
+        .opt_text(
+            g.filter(|g| g.group_size > 0)
+                .map(|g| g.group_size.to_string())
+                .as_deref(),
+        )
+        .opt_text(g.and_then(|g| g.class).map(|c| c.as_str()))
+        .text(&if g.is_some() {
+            format_history(r.class_history())
+        } else {
+            String::new()
+        })
+        .opt_text(g.and_then(|g| g.not_graded.as_deref()));
+    for i in indicators {
+        let s = g.and_then(|g| g.indicators.iter().find(|s| s.indicator == *i));
+        rec.opt(s.and_then(|s| s.value)).opt(s.map(|s| s.score));
+    }
+    rec.end();
 }
 
 /// `rejected.csv`: every record not evaluated.

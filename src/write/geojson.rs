@@ -240,16 +240,30 @@ pub fn write_parcels_geojson(
 ) -> io::Result<()> {
     start_collection(w, "parcels", crs)?;
     let computed: HashSet<&str> = PARCEL_KEYS.iter().copied().collect();
-    super::chunked(w, report.parcel_count(), 2048, &|row, buf| {
-        if row > 0 {
-            buf.extend_from_slice(b",\n");
+    super::chunked_ranges(w, report.parcel_count(), 2048, &|rows, buf| {
+        let properties = report
+            .parcel_table
+            .properties(rows.clone())
+            .map_err(io::Error::other)?;
+        for row in rows {
+            if row > 0 {
+                buf.extend_from_slice(b",\n");
+            }
+            let p = report.parcel(row);
+            write_parcel(buf, &p, properties.get(p.record().row()), &computed, crs);
         }
-        write_parcel(buf, &report.parcel(row), &computed, crs);
+        Ok(())
     })?;
     w.write_all(b"\n]}\n")
 }
 
-fn write_parcel(buf: &mut Vec<u8>, p: &ParcelResult<'_>, computed: &HashSet<&str>, crs: OutputCrs) {
+fn write_parcel(
+    buf: &mut Vec<u8>,
+    p: &ParcelResult<'_>,
+    properties: Option<&str>,
+    computed: &HashSet<&str>,
+    crs: OutputCrs,
+) {
     let record = p.record();
     buf.extend_from_slice(b"{\"type\":\"Feature\",");
     if let Some(id) = record.feature_id() {
@@ -262,7 +276,7 @@ fn write_parcel(buf: &mut Vec<u8>, p: &ParcelResult<'_>, computed: &HashSet<&str
         out: buf,
         first: true,
     };
-    pw.inputs(record.properties(), computed);
+    pw.inputs(properties, computed);
     let reasons = p.reasons();
     let sums = p.sums();
     let f = p.intensities();

@@ -57,12 +57,21 @@ pub struct WriteOptions {
 ///
 /// # Errors
 /// [`Error::OutputIsInput`] before anything is written when an output would replace an input;
+/// [`Error::InputChanged`] when the parcels or enterprises file, which parcels' properties and
+/// enterprises' names are read back from, is gone or changed;
 /// [`Error::Io`] naming the file when one cannot be written.
 pub fn write_all(report: &AuditReport, dir: &Path, options: &WriteOptions) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(dir, "cannot create the output folder", e))?;
     let targets: Vec<PathBuf> = OUTPUT_FILES.iter().map(|f| dir.join(f)).collect();
-    refuse_inputs(&targets, &options.inputs)?;
+    let mut inputs = options.inputs.clone();
+    inputs.extend(report.parcel_table.source_file().map(Path::to_path_buf));
+    inputs.extend(report.enterprise_table.source_file().map(Path::to_path_buf));
+    refuse_inputs(&targets, &inputs)?;
+    // Parcel properties and enterprise names are read back from their files: check those
+    // before writing anything.
+    report.parcel_table.check_source()?;
+    report.enterprise_table.check_source()?;
     let mut staged = Staged::default();
     let t = &targets;
     let result = (|| {
@@ -204,21 +213,40 @@ pub(crate) fn chunked(
     chunk: usize,
     format: &(dyn Fn(usize, &mut Vec<u8>) + Sync),
 ) -> std::io::Result<()> {
+    chunked_ranges(w, n, chunk, &|rows, buf| {
+        for row in rows {
+            format(row, buf);
+        }
+        Ok(())
+    })
+}
+
+/// Formats a range of rows into a buffer.
+type FormatRows<'a> =
+    dyn Fn(std::ops::Range<usize>, &mut Vec<u8>) -> std::io::Result<()> + Sync + 'a;
+
+/// As [`chunked`], `format` given each chunk's range of rows at once (so that it can fetch
+/// what the chunk needs in one go).
+pub(crate) fn chunked_ranges(
+    w: &mut dyn Write,
+    n: usize,
+    chunk: usize,
+    format: &FormatRows<'_>,
+) -> std::io::Result<()> {
     use rayon::prelude::*;
-    let starts: Vec<usize> = (0..n).step_by(chunk.max(1)).collect();
+    let chunk = chunk.max(1);
+    let starts: Vec<usize> = (0..n).step_by(chunk).collect();
     for window in starts.chunks(8) {
-        let buffers: Vec<Vec<u8>> = window
+        let buffers: Vec<std::io::Result<Vec<u8>>> = window
             .par_iter()
             .map(|&start| {
                 let mut buf = Vec::with_capacity(chunk * 256);
-                for row in start..(start + chunk).min(n) {
-                    format(row, &mut buf);
-                }
-                buf
+                format(start..(start + chunk).min(n), &mut buf)?;
+                Ok(buf)
             })
             .collect();
         for b in buffers {
-            w.write_all(&b)?;
+            w.write_all(&b?)?;
         }
     }
     Ok(())

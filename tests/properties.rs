@@ -1,0 +1,254 @@
+//! Parcels' input properties are left in their file during the run and read back when
+//! `parcels.geojson` is written: the output must be the same as when they are held in memory,
+//! and a file changed in between must stop the write instead of copying the wrong text.
+
+mod common;
+
+use std::path::Path;
+
+use land_efficiency::write::{WriteOptions, write_all};
+use land_efficiency::{Audit, AuditReport, Config, Error, Inputs, Source};
+use serde_json::Value;
+
+use common::{collection, square};
+
+/// Three parcels with properties of every JSON kind, Chinese text, escapes, a key the audit
+/// computes (`area_m2`, which the output replaces), and one with `properties: null`.
+fn parcels_text() -> String {
+    let mut features = vec![
+        square(
+            "P1",
+            120.0,
+            30.0,
+            0.001,
+            r#","名称":"杭州\"一号\"地块","nested":{"a":[1,2.5,null,true]},"area_m2":-1,"floor_area":1500"#,
+        ),
+        square("P2", 120.002, 30.0, 0.001, r#","note":"tab\there","n":1e3"#),
+        square("BAD", 120.004, 30.0, 0.001, r#","floor_area":"12万""#),
+    ];
+    features.push(
+        r#"{"type":"Feature","id":7,"properties":null,"geometry":{"type":"Polygon","coordinates":[[[120.006,30.0],[120.007,30.0],[120.007,30.001],[120.006,30.001],[120.006,30.0]]]}}"#
+            .to_string(),
+    );
+    collection(&features)
+}
+
+fn audit(parcels: Source, hold: bool) -> AuditReport {
+    let config = Config {
+        fields: land_efficiency::config::Fields {
+            missing_id: land_efficiency::config::MissingId::Index,
+            ..Default::default()
+        },
+        ..Config::default()
+    };
+    Audit::new(config)
+        .hold_text(hold)
+        .run(&Inputs {
+            parcels,
+            enterprises: None,
+            parks: None,
+        })
+        .expect("audit")
+}
+
+/// The `properties` of every feature of a written `parcels.geojson`.
+fn written_properties(report: &AuditReport, dir: &Path) -> Vec<Value> {
+    write_all(report, dir, &WriteOptions::default()).expect("write");
+    let text = std::fs::read_to_string(dir.join("parcels.geojson")).expect("read output");
+    let v: Value = serde_json::from_str(&text).expect("output is JSON");
+    v["features"]
+        .as_array()
+        .expect("features")
+        .iter()
+        .map(|f| f["properties"].clone())
+        .collect()
+}
+
+#[test]
+fn properties_read_back_from_the_file_equal_those_held_in_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = parcels_text();
+    let plain = dir.path().join("parcels.geojson");
+    std::fs::write(&plain, &text).unwrap();
+    // A byte order mark shifts every offset by three bytes.
+    let bom = dir.path().join("bom.geojson");
+    std::fs::write(&bom, [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat()).unwrap();
+
+    let held = written_properties(&audit(Source::path(&plain), true), &dir.path().join("held"));
+    assert_eq!(held.len(), 3, "P1, P2 and the feature with null properties");
+    assert_eq!(held[0]["名称"], "杭州\"一号\"地块");
+    assert_eq!(held[0]["nested"]["a"][1], 2.5);
+    assert_eq!(held[0]["floor_area"].as_f64(), Some(1500.0));
+    assert!(
+        held[0]["area_m2"].as_f64().unwrap() > 10_000.0,
+        "a computed key replaces the input's"
+    );
+    assert_eq!(held[1]["note"], "tab\there");
+    assert_eq!(
+        held[2]["parcel_id"], "7",
+        "the feature id stands in for parcel_id"
+    );
+
+    for (name, source) in [
+        ("file", Source::path(&plain)),
+        ("bom", Source::path(&bom)),
+        ("memory", Source::geojson("parcels.geojson", &text)),
+    ] {
+        let left = written_properties(&audit(source, false), &dir.path().join(name));
+        assert_eq!(left, held, "{name}");
+    }
+}
+
+#[test]
+fn the_rows_asked_for_are_read_back_in_one_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("parcels.geojson");
+    std::fs::write(&path, parcels_text()).unwrap();
+    let report = audit(Source::path(&path), false);
+    let table = report.parcel_table();
+    let texts = table.properties(0..table.len()).unwrap();
+    let p1: Value = serde_json::from_str(texts.get(0).unwrap()).unwrap();
+    assert_eq!(p1["parcel_id"], "P1");
+    assert_eq!(texts.get(2), None, "properties: null");
+    let one = table.get(1).properties().unwrap().unwrap();
+    assert!(one.starts_with(r#"{"parcel_id":"P2""#), "{one}");
+    // Rows outside the range asked for are not there.
+    let part = table.properties(1..2).unwrap();
+    assert_eq!(part.get(0), None);
+    assert_eq!(part.get(1), Some(&*one));
+}
+
+#[test]
+fn a_parcels_file_changed_before_writing_stops_the_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("parcels.geojson");
+    let text = parcels_text();
+    std::fs::write(&path, &text).unwrap();
+    let report = audit(Source::path(&path), false);
+    let out = dir.path().join("out");
+
+    // Same length, other bytes: the modification time or the content check catches it.
+    std::fs::write(&path, text.replace("P1", "Q1").replace("杭州", "宁波")).unwrap();
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(5);
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(later)
+        .unwrap();
+    let err = write_all(&report, &out, &WriteOptions::default()).unwrap_err();
+    assert!(matches!(err, Error::InputChanged { .. }), "{err:?}");
+    assert_eq!(err.code(), "input_changed");
+    assert!(err.to_string().contains("parcels.geojson"), "{err}");
+    assert!(!out.join("parcels.geojson").exists(), "nothing written");
+
+    std::fs::remove_file(&path).unwrap();
+    let err = write_all(&report, &out, &WriteOptions::default()).unwrap_err();
+    assert!(matches!(err, Error::InputChanged { .. }), "{err:?}");
+
+    // Held in memory, the same report state does not depend on the file.
+    std::fs::write(&path, &text).unwrap();
+    let held = audit(Source::path(&path), true);
+    std::fs::remove_file(&path).unwrap();
+    assert_eq!(written_properties(&held, &out).len(), 3);
+}
+
+#[test]
+fn the_outputs_may_not_replace_the_parcels_file_even_when_not_listed() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("parcels.geojson");
+    std::fs::write(&path, parcels_text()).unwrap();
+    let report = audit(Source::path(&path), false);
+    let err = write_all(&report, dir.path(), &WriteOptions::default()).unwrap_err();
+    assert!(matches!(err, Error::OutputIsInput { .. }), "{err:?}");
+}
+
+#[test]
+fn a_lone_feature_keeps_its_properties() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("one.geojson");
+    std::fs::write(&path, square("P9", 120.0, 30.0, 0.001, r#","备注":"单宗""#)).unwrap();
+    let report = audit(Source::path(&path), false);
+    let props = written_properties(&report, &dir.path().join("out"));
+    assert_eq!(props.len(), 1);
+    assert_eq!(props[0]["备注"], "单宗");
+}
+
+/// Enterprise names of every kind a file holds: plain Chinese, escaped, a number, absent.
+fn enterprises_text() -> String {
+    collection(&[
+        common::enterprise(
+            "E1",
+            120.0005,
+            30.0005,
+            1.0,
+            1.0,
+            1.0,
+            r#","name":"杭州示例有限公司""#,
+        ),
+        common::enterprise(
+            "E2",
+            120.0005,
+            30.0005,
+            1.0,
+            1.0,
+            1.0,
+            r#","name":"\"引号\" \u4e2d\\路""#,
+        ),
+        common::enterprise("E3", 120.0025, 30.0005, 1.0, 1.0, 1.0, r#","name":12345"#),
+        common::enterprise("E4", 120.0025, 30.0005, 1.0, 1.0, 1.0, ""),
+    ])
+}
+
+/// The `name` column of a written `enterprises.csv`.
+fn written_names(report: &AuditReport, dir: &Path) -> Vec<String> {
+    write_all(report, dir, &WriteOptions::default()).expect("write");
+    let mut r = csv::Reader::from_path(dir.join("enterprises.csv")).expect("enterprises.csv");
+    let column = r
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "name")
+        .unwrap();
+    r.records()
+        .map(|rec| rec.unwrap()[column].to_string())
+        .collect()
+}
+
+#[test]
+fn enterprise_names_read_back_from_the_file_equal_those_held() {
+    let dir = tempfile::tempdir().unwrap();
+    let parcels = dir.path().join("parcels.geojson");
+    std::fs::write(&parcels, parcels_text()).unwrap();
+    let enterprises = dir.path().join("enterprises.geojson");
+    std::fs::write(&enterprises, enterprises_text()).unwrap();
+    let run = |hold: bool| {
+        Audit::new(Config::default())
+            .hold_text(hold)
+            .run(&Inputs {
+                parcels: Source::path(&parcels),
+                enterprises: Some(Source::path(&enterprises)),
+                parks: None,
+            })
+            .expect("audit")
+    };
+    let held = written_names(&run(true), &dir.path().join("held"));
+    assert_eq!(
+        held,
+        ["杭州示例有限公司", "\"引号\" 中\\路", "12345", ""],
+        "decoded JSON strings, a number as its text"
+    );
+    let report = run(false);
+    assert_eq!(written_names(&report, &dir.path().join("left")), held);
+    let e2 = report.enterprise(1).enterprise().unwrap();
+    assert_eq!(e2.name.as_deref(), Some("\"引号\" 中\\路"));
+    assert_eq!(
+        report.enterprise_table().source_file(),
+        Some(enterprises.as_path())
+    );
+
+    std::fs::remove_file(&enterprises).unwrap();
+    let err = write_all(&report, &dir.path().join("gone"), &WriteOptions::default()).unwrap_err();
+    assert!(matches!(err, Error::InputChanged { .. }), "{err:?}");
+    assert!(err.to_string().contains("enterprises.geojson"), "{err}");
+}
