@@ -35,13 +35,16 @@ fn the_report_carries_the_figures_the_map_and_the_parks_table() {
     }
     // Headline figures (fixtures/README.md).
     assert!(html.contains(">40<"), "parcels evaluated");
-    assert!(html.contains("1788.2 亩"));
+    assert!(html.contains("1,788.2 亩"), "grouped by thousands");
     assert!(html.contains("834.5 亩"));
     assert!(html.contains("46.7%")); // 834.526 / 1788.174
     assert!(html.contains(">2 / 4<"), "parks over the cap");
     // One SVG path per parcel, one per park, with a tooltip each.
     assert_eq!(html.matches("<path class=\"parcel\"").count(), 40);
     assert_eq!(html.matches("<path class=\"park\"").count(), 4);
+    // Each of the four parks is wide enough for its label.
+    assert_eq!(html.matches("<text class=\"label\"").count(), 4);
+    assert!(html.contains(">K3 82.7%</text>"));
     assert!(
         html.contains("<title>P01-01 · 15.00 亩"),
         "tooltip of P01-01"
@@ -124,4 +127,26 @@ fn large_audits_draw_a_grid_and_say_so() {
     assert!(html.contains("地图按网格汇总"));
     assert!(html.contains("<g class=\"cells\">"));
     assert!(html.matches("<rect x=").count() >= 4);
+}
+
+#[test]
+fn labels_of_parks_too_narrow_for_them_are_left_to_the_tooltip() {
+    // 30 parks of 100 m in a row 30 km long: each is a few pixels wide on the map.
+    let parks: Vec<String> = (0..30)
+        .map(|i| {
+            let x = 120.0 + f64::from(i) * 0.01;
+            common::square(&format!("K{i}"), x, 30.0, 0.001, "").replace("parcel_id", "park_id")
+        })
+        .collect();
+    let parcels = vec![common::square("P1", 120.0002, 30.0002, 0.0005, "")];
+    let r = common::run(
+        Config::default(),
+        common::collection(&parcels),
+        None,
+        Some(common::collection(&parks)),
+    );
+    let html = render(&r, &ReportOptions::default());
+    assert_eq!(html.matches("<path class=\"park\"").count(), 30);
+    assert_eq!(html.matches("<text class=\"label\"").count(), 0);
+    assert!(html.contains("<title>K7 "), "the tooltip names the park");
 }

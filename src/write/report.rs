@@ -251,6 +251,33 @@ fn num(v: f64, decimals: usize) -> String {
     }
 }
 
+/// A number with thousands separators, for the headline figures: `32,335,997.5`.
+fn grouped(v: f64, decimals: usize) -> String {
+    let text = num(v, decimals);
+    let (sign, rest) = text.split_at(usize::from(text.starts_with('-')));
+    let (int, frac) = rest.split_at(rest.find('.').unwrap_or(rest.len()));
+    if !int.bytes().all(|b| b.is_ascii_digit()) {
+        return text;
+    }
+    let mut out = String::from(sign);
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out + frac
+}
+
+/// Width of a map label in SVG units: 12 px bold, CJK characters about twice as wide.
+fn label_width(label: &str) -> f64 {
+    label
+        .chars()
+        .map(|c| if c.is_ascii() { 7.5 } else { 13.0 })
+        .sum::<f64>()
+        + 4.0
+}
+
 /// Maps lon/lat to SVG units: equirectangular, x scaled by cos(mid latitude), north up.
 struct Frame {
     lon0: f64,
@@ -360,22 +387,22 @@ pub fn write_report_html(
     let cards = [
         (
             t.parcels,
-            format!("{}", s.parcels.evaluated),
+            grouped(s.parcels.evaluated as f64, 0),
             format!("{} {}", s.parcels.rejected, t.rejected),
         ),
         (
             t.area,
-            format!("{} {}", num(s.total_area_mu, 1), t.mu),
+            format!("{} {}", grouped(s.total_area_mu, 1), t.mu),
             String::new(),
         ),
         (
             t.low_area,
-            format!("{} {}", num(s.low_efficiency_area_mu, 1), t.mu),
+            format!("{} {}", grouped(s.low_efficiency_area_mu, 1), t.mu),
             pct(s.low_efficiency_ratio),
         ),
         (
             t.low_count,
-            format!("{}", s.low_efficiency_count),
+            grouped(s.low_efficiency_count as f64, 0),
             format!("{} {}", t.idle, s.idle_count),
         ),
         (
@@ -385,7 +412,7 @@ pub fn write_report_html(
         ),
         (
             t.enterprises,
-            format!("{}", s.enterprises.read),
+            grouped(s.enterprises.read as f64, 0),
             format!(
                 "{} {} · {} {}",
                 s.enterprises.joined,
@@ -443,7 +470,7 @@ fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words)
         h,
         "<svg class=\"map\" viewBox=\"-10 -10 {} {}\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">",
         f.width + 20.0,
-        f.height + 60.0
+        f.height + 70.0
     );
     let n = report.parcel_count();
     if n <= options.max_parcels_drawn {
@@ -554,15 +581,21 @@ fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words)
             t.ratio,
             pct(k.low_efficiency_ratio)
         );
+        // A label only where it fits inside the park's width, so that a zone of hundreds of
+        // parks does not turn into overprinted text (each park keeps its hover title).
         if let Some(r) = shape.bounding_rect() {
-            let (x, y) = f.xy((r.min().x + r.max().x) / 2.0, r.max().y);
-            let _ = writeln!(
-                h,
-                "<text class=\"label\" x=\"{x:.1}\" y=\"{:.1}\" fill=\"{colour}\">{} {}</text>",
-                y + 14.0,
-                esc(&k.park_id),
-                pct(k.low_efficiency_ratio)
-            );
+            let label = format!("{} {}", k.park_id, pct(k.low_efficiency_ratio));
+            let (x0, y) = f.xy(r.min().x, r.max().y);
+            let (x1, _) = f.xy(r.max().x, r.max().y);
+            if label_width(&label) <= (x1 - x0).abs() {
+                let _ = writeln!(
+                    h,
+                    "<text class=\"label\" x=\"{:.1}\" y=\"{:.1}\" fill=\"{colour}\">{}</text>",
+                    (x0 + x1) / 2.0,
+                    y + 14.0,
+                    esc(&label)
+                );
+            }
         }
     }
     h.push_str("</g>\n");
@@ -818,7 +851,7 @@ h1{font-size:24px;margin-bottom:4px}h2{font-size:18px;margin-top:28px;border-bot
 .files{color:#777;font-size:12px;margin-top:0}\
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(160px,1fr));gap:10px}\
 .card{border:1px solid #ddd;border-radius:6px;padding:10px 12px;background:#fafafa}\
-.card .label{font-size:12px;color:#666}.card .value{font-size:22px;font-weight:600;margin:4px 0}.card .note{font-size:12px;color:#888}\
+.card .label{font-size:12px;color:#666}.card .value{font-size:20px;font-weight:600;margin:4px 0}.card .note{font-size:12px;color:#888}\
 svg.map{width:100%;height:auto;border:1px solid #ddd;background:#fff}\
 svg .label{font-size:12px;font-weight:600;text-anchor:middle;paint-order:stroke;stroke:#fff;stroke-width:3px}\
 svg .parcel:hover{stroke:#000;stroke-width:1.5}svg .note,svg .scale text,svg .north text{font-size:12px;fill:#333}\
@@ -842,5 +875,20 @@ mod tests {
         let (x, y) = f.xy(120.0, 30.1);
         assert!(x.abs() < 1e-9 && y.abs() < 1e-9);
         assert!((f.width - 1000.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn headline_numbers_are_grouped_by_thousands() {
+        assert_eq!(grouped(32_335_997.46, 1), "32,335,997.5");
+        assert_eq!(grouped(-1234.0, 0), "-1,234");
+        assert_eq!(grouped(999.0, 0), "999");
+        assert_eq!(grouped(1000.0, 2), "1,000.00");
+        assert_eq!(grouped(f64::NAN, 1), "—");
+    }
+
+    #[test]
+    fn labels_are_measured_wider_for_chinese() {
+        assert!(label_width("K1 23.7%") < label_width("园区一 23.7%"));
+        assert!((label_width("K1") - 19.0).abs() < 1e-9);
     }
 }
