@@ -252,3 +252,26 @@ fn enterprise_names_read_back_from_the_file_equal_those_held() {
     assert!(matches!(err, Error::InputChanged { .. }), "{err:?}");
     assert!(err.to_string().contains("enterprises.geojson"), "{err}");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_pipe_is_read_once_and_its_text_held() {
+    // `--parcels <(zcat parcels.geojson.gz)` hands the audit a pipe, which cannot be re-read.
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("parcels.fifo");
+    let status = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .expect("mkfifo");
+    assert!(status.success());
+    let text = parcels_text();
+    let writer = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::write(fifo, text).unwrap())
+    };
+    let report = audit(Source::path(&fifo), false);
+    writer.join().unwrap();
+    assert_eq!(report.parcel_table().source_file(), None);
+    let props = written_properties(&report, &dir.path().join("out"));
+    assert_eq!(props[0]["名称"], "杭州\"一号\"地块");
+}

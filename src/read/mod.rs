@@ -280,11 +280,13 @@ const BATCH_FEATURES: usize = 16_384;
 type ParseFn<'a, T> = dyn Fn(&[u8], FeatureContext) -> Result<Draft<T>> + Sync + 'a;
 
 /// Scans a GeoJSON FeatureCollection, parses its features in parallel batches, and hands the
-/// good records to `sink` in file order.
+/// good records to `sink` in file order. With `leave`, the text a record marks to be left in
+/// the file comes as a span (the file can be read again); else as text to hold.
 fn scan_geojson<T: Send>(
     source: &Source,
     layer: Layer,
     options: &ReadOptions,
+    leave: bool,
     parse: &ParseFn<T>,
     sink: &mut dyn for<'b> FnMut(T, Left<'b>),
 ) -> Result<Scan> {
@@ -331,7 +333,7 @@ fn scan_geojson<T: Send>(
             .collect();
         for (result, span) in results.into_iter().zip(&spans) {
             let bytes = &buf[span.start..span.end];
-            let verbatim = span.verbatim && !options.hold_text;
+            let verbatim = span.verbatim && leave;
             let left = |r: Range<usize>| match (verbatim, bytes.get(r.clone())) {
                 (true, Some(_)) => match u32::try_from(r.len()) {
                     Ok(len) if len != u32::MAX => Left::At(span.byte + r.start as u64, len),
@@ -866,10 +868,13 @@ fn crs_error(file: &Path, crs: &Crs) -> impl FnOnce(String) -> Error {
     move |message| Error::Crs { file, crs, message }
 }
 
-/// What text left in `source` is read back from, unless it is to be held.
+/// What text left in `source` is read back from, unless it is to be held (asked for, or a
+/// source that cannot be read twice).
 fn backing(source: &Source, options: &ReadOptions) -> Result<Option<Backing>> {
     Ok(match source {
         _ if options.hold_text => None,
+        // A pipe or a device cannot be read again: hold the text.
+        Source::Path(path) if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) => None,
         Source::Path(path) => {
             Some(Backing::file(path).map_err(|e| Error::io(path, "cannot open", e))?)
         }
@@ -892,10 +897,12 @@ pub fn read_parcels(
     let unit = config.area.recorded_unit;
     let mut table = Parcels::new();
     table.properties.source = backing(source, options)?;
+    let leave = table.properties.source.is_some();
     let scan = scan_geojson(
         source,
         Layer::Parcels,
         options,
+        leave,
         &|bytes, ctx| {
             let mut d = parse_parcel(bytes, ctx, fields)?;
             d.record.recorded_area_m2 = d.record.recorded_area_m2.map(|a| unit.to_m2(a));
@@ -947,6 +954,7 @@ pub fn read_parks(
         source,
         Layer::Parks,
         options,
+        false,
         &|bytes, ctx| parse_park(bytes, ctx, fields),
         &mut |p: Park, _| table.push(&p),
     )?;
@@ -982,10 +990,12 @@ pub fn read_enterprises(
         })?
     } else {
         table.names.source = backing(source, options)?;
+        let leave = table.names.source.is_some();
         scan_geojson(
             source,
             Layer::Enterprises,
             options,
+            leave,
             &|bytes, ctx| parse_enterprise(bytes, ctx, fields),
             &mut |e: Enterprise, left| match left {
                 Left::At(offset, len) => table.push_read(&e, Some((offset, len))),
