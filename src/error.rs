@@ -312,8 +312,8 @@ pub enum Error {
         /// The input it equals.
         input: PathBuf,
     },
-    /// An input whose text the outputs copy (parcel properties are left in their file and read
-    /// back when written) is gone or changed since it was read.
+    /// An input whose text the outputs copy (parcels' properties and enterprises' names are
+    /// left in their file and read back when written) changed since it was read.
     #[error("{}: {message}", file.display())]
     InputChanged {
         /// The input file.

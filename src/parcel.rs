@@ -13,7 +13,7 @@ use serde_json::value::RawValue;
 
 use crate::error::{Error, Result};
 use crate::store::{
-    OptColumn, OptStrings, Raw, ShapeRef, Shapes, Strings, TextColumn, TextsOf, json_string,
+    OptColumn, OptStrings, Raw, ShapeRef, Shapes, Span, Strings, TextColumn, TextsOf, json_string,
     retain_vec,
 };
 
@@ -246,7 +246,7 @@ impl Parcels {
 
     /// Appends a parcel read from a file, its `properties` either left there at `span` or
     /// given as `text`.
-    pub(crate) fn push_read(&mut self, p: &Parcel, span: Option<(u64, u32)>, text: Option<&str>) {
+    pub(crate) fn push_read(&mut self, p: &Parcel, span: Option<Span>, text: Option<&str>) {
         self.push_columns(p);
         self.properties.push(text, span);
     }
@@ -297,7 +297,7 @@ impl Parcels {
     /// where they were left there.
     ///
     /// # Errors
-    /// [`Error::InputChanged`] when the input file cannot be read or changed since.
+    /// [`Error::InputChanged`] when the input file cannot be read or its text changed since.
     pub fn properties(&self, rows: Range<usize>) -> Result<PropertyTexts<'_>> {
         let rows = rows.start.min(self.len())..rows.end.min(self.len());
         let texts = self
@@ -307,10 +307,10 @@ impl Parcels {
         Ok(PropertyTexts(texts))
     }
 
-    /// Checks that the input the properties were left in is still the one read.
+    /// Checks that the input the properties were left in still has the length it had.
     ///
     /// # Errors
-    /// [`Error::InputChanged`] when it is gone or changed.
+    /// [`Error::InputChanged`] when it has changed.
     pub fn check_source(&self) -> Result<()> {
         self.properties
             .check()
@@ -429,6 +429,9 @@ impl<'a> ParcelRef<'a> {
     /// # Errors
     /// The input file cannot be read, or changed since it was read.
     pub fn properties(&self) -> Result<Option<Cow<'a, str>>> {
+        if let Some(held) = self.table.properties.held.get(self.row) {
+            return Ok(Some(Cow::Borrowed(held)));
+        }
         let texts = self.table.properties(self.row..self.row + 1)?;
         Ok(texts.get(self.row).map(|s| Cow::Owned(s.to_owned())))
     }
@@ -514,7 +517,7 @@ impl Enterprises {
     }
 
     /// Appends an enterprise read from a file, its name left there at `span` if given.
-    pub(crate) fn push_read(&mut self, e: &Enterprise, name_span: Option<(u64, u32)>) {
+    pub(crate) fn push_read(&mut self, e: &Enterprise, name_span: Option<Span>) {
         self.index.push(u32::try_from(e.index).unwrap_or(u32::MAX));
         self.ids.push(&e.id);
         match name_span {
@@ -545,7 +548,7 @@ impl Enterprises {
     /// Row `row` as an owned record (its name read back from the input if it was left there).
     ///
     /// # Errors
-    /// [`Error::InputChanged`] when the input file cannot be read or changed since.
+    /// [`Error::InputChanged`] when the input file cannot be read or its text changed since.
     ///
     /// # Panics
     /// When `row >= self.len()`.
@@ -559,7 +562,7 @@ impl Enterprises {
     /// there.
     ///
     /// # Errors
-    /// [`Error::InputChanged`] when the input file cannot be read or changed since.
+    /// [`Error::InputChanged`] when the input file cannot be read or its text changed since.
     pub fn names(&self, rows: Range<usize>) -> Result<NameTexts<'_>> {
         let rows = rows.start.min(self.len())..rows.end.min(self.len());
         let texts = self
@@ -569,10 +572,10 @@ impl Enterprises {
         Ok(NameTexts(texts))
     }
 
-    /// Checks that the input the names were left in is still the one read.
+    /// Checks that the input the names were left in still has the length it had.
     ///
     /// # Errors
-    /// [`Error::InputChanged`] when it is gone or changed.
+    /// [`Error::InputChanged`] when it has changed.
     pub fn check_source(&self) -> Result<()> {
         self.names
             .check()

@@ -218,10 +218,7 @@ impl Serialize for AuditReport {
             &Seq(std::cell::RefCell::new(Some(self.parcels()))),
         )?;
         st.serialize_field("parks", &self.parks)?;
-        st.serialize_field(
-            "enterprises",
-            &Seq(std::cell::RefCell::new(Some(self.enterprises()))),
-        )?;
+        st.serialize_field("enterprises", &EnterpriseSeq(self))?;
         st.serialize_field("rejected", &self.rejected)?;
         st.serialize_field("warnings", &self.warnings)?;
         st.serialize_field("overlaps", &self.overlaps)?;
@@ -478,11 +475,10 @@ impl<'a> EnterpriseResult<'a> {
     }
 }
 
-impl Serialize for EnterpriseResult<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+impl EnterpriseResult<'_> {
+    fn serialize_as<S: serde::Serializer>(&self, e: &Enterprise, s: S) -> Result<S::Ok, S::Error> {
         let mut st = s.serialize_struct("EnterpriseResult", 7)?;
-        let e = self.enterprise().map_err(serde::ser::Error::custom)?;
-        st.serialize_field("enterprise", &e)?;
+        st.serialize_field("enterprise", e)?;
         st.serialize_field("join", &self.join())?;
         st.serialize_field("joined_parcel_id", &self.parcel_id())?;
         st.serialize_field("candidates", &self.candidates())?;
@@ -490,6 +486,47 @@ impl Serialize for EnterpriseResult<'_> {
         st.serialize_field("evaluation", &self.evaluation())?;
         st.serialize_field("class_history", self.class_history())?;
         st.end()
+    }
+}
+
+impl Serialize for EnterpriseResult<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let e = self.enterprise().map_err(serde::ser::Error::custom)?;
+        self.serialize_as(&e, s)
+    }
+}
+
+/// Every enterprise, their names read back from the input a block of rows at a time.
+struct EnterpriseSeq<'a>(&'a AuditReport);
+
+impl Serialize for EnterpriseSeq<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        const BLOCK: usize = 4096;
+        let report = self.0;
+        let table = &report.enterprise_table;
+        let n = report.enterprise_count();
+        let mut seq = s.serialize_seq(Some(n))?;
+        for start in (0..n).step_by(BLOCK) {
+            let rows = start..(start + BLOCK).min(n);
+            let names = table
+                .names(rows.clone())
+                .map_err(serde::ser::Error::custom)?;
+            for row in rows {
+                let mut e = table.record(row);
+                e.name = names.get(row).map(std::borrow::Cow::into_owned);
+                seq.serialize_element(&Named(report.enterprise(row), e))?;
+            }
+        }
+        seq.end()
+    }
+}
+
+struct Named<'a>(EnterpriseResult<'a>, Enterprise);
+
+impl Serialize for Named<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize_as(&self.1, s)
     }
 }
 

@@ -5,11 +5,10 @@
 use std::borrow::Cow;
 use std::fmt;
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use geo::{Coord, LineString, MultiPolygon, Polygon, Rect};
 
@@ -509,144 +508,98 @@ impl OptStrings {
     }
 }
 
-/// Where text left in the input lives: the input file (checked unchanged when read back) or
-/// the input's bytes already in memory.
+/// The input file text was left in. It is kept open, so that renaming or removing its path
+/// afterwards does not matter; each span's hash tells whether the bytes were changed in place.
 #[derive(Clone)]
-pub(crate) enum Backing {
-    File {
-        path: PathBuf,
-        len: u64,
-        modified: Option<SystemTime>,
-    },
-    Memory(Arc<[u8]>),
+pub(crate) struct Backing {
+    path: PathBuf,
+    file: Arc<File>,
+    len: u64,
 }
 
 impl fmt::Debug for Backing {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Backing::File { path, len, .. } => write!(f, "File({}, {len} bytes)", path.display()),
-            Backing::Memory(data) => write!(f, "Memory({} bytes)", data.len()),
-        }
+        write!(f, "Backing({}, {} bytes)", self.path.display(), self.len)
     }
 }
 
-/// Reads spanning more than this are split into one read per span.
-const MAX_COVERING_READ: u64 = 64 << 20;
+/// Spans closer than this in the file are fetched with one read (the bytes between them
+/// included); farther apart, with one read each. Bounds a block's buffer to a few kilobytes a
+/// row whatever lies between the texts (long geometries).
+const MAX_GAP: u64 = 4096;
 
 impl Backing {
-    /// The file, as it is now: its length and modification time.
-    pub(crate) fn file(path: &Path) -> io::Result<Backing> {
-        let meta = std::fs::metadata(path)?;
-        Ok(Backing::File {
+    /// Opens the file, as it is now, to read texts back from later.
+    pub(crate) fn open(path: &Path) -> io::Result<Backing> {
+        let file = File::open(path)?;
+        let len = file.metadata()?.len();
+        Ok(Backing {
             path: path.to_path_buf(),
-            len: meta.len(),
-            modified: meta.modified().ok(),
+            file: Arc::new(file),
+            len,
         })
     }
 
-    /// The file path, for a file.
-    pub(crate) fn path(&self) -> Option<&Path> {
-        match self {
-            Backing::File { path, .. } => Some(path),
-            Backing::Memory(_) => None,
-        }
+    /// The file's path.
+    pub(crate) fn path(&self) -> &Path {
+        &self.path
     }
 
-    /// Opens the file and checks that it is the one that was read.
-    fn open(path: &Path, len: u64, modified: Option<SystemTime>) -> io::Result<File> {
-        let file = File::open(path)?;
-        let meta = file.metadata()?;
-        if meta.len() != len || meta.modified().ok() != modified {
-            return Err(io::Error::other(format!(
-                "{} changed after it was read (size or modification time differs); \
-                 run the audit again",
-                path.display()
-            )));
-        }
-        Ok(file)
-    }
-
-    /// Fails when the file is gone or changed since it was read.
+    /// Fails when the file's length has changed since it was read.
     pub(crate) fn check(&self) -> io::Result<()> {
-        match self {
-            Backing::File {
-                path,
-                len,
-                modified,
-            } => Backing::open(path, *len, *modified).map(drop),
-            Backing::Memory(_) => Ok(()),
+        let now = self.file.metadata()?.len();
+        if now == self.len {
+            Ok(())
+        } else {
+            Err(io::Error::other(format!(
+                "changed after it was read ({} bytes then, {now} now); run the audit again",
+                self.len
+            )))
         }
     }
 
-    /// The texts of `spans` (any of them absent), read with one read of the bytes they cover
-    /// when that is small, else one read each.
-    pub(crate) fn texts(&self, spans: &[Option<(u64, u32)>]) -> io::Result<Texts<'_>> {
-        let present = || spans.iter().flatten();
-        let start = present().map(|s| s.0).min().unwrap_or(0);
-        let end = present().map(|s| s.0 + u64::from(s.1)).max().unwrap_or(0);
-        let (bytes, at): (Cow<'_, [u8]>, Vec<Option<Pos>>) = match self {
-            Backing::Memory(data) => (
-                Cow::Borrowed(&data[..]),
-                spans
-                    .iter()
-                    .map(|s| s.map(|(o, l)| (o as usize, o as usize + l as usize)))
-                    .collect(),
-            ),
-            Backing::File {
-                path,
-                len,
-                modified,
-            } => {
-                let mut file = Backing::open(path, *len, *modified)?;
-                if end - start <= MAX_COVERING_READ {
-                    let mut buf = vec![0; (end - start) as usize];
-                    file.seek(SeekFrom::Start(start))?;
-                    file.read_exact(&mut buf)?;
-                    let at = spans
-                        .iter()
-                        .map(|s| {
-                            s.map(|(o, l)| {
-                                let a = (o - start) as usize;
-                                (a, a + l as usize)
-                            })
-                        })
-                        .collect();
-                    (Cow::Owned(buf), at)
-                } else {
-                    let mut buf = Vec::new();
-                    let mut at = Vec::with_capacity(spans.len());
-                    for s in spans {
-                        at.push(match *s {
-                            Some((o, l)) => {
-                                let a = buf.len();
-                                buf.resize(a + l as usize, 0);
-                                file.seek(SeekFrom::Start(o))?;
-                                file.read_exact(&mut buf[a..])?;
-                                Some((a, buf.len()))
-                            }
-                            None => None,
-                        });
-                    }
-                    (Cow::Owned(buf), at)
+    /// The texts of `spans` (any of them absent), each checked against its hash.
+    pub(crate) fn texts(&self, spans: &[Option<Span>]) -> io::Result<Texts> {
+        let mut bytes = Vec::new();
+        let mut at = Vec::with_capacity(spans.len());
+        let mut i = 0;
+        while i < spans.len() {
+            let Some(first) = spans[i] else {
+                at.push(None);
+                i += 1;
+                continue;
+            };
+            // A run of spans in file order with small gaps: one read.
+            let mut end = first.end();
+            let mut j = i + 1;
+            while let Some(next) = spans.get(j) {
+                match next {
+                    None => {}
+                    Some(s) if s.offset >= end && s.offset - end <= MAX_GAP => end = s.end(),
+                    Some(_) => break,
                 }
+                j += 1;
             }
-        };
-        // Each span held a JSON object or string when it was read; anything else means the
-        // bytes moved.
-        for r in at.iter().flatten() {
-            let ok = bytes.get(r.0..r.1).is_some_and(|b| {
-                matches!(
-                    (b.first(), b.last()),
-                    (Some(b'{'), Some(b'}')) | (Some(b'"'), Some(b'"'))
-                ) && b.len() >= 2
-                    && std::str::from_utf8(b).is_ok()
-            });
-            if !ok {
-                let name = self
-                    .path()
-                    .map_or_else(|| "the input".into(), |p| p.display().to_string());
+            let base = bytes.len();
+            let n = usize::try_from(end - first.offset).map_err(io::Error::other)?;
+            bytes.resize(base + n, 0);
+            read_at(&self.file, &mut bytes[base..], first.offset)?;
+            for s in &spans[i..j] {
+                at.push(s.map(|s| {
+                    let a = base + (s.offset - first.offset) as usize;
+                    (a, a + s.len as usize)
+                }));
+            }
+            i = j;
+        }
+        for (s, r) in spans.iter().zip(&at) {
+            let (Some(s), Some(r)) = (s, r) else { continue };
+            let b = &bytes[r.0..r.1];
+            if text_hash(b) != s.hash || std::str::from_utf8(b).is_err() {
                 return Err(io::Error::other(format!(
-                    "{name} no longer holds the text read from it; run the audit again"
+                    "changed after it was read: the {} bytes at offset {} differ; run the \
+                     audit again",
+                    s.len, s.offset
                 )));
             }
         }
@@ -654,16 +607,60 @@ impl Backing {
     }
 }
 
+/// Reads `buf.len()` bytes at `offset` without moving a shared cursor.
+#[cfg(unix)]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    use std::os::unix::fs::FileExt;
+    file.read_exact_at(buf, offset)
+}
+
+/// Reads `buf.len()` bytes at `offset` without moving a shared cursor.
+#[cfg(windows)]
+fn read_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
+    use std::os::windows::fs::FileExt;
+    while !buf.is_empty() {
+        match file.seek_read(buf, offset)? {
+            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+            n => {
+                buf = &mut buf[n..];
+                offset += n as u64;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads `buf.len()` bytes at `offset`, one reader at a time.
+#[cfg(not(any(unix, windows)))]
+fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom};
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _guard = LOCK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut f = file;
+    f.seek(SeekFrom::Start(offset))?;
+    f.read_exact(buf)
+}
+
+/// The hash a span's bytes are checked against when read back (SipHash, truncated).
+pub(crate) fn text_hash(bytes: &[u8]) -> u32 {
+    use std::hash::{DefaultHasher, Hasher};
+    let mut h = DefaultHasher::new();
+    h.write(bytes);
+    h.finish() as u32
+}
+
 /// A text's start and end in a buffer.
 type Pos = (usize, usize);
 
 /// Texts read back from a [`Backing`], in the order asked for.
-pub(crate) struct Texts<'a> {
-    bytes: Cow<'a, [u8]>,
+pub(crate) struct Texts {
+    bytes: Vec<u8>,
     at: Vec<Option<Pos>>,
 }
 
-impl Texts<'_> {
+impl Texts {
     /// Text `i` (checked as UTF-8 when read).
     pub(crate) fn get(&self, i: usize) -> Option<&str> {
         let (a, b) = self.at.get(i).copied().flatten()?;
@@ -671,56 +668,70 @@ impl Texts<'_> {
     }
 }
 
-/// An optional byte span per row (offset, length); allocated when the first span arrives.
+/// Where a text lies in its file, and the hash of its bytes there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Span {
+    pub(crate) offset: u64,
+    pub(crate) len: u32,
+    pub(crate) hash: u32,
+}
+
+impl Span {
+    fn end(&self) -> u64 {
+        self.offset + u64::from(self.len)
+    }
+}
+
+/// An optional span per row; allocated when the first span arrives.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Spans {
-    offsets: Vec<u64>,
-    lens: Vec<u32>,
+    spans: Vec<Span>,
     len: usize,
 }
 
 impl Spans {
-    const ABSENT: u32 = u32::MAX;
+    const ABSENT: Span = Span {
+        offset: 0,
+        len: u32::MAX,
+        hash: 0,
+    };
 
-    /// Appends a span.
-    pub(crate) fn push(&mut self, span: Option<(u64, u32)>) {
+    /// Appends a span (one of `u32::MAX` bytes or more cannot be stored: hold its text).
+    pub(crate) fn push(&mut self, span: Option<Span>) {
         match span {
-            Some((o, l)) if l != Spans::ABSENT => {
-                if self.lens.len() < self.len {
-                    self.offsets.resize(self.len, 0);
-                    self.lens.resize(self.len, Spans::ABSENT);
+            Some(s) if s.len != u32::MAX => {
+                if self.spans.len() < self.len {
+                    self.spans.resize(self.len, Spans::ABSENT);
                 }
-                self.offsets.push(o);
-                self.lens.push(l);
+                self.spans.push(s);
             }
-            _ if !self.lens.is_empty() => {
-                self.offsets.push(0);
-                self.lens.push(Spans::ABSENT);
-            }
+            _ if !self.spans.is_empty() => self.spans.push(Spans::ABSENT),
             _ => {}
         }
         self.len += 1;
     }
 
     /// Span `i`.
-    pub(crate) fn get(&self, i: usize) -> Option<(u64, u32)> {
-        let l = *self.lens.get(i)?;
-        (l != Spans::ABSENT).then(|| (self.offsets[i], l))
+    pub(crate) fn get(&self, i: usize) -> Option<Span> {
+        self.spans.get(i).copied().filter(|s| s.len != u32::MAX)
+    }
+
+    /// True when no row has a span.
+    pub(crate) fn none(&self) -> bool {
+        self.spans.is_empty()
     }
 
     /// Keeps the spans for which `keep[i]` is true.
     pub(crate) fn retain(&mut self, keep: &[bool]) {
-        if !self.lens.is_empty() {
-            retain_vec(&mut self.offsets, keep);
-            retain_vec(&mut self.lens, keep);
+        if !self.spans.is_empty() {
+            retain_vec(&mut self.spans, keep);
         }
         self.len = keep.iter().filter(|k| **k).count();
     }
 
     /// Releases spare capacity (after reading).
     pub(crate) fn shrink_to_fit(&mut self) {
-        self.offsets.shrink_to_fit();
-        self.lens.shrink_to_fit();
+        self.spans.shrink_to_fit();
     }
 }
 
@@ -735,7 +746,7 @@ pub(crate) struct TextColumn {
 
 impl TextColumn {
     /// Appends a row: its text held, or left in the input at `span`, or absent.
-    pub(crate) fn push(&mut self, held: Option<&str>, span: Option<(u64, u32)>) {
+    pub(crate) fn push(&mut self, held: Option<&str>, span: Option<Span>) {
         self.held.push(held);
         self.spans.push(span);
     }
@@ -743,11 +754,15 @@ impl TextColumn {
     /// The texts of `rows`.
     pub(crate) fn texts(&self, rows: Range<usize>) -> io::Result<TextsOf<'_>> {
         let left = match &self.source {
-            Some(source) => {
+            Some(source) if !self.spans.none() => {
                 let spans: Vec<_> = rows.clone().map(|r| self.spans.get(r)).collect();
-                Some(source.texts(&spans)?)
+                if spans.iter().all(Option::is_none) {
+                    None
+                } else {
+                    Some(source.texts(&spans)?)
+                }
             }
-            None => None,
+            _ => None,
         };
         Ok(TextsOf {
             column: self,
@@ -756,14 +771,21 @@ impl TextColumn {
         })
     }
 
-    /// Fails when the input the texts were left in is gone or changed.
+    /// Fails when the input the texts were left in has changed length.
     pub(crate) fn check(&self) -> io::Result<()> {
         self.source.as_ref().map_or(Ok(()), Backing::check)
     }
 
     /// The file the texts were left in, if any.
     pub(crate) fn file(&self) -> Option<&Path> {
-        self.source.as_ref().and_then(Backing::path)
+        self.source.as_ref().map(Backing::path)
+    }
+
+    /// After reading: lets go of the file when every text was held.
+    pub(crate) fn settle(&mut self) {
+        if self.spans.none() {
+            self.source = None;
+        }
     }
 
     pub(crate) fn retain(&mut self, keep: &[bool]) {
@@ -781,7 +803,7 @@ impl TextColumn {
 pub(crate) struct TextsOf<'a> {
     column: &'a TextColumn,
     first: usize,
-    left: Option<Texts<'a>>,
+    left: Option<Texts>,
 }
 
 impl TextsOf<'_> {
@@ -949,34 +971,82 @@ mod tests {
 
     #[test]
     fn spans_allocate_on_the_first_and_keep_their_rows_through_retain() {
+        let span = |offset, len| Span {
+            offset,
+            len,
+            hash: 7,
+        };
         let mut s = Spans::default();
         s.push(None);
         s.push(None);
         assert_eq!(s.get(1), None);
-        assert!(s.lens.is_empty(), "no span yet, nothing allocated");
-        s.push(Some((10, 4)));
+        assert!(s.none(), "no span yet, nothing allocated");
+        s.push(Some(span(10, 4)));
         s.push(None);
-        s.push(Some((u64::MAX - 1, 1)));
+        s.push(Some(span(u64::MAX - 1, 1)));
+        s.push(Some(span(3, u32::MAX)));
         assert_eq!(
-            (0..5).map(|i| s.get(i)).collect::<Vec<_>>(),
-            [None, None, Some((10, 4)), None, Some((u64::MAX - 1, 1))]
+            (0..6).map(|i| s.get(i)).collect::<Vec<_>>(),
+            [
+                None,
+                None,
+                Some(span(10, 4)),
+                None,
+                Some(span(u64::MAX - 1, 1)),
+                None
+            ]
         );
-        s.retain(&[false, true, true, false, true]);
+        s.retain(&[false, true, true, false, true, true]);
         assert_eq!(
-            (0..3).map(|i| s.get(i)).collect::<Vec<_>>(),
-            [None, Some((10, 4)), Some((u64::MAX - 1, 1))]
+            (0..4).map(|i| s.get(i)).collect::<Vec<_>>(),
+            [None, Some(span(10, 4)), Some(span(u64::MAX - 1, 1)), None]
         );
     }
 
     #[test]
-    fn texts_are_checked_to_be_the_objects_read() {
-        let data: Arc<[u8]> = Arc::from(r#"xx{"a":1}yy{"b":"中"}"#.as_bytes());
-        let b = Backing::Memory(data);
-        let t = b.texts(&[Some((2, 7)), None, Some((11, 11))]).unwrap();
+    fn texts_are_read_in_runs_and_checked_against_their_hashes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.json");
+        // Two texts 2 bytes apart, then one 10 000 bytes farther (a second read).
+        let far = " ".repeat(10_000);
+        let text = format!(r#"xx{{"a":1}}yy{{"b":"中"}}{far}{{"c":[]}}"#);
+        std::fs::write(&path, &text).unwrap();
+        let at = |needle: &str| {
+            let o = text.find(needle).unwrap();
+            Span {
+                offset: o as u64,
+                len: needle.len() as u32,
+                hash: text_hash(needle.as_bytes()),
+            }
+        };
+        let b = Backing::open(&path).unwrap();
+        let spans = [
+            Some(at(r#"{"a":1}"#)),
+            None,
+            Some(at(r#"{"b":"中"}"#)),
+            Some(at(r#"{"c":[]}"#)),
+        ];
+        let t = b.texts(&spans).unwrap();
         assert_eq!(t.get(0), Some(r#"{"a":1}"#));
         assert_eq!(t.get(1), None);
         assert_eq!(t.get(2), Some(r#"{"b":"中"}"#));
-        assert!(b.texts(&[Some((1, 7))]).is_err(), "not an object there");
-        assert!(b.texts(&[Some((2, 70))]).is_err(), "past the end");
+        assert_eq!(t.get(3), Some(r#"{"c":[]}"#));
+        assert!(
+            t.bytes.len() < 100,
+            "the gap is not read: {}",
+            t.bytes.len()
+        );
+
+        let mut moved = at(r#"{"a":1}"#);
+        moved.offset += 1;
+        assert!(b.texts(&[Some(moved)]).is_err(), "other bytes there");
+        let mut long = at(r#"{"c":[]}"#);
+        long.len += 10;
+        assert!(b.texts(&[Some(long)]).is_err(), "past the end");
+
+        // Rewritten in place with the same length: the hash tells.
+        std::fs::write(&path, text.replace("\"a\":1", "\"a\":2")).unwrap();
+        assert!(b.check().is_ok(), "same length");
+        assert!(b.texts(&[Some(at(r#"{"a":1}"#))]).is_err());
     }
 }

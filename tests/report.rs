@@ -138,6 +138,12 @@ fn labels_of_parks_too_narrow_for_them_are_left_to_the_tooltip() {
             common::square(&format!("K{i}"), x, 30.0, 0.001, "").replace("parcel_id", "park_id")
         })
         .collect();
+    // And one wide but 10 m tall: no room for a line of text either.
+    let mut parks = parks;
+    parks.push(
+        r#"{"type":"Feature","properties":{"park_id":"FLAT"},"geometry":{"type":"Polygon","coordinates":[[[120.0,30.01],[120.29,30.01],[120.29,30.0101],[120.0,30.0101],[120.0,30.01]]]}}"#
+            .to_string(),
+    );
     let parcels = vec![common::square("P1", 120.0002, 30.0002, 0.0005, "")];
     let r = common::run(
         Config::default(),
@@ -146,7 +152,7 @@ fn labels_of_parks_too_narrow_for_them_are_left_to_the_tooltip() {
         Some(common::collection(&parks)),
     );
     let html = render(&r, &ReportOptions::default());
-    assert_eq!(html.matches("<path class=\"park\"").count(), 30);
+    assert_eq!(html.matches("<path class=\"park\"").count(), 31);
     assert_eq!(html.matches("<text class=\"label\"").count(), 0);
     assert!(html.contains("<title>K7 "), "the tooltip names the park");
 }

@@ -84,6 +84,7 @@ fn parse_row(row: &Row, mut ctx: FeatureContext, fields: &Fields) -> Result<Draf
         record: e,
         bounds,
         left: None,
+        left_hash: 0,
     })
 }
 
@@ -126,7 +127,7 @@ pub(super) fn scan_csv(
         scan.take(
             parse_row(&row, ctx, fields),
             strict,
-            |_| Left::None,
+            |_, _| Left::None,
             &mut |e, _| sink(e),
         )?;
     }

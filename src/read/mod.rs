@@ -26,7 +26,7 @@ use crate::config::{Config, Fields};
 use crate::crs::{Crs, CrsSource, ToWgs84};
 use crate::error::{Error, FeatureContext, Layer, Result};
 use crate::parcel::{Commitments, Enterprise, Enterprises, Parcel, Parcels, Park, Parks, Status};
-use crate::store::{Backing, Shapes};
+use crate::store::{Backing, Shapes, Span, text_hash};
 
 pub(crate) mod csv;
 pub(crate) mod feature;
@@ -131,10 +131,10 @@ pub struct ReadOptions {
     /// Told the bytes read so far, batch by batch.
     pub progress: Option<ByteProgress>,
     /// Hold parcels' `properties` and enterprises' names in memory as text. By default those
-    /// read from a GeoJSON file are left there and read back when the outputs are written
-    /// (which then fails with [`Error::InputChanged`] if the file has been changed or removed
-    /// meanwhile): a million parcels' properties would otherwise be held as text for the whole
-    /// run.
+    /// read from a GeoJSON file are left there (the file kept open) and read back when the
+    /// outputs are written, which fails with [`Error::InputChanged`] if the file has been
+    /// changed in place meanwhile: a million parcels' properties would otherwise be held as
+    /// text for the whole run.
     pub hold_text: bool,
 }
 
@@ -177,13 +177,15 @@ struct Draft<T> {
     /// Where the text to be left in the file lies in the feature's bytes: a parcel's
     /// `properties` object, an enterprise's name string.
     left: Option<Range<usize>>,
+    /// The hash of those bytes (filled in by the scan).
+    left_hash: u32,
 }
 
 /// Where a record's text left in the input is: the span there (offset, length), or the text
 /// when the feature's bytes were not the file's own.
 enum Left<'a> {
     None,
-    At(u64, u32),
+    At(Span),
     Text(&'a str),
 }
 
@@ -253,14 +255,14 @@ impl Scan {
         &mut self,
         result: Result<Draft<T>>,
         strict: bool,
-        left: impl FnOnce(Range<usize>) -> Left<'a>,
+        left: impl FnOnce(Range<usize>, u32) -> Left<'a>,
         sink: &mut dyn FnMut(T, Left<'a>),
     ) -> Result<()> {
         self.read += 1;
         match result {
             Ok(d) => {
                 self.evidence.add(d.bounds);
-                let left = d.left.map_or(Left::None, left);
+                let left = d.left.map_or(Left::None, |r| left(r, d.left_hash));
                 sink(d.record, left);
                 Ok(())
             }
@@ -315,7 +317,13 @@ fn scan_geojson<T: Send>(
             .map(|span| {
                 let bytes = &buf[span.start..span.end];
                 let ctx = FeatureContext::new(file_arc.clone(), layer, span.index);
-                parse(bytes, ctx).map_err(|e| match e {
+                let parsed = parse(bytes, ctx).map(|mut d| {
+                    if leave && let Some(b) = d.left.clone().and_then(|r| bytes.get(r)) {
+                        d.left_hash = text_hash(b);
+                    }
+                    d
+                });
+                parsed.map_err(|e| match e {
                     Error::MalformedJson {
                         file,
                         byte,
@@ -334,10 +342,14 @@ fn scan_geojson<T: Send>(
         for (result, span) in results.into_iter().zip(&spans) {
             let bytes = &buf[span.start..span.end];
             let verbatim = span.verbatim && leave;
-            let left = |r: Range<usize>| match (verbatim, bytes.get(r.clone())) {
-                (true, Some(_)) => match u32::try_from(r.len()) {
-                    Ok(len) if len != u32::MAX => Left::At(span.byte + r.start as u64, len),
-                    _ => std::str::from_utf8(&bytes[r]).map_or(Left::None, Left::Text),
+            let left = |r: Range<usize>, hash: u32| match (verbatim, bytes.get(r.clone())) {
+                (true, Some(b)) => match u32::try_from(r.len()) {
+                    Ok(len) if len != u32::MAX => Left::At(Span {
+                        offset: span.byte + r.start as u64,
+                        len,
+                        hash,
+                    }),
+                    _ => std::str::from_utf8(b).map_or(Left::None, Left::Text),
                 },
                 (false, Some(b)) => std::str::from_utf8(b).map_or(Left::None, Left::Text),
                 (_, None) => Left::None,
@@ -531,6 +543,7 @@ fn parse_parcel(bytes: &[u8], mut ctx: FeatureContext, fields: &Fields) -> Resul
         },
         bounds,
         left: raw.properties.and_then(|r| within(bytes, r.get(), '{')),
+        left_hash: 0,
     })
 }
 
@@ -562,6 +575,7 @@ fn parse_park(bytes: &[u8], mut ctx: FeatureContext, fields: &Fields) -> Result<
         },
         bounds,
         left: None,
+        left_hash: 0,
     })
 }
 
@@ -675,6 +689,7 @@ fn parse_enterprise(
         record: e,
         bounds,
         left: name_at,
+        left_hash: 0,
     })
 }
 
@@ -876,10 +891,10 @@ fn backing(source: &Source, options: &ReadOptions) -> Result<Option<Backing>> {
         // A pipe or a device cannot be read again: hold the text.
         Source::Path(path) if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) => None,
         Source::Path(path) => {
-            Some(Backing::file(path).map_err(|e| Error::io(path, "cannot open", e))?)
+            Some(Backing::open(path).map_err(|e| Error::io(path, "cannot open", e))?)
         }
-        Source::GeoJson { data, .. } => Some(Backing::Memory(data.clone())),
-        Source::Csv { .. } => None,
+        // Bytes in memory are the caller's to drop: hold the text rather than keep them alive.
+        Source::GeoJson { .. } | Source::Csv { .. } => None,
     })
 }
 
@@ -909,11 +924,12 @@ pub fn read_parcels(
             Ok(d)
         },
         &mut |p: Parcel, left| match left {
-            Left::At(offset, len) => table.push_read(&p, Some((offset, len)), None),
+            Left::At(span) => table.push_read(&p, Some(span), None),
             Left::Text(text) => table.push_read(&p, None, Some(text)),
             Left::None => table.push_read(&p, None, None),
         },
     )?;
+    table.properties.settle();
     let (crs, crs_source) = resolve_crs(&scan, options.crs.as_ref())?;
     let to_wgs84 = crs.to_wgs84().map_err(crs_error(&scan.file, &crs))?;
     if !crs.is_geographic() {
@@ -998,11 +1014,12 @@ pub fn read_enterprises(
             leave,
             &|bytes, ctx| parse_enterprise(bytes, ctx, fields),
             &mut |e: Enterprise, left| match left {
-                Left::At(offset, len) => table.push_read(&e, Some((offset, len))),
+                Left::At(span) => table.push_read(&e, Some(span)),
                 Left::Text(_) | Left::None => table.push(&e),
             },
         )?
     };
+    table.names.settle();
     let (crs, crs_source) = resolve_crs(&scan, options.crs.as_ref())?;
     let to_wgs84 = crs.to_wgs84().map_err(crs_error(&scan.file, &crs))?;
     let geographic = crs.is_geographic();

@@ -58,7 +58,8 @@ pub struct WriteOptions {
 /// # Errors
 /// [`Error::OutputIsInput`] before anything is written when an output would replace an input;
 /// [`Error::InputChanged`] when the parcels or enterprises file, which parcels' properties and
-/// enterprises' names are read back from, is gone or changed;
+/// enterprises' names are read back from, was changed in place (its length before anything is
+/// written, a text's bytes when it is read back);
 /// [`Error::Io`] naming the file when one cannot be written.
 pub fn write_all(report: &AuditReport, dir: &Path, options: &WriteOptions) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)
@@ -161,6 +162,15 @@ impl Staged {
             }
             Err(e) => {
                 let _ = std::fs::remove_file(&tmp);
+                // An input's failure met while writing (text read back from a changed file)
+                // is that error, not one of the output.
+                if e.get_ref().is_some_and(|inner| inner.is::<Error>()) {
+                    let kind = e.kind();
+                    return match e.into_inner().map(|b| b.downcast::<Error>()) {
+                        Some(Ok(inner)) => Err(*inner),
+                        _ => Err(Error::io(path, "cannot write", kind.into())),
+                    };
+                }
                 Err(Error::io(path, "cannot write", e))
             }
         }

@@ -581,13 +581,14 @@ fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words)
             t.ratio,
             pct(k.low_efficiency_ratio)
         );
-        // A label only where it fits inside the park's width, so that a zone of hundreds of
-        // parks does not turn into overprinted text (each park keeps its hover title).
+        // A label only where it fits inside the park (its width, and a line of its height), so
+        // that a zone of hundreds of parks does not turn into overprinted text (each park
+        // keeps its hover title).
         if let Some(r) = shape.bounding_rect() {
             let label = format!("{} {}", k.park_id, pct(k.low_efficiency_ratio));
             let (x0, y) = f.xy(r.min().x, r.max().y);
-            let (x1, _) = f.xy(r.max().x, r.max().y);
-            if label_width(&label) <= (x1 - x0).abs() {
+            let (x1, y1) = f.xy(r.max().x, r.min().y);
+            if label_width(&label) <= (x1 - x0).abs() && (y1 - y).abs() >= 18.0 {
                 let _ = writeln!(
                     h,
                     "<text class=\"label\" x=\"{:.1}\" y=\"{:.1}\" fill=\"{colour}\">{}</text>",
