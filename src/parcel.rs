@@ -11,7 +11,7 @@ use geo::{Coord, MultiPolygon, Point};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::store::{
     OptColumn, OptStrings, Raw, ShapeRef, Shapes, Span, Strings, TextColumn, TextsOf, json_string,
     retain_vec,
@@ -297,24 +297,18 @@ impl Parcels {
     /// where they were left there.
     ///
     /// # Errors
-    /// [`Error::InputChanged`] when the input file cannot be read or its text changed since.
+    /// [`crate::Error::InputChanged`] when the input file cannot be read or its text changed since.
     pub fn properties(&self, rows: Range<usize>) -> Result<PropertyTexts<'_>> {
-        let rows = rows.start.min(self.len())..rows.end.min(self.len());
-        let texts = self
-            .properties
-            .texts(rows)
-            .map_err(|e| input_changed(&self.properties, e))?;
-        Ok(PropertyTexts(texts))
+        let name = |row| record_name("properties", self.index[row], self.ids.get(row));
+        Ok(PropertyTexts(self.properties.texts(rows, &name)?))
     }
 
     /// Checks that the input the properties were left in still has the length it had.
     ///
     /// # Errors
-    /// [`Error::InputChanged`] when it has changed.
+    /// [`crate::Error::InputChanged`] when it has changed.
     pub fn check_source(&self) -> Result<()> {
-        self.properties
-            .check()
-            .map_err(|e| input_changed(&self.properties, e))
+        self.properties.check()
     }
 
     /// The file the properties were left in, if any.
@@ -466,11 +460,9 @@ impl NameTexts<'_> {
     }
 }
 
-fn input_changed(column: &TextColumn, e: std::io::Error) -> Error {
-    Error::InputChanged {
-        file: column.file().map(Path::to_path_buf).unwrap_or_default(),
-        message: e.to_string(),
-    }
+/// "properties of feature 3 (P2)", for an error about a text left in the input.
+fn record_name(what: &str, index: u32, id: &str) -> String {
+    format!("{what} of feature {index} ({id})")
 }
 
 /// Enterprises as columns.
@@ -548,7 +540,7 @@ impl Enterprises {
     /// Row `row` as an owned record (its name read back from the input if it was left there).
     ///
     /// # Errors
-    /// [`Error::InputChanged`] when the input file cannot be read or its text changed since.
+    /// [`crate::Error::InputChanged`] when the input file cannot be read or its text changed since.
     ///
     /// # Panics
     /// When `row >= self.len()`.
@@ -562,24 +554,18 @@ impl Enterprises {
     /// there.
     ///
     /// # Errors
-    /// [`Error::InputChanged`] when the input file cannot be read or its text changed since.
+    /// [`crate::Error::InputChanged`] when the input file cannot be read or its text changed since.
     pub fn names(&self, rows: Range<usize>) -> Result<NameTexts<'_>> {
-        let rows = rows.start.min(self.len())..rows.end.min(self.len());
-        let texts = self
-            .names
-            .texts(rows)
-            .map_err(|e| input_changed(&self.names, e))?;
-        Ok(NameTexts(texts))
+        let name = |row| record_name("name", self.index[row], self.ids.get(row));
+        Ok(NameTexts(self.names.texts(rows, &name)?))
     }
 
     /// Checks that the input the names were left in still has the length it had.
     ///
     /// # Errors
-    /// [`Error::InputChanged`] when it has changed.
+    /// [`crate::Error::InputChanged`] when it has changed.
     pub fn check_source(&self) -> Result<()> {
-        self.names
-            .check()
-            .map_err(|e| input_changed(&self.names, e))
+        self.names.check()
     }
 
     /// The file the names were left in, if any.

@@ -12,6 +12,8 @@ use std::sync::Arc;
 
 use geo::{Coord, LineString, MultiPolygon, Polygon, Rect};
 
+use crate::error::{Error, Result};
+
 /// End offsets, four bytes each until a value needs more, then eight.
 #[derive(Debug, Clone)]
 pub(crate) enum Offsets {
@@ -529,15 +531,16 @@ impl fmt::Debug for Backing {
 const MAX_GAP: u64 = 4096;
 
 impl Backing {
-    /// Opens the file, as it is now, to read texts back from later.
-    pub(crate) fn open(path: &Path) -> io::Result<Backing> {
+    /// Opens the file, as it is now, to read texts back from later; `None` for what cannot
+    /// be read twice (a pipe, a device).
+    pub(crate) fn open(path: &Path) -> io::Result<Option<Backing>> {
         let file = File::open(path)?;
-        let len = file.metadata()?.len();
-        Ok(Backing {
+        let meta = file.metadata()?;
+        Ok(meta.is_file().then(|| Backing {
             path: path.to_path_buf(),
             file: Arc::new(file),
-            len,
-        })
+            len: meta.len(),
+        }))
     }
 
     /// The file's path.
@@ -546,20 +549,54 @@ impl Backing {
     }
 
     /// Fails when the file's length has changed since it was read.
-    pub(crate) fn check(&self) -> io::Result<()> {
-        let now = self.file.metadata()?.len();
+    fn check(&self) -> Result<()> {
+        let now = self
+            .file
+            .metadata()
+            .map_err(|e| self.changed(e.to_string()))?
+            .len();
         if now == self.len {
             Ok(())
         } else {
-            Err(io::Error::other(format!(
+            Err(self.changed(format!(
                 "changed after it was read ({} bytes then, {now} now); run the audit again",
                 self.len
             )))
         }
     }
 
-    /// The texts of `spans` (any of them absent), each checked against its hash.
-    pub(crate) fn texts(&self, spans: &[Option<Span>]) -> io::Result<Texts> {
+    fn changed(&self, message: String) -> Error {
+        Error::InputChanged {
+            file: self.path.clone(),
+            message,
+        }
+    }
+
+    /// The texts of `spans` (any of them absent), each checked against its hash; `name(i)`
+    /// names the record of span `i` in the error when one differs.
+    fn texts(&self, spans: &[Option<Span>], name: &dyn Fn(usize) -> String) -> Result<Texts> {
+        self.read_spans(spans)
+            .map_err(|e| self.changed(e.to_string()))
+            .and_then(|texts| {
+                for (i, (s, r)) in spans.iter().zip(&texts.at).enumerate() {
+                    let (Some(s), Some(r)) = (s, r) else { continue };
+                    let b = &texts.bytes[r.0..r.1];
+                    if text_hash(b) != s.hash || std::str::from_utf8(b).is_err() {
+                        return Err(self.changed(format!(
+                            "the {} changed after it was read (the {} bytes at offset {} \
+                             differ); run the audit again",
+                            name(i),
+                            s.len,
+                            s.offset
+                        )));
+                    }
+                }
+                Ok(texts)
+            })
+    }
+
+    /// Reads the bytes of `spans`, one read per run of nearby spans.
+    fn read_spans(&self, spans: &[Option<Span>]) -> io::Result<Texts> {
         let mut bytes = Vec::new();
         let mut at = Vec::with_capacity(spans.len());
         let mut i = 0;
@@ -591,17 +628,6 @@ impl Backing {
                 }));
             }
             i = j;
-        }
-        for (s, r) in spans.iter().zip(&at) {
-            let (Some(s), Some(r)) = (s, r) else { continue };
-            let b = &bytes[r.0..r.1];
-            if text_hash(b) != s.hash || std::str::from_utf8(b).is_err() {
-                return Err(io::Error::other(format!(
-                    "changed after it was read: the {} bytes at offset {} differ; run the \
-                     audit again",
-                    s.len, s.offset
-                )));
-            }
         }
         Ok(Texts { bytes, at })
     }
@@ -711,6 +737,11 @@ impl Spans {
         self.len += 1;
     }
 
+    /// Number of rows.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
     /// Span `i`.
     pub(crate) fn get(&self, i: usize) -> Option<Span> {
         self.spans.get(i).copied().filter(|s| s.len != u32::MAX)
@@ -751,15 +782,24 @@ impl TextColumn {
         self.spans.push(span);
     }
 
-    /// The texts of `rows`.
-    pub(crate) fn texts(&self, rows: Range<usize>) -> io::Result<TextsOf<'_>> {
+    /// The texts of `rows` (clamped to the column); `name(row)` names a row's record in the
+    /// error when its text changed in the file.
+    ///
+    /// # Errors
+    /// [`Error::InputChanged`] when the file cannot be read or a text differs.
+    pub(crate) fn texts(
+        &self,
+        rows: Range<usize>,
+        name: &dyn Fn(usize) -> String,
+    ) -> Result<TextsOf<'_>> {
+        let rows = rows.start.min(self.spans.len())..rows.end.min(self.spans.len());
         let left = match &self.source {
             Some(source) if !self.spans.none() => {
                 let spans: Vec<_> = rows.clone().map(|r| self.spans.get(r)).collect();
                 if spans.iter().all(Option::is_none) {
                     None
                 } else {
-                    Some(source.texts(&spans)?)
+                    Some(source.texts(&spans, &|i| name(rows.start + i))?)
                 }
             }
             _ => None,
@@ -771,8 +811,9 @@ impl TextColumn {
         })
     }
 
-    /// Fails when the input the texts were left in has changed length.
-    pub(crate) fn check(&self) -> io::Result<()> {
+    /// Fails ([`Error::InputChanged`]) when the input the texts were left in has changed
+    /// length.
+    pub(crate) fn check(&self) -> Result<()> {
         self.source.as_ref().map_or(Ok(()), Backing::check)
     }
 
@@ -1019,14 +1060,15 @@ mod tests {
                 hash: text_hash(needle.as_bytes()),
             }
         };
-        let b = Backing::open(&path).unwrap();
+        let b = Backing::open(&path).unwrap().expect("a regular file");
+        let name = |i: usize| format!("text {i}");
         let spans = [
             Some(at(r#"{"a":1}"#)),
             None,
             Some(at(r#"{"b":"中"}"#)),
             Some(at(r#"{"c":[]}"#)),
         ];
-        let t = b.texts(&spans).unwrap();
+        let t = b.texts(&spans, &name).unwrap();
         assert_eq!(t.get(0), Some(r#"{"a":1}"#));
         assert_eq!(t.get(1), None);
         assert_eq!(t.get(2), Some(r#"{"b":"中"}"#));
@@ -1039,14 +1081,17 @@ mod tests {
 
         let mut moved = at(r#"{"a":1}"#);
         moved.offset += 1;
-        assert!(b.texts(&[Some(moved)]).is_err(), "other bytes there");
+        let Err(err) = b.texts(&[Some(moved)], &name) else {
+            panic!("other bytes there")
+        };
+        assert!(err.to_string().contains("text 0 changed"), "{err}");
         let mut long = at(r#"{"c":[]}"#);
         long.len += 10;
-        assert!(b.texts(&[Some(long)]).is_err(), "past the end");
+        assert!(b.texts(&[Some(long)], &name).is_err(), "past the end");
 
         // Rewritten in place with the same length: the hash tells.
         std::fs::write(&path, text.replace("\"a\":1", "\"a\":2")).unwrap();
         assert!(b.check().is_ok(), "same length");
-        assert!(b.texts(&[Some(at(r#"{"a":1}"#))]).is_err());
+        assert!(b.texts(&[Some(at(r#"{"a":1}"#))], &name).is_err());
     }
 }

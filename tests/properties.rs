@@ -148,6 +148,11 @@ fn a_parcels_file_changed_before_writing_stops_the_write() {
     assert!(matches!(err, Error::InputChanged { .. }), "{err:?}");
     assert_eq!(err.code(), "input_changed");
     assert!(err.to_string().contains("parcels.geojson"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("properties of feature 0 (P1) changed"),
+        "names the first feature whose text differs: {err}"
+    );
     assert!(!out.join("parcels.geojson").exists(), "nothing written");
 
     // Cut short in place: found before anything is written.

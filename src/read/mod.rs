@@ -888,11 +888,8 @@ fn crs_error(file: &Path, crs: &Crs) -> impl FnOnce(String) -> Error {
 fn backing(source: &Source, options: &ReadOptions) -> Result<Option<Backing>> {
     Ok(match source {
         _ if options.hold_text => None,
-        // A pipe or a device cannot be read again: hold the text.
-        Source::Path(path) if !std::fs::metadata(path).is_ok_and(|m| m.is_file()) => None,
-        Source::Path(path) => {
-            Some(Backing::open(path).map_err(|e| Error::io(path, "cannot open", e))?)
-        }
+        // None for a pipe or a device, which cannot be read again: the text is held.
+        Source::Path(path) => Backing::open(path).map_err(|e| Error::io(path, "cannot open", e))?,
         // Bytes in memory are the caller's to drop: hold the text rather than keep them alive.
         Source::GeoJson { .. } | Source::Csv { .. } => None,
     })
