@@ -534,6 +534,12 @@ impl Backing {
     /// Opens the file, as it is now, to read texts back from later; `None` for what cannot
     /// be read twice (a pipe, a device).
     pub(crate) fn open(path: &Path) -> io::Result<Option<Backing>> {
+        // Look before opening: opening a FIFO waits for a writer, and a second reader
+        // would take the writer's text from the one that scans it (or wait forever once
+        // the writer has gone).
+        if !std::fs::metadata(path)?.is_file() {
+            return Ok(None);
+        }
         let file = File::open(path)?;
         let meta = file.metadata()?;
         Ok(meta.is_file().then(|| Backing {
@@ -1042,6 +1048,22 @@ mod tests {
             (0..4).map(|i| s.get(i)).collect::<Vec<_>>(),
             [None, Some(span(10, 4)), Some(span(u64::MAX - 1, 1)), None]
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_not_opened_to_be_read_back() {
+        // Opening a FIFO with no writer blocks: Backing must decide from the file type alone.
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("p.fifo");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        assert!(made.expect("mkfifo").success());
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || tx.send(Backing::open(&fifo).map(|b| b.is_none())));
+        let answer = rx
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .expect("Backing::open waited for a writer on a FIFO");
+        assert!(answer.unwrap(), "a FIFO cannot be read back");
     }
 
     #[test]

@@ -305,10 +305,24 @@ fn a_pipe_is_read_once_and_its_text_held() {
     let text = parcels_text();
     let writer = {
         let fifo = fifo.clone();
-        std::thread::spawn(move || std::fs::write(fifo, text).unwrap())
+        std::thread::spawn(move || std::fs::write(fifo, text))
     };
-    let report = audit(Source::path(&fifo), false);
-    writer.join().unwrap();
+    // A reader that opens the FIFO twice waits forever for a second writer: fail, not hang.
+    let (tx, rx) = std::sync::mpsc::channel();
+    {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || {
+            // The receiver may have given up waiting: nothing to do then.
+            let _ = tx.send(audit(Source::path(&fifo), false));
+        });
+    }
+    let report = rx
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .expect("the audit of a FIFO finished (did it open the FIFO twice?)");
+    writer
+        .join()
+        .unwrap()
+        .expect("the writer's text was all taken by the audit");
     assert_eq!(report.parcel_table().source_file(), None);
     let props = written_properties(&report, &dir.path().join("out"));
     assert_eq!(props[0]["名称"], "杭州\"一号\"地块");
