@@ -335,10 +335,10 @@ impl Audit {
         // Index.
         let t = Instant::now();
         self.progress(Stage::Index, "parcels");
-        let park_table = parks
-            .as_ref()
-            .map(|l| l.records.clone())
-            .unwrap_or_default();
+        let (park_table, park_read, park_rejected) = match parks {
+            Some(l) => (l.records, l.read, l.rejected),
+            None => (Parks::default(), 0, Vec::new()),
+        };
         let parcel_index = ParcelIndex::new(&parcel_table.shapes);
         let park_index = ParcelIndex::new(&park_table.shapes);
         times.index = t.elapsed();
@@ -480,6 +480,7 @@ impl Audit {
                 p.floor_area_m2(),
                 f.area_m2,
             );
+            f.idle = i.idle;
             f.reasons = rules::classify(
                 &figures_of(&i),
                 &p.commitments(),
@@ -504,13 +505,7 @@ impl Audit {
         let (land, grades, histories) = match &config.evaluation {
             Some(evaluation) => {
                 self.progress(Stage::Evaluate, "enterprises");
-                self.grade(
-                    evaluation,
-                    &parcel_table,
-                    &tenants,
-                    &enterprise_table,
-                    &mut figures,
-                )
+                self.grade(evaluation, &tenants, &enterprise_table, &mut figures)
             }
             None => (Vec::new(), Vec::new(), Vec::new()),
         };
@@ -520,28 +515,17 @@ impl Audit {
                 f.change = Some(Change::between(f.previous, !f.reasons.is_empty()));
             }
         }
-        let shares = figures
-            .iter()
-            .enumerate()
-            .map(|(row, f)| evaluate::ParkShare {
-                park: (f.park != NO_PARK).then_some(f.park as usize),
-                area_mu: m2_to_mu(f.area_m2),
-                low_efficiency: !f.reasons.is_empty(),
-                idle: intensities(
-                    &sums_of(tenants.of(row), &enterprise_table),
-                    parcel_table.get(row).floor_area_m2(),
-                    f.area_m2,
-                )
-                .idle,
-            });
+        let shares = figures.iter().map(|f| evaluate::ParkShare {
+            park: (f.park != NO_PARK).then_some(f.park as usize),
+            area_mu: m2_to_mu(f.area_m2),
+            low_efficiency: !f.reasons.is_empty(),
+            idle: f.idle,
+        });
         let park_results =
             evaluate::parks(shares, &park_table, config.park.max_low_efficiency_ratio);
         times.evaluate += t.elapsed();
 
-        let park_read = parks.as_ref().map_or(0, |l| l.read);
-        if let Some(l) = &parks {
-            rejected.extend(l.rejected.iter().map(Rejection::from_error));
-        }
+        rejected.extend(park_rejected.iter().map(Rejection::from_error));
         rejected.sort_by_key(|r| (r.layer, r.index));
         warnings.sort_by_key(|w| (w.layer, w.index));
         let count = |layer: Layer| {
@@ -550,15 +534,10 @@ impl Audit {
                 .filter(|r| r.layer == layer && r.code != "unmatched" && r.code != "ambiguous")
                 .count()
         };
-        let facts = figures.iter().enumerate().map(|(row, f)| SummaryFacts {
+        let facts = figures.iter().map(|f| SummaryFacts {
             area_mu: m2_to_mu(f.area_m2),
             reasons: f.reasons,
-            idle: intensities(
-                &sums_of(tenants.of(row), &enterprise_table),
-                parcel_table.get(row).floor_area_m2(),
-                f.area_m2,
-            )
-            .idle,
+            idle: f.idle,
             in_park: f.park != NO_PARK,
             area_method: f.area_source,
         });
@@ -624,7 +603,6 @@ impl Audit {
     fn grade(
         &self,
         evaluation: &evaluate::EvaluationConfig,
-        parcels: &Parcels,
         tenants: &Tenants,
         enterprises: &Enterprises,
         figures: &mut [Figures],
@@ -695,7 +673,6 @@ impl Audit {
                 f.reasons.push(Reason::RepeatedClassD);
             }
         }
-        let _ = parcels;
         (land, grades.into_iter().map(Some).collect(), histories)
     }
 }

@@ -142,31 +142,25 @@ impl<'a> ParcelIndex<'a> {
 /// inside one (to the left of its oriented rings) that is inside the other too, which catches
 /// duplicates. Neighbouring parcels that only touch pass through it without the cost of a
 /// boolean operation.
-fn interiors_overlap(a: &ShapeRef<'_>, b: &ShapeRef<'_>) -> bool {
-    let rings = |s: &ShapeRef<'_>| -> Vec<Vec<Coord<f64>>> {
+fn interiors_overlap<'a>(a: &ShapeRef<'a>, b: &ShapeRef<'a>) -> bool {
+    let rings = |s: &ShapeRef<'a>| -> Vec<&'a [Coord<f64>]> {
         s.polygons()
-            .flat_map(|p| {
-                std::iter::once(p.exterior().to_vec())
-                    .chain(p.interiors().map(<[_]>::to_vec))
-                    .collect::<Vec<_>>()
-            })
+            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
             .collect()
     };
     let (ra, rb) = (rings(a), rings(b));
-    let inside = |s: &ShapeRef<'_>, rings: &[Vec<Coord<f64>>]| {
+    let mid = |w: &[Coord<f64>]| Coord {
+        x: (w[0].x + w[1].x) / 2.0,
+        y: (w[0].y + w[1].y) / 2.0,
+    };
+    let inside = |s: &ShapeRef<'_>, rings: &[&[Coord<f64>]]| {
         rings
             .iter()
-            .flatten()
+            .flat_map(|r| r.iter())
             .any(|c| s.position(*c) == Position::Inside)
-            || rings.iter().any(|r| {
-                r.windows(2).any(|w| {
-                    let m = Coord {
-                        x: (w[0].x + w[1].x) / 2.0,
-                        y: (w[0].y + w[1].y) / 2.0,
-                    };
-                    s.position(m) == Position::Inside
-                })
-            })
+            || rings
+                .iter()
+                .any(|r| r.windows(2).any(|w| s.position(mid(w)) == Position::Inside))
     };
     if inside(b, &ra) || inside(a, &rb) {
         return true;
@@ -175,10 +169,7 @@ fn interiors_overlap(a: &ShapeRef<'_>, b: &ShapeRef<'_>) -> bool {
     // oriented) that is also inside `b`.
     for r in &ra {
         for w in r.windows(2) {
-            let m = Coord {
-                x: (w[0].x + w[1].x) / 2.0,
-                y: (w[0].y + w[1].y) / 2.0,
-            };
+            let m = mid(w);
             if b.position(m) != Position::Boundary {
                 continue;
             }

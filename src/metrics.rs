@@ -24,10 +24,9 @@ use crate::units::{m2_to_mu, per_mu};
 /// assert!((area - 1_064_199.237904).abs() < 1e-4);
 /// ```
 pub fn geodesic_area_m2(shape: &MultiPolygon<f64>) -> f64 {
-    let mut oriented = shape.clone();
-    crate::read::orient(&mut oriented);
     let mut arena = crate::store::Shapes::new();
-    arena.push(&oriented, true);
+    arena.push(shape, true);
+    arena.orient();
     geodesic_area_of(&arena.get(0))
 }
 

@@ -31,6 +31,8 @@ pub(crate) struct Figures {
     pub(crate) rule_set: u32,
     pub(crate) reasons: Reasons,
     pub(crate) area_source: AreaSource,
+    /// No enterprise, or zero output (kept: the park and summary figures count it).
+    pub(crate) idle: bool,
     pub(crate) class: Option<Class>,
     pub(crate) previous: Option<bool>,
     pub(crate) change: Option<Change>,
@@ -44,6 +46,7 @@ impl Figures {
             rule_set: 0,
             reasons: Reasons::default(),
             area_source,
+            idle: false,
             class: None,
             previous: None,
             change: None,
@@ -248,11 +251,14 @@ impl<'a> ParcelResult<'a> {
 
     /// All its per-mu figures at once (the single accessors each compute them again).
     pub fn intensities(&self) -> Intensities {
-        intensities(
-            &self.sums(),
-            self.record().floor_area_m2(),
-            self.f().area_m2,
-        )
+        self.figures().1
+    }
+
+    /// Its sums and per-mu figures, the sums added up once.
+    pub fn figures(&self) -> (ParcelSums, Intensities) {
+        let sums = self.sums();
+        let i = intensities(&sums, self.record().floor_area_m2(), self.f().area_m2);
+        (sums, i)
     }
 
     /// The parcel as read.
@@ -334,7 +340,7 @@ impl<'a> ParcelResult<'a> {
     }
     /// No enterprise, or zero output.
     pub fn idle(&self) -> bool {
-        self.intensities().idle
+        self.f().idle
     }
     /// Low-efficiency land (低效用地).
     pub fn low_efficiency(&self) -> bool {
@@ -380,17 +386,17 @@ impl<'a> ParcelResult<'a> {
 
 impl Serialize for ParcelResult<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let f = self.intensities();
+        let (sums, f) = self.figures();
         let mut st = s.serialize_struct("ParcelResult", 26)?;
         st.serialize_field("parcel_id", self.parcel_id())?;
         st.serialize_field("park_id", &self.park_id())?;
         st.serialize_field("area_m2", &self.area_m2())?;
         st.serialize_field("area_mu", &self.area_mu())?;
         st.serialize_field("area_method", &self.area_method())?;
-        st.serialize_field("enterprise_count", &self.enterprise_count())?;
-        st.serialize_field("tax", &self.tax())?;
-        st.serialize_field("investment", &self.investment())?;
-        st.serialize_field("output", &self.output())?;
+        st.serialize_field("enterprise_count", &sums.enterprise_count)?;
+        st.serialize_field("tax", &sums.tax)?;
+        st.serialize_field("investment", &sums.investment)?;
+        st.serialize_field("output", &sums.output)?;
         st.serialize_field("floor_area", &f.floor_area_m2)?;
         st.serialize_field("tax_per_mu", &f.tax_per_mu)?;
         st.serialize_field("investment_per_mu", &f.investment_per_mu)?;
@@ -851,4 +857,12 @@ pub struct StageTimes {
     pub evaluate: Duration,
     /// Writing the outputs (set by the writer's caller).
     pub write: Duration,
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn figures_stay_within_32_bytes_a_parcel() {
+        assert!(std::mem::size_of::<super::Figures>() <= 32);
+    }
 }

@@ -339,7 +339,7 @@ impl<'a> PolygonRef<'a> {
     }
 
     /// The holes.
-    pub fn interiors(&self) -> impl Iterator<Item = &'a [Coord<f64>]> + 'a {
+    pub fn interiors(self) -> impl Iterator<Item = &'a [Coord<f64>]> + 'a {
         let shapes = self.shapes;
         (self.rings.0 + 1..self.rings.1).map(move |r| shapes.ring(r))
     }
@@ -910,6 +910,11 @@ impl OptColumn {
     /// Value `i`.
     pub fn get(&self, i: usize) -> Option<f64> {
         self.values.get(i).copied().filter(|v| !v.is_nan())
+    }
+
+    /// Makes every value absent (the rows stay).
+    pub fn clear(&mut self) {
+        self.values = Vec::new();
     }
 
     /// Releases spare capacity (after reading).

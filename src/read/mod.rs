@@ -18,7 +18,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use geo::{Area, BoundingRect, Coord, MultiPolygon, Rect, Validation, Winding};
+use geo::{Area, BoundingRect, Coord, MultiPolygon, Rect, Validation};
 use rayon::prelude::*;
 use serde_json::value::RawValue;
 
@@ -424,8 +424,9 @@ fn members<'a>(bytes: &'a [u8], accept: Accept, ctx: &FeatureContext) -> Result<
     }
 }
 
-/// Checks a polygonal shape: valid in the OGC sense, non-zero area.
-fn check_shape(shape: &MultiPolygon<f64>, ctx: &FeatureContext) -> Result<()> {
+/// Checks a polygonal shape: valid in the OGC sense, non-zero area. Returns its planar area
+/// in the file's coordinates (m² in a metre-based projected CRS).
+fn check_shape(shape: &MultiPolygon<f64>, ctx: &FeatureContext) -> Result<f64> {
     if let Err(problem) = shape.check_validation() {
         return Err(Error::InvalidGeometry {
             ctx: ctx.clone(),
@@ -436,19 +437,30 @@ fn check_shape(shape: &MultiPolygon<f64>, ctx: &FeatureContext) -> Result<()> {
     if !(area.is_finite() && area > 0.0) {
         return Err(Error::ZeroArea { ctx: ctx.clone() });
     }
-    Ok(())
+    Ok(area)
 }
 
-fn polygons(
-    geometry: Geom,
-    ctx: &FeatureContext,
-) -> Result<(MultiPolygon<f64>, bool, Option<Rect<f64>>)> {
+/// A checked polygonal shape as read: the shape, whether it came as a MultiPolygon, its
+/// bounds and its planar area, all in the file's coordinates.
+struct Polygons {
+    shape: MultiPolygon<f64>,
+    multi: bool,
+    bounds: Option<Rect<f64>>,
+    planar_area: f64,
+}
+
+fn polygons(geometry: Geom, ctx: &FeatureContext) -> Result<Polygons> {
     match geometry.resolve(Accept::Polygons, ctx)? {
         RawGeometry::Polygons { shape, multi } => {
             let bounds = shape.bounding_rect();
             check_finite(bounds, ctx)?;
-            check_shape(&shape, ctx)?;
-            Ok((shape, multi, bounds))
+            let planar_area = check_shape(&shape, ctx)?;
+            Ok(Polygons {
+                shape,
+                multi,
+                bounds,
+                planar_area,
+            })
         }
         RawGeometry::Point(_) => Err(Error::GeometryType {
             ctx: ctx.clone(),
@@ -524,14 +536,15 @@ fn parse_parcel(bytes: &[u8], mut ctx: FeatureContext, fields: &Fields) -> Resul
     };
     let industry = props.text(&fields.industry, &ctx)?;
     let land_use = props.text(&fields.land_use, &ctx)?;
-    let (geometry, multi, bounds) = polygons(raw.geometry, &ctx)?;
+    let shape = polygons(raw.geometry, &ctx)?;
     Ok(Draft {
         record: Parcel {
             index: ctx.index,
             id,
-            geometry,
-            multi,
-            planar_area_m2: None,
+            geometry: shape.shape,
+            multi: shape.multi,
+            // Kept only if the CRS turns out to be projected (it is known once all is read).
+            planar_area_m2: Some(shape.planar_area),
             industry,
             land_use,
             status,
@@ -541,7 +554,7 @@ fn parse_parcel(bytes: &[u8], mut ctx: FeatureContext, fields: &Fields) -> Resul
             properties: None,
             feature_id: raw.id.map(RawValue::to_owned),
         },
-        bounds,
+        bounds: shape.bounds,
         left: raw.properties.and_then(|r| within(bytes, r.get(), '{')),
         left_hash: 0,
     })
@@ -564,16 +577,16 @@ fn parse_park(bytes: &[u8], mut ctx: FeatureContext, fields: &Fields) -> Result<
         property: fields.parks.park_id.clone(),
     })?;
     let name = props.text(&fields.parks.name, &ctx)?;
-    let (geometry, multi, bounds) = polygons(raw.geometry, &ctx)?;
+    let shape = polygons(raw.geometry, &ctx)?;
     Ok(Draft {
         record: Park {
             index: ctx.index,
             id,
             name,
-            geometry,
-            multi,
+            geometry: shape.shape,
+            multi: shape.multi,
         },
-        bounds,
+        bounds: shape.bounds,
         left: None,
         left_hash: 0,
     })
@@ -838,8 +851,8 @@ fn duplicates<'a>(len: usize, ids: impl Fn(usize) -> &'a str + Sync) -> Vec<(usi
     dup
 }
 
-/// Turns late failures and duplicate ids into rejections, drops those rows, and sorts the
-/// rejections by feature index. `row_info(row)` gives a row's feature index and id.
+/// Turns late failures and duplicate ids (`errors`, by row) into rejections, sorted by feature
+/// index, and returns which of the `len` rows to keep; with `strict`, the first is the error.
 fn reject_rows(
     rejected: &mut Vec<Error>,
     strict: bool,
@@ -863,18 +876,6 @@ fn reject_rows(
     }
     rejected.sort_by_key(|e| e.feature().map_or(usize::MAX, |c| c.index));
     Ok(Some(keep))
-}
-
-/// Orients every polygon: exterior counter-clockwise, holes clockwise (RFC 7946), in place.
-pub fn orient(shape: &mut MultiPolygon<f64>) {
-    for polygon in &mut shape.0 {
-        polygon.exterior_mut(|ring| ring.make_ccw_winding());
-        polygon.interiors_mut(|rings| {
-            for ring in rings {
-                ring.make_cw_winding();
-            }
-        });
-    }
 }
 
 fn crs_error(file: &Path, crs: &Crs) -> impl FnOnce(String) -> Error {
@@ -929,16 +930,9 @@ pub fn read_parcels(
     table.properties.settle();
     let (crs, crs_source) = resolve_crs(&scan, options.crs.as_ref())?;
     let to_wgs84 = crs.to_wgs84().map_err(crs_error(&scan.file, &crs))?;
-    if !crs.is_geographic() {
-        let areas: Vec<f64> = (0..table.len())
-            .into_par_iter()
-            .map(|i| table.shapes.get(i).to_multipolygon().unsigned_area())
-            .collect();
-        let mut column = crate::store::OptColumn::default();
-        for a in areas {
-            column.push(Some(a));
-        }
-        table.planar_area = column;
+    if crs.is_geographic() {
+        // Shoelace areas in degrees mean nothing: drop the ones the parse kept.
+        table.planar_area.clear();
     }
     let late = finish_shapes(&mut table.shapes, &crs, &to_wgs84);
     conclude(

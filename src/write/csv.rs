@@ -130,8 +130,7 @@ pub(super) fn parcels(report: &AuditReport, w: &mut dyn Write) -> io::Result<()>
         let p = report.parcel(row);
         let reasons: Vec<&str> = p.reasons().iter().map(|r| r.as_str()).collect();
         let t = p.thresholds();
-        let sums = p.sums();
-        let f = p.intensities();
+        let (sums, f) = p.figures();
         let mut r = Record::new(buf);
         r.text(p.parcel_id())
             .opt_text(p.park_id())

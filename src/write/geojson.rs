@@ -278,8 +278,7 @@ fn write_parcel(
     };
     pw.inputs(properties, computed);
     let reasons = p.reasons();
-    let sums = p.sums();
-    let f = p.intensities();
+    let (sums, f) = p.figures();
     pw.value("parcel_id", p.parcel_id());
     pw.value("park_id", &p.park_id());
     pw.number("area_m2", p.area_m2());
