@@ -237,6 +237,10 @@ type FormatRows<'a> =
 
 /// As [`chunked`], `format` given each chunk's range of rows at once (so that it can fetch
 /// what the chunk needs in one go).
+///
+/// Formatting and writing overlap: a scoped thread formats a window of chunks in parallel
+/// while this thread writes the window before it, with at most two windows waiting (memory
+/// stays bounded at about three windows of formatted text).
 pub(crate) fn chunked_ranges(
     w: &mut dyn Write,
     n: usize,
@@ -246,18 +250,110 @@ pub(crate) fn chunked_ranges(
     use rayon::prelude::*;
     let chunk = chunk.max(1);
     let starts: Vec<usize> = (0..n).step_by(chunk).collect();
-    for window in starts.chunks(8) {
-        let buffers: Vec<std::io::Result<Vec<u8>>> = window
-            .par_iter()
-            .map(|&start| {
-                let mut buf = Vec::with_capacity(chunk * 256);
-                format(start..(start + chunk).min(n), &mut buf)?;
-                Ok(buf)
-            })
-            .collect();
-        for b in buffers {
-            w.write_all(&b?)?;
+    let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<Vec<u8>>>>(2);
+    std::thread::scope(|scope| {
+        let starts = &starts;
+        scope.spawn(move || {
+            for window in starts.chunks(8) {
+                let buffers: std::io::Result<Vec<Vec<u8>>> = window
+                    .par_iter()
+                    .map(|&start| {
+                        let mut buf = Vec::with_capacity(chunk * 256);
+                        format(start..(start + chunk).min(n), &mut buf)?;
+                        Ok(buf)
+                    })
+                    .collect();
+                let failed = buffers.is_err();
+                // The receiver stops at the first error (its own or ours): stop with it.
+                if tx.send(buffers).is_err() || failed {
+                    return;
+                }
+            }
+        });
+        for buffers in rx {
+            for b in buffers? {
+                w.write_all(&b)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io;
+
+    fn rows(range: std::ops::Range<usize>, buf: &mut Vec<u8>) -> io::Result<()> {
+        for row in range {
+            buf.extend_from_slice(format!("{row}\n").as_bytes());
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn chunks_are_written_in_row_order() {
+        let mut out = Vec::new();
+        // 3 windows of 8 chunks and a short last chunk.
+        chunked_ranges(&mut out, 1000, 41, &rows).unwrap();
+        let expected: String = (0..1000).map(|r| format!("{r}\n")).collect();
+        assert_eq!(String::from_utf8(out).unwrap(), expected);
+        let mut empty = Vec::new();
+        chunked_ranges(&mut empty, 0, 41, &rows).unwrap();
+        assert!(empty.is_empty());
+    }
+
+    #[test]
+    fn a_formatting_error_stops_the_write_with_that_error() {
+        let mut out = Vec::new();
+        let failing = |range: std::ops::Range<usize>, buf: &mut Vec<u8>| {
+            if range.contains(&700) {
+                return Err(io::Error::other("row 700 changed"));
+            }
+            rows(range, buf)
+        };
+        let e = chunked_ranges(&mut out, 1000, 10, &failing).unwrap_err();
+        assert_eq!(e.to_string(), "row 700 changed");
+        // Whole windows before the failing one were written; nothing at or after it.
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("0\n"), "{}", &text[..10]);
+        assert!(!text.contains("\n700\n") && !text.contains("\n999\n"));
+    }
+
+    /// A sink that fails after `left` bytes.
+    struct Full {
+        left: usize,
+    }
+
+    impl Write for Full {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            if self.left == 0 {
+                return Err(io::Error::new(io::ErrorKind::StorageFull, "disk full"));
+            }
+            let n = buf.len().min(self.left);
+            self.left -= n;
+            Ok(n)
+        }
+
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
         }
     }
-    Ok(())
+
+    #[test]
+    fn a_write_error_stops_the_formatting_and_is_returned() {
+        let formatted = std::sync::atomic::AtomicUsize::new(0);
+        let counting = |range: std::ops::Range<usize>, buf: &mut Vec<u8>| {
+            formatted.fetch_add(range.len(), std::sync::atomic::Ordering::Relaxed);
+            rows(range, buf)
+        };
+        let e = chunked_ranges(&mut Full { left: 100 }, 100_000, 10, &counting).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::StorageFull);
+        // At most the window being written and the two queued (plus one in hand) were formatted.
+        let done = formatted.load(std::sync::atomic::Ordering::Relaxed);
+        assert!(
+            done <= 4 * 8 * 10,
+            "{done} rows formatted after the disk filled"
+        );
+    }
 }
