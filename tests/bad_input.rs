@@ -263,3 +263,66 @@ fn a_failed_run_leaves_the_previous_outputs_whole() {
         before
     );
 }
+
+/// A parcels file of `n` small squares; the one at `bad` has a money figure that is text.
+fn many_parcels(n: usize, bad: usize) -> String {
+    let features: Vec<String> = (0..n)
+        .map(|i| {
+            let (x, y) = (120.0 + (i % 500) as f64 * 0.001, 30.0 + (i / 500) as f64 * 0.001);
+            let d = 0.0008;
+            let floor = if i == bad { r#""12万""# } else { "100" };
+            format!(
+                r#"{{"type":"Feature","properties":{{"parcel_id":"P{i}","floor_area":{floor}}},"geometry":{{"type":"Polygon","coordinates":[[[{x},{y}],[{},{y}],[{},{}],[{x},{}],[{x},{y}]]]}}}}"#,
+                x + d,
+                x + d,
+                y + d,
+                y + d
+            )
+        })
+        .collect();
+    format!(
+        "{{\"type\":\"FeatureCollection\",\"features\":[\n{}\n]}}",
+        features.join(",\n")
+    )
+}
+
+#[test]
+fn errors_far_into_a_large_file_name_the_right_feature() {
+    // 40 000 features: several of the reader's batches, scanned ahead of the parse.
+    let n = 40_000;
+    let run = |text: String, strict: bool| {
+        Audit::new(Config::default()).strict(strict).run(&Inputs {
+            parcels: Source::geojson("many.geojson", text.into_bytes()),
+            enterprises: None,
+            parks: None,
+        })
+    };
+    // Strict: the bad record in the third batch stops the read, named by its index and id.
+    let err = run(many_parcels(n, 37_123), true).unwrap_err();
+    assert!(matches!(err, Error::NotANumber { .. }), "{err}");
+    let ctx = err.feature().unwrap();
+    assert_eq!((ctx.index, ctx.id.as_deref()), (37_123, Some("P37123")));
+    // Lenient: every other record is evaluated, in file order.
+    let report = run(many_parcels(n, 37_123), false).unwrap();
+    assert_eq!(report.parcel_count(), n - 1);
+    assert_eq!(report.rejected.len(), 1);
+    assert_eq!(report.rejected[0].index, 37_123);
+    let ids: Vec<String> = (0..report.parcel_count())
+        .map(|row| report.parcel(row).parcel_id().to_string())
+        .collect();
+    let expected: Vec<String> = (0..n)
+        .filter(|&i| i != 37_123)
+        .map(|i| format!("P{i}"))
+        .collect();
+    assert_eq!(ids, expected);
+    // Truncated near the end: the error names the byte where the text ends and the feature.
+    let mut text = many_parcels(n, n);
+    text.truncate(text.len() - 40);
+    match run(text.clone(), false).unwrap_err() {
+        Error::MalformedJson { byte, feature, .. } => {
+            assert_eq!(byte as usize, text.len());
+            assert_eq!(feature, Some(n - 1));
+        }
+        other => panic!("{other}"),
+    }
+}

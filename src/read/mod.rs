@@ -295,80 +295,136 @@ fn scan_geojson<T: Send>(
     let strict = options.strict;
     let file = source.name();
     let file_arc = Arc::new(file.clone());
-    let mut scanner = Scanner::new(source.open()?, &file);
-    let mut buf = Vec::with_capacity(BATCH_BYTES + (1 << 16));
-    let mut spans = Vec::new();
+    let input = source.open()?;
     let mut scan = Scan::new(file.clone());
-    loop {
-        buf.clear();
-        spans.clear();
-        let mut more = true;
-        while buf.len() < BATCH_BYTES && spans.len() < BATCH_FEATURES {
-            match scanner.next_feature(&mut buf)? {
-                Some(span) => spans.push(span),
-                None => {
-                    more = false;
-                    break;
+    // The scanner (one thread: reading and finding each feature's bytes) fills one batch
+    // while the other is parsed (both cores) and sunk; the two go back and forth.
+    let (batches, received) = std::sync::mpsc::sync_channel::<Result<Batch>>(0);
+    let (spent, reuse) = std::sync::mpsc::channel::<Batch>();
+    for _ in 0..2 {
+        // Allocated here, not in the scanner thread, so the buffers come from the same heap
+        // arena as the rest of the read.
+        let _ = spent.send(Batch::new());
+    }
+    let members = std::thread::scope(|scope| -> Result<Option<scan::Members>> {
+        let file = &file;
+        let scanner = scope.spawn(move || {
+            let mut scanner = Scanner::new(input, file);
+            loop {
+                // No batch back: the reader has stopped (an error of its own).
+                let Ok(mut batch) = reuse.recv() else {
+                    return None;
+                };
+                batch.buf.clear();
+                batch.spans.clear();
+                let mut more = true;
+                while batch.buf.len() < BATCH_BYTES && batch.spans.len() < BATCH_FEATURES {
+                    match scanner.next_feature(&mut batch.buf) {
+                        Ok(Some(span)) => batch.spans.push(span),
+                        Ok(None) => {
+                            more = false;
+                            break;
+                        }
+                        Err(e) => {
+                            let _ = batches.send(Err(e));
+                            return None;
+                        }
+                    }
+                }
+                batch.offset = scanner.offset_read();
+                batch.last = !more;
+                if batches.send(Ok(batch)).is_err() {
+                    return None;
+                }
+                if !more {
+                    return Some(scanner.into_members());
                 }
             }
-        }
-        let results: Vec<Result<Draft<T>>> = spans
-            .par_iter()
-            .map(|span| {
-                let bytes = &buf[span.start..span.end];
-                let ctx = FeatureContext::new(file_arc.clone(), layer, span.index);
-                let parsed = parse(bytes, ctx).map(|mut d| {
-                    if leave && let Some(b) = d.left.clone().and_then(|r| bytes.get(r)) {
-                        d.left_hash = text_hash(b);
-                    }
-                    d
-                });
-                parsed.map_err(|e| match e {
-                    Error::MalformedJson {
-                        file,
-                        byte,
-                        feature,
-                        message,
-                    } => Error::MalformedJson {
-                        file,
-                        byte: span.byte + byte,
-                        feature,
-                        message,
-                    },
-                    other => other,
+        });
+        for batch in received {
+            let batch = batch?;
+            let (buf, spans) = (&batch.buf, &batch.spans);
+            let results: Vec<Result<Draft<T>>> = spans
+                .par_iter()
+                .map(|span| {
+                    let bytes = &buf[span.start..span.end];
+                    let ctx = FeatureContext::new(file_arc.clone(), layer, span.index);
+                    let parsed = parse(bytes, ctx).map(|mut d| {
+                        if leave && let Some(b) = d.left.clone().and_then(|r| bytes.get(r)) {
+                            d.left_hash = text_hash(b);
+                        }
+                        d
+                    });
+                    parsed.map_err(|e| match e {
+                        Error::MalformedJson {
+                            file,
+                            byte,
+                            feature,
+                            message,
+                        } => Error::MalformedJson {
+                            file,
+                            byte: span.byte + byte,
+                            feature,
+                            message,
+                        },
+                        other => other,
+                    })
                 })
-            })
-            .collect();
-        for (result, span) in results.into_iter().zip(&spans) {
-            let bytes = &buf[span.start..span.end];
-            let verbatim = span.verbatim && leave;
-            let left = |r: Range<usize>, hash: u32| match (verbatim, bytes.get(r.clone())) {
-                (true, Some(b)) => match u32::try_from(r.len()) {
-                    Ok(len) if len != u32::MAX => Left::At(Span {
-                        offset: span.byte + r.start as u64,
-                        len,
-                        hash,
-                    }),
-                    _ => std::str::from_utf8(b).map_or(Left::None, Left::Text),
-                },
-                (false, Some(b)) => std::str::from_utf8(b).map_or(Left::None, Left::Text),
-                (_, None) => Left::None,
-            };
-            scan.take(result, strict, left, sink)?;
+                .collect();
+            for (result, span) in results.into_iter().zip(spans) {
+                let bytes = &buf[span.start..span.end];
+                let verbatim = span.verbatim && leave;
+                let left = |r: Range<usize>, hash: u32| match (verbatim, bytes.get(r.clone())) {
+                    (true, Some(b)) => match u32::try_from(r.len()) {
+                        Ok(len) if len != u32::MAX => Left::At(Span {
+                            offset: span.byte + r.start as u64,
+                            len,
+                            hash,
+                        }),
+                        _ => std::str::from_utf8(b).map_or(Left::None, Left::Text),
+                    },
+                    (false, Some(b)) => std::str::from_utf8(b).map_or(Left::None, Left::Text),
+                    (_, None) => Left::None,
+                };
+                scan.take(result, strict, left, sink)?;
+            }
+            if let Some(progress) = &options.progress {
+                progress(batch.offset);
+            }
+            let last = batch.last;
+            let _ = spent.send(batch);
+            if last {
+                break;
+            }
         }
-        if let Some(progress) = &options.progress {
-            progress(scanner.offset_read());
-        }
-        if !more {
-            break;
-        }
-    }
-    let members = scanner.into_members();
+        Ok(scanner.join().expect("the scanner thread does not panic"))
+    })?;
+    // The scanner stops early only after sending an error, which the loop returned.
+    let members = members.unwrap_or_default();
     scan.crs_member = members.get("crs").map(<[u8]>::to_vec);
     scan.bbox = members
         .get("bbox")
         .and_then(|raw| serde_json::from_slice::<Vec<f64>>(raw).ok());
     Ok(scan)
+}
+
+/// A batch of features' bytes from the scanner, and where it had read to.
+struct Batch {
+    buf: Vec<u8>,
+    spans: Vec<scan::FeatureSpan>,
+    offset: u64,
+    last: bool,
+}
+
+impl Batch {
+    fn new() -> Batch {
+        Batch {
+            buf: Vec::with_capacity(BATCH_BYTES + (1 << 16)),
+            spans: Vec::new(),
+            offset: 0,
+            last: false,
+        }
+    }
 }
 
 /// Splits a feature's bytes into members; a syntax error is a malformed file.
