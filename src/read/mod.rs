@@ -17,6 +17,7 @@ use std::io::Read;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel, sync_channel};
 
 use geo::{Area, BoundingRect, Coord, MultiPolygon, Rect, Validation};
 use rayon::prelude::*;
@@ -299,8 +300,8 @@ fn scan_geojson<T: Send>(
     let mut scan = Scan::new(file.clone());
     // The scanner (one thread: reading and finding each feature's bytes) fills one batch
     // while the other is parsed (both cores) and sunk; the two go back and forth.
-    let (batches, received) = std::sync::mpsc::sync_channel::<Result<Batch>>(0);
-    let (spent, reuse) = std::sync::mpsc::channel::<Batch>();
+    let (batches, received) = sync_channel::<Result<Batch>>(0);
+    let (spent, reuse) = channel::<Batch>();
     for _ in 0..2 {
         // Allocated here, not in the scanner thread, so the buffers come from the same heap
         // arena as the rest of the read.
@@ -341,63 +342,72 @@ fn scan_geojson<T: Send>(
                 }
             }
         });
-        for batch in received {
-            let batch = batch?;
-            let (buf, spans) = (&batch.buf, &batch.spans);
-            let results: Vec<Result<Draft<T>>> = spans
-                .par_iter()
-                .map(|span| {
-                    let bytes = &buf[span.start..span.end];
-                    let ctx = FeatureContext::new(file_arc.clone(), layer, span.index);
-                    let parsed = parse(bytes, ctx).map(|mut d| {
-                        if leave && let Some(b) = d.left.clone().and_then(|r| bytes.get(r)) {
-                            d.left_hash = text_hash(b);
-                        }
-                        d
-                    });
-                    parsed.map_err(|e| match e {
-                        Error::MalformedJson {
-                            file,
-                            byte,
-                            feature,
-                            message,
-                        } => Error::MalformedJson {
-                            file,
-                            byte: span.byte + byte,
-                            feature,
-                            message,
-                        },
-                        other => other,
+        // `received` and `spent` are dropped when this returns, which stops the scanner if
+        // it is still going.
+        let mut consume = |received: Receiver<Result<Batch>>, spent: Sender<Batch>| -> Result<()> {
+            for batch in received {
+                let batch = batch?;
+                let (buf, spans) = (&batch.buf, &batch.spans);
+                let results: Vec<Result<Draft<T>>> = spans
+                    .par_iter()
+                    .map(|span| {
+                        let bytes = &buf[span.start..span.end];
+                        let ctx = FeatureContext::new(file_arc.clone(), layer, span.index);
+                        let parsed = parse(bytes, ctx).map(|mut d| {
+                            if leave && let Some(b) = d.left.clone().and_then(|r| bytes.get(r)) {
+                                d.left_hash = text_hash(b);
+                            }
+                            d
+                        });
+                        parsed.map_err(|e| match e {
+                            Error::MalformedJson {
+                                file,
+                                byte,
+                                feature,
+                                message,
+                            } => Error::MalformedJson {
+                                file,
+                                byte: span.byte + byte,
+                                feature,
+                                message,
+                            },
+                            other => other,
+                        })
                     })
-                })
-                .collect();
-            for (result, span) in results.into_iter().zip(spans) {
-                let bytes = &buf[span.start..span.end];
-                let verbatim = span.verbatim && leave;
-                let left = |r: Range<usize>, hash: u32| match (verbatim, bytes.get(r.clone())) {
-                    (true, Some(b)) => match u32::try_from(r.len()) {
-                        Ok(len) if len != u32::MAX => Left::At(Span {
-                            offset: span.byte + r.start as u64,
-                            len,
-                            hash,
-                        }),
-                        _ => std::str::from_utf8(b).map_or(Left::None, Left::Text),
-                    },
-                    (false, Some(b)) => std::str::from_utf8(b).map_or(Left::None, Left::Text),
-                    (_, None) => Left::None,
-                };
-                scan.take(result, strict, left, sink)?;
+                    .collect();
+                for (result, span) in results.into_iter().zip(spans) {
+                    let bytes = &buf[span.start..span.end];
+                    let verbatim = span.verbatim && leave;
+                    let left = |r: Range<usize>, hash: u32| match (verbatim, bytes.get(r.clone())) {
+                        (true, Some(b)) => match u32::try_from(r.len()) {
+                            Ok(len) if len != u32::MAX => Left::At(Span {
+                                offset: span.byte + r.start as u64,
+                                len,
+                                hash,
+                            }),
+                            _ => std::str::from_utf8(b).map_or(Left::None, Left::Text),
+                        },
+                        (false, Some(b)) => std::str::from_utf8(b).map_or(Left::None, Left::Text),
+                        (_, None) => Left::None,
+                    };
+                    scan.take(result, strict, left, sink)?;
+                }
+                if let Some(progress) = &options.progress {
+                    progress(batch.offset);
+                }
+                let last = batch.last;
+                let _ = spent.send(batch);
+                if last {
+                    break;
+                }
             }
-            if let Some(progress) = &options.progress {
-                progress(batch.offset);
-            }
-            let last = batch.last;
-            let _ = spent.send(batch);
-            if last {
-                break;
-            }
-        }
-        Ok(scanner.join().expect("the scanner thread does not panic"))
+            Ok(())
+        };
+        let consumed = consume(received, spent);
+        // Joined, not left to the scope: the thread has then wholly exited (its thread-local
+        // storage freed) before the caller goes on.
+        let members = scanner.join().expect("the scanner thread does not panic");
+        consumed.map(|()| members)
     })?;
     // The scanner stops early only after sending an error, which the loop returned.
     let members = members.unwrap_or_default();

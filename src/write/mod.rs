@@ -253,7 +253,7 @@ pub(crate) fn chunked_ranges(
     let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<Vec<u8>>>>(2);
     std::thread::scope(|scope| {
         let starts = &starts;
-        scope.spawn(move || {
+        let formatter = scope.spawn(move || {
             for window in starts.chunks(8) {
                 let buffers: std::io::Result<Vec<Vec<u8>>> = window
                     .par_iter()
@@ -270,12 +270,22 @@ pub(crate) fn chunked_ranges(
                 }
             }
         });
-        for buffers in rx {
-            for b in buffers? {
-                w.write_all(&b)?;
+        // `rx` is dropped when this returns, which stops the formatter if it is still going.
+        let mut write = |rx: std::sync::mpsc::Receiver<std::io::Result<Vec<Vec<u8>>>>| {
+            for buffers in rx {
+                for b in buffers? {
+                    w.write_all(&b)?;
+                }
             }
-        }
-        Ok(())
+            Ok(())
+        };
+        let written = write(rx);
+        // Joined, not left to the scope: the thread has then wholly exited (its thread-local
+        // storage freed) before the caller goes on.
+        formatter
+            .join()
+            .expect("the formatter thread does not panic");
+        written
     })
 }
 
