@@ -118,7 +118,10 @@ pub struct Parcel {
     pub recorded_area_m2: Option<f64>,
     /// Land-supply contract commitments.
     pub commitments: Commitments,
-    /// The feature's `properties` as read, kept for output.
+    /// The feature's `properties` as read, kept for output: a JSON object, whose members are
+    /// copied into `parcels.geojson` beside the computed ones (a computed name wins). Any
+    /// other JSON value (a caller's array or number) is not copied; the readers only ever
+    /// give an object.
     pub properties: Option<Box<RawValue>>,
     /// The feature's GeoJSON `id`, as read.
     pub feature_id: Option<Box<RawValue>>,
