@@ -302,6 +302,11 @@ fn errors_far_into_a_large_file_name_the_right_feature() {
     assert!(matches!(err, Error::NotANumber { .. }), "{err}");
     let ctx = err.feature().unwrap();
     assert_eq!((ctx.index, ctx.id.as_deref()), (37_123, Some("P37123")));
+    // Strict, the bad record in the first batch: the reader stops while the scanner is still
+    // going (it must stop too, and the error must be this one).
+    let err = run(many_parcels(n, 5), true).unwrap_err();
+    let ctx = err.feature().unwrap();
+    assert_eq!((ctx.index, ctx.id.as_deref()), (5, Some("P5")), "{err}");
     // Lenient: every other record is evaluated, in file order.
     let report = run(many_parcels(n, 37_123), false).unwrap();
     assert_eq!(report.parcel_count(), n - 1);

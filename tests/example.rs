@@ -115,3 +115,38 @@ fn usage_errors_exit_with_2_and_output_over_input_is_refused() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("would overwrite the input"));
 }
+
+#[test]
+fn audits_run_from_every_rayon_worker_at_once_finish() {
+    // A service may run audits inside its own rayon work: as many audits as the global pool
+    // has workers, each reading, auditing and writing on one. (Whether every worker is busy
+    // at once is up to rayon; the write module's unit test pins the deadlock down.)
+    use land_efficiency::write::{WriteOptions, write_all};
+    use land_efficiency::{Audit, Config, Inputs, Source};
+    use rayon::prelude::*;
+    let dir = tempfile::tempdir().unwrap();
+    let zone = common::fixtures().join("zone");
+    let out = dir.path().to_path_buf();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let counts: Vec<usize> = (0..rayon::current_num_threads())
+            .into_par_iter()
+            .map(|k| {
+                let report = Audit::new(Config::default())
+                    .run(&Inputs {
+                        parcels: Source::path(zone.join("parcels.geojson")),
+                        enterprises: Some(Source::path(zone.join("enterprises.geojson"))),
+                        parks: Some(Source::path(zone.join("parks.geojson"))),
+                    })
+                    .unwrap();
+                write_all(&report, &out.join(k.to_string()), &WriteOptions::default()).unwrap();
+                report.parcel_count()
+            })
+            .collect();
+        let _ = tx.send(counts);
+    });
+    let counts = rx
+        .recv_timeout(std::time::Duration::from_secs(120))
+        .expect("audits on rayon workers finished");
+    assert!(counts.iter().all(|&c| c == 40), "{counts:?}");
+}

@@ -17,6 +17,7 @@ use std::io::Read;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel, sync_channel};
 
 use geo::{Area, BoundingRect, Coord, MultiPolygon, Rect, Validation};
@@ -307,8 +308,13 @@ fn scan_geojson<T: Send>(
         // arena as the rest of the read.
         let _ = spent.send(Batch::new());
     }
+    // Set when the reader stops early (an error of its own): the scanner checks it between
+    // features rather than filling a whole batch no one will read. (A scanner blocked in a
+    // read from a pipe still waits for that read.)
+    let stop = AtomicBool::new(false);
     let members = std::thread::scope(|scope| -> Result<Option<scan::Members>> {
         let file = &file;
+        let stop = &stop;
         let scanner = scope.spawn(move || {
             let mut scanner = Scanner::new(input, file);
             loop {
@@ -320,6 +326,9 @@ fn scan_geojson<T: Send>(
                 batch.spans.clear();
                 let mut more = true;
                 while batch.buf.len() < BATCH_BYTES && batch.spans.len() < BATCH_FEATURES {
+                    if stop.load(Ordering::Relaxed) {
+                        return None;
+                    }
                     match scanner.next_feature(&mut batch.buf) {
                         Ok(Some(span)) => batch.spans.push(span),
                         Ok(None) => {
@@ -404,9 +413,14 @@ fn scan_geojson<T: Send>(
             Ok(())
         };
         let consumed = consume(received, spent);
+        if consumed.is_err() {
+            stop.store(true, Ordering::Relaxed);
+        }
         // Joined, not left to the scope: the thread has then wholly exited (its thread-local
         // storage freed) before the caller goes on.
-        let members = scanner.join().expect("the scanner thread does not panic");
+        let members = scanner
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         consumed.map(|()| members)
     })?;
     // The scanner stops early only after sending an error, which the loop returned.

@@ -235,56 +235,80 @@ pub(crate) fn chunked(
 type FormatRows<'a> =
     dyn Fn(std::ops::Range<usize>, &mut Vec<u8>) -> std::io::Result<()> + Sync + 'a;
 
+/// A window of formatted chunks, each its text or the error that stopped its formatting.
+type Window = Vec<std::io::Result<Vec<u8>>>;
+
+/// Chunks formatted at once, in parallel.
+const WINDOW: usize = 8;
+
 /// As [`chunked`], `format` given each chunk's range of rows at once (so that it can fetch
 /// what the chunk needs in one go).
 ///
 /// Formatting and writing overlap: a scoped thread formats a window of chunks in parallel
-/// while this thread writes the window before it, with at most two windows waiting (memory
-/// stays bounded at about three windows of formatted text).
+/// while this thread writes the window before it; at most three windows of formatted text
+/// are alive at once (one being written, one waiting, one being formatted). On a rayon
+/// worker (a caller inside `par_iter`, `join` or `install`) they alternate instead: blocking
+/// a worker on a channel while the formatting waits for a free worker could deadlock.
+///
+/// The first error in row order is returned, after every chunk before it is written.
 pub(crate) fn chunked_ranges(
     w: &mut dyn Write,
     n: usize,
     chunk: usize,
     format: &FormatRows<'_>,
 ) -> std::io::Result<()> {
-    use rayon::prelude::*;
     let chunk = chunk.max(1);
     let starts: Vec<usize> = (0..n).step_by(chunk).collect();
-    let (tx, rx) = std::sync::mpsc::sync_channel::<std::io::Result<Vec<Vec<u8>>>>(2);
+    let format_window = |window: &[usize]| -> Window {
+        use rayon::prelude::*;
+        window
+            .par_iter()
+            .map(|&start| {
+                let mut buf = Vec::with_capacity(chunk * 256);
+                format(start..(start + chunk).min(n), &mut buf)?;
+                Ok(buf)
+            })
+            .collect()
+    };
+    let write_window = |w: &mut dyn Write, window: Window| -> std::io::Result<()> {
+        for buffer in window {
+            w.write_all(&buffer?)?;
+        }
+        Ok(())
+    };
+    if rayon::current_thread_index().is_some() {
+        for window in starts.chunks(WINDOW) {
+            write_window(w, format_window(window))?;
+        }
+        return Ok(());
+    }
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Window>(1);
     std::thread::scope(|scope| {
         let starts = &starts;
+        let format_window = &format_window;
         let formatter = scope.spawn(move || {
-            for window in starts.chunks(8) {
-                let buffers: std::io::Result<Vec<Vec<u8>>> = window
-                    .par_iter()
-                    .map(|&start| {
-                        let mut buf = Vec::with_capacity(chunk * 256);
-                        format(start..(start + chunk).min(n), &mut buf)?;
-                        Ok(buf)
-                    })
-                    .collect();
-                let failed = buffers.is_err();
+            for window in starts.chunks(WINDOW) {
+                let window = format_window(window);
+                let failed = window.iter().any(Result::is_err);
                 // The receiver stops at the first error (its own or ours): stop with it.
-                if tx.send(buffers).is_err() || failed {
+                if tx.send(window).is_err() || failed {
                     return;
                 }
             }
         });
         // `rx` is dropped when this returns, which stops the formatter if it is still going.
-        let mut write = |rx: std::sync::mpsc::Receiver<std::io::Result<Vec<Vec<u8>>>>| {
-            for buffers in rx {
-                for b in buffers? {
-                    w.write_all(&b)?;
-                }
+        let mut write = |rx: std::sync::mpsc::Receiver<Window>| {
+            for window in rx {
+                write_window(w, window)?;
             }
             Ok(())
         };
         let written = write(rx);
         // Joined, not left to the scope: the thread has then wholly exited (its thread-local
         // storage freed) before the caller goes on.
-        formatter
-            .join()
-            .expect("the formatter thread does not panic");
+        if let Err(panic) = formatter.join() {
+            std::panic::resume_unwind(panic);
+        }
         written
     })
 }
@@ -314,7 +338,7 @@ mod tests {
     }
 
     #[test]
-    fn a_formatting_error_stops_the_write_with_that_error() {
+    fn a_formatting_error_stops_the_write_after_the_rows_before_it() {
         let mut out = Vec::new();
         let failing = |range: std::ops::Range<usize>, buf: &mut Vec<u8>| {
             if range.contains(&700) {
@@ -324,10 +348,54 @@ mod tests {
         };
         let e = chunked_ranges(&mut out, 1000, 10, &failing).unwrap_err();
         assert_eq!(e.to_string(), "row 700 changed");
-        // Whole windows before the failing one were written; nothing at or after it.
-        let text = String::from_utf8(out).unwrap();
-        assert!(text.starts_with("0\n"), "{}", &text[..10]);
-        assert!(!text.contains("\n700\n") && !text.contains("\n999\n"));
+        // Every row before the failing chunk is written, in order; nothing from it on.
+        let expected: String = (0..700).map(|r| format!("{r}\n")).collect();
+        assert_eq!(String::from_utf8(out).unwrap(), expected);
+    }
+
+    #[test]
+    fn the_first_error_in_row_order_is_the_one_returned() {
+        // The chunk of row 0 fails late, the one of row 70 (same window) at once.
+        let failing = |range: std::ops::Range<usize>, buf: &mut Vec<u8>| {
+            if range.contains(&0) {
+                std::thread::sleep(std::time::Duration::from_millis(30));
+                return Err(io::Error::other("row 0 changed"));
+            }
+            if range.contains(&70) {
+                return Err(io::Error::other("row 70 changed"));
+            }
+            rows(range, buf)
+        };
+        for _ in 0..5 {
+            let mut out = Vec::new();
+            let e = chunked_ranges(&mut out, 1000, 10, &failing).unwrap_err();
+            assert_eq!(e.to_string(), "row 0 changed");
+            assert!(out.is_empty());
+        }
+    }
+
+    #[test]
+    fn writes_from_every_rayon_worker_at_once_finish() {
+        use rayon::prelude::*;
+        // Each worker of the global pool writes; none is left free to format for a helper
+        // thread, so a write that waited on one would never finish.
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let sizes: Vec<usize> = (0..rayon::current_num_threads())
+                .into_par_iter()
+                .map(|_| {
+                    let mut out = Vec::new();
+                    chunked_ranges(&mut out, 5000, 7, &rows).unwrap();
+                    out.len()
+                })
+                .collect();
+            let _ = tx.send(sizes);
+        });
+        let sizes = rx
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("writes on rayon workers finished");
+        let one: usize = (0..5000).map(|r| format!("{r}\n").len()).sum();
+        assert!(sizes.iter().all(|&s| s == one), "{sizes:?}");
     }
 
     /// A sink that fails after `left` bytes.
@@ -359,10 +427,10 @@ mod tests {
         };
         let e = chunked_ranges(&mut Full { left: 100 }, 100_000, 10, &counting).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::StorageFull);
-        // At most the window being written and the two queued (plus one in hand) were formatted.
+        // At most three windows were formatted: the one written, one waiting, one in hand.
         let done = formatted.load(std::sync::atomic::Ordering::Relaxed);
         assert!(
-            done <= 4 * 8 * 10,
+            done <= 3 * WINDOW * 10,
             "{done} rows formatted after the disk filled"
         );
     }
