@@ -315,8 +315,9 @@ fn scan_geojson<T: Send>(
     let members = std::thread::scope(|scope| -> Result<Option<scan::Members>> {
         let file = &file;
         let stop = &stop;
+        // Made here, like the batches, so that the buffers come from this thread's heap.
+        let mut scanner = Scanner::new(input, file);
         let scanner = scope.spawn(move || {
-            let mut scanner = Scanner::new(input, file);
             loop {
                 // No batch back: the reader has stopped (an error of its own).
                 let Ok(mut batch) = reuse.recv() else {
@@ -444,7 +445,7 @@ impl Batch {
     fn new() -> Batch {
         Batch {
             buf: Vec::with_capacity(BATCH_BYTES + (1 << 16)),
-            spans: Vec::new(),
+            spans: Vec::with_capacity(BATCH_FEATURES),
             offset: 0,
             last: false,
         }
