@@ -127,9 +127,8 @@ fn audits_run_from_every_rayon_worker_at_once_finish() {
     let dir = tempfile::tempdir().unwrap();
     let zone = common::fixtures().join("zone");
     let out = dir.path().to_path_buf();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let counts: Vec<usize> = (0..rayon::current_num_threads())
+    let counts = common::within(120, "audits on rayon workers", move || {
+        (0..rayon::current_num_threads())
             .into_par_iter()
             .map(|k| {
                 let report = Audit::new(Config::default())
@@ -142,11 +141,7 @@ fn audits_run_from_every_rayon_worker_at_once_finish() {
                 write_all(&report, &out.join(k.to_string()), &WriteOptions::default()).unwrap();
                 report.parcel_count()
             })
-            .collect();
-        let _ = tx.send(counts);
+            .collect::<Vec<usize>>()
     });
-    let counts = rx
-        .recv_timeout(std::time::Duration::from_secs(120))
-        .expect("audits on rayon workers finished");
     assert!(counts.iter().all(|&c| c == 40), "{counts:?}");
 }

@@ -297,28 +297,16 @@ fn a_pipe_is_read_once_and_its_text_held() {
     // `--parcels <(zcat parcels.geojson.gz)` hands the audit a pipe, which cannot be re-read.
     let dir = tempfile::tempdir().unwrap();
     let fifo = dir.path().join("parcels.fifo");
-    let status = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .expect("mkfifo");
-    assert!(status.success());
-    let text = parcels_text();
-    let writer = {
-        let fifo = fifo.clone();
-        std::thread::spawn(move || std::fs::write(fifo, text))
-    };
+    let writer = common::fifo_with(&fifo, parcels_text());
     // A reader that opens the FIFO twice waits forever for a second writer: fail, not hang.
-    let (tx, rx) = std::sync::mpsc::channel();
-    {
+    let report = {
         let fifo = fifo.clone();
-        std::thread::spawn(move || {
-            // The receiver may have given up waiting: nothing to do then.
-            let _ = tx.send(audit(Source::path(&fifo), false));
-        });
-    }
-    let report = rx
-        .recv_timeout(std::time::Duration::from_secs(120))
-        .expect("the audit of a FIFO finished (did it open the FIFO twice?)");
+        common::within(
+            120,
+            "the audit of a FIFO (did it open it twice?)",
+            move || audit(Source::path(&fifo), false),
+        )
+    };
     writer
         .join()
         .unwrap()
@@ -326,4 +314,56 @@ fn a_pipe_is_read_once_and_its_text_held() {
     assert_eq!(report.parcel_table().source_file(), None);
     let props = written_properties(&report, &dir.path().join("out"));
     assert_eq!(props[0]["名称"], "杭州\"一号\"地块");
+}
+
+#[cfg(unix)]
+#[test]
+fn broken_input_through_a_pipe_names_the_pipe_and_the_feature() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |name: &str, text: String, strict: bool| {
+        let fifo = dir.path().join(name);
+        let writer = common::fifo_with(&fifo, text);
+        let result = common::within(120, "the audit of a FIFO", move || {
+            Audit::new(Config::default()).strict(strict).run(&Inputs {
+                parcels: Source::path(&fifo),
+                enterprises: None,
+                parks: None,
+            })
+        });
+        // The reader may stop before taking all the text: the writer's error is no matter.
+        let _ = writer.join().unwrap();
+        result
+    };
+    // A bad record: rejected with its index and id in lenient mode, the error in strict.
+    let report = run("lenient.fifo", parcels_text(), false).unwrap();
+    let bad = report
+        .rejected
+        .iter()
+        .find(|r| r.id.as_deref() == Some("BAD"));
+    let bad = bad.expect("BAD is listed as rejected");
+    assert_eq!(
+        (bad.index, bad.property.as_deref()),
+        (2, Some("floor_area"))
+    );
+    let err = run("strict.fifo", parcels_text(), true).unwrap_err();
+    let ctx = err.feature().expect("a record error");
+    assert!(ctx.file.ends_with("strict.fifo"), "{err}");
+    assert_eq!((ctx.index, ctx.id.as_deref()), (2, Some("BAD")));
+    // Truncated: the file, the byte where the text ended and the feature being read.
+    let mut text = parcels_text();
+    text.truncate(text.len() - 30);
+    let len = text.len();
+    match run("truncated.fifo", text, false).unwrap_err() {
+        Error::MalformedJson {
+            file,
+            byte,
+            feature,
+            ..
+        } => {
+            assert!(file.ends_with("truncated.fifo"));
+            assert_eq!(byte as usize, len);
+            assert!(feature.is_some());
+        }
+        other => panic!("{other}"),
+    }
 }

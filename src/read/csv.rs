@@ -84,7 +84,6 @@ fn parse_row(row: &Row, mut ctx: FeatureContext, fields: &Fields) -> Result<Draf
         record: e,
         bounds,
         left: None,
-        left_hash: 0,
     })
 }
 
@@ -127,7 +126,7 @@ pub(super) fn scan_csv(
         scan.take(
             parse_row(&row, ctx, fields),
             strict,
-            |_, _| Left::None,
+            |_| Left::None,
             &mut |e, _| sink(e),
         )?;
     }

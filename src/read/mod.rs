@@ -179,8 +179,6 @@ struct Draft<T> {
     /// Where the text to be left in the file lies in the feature's bytes: a parcel's
     /// `properties` object, an enterprise's name string.
     left: Option<Range<usize>>,
-    /// The hash of those bytes (filled in by the scan).
-    left_hash: u32,
 }
 
 /// Where a record's text left in the input is: the span there (offset, length), or the text
@@ -257,14 +255,14 @@ impl Scan {
         &mut self,
         result: Result<Draft<T>>,
         strict: bool,
-        left: impl FnOnce(Range<usize>, u32) -> Left<'a>,
+        left: impl FnOnce(Range<usize>) -> Left<'a>,
         sink: &mut dyn FnMut(T, Left<'a>),
     ) -> Result<()> {
         self.read += 1;
         match result {
             Ok(d) => {
                 self.evidence.add(d.bounds);
-                let left = d.left.map_or(Left::None, |r| left(r, d.left_hash));
+                let left = d.left.map_or(Left::None, left);
                 sink(d.record, left);
                 Ok(())
             }
@@ -358,18 +356,21 @@ fn scan_geojson<T: Send>(
             for batch in received {
                 let batch = batch?;
                 let (buf, spans) = (&batch.buf, &batch.spans);
-                let results: Vec<Result<Draft<T>>> = spans
+                // Each record with the hash of the text it leaves in the file (hashed here,
+                // in parallel, rather than in the sink).
+                let results: Vec<(Result<Draft<T>>, u32)> = spans
                     .par_iter()
                     .map(|span| {
                         let bytes = &buf[span.start..span.end];
                         let ctx = FeatureContext::new(file_arc.clone(), layer, span.index);
-                        let parsed = parse(bytes, ctx).map(|mut d| {
-                            if leave && let Some(b) = d.left.clone().and_then(|r| bytes.get(r)) {
-                                d.left_hash = text_hash(b);
+                        let parsed = parse(bytes, ctx);
+                        let hash = match &parsed {
+                            Ok(Draft { left: Some(r), .. }) if leave && span.verbatim => {
+                                bytes.get(r.clone()).map_or(0, text_hash)
                             }
-                            d
-                        });
-                        parsed.map_err(|e| match e {
+                            _ => 0,
+                        };
+                        let parsed = parsed.map_err(|e| match e {
                             Error::MalformedJson {
                                 file,
                                 byte,
@@ -382,13 +383,14 @@ fn scan_geojson<T: Send>(
                                 message,
                             },
                             other => other,
-                        })
+                        });
+                        (parsed, hash)
                     })
                     .collect();
-                for (result, span) in results.into_iter().zip(spans) {
+                for ((result, hash), span) in results.into_iter().zip(spans) {
                     let bytes = &buf[span.start..span.end];
                     let verbatim = span.verbatim && leave;
-                    let left = |r: Range<usize>, hash: u32| match (verbatim, bytes.get(r.clone())) {
+                    let left = |r: Range<usize>| match (verbatim, bytes.get(r.clone())) {
                         (true, Some(b)) => match u32::try_from(r.len()) {
                             Ok(len) if len != u32::MAX => Left::At(Span {
                                 offset: span.byte + r.start as u64,
@@ -637,7 +639,6 @@ fn parse_parcel(bytes: &[u8], mut ctx: FeatureContext, fields: &Fields) -> Resul
         },
         bounds: shape.bounds,
         left: raw.properties.and_then(|r| within(bytes, r.get(), '{')),
-        left_hash: 0,
     })
 }
 
@@ -669,7 +670,6 @@ fn parse_park(bytes: &[u8], mut ctx: FeatureContext, fields: &Fields) -> Result<
         },
         bounds: shape.bounds,
         left: None,
-        left_hash: 0,
     })
 }
 
@@ -783,7 +783,6 @@ fn parse_enterprise(
         record: e,
         bounds,
         left: name_at,
-        left_hash: 0,
     })
 }
 

@@ -74,3 +74,29 @@ pub fn try_run(
         parks: parks.map(|t| Source::geojson("parks.geojson", t)),
     })
 }
+
+/// Runs `f` on a thread and returns its result, failing with `what` if it takes longer than
+/// `secs` seconds: a test of something that could hang fails instead.
+pub fn within<T: Send + 'static>(
+    secs: u64,
+    what: &str,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        // The receiver may have given up waiting: nothing to do then.
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(secs))
+        .unwrap_or_else(|_| panic!("{what} did not finish within {secs} s"))
+}
+
+/// Makes a FIFO at `path` and writes `text` into it from a thread, which returns whether the
+/// reader took all of it.
+#[cfg(unix)]
+pub fn fifo_with(path: &Path, text: String) -> std::thread::JoinHandle<std::io::Result<()>> {
+    let made = std::process::Command::new("mkfifo").arg(path).status();
+    assert!(made.expect("mkfifo").success());
+    let path = path.to_path_buf();
+    std::thread::spawn(move || std::fs::write(path, text))
+}
