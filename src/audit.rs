@@ -5,7 +5,6 @@
 use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
-use geo::InteriorPoint;
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -885,7 +884,8 @@ fn join(
     }
 }
 
-/// The park containing a parcel's interior point (geo's `InteriorPoint`): its row, and whether
+/// The park containing a parcel's interior point (geo's `InteriorPoint`, computed on the arena
+/// by [`ShapeRef::interior_point`](crate::store::ShapeRef::interior_point)): its row, and whether
 /// the point lies in more than one park (the first is taken).
 fn park_of(p: ParcelRef<'_>, index: &ParcelIndex) -> (u32, bool) {
     if index.is_empty() {
@@ -897,10 +897,10 @@ fn park_of(p: ParcelRef<'_>, index: &ParcelIndex) -> (u32, bool) {
     {
         return (NO_PARK, false);
     }
-    let Some(point) = p.geometry().interior_point() else {
+    let Some(point) = p.shape().interior_point() else {
         return (NO_PARK, false);
     };
-    match index.locate(point.0) {
+    match index.locate(point) {
         Hit::None => (NO_PARK, false),
         Hit::One(k) => (k as u32, false),
         Hit::Many(v) => (v[0] as u32, true),
@@ -909,8 +909,8 @@ fn park_of(p: ParcelRef<'_>, index: &ParcelIndex) -> (u32, bool) {
 
 /// The warning for a parcel whose interior point lies in several parks.
 fn several_parks(p: ParcelRef<'_>, index: &ParcelIndex, parks: &Parks) -> Option<Warning> {
-    let point = p.geometry().interior_point()?;
-    let Hit::Many(v) = index.locate(point.0) else {
+    let point = p.shape().interior_point()?;
+    let Hit::Many(v) = index.locate(point) else {
         return None;
     };
     let ids: Vec<&str> = v.iter().map(|&k| parks.id(k)).collect();

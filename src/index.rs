@@ -8,7 +8,7 @@ use geo::{BooleanOps, Coord, GeodesicArea};
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
-use crate::store::{Position, ShapeRef, Shapes, orient};
+use crate::store::{EdgeBands, Position, ShapeRef, Shapes, orient};
 
 type Entry = GeomWithData<Rectangle<[f64; 2]>, u32>;
 
@@ -40,7 +40,16 @@ pub enum Hit {
 pub struct ParcelIndex<'a> {
     shapes: &'a Shapes,
     tree: RTree<Entry>,
+    /// Edge bands of the shapes with many edges (parks), and which shape has which (`NO_BANDS`
+    /// for none; empty when no shape has any).
+    bands: Vec<EdgeBands>,
+    band_of: Vec<u32>,
 }
+
+/// Shapes with at least this many edges get [`EdgeBands`]: below it, testing every edge is as
+/// quick as finding the band.
+const BANDED_EDGES: usize = 32;
+const NO_BANDS: u32 = u32::MAX;
 
 impl<'a> ParcelIndex<'a> {
     /// Bulk-loads the bounding boxes of every shape; rows are the ids queries return.
@@ -55,9 +64,33 @@ impl<'a> ParcelIndex<'a> {
                 })
             })
             .collect();
+        let mut bands = Vec::new();
+        let mut band_of = Vec::new();
+        for i in 0..shapes.len() {
+            let shape = shapes.get(i);
+            if shape.edge_count() < BANDED_EDGES {
+                continue;
+            }
+            if let Some(b) = EdgeBands::new(&shape) {
+                band_of.resize(shapes.len(), NO_BANDS);
+                band_of[i] = bands.len() as u32;
+                bands.push(b);
+            }
+        }
         ParcelIndex {
             shapes,
             tree: RTree::bulk_load(entries),
+            bands,
+            band_of,
+        }
+    }
+
+    /// Where `point` lies relative to shape `i`.
+    fn position(&self, i: usize, point: Coord<f64>) -> Position {
+        let shape = self.shapes.get(i);
+        match self.band_of.get(i) {
+            Some(&b) if b != NO_BANDS => self.bands[b as usize].position(&shape, point),
+            _ => shape.position(point),
         }
     }
 
@@ -76,7 +109,7 @@ impl<'a> ParcelIndex<'a> {
         let mut hit = Hit::None;
         for entry in self.tree.locate_all_at_point(&[point.x, point.y]) {
             let i = entry.data as usize;
-            if self.shapes.get(i).position(point) != Position::Outside {
+            if self.position(i, point) != Position::Outside {
                 hit = match hit {
                     Hit::None => Hit::One(i),
                     Hit::One(j) => Hit::Many(vec![j, i]),

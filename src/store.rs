@@ -10,7 +10,8 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use geo::{Coord, LineString, MultiPolygon, Polygon, Rect};
+use geo::algorithm::line_intersection::{LineIntersection, line_intersection};
+use geo::{Coord, Line, LineString, MultiPolygon, Polygon, Rect};
 
 use crate::error::{Error, Result};
 
@@ -287,6 +288,14 @@ impl<'a> ShapeRef<'a> {
         })
     }
 
+    /// Number of edges over all rings.
+    pub fn edge_count(&self) -> usize {
+        self.polygons()
+            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+            .map(|r| r.len().saturating_sub(1))
+            .sum()
+    }
+
     /// An owned geo shape.
     pub fn to_multipolygon(&self) -> MultiPolygon<f64> {
         MultiPolygon(self.polygons().map(|p| p.to_polygon()).collect())
@@ -316,19 +325,43 @@ impl<'a> ShapeRef<'a> {
     /// Where `p` lies: inside, on an edge, or outside (holes are outside). Crossing-number test
     /// over every ring.
     pub fn position(&self, p: Coord<f64>) -> Position {
+        self.position_by(|_, ring| ring_position(ring, p))
+    }
+
+    /// Where a point lies, given where it lies relative to each ring (`ring_at(r, ring)`, `r`
+    /// counting the shape's rings in order): on the boundary of the first polygon it is on,
+    /// else inside when inside some polygon.
+    fn position_by(&self, mut ring_at: impl FnMut(usize, &[Coord<f64>]) -> Position) -> Position {
         let mut inside = false;
+        let mut first = 0;
         for polygon in self.polygons() {
-            match polygon.position(p) {
+            match polygon.position_by(first, &mut ring_at) {
                 Position::Boundary => return Position::Boundary,
                 Position::Inside => inside = true,
                 Position::Outside => {}
             }
+            first += polygon.rings.1 - polygon.rings.0;
         }
         if inside {
             Position::Inside
         } else {
             Position::Outside
         }
+    }
+
+    /// A point inside the shape: the same point geo's `InteriorPoint` gives for the shape as a
+    /// `MultiPolygon` (SPEC 3.3 assigns parcels to parks by it), computed on the arena's slices
+    /// without building one. Of the polygons, the one whose scan line crosses it widest wins,
+    /// the first on a tie. `None` for an empty shape.
+    pub fn interior_point(&self) -> Option<Coord<f64>> {
+        let mut best: Option<(Coord<f64>, f64)> = None;
+        for (point, width) in self.polygons().filter_map(|p| p.interior_point_and_width()) {
+            match best {
+                Some((_, w)) if width.partial_cmp(&w) != Some(std::cmp::Ordering::Greater) => {}
+                _ => best = Some((point, width)),
+            }
+        }
+        best.map(|(point, _)| point)
     }
 }
 
@@ -352,13 +385,121 @@ impl<'a> PolygonRef<'a> {
         )
     }
 
+    /// geo's interior point of this polygon with the width of the scan-line stretch it is the
+    /// middle of (0 when it lies on the boundary), step for step as geo 0.33 computes it: a
+    /// horizontal line through the middle of the bounding box (moved half-way towards the
+    /// nearest vertex height when a vertex lies on it), its crossings with every edge sorted
+    /// west to east, and of the stretches between consecutive crossings, widest first, the first
+    /// whose midpoint is in the polygon. geo finds the crossings with a sweep over all edges and
+    /// tests the midpoints with `relate`; here each edge meets the line once, in the argument
+    /// order the sweep uses, and the midpoint is tested with the exact crossing-number test.
+    fn interior_point_and_width(&self) -> Option<(Coord<f64>, f64)> {
+        let exterior = self.exterior();
+        if exterior.len() == 1 {
+            return Some((exterior[0], 0.0));
+        }
+        let first = *exterior.first()?;
+        // The box as geo's `bounding_rect` computes it (exterior only).
+        let (mut min, mut max) = (first, first);
+        for c in exterior {
+            if c.x > max.x {
+                max.x = c.x;
+            } else if c.x < min.x {
+                min.x = c.x;
+            }
+            if c.y > max.y {
+                max.y = c.y;
+            } else if c.y < min.y {
+                min.y = c.y;
+            }
+        }
+        let rings = || std::iter::once(exterior).chain(self.interiors());
+        let mut y_mid = (min.y + max.y) / 2.0;
+        if rings().flatten().any(|c| c.y == y_mid) {
+            let mut closest: Option<(f64, f64)> = None;
+            for c in rings().flatten().filter(|c| c.y != y_mid) {
+                let distance = (c.y - y_mid).abs();
+                match closest {
+                    Some((_, d)) if distance.partial_cmp(&d) != Some(std::cmp::Ordering::Less) => {}
+                    _ => closest = Some((c.y, distance)),
+                }
+            }
+            if let Some((y, _)) = closest {
+                y_mid = (y_mid + y) / 2.0;
+            }
+        }
+        let scan = Line::new(Coord { x: min.x, y: y_mid }, Coord { x: max.x, y: y_mid });
+        // The sweep sorts segments by their west end, stably, the scan line last: an edge whose
+        // west end is not east of the scan line's comes first in the pair it is tested in.
+        let west = |l: &Line<f64>| {
+            if l.start.x < l.end.x {
+                l.start.x
+            } else {
+                l.end.x
+            }
+        };
+        let scan_west = west(&scan);
+        let mut xs: Vec<f64> = Vec::new();
+        for ring in rings() {
+            for w in ring.windows(2) {
+                let edge = Line::new(w[0], w[1]);
+                let met = if west(&edge).total_cmp(&scan_west).is_le() {
+                    line_intersection(edge, scan)
+                } else {
+                    line_intersection(scan, edge)
+                };
+                match met {
+                    Some(LineIntersection::SinglePoint { intersection, .. }) => {
+                        xs.push(intersection.x)
+                    }
+                    Some(LineIntersection::Collinear { intersection }) => {
+                        xs.push(intersection.start.x);
+                        xs.push(intersection.end.x);
+                    }
+                    None => {}
+                }
+            }
+        }
+        xs.sort_by(f64::total_cmp);
+        let mut stretches: Vec<(Coord<f64>, f64)> = xs
+            .windows(2)
+            .map(|w| {
+                let midpoint = Coord {
+                    x: (w[0] + w[1]) / 2.0,
+                    y: y_mid,
+                };
+                (midpoint, w[1] - w[0])
+            })
+            .collect();
+        stretches.sort_by(|a, b| b.1.total_cmp(&a.1));
+        for (midpoint, width) in stretches {
+            match self.position(midpoint) {
+                Position::Inside => return Some((midpoint, width)),
+                Position::Boundary => return Some((midpoint, 0.0)),
+                Position::Outside => {}
+            }
+        }
+        Some((first, 0.0))
+    }
+
     fn position(&self, p: Coord<f64>) -> Position {
-        match ring_position(self.exterior(), p) {
+        self.position_by(0, &mut |_, ring| ring_position(ring, p))
+    }
+
+    /// Where a point lies, given where it lies relative to each ring (`ring_at(r, ring)`, the
+    /// rings numbered from `first`, exterior first): outside the exterior or inside a hole is
+    /// outside, on any ring the boundary (the first met decides).
+    fn position_by(
+        &self,
+        first: usize,
+        ring_at: &mut impl FnMut(usize, &[Coord<f64>]) -> Position,
+    ) -> Position {
+        match ring_at(first, self.exterior()) {
             Position::Inside => {}
             other => return other,
         }
-        for hole in self.interiors() {
-            match ring_position(hole, p) {
+        for (k, hole) in self.interiors().enumerate() {
+            match ring_at(first + 1 + k, hole) {
                 Position::Inside => return Position::Outside,
                 Position::Boundary => return Position::Boundary,
                 Position::Outside => {}
@@ -381,28 +522,159 @@ pub(crate) fn orient(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>) -> f64 {
 fn ring_position(ring: &[Coord<f64>], p: Coord<f64>) -> Position {
     let mut inside = false;
     for w in ring.windows(2) {
-        let (a, b) = (w[0], w[1]);
-        let turn = orient(a, b, p);
-        if turn == 0.0
-            && p.x >= a.x.min(b.x)
-            && p.x <= a.x.max(b.x)
-            && p.y >= a.y.min(b.y)
-            && p.y <= a.y.max(b.y)
-        {
-            return Position::Boundary;
-        }
-        // The edge crosses the horizontal ray to the right of p: upwards with p on its left,
-        // or downwards with p on its right.
-        let upward = a.y <= p.y && b.y > p.y && turn > 0.0;
-        let downward = a.y > p.y && b.y <= p.y && turn < 0.0;
-        if upward || downward {
-            inside = !inside;
+        match edge_meets(w[0], w[1], p) {
+            Meets::Boundary => return Position::Boundary,
+            Meets::Ray => inside = !inside,
+            Meets::Neither => {}
         }
     }
     if inside {
         Position::Inside
     } else {
         Position::Outside
+    }
+}
+
+/// What the edge a → b is to the point p in the crossing-number test.
+enum Meets {
+    /// p lies on the edge.
+    Boundary,
+    /// The edge crosses the horizontal ray from p eastwards.
+    Ray,
+    Neither,
+}
+
+/// Only an edge whose heights span p's can meet p or its ray: that is what lets
+/// [`EdgeBands`] skip the others.
+fn edge_meets(a: Coord<f64>, b: Coord<f64>, p: Coord<f64>) -> Meets {
+    let turn = orient(a, b, p);
+    if turn == 0.0
+        && p.x >= a.x.min(b.x)
+        && p.x <= a.x.max(b.x)
+        && p.y >= a.y.min(b.y)
+        && p.y <= a.y.max(b.y)
+    {
+        return Meets::Boundary;
+    }
+    // The edge crosses the horizontal ray to the right of p: upwards with p on its left,
+    // or downwards with p on its right.
+    let upward = a.y <= p.y && b.y > p.y && turn > 0.0;
+    let downward = a.y > p.y && b.y <= p.y && turn < 0.0;
+    if upward || downward {
+        Meets::Ray
+    } else {
+        Meets::Neither
+    }
+}
+
+/// The edges of one shape sorted into horizontal bands, so that a point test reads only the
+/// edges in the point's band instead of all of them: a park's outline has a hundred and more
+/// edges, and every parcel asks which park it is in. Gives the answers
+/// [`ShapeRef::position`] gives, exactly: an edge is filed in every band its heights touch, so
+/// the point's band holds every edge that can meet the point or its ray (see [`edge_meets`]),
+/// and the same test runs on those.
+#[derive(Debug, Clone)]
+pub struct EdgeBands {
+    /// Lowest and highest coordinate height of the shape.
+    low: f64,
+    high: f64,
+    /// Bands per unit of height.
+    scale: f64,
+    /// Index of the last band.
+    last: usize,
+    /// Where each band's edges start in `edges`; one more entry than bands.
+    starts: Vec<u32>,
+    /// (ring, a, b): the ring's number in the shape, and the edge a → b.
+    edges: Vec<(u32, Coord<f64>, Coord<f64>)>,
+}
+
+impl EdgeBands {
+    /// Rings a shape may have for its answers to come from the bands (one bit each).
+    const MAX_RINGS: usize = 64;
+
+    /// Bands for `shape`; `None` when it has more rings than [`EdgeBands::MAX_RINGS`] or no
+    /// coordinates.
+    pub fn new(shape: &ShapeRef<'_>) -> Option<EdgeBands> {
+        let rings: Vec<&[Coord<f64>]> = shape
+            .polygons()
+            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+            .collect();
+        if rings.len() > Self::MAX_RINGS {
+            return None;
+        }
+        let ys = || rings.iter().flat_map(|r| r.iter().map(|c| c.y));
+        let low = ys().reduce(f64::min)?;
+        let high = ys().reduce(f64::max)?;
+        let edge_count: usize = rings.iter().map(|r| r.len().saturating_sub(1)).sum();
+        let bands = (edge_count / 4).clamp(1, 4096);
+        let scale = bands as f64 / (high - low);
+        let mut b = EdgeBands {
+            low,
+            high,
+            scale: if scale.is_finite() { scale } else { 0.0 },
+            last: bands - 1,
+            starts: vec![0; bands + 1],
+            edges: Vec::new(),
+        };
+        // Count, then place (each edge in every band from its lowest to its highest point).
+        let span = |b: &EdgeBands, w: &[Coord<f64>]| {
+            b.band(w[0].y.min(w[1].y))..=b.band(w[0].y.max(w[1].y))
+        };
+        for ring in &rings {
+            for w in ring.windows(2) {
+                for k in span(&b, w) {
+                    b.starts[k + 1] += 1;
+                }
+            }
+        }
+        for k in 0..bands {
+            b.starts[k + 1] += b.starts[k];
+        }
+        let mut fill: Vec<u32> = b.starts[..bands].to_vec();
+        b.edges = vec![(0, Coord::zero(), Coord::zero()); b.starts[bands] as usize];
+        for (r, ring) in rings.iter().enumerate() {
+            for w in ring.windows(2) {
+                for k in span(&b, w) {
+                    b.edges[fill[k] as usize] = (r as u32, w[0], w[1]);
+                    fill[k] += 1;
+                }
+            }
+        }
+        Some(b)
+    }
+
+    /// The band of height `y`. Non-decreasing in `y` (each step rounds monotonically), which
+    /// is what files an edge in the band of every height between its ends.
+    fn band(&self, y: f64) -> usize {
+        // `as` saturates: below `low` (and NaN) is band 0.
+        (((y - self.low) * self.scale).floor() as usize).min(self.last)
+    }
+
+    /// Where `p` lies relative to `shape`, the shape these bands were made from.
+    pub fn position(&self, shape: &ShapeRef<'_>, p: Coord<f64>) -> Position {
+        if !(p.y >= self.low && p.y <= self.high) {
+            return Position::Outside;
+        }
+        let k = self.band(p.y);
+        let (mut boundary, mut odd) = (0u64, 0u64);
+        for &(r, a, b) in &self.edges[self.starts[k] as usize..self.starts[k + 1] as usize] {
+            let bit = 1u64 << r;
+            match edge_meets(a, b, p) {
+                Meets::Boundary => boundary |= bit,
+                Meets::Ray => odd ^= bit,
+                Meets::Neither => {}
+            }
+        }
+        shape.position_by(|r, _| {
+            let bit = 1u64 << r;
+            if boundary & bit != 0 {
+                Position::Boundary
+            } else if odd & bit != 0 {
+                Position::Inside
+            } else {
+                Position::Outside
+            }
+        })
     }
 }
 
