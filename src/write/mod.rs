@@ -259,13 +259,18 @@ pub(crate) fn chunked_ranges(
 ) -> std::io::Result<()> {
     let chunk = chunk.max(1);
     let starts: Vec<usize> = (0..n).step_by(chunk).collect();
+    // Each buffer starts as large as the largest so far, so that it is not grown (and copied)
+    // again and again as rows are formatted into it.
+    let largest = std::sync::atomic::AtomicUsize::new(chunk * 256);
     let format_window = |window: &[usize]| -> Window {
         use rayon::prelude::*;
+        use std::sync::atomic::Ordering::Relaxed;
         window
             .par_iter()
             .map(|&start| {
-                let mut buf = Vec::with_capacity(chunk * 256);
+                let mut buf = Vec::with_capacity(largest.load(Relaxed));
                 format(start..(start + chunk).min(n), &mut buf)?;
+                largest.fetch_max(buf.len(), Relaxed);
                 Ok(buf)
             })
             .collect()
