@@ -5,6 +5,7 @@
 //! use the same index.
 
 use geo::{BooleanOps, Coord, GeodesicArea};
+use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
@@ -64,19 +65,28 @@ impl<'a> ParcelIndex<'a> {
                 })
             })
             .collect();
-        let mut bands = Vec::new();
+        let banded: Vec<(usize, EdgeBands)> = (0..shapes.len())
+            .into_par_iter()
+            .filter_map(|i| {
+                let shape = shapes.get(i);
+                if shape.edge_count() < BANDED_EDGES {
+                    return None;
+                }
+                EdgeBands::new(&shape).map(|b| (i, b))
+            })
+            .collect();
         let mut band_of = Vec::new();
-        for i in 0..shapes.len() {
-            let shape = shapes.get(i);
-            if shape.edge_count() < BANDED_EDGES {
-                continue;
-            }
-            if let Some(b) = EdgeBands::new(&shape) {
-                band_of.resize(shapes.len(), NO_BANDS);
-                band_of[i] = bands.len() as u32;
-                bands.push(b);
-            }
+        if !banded.is_empty() {
+            band_of = vec![NO_BANDS; shapes.len()];
         }
+        let bands = banded
+            .into_iter()
+            .enumerate()
+            .map(|(k, (i, b))| {
+                band_of[i] = k as u32;
+                b
+            })
+            .collect();
         ParcelIndex {
             shapes,
             tree: RTree::bulk_load(entries),
@@ -235,7 +245,7 @@ fn interiors_overlap<'a>(a: &ShapeRef<'a>, b: &ShapeRef<'a>) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::{MultiPolygon, coord, polygon};
+    use geo::{LineString, MultiPolygon, Polygon, coord, polygon};
 
     fn square(x: f64, y: f64, s: f64) -> MultiPolygon<f64> {
         MultiPolygon(vec![
@@ -257,6 +267,56 @@ mod tests {
         let idx = ParcelIndex::new(&a);
         assert_eq!(idx.locate(coord! { x: 1.0, y: 0.5 }), Hit::Many(vec![0, 1]));
         assert_eq!(idx.locate(coord! { x: 0.5, y: 0.5 }), Hit::One(0));
+    }
+
+    #[test]
+    fn shapes_with_and_without_bands_locate_alike() {
+        // Circles of 31, 32 and 200 edges (the last two banded), overlapping, and a holed one.
+        let circle = |cx: f64, n: u32, r: f64| -> Polygon<f64> {
+            Polygon::new(
+                LineString(
+                    (0..=n)
+                        .map(|i| {
+                            let a = std::f64::consts::TAU * f64::from(i % n) / f64::from(n);
+                            coord! { x: cx + r * a.cos(), y: r * a.sin() }
+                        })
+                        .collect(),
+                ),
+                vec![],
+            )
+        };
+        let mut holed = circle(6.0, 64, 2.0);
+        holed.interiors_push(
+            circle(6.0, 48, 1.0)
+                .exterior()
+                .0
+                .iter()
+                .rev()
+                .copied()
+                .collect::<Vec<_>>(),
+        );
+        let shapes = arena(&[
+            MultiPolygon(vec![circle(0.0, 31, 2.0)]),
+            MultiPolygon(vec![circle(1.0, 32, 2.0)]),
+            MultiPolygon(vec![circle(2.0, 200, 2.0)]),
+            MultiPolygon(vec![holed]),
+        ]);
+        let idx = ParcelIndex::new(&shapes);
+        assert_eq!(idx.bands.len(), 3, "the shapes of 32 edges or more");
+        for i in 0..=400 {
+            for j in 0..=100 {
+                let p = coord! { x: -2.5 + f64::from(i) * 0.025, y: -2.5 + f64::from(j) * 0.05 };
+                let expected: Vec<usize> = (0..shapes.len())
+                    .filter(|&k| shapes.get(k).position(p) != Position::Outside)
+                    .collect();
+                let found = match idx.locate(p) {
+                    Hit::None => vec![],
+                    Hit::One(k) => vec![k],
+                    Hit::Many(v) => v,
+                };
+                assert_eq!(found, expected, "at {p:?}");
+            }
+        }
     }
 
     #[test]

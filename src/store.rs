@@ -353,6 +353,10 @@ impl<'a> ShapeRef<'a> {
     /// `MultiPolygon` (SPEC 3.3 assigns parcels to parks by it), computed on the arena's slices
     /// without building one. Of the polygons, the one whose scan line crosses it widest wins,
     /// the first on a tie. `None` for an empty shape.
+    ///
+    /// The same point as geo's for valid shapes, as the readers accept them. For a ring that
+    /// crosses itself the two can differ: geo tests candidate points by winding number, this
+    /// by crossing number (a square traversed twice is inside for geo, outside here).
     pub fn interior_point(&self) -> Option<Coord<f64>> {
         let mut best: Option<(Coord<f64>, f64)> = None;
         for (point, width) in self.polygons().filter_map(|p| p.interior_point_and_width()) {
@@ -431,6 +435,9 @@ impl<'a> PolygonRef<'a> {
         let scan = Line::new(Coord { x: min.x, y: y_mid }, Coord { x: max.x, y: y_mid });
         // The sweep sorts segments by their west end, stably, the scan line last: an edge whose
         // west end is not east of the scan line's comes first in the pair it is tested in.
+        // (geo also keeps edge-with-edge crossings when an edge equals the scan line, which
+        // needs a horizontal edge at y_mid spanning the whole box: a flat shape, rejected on
+        // reading.)
         let west = |l: &Line<f64>| {
             if l.start.x < l.end.x {
                 l.start.x
@@ -582,6 +589,8 @@ pub struct EdgeBands {
     scale: f64,
     /// Index of the last band.
     last: usize,
+    /// Rings of the shape (at most [`EdgeBands::MAX_RINGS`]).
+    rings: usize,
     /// Where each band's edges start in `edges`; one more entry than bands.
     starts: Vec<u32>,
     /// (ring, a, b): the ring's number in the shape, and the edge a → b.
@@ -591,9 +600,13 @@ pub struct EdgeBands {
 impl EdgeBands {
     /// Rings a shape may have for its answers to come from the bands (one bit each).
     const MAX_RINGS: usize = 64;
+    /// Edges filed per edge of the shape, at most, summed over its bands: an edge spanning
+    /// many bands is filed in each, so a shape of tall zigzags gets fewer, wider bands instead
+    /// of memory growing with edges × bands.
+    const MAX_FILED_PER_EDGE: usize = 8;
 
-    /// Bands for `shape`; `None` when it has more rings than [`EdgeBands::MAX_RINGS`] or no
-    /// coordinates.
+    /// Bands for `shape`; `None` when it has more rings than [`EdgeBands::MAX_RINGS`], no
+    /// coordinates, or too many edges to number in 32 bits.
     pub fn new(shape: &ShapeRef<'_>) -> Option<EdgeBands> {
         let rings: Vec<&[Coord<f64>]> = shape
             .polygons()
@@ -605,26 +618,39 @@ impl EdgeBands {
         let ys = || rings.iter().flat_map(|r| r.iter().map(|c| c.y));
         let low = ys().reduce(f64::min)?;
         let high = ys().reduce(f64::max)?;
-        let edge_count: usize = rings.iter().map(|r| r.len().saturating_sub(1)).sum();
-        let bands = (edge_count / 4).clamp(1, 4096);
-        let scale = bands as f64 / (high - low);
-        let mut b = EdgeBands {
-            low,
-            high,
-            scale: if scale.is_finite() { scale } else { 0.0 },
-            last: bands - 1,
-            starts: vec![0; bands + 1],
-            edges: Vec::new(),
+        let edges = || {
+            rings
+                .iter()
+                .enumerate()
+                .flat_map(|(r, ring)| ring.windows(2).map(move |w| (r as u32, w[0], w[1])))
+        };
+        let edge_count = edges().count();
+        let budget = edge_count.checked_mul(Self::MAX_FILED_PER_EDGE)?;
+        u32::try_from(budget).ok()?;
+        // A band for every four edges, up to 4096, halved until the filing fits the budget
+        // (one band files each edge once).
+        let mut bands = (edge_count / 4).clamp(1, 4096);
+        let mut b = loop {
+            let scale = bands as f64 / (high - low);
+            let b = EdgeBands {
+                low,
+                high,
+                scale: if scale.is_finite() { scale } else { 0.0 },
+                last: bands - 1,
+                rings: rings.len(),
+                starts: vec![0; bands + 1],
+                edges: Vec::new(),
+            };
+            let filed: usize = edges().map(|(_, a, c)| b.span(a, c).len()).sum();
+            if filed <= budget || bands == 1 {
+                break b;
+            }
+            bands /= 2;
         };
         // Count, then place (each edge in every band from its lowest to its highest point).
-        let span = |b: &EdgeBands, w: &[Coord<f64>]| {
-            b.band(w[0].y.min(w[1].y))..=b.band(w[0].y.max(w[1].y))
-        };
-        for ring in &rings {
-            for w in ring.windows(2) {
-                for k in span(&b, w) {
-                    b.starts[k + 1] += 1;
-                }
+        for (_, a, c) in edges() {
+            for k in b.span(a, c) {
+                b.starts[k + 1] += 1;
             }
         }
         for k in 0..bands {
@@ -632,15 +658,18 @@ impl EdgeBands {
         }
         let mut fill: Vec<u32> = b.starts[..bands].to_vec();
         b.edges = vec![(0, Coord::zero(), Coord::zero()); b.starts[bands] as usize];
-        for (r, ring) in rings.iter().enumerate() {
-            for w in ring.windows(2) {
-                for k in span(&b, w) {
-                    b.edges[fill[k] as usize] = (r as u32, w[0], w[1]);
-                    fill[k] += 1;
-                }
+        for (r, a, c) in edges() {
+            for k in b.span(a, c) {
+                b.edges[fill[k] as usize] = (r, a, c);
+                fill[k] += 1;
             }
         }
         Some(b)
+    }
+
+    /// The bands an edge a → c is filed in: from its lowest point's to its highest point's.
+    fn span(&self, a: Coord<f64>, c: Coord<f64>) -> std::ops::Range<usize> {
+        self.band(a.y.min(c.y))..self.band(a.y.max(c.y)) + 1
     }
 
     /// The band of height `y`. Non-decreasing in `y` (each step rounds monotonically), which
@@ -650,8 +679,18 @@ impl EdgeBands {
         (((y - self.low) * self.scale).floor() as usize).min(self.last)
     }
 
-    /// Where `p` lies relative to `shape`, the shape these bands were made from.
+    /// Edges filed, over all bands (an edge counts once in each band it is in).
+    pub fn filed(&self) -> usize {
+        self.edges.len()
+    }
+
+    /// Where `p` lies relative to `shape`, the shape these bands were made from. (Given a
+    /// shape with another number of rings, the answer is the test over every edge.)
     pub fn position(&self, shape: &ShapeRef<'_>, p: Coord<f64>) -> Position {
+        let rings: usize = shape.polygons().map(|q| q.rings.1 - q.rings.0).sum();
+        if rings != self.rings {
+            return shape.position(p);
+        }
         if !(p.y >= self.low && p.y <= self.high) {
             return Position::Outside;
         }
@@ -1392,5 +1431,152 @@ mod tests {
         std::fs::write(&path, text.replace("\"a\":1", "\"a\":2")).unwrap();
         assert!(b.check().is_ok(), "same length");
         assert!(b.texts(&[Some(at(r#"{"a":1}"#))], &name).is_err());
+    }
+
+    fn one(shape: MultiPolygon<f64>) -> Shapes {
+        let mut s = Shapes::new();
+        s.push(&shape, true);
+        s
+    }
+
+    fn square(x: f64, y: f64) -> Polygon<f64> {
+        polygon![(x: x, y: y), (x: x + 1.0, y: y), (x: x + 1.0, y: y + 1.0), (x: x, y: y + 1.0)]
+    }
+
+    #[test]
+    fn interior_points_of_the_odd_cases_are_geo_s() {
+        use geo::InteriorPoint;
+        let flat = Polygon::new(
+            LineString::from(vec![(0.0, 0.0), (2.0, 0.0), (1.0, 0.0), (0.0, 0.0)]),
+            vec![],
+        );
+        let dot = Polygon::new(LineString::from(vec![(3.0, 4.0)]), vec![]);
+        let empty = Polygon::new(LineString::new(vec![]), vec![]);
+        let cases = [
+            // A tie between two polygons: the first.
+            (
+                vec![square(10.0, 0.0), square(20.0, 0.0)],
+                Some((10.5, 0.5)),
+            ),
+            // A flat polygon's point is on its boundary (width 0): the square wins.
+            (vec![flat, square(10.0, 0.0)], Some((10.5, 0.5))),
+            (vec![dot], Some((3.0, 4.0))),
+            (vec![empty.clone(), square(10.0, 0.0)], Some((10.5, 0.5))),
+            (vec![empty], None),
+            (vec![], None),
+        ];
+        for (polygons, expected) in cases {
+            let shape = MultiPolygon(polygons);
+            let ours = one(shape.clone()).get(0).interior_point();
+            let geo_s = shape.interior_point().map(|p| p.0);
+            assert_eq!(ours, geo_s, "{shape:?}");
+            assert_eq!(ours.map(|c| (c.x, c.y)), expected, "{shape:?}");
+        }
+    }
+
+    /// A zigzag whose every edge spans the whole height: each edge would be filed in every
+    /// band.
+    fn zigzag(teeth: usize) -> MultiPolygon<f64> {
+        let mut ring: Vec<Coord<f64>> = (0..=teeth)
+            .map(|i| coord! { x: i as f64, y: if i % 2 == 0 { 0.0 } else { 100.0 } })
+            .collect();
+        ring.push(coord! { x: teeth as f64, y: -1.0 });
+        ring.push(coord! { x: 0.0, y: -1.0 });
+        ring.push(ring[0]);
+        MultiPolygon(vec![Polygon::new(LineString(ring), vec![])])
+    }
+
+    #[test]
+    fn edge_bands_stay_within_eight_filings_an_edge() {
+        let s = one(zigzag(20_000));
+        let shape = s.get(0);
+        let bands = EdgeBands::new(&shape).unwrap();
+        let edges = shape.edge_count();
+        assert!(
+            bands.filed() <= 8 * edges,
+            "{} filed for {edges} edges",
+            bands.filed()
+        );
+        for p in [
+            coord! { x: 0.5, y: 10.0 },
+            coord! { x: 1.0, y: 50.0 },
+            coord! { x: 7.25, y: -0.5 },
+        ] {
+            assert_eq!(bands.position(&shape, p), shape.position(p), "at {p:?}");
+        }
+        // A shape of ordinary edges keeps a band for every four.
+        let round = one(MultiPolygon(vec![Polygon::new(
+            LineString(
+                (0..=400)
+                    .map(|i| {
+                        let a = std::f64::consts::TAU * f64::from(i % 400) / 400.0;
+                        coord! { x: a.cos(), y: a.sin() }
+                    })
+                    .collect(),
+            ),
+            vec![],
+        )]));
+        let b = EdgeBands::new(&round.get(0)).unwrap();
+        assert!(b.filed() < 3 * 400, "{}", b.filed());
+    }
+
+    #[test]
+    fn edge_bands_of_odd_shapes_answer_as_every_edge_does() {
+        let flat = MultiPolygon(vec![Polygon::new(
+            LineString::from(vec![(0.0, 1.0), (2.0, 1.0), (1.0, 1.0), (0.0, 1.0)]),
+            vec![],
+        )]);
+        let huge = MultiPolygon(vec![polygon![
+            (x: -1e308, y: -1e308), (x: 1e308, y: -1e308), (x: 1e308, y: 1e308), (x: -1e308, y: 1e308)
+        ]]);
+        for shape in [flat, huge] {
+            let s = one(shape);
+            let shape = s.get(0);
+            let bands = EdgeBands::new(&shape).unwrap();
+            for p in [
+                coord! { x: 0.5, y: 1.0 },
+                coord! { x: 0.0, y: 0.0 },
+                coord! { x: 3.0, y: 1.0 },
+                coord! { x: 1e308, y: 0.0 },
+                coord! { x: -1e308, y: 1e308 },
+            ] {
+                assert_eq!(bands.position(&shape, p), shape.position(p), "at {p:?}");
+            }
+        }
+        // More rings than bits: no bands, the test over every edge is used.
+        let holes: Vec<LineString<f64>> = (0..70)
+            .map(|k| {
+                let x = 1.0 + 2.0 * f64::from(k);
+                LineString::from(vec![
+                    (x, 1.0),
+                    (x, 2.0),
+                    (x + 1.0, 2.0),
+                    (x + 1.0, 1.0),
+                    (x, 1.0),
+                ])
+            })
+            .collect();
+        let outer = LineString::from(vec![
+            (0.0, 0.0),
+            (200.0, 0.0),
+            (200.0, 3.0),
+            (0.0, 3.0),
+            (0.0, 0.0),
+        ]);
+        let many = one(MultiPolygon(vec![Polygon::new(outer, holes)]));
+        assert!(EdgeBands::new(&many.get(0)).is_none());
+        // Bands asked about another shape answer for that shape.
+        let other = one(zigzag(40));
+        let bands = EdgeBands::new(&other.get(0)).unwrap();
+        let p = coord! { x: 1.5, y: 1.5 };
+        assert_eq!(bands.position(&many.get(0), p), Position::Outside);
+        assert_eq!(
+            many.get(0).position(coord! { x: 0.5, y: 1.5 }),
+            Position::Inside
+        );
+        assert_eq!(
+            bands.position(&many.get(0), coord! { x: 0.5, y: 1.5 }),
+            Position::Inside
+        );
     }
 }

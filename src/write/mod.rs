@@ -259,8 +259,10 @@ pub(crate) fn chunked_ranges(
 ) -> std::io::Result<()> {
     let chunk = chunk.max(1);
     let starts: Vec<usize> = (0..n).step_by(chunk).collect();
-    // Each buffer starts as large as the largest so far, so that it is not grown (and copied)
-    // again and again as rows are formatted into it.
+    // Each buffer starts as large as the largest so far (up to 16 MiB, so that one huge row
+    // does not make every later buffer as large), so that it is not grown (and copied) again
+    // and again as rows are formatted into it.
+    const LARGEST_START: usize = 16 << 20;
     let largest = std::sync::atomic::AtomicUsize::new(chunk * 256);
     let format_window = |window: &[usize]| -> Window {
         use rayon::prelude::*;
@@ -268,7 +270,7 @@ pub(crate) fn chunked_ranges(
         window
             .par_iter()
             .map(|&start| {
-                let mut buf = Vec::with_capacity(largest.load(Relaxed));
+                let mut buf = Vec::with_capacity(largest.load(Relaxed).min(LARGEST_START));
                 format(start..(start + chunk).min(n), &mut buf)?;
                 largest.fetch_max(buf.len(), Relaxed);
                 Ok(buf)
