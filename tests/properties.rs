@@ -367,3 +367,33 @@ fn broken_input_through_a_pipe_names_the_pipe_and_the_feature() {
         other => panic!("{other}"),
     }
 }
+
+#[test]
+fn the_map_title_names_the_parcel_and_its_reasons_whatever_its_id() {
+    // An id with a quote, a backslash and Chinese; idle (no enterprise) so low-efficiency.
+    let id = r#"宗地\"7\\甲"#;
+    let text = collection(&[
+        square(id, 120.0, 30.0, 0.001, ""),
+        square("P2", 120.002, 30.0, 0.001, ""),
+    ]);
+    let report = audit(Source::geojson("parcels.geojson", text), false);
+    let dir = tempfile::tempdir().unwrap();
+    let props = written_properties(&report, dir.path());
+    let decoded_id: String = serde_json::from_str(&format!("\"{id}\"")).unwrap();
+    assert_eq!(props[0]["parcel_id"], decoded_id.as_str());
+    let reasons: Vec<&str> = props[0]["reasons"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r.as_str().unwrap())
+        .collect();
+    assert!(reasons.contains(&"idle"), "{reasons:?}");
+    assert_eq!(
+        props[0]["title"],
+        format!("{decoded_id}: low-efficiency ({})", reasons.join(", ")).as_str()
+    );
+    assert_eq!(
+        props[1]["title"].as_str().unwrap().split(": ").next(),
+        Some("P2")
+    );
+}

@@ -3,7 +3,6 @@
 //! geojson.io and Mapbox show the classes with no set-up.
 
 use std::borrow::Cow;
-use std::collections::HashSet;
 use std::fmt;
 use std::io::{self, Write};
 
@@ -151,18 +150,35 @@ impl PropertyWriter<'_> {
         self.out.push(b':');
     }
 
+    /// A member name of the crate's own: plain ASCII with nothing to escape, so written as it
+    /// is (a million parcels have two dozen each).
+    fn name(&mut self, k: &'static str) {
+        debug_assert!(
+            k.bytes()
+                .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\'),
+            "{k}"
+        );
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        self.out.push(b'"');
+        self.out.extend_from_slice(k.as_bytes());
+        self.out.extend_from_slice(b"\":");
+    }
+
     fn raw(&mut self, k: &str, v: &str) {
         self.key(k);
         self.out.extend_from_slice(v.as_bytes());
     }
 
-    fn value<T: serde::Serialize + ?Sized>(&mut self, k: &str, v: &T) {
-        self.key(k);
+    fn value<T: serde::Serialize + ?Sized>(&mut self, k: &'static str, v: &T) {
+        self.name(k);
         let _ = serde_json::to_writer(&mut *self.out, v);
     }
 
-    fn number(&mut self, k: &str, v: f64) {
-        self.key(k);
+    fn number(&mut self, k: &'static str, v: f64) {
+        self.name(k);
         if v.is_finite() {
             let _ = serde_json::to_writer(&mut *self.out, &v);
         } else {
@@ -170,21 +186,24 @@ impl PropertyWriter<'_> {
         }
     }
 
-    fn opt_number(&mut self, k: &str, v: Option<f64>) {
+    fn opt_number(&mut self, k: &'static str, v: Option<f64>) {
         match v {
             Some(v) => self.number(k, v),
-            None => self.raw(k, "null"),
+            None => {
+                self.name(k);
+                self.out.extend_from_slice(b"null");
+            }
         }
     }
 
     /// Copies the input properties (raw JSON text) except those in `computed`.
-    fn inputs(&mut self, raw: Option<&str>, computed: &HashSet<&str>) {
+    fn inputs(&mut self, raw: Option<&str>, computed: &[&str]) {
         let Some(raw) = raw else { return };
         let Ok(entries) = serde_json::from_str::<Entries>(raw) else {
             return;
         };
         for (k, v) in entries.0 {
-            if !computed.contains(k.as_ref()) {
+            if !computed.contains(&k.as_ref()) {
                 self.raw(&k, v.get());
             }
         }
@@ -239,7 +258,6 @@ pub fn write_parcels_geojson(
     crs: OutputCrs,
 ) -> io::Result<()> {
     start_collection(w, "parcels", crs)?;
-    let computed: HashSet<&str> = PARCEL_KEYS.iter().copied().collect();
     super::chunked_ranges(w, report.parcel_count(), 2048, &|rows, buf| {
         let properties = report
             .parcel_table
@@ -250,20 +268,14 @@ pub fn write_parcels_geojson(
                 buf.extend_from_slice(b",\n");
             }
             let p = report.parcel(row);
-            write_parcel(buf, &p, properties.get(p.record().row()), &computed, crs);
+            write_parcel(buf, &p, properties.get(p.record().row()), crs);
         }
         Ok(())
     })?;
     w.write_all(b"\n]}\n")
 }
 
-fn write_parcel(
-    buf: &mut Vec<u8>,
-    p: &ParcelResult<'_>,
-    properties: Option<&str>,
-    computed: &HashSet<&str>,
-    crs: OutputCrs,
-) {
+fn write_parcel(buf: &mut Vec<u8>, p: &ParcelResult<'_>, properties: Option<&str>, crs: OutputCrs) {
     let record = p.record();
     buf.extend_from_slice(b"{\"type\":\"Feature\",");
     if let Some(id) = record.feature_id() {
@@ -276,7 +288,7 @@ fn write_parcel(
         out: buf,
         first: true,
     };
-    pw.inputs(properties, computed);
+    pw.inputs(properties, &PARCEL_KEYS);
     let reasons = p.reasons();
     let (sums, f) = p.figures();
     pw.value("parcel_id", p.parcel_id());
@@ -308,13 +320,23 @@ fn write_parcel(
     pw.value("stroke", style::STROKE);
     pw.number("fill-opacity", 0.6);
     pw.number("stroke-width", 0.5);
-    let title = if reasons.is_empty() {
-        format!("{}: ok", p.parcel_id())
+    pw.name("title");
+    // `"<id>: ok"` or `"<id>: low-efficiency (tax, idle)"`, written in place: the id escaped
+    // as JSON, the rest plain ASCII.
+    let _ = serde_json::to_writer(&mut *pw.out, p.parcel_id());
+    pw.out.pop(); // the closing quote: the text goes on
+    if reasons.is_empty() {
+        pw.out.extend_from_slice(b": ok\"");
     } else {
-        let names: Vec<&str> = reasons.iter().map(|r| r.as_str()).collect();
-        format!("{}: low-efficiency ({})", p.parcel_id(), names.join(", "))
-    };
-    pw.value("title", &title);
+        pw.out.extend_from_slice(b": low-efficiency (");
+        for (i, r) in reasons.iter().enumerate() {
+            if i > 0 {
+                pw.out.extend_from_slice(b", ");
+            }
+            pw.out.extend_from_slice(r.as_str().as_bytes());
+        }
+        pw.out.extend_from_slice(b")\"");
+    }
     buf.extend_from_slice(b"},\"geometry\":");
     write_shape(buf, &record.shape(), record.is_multi(), crs);
     buf.push(b'}');
@@ -336,17 +358,19 @@ pub(crate) fn write_shape(
         }
         out.push(b']');
     };
-    let polygons: Vec<crate::store::PolygonRef<'_>> = shape.polygons().collect();
+    let mut polygons = shape.polygons();
     if !multi && polygons.len() == 1 {
         out.extend_from_slice(br#"{"type":"Polygon","coordinates":"#);
-        polygon(out, &polygons[0]);
+        if let Some(p) = polygons.next() {
+            polygon(out, &p);
+        }
     } else {
         out.extend_from_slice(br#"{"type":"MultiPolygon","coordinates":["#);
-        for (i, p) in polygons.iter().enumerate() {
+        for (i, p) in polygons.enumerate() {
             if i > 0 {
                 out.push(b',');
             }
-            polygon(out, p);
+            polygon(out, &p);
         }
         out.push(b']');
     }
