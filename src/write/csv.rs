@@ -68,7 +68,8 @@ impl<'b> Record<'b> {
 
     fn int(&mut self, v: usize) -> &mut Self {
         self.sep();
-        self.out.extend_from_slice(v.to_string().as_bytes());
+        // Into the row's buffer, without a String per number.
+        let _ = write!(self.out, "{v}");
         self
     }
 
