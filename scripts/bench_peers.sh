@@ -38,6 +38,12 @@ for n in $SIZES; do
   if [ ! -f "$data/parks.geojson" ]; then
     python3 "$PEER/gen.py" --n "$n" --seed 1 --out "$data" >/dev/null
   fi
+  # Same start for every engine: the inputs in the page cache (the first engine would
+  # otherwise read them from disk for the others), and no earlier outputs to replace (writing
+  # over a file frees its pages as it goes; a new file needs fresh ones, which on a VM whose
+  # memory is mapped on first touch costs up to several seconds a gigabyte).
+  cat "$data"/*.geojson >/dev/null
+  rm -rf "$WORK"/out-*-n"$n"
   sync
   {
     echo "n=$n $(measure crate "$WORK/n$n-crate.log" "$BENCH" --data "$data" --out "$WORK/out-crate-n$n")"
