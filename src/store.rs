@@ -578,7 +578,7 @@ fn edge_meets(a: Coord<f64>, b: Coord<f64>, p: Coord<f64>) -> Meets {
 /// edges in the point's band instead of all of them: a park's outline has a hundred and more
 /// edges, and every parcel asks which park it is in. Gives the answers
 /// [`ShapeRef::position`] gives, exactly: an edge is filed in every band its heights touch, so
-/// the point's band holds every edge that can meet the point or its ray (see [`edge_meets`]),
+/// the point's band holds every edge that can meet the point or its ray (see `edge_meets`),
 /// and the same test runs on those.
 #[derive(Debug, Clone)]
 pub struct EdgeBands {
@@ -589,7 +589,7 @@ pub struct EdgeBands {
     scale: f64,
     /// Index of the last band.
     last: usize,
-    /// Rings of the shape (at most [`EdgeBands::MAX_RINGS`]).
+    /// Rings of the shape (at most `MAX_RINGS`).
     rings: usize,
     /// Where each band's edges start in `edges`; one more entry than bands.
     starts: Vec<u32>,
@@ -605,7 +605,7 @@ impl EdgeBands {
     /// of memory growing with edges × bands.
     const MAX_FILED_PER_EDGE: usize = 8;
 
-    /// Bands for `shape`; `None` when it has more rings than [`EdgeBands::MAX_RINGS`], no
+    /// Bands for `shape`; `None` when it has more than 64 rings, no
     /// coordinates, or too many edges to number in 32 bits.
     pub fn new(shape: &ShapeRef<'_>) -> Option<EdgeBands> {
         let rings: Vec<&[Coord<f64>]> = shape
