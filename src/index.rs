@@ -41,8 +41,8 @@ pub enum Hit {
 pub struct ParcelIndex<'a> {
     shapes: &'a Shapes,
     tree: RTree<Entry>,
-    /// Edge bands of the shapes with many edges (parks), and which shape has which (`NO_BANDS`
-    /// for none; empty when no shape has any).
+    /// Edge bands of the shapes with many edges (parks, detailed parcels), and which shape has
+    /// which (`NO_BANDS` for none; empty when no shape has any).
     bands: Vec<EdgeBands>,
     band_of: Vec<u32>,
 }
