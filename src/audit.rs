@@ -891,12 +891,6 @@ fn park_of(p: ParcelRef<'_>, index: &ParcelIndex) -> (u32, bool) {
     if index.is_empty() {
         return (NO_PARK, false);
     }
-    // A parcel whose box meets no park's box is in no park: skip the interior point.
-    if let Some(r) = p.shape().bounding_rect()
-        && index.candidates(r.min(), r.max()).is_empty()
-    {
-        return (NO_PARK, false);
-    }
     let Some(point) = p.shape().interior_point() else {
         return (NO_PARK, false);
     };

@@ -186,11 +186,7 @@ impl<'a> ParcelIndex<'a> {
 /// duplicates. Neighbouring parcels that only touch pass through it without the cost of a
 /// boolean operation.
 fn interiors_overlap<'a>(a: &ShapeRef<'a>, b: &ShapeRef<'a>) -> bool {
-    let rings = |s: &ShapeRef<'a>| -> Vec<&'a [Coord<f64>]> {
-        s.polygons()
-            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-            .collect()
-    };
+    let rings = |s: &ShapeRef<'a>| -> Vec<&'a [Coord<f64>]> { s.rings().collect() };
     let (ra, rb) = (rings(a), rings(b));
     let mid = |w: &[Coord<f64>]| Coord {
         x: (w[0].x + w[1].x) / 2.0,

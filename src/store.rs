@@ -288,12 +288,14 @@ impl<'a> ShapeRef<'a> {
         })
     }
 
+    /// Every ring of every polygon, each exterior before its holes.
+    pub fn rings(&self) -> impl Iterator<Item = &'a [Coord<f64>]> + 'a {
+        self.polygons().flat_map(PolygonRef::rings)
+    }
+
     /// Number of edges over all rings.
     pub fn edge_count(&self) -> usize {
-        self.polygons()
-            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-            .map(|r| r.len().saturating_sub(1))
-            .sum()
+        self.rings().map(|r| r.len().saturating_sub(1)).sum()
     }
 
     /// An owned geo shape.
@@ -352,7 +354,8 @@ impl<'a> ShapeRef<'a> {
     /// A point inside the shape: the same point geo's `InteriorPoint` gives for the shape as a
     /// `MultiPolygon` (SPEC 3.3 assigns parcels to parks by it), computed on the arena's slices
     /// without building one. Of the polygons, the one whose scan line crosses it widest wins,
-    /// the first on a tie. `None` for an empty shape.
+    /// the first on a tie. `None` for an empty shape. In the arena's coordinates: lon/lat
+    /// (WGS84) for layers the readers made.
     ///
     /// The same point as geo's for valid shapes, as the readers accept them. For a ring that
     /// crosses itself the two can differ: geo tests candidate points by winding number, this
@@ -379,6 +382,12 @@ impl<'a> PolygonRef<'a> {
     pub fn interiors(self) -> impl Iterator<Item = &'a [Coord<f64>]> + 'a {
         let shapes = self.shapes;
         (self.rings.0 + 1..self.rings.1).map(move |r| shapes.ring(r))
+    }
+
+    /// Every ring, exterior first.
+    pub fn rings(self) -> impl Iterator<Item = &'a [Coord<f64>]> + 'a {
+        let shapes = self.shapes;
+        (self.rings.0..self.rings.1).map(move |r| shapes.ring(r))
     }
 
     /// An owned geo polygon.
@@ -417,7 +426,7 @@ impl<'a> PolygonRef<'a> {
                 min.y = c.y;
             }
         }
-        let rings = || std::iter::once(exterior).chain(self.interiors());
+        let rings = || self.rings();
         let mut y_mid = (min.y + max.y) / 2.0;
         if rings().flatten().any(|c| c.y == y_mid) {
             let mut closest: Option<(f64, f64)> = None;
@@ -608,10 +617,7 @@ impl EdgeBands {
     /// Bands for `shape`; `None` when it has more than 64 rings, no
     /// coordinates, or too many edges to number in 32 bits.
     pub fn new(shape: &ShapeRef<'_>) -> Option<EdgeBands> {
-        let rings: Vec<&[Coord<f64>]> = shape
-            .polygons()
-            .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-            .collect();
+        let rings: Vec<&[Coord<f64>]> = shape.rings().collect();
         if rings.len() > Self::MAX_RINGS {
             return None;
         }
@@ -687,8 +693,7 @@ impl EdgeBands {
     /// Where `p` lies relative to `shape`, the shape these bands were made from. (Given a
     /// shape with another number of rings, the answer is the test over every edge.)
     pub fn position(&self, shape: &ShapeRef<'_>, p: Coord<f64>) -> Position {
-        let rings: usize = shape.polygons().map(|q| q.rings.1 - q.rings.0).sum();
-        if rings != self.rings {
+        if shape.rings().count() != self.rings {
             return shape.position(p);
         }
         if !(p.y >= self.low && p.y <= self.high) {

@@ -319,14 +319,12 @@ impl Frame {
 }
 
 fn path_of(shape: &ShapeRef<'_>, f: &Frame, out: &mut String) {
-    for polygon in shape.polygons() {
-        for ring in std::iter::once(polygon.exterior()).chain(polygon.interiors()) {
-            for (i, c) in ring.iter().enumerate() {
-                let (x, y) = f.xy(c.x, c.y);
-                let _ = write!(out, "{}{x:.1} {y:.1}", if i == 0 { "M" } else { "L" });
-            }
-            out.push('Z');
+    for ring in shape.rings() {
+        for (i, c) in ring.iter().enumerate() {
+            let (x, y) = f.xy(c.x, c.y);
+            let _ = write!(out, "{}{x:.1} {y:.1}", if i == 0 { "M" } else { "L" });
         }
+        out.push('Z');
     }
 }
 
