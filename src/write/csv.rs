@@ -51,10 +51,20 @@ impl<'b> Record<'b> {
     fn num(&mut self, v: f64) -> &mut Self {
         self.sep();
         if v.is_finite() {
-            let mut b = ryu::Buffer::new();
+            // Shortest round-trip digits. zmij writes them twice as fast as ryu, and the
+            // same but for the sign of a positive exponent ("1e+17"), dropped here so the
+            // tables read as they always have ("1e17").
+            let mut b = zmij::Buffer::new();
             let s = b.format_finite(v);
-            self.out
-                .extend_from_slice(s.strip_suffix(".0").unwrap_or(s).as_bytes());
+            let s = s.strip_suffix(".0").unwrap_or(s);
+            match s.split_once("e+") {
+                Some((digits, exp)) => {
+                    self.out.extend_from_slice(digits.as_bytes());
+                    self.out.push(b'e');
+                    self.out.extend_from_slice(exp.as_bytes());
+                }
+                None => self.out.extend_from_slice(s.as_bytes()),
+            }
         }
         self
     }
@@ -354,5 +364,28 @@ mod tests {
             String::from_utf8(buf).unwrap(),
             "a,\"b,c\",\"say \"\"hi\"\"\",15,0.25,,\r\n"
         );
+    }
+
+    proptest::proptest! {
+        /// The tables' numbers read as ryu wrote them before zmij took over: shortest
+        /// round-trip digits, "1e17" not "1e+17", whole numbers without ".0".
+        #[test]
+        fn numbers_are_written_as_ryu_writes_them(
+            bits in proptest::prelude::any::<u64>(),
+            cents in 0u64..10_000_000_000_000,
+            big in 1e15f64..1e300,
+        ) {
+            for v in [f64::from_bits(bits), cents as f64 / 100.0, big, -big, 1.0 / big] {
+                if !v.is_finite() {
+                    continue;
+                }
+                let mut buf = Vec::new();
+                Record::new(&mut buf).num(v);
+                let mut b = ryu::Buffer::new();
+                let want = b.format_finite(v);
+                let want = want.strip_suffix(".0").unwrap_or(want);
+                proptest::prop_assert_eq!(String::from_utf8(buf).unwrap(), want);
+            }
+        }
     }
 }
