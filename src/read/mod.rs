@@ -33,6 +33,7 @@ use crate::store::{Backing, Shapes, Span, text_hash};
 pub(crate) mod csv;
 pub(crate) mod feature;
 pub(crate) mod scan;
+pub(crate) mod valid;
 
 use feature::{Accept, Geom, Members, Props, RawFeature, RawGeometry};
 use scan::Scanner;
@@ -510,7 +511,9 @@ fn members<'a>(bytes: &'a [u8], accept: Accept, ctx: &FeatureContext) -> Result<
 /// Checks a polygonal shape: valid in the OGC sense, non-zero area. Returns its planar area
 /// in the file's coordinates (m² in a metre-based projected CRS).
 fn check_shape(shape: &MultiPolygon<f64>, ctx: &FeatureContext) -> Result<f64> {
-    if let Err(problem) = shape.check_validation() {
+    if !valid::clearly_valid(shape)
+        && let Err(problem) = shape.check_validation()
+    {
         return Err(Error::InvalidGeometry {
             ctx: ctx.clone(),
             problem: problem.to_string(),
