@@ -276,8 +276,12 @@ impl Scan {
     }
 }
 
-const BATCH_BYTES: usize = 8 << 20;
-const BATCH_FEATURES: usize = 16_384;
+/// How much the scanner gathers before a batch is parsed: a batch ends past this many bytes
+/// or at this many features. 2 MiB against 8 MiB read the 1M bench's inputs ~0.09 s faster
+/// (four alternating pairs) with 18 MiB less memory: the parsed records are still in cache
+/// when they are sunk.
+const BATCH_BYTES: usize = 2 << 20;
+const BATCH_FEATURES: usize = 4_096;
 
 /// Parses one feature's bytes into a record of a layer.
 type ParseFn<'a, T> = dyn Fn(&[u8], FeatureContext) -> Result<Draft<T>> + Sync + 'a;
