@@ -3,6 +3,7 @@
 //! serde-serialisable results; [`crate::write`] turns it into the output files.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -220,6 +221,32 @@ impl Audit {
             &self.config,
             &self.options(Layer::Parcels, &inputs.parcels)?,
         )?;
+        // The parcels' areas are worked out while the other layers are read: the readers
+        // leave a core idle part of the time (their sink is serial), and rayon fills it with
+        // area work. A reading error stops the area work.
+        let stop = AtomicBool::new(false);
+        let (areas, others) = rayon::join(
+            || area_outcomes(&parcels, &self.config, &stop),
+            || {
+                let others = self.read_others(inputs);
+                if others.is_err() {
+                    stop.store(true, Ordering::Relaxed);
+                }
+                others
+            },
+        );
+        let (enterprises, parks) = others?;
+        times.read = t.elapsed();
+        let mut report = self.assess_with(parcels, enterprises, parks, areas, &mut times)?;
+        report.times = times;
+        Ok(report)
+    }
+
+    /// Reads the enterprises and parks layers, those given.
+    fn read_others(
+        &self,
+        inputs: &Inputs,
+    ) -> Result<(Option<Loaded<Enterprises>>, Option<Loaded<Parks>>)> {
         let enterprises = match &inputs.enterprises {
             Some(s) => {
                 self.progress(Stage::Read, &s.name().display().to_string());
@@ -242,10 +269,7 @@ impl Audit {
             }
             None => None,
         };
-        times.read = t.elapsed();
-        let mut report = self.assess(parcels, enterprises, parks, &mut times)?;
-        report.times = times;
-        Ok(report)
+        Ok((enterprises, parks))
     }
 
     /// Runs the audit on layers already read.
@@ -258,6 +282,18 @@ impl Audit {
         parcels: Loaded<Parcels>,
         enterprises: Option<Loaded<Enterprises>>,
         parks: Option<Loaded<Parks>>,
+        times: &mut StageTimes,
+    ) -> Result<AuditReport> {
+        self.assess_with(parcels, enterprises, parks, None, times)
+    }
+
+    /// [`Audit::assess`], with the parcels' area outcomes if they were worked out already.
+    fn assess_with(
+        &self,
+        parcels: Loaded<Parcels>,
+        enterprises: Option<Loaded<Enterprises>>,
+        parks: Option<Loaded<Parks>>,
+        areas: Option<Vec<AreaOutcome>>,
         times: &mut StageTimes,
     ) -> Result<AuditReport> {
         let config = &self.config;
@@ -289,16 +325,16 @@ impl Audit {
         } = parcels;
         // Areas in parallel, eight bytes and a tag each; warnings and errors (rare) are built
         // again afterwards for the rows that have them.
-        let areas: Vec<(f64, AreaSource, Outcome)> = (0..parcel_table.len())
-            .into_par_iter()
-            .map(
-                |row| match parcel_area(parcel_table.get(row), config, planar_ok, &parcels_file) {
-                    Ok((a, s, None)) => (a, s, Outcome::Ok),
-                    Ok((a, s, Some(_))) => (a, s, Outcome::Warned),
-                    Err(_) => (f64::NAN, AreaSource::Geodesic, Outcome::Failed),
-                },
-            )
-            .collect();
+        let areas = match areas {
+            Some(a) if a.len() == parcel_table.len() => a,
+            _ => area_outcomes_of(
+                &parcel_table,
+                config,
+                planar_ok,
+                &parcels_file,
+                &AtomicBool::new(false),
+            ),
+        };
         let mut keep = vec![true; areas.len()];
         let mut figures: Vec<Figures> = Vec::with_capacity(areas.len());
         for (row, (area, source, outcome)) in areas.into_iter().enumerate() {
@@ -764,6 +800,49 @@ fn figures_of(f: &crate::metrics::Intensities) -> rules::Figures {
 }
 
 /// A parcel's area by the configured method, and a warning where a recorded area disagrees.
+/// A parcel's area, how it was found, and whether it warned or failed (the warning or error
+/// is built again for the rare rows that have one).
+type AreaOutcome = (f64, AreaSource, Outcome);
+
+/// The area outcomes of a layer as read, or `None` when the area method cannot apply to it
+/// (left to [`Audit::assess`] to report) or `stop` was set.
+fn area_outcomes(
+    parcels: &Loaded<Parcels>,
+    config: &Config,
+    stop: &AtomicBool,
+) -> Option<Vec<AreaOutcome>> {
+    let planar_ok = parcels.crs.planar_area_is_meaningful();
+    if config.area.method == AreaMethod::Planar && !planar_ok {
+        return None;
+    }
+    let areas = area_outcomes_of(&parcels.records, config, planar_ok, &parcels.file, stop);
+    (!stop.load(Ordering::Relaxed)).then_some(areas)
+}
+
+/// Every row's area outcome, in parallel. Once `stop` is set the remaining rows are skipped
+/// (marked failed), for the caller to throw the whole away.
+fn area_outcomes_of(
+    table: &Parcels,
+    config: &Config,
+    planar_ok: bool,
+    file: &std::path::Path,
+    stop: &AtomicBool,
+) -> Vec<AreaOutcome> {
+    (0..table.len())
+        .into_par_iter()
+        .map(|row| {
+            if stop.load(Ordering::Relaxed) {
+                return (f64::NAN, AreaSource::Geodesic, Outcome::Failed);
+            }
+            match parcel_area(table.get(row), config, planar_ok, file) {
+                Ok((a, s, None)) => (a, s, Outcome::Ok),
+                Ok((a, s, Some(_))) => (a, s, Outcome::Warned),
+                Err(_) => (f64::NAN, AreaSource::Geodesic, Outcome::Failed),
+            }
+        })
+        .collect()
+}
+
 fn parcel_area(
     p: ParcelRef<'_>,
     config: &Config,

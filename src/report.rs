@@ -847,13 +847,14 @@ pub(crate) struct ParcelFacts {
 /// Wall time of each stage.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct StageTimes {
-    /// Reading and validating the inputs.
+    /// Reading and validating the inputs. In [`crate::Audit::run`] this includes working out
+    /// the parcels' areas, which is done while the enterprises and parks are read.
     pub read: Duration,
     /// Building the R-trees.
     pub index: Duration,
     /// Joining enterprises to parcels.
     pub join: Duration,
-    /// Areas, intensities, classification, parks.
+    /// Areas (unless worked out while reading), intensities, classification, parks.
     pub evaluate: Duration,
     /// Writing the outputs (set by the writer's caller).
     pub write: Duration,
