@@ -243,10 +243,7 @@ impl Audit {
     }
 
     /// Reads the enterprises and parks layers, those given.
-    fn read_others(
-        &self,
-        inputs: &Inputs,
-    ) -> Result<(Option<Loaded<Enterprises>>, Option<Loaded<Parks>>)> {
+    fn read_others(&self, inputs: &Inputs) -> Result<OtherLayers> {
         let enterprises = match &inputs.enterprises {
             Some(s) => {
                 self.progress(Stage::Read, &s.name().display().to_string());
@@ -800,6 +797,9 @@ fn figures_of(f: &crate::metrics::Intensities) -> rules::Figures {
 }
 
 /// A parcel's area by the configured method, and a warning where a recorded area disagrees.
+/// The enterprises and parks layers, those given.
+type OtherLayers = (Option<Loaded<Enterprises>>, Option<Loaded<Parks>>);
+
 /// A parcel's area, how it was found, and whether it warned or failed (the warning or error
 /// is built again for the rare rows that have one).
 type AreaOutcome = (f64, AreaSource, Outcome);
