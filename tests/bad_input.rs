@@ -221,6 +221,29 @@ fn malformed_files_stop_with_the_byte_and_feature() {
     }
 }
 
+/// The parcels' areas are worked out while the other layers are read: a malformed
+/// enterprises or parks file still stops the run with its own error.
+#[test]
+fn a_malformed_second_layer_stops_the_run_with_its_own_error() {
+    let truncated = || Some(Source::path(bad("truncated.geojson")));
+    for (enterprises, parks) in [(truncated(), None), (None, truncated())] {
+        let error = Audit::new(Config::default())
+            .run(&Inputs {
+                parcels: Source::path(bad("parcels.geojson")),
+                enterprises,
+                parks,
+            })
+            .unwrap_err();
+        match error {
+            Error::MalformedJson { file, feature, .. } => {
+                assert!(file.ends_with("truncated.geojson"));
+                assert_eq!(feature, Some(1));
+            }
+            other => panic!("{other}"),
+        }
+    }
+}
+
 #[test]
 fn a_bad_config_names_its_file_and_key() {
     match Config::from_path(bad("bad-config.toml")) {
