@@ -56,14 +56,15 @@ impl<'b> Record<'b> {
             // tables read as they always have ("1e17").
             let mut b = zmij::Buffer::new();
             let s = b.format_finite(v);
-            let s = s.strip_suffix(".0").unwrap_or(s);
-            match s.split_once("e+") {
-                Some((digits, exp)) => {
-                    self.out.extend_from_slice(digits.as_bytes());
-                    self.out.push(b'e');
-                    self.out.extend_from_slice(exp.as_bytes());
+            let s = s.strip_suffix(".0").unwrap_or(s).as_bytes();
+            // A '+' can only be the exponent's sign (a byte search: `str::split_once` built
+            // a substring searcher per number).
+            match s.iter().position(|&b| b == b'+') {
+                Some(plus) => {
+                    self.out.extend_from_slice(&s[..plus]);
+                    self.out.extend_from_slice(&s[plus + 1..]);
                 }
-                None => self.out.extend_from_slice(s.as_bytes()),
+                None => self.out.extend_from_slice(s),
             }
         }
         self

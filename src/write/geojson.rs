@@ -57,6 +57,18 @@ pub(crate) fn parcel_fill(p: &ParcelResult) -> &'static str {
     }
 }
 
+/// "00" to "99": two digits at a time.
+const DIGIT_PAIRS: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
+
 /// Writes a coordinate with 7 decimals (about 1 cm), without going through `format!`.
 fn write_number7(out: &mut Vec<u8>, v: f64) {
     let scaled = (v * 1e7).round();
@@ -70,14 +82,20 @@ fn write_number7(out: &mut Vec<u8>, v: f64) {
         n = -n;
     }
     let mut n = n as u64;
-    // At least 8 digits: one before the point and seven after.
     let mut digits = [b'0'; 20];
     let mut i = digits.len();
-    while n > 0 || digits.len() - i < 8 {
-        i -= 1;
-        digits[i] = b'0' + (n % 10) as u8;
-        n /= 10;
+    while n >= 10 {
+        let pair = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        digits[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
     }
+    if n > 0 {
+        i -= 1;
+        digits[i] = b'0' + n as u8;
+    }
+    // At least 8 digits: one before the point and seven after (the rest are '0' already).
+    let i = i.min(digits.len() - 8);
     let point = digits.len() - 7;
     out.extend_from_slice(&digits[i..point]);
     out.push(b'.');
@@ -459,5 +477,17 @@ mod tests {
         assert_eq!(n7(-179.99999996), "-180.0000000");
         assert_eq!(n7(0.00000004), "0.0000000");
         assert_eq!(n7(f64::NAN), "null");
+    }
+
+    proptest::proptest! {
+        /// The digits are those of the rounded integer as std writes it, a point before the
+        /// last seven.
+        #[test]
+        fn seven_decimals_are_the_scaled_integer_s(v in -1.0e11f64..1.0e11) {
+            let n = (v * 1e7).round() as i64;
+            let sign = if n < 0 { "-" } else { "" };
+            let (whole, frac) = (n.unsigned_abs() / 10_000_000, n.unsigned_abs() % 10_000_000);
+            proptest::prop_assert_eq!(n7(v), format!("{sign}{whole}.{frac:07}"));
+        }
     }
 }
