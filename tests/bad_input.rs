@@ -354,3 +354,27 @@ fn errors_far_into_a_large_file_name_the_right_feature() {
         other => panic!("{other}"),
     }
 }
+
+/// A batch is sunk while the next is parsed: in strict mode a bad record still wins over a
+/// truncation in a later batch, and in lenient mode the truncation stops the read.
+#[test]
+fn a_bad_record_comes_before_a_truncation_in_a_later_batch() {
+    let n = 40_000;
+    // 36 000 is in the batch before the last (batches of 4096 features here).
+    let mut text = many_parcels(n, 36_000);
+    text.truncate(text.len() - 40);
+    let run = |strict: bool| {
+        Audit::new(Config::default()).strict(strict).run(&Inputs {
+            parcels: Source::geojson("many.geojson", text.clone().into_bytes()),
+            enterprises: None,
+            parks: None,
+        })
+    };
+    let err = run(true).unwrap_err();
+    assert!(matches!(err, Error::NotANumber { .. }), "{err}");
+    assert_eq!(err.feature().unwrap().index, 36_000);
+    match run(false).unwrap_err() {
+        Error::MalformedJson { feature, .. } => assert_eq!(feature, Some(n - 1)),
+        other => panic!("{other}"),
+    }
+}

@@ -303,10 +303,10 @@ fn scan_geojson<T: Send>(
     let input = source.open()?;
     let mut scan = Scan::new(file.clone());
     // The scanner (one thread: reading and finding each feature's bytes) fills one batch
-    // while the other is parsed (both cores) and sunk; the two go back and forth.
+    // while another is parsed (both cores) and a third sunk; the three go round.
     let (batches, received) = sync_channel::<Result<Batch>>(0);
     let (spent, reuse) = channel::<Batch>();
-    for _ in 0..2 {
+    for _ in 0..3 {
         // Allocated here, not in the scanner thread, so the buffers come from the same heap
         // arena as the rest of the read.
         let _ = spent.send(Batch::new());
@@ -357,68 +357,101 @@ fn scan_geojson<T: Send>(
         });
         // `received` and `spent` are dropped when this returns, which stops the scanner if
         // it is still going.
-        let mut consume = |received: Receiver<Result<Batch>>, spent: Sender<Batch>| -> Result<()> {
-            for batch in received {
-                let batch = batch?;
-                let (buf, spans) = (&batch.buf, &batch.spans);
-                // Each record with the hash of the text it leaves in the file (hashed here,
-                // in parallel, rather than in the sink).
-                let results: Vec<(Result<Draft<T>>, u32)> = spans
-                    .par_iter()
-                    .map(|span| {
-                        let bytes = &buf[span.start..span.end];
-                        let ctx = FeatureContext::new(file_arc.clone(), layer, span.index);
-                        let parsed = parse(bytes, ctx);
-                        let hash = match &parsed {
-                            Ok(Draft { left: Some(r), .. }) if leave && span.verbatim => {
-                                bytes.get(r.clone()).map_or(0, text_hash)
-                            }
-                            _ => 0,
-                        };
-                        let parsed = parsed.map_err(|e| match e {
-                            Error::MalformedJson {
-                                file,
-                                byte,
-                                feature,
-                                message,
-                            } => Error::MalformedJson {
-                                file,
-                                byte: span.byte + byte,
-                                feature,
-                                message,
-                            },
-                            other => other,
-                        });
-                        (parsed, hash)
-                    })
-                    .collect();
-                for ((result, hash), span) in results.into_iter().zip(spans) {
+        // Parses a batch on the pool: each record with the hash of the text it leaves in the
+        // file (hashed here, in parallel, rather than in the sink).
+        let parse_batch = |batch: &Batch| -> Parsed<T> {
+            let (buf, spans) = (&batch.buf, &batch.spans);
+            spans
+                .par_iter()
+                .map(|span| {
                     let bytes = &buf[span.start..span.end];
-                    let verbatim = span.verbatim && leave;
-                    let left = |r: Range<usize>| match (verbatim, bytes.get(r.clone())) {
-                        (true, Some(b)) => match u32::try_from(r.len()) {
-                            Ok(len) if len != u32::MAX => Left::At(Span {
-                                offset: span.byte + r.start as u64,
-                                len,
-                                hash,
-                            }),
-                            _ => std::str::from_utf8(b).map_or(Left::None, Left::Text),
-                        },
-                        (false, Some(b)) => std::str::from_utf8(b).map_or(Left::None, Left::Text),
-                        (_, None) => Left::None,
+                    let ctx = FeatureContext::new(file_arc.clone(), layer, span.index);
+                    let parsed = parse(bytes, ctx);
+                    let hash = match &parsed {
+                        Ok(Draft { left: Some(r), .. }) if leave && span.verbatim => {
+                            bytes.get(r.clone()).map_or(0, text_hash)
+                        }
+                        _ => 0,
                     };
-                    scan.take(result, strict, left, sink)?;
-                }
-                if let Some(progress) = &options.progress {
-                    progress(batch.offset);
-                }
-                let last = batch.last;
-                let _ = spent.send(batch);
-                if last {
-                    break;
-                }
+                    let parsed = parsed.map_err(|e| match e {
+                        Error::MalformedJson {
+                            file,
+                            byte,
+                            feature,
+                            message,
+                        } => Error::MalformedJson {
+                            file,
+                            byte: span.byte + byte,
+                            feature,
+                            message,
+                        },
+                        other => other,
+                    });
+                    (parsed, hash)
+                })
+                .collect()
+        };
+        // Hands a parsed batch's records to the sink, in file order.
+        let mut sink_batch = |batch: &Batch, results: Parsed<T>| -> Result<()> {
+            let buf = &batch.buf;
+            for ((result, hash), span) in results.into_iter().zip(&batch.spans) {
+                let bytes = &buf[span.start..span.end];
+                let verbatim = span.verbatim && leave;
+                let left = |r: Range<usize>| match (verbatim, bytes.get(r.clone())) {
+                    (true, Some(b)) => match u32::try_from(r.len()) {
+                        Ok(len) if len != u32::MAX => Left::At(Span {
+                            offset: span.byte + r.start as u64,
+                            len,
+                            hash,
+                        }),
+                        _ => std::str::from_utf8(b).map_or(Left::None, Left::Text),
+                    },
+                    (false, Some(b)) => std::str::from_utf8(b).map_or(Left::None, Left::Text),
+                    (_, None) => Left::None,
+                };
+                scan.take(result, strict, left, sink)?;
+            }
+            if let Some(progress) = &options.progress {
+                progress(batch.offset);
             }
             Ok(())
+        };
+        // Batch k is sunk on this thread while batch k + 1 is parsed on the pool: the sink
+        // is serial, and the pool would otherwise wait for it.
+        let mut consume = |received: Receiver<Result<Batch>>, spent: Sender<Batch>| -> Result<()> {
+            let mut pending: Option<(Batch, Parsed<T>)> = None;
+            loop {
+                let ended = pending.as_ref().is_some_and(|(b, _)| b.last);
+                // `None`: the scanner has stopped, its error (if any) sent already.
+                let (next, failed) = match (!ended).then(|| received.recv().ok()).flatten() {
+                    Some(Ok(batch)) => (Some(batch), None),
+                    Some(Err(e)) => (None, Some(e)),
+                    None => (None, None),
+                };
+                let mut parsed = None;
+                let sunk = rayon::in_place_scope(|scope| {
+                    if let Some(batch) = &next {
+                        scope.spawn(|_| parsed = Some(parse_batch(batch)));
+                    }
+                    match pending.take() {
+                        Some((batch, results)) => {
+                            let sunk = sink_batch(&batch, results);
+                            let _ = spent.send(batch);
+                            sunk
+                        }
+                        None => Ok(()),
+                    }
+                });
+                sunk?;
+                // A scanner error comes after the records before it.
+                if let Some(e) = failed {
+                    return Err(e);
+                }
+                match (next, parsed) {
+                    (Some(batch), Some(results)) => pending = Some((batch, results)),
+                    _ => return Ok(()),
+                }
+            }
         };
         let consumed = consume(received, spent);
         if consumed.is_err() {
@@ -439,6 +472,9 @@ fn scan_geojson<T: Send>(
         .and_then(|raw| serde_json::from_slice::<Vec<f64>>(raw).ok());
     Ok(scan)
 }
+
+/// A batch's records as parsed, each with the hash of the text it leaves in the file.
+type Parsed<T> = Vec<(Result<Draft<T>>, u32)>;
 
 /// A batch of features' bytes from the scanner, and where it had read to.
 struct Batch {
