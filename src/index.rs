@@ -55,6 +55,8 @@ const NO_BANDS: u32 = u32::MAX;
 impl<'a> ParcelIndex<'a> {
     /// Bulk-loads the bounding boxes of every shape; rows are the ids queries return.
     pub fn new(shapes: &'a Shapes) -> Self {
+        // On this thread (the tree lives in its heap), before the banded shapes are
+        // sought in parallel.
         let entries: Vec<Entry> = (0..shapes.len())
             .filter_map(|i| {
                 shapes.get(i).bounding_rect().map(|r| {
@@ -65,6 +67,7 @@ impl<'a> ParcelIndex<'a> {
                 })
             })
             .collect();
+        let tree = RTree::bulk_load(entries);
         let banded: Vec<(usize, EdgeBands)> = (0..shapes.len())
             .into_par_iter()
             .filter_map(|i| {
@@ -89,7 +92,7 @@ impl<'a> ParcelIndex<'a> {
             .collect();
         ParcelIndex {
             shapes,
-            tree: RTree::bulk_load(entries),
+            tree,
             bands,
             band_of,
         }

@@ -850,11 +850,11 @@ pub struct StageTimes {
     /// Reading and validating the inputs. In [`crate::Audit::run`] this includes working out
     /// the parcels' areas, which is done while the enterprises and parks are read.
     pub read: Duration,
-    /// Building the R-trees.
+    /// Building the R-trees, and finding each parcel's park (done meanwhile).
     pub index: Duration,
     /// Joining enterprises to parcels.
     pub join: Duration,
-    /// Areas (unless worked out while reading), intensities, classification, parks.
+    /// Areas (unless worked out while reading), intensities, classification, park figures.
     pub evaluate: Duration,
     /// Writing the outputs (set by the writer's caller).
     pub write: Duration,
