@@ -287,6 +287,33 @@ fn a_failed_run_leaves_the_previous_outputs_whole() {
     );
 }
 
+/// The small files are written beside the large ones: a failure among them still names its
+/// file, replaces nothing and leaves no temporary file.
+#[test]
+fn a_failure_among_the_small_files_replaces_nothing() {
+    let good = lenient("enterprises.geojson");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path();
+    std::fs::write(path.join("parcels.geojson"), b"before").unwrap();
+    // The report's temporary file cannot be created: a folder stands in its place.
+    let tmp = path.join(format!(".report.html.{}.tmp", std::process::id()));
+    std::fs::create_dir(&tmp).unwrap();
+    match land_efficiency::write::write_all(&good, path, &Default::default()) {
+        Err(Error::Io { path, .. }) => assert!(path.ends_with("report.html"), "{path:?}"),
+        other => panic!("{other:?}"),
+    }
+    std::fs::remove_dir(&tmp).unwrap();
+    assert_eq!(
+        std::fs::read(path.join("parcels.geojson")).unwrap(),
+        b"before"
+    );
+    let names: Vec<String> = std::fs::read_dir(path)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(names, ["parcels.geojson"]);
+}
+
 /// A parcels file of `n` small squares; the one at `bad` has a money figure that is text.
 fn many_parcels(n: usize, bad: usize) -> String {
     let features: Vec<String> = (0..n)

@@ -73,24 +73,41 @@ pub fn write_all(report: &AuditReport, dir: &Path, options: &WriteOptions) -> Re
     // before writing anything.
     report.parcel_table.check_source()?;
     report.enterprise_table.check_source()?;
-    let mut staged = Staged::default();
     let t = &targets;
-    let result = (|| {
-        staged.write(&t[0], |w| write_parcels_geojson(report, w, options.crs))?;
-        staged.write(&t[1], |w| write_parks_geojson(report, w, options.crs))?;
-        staged.write(&t[2], |w| csv::parcels(report, w))?;
-        staged.write(&t[3], |w| csv::enterprises(report, w))?;
-        staged.write(&t[4], |w| csv::rejected(report, w))?;
-        staged.write(&t[5], |w| csv::warnings(report, w))?;
-        staged.write(&t[6], |w| csv::overlaps(report, w))?;
-        staged.write(&t[7], |w| {
-            serde_json::to_writer_pretty(&mut *w, &report.summary)
-                .map_err(std::io::Error::other)?;
-            w.write_all(b"\n")
-        })?;
-        staged.write(&t[8], |w| write_report_html(report, w, &options.report))
-    })();
-    match result {
+    // The four large files are formatted in parallel chunks; the small ones, the report's
+    // the largest (~0.1 s at 1M parcels, on one thread), are written beside them.
+    let (large, small) = std::thread::scope(|scope| {
+        let small = scope.spawn(|| {
+            let mut staged = Staged::default();
+            let result = (|| {
+                staged.write(&t[4], |w| csv::rejected(report, w))?;
+                staged.write(&t[5], |w| csv::warnings(report, w))?;
+                staged.write(&t[6], |w| csv::overlaps(report, w))?;
+                staged.write(&t[7], |w| {
+                    serde_json::to_writer_pretty(&mut *w, &report.summary)
+                        .map_err(std::io::Error::other)?;
+                    w.write_all(b"\n")
+                })?;
+                staged.write(&t[8], |w| write_report_html(report, w, &options.report))
+            })();
+            (staged, result)
+        });
+        let mut staged = Staged::default();
+        let result = (|| {
+            staged.write(&t[0], |w| write_parcels_geojson(report, w, options.crs))?;
+            staged.write(&t[1], |w| write_parks_geojson(report, w, options.crs))?;
+            staged.write(&t[2], |w| csv::parcels(report, w))?;
+            staged.write(&t[3], |w| csv::enterprises(report, w))
+        })();
+        let small = small
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+        ((staged, result), small)
+    });
+    let ((mut staged, large), (mut small_staged, small)) = (large, small);
+    staged.files.append(&mut small_staged.files);
+    // The first failure in file order is the one reported.
+    match large.and(small) {
         Ok(()) => staged.commit(),
         Err(e) => {
             staged.discard();
