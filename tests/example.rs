@@ -145,3 +145,61 @@ fn audits_run_from_every_rayon_worker_at_once_finish() {
     });
     assert!(counts.iter().all(|&c| c == 40), "{counts:?}");
 }
+
+#[test]
+fn an_audit_on_a_one_thread_pool_finishes_with_the_same_figures() {
+    // The reader parses the next batch and works out areas on pool jobs while the calling
+    // thread sinks and reads; with a single pool thread, called from it, each must still
+    // get its turn.
+    use land_efficiency::{Audit, Config, Inputs, Source};
+    let zone = common::fixtures().join("zone");
+    let inputs = move || Inputs {
+        parcels: Source::path(zone.join("parcels.geojson")),
+        enterprises: Some(Source::path(zone.join("enterprises.geojson"))),
+        parks: Some(Source::path(zone.join("parks.geojson"))),
+    };
+    let usual = Audit::new(Config::default()).run(&inputs()).unwrap();
+    let single = common::within(120, "an audit on a one-thread pool", move || {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        pool.install(|| Audit::new(Config::default()).run(&inputs()).unwrap())
+    });
+    assert_eq!(single.parcel_count(), usual.parcel_count());
+    assert_eq!(
+        single.summary.total_area_mu.to_bits(),
+        usual.summary.total_area_mu.to_bits()
+    );
+    assert_eq!(
+        single.summary.low_efficiency_count,
+        usual.summary.low_efficiency_count
+    );
+    // Several of the reader's batches (4096 features each).
+    let squares: Vec<String> = (0..20_000)
+        .map(|i| {
+            let (x, y) = (
+                120.0 + (i % 200) as f64 * 0.001,
+                30.0 + (i / 200) as f64 * 0.001,
+            );
+            common::square(&format!("P{i}"), x, y, 0.0008, "")
+        })
+        .collect();
+    let parcels = common::collection(&squares);
+    let text = parcels.clone();
+    let single = common::within(120, "20 000 parcels on a one-thread pool", move || {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        pool.install(|| common::run(Config::default(), text, None, None))
+    });
+    let usual = common::run(Config::default(), parcels, None, None);
+    assert_eq!(single.parcel_count(), 20_000);
+    for row in [0, 4095, 4096, 12_345, 19_999] {
+        let (a, b) = (single.parcel(row), usual.parcel(row));
+        assert_eq!(a.parcel_id(), format!("P{row}"));
+        assert_eq!(a.parcel_id(), b.parcel_id());
+        assert_eq!(a.area_m2().to_bits(), b.area_m2().to_bits());
+    }
+}
