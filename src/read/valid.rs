@@ -69,14 +69,14 @@ fn polygon_clearly_valid(polygon: &Polygon<f64>) -> bool {
     true
 }
 
-/// A simple closed ring: at least three distinct corners, finite, closed, no zero-length
+/// A simple closed ring: at least three distinct corners, coordinates in the range where the
+/// tests are exact ([`exact`]), closed, no zero-length
 /// edge, no edge turning straight back on the one before, and no two edges that are not
 /// neighbours meeting at all. geo reports none of its problems for such a ring (too few
 /// points, self-intersection, non-finite coordinate).
 fn simple_ring(ring: &LineString<f64>) -> bool {
     let c = &ring.0;
-    if c.len() < 4 || c.first() != c.last() || !c.iter().all(|p| p.x.is_finite() && p.y.is_finite())
-    {
+    if c.len() < 4 || c.first() != c.last() || !c.iter().all(|p| exact(p.x) && exact(p.y)) {
         return false;
     }
     let n = c.len() - 1; // edges
@@ -98,6 +98,14 @@ fn simple_ring(ring: &LineString<f64>) -> bool {
         }
     }
     true
+}
+
+/// A coordinate for which the orientation tests are exact: finite, and zero or between 1e-100
+/// and 1e100 in size, so that products of coordinate differences neither underflow nor
+/// overflow (robust's `orient2d` is exact only then; a coordinate near 1e-162 can make geo
+/// and this module see the same ring differently). Real coordinates are far inside.
+fn exact(v: f64) -> bool {
+    v == 0.0 || (1e-100..=1e100).contains(&v.abs())
 }
 
 /// Whether the corner `b` between edges a→b and b→c turns straight back (a spike) or may:
@@ -250,6 +258,24 @@ mod tests {
         }
     }
 
+    /// A self-crossing ring scaled near 1e-162: the orientation tests underflow, and a test
+    /// of the edges in one order (with box rejection) and in both orders (geo) disagree.
+    #[test]
+    fn coordinates_where_orientation_underflows_go_to_geo() {
+        let s = f64::from_bits((1023 - 545) << 52);
+        let ring: Vec<(f64, f64)> = [(316, 294), (762, 593), (217, 355), (194, 741), (629, 594)]
+            .iter()
+            .chain(std::iter::once(&(316, 294)))
+            .map(|&(x, y)| (f64::from(x) * s, f64::from(y) * s))
+            .collect();
+        let shape = MultiPolygon(vec![Polygon::new(LineString::from(ring), vec![])]);
+        assert!(!clearly_valid(&shape));
+        assert!(!shape.is_valid());
+        // Huge coordinates too.
+        let huge = MultiPolygon(vec![Polygon::new(square(0.0, 0.0, 1e150), vec![])]);
+        assert!(!clearly_valid(&huge));
+    }
+
     /// A ring of up to 7 corners on a small integer grid, so that touching, crossing,
     /// collinear and repeated corners come up often.
     fn ring() -> impl Strategy<Value = LineString<f64>> {
@@ -274,7 +300,20 @@ mod tests {
         let exterior = prop_oneof![any_ring(), Just(square(0.0, 0.0, 8.0))];
         let polygon = (exterior, prop::collection::vec(any_ring(), 0..3))
             .prop_map(|(exterior, holes)| Polygon::new(exterior, holes));
-        prop::collection::vec(polygon, 1..3).prop_map(MultiPolygon)
+        // Now and then scaled to where orientation tests underflow or overflow.
+        let scale = prop_oneof![
+            8 => Just(1.0),
+            1 => Just(f64::from_bits((1023 - 545) << 52)),
+            1 => Just(f64::from_bits((1023 + 520) << 52)),
+        ];
+        (prop::collection::vec(polygon, 1..3), scale).prop_map(|(parts, k)| {
+            let mut shape = MultiPolygon(parts);
+            geo::MapCoordsInPlace::map_coords_in_place(&mut shape, |c| Coord {
+                x: c.x * k,
+                y: c.y * k,
+            });
+            shape
+        })
     }
 
     proptest! {
