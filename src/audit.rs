@@ -788,7 +788,6 @@ fn figures_of(f: &crate::metrics::Intensities) -> rules::Figures {
     }
 }
 
-/// A parcel's area by the configured method, and a warning where a recorded area disagrees.
 /// The enterprises and parks layers, those given.
 type OtherLayers = (Option<Loaded<Enterprises>>, Option<Loaded<Parks>>);
 
@@ -834,7 +833,12 @@ fn areas_beside<T>(
         // One pool thread claims chunks while this thread reads; the reader's batches go to
         // the other.
         scope.spawn(|_| work());
-        let read = read();
+        let read = {
+            // A panic while reading (a bug) stops the area work too, rather than waiting
+            // for it before the panic is passed on.
+            let _guard = StopOnPanic(&stop);
+            read()
+        };
         if read.is_err() {
             stop.store(true, Ordering::Relaxed);
         }
@@ -844,6 +848,17 @@ fn areas_beside<T>(
     });
     let areas = (!stop.load(Ordering::Relaxed)).then_some(areas);
     (areas, read)
+}
+
+/// Sets its flag when dropped during a panic.
+struct StopOnPanic<'a>(&'a AtomicBool);
+
+impl Drop for StopOnPanic<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
 }
 
 /// Every row's area outcome, in parallel.
@@ -873,6 +888,7 @@ fn area_outcome(
     }
 }
 
+/// A parcel's area by the configured method, and a warning where a recorded area disagrees.
 fn parcel_area(
     p: ParcelRef<'_>,
     config: &Config,

@@ -404,4 +404,20 @@ fn a_bad_record_comes_before_a_truncation_in_a_later_batch() {
         Error::MalformedJson { feature, .. } => assert_eq!(feature, Some(n - 1)),
         other => panic!("{other}"),
     }
+    // The bad record in the batch the truncation cuts short (the scanner sends the features
+    // it has before its error), in a large file and in a small one.
+    for (n, bad) in [(40_000, 39_000), (3, 0)] {
+        let mut text = many_parcels(n, bad);
+        text.truncate(text.len() - 40);
+        let err = Audit::new(Config::default())
+            .strict(true)
+            .run(&Inputs {
+                parcels: Source::geojson("many.geojson", text.into_bytes()),
+                enterprises: None,
+                parks: None,
+            })
+            .unwrap_err();
+        assert!(matches!(err, Error::NotANumber { .. }), "{n}: {err}");
+        assert_eq!(err.feature().unwrap().index, bad);
+    }
 }

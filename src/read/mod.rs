@@ -340,6 +340,15 @@ fn scan_geojson<T: Send>(
                             break;
                         }
                         Err(e) => {
+                            // The features before the error first: in strict mode a bad
+                            // record among them is the error to report.
+                            if !batch.spans.is_empty() {
+                                batch.offset = scanner.offset_read();
+                                batch.last = false;
+                                if batches.send(Ok(batch)).is_err() {
+                                    return None;
+                                }
+                            }
                             let _ = batches.send(Err(e));
                             return None;
                         }
