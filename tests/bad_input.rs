@@ -269,11 +269,22 @@ fn a_failed_run_leaves_the_previous_outputs_whole() {
     std::fs::remove_file(blocked.path().join("summary.json")).unwrap();
     std::fs::create_dir(blocked.path().join("summary.json")).unwrap();
     std::fs::write(blocked.path().join("summary.json").join("x"), b"x").unwrap();
-    assert!(land_efficiency::write::write_all(&good, blocked.path(), &Default::default()).is_err());
+    // (a different audit, so that a replaced parcels.geojson would show)
+    let other = Audit::new(Config::default())
+        .run(&Inputs {
+            parcels: Source::path(bad("parcels.geojson")),
+            enterprises: None,
+            parks: None,
+        })
+        .unwrap();
+    match land_efficiency::write::write_all(&other, blocked.path(), &Default::default()) {
+        Err(Error::Io { path, .. }) => assert!(path.ends_with("summary.json"), "{path:?}"),
+        other => panic!("{other:?}"),
+    }
     // ...and nothing that stood before was replaced, nor any temporary file left behind.
-    assert_eq!(
-        std::fs::read(blocked.path().join("parcels.geojson")).unwrap(),
-        first
+    assert!(
+        std::fs::read(blocked.path().join("parcels.geojson")).unwrap() == first,
+        "parcels.geojson was replaced"
     );
     let leftovers: Vec<_> = std::fs::read_dir(blocked.path())
         .unwrap()

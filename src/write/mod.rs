@@ -140,7 +140,9 @@ fn refuse_inputs(outputs: &[PathBuf], inputs: &[PathBuf]) -> Result<()> {
     Ok(())
 }
 
-/// Output files written to temporary names, renamed into place together once all are written.
+/// Output files written to temporary names, renamed into place once all are written. A folder
+/// where an output goes is refused before any rename; a rename that still fails part-way
+/// (the disk, permissions changed meanwhile) leaves the files before it replaced.
 #[derive(Default)]
 pub struct Staged {
     files: Vec<(PathBuf, PathBuf)>,
@@ -198,6 +200,15 @@ impl Staged {
     /// # Errors
     /// [`Error::Io`] naming the file that could not be renamed; the rest are removed.
     pub fn commit(mut self) -> Result<()> {
+        // A folder standing where an output goes would stop the renames part-way, with the
+        // outputs before it replaced and those after it not: refuse before renaming any.
+        if let Some((_, path)) = self.files.iter().find(|(_, path)| path.is_dir()) {
+            return Err(Error::io(
+                path,
+                "cannot replace a folder with an output file",
+                std::io::ErrorKind::IsADirectory.into(),
+            ));
+        }
         let files = std::mem::take(&mut self.files);
         let mut iter = files.into_iter();
         while let Some((tmp, path)) = iter.next() {
