@@ -113,6 +113,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         return Ok(());
     }
     let t = Instant::now();
+    let cpu0 = cpu_seconds();
     let inputs = Inputs {
         parcels: Source::path(data.join("parcels.geojson")),
         enterprises: Some(Source::path(data.join("enterprises.geojson"))),
@@ -142,6 +143,13 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
     )?;
     report.times.write = tw.elapsed();
     let total = t.elapsed().as_secs_f64();
+    // CPU of the audit and the write (not of generating the data).
+    let cpu = match (cpu0, cpu_seconds()) {
+        (Some((u0, s0)), Some((u1, s1))) => {
+            format!(", CPU {:.2} s user + {:.2} s system", u1 - u0, s1 - s0)
+        }
+        _ => String::new(),
+    };
     let s = &report.summary;
     let tm = &report.times;
     println!(
@@ -155,7 +163,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         s.outside_parks_count
     );
     println!(
-        "stage seconds: read {:.3} index {:.3} join {:.3} evaluate {:.3} write {:.3} | total {:.3} s, {:.2} µs/parcel, peak RSS {} MiB",
+        "stage seconds: read {:.3} index {:.3} join {:.3} evaluate {:.3} write {:.3} | total {:.3} s, {:.2} µs/parcel, peak RSS {} MiB{cpu}",
         tm.read.as_secs_f64(),
         tm.index.as_secs_f64(),
         tm.join.as_secs_f64(),
@@ -166,6 +174,18 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         peak_rss_mib()
     );
     Ok(())
+}
+
+/// CPU time the process has used so far, user and system, in seconds, from /proc/self/stat
+/// (whose clock ticks are USER_HZ, 100 a second on Linux); `None` where /proc is not there.
+fn cpu_seconds() -> Option<(f64, f64)> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let (_, rest) = stat.rsplit_once(") ")?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i)?.parse::<f64>().ok();
+    // utime and stime: fields 14 and 15 of the line, 11 and 12 after the name.
+    Some((ticks(11)? / 100.0, ticks(12)? / 100.0))
 }
 
 /// The process's peak resident set (VmHWM), MiB; 0 where /proc is not there.
