@@ -791,7 +791,7 @@ fn figures_of(f: &crate::metrics::Intensities) -> rules::Figures {
 /// The enterprises and parks layers, those given.
 type OtherLayers = (Option<Loaded<Enterprises>>, Option<Loaded<Parks>>);
 
-/// A parcel's area, how it was found, and whether it warned or failed (the warning or error
+/// A parcel's area in m², how it was found, and whether it warned or failed (the warning or error
 /// is built again for the rare rows that have one).
 type AreaOutcome = (f64, AreaSource, Outcome);
 
@@ -800,8 +800,9 @@ const AREA_CHUNK: usize = 4096;
 
 /// Runs `read` on this thread while the parcels' area outcomes are worked out beside it: on
 /// one rayon thread while `read` runs, then on every rayon thread for what is left. The
-/// outcomes are `None` when the area method cannot apply to the layer (left to
-/// [`Audit::assess`] to report) or when `read` failed (the area work stops then).
+/// outcomes are `None` when `read` failed (the area work stops then). A method that cannot
+/// apply to the layer (planar areas of lon/lat) gives outcomes [`Audit::assess`] never uses:
+/// it reports the misuse first.
 ///
 /// The reading stays on this thread and the outcomes go into a buffer allocated here, so
 /// the tables live in this thread's heap. (With `rayon::join` the reading ran on a pool
@@ -812,9 +813,6 @@ fn areas_beside<T>(
     read: impl FnOnce() -> Result<T>,
 ) -> (Option<Vec<AreaOutcome>>, Result<T>) {
     let planar_ok = parcels.crs.planar_area_is_meaningful();
-    if config.area.method == AreaMethod::Planar && !planar_ok {
-        return (None, read());
-    }
     let (table, file) = (&parcels.records, &parcels.file);
     let mut areas: Vec<AreaOutcome> =
         vec![(f64::NAN, AreaSource::Geodesic, Outcome::Failed); table.len()];

@@ -14,21 +14,15 @@
 //! floating point. A property test checks that geo accepts every shape this module accepts.
 
 use geo::coordinate_position::{CoordPos, coord_pos_relative_to_ring};
-use geo::{Coord, Intersects, Line, LineString, MultiPolygon, Polygon};
+use geo::{BoundingRect, Coord, CoordsIter, Intersects, Line, LineString, MultiPolygon, Polygon};
 
-/// Above this many edges in a shape, the pairwise tests here could cost more than geo's
+/// Above this many positions in a shape, the pairwise tests here could cost more than geo's
 /// graph; such shapes go to geo.
-const MAX_EDGES: usize = 256;
+const MAX_POSITIONS: usize = 256;
 
 /// True when `shape` is surely valid in geo's `Validation` sense; false when it may not be.
 pub(crate) fn clearly_valid(shape: &MultiPolygon<f64>) -> bool {
-    let edges: usize = shape
-        .0
-        .iter()
-        .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
-        .map(|r| r.0.len().saturating_sub(1))
-        .sum();
-    if edges > MAX_EDGES {
+    if shape.coords_count() > MAX_POSITIONS {
         return false;
     }
     if !shape.0.iter().all(polygon_clearly_valid) {
@@ -123,7 +117,9 @@ fn folds_back(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>) -> bool {
 
 /// Two simple rings that share no point and neither of which encloses the other.
 fn rings_apart(a: &LineString<f64>, b: &LineString<f64>) -> bool {
-    if !boxes_overlap(a, b) {
+    if let (Some(ra), Some(rb)) = (a.bounding_rect(), b.bounding_rect())
+        && !ra.intersects(&rb)
+    {
         return true;
     }
     !rings_meet(a, b)
@@ -138,28 +134,7 @@ fn rings_meet(a: &LineString<f64>, b: &LineString<f64>) -> bool {
 
 /// geo's exact segment test, after a bounding-box rejection (boxes apart: no common point).
 fn meet(e: &Line<f64>, f: &Line<f64>) -> bool {
-    let apart = e.start.x.max(e.end.x) < f.start.x.min(f.end.x)
-        || f.start.x.max(f.end.x) < e.start.x.min(e.end.x)
-        || e.start.y.max(e.end.y) < f.start.y.min(f.end.y)
-        || f.start.y.max(f.end.y) < e.start.y.min(e.end.y);
-    !apart && e.intersects(f)
-}
-
-fn boxes_overlap(a: &LineString<f64>, b: &LineString<f64>) -> bool {
-    let bounds = |r: &LineString<f64>| {
-        r.0.iter().fold(
-            (
-                f64::INFINITY,
-                f64::INFINITY,
-                f64::NEG_INFINITY,
-                f64::NEG_INFINITY,
-            ),
-            |(x0, y0, x1, y1), p| (x0.min(p.x), y0.min(p.y), x1.max(p.x), y1.max(p.y)),
-        )
-    };
-    let (ax0, ay0, ax1, ay1) = bounds(a);
-    let (bx0, by0, bx1, by1) = bounds(b);
-    !(ax1 < bx0 || bx1 < ax0 || ay1 < by0 || by1 < ay0)
+    e.bounding_rect().intersects(&f.bounding_rect()) && e.intersects(f)
 }
 
 #[cfg(test)]
