@@ -203,3 +203,44 @@ fn an_audit_on_a_one_thread_pool_finishes_with_the_same_figures() {
         assert_eq!(a.area_m2().to_bits(), b.area_m2().to_bits());
     }
 }
+
+/// The bench example generates a zone and audits it; `--bound` then times the work no audit
+/// can skip on the same data, and its Karney areas must add up to the audit's total area.
+#[test]
+fn bench_bound_works_out_the_same_total_area_as_the_audit() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |extra: &[&str]| {
+        let out = example("bench")
+            .args(["--n", "1500", "--seed", "7", "--out"])
+            .arg(dir.path())
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let audit = run(&[]);
+    let bound = run(&["--bound"]);
+    let mu = |text: &str, before: &str| -> String {
+        let head = text.split(before).next().unwrap();
+        head.rsplit(' ').next().unwrap().to_string()
+    };
+    // "… total area 12345.6789 mu, …" and "(… edges, … ns an edge; 12345.6789 mu)".
+    let audit_mu = mu(&audit, " mu, ");
+    let bound_mu = mu(&bound, " mu)");
+    assert!(audit.contains("parcels 1500 "), "{audit}");
+    assert_eq!(audit_mu, bound_mu, "audit:\n{audit}\nbound:\n{bound}");
+    let outputs: u64 = std::fs::read_dir(dir.path().join("out"))
+        .unwrap()
+        .map(|e| e.unwrap().metadata().unwrap().len())
+        .sum();
+    assert!(
+        bound.contains(&format!("write {:.1} MB", outputs as f64 / 1e6)),
+        "{bound}"
+    );
+    assert!(bound.contains("s CPU in all: at least"), "{bound}");
+}
