@@ -283,9 +283,9 @@ fn print_summary(report: &AuditReport, out: &Path, seconds: f64) {
     }
     for k in &s.parks {
         println!(
-            "  park {:<8} {:<24} {:>6} parcels {:>12.4} mu  low {:>7}{}",
-            k.park_id,
-            k.name.as_deref().unwrap_or(""),
+            "  park {} {} {:>6} parcels {:>12.4} mu  low {:>7}{}",
+            pad(&k.park_id, 8),
+            pad(k.name.as_deref().unwrap_or(""), 24),
             k.parcel_count,
             k.area_mu,
             k.low_efficiency_ratio
@@ -303,4 +303,11 @@ fn print_summary(report: &AuditReport, out: &Path, seconds: f64) {
         t.evaluate.as_secs_f64(),
         t.write.as_secs_f64()
     );
+}
+
+/// `text` padded with spaces to `columns` terminal columns: a Chinese character takes two, so
+/// `format!("{:<24}")`, which counts characters, leaves the columns after a name out of line.
+fn pad(text: &str, columns: usize) -> String {
+    let width = unicode_width::UnicodeWidthStr::width(text);
+    format!("{text}{}", " ".repeat(columns.saturating_sub(width)))
 }

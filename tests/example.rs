@@ -42,6 +42,18 @@ fn no_arguments_audits_the_bundled_fixtures() {
     .unwrap();
     assert_eq!(summary["low_efficiency_count"], 19);
     assert_eq!(summary["parks"][2]["over_cap"], true);
+    // The park lines' columns line up on a terminal, Chinese names (two columns a character,
+    // one of them with ASCII brackets) and all.
+    let columns: Vec<usize> = stdout
+        .lines()
+        .filter(|l| l.starts_with("  park "))
+        .map(|l| unicode_width::UnicodeWidthStr::width(&l[..l.find(" parcels").unwrap()]))
+        .collect();
+    assert_eq!(columns.len(), 4, "{stdout}");
+    assert!(
+        columns.iter().all(|&c| c == columns[0]),
+        "{columns:?}\n{stdout}"
+    );
 }
 
 fn bad_parcels(dir: &std::path::Path) -> PathBuf {
