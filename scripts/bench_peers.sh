@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the audit, the serde_json floor, GeoPandas and DuckDB-spatial side by side on the same
-# gen.py data, and prints size × engine × (wall time, peak RSS) with the ratios.
+# gen.py data, and prints size × engine × (wall time, peak RSS) with the ratios, and the bound
+# (`bench --bound`: the CPU time no audit can do without).
 #
 #   bash scripts/bench_peers.sh [SIZES...]        # default: 10000 100000 1000000
 #   REPEATS=3 bash scripts/bench_peers.sh 1000000   # runs per engine (default 2), best kept
@@ -62,6 +63,9 @@ for n in $SIZES; do
       fi
     } | tee -a "$results"
   done
+  # The work no audit can skip, on the same data, beside the crate's last outputs (their size
+  # is what it writes): see the README's Scale section.
+  "$BENCH" --data "$data" --out "$WORK/out-crate-n$n" --bound >"$WORK/n$n-bound.log"
 done
 
 python3 - "$results" <<'EOF'
@@ -97,3 +101,6 @@ for small, large in zip(sizes, sizes[1:]):
     b = rows[large]["crate"][0] / large
     print(f"crate time per parcel: {a * 1e6:.2f} µs at {small:,}, {b * 1e6:.2f} µs at {large:,} (ratio {b / a:.2f})")
 EOF
+for n in $SIZES; do
+  echo "bound at $n parcels: $(tail -1 "$WORK/n$n-bound.log")"
+done

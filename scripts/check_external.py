@@ -103,6 +103,16 @@ def main():
     got = float(rows(os.path.join(out, "parcels.csv"))[0]["area_m2"])
     r = abs(got - 7786102826806.07) / 7786102826806.07
     check("turf-area polygon vs geographiclib", r <= 1e-9, f"{got:.1f} m², rel {r:.1e}")
+    # Turf's two polygons whose hole touches the exterior twice: geo's Validation takes them,
+    # GEOS calls them invalid (interior disconnected); evaluated, with a warning that says so.
+    for name in ("Polygon_polygon-with-hole-2-vertices-touching.geojson",
+                 "MultiPolygon_multipoly-with-2-vertices-touching.geojson"):
+        out = os.path.join(work, "turf", f"turf-boolean-valid_test_false_{name}", "out")
+        warned = [w["warning"] for w in rows(os.path.join(out, "warnings.csv"))]
+        check(f"turf {name}: interior cut in two is warned of",
+              len(rows(os.path.join(out, "parcels.csv"))) == 1
+              and len(warned) == 1 and "Interior is disconnected" in warned[0],
+              warned[0] if warned else "no warning")
     for rel, status, detail in table:
         print(f"    {status:<7} {rel}: {detail}")
     check("turf fixtures", not any(f.startswith("turf") for f in failures), f"{len(table)} files, none crashed")

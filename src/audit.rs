@@ -308,9 +308,11 @@ impl Audit {
             file: parcels_file,
             records: mut parcel_table,
             rejected: parcel_rejected,
+            warnings: parcel_warnings,
             read: parcel_read,
             ..
         } = parcels;
+        warnings.extend(parcel_warnings);
         // Areas in parallel, eight bytes and a tag each; warnings and errors (rare) are built
         // again afterwards for the rows that have them.
         let areas = match areas {
@@ -353,7 +355,10 @@ impl Audit {
         let t = Instant::now();
         self.progress(Stage::Index, "parcels");
         let (park_table, park_read, park_rejected) = match parks {
-            Some(l) => (l.records, l.read, l.rejected),
+            Some(l) => {
+                warnings.extend(l.warnings);
+                (l.records, l.read, l.rejected)
+            }
             None => (Parks::default(), 0, Vec::new()),
         };
         let park_index = ParcelIndex::new(&park_table.shapes);
@@ -557,6 +562,15 @@ impl Audit {
 
         rejected.extend(park_rejected.iter().map(Rejection::from_error));
         rejected.sort_by_key(|r| (r.layer, r.index));
+        if !warnings.is_empty() {
+            // A note on a record rejected after it was read (its area, say) goes with it.
+            let gone: HashSet<(Layer, usize)> = rejected
+                .iter()
+                .filter(|r| r.code != "unmatched" && r.code != "ambiguous")
+                .map(|r| (r.layer, r.index))
+                .collect();
+            warnings.retain(|w| !gone.contains(&(w.layer, w.index)));
+        }
         warnings.sort_by_key(|w| (w.layer, w.index));
         let count = |layer: Layer| {
             rejected

@@ -82,6 +82,7 @@ pub mod read;
 pub mod report;
 pub mod rules;
 pub mod store;
+mod topology;
 pub mod units;
 pub mod write;
 

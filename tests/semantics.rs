@@ -296,3 +296,60 @@ fn outputs_keep_input_properties_and_the_contract_names() {
         assert!(summary.get(key).is_some(), "summary lacks {key}");
     }
 }
+
+/// A hole touching the exterior at two points cuts the parcel's interior in two. geo's
+/// `Validation` (the spec's test) accepts it, GEOS and QGIS call it invalid: the parcel is
+/// evaluated with the area of both pieces, and a warning names the rings and the points. One
+/// touch leaves the interior whole: no warning.
+#[test]
+fn a_hole_touching_the_exterior_twice_is_evaluated_with_a_warning() {
+    let with_hole = |id: &str, x: f64, hole_top: f64| {
+        format!(
+            r#"{{"type":"Feature","properties":{{"parcel_id":"{id}"}},"geometry":{{"type":"Polygon","coordinates":[[[{x},3300000],[{x1},3300000],[{x1},3300100],[{x},3300100],[{x},3300000]],[[{hx},3300000],[{hl},3300050],[{hx},{hole_top}],[{hr},3300050],[{hx},3300000]]]}}}}"#,
+            x1 = x + 100.0,
+            hx = x + 50.0,
+            hl = x + 40.0,
+            hr = x + 60.0,
+        )
+    };
+    // A diamond 20 m wide from the bottom edge to the top edge: 1000 m², both pieces 4500 m².
+    let cut = with_hole("CUT", 500_000.0, 3_300_100.0);
+    // The same diamond stopping 10 m short of the top: 900 m².
+    let once = with_hole("ONCE", 500_200.0, 3_300_090.0);
+    // A MultiPolygon whose second polygon is the cut one.
+    let multi = format!(
+        r#"{{"type":"Feature","properties":{{"parcel_id":"MULTI"}},"geometry":{{"type":"MultiPolygon","coordinates":[[[[500400,3300000],[500410,3300000],[500410,3300010],[500400,3300010],[500400,3300000]]],{}]}}}}"#,
+        with_hole("X", 500_500.0, 3_300_100.0)
+            .split(r#""coordinates":"#)
+            .nth(1)
+            .unwrap()
+            .trim_end_matches("}}")
+    );
+    // The same shape as a park is warned of too.
+    let park = with_hole("PARK", 500_000.0, 3_300_100.0).replace("parcel_id", "park_id");
+    let r = run(
+        Config::default(),
+        projected(&[cut, once, multi]),
+        None,
+        Some(projected(&[park])),
+    );
+    assert_eq!(r.parcel_count(), 3, "{:?}", r.rejected);
+    assert_eq!(r.parcel(0).area_m2(), 9000.0);
+    assert_eq!(r.parcel(1).area_m2(), 9100.0);
+    assert_eq!(r.parcel(2).area_m2(), 100.0 + 9000.0);
+    let ids: Vec<&str> = r.warnings.iter().filter_map(|w| w.id.as_deref()).collect();
+    assert_eq!(ids, ["CUT", "MULTI", "PARK"], "{:?}", r.warnings);
+    let m = &r.warnings[0].message;
+    assert!(
+        m.starts_with("the exterior and hole 1 touch in a loop at 2 points, (500050, 3300000) and (500050, 3300100)")
+            && m.contains("Interior is disconnected"),
+        "{m}"
+    );
+    assert!(
+        r.warnings[1]
+            .message
+            .starts_with("polygon 2 of the MultiPolygon: the exterior and hole 1 touch"),
+        "{}",
+        r.warnings[1].message
+    );
+}

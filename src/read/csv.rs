@@ -84,6 +84,7 @@ fn parse_row(row: &Row, mut ctx: FeatureContext, fields: &Fields) -> Result<Draf
         record: e,
         bounds,
         left: None,
+        note: None,
     })
 }
 

@@ -12,6 +12,7 @@
 //! goes on; in strict mode the first bad record stops the read with its error. A malformed file
 //! (truncated, not JSON, not a FeatureCollection) always stops it.
 
+use std::collections::HashSet;
 use std::fs::File;
 use std::io::Read;
 use std::ops::Range;
@@ -28,6 +29,7 @@ use crate::config::{Config, Fields};
 use crate::crs::{Crs, CrsSource, ToWgs84};
 use crate::error::{Error, FeatureContext, Layer, Result};
 use crate::parcel::{Commitments, Enterprise, Enterprises, Parcel, Parcels, Park, Parks, Status};
+use crate::report::Warning;
 use crate::store::{Backing, Shapes, Span, text_hash};
 
 pub(crate) mod csv;
@@ -162,6 +164,9 @@ pub struct Loaded<T> {
     pub records: T,
     /// Record errors, in file order: each names the feature and why it was rejected.
     pub rejected: Vec<Error>,
+    /// Notes on records kept, in file order: things worth a look that did not stop them
+    /// (a parcel whose rings touch so as to cut its interior into pieces).
+    pub warnings: Vec<Warning>,
     /// Records read: `records.len() + rejected.len()`.
     pub read: usize,
     /// The CRS the coordinates were in.
@@ -180,6 +185,8 @@ struct Draft<T> {
     /// Where the text to be left in the file lies in the feature's bytes: a parcel's
     /// `properties` object, an enterprise's name string.
     left: Option<Range<usize>>,
+    /// Something worth a look that does not stop the record (rare).
+    note: Option<Warning>,
 }
 
 /// Where a record's text left in the input is: the span there (offset, length), or the text
@@ -232,6 +239,7 @@ impl Evidence {
 struct Scan {
     file: PathBuf,
     rejected: Vec<Error>,
+    warnings: Vec<Warning>,
     read: usize,
     crs_member: Option<Vec<u8>>,
     bbox: Option<Vec<f64>>,
@@ -243,6 +251,7 @@ impl Scan {
         Scan {
             file,
             rejected: Vec::new(),
+            warnings: Vec::new(),
             read: 0,
             crs_member: None,
             bbox: None,
@@ -263,6 +272,7 @@ impl Scan {
         match result {
             Ok(d) => {
                 self.evidence.add(d.bounds);
+                self.warnings.extend(d.note);
                 let left = d.left.map_or(Left::None, left);
                 sink(d.record, left);
                 Ok(())
@@ -559,29 +569,84 @@ fn members<'a>(bytes: &'a [u8], accept: Accept, ctx: &FeatureContext) -> Result<
 
 /// Checks a polygonal shape: valid in the OGC sense, non-zero area. Returns its planar area
 /// in the file's coordinates (m² in a metre-based projected CRS).
-fn check_shape(shape: &MultiPolygon<f64>, ctx: &FeatureContext) -> Result<f64> {
-    if !valid::clearly_valid(shape)
-        && let Err(problem) = shape.check_validation()
-    {
-        return Err(Error::InvalidGeometry {
-            ctx: ctx.clone(),
-            problem: problem.to_string(),
-        });
+/// The shape's planar area once it is known valid, and a note when its rings touch so as to cut
+/// its interior into pieces (which geo's `Validation` accepts; see [`crate::topology`]). A shape
+/// [`valid::clearly_valid`] proves valid has holes apart from everything: no such touches.
+fn check_shape(shape: &MultiPolygon<f64>, ctx: &FeatureContext) -> Result<(f64, Option<String>)> {
+    let mut note = None;
+    if !valid::clearly_valid(shape) {
+        if let Err(problem) = shape.check_validation() {
+            return Err(Error::InvalidGeometry {
+                ctx: ctx.clone(),
+                problem: problem.to_string(),
+            });
+        }
+        note = interior_cut_note(shape);
     }
     let area = shape.unsigned_area();
     if !(area.is_finite() && area > 0.0) {
         return Err(Error::ZeroArea { ctx: ctx.clone() });
     }
-    Ok(area)
+    Ok((area, note))
+}
+
+/// What to say of the first polygon of `shape` whose rings touch in a loop.
+fn interior_cut_note(shape: &MultiPolygon<f64>) -> Option<String> {
+    shape.0.iter().enumerate().find_map(|(part, polygon)| {
+        if polygon.interiors().is_empty() {
+            return None;
+        }
+        let rings: Vec<&[Coord<f64>]> = std::iter::once(polygon.exterior())
+            .chain(polygon.interiors())
+            .map(|r| r.0.as_slice())
+            .collect();
+        let cut = crate::topology::interior_cut(&rings)?;
+        let names: Vec<String> = cut
+            .rings
+            .iter()
+            .map(|&r| match r {
+                0 => "the exterior".to_string(),
+                hole => format!("hole {hole}"),
+            })
+            .collect();
+        let points: Vec<String> = cut
+            .points
+            .iter()
+            .map(|c| format!("({}, {})", c.x, c.y))
+            .collect();
+        let part = if shape.0.len() > 1 {
+            format!("polygon {} of the MultiPolygon: ", part + 1)
+        } else {
+            String::new()
+        };
+        Some(format!(
+            "{part}{} touch in a loop at {} points, {}: the interior is in more than one piece, \
+             which OGC simple features call invalid (GEOS and QGIS: \"Interior is disconnected\"); \
+             the area is that of all the pieces",
+            join_and(&names),
+            cut.points.len(),
+            join_and(&points)
+        ))
+    })
+}
+
+/// "a", "a and b", "a, b and c".
+fn join_and(items: &[String]) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.clone(),
+        [rest @ .., last] => format!("{} and {last}", rest.join(", ")),
+    }
 }
 
 /// A checked polygonal shape as read: the shape, whether it came as a MultiPolygon, its
-/// bounds and its planar area, all in the file's coordinates.
+/// bounds and its planar area, all in the file's coordinates, and a note for the warnings.
 struct Polygons {
     shape: MultiPolygon<f64>,
     multi: bool,
     bounds: Option<Rect<f64>>,
     planar_area: f64,
+    note: Option<String>,
 }
 
 fn polygons(geometry: Geom, ctx: &FeatureContext) -> Result<Polygons> {
@@ -589,12 +654,13 @@ fn polygons(geometry: Geom, ctx: &FeatureContext) -> Result<Polygons> {
         RawGeometry::Polygons { shape, multi } => {
             let bounds = shape.bounding_rect();
             check_finite(bounds, ctx)?;
-            let planar_area = check_shape(&shape, ctx)?;
+            let (planar_area, note) = check_shape(&shape, ctx)?;
             Ok(Polygons {
                 shape,
                 multi,
                 bounds,
                 planar_area,
+                note,
             })
         }
         RawGeometry::Point(_) => Err(Error::GeometryType {
@@ -691,6 +757,17 @@ fn parse_parcel(bytes: &[u8], mut ctx: FeatureContext, fields: &Fields) -> Resul
         },
         bounds: shape.bounds,
         left: raw.properties.and_then(|r| within(bytes, r.get(), '{')),
+        note: note_of(shape.note, &ctx),
+    })
+}
+
+/// A note on the record `ctx` names, as a warning.
+fn note_of(note: Option<String>, ctx: &FeatureContext) -> Option<Warning> {
+    note.map(|message| Warning {
+        layer: ctx.layer,
+        index: ctx.index,
+        id: ctx.id.clone(),
+        message,
     })
 }
 
@@ -722,6 +799,7 @@ fn parse_park(bytes: &[u8], mut ctx: FeatureContext, fields: &Fields) -> Result<
         },
         bounds: shape.bounds,
         left: None,
+        note: note_of(shape.note, &ctx),
     })
 }
 
@@ -835,6 +913,7 @@ fn parse_enterprise(
         record: e,
         bounds,
         left: name_at,
+        note: None,
     })
 }
 
@@ -941,7 +1020,7 @@ fn finish_shapes(shapes: &mut Shapes, crs: &Crs, to_wgs84: &ToWgs84) -> Vec<(usi
             .collect();
     }
     if !to_wgs84.is_identity() {
-        let skip: std::collections::HashSet<usize> = failed.iter().map(|(i, _)| *i).collect();
+        let skip: HashSet<usize> = failed.iter().map(|(i, _)| *i).collect();
         let errors = shapes.try_map_coords(|c| {
             if !in_lonlat_range(c) && crs.is_geographic() {
                 return Ok(c);
@@ -1247,10 +1326,18 @@ fn conclude<T: Table + Sync>(
         table.retain(&keep);
     }
     table.shrink_to_fit();
+    // Only for records kept: one rejected once the CRS was known has its rejection.
+    let gone: HashSet<usize> = rejected
+        .iter()
+        .filter_map(|e| e.feature().map(|ctx| ctx.index))
+        .collect();
+    let mut warnings = scan.warnings;
+    warnings.retain(|w| !gone.contains(&w.index));
     Ok(Loaded {
         file: scan.file,
         records: table,
         rejected,
+        warnings,
         read: scan.read,
         crs,
         crs_source,
