@@ -88,24 +88,25 @@ pub(crate) fn interior_cut(rings: &[&[Coord<f64>]]) -> Option<Cut> {
     if touches.is_empty() {
         return None;
     }
-    // Nodes: rings 0..n, then each distinct point (exact equality; -0.0 is 0.0).
+    // The graph: nodes are rings 0..n, then each distinct point (exact equality; -0.0 is 0.0);
+    // a link joins a ring and a point on it.
     let mut points: Vec<Coord<f64>> = Vec::new();
     let mut node_of: HashMap<(u64, u64), usize> = HashMap::new();
     let mut seen: HashSet<(usize, usize)> = HashSet::new();
-    let mut edges: Vec<(usize, usize)> = Vec::new();
+    let mut links: Vec<(usize, usize)> = Vec::new();
     for (p, ring) in touches {
         let key = ((p.x + 0.0).to_bits(), (p.y + 0.0).to_bits());
         let node = *node_of.entry(key).or_insert_with(|| {
             points.push(p);
             points.len() - 1
         });
-        let edge = (ring, rings.len() + node);
-        if seen.insert(edge) {
-            edges.push(edge);
+        let link = (ring, rings.len() + node);
+        if seen.insert(link) {
+            links.push(link);
         }
     }
     let mut parent: Vec<usize> = (0..rings.len() + points.len()).collect();
-    for &(ring, point) in &edges {
+    for &(ring, point) in &links {
         let (a, b) = (root(&mut parent, ring), root(&mut parent, point));
         if a == b {
             // A loop: report its part of the graph.
