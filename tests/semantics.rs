@@ -327,28 +327,38 @@ fn a_hole_touching_the_exterior_twice_is_evaluated_with_a_warning() {
     );
     // The same shape as a park is warned of too.
     let park = with_hole("PARK", 500_000.0, 3_300_100.0).replace("parcel_id", "park_id");
+    // A second "CUT", rejected as a duplicate id: its note goes with it.
+    let again = cut.clone();
     let r = run(
         Config::default(),
-        projected(&[cut, once, multi]),
+        projected(&[cut, once, multi, again]),
         None,
         Some(projected(&[park])),
     );
     assert_eq!(r.parcel_count(), 3, "{:?}", r.rejected);
+    assert_eq!(
+        r.rejected
+            .iter()
+            .map(|x| (x.index, x.code))
+            .collect::<Vec<_>>(),
+        [(3, "duplicate_id")]
+    );
     assert_eq!(r.parcel(0).area_m2(), 9000.0);
     assert_eq!(r.parcel(1).area_m2(), 9100.0);
     assert_eq!(r.parcel(2).area_m2(), 100.0 + 9000.0);
     let ids: Vec<&str> = r.warnings.iter().filter_map(|w| w.id.as_deref()).collect();
     assert_eq!(ids, ["CUT", "MULTI", "PARK"], "{:?}", r.warnings);
+    assert_eq!(r.warnings[0].index, 0);
     let m = &r.warnings[0].message;
     assert!(
-        m.starts_with("the exterior and hole 1 touch in a loop at 2 points, (500050, 3300000) and (500050, 3300100)")
+        m.starts_with("the exterior ring and interior ring at index 0 touch in a loop at 2 points, (500050, 3300000) and (500050, 3300100)")
             && m.contains("Interior is disconnected"),
         "{m}"
     );
     assert!(
-        r.warnings[1]
-            .message
-            .starts_with("polygon 2 of the MultiPolygon: the exterior and hole 1 touch"),
+        r.warnings[1].message.starts_with(
+            "polygon at index 1: the exterior ring and interior ring at index 0 touch"
+        ),
         "{}",
         r.warnings[1].message
     );

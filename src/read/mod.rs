@@ -567,11 +567,11 @@ fn members<'a>(bytes: &'a [u8], accept: Accept, ctx: &FeatureContext) -> Result<
     }
 }
 
-/// Checks a polygonal shape: valid in the OGC sense, non-zero area. Returns its planar area
-/// in the file's coordinates (m² in a metre-based projected CRS).
-/// The shape's planar area once it is known valid, and a note when its rings touch so as to cut
-/// its interior into pieces (which geo's `Validation` accepts; see [`crate::topology`]). A shape
-/// [`valid::clearly_valid`] proves valid has holes apart from everything: no such touches.
+/// Checks a polygonal shape: valid in geo's `Validation` sense, non-zero area. Returns its
+/// planar area in the file's coordinates (m² in a metre-based projected CRS), and a note when
+/// its rings touch so as to cut its interior into pieces, which `Validation` accepts (see
+/// [`crate::topology`]). A shape [`valid::clearly_valid`] proves valid has its holes apart from
+/// everything: no such touches, so the test runs only on the rare others.
 fn check_shape(shape: &MultiPolygon<f64>, ctx: &FeatureContext) -> Result<(f64, Option<String>)> {
     let mut note = None;
     if !valid::clearly_valid(shape) {
@@ -605,8 +605,8 @@ fn interior_cut_note(shape: &MultiPolygon<f64>) -> Option<String> {
             .rings
             .iter()
             .map(|&r| match r {
-                0 => "the exterior".to_string(),
-                hole => format!("hole {hole}"),
+                0 => "the exterior ring".to_string(),
+                hole => format!("interior ring at index {}", hole - 1),
             })
             .collect();
         let points: Vec<String> = cut
@@ -614,8 +614,9 @@ fn interior_cut_note(shape: &MultiPolygon<f64>) -> Option<String> {
             .iter()
             .map(|c| format!("({}, {})", c.x, c.y))
             .collect();
+        // Numbered from 0, as geo's validation messages number them.
         let part = if shape.0.len() > 1 {
-            format!("polygon {} of the MultiPolygon: ", part + 1)
+            format!("polygon at index {part}: ")
         } else {
             String::new()
         };
