@@ -26,7 +26,6 @@ use crate::report::{
     Tenants, Warning,
 };
 use crate::rules::{self, ParcelFacts, Reason};
-use crate::units::m2_to_mu;
 
 pub use crate::report::{AuditReport, EnterpriseResult, ParcelResult};
 
@@ -552,7 +551,7 @@ impl Audit {
         }
         let shares = figures.iter().map(|f| evaluate::ParkShare {
             park: (f.park != NO_PARK).then_some(f.park as usize),
-            area_mu: m2_to_mu(f.area_m2),
+            area_m2: f.area_m2,
             low_efficiency: !f.reasons.is_empty(),
             idle: f.idle,
         });
@@ -579,7 +578,7 @@ impl Audit {
                 .count()
         };
         let facts = figures.iter().map(|f| SummaryFacts {
-            area_mu: m2_to_mu(f.area_m2),
+            area_m2: f.area_m2,
             reasons: f.reasons,
             idle: f.idle,
             in_park: f.park != NO_PARK,

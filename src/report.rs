@@ -792,9 +792,9 @@ impl Summary {
         let mut by_reason = std::collections::BTreeMap::new();
         let mut methods = std::collections::BTreeMap::new();
         for p in parcels {
-            total += p.area_mu;
+            total += p.area_m2;
             if !p.reasons.is_empty() {
-                low += p.area_mu;
+                low += p.area_m2;
                 low_count += 1;
             }
             idle += usize::from(p.idle);
@@ -809,8 +809,8 @@ impl Summary {
             parcels: parcel_counts,
             enterprises,
             park_features,
-            total_area_mu: total,
-            low_efficiency_area_mu: low,
+            total_area_mu: m2_to_mu(total),
+            low_efficiency_area_mu: m2_to_mu(low),
             low_efficiency_count: low_count,
             low_efficiency_ratio: (total > 0.0).then(|| low / total),
             idle_count: idle,
@@ -837,7 +837,8 @@ impl Summary {
 
 /// What the summary reads of a parcel.
 pub(crate) struct ParcelFacts {
-    pub(crate) area_mu: f64,
+    /// m²: areas are summed in m² and turned into mu once (see [`crate::evaluate::ParkShare`]).
+    pub(crate) area_m2: f64,
     pub(crate) reasons: Reasons,
     pub(crate) idle: bool,
     pub(crate) in_park: bool,

@@ -8,6 +8,12 @@
 //! | area | m² | 1 mu (亩) = 10000/15 m² exactly; 1 ha = 15 mu |
 //! | money | 万元 | tax, investment, output, value added |
 //! | intensity | 万元/亩 | computed from m² at the last step |
+//!
+//! The conversions multiply by 15 and divide by 10 000 (or the reverse) rather than divide by
+//! `M2_PER_MU`, which is itself rounded: when the products are exact, as they are for areas
+//! and amounts written with few digits, the result is rounded once, so a figure exactly at a
+//! threshold compares equal to it ("equality is not low"). Dividing by a rounded mu gave
+//! 472.5 万元 on 21 000 m² (31.5 mu) as 14.999999999999998 万元/亩, below a minimum of 15.
 //! | plot ratio | m²/m² | floor area over land area |
 //! | ratios, shares | fraction in [0, 1] | printed as percent only for people |
 
@@ -30,10 +36,11 @@ pub const MU_PER_HA: f64 = 15.0;
 ///
 /// ```
 /// assert_eq!(land_efficiency::units::m2_to_mu(10_000.0), 15.0);
+/// assert_eq!(land_efficiency::units::m2_to_mu(21_000.0), 31.5);
 /// ```
 #[inline]
 pub fn m2_to_mu(area_m2: f64) -> f64 {
-    area_m2 / M2_PER_MU
+    area_m2 * 15.0 / 10_000.0
 }
 
 /// Converts mu (亩) to square metres.
@@ -43,7 +50,7 @@ pub fn m2_to_mu(area_m2: f64) -> f64 {
 /// ```
 #[inline]
 pub fn mu_to_m2(area_mu: f64) -> f64 {
-    area_mu * M2_PER_MU
+    area_mu * 10_000.0 / 15.0
 }
 
 /// Converts 万元 per hectare to 万元 per mu (the national 2004/2008 tables use 万元/公顷).
@@ -66,10 +73,12 @@ pub fn per_ha_to_per_mu(value_per_ha: f64) -> f64 {
 /// ```
 /// // 300 万元 of tax on a 100 m × 100 m (15 mu) parcel is 20 万元/亩.
 /// assert_eq!(land_efficiency::units::per_mu(300.0, 10_000.0), 20.0);
+/// // 472.5 万元 on 21 000 m² (31.5 mu) is exactly 15 万元/亩, not a hair below.
+/// assert_eq!(land_efficiency::units::per_mu(472.5, 21_000.0), 15.0);
 /// ```
 #[inline]
 pub fn per_mu(amount: f64, area_m2: f64) -> f64 {
-    amount / m2_to_mu(area_m2)
+    amount * 10_000.0 / (15.0 * area_m2)
 }
 
 /// The unit a recorded area (for example the ZDMJ field with its MJDW unit code) is given in.
@@ -98,6 +107,25 @@ impl AreaUnit {
             AreaUnit::M2 => value,
             AreaUnit::Mu => mu_to_m2(value),
             AreaUnit::Ha => value * M2_PER_HA,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A figure exactly at a threshold comes out at it, not an ulp below. Areas of 125·k m²
+        /// and thresholds of n/4 万元/亩 make the amount n·k·3/64 万元, exact in binary.
+        #[test]
+        fn a_figure_exactly_at_a_threshold_is_computed_exactly(k in 1u32..8_000, n in 1u32..4_000) {
+            let area_m2 = 125.0 * f64::from(k);
+            let threshold = f64::from(n) / 4.0;
+            let amount = f64::from(n) * f64::from(k) * 3.0 / 64.0;
+            prop_assert_eq!(per_mu(amount, area_m2), threshold);
+            prop_assert_eq!(m2_to_mu(area_m2) * threshold, amount);
         }
     }
 }

@@ -26,6 +26,87 @@ fn healthy(id: &str, x: f64, y: f64) -> String {
     )
 }
 
+/// A rectangular parcel feature in EPSG:4549 metres.
+fn rectangle(id: &str, x: f64, y: f64, width: f64, height: f64) -> String {
+    format!(
+        r#"{{"type":"Feature","properties":{{"parcel_id":"{id}"}},"geometry":{{"type":"Polygon","coordinates":[[[{x},{y}],[{x1},{y}],[{x1},{y1}],[{x},{y1}],[{x},{y}]]]}}}}"#,
+        x1 = x + width,
+        y1 = y + height
+    )
+}
+
+/// Equality at a threshold must survive the conversion to mu: 21 000 m² is 31.5 mu, where
+/// 472.5 万元 is exactly 15 万元/亩 (dividing by a rounded mu gave 14.999999999999998, low).
+#[test]
+fn threshold_equality_is_not_low_on_a_parcel_of_an_odd_number_of_mu() {
+    let parcels = projected(&[rectangle("P", 500_000.0, 3_300_000.0, 150.0, 140.0)]);
+    let ents = projected(&[enterprise(
+        "E",
+        500_050.0,
+        3_300_050.0,
+        472.5,
+        3780.0,
+        6300.0,
+        r#","floor_area":21000"#,
+    )]);
+    let r = run(Config::default(), parcels, Some(ents), None);
+    let p = &r.parcel(0);
+    assert_eq!(p.area_mu(), 31.5);
+    assert_eq!(
+        (
+            p.tax_per_mu(),
+            p.investment_per_mu(),
+            p.output_per_mu(),
+            p.plot_ratio()
+        ),
+        (15.0, 120.0, 200.0, Some(1.0))
+    );
+    assert!(!p.low_efficiency(), "{:?}", p.reasons().to_vec());
+}
+
+/// A park exactly at its cap is not over it: 3 low parcels of 10, all 1600 m², is a ratio of
+/// 0.3 (summing their mu gave 0.30000000000000004, over the cap of 0.30).
+#[test]
+fn a_park_exactly_at_the_cap_is_not_over_it() {
+    let parcels: Vec<String> = (0..10)
+        .map(|i| {
+            rectangle(
+                &format!("P{i}"),
+                500_000.0 + 100.0 * f64::from(i),
+                3_300_000.0,
+                40.0,
+                40.0,
+            )
+        })
+        .collect();
+    // Parcels 3..10 healthy: 1600 m² is 2.4 mu; 20/200/300 万元/亩 and plot ratio 1.5.
+    let ents: Vec<String> = (3..10)
+        .map(|i| {
+            enterprise(
+                &format!("E{i}"),
+                500_020.0 + 100.0 * f64::from(i),
+                3_300_020.0,
+                48.0,
+                480.0,
+                720.0,
+                r#","floor_area":2400"#,
+            )
+        })
+        .collect();
+    let park = r#"{"type":"Feature","properties":{"park_id":"K"},"geometry":{"type":"Polygon","coordinates":[[[499990,3299990],[501000,3299990],[501000,3300100],[499990,3300100],[499990,3299990]]]}}"#.to_string();
+    let r = run(
+        Config::default(),
+        projected(&parcels),
+        Some(projected(&ents)),
+        Some(projected(&[park])),
+    );
+    let k = &r.summary.parks[0];
+    assert_eq!((k.parcel_count, k.low_efficiency_count), (10, 3));
+    assert_eq!(k.low_efficiency_ratio, Some(0.3));
+    assert!(!k.over_cap);
+    assert_eq!(r.summary.low_efficiency_ratio, Some(0.3));
+}
+
 #[test]
 fn threshold_equality_is_not_low() {
     let parcels = projected(&[
