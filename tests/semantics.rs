@@ -444,3 +444,47 @@ fn a_hole_touching_the_exterior_twice_is_evaluated_with_a_warning() {
         r.warnings[1].message
     );
 }
+
+/// An empty string is an absent value, as an empty CSV cell is (shapefile exports write `""`
+/// for an empty text field): an enterprise with `"parcel_id": ""` joins by its point, a parcel
+/// with `"parcel_id": ""` takes its GeoJSON `id`, and `"status": ""` is the default.
+#[test]
+fn empty_strings_are_absent_values() {
+    let parcels = projected(&[
+        square("P1", 500_000.0, 3_300_000.0, 100.0, r#","status":"""#),
+        r#"{"type":"Feature","id":"G2","properties":{"parcel_id":"","industry":" "},"geometry":{"type":"Polygon","coordinates":[[[500200,3300000],[500300,3300000],[500300,3300100],[500200,3300100],[500200,3300000]]]}}"#.to_string(),
+    ]);
+    let ents = projected(&[
+        enterprise(
+            "E1",
+            500_050.0,
+            3_300_050.0,
+            300.0,
+            3000.0,
+            4500.0,
+            r#","parcel_id":"""#,
+        ),
+        enterprise(
+            "E2",
+            500_250.0,
+            3_300_050.0,
+            300.0,
+            3000.0,
+            4500.0,
+            r#","parcel_id":"  ""#,
+        ),
+    ]);
+    let r = run(Config::default(), parcels, Some(ents), None);
+    assert!(r.rejected.is_empty(), "{:?}", r.rejected);
+    assert_eq!(r.parcel_count(), 2);
+    assert_eq!(r.parcel(1).parcel_id(), "G2");
+    assert_eq!(r.parcel(1).industry(), None);
+    assert_eq!(r.summary.enterprises.joined, 2);
+    assert_eq!(
+        (
+            r.parcel(0).enterprise_count(),
+            r.parcel(1).enterprise_count()
+        ),
+        (1, 1)
+    );
+}

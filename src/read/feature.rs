@@ -592,15 +592,24 @@ impl<'a> Props<'a> {
     }
 
     /// A text property: strings as they are, numbers as written. Absent or null gives `None`.
+    ///
+    /// An empty (or blank) string is absent too, as an empty CSV cell is: shapefile exports
+    /// write `""` for a text field left empty, and such a `parcel_id` must not become a key
+    /// that matches nothing (the enterprise then joins by its point, the parcel takes its
+    /// GeoJSON `id`).
     pub(crate) fn text(&self, key: &str, ctx: &FeatureContext) -> Result<Option<String>, Error> {
         match self.get(key) {
             None => Ok(None),
-            Some(v) => raw_text(v).map(Some).ok_or_else(|| Error::InvalidValue {
-                ctx: ctx.clone(),
-                property: key.into(),
-                expected: "a string or a number".into(),
-                found: abbreviate(v.get()),
-            }),
+            Some(v) => match raw_text(v) {
+                Some(t) if t.trim().is_empty() => Ok(None),
+                Some(t) => Ok(Some(t)),
+                None => Err(Error::InvalidValue {
+                    ctx: ctx.clone(),
+                    property: key.into(),
+                    expected: "a string or a number".into(),
+                    found: abbreviate(v.get()),
+                }),
+            },
         }
     }
 
