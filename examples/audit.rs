@@ -250,7 +250,7 @@ fn print_summary(report: &AuditReport, out: &Path, seconds: f64) {
         s.parcels.read, s.parcels.evaluated, s.parcels.rejected
     );
     println!(
-        "enterprises: {} read, {} joined, {} unmatched, {} ambiguous, {} rejected",
+        "enterprises: {} read, {} joined, {} unmatched ({} in several parcels), {} rejected",
         s.enterprises.read,
         s.enterprises.joined,
         s.enterprises.unmatched,

@@ -456,6 +456,8 @@ impl Audit {
                     });
                 }
                 Join::Ambiguous => {
+                    // Joined to no parcel: unmatched, as the summary counts it, and ambiguous.
+                    unmatched += 1;
                     ambiguous += 1;
                     let candidates: Vec<u32> = match enterprise_table
                         .location(row)

@@ -681,16 +681,17 @@ pub struct Counts {
     pub rejected: usize,
 }
 
-/// The enterprises' counts: `read = joined + unmatched + ambiguous + rejected`.
+/// The enterprises' counts: `read = joined + unmatched + rejected`, as SPEC §5's summary has
+/// them; `ambiguous` says how many of the unmatched lie in several parcels.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct EnterpriseCounts {
     /// Records read.
     pub read: usize,
     /// Joined to a parcel (by key or location).
     pub joined: usize,
-    /// In no parcel, or keyed to no parcel.
+    /// Joined to no parcel: in none, keyed to none, or in several (the `ambiguous`).
     pub unmatched: usize,
-    /// In two or more parcels.
+    /// Of the unmatched, those in two or more parcels.
     pub ambiguous: usize,
     /// Invalid records.
     pub rejected: usize,

@@ -415,7 +415,7 @@ pub fn write_report_html(
                 "{} {} · {} {}",
                 s.enterprises.joined,
                 t.joined,
-                s.enterprises.rejected + s.enterprises.unmatched + s.enterprises.ambiguous,
+                s.enterprises.rejected + s.enterprises.unmatched,
                 t.rejected
             ),
         ),
