@@ -488,3 +488,54 @@ fn empty_strings_are_absent_values() {
         (1, 1)
     );
 }
+
+/// Every input property is kept in parcels.geojson (SPEC §5) unless the audit writes one of
+/// that name: `class`, `change` and `previous_low_efficiency` are the audit's only with an
+/// evaluation or a previous audit, so without them the input's stay; `title` is always the
+/// audit's.
+#[test]
+fn input_properties_are_kept_unless_the_audit_writes_that_name() {
+    let parcels = projected(&[square(
+        "P1",
+        500_000.0,
+        3_300_000.0,
+        100.0,
+        r#","class":"工业","change":"x","previous_low_efficiency":1,"title":"T","land_use":"M1""#,
+    )]);
+    let r = run(Config::default(), parcels, None, None);
+    let mut out = Vec::new();
+    land_efficiency::write::write_parcels_geojson(&r, &mut out, Default::default()).unwrap();
+    let fc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let props = &fc["features"][0]["properties"];
+    assert_eq!(props["class"], "工业", "{props}");
+    assert_eq!(props["change"], "x");
+    assert_eq!(props["previous_low_efficiency"], 1);
+    assert_eq!(props["land_use"], "M1");
+    assert!(
+        props["title"].as_str().unwrap().starts_with("P1: "),
+        "{props}"
+    );
+    // Each name once: the JSON text has no duplicate keys.
+    let text = String::from_utf8(out).unwrap();
+    assert_eq!(text.matches("\"title\"").count(), 1);
+    assert_eq!(text.matches("\"class\"").count(), 1);
+    // With an evaluation, `class` is the audit's on every parcel: a parcel with no graded
+    // tenant has none, rather than the input's.
+    let config =
+        Config::from_path(common::fixtures().join("policy/evaluation.toml")).expect("config");
+    let parcels = projected(&[square(
+        "P1",
+        500_000.0,
+        3_300_000.0,
+        100.0,
+        r#","class":"工业""#,
+    )]);
+    let r = run(config, parcels, None, None);
+    let mut out = Vec::new();
+    land_efficiency::write::write_parcels_geojson(&r, &mut out, Default::default()).unwrap();
+    let fc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    assert!(
+        fc["features"][0]["properties"].get("class").is_none(),
+        "{fc}"
+    );
+}

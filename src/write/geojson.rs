@@ -214,21 +214,25 @@ impl PropertyWriter<'_> {
         }
     }
 
-    /// Copies the input properties (raw JSON text) except those in `computed`.
-    fn inputs(&mut self, raw: Option<&str>, computed: &[&str]) {
+    /// Copies the input properties (raw JSON text) except those `written` says are computed.
+    fn inputs(&mut self, raw: Option<&str>, written: impl Fn(&str) -> bool) {
         let Some(raw) = raw else { return };
         let Ok(entries) = serde_json::from_str::<Entries>(raw) else {
             return;
         };
         for (k, v) in entries.0 {
-            if !computed.contains(&k.as_ref()) {
+            if !written(&k) {
                 self.raw(&k, v.get());
             }
         }
     }
 }
 
-const PARCEL_KEYS: [&str; 26] = [
+/// The properties every parcel is written with; an input property of the same name gives way.
+/// `class`, `previous_low_efficiency` and `change` are the audit's only when it has an evaluation
+/// or a previous audit (see `Also`); otherwise an input property of that name is kept (SPEC §5:
+/// every input property kept).
+const PARCEL_KEYS: [&str; 23] = [
     "parcel_id",
     "park_id",
     "area_m2",
@@ -252,9 +256,6 @@ const PARCEL_KEYS: [&str; 26] = [
     "fill-opacity",
     "stroke-width",
     "title",
-    "class",
-    "previous_low_efficiency",
-    "change",
 ];
 
 fn start_collection(w: &mut dyn Write, name: &str, crs: OutputCrs) -> io::Result<()> {
@@ -276,6 +277,11 @@ pub fn write_parcels_geojson(
     crs: OutputCrs,
 ) -> io::Result<()> {
     start_collection(w, "parcels", crs)?;
+    // Names the audit writes only with an evaluation or a previous audit.
+    let audit_writes = Also {
+        class: report.summary.classes.is_some(),
+        change: report.summary.changes.is_some(),
+    };
     super::chunked_ranges(w, report.parcel_count(), 2048, &|rows, buf| {
         let properties = report
             .parcel_table
@@ -286,14 +292,29 @@ pub fn write_parcels_geojson(
                 buf.extend_from_slice(b",\n");
             }
             let p = report.parcel(row);
-            write_parcel(buf, &p, properties.get(p.record().row()), crs);
+            write_parcel(buf, &p, properties.get(p.record().row()), crs, audit_writes);
         }
         Ok(())
     })?;
     w.write_all(b"\n]}\n")
 }
 
-fn write_parcel(buf: &mut Vec<u8>, p: &ParcelResult<'_>, properties: Option<&str>, crs: OutputCrs) {
+/// Which of the names the audit writes only sometimes it writes in this report.
+#[derive(Clone, Copy)]
+struct Also {
+    /// `class` (an evaluation ran).
+    class: bool,
+    /// `previous_low_efficiency` and `change` (a previous audit was given).
+    change: bool,
+}
+
+fn write_parcel(
+    buf: &mut Vec<u8>,
+    p: &ParcelResult<'_>,
+    properties: Option<&str>,
+    crs: OutputCrs,
+    also: Also,
+) {
     let record = p.record();
     buf.extend_from_slice(b"{\"type\":\"Feature\",");
     if let Some(id) = record.feature_id() {
@@ -306,7 +327,11 @@ fn write_parcel(buf: &mut Vec<u8>, p: &ParcelResult<'_>, properties: Option<&str
         out: buf,
         first: true,
     };
-    pw.inputs(properties, &PARCEL_KEYS);
+    pw.inputs(properties, |k| {
+        PARCEL_KEYS.contains(&k)
+            || (also.class && k == "class")
+            || (also.change && (k == "previous_low_efficiency" || k == "change"))
+    });
     let reasons = p.reasons();
     let (sums, f) = p.figures();
     pw.value("parcel_id", p.parcel_id());
