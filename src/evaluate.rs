@@ -594,6 +594,11 @@ pub fn grade(candidates: &[Candidate<'_>], config: &EvaluationConfig) -> Vec<Gra
                 Some("exempt (免评)".to_string())
             } else if c.land_m2.is_none() {
                 Some("joined to no parcel: no land".to_string())
+            } else if c.land_m2.is_some_and(|m2| m2 <= 0.0) {
+                // Per mu of nothing is undefined, not missing: a tenant with no floor area on
+                // a parcel shared by floor area holds no land, and is not graded rather than
+                // given the group's mean.
+                Some("no land: its share of the parcel is 0 (no floor area)".to_string())
             } else if land_mu.is_some_and(|l| l < config.min_land_mu) {
                 Some(format!(
                     "land {:.2} mu is below the minimum of {} mu",

@@ -358,6 +358,41 @@ fn tenants_share_land_by_floor_area_and_exempt_firms_are_listed_not_graded() {
     );
 }
 
+/// A tenant with no floor area on a parcel shared by floor area holds no land: its per-mu
+/// figures are undefined, so it is not graded. (It was given the group's mean, ranking a firm
+/// with no tax above one that paid some.)
+#[test]
+fn a_tenant_with_no_floor_area_holds_no_land_and_is_not_graded() {
+    let parcels = r#"{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"EPSG:4549"}},"features":[
+      {"type":"Feature","properties":{"parcel_id":"P"},"geometry":{"type":"Polygon","coordinates":[[[500000,3300000],[500100,3300000],[500100,3300100],[500000,3300100],[500000,3300000]]]}},
+      {"type":"Feature","properties":{"parcel_id":"Q"},"geometry":{"type":"Polygon","coordinates":[[[500200,3300000],[500300,3300000],[500300,3300100],[500200,3300100],[500200,3300000]]]}}]}"#;
+    let ents = "enterprise_id,tax,investment,output,floor_area,above_scale,parcel_id\n\
+                A,300,1,1,10000,true,P\nB,0,1,1,0,true,P\nC,150,1,1,10000,true,Q\n";
+    let r = Audit::new(evaluation_config())
+        .run(&Inputs {
+            parcels: Source::geojson("p", parcels),
+            enterprises: Some(Source::csv("e.csv", ents)),
+            parks: None,
+        })
+        .unwrap();
+    let b = r.enterprise(1).evaluation().unwrap();
+    assert_eq!(r.enterprise(1).land_m2(), Some(0.0));
+    assert_eq!(
+        (b.class, b.score, b.not_graded.as_deref()),
+        (
+            None,
+            None,
+            Some("no land: its share of the parcel is 0 (no floor area)")
+        )
+    );
+    // A (20 万元/亩 → 200) and C (10 → 100) are ranked between themselves.
+    let (a, c) = (
+        r.enterprise(0).evaluation().unwrap(),
+        r.enterprise(2).evaluation().unwrap(),
+    );
+    assert_eq!((a.rank, c.rank), (Some(1), Some(2)));
+}
+
 #[test]
 fn year_on_year_changes_class_history_and_two_years_of_d() {
     let previous = PreviousAudit::from_dir(policy("previous")).unwrap();
