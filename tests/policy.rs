@@ -320,6 +320,17 @@ fn huangyan_2022_reproduced_figure_for_figure() {
     );
 }
 
+/// The audit of in-memory parcels (GeoJSON) and enterprises (CSV) with the evaluation fixture.
+fn evaluate_csv(parcels: &str, enterprises: &str) -> AuditReport {
+    Audit::new(evaluation_config())
+        .run(&Inputs {
+            parcels: Source::geojson("p", parcels),
+            enterprises: Some(Source::csv("e.csv", enterprises)),
+            parks: None,
+        })
+        .unwrap()
+}
+
 #[test]
 fn tenants_share_land_by_floor_area_and_exempt_firms_are_listed_not_graded() {
     assert_eq!(
@@ -334,13 +345,7 @@ fn tenants_share_land_by_floor_area_and_exempt_firms_are_listed_not_graded() {
       {"type":"Feature","properties":{"parcel_id":"P"},"geometry":{"type":"Polygon","coordinates":[[[500000,3300000],[500100,3300000],[500100,3300100],[500000,3300100],[500000,3300000]]]}}]}"#;
     let ents = "enterprise_id,tax,investment,output,floor_area,above_scale,exempt,parcel_id\n\
                 A,150,1,1,6000,true,false,P\nB,150,1,1,2000,true,false,P\nW,150,1,1,2000,true,是,P\n";
-    let r = Audit::new(evaluation_config())
-        .run(&Inputs {
-            parcels: Source::geojson("p", parcels),
-            enterprises: Some(Source::csv("e.csv", ents)),
-            parks: None,
-        })
-        .unwrap();
+    let r = evaluate_csv(parcels, ents);
     let land: Vec<Option<f64>> = r.enterprises().map(|e| e.land_m2()).collect();
     assert_eq!(land, vec![Some(6000.0), Some(2000.0), Some(2000.0)]);
     // A: 150 万元 on 9 mu = 16.67/mu → 166.7; B: 150 on 3 mu = 50/mu → 500.
@@ -368,13 +373,7 @@ fn a_tenant_with_no_floor_area_holds_no_land_and_is_not_graded() {
       {"type":"Feature","properties":{"parcel_id":"Q"},"geometry":{"type":"Polygon","coordinates":[[[500200,3300000],[500300,3300000],[500300,3300100],[500200,3300100],[500200,3300000]]]}}]}"#;
     let ents = "enterprise_id,tax,investment,output,floor_area,above_scale,parcel_id\n\
                 A,300,1,1,10000,true,P\nB,0,1,1,0,true,P\nC,150,1,1,10000,true,Q\n";
-    let r = Audit::new(evaluation_config())
-        .run(&Inputs {
-            parcels: Source::geojson("p", parcels),
-            enterprises: Some(Source::csv("e.csv", ents)),
-            parks: None,
-        })
-        .unwrap();
+    let r = evaluate_csv(parcels, ents);
     let b = r.enterprise(1).evaluation().unwrap();
     assert_eq!(r.enterprise(1).land_m2(), Some(0.0));
     assert_eq!(
