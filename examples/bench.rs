@@ -593,22 +593,6 @@ mod bound {
     }
 
     pub(super) fn run(data: &Path, out: &Path) -> Result<(), Box<dyn std::error::Error>> {
-        let mut parts: Vec<(String, f64)> = Vec::new();
-        let mut bytes = Vec::new();
-        let (mut read_s, mut token_s) = (0.0, 0.0);
-        for layer in ["parcels", "enterprises", "parks"] {
-            bytes.clear();
-            let path = data.join(format!("{layer}.geojson"));
-            let (got, s) = cpu(|| std::fs::File::open(&path)?.read_to_end(&mut bytes));
-            got?;
-            read_s += s;
-            let (parsed, s) = cpu(|| serde_json::from_slice::<serde::de::IgnoredAny>(&bytes));
-            parsed?;
-            token_s += s;
-        }
-        parts.push(("read the inputs' bytes".into(), read_s));
-        parts.push(("tokenise them (serde_json, IgnoredAny)".into(), token_s));
-
         let outputs: u64 = std::fs::read_dir(out)
             .map(|dir| {
                 dir.filter_map(|e| e.ok()?.metadata().ok())
@@ -626,6 +610,22 @@ mod bound {
             .into());
         }
 
+        let mut parts: Vec<(String, f64)> = Vec::new();
+        let mut bytes = Vec::new();
+        let (mut read_s, mut token_s) = (0.0, 0.0);
+        for layer in ["parcels", "enterprises", "parks"] {
+            bytes.clear();
+            let path = data.join(format!("{layer}.geojson"));
+            let (got, s) = cpu(|| std::fs::File::open(&path)?.read_to_end(&mut bytes));
+            got.map_err(|e| format!("{}: cannot read: {e}", path.display()))?;
+            read_s += s;
+            let (parsed, s) = cpu(|| serde_json::from_slice::<serde::de::IgnoredAny>(&bytes));
+            parsed.map_err(|e| format!("{}: not JSON: {e}", path.display()))?;
+            token_s += s;
+        }
+        parts.push(("read the inputs' bytes".into(), read_s));
+        parts.push(("tokenise them (serde_json, IgnoredAny)".into(), token_s));
+
         let loaded = read_parcels(
             &Source::path(data.join("parcels.geojson")),
             &Config::default(),
@@ -633,21 +633,13 @@ mod bound {
         )?;
         let geographic = loaded.crs.is_geographic();
         let parcels = loaded.records;
-        let edges: usize = (0..parcels.len())
-            .flat_map(|row| parcels.get(row).shape().polygons().collect::<Vec<_>>())
-            .flat_map(|p| {
-                p.rings()
-                    .map(|r| r.len().saturating_sub(1))
-                    .collect::<Vec<_>>()
-            })
-            .sum();
+        let edges: usize = parcels.iter().map(|p| p.shape().edge_count()).sum();
         // The audit's default area method: geodesic for lon/lat, planar (nearly free) else.
         if geographic {
             let (area, s) = cpu(|| {
-                (0..parcels.len())
-                    .map(|row| {
-                        land_efficiency::metrics::geodesic_area_of(&parcels.get(row).shape())
-                    })
+                parcels
+                    .iter()
+                    .map(|p| land_efficiency::metrics::geodesic_area_of(&p.shape()))
                     .sum::<f64>()
             });
             parts.push((

@@ -567,7 +567,7 @@ impl Audit {
             // A note on a record rejected after it was read (its area, say) goes with it.
             let gone: HashSet<(Layer, usize)> = rejected
                 .iter()
-                .filter(|r| r.code != "unmatched" && r.code != "ambiguous")
+                .filter(|r| !r.is_join_miss())
                 .map(|r| (r.layer, r.index))
                 .collect();
             warnings.retain(|w| !gone.contains(&(w.layer, w.index)));
@@ -576,7 +576,7 @@ impl Audit {
         let count = |layer: Layer| {
             rejected
                 .iter()
-                .filter(|r| r.layer == layer && r.code != "unmatched" && r.code != "ambiguous")
+                .filter(|r| r.layer == layer && !r.is_join_miss())
                 .count()
         };
         let facts = figures.iter().map(|f| SummaryFacts {

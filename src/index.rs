@@ -11,7 +11,17 @@ use rstar::{AABB, RTree};
 
 use crate::store::{EdgeBands, Position, ShapeRef, Shapes, orient};
 
-type Entry = GeomWithData<Rectangle<[f64; 2]>, u32>;
+/// A box and the row it bounds: the R-tree entry of this index, and of the edge search in
+/// [`crate::topology`] (one type, so rstar's code is built once).
+pub(crate) type Entry = GeomWithData<Rectangle<[f64; 2]>, u32>;
+
+/// The entry for box `r` of row `row`.
+pub(crate) fn entry(r: geo::Rect<f64>, row: u32) -> Entry {
+    GeomWithData::new(
+        Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
+        row,
+    )
+}
 
 /// What a point query found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,14 +68,7 @@ impl<'a> ParcelIndex<'a> {
         // On this thread (the tree lives in its heap), before the banded shapes are
         // sought in parallel.
         let entries: Vec<Entry> = (0..shapes.len())
-            .filter_map(|i| {
-                shapes.get(i).bounding_rect().map(|r| {
-                    GeomWithData::new(
-                        Rectangle::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]),
-                        i as u32,
-                    )
-                })
-            })
+            .filter_map(|i| shapes.get(i).bounding_rect().map(|r| entry(r, i as u32)))
             .collect();
         let tree = RTree::bulk_load(entries);
         let banded: Vec<(usize, EdgeBands)> = (0..shapes.len())

@@ -598,6 +598,12 @@ pub struct Rejection {
 }
 
 impl Rejection {
+    /// True for an enterprise listed because it joined no parcel (`unmatched`, `ambiguous`):
+    /// a record read and kept, not one rejected as invalid.
+    pub fn is_join_miss(&self) -> bool {
+        matches!(self.code, "unmatched" | "ambiguous")
+    }
+
     /// The rejection an error describes.
     pub fn from_error(e: &Error) -> Rejection {
         let message = e.to_string();

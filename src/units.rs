@@ -8,14 +8,14 @@
 //! | area | m² | 1 mu (亩) = 10000/15 m² exactly; 1 ha = 15 mu |
 //! | money | 万元 | tax, investment, output, value added |
 //! | intensity | 万元/亩 | computed from m² at the last step |
+//! | plot ratio | m²/m² | floor area over land area |
+//! | ratios, shares | fraction in [0, 1] | printed as percent only for people |
 //!
-//! The conversions multiply by 15 and divide by 10 000 (or the reverse) rather than divide by
-//! `M2_PER_MU`, which is itself rounded: when the products are exact, as they are for areas
+//! The conversions go through the exact hectare (15 mu = 10 000 m²) rather than divide by
+//! [`M2_PER_MU`], which is itself rounded: when the products are exact, as they are for areas
 //! and amounts written with few digits, the result is rounded once, so a figure exactly at a
 //! threshold compares equal to it ("equality is not low"). Dividing by a rounded mu gave
 //! 472.5 万元 on 21 000 m² (31.5 mu) as 14.999999999999998 万元/亩, below a minimum of 15.
-//! | plot ratio | m²/m² | floor area over land area |
-//! | ratios, shares | fraction in [0, 1] | printed as percent only for people |
 
 /// Square metres in one mu (亩): exactly 10 000 / 15, never 666.67.
 ///
@@ -40,7 +40,7 @@ pub const MU_PER_HA: f64 = 15.0;
 /// ```
 #[inline]
 pub fn m2_to_mu(area_m2: f64) -> f64 {
-    area_m2 * 15.0 / 10_000.0
+    area_m2 * MU_PER_HA / M2_PER_HA
 }
 
 /// Converts mu (亩) to square metres.
@@ -50,7 +50,7 @@ pub fn m2_to_mu(area_m2: f64) -> f64 {
 /// ```
 #[inline]
 pub fn mu_to_m2(area_mu: f64) -> f64 {
-    area_mu * 10_000.0 / 15.0
+    area_mu * M2_PER_HA / MU_PER_HA
 }
 
 /// Converts 万元 per hectare to 万元 per mu (the national 2004/2008 tables use 万元/公顷).
@@ -78,7 +78,7 @@ pub fn per_ha_to_per_mu(value_per_ha: f64) -> f64 {
 /// ```
 #[inline]
 pub fn per_mu(amount: f64, area_m2: f64) -> f64 {
-    amount * 10_000.0 / (15.0 * area_m2)
+    amount * M2_PER_HA / (MU_PER_HA * area_m2)
 }
 
 /// The unit a recorded area (for example the ZDMJ field with its MJDW unit code) is given in.

@@ -19,6 +19,16 @@ fn example(name: &str) -> Command {
     Command::new(exe)
 }
 
+/// The standard output of a run that must have succeeded (else its standard error).
+fn succeeded(out: std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
 #[test]
 fn no_arguments_audits_the_bundled_fixtures() {
     let dir = tempfile::tempdir().unwrap();
@@ -97,11 +107,7 @@ fn lenient_run_lists_the_bad_feature_in_rejected_csv() {
         .arg(&parcels)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(out);
     let rejected = std::fs::read_to_string(dir.path().join("out/rejected.csv")).unwrap();
     let lines: Vec<&str> = rejected.lines().collect();
     assert_eq!(lines.len(), 2, "{rejected}");
@@ -222,18 +228,14 @@ fn an_audit_on_a_one_thread_pool_finishes_with_the_same_figures() {
 fn bench_bound_works_out_the_same_total_area_as_the_audit() {
     let dir = tempfile::tempdir().unwrap();
     let run = |extra: &[&str]| {
-        let out = example("bench")
-            .args(["--n", "1500", "--seed", "7", "--out"])
-            .arg(dir.path())
-            .args(extra)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        succeeded(
+            example("bench")
+                .args(["--n", "1500", "--seed", "7", "--out"])
+                .arg(dir.path())
+                .args(extra)
+                .output()
+                .unwrap(),
+        )
     };
     let audit = run(&[]);
     let bound = run(&["--bound"]);
@@ -255,4 +257,50 @@ fn bench_bound_works_out_the_same_total_area_as_the_audit() {
         "{bound}"
     );
     assert!(bound.contains("s CPU in all: at least"), "{bound}");
+}
+
+/// `--bound` on inputs it cannot use says which file, and why; without an audit's outputs to
+/// size the write it says so before reading anything.
+#[test]
+fn bench_bound_names_the_input_it_cannot_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let (data, out) = (dir.path().join("data"), dir.path().join("out"));
+    std::fs::create_dir_all(&data).unwrap();
+    let bound = || {
+        example("bench")
+            .arg("--bound")
+            .arg("--data")
+            .arg(&data)
+            .arg("--out")
+            .arg(dir.path())
+            .output()
+            .unwrap()
+    };
+    let failed = |out: std::process::Output| {
+        assert_eq!(out.status.code(), Some(1));
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let stderr = failed(bound());
+    assert!(stderr.contains("no outputs in"), "{stderr}");
+    std::fs::create_dir_all(&out).unwrap();
+    std::fs::write(out.join("summary.json"), "{}").unwrap();
+    // A truncated parcels file.
+    std::fs::write(
+        data.join("parcels.geojson"),
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature""#,
+    )
+    .unwrap();
+    let stderr = failed(bound());
+    assert!(stderr.contains("parcels.geojson: not JSON"), "{stderr}");
+    // A good parcels file, and no enterprises file.
+    std::fs::write(
+        data.join("parcels.geojson"),
+        r#"{"type":"FeatureCollection","features":[]}"#,
+    )
+    .unwrap();
+    let stderr = failed(bound());
+    assert!(
+        stderr.contains("enterprises.geojson: cannot read"),
+        "{stderr}"
+    );
 }

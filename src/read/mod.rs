@@ -1328,12 +1328,14 @@ fn conclude<T: Table + Sync>(
     }
     table.shrink_to_fit();
     // Only for records kept: one rejected once the CRS was known has its rejection.
-    let gone: HashSet<usize> = rejected
-        .iter()
-        .filter_map(|e| e.feature().map(|ctx| ctx.index))
-        .collect();
     let mut warnings = scan.warnings;
-    warnings.retain(|w| !gone.contains(&w.index));
+    if !warnings.is_empty() {
+        let gone: HashSet<usize> = rejected
+            .iter()
+            .filter_map(|e| e.feature().map(|ctx| ctx.index))
+            .collect();
+        warnings.retain(|w| !gone.contains(&w.index));
+    }
     Ok(Loaded {
         file: scan.file,
         records: table,

@@ -214,14 +214,14 @@ impl PropertyWriter<'_> {
         }
     }
 
-    /// Copies the input properties (raw JSON text) except those `written` says are computed.
-    fn inputs(&mut self, raw: Option<&str>, written: impl Fn(&str) -> bool) {
+    /// Copies the input properties (raw JSON text) except those in `computed`.
+    fn inputs(&mut self, raw: Option<&str>, computed: &[&str]) {
         let Some(raw) = raw else { return };
         let Ok(entries) = serde_json::from_str::<Entries>(raw) else {
             return;
         };
         for (k, v) in entries.0 {
-            if !written(&k) {
+            if !computed.contains(&k.as_ref()) {
                 self.raw(&k, v.get());
             }
         }
@@ -230,8 +230,8 @@ impl PropertyWriter<'_> {
 
 /// The properties every parcel is written with; an input property of the same name gives way.
 /// `class`, `previous_low_efficiency` and `change` are the audit's only when it has an evaluation
-/// or a previous audit (see `Also`); otherwise an input property of that name is kept (SPEC §5:
-/// every input property kept).
+/// or a previous audit (see [`write_parcels_geojson`]); otherwise an input property of that
+/// name is kept (SPEC §5: every input property kept).
 const PARCEL_KEYS: [&str; 23] = [
     "parcel_id",
     "park_id",
@@ -277,11 +277,21 @@ pub fn write_parcels_geojson(
     crs: OutputCrs,
 ) -> io::Result<()> {
     start_collection(w, "parcels", crs)?;
-    // Names the audit writes only with an evaluation or a previous audit.
-    let audit_writes = Also {
-        class: report.summary.classes.is_some(),
-        change: report.summary.changes.is_some(),
-    };
+    // The names this report writes: those of every report, and those it has an evaluation
+    // or a previous audit for.
+    let computed: Vec<&str> = PARCEL_KEYS
+        .into_iter()
+        .chain(report.summary.classes.is_some().then_some("class"))
+        .chain(
+            report
+                .summary
+                .changes
+                .is_some()
+                .then_some(["previous_low_efficiency", "change"])
+                .into_iter()
+                .flatten(),
+        )
+        .collect();
     super::chunked_ranges(w, report.parcel_count(), 2048, &|rows, buf| {
         let properties = report
             .parcel_table
@@ -292,28 +302,21 @@ pub fn write_parcels_geojson(
                 buf.extend_from_slice(b",\n");
             }
             let p = report.parcel(row);
-            write_parcel(buf, &p, properties.get(p.record().row()), crs, audit_writes);
+            write_parcel(buf, &p, properties.get(p.record().row()), crs, &computed);
         }
         Ok(())
     })?;
     w.write_all(b"\n]}\n")
 }
 
-/// Which of the names the audit writes only sometimes it writes in this report.
-#[derive(Clone, Copy)]
-struct Also {
-    /// `class` (an evaluation ran).
-    class: bool,
-    /// `previous_low_efficiency` and `change` (a previous audit was given).
-    change: bool,
-}
-
+/// One parcel feature; `computed` names the properties the report writes (input ones of
+/// those names give way).
 fn write_parcel(
     buf: &mut Vec<u8>,
     p: &ParcelResult<'_>,
     properties: Option<&str>,
     crs: OutputCrs,
-    also: Also,
+    computed: &[&str],
 ) {
     let record = p.record();
     buf.extend_from_slice(b"{\"type\":\"Feature\",");
@@ -327,11 +330,7 @@ fn write_parcel(
         out: buf,
         first: true,
     };
-    pw.inputs(properties, |k| {
-        PARCEL_KEYS.contains(&k)
-            || (also.class && k == "class")
-            || (also.change && (k == "previous_low_efficiency" || k == "change"))
-    });
+    pw.inputs(properties, computed);
     let reasons = p.reasons();
     let (sums, f) = p.figures();
     pw.value("parcel_id", p.parcel_id());
