@@ -256,6 +256,17 @@ pub enum Error {
         /// What was found.
         found: String,
     },
+    /// A CSV row that cannot be read as a record: its number of fields differs from the
+    /// header's, or a field is not UTF-8 text.
+    #[error("{ctx}: {problem}")]
+    BadRow {
+        /// Where (the index counts data rows from 0, after the header).
+        ctx: FeatureContext,
+        /// The column at fault, when one is.
+        property: Option<String>,
+        /// What is wrong, with the row's line in the file.
+        problem: String,
+    },
     /// The coordinates cannot be lon/lat and no CRS says what they are.
     #[error("{}: {message}", file.display())]
     UnknownCrs {
@@ -363,6 +374,7 @@ impl Error {
             | NotANumber { ctx, .. }
             | NegativeValue { ctx, .. }
             | InvalidValue { ctx, .. }
+            | BadRow { ctx, .. }
             | Reproject { ctx, .. } => Some(ctx),
             _ => None,
         }
@@ -377,6 +389,7 @@ impl Error {
             | NotANumber { property, .. }
             | NegativeValue { property, .. }
             | InvalidValue { property, .. } => Some(property),
+            BadRow { property, .. } => property.as_deref(),
             NullGeometry { .. }
             | GeometryType { .. }
             | BadCoordinates { .. }
@@ -416,6 +429,7 @@ impl Error {
             NotANumber { .. } => "not_a_number",
             NegativeValue { .. } => "negative_value",
             InvalidValue { .. } => "invalid_value",
+            BadRow { .. } => "bad_row",
             UnknownCrs { .. } => "unknown_crs",
             Crs { .. } => "crs",
             Reproject { .. } => "reproject",

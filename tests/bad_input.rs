@@ -112,6 +112,65 @@ fn csv_rows_are_rejected_with_their_row_and_column() {
         .unwrap();
     assert_eq!(c1.property.as_deref(), Some("lon"));
     assert!(c1.reason.contains("东经120度"), "{}", c1.reason);
+    // A row of the wrong length or with bytes that are not UTF-8 is one rejected row, named
+    // with its line; the rows after it are still read (C6 is evaluated, checked above).
+    let row = |id: &str| r.rejected.iter().find(|x| x.id.as_deref() == Some(id));
+    let c4 = row("C4").unwrap();
+    assert!(
+        c4.reason.contains("line 6 has 4 fields, the header has 8"),
+        "{}",
+        c4.reason
+    );
+    let c5 = row("C5").unwrap();
+    assert_eq!(c5.property.as_deref(), Some("name"));
+    assert!(
+        c5.reason.contains("line 7 is not UTF-8") && c5.reason.contains("GBK"),
+        "{}",
+        c5.reason
+    );
+}
+
+#[test]
+fn csv_files_that_cannot_be_read_at_all_stop_with_why() {
+    let run = |csv: &[u8]| {
+        Audit::new(Config::default())
+            .run(&Inputs {
+                parcels: Source::path(bad("parcels.geojson")),
+                enterprises: Some(Source::csv("qy.csv", csv)),
+                parks: None,
+            })
+            .unwrap_err()
+            .to_string()
+    };
+    let empty = run(b"");
+    assert!(empty.contains("qy.csv: the file is empty"), "{empty}");
+    let gbk_header = run(b"enterprise_id,\xc3\xfb\xb3\xc6,tax\nE1,a,1\n");
+    assert!(
+        gbk_header.contains("header row is not UTF-8 text (column 2)"),
+        "{gbk_header}"
+    );
+}
+
+#[test]
+fn an_unclosed_quote_is_named_as_the_likely_cause() {
+    let csv = "enterprise_id,name,tax,investment,output,lon,lat\n\
+               E1,\"unclosed,1,1,1,120.0005,30.0005\n\
+               E2,b,1,1,1,120.0005,30.0005\n";
+    let r = Audit::new(Config::default())
+        .run(&Inputs {
+            parcels: Source::path(bad("parcels.geojson")),
+            enterprises: Some(Source::csv("qy.csv", csv)),
+            parks: None,
+        })
+        .unwrap();
+    let e1 = r.rejected.iter().find(|x| x.id.as_deref() == Some("E1"));
+    let e1 = e1.expect("E1 rejected");
+    assert_eq!(e1.code, "bad_row");
+    assert!(
+        e1.reason.contains("a quote (\") may be unclosed"),
+        "{}",
+        e1.reason
+    );
 }
 
 #[test]

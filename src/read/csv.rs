@@ -67,7 +67,13 @@ fn parse_row(row: &Row, mut ctx: FeatureContext, fields: &Fields) -> Result<Draf
             e.location = Some(Point(c));
         }
         (None, None) if e.parcel_id.is_some() => {}
-        (Some(_), None) | (None, None) => {
+        (None, None) => {
+            return Err(Error::MissingProperty {
+                ctx,
+                property: format!("{}/{} or {}", f.lon, f.lat, f.parcel_id),
+            });
+        }
+        (Some(_), None) => {
             return Err(Error::MissingProperty {
                 ctx,
                 property: f.lat.clone(),
@@ -103,33 +109,105 @@ pub(super) fn scan_csv(
     if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
         input.consume(3);
     }
-    let mut reader = csv::ReaderBuilder::new().flexible(false).from_reader(input);
-    let csv_error = |e: csv::Error| Error::Csv {
+    // Flexible and byte records: a row with too many or too few fields, or with bytes that
+    // are not UTF-8, is one bad record to reject, not a reason to stop the whole file.
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let csv_error = |message: String| Error::Csv {
         path: file.clone(),
-        message: e.to_string(),
+        message,
     };
-    let headers = reader.headers().map_err(csv_error)?.clone();
+    let headers = reader
+        .byte_headers()
+        .map_err(|e| csv_error(e.to_string()))?
+        .clone();
+    if headers.is_empty() {
+        return Err(csv_error(
+            "the file is empty: a header row naming the columns comes first".into(),
+        ));
+    }
+    let headers = csv::StringRecord::from_byte_record(headers).map_err(|e| {
+        csv_error(format!(
+            "the header row is not UTF-8 text (column {}): {SAVE_AS_UTF8}",
+            e.utf8_error().field() + 1
+        ))
+    })?;
+    let id_column = headers
+        .iter()
+        .position(|h| h.trim() == fields.enterprises.enterprise_id);
     let mut scan = Scan::new(file.clone());
-    let mut record = csv::StringRecord::new();
+    let mut bytes = csv::ByteRecord::new();
     let mut index = 0;
     loop {
-        match reader.read_record(&mut record) {
+        match reader.read_byte_record(&mut bytes) {
             Ok(true) => {}
             Ok(false) => break,
-            Err(e) => return Err(csv_error(e)),
+            Err(e) => return Err(csv_error(e.to_string())),
         }
-        let ctx = FeatureContext::new(file_arc.clone(), Layer::Enterprises, index);
+        let mut ctx = FeatureContext::new(file_arc.clone(), Layer::Enterprises, index);
         index += 1;
-        let row = Row {
-            headers: &headers,
-            record: &record,
+        // The id first, so that a row rejected as a whole still names it.
+        ctx.id = id_column
+            .and_then(|i| bytes.get(i))
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+            .map(str::to_string);
+        let line = bytes.position().map_or(0, csv::Position::line);
+        let parsed = match text_record(&headers, &mut bytes, line, &ctx) {
+            Ok(record) => {
+                let row = Row {
+                    headers: &headers,
+                    record: &record,
+                };
+                let parsed = parse_row(&row, ctx, fields);
+                bytes = record.into_byte_record();
+                parsed
+            }
+            Err(e) => Err(e),
         };
-        scan.take(
-            parse_row(&row, ctx, fields),
-            strict,
-            |_| Left::None,
-            &mut |e, _| sink(e),
-        )?;
+        scan.take(parsed, strict, |_| Left::None, &mut |e, _| sink(e))?;
     }
     Ok(scan)
+}
+
+/// What to do about bytes that are not UTF-8.
+const SAVE_AS_UTF8: &str = "save the file as UTF-8 (a file saved as GBK or GB18030, as Excel does by default in Chinese, reads this way)";
+
+/// A row's fields as text, checked against the header (`bytes` is taken, and left in place
+/// when the row cannot be read).
+fn text_record(
+    headers: &csv::StringRecord,
+    bytes: &mut csv::ByteRecord,
+    line: u64,
+    ctx: &FeatureContext,
+) -> Result<csv::StringRecord> {
+    if bytes.len() != headers.len() {
+        // An unclosed quote reads the lines after it into one field.
+        let hint = if bytes.iter().any(|f| f.contains(&b'\n')) {
+            "; a field runs over several lines: a quote (\") may be unclosed, and the lines \
+             after it read into this row"
+        } else {
+            ""
+        };
+        return Err(Error::BadRow {
+            ctx: ctx.clone(),
+            property: None,
+            problem: format!(
+                "the row on line {line} has {} fields, the header has {}{hint}",
+                bytes.len(),
+                headers.len()
+            ),
+        });
+    }
+    csv::StringRecord::from_byte_record(std::mem::take(bytes)).map_err(|e| {
+        let column = headers.get(e.utf8_error().field()).unwrap_or("").trim();
+        let problem = format!("column {column:?} on line {line} is not UTF-8 text: {SAVE_AS_UTF8}");
+        let property = Some(column.to_string());
+        *bytes = e.into_byte_record();
+        Error::BadRow {
+            ctx: ctx.clone(),
+            property,
+            problem,
+        }
+    })
 }
