@@ -190,6 +190,20 @@ pub enum Error {
         /// The range allowed.
         expected: &'static str,
     },
+    /// A ring with an edge across the antimeridian (longitude ±180°): the crate would take the
+    /// parcel for one spanning the globe the other way round.
+    #[error(
+        "{ctx}: geometry crosses the antimeridian (180°) between {from:?} and {to:?} (WGS84 lon/lat), \
+         which is not supported: split the polygon at 180°, as RFC 7946 §3.1.9 asks"
+    )]
+    CrossesAntimeridian {
+        /// Where.
+        ctx: FeatureContext,
+        /// The edge's first position, lon/lat.
+        from: [f64; 2],
+        /// The edge's second position, lon/lat.
+        to: [f64; 2],
+    },
     /// A polygon whose area is zero (or not finite).
     #[error("{ctx}: geometry has zero area")]
     ZeroArea {
@@ -367,6 +381,7 @@ impl Error {
             | RingTooShort { ctx, .. }
             | EmptyGeometry { ctx }
             | CoordinateOutOfRange { ctx, .. }
+            | CrossesAntimeridian { ctx, .. }
             | ZeroArea { ctx }
             | InvalidGeometry { ctx, .. }
             | DuplicateId { ctx, .. }
@@ -398,6 +413,7 @@ impl Error {
             | RingTooShort { .. }
             | EmptyGeometry { .. }
             | CoordinateOutOfRange { .. }
+            | CrossesAntimeridian { .. }
             | ZeroArea { .. }
             | InvalidGeometry { .. }
             | Reproject { .. } => Some("geometry"),
@@ -422,6 +438,7 @@ impl Error {
             RingTooShort { .. } => "ring_too_short",
             EmptyGeometry { .. } => "empty_geometry",
             CoordinateOutOfRange { .. } => "coordinate_out_of_range",
+            CrossesAntimeridian { .. } => "crosses_antimeridian",
             ZeroArea { .. } => "zero_area",
             InvalidGeometry { .. } => "invalid_geometry",
             DuplicateId { .. } => "duplicate_id",

@@ -539,3 +539,42 @@ fn input_properties_are_kept_unless_the_audit_writes_that_name() {
         "{fc}"
     );
 }
+
+/// A ring across the antimeridian is rejected, not measured the wrong way round (the area of
+/// the rest of the globe); the same box just west of 180° has pyproj's (Karney's) area.
+#[test]
+fn a_parcel_across_the_antimeridian_is_rejected_not_measured_round_the_globe() {
+    let box_at = |id: &str, west: f64, east: f64| {
+        format!(
+            r#"{{"type":"Feature","properties":{{"parcel_id":"{id}"}},"geometry":{{"type":"Polygon","coordinates":[[[{west},10],[{east},10],[{east},10.002],[{west},10.002],[{west},10]]]}}}}"#
+        )
+    };
+    let r = run(
+        Config::default(),
+        collection(&[
+            box_at("ACROSS", 179.998, -179.998),
+            box_at("WEST", 179.994, 179.998),
+        ]),
+        None,
+        None,
+    );
+    assert_eq!(r.parcel_count(), 1, "{:?}", r.rejected);
+    let across = &r.rejected[0];
+    assert_eq!((across.index, across.code), (0, "crosses_antimeridian"));
+    assert_eq!(across.property.as_deref(), Some("geometry"));
+    assert!(
+        across
+            .reason
+            .contains("[179.998, 10.0] and [-179.998, 10.0]"),
+        "{}",
+        across.reason
+    );
+    // pyproj.Geod(ellps="WGS84").polygon_area_perimeter: 97015.42941898108 m².
+    let west = r.parcel(0);
+    assert_eq!(west.parcel_id(), "WEST");
+    assert!(
+        (west.area_m2() - 97_015.429_419).abs() < 1e-3,
+        "{}",
+        west.area_m2()
+    );
+}

@@ -979,6 +979,8 @@ fn context(file: &Path, layer: Layer, index: usize, id: &str) -> FeatureContext 
 enum Late {
     OutOfRange(Coord<f64>),
     Reproject(Coord<f64>, String),
+    /// An edge, in WGS84, spanning more than 180° of longitude.
+    Antimeridian(Coord<f64>, Coord<f64>),
 }
 
 impl Late {
@@ -996,6 +998,11 @@ impl Late {
                 x: c.x,
                 y: c.y,
                 message,
+            },
+            Late::Antimeridian(a, b) => Error::CrossesAntimeridian {
+                ctx,
+                from: [a.x, a.y],
+                to: [b.x, b.y],
             },
         }
     }
@@ -1035,6 +1042,22 @@ fn finish_shapes(shapes: &mut Shapes, crs: &Crs, to_wgs84: &ToWgs84) -> Vec<(usi
                 .map(|(i, (c, e))| (i, Late::Reproject(c, e))),
         );
     }
+    // Orienting by the planar area in lon/lat would turn a ring across 180° the wrong way
+    // round, and its geodesic area would be that of the rest of the globe.
+    let skip: HashSet<usize> = failed.iter().map(|(i, _)| *i).collect();
+    let across: Vec<(usize, Late)> = (0..shapes.len())
+        .into_par_iter()
+        .filter(|i| !skip.contains(i))
+        .filter_map(|i| {
+            let edge = shapes.get(i).polygons().find_map(|p| {
+                std::iter::once(p.exterior())
+                    .chain(p.interiors())
+                    .find_map(|ring| ring.windows(2).find(|w| (w[1].x - w[0].x).abs() > 180.0))
+            })?;
+            Some((i, Late::Antimeridian(edge[0], edge[1])))
+        })
+        .collect();
+    failed.extend(across);
     shapes.orient();
     failed.sort_by_key(|(i, _)| *i);
     failed
