@@ -166,7 +166,11 @@ fn run(args: &Args) -> Result<(), Failure> {
         };
     }
     let crs = match &args.crs {
-        Some(name) => Some(Crs::parse(name).map_err(|m| Failure::Usage(format!("--crs: {m}")))?),
+        Some(name) => Some(
+            Crs::parse(name)
+                .and_then(|c| c.to_wgs84().map(|_| c))
+                .map_err(|m| Failure::Usage(format!("--crs: {m}")))?,
+        ),
         None => None,
     };
     let output_crs = if args.gcj02 {

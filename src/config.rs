@@ -113,6 +113,20 @@ impl Config {
         if let Some(evaluation) = &self.evaluation {
             evaluation.check().map_err(bad)?;
         }
+        // Here, so that a CRS this build cannot use is the config's error, not its data's.
+        let crs = &self.crs;
+        for (key, name) in [
+            ("input", &crs.input),
+            ("parcels", &crs.parcels),
+            ("enterprises", &crs.enterprises),
+            ("parks", &crs.parks),
+        ] {
+            if let Some(name) = name {
+                crate::Crs::parse(name)
+                    .and_then(|c| c.to_wgs84().map(drop))
+                    .map_err(|m| bad(format!("crs.{key}: {m}")))?;
+            }
+        }
         Ok(())
     }
 }

@@ -98,6 +98,8 @@ impl Crs {
             | "OGC:CRS84"
             | "URN:OGC:DEF:CRS:OGC:1.3:CRS84"
             | "URN:OGC:DEF:CRS:OGC::CRS84"
+            | "HTTP://WWW.OPENGIS.NET/DEF/CRS/OGC/1.3/CRS84"
+            | "HTTPS://WWW.OPENGIS.NET/DEF/CRS/OGC/1.3/CRS84"
             | "CGCS2000" => return Ok(Crs::LonLat),
             "GCJ02" | "GCJ" | "AMAP" => return Ok(Crs::Gcj02),
             "BD09" | "BD09LL" | "BAIDU" => return Ok(Crs::Bd09),
@@ -109,6 +111,7 @@ impl Crs {
             .or_else(|| upper.strip_prefix("EPSG:"))
             .or_else(|| upper.strip_prefix("EPSG::"))
             .or_else(|| upper.strip_prefix("HTTP://WWW.OPENGIS.NET/DEF/CRS/EPSG/0/"))
+            .or_else(|| upper.strip_prefix("HTTPS://WWW.OPENGIS.NET/DEF/CRS/EPSG/0/"))
             .unwrap_or(&upper);
         if let Ok(n) = code.trim_start_matches(':').parse::<u32>() {
             return Ok(Crs::from_epsg(n));
@@ -510,6 +513,12 @@ mod tests {
     fn parse_names() {
         assert_eq!(Crs::parse("EPSG:4549").unwrap(), Crs::Epsg(4549));
         assert_eq!(Crs::parse("epsg:4528").unwrap(), Crs::Epsg(4528));
+        for scheme in ["http", "https"] {
+            let epsg = format!("{scheme}://www.opengis.net/def/crs/EPSG/0/4549");
+            assert_eq!(Crs::parse(&epsg).unwrap(), Crs::Epsg(4549));
+            let crs84 = format!("{scheme}://www.opengis.net/def/crs/OGC/1.3/CRS84");
+            assert_eq!(Crs::parse(&crs84).unwrap(), Crs::LonLat);
+        }
         assert_eq!(
             Crs::parse("urn:ogc:def:crs:EPSG:6.3:4549").unwrap(),
             Crs::Epsg(4549)

@@ -313,6 +313,27 @@ fn a_bad_config_names_its_file_and_key() {
     }
 }
 
+/// A CRS in the config that this build cannot use is the config's error, named by its key,
+/// not the data file's.
+#[test]
+fn a_bad_crs_in_the_config_names_the_config_and_key() {
+    let dir = tempfile::tempdir().unwrap();
+    for (text, key) in [
+        ("[crs]\nenterprises = \"EPSG:4549x\"\n", "crs.enterprises"),
+        ("[crs]\nparcels = \"EPSG:99999\"\n", "crs.parcels"),
+    ] {
+        let path = dir.path().join("zone.toml");
+        std::fs::write(&path, text).unwrap();
+        match Config::from_path(&path) {
+            Err(Error::Config { path, message }) => {
+                assert!(path.ends_with("zone.toml"), "{}", path.display());
+                assert!(message.starts_with(key), "{message}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
+
 #[test]
 fn a_failed_run_leaves_the_previous_outputs_whole() {
     let dir = tempfile::tempdir().unwrap();

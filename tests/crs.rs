@@ -124,6 +124,32 @@ fn a_projected_crs_on_lonlat_coordinates_is_refused() {
     }
 }
 
+/// `--crs` (`[crs] input`) is for every layer: lon/lat enterprises beside projected parcels are
+/// refused under it, as under a declared CRS, rather than read as metres near the origin; the
+/// layer's own `[crs] enterprises` mends it.
+#[test]
+fn an_explicit_projected_crs_on_lonlat_coordinates_is_refused() {
+    let mut config = Config::default();
+    config.crs.input = Some("EPSG:4549".into());
+    let parcels = map_coords(&zone("parcels_4549"), &|x, y| (x, y));
+    match run_with(config.clone(), parcels.clone(), Some(zone("enterprises"))) {
+        Err(Error::Crs { file, message, .. }) => {
+            assert!(file.ends_with("enterprises.geojson"), "{}", file.display());
+            assert!(
+                message.contains("every coordinate looks like lon/lat")
+                    && message.contains("[crs] parcels, enterprises or parks"),
+                "{message}"
+            )
+        }
+        other => panic!("{:?}", other.map(|r| r.summary.enterprises)),
+    }
+    config.crs.enterprises = Some("EPSG:4326".into());
+    let r = run_with(config, parcels, Some(zone("enterprises"))).unwrap();
+    let reference = lonlat_reference();
+    assert_eq!(r.summary.enterprises, reference.summary.enterprises);
+    assert!(r.summary.enterprises.joined > 0);
+}
+
 #[test]
 fn area_methods_are_reported_per_parcel() {
     let reference = lonlat_reference();

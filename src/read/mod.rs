@@ -928,10 +928,24 @@ fn unreachable_polygon(ctx: &FeatureContext) -> Result<()> {
 
 /// Decides a layer's CRS once every coordinate has been seen.
 fn resolve_crs(scan: &Scan, explicit: Option<&Crs>) -> Result<(Crs, CrsSource)> {
+    let ev = &scan.evidence;
     if let Some(crs) = explicit {
+        // As for a declared CRS below: metres would be read as degrees' worth of metres, every
+        // parcel a few square millimetres near the projection's origin.
+        if !crs.is_geographic() && ev.other == 0 && ev.lonlat > 0 {
+            return Err(Error::Crs {
+                file: scan.file.clone(),
+                crs: crs.to_string(),
+                message: format!(
+                    "the CRS given for this file is projected, but every coordinate looks like lon/lat \
+                     (x from {} to {}); if this layer is lon/lat, give it its own CRS in the config \
+                     ([crs] parcels, enterprises or parks = \"EPSG:4326\") instead of --crs for every input",
+                    ev.x_min, ev.x_max
+                ),
+            });
+        }
         return Ok((crs.clone(), CrsSource::Explicit));
     }
-    let ev = &scan.evidence;
     if let Some(raw) = &scan.crs_member {
         let declared = Crs::from_geojson_member(raw).map_err(|message| Error::Crs {
             file: scan.file.clone(),
