@@ -578,3 +578,25 @@ fn a_parcel_across_the_antimeridian_is_rejected_not_measured_round_the_globe() {
         west.area_m2()
     );
 }
+
+/// The first of two records with one id, rejected once the CRS is known (out of range), does
+/// not take the second down with it: the good copy is evaluated, as it is when the first
+/// fails while parsing. Only a second good copy is a duplicate.
+#[test]
+fn a_duplicate_of_a_rejected_record_is_kept() {
+    let r = run(
+        Config::default(),
+        collection(&[
+            square("P1", 120.0, 95.0, 0.001, ""),
+            square("P1", 120.0, 30.0, 0.001, ""),
+            square("P2", 120.002, 30.0, 0.001, ""),
+            square("P2", 120.004, 30.0, 0.001, ""),
+        ]),
+        None,
+        None,
+    );
+    let codes: Vec<(usize, &str)> = r.rejected.iter().map(|x| (x.index, x.code)).collect();
+    assert_eq!(codes, [(0, "coordinate_out_of_range"), (3, "duplicate_id")]);
+    let kept: Vec<(usize, &str)> = r.parcels().map(|p| (p.index(), p.parcel_id())).collect();
+    assert_eq!(kept, [(1, "P1"), (2, "P2")]);
+}

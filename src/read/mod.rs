@@ -1078,13 +1078,18 @@ fn finish_shapes(shapes: &mut Shapes, crs: &Crs, to_wgs84: &ToWgs84) -> Vec<(usi
 }
 
 /// Rows whose id was already seen, with the row that first had it; `ids(row)` gives a row's
-/// id. Sorts 64-bit hashes instead of keeping a map of every id (a third of the memory), and
-/// compares the strings wherever hashes meet.
-fn duplicates<'a>(len: usize, ids: impl Fn(usize) -> &'a str + Sync) -> Vec<(usize, usize)> {
+/// id, and only rows where `counted(row)` are looked at. Sorts 64-bit hashes instead of keeping
+/// a map of every id (a third of the memory), and compares the strings wherever hashes meet.
+fn duplicates<'a>(
+    len: usize,
+    ids: impl Fn(usize) -> &'a str + Sync,
+    counted: impl Fn(usize) -> bool + Sync,
+) -> Vec<(usize, usize)> {
     use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
     let hasher = BuildHasherDefault::<DefaultHasher>::default();
     let mut keyed: Vec<(u64, usize)> = (0..len)
         .into_par_iter()
+        .filter(|&row| counted(row))
         .map(|row| (hasher.hash_one(ids(row)), row))
         .collect();
     keyed.par_sort_unstable();
@@ -1341,12 +1346,18 @@ fn conclude<T: Table + Sync>(
     strict: bool,
 ) -> Result<Loaded<T>> {
     let ctx = |row: usize| context(&scan.file, layer, table.feature_index(row), table.id(row));
+    // A row rejected here is not the first of its id: a later good copy is then kept, as it
+    // would be had the first been rejected while parsing.
+    let mut gone = vec![false; table.len()];
+    for (row, _) in &late {
+        gone[*row] = true;
+    }
     let mut errors: Vec<(usize, Error)> = late
         .into_iter()
         .map(|(row, l)| (row, l.into_error(ctx(row), &crs)))
         .collect();
     errors.extend(
-        duplicates(table.len(), |row| table.id(row))
+        duplicates(table.len(), |row| table.id(row), |row| !gone[row])
             .into_iter()
             .map(|(row, first)| {
                 (
