@@ -447,12 +447,21 @@ fn a_hole_touching_the_exterior_twice_is_evaluated_with_a_warning() {
 
 /// An empty string is an absent value, as an empty CSV cell is (shapefile exports write `""`
 /// for an empty text field): an enterprise with `"parcel_id": ""` joins by its point, a parcel
-/// with `"parcel_id": ""` takes its GeoJSON `id`, and `"status": ""` is the default.
+/// with `"parcel_id": ""` takes its GeoJSON `id`, `"status": ""` is the default, and a blank
+/// `floor_area` is none.
 #[test]
 fn empty_strings_are_absent_values() {
     let parcels = projected(&[
-        square("P1", 500_000.0, 3_300_000.0, 100.0, r#","status":"""#),
+        square(
+            "P1",
+            500_000.0,
+            3_300_000.0,
+            100.0,
+            r#","status":"","floor_area":"\u3000""#,
+        ),
         r#"{"type":"Feature","id":"G2","properties":{"parcel_id":"","industry":" "},"geometry":{"type":"Polygon","coordinates":[[[500200,3300000],[500300,3300000],[500300,3300100],[500200,3300100],[500200,3300000]]]}}"#.to_string(),
+        // Text is trimmed, as CSV cells are: E3's key "P3" names it.
+        square("P3 ", 500_400.0, 3_300_000.0, 100.0, ""),
     ]);
     let ents = projected(&[
         enterprise(
@@ -471,15 +480,28 @@ fn empty_strings_are_absent_values() {
             300.0,
             3000.0,
             4500.0,
-            r#","parcel_id":"  ""#,
+            r#","parcel_id":"  ","floor_area":"""#,
+        ),
+        enterprise(
+            "E3",
+            500_450.0,
+            3_300_050.0,
+            300.0,
+            3000.0,
+            4500.0,
+            r#","parcel_id":"P3""#,
         ),
     ]);
     let r = run(Config::default(), parcels, Some(ents), None);
     assert!(r.rejected.is_empty(), "{:?}", r.rejected);
-    assert_eq!(r.parcel_count(), 2);
+    assert_eq!(r.parcel_count(), 3);
     assert_eq!(r.parcel(1).parcel_id(), "G2");
     assert_eq!(r.parcel(1).industry(), None);
-    assert_eq!(r.summary.enterprises.joined, 2);
+    assert_eq!(r.parcel(2).parcel_id(), "P3");
+    assert_eq!(r.parcel(2).enterprise_count(), 1);
+    // A blank number is absent too: no floor area, so no plot ratio, not a rejection.
+    assert_eq!(r.parcel(0).plot_ratio(), None);
+    assert_eq!(r.summary.enterprises.joined, 3);
     assert_eq!(
         (
             r.parcel(0).enterprise_count(),

@@ -581,14 +581,15 @@ impl<'a> Props<'a> {
             })
     }
 
-    /// The raw value of `key`; `None` when absent or `null`. The last of duplicate keys wins.
+    /// The raw value of `key`; `None` when absent, `null` or a blank string (as an empty CSV
+    /// cell is absent, for numbers as for text). The last of duplicate keys wins.
     pub(crate) fn get(&self, key: &str) -> Option<&'a RawValue> {
         self.entries
             .iter()
             .rev()
             .find(|(k, _)| k == key)
             .map(|(_, v)| *v)
-            .filter(|v| v.get() != "null")
+            .filter(|v| v.get() != "null" && !blank_string(v.get()))
     }
 
     /// A text property: strings as they are, numbers as written. Absent or null gives `None`.
@@ -600,8 +601,10 @@ impl<'a> Props<'a> {
     pub(crate) fn text(&self, key: &str, ctx: &FeatureContext) -> Result<Option<String>, Error> {
         match self.get(key) {
             None => Ok(None),
+            // Trimmed, as CSV cells are: "P1 " and "P1" are one key.
             Some(v) => match raw_text(v) {
                 Some(t) if t.trim().is_empty() => Ok(None),
+                Some(t) if t.trim().len() < t.len() => Ok(Some(t.trim().to_string())),
                 Some(t) => Ok(Some(t)),
                 None => Err(Error::InvalidValue {
                     ctx: ctx.clone(),
@@ -629,6 +632,18 @@ impl<'a> Props<'a> {
 }
 
 /// A JSON string's or number's text; `None` for other JSON values.
+/// True for a JSON string of white space only (`""`, `" "`, a full-width space).
+fn blank_string(raw: &str) -> bool {
+    let Some(inner) = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) else {
+        return false;
+    };
+    if inner.contains('\\') {
+        serde_json::from_str::<String>(raw).is_ok_and(|t| t.trim().is_empty())
+    } else {
+        inner.trim().is_empty()
+    }
+}
+
 pub(crate) fn raw_text(v: &RawValue) -> Option<String> {
     let t = v.get();
     match t.as_bytes().first() {
