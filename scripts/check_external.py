@@ -4,7 +4,8 @@
     python3 scripts/check_external.py AUDIT_BINARY WORK_DIR [EXTERNAL_DIR]
 
 - tw-urban-zoning-industrial (EPSG:3826, legacy crs member): planar areas of the evaluated
-  features against ArcGIS's Shape_Area, to 1e-6 relative; every feature evaluated or rejected.
+  features against ArcGIS's Shape_Area, to 1e-6 relative; every feature evaluated or rejected;
+  the output parcels.geojson, audited again, has every parcel evaluated (none made invalid).
 - turf-geometry-fixtures: every file runs without a crash (exit 0, or 1 with a message naming
   the file); every feature evaluated or rejected with a specific reason.
 - fr-cadastre-etalab: geodesic areas against the official `contenance`, reported as a
@@ -73,6 +74,14 @@ def main():
         check(f"tw {stem} accounted", len(parcels) + len(rejected) == len(shape_area),
               f"{len(parcels)} evaluated + {len(rejected)} rejected = {len(shape_area)} read; rejected: "
               + "; ".join(f"{r['id']} {r['code']}: {r['reason']}" for r in rejected))
+        # The output, read back (now lon/lat), passes the audit's own checks: writing must
+        # not turn a valid polygon invalid (rounding to 1 cm made four of them self-intersect).
+        p2, again = audit(binary, work, f"tw-{stem}-again", os.path.join(out, "parcels.geojson"), "")
+        back = rows(os.path.join(again, "rejected.csv")) if p2.returncode == 0 else []
+        check(f"tw {stem} output read back", p2.returncode == 0 and not back
+              and len(rows(os.path.join(again, "parcels.csv"))) == len(parcels),
+              p2.stderr.strip() or f"{len(parcels)} evaluated again; rejected: "
+              + ("; ".join(f"{r['id']} {r['code']}: {r['reason']}" for r in back) or "none"))
 
     # Turf's edge cases: no crash, every feature accounted for.
     turf = os.path.join(ext, "turf-geometry-fixtures")

@@ -342,7 +342,7 @@ fn outputs_keep_input_properties_and_the_contract_names() {
     ] {
         assert!(props.get(key).is_some(), "missing {key}");
     }
-    // RFC 7946: lon/lat with 7 decimals, exterior ring counter-clockwise.
+    // RFC 7946: lon/lat, exterior ring counter-clockwise.
     let ring = v["features"][0]["geometry"]["coordinates"][0]
         .as_array()
         .unwrap();
@@ -621,4 +621,23 @@ fn a_duplicate_of_a_rejected_record_is_kept() {
     assert_eq!(codes, [(0, "coordinate_out_of_range"), (3, "duplicate_id")]);
     let kept: Vec<(usize, &str)> = r.parcels().map(|p| (p.index(), p.parcel_id())).collect();
     assert_eq!(kept, [(1, "P1"), (2, "P2")]);
+}
+
+/// Output coordinates are the input's, digit for digit, for lon/lat input: nothing is rounded
+/// (rounding to 1 cm made valid polygons self-intersect). A clockwise ring comes out reversed.
+#[test]
+fn lonlat_coordinates_come_out_as_they_went_in() {
+    let ring = "[[120.123456789,30.5],[120.12346,30.500000001],[120.12346,30.5000123456789],[120.123456789,30.5]]";
+    let feature = format!(
+        r#"{{"type":"Feature","properties":{{"parcel_id":"P1"}},"geometry":{{"type":"Polygon","coordinates":[{ring}]}}}}"#
+    );
+    let r = run(Config::default(), collection(&[feature]), None, None);
+    assert_eq!(r.parcel_count(), 1, "{:?}", r.rejected);
+    let dir = tempfile::tempdir().unwrap();
+    land_efficiency::write::write_all(&r, dir.path(), &Default::default()).unwrap();
+    let text = std::fs::read_to_string(dir.path().join("parcels.geojson")).unwrap();
+    assert!(
+        text.contains(&format!(r#""coordinates":[{ring}]"#)),
+        "{text}"
+    );
 }

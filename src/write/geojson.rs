@@ -1,4 +1,5 @@
-//! GeoJSON output: RFC 7946 (WGS84 lon/lat, exterior rings counter-clockwise, 7 decimals),
+//! GeoJSON output: RFC 7946 (WGS84 lon/lat, exterior rings counter-clockwise, coordinates
+//! exactly as the audit holds them),
 //! with simplestyle properties (`fill`, `stroke`, `fill-opacity`, `stroke-width`) so that
 //! geojson.io and Mapbox show the classes with no set-up.
 
@@ -57,49 +58,16 @@ pub(crate) fn parcel_fill(p: &ParcelResult) -> &'static str {
     }
 }
 
-/// "00" to "99": two digits at a time.
-const DIGIT_PAIRS: [u8; 200] = {
-    let mut t = [0u8; 200];
-    let mut i = 0;
-    while i < 100 {
-        t[2 * i] = b'0' + (i / 10) as u8;
-        t[2 * i + 1] = b'0' + (i % 10) as u8;
-        i += 1;
-    }
-    t
-};
-
-/// Writes a coordinate with 7 decimals (about 1 cm), without going through `format!`.
-fn write_number7(out: &mut Vec<u8>, v: f64) {
-    let scaled = (v * 1e7).round();
-    if !scaled.is_finite() || scaled.abs() >= 9.0e18 {
+/// Writes a coordinate in the shortest digits that read back as the same number: lon/lat
+/// input comes out as it went in, and no rounding moves a vertex across an edge (rounding to
+/// 1 cm turned valid Taiwanese zoning polygons into self-intersecting ones).
+fn write_coordinate(out: &mut Vec<u8>, v: f64) {
+    if v.is_finite() {
+        let mut b = zmij::Buffer::new();
+        out.extend_from_slice(b.format_finite(v).as_bytes());
+    } else {
         out.extend_from_slice(b"null");
-        return;
     }
-    let mut n = scaled as i64;
-    if n < 0 {
-        out.push(b'-');
-        n = -n;
-    }
-    let mut n = n as u64;
-    let mut digits = [b'0'; 20];
-    let mut i = digits.len();
-    while n >= 10 {
-        let pair = (n % 100) as usize * 2;
-        n /= 100;
-        i -= 2;
-        digits[i..i + 2].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
-    }
-    if n > 0 {
-        i -= 1;
-        digits[i] = b'0' + n as u8;
-    }
-    // At least 8 digits: one before the point and seven after (the rest are '0' already).
-    let i = i.min(digits.len() - 8);
-    let point = digits.len() - 7;
-    out.extend_from_slice(&digits[i..point]);
-    out.push(b'.');
-    out.extend_from_slice(&digits[point..]);
 }
 
 fn write_coords(out: &mut Vec<u8>, ring: &[Coord<f64>], crs: OutputCrs) {
@@ -116,9 +84,9 @@ fn write_coords(out: &mut Vec<u8>, ring: &[Coord<f64>], crs: OutputCrs) {
             }
         };
         out.push(b'[');
-        write_number7(out, x);
+        write_coordinate(out, x);
         out.push(b',');
-        write_number7(out, y);
+        write_coordinate(out, y);
         out.push(b']');
     }
     out.push(b']');
@@ -487,31 +455,30 @@ fn write_park(buf: &mut Vec<u8>, report: &AuditReport, k: &ParkResult, crs: Outp
 mod tests {
     use super::*;
 
-    fn n7(v: f64) -> String {
+    fn coordinate(v: f64) -> String {
         let mut out = Vec::new();
-        write_number7(&mut out, v);
+        write_coordinate(&mut out, v);
         String::from_utf8(out).unwrap()
     }
 
     #[test]
-    fn seven_decimals() {
-        assert_eq!(n7(120.0), "120.0000000");
-        assert_eq!(n7(-0.5), "-0.5000000");
-        assert_eq!(n7(30.123456789), "30.1234568");
-        assert_eq!(n7(-179.99999996), "-180.0000000");
-        assert_eq!(n7(0.00000004), "0.0000000");
-        assert_eq!(n7(f64::NAN), "null");
+    fn coordinates_are_written_whole() {
+        assert_eq!(coordinate(120.0), "120.0");
+        assert_eq!(coordinate(-0.5), "-0.5");
+        assert_eq!(coordinate(30.123456789), "30.123456789");
+        assert_eq!(coordinate(f64::NAN), "null");
     }
 
     proptest::proptest! {
-        /// The digits are those of the rounded integer as std writes it, a point before the
-        /// last seven.
+        /// Every finite coordinate reads back as the same number, whatever its magnitude.
         #[test]
-        fn seven_decimals_are_the_scaled_integer_s(v in -1.0e11f64..1.0e11) {
-            let n = (v * 1e7).round() as i64;
-            let sign = if n < 0 { "-" } else { "" };
-            let (whole, frac) = (n.unsigned_abs() / 10_000_000, n.unsigned_abs() % 10_000_000);
-            proptest::prop_assert_eq!(n7(v), format!("{sign}{whole}.{frac:07}"));
+        fn coordinates_read_back_exactly(bits in proptest::prelude::any::<u64>()) {
+            let v = f64::from_bits(bits);
+            if v.is_finite() {
+                // std's parser rounds correctly (serde_json's default one may be an ulp off).
+                let back: f64 = coordinate(v).parse().unwrap();
+                proptest::prop_assert_eq!(back.to_bits(), v.to_bits());
+            }
         }
     }
 }
