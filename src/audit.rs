@@ -932,10 +932,20 @@ fn parcel_area(
             None,
         ),
         AreaMethod::Recorded => {
+            let property = || config.fields.land_area.clone();
             let recorded = p.recorded_area_m2().ok_or_else(|| Error::MissingProperty {
                 ctx: ctx(),
-                property: format!("{} (area method \"recorded\")", config.fields.land_area),
+                property: property(),
             })?;
+            // The recorded figure, not the geometry, is what is wrong.
+            if !recorded.is_finite() || recorded <= 0.0 {
+                return Err(Error::InvalidValue {
+                    ctx: ctx(),
+                    property: property(),
+                    expected: "a recorded area > 0 (area method \"recorded\")".into(),
+                    found: recorded.to_string(),
+                });
+            }
             let (c, s) = computed();
             let diff = (recorded - c).abs() / c;
             let warning = (diff > tolerance).then(|| Warning {

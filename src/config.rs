@@ -410,4 +410,36 @@ mod tests {
         let e = Config::from_toml("[low_efficiency]\nmin_tax_per_mu = -1").unwrap_err();
         assert!(e.to_string().contains("min_tax_per_mu"), "{e}");
     }
+
+    /// Values TOML takes but the audit cannot mean: a shortfall above the commitment itself,
+    /// weights that make every score 0.
+    #[test]
+    fn fractions_and_weights_that_mean_nothing_are_refused() {
+        for (text, key) in [
+            (
+                "[low_efficiency]\ncontract_shortfall = 1.5",
+                "low_efficiency.contract_shortfall must be a fraction of the commitment in [0, 1], found 1.5",
+            ),
+            (
+                "[[low_efficiency.rule]]\nindustry = \"13\"\ncontract_shortfall = 2",
+                "low_efficiency.rule[0].contract_shortfall must be a fraction",
+            ),
+            (
+                "[evaluation]\npooled = true\n[evaluation.all]\n\
+                 indicators = [{ indicator = \"tax_per_mu\", weight = 0, benchmark = 10 }]",
+                "evaluation.all: the indicators' weights add up to 0",
+            ),
+        ] {
+            let e = Config::from_toml(text).unwrap_err();
+            assert!(e.to_string().contains(key), "{e}");
+        }
+        let ok = "[low_efficiency]\ncontract_shortfall = 1.0";
+        assert_eq!(
+            Config::from_toml(ok)
+                .unwrap()
+                .low_efficiency
+                .contract_shortfall,
+            1.0
+        );
+    }
 }

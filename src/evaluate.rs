@@ -432,6 +432,15 @@ impl EvaluationConfig {
                     finite(&format!("{name}.indicators[{i}].cap"), cap)?;
                 }
             }
+            // With no weight every score is 0 and every firm ties: the classes would mean
+            // nothing (under percentile bands, file order would decide them).
+            if let Some(g) = group
+                && g.indicators.iter().map(|ind| ind.weight).sum::<f64>() <= 0.0
+            {
+                return Err(format!(
+                    "evaluation.{name}: the indicators' weights add up to 0; give at least one a weight > 0"
+                ));
+            }
         }
         Ok(())
     }

@@ -260,7 +260,17 @@ impl LowEfficiencyConfig {
         check("min_tax_per_mu", self.min_tax_per_mu)?;
         check("min_output_per_mu", self.min_output_per_mu)?;
         check("min_plot_ratio", self.min_plot_ratio)?;
-        check("contract_shortfall", self.contract_shortfall)?;
+        // A fraction of the commitment: above 1 a parcel that beat its commitment would miss it.
+        let fraction = |name: &str, v: f64| {
+            if (0.0..=1.0).contains(&v) {
+                Ok(())
+            } else {
+                Err(format!(
+                    "low_efficiency.{name} must be a fraction of the commitment in [0, 1], found {v}"
+                ))
+            }
+        };
+        fraction("contract_shortfall", self.contract_shortfall)?;
         for (i, rule) in self.rules.iter().enumerate() {
             let name = format!("rule[{i}]");
             for (field, v) in [
@@ -268,11 +278,13 @@ impl LowEfficiencyConfig {
                 ("min_tax_per_mu", rule.min_tax_per_mu),
                 ("min_output_per_mu", rule.min_output_per_mu),
                 ("min_plot_ratio", rule.min_plot_ratio),
-                ("contract_shortfall", rule.contract_shortfall),
             ] {
                 if let Some(v) = v {
                     check(&format!("{name}.{field}"), v)?;
                 }
+            }
+            if let Some(v) = rule.contract_shortfall {
+                fraction(&format!("{name}.contract_shortfall"), v)?;
             }
         }
         Ok(())

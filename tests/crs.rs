@@ -190,7 +190,7 @@ fn area_methods_are_reported_per_parcel() {
 }
 
 #[test]
-fn recorded_areas_warn_when_they_disagree_and_reject_when_missing() {
+fn recorded_areas_warn_when_they_disagree_and_reject_when_missing_or_zero() {
     let square = |id: &str, x: f64, land: &str| {
         format!(
             r#"{{"type":"Feature","properties":{{"parcel_id":"{id}"{land}}},"geometry":{{"type":"Polygon","coordinates":[[[{x},3300000],[{x1},3300000],[{x1},3300100],[{x},3300100],[{x},3300000]]]}}}}"#,
@@ -198,10 +198,11 @@ fn recorded_areas_warn_when_they_disagree_and_reject_when_missing() {
         )
     };
     let text = format!(
-        r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"EPSG:4549"}}}},"features":[{},{},{}]}}"#,
+        r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"EPSG:4549"}}}},"features":[{},{},{},{}]}}"#,
         square("SAME", 500_000.0, r#","ZDMJ":15"#),
         square("OFF", 500_200.0, r#","ZDMJ":18"#),
-        square("NONE", 500_400.0, "")
+        square("NONE", 500_400.0, ""),
+        square("ZERO", 500_600.0, r#","ZDMJ":0"#)
     );
     let config = Config::from_toml(
         "[fields]\nland_area = \"ZDMJ\"\n[area]\nmethod = \"recorded\"\nrecorded_unit = \"mu\"\nrecorded_tolerance = 0.05",
@@ -219,12 +220,20 @@ fn recorded_areas_warn_when_they_disagree_and_reject_when_missing() {
         "{}",
         r.warnings[0].message
     );
-    assert_eq!(r.rejected.len(), 1);
+    // Both rejections name the recorded-area property, not the geometry.
+    let rejected: Vec<_> = r
+        .rejected
+        .iter()
+        .map(|x| (x.id.as_deref(), x.code, x.property.as_deref()))
+        .collect();
     assert_eq!(
-        (r.rejected[0].id.as_deref(), r.rejected[0].code),
-        (Some("NONE"), "missing_property")
+        rejected,
+        [
+            (Some("NONE"), "missing_property", Some("ZDMJ")),
+            (Some("ZERO"), "invalid_value", Some("ZDMJ"))
+        ]
     );
-    assert_eq!(r.summary.parcels.read, 3);
+    assert_eq!(r.summary.parcels.read, 4);
 }
 
 #[test]

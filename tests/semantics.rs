@@ -624,7 +624,7 @@ fn a_duplicate_of_a_rejected_record_is_kept() {
 }
 
 /// Output coordinates are the input's, digit for digit, for lon/lat input: nothing is rounded
-/// (rounding to 1 cm made valid polygons self-intersect). A clockwise ring comes out reversed.
+/// (rounding to 1 cm made valid polygons self-intersect).
 #[test]
 fn lonlat_coordinates_come_out_as_they_went_in() {
     let ring = "[[120.123456789,30.5],[120.12346,30.500000001],[120.12346,30.5000123456789],[120.123456789,30.5]]";
