@@ -442,12 +442,13 @@ impl Audit {
                 Join::Unmatched(miss) => {
                     unmatched += 1;
                     let why = miss.explain(&enterprise_table, row);
+                    let key = &self.config.fields.enterprises.parcel_id;
                     rejected.push(Rejection::of(
                         Layer::Enterprises,
                         index,
                         id,
                         "unmatched",
-                        None,
+                        miss.property(key),
                         &why,
                     ));
                     joins.push(JoinState {
@@ -475,7 +476,7 @@ impl Audit {
                         index,
                         id,
                         "ambiguous",
-                        None,
+                        Some("geometry"),
                         &format!(
                             "the point lies in {} parcels: {}",
                             ids.len(),
@@ -1000,6 +1001,15 @@ enum Miss {
 }
 
 impl Miss {
+    /// What the enterprise was joined by: its parcel key (`key`), its point, or nothing.
+    fn property(self, key: &str) -> Option<&str> {
+        match self {
+            Miss::RejectedKey | Miss::UnknownKey => Some(key),
+            Miss::NoParcel => Some("geometry"),
+            Miss::Nothing => None,
+        }
+    }
+
     fn explain(self, enterprises: &Enterprises, row: usize) -> String {
         let key = enterprises.parcel_key(row).unwrap_or("");
         match self {

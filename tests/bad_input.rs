@@ -510,3 +510,25 @@ fn a_bad_record_comes_before_a_truncation_in_a_later_batch() {
         assert_eq!(err.feature().unwrap().index, bad);
     }
 }
+
+/// An array where a feature should be is not a feature (serde would read an empty struct from
+/// `[]`, and the record would be "missing its parcel_id").
+#[test]
+fn an_array_in_features_is_not_a_feature() {
+    let parcels = r#"{"type":"FeatureCollection","features":[[],{"type":"Feature","properties":{"parcel_id":"P1"},"geometry":{"type":"Polygon","coordinates":[[[120,30],[120.001,30],[120.001,30.001],[120,30.001],[120,30]]]}}]}"#;
+    let r = Audit::new(Config::default())
+        .run(&Inputs {
+            parcels: Source::geojson("parcels.geojson", parcels),
+            enterprises: None,
+            parks: None,
+        })
+        .unwrap();
+    assert_eq!(r.parcel_count(), 1);
+    let codes: Vec<_> = r.rejected.iter().map(|x| (x.index, x.code)).collect();
+    assert_eq!(codes, [(0, "not_a_feature")]);
+    assert!(
+        r.rejected[0].reason.contains("an array"),
+        "{}",
+        r.rejected[0].reason
+    );
+}

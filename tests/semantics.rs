@@ -278,6 +278,9 @@ fn key_joins_and_unmatched_enterprises_are_reported() {
     assert_eq!(unmatched[0].id.as_deref(), Some("FAR"));
     assert!(unmatched[0].reason.contains("lies in no parcel"));
     assert!(unmatched[1].reason.contains("\"P9\""));
+    // The property column says what the join went by: the point, or the key.
+    let by: Vec<_> = unmatched.iter().map(|x| x.property.as_deref()).collect();
+    assert_eq!(by, [Some("geometry"), Some("parcel_id")]);
 }
 
 #[test]

@@ -561,6 +561,16 @@ fn record_id(
 
 /// A feature's members in one pass when it is ordinary, else through the two-pass reader.
 fn members<'a>(bytes: &'a [u8], accept: Accept, ctx: &FeatureContext) -> Result<Members<'a>> {
+    // serde reads a struct from an array too: `[]` would pass for a feature with no members.
+    if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+        return Err(Error::NotAFeature {
+            ctx: ctx.clone(),
+            found: format!(
+                "an array, {}",
+                feature::abbreviate(&String::from_utf8_lossy(bytes))
+            ),
+        });
+    }
     match Members::fast(bytes, accept) {
         Some(m) => Ok(m),
         None => split(bytes, ctx).map(Members::raw),
@@ -949,7 +959,7 @@ fn resolve_crs(scan: &Scan, explicit: Option<&Crs>) -> Result<(Crs, CrsSource)> 
     if let Some(raw) = &scan.crs_member {
         let declared = Crs::from_geojson_member(raw).map_err(|message| Error::Crs {
             file: scan.file.clone(),
-            crs: String::from_utf8_lossy(raw).into_owned(),
+            crs: feature::abbreviate(&String::from_utf8_lossy(raw)),
             message,
         })?;
         if let Some(crs) = declared {
