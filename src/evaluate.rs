@@ -22,7 +22,8 @@
 //! Classes: by percentile bands (`bands = [0.25, 0.70, 0.95]`: A for the top 25%, B to 70%,
 //! C to 95%, D the rest) or by score thresholds (`thresholds = [A, B, C]` minimum scores).
 //! Percentile tie rule: enterprises are ranked by score, highest first, with equal scores sharing
-//! the best rank among them (competition ranking, "1224"); an enterprise of rank r in a group of
+//! the best rank among them (competition ranking, "1224"; scores within [`SCORE_TIE`], relative,
+//! of the first of a tie are equal); an enterprise of rank r in a group of
 //! n is A when r/n ≤ bands\[0\], B when r/n ≤ bands\[1\], C when r/n ≤ bands\[2\], else D. So tied
 //! enterprises always share a class, and a tie across a band edge lifts all of them.
 //!
@@ -732,6 +733,15 @@ fn score_group(
     }
 }
 
+/// Scores this close (relative) are one score when ranking. Identical firms on parcels of one
+/// size at different places differ by ~1e-12 (the geodesic areas' last bits); without this,
+/// file order put one in A and its twin in B.
+pub const SCORE_TIE: f64 = 1e-9;
+
+fn tied(lead: f64, s: f64) -> bool {
+    (lead - s).abs() <= SCORE_TIE * lead.abs().max(s.abs())
+}
+
 fn classify_group(members: &[usize], grades: &mut [Grade], config: &EvaluationConfig) {
     let n = members.len();
     let mut order: Vec<usize> = members.to_vec();
@@ -743,12 +753,13 @@ fn classify_group(members: &[usize], grades: &mut [Grade], config: &EvaluationCo
         sb.total_cmp(&sa)
     });
     let mut rank = 0;
-    let mut previous: Option<f64> = None;
+    // The score that opened the current tie: a score within SCORE_TIE of it shares its rank.
+    let mut lead: Option<f64> = None;
     for (position, &i) in order.iter().enumerate() {
         let s = grades[i].score.unwrap_or(0.0);
-        if previous != Some(s) {
+        if !lead.is_some_and(|l| tied(l, s)) {
             rank = position + 1;
-            previous = Some(s);
+            lead = Some(s);
         }
         let class = match config.classes {
             ClassMethod::Percentile => {

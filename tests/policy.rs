@@ -331,6 +331,54 @@ fn evaluate_csv(parcels: &str, enterprises: &str) -> AuditReport {
         .unwrap()
 }
 
+/// Four identical firms on four parcels whose areas differ in the tenth significant digit
+/// (what different places do to the last bits of a geodesic area) share one rank and class; a
+/// firm a millionth better than its twin still ranks above it.
+#[test]
+fn scores_equal_but_for_rounding_share_a_rank() {
+    let parcels = |widths: &[f64]| {
+        let features: Vec<String> = widths
+            .iter()
+            .enumerate()
+            .map(|(k, w)| {
+                let x = 500_000.0 + 200.0 * k as f64;
+                format!(
+                    r#"{{"type":"Feature","properties":{{"parcel_id":"P{k}"}},"geometry":{{"type":"Polygon","coordinates":[[[{x},3300000],[{x1},3300000],[{x1},3300100],[{x},3300100],[{x},3300000]]]}}}}"#,
+                    x1 = x + w
+                )
+            })
+            .collect();
+        format!(
+            r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"EPSG:4549"}}}},"features":[{}]}}"#,
+            features.join(",")
+        )
+    };
+    let ents = "enterprise_id,tax,investment,output,floor_area,above_scale,parcel_id\n\
+                E0,150,1,1,6000,true,P0\nE1,150,1,1,6000,true,P1\n\
+                E2,150,1,1,6000,true,P2\nE3,150,1,1,6000,true,P3\n";
+    let ranks = |r: &AuditReport| -> Vec<(Option<usize>, Option<Class>)> {
+        r.enterprises()
+            .map(|e| {
+                let g = e.evaluation().unwrap();
+                (g.rank, g.class)
+            })
+            .collect()
+    };
+    let near = evaluate_csv(&parcels(&[100.0, 100.0 + 1e-8, 100.0 - 1e-8, 100.0]), ents);
+    let scores: Vec<f64> = near
+        .enterprises()
+        .map(|e| e.evaluation().unwrap().score.unwrap())
+        .collect();
+    assert!(
+        scores[1] != scores[0] && scores[2] != scores[0],
+        "{scores:?}"
+    );
+    assert_eq!(ranks(&near), vec![(Some(1), Some(Class::A)); 4]);
+    let apart = evaluate_csv(&parcels(&[100.0, 100.0 + 1e-4, 100.0, 100.0]), ents);
+    let r = ranks(&apart);
+    assert_eq!((r[0].0, r[1].0), (Some(1), Some(4)), "{r:?}");
+}
+
 #[test]
 fn tenants_share_land_by_floor_area_and_exempt_firms_are_listed_not_graded() {
     assert_eq!(
