@@ -111,6 +111,31 @@ fn english_labels_classes_and_rejections() {
         &table[..600]
     );
     assert!(table.contains("<td>enterprises</td><td>unmatched</td><td>3</td>"));
+    // The enterprises card counts as summary.json does: read = joined + unmatched + rejected.
+    let s = &bad.summary.enterprises;
+    assert_eq!((s.joined, s.unmatched, s.rejected), (1, 4, 8));
+    assert!(
+        html.contains("1 joined · 4 unmatched · 8 rejected"),
+        "{}",
+        &html[html.find("class=\"cards\"").unwrap()..][..1500]
+    );
+
+    // Three examples a reason, and how many more rejected.csv holds.
+    let csv = "enterprise_id,investment,output,lon,lat\n\
+               N1,1,1,120,30\nN2,1,1,120,30\nN3,1,1,120,30\nN4,1,1,120,30\nN5,1,1,120,30\n";
+    let many = Audit::new(Config::default())
+        .run(&Inputs {
+            parcels: Source::path(fixtures().join("bad/parcels.geojson")),
+            enterprises: Some(Source::csv("e.csv", csv)),
+            parks: None,
+        })
+        .unwrap();
+    let html = render(&many, &ReportOptions::default());
+    let table = &html[html.find("class=\"rejected\"").unwrap()..];
+    let row = &table[table.find("<td>missing_property</td><td>5</td>").unwrap()..];
+    let row = &row[..row.find("</tr>").unwrap()];
+    assert_eq!(row.matches("#").count(), 3, "{row}");
+    assert!(row.contains("… 另 2 条见 rejected.csv"), "{row}");
 }
 
 #[test]

@@ -946,12 +946,10 @@ fn resolve_crs(scan: &Scan, explicit: Option<&Crs>) -> Result<(Crs, CrsSource)> 
             return Err(Error::Crs {
                 file: scan.file.clone(),
                 crs: crs.to_string(),
-                message: format!(
-                    "the CRS given for this file is projected, but every coordinate looks like lon/lat \
-                     (x from {} to {}); if this layer is lon/lat, give it its own CRS in the config \
-                     ([crs] parcels, enterprises or parks = \"EPSG:4326\") instead of --crs for every input",
-                    ev.x_min, ev.x_max
-                ),
+                message: "the CRS given for this file is projected, but every coordinate looks like lon/lat; \
+                          if this layer is lon/lat, give it its own CRS in the config \
+                          ([crs] parcels, enterprises or parks = \"EPSG:4326\") instead of --crs for every input"
+                    .into(),
             });
         }
         return Ok((crs.clone(), CrsSource::Explicit));

@@ -56,6 +56,9 @@ struct Words {
     title: &'static str,
     parcels: &'static str,
     rejected: &'static str,
+    unmatched: &'static str,
+    more_before: &'static str,
+    more_after: &'static str,
     area: &'static str,
     low_area: &'static str,
     low_count: &'static str,
@@ -107,6 +110,9 @@ const ZH: Words = Words {
     title: "亩均效益与低效用地审计报告",
     parcels: "宗地",
     rejected: "剔除",
+    unmatched: "未关联",
+    more_before: "另",
+    more_after: "条见 rejected.csv",
     area: "总面积",
     low_area: "低效用地面积",
     low_count: "低效宗地",
@@ -158,6 +164,9 @@ const EN: Words = Words {
     title: "Per-mu land audit: low-efficiency land",
     parcels: "Parcels",
     rejected: "rejected",
+    unmatched: "unmatched",
+    more_before: "and",
+    more_after: "more in rejected.csv",
     area: "Total area",
     low_area: "Low-efficiency area",
     low_count: "Low-efficiency parcels",
@@ -279,6 +288,9 @@ fn label_width(label: &str) -> f64 {
 }
 
 /// Maps lon/lat to SVG units: equirectangular, x scaled by cos(mid latitude), north up.
+/// The tallest the map is drawn, in SVG units (its width is 1000).
+const MAX_MAP_HEIGHT: f64 = 1400.0;
+
 struct Frame {
     lon0: f64,
     lat1: f64,
@@ -294,14 +306,16 @@ impl Frame {
         let cos = ((min.1 + max.1) / 2.0).to_radians().cos().max(0.01);
         let w = ((max.0 - min.0) * cos).max(1e-9);
         let h = (max.1 - min.1).max(1e-9);
-        let k = width / w;
+        // One scale for both axes, small enough that a tall zone fits the height too (a
+        // height clamped after the fact left the south of the zone outside the picture).
+        let k = (width / w).min(MAX_MAP_HEIGHT / h);
         Frame {
             lon0: min.0,
             lat1: max.1,
             k,
             cos,
             width,
-            height: (h * k).clamp(200.0, 1400.0),
+            height: (h * k).max(200.0),
         }
     }
 
@@ -411,11 +425,14 @@ pub fn write_report_html(
         (
             t.enterprises,
             grouped(s.enterprises.read as f64, 0),
+            // As summary.json counts them: read = joined + unmatched + rejected.
             format!(
-                "{} {} · {} {}",
+                "{} {} · {} {} · {} {}",
                 s.enterprises.joined,
                 t.joined,
-                s.enterprises.rejected + s.enterprises.unmatched,
+                s.enterprises.unmatched,
+                t.unmatched,
+                s.enterprises.rejected,
                 t.rejected
             ),
         ),
@@ -773,7 +790,7 @@ fn rejected(h: &mut String, report: &AuditReport, t: &Words) {
         t.layer, t.code, t.records, t.examples
     );
     for ((layer, code), rows) in groups {
-        let examples: Vec<String> = rows
+        let mut examples: Vec<String> = rows
             .iter()
             .take(3)
             .map(|r| {
@@ -785,6 +802,10 @@ fn rejected(h: &mut String, report: &AuditReport, t: &Words) {
                 )
             })
             .collect();
+        if rows.len() > examples.len() {
+            let more = rows.len() - examples.len();
+            examples.push(format!("… {} {more} {}", t.more_before, t.more_after));
+        }
         let _ = writeln!(
             h,
             "<tr><td>{layer}</td><td>{code}</td><td>{}</td><td>{}</td></tr>",
@@ -874,6 +895,25 @@ mod tests {
         let (x, y) = f.xy(120.0, 30.1);
         assert!(x.abs() < 1e-9 && y.abs() < 1e-9);
         assert!((f.width - 1000.0).abs() < 1e-9);
+    }
+
+    /// Every corner of the zone is inside the picture, whatever its shape: tall (1 km by
+    /// 11 km), wide, or square.
+    #[test]
+    fn the_whole_zone_is_inside_the_map() {
+        for (dlon, dlat) in [(0.01, 0.1), (0.1, 0.001), (0.1, 0.1)] {
+            let f = Frame::new((120.0, 30.0), (120.0 + dlon, 30.0 + dlat));
+            for (lon, lat) in [(120.0, 30.0), (120.0 + dlon, 30.0), (120.0, 30.0 + dlat)] {
+                let (x, y) = f.xy(lon, lat);
+                assert!(
+                    (-1e-6..=f.width + 1e-6).contains(&x) && (-1e-6..=f.height + 1e-6).contains(&y),
+                    "({dlon}, {dlat}): ({x}, {y}) outside {} × {}",
+                    f.width,
+                    f.height
+                );
+            }
+            assert!(f.height <= MAX_MAP_HEIGHT);
+        }
     }
 
     #[test]
