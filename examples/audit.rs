@@ -8,9 +8,10 @@
 //! ```
 //!
 //! Exit codes: 0 success, 1 bad input (a file that cannot be read, a malformed file, a bad
-//! record with --strict), 2 usage.
+//! record with --strict), 2 usage. A summary that cannot be printed (a full disk) is 1 too,
+//! the outputs written; a reader that leaves early (`audit | head`) is not an error.
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -36,7 +37,7 @@ audit --parcels zd.geojson --enterprises qy.csv --parks yq.geojson --out result/
 audit your own zone with the default thresholds\n  \
 audit --parcels zd_4549.geojson --crs EPSG:4549 --config thresholds.toml\n      \
 parcels in CGCS2000 3-degree Gauss-Krüger CM 120E with no crs member\n\n\
-EXIT CODES:\n  0  success\n  1  bad input (unreadable or malformed file, unknown CRS, a bad record with --strict)\n  2  usage"
+EXIT CODES:\n  0  success\n  1  bad input (unreadable or malformed file, a file's unknown CRS, a bad record with --strict)\n  2  usage (an unknown option or value, --crs included)"
 )]
 struct Args {
     /// Parcels (宗地): GeoJSON FeatureCollection of Polygon/MultiPolygon with a `parcel_id`
@@ -109,12 +110,17 @@ fn main() -> ExitCode {
             eprintln!("error: {e}");
             ExitCode::from(1)
         }
+        Err(Failure::Print(e)) => {
+            eprintln!("error: the outputs are written, but the summary cannot be printed: {e}");
+            ExitCode::from(1)
+        }
     }
 }
 
 enum Failure {
     Usage(String),
     Input(land_efficiency::Error),
+    Print(std::io::Error),
 }
 
 impl From<land_efficiency::Error> for Failure {
@@ -242,30 +248,52 @@ fn run(args: &Args) -> Result<(), Failure> {
         bar.finish_and_clear();
     }
     if verbose {
-        print_summary(&report, &args.out, started.elapsed().as_secs_f64());
+        let mut stdout = std::io::stdout().lock();
+        match print_summary(
+            &mut stdout,
+            &report,
+            &args.out,
+            started.elapsed().as_secs_f64(),
+        )
+        .and_then(|()| stdout.flush())
+        {
+            // `audit | head`: the reader has what it wanted, and the outputs are written.
+            Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+            Err(e) => return Err(Failure::Print(e)),
+            Ok(()) => {}
+        }
     }
     Ok(())
 }
 
-fn print_summary(report: &AuditReport, out: &Path, seconds: f64) {
+fn print_summary(
+    w: &mut impl Write,
+    report: &AuditReport,
+    out: &Path,
+    seconds: f64,
+) -> std::io::Result<()> {
     let s = &report.summary;
-    println!(
+    writeln!(
+        w,
         "parcels:     {} read, {} evaluated, {} rejected",
         s.parcels.read, s.parcels.evaluated, s.parcels.rejected
-    );
-    println!(
+    )?;
+    writeln!(
+        w,
         "enterprises: {} read, {} joined, {} unmatched ({} in several parcels), {} rejected",
         s.enterprises.read,
         s.enterprises.joined,
         s.enterprises.unmatched,
         s.enterprises.ambiguous,
         s.enterprises.rejected
-    );
-    println!(
+    )?;
+    writeln!(
+        w,
         "parks:       {} read, {} evaluated, {} rejected",
         s.park_features.read, s.park_features.evaluated, s.park_features.rejected
-    );
-    println!(
+    )?;
+    writeln!(
+        w,
         "area {:.4} mu; low-efficiency {} parcels, {:.4} mu ({}); idle {}; outside parks {}",
         s.total_area_mu,
         s.low_efficiency_count,
@@ -274,19 +302,20 @@ fn print_summary(report: &AuditReport, out: &Path, seconds: f64) {
             .map_or("-".into(), |r| format!("{:.2}%", r * 100.0)),
         s.idle_count,
         s.outside_parks_count
-    );
+    )?;
     if let Some(classes) = &s.classes {
         for (group, counts) in classes {
             let line: Vec<String> = counts.iter().map(|(c, n)| format!("{c} {n}")).collect();
-            println!("classes {group}: {}", line.join(", "));
+            writeln!(w, "classes {group}: {}", line.join(", "))?;
         }
     }
     if let Some(changes) = &s.changes {
         let line: Vec<String> = changes.iter().map(|(c, n)| format!("{c} {n}")).collect();
-        println!("since the previous audit: {}", line.join(", "));
+        writeln!(w, "since the previous audit: {}", line.join(", "))?;
     }
     for k in &s.parks {
-        println!(
+        writeln!(
+            w,
             "  park {} {} {:>6} parcels {:>12.4} mu  low {:>7}{}",
             pad(&k.park_id, 8),
             pad(k.name.as_deref().unwrap_or(""), 24),
@@ -295,10 +324,11 @@ fn print_summary(report: &AuditReport, out: &Path, seconds: f64) {
             k.low_efficiency_ratio
                 .map_or("-".into(), |r| format!("{:.2}%", r * 100.0)),
             if k.over_cap { "  OVER CAP" } else { "" }
-        );
+        )?;
     }
     let t = &report.times;
-    println!(
+    writeln!(
+        w,
         "wrote {} in {seconds:.2} s (read {:.2}, index {:.2}, join {:.2}, evaluate {:.2}, write {:.2})",
         out.display(),
         t.read.as_secs_f64(),
@@ -306,7 +336,8 @@ fn print_summary(report: &AuditReport, out: &Path, seconds: f64) {
         t.join.as_secs_f64(),
         t.evaluate.as_secs_f64(),
         t.write.as_secs_f64()
-    );
+    )?;
+    Ok(())
 }
 
 /// `text` padded with spaces to `columns` terminal columns: a Chinese character takes two, so

@@ -3,6 +3,7 @@
 //! serde-serialisable results; [`crate::write`] turns it into the output files.
 
 use std::collections::{HashMap, HashSet};
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
@@ -229,6 +230,13 @@ impl Audit {
         times.read = t.elapsed();
         let mut report = self.assess_with(parcels, enterprises, parks, areas, &mut times)?;
         report.times = times;
+        let layers = [
+            Some(&inputs.parcels),
+            inputs.enterprises.as_ref(),
+            inputs.parks.as_ref(),
+        ];
+        let files = layers.into_iter().flatten().filter_map(Source::file);
+        report.input_files.extend(files.map(Path::to_path_buf));
         Ok(report)
     }
 
@@ -641,6 +649,10 @@ impl Audit {
             land,
             grades,
             histories,
+            input_files: self
+                .previous
+                .as_ref()
+                .map_or_else(Vec::new, |p| p.files.clone()),
         })
     }
 

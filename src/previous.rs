@@ -6,7 +6,7 @@
 //! per enterprise its class history, oldest first, this year last.
 
 use std::collections::HashMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -20,6 +20,8 @@ pub struct PreviousAudit {
     pub parcels: HashMap<String, bool>,
     /// Enterprise id → classes, oldest first (`None` for a year it was not graded).
     pub enterprises: HashMap<String, Vec<Option<Class>>>,
+    /// The files it was read from: this year's outputs must not replace them.
+    pub files: Vec<PathBuf>,
 }
 
 /// How a parcel's status changed since the previous audit.
@@ -123,6 +125,7 @@ impl PreviousAudit {
         let mut previous = PreviousAudit::default();
         let path = dir.join("parcels.csv");
         let (headers, rows) = read_csv(&path)?;
+        previous.files.push(path.clone());
         let (id, low) = (
             column(&headers, "parcel_id", &path)?,
             column(&headers, "low_efficiency", &path)?,
@@ -147,6 +150,7 @@ impl PreviousAudit {
         let path = dir.join("enterprises.csv");
         if path.exists() {
             let (headers, rows) = read_csv(&path)?;
+            previous.files.push(path.clone());
             let id = column(&headers, "enterprise_id", &path)?;
             let class = headers.iter().position(|h| h == "class");
             let history = headers.iter().position(|h| h == "class_history");

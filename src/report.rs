@@ -3,6 +3,7 @@
 //! `summary.json`.
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use geo::MultiPolygon;
@@ -130,6 +131,9 @@ pub struct AuditReport {
     pub(crate) land: Vec<Option<f64>>,
     pub(crate) grades: Vec<Option<evaluate::Grade>>,
     pub(crate) histories: Vec<Vec<Option<Class>>>,
+    /// The files the audit read (in-memory sources are not files), which its outputs must
+    /// not replace.
+    pub(crate) input_files: Vec<PathBuf>,
 }
 
 impl AuditReport {

@@ -304,3 +304,37 @@ fn bench_bound_names_the_input_it_cannot_read() {
         "{stderr}"
     );
 }
+
+/// `audit | head` is not a failure (the outputs are written, the reader left), and a summary
+/// that cannot be printed at all is an error that says so, not a panic (exit 101).
+#[test]
+fn a_closed_or_full_stdout_is_handled() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = example("audit")
+        .current_dir(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        out.status.success() && !stderr.contains("panicked"),
+        "{:?} {stderr}",
+        out.status
+    );
+    assert!(dir.path().join("audit-out/summary.json").exists());
+
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return;
+    };
+    let out = example("audit")
+        .current_dir(dir.path())
+        .stdout(full)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("the summary cannot be printed"), "{stderr}");
+}

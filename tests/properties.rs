@@ -180,6 +180,86 @@ fn the_outputs_may_not_replace_the_parcels_file_even_when_not_listed() {
     assert!(matches!(err, Error::OutputIsInput { .. }), "{err:?}");
 }
 
+/// Every file the audit read from a path is refused as an output with default options: the
+/// parks file, a CSV of enterprises (its text held, not read back), the parcels file when its
+/// text is held, and the previous audit's tables.
+#[test]
+fn the_outputs_may_not_replace_any_file_the_audit_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let parcels = dir.path().join("zd.geojson");
+    std::fs::write(&parcels, parcels_text()).unwrap();
+    let parks = dir.path().join("parks.geojson");
+    let park = square("K1", 119.99, 29.99, 0.1, "").replace("parcel_id", "park_id");
+    std::fs::write(&parks, collection(&[park])).unwrap();
+    let enterprises = dir.path().join("enterprises.csv");
+    std::fs::write(
+        &enterprises,
+        "enterprise_id,tax,investment,output,lon,lat\nE1,1,1,1,120.0005,30.0005\n",
+    )
+    .unwrap();
+    let refused = |report: &AuditReport, out: &Path, input: &str| match write_all(
+        report,
+        out,
+        &WriteOptions::default(),
+    ) {
+        Err(Error::OutputIsInput { input: i, .. }) => {
+            assert!(i.ends_with(input), "{}", i.display())
+        }
+        other => panic!("{input}: {:?}", other.map(|_| ())),
+    };
+    let run = |parks: Option<&Path>, enterprises: Option<&Path>| {
+        Audit::new(Config {
+            fields: land_efficiency::config::Fields {
+                missing_id: land_efficiency::config::MissingId::Index,
+                ..Default::default()
+            },
+            ..Config::default()
+        })
+        .hold_text(true)
+        .run(&Inputs {
+            parcels: Source::path(&parcels),
+            enterprises: enterprises.map(Source::path),
+            parks: parks.map(Source::path),
+        })
+        .unwrap()
+    };
+    refused(&run(Some(&parks), None), dir.path(), "parks.geojson");
+    refused(
+        &run(None, Some(&enterprises)),
+        dir.path(),
+        "enterprises.csv",
+    );
+    // The parcels file, its text held in memory, in a folder whose outputs name it.
+    let named = tempfile::tempdir().unwrap();
+    let as_output = named.path().join("parcels.geojson");
+    std::fs::copy(&parcels, &as_output).unwrap();
+    let held = Audit::new(Config::default()).hold_text(true).run(&Inputs {
+        parcels: Source::path(&as_output),
+        enterprises: None,
+        parks: None,
+    });
+    refused(&held.unwrap(), named.path(), "parcels.geojson");
+    // Last year's tables, read back for the year-on-year comparison.
+    let last = tempfile::tempdir().unwrap();
+    write_all(&run(None, None), last.path(), &WriteOptions::default()).unwrap();
+    let previous = land_efficiency::PreviousAudit::from_dir(last.path()).unwrap();
+    let report = Audit::new(Config {
+        fields: land_efficiency::config::Fields {
+            missing_id: land_efficiency::config::MissingId::Index,
+            ..Default::default()
+        },
+        ..Config::default()
+    })
+    .previous(Some(previous))
+    .run(&Inputs {
+        parcels: Source::path(&parcels),
+        enterprises: None,
+        parks: None,
+    })
+    .unwrap();
+    refused(&report, last.path(), "parcels.csv");
+}
+
 #[test]
 fn a_lone_feature_keeps_its_properties() {
     let dir = tempfile::tempdir().unwrap();

@@ -83,6 +83,14 @@ impl Source {
         }
     }
 
+    /// The file read, for a source that is one (not in-memory text).
+    pub fn file(&self) -> Option<&Path> {
+        match self {
+            Source::Path(p) => Some(p),
+            Source::GeoJson { .. } | Source::Csv { .. } => None,
+        }
+    }
+
     /// The path or label shown in messages.
     pub fn name(&self) -> PathBuf {
         match self {

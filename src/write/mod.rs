@@ -47,7 +47,8 @@ pub const OUTPUT_FILES: [&str; 9] = [
 pub struct WriteOptions {
     /// The CRS of the output GeoJSON: WGS84 (RFC 7946) or GCJ-02.
     pub crs: OutputCrs,
-    /// Input files, which the outputs must not overwrite.
+    /// Input files, which the outputs must not overwrite, besides those the audit read from a
+    /// path (its layers and the previous audit's tables), which are always refused.
     pub inputs: Vec<PathBuf>,
     /// How to render `report.html`.
     pub report: ReportOptions,
@@ -66,6 +67,7 @@ pub fn write_all(report: &AuditReport, dir: &Path, options: &WriteOptions) -> Re
         .map_err(|e| Error::io(dir, "cannot create the output folder", e))?;
     let targets: Vec<PathBuf> = OUTPUT_FILES.iter().map(|f| dir.join(f)).collect();
     let mut inputs = options.inputs.clone();
+    inputs.extend(report.input_files.iter().cloned());
     inputs.extend(report.parcel_table.source_file().map(Path::to_path_buf));
     inputs.extend(report.enterprise_table.source_file().map(Path::to_path_buf));
     refuse_inputs(&targets, &inputs)?;
