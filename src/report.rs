@@ -391,7 +391,8 @@ impl<'a> ParcelResult<'a> {
 impl Serialize for ParcelResult<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let (sums, f) = self.figures();
-        let mut st = s.serialize_struct("ParcelResult", 26)?;
+        let mut st = s.serialize_struct("ParcelResult", 29)?;
+        st.serialize_field("index", &self.index())?;
         st.serialize_field("parcel_id", self.parcel_id())?;
         st.serialize_field("park_id", &self.park_id())?;
         st.serialize_field("area_m2", &self.area_m2())?;
@@ -417,6 +418,40 @@ impl Serialize for ParcelResult<'_> {
         st.serialize_field("class", &self.class())?;
         st.serialize_field("previous_low_efficiency", &self.previous_low_efficiency())?;
         st.serialize_field("change", &self.change())?;
+        // What parcels.geojson carries besides the figures, so that a service need not go
+        // through the file: the input's properties (JSON, as read) and the WGS84 shape.
+        let properties = self
+            .record()
+            .properties()
+            .map_err(serde::ser::Error::custom)?;
+        let properties = properties
+            .map(|text| serde_json::value::RawValue::from_string(text.into_owned()))
+            .transpose()
+            .map_err(serde::ser::Error::custom)?;
+        st.serialize_field("properties", &properties)?;
+        st.serialize_field("geometry", &GeoJsonShape(&self.geometry()))?;
+        st.end()
+    }
+}
+
+/// A shape as a GeoJSON MultiPolygon geometry object.
+struct GeoJsonShape<'a>(&'a MultiPolygon<f64>);
+
+impl Serialize for GeoJsonShape<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let coordinates: Vec<Vec<Vec<[f64; 2]>>> = self
+            .0
+            .iter()
+            .map(|p| {
+                std::iter::once(p.exterior())
+                    .chain(p.interiors())
+                    .map(|ring| ring.coords().map(|c| [c.x, c.y]).collect())
+                    .collect()
+            })
+            .collect();
+        let mut st = s.serialize_struct("Geometry", 2)?;
+        st.serialize_field("type", "MultiPolygon")?;
+        st.serialize_field("coordinates", &coordinates)?;
         st.end()
     }
 }

@@ -116,6 +116,21 @@ fn the_rows_asked_for_are_read_back_in_one_go() {
     let part = table.properties(1..2).unwrap();
     assert_eq!(part.get(0), None);
     assert_eq!(part.get(1), Some(&*one));
+    // A service that serialises the report gets what parcels.geojson carries: the feature
+    // index, the input's properties and the WGS84 shape beside the figures.
+    let json = serde_json::to_value(&report).unwrap();
+    let p = &json["parcels"][0];
+    assert_eq!(p["index"], 0);
+    assert_eq!(p["properties"]["名称"], "杭州\"一号\"地块");
+    assert_eq!(p["properties"]["nested"]["a"][1], 2.5);
+    assert_eq!(p["geometry"]["type"], "MultiPolygon");
+    let first = &p["geometry"]["coordinates"][0][0][0];
+    let c = report.parcel(0).geometry().0[0].exterior().0[0];
+    assert_eq!(
+        (first[0].as_f64(), first[1].as_f64()),
+        (Some(c.x), Some(c.y))
+    );
+    assert_eq!(json["parcels"][2]["properties"], Value::Null);
 }
 
 #[test]
