@@ -36,6 +36,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::parcel::{Enterprise, Parks};
+use crate::rules::ROUNDING;
 use crate::units::m2_to_mu;
 
 /// One park's figures (SPEC §4.5).
@@ -126,7 +127,8 @@ pub fn parks(
                 low_efficiency_ratio: ratio,
                 low_efficiency_count_share: ratio.map(|_| low_n as f64 / n as f64),
                 idle_count: idle,
-                over_cap: ratio.is_some_and(|r| r > max_ratio),
+                // Above by more than rounding, as a minimum is missed (`rules::ROUNDING`).
+                over_cap: ratio.is_some_and(|r| r > max_ratio + max_ratio.abs() * ROUNDING),
             }
         })
         .collect()
@@ -776,12 +778,14 @@ fn classify_group(members: &[usize], grades: &mut [Grade], config: &EvaluationCo
                 }
             }
             ClassMethod::Score => {
+                // Minimum scores, reached within rounding as the per-mu minimums are.
+                let reaches = |t: f64| !crate::rules::Minimum(t).is_missed_by(s);
                 let t = &config.thresholds;
-                if s >= t[0] {
+                if reaches(t[0]) {
                     Class::A
-                } else if s >= t[1] {
+                } else if reaches(t[1]) {
                     Class::B
-                } else if s >= t[2] {
+                } else if reaches(t[2]) {
                     Class::C
                 } else {
                     Class::D

@@ -10,21 +10,30 @@ use serde::{Deserialize, Serialize};
 
 use crate::parcel::{Commitments, Status};
 
-/// A minimum a figure must reach. Strictly below is a miss; equality is not.
+/// A minimum a figure must reach. Strictly below is a miss; equality is not, and a figure
+/// within [`ROUNDING`] of the minimum is equal to it.
 ///
 /// ```
 /// use land_efficiency::rules::Minimum;
 /// assert!(Minimum(15.0).is_missed_by(14.999));
 /// assert!(!Minimum(15.0).is_missed_by(15.0));
+/// // 375 万元 on a parcel recorded as 25 mu, by way of m²: equal, not below.
+/// assert!(!Minimum(15.0).is_missed_by(14.999999999999998));
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Minimum(pub f64);
 
+/// How close (relative) a figure must be to a minimum or a cap to count as equal to it. Binary
+/// floating point leaves an ulp or two where decimal arithmetic is exact: a parcel recorded as
+/// 25 mu is 25.000000000000004 mu after m² and back, and 0.8 × 12 is 9.600000000000001.
+/// "Equality is not low" must not hang on those last bits.
+pub const ROUNDING: f64 = 1e-12;
+
 impl Minimum {
-    /// True when `value` is strictly below the minimum.
+    /// True when `value` is below the minimum by more than rounding ([`ROUNDING`]).
     pub fn is_missed_by(self, value: f64) -> bool {
-        value < self.0
+        value < self.0 - self.0.abs() * ROUNDING
     }
 }
 

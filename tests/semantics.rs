@@ -64,6 +64,64 @@ fn threshold_equality_is_not_low_on_a_parcel_of_an_odd_number_of_mu() {
     assert!(!p.low_efficiency(), "{:?}", p.reasons().to_vec());
 }
 
+/// Figures equal to a minimum but for binary rounding are not low either: a parcel recorded
+/// as 25 mu (25.000000000000004 mu after m² and back) with 375 万元 of tax, and a tax per mu of
+/// 9.6 against a commitment of 12 with a shortfall of 0.8 (0.8 × 12 = 9.600000000000001).
+#[test]
+fn figures_equal_to_a_minimum_but_for_rounding_are_not_low() {
+    let parcels = projected(&[
+        rectangle("R25", 500_000.0, 3_300_000.0, 100.0, 100.0).replace(
+            r#""parcel_id":"R25""#,
+            r#""parcel_id":"R25","land_area":25"#,
+        ),
+        rectangle("C", 500_200.0, 3_300_000.0, 100.0, 100.0).replace(
+            r#""parcel_id":"C""#,
+            r#""parcel_id":"C","land_area":15,"contract_tax_per_mu":12"#,
+        ),
+    ]);
+    let ents = projected(&[
+        enterprise(
+            "E1",
+            500_050.0,
+            3_300_050.0,
+            375.0,
+            3000.0,
+            5000.0,
+            r#","floor_area":16667"#,
+        ),
+        enterprise(
+            "E2",
+            500_250.0,
+            3_300_050.0,
+            144.0,
+            1800.0,
+            3000.0,
+            r#","floor_area":10000"#,
+        ),
+    ]);
+    let mut config = Config::from_toml(
+        "[fields]\nland_area = \"land_area\"\n[area]\nmethod = \"recorded\"\nrecorded_unit = \"mu\"\n\
+         [low_efficiency]\nmin_tax_per_mu = 9.6\ncontract_shortfall = 0.8",
+    )
+    .unwrap();
+    config.low_efficiency.min_investment_per_mu = 120.0;
+    let r = run(config, parcels, Some(ents), None);
+    let r25 = r.parcel(0);
+    assert!(
+        r25.tax_per_mu() < 15.0 && r25.tax_per_mu() > 15.0 - 1e-12,
+        "{}",
+        r25.tax_per_mu()
+    );
+    assert!(
+        !r25.reasons().contains(Reason::Investment) && !r25.reasons().contains(Reason::Output),
+        "{:?}",
+        r25.reasons().to_vec()
+    );
+    let c = r.parcel(1);
+    assert_eq!(c.tax_per_mu(), 9.6);
+    assert!(!c.low_efficiency(), "{:?}", c.reasons().to_vec());
+}
+
 /// A park exactly at its cap is not over it: 3 low parcels of 10, all 1600 m², is a ratio of
 /// 0.3 (summing their mu gave 0.30000000000000004, over the cap of 0.30).
 #[test]
