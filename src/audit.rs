@@ -624,11 +624,27 @@ impl Audit {
             let g: Vec<&evaluate::Grade> = grades.iter().flatten().collect();
             evaluate::class_counts(&g)
         });
-        summary.changes = self.previous.as_ref().map(|_| {
+        summary.changes = self.previous.as_ref().map(|previous| {
             let mut m = std::collections::BTreeMap::new();
             for c in figures.iter().filter_map(|f| f.change) {
                 *m.entry(c.as_str()).or_insert(0) += 1;
             }
+            // Parcels of the previous audit that this one did not evaluate (removed from the
+            // data, or rejected this year), and how many of them were low-efficiency then.
+            let now: HashSet<&str> = (0..parcel_table.len())
+                .map(|row| parcel_table.ids.get(row))
+                .collect();
+            let gone = previous
+                .parcels
+                .iter()
+                .filter(|(id, _)| !now.contains(id.as_str()));
+            let (mut all, mut low) = (0, 0);
+            for (_, &was_low) in gone {
+                all += 1;
+                low += usize::from(was_low);
+            }
+            m.insert("gone", all);
+            m.insert("gone_low", low);
             m
         });
         Ok(AuditReport {

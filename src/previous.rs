@@ -104,6 +104,37 @@ fn read_csv(path: &Path) -> Result<(csv::StringRecord, Vec<csv::StringRecord>)> 
     Ok((headers, rows))
 }
 
+/// The file line of data row `i` (the header is line 1).
+fn line(i: usize) -> usize {
+    i + 2
+}
+
+/// A row's id, trimmed as the readers trim ids; an empty id, or one an earlier line had, is
+/// an error: this crate writes neither, so the file was edited or is not one of its tables.
+fn checked_id(
+    id: Option<&str>,
+    i: usize,
+    lines: &mut HashMap<String, usize>,
+    column: &str,
+    path: &Path,
+) -> Result<String> {
+    let bad = |message: String| Error::Csv {
+        path: path.to_path_buf(),
+        message,
+    };
+    let id = id.unwrap_or("").trim();
+    if id.is_empty() {
+        return Err(bad(format!("line {}: {column} is empty", line(i))));
+    }
+    if let Some(first) = lines.insert(id.to_string(), line(i)) {
+        return Err(bad(format!(
+            "line {}: {column} {id:?} is also on line {first}",
+            line(i)
+        )));
+    }
+    Ok(id.to_string())
+}
+
 fn column(headers: &csv::StringRecord, name: &str, path: &Path) -> Result<usize> {
     headers
         .iter()
@@ -130,22 +161,22 @@ impl PreviousAudit {
             column(&headers, "parcel_id", &path)?,
             column(&headers, "low_efficiency", &path)?,
         );
+        let mut lines = HashMap::new();
         for (i, row) in rows.iter().enumerate() {
-            let flag = match row.get(low) {
-                Some("true") => true,
-                Some("false") => false,
-                other => {
-                    return Err(Error::Csv {
-                        path: path.clone(),
-                        message: format!(
-                            "row {i}: low_efficiency must be true or false, found {other:?}"
-                        ),
-                    });
-                }
-            };
-            previous
-                .parcels
-                .insert(row.get(id).unwrap_or("").to_string(), flag);
+            // As a spreadsheet saves it too: TRUE/FALSE (Excel), 1/0, 是/否.
+            let flag = row
+                .get(low)
+                .and_then(crate::read::feature::parse_flag)
+                .ok_or_else(|| Error::Csv {
+                    path: path.clone(),
+                    message: format!(
+                        "line {}: low_efficiency must be true or false, found {:?}",
+                        line(i),
+                        row.get(low).unwrap_or("")
+                    ),
+                })?;
+            let key = checked_id(row.get(id), i, &mut lines, "parcel_id", &path)?;
+            previous.parcels.insert(key, flag);
         }
         let path = dir.join("enterprises.csv");
         if path.exists() {
@@ -154,11 +185,15 @@ impl PreviousAudit {
             let id = column(&headers, "enterprise_id", &path)?;
             let class = headers.iter().position(|h| h == "class");
             let history = headers.iter().position(|h| h == "class_history");
+            let mut lines = HashMap::new();
             for (i, row) in rows.iter().enumerate() {
                 let mut classes = match history.and_then(|c| row.get(c)) {
                     Some(text) => parse_history(text).ok_or_else(|| Error::Csv {
                         path: path.clone(),
-                        message: format!("row {i}: class_history {text:?} is not like \"B;C;D\""),
+                        message: format!(
+                            "line {}: class_history {text:?} is not like \"B;C;D\"",
+                            line(i)
+                        ),
                     })?,
                     None => Vec::new(),
                 };
@@ -168,9 +203,8 @@ impl PreviousAudit {
                 {
                     classes.push(Class::parse(c));
                 }
-                previous
-                    .enterprises
-                    .insert(row.get(id).unwrap_or("").to_string(), classes);
+                let key = checked_id(row.get(id), i, &mut lines, "enterprise_id", &path)?;
+                previous.enterprises.insert(key, classes);
             }
         }
         Ok(previous)
@@ -180,6 +214,31 @@ impl PreviousAudit {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A previous table edited in a spreadsheet reads as written (`TRUE`, ids trimmed); one
+    /// this crate could not have written (an empty or repeated id) is refused with its line.
+    #[test]
+    fn previous_tables_are_checked_line_by_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let read = |csv: &str| {
+            std::fs::write(dir.path().join("parcels.csv"), csv).unwrap();
+            PreviousAudit::from_dir(dir.path()).map_err(|e| e.to_string())
+        };
+        let p = read("parcel_id,low_efficiency\n P1 ,TRUE\nP2,0\n").unwrap();
+        assert_eq!((p.parcels["P1"], p.parcels["P2"]), (true, false));
+        let e = read("parcel_id,low_efficiency\nP1,true\nP1,false\n").unwrap_err();
+        assert!(
+            e.ends_with("line 3: parcel_id \"P1\" is also on line 2"),
+            "{e}"
+        );
+        let e = read("parcel_id,low_efficiency\nP1,true\n,false\n").unwrap_err();
+        assert!(e.ends_with("line 3: parcel_id is empty"), "{e}");
+        let e = read("parcel_id,low_efficiency\nP1,maybe\n").unwrap_err();
+        assert!(
+            e.contains("line 2: low_efficiency must be true or false"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn histories_round_trip() {

@@ -815,7 +815,10 @@ pub struct Summary {
     /// Enterprises by group and class, when the evaluation ran.
     pub classes:
         Option<std::collections::BTreeMap<String, std::collections::BTreeMap<&'static str, usize>>>,
-    /// Parcels by change since the previous audit, when one was given.
+    /// Parcels by change since the previous audit, when one was given: this audit's parcels by
+    /// [`Change`] (`became_low`, `recovered`, `still_low`, `still_ok`, `new`), and `gone`, the
+    /// previous audit's parcels this one did not evaluate (removed, or rejected this year),
+    /// `gone_low` of them low-efficiency then.
     pub changes: Option<std::collections::BTreeMap<&'static str, usize>>,
     /// Every park's figures.
     pub parks: Vec<ParkResult>,

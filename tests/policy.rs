@@ -462,6 +462,8 @@ fn year_on_year_changes_class_history_and_two_years_of_d() {
     assert!(!parcel(&r, "T7").reasons().contains(Reason::RepeatedClassD));
     let changes = r.summary.changes.as_ref().unwrap();
     assert_eq!((changes["became_low"], changes["recovered"]), (1, 1));
+    // Last year's parcels missing from this audit are counted, not lost.
+    assert_eq!((changes["gone"], changes["gone_low"]), (2, 1));
     // The files carry it.
     let dir = tempfile::tempdir().unwrap();
     land_efficiency::write::write_all(&r, dir.path(), &Default::default()).unwrap();
