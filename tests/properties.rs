@@ -33,15 +33,19 @@ fn parcels_text() -> String {
     collection(&features)
 }
 
-fn audit(parcels: Source, hold: bool) -> AuditReport {
-    let config = Config {
+/// The defaults, but a feature with no id takes its index (the third parcel has none).
+fn index_ids() -> Config {
+    Config {
         fields: land_efficiency::config::Fields {
             missing_id: land_efficiency::config::MissingId::Index,
             ..Default::default()
         },
         ..Config::default()
-    };
-    Audit::new(config)
+    }
+}
+
+fn audit(parcels: Source, hold: bool) -> AuditReport {
+    Audit::new(index_ids())
         .hold_text(hold)
         .run(&Inputs {
             parcels,
@@ -223,20 +227,14 @@ fn the_outputs_may_not_replace_any_file_the_audit_read() {
         other => panic!("{input}: {:?}", other.map(|_| ())),
     };
     let run = |parks: Option<&Path>, enterprises: Option<&Path>| {
-        Audit::new(Config {
-            fields: land_efficiency::config::Fields {
-                missing_id: land_efficiency::config::MissingId::Index,
-                ..Default::default()
-            },
-            ..Config::default()
-        })
-        .hold_text(true)
-        .run(&Inputs {
-            parcels: Source::path(&parcels),
-            enterprises: enterprises.map(Source::path),
-            parks: parks.map(Source::path),
-        })
-        .unwrap()
+        Audit::new(index_ids())
+            .hold_text(true)
+            .run(&Inputs {
+                parcels: Source::path(&parcels),
+                enterprises: enterprises.map(Source::path),
+                parks: parks.map(Source::path),
+            })
+            .unwrap()
     };
     refused(&run(Some(&parks), None), dir.path(), "parks.geojson");
     refused(
@@ -258,20 +256,14 @@ fn the_outputs_may_not_replace_any_file_the_audit_read() {
     let last = tempfile::tempdir().unwrap();
     write_all(&run(None, None), last.path(), &WriteOptions::default()).unwrap();
     let previous = land_efficiency::PreviousAudit::from_dir(last.path()).unwrap();
-    let report = Audit::new(Config {
-        fields: land_efficiency::config::Fields {
-            missing_id: land_efficiency::config::MissingId::Index,
-            ..Default::default()
-        },
-        ..Config::default()
-    })
-    .previous(Some(previous))
-    .run(&Inputs {
-        parcels: Source::path(&parcels),
-        enterprises: None,
-        parks: None,
-    })
-    .unwrap();
+    let report = Audit::new(index_ids())
+        .previous(Some(previous))
+        .run(&Inputs {
+            parcels: Source::path(&parcels),
+            enterprises: None,
+            parks: None,
+        })
+        .unwrap();
     refused(&report, last.path(), "parcels.csv");
 }
 
