@@ -232,7 +232,8 @@ fn run(args: &Args) -> Result<(), Failure> {
     let t = Instant::now();
     let options = WriteOptions {
         crs: output_crs,
-        inputs: inputs.paths(),
+        // The files read (and --previous's tables) are refused by the report itself.
+        inputs: Vec::new(),
         report: ReportOptions {
             lang: if args.lang == "en" {
                 Lang::En

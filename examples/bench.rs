@@ -143,14 +143,7 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         });
     let mut report = audit.run(&inputs)?;
     let tw = Instant::now();
-    write_all(
-        &report,
-        &out,
-        &WriteOptions {
-            inputs: inputs.paths(),
-            ..WriteOptions::default()
-        },
-    )?;
+    write_all(&report, &out, &WriteOptions::default())?;
     report.times.write = tw.elapsed();
     let total = t.elapsed().as_secs_f64();
     // CPU of the audit and the write (not of generating the data).

@@ -43,7 +43,8 @@ pub struct Inputs {
 }
 
 impl Inputs {
-    /// The input files, for refusing to write over them.
+    /// The input files (in-memory sources are not files). The report of a run keeps them,
+    /// and [`crate::write::write_all`] refuses to write over them.
     pub fn paths(&self) -> Vec<std::path::PathBuf> {
         [
             Some(&self.parcels),
@@ -52,10 +53,8 @@ impl Inputs {
         ]
         .into_iter()
         .flatten()
-        .filter_map(|s| match s {
-            Source::Path(p) => Some(p.clone()),
-            _ => None,
-        })
+        .filter_map(Source::file)
+        .map(Path::to_path_buf)
         .collect()
     }
 }
@@ -230,13 +229,7 @@ impl Audit {
         times.read = t.elapsed();
         let mut report = self.assess_with(parcels, enterprises, parks, areas, &mut times)?;
         report.times = times;
-        let layers = [
-            Some(&inputs.parcels),
-            inputs.enterprises.as_ref(),
-            inputs.parks.as_ref(),
-        ];
-        let files = layers.into_iter().flatten().filter_map(Source::file);
-        report.input_files.extend(files.map(Path::to_path_buf));
+        report.input_files.extend(inputs.paths());
         Ok(report)
     }
 
@@ -634,17 +627,14 @@ impl Audit {
             let now: HashSet<&str> = (0..parcel_table.len())
                 .map(|row| parcel_table.ids.get(row))
                 .collect();
-            let gone = previous
+            let gone: Vec<bool> = previous
                 .parcels
                 .iter()
-                .filter(|(id, _)| !now.contains(id.as_str()));
-            let (mut all, mut low) = (0, 0);
-            for (_, &was_low) in gone {
-                all += 1;
-                low += usize::from(was_low);
-            }
-            m.insert("gone", all);
-            m.insert("gone_low", low);
+                .filter(|(id, _)| !now.contains(id.as_str()))
+                .map(|(_, &was_low)| was_low)
+                .collect();
+            m.insert("gone", gone.len());
+            m.insert("gone_low", gone.iter().filter(|&&low| low).count());
             m
         });
         Ok(AuditReport {

@@ -36,7 +36,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::parcel::{Enterprise, Parks};
-use crate::rules::ROUNDING;
+use crate::rules::exceeds;
 use crate::units::m2_to_mu;
 
 /// One park's figures (SPEC §4.5).
@@ -127,8 +127,7 @@ pub fn parks(
                 low_efficiency_ratio: ratio,
                 low_efficiency_count_share: ratio.map(|_| low_n as f64 / n as f64),
                 idle_count: idle,
-                // Above by more than rounding, as a minimum is missed (`rules::ROUNDING`).
-                over_cap: ratio.is_some_and(|r| r > max_ratio + max_ratio.abs() * ROUNDING),
+                over_cap: ratio.is_some_and(|r| exceeds(r, max_ratio)),
             }
         })
         .collect()

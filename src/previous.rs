@@ -227,6 +227,7 @@ mod tests {
         let p = read("parcel_id,low_efficiency\n P1 ,TRUE\nP2,0\n").unwrap();
         assert_eq!((p.parcels["P1"], p.parcels["P2"]), (true, false));
         let e = read("parcel_id,low_efficiency\nP1,true\nP1,false\n").unwrap_err();
+        assert!(e.contains("parcels.csv: "), "names the file: {e}");
         assert!(
             e.ends_with("line 3: parcel_id \"P1\" is also on line 2"),
             "{e}"

@@ -19,6 +19,7 @@ use crate::parcel::{AreaSource, Enterprise, Enterprises, ParcelRef, Parcels, Par
 use crate::previous::Change;
 use crate::read::Loaded;
 use crate::rules::Reasons;
+use crate::store::{PolygonRef, ShapeRef};
 use crate::units::m2_to_mu;
 
 /// The figures the audit keeps for each evaluated parcel (row-aligned with the parcels table):
@@ -211,19 +212,9 @@ impl AuditReport {
 
 impl Serialize for AuditReport {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        struct Seq<I>(std::cell::RefCell<Option<I>>);
-        impl<I: Iterator<Item = T>, T: Serialize> Serialize for Seq<I> {
-            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                let it = self.0.borrow_mut().take().expect("serialised once");
-                s.collect_seq(it)
-            }
-        }
         let mut st = s.serialize_struct("AuditReport", 7)?;
         st.serialize_field("summary", &self.summary)?;
-        st.serialize_field(
-            "parcels",
-            &Seq(std::cell::RefCell::new(Some(self.parcels()))),
-        )?;
+        st.serialize_field("parcels", &ParcelSeq(self))?;
         st.serialize_field("parks", &self.parks)?;
         st.serialize_field("enterprises", &EnterpriseSeq(self))?;
         st.serialize_field("rejected", &self.rejected)?;
@@ -388,8 +379,14 @@ impl<'a> ParcelResult<'a> {
     }
 }
 
-impl Serialize for ParcelResult<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+impl ParcelResult<'_> {
+    /// Serialises the parcel with `properties`, its input's `properties` as JSON text (read
+    /// back by the caller, a block of rows at a time for a whole report).
+    fn serialize_with<S: serde::Serializer>(
+        &self,
+        properties: Option<&str>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
         let (sums, f) = self.figures();
         let mut st = s.serialize_struct("ParcelResult", 29)?;
         st.serialize_field("index", &self.index())?;
@@ -420,38 +417,92 @@ impl Serialize for ParcelResult<'_> {
         st.serialize_field("change", &self.change())?;
         // What parcels.geojson carries besides the figures, so that a service need not go
         // through the file: the input's properties (JSON, as read) and the WGS84 shape.
-        let properties = self
-            .record()
-            .properties()
-            .map_err(serde::ser::Error::custom)?;
         let properties = properties
-            .map(|text| serde_json::value::RawValue::from_string(text.into_owned()))
+            .map(serde_json::from_str::<&serde_json::value::RawValue>)
             .transpose()
             .map_err(serde::ser::Error::custom)?;
         st.serialize_field("properties", &properties)?;
-        st.serialize_field("geometry", &GeoJsonShape(&self.geometry()))?;
+        st.serialize_field("geometry", &GeoJsonShape(self.record().shape()))?;
         st.end()
     }
 }
 
-/// A shape as a GeoJSON MultiPolygon geometry object.
-struct GeoJsonShape<'a>(&'a MultiPolygon<f64>);
+impl Serialize for ParcelResult<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let properties = self
+            .record()
+            .properties()
+            .map_err(serde::ser::Error::custom)?;
+        self.serialize_with(properties.as_deref(), s)
+    }
+}
+
+/// Rows of text left in an input are read back this many at a time when a whole report is
+/// serialised.
+const SERIALISE_BLOCK: usize = 4096;
+
+/// Every parcel, their input properties read back a block of rows at a time.
+struct ParcelSeq<'a>(&'a AuditReport);
+
+impl Serialize for ParcelSeq<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let report = self.0;
+        let n = report.parcel_count();
+        let mut seq = s.serialize_seq(Some(n))?;
+        for start in (0..n).step_by(SERIALISE_BLOCK) {
+            let rows = start..(start + SERIALISE_BLOCK).min(n);
+            let texts = report
+                .parcel_table
+                .properties(rows.clone())
+                .map_err(serde::ser::Error::custom)?;
+            for row in rows {
+                seq.serialize_element(&WithProperties(report.parcel(row), texts.get(row)))?;
+            }
+        }
+        seq.end()
+    }
+}
+
+struct WithProperties<'a>(ParcelResult<'a>, Option<&'a str>);
+
+impl Serialize for WithProperties<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        self.0.serialize_with(self.1, s)
+    }
+}
+
+/// A shape in the arena as a GeoJSON MultiPolygon geometry object, written from its slices.
+struct GeoJsonShape<'a>(ShapeRef<'a>);
 
 impl Serialize for GeoJsonShape<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let coordinates: Vec<Vec<Vec<[f64; 2]>>> = self
-            .0
-            .iter()
-            .map(|p| {
-                std::iter::once(p.exterior())
-                    .chain(p.interiors())
-                    .map(|ring| ring.coords().map(|c| [c.x, c.y]).collect())
-                    .collect()
-            })
-            .collect();
+        struct Positions<'a>(&'a [geo::Coord<f64>]);
+        impl Serialize for Positions<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.0.iter().map(|c| [c.x, c.y]))
+            }
+        }
+        struct Rings<'a>(PolygonRef<'a>);
+        impl Serialize for Rings<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let p = self.0;
+                s.collect_seq(
+                    std::iter::once(p.exterior())
+                        .chain(p.interiors())
+                        .map(Positions),
+                )
+            }
+        }
+        struct Polygons<'a>(ShapeRef<'a>);
+        impl Serialize for Polygons<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_seq(self.0.polygons().map(Rings))
+            }
+        }
         let mut st = s.serialize_struct("Geometry", 2)?;
         st.serialize_field("type", "MultiPolygon")?;
-        st.serialize_field("coordinates", &coordinates)?;
+        st.serialize_field("coordinates", &Polygons(self.0))?;
         st.end()
     }
 }
@@ -547,13 +598,12 @@ struct EnterpriseSeq<'a>(&'a AuditReport);
 impl Serialize for EnterpriseSeq<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         use serde::ser::SerializeSeq;
-        const BLOCK: usize = 4096;
         let report = self.0;
         let table = &report.enterprise_table;
         let n = report.enterprise_count();
         let mut seq = s.serialize_seq(Some(n))?;
-        for start in (0..n).step_by(BLOCK) {
-            let rows = start..(start + BLOCK).min(n);
+        for start in (0..n).step_by(SERIALISE_BLOCK) {
+            let rows = start..(start + SERIALISE_BLOCK).min(n);
             let names = table
                 .names(rows.clone())
                 .map_err(serde::ser::Error::custom)?;

@@ -37,6 +37,12 @@ impl Minimum {
     }
 }
 
+/// True when `value` is above `cap` by more than rounding ([`ROUNDING`]): a park's ratio at
+/// its cap is not over it.
+pub fn exceeds(value: f64, cap: f64) -> bool {
+    value > cap + cap.abs() * ROUNDING
+}
+
 /// Why a parcel is low-efficiency, as written in `reasons`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

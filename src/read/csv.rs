@@ -19,9 +19,14 @@ struct Row<'a> {
 
 impl Row<'_> {
     fn cell(&self, key: &str) -> Option<&str> {
-        let i = self.headers.iter().position(|h| h.trim() == key)?;
+        let i = column(self.headers, key)?;
         self.record.get(i).map(str::trim).filter(|v| !v.is_empty())
     }
+}
+
+/// The column a header names (names trimmed, as cells are).
+fn column(headers: &csv::StringRecord, key: &str) -> Option<usize> {
+    headers.iter().position(|h| h.trim() == key)
 }
 
 impl RecordFields for Row<'_> {
@@ -131,9 +136,7 @@ pub(super) fn scan_csv(
             e.utf8_error().field() + 1
         ))
     })?;
-    let id_column = headers
-        .iter()
-        .position(|h| h.trim() == fields.enterprises.enterprise_id);
+    let id_column = column(&headers, &fields.enterprises.enterprise_id);
     let mut scan = Scan::new(file.clone());
     let mut bytes = csv::ByteRecord::new();
     let mut index = 0;
@@ -153,18 +156,16 @@ pub(super) fn scan_csv(
             .filter(|id| !id.is_empty())
             .map(str::to_string);
         let line = bytes.position().map_or(0, csv::Position::line);
-        let parsed = match text_record(&headers, &mut bytes, line, &ctx) {
-            Ok(record) => {
-                let row = Row {
-                    headers: &headers,
-                    record: &record,
-                };
-                let parsed = parse_row(&row, ctx, fields);
-                bytes = record.into_byte_record();
-                parsed
-            }
-            Err(e) => Err(e),
-        };
+        let parsed = text_record(&headers, &mut bytes, line, &ctx).and_then(|record| {
+            let row = Row {
+                headers: &headers,
+                record: &record,
+            };
+            let parsed = parse_row(&row, ctx, fields);
+            // The record's buffers are read into again.
+            bytes = record.into_byte_record();
+            parsed
+        });
         scan.take(parsed, strict, |_| Left::None, &mut |e, _| sink(e))?;
     }
     Ok(scan)

@@ -601,9 +601,9 @@ impl<'a> Props<'a> {
     pub(crate) fn text(&self, key: &str, ctx: &FeatureContext) -> Result<Option<String>, Error> {
         match self.get(key) {
             None => Ok(None),
-            // Trimmed, as CSV cells are: "P1 " and "P1" are one key.
+            // Trimmed, as CSV cells are: "P1 " and "P1" are one key. (A blank string is
+            // absent already: `get` does not return it.)
             Some(v) => match raw_text(v) {
-                Some(t) if t.trim().is_empty() => Ok(None),
                 Some(t) if t.trim().len() < t.len() => Ok(Some(t.trim().to_string())),
                 Some(t) => Ok(Some(t)),
                 None => Err(Error::InvalidValue {
@@ -631,7 +631,6 @@ impl<'a> Props<'a> {
     }
 }
 
-/// A JSON string's or number's text; `None` for other JSON values.
 /// True for a JSON string of white space only (`""`, `" "`, a full-width space).
 fn blank_string(raw: &str) -> bool {
     let Some(inner) = raw.strip_prefix('"').and_then(|r| r.strip_suffix('"')) else {
@@ -644,6 +643,7 @@ fn blank_string(raw: &str) -> bool {
     }
 }
 
+/// A JSON string's or number's text; `None` for other JSON values.
 pub(crate) fn raw_text(v: &RawValue) -> Option<String> {
     let t = v.get();
     match t.as_bytes().first() {

@@ -1058,7 +1058,7 @@ fn finish_shapes(shapes: &mut Shapes, crs: &Crs, to_wgs84: &ToWgs84) -> Vec<(usi
             .collect();
     }
     if !to_wgs84.is_identity() {
-        let skip: HashSet<usize> = failed.iter().map(|(i, _)| *i).collect();
+        let skip = rows_of(&failed, shapes.len());
         let errors = shapes.try_map_coords(|c| {
             if !in_lonlat_range(c) && crs.is_geographic() {
                 return Ok(c);
@@ -1068,16 +1068,16 @@ fn finish_shapes(shapes: &mut Shapes, crs: &Crs, to_wgs84: &ToWgs84) -> Vec<(usi
         failed.extend(
             errors
                 .into_iter()
-                .filter(|(i, _)| !skip.contains(i))
+                .filter(|(i, _)| !skip[*i])
                 .map(|(i, (c, e))| (i, Late::Reproject(c, e))),
         );
     }
     // Orienting by the planar area in lon/lat would turn a ring across 180° the wrong way
     // round, and its geodesic area would be that of the rest of the globe.
-    let skip: HashSet<usize> = failed.iter().map(|(i, _)| *i).collect();
+    let skip = rows_of(&failed, shapes.len());
     let across: Vec<(usize, Late)> = (0..shapes.len())
         .into_par_iter()
-        .filter(|i| !skip.contains(i))
+        .filter(|&i| !skip[i])
         .filter_map(|i| {
             let edge = shapes.get(i).polygons().find_map(|p| {
                 std::iter::once(p.exterior())
@@ -1091,6 +1091,15 @@ fn finish_shapes(shapes: &mut Shapes, crs: &Crs, to_wgs84: &ToWgs84) -> Vec<(usi
     shapes.orient();
     failed.sort_by_key(|(i, _)| *i);
     failed
+}
+
+/// Which of `len` rows failed late (a flag a row).
+fn rows_of(failed: &[(usize, Late)], len: usize) -> Vec<bool> {
+    let mut rows = vec![false; len];
+    for (row, _) in failed {
+        rows[*row] = true;
+    }
+    rows
 }
 
 /// Rows whose id was already seen, with the row that first had it; `ids(row)` gives a row's
@@ -1364,16 +1373,13 @@ fn conclude<T: Table + Sync>(
     let ctx = |row: usize| context(&scan.file, layer, table.feature_index(row), table.id(row));
     // A row rejected here is not the first of its id: a later good copy is then kept, as it
     // would be had the first been rejected while parsing.
-    let mut gone = vec![false; table.len()];
-    for (row, _) in &late {
-        gone[*row] = true;
-    }
+    let failed_late = rows_of(&late, table.len());
     let mut errors: Vec<(usize, Error)> = late
         .into_iter()
         .map(|(row, l)| (row, l.into_error(ctx(row), &crs)))
         .collect();
     errors.extend(
-        duplicates(table.len(), |row| table.id(row), |row| !gone[row])
+        duplicates(table.len(), |row| table.id(row), |row| !failed_late[row])
             .into_iter()
             .map(|(row, first)| {
                 (
