@@ -189,6 +189,9 @@ pub enum Error {
         y: f64,
         /// The range allowed.
         expected: &'static str,
+        /// Where the position was read from: `geometry`, or the CSV's longitude and latitude
+        /// columns (`lon/lat`).
+        property: Box<str>,
     },
     /// A ring with an edge across the antimeridian (longitude ±180°): the crate would take the
     /// parcel for one spanning the globe the other way round.
@@ -305,13 +308,16 @@ pub enum Error {
         /// Where.
         ctx: FeatureContext,
         /// The source CRS.
-        crs: String,
+        crs: Box<str>,
         /// The first coordinate.
         x: f64,
         /// The second coordinate.
         y: f64,
         /// What went wrong.
-        message: String,
+        message: Box<str>,
+        /// Where the position was read from: `geometry`, or the CSV's longitude and latitude
+        /// columns (`lon/lat`).
+        property: Box<str>,
     },
     /// A configuration file that cannot be read or is not valid.
     #[error("{}: {message}", path.display())]
@@ -404,6 +410,7 @@ impl Error {
             | NotANumber { property, .. }
             | NegativeValue { property, .. }
             | InvalidValue { property, .. } => Some(property),
+            CoordinateOutOfRange { property, .. } | Reproject { property, .. } => Some(property),
             BadRow { property, .. } => property.as_deref(),
             NullGeometry { .. }
             | GeometryType { .. }
@@ -412,11 +419,9 @@ impl Error {
             | RingNotClosed { .. }
             | RingTooShort { .. }
             | EmptyGeometry { .. }
-            | CoordinateOutOfRange { .. }
             | CrossesAntimeridian { .. }
             | ZeroArea { .. }
-            | InvalidGeometry { .. }
-            | Reproject { .. } => Some("geometry"),
+            | InvalidGeometry { .. } => Some("geometry"),
             _ => None,
         }
     }

@@ -532,3 +532,42 @@ fn an_array_in_features_is_not_a_feature() {
         r.rejected[0].reason
     );
 }
+
+#[test]
+fn a_position_out_of_range_names_the_columns_it_came_from() {
+    let csv = "enterprise_id,name,tax,investment,output,x,y\n\
+               E1,a,1,1,1,120.0005,95.5\n";
+    let mut config = Config::default();
+    config.fields.enterprises.lon = "x".into();
+    config.fields.enterprises.lat = "y".into();
+    config.crs.enterprises = Some("EPSG:4326".into());
+    let r = Audit::new(config)
+        .run(&Inputs {
+            parcels: Source::path(bad("parcels.geojson")),
+            enterprises: Some(Source::csv("qy.csv", csv)),
+            parks: None,
+        })
+        .unwrap();
+    let e1 = r.rejected.iter().find(|x| x.id.as_deref() == Some("E1"));
+    let e1 = e1.expect("E1 rejected");
+    assert_eq!(e1.code, "coordinate_out_of_range");
+    assert_eq!(e1.property.as_deref(), Some("x/y"));
+    // In GeoJSON the position is the geometry.
+    let geojson = r#"{"type":"FeatureCollection","features":[{"type":"Feature",
+        "properties":{"enterprise_id":"E2","tax":1,"investment":1,"output":1},
+        "geometry":{"type":"Point","coordinates":[120.0005,95.5]}}]}"#;
+    let mut config = Config::default();
+    config.crs.enterprises = Some("EPSG:4326".into());
+    let r = Audit::new(config)
+        .run(&Inputs {
+            parcels: Source::path(bad("parcels.geojson")),
+            enterprises: Some(Source::geojson("qy.geojson", geojson)),
+            parks: None,
+        })
+        .unwrap();
+    let e2 = r.rejected.iter().find(|x| x.id.as_deref() == Some("E2"));
+    assert_eq!(
+        e2.expect("E2 rejected").property.as_deref(),
+        Some("geometry")
+    );
+}

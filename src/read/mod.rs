@@ -699,6 +699,7 @@ fn check_finite(bounds: Option<Rect<f64>>, ctx: &FeatureContext) -> Result<()> {
                     x: c.x,
                     y: c.y,
                     expected: "finite numbers",
+                    property: "geometry".into(),
                 });
             }
         }
@@ -1014,20 +1015,23 @@ enum Late {
 }
 
 impl Late {
-    fn into_error(self, ctx: FeatureContext, crs: &Crs) -> Error {
+    /// `position` names where the coordinates were read from (`geometry`, or a CSV's columns).
+    fn into_error(self, ctx: FeatureContext, crs: &Crs, position: &str) -> Error {
         match self {
             Late::OutOfRange(c) => Error::CoordinateOutOfRange {
                 ctx,
                 x: c.x,
                 y: c.y,
                 expected: "lon/lat (|lon| ≤ 180, |lat| ≤ 90)",
+                property: position.into(),
             },
             Late::Reproject(c, message) => Error::Reproject {
                 ctx,
-                crs: crs.to_string(),
+                crs: crs.to_string().into(),
                 x: c.x,
                 y: c.y,
-                message,
+                message: message.into(),
+                property: position.into(),
             },
             Late::Antimeridian(a, b) => Error::CrossesAntimeridian {
                 ctx,
@@ -1220,7 +1224,7 @@ pub fn read_parcels(
         Layer::Parcels,
         (crs, crs_source),
         late,
-        &fields.parcel_id,
+        (&fields.parcel_id, "geometry"),
         options.strict,
     )
 }
@@ -1253,7 +1257,7 @@ pub fn read_parks(
         Layer::Parks,
         (crs, crs_source),
         late,
-        &fields.parks.park_id,
+        (&fields.parks.park_id, "geometry"),
         options.strict,
     )
 }
@@ -1270,6 +1274,11 @@ pub fn read_enterprises(
 ) -> Result<Loaded<Enterprises>> {
     let fields = &config.fields;
     let mut table = Enterprises::new();
+    let position = if source.is_csv() {
+        format!("{}/{}", fields.enterprises.lon, fields.enterprises.lat)
+    } else {
+        "geometry".to_string()
+    };
     let scan = if source.is_csv() {
         csv::scan_csv(source, fields, options.strict, &mut |e: Enterprise| {
             table.push(&e)
@@ -1319,7 +1328,7 @@ pub fn read_enterprises(
         Layer::Enterprises,
         (crs, crs_source),
         late,
-        &fields.enterprises.enterprise_id,
+        (&fields.enterprises.enterprise_id, &position),
         options.strict,
     )
 }
@@ -1361,13 +1370,14 @@ table!(Parks);
 
 /// The end of reading a layer: rows that failed once the CRS was known and rows whose id was
 /// seen before become rejections, in feature order; the table drops them and its spare capacity.
+/// `properties` names the id's property and where the coordinates were read from.
 fn conclude<T: Table + Sync>(
     scan: Scan,
     mut table: T,
     layer: Layer,
     (crs, crs_source): (Crs, CrsSource),
     late: Vec<(usize, Late)>,
-    id_property: &str,
+    (id_property, position): (&str, &str),
     strict: bool,
 ) -> Result<Loaded<T>> {
     let ctx = |row: usize| context(&scan.file, layer, table.feature_index(row), table.id(row));
@@ -1376,7 +1386,7 @@ fn conclude<T: Table + Sync>(
     let failed_late = rows_of(&late, table.len());
     let mut errors: Vec<(usize, Error)> = late
         .into_iter()
-        .map(|(row, l)| (row, l.into_error(ctx(row), &crs)))
+        .map(|(row, l)| (row, l.into_error(ctx(row), &crs, position)))
         .collect();
     errors.extend(
         duplicates(table.len(), |row| table.id(row), |row| !failed_late[row])
