@@ -665,8 +665,10 @@ pub(crate) fn parse_non_negative(
         expected,
         found: abbreviate(text),
     };
+    // A leading `.` is for CSV cells (`.5`, as some tools write it); in GeoJSON such a token
+    // is already malformed JSON. A quote, a letter (`inf`, `NaN`) or `+` is refused.
     match text.as_bytes().first() {
-        Some(b'-' | b'0'..=b'9') => {}
+        Some(b'-' | b'.' | b'0'..=b'9') => {}
         _ => return Err(not_a_number()),
     }
     let value: f64 = text.parse().map_err(|_| not_a_number())?;
@@ -836,7 +838,21 @@ mod tests {
         let c = ctx();
         assert_eq!(parse_non_negative("12.5", "tax", "万元", &c).unwrap(), 12.5);
         assert_eq!(parse_non_negative("-0", "tax", "万元", &c).unwrap(), 0.0);
-        for bad in [r#""1,234.5""#, r#""12万""#, r#""—""#, "true", "{}", "1e999"] {
+        assert_eq!(parse_non_negative(".5", "tax", "万元", &c).unwrap(), 0.5);
+        assert_eq!(parse_non_negative("1.", "tax", "万元", &c).unwrap(), 1.0);
+        for bad in [
+            r#""1,234.5""#,
+            r#""12万""#,
+            r#""—""#,
+            "true",
+            "{}",
+            "1e999",
+            ".",
+            ".e5",
+            "+5",
+            "inf",
+            "NaN",
+        ] {
             let e = parse_non_negative(bad, "tax", "万元", &c).unwrap_err();
             assert!(
                 matches!(e, Error::NotANumber { ref property, .. } if property == "tax"),
