@@ -209,10 +209,12 @@ impl Audit {
     /// Reads the inputs and runs the audit.
     ///
     /// # Errors
-    /// File errors (cannot open, malformed, not a FeatureCollection, unknown CRS), or the
-    /// first record error when strict. Record errors of a lenient run are in
+    /// [`Error::Config`] when the configuration is not valid ([`Config::validate`]); file
+    /// errors (cannot open, malformed, not a FeatureCollection, unknown CRS), or the first
+    /// record error when strict. Record errors of a lenient run are in
     /// [`AuditReport::rejected`].
     pub fn run(&self, inputs: &Inputs) -> Result<AuditReport> {
+        self.config.validate()?;
         let mut times = StageTimes::default();
         let t = Instant::now();
         self.progress(Stage::Read, &inputs.parcels.name().display().to_string());
@@ -263,6 +265,7 @@ impl Audit {
     /// Runs the audit on layers already read.
     ///
     /// # Errors
+    /// [`Error::Config`] when the configuration is not valid ([`Config::validate`]);
     /// [`Error::Usage`] when the area method cannot apply (planar area of lon/lat input), or
     /// the first record error when strict.
     pub fn assess(
@@ -272,6 +275,7 @@ impl Audit {
         parks: Option<Loaded<Parks>>,
         times: &mut StageTimes,
     ) -> Result<AuditReport> {
+        self.config.validate()?;
         self.assess_with(parcels, enterprises, parks, None, times)
     }
 
@@ -543,7 +547,7 @@ impl Audit {
         let (land, grades, histories) = match &config.evaluation {
             Some(evaluation) => {
                 self.progress(Stage::Evaluate, "enterprises");
-                self.grade(evaluation, &tenants, &enterprise_table, &mut figures)
+                self.grade(evaluation, &tenants, &enterprise_table, &mut figures)?
             }
             None => (Vec::new(), Vec::new(), Vec::new()),
         };
@@ -670,11 +674,11 @@ impl Audit {
         tenants: &Tenants,
         enterprises: &Enterprises,
         figures: &mut [Figures],
-    ) -> (
+    ) -> Result<(
         Vec<Option<f64>>,
         Vec<Option<evaluate::Grade>>,
         Vec<Vec<Option<Class>>>,
-    ) {
+    )> {
         let mut land: Vec<Option<f64>> = vec![None; enterprises.len()];
         for (row, f) in figures.iter().enumerate() {
             let rows = tenants.of(row);
@@ -700,7 +704,8 @@ impl Audit {
                 land_m2,
             })
             .collect();
-        let grades = evaluate::grade(&candidates, evaluation);
+        // The configuration was validated when the audit started.
+        let grades = evaluate::grade(&candidates, evaluation)?;
         let histories: Vec<Vec<Option<Class>>> = records
             .iter()
             .zip(&grades)
@@ -737,7 +742,7 @@ impl Audit {
                 f.reasons.push(Reason::RepeatedClassD);
             }
         }
-        (land, grades.into_iter().map(Some).collect(), histories)
+        Ok((land, grades.into_iter().map(Some).collect(), histories))
     }
 }
 

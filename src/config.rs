@@ -87,12 +87,25 @@ impl Config {
             path: "<config>".into(),
             message: e.to_string().trim_end().to_string(),
         })?;
-        config.check()?;
+        config.validate()?;
         Ok(config)
     }
 
-    /// Checks values serde cannot: finite, non-negative thresholds, ratios in [0, 1].
-    fn check(&self) -> Result<()> {
+    /// Checks values serde cannot: finite, non-negative thresholds, ratios in [0, 1], an
+    /// evaluation's bands, thresholds and weights, and that every `[crs]` name is one this
+    /// build can use. [`Config::from_toml`] and [`Config::from_path`] call it; so do
+    /// [`Audit::run`](crate::Audit::run) and [`Audit::assess`](crate::Audit::assess), for a
+    /// configuration built in code or deserialised from elsewhere.
+    ///
+    /// ```
+    /// let mut config = land_efficiency::Config::default();
+    /// config.park.max_low_efficiency_ratio = 30.0; // a percentage where a fraction is meant
+    /// assert!(config.validate().is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Config`] (path `<config>`) naming the key and the value found.
+    pub fn validate(&self) -> Result<()> {
         let bad = |message: String| Error::Config {
             path: "<config>".into(),
             message,

@@ -92,6 +92,9 @@ pub struct ParkShare {
 /// no ratio and is not over the cap.
 ///
 /// `max_ratio` is `[park] max_low_efficiency_ratio`: strictly above is over the cap.
+///
+/// # Panics
+/// When a share's `park` is not a row of `parks` (`park >= parks.len()`).
 pub fn parks(
     parcels: impl Iterator<Item = ParkShare>,
     parks: &Parks,
@@ -586,7 +589,17 @@ pub fn land_shares(floor_areas: &[Option<f64>], how: LandShare) -> Vec<f64> {
 }
 
 /// Grades the candidates. The result is in the candidates' order.
-pub fn grade(candidates: &[Candidate<'_>], config: &EvaluationConfig) -> Vec<Grade> {
+///
+/// # Errors
+/// [`Error::Config`](crate::Error::Config) when `config` is not valid (bands or thresholds
+/// that are not three, weights that are not finite, ...), as [`Config::validate`] finds.
+///
+/// [`Config::validate`]: crate::Config::validate
+pub fn grade(candidates: &[Candidate<'_>], config: &EvaluationConfig) -> crate::Result<Vec<Grade>> {
+    config.check().map_err(|message| crate::Error::Config {
+        path: "<config>".into(),
+        message,
+    })?;
     let group_of = |e: &Enterprise| {
         if config.pooled {
             Group::All
@@ -652,7 +665,7 @@ pub fn grade(candidates: &[Candidate<'_>], config: &EvaluationConfig) -> Vec<Gra
         score_group(&members, candidates, &mut grades, scheme, config);
         classify_group(&members, &mut grades, config);
     }
-    grades
+    Ok(grades)
 }
 
 fn score_group(

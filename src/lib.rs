@@ -87,6 +87,10 @@ mod topology;
 pub mod units;
 pub mod write;
 
+/// The `geo` crate whose types ([`geo::MultiPolygon`], [`geo::Point`]) appear in this crate's
+/// records: use it rather than a separate dependency, whose version could differ.
+pub use geo;
+
 pub use audit::{Audit, AuditReport, Inputs};
 pub use config::Config;
 pub use crs::Crs;

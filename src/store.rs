@@ -175,9 +175,27 @@ impl Shapes {
         self.polygon_ends.range(p)
     }
 
-    /// The coordinate range of shape `i` in the arena.
+    /// Where polygon `p`'s coordinates start in the arena (`p` may be one past the last).
+    fn coord_end_before_polygon(&self, p: usize) -> usize {
+        let ring = if p == 0 {
+            0
+        } else {
+            self.polygon_ends.get(p - 1)
+        };
+        if ring == 0 {
+            0
+        } else {
+            self.ring_ends.get(ring - 1)
+        }
+    }
+
+    /// The coordinate range of shape `i` in the arena (empty for a shape with no polygons).
     fn coord_range(&self, i: usize) -> std::ops::Range<usize> {
         let shape = self.get(i);
+        if shape.polygons.0 == shape.polygons.1 {
+            let at = self.coord_end_before_polygon(shape.polygons.0);
+            return at..at;
+        }
         let first_ring = self.rings_of_polygon(shape.polygons.0).start;
         let last_ring = self.rings_of_polygon(shape.polygons.1 - 1).end;
         self.ring_range(first_ring).start..self.ring_range(last_ring - 1).end
@@ -1261,6 +1279,39 @@ pub(crate) fn retain_vec<T>(v: &mut Vec<T>, keep: &[bool]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn empty_shapes_have_empty_coordinate_ranges() {
+        let square = MultiPolygon(vec![Polygon::new(
+            LineString::from(vec![(0.0, 0.0), (1.0, 0.0), (1.0, 1.0), (0.0, 0.0)]),
+            vec![],
+        )]);
+        // An empty shape first, between two others and last.
+        let mut s = Shapes::new();
+        for shape in [
+            &MultiPolygon(vec![]),
+            &square,
+            &MultiPolygon(vec![]),
+            &square,
+        ] {
+            s.push(shape, false);
+        }
+        s.push(&MultiPolygon(vec![]), true);
+        let moved = s.try_map_coords(|c| {
+            Ok::<_, ()>(Coord {
+                x: c.x + 1.0,
+                y: c.y,
+            })
+        });
+        assert!(moved.is_empty());
+        assert_eq!(s.coord_range(0), 0..0);
+        assert_eq!(s.coord_range(1), 0..4);
+        assert_eq!(s.coord_range(2), 4..4);
+        assert_eq!(s.coord_range(3), 4..8);
+        assert_eq!(s.coord_range(4), 8..8);
+        assert_eq!(s.get(3).bounding_rect().map(|r| r.min().x), Some(1.0));
+        assert!(s.get(4).bounding_rect().is_none());
+    }
     use geo::{coord, polygon};
 
     #[test]

@@ -176,7 +176,7 @@ fn ties_across_a_band_edge_lift_every_tied_enterprise() {
         })
         .collect();
     let config = evaluation_config().evaluation.unwrap();
-    let g = grade(&candidates, &config);
+    let g = grade(&candidates, &config).unwrap();
     let got: Vec<(Option<Class>, Option<usize>)> = g.iter().map(|g| (g.class, g.rank)).collect();
     use Class::*;
     assert_eq!(
@@ -197,6 +197,7 @@ fn ties_across_a_band_edge_lift_every_tied_enterprise() {
     by_score.classes = land_efficiency::evaluate::ClassMethod::Score;
     by_score.thresholds = vec![120.0, 100.0, 80.0];
     let got: Vec<Option<Class>> = grade(&candidates, &by_score)
+        .unwrap()
         .iter()
         .map(|g| g.class)
         .collect();
@@ -257,7 +258,7 @@ fn huangyan_2022_reproduced_figure_for_figure() {
             land_m2: Some(10_000.0),
         })
         .collect();
-    let g = grade(&candidates, &config);
+    let g = grade(&candidates, &config).unwrap();
 
     let h1_expected = [
         (Indicator::TaxPerMu, (433.746f64 / 15.0) / 24.097 * 30.0),
@@ -310,7 +311,7 @@ fn huangyan_2022_reproduced_figure_for_figure() {
         enterprise: &h1,
         land_m2: Some(3000.0),
     }];
-    let s = &grade(&small, &config)[0];
+    let s = &grade(&small, &config).unwrap()[0];
     assert_eq!(s.class, None);
     assert!(
         s.not_graded
@@ -480,4 +481,48 @@ fn year_on_year_changes_class_history_and_two_years_of_d() {
         vec![Some(Class::C), Some(Class::D), Some(Class::D)]
     );
     assert!(again.parcels["N1"]);
+}
+
+#[test]
+fn a_config_built_in_code_is_validated_as_a_toml_one_is() {
+    let inputs = Inputs {
+        parcels: Source::path(policy("parcels.geojson")),
+        enterprises: Some(Source::path(policy("enterprises.geojson"))),
+        parks: None,
+    };
+    let message = |config: Config| match Audit::new(config).run(&inputs) {
+        Err(e @ land_efficiency::Error::Config { .. }) => e.to_string(),
+        other => panic!("expected a config error, got {other:?}"),
+    };
+    // Score classes with no thresholds: grading indexed the missing thresholds.
+    let mut config = evaluation_config();
+    let evaluation = config.evaluation.as_mut().unwrap();
+    evaluation.classes = land_efficiency::evaluate::ClassMethod::Score;
+    evaluation.thresholds.clear();
+    assert!(message(config).contains("evaluation.thresholds"));
+    // Percentile bands that are not three.
+    let mut config = evaluation_config();
+    config.evaluation.as_mut().unwrap().bands = vec![0.25];
+    assert!(message(config.clone()).contains("evaluation.bands"));
+    // `grade` on its own refuses it too, rather than index a missing band.
+    let e = Enterprise {
+        id: "E1".into(),
+        ..Enterprise::default()
+    };
+    let candidate = Candidate {
+        enterprise: &e,
+        land_m2: Some(10_000.0),
+    };
+    assert!(grade(&[candidate], config.evaluation.as_ref().unwrap()).is_err());
+    // A NaN minimum would never be missed, a cap of 30 (per cent) never exceeded.
+    let mut config = Config::default();
+    config.low_efficiency.min_tax_per_mu = f64::NAN;
+    assert!(message(config).contains("min_tax_per_mu"));
+    let mut config = Config::default();
+    config.park.max_low_efficiency_ratio = 30.0;
+    assert!(message(config).contains("max_low_efficiency_ratio"));
+    // A CRS name this build cannot use is the config's error, as from TOML.
+    let mut config = Config::default();
+    config.crs.input = Some("EPSG:999999".into());
+    assert!(message(config).contains("crs.input"));
 }
