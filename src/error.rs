@@ -274,7 +274,8 @@ pub enum Error {
         found: String,
     },
     /// A CSV row that cannot be read as a record: its number of fields differs from the
-    /// header's, or a field is not UTF-8 text.
+    /// header's. (Text that is not UTF-8 and an unclosed quote are [`Error::Csv`]: they stop
+    /// the file.)
     #[error("{ctx}: {problem}")]
     BadRow {
         /// Where (the index counts data rows from 0, after the header).

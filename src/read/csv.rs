@@ -111,11 +111,21 @@ pub(super) fn scan_csv(
     let head = input
         .fill_buf()
         .map_err(|e| Error::io(&file, "cannot read", e))?;
+    // csv counts a line at its `\n`, which for a CRLF line it reads with the next record:
+    // its line numbers are one short in a file saved with CRLF, as Excel saves
+    // (BurntSushi/rust-csv#395). The first line's ending tells which kind of file this is.
+    let crlf = head
+        .iter()
+        .position(|&b| b == b'\n')
+        .is_some_and(|at| at > 0 && head[at - 1] == b'\r');
     if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
         input.consume(3);
     }
-    // Flexible and byte records: a row with too many or too few fields, or with bytes that
-    // are not UTF-8, is one bad record to reject, not a reason to stop the whole file.
+    // Flexible and byte records: a row with too many or too few fields is one bad record to
+    // reject, not a reason to stop the whole file. Bytes that are not UTF-8, or a quote left
+    // open, do stop it: they are the file's (its encoding, its quoting), and going on would
+    // reject every row (a file saved as GBK) or read the rows after the quote into one field,
+    // leaving their parcels with no tenant, that is idle and low-efficiency.
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let csv_error = |message: String| Error::Csv {
         path: file.clone(),
@@ -136,6 +146,12 @@ pub(super) fn scan_csv(
             e.utf8_error().field() + 1
         ))
     })?;
+    if let Some((first, second, name)) = repeated_column(&headers) {
+        return Err(csv_error(format!(
+            "the header names column {name:?} twice (columns {first} and {second}): which one \
+             holds the figures cannot be told; rename or delete one"
+        )));
+    }
     let id_column = column(&headers, &fields.enterprises.enterprise_id);
     let mut scan = Scan::new(file.clone());
     let mut bytes = csv::ByteRecord::new();
@@ -155,17 +171,24 @@ pub(super) fn scan_csv(
             .map(str::trim)
             .filter(|id| !id.is_empty())
             .map(str::to_string);
-        let line = bytes.position().map_or(0, csv::Position::line);
-        let parsed = text_record(&headers, &mut bytes, line, &ctx).and_then(|record| {
-            let row = Row {
-                headers: &headers,
-                record: &record,
-            };
-            let parsed = parse_row(&row, ctx, fields);
-            // The record's buffers are read into again.
-            bytes = record.into_byte_record();
-            parsed
-        });
+        let line = bytes.position().map_or(0, csv::Position::line) + u64::from(crlf);
+        if let Some(problem) = unclosed_quote(&headers, &bytes, line) {
+            return Err(csv_error(problem));
+        }
+        let parsed = match text_record(&headers, &mut bytes, line, &ctx) {
+            Ok(Ok(record)) => {
+                let row = Row {
+                    headers: &headers,
+                    record: &record,
+                };
+                let parsed = parse_row(&row, ctx, fields);
+                // The record's buffers are read into again.
+                bytes = record.into_byte_record();
+                parsed
+            }
+            Ok(Err(rejected)) => Err(rejected),
+            Err(not_utf8) => return Err(csv_error(not_utf8)),
+        };
         scan.take(parsed, strict, |_| Left::None, &mut |e, _| sink(e))?;
     }
     Ok(scan)
@@ -174,41 +197,63 @@ pub(super) fn scan_csv(
 /// What to do about bytes that are not UTF-8.
 const SAVE_AS_UTF8: &str = "save the file as UTF-8 (a file saved as GBK or GB18030, as Excel does by default in Chinese, reads this way)";
 
+/// The first column name the header repeats, with both 1-based positions (empty names, as
+/// trailing commas make, are not names).
+fn repeated_column(headers: &csv::StringRecord) -> Option<(usize, usize, String)> {
+    let names: Vec<&str> = headers.iter().map(str::trim).collect();
+    names.iter().enumerate().find_map(|(j, name)| {
+        let i = names[..j].iter().position(|n| !n.is_empty() && n == name)?;
+        Some((i + 1, j + 1, name.to_string()))
+    })
+}
+
+/// A quote left open reads the lines after it into one field: a row of the wrong length with
+/// a field over several lines. That stops the file (why, in what the message says).
+fn unclosed_quote(
+    headers: &csv::StringRecord,
+    bytes: &csv::ByteRecord,
+    line: u64,
+) -> Option<String> {
+    if bytes.len() == headers.len() || !bytes.iter().any(|f| f.contains(&b'\n')) {
+        return None;
+    }
+    Some(format!(
+        "a quote (\") on line {line} seems unclosed: the lines after it read into one field, \
+         and the row has {} fields where the header has {}. Close or remove the quote",
+        bytes.len(),
+        headers.len()
+    ))
+}
+
 /// A row's fields as text, checked against the header (`bytes` is taken, and left in place
-/// when the row cannot be read).
+/// when the row cannot be read). The outer error is for bytes that are not UTF-8, which
+/// stop the file; the inner one rejects this row alone (a row of the wrong length).
 fn text_record(
     headers: &csv::StringRecord,
     bytes: &mut csv::ByteRecord,
     line: u64,
     ctx: &FeatureContext,
-) -> Result<csv::StringRecord> {
+) -> std::result::Result<Result<csv::StringRecord>, String> {
     if bytes.len() != headers.len() {
-        // An unclosed quote reads the lines after it into one field.
-        let hint = if bytes.iter().any(|f| f.contains(&b'\n')) {
-            "; a field runs over several lines: a quote (\") may be unclosed, and the lines \
-             after it read into this row"
-        } else {
-            ""
-        };
-        return Err(Error::BadRow {
+        return Ok(Err(Error::BadRow {
             ctx: ctx.clone(),
             property: None,
             problem: format!(
-                "the row on line {line} has {} fields, the header has {}{hint}",
+                "the row on line {line} has {} fields, the header has {}",
                 bytes.len(),
                 headers.len()
             ),
-        });
+        }));
     }
-    csv::StringRecord::from_byte_record(std::mem::take(bytes)).map_err(|e| {
-        let column = headers.get(e.utf8_error().field()).unwrap_or("").trim();
-        let problem = format!("column {column:?} on line {line} is not UTF-8 text: {SAVE_AS_UTF8}");
-        let property = Some(column.to_string());
-        *bytes = e.into_byte_record();
-        Error::BadRow {
-            ctx: ctx.clone(),
-            property,
-            problem,
+    match csv::StringRecord::from_byte_record(std::mem::take(bytes)) {
+        Ok(record) => Ok(Ok(record)),
+        Err(e) => {
+            let at = e.utf8_error().field();
+            let column = headers.get(at).unwrap_or("").trim();
+            Err(format!(
+                "line {line}, column {} ({column:?}), is not UTF-8 text: {SAVE_AS_UTF8}",
+                at + 1
+            ))
         }
-    })
+    }
 }
