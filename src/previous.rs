@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::evaluate::Class;
+use crate::read::csv::SAVE_AS_UTF8;
 
 /// What the previous audit said.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -86,34 +87,105 @@ pub fn parse_history(text: &str) -> Option<Vec<Option<Class>>> {
         .collect()
 }
 
-fn read_csv(path: &Path) -> Result<(csv::StringRecord, Vec<csv::StringRecord>)> {
+/// A table's header and its data rows, each with the line it starts on.
+type Table = (csv::StringRecord, Vec<(usize, csv::StringRecord)>);
+
+/// Reads a previous table: header, then its rows with their lines. A row whose cells are all
+/// empty (Excel writes `,,,` for rows it once held) is skipped; a row with another number of
+/// fields than the header, or with text that is not UTF-8, is an error naming its line.
+fn read_csv(path: &Path) -> Result<Table> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read", e))?;
     let body = bytes
         .strip_prefix(&[0xEF, 0xBB, 0xBF][..])
         .unwrap_or(&bytes);
-    let mut reader = csv::Reader::from_reader(body);
-    let bad = |e: csv::Error| Error::Csv {
+    let bad = |message: String| Error::Csv {
         path: path.to_path_buf(),
-        message: e.to_string(),
+        message,
     };
-    let headers = reader.headers().map_err(bad)?.clone();
-    let rows = reader
-        .records()
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(bad)?;
+    // Flexible and byte records, so that a short row or a GBK one is this crate's error with
+    // its line, not the csv crate's.
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(body);
+    let mut lines = Lines {
+        body,
+        at: 0,
+        line: 1,
+    };
+    let headers = reader
+        .byte_headers()
+        .map_err(|e| bad(e.to_string()))?
+        .clone();
+    let header_line = lines.of(headers.position());
+    let headers = csv::StringRecord::from_byte_record(headers).map_err(|e| {
+        bad(format!(
+            "line {header_line}: the header row is not UTF-8 text (column {}): {SAVE_AS_UTF8}",
+            e.utf8_error().field() + 1
+        ))
+    })?;
+    let mut rows = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    while reader
+        .read_byte_record(&mut record)
+        .map_err(|e| bad(e.to_string()))?
+    {
+        let line = lines.of(record.position());
+        if record.iter().all(|cell| cell.trim_ascii().is_empty()) {
+            continue;
+        }
+        if record.len() != headers.len() {
+            return Err(bad(format!(
+                "line {line}: the row has {} fields, the header has {}",
+                record.len(),
+                headers.len()
+            )));
+        }
+        let row = csv::StringRecord::from_byte_record(record.clone()).map_err(|e| {
+            let column = headers.get(e.utf8_error().field()).unwrap_or("").trim();
+            bad(format!(
+                "line {line}: column {column:?} is not UTF-8 text: {SAVE_AS_UTF8}"
+            ))
+        })?;
+        rows.push((line, row));
+    }
     Ok((headers, rows))
 }
 
-/// The file line of data row `i` (the header is line 1).
-fn line(i: usize) -> usize {
-    i + 2
+/// The lines records start on, counted from the bytes read: the csv crate's own
+/// `Position::line` is one too low after a CRLF line end (rust-csv issue #395), and Excel saves
+/// CRLF.
+struct Lines<'a> {
+    body: &'a [u8],
+    /// The byte counted up to.
+    at: usize,
+    /// The line of byte `at`, from 1.
+    line: usize,
+}
+
+impl Lines<'_> {
+    /// The line of the record at `position`. A record's position may be the LF of the CRLF
+    /// that ended the row before, or blank lines the reader skipped: its first line is that
+    /// of its first byte that ends no line.
+    fn of(&mut self, position: Option<&csv::Position>) -> usize {
+        let byte = position.map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX));
+        let mut end = byte.clamp(self.at, self.body.len());
+        while matches!(self.body.get(end), Some(b'\r' | b'\n')) {
+            end += 1;
+        }
+        for (i, &b) in self.body[self.at..end].iter().enumerate() {
+            // CRLF, LF and a lone CR each end a line.
+            if b == b'\n' || (b == b'\r' && self.body.get(self.at + i + 1) != Some(&b'\n')) {
+                self.line += 1;
+            }
+        }
+        self.at = end;
+        self.line
+    }
 }
 
 /// A row's id, trimmed as the readers trim ids; an empty id, or one an earlier line had, is
 /// an error: this crate writes neither, so the file was edited or is not one of its tables.
 fn checked_id(
     id: Option<&str>,
-    i: usize,
+    line: usize,
     lines: &mut HashMap<String, usize>,
     column: &str,
     path: &Path,
@@ -124,12 +196,11 @@ fn checked_id(
     };
     let id = id.unwrap_or("").trim();
     if id.is_empty() {
-        return Err(bad(format!("line {}: {column} is empty", line(i))));
+        return Err(bad(format!("line {line}: {column} is empty")));
     }
-    if let Some(first) = lines.insert(id.to_string(), line(i)) {
+    if let Some(first) = lines.insert(id.to_string(), line) {
         return Err(bad(format!(
-            "line {}: {column} {id:?} is also on line {first}",
-            line(i)
+            "line {line}: {column} {id:?} is also on line {first}"
         )));
     }
     Ok(id.to_string())
@@ -149,8 +220,9 @@ impl PreviousAudit {
     /// Reads a previous audit's output folder.
     ///
     /// # Errors
-    /// [`Error::Io`] when `parcels.csv` cannot be read; [`Error::Csv`] naming the file, row and
-    /// column when a value is not what this crate writes.
+    /// [`Error::Io`] when `parcels.csv` cannot be read; [`Error::Csv`] naming the file, line
+    /// and column when a value is not what this crate writes, or the text is not UTF-8. Rows
+    /// of empty cells are skipped.
     pub fn from_dir(dir: impl AsRef<Path>) -> Result<PreviousAudit> {
         let dir = dir.as_ref();
         let mut previous = PreviousAudit::default();
@@ -162,7 +234,8 @@ impl PreviousAudit {
             column(&headers, "low_efficiency", &path)?,
         );
         let mut lines = HashMap::new();
-        for (i, row) in rows.iter().enumerate() {
+        for (line, row) in &rows {
+            let line = *line;
             // As a spreadsheet saves it too: TRUE/FALSE (Excel), 1/0, 是/否.
             let flag = row
                 .get(low)
@@ -170,12 +243,11 @@ impl PreviousAudit {
                 .ok_or_else(|| Error::Csv {
                     path: path.clone(),
                     message: format!(
-                        "line {}: low_efficiency must be true or false, found {:?}",
-                        line(i),
+                        "line {line}: low_efficiency must be true or false, found {:?}",
                         row.get(low).unwrap_or("")
                     ),
                 })?;
-            let key = checked_id(row.get(id), i, &mut lines, "parcel_id", &path)?;
+            let key = checked_id(row.get(id), line, &mut lines, "parcel_id", &path)?;
             previous.parcels.insert(key, flag);
         }
         let path = dir.join("enterprises.csv");
@@ -186,13 +258,13 @@ impl PreviousAudit {
             let class = headers.iter().position(|h| h == "class");
             let history = headers.iter().position(|h| h == "class_history");
             let mut lines = HashMap::new();
-            for (i, row) in rows.iter().enumerate() {
+            for (line, row) in &rows {
+                let line = *line;
                 let mut classes = match history.and_then(|c| row.get(c)) {
                     Some(text) => parse_history(text).ok_or_else(|| Error::Csv {
                         path: path.clone(),
                         message: format!(
-                            "line {}: class_history {text:?} is not like \"B;C;D\"",
-                            line(i)
+                            "line {line}: class_history {text:?} is not like \"B;C;D\""
                         ),
                     })?,
                     None => Vec::new(),
@@ -203,7 +275,7 @@ impl PreviousAudit {
                 {
                     classes.push(Class::parse(c));
                 }
-                let key = checked_id(row.get(id), i, &mut lines, "enterprise_id", &path)?;
+                let key = checked_id(row.get(id), line, &mut lines, "enterprise_id", &path)?;
                 previous.enterprises.insert(key, classes);
             }
         }
@@ -237,6 +309,102 @@ mod tests {
         let e = read("parcel_id,low_efficiency\nP1,maybe\n").unwrap_err();
         assert!(
             e.contains("line 2: low_efficiency must be true or false"),
+            "{e}"
+        );
+    }
+
+    /// Lines as an editor shows them, whatever ends them: Excel saves CRLF, for which the csv
+    /// crate's own line is one too low; blank lines and a quoted cell over two lines count.
+    #[test]
+    fn errors_name_the_line_for_every_line_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let read = |csv: &[u8]| {
+            std::fs::write(dir.path().join("parcels.csv"), csv).unwrap();
+            PreviousAudit::from_dir(dir.path()).map_err(|e| e.to_string())
+        };
+        for end in ["\n", "\r\n", "\r"] {
+            let text = [
+                "parcel_id,low_efficiency",
+                "P1,true",
+                "P2,false",
+                "P3,maybe",
+                "",
+            ]
+            .join(end);
+            let e = read(text.as_bytes()).unwrap_err();
+            assert!(e.contains("line 4: low_efficiency"), "{end:?}: {e}");
+            // A BOM, a blank line, and a cell over two lines before the bad row.
+            let text = format!(
+                "\u{feff}parcel_id,low_efficiency{end}{end}\"P\n1\",true{end}P2,maybe{end}"
+            );
+            let e = read(text.as_bytes()).unwrap_err();
+            assert!(e.contains("line 5: low_efficiency"), "{end:?}: {e}");
+            let text = format!("parcel_id,low_efficiency{end}P1,true{end}P2{end}");
+            let e = read(text.as_bytes()).unwrap_err();
+            assert!(
+                e.ends_with("line 3: the row has 1 fields, the header has 2"),
+                "{end:?}: {e}"
+            );
+            // Repeated ids name both lines.
+            let text = format!("parcel_id,low_efficiency{end}P1,true{end}{end}P1,true{end}");
+            let e = read(text.as_bytes()).unwrap_err();
+            assert!(
+                e.ends_with("line 4: parcel_id \"P1\" is also on line 2"),
+                "{end:?}: {e}"
+            );
+        }
+    }
+
+    /// Rows of empty cells, as Excel leaves below a table, are no rows.
+    #[test]
+    fn rows_of_empty_cells_are_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("parcels.csv"),
+            "parcel_id,low_efficiency\r\nP1,TRUE\r\n,\r\n , \r\n,\r\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("enterprises.csv"),
+            "enterprise_id,class,class_history\r\nE1,B,B\r\n,,\r\n",
+        )
+        .unwrap();
+        let p = PreviousAudit::from_dir(dir.path()).unwrap();
+        assert_eq!(p.parcels.len(), 1);
+        assert_eq!(p.enterprises.len(), 1);
+    }
+
+    /// A table saved as GBK (Excel's default in Chinese) is refused with its file, line and
+    /// column, and what to do, as the enterprises reader words it.
+    #[test]
+    fn a_gbk_table_says_to_save_it_as_utf8() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("parcels.csv"),
+            "parcel_id,low_efficiency\nP1,1\n",
+        )
+        .unwrap();
+        // "ET1,D,中" with 中 in GBK (0xD6 0xD0).
+        let mut gbk = b"enterprise_id,class,name\r\nET0,C,x\r\nET1,D,".to_vec();
+        gbk.extend_from_slice(&[0xD6, 0xD0, b'\r', b'\n']);
+        std::fs::write(dir.path().join("enterprises.csv"), &gbk).unwrap();
+        let e = PreviousAudit::from_dir(dir.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("enterprises.csv: line 3: column \"name\" is not UTF-8 text"),
+            "{e}"
+        );
+        assert!(e.ends_with(crate::read::csv::SAVE_AS_UTF8), "{e}");
+        // In the header too.
+        std::fs::write(
+            dir.path().join("enterprises.csv"),
+            b"enterprise_id,\xC3\xFB\xB3\xC6\n",
+        )
+        .unwrap();
+        let e = PreviousAudit::from_dir(dir.path()).unwrap_err().to_string();
+        assert!(
+            e.contains(
+                "line 1: the header row is not UTF-8 text (column 2): save the file as UTF-8"
+            ),
             "{e}"
         );
     }

@@ -172,7 +172,7 @@ pub(super) fn scan_csv(
 }
 
 /// What to do about bytes that are not UTF-8.
-const SAVE_AS_UTF8: &str = "save the file as UTF-8 (a file saved as GBK or GB18030, as Excel does by default in Chinese, reads this way)";
+pub(crate) const SAVE_AS_UTF8: &str = "save the file as UTF-8 (a file saved as GBK or GB18030, as Excel does by default in Chinese, reads this way)";
 
 /// A row's fields as text, checked against the header (`bytes` is taken, and left in place
 /// when the row cannot be read).
