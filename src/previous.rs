@@ -74,7 +74,8 @@ pub fn format_history(history: &[Option<Class>]) -> String {
         .join(";")
 }
 
-/// Parses a class history written by [`format_history`].
+/// Parses a class history written by [`format_history`], or typed as Chinese tables write
+/// classes (`C类;D类`).
 pub fn parse_history(text: &str) -> Option<Vec<Option<Class>>> {
     if text.trim().is_empty() {
         return Some(Vec::new());
@@ -209,7 +210,7 @@ fn checked_id(
 fn column(headers: &csv::StringRecord, name: &str, path: &Path) -> Result<usize> {
     headers
         .iter()
-        .position(|h| h == name)
+        .position(|h| h.trim() == name)
         .ok_or_else(|| Error::Csv {
             path: path.to_path_buf(),
             message: format!("no {name:?} column"),
@@ -255,25 +256,42 @@ impl PreviousAudit {
             let (headers, rows) = read_csv(&path)?;
             previous.files.push(path.clone());
             let id = column(&headers, "enterprise_id", &path)?;
-            let class = headers.iter().position(|h| h == "class");
-            let history = headers.iter().position(|h| h == "class_history");
+            let class = headers.iter().position(|h| h.trim() == "class");
+            let history = headers.iter().position(|h| h.trim() == "class_history");
             let mut lines = HashMap::new();
             for (line, row) in &rows {
                 let line = *line;
+                let bad = |column: &str, expected: &str, found: &str| Error::Csv {
+                    path: path.clone(),
+                    message: format!("line {line}: {column} must be {expected}, found {found:?}"),
+                };
                 let mut classes = match history.and_then(|c| row.get(c)) {
-                    Some(text) => parse_history(text).ok_or_else(|| Error::Csv {
-                        path: path.clone(),
-                        message: format!(
-                            "line {line}: class_history {text:?} is not like \"B;C;D\""
-                        ),
+                    Some(text) => parse_history(text).ok_or_else(|| {
+                        bad(
+                            "class_history",
+                            "classes like \"B;C;D\" (\"-\" for a year not graded)",
+                            text,
+                        )
                     })?,
                     None => Vec::new(),
                 };
+                // This year's class, checked even when the history gives it: a value this
+                // crate does not write ("E", "D级") is a table edited by hand, not "not graded".
+                let this_year = match class.and_then(|c| row.get(c)).map(str::trim) {
+                    None | Some("") => None,
+                    Some("-") => Some(None),
+                    Some(c) => Some(Some(Class::parse(c).ok_or_else(|| {
+                        bad(
+                            "class",
+                            "A, B, C or D (\"D类\" too), or empty for not graded",
+                            c,
+                        )
+                    })?)),
+                };
                 if classes.is_empty()
-                    && let Some(c) = class.and_then(|c| row.get(c))
-                    && !c.is_empty()
+                    && let Some(c) = this_year
                 {
-                    classes.push(Class::parse(c));
+                    classes.push(c);
                 }
                 let key = checked_id(row.get(id), line, &mut lines, "enterprise_id", &path)?;
                 previous.enterprises.insert(key, classes);
@@ -405,6 +423,48 @@ mod tests {
             e.contains(
                 "line 1: the header row is not UTF-8 text (column 2): save the file as UTF-8"
             ),
+            "{e}"
+        );
+    }
+
+    /// A class this crate would not write is refused with its line, column and value, as a
+    /// bad history is; "D类", as Chinese tables write it, is D in either column.
+    #[test]
+    fn classes_are_checked_and_read_as_chinese_tables_write_them() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("parcels.csv"),
+            "parcel_id,low_efficiency\nP1,1\n",
+        )
+        .unwrap();
+        let read = |csv: &str| {
+            std::fs::write(dir.path().join("enterprises.csv"), csv).unwrap();
+            PreviousAudit::from_dir(dir.path()).map_err(|e| e.to_string())
+        };
+        let p = read("enterprise_id,class,class_history\nE1,D类,C类;-;D类\nE2,A类,\nE3,,\nE4,-,\n")
+            .unwrap();
+        assert_eq!(
+            p.enterprises["E1"],
+            vec![Some(Class::C), None, Some(Class::D)]
+        );
+        assert_eq!(p.enterprises["E2"], vec![Some(Class::A)]);
+        assert_eq!(p.enterprises["E3"], vec![]);
+        assert_eq!(p.enterprises["E4"], vec![None]);
+        for (row, found) in [("E1,E,", "\"E\""), ("E1,D级,D", "\"D级\"")] {
+            let e = read(&format!(
+                "enterprise_id,class,class_history\r\nE0,B,B\r\n{row}\r\n"
+            ))
+            .unwrap_err();
+            assert!(
+                e.contains("enterprises.csv: line 3: class must be A, B, C or D"),
+                "{e}"
+            );
+            assert!(e.ends_with(&format!("found {found}")), "{e}");
+        }
+        let e = read("enterprise_id,class,class_history\nE1,D,C;E类\n").unwrap_err();
+        assert!(
+            e.contains("line 2: class_history must be classes like \"B;C;D\"")
+                && e.ends_with("found \"C;E类\""),
             "{e}"
         );
     }
