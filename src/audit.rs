@@ -212,7 +212,8 @@ impl Audit {
     /// [`Error::Config`] when the configuration is not valid ([`Config::validate`]); file
     /// errors (cannot open, malformed, not a FeatureCollection, unknown CRS), or the first
     /// record error when strict. Record errors of a lenient run are in
-    /// [`AuditReport::rejected`].
+    /// [`AuditReport::rejected`]. [`Error::Usage`] when the [previous audit](Audit::previous)
+    /// shares no parcel id with this one.
     pub fn run(&self, inputs: &Inputs) -> Result<AuditReport> {
         self.config.validate()?;
         let mut times = StageTimes::default();
@@ -551,11 +552,14 @@ impl Audit {
             }
             None => (Vec::new(), Vec::new(), Vec::new()),
         };
+        let mut run_warnings = Vec::new();
         if let Some(previous) = &self.previous {
             for (row, f) in figures.iter_mut().enumerate() {
                 f.previous = previous.parcels.get(parcel_table.ids.get(row)).copied();
                 f.change = Some(Change::between(f.previous, !f.reasons.is_empty()));
             }
+            let matched = figures.iter().filter(|f| f.previous.is_some()).count();
+            run_warnings.extend(overlap_with(previous, &parcel_table, matched)?);
         }
         let shares = figures.iter().map(|f| evaluate::ParkShare {
             park: (f.park != NO_PARK).then_some(f.park as usize),
@@ -579,6 +583,8 @@ impl Audit {
             warnings.retain(|w| !gone.contains(&(w.layer, w.index)));
         }
         warnings.sort_by_key(|w| (w.layer, w.index));
+        // Warnings about the run as a whole come first.
+        warnings.splice(0..0, run_warnings);
         let count = |layer: Layer| {
             rejected
                 .iter()
@@ -754,6 +760,41 @@ fn applied(t: &rules::Thresholds) -> AppliedThresholds {
         min_plot_ratio: t.plot_ratio.0,
         contract_shortfall: t.contract_shortfall,
     }
+}
+
+/// How much of this audit the previous one covers. None of it, when both have parcels, is an
+/// error: the comparison would call every parcel new and every old one gone, and the likely
+/// causes are another zone's audit or a parcels.csv saved from Excel, which drops leading
+/// zeros ("000123" → "123"). Under half is a warning naming the count.
+fn overlap_with(
+    previous: &PreviousAudit,
+    parcels: &Parcels,
+    matched: usize,
+) -> Result<Option<Warning>> {
+    let (here, there) = (parcels.len(), previous.parcels.len());
+    if here == 0 || there == 0 || matched * 2 >= here {
+        return Ok(None);
+    }
+    let folder = previous.folder();
+    if matched == 0 {
+        return Err(Error::Usage(format!(
+            "the previous audit {folder} shares no parcel id with this one: {there} parcels \
+             there (e.g. {}), {here} here (e.g. {}). Is it another zone's audit, or was its \
+             parcels.csv saved from Excel, which drops leading zeros (\"000123\" → \"123\")?",
+            crate::previous::two_ids(previous.parcels.keys().map(String::as_str)),
+            crate::previous::two_ids((0..here).map(|row| parcels.ids.get(row))),
+        )));
+    }
+    Ok(Some(Warning {
+        layer: Layer::Parcels,
+        index: usize::MAX,
+        id: None,
+        message: format!(
+            "only {matched} of this audit's {here} parcels are in the previous audit {folder} \
+             ({there} parcels there): the others count as new; check it is this zone's last \
+             audit, its parcel ids written as here"
+        ),
+    }))
 }
 
 /// The distinct threshold sets the parcels fall under, each parcel's set recorded in its

@@ -301,6 +301,35 @@ impl PreviousAudit {
     }
 }
 
+impl PreviousAudit {
+    /// The folder read, for messages: that of its first file (`audit-2023`), or "in memory"
+    /// for one built in code.
+    pub(crate) fn folder(&self) -> String {
+        match self.files.first().and_then(|f| f.parent()) {
+            Some(d) if d.as_os_str().is_empty() => ".".into(),
+            Some(d) => d.display().to_string(),
+            None => "in memory".into(),
+        }
+    }
+}
+
+/// Two of `ids` for a message, quoted: the shortest, then the first in text order, so that
+/// numeric ids come in numeric order ("123", "124", not "1000", "1001") and a run shows the
+/// same ones each time.
+pub(crate) fn two_ids<'a>(ids: impl Iterator<Item = &'a str>) -> String {
+    let mut first: Vec<&str> = Vec::with_capacity(3);
+    for id in ids {
+        first.push(id);
+        first.sort_by(|a, b| a.len().cmp(&b.len()).then(a.cmp(b)));
+        first.truncate(2);
+    }
+    first
+        .iter()
+        .map(|id| format!("{id:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -746,7 +746,8 @@ impl Rejection {
 pub struct Warning {
     /// The layer.
     pub layer: Layer,
-    /// 0-based feature index.
+    /// 0-based feature index; `usize::MAX` for a warning about the run, not one record
+    /// (written with no index, first in `warnings.csv`).
     pub index: usize,
     /// The record's id.
     pub id: Option<String>,
