@@ -213,9 +213,11 @@ impl Audit {
     /// errors (cannot open, malformed, not a FeatureCollection, unknown CRS), or the first
     /// record error when strict. Record errors of a lenient run are in
     /// [`AuditReport::rejected`]. [`Error::Usage`] when the [previous audit](Audit::previous)
-    /// shares no parcel id with this one.
+    /// shares no parcel id with this one, or has no classes when
+    /// `[evaluation] d_years_low_efficiency` is 2 or more.
     pub fn run(&self, inputs: &Inputs) -> Result<AuditReport> {
         self.config.validate()?;
+        self.check_previous()?;
         let mut times = StageTimes::default();
         let t = Instant::now();
         self.progress(Stage::Read, &inputs.parcels.name().display().to_string());
@@ -268,7 +270,8 @@ impl Audit {
     /// # Errors
     /// [`Error::Config`] when the configuration is not valid ([`Config::validate`]);
     /// [`Error::Usage`] when the area method cannot apply (planar area of lon/lat input), or
-    /// the first record error when strict.
+    /// the previous audit cannot be compared with this one (see [`Audit::run`]); the first
+    /// record error when strict.
     pub fn assess(
         &self,
         parcels: Loaded<Parcels>,
@@ -277,7 +280,34 @@ impl Audit {
         times: &mut StageTimes,
     ) -> Result<AuditReport> {
         self.config.validate()?;
+        self.check_previous()?;
         self.assess_with(parcels, enterprises, parks, None, times)
+    }
+
+    /// `[evaluation] d_years_low_efficiency` of 2 or more takes last year's classes from the
+    /// previous audit: one that has none (no `enterprises.csv`, or one written by an audit run
+    /// without `[evaluation]`) would leave the rule silently off, so it is refused before the
+    /// inputs are read. With no previous audit at all (a first year) the rule waits.
+    fn check_previous(&self) -> Result<()> {
+        let (Some(previous), Some(evaluation)) = (&self.previous, &self.config.evaluation) else {
+            return Ok(());
+        };
+        let years = evaluation.d_years_low_efficiency;
+        if years < 2 || previous.has_classes() {
+            return Ok(());
+        }
+        let why = if previous.read_enterprises() {
+            "its enterprises.csv gives no enterprise a class (the class and class_history \
+             columns are empty or missing, as an audit run without [evaluation] writes them)"
+        } else {
+            "it has no enterprises.csv"
+        };
+        Err(Error::Usage(format!(
+            "[evaluation] d_years_low_efficiency = {years} needs last year's classes from the \
+             previous audit {}, but {why}: give the output folder of an audit run with \
+             [evaluation], or set d_years_low_efficiency = 0 until there is one",
+            previous.folder()
+        )))
     }
 
     /// [`Audit::assess`], with the parcels' area outcomes if they were worked out already.

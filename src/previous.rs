@@ -311,6 +311,19 @@ impl PreviousAudit {
             None => "in memory".into(),
         }
     }
+
+    /// Whether the tables carry a class for any enterprise: an audit run without
+    /// `[evaluation]` writes `enterprises.csv` with the class columns empty.
+    pub(crate) fn has_classes(&self) -> bool {
+        self.enterprises.values().any(|h| !h.is_empty())
+    }
+
+    /// Whether an `enterprises.csv` was read.
+    pub(crate) fn read_enterprises(&self) -> bool {
+        self.files
+            .iter()
+            .any(|f| f.file_name() == Some("enterprises.csv".as_ref()))
+    }
 }
 
 /// Two of `ids` for a message, quoted: the shortest, then the first in text order, so that

@@ -609,3 +609,42 @@ fn a_previous_audit_of_other_parcels_is_refused_and_a_thin_one_warned() {
         r.warnings
     );
 }
+
+/// `d_years_low_efficiency = 2` takes last year's classes from the previous audit: one with no
+/// enterprises.csv, or with one an audit without [evaluation] wrote (class columns empty),
+/// would leave the rule silently off, so it is refused saying why and what to do.
+#[test]
+fn two_years_of_d_needs_the_previous_classes() {
+    let parcels = std::fs::read_to_string(policy("previous/parcels.csv")).unwrap();
+    let refused = |previous: PreviousAudit| match try_run(evaluation_config(), previous) {
+        Err(e @ land_efficiency::Error::Usage(_)) => e.to_string(),
+        other => panic!("expected a usage error, got {:?}", other.map(|_| ())),
+    };
+    let (_dir, previous) = previous_folder(&parcels, None);
+    let e = refused(previous.clone());
+    assert!(
+        e.starts_with("[evaluation] d_years_low_efficiency = 2 needs last year's classes"),
+        "{e}"
+    );
+    assert!(
+        e.contains("audit-2023, but it has no enterprises.csv"),
+        "{e}"
+    );
+    assert!(e.contains("set d_years_low_efficiency = 0"), "{e}");
+    // Without the rule, the same folder is fine.
+    let mut config = evaluation_config();
+    config.evaluation.as_mut().unwrap().d_years_low_efficiency = 0;
+    assert!(try_run(config, previous).is_ok());
+    // An enterprises.csv with its class columns empty, or without them.
+    for table in [
+        "enterprise_id,class,class_history\nET8,,\nET7,,\n",
+        "enterprise_id,name\nET8,x\n",
+    ] {
+        let (_dir, previous) = previous_folder(&parcels, Some(table));
+        let e = refused(previous);
+        assert!(
+            e.contains("its enterprises.csv gives no enterprise a class"),
+            "{e}"
+        );
+    }
+}
