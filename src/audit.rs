@@ -23,8 +23,8 @@ use crate::read::{self, Loaded, ReadOptions, Source};
 use crate::report::sums_of;
 use crate::report::{
     AppliedThresholds, Counts, CrsInfo, EnterpriseCounts, Figures, JoinKind, JoinState, LayerInfo,
-    NO_PARK, Overlap, ParcelFacts as SummaryFacts, Rejection, RuleSet, StageTimes, Summary,
-    Tenants, Warning,
+    NO_PARK, Overlap, ParcelFacts as SummaryFacts, PreviousInfo, Rejection, RuleSet, StageTimes,
+    Summary, Tenants, Warning,
 };
 use crate::rules::{self, ParcelFacts, Reason};
 
@@ -656,6 +656,15 @@ impl Audit {
         summary.classes = config.evaluation.as_ref().map(|_| {
             let g: Vec<&evaluate::Grade> = grades.iter().flatten().collect();
             evaluate::class_counts(&g)
+        });
+        summary.previous = self.previous.as_ref().map(|previous| PreviousInfo {
+            files: previous
+                .files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect(),
+            parcels: previous.parcels.len(),
+            matched: figures.iter().filter(|f| f.previous.is_some()).count(),
         });
         summary.changes = self.previous.as_ref().map(|previous| {
             let mut m = std::collections::BTreeMap::new();

@@ -465,6 +465,51 @@ fn year_on_year_changes_class_history_and_two_years_of_d() {
     assert_eq!((changes["became_low"], changes["recovered"]), (1, 1));
     // Last year's parcels missing from this audit are counted, not lost.
     assert_eq!((changes["gone"], changes["gone_low"]), (2, 1));
+    // Which previous audit it was: its files as given, and how much of this audit it covers.
+    let previous = r.summary.previous.as_ref().unwrap();
+    let given = policy("previous");
+    assert_eq!(
+        previous.files,
+        [
+            given.join("parcels.csv").display().to_string(),
+            given.join("enterprises.csv").display().to_string()
+        ]
+    );
+    assert_eq!((previous.parcels, previous.matched), (7, 5));
+    // report.html shows it with the changes, in either language.
+    for (lang, words) in [
+        (
+            land_efficiency::write::Lang::Zh,
+            [
+                "与上年比较",
+                "上年审计: ",
+                "新转为低效</td><td>1<",
+                "其中上年为低效</td><td>1<",
+            ],
+        ),
+        (
+            land_efficiency::write::Lang::En,
+            [
+                "Year on year",
+                "Previous audit: ",
+                "Became low-efficiency</td><td>1<",
+                "of them low-efficiency last year</td><td>1<",
+            ],
+        ),
+    ] {
+        let options = land_efficiency::write::ReportOptions {
+            lang,
+            ..Default::default()
+        };
+        let mut html = Vec::new();
+        land_efficiency::write::write_report_html(&r, &mut html, &options).unwrap();
+        let html = String::from_utf8(html).unwrap();
+        for w in words {
+            assert!(html.contains(w), "{w}");
+        }
+        assert!(html.contains(&format!("{}/parcels.csv", given.display())));
+        assert!(html.contains(": 5 / 13</p>"), "parcels found there");
+    }
     // The files carry it.
     let dir = tempfile::tempdir().unwrap();
     land_efficiency::write::write_all(&r, dir.path(), &Default::default()).unwrap();
