@@ -310,9 +310,19 @@ fn print_summary(
             writeln!(w, "classes {group}: {}", line.join(", "))?;
         }
     }
-    if let Some(changes) = &s.changes {
+    if let (Some(previous), Some(changes)) = (&s.previous, &s.changes) {
         let line: Vec<String> = changes.iter().map(|(c, n)| format!("{c} {n}")).collect();
-        writeln!(w, "since the previous audit: {}", line.join(", "))?;
+        writeln!(
+            w,
+            "since the previous audit ({}): {}",
+            previous.files.join(", "),
+            line.join(", ")
+        )?;
+    }
+    // Warnings about the run as a whole (a previous audit that covers few of the parcels);
+    // those about one record are in warnings.csv.
+    for warning in report.warnings.iter().filter(|w| w.index == usize::MAX) {
+        writeln!(w, "warning: {}", warning.message)?;
     }
     for k in &s.parks {
         writeln!(

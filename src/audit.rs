@@ -23,8 +23,8 @@ use crate::read::{self, Loaded, ReadOptions, Source};
 use crate::report::sums_of;
 use crate::report::{
     AppliedThresholds, Counts, CrsInfo, EnterpriseCounts, Figures, JoinKind, JoinState, LayerInfo,
-    NO_PARK, Overlap, ParcelFacts as SummaryFacts, Rejection, RuleSet, StageTimes, Summary,
-    Tenants, Warning,
+    NO_PARK, Overlap, ParcelFacts as SummaryFacts, PreviousInfo, Rejection, RuleSet, StageTimes,
+    Summary, Tenants, Warning,
 };
 use crate::rules::{self, ParcelFacts, Reason};
 
@@ -212,9 +212,12 @@ impl Audit {
     /// [`Error::Config`] when the configuration is not valid ([`Config::validate`]); file
     /// errors (cannot open, malformed, not a FeatureCollection, unknown CRS), or the first
     /// record error when strict. Record errors of a lenient run are in
-    /// [`AuditReport::rejected`].
+    /// [`AuditReport::rejected`]. [`Error::Usage`] when the [previous audit](Audit::previous)
+    /// shares no parcel id with this one, or has no classes when
+    /// `[evaluation] d_years_low_efficiency` is 2 or more.
     pub fn run(&self, inputs: &Inputs) -> Result<AuditReport> {
         self.config.validate()?;
+        self.check_previous()?;
         let mut times = StageTimes::default();
         let t = Instant::now();
         self.progress(Stage::Read, &inputs.parcels.name().display().to_string());
@@ -267,7 +270,8 @@ impl Audit {
     /// # Errors
     /// [`Error::Config`] when the configuration is not valid ([`Config::validate`]);
     /// [`Error::Usage`] when the area method cannot apply (planar area of lon/lat input), or
-    /// the first record error when strict.
+    /// the previous audit cannot be compared with this one (see [`Audit::run`]); the first
+    /// record error when strict.
     pub fn assess(
         &self,
         parcels: Loaded<Parcels>,
@@ -276,7 +280,34 @@ impl Audit {
         times: &mut StageTimes,
     ) -> Result<AuditReport> {
         self.config.validate()?;
+        self.check_previous()?;
         self.assess_with(parcels, enterprises, parks, None, times)
+    }
+
+    /// `[evaluation] d_years_low_efficiency` of 2 or more takes last year's classes from the
+    /// previous audit: one that has none (no `enterprises.csv`, or one written by an audit run
+    /// without `[evaluation]`) would leave the rule silently off, so it is refused before the
+    /// inputs are read. With no previous audit at all (a first year) the rule waits.
+    fn check_previous(&self) -> Result<()> {
+        let (Some(previous), Some(evaluation)) = (&self.previous, &self.config.evaluation) else {
+            return Ok(());
+        };
+        let years = evaluation.d_years_low_efficiency;
+        if years < 2 || previous.has_classes() {
+            return Ok(());
+        }
+        let why = if previous.read_enterprises() {
+            "its enterprises.csv gives no enterprise a class (the class and class_history \
+             columns are empty or missing, as an audit run without [evaluation] writes them)"
+        } else {
+            "it has no enterprises.csv"
+        };
+        Err(Error::Usage(format!(
+            "[evaluation] d_years_low_efficiency = {years} needs last year's classes from the \
+             previous audit {}, but {why}: give the output folder of an audit run with \
+             [evaluation], or set d_years_low_efficiency = 0 until there is one",
+            previous.folder()
+        )))
     }
 
     /// [`Audit::assess`], with the parcels' area outcomes if they were worked out already.
@@ -551,11 +582,14 @@ impl Audit {
             }
             None => (Vec::new(), Vec::new(), Vec::new()),
         };
+        let mut run_warnings = Vec::new();
         if let Some(previous) = &self.previous {
             for (row, f) in figures.iter_mut().enumerate() {
                 f.previous = previous.parcels.get(parcel_table.ids.get(row)).copied();
                 f.change = Some(Change::between(f.previous, !f.reasons.is_empty()));
             }
+            let matched = figures.iter().filter(|f| f.previous.is_some()).count();
+            run_warnings.extend(overlap_with(previous, &parcel_table, matched)?);
         }
         let shares = figures.iter().map(|f| evaluate::ParkShare {
             park: (f.park != NO_PARK).then_some(f.park as usize),
@@ -579,6 +613,8 @@ impl Audit {
             warnings.retain(|w| !gone.contains(&(w.layer, w.index)));
         }
         warnings.sort_by_key(|w| (w.layer, w.index));
+        // Warnings about the run as a whole come first.
+        warnings.splice(0..0, run_warnings);
         let count = |layer: Layer| {
             rejected
                 .iter()
@@ -620,6 +656,15 @@ impl Audit {
         summary.classes = config.evaluation.as_ref().map(|_| {
             let g: Vec<&evaluate::Grade> = grades.iter().flatten().collect();
             evaluate::class_counts(&g)
+        });
+        summary.previous = self.previous.as_ref().map(|previous| PreviousInfo {
+            files: previous
+                .files
+                .iter()
+                .map(|f| f.display().to_string())
+                .collect(),
+            parcels: previous.parcels.len(),
+            matched: figures.iter().filter(|f| f.previous.is_some()).count(),
         });
         summary.changes = self.previous.as_ref().map(|previous| {
             let mut m = std::collections::BTreeMap::new();
@@ -754,6 +799,41 @@ fn applied(t: &rules::Thresholds) -> AppliedThresholds {
         min_plot_ratio: t.plot_ratio.0,
         contract_shortfall: t.contract_shortfall,
     }
+}
+
+/// How much of this audit the previous one covers. None of it, when both have parcels, is an
+/// error: the comparison would call every parcel new and every old one gone, and the likely
+/// causes are another zone's audit or a parcels.csv saved from Excel, which drops leading
+/// zeros ("000123" → "123"). Under half is a warning naming the count.
+fn overlap_with(
+    previous: &PreviousAudit,
+    parcels: &Parcels,
+    matched: usize,
+) -> Result<Option<Warning>> {
+    let (here, there) = (parcels.len(), previous.parcels.len());
+    if here == 0 || there == 0 || matched * 2 >= here {
+        return Ok(None);
+    }
+    let folder = previous.folder();
+    if matched == 0 {
+        return Err(Error::Usage(format!(
+            "the previous audit {folder} shares no parcel id with this one: {there} parcels \
+             there (e.g. {}), {here} here (e.g. {}). Is it another zone's audit, or was its \
+             parcels.csv saved from Excel, which drops leading zeros (\"000123\" → \"123\")?",
+            crate::previous::two_ids(previous.parcels.keys().map(String::as_str)),
+            crate::previous::two_ids((0..here).map(|row| parcels.ids.get(row))),
+        )));
+    }
+    Ok(Some(Warning {
+        layer: Layer::Parcels,
+        index: usize::MAX,
+        id: None,
+        message: format!(
+            "only {matched} of this audit's {here} parcels are in the previous audit {folder} \
+             ({there} parcels there): the others count as new; check it is this zone's last \
+             audit, its parcel ids written as here"
+        ),
+    }))
 }
 
 /// The distinct threshold sets the parcels fall under, each parcel's set recorded in its

@@ -506,9 +506,24 @@ impl Class {
         }
     }
 
-    /// Parses `"A"` … `"D"` (case-insensitive).
+    /// Parses `"A"` … `"D"` (case-insensitive), with or without `类` after it as Chinese
+    /// tables write it (`"D类"`).
+    ///
+    /// ```
+    /// use land_efficiency::evaluate::Class;
+    /// assert_eq!(Class::parse("d"), Some(Class::D));
+    /// assert_eq!(Class::parse("A类"), Some(Class::A));
+    /// assert_eq!(Class::parse("E"), None);
+    /// ```
     pub fn parse(s: &str) -> Option<Class> {
-        match s.trim().to_ascii_uppercase().as_str() {
+        let s = s.trim();
+        match s
+            .strip_suffix('类')
+            .unwrap_or(s)
+            .trim_end()
+            .to_ascii_uppercase()
+            .as_str()
+        {
             "A" => Some(Class::A),
             "B" => Some(Class::B),
             "C" => Some(Class::C),

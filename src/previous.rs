@@ -12,6 +12,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::evaluate::Class;
+use crate::read::csv::SAVE_AS_UTF8;
 
 /// What the previous audit said.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -73,7 +74,8 @@ pub fn format_history(history: &[Option<Class>]) -> String {
         .join(";")
 }
 
-/// Parses a class history written by [`format_history`].
+/// Parses a class history written by [`format_history`], or typed as Chinese tables write
+/// classes (`C类;D类`).
 pub fn parse_history(text: &str) -> Option<Vec<Option<Class>>> {
     if text.trim().is_empty() {
         return Some(Vec::new());
@@ -86,34 +88,105 @@ pub fn parse_history(text: &str) -> Option<Vec<Option<Class>>> {
         .collect()
 }
 
-fn read_csv(path: &Path) -> Result<(csv::StringRecord, Vec<csv::StringRecord>)> {
+/// A table's header and its data rows, each with the line it starts on.
+type Table = (csv::StringRecord, Vec<(usize, csv::StringRecord)>);
+
+/// Reads a previous table: header, then its rows with their lines. A row whose cells are all
+/// empty (Excel writes `,,,` for rows it once held) is skipped; a row with another number of
+/// fields than the header, or with text that is not UTF-8, is an error naming its line.
+fn read_csv(path: &Path) -> Result<Table> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read", e))?;
     let body = bytes
         .strip_prefix(&[0xEF, 0xBB, 0xBF][..])
         .unwrap_or(&bytes);
-    let mut reader = csv::Reader::from_reader(body);
-    let bad = |e: csv::Error| Error::Csv {
+    let bad = |message: String| Error::Csv {
         path: path.to_path_buf(),
-        message: e.to_string(),
+        message,
     };
-    let headers = reader.headers().map_err(bad)?.clone();
-    let rows = reader
-        .records()
-        .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(bad)?;
+    // Flexible and byte records, so that a short row or a GBK one is this crate's error with
+    // its line, not the csv crate's.
+    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(body);
+    let mut lines = Lines {
+        body,
+        at: 0,
+        line: 1,
+    };
+    let headers = reader
+        .byte_headers()
+        .map_err(|e| bad(e.to_string()))?
+        .clone();
+    let header_line = lines.of(headers.position());
+    let headers = csv::StringRecord::from_byte_record(headers).map_err(|e| {
+        bad(format!(
+            "line {header_line}: the header row is not UTF-8 text (column {}): {SAVE_AS_UTF8}",
+            e.utf8_error().field() + 1
+        ))
+    })?;
+    let mut rows = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    while reader
+        .read_byte_record(&mut record)
+        .map_err(|e| bad(e.to_string()))?
+    {
+        let line = lines.of(record.position());
+        if record.iter().all(|cell| cell.trim_ascii().is_empty()) {
+            continue;
+        }
+        if record.len() != headers.len() {
+            return Err(bad(format!(
+                "line {line}: the row has {} fields, the header has {}",
+                record.len(),
+                headers.len()
+            )));
+        }
+        let row = csv::StringRecord::from_byte_record(record.clone()).map_err(|e| {
+            let column = headers.get(e.utf8_error().field()).unwrap_or("").trim();
+            bad(format!(
+                "line {line}: column {column:?} is not UTF-8 text: {SAVE_AS_UTF8}"
+            ))
+        })?;
+        rows.push((line, row));
+    }
     Ok((headers, rows))
 }
 
-/// The file line of data row `i` (the header is line 1).
-fn line(i: usize) -> usize {
-    i + 2
+/// The lines records start on, counted from the bytes read: the csv crate's own
+/// `Position::line` is one too low after a CRLF line end (rust-csv issue #395), and Excel saves
+/// CRLF.
+struct Lines<'a> {
+    body: &'a [u8],
+    /// The byte counted up to.
+    at: usize,
+    /// The line of byte `at`, from 1.
+    line: usize,
+}
+
+impl Lines<'_> {
+    /// The line of the record at `position`. A record's position may be the LF of the CRLF
+    /// that ended the row before, or blank lines the reader skipped: its first line is that
+    /// of its first byte that ends no line.
+    fn of(&mut self, position: Option<&csv::Position>) -> usize {
+        let byte = position.map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX));
+        let mut end = byte.clamp(self.at, self.body.len());
+        while matches!(self.body.get(end), Some(b'\r' | b'\n')) {
+            end += 1;
+        }
+        for (i, &b) in self.body[self.at..end].iter().enumerate() {
+            // CRLF, LF and a lone CR each end a line.
+            if b == b'\n' || (b == b'\r' && self.body.get(self.at + i + 1) != Some(&b'\n')) {
+                self.line += 1;
+            }
+        }
+        self.at = end;
+        self.line
+    }
 }
 
 /// A row's id, trimmed as the readers trim ids; an empty id, or one an earlier line had, is
 /// an error: this crate writes neither, so the file was edited or is not one of its tables.
 fn checked_id(
     id: Option<&str>,
-    i: usize,
+    line: usize,
     lines: &mut HashMap<String, usize>,
     column: &str,
     path: &Path,
@@ -124,12 +197,11 @@ fn checked_id(
     };
     let id = id.unwrap_or("").trim();
     if id.is_empty() {
-        return Err(bad(format!("line {}: {column} is empty", line(i))));
+        return Err(bad(format!("line {line}: {column} is empty")));
     }
-    if let Some(first) = lines.insert(id.to_string(), line(i)) {
+    if let Some(first) = lines.insert(id.to_string(), line) {
         return Err(bad(format!(
-            "line {}: {column} {id:?} is also on line {first}",
-            line(i)
+            "line {line}: {column} {id:?} is also on line {first}"
         )));
     }
     Ok(id.to_string())
@@ -138,7 +210,7 @@ fn checked_id(
 fn column(headers: &csv::StringRecord, name: &str, path: &Path) -> Result<usize> {
     headers
         .iter()
-        .position(|h| h == name)
+        .position(|h| h.trim() == name)
         .ok_or_else(|| Error::Csv {
             path: path.to_path_buf(),
             message: format!("no {name:?} column"),
@@ -149,8 +221,9 @@ impl PreviousAudit {
     /// Reads a previous audit's output folder.
     ///
     /// # Errors
-    /// [`Error::Io`] when `parcels.csv` cannot be read; [`Error::Csv`] naming the file, row and
-    /// column when a value is not what this crate writes.
+    /// [`Error::Io`] when `parcels.csv` cannot be read; [`Error::Csv`] naming the file, line
+    /// and column when a value is not what this crate writes, or the text is not UTF-8. Rows
+    /// of empty cells are skipped.
     pub fn from_dir(dir: impl AsRef<Path>) -> Result<PreviousAudit> {
         let dir = dir.as_ref();
         let mut previous = PreviousAudit::default();
@@ -162,7 +235,8 @@ impl PreviousAudit {
             column(&headers, "low_efficiency", &path)?,
         );
         let mut lines = HashMap::new();
-        for (i, row) in rows.iter().enumerate() {
+        for (line, row) in &rows {
+            let line = *line;
             // As a spreadsheet saves it too: TRUE/FALSE (Excel), 1/0, 是/否.
             let flag = row
                 .get(low)
@@ -170,12 +244,11 @@ impl PreviousAudit {
                 .ok_or_else(|| Error::Csv {
                     path: path.clone(),
                     message: format!(
-                        "line {}: low_efficiency must be true or false, found {:?}",
-                        line(i),
+                        "line {line}: low_efficiency must be true or false, found {:?}",
                         row.get(low).unwrap_or("")
                     ),
                 })?;
-            let key = checked_id(row.get(id), i, &mut lines, "parcel_id", &path)?;
+            let key = checked_id(row.get(id), line, &mut lines, "parcel_id", &path)?;
             previous.parcels.insert(key, flag);
         }
         let path = dir.join("enterprises.csv");
@@ -183,32 +256,91 @@ impl PreviousAudit {
             let (headers, rows) = read_csv(&path)?;
             previous.files.push(path.clone());
             let id = column(&headers, "enterprise_id", &path)?;
-            let class = headers.iter().position(|h| h == "class");
-            let history = headers.iter().position(|h| h == "class_history");
+            let class = headers.iter().position(|h| h.trim() == "class");
+            let history = headers.iter().position(|h| h.trim() == "class_history");
             let mut lines = HashMap::new();
-            for (i, row) in rows.iter().enumerate() {
+            for (line, row) in &rows {
+                let line = *line;
+                let bad = |column: &str, expected: &str, found: &str| Error::Csv {
+                    path: path.clone(),
+                    message: format!("line {line}: {column} must be {expected}, found {found:?}"),
+                };
                 let mut classes = match history.and_then(|c| row.get(c)) {
-                    Some(text) => parse_history(text).ok_or_else(|| Error::Csv {
-                        path: path.clone(),
-                        message: format!(
-                            "line {}: class_history {text:?} is not like \"B;C;D\"",
-                            line(i)
-                        ),
+                    Some(text) => parse_history(text).ok_or_else(|| {
+                        bad(
+                            "class_history",
+                            "classes like \"B;C;D\" (\"-\" for a year not graded)",
+                            text,
+                        )
                     })?,
                     None => Vec::new(),
                 };
+                // This year's class, checked even when the history gives it: a value this
+                // crate does not write ("E", "D级") is a table edited by hand, not "not graded".
+                let this_year = match class.and_then(|c| row.get(c)).map(str::trim) {
+                    None | Some("") => None,
+                    Some("-") => Some(None),
+                    Some(c) => Some(Some(Class::parse(c).ok_or_else(|| {
+                        bad(
+                            "class",
+                            "A, B, C or D (\"D类\" too), or empty for not graded",
+                            c,
+                        )
+                    })?)),
+                };
                 if classes.is_empty()
-                    && let Some(c) = class.and_then(|c| row.get(c))
-                    && !c.is_empty()
+                    && let Some(c) = this_year
                 {
-                    classes.push(Class::parse(c));
+                    classes.push(c);
                 }
-                let key = checked_id(row.get(id), i, &mut lines, "enterprise_id", &path)?;
+                let key = checked_id(row.get(id), line, &mut lines, "enterprise_id", &path)?;
                 previous.enterprises.insert(key, classes);
             }
         }
         Ok(previous)
     }
+}
+
+impl PreviousAudit {
+    /// The folder read, for messages: that of its first file (`audit-2023`), or "in memory"
+    /// for one built in code.
+    pub(crate) fn folder(&self) -> String {
+        match self.files.first().and_then(|f| f.parent()) {
+            Some(d) if d.as_os_str().is_empty() => ".".into(),
+            Some(d) => d.display().to_string(),
+            None => "in memory".into(),
+        }
+    }
+
+    /// Whether the tables carry a class for any enterprise: an audit run without
+    /// `[evaluation]` writes `enterprises.csv` with the class columns empty.
+    pub(crate) fn has_classes(&self) -> bool {
+        self.enterprises.values().any(|h| !h.is_empty())
+    }
+
+    /// Whether an `enterprises.csv` was read.
+    pub(crate) fn read_enterprises(&self) -> bool {
+        self.files
+            .iter()
+            .any(|f| f.file_name() == Some("enterprises.csv".as_ref()))
+    }
+}
+
+/// Two of `ids` for a message, quoted: the shortest, then the first in text order, so that
+/// numeric ids come in numeric order ("123", "124", not "1000", "1001") and a run shows the
+/// same ones each time.
+pub(crate) fn two_ids<'a>(ids: impl Iterator<Item = &'a str>) -> String {
+    let mut first: Vec<&str> = Vec::with_capacity(3);
+    for id in ids {
+        first.push(id);
+        first.sort_by(|a, b| a.len().cmp(&b.len()).then(a.cmp(b)));
+        first.truncate(2);
+    }
+    first
+        .iter()
+        .map(|id| format!("{id:?}"))
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 #[cfg(test)]
@@ -237,6 +369,144 @@ mod tests {
         let e = read("parcel_id,low_efficiency\nP1,maybe\n").unwrap_err();
         assert!(
             e.contains("line 2: low_efficiency must be true or false"),
+            "{e}"
+        );
+    }
+
+    /// Lines as an editor shows them, whatever ends them: Excel saves CRLF, for which the csv
+    /// crate's own line is one too low; blank lines and a quoted cell over two lines count.
+    #[test]
+    fn errors_name_the_line_for_every_line_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let read = |csv: &[u8]| {
+            std::fs::write(dir.path().join("parcels.csv"), csv).unwrap();
+            PreviousAudit::from_dir(dir.path()).map_err(|e| e.to_string())
+        };
+        for end in ["\n", "\r\n", "\r"] {
+            let text = [
+                "parcel_id,low_efficiency",
+                "P1,true",
+                "P2,false",
+                "P3,maybe",
+                "",
+            ]
+            .join(end);
+            let e = read(text.as_bytes()).unwrap_err();
+            assert!(e.contains("line 4: low_efficiency"), "{end:?}: {e}");
+            // A BOM, a blank line, and a cell over two lines before the bad row.
+            let text = format!(
+                "\u{feff}parcel_id,low_efficiency{end}{end}\"P\n1\",true{end}P2,maybe{end}"
+            );
+            let e = read(text.as_bytes()).unwrap_err();
+            assert!(e.contains("line 5: low_efficiency"), "{end:?}: {e}");
+            let text = format!("parcel_id,low_efficiency{end}P1,true{end}P2{end}");
+            let e = read(text.as_bytes()).unwrap_err();
+            assert!(
+                e.ends_with("line 3: the row has 1 fields, the header has 2"),
+                "{end:?}: {e}"
+            );
+            // Repeated ids name both lines.
+            let text = format!("parcel_id,low_efficiency{end}P1,true{end}{end}P1,true{end}");
+            let e = read(text.as_bytes()).unwrap_err();
+            assert!(
+                e.ends_with("line 4: parcel_id \"P1\" is also on line 2"),
+                "{end:?}: {e}"
+            );
+        }
+    }
+
+    /// Rows of empty cells, as Excel leaves below a table, are no rows.
+    #[test]
+    fn rows_of_empty_cells_are_skipped() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("parcels.csv"),
+            "parcel_id,low_efficiency\r\nP1,TRUE\r\n,\r\n , \r\n,\r\n",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("enterprises.csv"),
+            "enterprise_id,class,class_history\r\nE1,B,B\r\n,,\r\n",
+        )
+        .unwrap();
+        let p = PreviousAudit::from_dir(dir.path()).unwrap();
+        assert_eq!(p.parcels.len(), 1);
+        assert_eq!(p.enterprises.len(), 1);
+    }
+
+    /// A table saved as GBK (Excel's default in Chinese) is refused with its file, line and
+    /// column, and what to do, as the enterprises reader words it.
+    #[test]
+    fn a_gbk_table_says_to_save_it_as_utf8() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("parcels.csv"),
+            "parcel_id,low_efficiency\nP1,1\n",
+        )
+        .unwrap();
+        // "ET1,D,中" with 中 in GBK (0xD6 0xD0).
+        let mut gbk = b"enterprise_id,class,name\r\nET0,C,x\r\nET1,D,".to_vec();
+        gbk.extend_from_slice(&[0xD6, 0xD0, b'\r', b'\n']);
+        std::fs::write(dir.path().join("enterprises.csv"), &gbk).unwrap();
+        let e = PreviousAudit::from_dir(dir.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("enterprises.csv: line 3: column \"name\" is not UTF-8 text"),
+            "{e}"
+        );
+        assert!(e.ends_with(crate::read::csv::SAVE_AS_UTF8), "{e}");
+        // In the header too.
+        std::fs::write(
+            dir.path().join("enterprises.csv"),
+            b"enterprise_id,\xC3\xFB\xB3\xC6\n",
+        )
+        .unwrap();
+        let e = PreviousAudit::from_dir(dir.path()).unwrap_err().to_string();
+        assert!(
+            e.contains(
+                "line 1: the header row is not UTF-8 text (column 2): save the file as UTF-8"
+            ),
+            "{e}"
+        );
+    }
+
+    /// A class this crate would not write is refused with its line, column and value, as a
+    /// bad history is; "D类", as Chinese tables write it, is D in either column.
+    #[test]
+    fn classes_are_checked_and_read_as_chinese_tables_write_them() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("parcels.csv"),
+            "parcel_id,low_efficiency\nP1,1\n",
+        )
+        .unwrap();
+        let read = |csv: &str| {
+            std::fs::write(dir.path().join("enterprises.csv"), csv).unwrap();
+            PreviousAudit::from_dir(dir.path()).map_err(|e| e.to_string())
+        };
+        let p = read("enterprise_id,class,class_history\nE1,D类,C类;-;D类\nE2,A类,\nE3,,\nE4,-,\n")
+            .unwrap();
+        assert_eq!(
+            p.enterprises["E1"],
+            vec![Some(Class::C), None, Some(Class::D)]
+        );
+        assert_eq!(p.enterprises["E2"], vec![Some(Class::A)]);
+        assert_eq!(p.enterprises["E3"], vec![]);
+        assert_eq!(p.enterprises["E4"], vec![None]);
+        for (row, found) in [("E1,E,", "\"E\""), ("E1,D级,D", "\"D级\"")] {
+            let e = read(&format!(
+                "enterprise_id,class,class_history\r\nE0,B,B\r\n{row}\r\n"
+            ))
+            .unwrap_err();
+            assert!(
+                e.contains("enterprises.csv: line 3: class must be A, B, C or D"),
+                "{e}"
+            );
+            assert!(e.ends_with(&format!("found {found}")), "{e}");
+        }
+        let e = read("enterprise_id,class,class_history\nE1,D,C;E类\n").unwrap_err();
+        assert!(
+            e.contains("line 2: class_history must be classes like \"B;C;D\"")
+                && e.ends_with("found \"C;E类\""),
             "{e}"
         );
     }

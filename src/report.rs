@@ -746,7 +746,8 @@ impl Rejection {
 pub struct Warning {
     /// The layer.
     pub layer: Layer,
-    /// 0-based feature index.
+    /// 0-based feature index; `usize::MAX` for a warning about the run, not one record
+    /// (written with no index, first in `warnings.csv`).
     pub index: usize,
     /// The record's id.
     pub id: Option<String>,
@@ -824,6 +825,17 @@ pub struct LayerInfo {
     pub parks: Option<CrsInfo>,
 }
 
+/// The previous audit a year-on-year comparison used, as `summary.json` records it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PreviousInfo {
+    /// The files read, as given (`audit-2023/parcels.csv`, `audit-2023/enterprises.csv`).
+    pub files: Vec<String>,
+    /// Parcels in its `parcels.csv`.
+    pub parcels: usize,
+    /// This audit's evaluated parcels found there.
+    pub matched: usize,
+}
+
 /// The figures of `summary.json` (SPEC §5), plus counts by reason and the CRS of each layer.
 ///
 /// # Units
@@ -865,6 +877,8 @@ pub struct Summary {
     /// Enterprises by group and class, when the evaluation ran.
     pub classes:
         Option<std::collections::BTreeMap<String, std::collections::BTreeMap<&'static str, usize>>>,
+    /// The previous audit compared with, when one was given.
+    pub previous: Option<PreviousInfo>,
     /// Parcels by change since the previous audit, when one was given: this audit's parcels by
     /// [`Change`] (`became_low`, `recovered`, `still_low`, `still_ok`, `new`), and `gone`, the
     /// previous audit's parcels this one did not evaluate (removed, or rejected this year),
@@ -928,6 +942,7 @@ impl Summary {
             warning_count,
             crs,
             classes: None,
+            previous: None,
             changes: None,
             parks: parks.to_vec(),
         }

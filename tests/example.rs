@@ -338,3 +338,68 @@ fn a_closed_or_full_stdout_is_handled() {
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("the summary cannot be printed"), "{stderr}");
 }
+
+/// `--previous` as a user gives it, relative: the run says which audit it compared with, on
+/// the terminal, in summary.json (the files as given, no path of this machine) and in
+/// report.html; one that shares no parcel id stops the run, naming the folder.
+#[test]
+fn the_previous_audit_used_is_recorded_as_given() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = common::fixtures().join("policy");
+    let last = dir.path().join("audit-2023");
+    std::fs::create_dir(&last).unwrap();
+    for f in ["parcels.csv", "enterprises.csv"] {
+        std::fs::copy(policy.join("previous").join(f), last.join(f)).unwrap();
+    }
+    let run = |previous: &str| {
+        example("audit")
+            .current_dir(dir.path())
+            .arg("--parcels")
+            .arg(policy.join("parcels.geojson"))
+            .arg("--enterprises")
+            .arg(policy.join("enterprises.geojson"))
+            .args(["--previous", previous, "--out", "out"])
+            .output()
+            .unwrap()
+    };
+    let stdout = succeeded(run("audit-2023"));
+    let files = ["parcels.csv", "enterprises.csv"].map(|f| {
+        std::path::Path::new("audit-2023")
+            .join(f)
+            .display()
+            .to_string()
+    });
+    assert!(
+        stdout.contains(&format!(
+            "since the previous audit ({}): ",
+            files.join(", ")
+        )),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("warning: only 5 of this audit's 13 parcels are in the previous audit"),
+        "{stdout}"
+    );
+    let summary: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.path().join("out/summary.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(summary["previous"]["files"], serde_json::json!(files));
+    assert_eq!(summary["previous"]["matched"], 5);
+    let html = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
+    assert!(html.contains(&format!("上年审计: {}", files.join(", "))));
+
+    // Another zone's audit.
+    std::fs::write(
+        last.join("parcels.csv"),
+        "parcel_id,low_efficiency\nP01-01,true\nP01-02,false\n",
+    )
+    .unwrap();
+    let out = run("audit-2023");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("the previous audit audit-2023 shares no parcel id with this one"),
+        "{stderr}"
+    );
+}

@@ -465,6 +465,51 @@ fn year_on_year_changes_class_history_and_two_years_of_d() {
     assert_eq!((changes["became_low"], changes["recovered"]), (1, 1));
     // Last year's parcels missing from this audit are counted, not lost.
     assert_eq!((changes["gone"], changes["gone_low"]), (2, 1));
+    // Which previous audit it was: its files as given, and how much of this audit it covers.
+    let previous = r.summary.previous.as_ref().unwrap();
+    let given = policy("previous");
+    assert_eq!(
+        previous.files,
+        [
+            given.join("parcels.csv").display().to_string(),
+            given.join("enterprises.csv").display().to_string()
+        ]
+    );
+    assert_eq!((previous.parcels, previous.matched), (7, 5));
+    // report.html shows it with the changes, in either language.
+    for (lang, words) in [
+        (
+            land_efficiency::write::Lang::Zh,
+            [
+                "与上年比较",
+                "上年审计: ",
+                "新转为低效</td><td>1<",
+                "其中上年为低效</td><td>1<",
+            ],
+        ),
+        (
+            land_efficiency::write::Lang::En,
+            [
+                "Year on year",
+                "Previous audit: ",
+                "Became low-efficiency</td><td>1<",
+                "of them low-efficiency last year</td><td>1<",
+            ],
+        ),
+    ] {
+        let options = land_efficiency::write::ReportOptions {
+            lang,
+            ..Default::default()
+        };
+        let mut html = Vec::new();
+        land_efficiency::write::write_report_html(&r, &mut html, &options).unwrap();
+        let html = String::from_utf8(html).unwrap();
+        for w in words {
+            assert!(html.contains(w), "{w}");
+        }
+        assert!(html.contains(&format!("{}/parcels.csv", given.display())));
+        assert!(html.contains(": 5 / 13</p>"), "parcels found there");
+    }
     // The files carry it.
     let dir = tempfile::tempdir().unwrap();
     land_efficiency::write::write_all(&r, dir.path(), &Default::default()).unwrap();
@@ -525,4 +570,126 @@ fn a_config_built_in_code_is_validated_as_a_toml_one_is() {
     let mut config = Config::default();
     config.crs.input = Some("EPSG:999999".into());
     assert!(message(config).contains("crs.input"));
+}
+
+/// The audit with `previous`, its error if it fails.
+fn try_run(config: Config, previous: PreviousAudit) -> Result<AuditReport, land_efficiency::Error> {
+    Audit::new(config).previous(Some(previous)).run(&Inputs {
+        parcels: Source::path(policy("parcels.geojson")),
+        enterprises: Some(Source::path(policy("enterprises.geojson"))),
+        parks: None,
+    })
+}
+
+/// A previous folder holding `parcels.csv` (and `enterprises.csv` when given), read back.
+fn previous_folder(parcels: &str, enterprises: Option<&str>) -> (tempfile::TempDir, PreviousAudit) {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("audit-2023");
+    std::fs::create_dir(&folder).unwrap();
+    std::fs::write(folder.join("parcels.csv"), parcels).unwrap();
+    if let Some(e) = enterprises {
+        std::fs::write(folder.join("enterprises.csv"), e).unwrap();
+    }
+    let previous = PreviousAudit::from_dir(&folder).unwrap();
+    (dir, previous)
+}
+
+/// A previous audit that shares no parcel id with this one (another zone's, or its ids
+/// stripped of leading zeros by Excel) would call every parcel new and every old one gone: it
+/// is refused, naming the folder and ids from both sides. One that covers under half of this
+/// audit's parcels is a warning with the count, first in warnings.csv.
+#[test]
+fn a_previous_audit_of_other_parcels_is_refused_and_a_thin_one_warned() {
+    let (_dir, previous) = previous_folder(
+        "parcel_id,low_efficiency\n10,false\n9,true\n100,true\n",
+        None,
+    );
+    let e = match try_run(Config::default(), previous) {
+        Err(e @ land_efficiency::Error::Usage(_)) => e.to_string(),
+        other => panic!("expected a usage error, got {:?}", other.map(|_| ())),
+    };
+    assert!(
+        e.contains("audit-2023 shares no parcel id with this one"),
+        "{e}"
+    );
+    assert!(
+        e.contains(r#"3 parcels there (e.g. "9", "10"), 13 here (e.g. "C1", "C2")"#),
+        "{e}"
+    );
+    assert!(e.contains("leading zeros"), "{e}");
+
+    // The policy fixture's previous audit has 5 of these 13 parcels.
+    let previous = PreviousAudit::from_dir(policy("previous")).unwrap();
+    let r = try_run(Config::default(), previous).unwrap();
+    let w = &r.warnings[0];
+    assert_eq!((w.index, w.id.as_deref()), (usize::MAX, None));
+    assert!(
+        w.message
+            .starts_with("only 5 of this audit's 13 parcels are in the previous audit ")
+            && w.message.contains("(7 parcels there)"),
+        "{}",
+        w.message
+    );
+    let dir = tempfile::tempdir().unwrap();
+    land_efficiency::write::write_all(&r, dir.path(), &Default::default()).unwrap();
+    let csv = std::fs::read_to_string(dir.path().join("warnings.csv")).unwrap();
+    assert!(
+        csv.lines()
+            .nth(1)
+            .unwrap()
+            .starts_with("parcels,,,\"only 5 of"),
+        "{csv}"
+    );
+
+    // Every parcel there: no warning.
+    let all = "N1,X1,C1,C2,R26,T1,T2,T3,T4,T5,T6,T7,T8"
+        .split(',')
+        .map(|id| format!("{id},false\n"))
+        .collect::<String>();
+    let (_dir, previous) = previous_folder(&format!("parcel_id,low_efficiency\n{all}"), None);
+    let r = try_run(Config::default(), previous).unwrap();
+    assert!(
+        r.warnings.iter().all(|w| w.index != usize::MAX),
+        "{:?}",
+        r.warnings
+    );
+}
+
+/// `d_years_low_efficiency = 2` takes last year's classes from the previous audit: one with no
+/// enterprises.csv, or with one an audit without [evaluation] wrote (class columns empty),
+/// would leave the rule silently off, so it is refused saying why and what to do.
+#[test]
+fn two_years_of_d_needs_the_previous_classes() {
+    let parcels = std::fs::read_to_string(policy("previous/parcels.csv")).unwrap();
+    let refused = |previous: PreviousAudit| match try_run(evaluation_config(), previous) {
+        Err(e @ land_efficiency::Error::Usage(_)) => e.to_string(),
+        other => panic!("expected a usage error, got {:?}", other.map(|_| ())),
+    };
+    let (_dir, previous) = previous_folder(&parcels, None);
+    let e = refused(previous.clone());
+    assert!(
+        e.starts_with("[evaluation] d_years_low_efficiency = 2 needs last year's classes"),
+        "{e}"
+    );
+    assert!(
+        e.contains("audit-2023, but it has no enterprises.csv"),
+        "{e}"
+    );
+    assert!(e.contains("set d_years_low_efficiency = 0"), "{e}");
+    // Without the rule, the same folder is fine.
+    let mut config = evaluation_config();
+    config.evaluation.as_mut().unwrap().d_years_low_efficiency = 0;
+    assert!(try_run(config, previous).is_ok());
+    // An enterprises.csv with its class columns empty, or without them.
+    for table in [
+        "enterprise_id,class,class_history\nET8,,\nET7,,\n",
+        "enterprise_id,name\nET8,x\n",
+    ] {
+        let (_dir, previous) = previous_folder(&parcels, Some(table));
+        let e = refused(previous);
+        assert!(
+            e.contains("its enterprises.csv gives no enterprise a class"),
+            "{e}"
+        );
+    }
 }

@@ -195,7 +195,7 @@ pub(super) fn scan_csv(
 }
 
 /// What to do about bytes that are not UTF-8.
-const SAVE_AS_UTF8: &str = "save the file as UTF-8 (a file saved as GBK or GB18030, as Excel does by default in Chinese, reads this way)";
+pub(crate) const SAVE_AS_UTF8: &str = "save the file as UTF-8 (a file saved as GBK or GB18030, as Excel does by default in Chinese, reads this way)";
 
 /// The first column name the header repeats, with both 1-based positions (empty names, as
 /// trailing commas make, are not names).

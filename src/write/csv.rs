@@ -321,10 +321,13 @@ pub(super) fn warnings(report: &AuditReport, w: &mut dyn Write) -> io::Result<()
     for r in &report.warnings {
         buf.clear();
         let mut rec = Record::new(&mut buf);
-        rec.text(r.layer.as_str())
-            .int(r.index)
-            .opt_text(r.id.as_deref())
-            .text(&r.message);
+        rec.text(r.layer.as_str());
+        if r.index == usize::MAX {
+            rec.text("");
+        } else {
+            rec.int(r.index);
+        }
+        rec.opt_text(r.id.as_deref()).text(&r.message);
         rec.end();
         w.write_all(&buf)?;
     }

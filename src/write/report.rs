@@ -103,7 +103,22 @@ struct Words {
     yes: &'static str,
     no: &'static str,
     no_parcels: &'static str,
+    year_on_year: &'static str,
+    previous_audit: &'static str,
+    matched: &'static str,
+    changes: [&'static str; 7],
 }
+
+/// The `changes` of `summary.json` in the order the year-on-year table lists them.
+const CHANGES: [&str; 7] = [
+    "became_low",
+    "recovered",
+    "still_low",
+    "still_ok",
+    "new",
+    "gone",
+    "gone_low",
+];
 
 const ZH: Words = Words {
     lang: "zh-CN",
@@ -157,6 +172,18 @@ const ZH: Words = Words {
     yes: "是",
     no: "否",
     no_parcels: "无宗地",
+    year_on_year: "与上年比较",
+    previous_audit: "上年审计",
+    matched: "本次宗地见于上年审计",
+    changes: [
+        "新转为低效",
+        "脱离低效",
+        "仍为低效",
+        "仍达标",
+        "本年新增宗地",
+        "上年有、本年未评价的宗地",
+        "其中上年为低效",
+    ],
 };
 
 const EN: Words = Words {
@@ -211,6 +238,18 @@ const EN: Words = Words {
     yes: "yes",
     no: "no",
     no_parcels: "no parcels",
+    year_on_year: "Year on year",
+    previous_audit: "Previous audit",
+    matched: "this audit's parcels found in it",
+    changes: [
+        "Became low-efficiency",
+        "Recovered",
+        "Still low-efficiency",
+        "Still meeting the minimums",
+        "New this year",
+        "Last year's parcels not evaluated this year",
+        "of them low-efficiency last year",
+    ],
 };
 
 /// A reason's name in the report's language.
@@ -450,6 +489,7 @@ pub fn write_report_html(
 
     map(&mut h, report, options, t);
     parks_table(&mut h, report, t);
+    year_on_year(&mut h, report, t);
     worst(&mut h, report, options, t);
     rejected(&mut h, report, t);
     thresholds(&mut h, report, t);
@@ -707,6 +747,33 @@ fn parks_table(h: &mut String, report: &AuditReport, t: &Words) {
             cap * 100.0,
             pct(k.low_efficiency_ratio),
             if k.over_cap { t.yes } else { t.no }
+        );
+    }
+    h.push_str("</tbody></table>\n");
+}
+
+/// The changes since the previous audit, and which audit that was, when one was given.
+fn year_on_year(h: &mut String, report: &AuditReport, t: &Words) {
+    let s = &report.summary;
+    let (Some(previous), Some(changes)) = (&s.previous, &s.changes) else {
+        return;
+    };
+    let _ = writeln!(
+        h,
+        "<h2>{}</h2>\n<p class=\"files\">{}: {} · {}: {} / {}</p>",
+        t.year_on_year,
+        t.previous_audit,
+        esc(&previous.files.join(", ")),
+        t.matched,
+        previous.matched,
+        s.parcels.evaluated
+    );
+    h.push_str("<table class=\"changes\"><tbody>");
+    for (key, label) in CHANGES.iter().zip(t.changes) {
+        let _ = write!(
+            h,
+            "<tr><td>{label}</td><td>{}</td></tr>",
+            changes.get(key).copied().unwrap_or(0)
         );
     }
     h.push_str("</tbody></table>\n");
