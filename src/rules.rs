@@ -230,6 +230,16 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// The four minimums with their keys.
+    fn minimums(&self) -> [(&'static str, Option<f64>); 4] {
+        [
+            ("min_investment_per_mu", self.min_investment_per_mu),
+            ("min_tax_per_mu", self.min_tax_per_mu),
+            ("min_output_per_mu", self.min_output_per_mu),
+            ("min_plot_ratio", self.min_plot_ratio),
+        ]
+    }
+
     fn matches(&self, facts: &ParcelFacts<'_>) -> bool {
         let prefix = |want: &Option<String>, have: Option<&str>| match want {
             None => true,
@@ -266,43 +276,49 @@ impl LowEfficiencyConfig {
             if v.is_finite() && v >= 0.0 {
                 Ok(())
             } else {
-                Err(format!(
-                    "low_efficiency.{name} must be a finite number ≥ 0, found {v}"
-                ))
+                Err(format!("{name} must be a finite number ≥ 0, found {v}"))
             }
         };
-        check("min_investment_per_mu", self.min_investment_per_mu)?;
-        check("min_tax_per_mu", self.min_tax_per_mu)?;
-        check("min_output_per_mu", self.min_output_per_mu)?;
-        check("min_plot_ratio", self.min_plot_ratio)?;
+        check(
+            "low_efficiency.min_investment_per_mu",
+            self.min_investment_per_mu,
+        )?;
+        check("low_efficiency.min_tax_per_mu", self.min_tax_per_mu)?;
+        check("low_efficiency.min_output_per_mu", self.min_output_per_mu)?;
+        check("low_efficiency.min_plot_ratio", self.min_plot_ratio)?;
         // A fraction of the commitment: above 1 a parcel that beat its commitment would miss it.
         let fraction = |name: &str, v: f64| {
             if (0.0..=1.0).contains(&v) {
                 Ok(())
             } else {
                 Err(format!(
-                    "low_efficiency.{name} must be a fraction of the commitment in [0, 1], found {v}"
+                    "{name} must be a fraction of the commitment in [0, 1], found {v}"
                 ))
             }
         };
-        fraction("contract_shortfall", self.contract_shortfall)?;
+        fraction("low_efficiency.contract_shortfall", self.contract_shortfall)?;
+        // A rule's errors name it by its place in the file, 1-based as its default name is.
         for (i, rule) in self.rules.iter().enumerate() {
-            let name = format!("rule[{i}]");
-            for (field, v) in [
-                ("min_investment_per_mu", rule.min_investment_per_mu),
-                ("min_tax_per_mu", rule.min_tax_per_mu),
-                ("min_output_per_mu", rule.min_output_per_mu),
-                ("min_plot_ratio", rule.min_plot_ratio),
-            ] {
+            let at = self.rule_label(i);
+            for (field, v) in rule.minimums() {
                 if let Some(v) = v {
-                    check(&format!("{name}.{field}"), v)?;
+                    check(field, v).map_err(|m| format!("{at}: {m}"))?;
                 }
             }
             if let Some(v) = rule.contract_shortfall {
-                fraction(&format!("{name}.contract_shortfall"), v)?;
+                fraction("contract_shortfall", v).map_err(|m| format!("{at}: {m}"))?;
             }
         }
         Ok(())
+    }
+
+    /// How errors name rule `i`: `[[low_efficiency.rule]] #2` (1-based, the second in the file,
+    /// as in the default name `rule 2`), with its name when it has one.
+    fn rule_label(&self, i: usize) -> String {
+        match self.rules.get(i).and_then(|r| r.name.as_deref()) {
+            Some(name) => format!("[[low_efficiency.rule]] #{} ({name:?})", i + 1),
+            None => format!("[[low_efficiency.rule]] #{}", i + 1),
+        }
     }
 
     /// The name of rule `i` for reports.
@@ -576,5 +592,41 @@ mod tests {
             c.thresholds_for(&existing).investment_per_mu,
             Minimum(120.0)
         );
+    }
+
+    fn check(rules: Vec<Rule>) -> Result<(), String> {
+        LowEfficiencyConfig {
+            rules,
+            ..LowEfficiencyConfig::default()
+        }
+        .check()
+    }
+
+    fn tax(min: f64) -> Rule {
+        Rule {
+            min_tax_per_mu: Some(min),
+            ..Rule::default()
+        }
+    }
+
+    fn industry(code: &str, r: Rule) -> Rule {
+        Rule {
+            industry: Some(code.into()),
+            ..r
+        }
+    }
+
+    #[test]
+    fn rule_errors_count_from_1_as_rule_names_do() {
+        let rules = vec![industry("34", tax(10.0)), industry("26", tax(-1.0))];
+        assert_eq!(
+            check(rules.clone()).unwrap_err(),
+            "[[low_efficiency.rule]] #2: min_tax_per_mu must be a finite number ≥ 0, found -1"
+        );
+        let c = LowEfficiencyConfig {
+            rules,
+            ..LowEfficiencyConfig::default()
+        };
+        assert_eq!(c.rule_name(1), "rule 2"); // what a parcel's `rules` would list
     }
 }
