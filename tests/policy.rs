@@ -526,3 +526,71 @@ fn a_config_built_in_code_is_validated_as_a_toml_one_is() {
     config.crs.input = Some("EPSG:999999".into());
     assert!(message(config).contains("crs.input"));
 }
+
+/// A rule that would match every parcel, change nothing, or repeat another rule's criteria is
+/// refused with its place in the file. Before, `[[low_efficiency.rule]]` with only a minimum
+/// (or `industry = ""`) made every parcel of this fixture low, each listing the rule.
+#[test]
+fn rules_that_match_everything_set_nothing_or_repeat_are_refused() {
+    for (toml, message) in [
+        (
+            "[[low_efficiency.rule]]\nindustry = \"34\"\nmin_tax_per_mu = 10\n\
+             [[low_efficiency.rule]]\nname = \"everything\"\nmin_tax_per_mu = 1000",
+            "[[low_efficiency.rule]] #2 (\"everything\"): a rule needs at least one of industry, status, park, land_use",
+        ),
+        (
+            "[[low_efficiency.rule]]\nindustry = \"\"\nmin_tax_per_mu = 1000",
+            "[[low_efficiency.rule]] #1: industry is empty",
+        ),
+        (
+            "[[low_efficiency.rule]]\nindustry = \"34\"\nname = \"no-op\"",
+            "[[low_efficiency.rule]] #1 (\"no-op\"): the rule sets nothing",
+        ),
+        (
+            "[[low_efficiency.rule]]\nindustry = \"34\"\nmin_tax_per_mu = 10\n\
+             [[low_efficiency.rule]]\nindustry = \"34\"\nmin_tax_per_mu = 1000",
+            "[[low_efficiency.rule]] #2 has the same criteria (industry = \"34\") as \
+             [[low_efficiency.rule]] #1: they set min_tax_per_mu 10 and 1000",
+        ),
+    ] {
+        let e = Config::from_toml(toml).unwrap_err().to_string();
+        assert!(e.contains(message), "{e}");
+    }
+    // Built in code, the audit refuses it too, rather than mark every parcel low.
+    let mut config = Config::default();
+    config
+        .low_efficiency
+        .rules
+        .push(land_efficiency::rules::Rule {
+            min_tax_per_mu: Some(1000.0),
+            ..Default::default()
+        });
+    let e = Audit::new(config)
+        .run(&Inputs {
+            parcels: Source::path(policy("parcels.geojson")),
+            enterprises: Some(Source::path(policy("enterprises.geojson"))),
+            parks: None,
+        })
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("[[low_efficiency.rule]] #1: a rule needs at least one of"),
+        "{e}"
+    );
+}
+
+/// Every shipped profile loads (and so passes validation): a check added to rules must not
+/// refuse a profile users start from.
+#[test]
+fn every_profile_loads() {
+    let mut names: Vec<String> = std::fs::read_dir(fixtures().join("profiles"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".toml"))
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 3, "{names:?}");
+    for name in &names {
+        profile(name);
+    }
+}
