@@ -365,6 +365,8 @@ impl Audit {
             }
             None => (Parks::default(), 0, Vec::new()),
         };
+        // Warnings about no one record: written after the per-record ones.
+        let mut notes = unknown_park_rules(config, &park_table, layers.parks.is_some());
         let park_index = ParcelIndex::new(&park_table.shapes);
         // The parcels' R-tree is bulk-loaded on this thread (~0.2 s at 1M, and in this
         // thread's heap); each parcel's park is found on the pool meanwhile.
@@ -578,6 +580,7 @@ impl Audit {
                 .collect();
             warnings.retain(|w| !gone.contains(&(w.layer, w.index)));
         }
+        warnings.append(&mut notes);
         warnings.sort_by_key(|w| (w.layer, w.index));
         let count = |layer: Layer| {
             rejected
@@ -1086,6 +1089,37 @@ fn park_of(p: ParcelRef<'_>, index: &ParcelIndex) -> (u32, bool) {
         Hit::One(k) => (k as u32, false),
         Hit::Many(v) => (v[0] as u32, true),
     }
+}
+
+/// A warning for each rule naming a park no park read has: such a rule matches no parcel, and
+/// only the audit, which reads the parks, can tell (a typo such as `K9` for `K09`, say).
+fn unknown_park_rules(config: &Config, parks: &Parks, parks_given: bool) -> Vec<Warning> {
+    let low = &config.low_efficiency;
+    let known: HashSet<&str> = (0..parks.len()).map(|row| parks.id(row)).collect();
+    low.rules
+        .iter()
+        .enumerate()
+        .filter_map(|(i, rule)| {
+            let park = rule.park.as_deref()?;
+            if known.contains(park) {
+                return None;
+            }
+            let why = if parks_given {
+                "no park read from the parks file has that id"
+            } else {
+                "no parks file was given"
+            };
+            Some(Warning {
+                layer: Layer::Parks,
+                index: Warning::NO_RECORD,
+                id: None,
+                message: format!(
+                    "{} names park {park:?}, but {why}: the rule matches no parcel",
+                    low.rule_label(i)
+                ),
+            })
+        })
+        .collect()
 }
 
 /// The warning for a parcel whose interior point lies in several parks.

@@ -407,9 +407,9 @@ impl LowEfficiencyConfig {
         Ok(())
     }
 
-    /// How errors name rule `i`: `[[low_efficiency.rule]] #2` (1-based, the second in the file,
-    /// as in the default name `rule 2`), with its name when it has one.
-    fn rule_label(&self, i: usize) -> String {
+    /// How errors and warnings name rule `i`: `[[low_efficiency.rule]] #2` (1-based, the
+    /// second in the file, as in the default name `rule 2`), with its name when it has one.
+    pub(crate) fn rule_label(&self, i: usize) -> String {
         match self.rules.get(i).and_then(|r| r.name.as_deref()) {
             Some(name) => format!("[[low_efficiency.rule]] #{} ({name:?})", i + 1),
             None => format!("[[low_efficiency.rule]] #{}", i + 1),

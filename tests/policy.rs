@@ -594,3 +594,68 @@ fn every_profile_loads() {
         profile(name);
     }
 }
+
+/// A rule naming a park no park has (a typo, `K9` for `K09`) matched nothing, silently. Only
+/// the audit reads the parks, so it is a warning there, about the parks layer as a whole.
+#[test]
+fn a_rule_naming_an_unknown_park_is_a_warning() {
+    let zone = fixtures().join("zone");
+    let config = Config::from_toml(
+        "[[low_efficiency.rule]]\npark = \"K2\"\nmin_tax_per_mu = 20\n\
+         [[low_efficiency.rule]]\nname = \"park nine\"\npark = \"K9\"\nmin_tax_per_mu = 20",
+    )
+    .unwrap();
+    let run = |parks: bool| {
+        Audit::new(config.clone())
+            .run(&Inputs {
+                parcels: Source::path(zone.join("parcels.geojson")),
+                enterprises: Some(Source::path(zone.join("enterprises.geojson"))),
+                parks: parks.then(|| Source::path(zone.join("parks.geojson"))),
+            })
+            .unwrap()
+    };
+    let r = run(true);
+    let notes: Vec<&land_efficiency::report::Warning> = r
+        .warnings
+        .iter()
+        .filter(|w| w.index == land_efficiency::report::Warning::NO_RECORD)
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0].layer, land_efficiency::Layer::Parks);
+    assert_eq!(
+        notes[0].message,
+        "[[low_efficiency.rule]] #2 (\"park nine\") names park \"K9\", but no park read from the \
+         parks file has that id: the rule matches no parcel"
+    );
+    assert_eq!(r.summary.warning_count, r.warnings.len());
+    // No rule naming K9 applied; the K2 rule did.
+    assert!(
+        r.parcels()
+            .all(|p| !p.rules().iter().any(|n| n == "park nine"))
+    );
+    assert!(r.parcels().any(|p| p.rules() == ["rule 1"]));
+    // The row has no index, in the CSV (empty) as in JSON (null).
+    let dir = tempfile::tempdir().unwrap();
+    land_efficiency::write::write_all(&r, dir.path(), &Default::default()).unwrap();
+    let csv = std::fs::read_to_string(dir.path().join("warnings.csv")).unwrap();
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("parks,,,") && l.contains("\"K9\"")),
+        "{csv}"
+    );
+    let json = serde_json::to_value(notes[0]).unwrap();
+    assert_eq!(json["index"], serde_json::Value::Null);
+    // With no parks file, every park rule matches nothing: both are named.
+    let r = run(false);
+    let messages: Vec<&str> = r.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert!(
+        messages.contains(
+            &"[[low_efficiency.rule]] #1 names park \"K2\", but no parks file was given: the rule matches no parcel"
+        ),
+        "{messages:?}"
+    );
+    assert_eq!(
+        messages.iter().filter(|m| m.contains("names park")).count(),
+        2
+    );
+}

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use crate::evaluate::Indicator;
 use crate::previous::format_history;
-use crate::report::AuditReport;
+use crate::report::{AuditReport, Warning};
 
 const BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 
@@ -321,8 +321,13 @@ pub(super) fn warnings(report: &AuditReport, w: &mut dyn Write) -> io::Result<()
     for r in &report.warnings {
         buf.clear();
         let mut rec = Record::new(&mut buf);
+        let index = if r.index == Warning::NO_RECORD {
+            String::new()
+        } else {
+            r.index.to_string()
+        };
         rec.text(r.layer.as_str())
-            .int(r.index)
+            .text(&index)
             .opt_text(r.id.as_deref())
             .text(&r.message);
         rec.end();
