@@ -549,7 +549,17 @@ impl Audit {
         let (land, grades, histories) = match &config.evaluation {
             Some(evaluation) => {
                 self.progress(Stage::Evaluate, "enterprises");
-                self.grade(evaluation, &tenants, &enterprise_table, &mut figures)?
+                let graded = self.grade(evaluation, &tenants, &enterprise_table, &mut figures)?;
+                let g: Vec<&evaluate::Grade> = graded.1.iter().flatten().collect();
+                notes.extend(evaluate::absent_indicators(&g, evaluation).into_iter().map(
+                    |message| Warning {
+                        layer: Layer::Enterprises,
+                        index: Warning::NO_RECORD,
+                        id: None,
+                        message,
+                    },
+                ));
+                graded
             }
             None => (Vec::new(), Vec::new(), Vec::new()),
         };

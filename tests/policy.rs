@@ -659,3 +659,68 @@ fn a_rule_naming_an_unknown_park_is_a_warning() {
         2
     );
 }
+
+/// An indicator no enterprise of a group has (here: no electricity column, so no 规下 firm has
+/// 单位电耗税收) scores 0 for every one of them, by the documented rule; each firm loses that
+/// weight. The audit now says so in its warnings, once per group and indicator, and only
+/// where no one has it (one 规上 firm without emissions is imputed the mean, not warned of).
+#[test]
+fn an_indicator_no_enterprise_of_a_group_has_is_a_warning() {
+    let features: Vec<String> = (0..4)
+        .map(|k| {
+            let x = 500_000 + 200 * k;
+            format!(
+                r#"{{"type":"Feature","properties":{{"parcel_id":"P{k}"}},"geometry":{{"type":"Polygon","coordinates":[[[{x},3300000],[{x1},3300000],[{x1},3300100],[{x},3300100],[{x},3300000]]]}}}}"#,
+                x1 = x + 100
+            )
+        })
+        .collect();
+    let parcels = format!(
+        r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"EPSG:4549"}}}},"features":[{}]}}"#,
+        features.join(",")
+    );
+    let ents = "enterprise_id,tax,investment,output,floor_area,above_scale,value_added,energy,emissions,employees,rd_spend,parcel_id\n\
+                A1,450,1,10000,6000,true,1000,400,1,70,300,P0\n\
+                A2,300,1,10000,6000,true,1000,400,0,70,300,P1\n\
+                B1,150,1,1000,6000,false,,,,,,P2\n\
+                B2,100,1,1000,6000,false,,,,,,P3\n";
+    let r = Audit::new(profile("zhejiang-huangyan-2022.toml"))
+        .run(&Inputs {
+            parcels: Source::geojson("p", parcels),
+            enterprises: Some(Source::csv("e.csv", ents)),
+            parks: None,
+        })
+        .unwrap();
+    let messages: Vec<&str> = r
+        .warnings
+        .iter()
+        .filter(|w| w.layer == land_efficiency::Layer::Enterprises)
+        .map(|w| w.message.as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "evaluation group below_scale: no graded enterprise has tax_per_electricity (data \
+             missing, or a denominator of 0), so every one of the 2 scored 0 on it and lost its \
+             weight of 50"
+        ]
+    );
+    assert!(
+        r.warnings
+            .iter()
+            .all(|w| w.index == land_efficiency::report::Warning::NO_RECORD)
+    );
+    // The scoring itself is unchanged: B1 has only its tax per mu, 10/mu → 50 × 10/11.5932.
+    let b1 = r.enterprise_by_id("B1").unwrap();
+    let g = b1.evaluation().unwrap();
+    assert!(
+        (g.score.unwrap() - 50.0 * 10.0 / 11.5932).abs() < 1e-9,
+        "{g:?}"
+    );
+    let electricity = g
+        .indicators
+        .iter()
+        .find(|s| s.indicator == Indicator::TaxPerElectricity)
+        .unwrap();
+    assert_eq!((electricity.score, electricity.imputed), (0.0, true));
+}
