@@ -396,6 +396,8 @@ impl Audit {
             }
             None => (Parks::default(), 0, Vec::new()),
         };
+        // Warnings about no one record: written after the per-record ones.
+        let mut notes = unknown_park_rules(config, &park_table, layers.parks.is_some());
         let park_index = ParcelIndex::new(&park_table.shapes);
         // The parcels' R-tree is bulk-loaded on this thread (~0.2 s at 1M, and in this
         // thread's heap); each parcel's park is found on the pool meanwhile.
@@ -578,7 +580,17 @@ impl Audit {
         let (land, grades, histories) = match &config.evaluation {
             Some(evaluation) => {
                 self.progress(Stage::Evaluate, "enterprises");
-                self.grade(evaluation, &tenants, &enterprise_table, &mut figures)?
+                let graded = self.grade(evaluation, &tenants, &enterprise_table, &mut figures)?;
+                let g: Vec<&evaluate::Grade> = graded.1.iter().flatten().collect();
+                notes.extend(evaluate::absent_indicators(&g, evaluation).into_iter().map(
+                    |message| Warning {
+                        layer: Layer::Enterprises,
+                        index: Warning::NO_RECORD,
+                        id: None,
+                        message,
+                    },
+                ));
+                graded
             }
             None => (Vec::new(), Vec::new(), Vec::new()),
         };
@@ -612,6 +624,7 @@ impl Audit {
                 .collect();
             warnings.retain(|w| !gone.contains(&(w.layer, w.index)));
         }
+        warnings.append(&mut notes);
         warnings.sort_by_key(|w| (w.layer, w.index));
         // Warnings about the run as a whole come first.
         warnings.splice(0..0, run_warnings);
@@ -826,7 +839,7 @@ fn overlap_with(
     }
     Ok(Some(Warning {
         layer: Layer::Parcels,
-        index: usize::MAX,
+        index: Warning::NO_RECORD,
         id: None,
         message: format!(
             "only {matched} of this audit's {here} parcels are in the previous audit {folder} \
@@ -1166,6 +1179,37 @@ fn park_of(p: ParcelRef<'_>, index: &ParcelIndex) -> (u32, bool) {
         Hit::One(k) => (k as u32, false),
         Hit::Many(v) => (v[0] as u32, true),
     }
+}
+
+/// A warning for each rule naming a park no park read has: such a rule matches no parcel, and
+/// only the audit, which reads the parks, can tell (a typo such as `K9` for `K09`, say).
+fn unknown_park_rules(config: &Config, parks: &Parks, parks_given: bool) -> Vec<Warning> {
+    let low = &config.low_efficiency;
+    let known: HashSet<&str> = (0..parks.len()).map(|row| parks.id(row)).collect();
+    low.rules
+        .iter()
+        .enumerate()
+        .filter_map(|(i, rule)| {
+            let park = rule.park.as_deref()?;
+            if known.contains(park) {
+                return None;
+            }
+            let why = if parks_given {
+                "no park read from the parks file has that id"
+            } else {
+                "no parks file was given"
+            };
+            Some(Warning {
+                layer: Layer::Parks,
+                index: Warning::NO_RECORD,
+                id: None,
+                message: format!(
+                    "{} names park {park:?}, but {why}: the rule matches no parcel",
+                    low.rule_label(i)
+                ),
+            })
+        })
+        .collect()
 }
 
 /// The warning for a parcel whose interior point lies in several parks.

@@ -435,7 +435,7 @@ mod tests {
             ),
             (
                 "[[low_efficiency.rule]]\nindustry = \"13\"\ncontract_shortfall = 2",
-                "low_efficiency.rule[0].contract_shortfall must be a fraction",
+                "[[low_efficiency.rule]] #1: contract_shortfall must be a fraction",
             ),
             (
                 "[evaluation]\npooled = true\n[evaluation.all]\n\

@@ -762,6 +762,49 @@ fn score_group(
     }
 }
 
+/// One message per indicator that no graded enterprise of a group has (its data missing, or
+/// its denominator 0, for every one): every one of them scored 0 on it, which the scoring
+/// does on purpose (the group mean of nothing is 0) but no one should miss. Indicators of
+/// weight 0 count for nothing and are not listed.
+pub(crate) fn absent_indicators(grades: &[&Grade], config: &EvaluationConfig) -> Vec<String> {
+    let mut out = Vec::new();
+    for group in [Group::AboveScale, Group::BelowScale, Group::All] {
+        let Some(scheme) = config.group_config(group) else {
+            continue;
+        };
+        let members: Vec<&Grade> = grades
+            .iter()
+            .copied()
+            .filter(|g| g.group == group && g.score.is_some())
+            .collect();
+        if members.is_empty() {
+            continue;
+        }
+        for (k, ind) in scheme.indicators.iter().enumerate() {
+            let absent = members
+                .iter()
+                .all(|g| g.indicators.get(k).is_none_or(|s| s.value.is_none()));
+            if !absent || ind.weight <= 0.0 {
+                continue;
+            }
+            let weight = match config.missing {
+                Missing::Reweight => format!("its weight of {} went to the others", ind.weight),
+                Missing::GroupMean | Missing::Zero => {
+                    format!("lost its weight of {}", ind.weight)
+                }
+            };
+            out.push(format!(
+                "evaluation group {}: no graded enterprise has {} (data missing, or a \
+                 denominator of 0), so every one of the {} scored 0 on it and {weight}",
+                group.as_str(),
+                ind.indicator.as_str(),
+                members.len(),
+            ));
+        }
+    }
+    out
+}
+
 /// Scores this close (relative) are one score when ranking. Identical firms on parcels of one
 /// size at different places differ by ~1e-12 (the geodesic areas' last bits); without this,
 /// file order put one in A and its twin in B.
@@ -837,4 +880,54 @@ pub fn class_counts(grades: &[&Grade]) -> BTreeMap<String, BTreeMap<&'static str
             .or_insert(0) += 1;
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_absent_indicator_is_named_with_what_happened_to_its_weight() {
+        let e = Enterprise {
+            id: "E".into(),
+            tax: 150.0,
+            ..Enterprise::default()
+        };
+        let candidates = [Candidate {
+            enterprise: &e,
+            land_m2: Some(10_000.0),
+        }];
+        let ind = |indicator, weight| IndicatorConfig {
+            indicator,
+            weight,
+            benchmark: Benchmark::Value(1.0),
+            cap: None,
+        };
+        let mut config = EvaluationConfig {
+            pooled: true,
+            missing: Missing::Reweight,
+            all: Some(GroupConfig {
+                indicators: vec![
+                    ind(Indicator::TaxPerMu, 50.0),
+                    ind(Indicator::TaxPerElectricity, 50.0),
+                    ind(Indicator::RdIntensity, 0.0), // counts for nothing: not listed
+                ],
+            }),
+            ..EvaluationConfig::default()
+        };
+        let messages = |config: &EvaluationConfig| {
+            let grades = grade(&candidates, config).unwrap();
+            absent_indicators(&grades.iter().collect::<Vec<_>>(), config)
+        };
+        assert_eq!(
+            messages(&config),
+            [
+                "evaluation group all: no graded enterprise has tax_per_electricity (data missing, \
+              or a denominator of 0), so every one of the 1 scored 0 on it and its weight of 50 \
+              went to the others"
+            ]
+        );
+        config.missing = Missing::Zero;
+        assert!(messages(&config)[0].ends_with("lost its weight of 50"));
+    }
 }

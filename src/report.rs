@@ -746,13 +746,29 @@ impl Rejection {
 pub struct Warning {
     /// The layer.
     pub layer: Layer,
-    /// 0-based feature index; `usize::MAX` for a warning about the run, not one record
-    /// (written with no index, first in `warnings.csv`).
+    /// 0-based feature index; [`Warning::NO_RECORD`] for a warning about the run or a layer
+    /// as a whole (a previous audit covering few of the parcels, a rule naming a park no park
+    /// has, an evaluation indicator no enterprise of a group has), written empty in
+    /// `warnings.csv` and `null` in JSON.
+    #[serde(serialize_with = "index_or_null")]
     pub index: usize,
     /// The record's id.
     pub id: Option<String>,
     /// What was seen.
     pub message: String,
+}
+
+impl Warning {
+    /// The `index` of a warning about no one record.
+    pub const NO_RECORD: usize = usize::MAX;
+}
+
+fn index_or_null<S: serde::Serializer>(index: &usize, s: S) -> Result<S::Ok, S::Error> {
+    if *index == Warning::NO_RECORD {
+        s.serialize_none()
+    } else {
+        s.serialize_u64(*index as u64)
+    }
 }
 
 /// Two parcels whose interiors overlap.

@@ -204,6 +204,12 @@ impl Default for LowEfficiencyConfig {
 ///
 /// Specificity: more criteria first; then the longer industry and land-use prefixes; then the
 /// later rule in the file.
+///
+/// # Invariants
+/// [`Config::validate`](crate::Config::validate) refuses a rule with no criterion or an empty
+/// one (it would match every parcel: the base minimums are for that), a rule that sets no
+/// value, and two rules with the same criteria, whether their values differ or not (merge
+/// them). Errors name a rule `[[low_efficiency.rule]] #N`, N 1-based in file order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Rule {
@@ -230,6 +236,76 @@ pub struct Rule {
 }
 
 impl Rule {
+    /// The four minimums with their keys.
+    fn minimums(&self) -> [(&'static str, Option<f64>); 4] {
+        [
+            ("min_investment_per_mu", self.min_investment_per_mu),
+            ("min_tax_per_mu", self.min_tax_per_mu),
+            ("min_output_per_mu", self.min_output_per_mu),
+            ("min_plot_ratio", self.min_plot_ratio),
+        ]
+    }
+
+    /// What the rule matches on, as compared for duplicates.
+    fn criteria(&self) -> (Option<&str>, Option<Status>, Option<&str>, Option<&str>) {
+        (
+            self.industry.as_deref(),
+            self.status,
+            self.park.as_deref(),
+            self.land_use.as_deref(),
+        )
+    }
+
+    /// The criteria as written in the file: `industry = "26", status = "new"`.
+    fn describe_criteria(&self) -> String {
+        let mut parts = Vec::new();
+        if let Some(v) = &self.industry {
+            parts.push(format!("industry = {v:?}"));
+        }
+        if let Some(s) = self.status {
+            parts.push(format!("status = {:?}", s.as_str()));
+        }
+        if let Some(v) = &self.park {
+            parts.push(format!("park = {v:?}"));
+        }
+        if let Some(v) = &self.land_use {
+            parts.push(format!("land_use = {v:?}"));
+        }
+        parts.join(", ")
+    }
+
+    /// A rule must match on something and set something. With no criterion (or an empty
+    /// prefix, which every code starts with) it would apply to every parcel, which the base
+    /// minimums already do; with no minimum it would change nothing.
+    fn check_shape(&self) -> Result<(), String> {
+        for (key, v) in [
+            ("industry", &self.industry),
+            ("park", &self.park),
+            ("land_use", &self.land_use),
+        ] {
+            if v.as_deref().is_some_and(|v| v.trim().is_empty()) {
+                return Err(format!(
+                    "{key} is empty; an empty {key} would match every parcel"
+                ));
+            }
+        }
+        if self.criteria() == (None, None, None, None) {
+            return Err(
+                "a rule needs at least one of industry, status, park, land_use \
+                 (for every parcel, set the minimum in [low_efficiency] itself)"
+                    .into(),
+            );
+        }
+        if self.minimums().iter().all(|(_, v)| v.is_none()) && self.contract_shortfall.is_none() {
+            return Err(
+                "the rule sets nothing; give it at least one of min_investment_per_mu, \
+                 min_tax_per_mu, min_output_per_mu, min_plot_ratio, contract_shortfall"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+
     fn matches(&self, facts: &ParcelFacts<'_>) -> bool {
         let prefix = |want: &Option<String>, have: Option<&str>| match want {
             None => true,
@@ -266,43 +342,78 @@ impl LowEfficiencyConfig {
             if v.is_finite() && v >= 0.0 {
                 Ok(())
             } else {
-                Err(format!(
-                    "low_efficiency.{name} must be a finite number ≥ 0, found {v}"
-                ))
+                Err(format!("{name} must be a finite number ≥ 0, found {v}"))
             }
         };
-        check("min_investment_per_mu", self.min_investment_per_mu)?;
-        check("min_tax_per_mu", self.min_tax_per_mu)?;
-        check("min_output_per_mu", self.min_output_per_mu)?;
-        check("min_plot_ratio", self.min_plot_ratio)?;
+        check(
+            "low_efficiency.min_investment_per_mu",
+            self.min_investment_per_mu,
+        )?;
+        check("low_efficiency.min_tax_per_mu", self.min_tax_per_mu)?;
+        check("low_efficiency.min_output_per_mu", self.min_output_per_mu)?;
+        check("low_efficiency.min_plot_ratio", self.min_plot_ratio)?;
         // A fraction of the commitment: above 1 a parcel that beat its commitment would miss it.
         let fraction = |name: &str, v: f64| {
             if (0.0..=1.0).contains(&v) {
                 Ok(())
             } else {
                 Err(format!(
-                    "low_efficiency.{name} must be a fraction of the commitment in [0, 1], found {v}"
+                    "{name} must be a fraction of the commitment in [0, 1], found {v}"
                 ))
             }
         };
-        fraction("contract_shortfall", self.contract_shortfall)?;
+        fraction("low_efficiency.contract_shortfall", self.contract_shortfall)?;
+        // A rule's errors name it by its place in the file, 1-based as its default name is.
         for (i, rule) in self.rules.iter().enumerate() {
-            let name = format!("rule[{i}]");
-            for (field, v) in [
-                ("min_investment_per_mu", rule.min_investment_per_mu),
-                ("min_tax_per_mu", rule.min_tax_per_mu),
-                ("min_output_per_mu", rule.min_output_per_mu),
-                ("min_plot_ratio", rule.min_plot_ratio),
-            ] {
+            let at = self.rule_label(i);
+            for (field, v) in rule.minimums() {
                 if let Some(v) = v {
-                    check(&format!("{name}.{field}"), v)?;
+                    check(field, v).map_err(|m| format!("{at}: {m}"))?;
                 }
             }
             if let Some(v) = rule.contract_shortfall {
-                fraction(&format!("{name}.contract_shortfall"), v)?;
+                fraction("contract_shortfall", v).map_err(|m| format!("{at}: {m}"))?;
+            }
+            rule.check_shape().map_err(|m| format!("{at}: {m}"))?;
+            // Same criteria twice: the later rule would win every metric they both set, and
+            // the parcels would list both. Even with equal values it is a leftover copy.
+            if let Some(j) = (0..i).find(|&j| self.rules[j].criteria() == rule.criteria()) {
+                let first = self.rule_label(j);
+                let conflicts: Vec<String> = self.rules[j]
+                    .minimums()
+                    .into_iter()
+                    .chain([("contract_shortfall", self.rules[j].contract_shortfall)])
+                    .zip(
+                        rule.minimums()
+                            .into_iter()
+                            .chain([("contract_shortfall", rule.contract_shortfall)]),
+                    )
+                    .filter_map(|((field, a), (_, b))| match (a, b) {
+                        (Some(a), Some(b)) if a != b => Some(format!("{field} {a} and {b}")),
+                        _ => None,
+                    })
+                    .collect();
+                let what = if conflicts.is_empty() {
+                    "a duplicate".to_string()
+                } else {
+                    format!("they set {}", conflicts.join(", "))
+                };
+                return Err(format!(
+                    "{at} has the same criteria ({}) as {first}: {what}; merge them into one rule",
+                    rule.describe_criteria()
+                ));
             }
         }
         Ok(())
+    }
+
+    /// How errors and warnings name rule `i`: `[[low_efficiency.rule]] #2` (1-based, the
+    /// second in the file, as in the default name `rule 2`), with its name when it has one.
+    pub(crate) fn rule_label(&self, i: usize) -> String {
+        match self.rules.get(i).and_then(|r| r.name.as_deref()) {
+            Some(name) => format!("[[low_efficiency.rule]] #{} ({name:?})", i + 1),
+            None => format!("[[low_efficiency.rule]] #{}", i + 1),
+        }
     }
 
     /// The name of rule `i` for reports.
@@ -576,5 +687,150 @@ mod tests {
             c.thresholds_for(&existing).investment_per_mu,
             Minimum(120.0)
         );
+    }
+
+    fn check(rules: Vec<Rule>) -> Result<(), String> {
+        LowEfficiencyConfig {
+            rules,
+            ..LowEfficiencyConfig::default()
+        }
+        .check()
+    }
+
+    fn tax(min: f64) -> Rule {
+        Rule {
+            min_tax_per_mu: Some(min),
+            ..Rule::default()
+        }
+    }
+
+    fn industry(code: &str, r: Rule) -> Rule {
+        Rule {
+            industry: Some(code.into()),
+            ..r
+        }
+    }
+
+    /// A rule with no criterion, or an empty prefix (every code starts with ""), matched every
+    /// parcel: on the policy fixture every parcel went low under a rule meant for one industry.
+    #[test]
+    fn a_rule_that_matches_everything_is_refused() {
+        let ok = industry("34", tax(10.0));
+        let e = check(vec![ok.clone(), tax(1000.0)]).unwrap_err();
+        assert_eq!(
+            e,
+            "[[low_efficiency.rule]] #2: a rule needs at least one of industry, status, park, \
+             land_use (for every parcel, set the minimum in [low_efficiency] itself)"
+        );
+        let named = Rule {
+            name: Some("everything".into()),
+            ..tax(1000.0)
+        };
+        let e = check(vec![named]).unwrap_err();
+        assert!(
+            e.starts_with("[[low_efficiency.rule]] #1 (\"everything\"): a rule needs"),
+            "{e}"
+        );
+        for (rule, key) in [
+            (industry("", tax(1000.0)), "industry"),
+            (industry(" ", tax(1000.0)), "industry"),
+            (
+                Rule {
+                    park: Some(String::new()),
+                    ..ok.clone()
+                },
+                "park",
+            ),
+            (
+                Rule {
+                    land_use: Some(String::new()),
+                    ..tax(1000.0)
+                },
+                "land_use",
+            ),
+        ] {
+            let e = check(vec![ok.clone(), rule]).unwrap_err();
+            assert_eq!(
+                e,
+                format!(
+                    "[[low_efficiency.rule]] #2: {key} is empty; an empty {key} would match every parcel"
+                )
+            );
+        }
+        assert_eq!(check(vec![ok]), Ok(()));
+    }
+
+    #[test]
+    fn a_rule_that_sets_nothing_is_refused() {
+        let e = check(vec![industry("34", Rule::default())]).unwrap_err();
+        assert!(
+            e.starts_with(
+                "[[low_efficiency.rule]] #1: the rule sets nothing; give it at least one of"
+            ),
+            "{e}"
+        );
+        let shortfall_only = Rule {
+            contract_shortfall: Some(0.8),
+            ..industry("34", Rule::default())
+        };
+        assert_eq!(check(vec![shortfall_only]), Ok(()));
+    }
+
+    /// Two rules on the same criteria: the later won silently. Refused, equal values too (a
+    /// leftover copy); a more specific rule on overlapping criteria is what specificity is for.
+    #[test]
+    fn two_rules_with_the_same_criteria_are_refused() {
+        let named = |name: &str, r: Rule| Rule {
+            name: Some(name.into()),
+            ..r
+        };
+        let e = check(vec![
+            industry("34", tax(10.0)),
+            industry("26", tax(5.0)),
+            named("again", industry("34", tax(1000.0))),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "[[low_efficiency.rule]] #3 (\"again\") has the same criteria (industry = \"34\") as \
+             [[low_efficiency.rule]] #1: they set min_tax_per_mu 10 and 1000; merge them into one rule"
+        );
+        let new = |r: Rule| Rule {
+            status: Some(Status::New),
+            ..r
+        };
+        let e = check(vec![
+            new(industry("34", tax(10.0))),
+            new(industry("34", tax(10.0))),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "[[low_efficiency.rule]] #2 has the same criteria (industry = \"34\", status = \"new\") \
+             as [[low_efficiency.rule]] #1: a duplicate; merge them into one rule"
+        );
+        // Overlapping but not the same: "34" then "34" for new projects, "3" then "34".
+        assert_eq!(
+            check(vec![
+                industry("34", tax(10.0)),
+                new(industry("34", tax(20.0))),
+                industry("3", tax(5.0)),
+            ]),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn rule_errors_count_from_1_as_rule_names_do() {
+        let rules = vec![industry("34", tax(10.0)), industry("26", tax(-1.0))];
+        assert_eq!(
+            check(rules.clone()).unwrap_err(),
+            "[[low_efficiency.rule]] #2: min_tax_per_mu must be a finite number ≥ 0, found -1"
+        );
+        let c = LowEfficiencyConfig {
+            rules,
+            ..LowEfficiencyConfig::default()
+        };
+        assert_eq!(c.rule_name(1), "rule 2"); // what a parcel's `rules` would list
     }
 }

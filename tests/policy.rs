@@ -693,3 +693,201 @@ fn two_years_of_d_needs_the_previous_classes() {
         );
     }
 }
+
+/// A rule that would match every parcel, change nothing, or repeat another rule's criteria is
+/// refused with its place in the file. Before, `[[low_efficiency.rule]]` with only a minimum
+/// (or `industry = ""`) made every parcel of this fixture low, each listing the rule.
+#[test]
+fn rules_that_match_everything_set_nothing_or_repeat_are_refused() {
+    for (toml, message) in [
+        (
+            "[[low_efficiency.rule]]\nindustry = \"34\"\nmin_tax_per_mu = 10\n\
+             [[low_efficiency.rule]]\nname = \"everything\"\nmin_tax_per_mu = 1000",
+            "[[low_efficiency.rule]] #2 (\"everything\"): a rule needs at least one of industry, status, park, land_use",
+        ),
+        (
+            "[[low_efficiency.rule]]\nindustry = \"\"\nmin_tax_per_mu = 1000",
+            "[[low_efficiency.rule]] #1: industry is empty",
+        ),
+        (
+            "[[low_efficiency.rule]]\nindustry = \"34\"\nname = \"no-op\"",
+            "[[low_efficiency.rule]] #1 (\"no-op\"): the rule sets nothing",
+        ),
+        (
+            "[[low_efficiency.rule]]\nindustry = \"34\"\nmin_tax_per_mu = 10\n\
+             [[low_efficiency.rule]]\nindustry = \"34\"\nmin_tax_per_mu = 1000",
+            "[[low_efficiency.rule]] #2 has the same criteria (industry = \"34\") as \
+             [[low_efficiency.rule]] #1: they set min_tax_per_mu 10 and 1000",
+        ),
+    ] {
+        let e = Config::from_toml(toml).unwrap_err().to_string();
+        assert!(e.contains(message), "{e}");
+    }
+    // Built in code, the audit refuses it too, rather than mark every parcel low.
+    let mut config = Config::default();
+    config
+        .low_efficiency
+        .rules
+        .push(land_efficiency::rules::Rule {
+            min_tax_per_mu: Some(1000.0),
+            ..Default::default()
+        });
+    let e = Audit::new(config)
+        .run(&Inputs {
+            parcels: Source::path(policy("parcels.geojson")),
+            enterprises: Some(Source::path(policy("enterprises.geojson"))),
+            parks: None,
+        })
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("[[low_efficiency.rule]] #1: a rule needs at least one of"),
+        "{e}"
+    );
+}
+
+/// Every shipped profile loads (and so passes validation): a check added to rules must not
+/// refuse a profile users start from.
+#[test]
+fn every_profile_loads() {
+    let mut names: Vec<String> = std::fs::read_dir(fixtures().join("profiles"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".toml"))
+        .collect();
+    names.sort();
+    assert_eq!(names.len(), 3, "{names:?}");
+    for name in &names {
+        profile(name);
+    }
+}
+
+/// A rule naming a park no park has (a typo, `K9` for `K09`) matched nothing, silently. Only
+/// the audit reads the parks, so it is a warning there, about the parks layer as a whole.
+#[test]
+fn a_rule_naming_an_unknown_park_is_a_warning() {
+    let zone = fixtures().join("zone");
+    let config = Config::from_toml(
+        "[[low_efficiency.rule]]\npark = \"K2\"\nmin_tax_per_mu = 20\n\
+         [[low_efficiency.rule]]\nname = \"park nine\"\npark = \"K9\"\nmin_tax_per_mu = 20",
+    )
+    .unwrap();
+    let run = |parks: bool| {
+        Audit::new(config.clone())
+            .run(&Inputs {
+                parcels: Source::path(zone.join("parcels.geojson")),
+                enterprises: Some(Source::path(zone.join("enterprises.geojson"))),
+                parks: parks.then(|| Source::path(zone.join("parks.geojson"))),
+            })
+            .unwrap()
+    };
+    let r = run(true);
+    let notes: Vec<&land_efficiency::report::Warning> = r
+        .warnings
+        .iter()
+        .filter(|w| w.index == land_efficiency::report::Warning::NO_RECORD)
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert_eq!(notes[0].layer, land_efficiency::Layer::Parks);
+    assert_eq!(
+        notes[0].message,
+        "[[low_efficiency.rule]] #2 (\"park nine\") names park \"K9\", but no park read from the \
+         parks file has that id: the rule matches no parcel"
+    );
+    assert_eq!(r.summary.warning_count, r.warnings.len());
+    // No rule naming K9 applied; the K2 rule did.
+    assert!(
+        r.parcels()
+            .all(|p| !p.rules().iter().any(|n| n == "park nine"))
+    );
+    assert!(r.parcels().any(|p| p.rules() == ["rule 1"]));
+    // The row has no index, in the CSV (empty) as in JSON (null).
+    let dir = tempfile::tempdir().unwrap();
+    land_efficiency::write::write_all(&r, dir.path(), &Default::default()).unwrap();
+    let csv = std::fs::read_to_string(dir.path().join("warnings.csv")).unwrap();
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("parks,,,") && l.contains("\"K9\"")),
+        "{csv}"
+    );
+    let json = serde_json::to_value(notes[0]).unwrap();
+    assert_eq!(json["index"], serde_json::Value::Null);
+    // With no parks file, every park rule matches nothing: both are named.
+    let r = run(false);
+    let messages: Vec<&str> = r.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert!(
+        messages.contains(
+            &"[[low_efficiency.rule]] #1 names park \"K2\", but no parks file was given: the rule matches no parcel"
+        ),
+        "{messages:?}"
+    );
+    assert_eq!(
+        messages.iter().filter(|m| m.contains("names park")).count(),
+        2
+    );
+}
+
+/// An indicator no enterprise of a group has (here: no electricity column, so no 规下 firm has
+/// 单位电耗税收) scores 0 for every one of them, by the documented rule; each firm loses that
+/// weight. The audit now says so in its warnings, once per group and indicator, and only
+/// where no one has it (one 规上 firm without emissions is imputed the mean, not warned of).
+#[test]
+fn an_indicator_no_enterprise_of_a_group_has_is_a_warning() {
+    let features: Vec<String> = (0..4)
+        .map(|k| {
+            let x = 500_000 + 200 * k;
+            format!(
+                r#"{{"type":"Feature","properties":{{"parcel_id":"P{k}"}},"geometry":{{"type":"Polygon","coordinates":[[[{x},3300000],[{x1},3300000],[{x1},3300100],[{x},3300100],[{x},3300000]]]}}}}"#,
+                x1 = x + 100
+            )
+        })
+        .collect();
+    let parcels = format!(
+        r#"{{"type":"FeatureCollection","crs":{{"type":"name","properties":{{"name":"EPSG:4549"}}}},"features":[{}]}}"#,
+        features.join(",")
+    );
+    let ents = "enterprise_id,tax,investment,output,floor_area,above_scale,value_added,energy,emissions,employees,rd_spend,parcel_id\n\
+                A1,450,1,10000,6000,true,1000,400,1,70,300,P0\n\
+                A2,300,1,10000,6000,true,1000,400,0,70,300,P1\n\
+                B1,150,1,1000,6000,false,,,,,,P2\n\
+                B2,100,1,1000,6000,false,,,,,,P3\n";
+    let r = Audit::new(profile("zhejiang-huangyan-2022.toml"))
+        .run(&Inputs {
+            parcels: Source::geojson("p", parcels),
+            enterprises: Some(Source::csv("e.csv", ents)),
+            parks: None,
+        })
+        .unwrap();
+    let messages: Vec<&str> = r
+        .warnings
+        .iter()
+        .filter(|w| w.layer == land_efficiency::Layer::Enterprises)
+        .map(|w| w.message.as_str())
+        .collect();
+    assert_eq!(
+        messages,
+        [
+            "evaluation group below_scale: no graded enterprise has tax_per_electricity (data \
+             missing, or a denominator of 0), so every one of the 2 scored 0 on it and lost its \
+             weight of 50"
+        ]
+    );
+    assert!(
+        r.warnings
+            .iter()
+            .all(|w| w.index == land_efficiency::report::Warning::NO_RECORD)
+    );
+    // The scoring itself is unchanged: B1 has only its tax per mu, 10/mu → 50 × 10/11.5932.
+    let b1 = r.enterprise_by_id("B1").unwrap();
+    let g = b1.evaluation().unwrap();
+    assert!(
+        (g.score.unwrap() - 50.0 * 10.0 / 11.5932).abs() < 1e-9,
+        "{g:?}"
+    );
+    let electricity = g
+        .indicators
+        .iter()
+        .find(|s| s.indicator == Indicator::TaxPerElectricity)
+        .unwrap();
+    assert_eq!((electricity.score, electricity.imputed), (0.0, true));
+}

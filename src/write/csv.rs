@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use crate::evaluate::Indicator;
 use crate::previous::format_history;
-use crate::report::AuditReport;
+use crate::report::{AuditReport, Warning};
 
 const BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 
@@ -322,7 +322,7 @@ pub(super) fn warnings(report: &AuditReport, w: &mut dyn Write) -> io::Result<()
         buf.clear();
         let mut rec = Record::new(&mut buf);
         rec.text(r.layer.as_str());
-        if r.index == usize::MAX {
+        if r.index == Warning::NO_RECORD {
             rec.text("");
         } else {
             rec.int(r.index);
