@@ -17,7 +17,7 @@ use crate::error::{Error, FeatureContext, Layer, Result};
 use crate::evaluate::{self, Class};
 use crate::index::{Hit, ParcelIndex};
 use crate::metrics::intensities;
-use crate::parcel::{AreaSource, Enterprises, ParcelRef, Parcels, Parks};
+use crate::parcel::{AreaSource, Enterprises, ParcelRef, Parcels, Parks, Place};
 use crate::previous::{Change, PreviousAudit};
 use crate::read::{self, Loaded, ReadOptions, Source};
 use crate::report::sums_of;
@@ -427,8 +427,9 @@ impl Audit {
         };
         rejected.extend(enterprise_rejected.iter().map(Rejection::from_error));
         // Key joins need the parcels by id; skip building the map when no enterprise has a key.
-        let keyed =
-            (0..enterprise_table.len()).any(|row| enterprise_table.parcel_key(row).is_some());
+        let keyed = (0..enterprise_table.len())
+            .any(|row| enterprise_table.parcel_key(row).is_some())
+            || (enterprise_table.rejected_places.iter()).any(|(_, p)| matches!(p, Place::Key(_)));
         let by_id: HashMap<&str, u32> = if keyed {
             (0..parcel_table.len())
                 .map(|row| (parcel_table.ids.get(row), row as u32))
@@ -530,6 +531,13 @@ impl Audit {
             }
         }
         let tenants = tenants_of(&joins, parcel_table.len());
+        let unsure = unsure_parcels(
+            &enterprise_table,
+            &enterprise_rejected,
+            &ambiguous_sets,
+            &by_id,
+            &parcel_index,
+        );
         let mut enterprise_table = enterprise_table;
         enterprise_table.forget_locations();
         drop(by_id);
@@ -561,7 +569,13 @@ impl Audit {
                 &p.commitments(),
                 resolved[f.rule_set as usize],
             );
+            if unsure.binary_search_by_key(&(row as u32), |u| u.0).is_ok() {
+                f.idle = false;
+                f.reasons = not_on_tenants(f.reasons, p.floor_area_m2().is_none());
+            }
         });
+        warnings.extend(unsure_warnings(&unsure, &parcel_table));
+        drop(unsure);
         let rule_sets: Vec<RuleSet> = rule_sets
             .into_iter()
             .map(|t| RuleSet {
@@ -1162,6 +1176,107 @@ fn join(
         Hit::None => Join::Unmatched(Miss::NoParcel),
         Hit::Many(_) => Join::Ambiguous,
     }
+}
+
+/// Parcels whose tenants' figures leave a firm out: one whose record was rejected but that
+/// said where it stands (a point in the parcel, or its id), or one whose point lies in this
+/// parcel and another. Sorted by parcel row, each with who, in words.
+fn unsure_parcels(
+    enterprises: &Enterprises,
+    rejected: &[Error],
+    ambiguous: &HashMap<u32, Vec<u32>>,
+    by_id: &HashMap<&str, u32>,
+    index: &ParcelIndex,
+) -> Vec<(u32, String)> {
+    let mut unsure: Vec<(u32, String)> = Vec::new();
+    if !enterprises.rejected_places.is_empty() {
+        let ids: HashMap<usize, &str> = rejected
+            .iter()
+            .filter_map(|e| {
+                let ctx = e.feature()?;
+                Some((ctx.index, ctx.id.as_deref()?))
+            })
+            .collect();
+        for (feature, place) in &enterprises.rejected_places {
+            let rows: Vec<u32> = match place {
+                Place::Key(key) => by_id.get(key.as_str()).copied().into_iter().collect(),
+                Place::Point(c) => match index.locate(*c) {
+                    Hit::None => Vec::new(),
+                    Hit::One(row) => vec![row as u32],
+                    Hit::Many(rows) => rows.into_iter().map(|r| r as u32).collect(),
+                },
+            };
+            let who = match ids.get(feature) {
+                Some(id) => format!("enterprise {id} (feature {feature}) was rejected"),
+                None => format!("the enterprise of feature {feature} was rejected"),
+            };
+            unsure.extend(rows.into_iter().map(|row| (row, who.clone())));
+        }
+    }
+    for (&row, parcels) in ambiguous {
+        let (id, feature) = (
+            enterprises.id(row as usize),
+            enterprises.index[row as usize],
+        );
+        let who = format!("enterprise {id} (feature {feature}) lies in this parcel and another");
+        unsure.extend(parcels.iter().map(|&p| (p, who.clone())));
+    }
+    unsure.sort();
+    unsure
+}
+
+/// The reasons of a parcel whose tenants' figures leave a firm out, less those that rest on
+/// them: tax, investment and output (also against contracts), idle, and the plot ratio when
+/// it comes from the tenants' floor areas.
+fn not_on_tenants(reasons: rules::Reasons, plot_ratio_from_tenants: bool) -> rules::Reasons {
+    let mut kept = rules::Reasons::default();
+    for r in reasons.iter() {
+        let on_tenants = match r {
+            Reason::Investment
+            | Reason::Tax
+            | Reason::Output
+            | Reason::Idle
+            | Reason::ContractInvestment
+            | Reason::ContractTax
+            | Reason::ContractOutput => true,
+            Reason::PlotRatio | Reason::ContractPlotRatio => plot_ratio_from_tenants,
+            Reason::RepeatedClassD => false,
+        };
+        if !on_tenants {
+            kept.push(r);
+        }
+    }
+    kept
+}
+
+/// A warning per parcel of [`unsure_parcels`], naming the firms (the first few).
+fn unsure_warnings(unsure: &[(u32, String)], parcels: &Parcels) -> Vec<Warning> {
+    const NAMED: usize = 3;
+    unsure
+        .chunk_by(|a, b| a.0 == b.0)
+        .map(|group| {
+            let row = group[0].0 as usize;
+            let mut who: Vec<&str> = group.iter().take(NAMED).map(|u| u.1.as_str()).collect();
+            let more = group.len().saturating_sub(NAMED);
+            let more = if more > 0 {
+                format!(" (and {more} more)")
+            } else {
+                String::new()
+            };
+            who.dedup();
+            Warning {
+                layer: Layer::Parcels,
+                index: parcels.index[row] as usize,
+                id: Some(parcels.ids.get(row).to_string()),
+                message: format!(
+                    "{}{more}: the tenants' tax, investment and output leave it out, so this \
+                     parcel is not judged on them (nor called idle); settle the firm's record \
+                     and audit again",
+                    who.join("; ")
+                ),
+            }
+        })
+        .collect()
 }
 
 /// The park containing a parcel's interior point (geo's `InteriorPoint`, computed on the arena

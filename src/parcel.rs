@@ -468,6 +468,15 @@ fn record_name(what: &str, index: u32, id: &str) -> String {
     format!("{what} of feature {index} ({id})")
 }
 
+/// Where a rejected enterprise record said it stood: its point (WGS84 once read) or the
+/// parcel id it named. A parcel holding one is not judged on its tenants' figures, which
+/// leave that record out.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Place {
+    Point(Coord<f64>),
+    Key(String),
+}
+
 /// Enterprises as columns.
 #[derive(Debug, Clone, Default)]
 pub struct Enterprises {
@@ -488,6 +497,8 @@ pub struct Enterprises {
     pub(crate) exempt: Vec<bool>,
     pub(crate) location: Vec<Coord<f64>>,
     pub(crate) parcel_id: OptStrings,
+    /// Records rejected while reading, by feature index, where they said they stood.
+    pub(crate) rejected_places: Vec<(usize, Place)>,
 }
 
 impl Enterprises {

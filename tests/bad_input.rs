@@ -613,3 +613,82 @@ fn a_position_out_of_range_names_the_columns_it_came_from() {
         Some("geometry")
     );
 }
+
+/// A firm rejected for a bad property still stands on its parcel. Before, its parcel was
+/// left with no tenant, so idle and low on investment, tax and output; now the parcel is not
+/// judged on its tenants' figures and a warning names the firm.
+#[test]
+fn a_rejected_tenant_does_not_make_its_parcel_idle() {
+    let zone = fixtures().join("zone");
+    let text = std::fs::read_to_string(zone.join("enterprises.geojson")).unwrap();
+    let mut layer: Value = serde_json::from_str(&text).unwrap();
+    let first = &mut layer["features"][0]["properties"];
+    let id = first["enterprise_id"].as_str().unwrap().to_string();
+    let run = |enterprises: Source| {
+        Audit::new(Config::default())
+            .run(&Inputs {
+                parcels: Source::path(zone.join("parcels.geojson")),
+                enterprises: Some(enterprises),
+                parks: Some(Source::path(zone.join("parks.geojson"))),
+            })
+            .unwrap()
+    };
+    let good = run(Source::path(zone.join("enterprises.geojson")));
+    first["employees"] = Value::from("约200");
+    let bad = run(Source::geojson("qy.geojson", layer.to_string()));
+    let rejection = bad.rejected.iter().find(|r| r.id.as_deref() == Some(&*id));
+    assert_eq!(rejection.expect("rejected").code, "not_a_number");
+    // The parcel it stands on (by the good run's join).
+    let parcel_id = good
+        .enterprises()
+        .find(|e| e.id() == id)
+        .and_then(|e| e.parcel_id().map(str::to_string))
+        .expect("joined in the good run");
+    let p = bad.parcel_by_id(&parcel_id).unwrap();
+    assert!(!p.idle(), "{parcel_id} taken for idle");
+    let on_tenants = ["investment", "tax", "output", "idle"];
+    assert!(
+        p.reasons()
+            .iter()
+            .all(|r| !on_tenants.contains(&r.as_str())),
+        "{parcel_id}: {:?}",
+        p.reasons()
+    );
+    let warned = bad
+        .warnings
+        .iter()
+        .find(|w| w.id.as_deref() == Some(&*parcel_id));
+    let message = &warned.expect("warned").message;
+    assert!(
+        message.contains(&format!("enterprise {id} (feature 0) was rejected")),
+        "{message}"
+    );
+    // The other parcels are as they were.
+    let changed: Vec<&str> = good
+        .parcels()
+        .zip(bad.parcels())
+        .filter(|(a, b)| a.reasons() != b.reasons() || a.idle() != b.idle())
+        .map(|(a, _)| a.parcel_id())
+        .collect();
+    assert!(changed.iter().all(|c| *c == parcel_id), "{changed:?}");
+}
+
+#[test]
+fn a_rejected_csv_row_keyed_to_its_parcel_keeps_it_from_idle() {
+    // G0 is a good parcel of the bad fixture; its only tenant's tax is not a number.
+    let csv = "enterprise_id,name,tax,investment,output,parcel_id\n\
+               E1,a,约225,1,1,G0\n";
+    let r = Audit::new(Config::default())
+        .run(&Inputs {
+            parcels: Source::path(bad("parcels.geojson")),
+            enterprises: Some(Source::csv("qy.csv", csv)),
+            parks: None,
+        })
+        .unwrap();
+    assert_eq!(r.summary.enterprises.rejected, 1);
+    let g0 = r.parcel_by_id("G0").unwrap();
+    assert!(!g0.idle());
+    assert!(g0.reasons().is_empty(), "{:?}", g0.reasons());
+    assert!(r.warnings.iter().any(|w| w.id.as_deref() == Some("G0")
+        && w.message.contains("enterprise E1 (feature 0) was rejected")));
+}

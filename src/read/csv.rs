@@ -10,7 +10,7 @@ use geo::{Coord, Point, Rect};
 use super::{Draft, Left, RecordFields, Scan, Source, enterprise_from, feature};
 use crate::config::Fields;
 use crate::error::{Error, FeatureContext, Layer, Result};
-use crate::parcel::Enterprise;
+use crate::parcel::{Enterprise, Place};
 
 struct Row<'a> {
     headers: &'a csv::StringRecord,
@@ -38,9 +38,29 @@ impl RecordFields for Row<'_> {
     }
 }
 
-fn parse_row(row: &Row, mut ctx: FeatureContext, fields: &Fields) -> Result<Draft<Enterprise>> {
-    let mut e = enterprise_from(row, &mut ctx, fields, None)?;
+fn parse_row(
+    row: &Row,
+    mut ctx: FeatureContext,
+    fields: &Fields,
+    places: &super::Places,
+) -> Result<Draft<Enterprise>> {
     let f = &fields.enterprises;
+    let mut e = match enterprise_from(row, &mut ctx, fields, None) {
+        Ok(e) => e,
+        Err(error) => {
+            // Where the rejected firm stands, as for GeoJSON (`parse_enterprise`).
+            let number = |key: &str| row.cell(key).and_then(|t| t.parse::<f64>().ok());
+            let place = match (row.cell(&f.parcel_id), number(&f.lon), number(&f.lat)) {
+                (Some(key), _, _) => Some(Place::Key(key.to_string())),
+                (None, Some(x), Some(y)) if x.is_finite() && y.is_finite() => {
+                    Some(Place::Point(Coord { x, y }))
+                }
+                _ => None,
+            };
+            super::keep_place(places, ctx.index, place);
+            return Err(error);
+        }
+    };
     let coordinate = |key: &str| -> Result<Option<f64>> {
         match row.cell(key) {
             None => Ok(None),
@@ -103,6 +123,7 @@ pub(super) fn scan_csv(
     source: &Source,
     fields: &Fields,
     strict: bool,
+    places: &super::Places,
     sink: &mut dyn FnMut(Enterprise),
 ) -> Result<Scan> {
     let file = source.name();
@@ -181,7 +202,7 @@ pub(super) fn scan_csv(
                     headers: &headers,
                     record: &record,
                 };
-                let parsed = parse_row(&row, ctx, fields);
+                let parsed = parse_row(&row, ctx, fields, places);
                 // The record's buffers are read into again.
                 bytes = record.into_byte_record();
                 parsed

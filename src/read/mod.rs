@@ -28,7 +28,9 @@ use serde_json::value::RawValue;
 use crate::config::{Config, Fields};
 use crate::crs::{Crs, CrsSource, ToWgs84};
 use crate::error::{Error, FeatureContext, Layer, Result};
-use crate::parcel::{Commitments, Enterprise, Enterprises, Parcel, Parcels, Park, Parks, Status};
+use crate::parcel::{
+    Commitments, Enterprise, Enterprises, Parcel, Parcels, Park, Parks, Place, Status,
+};
 use crate::report::Warning;
 use crate::store::{Backing, Shapes, Span, text_hash};
 
@@ -906,15 +908,49 @@ pub(crate) fn enterprise_from(
     })
 }
 
+/// Keeps where a rejected record stood (see [`Place`]); called rarely, from any thread.
+type Places = std::sync::Mutex<Vec<(usize, Place)>>;
+
+fn keep_place(places: &Places, index: usize, place: Option<Place>) {
+    if let Some(place) = place {
+        places
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push((index, place));
+    }
+}
+
 fn parse_enterprise(
     bytes: &[u8],
     mut ctx: FeatureContext,
     fields: &Fields,
+    places: &Places,
 ) -> Result<Draft<Enterprise>> {
     let raw = members(bytes, Accept::Point, &ctx)?;
     let props = Props::parse(raw.properties, &ctx)?;
     let fallback_id = raw.id.and_then(feature::raw_text);
-    let mut e = enterprise_from(&props, &mut ctx, fields, fallback_id)?;
+    let mut e = match enterprise_from(&props, &mut ctx, fields, fallback_id) {
+        Ok(e) => e,
+        Err(error) => {
+            // A bad property rejects the record, but the firm still stands where it says: its
+            // parcel must not pass for one with no tenant.
+            let key = props
+                .text(&fields.enterprises.parcel_id, &ctx)
+                .ok()
+                .flatten();
+            let place = match key {
+                Some(key) => Some(Place::Key(key)),
+                None => match raw.geometry.resolve(Accept::Point, &ctx) {
+                    Ok(RawGeometry::Point(p)) if p.x().is_finite() && p.y().is_finite() => {
+                        Some(Place::Point(p.0))
+                    }
+                    _ => None,
+                },
+            };
+            keep_place(places, ctx.index, place);
+            return Err(error);
+        }
+    };
     let name_at = props
         .get(&fields.enterprises.name)
         .and_then(|raw| within(bytes, raw.get(), '"'));
@@ -1279,10 +1315,15 @@ pub fn read_enterprises(
     } else {
         "geometry".to_string()
     };
+    let places = Places::default();
     let scan = if source.is_csv() {
-        csv::scan_csv(source, fields, options.strict, &mut |e: Enterprise| {
-            table.push(&e)
-        })?
+        csv::scan_csv(
+            source,
+            fields,
+            options.strict,
+            &places,
+            &mut |e: Enterprise| table.push(&e),
+        )?
     } else {
         table.names.source = backing(source, options)?;
         let leave = table.names.source.is_some();
@@ -1291,7 +1332,7 @@ pub fn read_enterprises(
             Layer::Enterprises,
             options,
             leave,
-            &|bytes, ctx| parse_enterprise(bytes, ctx, fields),
+            &|bytes, ctx| parse_enterprise(bytes, ctx, fields, &places),
             &mut |e: Enterprise, left| match left {
                 Left::At(span) => table.push_read(&e, Some(span)),
                 Left::Text(_) | Left::None => table.push(&e),
@@ -1322,6 +1363,27 @@ pub fn read_enterprises(
             Err(l) => late.push((row, l)),
         }
     }
+    // Rejected records' points in WGS84 too; one that cannot be is not placed.
+    let mut places = places
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    places.retain_mut(|(_, place)| match place {
+        Place::Key(_) => true,
+        Place::Point(c) => {
+            if geographic && !in_lonlat_range(*c) {
+                return false;
+            }
+            match to_wgs84.coord(*c) {
+                Ok(moved) => {
+                    *c = moved;
+                    true
+                }
+                Err(_) => false,
+            }
+        }
+    });
+    places.sort_by_key(|(index, _)| *index);
+    table.rejected_places = places;
     conclude(
         scan,
         table,
