@@ -268,8 +268,10 @@ impl Audit {
     /// Runs the audit on layers already read.
     ///
     /// # Errors
-    /// [`Error::Config`] when the configuration is not valid ([`Config::validate`]);
-    /// [`Error::Usage`] when the area method cannot apply (planar area of lon/lat input), or
+    /// [`Error::Config`] when the configuration is not valid ([`Config::validate`]); for
+    /// rows a caller pushed into the tables, the error the reader would have rejected the
+    /// record with (a negative or non-finite figure, a repeated id, a coordinate that is not
+    /// finite), naming the row's index and id; [`Error::Usage`] when the area method cannot apply (planar area of lon/lat input), or
     /// the previous audit cannot be compared with this one (see [`Audit::run`]); the first
     /// record error when strict.
     pub fn assess(
@@ -320,6 +322,7 @@ impl Audit {
         times: &mut StageTimes,
     ) -> Result<AuditReport> {
         let config = &self.config;
+        check_pushed(&parcels, enterprises.as_ref(), parks.as_ref())?;
         let mut rejected: Vec<Rejection> = Vec::new();
         let mut warnings: Vec<Warning> = Vec::new();
         let layers = LayerInfo {
@@ -1175,6 +1178,173 @@ fn join(
         Hit::One(i) => Join::ByLocation(i as u32),
         Hit::None => Join::Unmatched(Miss::NoParcel),
         Hit::Many(_) => Join::Ambiguous,
+    }
+}
+
+/// Checks tables a caller filled with `push` as the readers check records: figures finite,
+/// ≥ 0 and at most [`MAX_FIGURE`](crate::units::MAX_FIGURE), coordinates finite, ids present
+/// and unique. A reader's tables were checked as they were read and are passed over.
+///
+/// A service that pushed a tax of -50 or NaN, or two enterprises with one id, got per-mu
+/// figures of -3.05 and NaN (never below a minimum) and both copies counted.
+fn check_pushed(
+    parcels: &Loaded<Parcels>,
+    enterprises: Option<&Loaded<Enterprises>>,
+    parks: Option<&Loaded<Parks>>,
+) -> Result<()> {
+    let file = |l: &Path| std::sync::Arc::new(l.to_path_buf());
+    if !parcels.records.validated {
+        let t = &parcels.records;
+        let ctx = |row: usize| context(file(&parcels.file), Layer::Parcels, t, row);
+        check_ids(t.len(), |row| t.ids.get(row), &ctx, "parcel_id")?;
+        for row in 0..t.len() {
+            check_shape(t.shapes.get(row), || ctx(row))?;
+            let p = t.get(row);
+            let c = p.commitments();
+            for (property, v) in [
+                ("floor_area", p.floor_area_m2()),
+                ("land_area", p.recorded_area_m2()),
+                ("contract_investment_per_mu", c.investment_per_mu),
+                ("contract_tax_per_mu", c.tax_per_mu),
+                ("contract_output_per_mu", c.output_per_mu),
+                ("contract_plot_ratio", c.plot_ratio),
+            ] {
+                check_figure(v, property, || ctx(row))?;
+            }
+        }
+    }
+    if let Some(l) = enterprises.filter(|l| !l.records.validated) {
+        let t = &l.records;
+        let ctx = |row: usize| {
+            let mut c =
+                FeatureContext::new(file(&l.file), Layer::Enterprises, t.index[row] as usize);
+            c.id = Some(t.id(row).to_string());
+            c
+        };
+        check_ids(t.len(), |row| t.id(row), &ctx, "enterprise_id")?;
+        for row in 0..t.len() {
+            let [tax, investment, output] = t.money(row);
+            let optional = |c: &crate::store::OptColumn| c.get(row);
+            for (property, v) in [
+                ("tax", Some(tax)),
+                ("investment", Some(investment)),
+                ("output", Some(output)),
+                ("value_added", optional(&t.value_added)),
+                ("energy", optional(&t.energy)),
+                ("emissions", optional(&t.emissions)),
+                ("rd_spend", optional(&t.rd_spend)),
+                ("electricity", optional(&t.electricity)),
+                ("employees", optional(&t.employees)),
+                ("floor_area", optional(&t.floor_area)),
+            ] {
+                check_figure(v, property, || ctx(row))?;
+            }
+            // A location is NaN when absent; one half NaN, or infinite, is not a place.
+            if let Some(&c) = t.location.get(row)
+                && !(c.x.is_nan() && c.y.is_nan())
+                && !(c.x.is_finite() && c.y.is_finite())
+            {
+                return Err(Error::CoordinateOutOfRange {
+                    ctx: ctx(row),
+                    x: c.x,
+                    y: c.y,
+                    expected: "finite numbers",
+                    property: "location".into(),
+                });
+            }
+        }
+    }
+    if let Some(l) = parks.filter(|l| !l.records.validated) {
+        let t = &l.records;
+        let ctx = |row: usize| {
+            let mut c = FeatureContext::new(file(&l.file), Layer::Parks, t.index[row] as usize);
+            c.id = Some(t.id(row).to_string());
+            c
+        };
+        check_ids(t.len(), |row| t.id(row), &ctx, "park_id")?;
+        for row in 0..t.len() {
+            check_shape(t.shapes.get(row), || ctx(row))?;
+        }
+    }
+    Ok(())
+}
+
+fn context(
+    file: std::sync::Arc<std::path::PathBuf>,
+    layer: Layer,
+    t: &Parcels,
+    row: usize,
+) -> FeatureContext {
+    let mut c = FeatureContext::new(file, layer, t.index[row] as usize);
+    c.id = Some(t.ids.get(row).to_string());
+    c
+}
+
+fn check_ids<'a>(
+    len: usize,
+    id: impl Fn(usize) -> &'a str,
+    ctx: &dyn Fn(usize) -> FeatureContext,
+    property: &str,
+) -> Result<()> {
+    let mut first: HashMap<&str, usize> = HashMap::with_capacity(len);
+    for row in 0..len {
+        let key = id(row);
+        if key.trim().is_empty() {
+            return Err(Error::MissingProperty {
+                ctx: ctx(row),
+                property: property.to_string(),
+            });
+        }
+        if let Some(&earlier) = first.get(key) {
+            return Err(Error::DuplicateId {
+                ctx: ctx(row),
+                property: property.to_string(),
+                first_index: ctx(earlier).index,
+            });
+        }
+        first.insert(key, row);
+    }
+    Ok(())
+}
+
+fn check_figure(v: Option<f64>, property: &str, ctx: impl Fn() -> FeatureContext) -> Result<()> {
+    let Some(v) = v else { return Ok(()) };
+    if v.is_nan() || v.is_infinite() {
+        return Err(Error::NotANumber {
+            ctx: ctx(),
+            property: property.to_string(),
+            expected: "a finite number",
+            found: v.to_string(),
+        });
+    }
+    if v < 0.0 {
+        return Err(Error::NegativeValue {
+            ctx: ctx(),
+            property: property.to_string(),
+            found: v,
+        });
+    }
+    if v > crate::units::MAX_FIGURE {
+        return Err(Error::InvalidValue {
+            ctx: ctx(),
+            property: property.to_string(),
+            expected: format!("at most {:e}", crate::units::MAX_FIGURE),
+            found: v.to_string(),
+        });
+    }
+    Ok(())
+}
+
+fn check_shape(shape: crate::store::ShapeRef<'_>, ctx: impl Fn() -> FeatureContext) -> Result<()> {
+    match shape.find_coord(|c| !(c.x.is_finite() && c.y.is_finite())) {
+        Some(c) => Err(Error::CoordinateOutOfRange {
+            ctx: ctx(),
+            x: c.x,
+            y: c.y,
+            expected: "finite numbers",
+            property: "geometry".into(),
+        }),
+        None => Ok(()),
     }
 }
 

@@ -215,6 +215,9 @@ pub struct Parcels {
     /// left in the input file for those read from one.
     pub(crate) properties: TextColumn,
     pub(crate) feature_id: OptStrings,
+    /// Built by a reader, which checked every row; a row pushed by a caller clears it, and
+    /// the audit then checks the table itself.
+    pub(crate) validated: bool,
 }
 
 /// One row of [`Parcels`], borrowed.
@@ -240,8 +243,10 @@ impl Parcels {
         self.index.is_empty()
     }
 
-    /// Appends a parcel.
+    /// Appends a parcel. [`Audit::assess`](crate::Audit::assess) checks rows pushed by a
+    /// caller (figures, coordinates, unique ids) before it runs.
     pub fn push(&mut self, p: &Parcel) {
+        self.validated = false;
         self.push_columns(p);
         self.properties
             .push(p.properties.as_deref().map(RawValue::get), None);
@@ -499,6 +504,8 @@ pub struct Enterprises {
     pub(crate) parcel_id: OptStrings,
     /// Records rejected while reading, by feature index, where they said they stood.
     pub(crate) rejected_places: Vec<(usize, Place)>,
+    /// As for [`Parcels`]: a reader's table, every row checked.
+    pub(crate) validated: bool,
 }
 
 impl Enterprises {
@@ -517,8 +524,11 @@ impl Enterprises {
         self.index.is_empty()
     }
 
-    /// Appends an enterprise.
+    /// Appends an enterprise. [`Audit::assess`](crate::Audit::assess) checks rows pushed by
+    /// a caller (figures finite, ≥ 0 and at most [`MAX_FIGURE`](crate::units::MAX_FIGURE),
+    /// a finite location, unique ids) before it runs.
     pub fn push(&mut self, e: &Enterprise) {
+        self.validated = false;
         self.push_read(e, None);
     }
 
@@ -703,6 +713,8 @@ pub struct Parks {
     pub(crate) index: Vec<u32>,
     pub(crate) ids: Strings,
     pub(crate) names: OptStrings,
+    /// As for [`Parcels`]: a reader's table, every row checked.
+    pub(crate) validated: bool,
 }
 
 impl Parks {
@@ -721,8 +733,10 @@ impl Parks {
         self.index.is_empty()
     }
 
-    /// Appends a park.
+    /// Appends a park. [`Audit::assess`](crate::Audit::assess) checks rows pushed by a
+    /// caller (finite coordinates, unique ids) before it runs.
     pub fn push(&mut self, p: &Park) {
+        self.validated = false;
         self.shapes.push(&p.geometry, p.multi);
         self.index.push(u32::try_from(p.index).unwrap_or(u32::MAX));
         self.ids.push(&p.id);

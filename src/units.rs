@@ -32,6 +32,12 @@ pub const M2_PER_HA: f64 = 10_000.0;
 /// Mu in one hectare: exactly 15.
 pub const MU_PER_HA: f64 = 15.0;
 
+/// The largest figure an input may hold (万元, m², tce, people, ...): 10¹⁵, ten thousand times
+/// China's GDP in 万元. Bounded so that sums over any number of records and per-mu figures of
+/// the smallest parcel stay finite: two tenants of 1e308 万元 summed to infinity, written as
+/// `null`, and scored as class A.
+pub const MAX_FIGURE: f64 = 1e15;
+
 /// Converts square metres to mu (亩).
 ///
 /// ```

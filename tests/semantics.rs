@@ -702,3 +702,120 @@ fn lonlat_coordinates_come_out_as_they_went_in() {
         "{text}"
     );
 }
+
+/// Tables a service fills with `push` are checked as the readers check records: before, a
+/// tax of -50 and an investment of NaN gave per-mu figures of -3.05 and NaN, a second "E1"
+/// was counted too, and a park with an infinite corner took in every parcel.
+#[test]
+fn tables_pushed_in_code_are_checked_as_read_ones_are() {
+    use land_efficiency::crs::CrsSource;
+    use land_efficiency::geo::{MultiPolygon, Point, polygon};
+    use land_efficiency::read::Loaded;
+    use land_efficiency::report::StageTimes;
+    use land_efficiency::{Audit, Enterprise, Enterprises, Error, Parcel, Parcels, Park, Parks};
+
+    let parcel = |id: &str, geometry: MultiPolygon| Parcel {
+        index: 0,
+        id: id.into(),
+        geometry,
+        multi: false,
+        planar_area_m2: None,
+        industry: None,
+        land_use: None,
+        status: land_efficiency::Status::default(),
+        floor_area_m2: None,
+        recorded_area_m2: None,
+        commitments: land_efficiency::Commitments::default(),
+        properties: None,
+        feature_id: None,
+    };
+
+    fn loaded<T>(records: T, read: usize) -> Loaded<T> {
+        Loaded {
+            file: "<service>".into(),
+            records,
+            rejected: Vec::new(),
+            warnings: Vec::new(),
+            read,
+            crs: land_efficiency::Crs::LonLat,
+            crs_source: CrsSource::Explicit,
+            bbox: None,
+        }
+    }
+    let square = |x: f64| {
+        MultiPolygon(vec![polygon![
+            (x: x, y: 30.0), (x: x + 0.001, y: 30.0), (x: x + 0.001, y: 30.001), (x: x, y: 30.001), (x: x, y: 30.0)
+        ]])
+    };
+    let parcels = || {
+        let mut t = Parcels::default();
+        t.push(&parcel("A", square(120.0)));
+        t
+    };
+    let firm = |id: &str, tax: f64| Enterprise {
+        id: id.into(),
+        tax,
+        investment: 10.0,
+        output: 10.0,
+        location: Some(Point::new(120.0005, 30.0005)),
+        ..Enterprise::default()
+    };
+    let assess = |parcels: Parcels, enterprises: Vec<Enterprise>, parks: Option<Parks>| {
+        let mut t = Enterprises::new();
+        let n = enterprises.len();
+        for e in &enterprises {
+            t.push(e);
+        }
+        Audit::new(Config::default()).assess(
+            loaded(parcels, 1),
+            Some(loaded(t, n)),
+            parks.map(|p| loaded(p, 1)),
+            &mut StageTimes::default(),
+        )
+    };
+    // Good rows pass.
+    let r = assess(parcels(), vec![firm("E1", 50.0)], None).unwrap();
+    assert_eq!(r.summary.enterprises.joined, 1);
+    // A negative tax, a NaN, a figure past MAX_FIGURE, a repeated id.
+    let e = assess(parcels(), vec![firm("E1", -50.0)], None).unwrap_err();
+    assert!(
+        matches!(e, Error::NegativeValue { ref property, .. } if property == "tax"),
+        "{e}"
+    );
+    let mut nan = firm("E1", 1.0);
+    nan.investment = f64::NAN;
+    let e = assess(parcels(), vec![nan], None).unwrap_err();
+    assert!(
+        matches!(e, Error::NotANumber { ref property, .. } if property == "investment"),
+        "{e}"
+    );
+    let e = assess(parcels(), vec![firm("E1", 1e308)], None).unwrap_err();
+    assert_eq!(e.code(), "invalid_value", "{e}");
+    let e = assess(parcels(), vec![firm("E1", 1.0), firm("E1", 2.0)], None).unwrap_err();
+    assert!(
+        matches!(e, Error::DuplicateId { first_index: 0, .. }),
+        "{e}"
+    );
+    // Two parcels with one id.
+    let mut twice = parcels();
+    let mut second = parcel("A", square(120.01));
+    second.index = 1;
+    twice.push(&second);
+    assert_eq!(
+        assess(twice, vec![], None).unwrap_err().code(),
+        "duplicate_id"
+    );
+    // A park with an infinite corner.
+    let mut parks = Parks::default();
+    let mut shape = square(119.0);
+    shape.0[0].exterior_mut(|ring| ring.0[1].x = f64::INFINITY);
+    parks.push(&Park {
+        index: 0,
+        id: "K1".into(),
+        name: None,
+        geometry: shape,
+        multi: false,
+    });
+    let e = assess(parcels(), vec![], Some(parks)).unwrap_err();
+    assert_eq!(e.code(), "coordinate_out_of_range", "{e}");
+}

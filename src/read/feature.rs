@@ -675,6 +675,14 @@ pub(crate) fn parse_non_negative(
     if !value.is_finite() {
         return Err(not_a_number());
     }
+    if value > crate::units::MAX_FIGURE {
+        return Err(Error::InvalidValue {
+            ctx: ctx.clone(),
+            property: key.into(),
+            expected: format!("{expected}, at most {:e}", crate::units::MAX_FIGURE),
+            found: abbreviate(text),
+        });
+    }
     if value < 0.0 {
         return Err(Error::NegativeValue {
             ctx: ctx.clone(),
@@ -859,6 +867,12 @@ mod tests {
                 "{bad}: {e}"
             );
         }
+        let e = parse_non_negative("1e308", "tax", "万元", &c).unwrap_err();
+        assert!(
+            matches!(e, Error::InvalidValue { ref property, .. } if property == "tax"),
+            "{e}"
+        );
+        assert!(parse_non_negative("1e15", "tax", "万元", &c).is_ok());
         let e = parse_non_negative("-3", "tax", "万元", &c).unwrap_err();
         assert!(matches!(e, Error::NegativeValue { found, .. } if found == -3.0));
     }

@@ -1402,6 +1402,8 @@ trait Table {
     fn id(&self, row: usize) -> &str;
     fn retain(&mut self, keep: &[bool]);
     fn shrink_to_fit(&mut self);
+    /// Marks every row as checked by the reader.
+    fn set_validated(&mut self);
 }
 
 macro_rules! table {
@@ -1421,6 +1423,9 @@ macro_rules! table {
             }
             fn shrink_to_fit(&mut self) {
                 <$t>::shrink_to_fit(self)
+            }
+            fn set_validated(&mut self) {
+                self.validated = true;
             }
         }
     };
@@ -1469,6 +1474,7 @@ fn conclude<T: Table + Sync>(
         table.retain(&keep);
     }
     table.shrink_to_fit();
+    table.set_validated();
     // Only for records kept: one rejected once the CRS was known has its rejection.
     let mut warnings = scan.warnings;
     if !warnings.is_empty() {
