@@ -61,8 +61,22 @@ impl Config {
     /// when it is not valid (unknown keys included).
     pub fn from_path(path: impl AsRef<Path>) -> Result<Config> {
         let path = path.as_ref();
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, "cannot read", e))?;
-        Config::from_toml(&text).map_err(|e| match e {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read", e))?;
+        // TOML is UTF-8; a config saved as GBK (Notepad's "ANSI" on Chinese Windows) says so
+        // with its line rather than as an I/O error.
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let at = e.utf8_error().valid_up_to();
+            let line = 1 + e.as_bytes()[..at].iter().filter(|&&b| b == b'\n').count();
+            Error::Config {
+                path: path.to_path_buf(),
+                message: format!(
+                    "line {line} is not UTF-8 text: save the file as UTF-8 (TOML is UTF-8; a \
+                     file saved as GBK or \"ANSI\" reads this way)"
+                ),
+            }
+        })?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+        Config::from_toml(text).map_err(|e| match e {
             Error::Config { message, .. } => Error::Config {
                 path: path.to_path_buf(),
                 message,

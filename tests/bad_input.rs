@@ -355,6 +355,29 @@ fn a_bad_config_names_its_file_and_key() {
     }
 }
 
+/// A config saved as GBK names its line and says to save it as UTF-8; one saved with a
+/// byte order mark (Notepad's "UTF-8 with BOM") is read.
+#[test]
+fn a_config_in_gbk_says_so_and_one_with_a_bom_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("zone.toml");
+    // \xd0\xc2\xd4\xf6 is 新增 in GBK.
+    std::fs::write(
+        &path,
+        b"[fields]\nparcel_id = \"ZDDM\"\nstatus_new = [\"\xd0\xc2\xd4\xf6\"]\n",
+    )
+    .unwrap();
+    match Config::from_path(&path) {
+        Err(Error::Config { message, .. }) => {
+            assert!(message.contains("line 3 is not UTF-8"), "{message}");
+        }
+        other => panic!("{other:?}"),
+    }
+    std::fs::write(&path, "\u{feff}[low_efficiency]\nmin_tax_per_mu = 20.0\n").unwrap();
+    let config = Config::from_path(&path).unwrap();
+    assert_eq!(config.low_efficiency.min_tax_per_mu, 20.0);
+}
+
 /// A CRS in the config that this build cannot use is the config's error, named by its key,
 /// not the data file's.
 #[test]
