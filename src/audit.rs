@@ -1350,15 +1350,16 @@ fn check_shape(shape: crate::store::ShapeRef<'_>, ctx: impl Fn() -> FeatureConte
 
 /// Parcels whose tenants' figures leave a firm out: one whose record was rejected but that
 /// said where it stands (a point in the parcel, or its id), or one whose point lies in this
-/// parcel and another. Sorted by parcel row, each with who, in words.
+/// parcel and another. Sorted by parcel row, then the firm's feature index, each with who,
+/// in words.
 fn unsure_parcels(
     enterprises: &Enterprises,
     rejected: &[Error],
     ambiguous: &HashMap<u32, Vec<u32>>,
     by_id: &HashMap<&str, u32>,
     index: &ParcelIndex,
-) -> Vec<(u32, String)> {
-    let mut unsure: Vec<(u32, String)> = Vec::new();
+) -> Vec<(u32, usize, String)> {
+    let mut unsure: Vec<(u32, usize, String)> = Vec::new();
     if !enterprises.rejected_places.is_empty() {
         let ids: HashMap<usize, &str> = rejected
             .iter()
@@ -1380,7 +1381,7 @@ fn unsure_parcels(
                 Some(id) => format!("enterprise {id} (feature {feature}) was rejected"),
                 None => format!("the enterprise of feature {feature} was rejected"),
             };
-            unsure.extend(rows.into_iter().map(|row| (row, who.clone())));
+            unsure.extend(rows.into_iter().map(|row| (row, *feature, who.clone())));
         }
     }
     for (&row, parcels) in ambiguous {
@@ -1389,7 +1390,7 @@ fn unsure_parcels(
             enterprises.index[row as usize],
         );
         let who = format!("enterprise {id} (feature {feature}) lies in this parcel and another");
-        unsure.extend(parcels.iter().map(|&p| (p, who.clone())));
+        unsure.extend(parcels.iter().map(|&p| (p, feature as usize, who.clone())));
     }
     unsure.sort();
     unsure
@@ -1420,13 +1421,13 @@ fn not_on_tenants(reasons: rules::Reasons, plot_ratio_from_tenants: bool) -> rul
 }
 
 /// A warning per parcel of [`unsure_parcels`], naming the firms (the first few).
-fn unsure_warnings(unsure: &[(u32, String)], parcels: &Parcels) -> Vec<Warning> {
+fn unsure_warnings(unsure: &[(u32, usize, String)], parcels: &Parcels) -> Vec<Warning> {
     const NAMED: usize = 3;
     unsure
         .chunk_by(|a, b| a.0 == b.0)
         .map(|group| {
             let row = group[0].0 as usize;
-            let mut who: Vec<&str> = group.iter().take(NAMED).map(|u| u.1.as_str()).collect();
+            let mut who: Vec<&str> = group.iter().take(NAMED).map(|u| u.2.as_str()).collect();
             let more = group.len().saturating_sub(NAMED);
             let more = if more > 0 {
                 format!(" (and {more} more)")
@@ -1439,10 +1440,15 @@ fn unsure_warnings(unsure: &[(u32, String)], parcels: &Parcels) -> Vec<Warning> 
                 index: parcels.index[row] as usize,
                 id: Some(parcels.ids.get(row).to_string()),
                 message: format!(
-                    "{}{more}: the tenants' tax, investment and output leave it out, so this \
-                     parcel is not judged on them (nor called idle); settle the firm's record \
-                     and audit again",
-                    who.join("; ")
+                    "{}{more}: the tenants' tax, investment and output leave {}, so this \
+                     parcel is not judged on them (nor called idle); correct the record and \
+                     audit again",
+                    who.join("; "),
+                    if group.len() > 1 {
+                        "them out"
+                    } else {
+                        "it out"
+                    }
                 ),
             }
         })
