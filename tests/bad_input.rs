@@ -124,22 +124,42 @@ fn csv_rows_are_rejected_with_their_row_and_column() {
 }
 
 #[test]
-fn csv_line_numbers_are_right_in_crlf_files() {
-    let lf = "enterprise_id,name,tax,investment,output,lon,lat\n\
-              E1,a,1,1,1,120.0005,30.0005\n\
-              E2,b,1,1\n";
-    let crlf = lf.replace('\n', "\r\n");
-    for csv in [lf.to_string(), crlf] {
+fn csv_line_numbers_are_right_in_crlf_and_mixed_files() {
+    let header = "enterprise_id,name,tax,investment,output,lon,lat";
+    let good = "E1,a,1,1,1,120.0005,30.0005";
+    let bad_row = "E2,b,1,1";
+    // (text, the line E2 is on)
+    let wide = format!("{header},{}", "x".repeat(9000));
+    let cases: Vec<(String, u64)> = vec![
+        (format!("{header}\n{good}\n{bad_row}\n"), 3),
+        (format!("{header}\r\n{good}\r\n{bad_row}\r\n"), 3),
+        // Mixed line ends, either way round.
+        (format!("{header}\n{good}\r\n{bad_row}\r\n"), 3),
+        (format!("{header}\r\n{good}\n{bad_row}\n"), 3),
+        // A header longer than the first buffer read.
+        (format!("{wide}\r\n{good},\r\n{bad_row}\r\n"), 3),
+        // Blank lines csv skips, and a quoted name over two lines.
+        (format!("{header}\r\n\r\n{good}\r\n\r\n{bad_row}\r\n"), 5),
+        (
+            format!("{header}\r\nE1,\"two\r\nlines\",1,1,1,120.0005,30.0005\r\n{bad_row}\r\n"),
+            4,
+        ),
+    ];
+    for (csv, line) in cases {
         let r = Audit::new(Config::default())
             .run(&Inputs {
                 parcels: Source::path(bad("parcels.geojson")),
-                enterprises: Some(Source::csv("qy.csv", csv)),
+                enterprises: Some(Source::csv("qy.csv", csv.clone())),
                 parks: None,
             })
             .unwrap();
         let e2 = r.rejected.iter().find(|x| x.id.as_deref() == Some("E2"));
         let reason = &e2.expect("E2 rejected").reason;
-        assert!(reason.contains("the row on line 3 has"), "{reason}");
+        assert!(
+            reason.contains(&format!("the row on line {line} has")),
+            "{reason} in {:?}",
+            &csv[csv.len().saturating_sub(80)..]
+        );
     }
 }
 
@@ -200,6 +220,22 @@ fn what_is_the_files_own_stops_the_run_with_its_line() {
         twice.contains("names column \"tax\" twice (columns 2 and 5)"),
         "{twice}"
     );
+    // A quoted name over two lines in a row with a field too many is that row's fault only.
+    let r = Audit::new(Config::default())
+        .run(&Inputs {
+            parcels: Source::path(bad("parcels.geojson")),
+            enterprises: Some(Source::csv(
+                "qy.csv",
+                "enterprise_id,name,tax,investment,output,lon,lat\n\
+                 E1,\"two\nlines\",1,1,1,120.0005,30.0005,extra\n\
+                 E2,b,1,1,1,120.0005,30.0005\n",
+            )),
+            parks: None,
+        })
+        .unwrap();
+    let e1 = r.rejected.iter().find(|x| x.id.as_deref() == Some("E1"));
+    assert_eq!(e1.expect("E1 rejected").code, "bad_row");
+    assert_eq!(r.summary.enterprises.read, 2);
     // A quoted name over two lines, in a row of the right length, is a name.
     let r = Audit::new(Config::default())
         .run(&Inputs {

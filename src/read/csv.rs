@@ -2,7 +2,10 @@
 //! `lon`/`lat` columns or a `parcel_id` key. A UTF-8 byte order mark (as Excel writes) is
 //! skipped.
 
-use std::io::{BufRead, BufReader};
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::io::{BufRead, BufReader, Read};
+use std::rc::Rc;
 use std::sync::Arc;
 
 use geo::{Coord, Point, Rect};
@@ -132,16 +135,17 @@ pub(super) fn scan_csv(
     let head = input
         .fill_buf()
         .map_err(|e| Error::io(&file, "cannot read", e))?;
-    // csv counts a line at its `\n`, which for a CRLF line it reads with the next record:
-    // its line numbers are one short in a file saved with CRLF, as Excel saves
-    // (BurntSushi/rust-csv#395). The first line's ending tells which kind of file this is.
-    let crlf = head
-        .iter()
-        .position(|&b| b == b'\n')
-        .is_some_and(|at| at > 0 && head[at - 1] == b'\r');
     if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
         input.consume(3);
     }
+    // csv counts a line at its `\n`, which for a CRLF line it reads with the next record:
+    // its line numbers are one short in a file saved with CRLF, as Excel saves
+    // (BurntSushi/rust-csv#395). The lines are counted from the bytes as csv reads them.
+    let ends = Rc::new(RefCell::new(LineEnds::default()));
+    let input = Counted {
+        inner: input,
+        ends: Rc::clone(&ends),
+    };
     // Flexible and byte records: a row with too many or too few fields is one bad record to
     // reject, not a reason to stop the whole file. Bytes that are not UTF-8, or a quote left
     // open, do stop it: they are the file's (its encoding, its quoting), and going on would
@@ -192,7 +196,9 @@ pub(super) fn scan_csv(
             .map(str::trim)
             .filter(|id| !id.is_empty())
             .map(str::to_string);
-        let line = bytes.position().map_or(0, csv::Position::line) + u64::from(crlf);
+        let line = bytes
+            .position()
+            .map_or(0, |p| ends.borrow_mut().line_of(p.byte()));
         if let Some(problem) = unclosed_quote(&headers, &bytes, line) {
             return Err(csv_error(problem));
         }
@@ -218,6 +224,71 @@ pub(super) fn scan_csv(
 /// What to do about bytes that are not UTF-8.
 pub(crate) const SAVE_AS_UTF8: &str = "save the file as UTF-8 (a file saved as GBK or GB18030, as Excel does by default in Chinese, reads this way)";
 
+/// Where lines end in the bytes read and not yet passed: every CR and LF by offset, with
+/// whether it ends a line (an LF, or a CR not followed by one).
+#[derive(Default)]
+struct LineEnds {
+    /// Offset of the next byte to be read.
+    read: u64,
+    /// CR and LF bytes read and not yet passed: (offset, is a CR, ends a line).
+    pending: VecDeque<(u64, bool, bool)>,
+    /// Lines ended before `at`.
+    lines: u64,
+    /// The offset counted up to.
+    at: u64,
+}
+
+impl LineEnds {
+    fn saw(&mut self, chunk: &[u8]) {
+        for i in memchr::memchr2_iter(b'\r', b'\n', chunk) {
+            let offset = self.read + i as u64;
+            let cr = chunk[i] == b'\r';
+            // In a CRLF the LF ends the line, the CR none.
+            if !cr
+                && let Some(last) = self.pending.back_mut()
+                && last.1
+                && last.0 + 1 == offset
+            {
+                last.2 = false;
+            }
+            self.pending.push_back((offset, cr, true));
+        }
+        self.read += chunk.len() as u64;
+    }
+
+    /// The line (from 1) a record starting at byte `start` begins on: its start may be the LF
+    /// of the CRLF before it, or blank lines csv skipped, so it is the line of its first byte
+    /// that ends no line.
+    fn line_of(&mut self, start: u64) -> u64 {
+        let mut next = start;
+        while let Some(&(offset, _, ends)) = self.pending.front() {
+            if offset < start || offset == next {
+                self.lines += u64::from(ends);
+                self.at = offset + 1;
+                next = next.max(self.at);
+                self.pending.pop_front();
+            } else {
+                break;
+            }
+        }
+        self.lines + 1
+    }
+}
+
+/// The input as csv reads it, its line ends noted on the way.
+struct Counted<R> {
+    inner: R,
+    ends: Rc<RefCell<LineEnds>>,
+}
+
+impl<R: Read> Read for Counted<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.ends.borrow_mut().saw(&buf[..n]);
+        Ok(n)
+    }
+}
+
 /// The first column name the header repeats, with both 1-based positions (empty names, as
 /// trailing commas make, are not names).
 fn repeated_column(headers: &csv::StringRecord) -> Option<(usize, usize, String)> {
@@ -229,13 +300,20 @@ fn repeated_column(headers: &csv::StringRecord) -> Option<(usize, usize, String)
 }
 
 /// A quote left open reads the lines after it into one field: a row of the wrong length with
-/// a field over several lines. That stops the file (why, in what the message says).
+/// a field whose later lines hold commas, as rows do. That stops the file (why, in what the
+/// message says). A quoted name over two lines in a row with a field too many is only that
+/// row's fault.
 fn unclosed_quote(
     headers: &csv::StringRecord,
     bytes: &csv::ByteRecord,
     line: u64,
 ) -> Option<String> {
-    if bytes.len() == headers.len() || !bytes.iter().any(|f| f.contains(&b'\n')) {
+    let swallowed = |f: &[u8]| {
+        f.iter()
+            .position(|&b| b == b'\n')
+            .is_some_and(|at| f[at..].contains(&b','))
+    };
+    if bytes.len() == headers.len() || !bytes.iter().any(swallowed) {
         return None;
     }
     Some(format!(
