@@ -573,6 +573,7 @@ impl Audit {
                 resolved[f.rule_set as usize],
             );
             if unsure.binary_search_by_key(&(row as u32), |u| u.0).is_ok() {
+                f.unsure = true;
                 f.idle = false;
                 f.reasons = not_on_tenants(f.reasons, p.floor_area_m2().is_none());
             }
@@ -615,7 +616,8 @@ impl Audit {
         if let Some(previous) = &self.previous {
             for (row, f) in figures.iter_mut().enumerate() {
                 f.previous = previous.parcels.get(parcel_table.ids.get(row)).copied();
-                f.change = Some(Change::between(f.previous, !f.reasons.is_empty()));
+                // A parcel not judged on its tenants has no change to report either way.
+                f.change = (!f.unsure).then(|| Change::between(f.previous, !f.reasons.is_empty()));
             }
             let matched = figures.iter().filter(|f| f.previous.is_some()).count();
             run_warnings.extend(overlap_with(previous, &parcel_table, matched)?);
@@ -756,6 +758,10 @@ impl Audit {
     )> {
         let mut land: Vec<Option<f64>> = vec![None; enterprises.len()];
         for (row, f) in figures.iter().enumerate() {
+            // A firm left out of the parcel would take a share: the others' are unknown.
+            if f.unsure {
+                continue;
+            }
             let rows = tenants.of(row);
             let floors: Vec<Option<f64>> = rows
                 .iter()
@@ -780,7 +786,19 @@ impl Audit {
             })
             .collect();
         // The configuration was validated when the audit started.
-        let grades = evaluate::grade(&candidates, evaluation)?;
+        let mut grades = evaluate::grade(&candidates, evaluation)?;
+        for (row, _) in figures.iter().enumerate().filter(|(_, f)| f.unsure) {
+            for &e in tenants.of(row) {
+                let g = &mut grades[e as usize];
+                if !enterprises.record(e as usize).exempt {
+                    g.not_graded = Some(
+                        "its parcel holds a firm left out of its figures (rejected, or in two \
+                         parcels): its land share is unknown"
+                            .into(),
+                    );
+                }
+            }
+        }
         let histories: Vec<Vec<Option<Class>>> = records
             .iter()
             .zip(&grades)
@@ -1389,7 +1407,11 @@ fn unsure_parcels(
             enterprises.id(row as usize),
             enterprises.index[row as usize],
         );
-        let who = format!("enterprise {id} (feature {feature}) lies in this parcel and another");
+        let who = format!(
+            "enterprise {id} (feature {feature}) lies in {} overlapping parcels, this one among \
+             them (resolve the overlap, or give it a parcel_id)",
+            parcels.len()
+        );
         unsure.extend(parcels.iter().map(|&p| (p, feature as usize, who.clone())));
     }
     unsure.sort();

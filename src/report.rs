@@ -38,6 +38,9 @@ pub(crate) struct Figures {
     pub(crate) class: Option<Class>,
     pub(crate) previous: Option<bool>,
     pub(crate) change: Option<Change>,
+    /// Its tenants' figures leave a firm out (rejected, or ambiguous between parcels): it is
+    /// not judged on them, not idle, its tenants not graded and its change unknown.
+    pub(crate) unsure: bool,
 }
 
 impl Figures {
@@ -52,6 +55,7 @@ impl Figures {
             class: None,
             previous: None,
             change: None,
+            unsure: false,
         }
     }
 }
@@ -252,7 +256,9 @@ impl<'a> ParcelResult<'a> {
     /// Its sums and per-mu figures, the sums added up once.
     pub fn figures(&self) -> (ParcelSums, Intensities) {
         let sums = self.sums();
-        let i = intensities(&sums, self.record().floor_area_m2(), self.f().area_m2);
+        let mut i = intensities(&sums, self.record().floor_area_m2(), self.f().area_m2);
+        // As the audit decided: a parcel holding a firm left out of the sums is not idle.
+        i.idle = self.f().idle;
         (sums, i)
     }
 

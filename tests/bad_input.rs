@@ -705,6 +705,8 @@ fn a_rejected_tenant_does_not_make_its_parcel_idle() {
         .expect("joined in the good run");
     let p = bad.parcel_by_id(&parcel_id).unwrap();
     assert!(!p.idle(), "{parcel_id} taken for idle");
+    // As the writers see it too.
+    assert!(!p.intensities().idle, "{parcel_id} written as idle");
     let on_tenants = ["investment", "tax", "output", "idle"];
     assert!(
         p.reasons()
@@ -750,4 +752,87 @@ fn a_rejected_csv_row_keyed_to_its_parcel_keeps_it_from_idle() {
     assert!(g0.reasons().is_empty(), "{:?}", g0.reasons());
     assert!(r.warnings.iter().any(|w| w.id.as_deref() == Some("G0")
         && w.message.contains("enterprise E1 (feature 0) was rejected")));
+}
+
+/// A repeated id and a keyed record with a bad point are rejected too; their parcels are
+/// left unjudged as well.
+#[test]
+fn repeated_and_badly_placed_keyed_tenants_keep_their_parcels_from_idle() {
+    let csv = "enterprise_id,name,tax,investment,output,parcel_id,lon,lat\n\
+               E1,a,500,5000,9000,G24,,\n\
+               E1,a,1,1,1,G0,,\n";
+    let r = Audit::new(Config::default())
+        .run(&Inputs {
+            parcels: Source::path(bad("parcels.geojson")),
+            enterprises: Some(Source::csv("qy.csv", csv)),
+            parks: None,
+        })
+        .unwrap();
+    let codes: Vec<&str> = r
+        .rejected
+        .iter()
+        .filter(|x| x.layer == Layer::Enterprises)
+        .map(|x| x.code)
+        .collect();
+    assert_eq!(codes, ["duplicate_id"]);
+    let g0 = r.parcel_by_id("G0").unwrap();
+    assert!(!g0.idle() && g0.reasons().is_empty(), "{:?}", g0.reasons());
+    let geojson = r#"{"type":"FeatureCollection","features":[{"type":"Feature",
+        "properties":{"enterprise_id":"E1","tax":1,"investment":1,"output":1,"parcel_id":"G0"},
+        "geometry":{"type":"LineString","coordinates":[[120,30],[121,30]]}}]}"#;
+    let r = Audit::new(Config::default())
+        .run(&Inputs {
+            parcels: Source::path(bad("parcels.geojson")),
+            enterprises: Some(Source::geojson("qy.geojson", geojson)),
+            parks: None,
+        })
+        .unwrap();
+    assert_eq!(r.summary.enterprises.rejected, 1);
+    assert!(!r.parcel_by_id("G0").unwrap().idle());
+}
+
+/// Beside a rejected firm, a co-tenant's land share is unknown: it is not graded (it would
+/// have been given the whole parcel), and the parcel's year-on-year change is unknown.
+#[test]
+fn a_co_tenant_of_a_rejected_firm_is_not_graded_nor_the_parcel_compared() {
+    let csv = "enterprise_id,name,tax,investment,output,floor_area,parcel_id,above_scale\n\
+               E1,a,500,5000,9000,100,G0,true\n\
+               E2,b,约1,1,1,100,G0,true\n\
+               E3,c,500,5000,9000,100,G24,true\n";
+    let mut config =
+        Config::from_path(fixtures().join("profiles/zhejiang-huangyan-2022.toml")).unwrap();
+    config.evaluation.as_mut().unwrap().d_years_low_efficiency = 0;
+    let previous = land_efficiency::PreviousAudit {
+        parcels: [("G0".to_string(), true), ("G24".to_string(), true)].into(),
+        ..Default::default()
+    };
+    let r = Audit::new(config)
+        .previous(Some(previous))
+        .run(&Inputs {
+            parcels: Source::path(bad("parcels.geojson")),
+            enterprises: Some(Source::csv("qy.csv", csv)),
+            parks: None,
+        })
+        .unwrap();
+    let e1 = r.enterprise_by_id("E1").unwrap();
+    let grade = e1.evaluation().expect("evaluated");
+    assert_eq!(grade.class, None);
+    assert!(
+        grade
+            .not_graded
+            .as_deref()
+            .unwrap_or("")
+            .contains("land share is unknown"),
+        "{grade:?}"
+    );
+    assert!(
+        r.enterprise_by_id("E3")
+            .unwrap()
+            .evaluation()
+            .unwrap()
+            .class
+            .is_some()
+    );
+    assert_eq!(r.parcel_by_id("G0").unwrap().change(), None);
+    assert!(r.parcel_by_id("G24").unwrap().change().is_some());
 }

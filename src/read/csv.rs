@@ -48,7 +48,7 @@ fn parse_row(
     places: &super::Places,
 ) -> Result<Draft<Enterprise>> {
     let f = &fields.enterprises;
-    let mut e = match enterprise_from(row, &mut ctx, fields, None) {
+    let e = match enterprise_from(row, &mut ctx, fields, None) {
         Ok(e) => e,
         Err(error) => {
             // Where the rejected firm stands, as for GeoJSON (`parse_enterprise`).
@@ -64,6 +64,22 @@ fn parse_row(
             return Err(error);
         }
     };
+    let index = ctx.index;
+    let key = e.parcel_id.clone();
+    locate_row(row, e, &ctx, f).inspect_err(|_| {
+        // A bad position with a parcel id: the firm still stands on that parcel.
+        super::keep_place(places, index, key.map(Place::Key));
+    })
+}
+
+/// The row's position (its `lon`/`lat` columns), checked.
+fn locate_row(
+    row: &Row,
+    mut e: Enterprise,
+    ctx: &FeatureContext,
+    f: &crate::config::EnterpriseFields,
+) -> Result<Draft<Enterprise>> {
+    let ctx = ctx.clone();
     let coordinate = |key: &str| -> Result<Option<f64>> {
         match row.cell(key) {
             None => Ok(None),

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, channel, sync_channel};
 
-use geo::{Area, BoundingRect, Coord, MultiPolygon, Rect, Validation};
+use geo::{Area, BoundingRect, Coord, MultiPolygon, Point, Rect, Validation};
 use rayon::prelude::*;
 use serde_json::value::RawValue;
 
@@ -956,13 +956,28 @@ fn parse_enterprise(
         .and_then(|raw| within(bytes, raw.get(), '"'));
     let mut bounds = None;
     if !(raw.geometry.is_null() && e.parcel_id.is_some()) {
-        match raw.geometry.resolve(Accept::Point, &ctx)? {
-            RawGeometry::Point(p) => {
+        let point = raw
+            .geometry
+            .resolve(Accept::Point, &ctx)
+            .and_then(|g| match g {
+                RawGeometry::Point(p) => {
+                    check_finite(Some(Rect::new(p.0, p.0)), &ctx)?;
+                    Ok(p)
+                }
+                RawGeometry::Polygons { .. } => {
+                    unreachable_polygon(&ctx).map(|()| Point::new(0.0, 0.0))
+                }
+            });
+        match point {
+            Ok(p) => {
                 bounds = Some(Rect::new(p.0, p.0));
-                check_finite(bounds, &ctx)?;
                 e.location = Some(p);
             }
-            RawGeometry::Polygons { .. } => unreachable_polygon(&ctx)?,
+            Err(error) => {
+                // A bad point with a parcel id: the firm still stands on that parcel.
+                keep_place(places, ctx.index, e.parcel_id.take().map(Place::Key));
+                return Err(error);
+            }
         }
     }
     Ok(Draft {
@@ -1404,6 +1419,9 @@ trait Table {
     fn shrink_to_fit(&mut self);
     /// Marks every row as checked by the reader.
     fn set_validated(&mut self);
+    /// Notes a row rejected once read (a repeated id, a position out of range); `located`
+    /// when its position is in WGS84.
+    fn note_rejected(&mut self, row: usize, located: bool);
 }
 
 macro_rules! table {
@@ -1427,6 +1445,9 @@ macro_rules! table {
             fn set_validated(&mut self) {
                 self.validated = true;
             }
+            fn note_rejected(&mut self, row: usize, located: bool) {
+                note_rejected_row(self, row, located)
+            }
         }
     };
 }
@@ -1434,6 +1455,35 @@ macro_rules! table {
 table!(Parcels);
 table!(Enterprises);
 table!(Parks);
+
+/// Only enterprises keep where a rejected row stands.
+trait NoteRejected {
+    fn note(&mut self, _row: usize, _located: bool) {}
+}
+impl NoteRejected for Parcels {}
+impl NoteRejected for Parks {}
+impl NoteRejected for Enterprises {
+    fn note(&mut self, row: usize, located: bool) {
+        self.keep_rejected_place(row, located);
+    }
+}
+fn note_rejected_row(t: &mut impl NoteRejected, row: usize, located: bool) {
+    t.note(row, located);
+}
+
+impl Enterprises {
+    /// Keeps where a row rejected once read stands, as for one rejected while parsing.
+    fn keep_rejected_place(&mut self, row: usize, located: bool) {
+        let place = match (self.parcel_key(row), self.location(row)) {
+            (Some(key), _) => Place::Key(key.to_string()),
+            (None, Some(c)) if located => Place::Point(c),
+            _ => return,
+        };
+        let feature = self.index[row] as usize;
+        let at = self.rejected_places.partition_point(|(i, _)| *i <= feature);
+        self.rejected_places.insert(at, (feature, place));
+    }
+}
 
 /// The end of reading a layer: rows that failed once the CRS was known and rows whose id was
 /// seen before become rejections, in feature order; the table drops them and its spare capacity.
@@ -1469,6 +1519,9 @@ fn conclude<T: Table + Sync>(
                 )
             }),
     );
+    for (row, _) in &errors {
+        table.note_rejected(*row, !failed_late[*row]);
+    }
     let mut rejected = scan.rejected;
     if let Some(keep) = reject_rows(&mut rejected, strict, table.len(), errors)? {
         table.retain(&keep);
