@@ -5,11 +5,20 @@ mod common;
 use std::path::PathBuf;
 
 use common::fixtures;
-use land_efficiency::{Audit, Config, Error, Inputs, Layer, Source};
+use land_efficiency::{Audit, AuditReport, Config, Error, Inputs, Layer, Source};
 use serde_json::Value;
 
 fn bad(name: &str) -> PathBuf {
     fixtures().join("bad").join(name)
+}
+
+/// The bad fixture's parcels audited with `csv` as the enterprises (named `qy.csv`).
+fn with_csv(config: Config, csv: impl AsRef<[u8]>) -> land_efficiency::Result<AuditReport> {
+    Audit::new(config).run(&Inputs {
+        parcels: Source::path(bad("parcels.geojson")),
+        enterprises: Some(Source::csv("qy.csv", csv)),
+        parks: None,
+    })
 }
 
 fn expected() -> Value {
@@ -146,13 +155,7 @@ fn csv_line_numbers_are_right_in_crlf_and_mixed_files() {
         ),
     ];
     for (csv, line) in cases {
-        let r = Audit::new(Config::default())
-            .run(&Inputs {
-                parcels: Source::path(bad("parcels.geojson")),
-                enterprises: Some(Source::csv("qy.csv", csv.clone())),
-                parks: None,
-            })
-            .unwrap();
+        let r = with_csv(Config::default(), csv.clone()).unwrap();
         let e2 = r.rejected.iter().find(|x| x.id.as_deref() == Some("E2"));
         let reason = &e2.expect("E2 rejected").reason;
         assert!(
@@ -165,16 +168,7 @@ fn csv_line_numbers_are_right_in_crlf_and_mixed_files() {
 
 #[test]
 fn csv_files_that_cannot_be_read_at_all_stop_with_why() {
-    let run = |csv: &[u8]| {
-        Audit::new(Config::default())
-            .run(&Inputs {
-                parcels: Source::path(bad("parcels.geojson")),
-                enterprises: Some(Source::csv("qy.csv", csv)),
-                parks: None,
-            })
-            .unwrap_err()
-            .to_string()
-    };
+    let run = |csv: &[u8]| with_csv(Config::default(), csv).unwrap_err().to_string();
     let empty = run(b"");
     assert!(empty.contains("qy.csv: the file is empty"), "{empty}");
     let gbk_header = run(b"enterprise_id,\xc3\xfb\xb3\xc6,tax\nE1,a,1\n");
@@ -186,16 +180,7 @@ fn csv_files_that_cannot_be_read_at_all_stop_with_why() {
 
 #[test]
 fn what_is_the_files_own_stops_the_run_with_its_line() {
-    let run = |csv: &[u8]| {
-        Audit::new(Config::default())
-            .run(&Inputs {
-                parcels: Source::path(bad("parcels.geojson")),
-                enterprises: Some(Source::csv("qy.csv", csv)),
-                parks: None,
-            })
-            .unwrap_err()
-            .to_string()
-    };
+    let run = |csv: &[u8]| with_csv(Config::default(), csv).unwrap_err().to_string();
     // An unclosed quote read E2's line into E1's name: E2 would have been lost unnoticed.
     let quote = run(b"enterprise_id,name,tax,investment,output,lon,lat\n\
                       E1,\"unclosed,1,1,1,120.0005,30.0005\n\
@@ -221,33 +206,23 @@ fn what_is_the_files_own_stops_the_run_with_its_line() {
         "{twice}"
     );
     // A quoted name over two lines in a row with a field too many is that row's fault only.
-    let r = Audit::new(Config::default())
-        .run(&Inputs {
-            parcels: Source::path(bad("parcels.geojson")),
-            enterprises: Some(Source::csv(
-                "qy.csv",
-                "enterprise_id,name,tax,investment,output,lon,lat\n\
+    let r = with_csv(
+        Config::default(),
+        "enterprise_id,name,tax,investment,output,lon,lat\n\
                  E1,\"two\nlines\",1,1,1,120.0005,30.0005,extra\n\
                  E2,b,1,1,1,120.0005,30.0005\n",
-            )),
-            parks: None,
-        })
-        .unwrap();
+    )
+    .unwrap();
     let e1 = r.rejected.iter().find(|x| x.id.as_deref() == Some("E1"));
     assert_eq!(e1.expect("E1 rejected").code, "bad_row");
     assert_eq!(r.summary.enterprises.read, 2);
     // A quoted name over two lines, in a row of the right length, is a name.
-    let r = Audit::new(Config::default())
-        .run(&Inputs {
-            parcels: Source::path(bad("parcels.geojson")),
-            enterprises: Some(Source::csv(
-                "qy.csv",
-                "enterprise_id,name,tax,investment,output,lon,lat\n\
+    let r = with_csv(
+        Config::default(),
+        "enterprise_id,name,tax,investment,output,lon,lat\n\
                  E1,\"two\nlines\",1,1,1,120.0005,30.0005\n",
-            )),
-            parks: None,
-        })
-        .unwrap();
+    )
+    .unwrap();
     assert_eq!(r.summary.enterprises.rejected, 0);
 }
 
@@ -642,13 +617,7 @@ fn a_position_out_of_range_names_the_columns_it_came_from() {
     config.fields.enterprises.lon = "x".into();
     config.fields.enterprises.lat = "y".into();
     config.crs.enterprises = Some("EPSG:4326".into());
-    let r = Audit::new(config)
-        .run(&Inputs {
-            parcels: Source::path(bad("parcels.geojson")),
-            enterprises: Some(Source::csv("qy.csv", csv)),
-            parks: None,
-        })
-        .unwrap();
+    let r = with_csv(config, csv).unwrap();
     let e1 = r.rejected.iter().find(|x| x.id.as_deref() == Some("E1"));
     let e1 = e1.expect("E1 rejected");
     assert_eq!(e1.code, "coordinate_out_of_range");
@@ -739,13 +708,7 @@ fn a_rejected_csv_row_keyed_to_its_parcel_keeps_it_from_idle() {
     // G0 is a good parcel of the bad fixture; its only tenant's tax is not a number.
     let csv = "enterprise_id,name,tax,investment,output,parcel_id\n\
                E1,a,约225,1,1,G0\n";
-    let r = Audit::new(Config::default())
-        .run(&Inputs {
-            parcels: Source::path(bad("parcels.geojson")),
-            enterprises: Some(Source::csv("qy.csv", csv)),
-            parks: None,
-        })
-        .unwrap();
+    let r = with_csv(Config::default(), csv).unwrap();
     assert_eq!(r.summary.enterprises.rejected, 1);
     let g0 = r.parcel_by_id("G0").unwrap();
     assert!(!g0.idle());
@@ -761,13 +724,7 @@ fn repeated_and_badly_placed_keyed_tenants_keep_their_parcels_from_idle() {
     let csv = "enterprise_id,name,tax,investment,output,parcel_id,lon,lat\n\
                E1,a,500,5000,9000,G24,,\n\
                E1,a,1,1,1,G0,,\n";
-    let r = Audit::new(Config::default())
-        .run(&Inputs {
-            parcels: Source::path(bad("parcels.geojson")),
-            enterprises: Some(Source::csv("qy.csv", csv)),
-            parks: None,
-        })
-        .unwrap();
+    let r = with_csv(Config::default(), csv).unwrap();
     let codes: Vec<&str> = r
         .rejected
         .iter()
