@@ -271,9 +271,9 @@ impl Audit {
     /// [`Error::Config`] when the configuration is not valid ([`Config::validate`]); for
     /// rows a caller pushed into the tables, the error the reader would have rejected the
     /// record with (a negative or non-finite figure, a repeated id, a coordinate that is not
-    /// finite), naming the row's index and id; [`Error::Usage`] when the area method cannot apply (planar area of lon/lat input), or
-    /// the previous audit cannot be compared with this one (see [`Audit::run`]); the first
-    /// record error when strict.
+    /// finite), naming the row's index and id; [`Error::Usage`] when the area method cannot
+    /// apply (planar area of lon/lat input), or the previous audit cannot be compared with
+    /// this one (see [`Audit::run`]); the first record error when strict.
     pub fn assess(
         &self,
         parcels: Loaded<Parcels>,
@@ -613,13 +613,14 @@ impl Audit {
             None => (Vec::new(), Vec::new(), Vec::new()),
         };
         let mut run_warnings = Vec::new();
+        let mut matched = 0;
         if let Some(previous) = &self.previous {
             for (row, f) in figures.iter_mut().enumerate() {
                 f.previous = previous.parcels.get(parcel_table.ids.get(row)).copied();
                 // A parcel not judged on its tenants has no change to report either way.
                 f.change = (!f.unsure).then(|| Change::between(f.previous, !f.reasons.is_empty()));
             }
-            let matched = figures.iter().filter(|f| f.previous.is_some()).count();
+            matched = figures.iter().filter(|f| f.previous.is_some()).count();
             run_warnings.extend(overlap_with(previous, &parcel_table, matched)?);
         }
         let shares = figures.iter().map(|f| evaluate::ParkShare {
@@ -696,7 +697,7 @@ impl Audit {
                 .map(|f| f.display().to_string())
                 .collect(),
             parcels: previous.parcels.len(),
-            matched: figures.iter().filter(|f| f.previous.is_some()).count(),
+            matched,
         });
         summary.changes = self.previous.as_ref().map(|previous| {
             let mut m = std::collections::BTreeMap::new();
@@ -1210,10 +1211,17 @@ fn check_pushed(
     enterprises: Option<&Loaded<Enterprises>>,
     parks: Option<&Loaded<Parks>>,
 ) -> Result<()> {
-    let file = |l: &Path| std::sync::Arc::new(l.to_path_buf());
+    let context = read::context;
     if !parcels.records.validated {
         let t = &parcels.records;
-        let ctx = |row: usize| context(file(&parcels.file), Layer::Parcels, t, row);
+        let ctx = |row: usize| {
+            context(
+                &parcels.file,
+                Layer::Parcels,
+                t.index[row] as usize,
+                t.ids.get(row),
+            )
+        };
         check_ids(t.len(), |row| t.ids.get(row), &ctx, "parcel_id")?;
         for row in 0..t.len() {
             check_shape(t.shapes.get(row), || ctx(row))?;
@@ -1234,10 +1242,12 @@ fn check_pushed(
     if let Some(l) = enterprises.filter(|l| !l.records.validated) {
         let t = &l.records;
         let ctx = |row: usize| {
-            let mut c =
-                FeatureContext::new(file(&l.file), Layer::Enterprises, t.index[row] as usize);
-            c.id = Some(t.id(row).to_string());
-            c
+            context(
+                &l.file,
+                Layer::Enterprises,
+                t.index[row] as usize,
+                t.id(row),
+            )
         };
         check_ids(t.len(), |row| t.id(row), &ctx, "enterprise_id")?;
         for row in 0..t.len() {
@@ -1274,28 +1284,13 @@ fn check_pushed(
     }
     if let Some(l) = parks.filter(|l| !l.records.validated) {
         let t = &l.records;
-        let ctx = |row: usize| {
-            let mut c = FeatureContext::new(file(&l.file), Layer::Parks, t.index[row] as usize);
-            c.id = Some(t.id(row).to_string());
-            c
-        };
+        let ctx = |row: usize| context(&l.file, Layer::Parks, t.index[row] as usize, t.id(row));
         check_ids(t.len(), |row| t.id(row), &ctx, "park_id")?;
         for row in 0..t.len() {
             check_shape(t.shapes.get(row), || ctx(row))?;
         }
     }
     Ok(())
-}
-
-fn context(
-    file: std::sync::Arc<std::path::PathBuf>,
-    layer: Layer,
-    t: &Parcels,
-    row: usize,
-) -> FeatureContext {
-    let mut c = FeatureContext::new(file, layer, t.index[row] as usize);
-    c.id = Some(t.ids.get(row).to_string());
-    c
 }
 
 fn check_ids<'a>(
@@ -1326,31 +1321,13 @@ fn check_ids<'a>(
 }
 
 fn check_figure(v: Option<f64>, property: &str, ctx: impl Fn() -> FeatureContext) -> Result<()> {
-    let Some(v) = v else { return Ok(()) };
-    if v.is_nan() || v.is_infinite() {
-        return Err(Error::NotANumber {
-            ctx: ctx(),
-            property: property.to_string(),
-            expected: "a finite number",
-            found: v.to_string(),
-        });
+    match v {
+        Some(v) => {
+            read::feature::check_figure(v, property, "a finite number ≥ 0", &v.to_string(), &ctx())
+                .map(drop)
+        }
+        None => Ok(()),
     }
-    if v < 0.0 {
-        return Err(Error::NegativeValue {
-            ctx: ctx(),
-            property: property.to_string(),
-            found: v,
-        });
-    }
-    if v > crate::units::MAX_FIGURE {
-        return Err(Error::InvalidValue {
-            ctx: ctx(),
-            property: property.to_string(),
-            expected: format!("at most {:e}", crate::units::MAX_FIGURE),
-            found: v.to_string(),
-        });
-    }
-    Ok(())
 }
 
 fn check_shape(shape: crate::store::ShapeRef<'_>, ctx: impl Fn() -> FeatureContext) -> Result<()> {

@@ -502,7 +502,8 @@ pub struct Enterprises {
     pub(crate) exempt: Vec<bool>,
     pub(crate) location: Vec<Coord<f64>>,
     pub(crate) parcel_id: OptStrings,
-    /// Records rejected while reading, by feature index, where they said they stood.
+    /// Records rejected while reading, by feature index, where they said they stood (in no
+    /// order: parsed in parallel).
     pub(crate) rejected_places: Vec<(usize, Place)>,
     /// As for [`Parcels`]: a reader's table, every row checked.
     pub(crate) validated: bool,

@@ -105,17 +105,14 @@ fn read_csv(path: &Path) -> Result<Table> {
     };
     // Flexible and byte records, so that a short row or a GBK one is this crate's error with
     // its line, not the csv crate's.
+    // Lines as an editor shows them, whatever ends them (csv's own is one short for CRLF).
+    let (body, lines) = crate::read::csv::counted(body);
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(body);
-    let mut lines = Lines {
-        body,
-        at: 0,
-        line: 1,
-    };
     let headers = reader
         .byte_headers()
         .map_err(|e| bad(e.to_string()))?
         .clone();
-    let header_line = lines.of(headers.position());
+    let header_line = lines.of(headers.position()) as usize;
     let headers = csv::StringRecord::from_byte_record(headers).map_err(|e| {
         bad(format!(
             "line {header_line}: the header row is not UTF-8 text (column {}): {SAVE_AS_UTF8}",
@@ -128,7 +125,7 @@ fn read_csv(path: &Path) -> Result<Table> {
         .read_byte_record(&mut record)
         .map_err(|e| bad(e.to_string()))?
     {
-        let line = lines.of(record.position());
+        let line = lines.of(record.position()) as usize;
         if record.iter().all(|cell| cell.trim_ascii().is_empty()) {
             continue;
         }
@@ -148,38 +145,6 @@ fn read_csv(path: &Path) -> Result<Table> {
         rows.push((line, row));
     }
     Ok((headers, rows))
-}
-
-/// The lines records start on, counted from the bytes read: the csv crate's own
-/// `Position::line` is one too low after a CRLF line end (rust-csv issue #395), and Excel saves
-/// CRLF.
-struct Lines<'a> {
-    body: &'a [u8],
-    /// The byte counted up to.
-    at: usize,
-    /// The line of byte `at`, from 1.
-    line: usize,
-}
-
-impl Lines<'_> {
-    /// The line of the record at `position`. A record's position may be the LF of the CRLF
-    /// that ended the row before, or blank lines the reader skipped: its first line is that
-    /// of its first byte that ends no line.
-    fn of(&mut self, position: Option<&csv::Position>) -> usize {
-        let byte = position.map_or(0, |p| usize::try_from(p.byte()).unwrap_or(usize::MAX));
-        let mut end = byte.clamp(self.at, self.body.len());
-        while matches!(self.body.get(end), Some(b'\r' | b'\n')) {
-            end += 1;
-        }
-        for (i, &b) in self.body[self.at..end].iter().enumerate() {
-            // CRLF, LF and a lone CR each end a line.
-            if b == b'\n' || (b == b'\r' && self.body.get(self.at + i + 1) != Some(&b'\n')) {
-                self.line += 1;
-            }
-        }
-        self.at = end;
-        self.line
-    }
 }
 
 /// A row's id, trimmed as the readers trim ids; an empty id, or one an earlier line had, is

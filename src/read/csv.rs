@@ -157,11 +157,7 @@ pub(super) fn scan_csv(
     // csv counts a line at its `\n`, which for a CRLF line it reads with the next record:
     // its line numbers are one short in a file saved with CRLF, as Excel saves
     // (BurntSushi/rust-csv#395). The lines are counted from the bytes as csv reads them.
-    let ends = Rc::new(RefCell::new(LineEnds::default()));
-    let input = Counted {
-        inner: input,
-        ends: Rc::clone(&ends),
-    };
+    let (input, lines) = counted(input);
     // Flexible and byte records: a row with too many or too few fields is one bad record to
     // reject, not a reason to stop the whole file. Bytes that are not UTF-8, or a quote left
     // open, do stop it: they are the file's (its encoding, its quoting), and going on would
@@ -212,9 +208,7 @@ pub(super) fn scan_csv(
             .map(str::trim)
             .filter(|id| !id.is_empty())
             .map(str::to_string);
-        let line = bytes
-            .position()
-            .map_or(0, |p| ends.borrow_mut().line_of(p.byte()));
+        let line = lines.of(bytes.position());
         if let Some(problem) = unclosed_quote(&headers, &bytes, line) {
             return Err(csv_error(problem));
         }
@@ -240,6 +234,26 @@ pub(super) fn scan_csv(
 /// What to do about bytes that are not UTF-8.
 pub(crate) const SAVE_AS_UTF8: &str = "save the file as UTF-8 (a file saved as GBK or GB18030, as Excel does by default in Chinese, reads this way)";
 
+/// `inner` as csv is to read it, and the lines its records start on: csv's own
+/// `Position::line` is one short after a CRLF (rust-csv#395), and Excel saves CRLF. The lines
+/// are counted from the bytes as they are read, so a file is not held for it.
+pub(crate) fn counted<R: Read>(inner: R) -> (Counted<R>, Lines) {
+    let ends = Rc::new(RefCell::new(LineEnds::default()));
+    let lines = Lines(Rc::clone(&ends));
+    (Counted { inner, ends }, lines)
+}
+
+/// The lines of the records of a [`counted`] reader.
+pub(crate) struct Lines(Rc<RefCell<LineEnds>>);
+
+impl Lines {
+    /// The line (from 1) of the record at `position` (records in file order).
+    pub(crate) fn of(&self, position: Option<&csv::Position>) -> u64 {
+        let start = position.map_or(0, csv::Position::byte);
+        self.0.borrow_mut().line_of(start)
+    }
+}
+
 /// Where lines end in the bytes read and not yet passed: every CR and LF by offset, with
 /// whether it ends a line (an LF, or a CR not followed by one).
 #[derive(Default)]
@@ -248,10 +262,8 @@ struct LineEnds {
     read: u64,
     /// CR and LF bytes read and not yet passed: (offset, is a CR, ends a line).
     pending: VecDeque<(u64, bool, bool)>,
-    /// Lines ended before `at`.
+    /// Lines ended by the bytes passed.
     lines: u64,
-    /// The offset counted up to.
-    at: u64,
 }
 
 impl LineEnds {
@@ -276,23 +288,22 @@ impl LineEnds {
     /// of the CRLF before it, or blank lines csv skipped, so it is the line of its first byte
     /// that ends no line.
     fn line_of(&mut self, start: u64) -> u64 {
-        let mut next = start;
+        // The first byte at or after `start` that is no CR or LF.
+        let mut first = start;
         while let Some(&(offset, _, ends)) = self.pending.front() {
-            if offset < start || offset == next {
-                self.lines += u64::from(ends);
-                self.at = offset + 1;
-                next = next.max(self.at);
-                self.pending.pop_front();
-            } else {
+            if offset > first {
                 break;
             }
+            self.lines += u64::from(ends);
+            first = first.max(offset + 1);
+            self.pending.pop_front();
         }
         self.lines + 1
     }
 }
 
 /// The input as csv reads it, its line ends noted on the way.
-struct Counted<R> {
+pub(crate) struct Counted<R> {
     inner: R,
     ends: Rc<RefCell<LineEnds>>,
 }

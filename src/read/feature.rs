@@ -672,15 +672,33 @@ pub(crate) fn parse_non_negative(
         _ => return Err(not_a_number()),
     }
     let value: f64 = text.parse().map_err(|_| not_a_number())?;
+    check_figure(value, key, expected, text, ctx)
+}
+
+/// A figure as every input must hold it: finite, at most
+/// [`MAX_FIGURE`](crate::units::MAX_FIGURE), not negative (-0.0 is 0). `found` is how it was
+/// written. For the readers and for rows a caller pushed.
+pub(crate) fn check_figure(
+    value: f64,
+    key: &str,
+    expected: &'static str,
+    found: &str,
+    ctx: &FeatureContext,
+) -> Result<f64, Error> {
     if !value.is_finite() {
-        return Err(not_a_number());
+        return Err(Error::NotANumber {
+            ctx: ctx.clone(),
+            property: key.into(),
+            expected,
+            found: abbreviate(found),
+        });
     }
     if value > crate::units::MAX_FIGURE {
         return Err(Error::InvalidValue {
             ctx: ctx.clone(),
             property: key.into(),
             expected: format!("{expected}, at most {:e}", crate::units::MAX_FIGURE),
-            found: abbreviate(text),
+            found: abbreviate(found),
         });
     }
     if value < 0.0 {
@@ -690,7 +708,6 @@ pub(crate) fn parse_non_negative(
             found: value,
         });
     }
-    // -0.0 is zero.
     Ok(value.abs())
 }
 

@@ -1048,7 +1048,7 @@ fn resolve_crs(scan: &Scan, explicit: Option<&Crs>) -> Result<(Crs, CrsSource)> 
     Ok((Crs::LonLat, CrsSource::Inferred))
 }
 
-fn context(file: &Path, layer: Layer, index: usize, id: &str) -> FeatureContext {
+pub(crate) fn context(file: &Path, layer: Layer, index: usize, id: &str) -> FeatureContext {
     FeatureContext {
         file: Arc::new(file.to_path_buf()),
         layer,
@@ -1397,7 +1397,6 @@ pub fn read_enterprises(
             }
         }
     });
-    places.sort_by_key(|(index, _)| *index);
     table.rejected_places = places;
     conclude(
         scan,
@@ -1420,12 +1419,12 @@ trait Table {
     /// Marks every row as checked by the reader.
     fn set_validated(&mut self);
     /// Notes a row rejected once read (a repeated id, a position out of range); `located`
-    /// when its position is in WGS84.
-    fn note_rejected(&mut self, row: usize, located: bool);
+    /// when its position is in WGS84. Only enterprises keep anything of it.
+    fn note_rejected(&mut self, _row: usize, _located: bool) {}
 }
 
 macro_rules! table {
-    ($t:ty) => {
+    ($t:ty $(, $extra:item)*) => {
         impl Table for $t {
             fn len(&self) -> usize {
                 <$t>::len(self)
@@ -1445,45 +1444,25 @@ macro_rules! table {
             fn set_validated(&mut self) {
                 self.validated = true;
             }
-            fn note_rejected(&mut self, row: usize, located: bool) {
-                note_rejected_row(self, row, located)
-            }
+            $($extra)*
         }
     };
 }
 
 table!(Parcels);
-table!(Enterprises);
 table!(Parks);
-
-/// Only enterprises keep where a rejected row stands.
-trait NoteRejected {
-    fn note(&mut self, _row: usize, _located: bool) {}
-}
-impl NoteRejected for Parcels {}
-impl NoteRejected for Parks {}
-impl NoteRejected for Enterprises {
-    fn note(&mut self, row: usize, located: bool) {
-        self.keep_rejected_place(row, located);
-    }
-}
-fn note_rejected_row(t: &mut impl NoteRejected, row: usize, located: bool) {
-    t.note(row, located);
-}
-
-impl Enterprises {
-    /// Keeps where a row rejected once read stands, as for one rejected while parsing.
-    fn keep_rejected_place(&mut self, row: usize, located: bool) {
+table!(
+    Enterprises,
+    // Where a row rejected once read stands, as for one rejected while parsing.
+    fn note_rejected(&mut self, row: usize, located: bool) {
         let place = match (self.parcel_key(row), self.location(row)) {
             (Some(key), _) => Place::Key(key.to_string()),
             (None, Some(c)) if located => Place::Point(c),
             _ => return,
         };
-        let feature = self.index[row] as usize;
-        let at = self.rejected_places.partition_point(|(i, _)| *i <= feature);
-        self.rejected_places.insert(at, (feature, place));
+        self.rejected_places.push((self.index[row] as usize, place));
     }
-}
+);
 
 /// The end of reading a layer: rows that failed once the CRS was known and rows whose id was
 /// seen before become rejections, in feature order; the table drops them and its spare capacity.
