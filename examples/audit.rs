@@ -304,6 +304,14 @@ fn print_summary(
         s.idle_count,
         s.outside_parks_count
     )?;
+    if s.unjudged_count > 0 {
+        writeln!(
+            w,
+            "not judged {} parcels, {:.4} mu: a firm on each was left out (warnings.csv names \
+             it); they are not in the ratios",
+            s.unjudged_count, s.unjudged_area_mu
+        )?;
+    }
     if let Some(classes) = &s.classes {
         for (group, counts) in classes {
             let line: Vec<String> = counts.iter().map(|(c, n)| format!("{c} {n}")).collect();
@@ -327,14 +335,19 @@ fn print_summary(
     for k in &s.parks {
         writeln!(
             w,
-            "  park {} {} {:>6} parcels {:>12.4} mu  low {:>7}{}",
+            "  park {} {} {:>6} parcels {:>12.4} mu  low {:>7}{}{}",
             pad(&k.park_id, 8),
             pad(k.name.as_deref().unwrap_or(""), 24),
             k.parcel_count,
             k.area_mu,
             k.low_efficiency_ratio
                 .map_or("-".into(), |r| format!("{:.2}%", r * 100.0)),
-            if k.over_cap { "  OVER CAP" } else { "" }
+            if k.over_cap { "  OVER CAP" } else { "" },
+            if k.unjudged_count > 0 {
+                format!("  ({} not judged)", k.unjudged_count)
+            } else {
+                String::new()
+            }
         )?;
     }
     let t = &report.times;

@@ -616,11 +616,15 @@ impl Audit {
         let mut matched = 0;
         if let Some(previous) = &self.previous {
             for (row, f) in figures.iter_mut().enumerate() {
-                f.previous = previous.parcels.get(parcel_table.ids.get(row)).copied();
-                // A parcel not judged on its tenants has no change to report either way.
-                f.change = (!f.unsure).then(|| Change::between(f.previous, !f.reasons.is_empty()));
+                let id = parcel_table.ids.get(row);
+                f.previous = previous.parcels.get(id).copied();
+                // A parcel not judged on its tenants, this year or the last, has no change to
+                // report either way.
+                let unjudged_then = previous.unjudged.contains(id);
+                matched += usize::from(f.previous.is_some() || unjudged_then);
+                f.change = (!f.unsure && !unjudged_then)
+                    .then(|| Change::between(f.previous, !f.reasons.is_empty()));
             }
-            matched = figures.iter().filter(|f| f.previous.is_some()).count();
             run_warnings.extend(overlap_with(previous, &parcel_table, matched)?);
         }
         let shares = figures.iter().map(|f| evaluate::ParkShare {
@@ -628,6 +632,7 @@ impl Audit {
             area_m2: f.area_m2,
             low_efficiency: !f.reasons.is_empty(),
             idle: f.idle,
+            unjudged: f.unsure,
         });
         let park_results =
             evaluate::parks(shares, &park_table, config.park.max_low_efficiency_ratio);
@@ -660,6 +665,7 @@ impl Audit {
             idle: f.idle,
             in_park: f.park != NO_PARK,
             area_method: f.area_source,
+            unjudged: f.unsure,
         });
         let mut summary = Summary::new(
             facts,
@@ -696,7 +702,7 @@ impl Audit {
                 .iter()
                 .map(|f| f.display().to_string())
                 .collect(),
-            parcels: previous.parcels.len(),
+            parcels: previous.parcels.len() + previous.unjudged.len(),
             matched,
         });
         summary.changes = self.previous.as_ref().map(|previous| {
@@ -712,8 +718,10 @@ impl Audit {
             let gone: Vec<bool> = previous
                 .parcels
                 .iter()
+                .map(|(id, &was_low)| (id, was_low))
+                .chain(previous.unjudged.iter().map(|id| (id, false)))
                 .filter(|(id, _)| !now.contains(id.as_str()))
-                .map(|(_, &was_low)| was_low)
+                .map(|(_, was_low)| was_low)
                 .collect();
             m.insert("gone", gone.len());
             m.insert("gone_low", gone.iter().filter(|&&low| low).count());
@@ -859,7 +867,8 @@ fn overlap_with(
     parcels: &Parcels,
     matched: usize,
 ) -> Result<Option<Warning>> {
-    let (here, there) = (parcels.len(), previous.parcels.len());
+    let there = previous.parcels.len() + previous.unjudged.len();
+    let here = parcels.len();
     if here == 0 || there == 0 || matched * 2 >= here {
         return Ok(None);
     }
@@ -869,7 +878,9 @@ fn overlap_with(
             "the previous audit {folder} shares no parcel id with this one: {there} parcels \
              there (e.g. {}), {here} here (e.g. {}). Is it another zone's audit, or was its \
              parcels.csv saved from Excel, which drops leading zeros (\"000123\" → \"123\")?",
-            crate::previous::two_ids(previous.parcels.keys().map(String::as_str)),
+            crate::previous::two_ids(
+                (previous.parcels.keys().chain(&previous.unjudged)).map(String::as_str)
+            ),
             crate::previous::two_ids((0..here).map(|row| parcels.ids.get(row))),
         )));
     }

@@ -61,11 +61,18 @@ pub struct ParkResult {
     pub area_mu: f64,
     /// Low-efficiency area among them (idle parcels included), mu.
     pub low_efficiency_area_mu: f64,
+    /// Parcels among them left out of the ratio: not low-efficiency on their own figures, and
+    /// their tenants' figures leave a firm out (rejected, or in two parcels), so whether they
+    /// are low is not known.
+    pub unjudged_count: usize,
+    /// Their area, mu.
+    pub unjudged_area_mu: f64,
     /// Low-efficiency parcels among them.
     pub low_efficiency_count: usize,
-    /// Low-efficiency area / area; `None` for a park with no parcel.
+    /// Low-efficiency area / (area − unjudged area); `None` for a park with no judged parcel.
     pub low_efficiency_ratio: Option<f64>,
-    /// Low-efficiency count / parcel count; `None` for a park with no parcel.
+    /// Low-efficiency count / (parcel count − unjudged count); `None` for a park with no judged
+    /// parcel.
     pub low_efficiency_count_share: Option<f64>,
     /// Idle parcels among them.
     pub idle_count: usize,
@@ -86,6 +93,10 @@ pub struct ParkShare {
     pub low_efficiency: bool,
     /// Idle.
     pub idle: bool,
+    /// Its tenants' figures leave a firm out (rejected, or in two parcels). Unless it is
+    /// low-efficiency on its own figures, whether it is low is not known: it is then left out
+    /// of the ratio and counted as unjudged.
+    pub unjudged: bool,
 }
 
 /// Aggregates parcels into their parks. Parks keep their file order; a park with no parcel has
@@ -100,36 +111,57 @@ pub fn parks(
     parks: &Parks,
     max_ratio: f64,
 ) -> Vec<ParkResult> {
-    let mut acc = vec![(0usize, 0.0f64, 0.0f64, 0usize, 0usize); parks.len()];
+    #[derive(Clone, Copy, Default)]
+    struct Acc {
+        count: usize,
+        area: f64,
+        low_area: f64,
+        low_count: usize,
+        idle: usize,
+        // Summed apart rather than taken from `area`: a difference would leave a rounding.
+        judged_area: f64,
+        unjudged_area: f64,
+        unjudged_count: usize,
+    }
+    let mut acc = vec![Acc::default(); parks.len()];
     for p in parcels {
         let Some(k) = p.park else { continue };
         let a = &mut acc[k];
-        a.0 += 1;
-        a.1 += p.area_m2;
+        a.count += 1;
+        a.area += p.area_m2;
         if p.low_efficiency {
-            a.2 += p.area_m2;
-            a.3 += 1;
+            a.low_area += p.area_m2;
+            a.low_count += 1;
+        }
+        if p.unjudged && !p.low_efficiency {
+            a.unjudged_area += p.area_m2;
+            a.unjudged_count += 1;
+        } else {
+            a.judged_area += p.area_m2;
         }
         if p.idle {
-            a.4 += 1;
+            a.idle += 1;
         }
     }
     acc.into_iter()
         .enumerate()
-        .map(|(row, (n, area, low_area, low_n, idle))| {
-            let ratio = (n > 0 && area > 0.0).then(|| low_area / area);
+        .map(|(row, a)| {
+            let judged = a.count - a.unjudged_count;
+            let ratio = (judged > 0 && a.judged_area > 0.0).then(|| a.low_area / a.judged_area);
             ParkResult {
                 row,
                 index: parks.index[row] as usize,
                 park_id: parks.id(row).to_string(),
                 name: parks.names.get(row).map(str::to_string),
-                parcel_count: n,
-                area_mu: m2_to_mu(area),
-                low_efficiency_area_mu: m2_to_mu(low_area),
-                low_efficiency_count: low_n,
+                parcel_count: a.count,
+                area_mu: m2_to_mu(a.area),
+                low_efficiency_area_mu: m2_to_mu(a.low_area),
+                low_efficiency_count: a.low_count,
+                unjudged_count: a.unjudged_count,
+                unjudged_area_mu: m2_to_mu(a.unjudged_area),
                 low_efficiency_ratio: ratio,
-                low_efficiency_count_share: ratio.map(|_| low_n as f64 / n as f64),
-                idle_count: idle,
+                low_efficiency_count_share: ratio.map(|_| a.low_count as f64 / judged as f64),
+                idle_count: a.idle,
                 over_cap: ratio.is_some_and(|r| exceeds(r, max_ratio)),
             }
         })

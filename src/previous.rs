@@ -1,11 +1,12 @@
 //! Year on year: the previous audit's output, read back to report what changed.
 //!
-//! A previous audit is its output folder: `parcels.csv` (`parcel_id`, `low_efficiency`) and,
+//! A previous audit is its output folder: `parcels.csv` (`parcel_id`, `low_efficiency`, and
+//! `tenants_incomplete` when it has one: a parcel it did not judge has no change) and,
 //! when it graded enterprises, `enterprises.csv` (`enterprise_id`, `class`, `class_history`).
 //! This year's audit then reports per parcel whether it became low-efficiency or recovered, and
 //! per enterprise its class history, oldest first, this year last.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
@@ -19,6 +20,9 @@ use crate::read::csv::SAVE_AS_UTF8;
 pub struct PreviousAudit {
     /// Parcel id → low-efficiency last time.
     pub parcels: HashMap<String, bool>,
+    /// Parcels it listed but did not judge (`tenants_incomplete` and not low-efficiency):
+    /// whether they were low is not known, so they have no change this year.
+    pub unjudged: HashSet<String>,
     /// Enterprise id → classes, oldest first (`None` for a year it was not graded).
     pub enterprises: HashMap<String, Vec<Option<Class>>>,
     /// The files it was read from: this year's outputs must not replace them.
@@ -199,6 +203,9 @@ impl PreviousAudit {
             column(&headers, "parcel_id", &path)?,
             column(&headers, "low_efficiency", &path)?,
         );
+        let incomplete = headers
+            .iter()
+            .position(|h| h.trim() == "tenants_incomplete");
         let mut lines = HashMap::new();
         for (line, row) in &rows {
             let line = *line;
@@ -214,7 +221,22 @@ impl PreviousAudit {
                     ),
                 })?;
             let key = checked_id(row.get(id), line, &mut lines, "parcel_id", &path)?;
-            previous.parcels.insert(key, flag);
+            // Written by this crate since unjudged parcels were left out of the ratios; an
+            // older parcels.csv has no such column.
+            let incomplete = match incomplete.map(|c| row.get(c).unwrap_or("")) {
+                None | Some("") => false,
+                Some(text) => crate::read::feature::parse_flag(text).ok_or_else(|| Error::Csv {
+                    path: path.clone(),
+                    message: format!(
+                        "line {line}: tenants_incomplete must be true or false, found {text:?}"
+                    ),
+                })?,
+            };
+            if incomplete && !flag {
+                previous.unjudged.insert(key);
+            } else {
+                previous.parcels.insert(key, flag);
+            }
         }
         let path = dir.join("enterprises.csv");
         if path.exists() {
@@ -323,6 +345,18 @@ mod tests {
         };
         let p = read("parcel_id,low_efficiency\n P1 ,TRUE\nP2,0\n").unwrap();
         assert_eq!((p.parcels["P1"], p.parcels["P2"]), (true, false));
+        // A parcel not judged then is neither low nor not; low on its own figures, it is low.
+        let p = read(
+            "parcel_id,low_efficiency,tenants_incomplete\nP1,false,true\nP2,true,TRUE\nP3,false,\n",
+        )
+        .unwrap();
+        assert_eq!(p.unjudged.iter().collect::<Vec<_>>(), ["P1"]);
+        assert_eq!((p.parcels["P2"], p.parcels["P3"]), (true, false));
+        let e = read("parcel_id,low_efficiency,tenants_incomplete\nP1,false,maybe\n").unwrap_err();
+        assert!(
+            e.ends_with("line 2: tenants_incomplete must be true or false, found \"maybe\""),
+            "{e}"
+        );
         let e = read("parcel_id,low_efficiency\nP1,true\nP1,false\n").unwrap_err();
         assert!(e.contains("parcels.csv: "), "names the file: {e}");
         assert!(

@@ -347,6 +347,18 @@ impl<'a> ParcelResult<'a> {
     pub fn low_efficiency(&self) -> bool {
         !self.f().reasons.is_empty()
     }
+    /// Its tenants' figures leave a firm out: one rejected that stands on it (by its point or
+    /// its parcel id), or one whose point lies in it and another parcel. It is then not judged
+    /// on its tenants' figures (not idle, no reason resting on them); `warnings.csv` names the
+    /// firm.
+    pub fn tenants_incomplete(&self) -> bool {
+        self.f().unsure
+    }
+    /// Whether it is low-efficiency is not known: its tenants are incomplete and its own
+    /// figures do not make it low. Left out of the park and summary ratios.
+    pub fn unjudged(&self) -> bool {
+        self.f().unsure && self.f().reasons.is_empty()
+    }
     /// Why, in the order of [`Reason::ALL`](crate::rules::Reason::ALL).
     pub fn reasons(&self) -> Reasons {
         self.f().reasons
@@ -876,7 +888,13 @@ pub struct Summary {
     pub low_efficiency_area_mu: f64,
     /// Low-efficiency parcels.
     pub low_efficiency_count: usize,
-    /// Low-efficiency area / total area (idle parcels in both).
+    /// Parcels left out of the ratio: not low-efficiency on their own figures, and their
+    /// tenants' figures leave a firm out (rejected, or in two parcels), so whether they are
+    /// low is not known. `warnings.csv` names the firms.
+    pub unjudged_count: usize,
+    /// Their area, mu.
+    pub unjudged_area_mu: f64,
+    /// Low-efficiency area / (total area − unjudged area) (idle parcels in both).
     pub low_efficiency_ratio: Option<f64>,
     /// Idle parcels.
     pub idle_count: usize,
@@ -924,6 +942,8 @@ impl Summary {
         warning_count: usize,
     ) -> Summary {
         let (mut total, mut low, mut low_count, mut idle, mut outside) = (0.0, 0.0, 0, 0, 0);
+        // The judged area is summed apart: `total - unjudged` would leave a rounding.
+        let (mut judged, mut unjudged, mut unjudged_count) = (0.0, 0.0, 0);
         let mut by_reason = std::collections::BTreeMap::new();
         let mut methods = std::collections::BTreeMap::new();
         for p in parcels {
@@ -931,6 +951,12 @@ impl Summary {
             if !p.reasons.is_empty() {
                 low += p.area_m2;
                 low_count += 1;
+            }
+            if p.unjudged && p.reasons.is_empty() {
+                unjudged += p.area_m2;
+                unjudged_count += 1;
+            } else {
+                judged += p.area_m2;
             }
             idle += usize::from(p.idle);
             outside += usize::from(!p.in_park);
@@ -947,7 +973,9 @@ impl Summary {
             total_area_mu: m2_to_mu(total),
             low_efficiency_area_mu: m2_to_mu(low),
             low_efficiency_count: low_count,
-            low_efficiency_ratio: (total > 0.0).then(|| low / total),
+            unjudged_count,
+            unjudged_area_mu: m2_to_mu(unjudged),
+            low_efficiency_ratio: (judged > 0.0).then(|| low / judged),
             idle_count: idle,
             outside_parks_count: outside,
             low_efficiency_by_reason: by_reason,
@@ -979,6 +1007,8 @@ pub(crate) struct ParcelFacts {
     pub(crate) idle: bool,
     pub(crate) in_park: bool,
     pub(crate) area_method: AreaSource,
+    /// Its tenants' figures leave a firm out (see [`crate::evaluate::ParkShare::unjudged`]).
+    pub(crate) unjudged: bool,
 }
 
 /// Wall time of each stage.

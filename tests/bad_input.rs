@@ -703,6 +703,180 @@ fn a_rejected_tenant_does_not_make_its_parcel_idle() {
     assert!(changed.iter().all(|c| *c == parcel_id), "{changed:?}");
 }
 
+/// A square parcel of 0.001° at (`x`, 30.0) with an optional recorded floor area.
+fn square(id: &str, x: f64, floor_area: Option<f64>) -> String {
+    let floor = floor_area.map_or(String::new(), |f| format!(",\"floor_area\":{f}"));
+    let (x1, y0, y1) = (x + 0.001, 30.0, 30.001);
+    format!(
+        r#"{{"type":"Feature","properties":{{"parcel_id":"{id}"{floor}}},"geometry":{{"type":"Polygon","coordinates":[[[{x},{y0}],[{x1},{y0}],[{x1},{y1}],[{x},{y1}],[{x},{y0}]]]}}}}"#
+    )
+}
+
+/// A parcel whose tenant was rejected is not judged on its tenants. Unless its own figures
+/// make it low, whether it is low is unknown: it is left out of both sides of its park's ratio
+/// and the summary's (before, it was counted as a parcel that met every minimum, which pulled
+/// the ratio down), counted as unjudged, and drawn and titled as such.
+/// Four parcels in one park. A: fine. B: its tenant rejected (a tax of `约5`), but its own
+/// floor area makes it low on plot ratio. C: its tenant's id repeated, nothing of its own:
+/// unjudged. D: low on its tenant.
+fn unjudged_zone(previous: Option<land_efficiency::PreviousAudit>, csv: &str) -> AuditReport {
+    let parcels = format!(
+        r#"{{"type":"FeatureCollection","features":[{},{},{},{}]}}"#,
+        square("A", 120.000, None),
+        square("B", 120.002, Some(100.0)),
+        square("C", 120.004, None),
+        square("D", 120.0065, None)
+    );
+    let parks = r#"{"type":"FeatureCollection","features":[{"type":"Feature",
+        "properties":{"park_id":"K1","name":"一园"},"geometry":{"type":"Polygon",
+        "coordinates":[[[119.999,29.999],[120.01,29.999],[120.01,30.002],[119.999,30.002],[119.999,29.999]]]}}]}"#;
+    Audit::new(Config::default())
+        .previous(previous)
+        .run(&Inputs {
+            parcels: Source::geojson("zd.geojson", parcels),
+            enterprises: Some(Source::csv("qy.csv", csv)),
+            parks: Some(Source::geojson("yq.geojson", parks)),
+        })
+        .unwrap()
+}
+
+const UNJUDGED_CSV: &str = "enterprise_id,name,tax,investment,output,floor_area,parcel_id\n\
+                            E1,a,1000,10000,10000,20000,A\n\
+                            E2,b,约5,10000,10000,20000,B\n\
+                            E3,c,1000,10000,10000,20000,C\n\
+                            E3,c,1000,10000,10000,20000,C\n\
+                            E4,d,1,1,1,20000,D\n";
+
+#[test]
+fn an_unjudged_parcel_is_left_out_of_the_ratios() {
+    let r = unjudged_zone(None, UNJUDGED_CSV);
+    let p = |id: &str| r.parcel_by_id(id).unwrap();
+    let flags = |id: &str| {
+        (
+            p(id).tenants_incomplete(),
+            p(id).unjudged(),
+            p(id).low_efficiency(),
+        )
+    };
+    assert_eq!(flags("A"), (false, false, false));
+    assert_eq!(flags("B"), (true, false, true));
+    assert_eq!(
+        p("B")
+            .reasons()
+            .iter()
+            .map(|r| r.as_str())
+            .collect::<Vec<_>>(),
+        ["plot_ratio"]
+    );
+    assert_eq!(flags("C"), (true, true, false));
+    assert_eq!(flags("D"), (false, false, true));
+
+    let (a, b, c, d) = (
+        p("A").area_m2(),
+        p("B").area_m2(),
+        p("C").area_m2(),
+        p("D").area_m2(),
+    );
+    let k = &r.summary.parks[0];
+    assert_eq!(
+        (k.parcel_count, k.low_efficiency_count, k.unjudged_count),
+        (4, 2, 1)
+    );
+    let mu = |m2: f64| m2 * 15.0 / 10_000.0;
+    approx::assert_relative_eq!(k.unjudged_area_mu, mu(c), max_relative = 1e-12);
+    approx::assert_relative_eq!(k.area_mu, mu(a + b + c + d), max_relative = 1e-12);
+    // C in neither side; counting it as fine would give (b + d) / (a + b + c + d).
+    approx::assert_relative_eq!(
+        k.low_efficiency_ratio.unwrap(),
+        (b + d) / (a + b + d),
+        max_relative = 1e-12
+    );
+    approx::assert_relative_eq!(k.low_efficiency_count_share.unwrap(), 2.0 / 3.0);
+    let s = &r.summary;
+    assert_eq!(s.unjudged_count, 1);
+    approx::assert_relative_eq!(
+        s.low_efficiency_ratio.unwrap(),
+        (b + d) / (a + b + d),
+        max_relative = 1e-12
+    );
+
+    // In the outputs.
+    let dir = tempfile::tempdir().unwrap();
+    land_efficiency::write::write_all(&r, dir.path(), &Default::default()).unwrap();
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
+    let layer: Value = serde_json::from_str(&read("parcels.geojson")).unwrap();
+    let feature = |id: &str| {
+        layer["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["properties"]["parcel_id"] == id)
+            .unwrap()["properties"]
+            .clone()
+    };
+    assert_eq!(feature("C")["tenants_incomplete"], true);
+    assert_eq!(feature("A")["tenants_incomplete"], false);
+    assert_ne!(feature("C")["fill"], feature("A")["fill"]);
+    assert!(
+        feature("C")["title"]
+            .as_str()
+            .unwrap()
+            .contains("not judged")
+    );
+    assert!(
+        feature("B")["title"]
+            .as_str()
+            .unwrap()
+            .contains("low-efficiency")
+    );
+    let parks: Value = serde_json::from_str(&read("parks.geojson")).unwrap();
+    assert_eq!(parks["features"][0]["properties"]["unjudged_count"], 1);
+    let summary: Value = serde_json::from_str(&read("summary.json")).unwrap();
+    assert_eq!(summary["unjudged_count"], 1);
+    let csv = read("parcels.csv");
+    let mut rows = csv::Reader::from_reader(csv.trim_start_matches('\u{feff}').as_bytes());
+    let headers = rows.headers().unwrap().clone();
+    let col = headers
+        .iter()
+        .position(|h| h == "tenants_incomplete")
+        .unwrap();
+    let flagged: Vec<String> = rows
+        .records()
+        .map(|x| x.unwrap())
+        .filter(|x| &x[col] == "true")
+        .map(|x| x[0].to_string())
+        .collect();
+    assert_eq!(flagged, ["B", "C"]);
+    assert!(read("report.html").contains("not judged") || read("report.html").contains("未判定"));
+}
+
+/// A parcel unjudged last year has no change this year, even when judged now: whether it was
+/// low then is not known (before, its `low_efficiency` of `false` read as "not low").
+#[test]
+fn a_parcel_unjudged_last_year_has_no_change() {
+    let last = unjudged_zone(None, UNJUDGED_CSV);
+    let dir = tempfile::tempdir().unwrap();
+    land_efficiency::write::write_all(&last, dir.path(), &Default::default()).unwrap();
+    let previous = land_efficiency::PreviousAudit::from_dir(dir.path()).unwrap();
+    assert_eq!(previous.unjudged.iter().collect::<Vec<_>>(), ["C"]);
+    assert_eq!(previous.parcels.len(), 3);
+    // This year every record is good.
+    let fixed = UNJUDGED_CSV
+        .replace("约5", "1000")
+        .replace("E3,c,1000,10000,10000,20000,C\n", "")
+        + "E3,c,1000,10000,10000,20000,C\n";
+    let now = unjudged_zone(Some(previous), &fixed);
+    assert!(now.parcels().all(|p| !p.tenants_incomplete()));
+    let change = |id: &str| now.parcel_by_id(id).unwrap().change().map(|c| c.as_str());
+    assert_eq!(change("A"), Some("still_ok"));
+    assert_eq!(change("B"), Some("still_low"));
+    assert_eq!(change("C"), None);
+    assert_eq!(change("D"), Some("still_low"));
+    let info = now.summary.previous.as_ref().unwrap();
+    assert_eq!((info.parcels, info.matched), (4, 4));
+    assert_eq!(now.summary.changes.as_ref().unwrap()["gone"], 0);
+}
+
 #[test]
 fn a_rejected_csv_row_keyed_to_its_parcel_keeps_it_from_idle() {
     // G0 is a good parcel of the bad fixture; its only tenant's tax is not a number.

@@ -127,6 +127,7 @@ pub(super) fn parcels(report: &AuditReport, w: &mut dyn Write) -> io::Result<()>
             "plot_ratio",
             "idle",
             "low_efficiency",
+            "tenants_incomplete",
             "reasons",
             "min_investment_per_mu",
             "min_tax_per_mu",
@@ -163,6 +164,7 @@ pub(super) fn parcels(report: &AuditReport, w: &mut dyn Write) -> io::Result<()>
             .opt(f.plot_ratio)
             .flag(f.idle)
             .flag(p.low_efficiency())
+            .flag(p.tenants_incomplete())
             .text(&reasons.join(";"))
             .num(t.min_investment_per_mu)
             .num(t.min_tax_per_mu)

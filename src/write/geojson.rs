@@ -28,6 +28,8 @@ pub(crate) mod style {
     pub const CONTRACT: &str = "#fc8d59";
     /// Idle.
     pub const IDLE: &str = "#7f7f7f";
+    /// Unjudged: not low on its own figures, and its tenants' figures leave a firm out.
+    pub const UNJUDGED: &str = "#f7f7f7";
     /// Parcel outline.
     pub const STROKE: &str = "#404040";
     /// A park over its cap.
@@ -39,7 +41,9 @@ pub(crate) mod style {
 /// The fill colour of a parcel.
 pub(crate) fn parcel_fill(p: &ParcelResult) -> &'static str {
     let reasons = p.reasons();
-    if reasons.is_empty() {
+    if p.unjudged() {
+        style::UNJUDGED
+    } else if reasons.is_empty() {
         style::OK
     } else if reasons.contains(Reason::Idle) {
         style::IDLE
@@ -200,7 +204,7 @@ impl PropertyWriter<'_> {
 /// `class`, `previous_low_efficiency` and `change` are the audit's only when it has an evaluation
 /// or a previous audit (see [`write_parcels_geojson`]); otherwise an input property of that
 /// name is kept (SPEC §5: every input property kept).
-const PARCEL_KEYS: [&str; 23] = [
+const PARCEL_KEYS: [&str; 24] = [
     "parcel_id",
     "park_id",
     "area_m2",
@@ -217,6 +221,7 @@ const PARCEL_KEYS: [&str; 23] = [
     "plot_ratio",
     "idle",
     "low_efficiency",
+    "tenants_incomplete",
     "reasons",
     "rules",
     "fill",
@@ -317,6 +322,7 @@ fn write_parcel(
     pw.opt_number("plot_ratio", f.plot_ratio);
     pw.value("idle", &f.idle);
     pw.value("low_efficiency", &!reasons.is_empty());
+    pw.value("tenants_incomplete", &p.tenants_incomplete());
     pw.value("reasons", &reasons);
     pw.value("rules", p.rules());
     if let Some(c) = p.class() {
@@ -335,7 +341,10 @@ fn write_parcel(
     // as JSON, the rest plain ASCII.
     let _ = serde_json::to_writer(&mut *pw.out, p.parcel_id());
     pw.out.pop(); // the closing quote: the text goes on
-    if reasons.is_empty() {
+    if p.unjudged() {
+        pw.out
+            .extend_from_slice(b": not judged (a firm on it was left out of its figures)\"");
+    } else if reasons.is_empty() {
         pw.out.extend_from_slice(b": ok\"");
     } else {
         pw.out.extend_from_slice(b": low-efficiency (");
@@ -422,6 +431,8 @@ fn write_park(buf: &mut Vec<u8>, report: &AuditReport, k: &ParkResult, crs: Outp
     pw.number("area_mu", k.area_mu);
     pw.number("low_efficiency_area_mu", k.low_efficiency_area_mu);
     pw.value("low_efficiency_count", &k.low_efficiency_count);
+    pw.value("unjudged_count", &k.unjudged_count);
+    pw.number("unjudged_area_mu", k.unjudged_area_mu);
     pw.opt_number("low_efficiency_ratio", k.low_efficiency_ratio);
     pw.opt_number("low_efficiency_count_share", k.low_efficiency_count_share);
     pw.value("idle_count", &k.idle_count);

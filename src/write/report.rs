@@ -71,6 +71,8 @@ struct Words {
     legend_low: &'static str,
     legend_contract: &'static str,
     legend_idle: &'static str,
+    legend_unjudged: &'static str,
+    unjudged: &'static str,
     legend_park: &'static str,
     legend_park_over: &'static str,
     aggregated: &'static str,
@@ -140,6 +142,8 @@ const ZH: Words = Words {
     legend_low: "低效（指标未达标）",
     legend_contract: "低效（未达合同约定）",
     legend_idle: "闲置",
+    legend_unjudged: "未判定（有企业记录被剔除或跨宗地）",
+    unjudged: "未判定",
     legend_park: "园区边界",
     legend_park_over: "园区（超过上限）",
     aggregated: "宗地数量较多，地图按网格汇总：每格颜色表示格内低效用地面积占比",
@@ -206,6 +210,8 @@ const EN: Words = Words {
     legend_low: "low-efficiency (a minimum missed)",
     legend_contract: "low-efficiency (contract missed)",
     legend_idle: "idle",
+    legend_unjudged: "not judged (a firm's record left out)",
+    unjudged: "not judged",
     legend_park: "park boundary",
     legend_park_over: "park over the cap",
     aggregated: "Too many parcels to draw one by one: the map shows a grid, each cell coloured by the share of its area that is low-efficiency",
@@ -454,7 +460,14 @@ pub fn write_report_html(
         (
             t.low_count,
             grouped(s.low_efficiency_count as f64, 0),
-            format!("{} {}", t.idle, s.idle_count),
+            if s.unjudged_count > 0 {
+                format!(
+                    "{} {} · {} {}",
+                    t.idle, s.idle_count, t.unjudged, s.unjudged_count
+                )
+            } else {
+                format!("{} {}", t.idle, s.idle_count)
+            },
         ),
         (
             t.parks_over,
@@ -586,7 +599,10 @@ fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words)
                 ((y / cell) as usize).min(rows - 1),
             );
             let e = acc.entry(key).or_insert((0.0, 0.0, 0));
-            e.0 += p.area_mu();
+            // As the ratios: an unjudged parcel is in neither side of the share.
+            if !p.unjudged() {
+                e.0 += p.area_mu();
+            }
             if p.low_efficiency() {
                 e.1 += p.area_mu();
             }
@@ -701,6 +717,9 @@ fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words)
         swatch(h, style::LOW, t.legend_low, false);
         swatch(h, style::CONTRACT, t.legend_contract, false);
         swatch(h, style::IDLE, t.legend_idle, false);
+        if report.summary.unjudged_count > 0 {
+            swatch(h, style::UNJUDGED, t.legend_unjudged, false);
+        }
     } else {
         swatch(h, &share_colour(0.0), "0%", false);
         swatch(h, &share_colour(0.5), "50%", false);
@@ -726,24 +745,46 @@ fn parks_table(h: &mut String, report: &AuditReport, t: &Words) {
             .unwrap_or(-1.0)
             .total_cmp(&a.low_efficiency_ratio.unwrap_or(-1.0))
     });
+    // Unjudged parcels are left out of the ratios: a column says how many, when any are.
+    let unjudged = report.summary.unjudged_count > 0;
+    let _ = write!(
+        h,
+        "<table class=\"parks\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{} ({})</th><th>{} ({})</th>",
+        t.park, t.name, t.count, t.area, t.mu, t.low_area, t.mu
+    );
+    if unjudged {
+        let _ = write!(h, "<th>{} ({})</th>", t.unjudged, t.mu);
+    }
     let _ = writeln!(
         h,
-        "<table class=\"parks\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{} ({})</th><th>{} ({})</th><th>{}</th><th>{}</th></tr></thead><tbody>",
-        t.park, t.name, t.count, t.area, t.mu, t.low_area, t.mu, t.ratio, t.over_cap
+        "<th>{}</th><th>{}</th></tr></thead><tbody>",
+        t.ratio, t.over_cap
     );
     for k in parks {
         let bar = k
             .low_efficiency_ratio
             .map_or(0.0, |r| (r * 100.0).min(100.0));
-        let _ = writeln!(
+        let _ = write!(
             h,
-            "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td><span class=\"bar\"><b style=\"width:{bar:.1}%\"></b><em style=\"left:{:.1}%\"></em></span>{}</td><td>{}</td></tr>",
+            "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
             if k.over_cap { "over" } else { "" },
             esc(&k.park_id),
             esc(k.name.as_deref().unwrap_or("")),
             k.parcel_count,
             num(k.area_mu, 1),
             num(k.low_efficiency_area_mu, 1),
+        );
+        if unjudged {
+            let _ = write!(
+                h,
+                "<td>{} ({})</td>",
+                num(k.unjudged_area_mu, 1),
+                k.unjudged_count
+            );
+        }
+        let _ = writeln!(
+            h,
+            "<td><span class=\"bar\"><b style=\"width:{bar:.1}%\"></b><em style=\"left:{:.1}%\"></em></span>{}</td><td>{}</td></tr>",
             cap * 100.0,
             pct(k.low_efficiency_ratio),
             if k.over_cap { t.yes } else { t.no }
