@@ -425,7 +425,11 @@ impl Audit {
         let t = Instant::now();
         self.progress(Stage::Join, "enterprises → parcels");
         let (enterprise_table, enterprise_read, enterprise_rejected) = match enterprises {
-            Some(l) => (l.records, l.read, l.rejected),
+            Some(l) => {
+                // The file's own (a CSV read as GB18030).
+                warnings.extend(l.warnings);
+                (l.records, l.read, l.rejected)
+            }
             None => (Enterprises::new(), 0, Vec::new()),
         };
         rejected.extend(enterprise_rejected.iter().map(Rejection::from_error));

@@ -97,12 +97,26 @@ type Table = (csv::StringRecord, Vec<(usize, csv::StringRecord)>);
 
 /// Reads a previous table: header, then its rows with their lines. A row whose cells are all
 /// empty (Excel writes `,,,` for rows it once held) is skipped; a row with another number of
-/// fields than the header, or with text that is not UTF-8, is an error naming its line.
+/// fields than the header, or with text in neither UTF-8 nor GB18030 (GBK, as Excel saves
+/// CSV on Chinese Windows), is an error naming its line.
 fn read_csv(path: &Path) -> Result<Table> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read", e))?;
     let body = bytes
         .strip_prefix(&[0xEF, 0xBB, 0xBF][..])
         .unwrap_or(&bytes);
+    // Saved again from Excel on Chinese Windows it is GBK: read as GB18030 (which holds GBK).
+    // Bytes of neither come out as U+FFFD, the error below that names its line.
+    let decoded = match std::str::from_utf8(body) {
+        Ok(_) => None,
+        Err(_) => Some(encoding_rs::GB18030.decode_without_bom_handling(body).0),
+    };
+    let body = decoded.as_deref().map_or(body, str::as_bytes);
+    let undecoded = |record: &csv::StringRecord| {
+        decoded
+            .is_some()
+            .then(|| record.iter().position(|cell| cell.contains('\u{FFFD}')))
+            .flatten()
+    };
     let bad = |message: String| Error::Csv {
         path: path.to_path_buf(),
         message,
@@ -117,12 +131,17 @@ fn read_csv(path: &Path) -> Result<Table> {
         .map_err(|e| bad(e.to_string()))?
         .clone();
     let header_line = lines.of(headers.position()) as usize;
-    let headers = csv::StringRecord::from_byte_record(headers).map_err(|e| {
+    let header_error = |column: usize| {
         bad(format!(
-            "line {header_line}: the header row is not UTF-8 text (column {}): {SAVE_AS_UTF8}",
-            e.utf8_error().field() + 1
+            "line {header_line}: the header row is not UTF-8 (column {}): {SAVE_AS_UTF8}",
+            column + 1
         ))
-    })?;
+    };
+    let headers = csv::StringRecord::from_byte_record(headers)
+        .map_err(|e| header_error(e.utf8_error().field()))?;
+    if let Some(column) = undecoded(&headers) {
+        return Err(header_error(column));
+    }
     let mut rows = Vec::new();
     let mut record = csv::ByteRecord::new();
     while reader
@@ -140,12 +159,17 @@ fn read_csv(path: &Path) -> Result<Table> {
                 headers.len()
             )));
         }
-        let row = csv::StringRecord::from_byte_record(record.clone()).map_err(|e| {
-            let column = headers.get(e.utf8_error().field()).unwrap_or("").trim();
+        let cell_error = |at: usize| {
+            let column = headers.get(at).unwrap_or("").trim();
             bad(format!(
-                "line {line}: column {column:?} is not UTF-8 text: {SAVE_AS_UTF8}"
+                "line {line}: column {column:?} is not UTF-8: {SAVE_AS_UTF8}"
             ))
-        })?;
+        };
+        let row = csv::StringRecord::from_byte_record(record.clone())
+            .map_err(|e| cell_error(e.utf8_error().field()))?;
+        if let Some(at) = undecoded(&row) {
+            return Err(cell_error(at));
+        }
         rows.push((line, row));
     }
     Ok((headers, rows))
@@ -191,7 +215,8 @@ impl PreviousAudit {
     ///
     /// # Errors
     /// [`Error::Io`] when `parcels.csv` cannot be read; [`Error::Csv`] naming the file, line
-    /// and column when a value is not what this crate writes, or the text is not UTF-8. Rows
+    /// and column when a value is not what this crate writes, or the text is in neither UTF-8
+    /// nor GB18030. Rows
     /// of empty cells are skipped.
     pub fn from_dir(dir: impl AsRef<Path>) -> Result<PreviousAudit> {
         let dir = dir.as_ref();
@@ -433,36 +458,42 @@ mod tests {
         assert_eq!(p.enterprises.len(), 1);
     }
 
-    /// A table saved as GBK (Excel's default in Chinese) is refused with its file, line and
-    /// column, and what to do, as the enterprises reader words it.
+    /// A table saved as GBK (Excel's default in Chinese) is read as GB18030; one in neither
+    /// encoding is refused with its file, line and column, and what to do, as the enterprises
+    /// reader words it.
     #[test]
-    fn a_gbk_table_says_to_save_it_as_utf8() {
+    fn a_gbk_table_is_read_and_one_in_no_encoding_says_to_save_it_as_utf8() {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(
             dir.path().join("parcels.csv"),
             "parcel_id,low_efficiency\nP1,1\n",
         )
         .unwrap();
-        // "ET1,D,中" with 中 in GBK (0xD6 0xD0).
+        // "ET1,D,中" with 中 in GBK (0xD6 0xD0), as Excel saves it again: read as GB18030.
         let mut gbk = b"enterprise_id,class,name\r\nET0,C,x\r\nET1,D,".to_vec();
         gbk.extend_from_slice(&[0xD6, 0xD0, b'\r', b'\n']);
         std::fs::write(dir.path().join("enterprises.csv"), &gbk).unwrap();
+        let p = PreviousAudit::from_dir(dir.path()).unwrap();
+        assert_eq!(p.enterprises["ET1"], [Some(Class::D)]);
+        // Not GB18030 either (0xFF is no byte of it): the line and column.
+        gbk.extend_from_slice(b"ET2,C,\xFF\r\n");
+        std::fs::write(dir.path().join("enterprises.csv"), &gbk).unwrap();
         let e = PreviousAudit::from_dir(dir.path()).unwrap_err().to_string();
         assert!(
-            e.contains("enterprises.csv: line 3: column \"name\" is not UTF-8 text"),
+            e.contains("enterprises.csv: line 4: column \"name\" is not UTF-8"),
             "{e}"
         );
         assert!(e.ends_with(crate::read::csv::SAVE_AS_UTF8), "{e}");
         // In the header too.
         std::fs::write(
             dir.path().join("enterprises.csv"),
-            b"enterprise_id,\xC3\xFB\xB3\xC6\n",
+            b"enterprise_id,\xC3\xFB\xFF\n",
         )
         .unwrap();
         let e = PreviousAudit::from_dir(dir.path()).unwrap_err().to_string();
         assert!(
             e.contains(
-                "line 1: the header row is not UTF-8 text (column 2): save the file as UTF-8"
+                "line 1: the header row is not UTF-8 (column 2): it is text in neither UTF-8 nor GB18030"
             ),
             "{e}"
         );

@@ -147,6 +147,9 @@ pub(super) fn scan_csv(
 ) -> Result<Scan> {
     let file = source.name();
     let file_arc = Arc::new(file.clone());
+    // Excel on Chinese Windows saves "CSV (逗号分隔)" as GBK: a file that is not UTF-8 is read
+    // as GB18030 (which GBK is part of), and a warning shows the first text so decoded.
+    let gb18030 = !is_utf8(source)?;
     let mut input = BufReader::new(source.open()?);
     let head = input
         .fill_buf()
@@ -154,15 +157,25 @@ pub(super) fn scan_csv(
     if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
         input.consume(3);
     }
+    let input: Box<dyn Read + '_> = if gb18030 {
+        // Bytes that are not GB18030 either come out as U+FFFD, which stops the file below.
+        Box::new(
+            encoding_rs_io::DecodeReaderBytesBuilder::new()
+                .encoding(Some(encoding_rs::GB18030))
+                .build(input),
+        )
+    } else {
+        Box::new(input)
+    };
     // csv counts a line at its `\n`, which for a CRLF line it reads with the next record:
     // its line numbers are one short in a file saved with CRLF, as Excel saves
     // (BurntSushi/rust-csv#395). The lines are counted from the bytes as csv reads them.
     let (input, lines) = counted(input);
     // Flexible and byte records: a row with too many or too few fields is one bad record to
-    // reject, not a reason to stop the whole file. Bytes that are not UTF-8, or a quote left
-    // open, do stop it: they are the file's (its encoding, its quoting), and going on would
-    // reject every row (a file saved as GBK) or read the rows after the quote into one field,
-    // leaving their parcels with no tenant, that is idle and low-efficiency.
+    // reject, not a reason to stop the whole file. Text in no encoding read here, or a quote
+    // left open, do stop it: they are the file's (its encoding, its quoting), and going on
+    // would reject every row or read the rows after the quote into one field, leaving their
+    // parcels with no tenant, that is idle and low-efficiency.
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
     let csv_error = |message: String| Error::Csv {
         path: file.clone(),
@@ -179,10 +192,16 @@ pub(super) fn scan_csv(
     }
     let headers = csv::StringRecord::from_byte_record(headers).map_err(|e| {
         csv_error(format!(
-            "the header row is not UTF-8 text (column {}): {SAVE_AS_UTF8}",
+            "the header row is not UTF-8 (column {}): {SAVE_AS_UTF8}",
             e.utf8_error().field() + 1
         ))
     })?;
+    let mut decoded = Decoded::default();
+    if gb18030 {
+        decoded
+            .check(&headers, &headers, lines.of(None))
+            .map_err(csv_error)?;
+    }
     if let Some((first, second, name)) = repeated_column(&headers) {
         return Err(csv_error(format!(
             "the header names column {name:?} twice (columns {first} and {second}): which one \
@@ -214,6 +233,9 @@ pub(super) fn scan_csv(
         }
         let parsed = match text_record(&headers, &mut bytes, line, &ctx) {
             Ok(Ok(record)) => {
+                if gb18030 {
+                    decoded.check(&headers, &record, line).map_err(csv_error)?;
+                }
                 let row = Row {
                     headers: &headers,
                     record: &record,
@@ -228,11 +250,98 @@ pub(super) fn scan_csv(
         };
         scan.take(parsed, strict, |_| Left::None, &mut |e, _| sink(e))?;
     }
+    if gb18030 {
+        scan.warnings.push(crate::report::Warning {
+            layer: Layer::Enterprises,
+            index: crate::report::Warning::NO_RECORD,
+            id: None,
+            message: decoded.warning(&file),
+        });
+    }
     Ok(scan)
 }
 
-/// What to do about bytes that are not UTF-8.
-pub(crate) const SAVE_AS_UTF8: &str = "save the file as UTF-8 (a file saved as GBK or GB18030, as Excel does by default in Chinese, reads this way)";
+/// Whether the text of `source` is UTF-8 (read through once; a byte order mark is UTF-8).
+fn is_utf8(source: &Source) -> Result<bool> {
+    let mut input = source.open()?;
+    let mut buf = vec![0u8; 1 << 20];
+    // The bytes of a character cut by the end of the last read, moved to the front.
+    let mut carried = 0;
+    loop {
+        let n = match input.read(&mut buf[carried..]) {
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::io(&source.name(), "cannot read", e)),
+        };
+        if n == 0 {
+            return Ok(carried == 0);
+        }
+        let end = carried + n;
+        carried = match std::str::from_utf8(&buf[..end]) {
+            Ok(_) => 0,
+            Err(e) if e.error_len().is_none() => {
+                buf.copy_within(e.valid_up_to()..end, 0);
+                end - e.valid_up_to()
+            }
+            Err(_) => return Ok(false),
+        };
+    }
+}
+
+/// What a file read as GB18030 showed: the first text that is not ASCII, where it stands.
+#[derive(Default)]
+struct Decoded {
+    first: Option<(u64, String, String)>,
+}
+
+impl Decoded {
+    /// Notes the first text that is not ASCII in `record` (the header, or a row on `line`);
+    /// a U+FFFD, which the decoder puts for bytes GB18030 does not have, is the file's error.
+    fn check(
+        &mut self,
+        headers: &csv::StringRecord,
+        record: &csv::StringRecord,
+        line: u64,
+    ) -> std::result::Result<(), String> {
+        for (at, text) in record.iter().enumerate() {
+            if text.contains('\u{FFFD}') {
+                if std::ptr::eq(headers, record) {
+                    return Err(format!("the header row, column {}: {SAVE_AS_UTF8}", at + 1));
+                }
+                let column = headers.get(at).unwrap_or("").trim();
+                return Err(format!(
+                    "line {line}, column {} ({column:?}): {SAVE_AS_UTF8}",
+                    at + 1
+                ));
+            }
+            if self.first.is_none() && !text.is_ascii() {
+                let column = headers.get(at).unwrap_or("").trim().to_string();
+                self.first = Some((line, column, feature::abbreviate(text.trim())));
+            }
+        }
+        Ok(())
+    }
+
+    fn warning(&self, file: &std::path::Path) -> String {
+        let shown = match &self.first {
+            Some((line, column, text)) => {
+                format!(
+                    "; the first text that is not ASCII reads {text:?} (line {line}, column {column:?})"
+                )
+            }
+            None => String::new(),
+        };
+        format!(
+            "{} is not UTF-8: read as GB18030 (GBK), as Excel saves CSV on Chinese Windows{shown}. \
+             If that is not what the file says, save it as UTF-8",
+            file.display()
+        )
+    }
+}
+
+/// What to do about bytes in neither encoding a CSV file is read in.
+pub(crate) const SAVE_AS_UTF8: &str =
+    "it is text in neither UTF-8 nor GB18030 (GBK): save the file as UTF-8";
 
 /// `inner` as csv is to read it, and the lines its records start on: csv's own
 /// `Position::line` is one short after a CRLF (rust-csv#395), and Excel saves CRLF. The lines
@@ -377,7 +486,7 @@ fn text_record(
             let at = e.utf8_error().field();
             let column = headers.get(at).unwrap_or("").trim();
             Err(format!(
-                "line {line}, column {} ({column:?}), is not UTF-8 text: {SAVE_AS_UTF8}",
+                "line {line}, column {} ({column:?}), is not UTF-8: {SAVE_AS_UTF8}",
                 at + 1
             ))
         }
