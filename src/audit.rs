@@ -1407,6 +1407,8 @@ fn unsure_parcels(
         unsure.extend(parcels.iter().map(|&p| (p, feature as usize, who.clone())));
     }
     unsure.sort();
+    // A firm placed twice on one parcel (a row of the wrong length read two ways).
+    unsure.dedup();
     unsure
 }
 

@@ -939,6 +939,57 @@ fn a_parcel_unjudged_last_year_has_no_change() {
     assert_eq!(now.summary.changes.as_ref().unwrap()["gone"], 0);
 }
 
+/// A name with an unquoted comma shifts the columns after it: the row is rejected, and its
+/// firm, read where the shifted columns put it, keeps its parcel from being taken for idle.
+#[test]
+fn a_row_with_a_comma_in_its_name_still_places_its_firm() {
+    use land_efficiency::geo::InteriorPoint;
+    let good = with_csv(
+        Config::default(),
+        "enterprise_id,name,tax,investment,output,parcel_id\nE0,a,1,1,1,G0\n",
+    )
+    .unwrap();
+    let inside = good
+        .parcel_by_id("G0")
+        .unwrap()
+        .geometry()
+        .interior_point()
+        .unwrap();
+    let csv = format!(
+        "enterprise_id,name,tax,investment,output,parcel_id,lon,lat\n\
+         E1,杭州某某,分公司,500,5000,9000,G24,,\n\
+         E2,宁波某某,分公司,500,5000,9000,,{},{}\n",
+        inside.x(),
+        inside.y()
+    );
+    let r = with_csv(Config::default(), csv).unwrap();
+    let codes: Vec<&str> = r.rejected.iter().map(|x| x.code).collect();
+    assert!(
+        codes.iter().filter(|c| **c == "bad_row").count() == 2,
+        "{codes:?}"
+    );
+    for (id, firm) in [("G24", "E1"), ("G0", "E2")] {
+        let p = r.parcel_by_id(id).unwrap();
+        assert!(
+            p.tenants_incomplete() && !p.idle(),
+            "{id}: {:?}",
+            p.reasons()
+        );
+        let warned = r.warnings.iter().find(|w| w.id.as_deref() == Some(id));
+        assert!(
+            warned.is_some_and(|w| w.message.contains(&format!("enterprise {firm} "))),
+            "{id}: {warned:?}"
+        );
+    }
+    // The unshifted readings (a parcel id "9000", no position) place nothing.
+    let flagged: Vec<&str> = r
+        .parcels()
+        .filter(|p| p.tenants_incomplete())
+        .map(|p| p.parcel_id())
+        .collect();
+    assert_eq!(flagged, ["G0", "G24"], "{:?}", r.warnings);
+}
+
 #[test]
 fn a_rejected_csv_row_keyed_to_its_parcel_keeps_it_from_idle() {
     // G0 is a good parcel of the bad fixture; its only tenant's tax is not a number.

@@ -245,7 +245,12 @@ pub(super) fn scan_csv(
                 bytes = record.into_byte_record();
                 parsed
             }
-            Ok(Err(rejected)) => Err(rejected),
+            Ok(Err(rejected)) => {
+                for place in shifted_places(&headers, &bytes, &fields.enterprises) {
+                    super::keep_place(places, index - 1, Some(place));
+                }
+                Err(rejected)
+            }
             Err(not_utf8) => return Err(csv_error(not_utf8)),
         };
         scan.take(parsed, strict, |_| Left::None, &mut |e, _| sink(e))?;
@@ -259,6 +264,40 @@ pub(super) fn scan_csv(
         });
     }
     Ok(scan)
+}
+
+/// Where a row of the wrong length may stand. From the field at fault on (a name with a comma
+/// in it, unquoted), its columns are shifted by the fields it has too many or too few, so its
+/// parcel id and position are read both where the header puts them and shifted. Its firm is
+/// then not left out unnoticed: a parcel either reading names, or holds the point of, is not
+/// judged on its tenants. A reading that names no parcel places nothing; one that places the
+/// firm wrongly only keeps a parcel from being judged low on its tenants, with a warning.
+fn shifted_places(
+    headers: &csv::StringRecord,
+    bytes: &csv::ByteRecord,
+    f: &crate::config::EnterpriseFields,
+) -> Vec<Place> {
+    let shift = bytes.len() as isize - headers.len() as isize;
+    let field = |name: &str, by: isize| -> Option<&str> {
+        let at = usize::try_from(column(headers, name)? as isize + by).ok()?;
+        let text = std::str::from_utf8(bytes.get(at)?).ok()?.trim();
+        (!text.is_empty()).then_some(text)
+    };
+    let number = |name: &str, by: isize| {
+        field(name, by)
+            .and_then(|t| t.parse::<f64>().ok())
+            .filter(|v| v.is_finite())
+    };
+    let mut places = Vec::new();
+    for by in [0, shift] {
+        if let Some(key) = field(&f.parcel_id, by) {
+            places.push(Place::Key(key.to_string()));
+        }
+        if let (Some(x), Some(y)) = (number(&f.lon, by), number(&f.lat, by)) {
+            places.push(Place::Point(Coord { x, y }));
+        }
+    }
+    places
 }
 
 /// Whether the text of `source` is UTF-8 (read through once; a byte order mark is UTF-8).
