@@ -375,6 +375,27 @@ impl LowEfficiencyConfig {
                 fraction("contract_shortfall", v).map_err(|m| format!("{at}: {m}"))?;
             }
             rule.check_shape().map_err(|m| format!("{at}: {m}"))?;
+            // Parcels list the rules that set their thresholds by name (`rules`; in
+            // parcels.csv joined with ";"): a name must tell its rule apart.
+            if let Some(name) = &rule.name {
+                if name.trim().is_empty() {
+                    return Err(format!("{at}: name is empty; give it one or leave it out"));
+                }
+                if name.contains(';') {
+                    return Err(format!(
+                        "{at}: name {name:?} holds a \";\", which parcels.csv puts between \
+                         rule names; use another character"
+                    ));
+                }
+            }
+            let name = self.rule_name(i);
+            if let Some(j) = (0..i).find(|&j| self.rule_name(j) == name) {
+                return Err(format!(
+                    "{at} has the name {name:?}, as {} has: a parcel's rules could not tell \
+                     them apart; rename one",
+                    self.rule_label(j)
+                ));
+            }
             // Same criteria twice: the later rule would win every metric they both set, and
             // the parcels would list both. Even with equal values it is a leftover copy.
             if let Some(j) = (0..i).find(|&j| self.rules[j].criteria() == rule.criteria()) {
@@ -815,6 +836,48 @@ mod tests {
                 industry("34", tax(10.0)),
                 new(industry("34", tax(20.0))),
                 industry("3", tax(5.0)),
+            ]),
+            Ok(())
+        );
+    }
+
+    /// Parcels list their rules by name: two rules of one name (a given one, or one equal to
+    /// another rule's default `rule N`) could not be told apart, nor a name with the `;`
+    /// parcels.csv joins names with.
+    #[test]
+    fn rule_names_must_tell_rules_apart() {
+        let named = |name: &str, r: Rule| Rule {
+            name: Some(name.into()),
+            ..r
+        };
+        let e = check(vec![
+            named("化工", industry("26", tax(10.0))),
+            named("化工", industry("27", tax(10.0))),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            e,
+            "[[low_efficiency.rule]] #2 (\"化工\") has the name \"化工\", as \
+             [[low_efficiency.rule]] #1 (\"化工\") has: a parcel's rules could not tell them \
+             apart; rename one"
+        );
+        let e = check(vec![
+            industry("26", tax(10.0)),
+            named("rule 1", industry("27", tax(10.0))),
+        ])
+        .unwrap_err();
+        assert!(e.starts_with("[[low_efficiency.rule]] #2 (\"rule 1\") has the name \"rule 1\", as [[low_efficiency.rule]] #1 has"), "{e}");
+        let e = check(vec![named("a;b", industry("26", tax(10.0)))]).unwrap_err();
+        assert!(e.contains("holds a \";\""), "{e}");
+        let e = check(vec![named(" ", industry("26", tax(10.0)))]).unwrap_err();
+        assert!(
+            e.ends_with("name is empty; give it one or leave it out"),
+            "{e}"
+        );
+        assert_eq!(
+            check(vec![
+                named("化工", industry("26", tax(10.0))),
+                named("医药", industry("27", tax(10.0))),
             ]),
             Ok(())
         );
