@@ -456,17 +456,19 @@ impl EvaluationConfig {
             ("below_scale", &self.below_scale),
             ("all", &self.all),
         ] {
+            // Named as a reader of the file counts them (from 1), with the indicator's name.
             for (i, ind) in group.iter().flat_map(|g| g.indicators.iter()).enumerate() {
-                finite(&format!("{name}.indicators[{i}].weight"), ind.weight)?;
+                let at = format!("{name}.indicators #{} ({})", i + 1, ind.indicator.as_str());
+                finite(&format!("{at}: weight"), ind.weight)?;
                 if let Benchmark::Value(b) = ind.benchmark
                     && !(b.is_finite() && b > 0.0)
                 {
                     return Err(format!(
-                        "evaluation.{name}.indicators[{i}].benchmark must be > 0 or \"mean\", found {b}"
+                        "evaluation.{at}: benchmark must be > 0 or \"mean\", found {b}"
                     ));
                 }
                 if let Some(cap) = ind.cap {
-                    finite(&format!("{name}.indicators[{i}].cap"), cap)?;
+                    finite(&format!("{at}: cap"), cap)?;
                 }
             }
             // With no weight every score is 0 and every firm ties: the classes would mean
@@ -961,5 +963,35 @@ mod tests {
         );
         config.missing = Missing::Zero;
         assert!(messages(&config)[0].ends_with("lost its weight of 50"));
+    }
+
+    /// An indicator's error names it as a reader counts (from 1), with its name.
+    #[test]
+    fn indicator_errors_count_from_1_and_name_the_indicator() {
+        let ind = |indicator, weight, benchmark| IndicatorConfig {
+            indicator,
+            weight,
+            benchmark,
+            cap: None,
+        };
+        let config = |second: IndicatorConfig| EvaluationConfig {
+            pooled: true,
+            all: Some(GroupConfig {
+                indicators: vec![ind(Indicator::TaxPerMu, 50.0, Benchmark::Mean), second],
+            }),
+            ..EvaluationConfig::default()
+        };
+        let e = config(ind(Indicator::RdIntensity, -1.0, Benchmark::Mean)).check();
+        assert_eq!(
+            e.unwrap_err(),
+            "evaluation.all.indicators #2 (rd_intensity): weight must be a finite number ≥ 0, \
+             found -1"
+        );
+        let e = config(ind(Indicator::OutputPerMu, 5.0, Benchmark::Value(0.0))).check();
+        assert_eq!(
+            e.unwrap_err(),
+            "evaluation.all.indicators #2 (output_per_mu): benchmark must be > 0 or \"mean\", \
+             found 0"
+        );
     }
 }
