@@ -265,13 +265,14 @@ impl Audit {
         Ok((enterprises, parks))
     }
 
-    /// Runs the audit on layers already read.
+    /// Runs the audit on layers already read. Rows a caller pushed into the tables have their
+    /// rings oriented as the readers orient them (exterior counter-clockwise, holes clockwise).
     ///
     /// # Errors
     /// [`Error::Config`] when the configuration is not valid ([`Config::validate`]); for
     /// rows a caller pushed into the tables, the error the reader would have rejected the
     /// record with (a negative or non-finite figure, a repeated id, a coordinate that is not
-    /// finite), naming the row's index and id; [`Error::Usage`] when the area method cannot
+    /// finite or past WGS84 lon/lat, an invalid shape), naming the row's index and id; [`Error::Usage`] when the area method cannot
     /// apply (planar area of lon/lat input), or the previous audit cannot be compared with
     /// this one (see [`Audit::run`]); the first record error when strict.
     pub fn assess(
@@ -315,13 +316,21 @@ impl Audit {
     /// [`Audit::assess`], with the parcels' area outcomes if they were worked out already.
     fn assess_with(
         &self,
-        parcels: Loaded<Parcels>,
+        mut parcels: Loaded<Parcels>,
         enterprises: Option<Loaded<Enterprises>>,
-        parks: Option<Loaded<Parks>>,
+        mut parks: Option<Loaded<Parks>>,
         areas: Option<Vec<AreaOutcome>>,
         times: &mut StageTimes,
     ) -> Result<AuditReport> {
         let config = &self.config;
+        // Rings as the readers leave them: exterior counter-clockwise, holes clockwise (Karney's
+        // area of a clockwise exterior is the rest of the ellipsoid).
+        if !parcels.records.validated {
+            parcels.records.shapes.orient();
+        }
+        if let Some(l) = parks.as_mut().filter(|l| !l.records.validated) {
+            l.records.shapes.orient();
+        }
         check_pushed(&parcels, enterprises.as_ref(), parks.as_ref())?;
         let mut rejected: Vec<Rejection> = Vec::new();
         let mut warnings: Vec<Warning> = Vec::new();
@@ -1216,8 +1225,8 @@ fn join(
 }
 
 /// Checks tables a caller filled with `push` as the readers check records: figures finite,
-/// ≥ 0 and at most [`MAX_FIGURE`](crate::units::MAX_FIGURE), coordinates finite, ids present
-/// and unique. A reader's tables were checked as they were read and are passed over.
+/// ≥ 0 and at most [`MAX_FIGURE`](crate::units::MAX_FIGURE), coordinates finite and in WGS84
+/// lon/lat range, shapes valid and of some area, ids present and unique. A reader's tables were checked as they were read and are passed over.
 ///
 /// A service that pushed a tax of -50 or NaN, or two enterprises with one id, got per-mu
 /// figures of -3.05 and NaN (never below a minimum) and both copies counted.
@@ -1282,18 +1291,27 @@ fn check_pushed(
             ] {
                 check_figure(v, property, || ctx(row))?;
             }
-            // A location is NaN when absent; one half NaN, or infinite, is not a place.
+            // A location is NaN when absent; one half NaN, or infinite, is not a place, nor
+            // one past lon/lat.
             if let Some(&c) = t.location.get(row)
                 && !(c.x.is_nan() && c.y.is_nan())
-                && !(c.x.is_finite() && c.y.is_finite())
             {
-                return Err(Error::CoordinateOutOfRange {
-                    ctx: ctx(row),
-                    x: c.x,
-                    y: c.y,
-                    expected: "finite numbers",
-                    property: "location".into(),
-                });
+                let expected = if !(c.x.is_finite() && c.y.is_finite()) {
+                    Some("finite numbers")
+                } else if !read::in_lonlat_range(c) {
+                    Some(LONLAT_RANGE)
+                } else {
+                    None
+                };
+                if let Some(expected) = expected {
+                    return Err(Error::CoordinateOutOfRange {
+                        ctx: ctx(row),
+                        x: c.x,
+                        y: c.y,
+                        expected,
+                        property: "location".into(),
+                    });
+                }
             }
         }
     }
@@ -1345,18 +1363,27 @@ fn check_figure(v: Option<f64>, property: &str, ctx: impl Fn() -> FeatureContext
     }
 }
 
+/// A pushed shape as the readers check a record's: finite, in WGS84 lon/lat range (the tables
+/// hold WGS84), valid (geo's `Validation`) and of some area.
 fn check_shape(shape: crate::store::ShapeRef<'_>, ctx: impl Fn() -> FeatureContext) -> Result<()> {
-    match shape.find_coord(|c| !(c.x.is_finite() && c.y.is_finite())) {
-        Some(c) => Err(Error::CoordinateOutOfRange {
-            ctx: ctx(),
-            x: c.x,
-            y: c.y,
-            expected: "finite numbers",
-            property: "geometry".into(),
-        }),
-        None => Ok(()),
+    let out = |c: geo::Coord<f64>, expected| Error::CoordinateOutOfRange {
+        ctx: ctx(),
+        x: c.x,
+        y: c.y,
+        expected,
+        property: "geometry".into(),
+    };
+    if let Some(c) = shape.find_coord(|c| !(c.x.is_finite() && c.y.is_finite())) {
+        return Err(out(c, "finite numbers"));
     }
+    if let Some(c) = shape.find_coord(|c| !read::in_lonlat_range(c)) {
+        return Err(out(c, LONLAT_RANGE));
+    }
+    read::check_shape(&shape.to_multipolygon(), &ctx()).map(drop)
 }
+
+/// What a table's coordinates must be: WGS84, as the readers leave them.
+const LONLAT_RANGE: &str = "WGS84 lon/lat (|lon| ≤ 180, |lat| ≤ 90)";
 
 /// Parcels whose tenants' figures leave a firm out: one whose record was rejected but that
 /// said where it stands (a point in the parcel, or its id), or one whose point lies in this

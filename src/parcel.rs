@@ -243,8 +243,10 @@ impl Parcels {
         self.index.is_empty()
     }
 
-    /// Appends a parcel. [`Audit::assess`](crate::Audit::assess) checks rows pushed by a
-    /// caller (figures, coordinates, unique ids) before it runs.
+    /// Appends a parcel, its geometry in WGS84 lon/lat. [`Audit::assess`](crate::Audit::assess)
+    /// orients the rings of rows pushed by a caller (exterior counter-clockwise) and checks
+    /// them (figures, coordinates finite and in lon/lat range, valid shapes, unique ids) before
+    /// it runs.
     pub fn push(&mut self, p: &Parcel) {
         self.validated = false;
         self.push_columns(p);
@@ -527,7 +529,7 @@ impl Enterprises {
 
     /// Appends an enterprise. [`Audit::assess`](crate::Audit::assess) checks rows pushed by
     /// a caller (figures finite, ≥ 0 and at most [`MAX_FIGURE`](crate::units::MAX_FIGURE),
-    /// a finite location, unique ids) before it runs.
+    /// a location finite and in WGS84 lon/lat range, unique ids) before it runs.
     pub fn push(&mut self, e: &Enterprise) {
         self.validated = false;
         self.push_read(e, None);
@@ -734,8 +736,9 @@ impl Parks {
         self.index.is_empty()
     }
 
-    /// Appends a park. [`Audit::assess`](crate::Audit::assess) checks rows pushed by a
-    /// caller (finite coordinates, unique ids) before it runs.
+    /// Appends a park, its geometry in WGS84 lon/lat. [`Audit::assess`](crate::Audit::assess)
+    /// orients the rings of rows pushed by a caller and checks them (coordinates finite and in
+    /// lon/lat range, valid shapes, unique ids) before it runs.
     pub fn push(&mut self, p: &Park) {
         self.validated = false;
         self.shapes.push(&p.geometry, p.multi);

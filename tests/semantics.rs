@@ -818,4 +818,39 @@ fn tables_pushed_in_code_are_checked_as_read_ones_are() {
     });
     let e = assess(parcels(), vec![], Some(parks)).unwrap_err();
     assert_eq!(e.code(), "coordinate_out_of_range", "{e}");
+    // A clockwise exterior (the readers orient rings; a pushed row was taken as it came, and
+    // Karney's area of a clockwise ring is the rest of the ellipsoid).
+    let ccw = assess(parcels(), vec![], None).unwrap();
+    let mut cw = Parcels::default();
+    let mut shape = square(120.0);
+    shape.0[0].exterior_mut(|ring| ring.0.reverse());
+    cw.push(&parcel("A", shape));
+    let cw = assess(cw, vec![], None).unwrap();
+    let area = |r: &land_efficiency::AuditReport| r.parcel_by_id("A").unwrap().area_m2();
+    approx::assert_relative_eq!(area(&cw), area(&ccw), max_relative = 1e-12);
+    assert!(
+        area(&ccw) > 10_000.0 && area(&ccw) < 11_000.0,
+        "{}",
+        area(&ccw)
+    );
+    // Coordinates past lon/lat (the tables hold WGS84), and a bow-tie.
+    let one = |shape| {
+        let mut t = Parcels::default();
+        t.push(&parcel("A", shape));
+        assess(t, vec![], None).map(|_| ()).unwrap_err()
+    };
+    let mut far = square(120.0);
+    far.0[0].exterior_mut(|ring| ring.0[2].x = 500.0);
+    let e = one(far);
+    assert_eq!(e.code(), "coordinate_out_of_range", "{e}");
+    let bow = MultiPolygon(vec![polygon![
+        (x: 120.0, y: 30.0), (x: 120.001, y: 30.001), (x: 120.001, y: 30.0), (x: 120.0, y: 30.001), (x: 120.0, y: 30.0)
+    ]]);
+    let e = one(bow);
+    assert_eq!(e.code(), "invalid_geometry", "{e}");
+    // A firm past lon/lat.
+    let mut far = firm("E1", 1.0);
+    far.location = Some(Point::new(120.0005, 95.0));
+    let e = assess(parcels(), vec![far], None).unwrap_err();
+    assert_eq!(e.code(), "coordinate_out_of_range", "{e}");
 }

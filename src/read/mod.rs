@@ -592,7 +592,10 @@ fn members<'a>(bytes: &'a [u8], accept: Accept, ctx: &FeatureContext) -> Result<
 /// its rings touch so as to cut its interior into pieces, which `Validation` accepts (see
 /// [`crate::topology`]). A shape [`valid::clearly_valid`] proves valid has its holes apart from
 /// everything: no such touches, so the test runs only on the rare others.
-fn check_shape(shape: &MultiPolygon<f64>, ctx: &FeatureContext) -> Result<(f64, Option<String>)> {
+pub(crate) fn check_shape(
+    shape: &MultiPolygon<f64>,
+    ctx: &FeatureContext,
+) -> Result<(f64, Option<String>)> {
     let mut note = None;
     if !valid::clearly_valid(shape) {
         if let Err(problem) = shape.check_validation() {
@@ -1093,7 +1096,7 @@ impl Late {
     }
 }
 
-fn in_lonlat_range(c: Coord<f64>) -> bool {
+pub(crate) fn in_lonlat_range(c: Coord<f64>) -> bool {
     c.x.abs() <= 180.0 && c.y.abs() <= 90.0
 }
 
