@@ -631,14 +631,30 @@ impl Audit {
             for (row, f) in figures.iter_mut().enumerate() {
                 let id = parcel_table.ids.get(row);
                 f.previous = previous.parcels.get(id).copied();
-                // A parcel not judged on its tenants, this year or the last, has no change to
-                // report either way.
+                // A parcel not judged, this year or the last, has no change to report either
+                // way.
                 let unjudged_then = previous.unjudged.contains(id);
                 matched += usize::from(f.previous.is_some() || unjudged_then);
-                f.change = (!f.unsure && !unjudged_then)
+                // Low on its own figures, a parcel is low whatever its tenants.
+                let unjudged_now = f.unsure && f.reasons.is_empty();
+                f.change = (!unjudged_now && !unjudged_then)
                     .then(|| Change::between(f.previous, !f.reasons.is_empty()));
             }
             run_warnings.extend(overlap_with(previous, &parcel_table, matched)?);
+            run_warnings.extend(previous.gb18030.iter().map(|file| Warning {
+                layer: if file.ends_with("enterprises.csv") {
+                    Layer::Enterprises
+                } else {
+                    Layer::Parcels
+                },
+                index: Warning::NO_RECORD,
+                id: None,
+                message: format!(
+                    "the previous audit's {} is not UTF-8: read as GB18030 (GBK), as Excel saves \
+                     CSV on Chinese Windows",
+                    file.display()
+                ),
+            }));
         }
         let shares = figures.iter().map(|f| evaluate::ParkShare {
             park: (f.park != NO_PARK).then_some(f.park as usize),
@@ -723,6 +739,12 @@ impl Audit {
             for c in figures.iter().filter_map(|f| f.change) {
                 *m.entry(c.as_str()).or_insert(0) += 1;
             }
+            // Those with no change: not judged this year or the last. With them the changes
+            // add up to the parcels evaluated.
+            m.insert(
+                "unjudged",
+                figures.iter().filter(|f| f.change.is_none()).count(),
+            );
             // Parcels of the previous audit that this one did not evaluate (removed from the
             // data, or rejected this year), and how many of them were low-efficiency then.
             let now: HashSet<&str> = (0..parcel_table.len())

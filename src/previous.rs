@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::evaluate::Class;
-use crate::read::csv::SAVE_AS_UTF8;
+use crate::read::csv::{SAVE_AS_UTF8, STRAY_BYTE};
 
 /// What the previous audit said.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -27,6 +27,9 @@ pub struct PreviousAudit {
     pub enterprises: HashMap<String, Vec<Option<Class>>>,
     /// The files it was read from: this year's outputs must not replace them.
     pub files: Vec<PathBuf>,
+    /// Those of them read as GB18030 (GBK), not being UTF-8: saved again from Excel on
+    /// Chinese Windows. The audit warns of each.
+    pub gb18030: Vec<PathBuf>,
 }
 
 /// How a parcel's status changed since the previous audit.
@@ -99,17 +102,18 @@ type Table = (csv::StringRecord, Vec<(usize, csv::StringRecord)>);
 /// empty (Excel writes `,,,` for rows it once held) is skipped; a row with another number of
 /// fields than the header, or with text in neither UTF-8 nor GB18030 (GBK, as Excel saves
 /// CSV on Chinese Windows), is an error naming its line.
-fn read_csv(path: &Path) -> Result<Table> {
+fn read_csv(path: &Path) -> Result<(Table, bool)> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read", e))?;
     let body = bytes
         .strip_prefix(&[0xEF, 0xBB, 0xBF][..])
         .unwrap_or(&bytes);
-    // Saved again from Excel on Chinese Windows it is GBK: read as GB18030 (which holds GBK).
-    // Bytes of neither come out as U+FFFD, the error below that names its line.
-    let decoded = match std::str::from_utf8(body) {
-        Ok(_) => None,
-        Err(_) => Some(encoding_rs::GB18030.decode_without_bom_handling(body).0),
-    };
+    // Saved again from Excel on Chinese Windows it is GBK: read as GB18030 (which holds GBK),
+    // as the enterprises reader decides. Bytes of neither come out as U+FFFD, the error below
+    // that names its line.
+    let decoded = crate::read::csv::Tally::of(body)
+        .gb18030()
+        .then(|| encoding_rs::GB18030.decode_without_bom_handling(body).0);
+    let gb18030 = decoded.is_some();
     let body = decoded.as_deref().map_or(body, str::as_bytes);
     let undecoded = |record: &csv::StringRecord| {
         decoded
@@ -131,9 +135,10 @@ fn read_csv(path: &Path) -> Result<Table> {
         .map_err(|e| bad(e.to_string()))?
         .clone();
     let header_line = lines.of(headers.position()) as usize;
+    let why = if gb18030 { SAVE_AS_UTF8 } else { STRAY_BYTE };
     let header_error = |column: usize| {
         bad(format!(
-            "line {header_line}: the header row is not UTF-8 (column {}): {SAVE_AS_UTF8}",
+            "line {header_line}: the header row, column {}: {why}",
             column + 1
         ))
     };
@@ -161,9 +166,7 @@ fn read_csv(path: &Path) -> Result<Table> {
         }
         let cell_error = |at: usize| {
             let column = headers.get(at).unwrap_or("").trim();
-            bad(format!(
-                "line {line}: column {column:?} is not UTF-8: {SAVE_AS_UTF8}"
-            ))
+            bad(format!("line {line}: column {column:?}: {why}"))
         };
         let row = csv::StringRecord::from_byte_record(record.clone())
             .map_err(|e| cell_error(e.utf8_error().field()))?;
@@ -172,7 +175,7 @@ fn read_csv(path: &Path) -> Result<Table> {
         }
         rows.push((line, row));
     }
-    Ok((headers, rows))
+    Ok(((headers, rows), gb18030))
 }
 
 /// A row's id, trimmed as the readers trim ids; an empty id, or one an earlier line had, is
@@ -222,8 +225,11 @@ impl PreviousAudit {
         let dir = dir.as_ref();
         let mut previous = PreviousAudit::default();
         let path = dir.join("parcels.csv");
-        let (headers, rows) = read_csv(&path)?;
+        let ((headers, rows), gb18030) = read_csv(&path)?;
         previous.files.push(path.clone());
+        if gb18030 {
+            previous.gb18030.push(path.clone());
+        }
         let (id, low) = (
             column(&headers, "parcel_id", &path)?,
             column(&headers, "low_efficiency", &path)?,
@@ -265,8 +271,11 @@ impl PreviousAudit {
         }
         let path = dir.join("enterprises.csv");
         if path.exists() {
-            let (headers, rows) = read_csv(&path)?;
+            let ((headers, rows), gb18030) = read_csv(&path)?;
             previous.files.push(path.clone());
+            if gb18030 {
+                previous.gb18030.push(path.clone());
+            }
             let id = column(&headers, "enterprise_id", &path)?;
             let class = headers.iter().position(|h| h.trim() == "class");
             let history = headers.iter().position(|h| h.trim() == "class_history");
@@ -475,12 +484,24 @@ mod tests {
         std::fs::write(dir.path().join("enterprises.csv"), &gbk).unwrap();
         let p = PreviousAudit::from_dir(dir.path()).unwrap();
         assert_eq!(p.enterprises["ET1"], [Some(Class::D)]);
+        assert_eq!(p.gb18030, [dir.path().join("enterprises.csv")]);
+        // A UTF-8 table with one stray byte is not taken for GBK: that byte's line.
+        let mut stray = "enterprise_id,class,name\nET0,C,甲\nET1,D,乙\nET2,C,Caf"
+            .as_bytes()
+            .to_vec();
+        stray.extend_from_slice(b"\xe9\n");
+        std::fs::write(dir.path().join("enterprises.csv"), &stray).unwrap();
+        let e = PreviousAudit::from_dir(dir.path()).unwrap_err().to_string();
+        assert!(
+            e.contains("line 4: column \"name\": not UTF-8, though the file's other text is"),
+            "{e}"
+        );
         // Not GB18030 either (0xFF is no byte of it): the line and column.
         gbk.extend_from_slice(b"ET2,C,\xFF\r\n");
         std::fs::write(dir.path().join("enterprises.csv"), &gbk).unwrap();
         let e = PreviousAudit::from_dir(dir.path()).unwrap_err().to_string();
         assert!(
-            e.contains("enterprises.csv: line 4: column \"name\" is not UTF-8"),
+            e.contains("enterprises.csv: line 4: column \"name\": text in neither"),
             "{e}"
         );
         assert!(e.ends_with(crate::read::csv::SAVE_AS_UTF8), "{e}");
@@ -492,9 +513,7 @@ mod tests {
         .unwrap();
         let e = PreviousAudit::from_dir(dir.path()).unwrap_err().to_string();
         assert!(
-            e.contains(
-                "line 1: the header row is not UTF-8 (column 2): it is text in neither UTF-8 nor GB18030"
-            ),
+            e.contains("line 1: the header row, column 2: text in neither UTF-8 nor GB18030"),
             "{e}"
         );
     }

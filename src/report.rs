@@ -920,9 +920,10 @@ pub struct Summary {
     /// The previous audit compared with, when one was given.
     pub previous: Option<PreviousInfo>,
     /// Parcels by change since the previous audit, when one was given: this audit's parcels by
-    /// [`Change`] (`became_low`, `recovered`, `still_low`, `still_ok`, `new`), and `gone`, the
-    /// previous audit's parcels this one did not evaluate (removed, or rejected this year),
-    /// `gone_low` of them low-efficiency then.
+    /// [`Change`] (`became_low`, `recovered`, `still_low`, `still_ok`, `new`) and `unjudged`
+    /// (not judged this year or the last: no change), which add up to the parcels evaluated;
+    /// and `gone`, the previous audit's parcels this one did not evaluate (removed, or
+    /// rejected this year), `gone_low` of them low-efficiency then.
     pub changes: Option<std::collections::BTreeMap<&'static str, usize>>,
     /// Every park's figures.
     pub parks: Vec<ParkResult>,

@@ -174,9 +174,29 @@ fn csv_files_that_cannot_be_read_at_all_stop_with_why() {
     // Neither UTF-8 nor GB18030: 0xFF is a byte of neither.
     let header = run(b"enterprise_id,\xff\xfe,tax\nE1,a,1\n");
     assert!(
-        header
-            .contains("qy.csv: the header row, column 2: it is text in neither UTF-8 nor GB18030"),
+        header.contains(
+            "qy.csv: the header row (line 1), column 2: text in neither UTF-8 nor GB18030"
+        ),
         "{header}"
+    );
+}
+
+/// A UTF-8 file with one byte that is not UTF-8 (a name pasted from a Latin-1 source) is not
+/// taken for GBK: read as GB18030 its Chinese keys would be garbled and every firm unmatched.
+/// It stops at that byte, naming its line.
+#[test]
+fn a_stray_byte_in_a_utf8_csv_names_its_line() {
+    let mut csv = "enterprise_id,name,tax,investment,output,parcel_id\n\
+                   E1,甲,1,1,1,G0\nE2,乙,1,1,1,G0\nE3,丙,1,1,1,G0\nE4,Caf"
+        .as_bytes()
+        .to_vec();
+    csv.extend_from_slice(b"\xe9s,1,1,1,G0\n");
+    let e = with_csv(Config::default(), csv).unwrap_err().to_string();
+    assert!(
+        e.contains(
+            "qy.csv: line 5, column 2 (\"name\"), is not UTF-8, though the file's other text is"
+        ),
+        "{e}"
     );
 }
 
@@ -243,7 +263,7 @@ fn a_csv_saved_as_gbk_is_read_as_gb18030_with_a_warning() {
     bad[at] = 0xFF;
     let e = with_csv(Config::default(), bad).unwrap_err().to_string();
     assert!(
-        e.contains("line 3, column 3 (\"tax\"): it is text in neither UTF-8 nor GB18030"),
+        e.contains("line 3, column 3 (\"tax\"): text in neither UTF-8 nor GB18030"),
         "{e}"
     );
 }
@@ -893,6 +913,36 @@ fn an_unjudged_parcel_is_left_out_of_the_ratios() {
     );
     let parks: Value = serde_json::from_str(&read("parks.geojson")).unwrap();
     assert_eq!(parks["features"][0]["properties"]["unjudged_count"], 1);
+    let title = parks["features"][0]["properties"]["title"]
+        .as_str()
+        .unwrap();
+    assert!(title.ends_with("; 1 parcel not judged"), "{title}");
+    // The map of a large audit (a grid): C's cell alone is not 0% low, it is not judged.
+    let mut html = Vec::new();
+    land_efficiency::write::write_report_html(
+        &r,
+        &mut html,
+        &land_efficiency::write::ReportOptions {
+            max_parcels_drawn: 0,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let html = String::from_utf8(html).unwrap();
+    let cells: Vec<&str> = html
+        .split("<rect ")
+        .filter(|c| c.contains("<title>"))
+        .collect();
+    let unjudged: Vec<&&str> = cells
+        .iter()
+        .filter(|c| c.contains("fill=\"#f7f7f7\""))
+        .collect();
+    assert_eq!(unjudged.len(), 1, "{cells:?}");
+    assert!(
+        unjudged[0].contains("<title>0 宗地 · 低效占比 — · 未判定 1</title>"),
+        "{}",
+        unjudged[0]
+    );
     let summary: Value = serde_json::from_str(&read("summary.json")).unwrap();
     assert_eq!(summary["unjudged_count"], 1);
     let csv = read("parcels.csv");
@@ -936,7 +986,40 @@ fn a_parcel_unjudged_last_year_has_no_change() {
     assert_eq!(change("D"), Some("still_low"));
     let info = now.summary.previous.as_ref().unwrap();
     assert_eq!((info.parcels, info.matched), (4, 4));
-    assert_eq!(now.summary.changes.as_ref().unwrap()["gone"], 0);
+    let changes = now.summary.changes.as_ref().unwrap();
+    assert_eq!((changes["gone"], changes["unjudged"]), (0, 1));
+    let judged: usize = ["became_low", "recovered", "still_low", "still_ok", "new"]
+        .iter()
+        .map(|k| changes.get(k).copied().unwrap_or(0))
+        .sum();
+    assert_eq!(judged + changes["unjudged"], now.parcel_count());
+    // The other way round: judged last year, incomplete now. B is low on its own floor area
+    // whatever its tenants, so it has a change; C is not judged now, so it has none.
+    let dir = tempfile::tempdir().unwrap();
+    land_efficiency::write::write_all(&now, dir.path(), &Default::default()).unwrap();
+    let previous = land_efficiency::PreviousAudit::from_dir(dir.path()).unwrap();
+    let later = unjudged_zone(Some(previous), UNJUDGED_CSV);
+    let change = |id: &str| later.parcel_by_id(id).unwrap().change().map(|c| c.as_str());
+    assert_eq!((change("B"), change("C")), (Some("still_low"), None));
+    // The table saved again from Excel on Chinese Windows (GBK, a note column added): read,
+    // with a warning.
+    let table = "parcel_id,low_efficiency,备注\r\nA,false,好\r\nB,true,低效\r\nD,true,低效\r\n";
+    let (gbk, _, _) = encoding_rs::GBK.encode(table);
+    let again = tempfile::tempdir().unwrap();
+    std::fs::write(again.path().join("parcels.csv"), &*gbk).unwrap();
+    let previous = land_efficiency::PreviousAudit::from_dir(again.path()).unwrap();
+    let now = unjudged_zone(Some(previous), &fixed);
+    assert_eq!(
+        now.parcel_by_id("B").unwrap().change().map(|c| c.as_str()),
+        Some("still_low")
+    );
+    assert!(
+        now.warnings.iter().any(|w| w
+            .message
+            .contains("parcels.csv is not UTF-8: read as GB18030")),
+        "{:?}",
+        now.warnings
+    );
 }
 
 /// A name with an unquoted comma shifts the columns after it: the row is rejected, and its

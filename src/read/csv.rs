@@ -149,7 +149,7 @@ pub(super) fn scan_csv(
     let file_arc = Arc::new(file.clone());
     // Excel on Chinese Windows saves "CSV (逗号分隔)" as GBK: a file that is not UTF-8 is read
     // as GB18030 (which GBK is part of), and a warning shows the first text so decoded.
-    let gb18030 = !is_utf8(source)?;
+    let gb18030 = reads_as_gb18030(source)?;
     let mut input = BufReader::new(source.open()?);
     let head = input
         .fill_buf()
@@ -192,7 +192,7 @@ pub(super) fn scan_csv(
     }
     let headers = csv::StringRecord::from_byte_record(headers).map_err(|e| {
         csv_error(format!(
-            "the header row is not UTF-8 (column {}): {SAVE_AS_UTF8}",
+            "the header row (line 1), column {}, is {STRAY_BYTE}",
             e.utf8_error().field() + 1
         ))
     })?;
@@ -300,10 +300,18 @@ fn shifted_places(
     places
 }
 
-/// Whether the text of `source` is UTF-8 (read through once; a byte order mark is UTF-8).
-fn is_utf8(source: &Source) -> Result<bool> {
+/// Whether to read `source` as GB18030 rather than UTF-8 (read through once; see
+/// [`Tally::gb18030`]). A source that is not a regular file (a named pipe) cannot be read
+/// twice: it is read as UTF-8.
+fn reads_as_gb18030(source: &Source) -> Result<bool> {
+    if let Some(path) = source.file()
+        && !std::fs::metadata(path).is_ok_and(|m| m.is_file())
+    {
+        return Ok(false);
+    }
     let mut input = source.open()?;
     let mut buf = vec![0u8; 1 << 20];
+    let mut tally = Tally::default();
     // The bytes of a character cut by the end of the last read, moved to the front.
     let mut carried = 0;
     loop {
@@ -313,17 +321,65 @@ fn is_utf8(source: &Source) -> Result<bool> {
             Err(e) => return Err(Error::io(&source.name(), "cannot read", e)),
         };
         if n == 0 {
-            return Ok(carried == 0);
+            tally.broken += u64::from(carried > 0);
+            return Ok(tally.gb18030());
         }
         let end = carried + n;
-        carried = match std::str::from_utf8(&buf[..end]) {
-            Ok(_) => 0,
-            Err(e) if e.error_len().is_none() => {
-                buf.copy_within(e.valid_up_to()..end, 0);
-                end - e.valid_up_to()
+        let cut = tally.add(&buf[..end]);
+        buf.copy_within(end - cut..end, 0);
+        carried = cut;
+    }
+}
+
+/// What a file's bytes say of its encoding: sequences that are not UTF-8, and UTF-8
+/// characters of three or four bytes (Chinese text, in UTF-8).
+#[derive(Default)]
+pub(crate) struct Tally {
+    broken: u64,
+    wide: u64,
+}
+
+impl Tally {
+    /// Counts `bytes`; returns how many bytes at its end are a character cut short (to be
+    /// counted with the bytes after them).
+    pub(crate) fn add(&mut self, bytes: &[u8]) -> usize {
+        // In valid UTF-8 a byte from 0xE0 up leads a character of three or four bytes.
+        let wide = |b: &[u8]| b.iter().filter(|&&x| x >= 0xE0).count() as u64;
+        let mut rest = bytes;
+        loop {
+            match std::str::from_utf8(rest) {
+                Ok(_) => {
+                    self.wide += wide(rest);
+                    return 0;
+                }
+                Err(e) => {
+                    self.wide += wide(&rest[..e.valid_up_to()]);
+                    match e.error_len() {
+                        None => return rest.len() - e.valid_up_to(),
+                        Some(n) => {
+                            self.broken += 1;
+                            rest = &rest[e.valid_up_to() + n..];
+                        }
+                    }
+                }
             }
-            Err(_) => return Ok(false),
-        };
+        }
+    }
+
+    /// Counts a whole file's bytes.
+    pub(crate) fn of(bytes: &[u8]) -> Tally {
+        let mut t = Tally::default();
+        let cut = t.add(bytes);
+        t.broken += u64::from(cut > 0);
+        t
+    }
+
+    /// GB18030 when more sequences are not UTF-8 than are Chinese in UTF-8: in a GBK file
+    /// nearly every Chinese character breaks UTF-8 (a few happen to read as UTF-8), while a
+    /// UTF-8 file with a stray byte or two (a name pasted from elsewhere) is still read as
+    /// UTF-8, and stops at that byte naming its line.
+    pub(crate) fn gb18030(&self) -> bool {
+        self.broken > self.wide
     }
 }
 
@@ -345,7 +401,10 @@ impl Decoded {
         for (at, text) in record.iter().enumerate() {
             if text.contains('\u{FFFD}') {
                 if std::ptr::eq(headers, record) {
-                    return Err(format!("the header row, column {}: {SAVE_AS_UTF8}", at + 1));
+                    return Err(format!(
+                        "the header row (line 1), column {}: {SAVE_AS_UTF8}",
+                        at + 1
+                    ));
                 }
                 let column = headers.get(at).unwrap_or("").trim();
                 return Err(format!(
@@ -378,9 +437,13 @@ impl Decoded {
     }
 }
 
-/// What to do about bytes in neither encoding a CSV file is read in.
+/// What to do about text in a file read as GB18030 that is not GB18030 either.
 pub(crate) const SAVE_AS_UTF8: &str =
-    "it is text in neither UTF-8 nor GB18030 (GBK): save the file as UTF-8";
+    "text in neither UTF-8 nor GB18030 (GBK): save the file as UTF-8";
+
+/// What to do about a byte that is not UTF-8 in a file whose other text is.
+pub(crate) const STRAY_BYTE: &str = "not UTF-8, though the file's other text is (a name pasted from another \
+     encoding?): retype it, or save the file as UTF-8 again";
 
 /// `inner` as csv is to read it, and the lines its records start on: csv's own
 /// `Position::line` is one short after a CRLF (rust-csv#395), and Excel saves CRLF. The lines
@@ -525,7 +588,7 @@ fn text_record(
             let at = e.utf8_error().field();
             let column = headers.get(at).unwrap_or("").trim();
             Err(format!(
-                "line {line}, column {} ({column:?}), is not UTF-8: {SAVE_AS_UTF8}",
+                "line {line}, column {} ({column:?}), is {STRAY_BYTE}",
                 at + 1
             ))
         }

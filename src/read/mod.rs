@@ -58,7 +58,7 @@ pub enum Source {
     Csv {
         /// Shown where a file name would be.
         label: String,
-        /// The CSV's bytes (UTF-8, a header row first).
+        /// The CSV's bytes (UTF-8, or GB18030 as Excel saves GBK; a header row first).
         data: Arc<[u8]>,
     },
 }

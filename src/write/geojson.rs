@@ -447,12 +447,20 @@ fn write_park(buf: &mut Vec<u8>, report: &AuditReport, k: &ParkResult, crs: Outp
     pw.number("stroke-width", 2.0);
     pw.value("fill", colour);
     pw.number("fill-opacity", 0.08);
+    let unjudged = match k.unjudged_count {
+        0 => String::new(),
+        1 => "; 1 parcel not judged".to_string(),
+        n => format!("; {n} parcels not judged"),
+    };
+    let ratio = match k.low_efficiency_ratio {
+        Some(r) => format!("{:.1}% low-efficiency", r * 100.0),
+        None if k.parcel_count > 0 => "no parcel judged".to_string(),
+        None => "no parcels".to_string(),
+    };
     let title = format!(
-        "{} {}: {} low-efficiency{}",
+        "{} {}: {ratio}{}{unjudged}",
         k.park_id,
         k.name.as_deref().unwrap_or(""),
-        k.low_efficiency_ratio
-            .map_or("no parcels".to_string(), |r| format!("{:.1}%", r * 100.0)),
         if k.over_cap { " (over the cap)" } else { "" }
     );
     pw.value("title", &title);

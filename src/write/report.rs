@@ -108,16 +108,17 @@ struct Words {
     year_on_year: &'static str,
     previous_audit: &'static str,
     matched: &'static str,
-    changes: [&'static str; 7],
+    changes: [&'static str; 8],
 }
 
 /// The `changes` of `summary.json` in the order the year-on-year table lists them.
-const CHANGES: [&str; 7] = [
+const CHANGES: [&str; 8] = [
     "became_low",
     "recovered",
     "still_low",
     "still_ok",
     "new",
+    "unjudged",
     "gone",
     "gone_low",
 ];
@@ -185,6 +186,7 @@ const ZH: Words = Words {
         "仍为低效",
         "仍达标",
         "本年新增宗地",
+        "本年或上年未判定（企业记录缺失）",
         "上年有、本年未评价的宗地",
         "其中上年为低效",
     ],
@@ -253,6 +255,7 @@ const EN: Words = Words {
         "Still low-efficiency",
         "Still meeting the minimums",
         "New this year",
+        "Not judged this year or last (a firm's record left out)",
         "Last year's parcels not evaluated this year",
         "of them low-efficiency last year",
     ],
@@ -462,8 +465,13 @@ pub fn write_report_html(
             grouped(s.low_efficiency_count as f64, 0),
             if s.unjudged_count > 0 {
                 format!(
-                    "{} {} · {} {}",
-                    t.idle, s.idle_count, t.unjudged, s.unjudged_count
+                    "{} {} · {} {} ({} {})",
+                    t.idle,
+                    s.idle_count,
+                    t.unjudged,
+                    s.unjudged_count,
+                    grouped(s.unjudged_area_mu, 1),
+                    t.mu
                 )
             } else {
                 format!("{} {}", t.idle, s.idle_count)
@@ -572,7 +580,9 @@ fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words)
                 num(p.output_per_mu(), 1),
                 t.plot_ratio,
                 p.plot_ratio().map_or("—".into(), |v| num(v, 2)),
-                if reasons.is_empty() {
+                if p.unjudged() {
+                    format!("\n{}", t.legend_unjudged)
+                } else if reasons.is_empty() {
                     String::new()
                 } else {
                     format!("\n{}: {}", t.reasons, reasons.join(", "))
@@ -588,7 +598,8 @@ fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words)
         let cols = 120usize;
         let cell = f.width / cols as f64;
         let rows = (f.height / cell).ceil().max(1.0) as usize;
-        let mut acc: BTreeMap<(usize, usize), (f64, f64, usize)> = BTreeMap::new();
+        // Per cell: judged area, low area, judged parcels, unjudged parcels.
+        let mut acc: BTreeMap<(usize, usize), (f64, f64, usize, usize)> = BTreeMap::new();
         for p in report.parcels() {
             let Some(r) = p.record().shape().bounding_rect() else {
                 continue;
@@ -598,11 +609,13 @@ fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words)
                 ((x / cell) as usize).min(cols - 1),
                 ((y / cell) as usize).min(rows - 1),
             );
-            let e = acc.entry(key).or_insert((0.0, 0.0, 0));
+            let e = acc.entry(key).or_insert((0.0, 0.0, 0, 0));
             // As the ratios: an unjudged parcel is in neither side of the share.
-            if !p.unjudged() {
-                e.0 += p.area_mu();
+            if p.unjudged() {
+                e.3 += 1;
+                continue;
             }
+            e.0 += p.area_mu();
             if p.low_efficiency() {
                 e.1 += p.area_mu();
             }
@@ -617,17 +630,26 @@ fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words)
             acc.len(),
             cell * f.metres_per_unit() / 1000.0
         );
-        for ((cx, cy), (area, low, count)) in &acc {
-            let share = if *area > 0.0 { low / area } else { 0.0 };
+        for ((cx, cy), (area, low, count, unjudged)) in &acc {
+            let not_judged = if *unjudged > 0 {
+                format!(" · {} {unjudged}", t.unjudged)
+            } else {
+                String::new()
+            };
+            // A cell of unjudged parcels alone has no share: it is drawn as they are.
+            let (fill, share) = if *count == 0 {
+                (style::UNJUDGED.to_string(), "—".to_string())
+            } else {
+                let share = if *area > 0.0 { low / area } else { 0.0 };
+                (share_colour(share), format!("{:.1}%", share * 100.0))
+            };
             let _ = writeln!(
                 h,
-                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{cell:.2}\" height=\"{cell:.2}\" fill=\"{}\"><title>{count} {} · {} {:.1}%</title></rect>",
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{cell:.2}\" height=\"{cell:.2}\" fill=\"{fill}\"><title>{count} {} · {} {share}{not_judged}</title></rect>",
                 *cx as f64 * cell,
                 *cy as f64 * cell,
-                share_colour(share),
                 t.parcels,
                 t.ratio,
-                share * 100.0
             );
         }
         h.push_str("</g>\n");
@@ -724,6 +746,9 @@ fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words)
         swatch(h, &share_colour(0.0), "0%", false);
         swatch(h, &share_colour(0.5), "50%", false);
         swatch(h, &share_colour(1.0), "100%", false);
+        if report.summary.unjudged_count > 0 {
+            swatch(h, style::UNJUDGED, t.legend_unjudged, false);
+        }
     }
     swatch(h, style::PARK_OK, t.legend_park, true);
     swatch(h, style::PARK_OVER, t.legend_park_over, true);
@@ -753,7 +778,7 @@ fn parks_table(h: &mut String, report: &AuditReport, t: &Words) {
         t.park, t.name, t.count, t.area, t.mu, t.low_area, t.mu
     );
     if unjudged {
-        let _ = write!(h, "<th>{} ({})</th>", t.unjudged, t.mu);
+        let _ = write!(h, "<th>{} ({} / {})</th>", t.unjudged, t.mu, t.count);
     }
     let _ = writeln!(
         h,
@@ -777,7 +802,7 @@ fn parks_table(h: &mut String, report: &AuditReport, t: &Words) {
         if unjudged {
             let _ = write!(
                 h,
-                "<td>{} ({})</td>",
+                "<td>{} / {}</td>",
                 num(k.unjudged_area_mu, 1),
                 k.unjudged_count
             );
