@@ -636,8 +636,7 @@ impl Audit {
                 let unjudged_then = previous.unjudged.contains(id);
                 matched += usize::from(f.previous.is_some() || unjudged_then);
                 // Low on its own figures, a parcel is low whatever its tenants.
-                let unjudged_now = f.unsure && f.reasons.is_empty();
-                f.change = (!unjudged_now && !unjudged_then)
+                f.change = (!f.unjudged() && !unjudged_then)
                     .then(|| Change::between(f.previous, !f.reasons.is_empty()));
             }
             run_warnings.extend(overlap_with(previous, &parcel_table, matched)?);
@@ -661,7 +660,7 @@ impl Audit {
             area_m2: f.area_m2,
             low_efficiency: !f.reasons.is_empty(),
             idle: f.idle,
-            unjudged: f.unsure,
+            unjudged: f.unjudged(),
         });
         let park_results =
             evaluate::parks(shares, &park_table, config.park.max_low_efficiency_ratio);
@@ -694,7 +693,7 @@ impl Audit {
             idle: f.idle,
             in_park: f.park != NO_PARK,
             area_method: f.area_source,
-            unjudged: f.unsure,
+            unjudged: f.unjudged(),
         });
         let mut summary = Summary::new(
             facts,

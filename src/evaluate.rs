@@ -93,9 +93,9 @@ pub struct ParkShare {
     pub low_efficiency: bool,
     /// Idle.
     pub idle: bool,
-    /// Its tenants' figures leave a firm out (rejected, or in two parcels). Unless it is
-    /// low-efficiency on its own figures, whether it is low is not known: it is then left out
-    /// of the ratio and counted as unjudged.
+    /// Whether it is low is not known: its tenants' figures leave a firm out (rejected, or in
+    /// two parcels) and its own figures do not make it low. Left out of the ratio and counted
+    /// as unjudged (a share also `low_efficiency` counts as low).
     pub unjudged: bool,
 }
 

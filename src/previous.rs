@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::evaluate::Class;
-use crate::read::csv::{SAVE_AS_UTF8, STRAY_BYTE};
+use crate::read::csv::{NEITHER_ENCODING, STRAY_BYTE};
 
 /// What the previous audit said.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -135,7 +135,11 @@ fn read_csv(path: &Path) -> Result<(Table, bool)> {
         .map_err(|e| bad(e.to_string()))?
         .clone();
     let header_line = lines.of(headers.position()) as usize;
-    let why = if gb18030 { SAVE_AS_UTF8 } else { STRAY_BYTE };
+    let why = if gb18030 {
+        NEITHER_ENCODING
+    } else {
+        STRAY_BYTE
+    };
     let header_error = |column: usize| {
         bad(format!(
             "line {header_line}: the header row, column {}: {why}",
@@ -504,7 +508,7 @@ mod tests {
             e.contains("enterprises.csv: line 4: column \"name\": text in neither"),
             "{e}"
         );
-        assert!(e.ends_with(crate::read::csv::SAVE_AS_UTF8), "{e}");
+        assert!(e.ends_with(crate::read::csv::NEITHER_ENCODING), "{e}");
         // In the header too.
         std::fs::write(
             dir.path().join("enterprises.csv"),

@@ -44,6 +44,12 @@ pub(crate) struct Figures {
 }
 
 impl Figures {
+    /// Whether it is low is not known: its tenants are incomplete ([`Figures::unsure`]) and its
+    /// own figures do not make it low. Left out of the ratios; it has no change.
+    pub(crate) fn unjudged(&self) -> bool {
+        self.unsure && self.reasons.is_empty()
+    }
+
     pub(crate) fn new(area_m2: f64, area_source: AreaSource) -> Self {
         Figures {
             area_m2,
@@ -357,7 +363,7 @@ impl<'a> ParcelResult<'a> {
     /// Whether it is low-efficiency is not known: its tenants are incomplete and its own
     /// figures do not make it low. Left out of the park and summary ratios.
     pub fn unjudged(&self) -> bool {
-        self.f().unsure && self.f().reasons.is_empty()
+        self.f().unjudged()
     }
     /// Why, in the order of [`Reason::ALL`](crate::rules::Reason::ALL).
     pub fn reasons(&self) -> Reasons {
@@ -953,7 +959,7 @@ impl Summary {
                 low += p.area_m2;
                 low_count += 1;
             }
-            if p.unjudged && p.reasons.is_empty() {
+            if p.unjudged {
                 unjudged += p.area_m2;
                 unjudged_count += 1;
             } else {
@@ -1008,7 +1014,7 @@ pub(crate) struct ParcelFacts {
     pub(crate) idle: bool,
     pub(crate) in_park: bool,
     pub(crate) area_method: AreaSource,
-    /// Its tenants' figures leave a firm out (see [`crate::evaluate::ParkShare::unjudged`]).
+    /// [`Figures::unjudged`].
     pub(crate) unjudged: bool,
 }
 

@@ -848,6 +848,10 @@ fn tables_pushed_in_code_are_checked_as_read_ones_are() {
     ]]);
     let e = one(bow);
     assert_eq!(e.code(), "invalid_geometry", "{e}");
+    // Named as the readers name a record: the table, the row's index and id.
+    let ctx = e.feature().expect("names the record");
+    assert_eq!((ctx.index, ctx.id.as_deref()), (0, Some("A")));
+    assert!(e.to_string().contains("<service>"), "{e}");
     // A firm past lon/lat.
     let mut far = firm("E1", 1.0);
     far.location = Some(Point::new(120.0005, 95.0));

@@ -198,9 +198,7 @@ pub(super) fn scan_csv(
     })?;
     let mut decoded = Decoded::default();
     if gb18030 {
-        decoded
-            .check(&headers, &headers, lines.of(None))
-            .map_err(csv_error)?;
+        decoded.check(&headers, &headers, None).map_err(csv_error)?;
     }
     if let Some((first, second, name)) = repeated_column(&headers) {
         return Err(csv_error(format!(
@@ -234,7 +232,9 @@ pub(super) fn scan_csv(
         let parsed = match text_record(&headers, &mut bytes, line, &ctx) {
             Ok(Ok(record)) => {
                 if gb18030 {
-                    decoded.check(&headers, &record, line).map_err(csv_error)?;
+                    decoded
+                        .check(&headers, &record, Some(line))
+                        .map_err(csv_error)?;
                 }
                 let row = Row {
                     headers: &headers,
@@ -321,7 +321,7 @@ fn reads_as_gb18030(source: &Source) -> Result<bool> {
             Err(e) => return Err(Error::io(&source.name(), "cannot read", e)),
         };
         if n == 0 {
-            tally.broken += u64::from(carried > 0);
+            tally.end(carried);
             return Ok(tally.gb18030());
         }
         let end = carried + n;
@@ -366,11 +366,16 @@ impl Tally {
         }
     }
 
+    /// Counts the bytes of a character the file ends before finishing (`cut` of them).
+    fn end(&mut self, cut: usize) {
+        self.broken += u64::from(cut > 0);
+    }
+
     /// Counts a whole file's bytes.
     pub(crate) fn of(bytes: &[u8]) -> Tally {
         let mut t = Tally::default();
         let cut = t.add(bytes);
-        t.broken += u64::from(cut > 0);
+        t.end(cut);
         t
     }
 
@@ -390,31 +395,32 @@ struct Decoded {
 }
 
 impl Decoded {
-    /// Notes the first text that is not ASCII in `record` (the header, or a row on `line`);
-    /// a U+FFFD, which the decoder puts for bytes GB18030 does not have, is the file's error.
+    /// Notes the first text that is not ASCII in `record`, a row on `line` (`None`: the
+    /// header); a U+FFFD, which the decoder puts for bytes GB18030 does not have, is the
+    /// file's error.
     fn check(
         &mut self,
         headers: &csv::StringRecord,
         record: &csv::StringRecord,
-        line: u64,
+        line: Option<u64>,
     ) -> std::result::Result<(), String> {
         for (at, text) in record.iter().enumerate() {
             if text.contains('\u{FFFD}') {
-                if std::ptr::eq(headers, record) {
+                let Some(line) = line else {
                     return Err(format!(
-                        "the header row (line 1), column {}: {SAVE_AS_UTF8}",
+                        "the header row (line 1), column {}: {NEITHER_ENCODING}",
                         at + 1
                     ));
-                }
+                };
                 let column = headers.get(at).unwrap_or("").trim();
                 return Err(format!(
-                    "line {line}, column {} ({column:?}): {SAVE_AS_UTF8}",
+                    "line {line}, column {} ({column:?}): {NEITHER_ENCODING}",
                     at + 1
                 ));
             }
             if self.first.is_none() && !text.is_ascii() {
                 let column = headers.get(at).unwrap_or("").trim().to_string();
-                self.first = Some((line, column, feature::abbreviate(text.trim())));
+                self.first = Some((line.unwrap_or(1), column, feature::abbreviate(text.trim())));
             }
         }
         Ok(())
@@ -438,7 +444,7 @@ impl Decoded {
 }
 
 /// What to do about text in a file read as GB18030 that is not GB18030 either.
-pub(crate) const SAVE_AS_UTF8: &str =
+pub(crate) const NEITHER_ENCODING: &str =
     "text in neither UTF-8 nor GB18030 (GBK): save the file as UTF-8";
 
 /// What to do about a byte that is not UTF-8 in a file whose other text is.
