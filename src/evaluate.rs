@@ -36,7 +36,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::parcel::{Enterprise, Parks};
-use crate::rules::exceeds;
+use crate::rules::{Minimum, exceeds};
 use crate::units::m2_to_mu;
 
 /// One park's figures (SPEC §4.5).
@@ -672,7 +672,9 @@ pub fn grade(candidates: &[Candidate<'_>], config: &EvaluationConfig) -> crate::
                 // a parcel shared by floor area holds no land, and is not graded rather than
                 // given the group's mean.
                 Some("no land: its share of the parcel is 0 (no floor area)".to_string())
-            } else if land_mu.is_some_and(|l| l < config.min_land_mu) {
+            } else if land_mu.is_some_and(|l| Minimum(config.min_land_mu).is_missed_by(l)) {
+                // Within rounding of the minimum is at it: a third of a 15 mu parcel is
+                // 4.999999999999999 mu after m², and a firm with 5 mu is in scope.
                 Some(format!(
                     "land {:.2} mu is below the minimum of {} mu",
                     land_mu.unwrap_or(0.0),
@@ -963,6 +965,49 @@ mod tests {
         );
         config.missing = Missing::Zero;
         assert!(messages(&config)[0].ends_with("lost its weight of 50"));
+    }
+
+    /// A third of a 15 mu parcel is 5 mu, though m² and back leave it an ulp short: a firm
+    /// with it is in scope of a 5 mu minimum; one with 4.9 mu is not.
+    #[test]
+    fn land_within_rounding_of_the_minimum_is_at_it() {
+        let e = Enterprise {
+            id: "E".into(),
+            tax: 150.0,
+            ..Enterprise::default()
+        };
+        let third = 10_000.0 * (1.0 / 3.0);
+        assert!(m2_to_mu(third) < 5.0, "the share is an ulp short of 5 mu");
+        let config = EvaluationConfig {
+            pooled: true,
+            min_land_mu: 5.0,
+            all: Some(GroupConfig {
+                indicators: vec![IndicatorConfig {
+                    indicator: Indicator::TaxPerMu,
+                    weight: 100.0,
+                    benchmark: Benchmark::Value(10.0),
+                    cap: None,
+                }],
+            }),
+            ..EvaluationConfig::default()
+        };
+        let candidates = [
+            Candidate {
+                enterprise: &e,
+                land_m2: Some(third),
+            },
+            Candidate {
+                enterprise: &e,
+                land_m2: Some(4.9 * 10_000.0 / 15.0),
+            },
+        ];
+        let grades = grade(&candidates, &config).unwrap();
+        assert_eq!(grades[0].not_graded, None);
+        assert!(grades[0].score.is_some());
+        assert_eq!(
+            grades[1].not_graded.as_deref(),
+            Some("land 4.90 mu is below the minimum of 5 mu")
+        );
     }
 
     /// An indicator's error names it as a reader counts (from 1), with its name.
