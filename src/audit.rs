@@ -1448,8 +1448,9 @@ fn unsure_parcels(
             enterprises.index[row as usize],
         );
         let who = format!(
-            "enterprise {id} (feature {feature}) lies in {} overlapping parcels, this one among \
-             them (resolve the overlap, or give it a parcel_id)",
+            "enterprise {id} (feature {feature}) lies in {} parcels (in their overlap or on their \
+             shared boundary), this one among them (resolve the overlap or move the point, or \
+             give it a parcel_id)",
             parcels.len()
         );
         unsure.extend(parcels.iter().map(|&p| (p, feature as usize, who.clone())));
