@@ -858,3 +858,59 @@ fn tables_pushed_in_code_are_checked_as_read_ones_are() {
     let e = assess(parcels(), vec![far], None).unwrap_err();
     assert_eq!(e.code(), "coordinate_out_of_range", "{e}");
 }
+
+/// A number written as a string (as shapefile exports write numeric text fields) is the number
+/// it holds, for parcels and enterprises alike; a string holding no plain number is still
+/// rejected, naming the property.
+#[test]
+fn a_number_written_as_a_string_is_that_number() {
+    let parcels = projected(&[
+        square("N", 500_000.0, 3_300_000.0, 100.0, r#","floor_area":15000"#),
+        square(
+            "S",
+            500_200.0,
+            3_300_000.0,
+            100.0,
+            r#","floor_area":" 15000 ""#,
+        ),
+        square(
+            "X",
+            500_400.0,
+            3_300_000.0,
+            100.0,
+            r#","floor_area":"1.5万""#,
+        ),
+    ]);
+    let on = |id: &str, x: f64, tax: &str| {
+        format!(
+            r#"{{"type":"Feature","properties":{{"enterprise_id":"{id}","tax":{tax},"investment":"3000","output":4500}},"geometry":{{"type":"Point","coordinates":[{x},3300050]}}}}"#
+        )
+    };
+    let ents = projected(&[
+        on("EN", 500_050.0, "300"),
+        on("ES", 500_250.0, r#""300.0""#),
+        on("EX", 500_250.0, r#""约300""#),
+    ]);
+    let r = run(Config::default(), parcels, Some(ents), None);
+    let (n, s) = (r.parcel(0), r.parcel(1));
+    assert_eq!(s.parcel_id(), "S");
+    assert_eq!(n.plot_ratio(), Some(1.5));
+    assert_eq!(s.plot_ratio(), n.plot_ratio());
+    assert_eq!((n.tax(), n.investment()), (300.0, 3000.0));
+    // ES joined as EN did; EX is rejected, and leaves S unjudged rather than misjudged.
+    assert_eq!(s.enterprise_count(), 1);
+    assert_eq!((s.tax(), s.investment()), (300.0, 3000.0));
+    let rejected: Vec<(&str, Option<&str>)> = r
+        .rejected
+        .iter()
+        .map(|x| (x.code, x.property.as_deref()))
+        .collect();
+    assert_eq!(
+        rejected,
+        [
+            ("not_a_number", Some("floor_area")),
+            ("not_a_number", Some("tax"))
+        ]
+    );
+    assert!(r.rejected.iter().any(|x| x.reason.contains("1.5万")));
+}

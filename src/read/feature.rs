@@ -616,8 +616,9 @@ impl<'a> Props<'a> {
         }
     }
 
-    /// A number ≥ 0 and finite. A string (even "1,234.5" or "12万"), a boolean, an object is an
-    /// error naming the property; absent or null gives `None`.
+    /// A number ≥ 0 and finite, or a string holding one (`"10685.11"`). A string that holds
+    /// no plain number ("1,234.5", "12万"), a boolean, an object is an error naming the
+    /// property; absent or null gives `None`.
     pub(crate) fn non_negative(
         &self,
         key: &str,
@@ -665,13 +666,24 @@ pub(crate) fn parse_non_negative(
         expected,
         found: abbreviate(text),
     };
-    // A leading `.` is for CSV cells (`.5`, as some tools write it); in GeoJSON such a token
-    // is already malformed JSON. A quote, a letter (`inf`, `NaN`) or `+` is refused.
-    match text.as_bytes().first() {
+    // A JSON string holding a plain number (`"10685.11"`, as shapefile exports write numeric
+    // text fields) is that number, trimmed, as the same text in a CSV cell is; "1,234.5",
+    // "12万" or "约225" in it is not a number.
+    let decoded;
+    let digits = if text.starts_with('"') {
+        decoded = serde_json::from_str::<String>(text).map_err(|_| not_a_number())?;
+        decoded.trim()
+    } else {
+        text
+    };
+    // A leading `.` is for CSV cells and strings (`.5`, as some tools write it); in GeoJSON
+    // such a bare token is already malformed JSON. A letter (`inf`, `NaN`), `+` or a second
+    // quote is refused.
+    match digits.as_bytes().first() {
         Some(b'-' | b'.' | b'0'..=b'9') => {}
         _ => return Err(not_a_number()),
     }
-    let value: f64 = text.parse().map_err(|_| not_a_number())?;
+    let value: f64 = digits.parse().map_err(|_| not_a_number())?;
     check_figure(value, key, expected, text, ctx)
 }
 
@@ -865,8 +877,26 @@ mod tests {
         assert_eq!(parse_non_negative("-0", "tax", "万元", &c).unwrap(), 0.0);
         assert_eq!(parse_non_negative(".5", "tax", "万元", &c).unwrap(), 0.5);
         assert_eq!(parse_non_negative("1.", "tax", "万元", &c).unwrap(), 1.0);
+        // A number written as a string, as shapefile exports write numeric text fields.
+        assert_eq!(
+            parse_non_negative(r#""10685.11""#, "a", "m²", &c).unwrap(),
+            10685.11
+        );
+        assert_eq!(parse_non_negative(r#"" 7 ""#, "a", "m²", &c).unwrap(), 7.0);
+        assert_eq!(
+            parse_non_negative(r#""1e3""#, "a", "m²", &c).unwrap(),
+            1000.0
+        );
+        let e = parse_non_negative(r#""-3""#, "tax", "万元", &c).unwrap_err();
+        assert!(matches!(e, Error::NegativeValue { found, .. } if found == -3.0));
         for bad in [
             r#""1,234.5""#,
+            r#""约225""#,
+            r#""\"5\"""#,
+            r#""NaN""#,
+            r#""+5""#,
+            r#""""#,
+            r#""1e999""#,
             r#""12万""#,
             r#""—""#,
             "true",

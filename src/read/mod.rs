@@ -832,8 +832,8 @@ fn parse_park(bytes: &[u8], mut ctx: FeatureContext, fields: &Fields) -> Result<
 pub(crate) trait RecordFields {
     /// A text value: strings as they are, numbers as written; `None` when absent or empty.
     fn text(&self, key: &str, ctx: &FeatureContext) -> Result<Option<String>>;
-    /// The value as written, for number and yes/no parsing (a JSON string keeps its quotes,
-    /// so a number given as a string is caught).
+    /// The value as written, for number and yes/no parsing (a JSON string keeps its quotes:
+    /// the parsers decode it).
     fn token(&self, key: &str) -> Option<&str>;
 }
 
