@@ -412,7 +412,7 @@ impl ParcelResult<'_> {
         s: S,
     ) -> Result<S::Ok, S::Error> {
         let (sums, f) = self.figures();
-        let mut st = s.serialize_struct("ParcelResult", 29)?;
+        let mut st = s.serialize_struct("ParcelResult", 31)?;
         st.serialize_field("index", &self.index())?;
         st.serialize_field("parcel_id", self.parcel_id())?;
         st.serialize_field("park_id", &self.park_id())?;
@@ -430,6 +430,9 @@ impl ParcelResult<'_> {
         st.serialize_field("plot_ratio", &f.plot_ratio)?;
         st.serialize_field("idle", &f.idle)?;
         st.serialize_field("low_efficiency", &self.low_efficiency())?;
+        // As in parcels.geojson: without them an unjudged parcel reads as one that passed.
+        st.serialize_field("tenants_incomplete", &self.tenants_incomplete())?;
+        st.serialize_field("unjudged", &self.unjudged())?;
         st.serialize_field("reasons", &self.reasons())?;
         st.serialize_field("thresholds", &self.thresholds())?;
         st.serialize_field("rules", self.rules())?;

@@ -882,6 +882,32 @@ fn an_unjudged_parcel_is_left_out_of_the_ratios() {
         max_relative = 1e-12
     );
 
+    // In the serialised results, as a service sees them: C is told from a parcel that passed.
+    let json = serde_json::to_value(&r).unwrap();
+    let result = |id: &str| {
+        json["parcels"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["parcel_id"] == id)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        (
+            result("C")["tenants_incomplete"].clone(),
+            result("C")["unjudged"].clone()
+        ),
+        (Value::from(true), Value::from(true))
+    );
+    assert_eq!(
+        (
+            result("A")["tenants_incomplete"].clone(),
+            result("A")["unjudged"].clone()
+        ),
+        (Value::from(false), Value::from(false))
+    );
+
     // In the outputs.
     let dir = tempfile::tempdir().unwrap();
     land_efficiency::write::write_all(&r, dir.path(), &Default::default()).unwrap();
