@@ -272,7 +272,9 @@ impl Audit {
     /// [`Error::Config`] when the configuration is not valid ([`Config::validate`]); for
     /// rows a caller pushed into the tables, the error the reader would have rejected the
     /// record with (a negative or non-finite figure, a repeated id, a coordinate that is not
-    /// finite or past WGS84 lon/lat, an invalid shape), naming the row's index and id; [`Error::Usage`] when the area method cannot
+    /// finite or past WGS84 lon/lat, a shape across the antimeridian, an invalid shape), naming
+    /// the row's index and id; [`Error::Usage`] when a layer's `read` is not its records and
+    /// rejected ones together, or when the area method cannot
     /// apply (planar area of lon/lat input), or the previous audit cannot be compared with
     /// this one (see [`Audit::run`]); the first record error when strict.
     pub fn assess(
@@ -330,6 +332,13 @@ impl Audit {
         }
         if let Some(l) = parks.as_mut().filter(|l| !l.records.validated) {
             l.records.shapes.orient();
+        }
+        check_ledger(&parcels, parcels.records.len(), Layer::Parcels)?;
+        if let Some(l) = &enterprises {
+            check_ledger(l, l.records.len(), Layer::Enterprises)?;
+        }
+        if let Some(l) = &parks {
+            check_ledger(l, l.records.len(), Layer::Parks)?;
         }
         check_pushed(&parcels, enterprises.as_ref(), parks.as_ref())?;
         let mut rejected: Vec<Rejection> = Vec::new();
@@ -1245,6 +1254,22 @@ fn join(
     }
 }
 
+/// Checks that a layer's `read` is its records and its rejected ones, as a reader leaves it: a
+/// caller who built the [`Loaded`] by hand could otherwise have the summary's
+/// `read = evaluated + rejected` fail with no error.
+fn check_ledger<T>(layer: &Loaded<T>, records: usize, which: Layer) -> Result<()> {
+    let rejected = layer.rejected.len();
+    if layer.read == records + rejected {
+        return Ok(());
+    }
+    Err(Error::Usage(format!(
+        "the {which} of {}: read is {} but {records} records and {rejected} rejected were given \
+         (read must be records + rejected, so that every record read is accounted for)",
+        layer.file.display(),
+        layer.read
+    )))
+}
+
 /// Checks tables a caller filled with `push` as the readers check records: figures finite,
 /// ≥ 0 and at most [`MAX_FIGURE`](crate::units::MAX_FIGURE), coordinates finite and in WGS84
 /// lon/lat range, shapes valid and of some area, ids present and unique. A reader's tables were checked as they were read and are passed over.
@@ -1399,6 +1424,13 @@ fn check_shape(shape: crate::store::ShapeRef<'_>, ctx: impl Fn() -> FeatureConte
     }
     if let Some(c) = shape.find_coord(|c| !read::in_lonlat_range(c)) {
         return Err(out(c, LONLAT_RANGE));
+    }
+    if let Some((a, b)) = read::antimeridian_edge(&shape) {
+        return Err(Error::CrossesAntimeridian {
+            ctx: ctx(),
+            from: [a.x, a.y],
+            to: [b.x, b.y],
+        });
     }
     read::check_shape(&shape.to_multipolygon(), &ctx()).map(drop)
 }

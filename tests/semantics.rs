@@ -766,10 +766,14 @@ fn tables_pushed_in_code_are_checked_as_read_ones_are() {
         for e in &enterprises {
             t.push(e);
         }
+        let m = parcels.len();
         Audit::new(Config::default()).assess(
-            loaded(parcels, 1),
+            loaded(parcels, m),
             Some(loaded(t, n)),
-            parks.map(|p| loaded(p, 1)),
+            parks.map(|p| {
+                let k = p.len();
+                loaded(p, k)
+            }),
             &mut StageTimes::default(),
         )
     };
@@ -852,6 +856,23 @@ fn tables_pushed_in_code_are_checked_as_read_ones_are() {
     let ctx = e.feature().expect("names the record");
     assert_eq!((ctx.index, ctx.id.as_deref()), (0, Some("A")));
     assert!(e.to_string().contains("<service>"), "{e}");
+    // A square across the antimeridian: the reader rejects it; pushed, it was measured as the
+    // rest of the globe (5.1e14 m²).
+    let across = MultiPolygon(vec![polygon![
+        (x: 179.9995, y: 30.0), (x: -179.9995, y: 30.0), (x: -179.9995, y: 30.001), (x: 179.9995, y: 30.001), (x: 179.9995, y: 30.0)
+    ]]);
+    assert_eq!(one(across).code(), "crosses_antimeridian");
+    // A hand-built layer whose `read` is not its records and rejected ones: the summary's
+    // read = evaluated + rejected would fail with no error.
+    let e = Audit::new(Config::default())
+        .assess(loaded(parcels(), 5), None, None, &mut StageTimes::default())
+        .unwrap_err();
+    assert_eq!(e.code(), "usage", "{e}");
+    assert!(
+        e.to_string()
+            .contains("read is 5 but 1 records and 0 rejected"),
+        "{e}"
+    );
     // A firm past lon/lat.
     let mut far = firm("E1", 1.0);
     far.location = Some(Point::new(120.0005, 95.0));

@@ -1137,18 +1137,28 @@ fn finish_shapes(shapes: &mut Shapes, crs: &Crs, to_wgs84: &ToWgs84) -> Vec<(usi
         .into_par_iter()
         .filter(|&i| !skip[i])
         .filter_map(|i| {
-            let edge = shapes.get(i).polygons().find_map(|p| {
-                std::iter::once(p.exterior())
-                    .chain(p.interiors())
-                    .find_map(|ring| ring.windows(2).find(|w| (w[1].x - w[0].x).abs() > 180.0))
-            })?;
-            Some((i, Late::Antimeridian(edge[0], edge[1])))
+            let (a, b) = antimeridian_edge(&shapes.get(i))?;
+            Some((i, Late::Antimeridian(a, b)))
         })
         .collect();
     failed.extend(across);
     shapes.orient();
     failed.sort_by_key(|(i, _)| *i);
     failed
+}
+
+/// The first edge of a lon/lat shape that spans more than 180° of longitude: one across the
+/// antimeridian, which RFC 7946 asks to be split there (measured as it stands, the shape
+/// would be the rest of the globe).
+pub(crate) fn antimeridian_edge(
+    shape: &crate::store::ShapeRef<'_>,
+) -> Option<(Coord<f64>, Coord<f64>)> {
+    shape.polygons().find_map(|p| {
+        std::iter::once(p.exterior())
+            .chain(p.interiors())
+            .find_map(|ring| ring.windows(2).find(|w| (w[1].x - w[0].x).abs() > 180.0))
+            .map(|w| (w[0], w[1]))
+    })
 }
 
 /// Which of `len` rows failed late (a flag a row).
