@@ -7,7 +7,8 @@
 //! (no cap unless one is set), and a score that is their sum: Huangyan's ratio-to-benchmark
 //! method (see `reference/domain.md` c.2). A benchmark is a number (the published divisor) or
 //! `"mean"`, the mean value of the indicator over the graded enterprises of the group that have
-//! it. An indicator that cannot be computed (its data is missing, or its denominator is zero)
+//! it. An indicator that cannot be computed (its data is missing, or its denominator is zero or
+//! so near it that the quotient is past f64)
 //! is handled as `missing` says: `group_mean` gives the group's average score for that indicator
 //! (Huangyan's rule for missing emission data), `zero` gives 0, `reweight` drops it and scales
 //! the other weights up to the same total.
@@ -213,10 +214,12 @@ impl Indicator {
     }
 
     /// The indicator's value for an enterprise with `land_mu` of land; `None` when its data is
-    /// missing or its denominator is zero.
+    /// missing or its denominator is zero, or so near zero that the quotient is past `f64`
+    /// (10 000 万元 over 1e-306 tce): an infinite value would make the group's mean infinite
+    /// and every other firm's points on it 0.
     pub fn value(self, e: &Enterprise, land_mu: f64) -> Option<f64> {
         let ratio = |num: Option<f64>, den: Option<f64>| match (num, den) {
-            (Some(n), Some(d)) if d > 0.0 => Some(n / d),
+            (Some(n), Some(d)) if d > 0.0 => Some(n / d).filter(|v| v.is_finite()),
             _ => None,
         };
         let land = Some(land_mu);
@@ -582,6 +585,21 @@ pub struct IndicatorScore {
     pub imputed: bool,
 }
 
+/// The mean of finite values, 0 of none. A sum past `f64` (values near its largest) is taken
+/// as the sum of each value over the count instead, so the mean stays finite.
+fn mean(values: &[f64]) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    let n = values.len() as f64;
+    let sum: f64 = values.iter().sum();
+    if sum.is_finite() {
+        sum / n
+    } else {
+        values.iter().map(|v| v / n).sum()
+    }
+}
+
 /// An enterprise's composite grade.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Grade {
@@ -739,11 +757,7 @@ fn score_group(
             Benchmark::Value(v) => v,
             Benchmark::Mean => {
                 let known: Vec<f64> = values.iter().flatten().copied().collect();
-                if known.is_empty() {
-                    0.0
-                } else {
-                    known.iter().sum::<f64>() / known.len() as f64
-                }
+                mean(&known)
             }
         };
         let cap = ind.cap.or(config.cap);
@@ -756,11 +770,7 @@ fn score_group(
             .map(|v| v.filter(|_| benchmark > 0.0).map(points))
             .collect();
         let known: Vec<f64> = scored.iter().flatten().copied().collect();
-        let mean_points = if known.is_empty() {
-            0.0
-        } else {
-            known.iter().sum::<f64>() / known.len() as f64
-        };
+        let mean_points = mean(&known);
         for ((&i, value), points) in members.iter().zip(values).zip(scored) {
             let (score, imputed) = match (points, config.missing) {
                 (Some(p), _) => (p, false),
@@ -1008,6 +1018,54 @@ mod tests {
             grades[1].not_graded.as_deref(),
             Some("land 4.90 mu is below the minimum of 5 mu")
         );
+    }
+
+    /// A denominator so small the quotient is past f64 is as missing as a zero one: taken as
+    /// infinite, it made the group's mean benchmark infinite, every other firm's points 0 and
+    /// its own score NaN, ranked and classed all the same.
+    #[test]
+    fn an_indicator_past_f64_is_missing_not_infinite() {
+        let firm = |id: &str, value_added: f64, energy: f64| Enterprise {
+            id: id.into(),
+            value_added: Some(value_added),
+            energy_tce: Some(energy),
+            ..Enterprise::default()
+        };
+        let firms = [
+            firm("E1", 500.0, 100.0),
+            firm("E2", 300.0, 50.0),
+            firm("E3", 1000.0, 1e-306),
+        ];
+        let candidates: Vec<Candidate> = firms
+            .iter()
+            .map(|e| Candidate {
+                enterprise: e,
+                land_m2: Some(10_000.0),
+            })
+            .collect();
+        let config = EvaluationConfig {
+            pooled: true,
+            missing: Missing::Zero,
+            all: Some(GroupConfig {
+                indicators: vec![IndicatorConfig {
+                    indicator: Indicator::ValueAddedPerEnergy,
+                    weight: 100.0,
+                    benchmark: Benchmark::Mean,
+                    cap: None,
+                }],
+            }),
+            ..EvaluationConfig::default()
+        };
+        let grades = grade(&candidates, &config).unwrap();
+        let scores: Vec<f64> = grades.iter().map(|g| g.score.unwrap()).collect();
+        assert!(scores.iter().all(|s| s.is_finite()), "{scores:?}");
+        assert_eq!(grades[2].indicators[0].value, None);
+        // The mean of 5 and 6 is the benchmark: E1 scores 100 × 5 / 5.5.
+        assert_eq!(grades[0].indicators[0].benchmark, 5.5);
+        approx::assert_relative_eq!(scores[0], 100.0 * 5.0 / 5.5, max_relative = 1e-12);
+        assert_eq!(scores[2], 0.0);
+        // Values near f64's largest still have a finite mean.
+        assert_eq!(mean(&[f64::MAX, f64::MAX]), f64::MAX);
     }
 
     /// An indicator's error names it as a reader counts (from 1), with its name.
