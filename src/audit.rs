@@ -1125,6 +1125,7 @@ fn parcel_area(
         layer: Layer::Parcels,
         index: p.index(),
         id: Some(p.id().to_string()),
+        line: None,
     };
     let tolerance = config.area.recorded_tolerance;
     let (area, source, warning) = match config.area.method {

@@ -49,6 +49,9 @@ pub struct FeatureContext {
     pub index: usize,
     /// The record's id (`parcel_id`, `enterprise_id`, `park_id` or the GeoJSON `id`), if read.
     pub id: Option<String>,
+    /// For a CSV row, its line in the file (the header is line 1; a quoted field over several
+    /// lines counts them all), where a spreadsheet user looks for it; `None` for a feature.
+    pub line: Option<std::num::NonZeroU32>,
 }
 
 impl FeatureContext {
@@ -59,13 +62,26 @@ impl FeatureContext {
             layer,
             index,
             id: None,
+            line: None,
+        }
+    }
+
+    /// What a record of its file is called: a CSV "row" or a GeoJSON "feature".
+    pub(crate) fn noun(&self) -> &'static str {
+        if self.line.is_some() {
+            "row"
+        } else {
+            "feature"
         }
     }
 }
 
 impl fmt::Display for FeatureContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: feature {}", self.file.display(), self.index)?;
+        write!(f, "{}: {} {}", self.file.display(), self.noun(), self.index)?;
+        if let Some(line) = self.line {
+            write!(f, " (line {line})")?;
+        }
         if let Some(id) = &self.id {
             write!(f, " (id {id:?})")?;
         }
@@ -222,7 +238,7 @@ pub enum Error {
         problem: String,
     },
     /// The same id on two records of one layer.
-    #[error("{ctx}: duplicate {property} {:?}, first seen at feature {first_index}", ctx.id.as_deref().unwrap_or(""))]
+    #[error("{ctx}: duplicate {property} {:?}, first seen at {} {first_index}", ctx.id.as_deref().unwrap_or(""), ctx.noun())]
     DuplicateId {
         /// Where the second one is.
         ctx: FeatureContext,

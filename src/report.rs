@@ -732,10 +732,15 @@ impl Rejection {
                     id: ctx.id.clone(),
                     code: e.code(),
                     property: e.property().map(str::to_string),
-                    reason: message
-                        .strip_prefix(&prefix)
-                        .unwrap_or(&message)
-                        .to_string(),
+                    reason: {
+                        let reason = message.strip_prefix(&prefix).unwrap_or(&message);
+                        // A CSV row's line, where a spreadsheet user looks (the index counts
+                        // data rows from 0).
+                        match ctx.line {
+                            Some(line) => format!("line {line}: {reason}"),
+                            None => reason.to_string(),
+                        }
+                    },
                 }
             }
             None => Rejection {

@@ -126,9 +126,59 @@ fn csv_rows_are_rejected_with_their_row_and_column() {
     let row = |id: &str| r.rejected.iter().find(|x| x.id.as_deref() == Some(id));
     let c4 = row("C4").unwrap();
     assert!(
-        c4.reason.contains("line 6 has 4 fields, the header has 8"),
+        c4.reason
+            .starts_with("line 6: the row has 4 fields, the header has 8"),
         "{}",
         c4.reason
+    );
+}
+
+/// A spreadsheet user looks for a rejected row by its line: every CSV rejection says it,
+/// those found while reading a row and those found at the end (a repeated id) alike, and the
+/// strict error calls the record a row.
+#[test]
+fn csv_rejections_name_the_line_of_their_row() {
+    // Line 3 holds a field over two lines, so the rows after it are a line further down.
+    let csv = "enterprise_id,name,tax,investment,output,parcel_id\n\
+               E1,甲,10,100,200,G0\n\
+               E2,\"乙\n厂\",约5,100,200,G0\n\
+               E1,丙,10,100,200,G0\n";
+    let r = with_csv(Config::default(), csv).unwrap();
+    let reasons: Vec<(usize, &str)> = r
+        .rejected
+        .iter()
+        .filter(|x| x.layer == Layer::Enterprises)
+        .map(|x| (x.index, x.reason.as_str()))
+        .collect();
+    assert_eq!(reasons.len(), 2, "{reasons:?}");
+    assert_eq!(reasons[0].0, 1);
+    assert!(
+        reasons[0].1.starts_with("line 3: property \"tax\""),
+        "{reasons:?}"
+    );
+    assert_eq!(reasons[1].0, 2);
+    assert!(
+        reasons[1]
+            .1
+            .starts_with("line 5: duplicate enterprise_id \"E1\", first seen at row 0"),
+        "{reasons:?}"
+    );
+    let e = Audit::new(Config::default())
+        .strict(true)
+        .run(&Inputs {
+            parcels: Source::geojson(
+                "zd.geojson",
+                common::collection(&[square("G0", 120.0, None)]),
+            ),
+            enterprises: Some(Source::csv("qy.csv", csv)),
+            parks: None,
+        })
+        .map(|_| ())
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with("qy.csv: row 1 (line 3) (id \"E2\")"),
+        "{e}"
     );
 }
 
@@ -159,7 +209,7 @@ fn csv_line_numbers_are_right_in_crlf_and_mixed_files() {
         let e2 = r.rejected.iter().find(|x| x.id.as_deref() == Some("E2"));
         let reason = &e2.expect("E2 rejected").reason;
         assert!(
-            reason.contains(&format!("the row on line {line} has")),
+            reason.starts_with(&format!("line {line}: the row has")),
             "{reason} in {:?}",
             &csv[csv.len().saturating_sub(80)..]
         );
@@ -239,7 +289,7 @@ fn a_csv_saved_as_gbk_is_read_as_gb18030_with_a_warning() {
             .clone()
     };
     assert!(
-        reason(&r).contains("the row on line 4 has 2 fields"),
+        reason(&r).starts_with("line 4: the row has 2 fields"),
         "{}",
         reason(&r)
     );

@@ -208,6 +208,7 @@ pub(super) fn scan_csv(
     }
     let id_column = column(&headers, &fields.enterprises.enterprise_id);
     let mut scan = Scan::new(file.clone());
+    let mut kept_lines = Vec::new();
     let mut bytes = csv::ByteRecord::new();
     let mut index = 0;
     loop {
@@ -216,7 +217,9 @@ pub(super) fn scan_csv(
             Ok(false) => break,
             Err(e) => return Err(csv_error(e.to_string())),
         }
+        let line = lines.of(bytes.position());
         let mut ctx = FeatureContext::new(file_arc.clone(), Layer::Enterprises, index);
+        ctx.line = u32::try_from(line).ok().and_then(std::num::NonZeroU32::new);
         index += 1;
         // The id first, so that a row rejected as a whole still names it.
         ctx.id = id_column
@@ -225,7 +228,6 @@ pub(super) fn scan_csv(
             .map(str::trim)
             .filter(|id| !id.is_empty())
             .map(str::to_string);
-        let line = lines.of(bytes.position());
         if let Some(problem) = unclosed_quote(&headers, &bytes, line) {
             return Err(csv_error(problem));
         }
@@ -253,8 +255,12 @@ pub(super) fn scan_csv(
             }
             Err(not_utf8) => return Err(csv_error(not_utf8)),
         };
-        scan.take(parsed, strict, |_| Left::None, &mut |e, _| sink(e))?;
+        scan.take(parsed, strict, |_| Left::None, &mut |e, _| {
+            kept_lines.push(u32::try_from(line).ok().and_then(std::num::NonZeroU32::new));
+            sink(e)
+        })?;
     }
+    scan.lines = kept_lines;
     if gb18030 {
         scan.warnings.push(crate::report::Warning {
             layer: Layer::Enterprises,
@@ -582,7 +588,7 @@ fn text_record(
             ctx: ctx.clone(),
             property: None,
             problem: format!(
-                "the row on line {line} has {} fields, the header has {}",
+                "the row has {} fields, the header has {}",
                 bytes.len(),
                 headers.len()
             ),

@@ -254,6 +254,9 @@ struct Scan {
     crs_member: Option<Vec<u8>>,
     bbox: Option<Vec<f64>>,
     evidence: Evidence,
+    /// For a CSV, the line of each record kept, in order (for errors found at the end, such as
+    /// a repeated id); empty for GeoJSON.
+    lines: Vec<Option<std::num::NonZeroU32>>,
 }
 
 impl Scan {
@@ -266,6 +269,7 @@ impl Scan {
             crs_member: None,
             bbox: None,
             evidence: Evidence::default(),
+            lines: Vec::new(),
         }
     }
 
@@ -1057,6 +1061,7 @@ pub(crate) fn context(file: &Path, layer: Layer, index: usize, id: &str) -> Feat
         layer,
         index,
         id: Some(id.to_string()),
+        line: None,
     }
 }
 
@@ -1489,7 +1494,10 @@ fn conclude<T: Table + Sync>(
     (id_property, position): (&str, &str),
     strict: bool,
 ) -> Result<Loaded<T>> {
-    let ctx = |row: usize| context(&scan.file, layer, table.feature_index(row), table.id(row));
+    let ctx = |row: usize| FeatureContext {
+        line: scan.lines.get(row).copied().flatten(),
+        ..context(&scan.file, layer, table.feature_index(row), table.id(row))
+    };
     // A row rejected here is not the first of its id: a later good copy is then kept, as it
     // would be had the first been rejected while parsing.
     let failed_late = rows_of(&late, table.len());
