@@ -792,6 +792,10 @@ impl Audit {
                 .previous
                 .as_ref()
                 .map_or_else(Vec::new, |p| p.files.clone()),
+            read_fields: [
+                config.fields.parcel_id.clone(),
+                config.fields.floor_area.clone(),
+            ],
         })
     }
 

@@ -145,6 +145,9 @@ pub struct AuditReport {
     /// The files the audit read (in-memory sources are not files), which its outputs must
     /// not replace.
     pub(crate) input_files: Vec<PathBuf>,
+    /// The parcels' input properties the audit read as its own `parcel_id` and `floor_area`
+    /// (`[fields]`): written under those names as read, they are not kept a second time.
+    pub(crate) read_fields: [String; 2],
 }
 
 impl AuditReport {

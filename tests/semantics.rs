@@ -572,10 +572,11 @@ fn empty_strings_are_absent_values() {
     );
 }
 
-/// Every input property is kept in parcels.geojson (SPEC §5) unless the audit writes one of
-/// that name: `class`, `change` and `previous_low_efficiency` are the audit's only with an
-/// evaluation or a previous audit, so without them the input's stay; `title` is always the
-/// audit's.
+/// Every input property is kept in parcels.geojson (SPEC §5); one named as a property the
+/// audit writes is kept as `input_<name>`: `class`, `change` and `previous_low_efficiency`
+/// are the audit's only with an evaluation or a previous audit, so without them the input's
+/// stay as they are; `title` and `tax` are always the audit's. The `parcel_id` it read is not
+/// kept twice, nor is a name whose `input_` form the input has already.
 #[test]
 fn input_properties_are_kept_unless_the_audit_writes_that_name() {
     let parcels = projected(&[square(
@@ -583,7 +584,7 @@ fn input_properties_are_kept_unless_the_audit_writes_that_name() {
         500_000.0,
         3_300_000.0,
         100.0,
-        r#","class":"工业","change":"x","previous_low_efficiency":1,"title":"T","land_use":"M1""#,
+        r#","class":"工业","change":"x","previous_low_efficiency":1,"title":"T","land_use":"M1","tax":50,"fill":"red","input_fill":"blue""#,
     )]);
     let r = run(Config::default(), parcels, None, None);
     let mut out = Vec::new();
@@ -598,10 +599,18 @@ fn input_properties_are_kept_unless_the_audit_writes_that_name() {
         props["title"].as_str().unwrap().starts_with("P1: "),
         "{props}"
     );
+    assert_eq!(props["input_title"], "T", "{props}");
+    assert_eq!(
+        (props["tax"].as_f64(), &props["input_tax"]),
+        (Some(0.0), &50.into())
+    );
+    assert_eq!(props["input_fill"], "blue");
+    assert!(props.get("input_parcel_id").is_none(), "{props}");
     // Each name once: the JSON text has no duplicate keys.
     let text = String::from_utf8(out).unwrap();
-    assert_eq!(text.matches("\"title\"").count(), 1);
-    assert_eq!(text.matches("\"class\"").count(), 1);
+    for key in ["title", "class", "input_fill", "fill", "parcel_id"] {
+        assert_eq!(text.matches(&format!("\"{key}\"")).count(), 1, "{key}");
+    }
     // With an evaluation, `class` is the audit's on every parcel: a parcel with no graded
     // tenant has none, rather than the input's.
     let config =

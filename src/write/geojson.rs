@@ -187,20 +187,30 @@ impl PropertyWriter<'_> {
     }
 
     /// Copies the input properties (raw JSON text) except those in `computed`.
-    fn inputs(&mut self, raw: Option<&str>, computed: &[&str]) {
+    /// The input properties. One named as a property the audit writes is kept as
+    /// `input_<name>` (a `tax` of the parcel layer's own is not the tenants' sum), unless it is
+    /// the field the audit read under that name (`read`: its `parcel_id` and `floor_area`), or
+    /// the input has an `input_<name>` of its own.
+    fn inputs(&mut self, raw: Option<&str>, computed: &[&str], read: &[String; 2]) {
         let Some(raw) = raw else { return };
         let Ok(entries) = serde_json::from_str::<Entries>(raw) else {
             return;
         };
-        for (k, v) in entries.0 {
+        for (k, v) in &entries.0 {
             if !computed.contains(&k.as_ref()) {
-                self.raw(&k, v.get());
+                self.raw(k, v.get());
+            } else if !read.iter().any(|r| r == k) {
+                let renamed = format!("input_{k}");
+                if !entries.0.iter().any(|(other, _)| *other == renamed) {
+                    self.raw(&renamed, v.get());
+                }
             }
         }
     }
 }
 
-/// The properties every parcel is written with; an input property of the same name gives way.
+/// The properties every parcel is written with; an input property of the same name is kept as
+/// `input_<name>` (see `PropertyWriter::inputs`).
 /// `class`, `previous_low_efficiency` and `change` are the audit's only when it has an evaluation
 /// or a previous audit (see [`write_parcels_geojson`]); otherwise an input property of that
 /// name is kept (SPEC §5: every input property kept).
@@ -275,7 +285,8 @@ pub fn write_parcels_geojson(
                 buf.extend_from_slice(b",\n");
             }
             let p = report.parcel(row);
-            write_parcel(buf, &p, properties.get(p.record().row()), crs, &computed);
+            let input = properties.get(p.record().row());
+            write_parcel(buf, &p, input, crs, &computed, &report.read_fields);
         }
         Ok(())
     })?;
@@ -283,13 +294,14 @@ pub fn write_parcels_geojson(
 }
 
 /// One parcel feature; `computed` names the properties the report writes (input ones of
-/// those names give way).
+/// those names are kept renamed).
 fn write_parcel(
     buf: &mut Vec<u8>,
     p: &ParcelResult<'_>,
     properties: Option<&str>,
     crs: OutputCrs,
     computed: &[&str],
+    read: &[String; 2],
 ) {
     let record = p.record();
     buf.extend_from_slice(b"{\"type\":\"Feature\",");
@@ -303,7 +315,7 @@ fn write_parcel(
         out: buf,
         first: true,
     };
-    pw.inputs(properties, computed);
+    pw.inputs(properties, computed, read);
     let reasons = p.reasons();
     let (sums, f) = p.figures();
     pw.value("parcel_id", p.parcel_id());
