@@ -944,3 +944,38 @@ fn a_number_written_as_a_string_is_that_number() {
     );
     assert!(r.rejected.iter().any(|x| x.reason.contains("1.5万")));
 }
+
+/// A ring that crosses itself is rejected with where it crosses, in the file's coordinates:
+/// geo says only "exterior ring has a self-intersection", and a ring of hundreds of vertices
+/// cannot be mended from that.
+#[test]
+fn a_ring_that_crosses_itself_is_rejected_with_where() {
+    let bow = r#"{"type":"Feature","properties":{"parcel_id":"BOW"},"geometry":{"type":"Polygon","coordinates":[[[500000,3300000],[500010,3300010],[500010,3300000],[500000,3300010],[500000,3300000]]]}}"#;
+    let hole = r#"{"type":"Feature","properties":{"parcel_id":"HOLE"},"geometry":{"type":"Polygon","coordinates":[[[500100,3300000],[500200,3300000],[500200,3300100],[500100,3300100],[500100,3300000]],[[500120,3300020],[500140,3300040],[500140,3300020],[500120,3300040],[500120,3300020]]]}}"#;
+    let r = run(
+        Config::default(),
+        projected(&[bow.to_string(), hole.to_string()]),
+        None,
+        None,
+    );
+    let reasons: Vec<(&str, &str)> = r
+        .rejected
+        .iter()
+        .map(|x| (x.code, x.reason.as_str()))
+        .collect();
+    assert_eq!(
+        reasons,
+        [
+            (
+                "invalid_geometry",
+                "invalid geometry: polygon at index 0 is invalid: exterior ring has a \
+                 self-intersection, at (500005, 3300005)"
+            ),
+            (
+                "invalid_geometry",
+                "invalid geometry: polygon at index 0 is invalid: interior ring at index 0 \
+                 has a self-intersection, at (500130, 3300030)"
+            ),
+        ]
+    );
+}

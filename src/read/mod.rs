@@ -605,7 +605,7 @@ pub(crate) fn check_shape(
         if let Err(problem) = shape.check_validation() {
             return Err(Error::InvalidGeometry {
                 ctx: ctx.clone(),
-                problem: problem.to_string(),
+                problem: with_crossing(shape, &problem),
             });
         }
         note = interior_cut_note(shape);
@@ -615,6 +615,51 @@ pub(crate) fn check_shape(
         return Err(Error::ZeroArea { ctx: ctx.clone() });
     }
     Ok((area, note))
+}
+
+/// geo's reason a shape is invalid; for a ring that crosses itself, with where (in the file's
+/// coordinates), which geo does not say: a ring of hundreds of vertices is otherwise hard to
+/// mend.
+fn with_crossing(
+    shape: &MultiPolygon<f64>,
+    problem: &geo::algorithm::validation::InvalidMultiPolygon,
+) -> String {
+    use geo::algorithm::validation::{
+        GeometryIndex, InvalidMultiPolygon, InvalidPolygon, RingRole,
+    };
+    let text = problem.to_string();
+    let InvalidMultiPolygon::InvalidPolygon(
+        GeometryIndex(part),
+        InvalidPolygon::SelfIntersection(role),
+    ) = problem
+    else {
+        return text;
+    };
+    let ring = shape.0.get(*part).and_then(|p| match role {
+        RingRole::Exterior => Some(p.exterior()),
+        RingRole::Interior(i) => p.interiors().get(*i),
+    });
+    match ring.and_then(first_crossing) {
+        Some(c) => format!("{text}, at ({}, {})", c.x, c.y),
+        None => text,
+    }
+}
+
+/// Where a ring first meets itself other than at the ends two of its edges share: the pairs of
+/// edges geo's `Validation` tries, in its order, so the point is one of those it found.
+fn first_crossing(ring: &geo::LineString<f64>) -> Option<Coord<f64>> {
+    use geo::{Intersects, LineIntersection, line_intersection::line_intersection};
+    for (i, a) in ring.lines().enumerate() {
+        for (j, b) in ring.lines().enumerate() {
+            if i != j && a.intersects(&b) && a.start != b.end && a.end != b.start {
+                return match line_intersection(a, b)? {
+                    LineIntersection::SinglePoint { intersection, .. } => Some(intersection),
+                    LineIntersection::Collinear { intersection } => Some(intersection.start),
+                };
+            }
+        }
+    }
+    None
 }
 
 /// What to say of the first polygon of `shape` whose rings touch in a loop.
