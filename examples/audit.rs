@@ -8,8 +8,9 @@
 //! ```
 //!
 //! Exit codes: 0 success, 1 bad input (a file that cannot be read, a malformed file, a bad
-//! record with --strict), 2 usage. A summary that cannot be printed (a full disk) is 1 too,
-//! the outputs written; a reader that leaves early (`audit | head`) is not an error.
+//! record with --strict, a run in which every parcel was rejected), 2 usage. A summary that
+//! cannot be printed (a full disk) is 1 too, the outputs written, as they are for a run that
+//! audited no parcel; a reader that leaves early (`audit | head`) is not an error.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -114,6 +115,10 @@ fn main() -> ExitCode {
             eprintln!("error: the outputs are written, but the summary cannot be printed: {e}");
             ExitCode::from(1)
         }
+        Err(Failure::NothingEvaluated(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
     }
 }
 
@@ -121,6 +126,9 @@ enum Failure {
     Usage(String),
     Input(land_efficiency::Error),
     Print(std::io::Error),
+    /// Every parcel was rejected (or there was none): the outputs are written, but nothing
+    /// was audited, which a script must not take for success.
+    NothingEvaluated(String),
 }
 
 impl From<land_efficiency::Error> for Failure {
@@ -196,6 +204,7 @@ fn run(args: &Args) -> Result<(), Failure> {
         Some(dir) => Some(PreviousAudit::from_dir(dir)?),
         None => None,
     };
+    let id_field = config.fields.parcel_id.clone();
     let mut audit = Audit::new(config)
         .strict(args.strict)
         .crs(crs)
@@ -264,7 +273,45 @@ fn run(args: &Args) -> Result<(), Failure> {
             Ok(()) => {}
         }
     }
-    Ok(())
+    match nothing_evaluated(&report, &id_field) {
+        Some(why) => Err(Failure::NothingEvaluated(format!(
+            "{why}; the outputs are in {} (rejected.csv lists every parcel and why)",
+            args.out.display()
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Why no parcel was evaluated, with the first parcel's reason and what usually causes it;
+/// `None` when some were.
+fn nothing_evaluated(report: &AuditReport, id_field: &str) -> Option<String> {
+    let s = &report.summary.parcels;
+    if s.evaluated > 0 {
+        return None;
+    }
+    if s.read == 0 {
+        return Some("no parcel was audited: the parcels file has no features".into());
+    }
+    let first = report
+        .rejected
+        .iter()
+        .find(|r| r.layer == land_efficiency::Layer::Parcels)?;
+    let hint = match (first.code, first.property.as_deref()) {
+        ("missing_property", Some(p)) if p == id_field => {
+            ". If the parcels' id is under another name (宗地代码 is often ZDDM, or OBJECTID), \
+             map it in the config: [fields] parcel_id = \"ZDDM\"; or number them with [fields] \
+             missing_id = \"index\""
+        }
+        ("coordinate_out_of_range" | "reproject", _) => {
+            ". Check the CRS: --crs EPSG:N, or the file's crs member, must be the one its \
+             coordinates are in"
+        }
+        _ => "",
+    };
+    Some(format!(
+        "no parcel was audited: all {} were rejected; the first, feature {}: {}{hint}",
+        s.read, first.index, first.reason
+    ))
 }
 
 fn print_summary(

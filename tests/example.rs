@@ -115,6 +115,56 @@ fn lenient_run_lists_the_bad_feature_in_rejected_csv() {
     assert!(lines[1].ends_with(",not_a_number,floor_area"), "{rejected}");
 }
 
+/// An audit in which every parcel was rejected audited nothing: it writes its outputs (the
+/// rejections are in them) but exits 1 with why, and for parcels with no `parcel_id`, how to
+/// name the one they have.
+#[test]
+fn a_run_that_evaluates_no_parcel_fails_saying_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let parcels = dir.path().join("zd.geojson");
+    let square = |x: f64| {
+        common::square("_", x, 30.0, 0.001, "").replace(r#""parcel_id":"_""#, r#""ZDDM":"1""#)
+    };
+    std::fs::write(
+        &parcels,
+        common::collection(&[square(120.0), square(120.01)]),
+    )
+    .unwrap();
+    let out = example("audit")
+        .args(["--quiet", "--out"])
+        .arg(dir.path().join("out"))
+        .arg("--parcels")
+        .arg(&parcels)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("no parcel was audited: all 2 were rejected; the first, feature 0: "),
+        "{stderr}"
+    );
+    assert!(stderr.contains("[fields] parcel_id = \"ZDDM\""), "{stderr}");
+    let rejected = std::fs::read_to_string(dir.path().join("out/rejected.csv")).unwrap();
+    assert_eq!(rejected.lines().count(), 3, "{rejected}");
+    // With the id mapped, the same file audits.
+    let config = dir.path().join("zd.toml");
+    std::fs::write(
+        &config,
+        "[fields]\nparcel_id = \"ZDDM\"\nmissing_id = \"index\"\n",
+    )
+    .unwrap();
+    let out = example("audit")
+        .args(["--quiet", "--out"])
+        .arg(dir.path().join("out"))
+        .arg("--parcels")
+        .arg(&parcels)
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    succeeded(out);
+}
+
 #[test]
 fn usage_errors_exit_with_2_and_output_over_input_is_refused() {
     let out = example("audit").arg("--no-such-flag").output().unwrap();
