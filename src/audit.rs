@@ -796,6 +796,8 @@ impl Audit {
                 config.fields.parcel_id.clone(),
                 config.fields.floor_area.clone(),
             ],
+            parcel_order: Default::default(),
+            enterprise_order: Default::default(),
         })
     }
 

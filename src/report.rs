@@ -4,6 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use geo::MultiPolygon;
@@ -148,6 +149,10 @@ pub struct AuditReport {
     /// The parcels' input properties the audit read as its own `parcel_id` and `floor_area`
     /// (`[fields]`): written under those names as read, they are not kept a second time.
     pub(crate) read_fields: [String; 2],
+    /// Parcel rows sorted by id, for [`AuditReport::parcel_by_id`] (made when first asked).
+    pub(crate) parcel_order: OnceLock<Vec<u32>>,
+    /// Enterprise rows sorted by id, for [`AuditReport::enterprise_by_id`].
+    pub(crate) enterprise_order: OnceLock<Vec<u32>>,
 }
 
 impl AuditReport {
@@ -184,9 +189,12 @@ impl AuditReport {
         ParcelResult { report: self, row }
     }
 
-    /// The evaluated parcel with this id, if any.
+    /// The evaluated parcel with this id, if any. The first call sorts the rows by id (4 bytes
+    /// a parcel, kept); each call after is a binary search.
     pub fn parcel_by_id(&self, id: &str) -> Option<ParcelResult<'_>> {
-        self.parcels().find(|p| p.parcel_id() == id)
+        let ids = &self.parcel_table.ids;
+        let row = by_id(&self.parcel_order, self.parcel_count(), id, |r| ids.get(r))?;
+        Some(self.parcel(row))
     }
 
     /// Number of valid enterprises.
@@ -212,15 +220,39 @@ impl AuditReport {
         EnterpriseResult { report: self, row }
     }
 
-    /// The enterprise with this id, if it is valid.
+    /// The enterprise with this id, if it is valid. The first call sorts the rows by id (4
+    /// bytes an enterprise, kept); each call after is a binary search.
     pub fn enterprise_by_id(&self, id: &str) -> Option<EnterpriseResult<'_>> {
-        self.enterprises().find(|e| e.id() == id)
+        let table = &self.enterprise_table;
+        let row = by_id(&self.enterprise_order, self.joins.len(), id, |r| {
+            table.id(r)
+        })?;
+        Some(self.enterprise(row))
     }
 
     /// True when the composite evaluation ran.
     pub fn evaluated(&self) -> bool {
         !self.grades.is_empty()
     }
+}
+
+/// The row of `n` whose id is `id` (ids are unique in a layer), through `order`, the rows
+/// sorted by id, made on the first call.
+fn by_id<'a>(
+    order: &OnceLock<Vec<u32>>,
+    n: usize,
+    id: &str,
+    id_of: impl Fn(usize) -> &'a str,
+) -> Option<usize> {
+    let order = order.get_or_init(|| {
+        let mut rows: Vec<u32> = (0..n as u32).collect();
+        rows.sort_unstable_by(|&a, &b| id_of(a as usize).cmp(id_of(b as usize)));
+        rows
+    });
+    let at = order
+        .binary_search_by(|&r| id_of(r as usize).cmp(id))
+        .ok()?;
+    Some(order[at] as usize)
 }
 
 impl Serialize for AuditReport {

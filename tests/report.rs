@@ -181,3 +181,27 @@ fn labels_of_parks_too_narrow_for_them_are_left_to_the_tooltip() {
     assert_eq!(html.matches("<text class=\"label\"").count(), 0);
     assert!(html.contains("<title>K7 "), "the tooltip names the park");
 }
+
+/// `parcel_by_id` and `enterprise_by_id` find every record a scan would, and nothing for an id
+/// no record has (they look up a sorted index, not the list).
+#[test]
+fn lookups_by_id_find_what_a_scan_finds() {
+    let r = zone(Config::default());
+    assert!(r.parcel_count() > 10 && r.enterprise_count() > 10);
+    for p in r.parcels() {
+        assert_eq!(
+            r.parcel_by_id(p.parcel_id()).map(|q| q.index()),
+            Some(p.index())
+        );
+    }
+    for e in r.enterprises() {
+        assert_eq!(
+            r.enterprise_by_id(e.id()).map(|f| f.index()),
+            Some(e.index())
+        );
+    }
+    for missing in ["", "no such id", "\u{10ffff}"] {
+        assert!(r.parcel_by_id(missing).is_none());
+        assert!(r.enterprise_by_id(missing).is_none());
+    }
+}
