@@ -229,6 +229,47 @@ fn csv_files_that_cannot_be_read_at_all_stop_with_why() {
         ),
         "{header}"
     );
+    // Excel's "Unicode Text": UTF-16, said as such rather than as text in neither encoding.
+    let utf16: Vec<u8> = "\u{feff}enterprise_id\ttax\nE1\t1\n"
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let e = run(&utf16);
+    assert!(e.contains("qy.csv: the file is UTF-16"), "{e}");
+}
+
+/// A layer that is not GeoJSON in the way a user is likely to get it says so: saved as UTF-16,
+/// or a CSV given as the parcels.
+#[test]
+fn a_parcels_file_in_utf16_or_csv_says_what_it_is() {
+    let run = |label: &str, data: Vec<u8>| {
+        Audit::new(Config::default())
+            .run(&Inputs {
+                parcels: Source::geojson(label, data),
+                enterprises: None,
+                parks: None,
+            })
+            .map(|_| ())
+            .unwrap_err()
+            .to_string()
+    };
+    let text = std::fs::read_to_string(fixtures().join("zone/parcels.geojson")).unwrap();
+    let utf16: Vec<u8> = format!("\u{feff}{text}")
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    let e = run("zd.geojson", utf16);
+    assert!(
+        e.starts_with("zd.geojson: malformed JSON at byte 0: the file is UTF-16"),
+        "{e}"
+    );
+    let e = run("zd.csv", b"parcel_id,lon,lat\nP1,120,30\n".to_vec());
+    assert!(
+        e.ends_with(
+            "(a .csv file: only enterprises may be CSV; parcels and parks must be GeoJSON)"
+        ),
+        "{e}"
+    );
 }
 
 /// A UTF-8 file with one byte that is not UTF-8 (a name pasted from a Latin-1 source) is not

@@ -149,11 +149,20 @@ pub(super) fn scan_csv(
     let file_arc = Arc::new(file.clone());
     // Excel on Chinese Windows saves "CSV (逗号分隔)" as GBK: a file that is not UTF-8 is read
     // as GB18030 (which GBK is part of), and a warning shows the first text so decoded.
-    let gb18030 = reads_as_gb18030(source)?;
     let mut input = BufReader::new(source.open()?);
     let head = input
         .fill_buf()
         .map_err(|e| Error::io(&file, "cannot read", e))?;
+    // Excel's "Unicode Text" is UTF-16 (and tab-separated): neither encoding read here.
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        return Err(Error::Csv {
+            path: file.clone(),
+            message: "the file is UTF-16 (it starts with a UTF-16 byte order mark), as Excel \
+                      saves \"Unicode Text\": save it as \"CSV UTF-8 (逗号分隔)\""
+                .into(),
+        });
+    }
+    let gb18030 = reads_as_gb18030(source)?;
     if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
         input.consume(3);
     }

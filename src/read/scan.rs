@@ -373,10 +373,33 @@ impl<R: Read> Scanner<R> {
                                 found: "a JSON scalar at the top level".into(),
                             });
                         }
+                        // A UTF-16 byte order mark (Windows "Unicode" text).
+                        Some(0xFF | 0xFE)
+                            if self.end - self.pos >= 2
+                                && matches!(
+                                    self.buf[self.pos..self.pos + 2],
+                                    [0xFF, 0xFE] | [0xFE, 0xFF]
+                                ) =>
+                        {
+                            return Err(self.malformed(
+                                "the file is UTF-16 (it starts with a UTF-16 byte order mark); \
+                                 GeoJSON is UTF-8 (RFC 7946): save it as UTF-8",
+                            ));
+                        }
                         Some(b) => {
                             return Err(self.malformed(format!(
-                                "expected '{{' to open a FeatureCollection, found {}",
-                                show_byte(b)
+                                "expected '{{' to open a FeatureCollection, found {}{}",
+                                show_byte(b),
+                                if self
+                                    .file
+                                    .extension()
+                                    .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+                                {
+                                    " (a .csv file: only enterprises may be CSV; parcels and \
+                                     parks must be GeoJSON)"
+                                } else {
+                                    ""
+                                }
                             )));
                         }
                         None => return Err(self.malformed("the file holds only white space")),
