@@ -1280,3 +1280,31 @@ fn a_co_tenant_of_a_rejected_firm_is_not_graded_nor_the_parcel_compared() {
     assert_eq!(r.parcel_by_id("G0").unwrap().change(), None);
     assert!(r.parcel_by_id("G24").unwrap().change().is_some());
 }
+
+/// A file cut off just after a feature is not said to be "in" the next one, which may not
+/// exist: it is truncated after the last feature it holds.
+#[test]
+fn a_file_cut_between_features_says_after_which() {
+    let text = common::collection(&[square("A", 120.0, None), square("B", 120.01, None)]);
+    let cut = &text[..text.rfind(']').unwrap()];
+    let e = Audit::new(Config::default())
+        .run(&Inputs {
+            parcels: Source::geojson("zd.geojson", cut),
+            enterprises: None,
+            parks: None,
+        })
+        .map(|_| ())
+        .unwrap_err();
+    match e {
+        Error::MalformedJson {
+            feature, message, ..
+        } => {
+            assert_eq!(feature, None);
+            assert_eq!(
+                message,
+                "unexpected end of file after feature 1: the JSON is truncated"
+            );
+        }
+        other => panic!("{other}"),
+    }
+}

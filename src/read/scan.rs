@@ -115,6 +115,16 @@ impl<R: Read> Scanner<R> {
         }
     }
 
+    /// A problem between two features: in none of them (the one after may not exist).
+    fn between_features(&self, message: String) -> Error {
+        Error::MalformedJson {
+            file: self.file.clone(),
+            byte: self.offset(),
+            feature: None,
+            message,
+        }
+    }
+
     /// Makes sure `buf[pos]` is readable; false at end of file.
     fn fill(&mut self) -> Result<bool> {
         if self.pos < self.end {
@@ -485,15 +495,20 @@ impl<R: Read> Scanner<R> {
                         }
                         Some(_) if first => {}
                         Some(b) => {
-                            return Err(self.malformed(format!(
-                                "expected ',' or ']' after a feature, found {}",
+                            return Err(self.between_features(format!(
+                                "expected ',' or ']' after feature {}, found {}",
+                                self.next_index - 1,
                                 show_byte(b)
                             )));
                         }
                         None => {
-                            return Err(
-                                self.malformed("unexpected end of file: the JSON is truncated")
-                            );
+                            let after = match self.next_index {
+                                0 => "before any feature".to_string(),
+                                n => format!("after feature {}", n - 1),
+                            };
+                            return Err(self.between_features(format!(
+                                "unexpected end of file {after}: the JSON is truncated"
+                            )));
                         }
                     }
                     if self.skip_ws()? == Some(b']') {
