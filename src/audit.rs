@@ -467,6 +467,10 @@ impl Audit {
             .filter(|r| r.layer == Layer::Parcels)
             .filter_map(|r| r.id.as_deref())
             .collect();
+        let rejected_parcels = rejected
+            .iter()
+            .filter(|r| r.layer == Layer::Parcels)
+            .count();
         // The overlap search walks the tree on one thread (~0.1 s at 1M parcels); it runs
         // beside the join, which keeps the other core busy.
         let (overlap_pairs, outcomes) = rayon::join(
@@ -505,7 +509,7 @@ impl Audit {
                 }
                 Join::Unmatched(miss) => {
                     unmatched += 1;
-                    let why = miss.explain(&enterprise_table, row);
+                    let why = miss.explain(&enterprise_table, row, rejected_parcels);
                     let key = &self.config.fields.enterprises.parcel_id;
                     rejected.push(Rejection::of(
                         Layer::Enterprises,
@@ -1223,7 +1227,9 @@ impl Miss {
         }
     }
 
-    fn explain(self, enterprises: &Enterprises, row: usize) -> String {
+    /// Why, in words; `rejected_parcels` counts the parcels rejected, on one of which a point
+    /// in no parcel may stand (a rejected parcel is in no index).
+    fn explain(self, enterprises: &Enterprises, row: usize, rejected_parcels: usize) -> String {
         let key = enterprises.parcel_key(row).unwrap_or("");
         match self {
             Miss::RejectedKey => format!("its parcel_id {key:?} is a rejected parcel"),
@@ -1231,7 +1237,19 @@ impl Miss {
             Miss::Nothing => "no location and no parcel_id".into(),
             Miss::NoParcel => {
                 let p = enterprises.location(row).unwrap_or_default();
-                format!("the point ({:.7}, {:.7}) lies in no parcel", p.x, p.y)
+                let mut why = format!("the point ({:.7}, {:.7}) lies in no parcel", p.x, p.y);
+                if rejected_parcels > 0 {
+                    why.push_str(&match rejected_parcels {
+                        1 => " evaluated; 1 parcel was rejected (rejected.csv), and it may \
+                              stand on it"
+                            .to_string(),
+                        n => format!(
+                            " evaluated; {n} parcels were rejected (rejected.csv), and it may \
+                             stand on one of them"
+                        ),
+                    });
+                }
+                why
             }
         }
     }

@@ -945,6 +945,33 @@ fn a_number_written_as_a_string_is_that_number() {
     assert!(r.rejected.iter().any(|x| x.reason.contains("1.5万")));
 }
 
+/// A firm whose point is on a rejected parcel lies in no parcel of the index; its reason says
+/// that parcels were rejected and it may stand on one, so the analyst mends the parcel rather
+/// than the firm's geocode.
+#[test]
+fn a_firm_on_a_rejected_parcel_is_told_it_may_stand_on_it() {
+    let parcels = projected(&[
+        square("OK", 500_000.0, 3_300_000.0, 100.0, ""),
+        square("BAD", 500_200.0, 3_300_000.0, 100.0, r#","floor_area":-1"#),
+    ]);
+    let ents = projected(&[healthy("E", 500_200.0, 3_300_000.0)]);
+    let r = run(Config::default(), parcels, Some(ents), None);
+    let e = r
+        .rejected
+        .iter()
+        .find(|x| x.id.as_deref() == Some("E"))
+        .unwrap();
+    assert_eq!(e.code, "unmatched");
+    assert!(
+        e.reason.ends_with(
+            "lies in no parcel evaluated; 1 parcel was rejected (rejected.csv), and it may \
+             stand on it"
+        ),
+        "{}",
+        e.reason
+    );
+}
+
 /// A ring that crosses itself is rejected with where it crosses, in the file's coordinates:
 /// geo says only "exterior ring has a self-intersection", and a ring of hundreds of vertices
 /// cannot be mended from that.
