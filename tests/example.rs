@@ -66,6 +66,17 @@ fn no_arguments_audits_the_bundled_fixtures() {
     );
 }
 
+/// `audit --quiet --out DIR/out --parcels PARCELS`, to add to.
+fn audit_quiet(dir: &std::path::Path, parcels: &std::path::Path) -> Command {
+    let mut command = example("audit");
+    command
+        .args(["--quiet", "--out"])
+        .arg(dir.join("out"))
+        .arg("--parcels")
+        .arg(parcels);
+    command
+}
+
 fn bad_parcels(dir: &std::path::Path) -> PathBuf {
     let good = common::square("P1", 120.0, 30.0, 0.001, "");
     let bad = r#"{"type":"Feature","properties":{"parcel_id":"P2","floor_area":"12万"},"geometry":{"type":"Polygon","coordinates":[[[120.01,30.0],[120.011,30.0],[120.011,30.001],[120.01,30.001],[120.01,30.0]]]}}"#;
@@ -100,14 +111,7 @@ fn strict_run_fails_naming_the_feature() {
 fn lenient_run_lists_the_bad_feature_in_rejected_csv() {
     let dir = tempfile::tempdir().unwrap();
     let parcels = bad_parcels(dir.path());
-    let out = example("audit")
-        .args(["--quiet", "--out"])
-        .arg(dir.path().join("out"))
-        .arg("--parcels")
-        .arg(&parcels)
-        .output()
-        .unwrap();
-    succeeded(out);
+    succeeded(audit_quiet(dir.path(), &parcels).output().unwrap());
     let rejected = std::fs::read_to_string(dir.path().join("out/rejected.csv")).unwrap();
     let lines: Vec<&str> = rejected.lines().collect();
     assert_eq!(lines.len(), 2, "{rejected}");
@@ -122,21 +126,15 @@ fn lenient_run_lists_the_bad_feature_in_rejected_csv() {
 fn a_run_that_evaluates_no_parcel_fails_saying_why() {
     let dir = tempfile::tempdir().unwrap();
     let parcels = dir.path().join("zd.geojson");
-    let square = |x: f64| {
-        common::square("_", x, 30.0, 0.001, "").replace(r#""parcel_id":"_""#, r#""ZDDM":"1""#)
+    let square = |id: &str, x: f64| {
+        common::square(id, x, 30.0, 0.001, "").replace("\"parcel_id\"", "\"ZDDM\"")
     };
     std::fs::write(
         &parcels,
-        common::collection(&[square(120.0), square(120.01)]),
+        common::collection(&[square("Z1", 120.0), square("Z2", 120.01)]),
     )
     .unwrap();
-    let out = example("audit")
-        .args(["--quiet", "--out"])
-        .arg(dir.path().join("out"))
-        .arg("--parcels")
-        .arg(&parcels)
-        .output()
-        .unwrap();
+    let out = audit_quiet(dir.path(), &parcels).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -148,21 +146,16 @@ fn a_run_that_evaluates_no_parcel_fails_saying_why() {
     assert_eq!(rejected.lines().count(), 3, "{rejected}");
     // With the id mapped, the same file audits.
     let config = dir.path().join("zd.toml");
-    std::fs::write(
-        &config,
-        "[fields]\nparcel_id = \"ZDDM\"\nmissing_id = \"index\"\n",
-    )
-    .unwrap();
-    let out = example("audit")
-        .args(["--quiet", "--out"])
-        .arg(dir.path().join("out"))
-        .arg("--parcels")
-        .arg(&parcels)
+    std::fs::write(&config, "[fields]\nparcel_id = \"ZDDM\"\n").unwrap();
+    let out = audit_quiet(dir.path(), &parcels)
         .arg("--config")
         .arg(&config)
         .output()
         .unwrap();
     succeeded(out);
+    let summary = std::fs::read_to_string(dir.path().join("out/summary.json")).unwrap();
+    let summary: serde_json::Value = serde_json::from_str(&summary).unwrap();
+    assert_eq!(summary["parcels"]["evaluated"], 2);
 }
 
 #[test]
