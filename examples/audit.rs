@@ -8,9 +8,10 @@
 //! ```
 //!
 //! Exit codes: 0 success, 1 bad input (a file that cannot be read, a malformed file, a bad
-//! record with --strict, a run in which every parcel was rejected), 2 usage. A summary that
-//! cannot be printed (a full disk) is 1 too, the outputs written, as they are for a run that
-//! audited no parcel; a reader that leaves early (`audit | head`) is not an error.
+//! record with --strict, a run that audited no parcel: none in the file, or all rejected),
+//! 2 usage. A summary that cannot be printed (a full disk) is 1 too, the outputs written, as
+//! they are for a run that audited no parcel; a reader that leaves early (`audit | head`) is
+//! not an error.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};

@@ -1289,7 +1289,8 @@ fn check_ledger<T>(layer: &Loaded<T>, records: usize, which: Layer) -> Result<()
     }
     Err(Error::Usage(format!(
         "the {which} of {}: read is {} but {records} records and {rejected} rejected were given \
-         (read must be records + rejected, so that every record read is accounted for)",
+         (read must be records + rejected, so that every record read is accounted for: add \
+         rows pushed onto a table that was read to its read)",
         layer.file.display(),
         layer.read
     )))

@@ -447,7 +447,7 @@ impl ParcelResult<'_> {
         s: S,
     ) -> Result<S::Ok, S::Error> {
         let (sums, f) = self.figures();
-        let mut st = s.serialize_struct("ParcelResult", 31)?;
+        let mut st = s.serialize_struct("ParcelResult", 30)?;
         st.serialize_field("index", &self.index())?;
         st.serialize_field("parcel_id", self.parcel_id())?;
         st.serialize_field("park_id", &self.park_id())?;

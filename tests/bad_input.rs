@@ -1287,24 +1287,31 @@ fn a_co_tenant_of_a_rejected_firm_is_not_graded_nor_the_parcel_compared() {
 fn a_file_cut_between_features_says_after_which() {
     let text = common::collection(&[square("A", 120.0, None), square("B", 120.01, None)]);
     let cut = &text[..text.rfind(']').unwrap()];
-    let e = Audit::new(Config::default())
-        .run(&Inputs {
-            parcels: Source::geojson("zd.geojson", cut),
-            enterprises: None,
-            parks: None,
-        })
-        .map(|_| ())
-        .unwrap_err();
-    match e {
-        Error::MalformedJson {
-            feature, message, ..
-        } => {
-            assert_eq!(feature, None);
-            assert_eq!(
-                message,
-                "unexpected end of file after feature 1: the JSON is truncated"
-            );
+    let error = |text: String| {
+        Audit::new(Config::default())
+            .run(&Inputs {
+                parcels: Source::geojson("zd.geojson", text),
+                enterprises: None,
+                parks: None,
+            })
+            .map(|_| ())
+            .unwrap_err()
+    };
+    for (text, said) in [
+        (cut.to_string(), "after feature 1"),
+        (format!("{cut},\n"), "after feature 1 and a ','"),
+    ] {
+        match error(text) {
+            Error::MalformedJson {
+                feature, message, ..
+            } => {
+                assert_eq!(feature, None);
+                assert_eq!(
+                    message,
+                    format!("unexpected end of file {said}: the JSON is truncated")
+                );
+            }
+            other => panic!("{other}"),
         }
-        other => panic!("{other}"),
     }
 }

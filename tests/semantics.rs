@@ -611,6 +611,40 @@ fn input_properties_are_kept_unless_the_audit_writes_that_name() {
     for key in ["title", "class", "input_fill", "fill", "parcel_id"] {
         assert_eq!(text.matches(&format!("\"{key}\"")).count(), 1, "{key}");
     }
+    // The fields the audit read are its own names' sources: with `parcel_id` and
+    // `floor_area` read from ZDDM and JZMJ, an input `parcel_id` and `floor_area` are other
+    // data, kept renamed; with the default names they are what the audit wrote, kept once.
+    let feature = r#","ZDDM":"Z1","JZMJ":15000,"floor_area":5"#;
+    let parcels = projected(&[square("OTHER", 500_000.0, 3_300_000.0, 100.0, feature)]);
+    let mut config = Config::default();
+    config.fields.parcel_id = "ZDDM".into();
+    config.fields.floor_area = "JZMJ".into();
+    let r = run(config, parcels.clone(), None, None);
+    let mut out = Vec::new();
+    land_efficiency::write::write_parcels_geojson(&r, &mut out, Default::default()).unwrap();
+    let fc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let props = &fc["features"][0]["properties"];
+    assert_eq!(
+        (
+            &props["parcel_id"],
+            &props["input_parcel_id"],
+            &props["ZDDM"]
+        ),
+        (&"Z1".into(), &"OTHER".into(), &"Z1".into()),
+        "{props}"
+    );
+    assert_eq!(
+        (&props["floor_area"], &props["input_floor_area"]),
+        (&15000.0.into(), &5.into()),
+        "{props}"
+    );
+    let r = run(Config::default(), parcels, None, None);
+    let mut out = Vec::new();
+    land_efficiency::write::write_parcels_geojson(&r, &mut out, Default::default()).unwrap();
+    let fc: serde_json::Value = serde_json::from_slice(&out).unwrap();
+    let props = &fc["features"][0]["properties"];
+    assert_eq!(props["floor_area"], 5.0, "{props}");
+    assert!(props.get("input_floor_area").is_none(), "{props}");
     // With an evaluation, `class` is the audit's on every parcel: a parcel with no graded
     // tenant has none, rather than the input's.
     let config =

@@ -627,7 +627,7 @@ impl<'a> Props<'a> {
     ) -> Result<Option<f64>, Error> {
         match self.get(key) {
             None => Ok(None),
-            Some(v) => parse_non_negative(v.get(), key, expected, ctx).map(Some),
+            Some(v) => parse_json_number(v.get(), key, expected, ctx).map(Some),
         }
     }
 }
@@ -654,8 +654,40 @@ pub(crate) fn raw_text(v: &RawValue) -> Option<String> {
     }
 }
 
+/// A number ≥ 0 as written in a CSV cell or a bare JSON number token. A leading `.` is for CSV
+/// cells (`.5`, as some tools write it); in GeoJSON such a bare token is already malformed
+/// JSON. A quote, a letter (`inf`, `NaN`) or `+` is refused.
 pub(crate) fn parse_non_negative(
     text: &str,
+    key: &str,
+    expected: &'static str,
+    ctx: &FeatureContext,
+) -> Result<f64, Error> {
+    parse_digits(text, text, key, expected, ctx)
+}
+
+/// A GeoJSON property's value as a number ≥ 0: a JSON number, or a JSON string holding a plain
+/// number (`"10685.11"`, as shapefile exports write numeric text fields), trimmed, as the same
+/// text in a CSV cell is; "1,234.5", "12万" or "约225" in it is not a number.
+pub(crate) fn parse_json_number(
+    raw: &str,
+    key: &str,
+    expected: &'static str,
+    ctx: &FeatureContext,
+) -> Result<f64, Error> {
+    if !raw.starts_with('"') {
+        return parse_digits(raw, raw, key, expected, ctx);
+    }
+    match serde_json::from_str::<String>(raw) {
+        Ok(text) => parse_digits(text.trim(), raw, key, expected, ctx),
+        Err(_) => parse_digits("", raw, key, expected, ctx),
+    }
+}
+
+/// `digits` as a number ≥ 0; `found` is how the value was written, for the error.
+fn parse_digits(
+    digits: &str,
+    found: &str,
     key: &str,
     expected: &'static str,
     ctx: &FeatureContext,
@@ -664,27 +696,14 @@ pub(crate) fn parse_non_negative(
         ctx: ctx.clone(),
         property: key.into(),
         expected,
-        found: abbreviate(text),
+        found: abbreviate(found),
     };
-    // A JSON string holding a plain number (`"10685.11"`, as shapefile exports write numeric
-    // text fields) is that number, trimmed, as the same text in a CSV cell is; "1,234.5",
-    // "12万" or "约225" in it is not a number.
-    let decoded;
-    let digits = if text.starts_with('"') {
-        decoded = serde_json::from_str::<String>(text).map_err(|_| not_a_number())?;
-        decoded.trim()
-    } else {
-        text
-    };
-    // A leading `.` is for CSV cells and strings (`.5`, as some tools write it); in GeoJSON
-    // such a bare token is already malformed JSON. A letter (`inf`, `NaN`), `+` or a second
-    // quote is refused.
     match digits.as_bytes().first() {
         Some(b'-' | b'.' | b'0'..=b'9') => {}
         _ => return Err(not_a_number()),
     }
     let value: f64 = digits.parse().map_err(|_| not_a_number())?;
-    check_figure(value, key, expected, text, ctx)
+    check_figure(value, key, expected, found, ctx)
 }
 
 /// A figure as every input must hold it: finite, at most
@@ -877,18 +896,32 @@ mod tests {
         assert_eq!(parse_non_negative("-0", "tax", "万元", &c).unwrap(), 0.0);
         assert_eq!(parse_non_negative(".5", "tax", "万元", &c).unwrap(), 0.5);
         assert_eq!(parse_non_negative("1.", "tax", "万元", &c).unwrap(), 1.0);
-        // A number written as a string, as shapefile exports write numeric text fields.
-        assert_eq!(
-            parse_non_negative(r#""10685.11""#, "a", "m²", &c).unwrap(),
-            10685.11
-        );
-        assert_eq!(parse_non_negative(r#"" 7 ""#, "a", "m²", &c).unwrap(), 7.0);
-        assert_eq!(
-            parse_non_negative(r#""1e3""#, "a", "m²", &c).unwrap(),
-            1000.0
-        );
-        let e = parse_non_negative(r#""-3""#, "tax", "万元", &c).unwrap_err();
+        // In GeoJSON, a number written as a string, as shapefile exports write numeric text
+        // fields; a CSV cell's text is taken as it is, quotes and all.
+        let json = |t: &str| parse_json_number(t, "a", "m²", &c);
+        assert_eq!(json(r#""10685.11""#).unwrap(), 10685.11);
+        assert_eq!(json(r#"" 7 ""#).unwrap(), 7.0);
+        assert_eq!(json(r#""1e3""#).unwrap(), 1000.0);
+        assert_eq!(json("12.5").unwrap(), 12.5);
+        let e = parse_json_number(r#""-3""#, "tax", "万元", &c).unwrap_err();
         assert!(matches!(e, Error::NegativeValue { found, .. } if found == -3.0));
+        for bad in [
+            r#""1,234.5""#,
+            r#""约225""#,
+            r#""\"5\"""#,
+            r#""NaN""#,
+            r#""+5""#,
+            r#""""#,
+            r#""1e999""#,
+        ] {
+            let e = json(bad).unwrap_err();
+            assert!(
+                matches!(e, Error::NotANumber { ref found, .. } if found == bad),
+                "{bad}: {e}"
+            );
+        }
+        let e = parse_non_negative(r#""300""#, "tax", "万元", &c).unwrap_err();
+        assert!(matches!(e, Error::NotANumber { .. }), "{e}");
         for bad in [
             r#""1,234.5""#,
             r#""约225""#,

@@ -884,6 +884,14 @@ pub(crate) trait RecordFields {
     /// The value as written, for number and yes/no parsing (a JSON string keeps its quotes:
     /// the parsers decode it).
     fn token(&self, key: &str) -> Option<&str>;
+    /// A token as a figure ≥ 0: a JSON number or a string holding one; a CSV cell's text.
+    fn number(
+        &self,
+        token: &str,
+        key: &str,
+        expected: &'static str,
+        ctx: &FeatureContext,
+    ) -> Result<f64>;
 }
 
 impl RecordFields for Props<'_> {
@@ -892,6 +900,15 @@ impl RecordFields for Props<'_> {
     }
     fn token(&self, key: &str) -> Option<&str> {
         self.get(key).map(RawValue::get)
+    }
+    fn number(
+        &self,
+        token: &str,
+        key: &str,
+        expected: &'static str,
+        ctx: &FeatureContext,
+    ) -> Result<f64> {
+        feature::parse_json_number(token, key, expected, ctx)
     }
 }
 
@@ -916,7 +933,7 @@ pub(crate) fn enterprise_from(
     let num = |key: &str, expected: &'static str| -> Result<Option<f64>> {
         match rec.token(key) {
             None => Ok(None),
-            Some(t) => feature::parse_non_negative(t, key, expected, ctx).map(Some),
+            Some(t) => rec.number(t, key, expected, ctx).map(Some),
         }
     };
     let required = |key: &str| -> Result<f64> {

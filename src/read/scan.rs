@@ -511,8 +511,17 @@ impl<R: Read> Scanner<R> {
                             )));
                         }
                     }
-                    if self.skip_ws()? == Some(b']') {
-                        return Err(self.malformed("a trailing ',' before ']'"));
+                    match self.skip_ws()? {
+                        Some(b']') => return Err(self.malformed("a trailing ',' before ']'")),
+                        // Cut after a comma: the feature it promises has no byte yet.
+                        None if self.next_index > 0 => {
+                            return Err(self.between_features(format!(
+                                "unexpected end of file after feature {} and a ',': the JSON \
+                                 is truncated",
+                                self.next_index - 1
+                            )));
+                        }
+                        _ => {}
                     }
                     let byte = self.offset();
                     let start = out.len();

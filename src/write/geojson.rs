@@ -122,8 +122,8 @@ impl<'de> Deserialize<'de> for Entries<'de> {
     }
 }
 
-/// Writes a JSON object's members: first the input properties whose names are not computed,
-/// then the computed ones.
+/// Writes a JSON object's members: first the input properties (those named as computed ones
+/// renamed, see [`PropertyWriter::inputs`]), then the computed ones.
 struct PropertyWriter<'o> {
     out: &'o mut Vec<u8>,
     first: bool,
@@ -186,7 +186,6 @@ impl PropertyWriter<'_> {
         }
     }
 
-    /// Copies the input properties (raw JSON text) except those in `computed`.
     /// The input properties. One named as a property the audit writes is kept as
     /// `input_<name>` (a `tax` of the parcel layer's own is not the tenants' sum), unless it is
     /// the field the audit read under that name (`read`: its `parcel_id` and `floor_area`), or
