@@ -39,15 +39,6 @@ impl RecordFields for Row<'_> {
     fn token(&self, key: &str) -> Option<&str> {
         self.cell(key)
     }
-    fn number(
-        &self,
-        token: &str,
-        key: &str,
-        expected: &'static str,
-        ctx: &FeatureContext,
-    ) -> Result<f64> {
-        super::feature::parse_non_negative(token, key, expected, ctx)
-    }
 }
 
 fn parse_row(

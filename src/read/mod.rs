@@ -884,14 +884,17 @@ pub(crate) trait RecordFields {
     /// The value as written, for number and yes/no parsing (a JSON string keeps its quotes:
     /// the parsers decode it).
     fn token(&self, key: &str) -> Option<&str>;
-    /// A token as a figure ≥ 0: a JSON number or a string holding one; a CSV cell's text.
+    /// A token as a figure ≥ 0: a CSV cell's text as it is (GeoJSON's override reads a
+    /// string holding a number too).
     fn number(
         &self,
         token: &str,
         key: &str,
         expected: &'static str,
         ctx: &FeatureContext,
-    ) -> Result<f64>;
+    ) -> Result<f64> {
+        feature::parse_non_negative(token, key, expected, ctx)
+    }
 }
 
 impl RecordFields for Props<'_> {
