@@ -276,7 +276,8 @@ fn run(args: &Args) -> Result<(), Failure> {
     }
     match nothing_evaluated(&report, &id_field) {
         Some(why) => Err(Failure::NothingEvaluated(format!(
-            "{why}; the outputs are in {} (rejected.csv lists every parcel and why)",
+            "{}: {why}; the outputs are in {} (rejected.csv lists every parcel and why)",
+            inputs.parcels.name().display(),
             args.out.display()
         ))),
         None => Ok(()),
