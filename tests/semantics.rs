@@ -1040,3 +1040,34 @@ fn a_ring_that_crosses_itself_is_rejected_with_where() {
         ]
     );
 }
+
+/// A GIS writes an integer code kept in a real-number field as `12.0`: as an id or an industry
+/// code it is `12`, the key another layer or a CSV gives, and a rule for industry "26" applies
+/// to `2614.0`. Other numbers keep every digit as written.
+#[test]
+fn a_code_written_as_a_real_number_is_its_integer() {
+    let parcels = projected(&[
+        square("_", 500_000.0, 3_300_000.0, 100.0, r#","industry":2614.0"#)
+            .replace(r#""parcel_id":"_""#, r#""parcel_id":12.0"#),
+        square("_", 500_200.0, 3_300_000.0, 100.0, "")
+            .replace(r#""parcel_id":"_""#, r#""parcel_id":3301050010010000001"#),
+    ]);
+    let ents =
+        projected(&[
+            enterprise("E1", 0.0, 0.0, 300.0, 3000.0, 4500.0, r#","parcel_id":12"#).replace(
+                r#""geometry":{"type":"Point","coordinates":[0,0]}"#,
+                r#""geometry":null"#,
+            ),
+        ]);
+    let config = Config::from_toml(
+        "[[low_efficiency.rule]]\nname = \"electronics\"\nindustry = \"26\"\nmin_tax_per_mu = 1000\n",
+    )
+    .unwrap();
+    let r = run(config, parcels, Some(ents), None);
+    let p = r.parcel(0);
+    assert_eq!(p.parcel_id(), "12");
+    assert_eq!(p.enterprise_count(), 1, "{:?}", r.rejected);
+    assert_eq!(p.rules().to_vec(), ["electronics"]);
+    assert_eq!(p.reasons().to_vec(), vec![Reason::Tax]);
+    assert_eq!(r.parcel(1).parcel_id(), "3301050010010000001");
+}

@@ -644,12 +644,24 @@ fn blank_string(raw: &str) -> bool {
     }
 }
 
-/// A JSON string's or number's text; `None` for other JSON values.
+/// A JSON string's or number's text; `None` for other JSON values. A number is as written
+/// (a 19-digit code keeps every digit), but for a fraction of zeros: `12.0`, as a GIS writes
+/// an integer code kept in a real-number field, is `12`, the key a CSV or another layer gives.
 pub(crate) fn raw_text(v: &RawValue) -> Option<String> {
     let t = v.get();
     match t.as_bytes().first() {
         Some(b'"') => serde_json::from_str::<String>(t).ok(),
-        Some(b'-' | b'0'..=b'9') => Some(t.to_string()),
+        Some(b'-' | b'0'..=b'9') => Some(
+            match t.split_once('.') {
+                Some((whole, fraction))
+                    if !fraction.is_empty() && fraction.bytes().all(|b| b == b'0') =>
+                {
+                    whole
+                }
+                _ => t,
+            }
+            .to_string(),
+        ),
         _ => None,
     }
 }
