@@ -456,6 +456,43 @@ mod tests {
                  indicators = [{ indicator = \"tax_per_mu\", weight = 0, benchmark = 10 }]",
                 "evaluation.all: the indicators' weights add up to 0",
             ),
+            // Settings the grading would silently not use, or that make every score 0.
+            (
+                "[evaluation]\npooled = true\nthresholds = [120, 100, 80]\n[evaluation.all]\n\
+                 indicators = [{ indicator = \"tax_per_mu\", weight = 1, benchmark = 10 }]",
+                "evaluation.thresholds [120.0, 100.0, 80.0] are used only with classes = \"score\"",
+            ),
+            (
+                "[evaluation]\npooled = true\n[evaluation.all]\n\
+                 indicators = [{ indicator = \"tax_per_mu\", weight = 1, benchmark = 10 }]\n\
+                 [evaluation.above_scale]\n\
+                 indicators = [{ indicator = \"tax_per_mu\", weight = 1, benchmark = 10 }]",
+                "[evaluation.above_scale] and [evaluation.below_scale] would be ignored",
+            ),
+            (
+                "[evaluation]\n[evaluation.all]\n\
+                 indicators = [{ indicator = \"tax_per_mu\", weight = 1, benchmark = 10 }]\n\
+                 [evaluation.above_scale]\n\
+                 indicators = [{ indicator = \"tax_per_mu\", weight = 1, benchmark = 10 }]",
+                "[evaluation.all] is used only with pooled = true",
+            ),
+            (
+                "[evaluation]\npooled = true\ncap = 0\n[evaluation.all]\n\
+                 indicators = [{ indicator = \"tax_per_mu\", weight = 1, benchmark = 10 }]",
+                "evaluation.cap must be a finite number > 0",
+            ),
+            (
+                "[evaluation]\npooled = true\n[evaluation.all]\n\
+                 indicators = [{ indicator = \"tax_per_mu\", weight = 1, benchmark = 10, cap = 0 }]",
+                "evaluation.all.indicators #1 (tax_per_mu): cap must be a finite number > 0",
+            ),
+            (
+                "[evaluation]\npooled = true\n[evaluation.all]\n\
+                 indicators = [{ indicator = \"tax_per_mu\", weight = 1, benchmark = 10 }, \
+                 { indicator = \"output_per_mu\", weight = 1, benchmark = 10 }, \
+                 { indicator = \"tax_per_mu\", weight = 1, benchmark = 10 }]",
+                "evaluation.all.indicators #3 (tax_per_mu) repeats #1",
+            ),
         ] {
             let e = Config::from_toml(text).unwrap_err();
             assert!(e.to_string().contains(key), "{e}");

@@ -294,7 +294,7 @@ pub struct IndicatorConfig {
     pub weight: f64,
     /// Its benchmark (divisor): a number, or `"mean"`.
     pub benchmark: Benchmark,
-    /// Its cap on value/benchmark, overriding `[evaluation] cap`.
+    /// Its cap on value/benchmark (> 0), overriding `[evaluation] cap`.
     #[serde(default)]
     pub cap: Option<f64>,
 }
@@ -366,13 +366,14 @@ pub struct EvaluationConfig {
     pub land_share: LandShare,
     /// How a missing indicator is scored; default `group_mean`.
     pub missing: Missing,
-    /// Cap on value/benchmark for every indicator; default none.
+    /// Cap on value/benchmark for every indicator (> 0); default none.
     pub cap: Option<f64>,
     /// `percentile` (default) or `score`.
     pub classes: ClassMethod,
     /// Cumulative shares of A, B and C for `percentile`; default [0.25, 0.70, 0.95].
     pub bands: Vec<f64>,
-    /// Minimum scores of A, B and C for `score`.
+    /// Minimum scores of A, B and C for `score` (refused with `percentile`, which would not
+    /// use them).
     pub thresholds: Vec<f64>,
     /// Enterprises with less land than this are not graded, mu; default 0 (Zhejiang uses 5).
     pub min_land_mu: f64,
@@ -384,7 +385,8 @@ pub struct EvaluationConfig {
     pub above_scale: Option<GroupConfig>,
     /// Indicators of the below-scale group (规下).
     pub below_scale: Option<GroupConfig>,
-    /// Indicators of the pooled group (`pooled = true`).
+    /// Indicators of the pooled group (`pooled = true`; refused otherwise, as `above_scale`
+    /// and `below_scale` are with `pooled = true`). Each indicator is listed once in a group.
     pub all: Option<GroupConfig>,
 }
 
@@ -418,11 +420,31 @@ impl EvaluationConfig {
                 ))
             }
         };
+        // A cap of 0 makes every indicator's points 0: every firm ties, and the classes mean
+        // nothing, as with weights adding up to 0.
+        let cap_ok = |name: &str, cap: f64| {
+            if cap.is_finite() && cap > 0.0 {
+                Ok(())
+            } else {
+                Err(format!(
+                    "evaluation.{name} must be a finite number > 0 (a multiple of the \
+                     benchmark), found {cap}"
+                ))
+            }
+        };
         finite("min_land_mu", self.min_land_mu)?;
         if let Some(cap) = self.cap {
-            finite("cap", cap)?;
+            cap_ok("cap", cap)?;
         }
         match self.classes {
+            ClassMethod::Percentile if !self.thresholds.is_empty() => {
+                return Err(format!(
+                    "evaluation.thresholds {:?} are used only with classes = \"score\"; classes \
+                     are by percentile bands (the default): set classes = \"score\" or remove \
+                     thresholds",
+                    self.thresholds
+                ));
+            }
             ClassMethod::Percentile => {
                 if self.bands.len() != 3
                     || !self.bands.windows(2).all(|w| w[0] <= w[1])
@@ -454,6 +476,23 @@ impl EvaluationConfig {
                         (or pooled = true with [evaluation.all])"
                 .into());
         }
+        // A group the grading would not use: its indicators would be silently ignored.
+        if self.pooled && (self.above_scale.is_some() || self.below_scale.is_some()) {
+            return Err(
+                "evaluation.pooled = true grades every firm with [evaluation.all]: \
+                        [evaluation.above_scale] and [evaluation.below_scale] would be ignored; \
+                        remove them, or set pooled = false"
+                    .into(),
+            );
+        }
+        if !self.pooled && self.all.is_some() {
+            return Err(
+                "[evaluation.all] is used only with pooled = true; 规上 and 规下 firms \
+                        are graded apart with [evaluation.above_scale] and \
+                        [evaluation.below_scale]: remove it, or set pooled = true"
+                    .into(),
+            );
+        }
         for (name, group) in [
             ("above_scale", &self.above_scale),
             ("below_scale", &self.below_scale),
@@ -471,7 +510,24 @@ impl EvaluationConfig {
                     ));
                 }
                 if let Some(cap) = ind.cap {
-                    finite(&format!("{at}: cap"), cap)?;
+                    cap_ok(&format!("{at}: cap"), cap)?;
+                }
+            }
+            // Listed twice, an indicator would count twice (its weight doubled, unseen).
+            let indicators = group.iter().flat_map(|g| g.indicators.iter());
+            for (i, ind) in indicators.clone().enumerate() {
+                if let Some(j) = indicators
+                    .clone()
+                    .take(i)
+                    .position(|o| o.indicator == ind.indicator)
+                {
+                    return Err(format!(
+                        "evaluation.{name}.indicators #{} ({}) repeats #{}: list each indicator \
+                         once, with its whole weight",
+                        i + 1,
+                        ind.indicator.as_str(),
+                        j + 1
+                    ));
                 }
             }
             // With no weight every score is 0 and every firm ties: the classes would mean
