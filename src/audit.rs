@@ -625,6 +625,9 @@ impl Audit {
             Some(evaluation) => {
                 self.progress(Stage::Evaluate, "enterprises");
                 let graded = self.grade(evaluation, &tenants, &enterprise_table, &mut figures)?;
+                if let Some(previous) = &self.previous {
+                    notes.extend(class_overlap_with(previous, &enterprise_table, &graded.1)?);
+                }
                 let g: Vec<&evaluate::Grade> = graded.1.iter().flatten().collect();
                 notes.extend(evaluate::absent_indicators(&g, evaluation).into_iter().map(
                     |message| Warning {
@@ -666,6 +669,12 @@ impl Audit {
                      CSV on Chinese Windows",
                     file.display()
                 ),
+            }));
+            run_warnings.extend(previous.notes.iter().map(|note| Warning {
+                layer: Layer::Parcels,
+                index: Warning::NO_RECORD,
+                id: None,
+                message: note.clone(),
             }));
         }
         let shares = figures.iter().map(|f| evaluate::ParkShare {
@@ -945,6 +954,63 @@ fn overlap_with(
             "only {matched} of this audit's {here} parcels are in the previous audit {folder} \
              ({there} parcels there): the others count as new; check it is this zone's last \
              audit, its parcel ids written as here"
+        ),
+    }))
+}
+
+/// How many of the firms this audit graded the previous audit graded too. None of them, when
+/// both graded firms, is an error: every class history would restart and "D two years running" could not
+/// fire, and the likely cause is an enterprises.csv saved from Excel, which drops leading
+/// zeros and shows an 18-digit credit code as 9.13301E+17. Under half is a warning.
+fn class_overlap_with(
+    previous: &PreviousAudit,
+    enterprises: &Enterprises,
+    grades: &[Option<evaluate::Grade>],
+) -> Result<Option<Warning>> {
+    let graded_then: Vec<&str> = (previous.enterprises.iter())
+        .filter(|(_, history)| !history.is_empty())
+        .map(|(id, _)| id.as_str())
+        .collect();
+    let graded_now: Vec<&str> = (grades.iter().enumerate())
+        .filter(|(_, g)| g.as_ref().is_some_and(|g| g.class.is_some()))
+        .map(|(row, _)| enterprises.id(row))
+        .collect();
+    let here = graded_now.len();
+    if here == 0 || graded_then.is_empty() {
+        return Ok(None);
+    }
+    let matched = (graded_now.iter())
+        .filter(|id| {
+            previous
+                .enterprises
+                .get(**id)
+                .is_some_and(|h| !h.is_empty())
+        })
+        .count();
+    if matched * 2 >= here {
+        return Ok(None);
+    }
+    let folder = previous.folder();
+    if matched == 0 {
+        return Err(Error::Usage(format!(
+            "the previous audit {folder} graded {} firms (e.g. {}), none of the {here} this audit \
+             grades (e.g. {}): every class history would restart. Is it another zone's audit, or was \
+             its enterprises.csv saved from Excel, which drops leading zeros (\"000123\" → \
+             \"123\") and shows 18-digit credit codes as 9.13301E+17?",
+            graded_then.len(),
+            crate::previous::two_ids(graded_then.iter().copied()),
+            crate::previous::two_ids(graded_now.iter().copied()),
+        )));
+    }
+    Ok(Some(Warning {
+        layer: Layer::Enterprises,
+        index: Warning::NO_RECORD,
+        id: None,
+        message: format!(
+            "only {matched} of the {here} firms this audit grades were graded by the previous \
+             audit {folder} ({} graded there): the others' class histories start this year; \
+             check its enterprise ids are written as here",
+            graded_then.len()
         ),
     }))
 }

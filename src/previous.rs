@@ -30,6 +30,10 @@ pub struct PreviousAudit {
     /// Those of them read as GB18030 (GBK), not being UTF-8: saved again from Excel on
     /// Chinese Windows. The audit warns of each.
     pub gb18030: Vec<PathBuf>,
+    /// Things worth a look in the tables that did not stop the read (a parcels.csv with no
+    /// `tenants_incomplete` column: renamed, or written before there was one). The audit warns
+    /// of each.
+    pub notes: Vec<String>,
 }
 
 /// How a parcel's status changed since the previous audit.
@@ -200,8 +204,15 @@ fn checked_id(
         return Err(bad(format!("line {line}: {column} is empty")));
     }
     if let Some(first) = lines.insert(id.to_string(), line) {
+        // 9.13301E+17: an 18-digit credit code as Excel shows it, its last digits lost.
+        let excel = if id.starts_with(|c: char| c.is_ascii_digit()) && id.contains("E+") {
+            ": Excel shows a long number so, losing its last digits, and saved it so; use the \
+             table as the audit wrote it, or open it with Data → From Text/CSV, ids as Text"
+        } else {
+            ""
+        };
         return Err(bad(format!(
-            "line {line}: {column} {id:?} is also on line {first}"
+            "line {line}: {column} {id:?} is also on line {first}{excel}"
         )));
     }
     Ok(id.to_string())
@@ -241,6 +252,15 @@ impl PreviousAudit {
         let incomplete = headers
             .iter()
             .position(|h| h.trim() == "tenants_incomplete");
+        if incomplete.is_none() {
+            previous.notes.push(format!(
+                "the previous audit's {} has no tenants_incomplete column (renamed, or written \
+                 before there was one): each of its parcels not low-efficiency is taken as \
+                 judged then, so one not judged (a firm on it left out) may show as still_ok or \
+                 recovered",
+                path.display()
+            ));
+        }
         let mut lines = HashMap::new();
         for (line, row) in &rows {
             let line = *line;
@@ -313,10 +333,26 @@ impl PreviousAudit {
                         )
                     })?)),
                 };
-                if classes.is_empty()
-                    && let Some(c) = this_year
-                {
-                    classes.push(c);
+                match (classes.last(), this_year) {
+                    (None, Some(c)) => classes.push(c),
+                    // The history ends with the class of the year it was written: one of the
+                    // two was edited (a class changed on appeal, say), and which holds cannot
+                    // be told.
+                    (Some(&last), Some(c)) if last != c => {
+                        let show = |c: Option<Class>| c.map_or("-", Class::as_str);
+                        return Err(Error::Csv {
+                            path: path.clone(),
+                            message: format!(
+                                "line {line}: class is {:?} but class_history {:?} ends in {:?}: \
+                                 one of them was edited; make the last entry of class_history \
+                                 the class",
+                                show(c),
+                                history.and_then(|h| row.get(h)).unwrap_or(""),
+                                show(last)
+                            ),
+                        });
+                    }
+                    _ => {}
                 }
                 let key = checked_id(row.get(id), line, &mut lines, "enterprise_id", &path)?;
                 previous.enterprises.insert(key, classes);
@@ -562,6 +598,22 @@ mod tests {
                 && e.ends_with("found \"C;E类\""),
             "{e}"
         );
+        // A class changed by hand (on appeal, say) and a history left as written disagree:
+        // which holds cannot be told.
+        let e = read("enterprise_id,class,class_history\nE0,B,B\nE1,C,B;D\n").unwrap_err();
+        assert!(
+            e.contains("line 3: class is \"C\" but class_history \"B;D\" ends in \"D\""),
+            "{e}"
+        );
+        let e = read("enterprise_id,class,class_history\n9.13301E+17,B,B\n9.13301E+17,C,C\n")
+            .unwrap_err();
+        assert!(
+            e.contains("line 3: enterprise_id \"9.13301E+17\" is also on line 2: Excel shows"),
+            "{e}"
+        );
+        let e = read("enterprise_id,class,class_history\nE1,C,C;-\n").unwrap_err();
+        assert!(e.contains("ends in \"-\""), "{e}");
+        assert!(read("enterprise_id,class,class_history\nE1,,C;-\nE2,-,D;-\n").is_ok());
     }
 
     #[test]

@@ -644,12 +644,59 @@ fn a_previous_audit_of_other_parcels_is_refused_and_a_thin_one_warned() {
     // Every parcel there: no warning.
     let all = "N1,X1,C1,C2,R26,T1,T2,T3,T4,T5,T6,T7,T8"
         .split(',')
-        .map(|id| format!("{id},false\n"))
+        .map(|id| format!("{id},false,false\n"))
         .collect::<String>();
-    let (_dir, previous) = previous_folder(&format!("parcel_id,low_efficiency\n{all}"), None);
+    let table = format!("parcel_id,low_efficiency,tenants_incomplete\n{all}");
+    let (_dir, previous) = previous_folder(&table, None);
     let r = try_run(Config::default(), previous).unwrap();
     assert!(
         r.warnings.iter().all(|w| w.index != usize::MAX),
+        "{:?}",
+        r.warnings
+    );
+    // Without its tenants_incomplete column (renamed, or an older audit's), a parcel not
+    // judged then would pass for one judged: said once, about the run.
+    let (_dir, previous) =
+        previous_folder(&table.replace(",tenants_incomplete", ",租户不全"), None);
+    let r = try_run(Config::default(), previous).unwrap();
+    let notes: Vec<&str> = (r.warnings.iter())
+        .filter(|w| w.index == usize::MAX)
+        .map(|w| w.message.as_str())
+        .collect();
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(
+        notes[0].contains("parcels.csv has no tenants_incomplete column"),
+        "{notes:?}"
+    );
+}
+
+/// A previous audit whose graded firms share no id with those this audit grades (another
+/// zone's, or an enterprises.csv Excel saved with its ids' leading zeros dropped) would
+/// restart every class history and leave "D two years running" silently off: refused, naming
+/// ids from both sides and the likely cause.
+#[test]
+fn a_previous_audit_of_other_firms_is_refused() {
+    let parcels = std::fs::read_to_string(policy("previous/parcels.csv")).unwrap();
+    let (_dir, previous) = previous_folder(
+        &parcels,
+        Some("enterprise_id,class,class_history\n8,D,C;D\n7,D,D\n"),
+    );
+    let e = match try_run(evaluation_config(), previous) {
+        Err(e @ land_efficiency::Error::Usage(_)) => e.to_string(),
+        other => panic!("expected a usage error, got {:?}", other.map(|_| ())),
+    };
+    assert!(
+        e.contains(r#"audit-2023 graded 2 firms (e.g. "7", "8"), none of the"#),
+        "{e}"
+    );
+    assert!(e.contains("9.13301E+17"), "{e}");
+    // The fixture's own previous audit graded 3 of them: a warning, not an error.
+    let previous = PreviousAudit::from_dir(policy("previous")).unwrap();
+    let r = try_run(evaluation_config(), previous).unwrap();
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.index == usize::MAX && w.message.starts_with("only 3 of the ")),
         "{:?}",
         r.warnings
     );
