@@ -582,7 +582,8 @@ impl Audit {
                 .filter_map(|row| several_parks(parcel_table.get(row), &park_index, &park_table)),
         );
         drop(park_index);
-        let rule_sets = rule_sets(&parcel_table, &mut figures, &park_table, config);
+        let (rule_sets, rule_ties) = rule_sets(&parcel_table, &mut figures, &park_table, config);
+        warnings.extend(rule_ties);
         let low = &config.low_efficiency;
         let resolved: Vec<&rules::Thresholds> = rule_sets.iter().collect();
         figures.par_iter_mut().enumerate().for_each(|(row, f)| {
@@ -1023,23 +1024,30 @@ fn rule_sets(
     figures: &mut [Figures],
     parks: &Parks,
     config: &Config,
-) -> Vec<rules::Thresholds> {
+) -> (Vec<rules::Thresholds>, Vec<Warning>) {
     let low = &config.low_efficiency;
     if low.rules.is_empty() {
-        return vec![low.thresholds_for(&ParcelFacts::default())];
+        return (
+            vec![low.thresholds_for(&ParcelFacts::default())],
+            Vec::new(),
+        );
     }
     let mut sets: Vec<rules::Thresholds> = Vec::new();
     type Facts<'a> = (Option<&'a str>, Option<&'a str>, crate::parcel::Status, u32);
     let mut by_facts: HashMap<Facts, u32> = HashMap::new();
-    for (p, f) in parcels.iter().zip(figures.iter_mut()) {
+    // Rules tied on a metric: the ties of each set of facts, and over all parcels how many
+    // each tie decides and the first of them.
+    let mut ties_of: HashMap<Facts, Vec<rules::Tie>> = HashMap::new();
+    let mut ties: HashMap<rules::Tie, (usize, usize)> = HashMap::new();
+    for (row, (p, f)) in parcels.iter().zip(figures.iter_mut()).enumerate() {
         let key = (p.industry(), p.land_use(), p.status(), f.park);
+        let facts = ParcelFacts {
+            industry: key.0,
+            land_use: key.1,
+            status: key.2,
+            park: (key.3 != NO_PARK).then(|| parks.id(key.3 as usize)),
+        };
         f.rule_set = *by_facts.entry(key).or_insert_with(|| {
-            let facts = ParcelFacts {
-                industry: key.0,
-                land_use: key.1,
-                status: key.2,
-                park: (key.3 != NO_PARK).then(|| parks.id(key.3 as usize)),
-            };
             let t = low.thresholds_for(&facts);
             match sets.iter().position(|s| *s == t) {
                 Some(i) => i as u32,
@@ -1049,8 +1057,39 @@ fn rule_sets(
                 }
             }
         });
+        // Ties depend on the facts alone: looked for once per set of facts, counted per
+        // parcel.
+        for &tie in ties_of
+            .entry(key)
+            .or_insert_with(|| low.ties_for(&facts))
+            .iter()
+        {
+            ties.entry(tie).or_insert((0, row)).0 += 1;
+        }
     }
-    sets
+    let mut ties: Vec<(rules::Tie, (usize, usize))> = ties.into_iter().collect();
+    ties.sort_by_key(|(t, _)| (t.applied, t.passed, t.metric));
+    let warnings = ties
+        .into_iter()
+        .map(|(tie, (count, first))| Warning {
+            layer: Layer::Parcels,
+            index: Warning::NO_RECORD,
+            id: None,
+            message: format!(
+                "[[low_efficiency.rule]] #{} ({:?}) and #{} ({:?}) are as specific as each \
+                 other and both set {} for {count} parcels (the first: {}): the later in the \
+                 file, #{}, is applied; make one more specific, or give both the same value",
+                tie.passed + 1,
+                low.rule_name(tie.passed),
+                tie.applied + 1,
+                low.rule_name(tie.applied),
+                tie.metric,
+                parcels.ids.get(first),
+                tie.applied + 1,
+            ),
+        })
+        .collect();
+    (sets, warnings)
 }
 
 /// Enterprises joined to each parcel, in enterprise order.

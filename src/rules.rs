@@ -307,12 +307,14 @@ impl Rule {
     }
 
     fn matches(&self, facts: &ParcelFacts<'_>) -> bool {
-        let prefix = |want: &Option<String>, have: Option<&str>| match want {
+        let prefix = |want: Option<&str>, have: Option<&str>| match want {
             None => true,
-            Some(w) => have.is_some_and(|h| h.starts_with(w.as_str())),
+            Some(w) => have.is_some_and(|h| h.starts_with(w)),
         };
-        prefix(&self.industry, facts.industry)
-            && prefix(&self.land_use, facts.land_use)
+        prefix(
+            self.industry.as_deref().map(industry_digits),
+            facts.industry.map(industry_digits),
+        ) && prefix(self.land_use.as_deref(), facts.land_use)
             && self.status.is_none_or(|s| s == facts.status)
             && self
                 .park
@@ -330,9 +332,24 @@ impl Rule {
         .iter()
         .filter(|b| **b)
         .count();
-        let prefix_len = self.industry.as_ref().map_or(0, |s| s.len())
+        let prefix_len = self
+            .industry
+            .as_deref()
+            .map_or(0, |s| industry_digits(s).len())
             + self.land_use.as_ref().map_or(0, |s| s.len());
         (criteria, prefix_len)
+    }
+}
+
+/// A GB/T 4754 code's digits: the 2017 edition's codes are also written with their section
+/// letter (`C2614`, manufacturing being section C), which a rule for "26" must match.
+fn industry_digits(code: &str) -> &str {
+    let mut chars = code.chars();
+    match (chars.next(), chars.next()) {
+        (Some(letter), Some(digit)) if letter.is_ascii_uppercase() && digit.is_ascii_digit() => {
+            &code[1..]
+        }
+        _ => code,
     }
 }
 
@@ -495,6 +512,62 @@ impl LowEfficiencyConfig {
             idle_is_low_efficiency: self.idle_is_low_efficiency,
             rules: used,
         }
+    }
+}
+
+/// A rule's value for one metric (`None` when it leaves it).
+type MinimumOf = fn(&Rule) -> Option<f64>;
+
+/// Two rules that match the same parcel, are as specific as each other and set one metric to
+/// different values: file order decides (the later is applied), which a reader of the config
+/// would not guess.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Tie {
+    /// The metric's key, as the config writes it (`min_plot_ratio`).
+    pub metric: &'static str,
+    /// The rule applied (the later in the file).
+    pub applied: usize,
+    /// The rule passed over.
+    pub passed: usize,
+}
+
+impl LowEfficiencyConfig {
+    /// The [`Tie`]s among the rules matching a parcel with these facts, as
+    /// [`thresholds_for`](Self::thresholds_for) resolves them.
+    pub(crate) fn ties_for(&self, facts: &ParcelFacts<'_>) -> Vec<Tie> {
+        let matching: Vec<usize> = (0..self.rules.len())
+            .filter(|&i| self.rules[i].matches(facts))
+            .collect();
+        let mut ties = Vec::new();
+        let metrics: [(&'static str, MinimumOf); 5] = [
+            ("min_investment_per_mu", |r| r.min_investment_per_mu),
+            ("min_tax_per_mu", |r| r.min_tax_per_mu),
+            ("min_output_per_mu", |r| r.min_output_per_mu),
+            ("min_plot_ratio", |r| r.min_plot_ratio),
+            ("contract_shortfall", |r| r.contract_shortfall),
+        ];
+        for (metric, get) in metrics {
+            let setting: Vec<usize> = (matching.iter().copied())
+                .filter(|&i| get(&self.rules[i]).is_some())
+                .collect();
+            let Some(top) = setting.iter().map(|&i| self.rules[i].specificity()).max() else {
+                continue;
+            };
+            let best: Vec<usize> = (setting.iter().copied())
+                .filter(|&i| self.rules[i].specificity() == top)
+                .collect();
+            let applied = *best.last().unwrap_or(&0);
+            for &passed in &best {
+                if passed != applied && get(&self.rules[passed]) != get(&self.rules[applied]) {
+                    ties.push(Tie {
+                        metric,
+                        applied,
+                        passed,
+                    });
+                }
+            }
+        }
+        ties
     }
 }
 
@@ -708,6 +781,17 @@ mod tests {
             c.thresholds_for(&existing).investment_per_mu,
             Minimum(120.0)
         );
+        // A GB/T 4754-2017 code written with its section letter matches as its digits, on
+        // either side; a letter alone, or a land-use code like M1, is not a section letter.
+        let lettered = ParcelFacts {
+            industry: Some("C2614"),
+            ..facts
+        };
+        assert_eq!(c.thresholds_for(&lettered).plot_ratio, Minimum(0.6));
+        assert_eq!(industry_digits("C26"), "26");
+        assert_eq!(industry_digits("C"), "C");
+        assert_eq!(industry_digits("CX1"), "CX1");
+        assert_eq!(industry_digits("2614"), "2614");
     }
 
     fn check(rules: Vec<Rule>) -> Result<(), String> {

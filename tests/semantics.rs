@@ -1071,3 +1071,49 @@ fn a_code_written_as_a_real_number_is_its_integer() {
     assert_eq!(p.reasons().to_vec(), vec![Reason::Tax]);
     assert_eq!(r.parcel(1).parcel_id(), "3301050010010000001");
 }
+
+/// Two rules as specific as each other that both match a parcel and set one minimum to
+/// different values: the later in the file is applied, which no reader of the config would
+/// guess, so a warning says so, with how many parcels it decides; rules agreeing on the value
+/// are no tie.
+#[test]
+fn rules_tied_on_a_minimum_are_warned_of() {
+    let parcels = projected(&[
+        square(
+            "P0",
+            500_000.0,
+            3_300_000.0,
+            100.0,
+            r#","industry":"2614","land_use":"M1""#,
+        ),
+        square(
+            "P1",
+            500_200.0,
+            3_300_000.0,
+            100.0,
+            r#","industry":"2620","land_use":"M1""#,
+        ),
+        square("P2", 500_400.0, 3_300_000.0, 100.0, r#","land_use":"M1""#),
+    ]);
+    let config = Config::from_toml(
+        "[[low_efficiency.rule]]\nname = \"chem\"\nindustry = \"26\"\nmin_plot_ratio = 0.6\n\
+         min_tax_per_mu = 10\n\
+         [[low_efficiency.rule]]\nname = \"M1\"\nland_use = \"M1\"\nmin_plot_ratio = 1.2\n\
+         min_tax_per_mu = 10\n",
+    )
+    .unwrap();
+    let r = run(config, parcels, None, None);
+    assert_eq!(r.parcel(0).thresholds().min_plot_ratio, 1.2);
+    let ties: Vec<&str> = (r.warnings.iter())
+        .filter(|w| w.index == usize::MAX)
+        .map(|w| w.message.as_str())
+        .collect();
+    assert_eq!(
+        ties,
+        [
+            "[[low_efficiency.rule]] #1 (\"chem\") and #2 (\"M1\") are as specific as each other \
+             and both set min_plot_ratio for 2 parcels (the first: P0): the later in the file, \
+             #2, is applied; make one more specific, or give both the same value"
+        ]
+    );
+}
