@@ -138,7 +138,9 @@ impl Audit {
         self
     }
 
-    /// The CRS of every input, overriding what the files declare (and `[crs]`).
+    /// The CRS of every input, overriding what the files declare and `[crs] input`; a layer
+    /// the config gives a CRS of its own (`[crs] enterprises`) keeps that one, as a lon/lat
+    /// CSV of firms beside Gauss-Krüger parcels needs.
     pub fn crs(mut self, crs: Option<Crs>) -> Self {
         self.crs = crs;
         self
@@ -181,22 +183,27 @@ impl Audit {
         }))
     }
 
-    /// The read options of a layer: the builder's CRS, else `[crs] <layer>`, else `[crs] input`.
+    /// The read options of a layer: `[crs] <layer>`, else the builder's CRS (`--crs`, for
+    /// every input), else `[crs] input`.
     fn options(&self, layer: Layer, source: &Source) -> Result<ReadOptions> {
         let crs = &self.config.crs;
-        let (key, name) = match (layer, &crs.parcels, &crs.enterprises, &crs.parks) {
-            (Layer::Parcels, Some(n), _, _) => ("parcels", Some(n)),
-            (Layer::Enterprises, _, Some(n), _) => ("enterprises", Some(n)),
-            (Layer::Parks, _, _, Some(n)) => ("parks", Some(n)),
-            _ => ("input", crs.input.as_ref()),
+        let own = match (layer, &crs.parcels, &crs.enterprises, &crs.parks) {
+            (Layer::Parcels, Some(n), _, _) => Some(("parcels", n)),
+            (Layer::Enterprises, _, Some(n), _) => Some(("enterprises", n)),
+            (Layer::Parks, _, _, Some(n)) => Some(("parks", n)),
+            _ => None,
         };
-        let crs = match (&self.crs, name) {
-            (Some(c), _) => Some(c.clone()),
-            (None, Some(name)) => Some(Crs::parse(name).map_err(|message| Error::Config {
+        let parse = |key: &str, name: &str| {
+            Crs::parse(name).map_err(|message| Error::Config {
                 path: "<config>".into(),
                 message: format!("crs.{key}: {message}"),
-            })?),
-            (None, None) => None,
+            })
+        };
+        let crs = match (own, &self.crs, &crs.input) {
+            (Some((key, name)), _, _) => Some(parse(key, name)?),
+            (None, Some(c), _) => Some(c.clone()),
+            (None, None, Some(name)) => Some(parse("input", name)?),
+            (None, None, None) => None,
         };
         Ok(ReadOptions {
             strict: self.strict,

@@ -145,10 +145,22 @@ fn an_explicit_projected_crs_on_lonlat_coordinates_is_refused() {
         other => panic!("{:?}", other.map(|r| r.summary.enterprises)),
     }
     config.crs.enterprises = Some("EPSG:4326".into());
-    let r = run_with(config, parcels, Some(zone("enterprises"))).unwrap();
+    let r = run_with(config.clone(), parcels.clone(), Some(zone("enterprises"))).unwrap();
     let reference = lonlat_reference();
     assert_eq!(r.summary.enterprises, reference.summary.enterprises);
     assert!(r.summary.enterprises.joined > 0);
+    // As the README puts it: --crs (the builder's CRS) for every input, and the layer's own
+    // key for the one in another CRS. The layer's key was overridden by --crs.
+    config.crs.input = None;
+    let r = Audit::new(config)
+        .crs(Some(land_efficiency::Crs::parse("EPSG:4549").unwrap()))
+        .run(&Inputs {
+            parcels: Source::geojson("parcels.geojson", parcels),
+            enterprises: Some(Source::geojson("enterprises.geojson", zone("enterprises"))),
+            parks: None,
+        })
+        .unwrap();
+    assert_eq!(r.summary.enterprises, reference.summary.enterprises);
 }
 
 #[test]
