@@ -3,7 +3,7 @@
 //! serde-serialisable results; [`crate::write`] turns it into the output files.
 
 use std::collections::{HashMap, HashSet};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Instant;
@@ -219,9 +219,10 @@ impl Audit {
     /// [`Error::Config`] when the configuration is not valid ([`Config::validate`]); file
     /// errors (cannot open, malformed, not a FeatureCollection, unknown CRS), or the first
     /// record error when strict. Record errors of a lenient run are in
-    /// [`AuditReport::rejected`]. [`Error::Usage`] when the [previous audit](Audit::previous)
-    /// shares no parcel id with this one, or has no classes when
-    /// `[evaluation] d_years_low_efficiency` is 2 or more.
+    /// [`AuditReport::rejected`]. [`Error::Csv`], naming its `parcels.csv` or
+    /// `enterprises.csv`, when the [previous audit](Audit::previous) shares no parcel id with
+    /// this one, has graded none of the firms this one grades, or has no classes when
+    /// `[evaluation] d_years_low_efficiency` is 2 or more: its data, not how it was asked for.
     pub fn run(&self, inputs: &Inputs) -> Result<AuditReport> {
         self.config.validate()?;
         self.check_previous()?;
@@ -282,8 +283,8 @@ impl Audit {
     /// finite or past WGS84 lon/lat, a shape across the antimeridian, an invalid shape), naming
     /// the row's index and id; [`Error::Usage`] when a layer's `read` is not its records and
     /// rejected ones together, or when the area method cannot
-    /// apply (planar area of lon/lat input), or the previous audit cannot be compared with
-    /// this one (see [`Audit::run`]); the first record error when strict.
+    /// apply (planar area of lon/lat input); [`Error::Csv`] when the previous audit cannot be
+    /// compared with this one (see [`Audit::run`]); the first record error when strict.
     pub fn assess(
         &self,
         parcels: Loaded<Parcels>,
@@ -314,12 +315,15 @@ impl Audit {
         } else {
             "it has no enterprises.csv"
         };
-        Err(Error::Usage(format!(
-            "[evaluation] d_years_low_efficiency = {years} needs last year's classes from the \
+        Err(Error::Csv {
+            path: PathBuf::from(previous.folder()).join("enterprises.csv"),
+            message: format!(
+                "[evaluation] d_years_low_efficiency = {years} needs last year's classes from the \
              previous audit {}, but {why}: give the output folder of an audit run with \
              [evaluation], or set d_years_low_efficiency = 0 until there is one",
-            previous.folder()
-        )))
+                previous.folder()
+            ),
+        })
     }
 
     /// [`Audit::assess`], with the parcels' area outcomes if they were worked out already.
@@ -944,15 +948,18 @@ fn overlap_with(
     }
     let folder = previous.folder();
     if matched == 0 {
-        return Err(Error::Usage(format!(
-            "the previous audit {folder} shares no parcel id with this one: {there} parcels \
+        return Err(Error::Csv {
+            path: PathBuf::from(&folder).join("parcels.csv"),
+            message: format!(
+                "the previous audit {folder} shares no parcel id with this one: {there} parcels \
              there (e.g. {}), {here} here (e.g. {}). Is it another zone's audit, or was its \
              parcels.csv saved from Excel, which drops leading zeros (\"000123\" → \"123\")?",
-            crate::previous::two_ids(
-                (previous.parcels.keys().chain(&previous.unjudged)).map(String::as_str)
+                crate::previous::two_ids(
+                    (previous.parcels.keys().chain(&previous.unjudged)).map(String::as_str)
+                ),
+                crate::previous::two_ids((0..here).map(|row| parcels.ids.get(row))),
             ),
-            crate::previous::two_ids((0..here).map(|row| parcels.ids.get(row))),
-        )));
+        });
     }
     Ok(Some(Warning {
         layer: Layer::Parcels,
@@ -1000,15 +1007,18 @@ fn class_overlap_with(
     }
     let folder = previous.folder();
     if matched == 0 {
-        return Err(Error::Usage(format!(
-            "the previous audit {folder} graded {} firms (e.g. {}), none of the {here} this audit \
+        return Err(Error::Csv {
+            path: PathBuf::from(&folder).join("enterprises.csv"),
+            message: format!(
+                "the previous audit {folder} graded {} firms (e.g. {}), none of the {here} this audit \
              grades (e.g. {}): every class history would restart. Is it another zone's audit, or was \
              its enterprises.csv saved from Excel, which drops leading zeros (\"000123\" → \
              \"123\") and shows 18-digit credit codes as 9.13301E+17?",
-            graded_then.len(),
-            crate::previous::two_ids(graded_then.iter().copied()),
-            crate::previous::two_ids(graded_now.iter().copied()),
-        )));
+                graded_then.len(),
+                crate::previous::two_ids(graded_then.iter().copied()),
+                crate::previous::two_ids(graded_now.iter().copied()),
+            ),
+        });
     }
     Ok(Some(Warning {
         layer: Layer::Enterprises,

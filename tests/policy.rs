@@ -605,8 +605,8 @@ fn a_previous_audit_of_other_parcels_is_refused_and_a_thin_one_warned() {
         None,
     );
     let e = match try_run(Config::default(), previous) {
-        Err(e @ land_efficiency::Error::Usage(_)) => e.to_string(),
-        other => panic!("expected a usage error, got {:?}", other.map(|_| ())),
+        Err(e @ land_efficiency::Error::Csv { .. }) => e.to_string(),
+        other => panic!("expected a CSV error, got {:?}", other.map(|_| ())),
     };
     assert!(
         e.contains("audit-2023 shares no parcel id with this one"),
@@ -682,8 +682,8 @@ fn a_previous_audit_of_other_firms_is_refused() {
         Some("enterprise_id,class,class_history\n8,D,C;D\n7,D,D\n"),
     );
     let e = match try_run(evaluation_config(), previous) {
-        Err(e @ land_efficiency::Error::Usage(_)) => e.to_string(),
-        other => panic!("expected a usage error, got {:?}", other.map(|_| ())),
+        Err(e @ land_efficiency::Error::Csv { .. }) => e.to_string(),
+        other => panic!("expected a CSV error, got {:?}", other.map(|_| ())),
     };
     assert!(
         e.contains(r#"audit-2023 graded 2 firms (e.g. "7", "8"), none of the"#),
@@ -709,13 +709,15 @@ fn a_previous_audit_of_other_firms_is_refused() {
 fn two_years_of_d_needs_the_previous_classes() {
     let parcels = std::fs::read_to_string(policy("previous/parcels.csv")).unwrap();
     let refused = |previous: PreviousAudit| match try_run(evaluation_config(), previous) {
-        Err(e @ land_efficiency::Error::Usage(_)) => e.to_string(),
-        other => panic!("expected a usage error, got {:?}", other.map(|_| ())),
+        Err(e @ land_efficiency::Error::Csv { .. }) => e.to_string(),
+        other => panic!("expected a CSV error, got {:?}", other.map(|_| ())),
     };
     let (_dir, previous) = previous_folder(&parcels, None);
     let e = refused(previous.clone());
     assert!(
-        e.starts_with("[evaluation] d_years_low_efficiency = 2 needs last year's classes"),
+        e.contains(
+            "enterprises.csv: [evaluation] d_years_low_efficiency = 2 needs last year's classes"
+        ),
         "{e}"
     );
     assert!(
