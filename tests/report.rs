@@ -37,6 +37,9 @@ fn the_report_carries_the_figures_the_map_and_the_parks_table() {
     assert!(html.contains(">40<"), "parcels evaluated");
     assert!(html.contains("1,788.2 亩"), "grouped by thousands");
     assert!(html.contains("834.5 亩"));
+    // The four parcels in no park, which the parks table does not add up to: 1788.17 mu in
+    // all, 1608.19 in parks.
+    assert!(html.contains("园区外 4 (180.0 亩)"), "outside parks");
     assert!(html.contains("46.7%")); // 834.526 / 1788.174
     assert!(html.contains(">2 / 4<"), "parks over the cap");
     // One SVG path per parcel, one per park, with a tooltip each.
@@ -204,4 +207,27 @@ fn lookups_by_id_find_what_a_scan_finds() {
         assert!(r.parcel_by_id(missing).is_none());
         assert!(r.enterprise_by_id(missing).is_none());
     }
+}
+
+/// Warnings change how the figures read (a parcel in two parks counted in one, a rule for a
+/// park the file lacks): the report says how many there are and where, not only warnings.csv.
+#[test]
+fn the_report_counts_the_warnings() {
+    let plain = render(&zone(Config::default()), &ReportOptions::default());
+    assert!(!plain.contains("warnings.csv"), "no warning, no line");
+    let config =
+        Config::from_toml("[[low_efficiency.rule]]\npark = \"NO-SUCH-PARK\"\nmin_tax_per_mu = 1\n")
+            .unwrap();
+    let r = zone(config);
+    assert_eq!(r.warnings.len(), 1, "{:?}", r.warnings);
+    let html = render(&r, &ReportOptions::default());
+    assert!(html.contains(">1 条提示见 warnings.csv"), "zh");
+    let html = render(
+        &r,
+        &ReportOptions {
+            lang: Lang::En,
+            ..ReportOptions::default()
+        },
+    );
+    assert!(html.contains(">1 warnings in warnings.csv"), "en");
 }

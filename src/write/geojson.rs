@@ -464,7 +464,7 @@ fn write_park(buf: &mut Vec<u8>, report: &AuditReport, k: &ParkResult, crs: Outp
         n => format!("; {n} parcels not judged"),
     };
     let ratio = match k.low_efficiency_ratio {
-        Some(r) => format!("{:.1}% low-efficiency", r * 100.0),
+        Some(r) => format!("{} low-efficiency", super::ratio_percent(r, cap)),
         None if k.parcel_count > 0 => "no parcel judged".to_string(),
         None => "no parcels".to_string(),
     };

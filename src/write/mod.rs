@@ -350,9 +350,33 @@ pub(crate) fn chunked_ranges(
     })
 }
 
+/// A park's ratio as a percentage for people: one decimal, or as many more (up to six) as it
+/// takes not to read the same as `cap` when it is not the cap: 29.99999% and 30.00001% both
+/// read "30.0%", one over the cap and one not.
+pub(crate) fn ratio_percent(ratio: f64, cap: f64) -> String {
+    let at = |d: usize, v: f64| format!("{:.*}%", d, v * 100.0);
+    (1..=6)
+        .map(|d| (at(d, ratio), at(d, cap)))
+        .find(|(r, c)| r != c)
+        .map_or_else(|| at(1, ratio), |(r, _)| r)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Parks flagged differently must not read the same: near the cap the ratio takes the
+    /// decimals it needs to differ from it; elsewhere, or at the cap itself, one decimal.
+    #[test]
+    fn a_ratio_near_the_cap_reads_apart_from_it() {
+        assert_eq!(ratio_percent(0.29999993, 0.3), "29.99999%");
+        assert_eq!(ratio_percent(0.30000007, 0.3), "30.00001%");
+        assert_eq!(ratio_percent(0.3, 0.3), "30.0%");
+        assert_eq!(ratio_percent(0.25, 0.3), "25.0%");
+        assert_eq!(ratio_percent(0.2996, 0.3), "29.96%");
+        // Past six decimals it is the cap to anyone reading it.
+        assert_eq!(ratio_percent(0.30000000000108, 0.3), "30.0%");
+    }
     use std::io;
 
     fn rows(range: std::ops::Range<usize>, buf: &mut Vec<u8>) -> io::Result<()> {

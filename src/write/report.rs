@@ -63,6 +63,8 @@ struct Words {
     low_area: &'static str,
     low_count: &'static str,
     idle: &'static str,
+    outside_parks: &'static str,
+    warnings: &'static str,
     parks_over: &'static str,
     enterprises: &'static str,
     joined: &'static str,
@@ -135,6 +137,8 @@ const ZH: Words = Words {
     low_area: "低效用地面积",
     low_count: "低效宗地",
     idle: "闲置宗地",
+    outside_parks: "园区外",
+    warnings: "条提示见 warnings.csv（如园区重叠、面积与登记不符）",
     parks_over: "超过上限的园区",
     enterprises: "企业",
     joined: "已关联",
@@ -204,6 +208,8 @@ const EN: Words = Words {
     low_area: "Low-efficiency area",
     low_count: "Low-efficiency parcels",
     idle: "Idle parcels",
+    outside_parks: "outside parks",
+    warnings: "warnings in warnings.csv (parks overlapping, areas off the recorded ones, …)",
     parks_over: "Parks over the cap",
     enterprises: "Enterprises",
     joined: "joined",
@@ -298,6 +304,11 @@ fn esc(s: &str) -> String {
 
 fn pct(r: Option<f64>) -> String {
     r.map_or("—".into(), |r| format!("{:.1}%", r * 100.0))
+}
+
+/// A park's ratio, told apart from the cap (see [`super::ratio_percent`]).
+fn park_pct(r: Option<f64>, cap: f64) -> String {
+    r.map_or("—".into(), |r| super::ratio_percent(r, cap))
 }
 
 fn num(v: f64, decimals: usize) -> String {
@@ -448,12 +459,24 @@ pub fn write_report_html(
         (
             t.parcels,
             grouped(s.parcels.evaluated as f64, 0),
-            format!("{} {}", s.parcels.rejected, t.rejected),
+            format!("{} {}", grouped(s.parcels.rejected as f64, 0), t.rejected),
         ),
         (
             t.area,
             format!("{} {}", grouped(s.total_area_mu, 1), t.mu),
-            String::new(),
+            // Counted in the totals only: the parks table does not add up to them.
+            if s.outside_parks_count > 0 {
+                let in_parks: f64 = s.parks.iter().map(|k| k.area_mu).sum();
+                format!(
+                    "{} {} ({} {})",
+                    t.outside_parks,
+                    grouped(s.outside_parks_count as f64, 0),
+                    grouped((s.total_area_mu - in_parks).max(0.0), 1),
+                    t.mu
+                )
+            } else {
+                String::new()
+            },
         ),
         (
             t.low_area,
@@ -467,14 +490,14 @@ pub fn write_report_html(
                 format!(
                     "{} {} · {} {} ({} {})",
                     t.idle,
-                    s.idle_count,
+                    grouped(s.idle_count as f64, 0),
                     t.unjudged,
-                    s.unjudged_count,
+                    grouped(s.unjudged_count as f64, 0),
                     grouped(s.unjudged_area_mu, 1),
                     t.mu
                 )
             } else {
-                format!("{} {}", t.idle, s.idle_count)
+                format!("{} {}", t.idle, grouped(s.idle_count as f64, 0))
             },
         ),
         (
@@ -488,11 +511,11 @@ pub fn write_report_html(
             // As summary.json counts them: read = joined + unmatched + rejected.
             format!(
                 "{} {} · {} {} · {} {}",
-                s.enterprises.joined,
+                grouped(s.enterprises.joined as f64, 0),
                 t.joined,
-                s.enterprises.unmatched,
+                grouped(s.enterprises.unmatched as f64, 0),
                 t.unmatched,
-                s.enterprises.rejected,
+                grouped(s.enterprises.rejected as f64, 0),
                 t.rejected
             ),
         ),
@@ -507,6 +530,14 @@ pub fn write_report_html(
         );
     }
     h.push_str("</div>\n");
+    if !report.warnings.is_empty() {
+        let _ = writeln!(
+            h,
+            "<p class=\"files\">{} {}</p>",
+            grouped(report.warnings.len() as f64, 0),
+            t.warnings
+        );
+    }
 
     map(&mut h, report, options, t);
     parks_table(&mut h, report, t);
@@ -657,6 +688,7 @@ fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words)
     // Parks: outlines, labels.
     h.push_str("<g class=\"parks\" fill=\"none\" stroke-width=\"2\">\n");
     let mut d = String::new();
+    let cap = report.summary.max_low_efficiency_ratio;
     for k in &report.parks {
         d.clear();
         let shape = parks.get(k.row);
@@ -672,13 +704,13 @@ fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words)
             esc(&k.park_id),
             esc(k.name.as_deref().unwrap_or("")),
             t.ratio,
-            pct(k.low_efficiency_ratio)
+            park_pct(k.low_efficiency_ratio, cap)
         );
         // A label only where it fits inside the park (its width, and a line of its height), so
         // that a zone of hundreds of parks does not turn into overprinted text (each park
         // keeps its hover title).
         if let Some(r) = shape.bounding_rect() {
-            let label = format!("{} {}", k.park_id, pct(k.low_efficiency_ratio));
+            let label = format!("{} {}", k.park_id, park_pct(k.low_efficiency_ratio, cap));
             let (x0, y) = f.xy(r.min().x, r.max().y);
             let (x1, y1) = f.xy(r.max().x, r.min().y);
             if label_width(&label) <= (x1 - x0).abs() && (y1 - y).abs() >= 18.0 {
@@ -811,7 +843,7 @@ fn parks_table(h: &mut String, report: &AuditReport, t: &Words) {
             h,
             "<td><span class=\"bar\"><b style=\"width:{bar:.1}%\"></b><em style=\"left:{:.1}%\"></em></span>{}</td><td>{}</td></tr>",
             cap * 100.0,
-            pct(k.low_efficiency_ratio),
+            park_pct(k.low_efficiency_ratio, cap),
             if k.over_cap { t.yes } else { t.no }
         );
     }
