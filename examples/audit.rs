@@ -149,6 +149,17 @@ fn run(args: &Args) -> Result<(), Failure> {
             "--enterprises and --parks need --parcels".into(),
         ));
     }
+    // `audit --config mine.toml --out result/` would otherwise put the fixture zone's
+    // figures in result/ without a word.
+    if bundled
+        && !args.quiet
+        && (args.config.is_some() || args.crs.is_some() || args.previous.is_some())
+    {
+        eprintln!(
+            "note: no --parcels given: auditing the bundled fixture zone ({})",
+            fixtures.display()
+        );
+    }
     let parcels = args
         .parcels
         .clone()
@@ -202,10 +213,27 @@ fn run(args: &Args) -> Result<(), Failure> {
     let show_progress = verbose && std::io::stderr().is_terminal();
     let started = Instant::now();
     let previous = match &args.previous {
+        Some(dir) if !dir.is_dir() => {
+            return Err(Failure::Usage(format!(
+                "--previous {}: not a folder; give the output folder of an earlier audit (the \
+                 one holding its parcels.csv)",
+                dir.display()
+            )));
+        }
+        Some(dir) if !dir.join("parcels.csv").is_file() => {
+            return Err(Failure::Usage(format!(
+                "--previous {}: no parcels.csv there; give the output folder of an earlier \
+                 audit",
+                dir.display()
+            )));
+        }
         Some(dir) => Some(PreviousAudit::from_dir(dir)?),
         None => None,
     };
-    let id_field = config.fields.parcel_id.clone();
+    let fields = (
+        config.fields.parcel_id.clone(),
+        config.fields.land_area.clone(),
+    );
     let mut audit = Audit::new(config)
         .strict(args.strict)
         .crs(crs)
@@ -242,8 +270,10 @@ fn run(args: &Args) -> Result<(), Failure> {
     let t = Instant::now();
     let options = WriteOptions {
         crs: output_crs,
-        // The files read (and --previous's tables) are refused by the report itself.
-        inputs: Vec::new(),
+        // The files read (and --previous's tables) are refused by the report itself; the
+        // config is not a layer, and a config kept in --out under an output's name would be
+        // overwritten.
+        inputs: config_path.iter().cloned().collect(),
         report: ReportOptions {
             lang: if args.lang == "en" {
                 Lang::En
@@ -274,7 +304,7 @@ fn run(args: &Args) -> Result<(), Failure> {
             Ok(()) => {}
         }
     }
-    match nothing_evaluated(&report, &id_field) {
+    match nothing_evaluated(&report, &fields) {
         Some(why) => Err(Failure::NothingEvaluated(format!(
             "{}: {why}; the outputs are in {} (rejected.csv lists every parcel and why)",
             inputs.parcels.name().display(),
@@ -285,8 +315,12 @@ fn run(args: &Args) -> Result<(), Failure> {
 }
 
 /// Why no parcel was evaluated, with the first parcel's reason and what usually causes it;
-/// `None` when some were.
-fn nothing_evaluated(report: &AuditReport, id_field: &str) -> Option<String> {
+/// `None` when some were. `fields` are the property names of the parcels' id and recorded
+/// area.
+fn nothing_evaluated(
+    report: &AuditReport,
+    (id_field, area_field): &(String, String),
+) -> Option<String> {
     let s = &report.summary.parcels;
     if s.evaluated > 0 {
         return None;
@@ -299,10 +333,19 @@ fn nothing_evaluated(report: &AuditReport, id_field: &str) -> Option<String> {
         .iter()
         .find(|r| r.layer == land_efficiency::Layer::Parcels)?;
     let hint = match (first.code, first.property.as_deref()) {
-        ("missing_property", Some(p)) if p == id_field => {
+        ("missing_property", Some(p)) if p == id_field && p == "parcel_id" => {
             ". If the parcels' id is under another name (宗地代码 is often ZDDM, or OBJECTID), \
              map it in the config: [fields] parcel_id = \"ZDDM\"; or number them with [fields] \
              missing_id = \"index\""
+        }
+        ("missing_property", Some(p)) if p == id_field => {
+            ". The config maps the id to that property ([fields] parcel_id): check its name \
+             in the file, or number the parcels with [fields] missing_id = \"index\""
+        }
+        ("missing_property", Some(p)) if p == area_field => {
+            ". The recorded area (--area recorded, or [area] method = \"recorded\") is read \
+             from that property: map the one the file has with [fields] land_area = \"ZDMJ\", \
+             or measure the areas instead (leave --area out)"
         }
         ("coordinate_out_of_range" | "reproject", _) => {
             ". Check the CRS: --crs EPSG:N, or the file's crs member, must be the one its \

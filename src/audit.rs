@@ -654,6 +654,23 @@ impl Audit {
             None => (Vec::new(), Vec::new(), Vec::new()),
         };
         let mut run_warnings = Vec::new();
+        // A first year: the rule waits, which the run should say rather than leave unseen.
+        if let Some(evaluation) = &config.evaluation
+            && evaluation.d_years_low_efficiency >= 2
+            && self.previous.is_none()
+        {
+            run_warnings.push(Warning {
+                layer: Layer::Enterprises,
+                index: Warning::NO_RECORD,
+                id: None,
+                message: format!(
+                    "[evaluation] d_years_low_efficiency = {} but no previous audit was given \
+                     (--previous): no parcel is low for a tenant graded D {} years running this \
+                     time",
+                    evaluation.d_years_low_efficiency, evaluation.d_years_low_efficiency
+                ),
+            });
+        }
         let mut matched = 0;
         if let Some(previous) = &self.previous {
             for (row, f) in figures.iter_mut().enumerate() {

@@ -99,7 +99,15 @@ impl Config {
     pub fn from_toml(text: &str) -> Result<Config> {
         let config: Config = toml::from_str(text).map_err(|e| Error::Config {
             path: "<config>".into(),
-            message: e.to_string().trim_end().to_string(),
+            // serde names Rust types; an analyst reads "a number" (written without quotes).
+            message: e
+                .to_string()
+                .trim_end()
+                .replace("expected f64", "expected a number (written without quotes)")
+                .replace(
+                    "expected u32",
+                    "expected a whole number (written without quotes)",
+                ),
         })?;
         config.validate()?;
         Ok(config)

@@ -446,3 +446,49 @@ fn the_previous_audit_used_is_recorded_as_given() {
         "{stderr}"
     );
 }
+
+/// Mistakes an analyst makes on the command line get a message saying what to give instead:
+/// a file or an empty folder as --previous, a number in quotes in the config, an id mapped
+/// to a property the parcels lack.
+#[test]
+fn command_line_mistakes_say_what_to_give() {
+    let dir = tempfile::tempdir().unwrap();
+    let parcels = bad_parcels(dir.path());
+    for previous in [parcels.clone(), dir.path().to_path_buf()] {
+        let out = audit_quiet(dir.path(), &parcels)
+            .arg("--previous")
+            .arg(&previous)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains("give the output folder of an earlier audit"),
+            "{stderr}"
+        );
+    }
+    let config = dir.path().join("t.toml");
+    std::fs::write(&config, "[low_efficiency]\nmin_tax_per_mu = \"15\"\n").unwrap();
+    let out = audit_quiet(dir.path(), &parcels)
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("expected a number (written without quotes)"),
+        "{stderr}"
+    );
+    std::fs::write(&config, "[fields]\nparcel_id = \"ZDDM\"\n").unwrap();
+    let out = audit_quiet(dir.path(), &parcels)
+        .arg("--config")
+        .arg(&config)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("The config maps the id to that property ([fields] parcel_id)"),
+        "{stderr}"
+    );
+}

@@ -916,6 +916,10 @@ fn an_indicator_no_enterprise_of_a_group_has_is_a_warning() {
     assert_eq!(
         messages,
         [
+            // The profile's D-two-years rule, with no previous audit (a first year): it waits,
+            // and says so.
+            "[evaluation] d_years_low_efficiency = 2 but no previous audit was given \
+             (--previous): no parcel is low for a tenant graded D 2 years running this time",
             "evaluation group below_scale: no graded enterprise has tax_per_electricity (data \
              missing, or a denominator of 0), so every one of the 2 scored 0 on it and lost its \
              weight of 50"
