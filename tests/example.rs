@@ -454,14 +454,21 @@ fn the_previous_audit_used_is_recorded_as_given() {
 fn command_line_mistakes_say_what_to_give() {
     let dir = tempfile::tempdir().unwrap();
     let parcels = bad_parcels(dir.path());
-    for previous in [parcels.clone(), dir.path().to_path_buf()] {
+    // The exit code and stderr of the audit of `parcels` with one more option.
+    let run = |option: &str, value: &std::path::Path| {
         let out = audit_quiet(dir.path(), &parcels)
-            .arg("--previous")
-            .arg(&previous)
+            .arg(option)
+            .arg(value)
             .output()
             .unwrap();
-        assert_eq!(out.status.code(), Some(2));
-        let stderr = String::from_utf8_lossy(&out.stderr);
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+    for previous in [parcels.clone(), dir.path().to_path_buf()] {
+        let (code, stderr) = run("--previous", &previous);
+        assert_eq!(code, Some(2));
         assert!(
             stderr.contains("give the output folder of an earlier audit"),
             "{stderr}"
@@ -469,24 +476,14 @@ fn command_line_mistakes_say_what_to_give() {
     }
     let config = dir.path().join("t.toml");
     std::fs::write(&config, "[low_efficiency]\nmin_tax_per_mu = \"15\"\n").unwrap();
-    let out = audit_quiet(dir.path(), &parcels)
-        .arg("--config")
-        .arg(&config)
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (_, stderr) = run("--config", &config);
     assert!(
         stderr.contains("expected a number (written without quotes)"),
         "{stderr}"
     );
     std::fs::write(&config, "[fields]\nparcel_id = \"ZDDM\"\n").unwrap();
-    let out = audit_quiet(dir.path(), &parcels)
-        .arg("--config")
-        .arg(&config)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let (code, stderr) = run("--config", &config);
+    assert_eq!(code, Some(1));
     assert!(
         stderr.contains("The config maps the id to that property ([fields] parcel_id)"),
         "{stderr}"
