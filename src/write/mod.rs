@@ -352,13 +352,19 @@ pub(crate) fn chunked_ranges(
 
 /// A park's ratio as a percentage for people: one decimal, or as many more (up to six) as it
 /// takes not to read the same as `cap` when it is not the cap: 29.99999% and 30.00001% both
-/// read "30.0%", one over the cap and one not.
+/// read "30.0%", one over the cap and one not. Closer still, it is `>30.0%` or `<30.0%`.
 pub(crate) fn ratio_percent(ratio: f64, cap: f64) -> String {
     let at = |d: usize, v: f64| format!("{:.*}%", d, v * 100.0);
+    if ratio == cap {
+        return at(1, ratio);
+    }
     (1..=6)
         .map(|d| (at(d, ratio), at(d, cap)))
         .find(|(r, c)| r != c)
-        .map_or_else(|| at(1, ratio), |(r, _)| r)
+        .map_or_else(
+            || format!("{}{}", if ratio > cap { '>' } else { '<' }, at(1, cap)),
+            |(r, _)| r,
+        )
 }
 
 #[cfg(test)]
@@ -374,8 +380,9 @@ mod tests {
         assert_eq!(ratio_percent(0.3, 0.3), "30.0%");
         assert_eq!(ratio_percent(0.25, 0.3), "25.0%");
         assert_eq!(ratio_percent(0.2996, 0.3), "29.96%");
-        // Past six decimals it is the cap to anyone reading it.
-        assert_eq!(ratio_percent(0.30000000000108, 0.3), "30.0%");
+        // Past six decimals, which side of the cap it is on.
+        assert_eq!(ratio_percent(0.30000000000108, 0.3), ">30.0%");
+        assert_eq!(ratio_percent(0.29999999999999, 0.3), "<30.0%");
     }
     use std::io;
 
