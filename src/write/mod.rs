@@ -11,8 +11,10 @@
 //! | `report.html` | one self-contained page for people: figures, map, parks, worst parcels, rejections |
 //!
 //! Every file is written to a temporary file in the output folder and renamed into place, so a
-//! failed run never leaves a half-written file where a good one stood. An output path equal to
-//! an input is refused before anything is written.
+//! failed run never leaves a half-written file where a good one stood. A run stopped while
+//! writing (Ctrl-C, a kill) leaves its temporary files (`.parcels.geojson.PID.tmp`) behind;
+//! the next run into the folder removes those whose process is gone (on Linux, where `/proc`
+//! tells). An output path equal to an input is refused before anything is written.
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -71,6 +73,7 @@ pub fn write_all(report: &AuditReport, dir: &Path, options: &WriteOptions) -> Re
     inputs.extend(report.parcel_table.source_file().map(Path::to_path_buf));
     inputs.extend(report.enterprise_table.source_file().map(Path::to_path_buf));
     refuse_inputs(&targets, &inputs)?;
+    remove_stale_temporaries(dir);
     // Parcel properties and enterprise names are read back from their files: check those
     // before writing anything.
     report.parcel_table.check_source()?;
@@ -148,6 +151,37 @@ fn refuse_inputs(outputs: &[PathBuf], inputs: &[PathBuf]) -> Result<()> {
 #[derive(Default)]
 pub struct Staged {
     files: Vec<(PathBuf, PathBuf)>,
+}
+
+/// Removes the temporary outputs (`.parcels.geojson.PID.tmp`) a run stopped while writing (a
+/// Ctrl-C, a kill) left in `dir`: their names hold the process id, so no later run would
+/// replace them, and one can be hundreds of megabytes. Only those of a process that no longer
+/// runs, told by `/proc` (elsewhere nothing is removed).
+fn remove_stale_temporaries(dir: &Path) {
+    let proc = Path::new("/proc");
+    if !proc.join("self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        let pid = OUTPUT_FILES.iter().find_map(|output| {
+            let rest = name.strip_prefix('.')?.strip_prefix(output)?;
+            rest.strip_prefix('.')?
+                .strip_suffix(".tmp")?
+                .parse::<u32>()
+                .ok()
+        });
+        if let Some(pid) = pid
+            && pid != std::process::id()
+            && !proc.join(pid.to_string()).exists()
+        {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 impl Staged {
@@ -370,6 +404,25 @@ pub(crate) fn ratio_percent(ratio: f64, cap: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A run stopped while writing leaves `.NAME.PID.tmp` files; the next run into the same
+    /// folder removes those of a process that is gone, and leaves everything else.
+    #[test]
+    #[cfg(target_os = "linux")]
+    fn the_temporaries_of_a_stopped_run_are_removed() {
+        let dir = tempfile::tempdir().unwrap();
+        let gone = dir.path().join(".parcels.geojson.999999999.tmp");
+        let alive = dir
+            .path()
+            .join(format!(".summary.json.{}.tmp", std::process::id()));
+        let other = dir.path().join(".notes.999999999.tmp");
+        for f in [&gone, &alive, &other] {
+            std::fs::write(f, "x").unwrap();
+        }
+        remove_stale_temporaries(dir.path());
+        assert!(!gone.exists());
+        assert!(alive.exists() && other.exists());
+    }
 
     /// Parks flagged differently must not read the same: near the cap the ratio takes the
     /// decimals it needs to differ from it; elsewhere, or at the cap itself, one decimal.
