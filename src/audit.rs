@@ -1068,36 +1068,31 @@ fn rule_sets(
     }
     let mut sets: Vec<rules::Thresholds> = Vec::new();
     type Facts<'a> = (Option<&'a str>, Option<&'a str>, crate::parcel::Status, u32);
-    let mut by_facts: HashMap<Facts, u32> = HashMap::new();
-    // Rules tied on a metric: the ties of each set of facts, and over all parcels how many
-    // each tie decides and the first of them.
-    let mut ties_of: HashMap<Facts, Vec<rules::Tie>> = HashMap::new();
+    // Each set of facts once: its threshold set and the rules tied on it (which depend on the
+    // facts alone); over all parcels, how many each tie decides and the first of them.
+    let mut by_facts: HashMap<Facts, (u32, Vec<rules::Tie>)> = HashMap::new();
     let mut ties: HashMap<rules::Tie, (usize, usize)> = HashMap::new();
     for (row, (p, f)) in parcels.iter().zip(figures.iter_mut()).enumerate() {
         let key = (p.industry(), p.land_use(), p.status(), f.park);
-        let facts = ParcelFacts {
-            industry: key.0,
-            land_use: key.1,
-            status: key.2,
-            park: (key.3 != NO_PARK).then(|| parks.id(key.3 as usize)),
-        };
-        f.rule_set = *by_facts.entry(key).or_insert_with(|| {
+        let (set, tied) = by_facts.entry(key).or_insert_with(|| {
+            let facts = ParcelFacts {
+                industry: key.0,
+                land_use: key.1,
+                status: key.2,
+                park: (key.3 != NO_PARK).then(|| parks.id(key.3 as usize)),
+            };
             let t = low.thresholds_for(&facts);
-            match sets.iter().position(|s| *s == t) {
+            let set = match sets.iter().position(|s| *s == t) {
                 Some(i) => i as u32,
                 None => {
                     sets.push(t);
                     (sets.len() - 1) as u32
                 }
-            }
+            };
+            (set, low.ties_for(&facts))
         });
-        // Ties depend on the facts alone: looked for once per set of facts, counted per
-        // parcel.
-        for &tie in ties_of
-            .entry(key)
-            .or_insert_with(|| low.ties_for(&facts))
-            .iter()
-        {
+        f.rule_set = *set;
+        for &tie in tied.iter() {
             ties.entry(tie).or_insert((0, row)).0 += 1;
         }
     }

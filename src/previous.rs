@@ -602,7 +602,9 @@ mod tests {
         // which holds cannot be told.
         let e = read("enterprise_id,class,class_history\nE0,B,B\nE1,C,B;D\n").unwrap_err();
         assert!(
-            e.contains("line 3: class is \"C\" but class_history \"B;D\" ends in \"D\""),
+            e.contains(
+                "enterprises.csv: line 3: class is \"C\" but class_history \"B;D\" ends in \"D\""
+            ),
             "{e}"
         );
         let e = read("enterprise_id,class,class_history\n9.13301E+17,B,B\n9.13301E+17,C,C\n")

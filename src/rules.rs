@@ -478,31 +478,27 @@ impl LowEfficiencyConfig {
     /// assert_eq!(t.rules, vec![0, 1]); // both rules supplied a value
     /// ```
     pub fn thresholds_for(&self, facts: &ParcelFacts<'_>) -> Thresholds {
-        let mut matching: Vec<usize> = (0..self.rules.len())
-            .filter(|&i| self.rules[i].matches(facts))
-            .collect();
-        // Most specific first; among equals, the later rule first.
-        matching.sort_by(|&a, &b| {
-            (self.rules[b].specificity(), b).cmp(&(self.rules[a].specificity(), a))
-        });
+        let ranked = self.ranked(facts);
+        let base = [
+            self.min_investment_per_mu,
+            self.min_tax_per_mu,
+            self.min_output_per_mu,
+            self.min_plot_ratio,
+            self.contract_shortfall,
+        ];
         let mut used = Vec::new();
-        let mut pick = |get: &dyn Fn(&Rule) -> Option<f64>, base: f64| {
-            for &i in &matching {
-                if let Some(v) = get(&self.rules[i]) {
-                    if !used.contains(&i) {
-                        used.push(i);
-                    }
-                    return v;
+        let mut value = base;
+        for (k, (_, get)) in METRICS.iter().enumerate() {
+            // The first rule in rank that sets it, else the base.
+            if let Some((i, v)) = ranked.iter().find_map(|&i| Some((i, get(&self.rules[i])?))) {
+                if !used.contains(&i) {
+                    used.push(i);
                 }
+                value[k] = v;
             }
-            base
-        };
-        let investment = pick(&|r| r.min_investment_per_mu, self.min_investment_per_mu);
-        let tax = pick(&|r| r.min_tax_per_mu, self.min_tax_per_mu);
-        let output = pick(&|r| r.min_output_per_mu, self.min_output_per_mu);
-        let plot_ratio = pick(&|r| r.min_plot_ratio, self.min_plot_ratio);
-        let shortfall = pick(&|r| r.contract_shortfall, self.contract_shortfall);
+        }
         used.sort_unstable();
+        let [investment, tax, output, plot_ratio, shortfall] = value;
         Thresholds {
             investment_per_mu: Minimum(investment),
             tax_per_mu: Minimum(tax),
@@ -513,10 +509,31 @@ impl LowEfficiencyConfig {
             rules: used,
         }
     }
+
+    /// The rules matching a parcel with these facts, most specific first; among equals, the
+    /// later in the file first. Each metric takes the first that sets it.
+    fn ranked(&self, facts: &ParcelFacts<'_>) -> Vec<usize> {
+        let mut matching: Vec<usize> = (0..self.rules.len())
+            .filter(|&i| self.rules[i].matches(facts))
+            .collect();
+        matching.sort_by(|&a, &b| {
+            (self.rules[b].specificity(), b).cmp(&(self.rules[a].specificity(), a))
+        });
+        matching
+    }
 }
 
 /// A rule's value for one metric (`None` when it leaves it).
 type MinimumOf = fn(&Rule) -> Option<f64>;
+
+/// The values a rule can set, by their config keys, in the order of [`Thresholds`].
+const METRICS: [(&str, MinimumOf); 5] = [
+    ("min_investment_per_mu", |r| r.min_investment_per_mu),
+    ("min_tax_per_mu", |r| r.min_tax_per_mu),
+    ("min_output_per_mu", |r| r.min_output_per_mu),
+    ("min_plot_ratio", |r| r.min_plot_ratio),
+    ("contract_shortfall", |r| r.contract_shortfall),
+];
 
 /// Two rules that match the same parcel, are as specific as each other and set one metric to
 /// different values: file order decides (the later is applied), which a reader of the config
@@ -535,30 +552,16 @@ impl LowEfficiencyConfig {
     /// The [`Tie`]s among the rules matching a parcel with these facts, as
     /// [`thresholds_for`](Self::thresholds_for) resolves them.
     pub(crate) fn ties_for(&self, facts: &ParcelFacts<'_>) -> Vec<Tie> {
-        let matching: Vec<usize> = (0..self.rules.len())
-            .filter(|&i| self.rules[i].matches(facts))
-            .collect();
+        let ranked = self.ranked(facts);
         let mut ties = Vec::new();
-        let metrics: [(&'static str, MinimumOf); 5] = [
-            ("min_investment_per_mu", |r| r.min_investment_per_mu),
-            ("min_tax_per_mu", |r| r.min_tax_per_mu),
-            ("min_output_per_mu", |r| r.min_output_per_mu),
-            ("min_plot_ratio", |r| r.min_plot_ratio),
-            ("contract_shortfall", |r| r.contract_shortfall),
-        ];
-        for (metric, get) in metrics {
-            let setting: Vec<usize> = (matching.iter().copied())
-                .filter(|&i| get(&self.rules[i]).is_some())
-                .collect();
-            let Some(top) = setting.iter().map(|&i| self.rules[i].specificity()).max() else {
+        for (metric, get) in METRICS {
+            let mut setting = (ranked.iter().copied()).filter(|&i| get(&self.rules[i]).is_some());
+            let Some(applied) = setting.next() else {
                 continue;
             };
-            let best: Vec<usize> = (setting.iter().copied())
-                .filter(|&i| self.rules[i].specificity() == top)
-                .collect();
-            let applied = *best.last().unwrap_or(&0);
-            for &passed in &best {
-                if passed != applied && get(&self.rules[passed]) != get(&self.rules[applied]) {
+            let top = self.rules[applied].specificity();
+            for passed in setting.take_while(|&i| self.rules[i].specificity() == top) {
+                if get(&self.rules[passed]) != get(&self.rules[applied]) {
                     ties.push(Tie {
                         metric,
                         applied,

@@ -4,8 +4,8 @@
 mod common;
 
 use common::{collection, enterprise, run, square};
-use land_efficiency::Config;
 use land_efficiency::rules::Reason;
+use land_efficiency::{Audit, Config, Inputs, Source};
 
 const CRS: &str = r#""crs":{"type":"name","properties":{"name":"EPSG:4549"}},"#;
 
@@ -955,7 +955,7 @@ fn a_number_written_as_a_string_is_that_number() {
         on("ES", 500_250.0, r#""300.0""#),
         on("EX", 500_250.0, r#""约300""#),
     ]);
-    let r = run(Config::default(), parcels, Some(ents), None);
+    let r = run(Config::default(), parcels.clone(), Some(ents.clone()), None);
     let (n, s) = (r.parcel(0), r.parcel(1));
     assert_eq!(s.parcel_id(), "S");
     assert_eq!(n.plot_ratio(), Some(1.5));
@@ -977,6 +977,25 @@ fn a_number_written_as_a_string_is_that_number() {
         ]
     );
     assert!(r.rejected.iter().any(|x| x.reason.contains("1.5万")));
+    // Each names its feature and id, and, stopping a strict run, its file.
+    let at: Vec<(usize, Option<&str>)> = (r.rejected.iter())
+        .map(|x| (x.index, x.id.as_deref()))
+        .collect();
+    assert_eq!(at, [(2, Some("X")), (2, Some("EX"))]);
+    let e = Audit::new(Config::default())
+        .strict(true)
+        .run(&Inputs {
+            parcels: Source::geojson("zd.geojson", parcels),
+            enterprises: None,
+            parks: None,
+        })
+        .map(|_| ())
+        .unwrap_err()
+        .to_string();
+    assert!(
+        e.starts_with("zd.geojson: feature 2 (id \"X\"): property \"floor_area\""),
+        "{e}"
+    );
 }
 
 /// A firm whose point is on a rejected parcel lies in no parcel of the index; its reason says

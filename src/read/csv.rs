@@ -154,7 +154,7 @@ pub(super) fn scan_csv(
         .fill_buf()
         .map_err(|e| Error::io(&file, "cannot read", e))?;
     // Excel's "Unicode Text" is UTF-16 (and tab-separated): neither encoding read here.
-    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+    if super::utf16_bom(head) {
         return Err(Error::Csv {
             path: file.clone(),
             message: "the file is UTF-16 (it starts with a UTF-16 byte order mark), as Excel \

@@ -884,18 +884,15 @@ pub(crate) trait RecordFields {
     /// The value as written, for number and yes/no parsing (a JSON string keeps its quotes:
     /// the parsers decode it).
     fn token(&self, key: &str) -> Option<&str>;
-    /// A token as a figure ≥ 0: a CSV cell's text as it is (GeoJSON's override reads a
-    /// string holding a number too).
-    fn number(
-        &self,
-        token: &str,
-        key: &str,
-        expected: &'static str,
-        ctx: &FeatureContext,
-    ) -> Result<f64> {
-        feature::parse_non_negative(token, key, expected, ctx)
+    /// How a token is read as a figure ≥ 0: a CSV cell's text as it is; GeoJSON's override
+    /// reads a string holding a number too.
+    fn number_parser(&self) -> NumberParser {
+        feature::parse_non_negative
     }
 }
+
+/// Reads a token (`key`'s value) as a figure ≥ 0, naming what was expected in its error.
+type NumberParser = fn(&str, &str, &'static str, &FeatureContext) -> Result<f64>;
 
 impl RecordFields for Props<'_> {
     fn text(&self, key: &str, ctx: &FeatureContext) -> Result<Option<String>> {
@@ -904,14 +901,8 @@ impl RecordFields for Props<'_> {
     fn token(&self, key: &str) -> Option<&str> {
         self.get(key).map(RawValue::get)
     }
-    fn number(
-        &self,
-        token: &str,
-        key: &str,
-        expected: &'static str,
-        ctx: &FeatureContext,
-    ) -> Result<f64> {
-        feature::parse_json_number(token, key, expected, ctx)
+    fn number_parser(&self) -> NumberParser {
+        feature::parse_json_number
     }
 }
 
@@ -936,7 +927,7 @@ pub(crate) fn enterprise_from(
     let num = |key: &str, expected: &'static str| -> Result<Option<f64>> {
         match rec.token(key) {
             None => Ok(None),
-            Some(t) => rec.number(t, key, expected, ctx).map(Some),
+            Some(t) => (rec.number_parser())(t, key, expected, ctx).map(Some),
         }
     };
     let required = |key: &str| -> Result<f64> {
@@ -1215,6 +1206,12 @@ fn finish_shapes(shapes: &mut Shapes, crs: &Crs, to_wgs84: &ToWgs84) -> Vec<(usi
     shapes.orient();
     failed.sort_by_key(|(i, _)| *i);
     failed
+}
+
+/// True when `bytes` start with a UTF-16 byte order mark (Windows "Unicode" text, Excel's
+/// "Unicode Text"): a file neither reader can read, to be named as such.
+pub(crate) fn utf16_bom(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF])
 }
 
 /// The first edge of a lon/lat shape that spans more than 180° of longitude: one across the

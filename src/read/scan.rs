@@ -384,13 +384,7 @@ impl<R: Read> Scanner<R> {
                             });
                         }
                         // A UTF-16 byte order mark (Windows "Unicode" text).
-                        Some(0xFF | 0xFE)
-                            if self.end - self.pos >= 2
-                                && matches!(
-                                    self.buf[self.pos..self.pos + 2],
-                                    [0xFF, 0xFE] | [0xFE, 0xFF]
-                                ) =>
-                        {
+                        Some(0xFF | 0xFE) if super::utf16_bom(&self.buf[self.pos..self.end]) => {
                             return Err(self.malformed(
                                 "the file is UTF-16 (it starts with a UTF-16 byte order mark); \
                                  GeoJSON is UTF-8 (RFC 7946): save it as UTF-8",

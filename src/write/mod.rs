@@ -386,10 +386,13 @@ pub(crate) fn chunked_ranges(
 
 /// A park's ratio as a percentage for people: one decimal, or as many more (up to six) as it
 /// takes not to read the same as `cap` when it is not the cap: 29.99999% and 30.00001% both
-/// read "30.0%", one over the cap and one not. Closer still, it is `>30.0%` or `<30.0%`.
+/// read "30.0%", one over the cap and one not. Closer still, it is `>30.0%` or `<30.0%`;
+/// within rounding of the cap, where [`exceeds`](crate::rules::exceeds) calls it not over,
+/// it reads as the cap.
 pub(crate) fn ratio_percent(ratio: f64, cap: f64) -> String {
+    use crate::rules::exceeds;
     let at = |d: usize, v: f64| format!("{:.*}%", d, v * 100.0);
-    if ratio == cap {
+    if !exceeds(ratio, cap) && !exceeds(cap, ratio) {
         return at(1, ratio);
     }
     (1..=6)
@@ -435,7 +438,10 @@ mod tests {
         assert_eq!(ratio_percent(0.2996, 0.3), "29.96%");
         // Past six decimals, which side of the cap it is on.
         assert_eq!(ratio_percent(0.30000000000108, 0.3), ">30.0%");
-        assert_eq!(ratio_percent(0.29999999999999, 0.3), "<30.0%");
+        assert_eq!(ratio_percent(0.2999999999, 0.3), "<30.0%");
+        // Within rounding of the cap it is at the cap, as the over-cap flag has it.
+        assert_eq!(ratio_percent(0.3 + 1e-14, 0.3), "30.0%");
+        assert!(!crate::rules::exceeds(0.3 + 1e-14, 0.3));
     }
     use std::io;
 
