@@ -13,22 +13,22 @@ use serde::Serialize;
 
 use crate::config::{AreaMethod, Config};
 use crate::crs::Crs;
-use crate::error::{Error, FeatureContext, Layer, Result};
-use crate::evaluate::{self, Class};
+use crate::error::{Error, FeatureContext, Layer, Rejection, Result, Warning};
+use crate::grade;
 use crate::index::{Hit, ParcelIndex};
 use crate::metrics::intensities;
+use crate::parcel::Class;
 use crate::parcel::{AreaSource, Enterprises, ParcelRef, Parcels, Parks, Place};
-use crate::previous::{Change, PreviousAudit};
+use crate::parks;
+use crate::read::previous::{Change, PreviousAudit};
 use crate::read::{self, Loaded, ReadOptions, Source};
-use crate::report::sums_of;
-use crate::report::{
-    AppliedThresholds, Counts, CrsInfo, EnterpriseCounts, Figures, JoinKind, JoinState, LayerInfo,
-    NO_PARK, Overlap, ParcelFacts as SummaryFacts, PreviousInfo, Rejection, RuleSet, StageTimes,
-    Summary, Tenants, Warning,
+use crate::results::sums_of;
+use crate::results::{
+    AppliedThresholds, AuditReport, Counts, EnterpriseCounts, Figures, JoinKind, JoinState,
+    LayerInfo, NO_PARK, Overlap, ParcelFacts as SummaryFacts, PreviousInfo, RuleSet, StageTimes,
+    Summary, Tenants,
 };
 use crate::rules::{self, ParcelFacts, Reason};
-
-pub use crate::report::{AuditReport, EnterpriseResult, ParcelResult};
 
 /// The three input layers. Enterprises and parks are optional: without enterprises every
 /// parcel is idle; without parks every parcel is outside any park.
@@ -355,9 +355,9 @@ impl Audit {
         let mut rejected: Vec<Rejection> = Vec::new();
         let mut warnings: Vec<Warning> = Vec::new();
         let layers = LayerInfo {
-            parcels: CrsInfo::of(&parcels),
-            enterprises: enterprises.as_ref().map(CrsInfo::of),
-            parks: parks.as_ref().map(CrsInfo::of),
+            parcels: parcels.crs_info(),
+            enterprises: enterprises.as_ref().map(Loaded::crs_info),
+            parks: parks.as_ref().map(Loaded::crs_info),
         };
 
         // Areas first: a parcel the area method cannot serve is rejected before the join.
@@ -640,15 +640,17 @@ impl Audit {
                 if let Some(previous) = &self.previous {
                     notes.extend(class_overlap_with(previous, &enterprise_table, &graded.1)?);
                 }
-                let g: Vec<&evaluate::Grade> = graded.1.iter().flatten().collect();
-                notes.extend(evaluate::absent_indicators(&g, evaluation).into_iter().map(
-                    |message| Warning {
-                        layer: Layer::Enterprises,
-                        index: Warning::NO_RECORD,
-                        id: None,
-                        message,
-                    },
-                ));
+                let g: Vec<&grade::Grade> = graded.1.iter().flatten().collect();
+                notes.extend(
+                    grade::absent_indicators(&g, evaluation)
+                        .into_iter()
+                        .map(|message| Warning {
+                            layer: Layer::Enterprises,
+                            index: Warning::NO_RECORD,
+                            id: None,
+                            message,
+                        }),
+                );
                 graded
             }
             None => (Vec::new(), Vec::new(), Vec::new()),
@@ -706,15 +708,14 @@ impl Audit {
                 message: note.clone(),
             }));
         }
-        let shares = figures.iter().map(|f| evaluate::ParkShare {
+        let shares = figures.iter().map(|f| parks::ParkShare {
             park: (f.park != NO_PARK).then_some(f.park as usize),
             area_m2: f.area_m2,
             low_efficiency: !f.reasons.is_empty(),
             idle: f.idle,
             unjudged: f.unjudged(),
         });
-        let park_results =
-            evaluate::parks(shares, &park_table, config.park.max_low_efficiency_ratio);
+        let park_results = parks::parks(shares, &park_table, config.park.max_low_efficiency_ratio);
         times.evaluate += t.elapsed();
 
         rejected.extend(park_rejected.iter().map(Rejection::from_error));
@@ -772,8 +773,8 @@ impl Audit {
             warnings.len(),
         );
         summary.classes = config.evaluation.as_ref().map(|_| {
-            let g: Vec<&evaluate::Grade> = grades.iter().flatten().collect();
-            evaluate::class_counts(&g)
+            let g: Vec<&grade::Grade> = grades.iter().flatten().collect();
+            grade::class_counts(&g)
         });
         summary.previous = self.previous.as_ref().map(|previous| PreviousInfo {
             files: previous
@@ -847,13 +848,13 @@ impl Audit {
     #[allow(clippy::type_complexity)]
     fn grade(
         &self,
-        evaluation: &evaluate::EvaluationConfig,
+        evaluation: &grade::EvaluationConfig,
         tenants: &Tenants,
         enterprises: &Enterprises,
         figures: &mut [Figures],
     ) -> Result<(
         Vec<Option<f64>>,
-        Vec<Option<evaluate::Grade>>,
+        Vec<Option<grade::Grade>>,
         Vec<Vec<Option<Class>>>,
     )> {
         let mut land: Vec<Option<f64>> = vec![None; enterprises.len()];
@@ -869,7 +870,7 @@ impl Audit {
                 .collect();
             for (&e, share) in rows
                 .iter()
-                .zip(evaluate::land_shares(&floors, evaluation.land_share))
+                .zip(grade::land_shares(&floors, evaluation.land_share))
             {
                 land[e as usize] = Some(f.area_m2 * share);
             }
@@ -877,16 +878,16 @@ impl Audit {
         let records: Vec<crate::parcel::Enterprise> = (0..enterprises.len())
             .map(|row| enterprises.record(row))
             .collect();
-        let candidates: Vec<evaluate::Candidate> = records
+        let candidates: Vec<grade::Candidate> = records
             .iter()
             .zip(&land)
-            .map(|(e, &land_m2)| evaluate::Candidate {
+            .map(|(e, &land_m2)| grade::Candidate {
                 enterprise: e,
                 land_m2,
             })
             .collect();
         // The configuration was validated when the audit started.
-        let mut grades = evaluate::grade(&candidates, evaluation)?;
+        let mut grades = grade::grade(&candidates, evaluation)?;
         for (row, _) in figures.iter().enumerate().filter(|(_, f)| f.unsure) {
             for &e in tenants.of(row) {
                 let g = &mut grades[e as usize];
@@ -971,10 +972,10 @@ fn overlap_with(
                 "the previous audit {folder} shares no parcel id with this one: {there} parcels \
              there (e.g. {}), {here} here (e.g. {}). Is it another zone's audit, or was its \
              parcels.csv saved from Excel, which drops leading zeros (\"000123\" → \"123\")?",
-                crate::previous::two_ids(
+                crate::read::previous::two_ids(
                     (previous.parcels.keys().chain(&previous.unjudged)).map(String::as_str)
                 ),
-                crate::previous::two_ids((0..here).map(|row| parcels.ids.get(row))),
+                crate::read::previous::two_ids((0..here).map(|row| parcels.ids.get(row))),
             ),
         });
     }
@@ -997,7 +998,7 @@ fn overlap_with(
 fn class_overlap_with(
     previous: &PreviousAudit,
     enterprises: &Enterprises,
-    grades: &[Option<evaluate::Grade>],
+    grades: &[Option<grade::Grade>],
 ) -> Result<Option<Warning>> {
     let graded_then: Vec<&str> = (previous.enterprises.iter())
         .filter(|(_, history)| !history.is_empty())
@@ -1032,8 +1033,8 @@ fn class_overlap_with(
              its enterprises.csv saved from Excel, which drops leading zeros (\"000123\" → \
              \"123\") and shows 18-digit credit codes as 9.13301E+17?",
                 graded_then.len(),
-                crate::previous::two_ids(graded_then.iter().copied()),
-                crate::previous::two_ids(graded_now.iter().copied()),
+                crate::read::previous::two_ids(graded_then.iter().copied()),
+                crate::read::previous::two_ids(graded_now.iter().copied()),
             ),
         });
     }
@@ -1482,7 +1483,7 @@ fn check_pushed(
         check_ids(t.len(), |row| t.id(row), &ctx, "enterprise_id")?;
         for row in 0..t.len() {
             let [tax, investment, output] = t.money(row);
-            let optional = |c: &crate::store::OptColumn| c.get(row);
+            let optional = |c: &crate::columns::OptColumn| c.get(row);
             for (property, v) in [
                 ("tax", Some(tax)),
                 ("investment", Some(investment)),
@@ -1571,7 +1572,7 @@ fn check_figure(v: Option<f64>, property: &str, ctx: impl Fn() -> FeatureContext
 
 /// A pushed shape as the readers check a record's: finite, in WGS84 lon/lat range (the tables
 /// hold WGS84), valid (geo's `Validation`) and of some area.
-fn check_shape(shape: crate::store::ShapeRef<'_>, ctx: impl Fn() -> FeatureContext) -> Result<()> {
+fn check_shape(shape: crate::shapes::ShapeRef<'_>, ctx: impl Fn() -> FeatureContext) -> Result<()> {
     let out = |c: geo::Coord<f64>, expected| Error::CoordinateOutOfRange {
         ctx: ctx(),
         x: c.x,
@@ -1713,7 +1714,7 @@ fn unsure_warnings(unsure: &[(u32, usize, String)], parcels: &Parcels) -> Vec<Wa
 }
 
 /// The park containing a parcel's interior point (geo's `InteriorPoint`, computed on the arena
-/// by [`ShapeRef::interior_point`](crate::store::ShapeRef::interior_point)): its row, and whether
+/// by [`ShapeRef::interior_point`](crate::shapes::ShapeRef::interior_point)): its row, and whether
 /// the point lies in more than one park (the first is taken).
 fn park_of(p: ParcelRef<'_>, index: &ParcelIndex) -> (u32, bool) {
     if index.is_empty() {

@@ -30,7 +30,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::evaluate::EvaluationConfig;
+use crate::grade::EvaluationConfig;
 use crate::rules::LowEfficiencyConfig;
 use crate::units::AreaUnit;
 
@@ -116,7 +116,7 @@ impl Config {
     /// Checks values serde cannot: finite, non-negative thresholds, ratios in [0, 1], an
     /// evaluation's bands, thresholds and weights, and that every `[crs]` name is one this
     /// build can use. [`Config::from_toml`] and [`Config::from_path`] call it; so do
-    /// [`Audit::run`](crate::Audit::run) and [`Audit::assess`](crate::Audit::assess), for a
+    /// [`Audit::run`](crate::audit::Audit::run) and [`Audit::assess`](crate::audit::Audit::assess), for a
     /// configuration built in code or deserialised from elsewhere.
     ///
     /// ```
@@ -157,7 +157,7 @@ impl Config {
             ("parks", &crs.parks),
         ] {
             if let Some(name) = name {
-                crate::Crs::parse(name)
+                crate::crs::Crs::parse(name)
                     .and_then(|c| c.to_wgs84().map(drop))
                     .map_err(|m| bad(format!("crs.{key}: {m}")))?;
             }

@@ -26,6 +26,7 @@
 use std::fmt;
 
 use geo::{Coord, MapCoordsInPlace, MultiPolygon};
+use serde::Serialize;
 
 pub mod gcj02;
 
@@ -156,7 +157,7 @@ impl Crs {
         }
         Err(format!(
             "\"crs\" member not understood: {}",
-            crate::read::feature::abbreviate(&v.to_string())
+            crate::error::abbreviate(&v.to_string())
         ))
     }
 
@@ -256,11 +257,6 @@ impl ToWgs84 {
 ///
 /// `x` is the easting range seen. A zone prefix (eastings of 13–23 or 25–45 million metres)
 /// gives the zone exactly; plain eastings only say it is a transverse Mercator plane.
-///
-/// ```
-/// let hint = land_efficiency::crs::suggest_zone(40_512_345.6, 40_523_456.7);
-/// assert!(hint.contains("EPSG:4528"), "{hint}");
-/// ```
 pub fn suggest_zone(x_min: f64, x_max: f64) -> String {
     let prefix_lo = (x_min / 1e6).floor();
     let prefix_hi = (x_max / 1e6).floor();
@@ -505,9 +501,26 @@ mod backend {
     }
 }
 
+/// A layer's CRS as resolved.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CrsInfo {
+    /// The file.
+    pub file: String,
+    /// The CRS, e.g. `EPSG:4549`.
+    pub crs: String,
+    /// Where it came from.
+    pub source: CrsSource,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn suggest_zone_names_the_zone_of_a_prefixed_easting() {
+        let hint = suggest_zone(40_512_345.6, 40_523_456.7);
+        assert!(hint.contains("EPSG:4528"), "{hint}");
+    }
 
     #[test]
     fn parse_names() {

@@ -494,3 +494,121 @@ impl Error {
         }
     }
 }
+
+/// A record that was not evaluated, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Rejection {
+    /// The layer.
+    pub layer: Layer,
+    /// 0-based feature (or CSV row) index.
+    pub index: usize,
+    /// The record's id, if it was read.
+    pub id: Option<String>,
+    /// A short stable code: [`Error::code`], or `unmatched` / `ambiguous` for enterprises.
+    pub code: &'static str,
+    /// The property at fault, if one is.
+    pub property: Option<String>,
+    /// The explanation.
+    pub reason: String,
+}
+
+impl Rejection {
+    /// True for an enterprise listed because it joined no parcel (`unmatched`, `ambiguous`):
+    /// a record read and kept, not one rejected as invalid.
+    pub fn is_join_miss(&self) -> bool {
+        matches!(self.code, "unmatched" | "ambiguous")
+    }
+
+    /// The rejection an error describes.
+    pub fn from_error(e: &Error) -> Rejection {
+        let message = e.to_string();
+        match e.feature() {
+            Some(ctx) => {
+                let prefix = format!("{ctx}: ");
+                Rejection {
+                    layer: ctx.layer,
+                    index: ctx.index,
+                    id: ctx.id.clone(),
+                    code: e.code(),
+                    property: e.property().map(str::to_string),
+                    reason: {
+                        let reason = message.strip_prefix(&prefix).unwrap_or(&message);
+                        // A CSV row's line, where a spreadsheet user looks (the index counts
+                        // data rows from 0).
+                        match ctx.line {
+                            Some(line) => format!("line {line}: {reason}"),
+                            None => reason.to_string(),
+                        }
+                    },
+                }
+            }
+            None => Rejection {
+                layer: Layer::Parcels,
+                index: usize::MAX,
+                id: None,
+                code: e.code(),
+                property: None,
+                reason: message,
+            },
+        }
+    }
+
+    pub(crate) fn of(
+        layer: Layer,
+        index: usize,
+        id: &str,
+        code: &'static str,
+        property: Option<&str>,
+        reason: &str,
+    ) -> Self {
+        Rejection {
+            layer,
+            index,
+            id: Some(id.to_string()),
+            code,
+            property: property.map(str::to_string),
+            reason: reason.to_string(),
+        }
+    }
+}
+
+/// Something worth a look that did not stop a record from being evaluated.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Warning {
+    /// The layer.
+    pub layer: Layer,
+    /// 0-based feature index; [`Warning::NO_RECORD`] for a warning about the run or a layer
+    /// as a whole (a previous audit covering few of the parcels, a rule naming a park no park
+    /// has, an evaluation indicator no enterprise of a group has), written empty in
+    /// `warnings.csv` and `null` in JSON.
+    #[serde(serialize_with = "index_or_null")]
+    pub index: usize,
+    /// The record's id.
+    pub id: Option<String>,
+    /// What was seen.
+    pub message: String,
+}
+
+impl Warning {
+    /// The `index` of a warning about no one record.
+    pub const NO_RECORD: usize = usize::MAX;
+}
+
+fn index_or_null<S: serde::Serializer>(index: &usize, s: S) -> Result<S::Ok, S::Error> {
+    if *index == Warning::NO_RECORD {
+        s.serialize_none()
+    } else {
+        s.serialize_u64(*index as u64)
+    }
+}
+
+/// Keeps a found value short enough for one line of an error message.
+pub(crate) fn abbreviate(text: &str) -> String {
+    const MAX: usize = 60;
+    if text.chars().count() <= MAX {
+        text.to_string()
+    } else {
+        let cut: String = text.chars().take(MAX).collect();
+        format!("{cut}…")
+    }
+}

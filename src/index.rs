@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
-use crate::store::{EdgeBands, Position, ShapeRef, Shapes, orient};
+use crate::shapes::{EdgeBands, Position, ShapeRef, Shapes, orient};
 
 /// A box and the row it bounds: the R-tree entry of this index, and of the edge search in
 /// [`crate::topology`] (one type, so rstar's code is built once).
@@ -39,8 +39,8 @@ pub enum Hit {
 ///
 /// ```
 /// use geo::{coord, polygon, MultiPolygon};
-/// use land_efficiency::index::{Hit, ParcelIndex};
-/// use land_efficiency::store::Shapes;
+/// use land_efficiency::{Hit, ParcelIndex};
+/// use land_efficiency::Shapes;
 /// let mut shapes = Shapes::new();
 /// shapes.push(&MultiPolygon(vec![polygon![(x: 0.0, y: 0.0), (x: 1.0, y: 0.0), (x: 1.0, y: 1.0), (x: 0.0, y: 1.0)]]), false);
 /// shapes.push(&MultiPolygon(vec![polygon![(x: 2.0, y: 0.0), (x: 3.0, y: 0.0), (x: 3.0, y: 1.0), (x: 2.0, y: 1.0)]]), false);

@@ -70,31 +70,64 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-pub mod audit;
-pub mod config;
-pub mod crs;
-pub mod error;
-pub mod evaluate;
-pub mod index;
-pub mod metrics;
-pub mod parcel;
-pub mod previous;
-pub mod read;
-pub mod report;
-pub mod rules;
-pub mod store;
+// The rooms, from the bottom up: units, errors and notes, CRS, storage, records; the readers;
+// the stages of an audit (index, join, classify, parks, grade); the results; the writers.
+// Every module but `units` is private: the public face is the re-exports below.
+mod audit;
+mod columns;
+mod config;
+mod crs;
+mod error;
+mod grade;
+mod index;
+mod metrics;
+mod parcel;
+mod parks;
+mod read;
+mod results;
+mod rules;
+mod shapes;
+mod source_text;
 mod topology;
 pub mod units;
-pub mod write;
+mod write;
 
 /// The `geo` crate whose types ([`geo::MultiPolygon`], [`geo::Point`]) appear in this crate's
 /// records: use it rather than a separate dependency, whose version could differ.
 pub use geo;
 
-pub use audit::{Audit, AuditReport, Inputs};
-pub use config::Config;
-pub use crs::Crs;
-pub use error::{Error, FeatureContext, Layer, Result};
-pub use parcel::{Commitments, Enterprise, Enterprises, Parcel, Parcels, Park, Parks, Status};
-pub use previous::PreviousAudit;
-pub use read::Source;
+pub use audit::{Audit, Inputs, Progress, Stage};
+pub use config::{
+    AreaConfig, AreaMethod, Config, CrsConfig, EnterpriseFields, Fields, MissingId, OutputCrs,
+    ParkConfig, ParkFields,
+};
+pub use crs::{Backend, Crs, CrsInfo, CrsSource, gcj02};
+pub use error::{Error, FeatureContext, Layer, Rejection, Result, Warning};
+pub use grade::{
+    Benchmark, Candidate, ClassMethod, EvaluationConfig, Grade, Group, GroupConfig, Indicator,
+    IndicatorConfig, IndicatorScore, LandShare, Missing, grade, land_shares,
+};
+pub use index::{Hit, ParcelIndex};
+pub use metrics::{
+    Intensities, ParcelSums, geodesic_area_m2, geodesic_area_of, intensities, planar_area_m2,
+};
+pub use parcel::{
+    AreaSource, Class, Commitments, Enterprise, Enterprises, NameTexts, Parcel, ParcelRef, Parcels,
+    Park, Parks, PropertyTexts, Status,
+};
+pub use parks::ParkResult;
+pub use read::previous::{Change, PreviousAudit};
+pub use read::{
+    ByteProgress, Loaded, ReadOptions, Source, read_enterprises, read_parcels, read_parks,
+};
+pub use results::{
+    AppliedThresholds, AuditReport, Counts, EnterpriseCounts, EnterpriseResult, JoinKind,
+    LayerInfo, Overlap, ParcelResult, PreviousInfo, StageTimes, Summary,
+};
+pub use rules::{LowEfficiencyConfig, Minimum, Reason, Reasons, Rule};
+pub use shapes::{PolygonRef, Position, ShapeRef, Shapes};
+pub use units::AreaUnit;
+pub use write::{
+    Lang, OUTPUT_FILES, ReportOptions, WriteOptions, write_all, write_parcels_geojson,
+    write_parks_geojson, write_report_html,
+};

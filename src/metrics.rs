@@ -17,14 +17,14 @@ use crate::units::{m2_to_mu, per_mu};
 ///
 /// ```
 /// use geo::{polygon, MultiPolygon};
-/// use land_efficiency::metrics::geodesic_area_m2;
+/// use land_efficiency::geodesic_area_m2;
 /// // 0.01° × 0.01° at 114.30°E, 30.50°N; geographiclib 2.1 gives 1 064 199.237904 m².
 /// let ring = polygon![(x: 114.30, y: 30.50), (x: 114.31, y: 30.50), (x: 114.31, y: 30.51), (x: 114.30, y: 30.51)];
 /// let area = geodesic_area_m2(&MultiPolygon(vec![ring]));
 /// assert!((area - 1_064_199.237904).abs() < 1e-4);
 /// ```
 pub fn geodesic_area_m2(shape: &MultiPolygon<f64>) -> f64 {
-    let mut arena = crate::store::Shapes::new();
+    let mut arena = crate::shapes::Shapes::new();
     arena.push(shape, true);
     arena.orient();
     geodesic_area_of(&arena.get(0))
@@ -33,7 +33,7 @@ pub fn geodesic_area_m2(shape: &MultiPolygon<f64>) -> f64 {
 /// Geodesic area of a shape in the arena, m², as [`geodesic_area_m2`] computes it (Karney's
 /// algorithm on WGS84) but on the arena's slices, without building a geo shape. The rings must
 /// be oriented (exterior counter-clockwise, holes clockwise), as the readers leave them.
-pub fn geodesic_area_of(shape: &crate::store::ShapeRef<'_>) -> f64 {
+pub fn geodesic_area_of(shape: &crate::shapes::ShapeRef<'_>) -> f64 {
     use geographiclib_rs::{Geodesic, PolygonArea, Winding};
     let g = Geodesic::wgs84();
     let ring_area = |ring: &[geo::Coord<f64>], winding| {
@@ -73,7 +73,7 @@ pub fn geodesic_area_of(shape: &crate::store::ShapeRef<'_>) -> f64 {
 /// use geo::{polygon, MultiPolygon};
 /// let square = polygon![(x: 500_000.0, y: 3_300_000.0), (x: 500_100.0, y: 3_300_000.0),
 ///                       (x: 500_100.0, y: 3_300_100.0), (x: 500_000.0, y: 3_300_100.0)];
-/// assert_eq!(land_efficiency::metrics::planar_area_m2(&MultiPolygon(vec![square])), 10_000.0);
+/// assert_eq!(land_efficiency::planar_area_m2(&MultiPolygon(vec![square])), 10_000.0);
 /// ```
 pub fn planar_area_m2(shape: &MultiPolygon<f64>) -> f64 {
     shape.unsigned_area()
@@ -154,7 +154,7 @@ pub struct Intensities {
 /// `parcel_floor_area_m2` (recorded on the parcel) wins over the enterprises' sum.
 ///
 /// ```
-/// use land_efficiency::metrics::{intensities, ParcelSums};
+/// use land_efficiency::{intensities, ParcelSums};
 /// // 100 m × 100 m = 15 mu; 300 万元 tax → 20 万元/亩; 15 000 m² of floors → plot ratio 1.5.
 /// let sums = ParcelSums { enterprise_count: 1, tax: 300.0, investment: 3000.0, output: 4500.0, floor_area_m2: Some(15_000.0) };
 /// let f = intensities(&sums, None, 10_000.0);

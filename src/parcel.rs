@@ -11,11 +11,10 @@ use geo::{Coord, MultiPolygon, Point};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use crate::columns::{OptColumn, OptStrings, Strings, retain_vec};
 use crate::error::Result;
-use crate::store::{
-    OptColumn, OptStrings, Raw, ShapeRef, Shapes, Span, Strings, TextColumn, TextsOf, json_string,
-    retain_vec,
-};
+use crate::shapes::{ShapeRef, Shapes};
+use crate::source_text::{Raw, Span, TextColumn, TextsOf, json_string};
 
 /// Whether a parcel was supplied within the evaluation window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -243,7 +242,7 @@ impl Parcels {
         self.index.is_empty()
     }
 
-    /// Appends a parcel, its geometry in WGS84 lon/lat. [`Audit::assess`](crate::Audit::assess)
+    /// Appends a parcel, its geometry in WGS84 lon/lat. [`Audit::assess`](crate::audit::Audit::assess)
     /// orients the rings of rows pushed by a caller (exterior counter-clockwise) and checks
     /// them (figures, coordinates finite and in lon/lat range, valid shapes, unique ids) before
     /// it runs.
@@ -307,7 +306,7 @@ impl Parcels {
     /// where they were left there.
     ///
     /// # Errors
-    /// [`crate::Error::InputChanged`] when the input file cannot be read or its text changed since.
+    /// [`crate::error::Error::InputChanged`] when the input file cannot be read or its text changed since.
     pub fn properties(&self, rows: Range<usize>) -> Result<PropertyTexts<'_>> {
         let name = |row| record_name("properties", self.index[row], self.ids.get(row));
         Ok(PropertyTexts(self.properties.texts(rows, &name)?))
@@ -316,7 +315,7 @@ impl Parcels {
     /// Checks that the input the properties were left in still has the length it had.
     ///
     /// # Errors
-    /// [`crate::Error::InputChanged`] when it has changed.
+    /// [`crate::error::Error::InputChanged`] when it has changed.
     pub fn check_source(&self) -> Result<()> {
         self.properties.check()
     }
@@ -527,7 +526,7 @@ impl Enterprises {
         self.index.is_empty()
     }
 
-    /// Appends an enterprise. [`Audit::assess`](crate::Audit::assess) checks rows pushed by
+    /// Appends an enterprise. [`Audit::assess`](crate::audit::Audit::assess) checks rows pushed by
     /// a caller (figures finite, ≥ 0 and at most [`MAX_FIGURE`](crate::units::MAX_FIGURE),
     /// a location finite and in WGS84 lon/lat range, unique ids) before it runs.
     pub fn push(&mut self, e: &Enterprise) {
@@ -567,7 +566,7 @@ impl Enterprises {
     /// Row `row` as an owned record (its name read back from the input if it was left there).
     ///
     /// # Errors
-    /// [`crate::Error::InputChanged`] when the input file cannot be read or its text changed since.
+    /// [`crate::error::Error::InputChanged`] when the input file cannot be read or its text changed since.
     ///
     /// # Panics
     /// When `row >= self.len()`.
@@ -581,7 +580,7 @@ impl Enterprises {
     /// there.
     ///
     /// # Errors
-    /// [`crate::Error::InputChanged`] when the input file cannot be read or its text changed since.
+    /// [`crate::error::Error::InputChanged`] when the input file cannot be read or its text changed since.
     pub fn names(&self, rows: Range<usize>) -> Result<NameTexts<'_>> {
         let name = |row| record_name("name", self.index[row], self.ids.get(row));
         Ok(NameTexts(self.names.texts(rows, &name)?))
@@ -590,7 +589,7 @@ impl Enterprises {
     /// Checks that the input the names were left in still has the length it had.
     ///
     /// # Errors
-    /// [`crate::Error::InputChanged`] when it has changed.
+    /// [`crate::error::Error::InputChanged`] when it has changed.
     pub fn check_source(&self) -> Result<()> {
         self.names.check()
     }
@@ -736,7 +735,7 @@ impl Parks {
         self.index.is_empty()
     }
 
-    /// Appends a park, its geometry in WGS84 lon/lat. [`Audit::assess`](crate::Audit::assess)
+    /// Appends a park, its geometry in WGS84 lon/lat. [`Audit::assess`](crate::audit::Audit::assess)
     /// orients the rings of rows pushed by a caller and checks them (coordinates finite and in
     /// lon/lat range, valid shapes, unique ids) before it runs.
     pub fn push(&mut self, p: &Park) {
@@ -785,5 +784,56 @@ impl Parks {
         retain_vec(&mut self.index, keep);
         self.ids.retain(keep);
         self.names.retain(keep);
+    }
+}
+
+/// An enterprise class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Class {
+    /// 优先发展 (priority development).
+    A,
+    /// 鼓励提升 (encouraged to improve).
+    B,
+    /// 规范转型 (regulated transformation).
+    C,
+    /// 调控帮扶 (controlled, assisted).
+    D,
+}
+
+impl Class {
+    /// `"A"` … `"D"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Class::A => "A",
+            Class::B => "B",
+            Class::C => "C",
+            Class::D => "D",
+        }
+    }
+
+    /// Parses `"A"` … `"D"` (case-insensitive), with or without `类` after it as Chinese
+    /// tables write it (`"D类"`).
+    ///
+    /// ```
+    /// use land_efficiency::Class;
+    /// assert_eq!(Class::parse("d"), Some(Class::D));
+    /// assert_eq!(Class::parse("A类"), Some(Class::A));
+    /// assert_eq!(Class::parse("E"), None);
+    /// ```
+    pub fn parse(s: &str) -> Option<Class> {
+        let s = s.trim();
+        match s
+            .strip_suffix('类')
+            .unwrap_or(s)
+            .trim_end()
+            .to_ascii_uppercase()
+            .as_str()
+        {
+            "A" => Some(Class::A),
+            "B" => Some(Class::B),
+            "C" => Some(Class::C),
+            "D" => Some(Class::D),
+            _ => None,
+        }
     }
 }

@@ -14,7 +14,7 @@ use crate::parcel::{Commitments, Status};
 /// within [`ROUNDING`] of the minimum is equal to it.
 ///
 /// ```
-/// use land_efficiency::rules::Minimum;
+/// use land_efficiency::Minimum;
 /// assert!(Minimum(15.0).is_missed_by(14.999));
 /// assert!(!Minimum(15.0).is_missed_by(15.0));
 /// // 375 万元 on a parcel recorded as 25 mu, by way of m²: equal, not below.
@@ -105,7 +105,7 @@ impl Reason {
 /// A set of [`Reason`]s, in the order of [`Reason::ALL`]: two bytes per parcel.
 ///
 /// ```
-/// use land_efficiency::rules::{Reason, Reasons};
+/// use land_efficiency::{Reason, Reasons};
 /// let mut r = Reasons::default();
 /// r.push(Reason::Tax);
 /// r.push(Reason::Investment);
@@ -206,7 +206,7 @@ impl Default for LowEfficiencyConfig {
 /// later rule in the file.
 ///
 /// # Invariants
-/// [`Config::validate`](crate::Config::validate) refuses a rule with no criterion or an empty
+/// [`Config::validate`](crate::config::Config::validate) refuses a rule with no criterion or an empty
 /// one (it would match every parcel: the base minimums are for that), a rule that sets no
 /// value, and two rules with the same criteria, whether their values differ or not (merge
 /// them). Errors name a rule `[[low_efficiency.rule]] #N`, N 1-based in file order.
@@ -464,19 +464,6 @@ impl LowEfficiencyConfig {
 
     /// The thresholds that apply to a parcel with these facts.
     ///
-    /// ```
-    /// use land_efficiency::rules::{LowEfficiencyConfig, ParcelFacts, Rule};
-    /// use land_efficiency::Status;
-    /// let mut config = LowEfficiencyConfig::default();
-    /// config.rules.push(Rule { industry: Some("26".into()), min_plot_ratio: Some(0.6), ..Rule::default() });
-    /// config.rules.push(Rule { status: Some(Status::New), min_investment_per_mu: Some(280.0), ..Rule::default() });
-    /// let facts = ParcelFacts { industry: Some("2614"), status: Status::New, ..ParcelFacts::default() };
-    /// let t = config.thresholds_for(&facts);
-    /// assert_eq!(t.plot_ratio.0, 0.6);
-    /// assert_eq!(t.investment_per_mu.0, 280.0);
-    /// assert_eq!(t.tax_per_mu.0, 15.0); // base
-    /// assert_eq!(t.rules, vec![0, 1]); // both rules supplied a value
-    /// ```
     pub fn thresholds_for(&self, facts: &ParcelFacts<'_>) -> Thresholds {
         let ranked = self.ranked(facts);
         let base = [
@@ -625,15 +612,6 @@ pub struct Figures {
 }
 
 /// The reasons a parcel with these figures is low-efficiency; empty when it is not.
-///
-/// ```
-/// use land_efficiency::rules::{classify, Figures, LowEfficiencyConfig, ParcelFacts, Reason};
-/// use land_efficiency::Commitments;
-/// let t = LowEfficiencyConfig::default().thresholds_for(&ParcelFacts::default());
-/// let f = Figures { idle: false, investment_per_mu: 120.0, tax_per_mu: 14.0, output_per_mu: 250.0, plot_ratio: None };
-/// // Investment exactly at its minimum is not low; tax below is; no plot ratio is no reason.
-/// assert_eq!(classify(&f, &Commitments::default(), &t).to_vec(), vec![Reason::Tax]);
-/// ```
 pub fn classify(figures: &Figures, commitments: &Commitments, t: &Thresholds) -> Reasons {
     let mut reasons = Reasons::default();
     if t.investment_per_mu.is_missed_by(figures.investment_per_mu) {
@@ -678,6 +656,48 @@ pub fn classify(figures: &Figures, commitments: &Commitments, t: &Thresholds) ->
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn classify_holds_equality_not_low_and_no_plot_ratio_no_reason() {
+        let t = LowEfficiencyConfig::default().thresholds_for(&ParcelFacts::default());
+        let f = Figures {
+            idle: false,
+            investment_per_mu: 120.0,
+            tax_per_mu: 14.0,
+            output_per_mu: 250.0,
+            plot_ratio: None,
+        };
+        // Investment exactly at its minimum is not low; tax below is; no plot ratio is no reason.
+        assert_eq!(
+            classify(&f, &Commitments::default(), &t).to_vec(),
+            vec![Reason::Tax]
+        );
+    }
+
+    #[test]
+    fn thresholds_for_takes_each_value_from_the_most_specific_rule() {
+        let mut config = LowEfficiencyConfig::default();
+        config.rules.push(Rule {
+            industry: Some("26".into()),
+            min_plot_ratio: Some(0.6),
+            ..Rule::default()
+        });
+        config.rules.push(Rule {
+            status: Some(Status::New),
+            min_investment_per_mu: Some(280.0),
+            ..Rule::default()
+        });
+        let facts = ParcelFacts {
+            industry: Some("2614"),
+            status: Status::New,
+            ..ParcelFacts::default()
+        };
+        let t = config.thresholds_for(&facts);
+        assert_eq!(t.plot_ratio.0, 0.6);
+        assert_eq!(t.investment_per_mu.0, 280.0);
+        assert_eq!(t.tax_per_mu.0, 15.0); // base
+        assert_eq!(t.rules, vec![0, 1]); // both rules supplied a value
+    }
 
     fn figures(inv: f64, tax: f64, out: f64, pr: Option<f64>) -> Figures {
         Figures {
@@ -982,5 +1002,27 @@ mod tests {
             ..LowEfficiencyConfig::default()
         };
         assert_eq!(c.rule_name(1), "rule 2"); // what a parcel's `rules` would list
+    }
+}
+
+/// Property tests (proptest) of the classification's laws.
+#[cfg(test)]
+mod laws {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn raising_every_figure_never_adds_a_reason(
+            inv in 0.0f64..500.0, tax in 0.0f64..50.0, out in 0.0f64..800.0, pr in 0.0f64..3.0,
+            bump in 0.0f64..100.0,
+        ) {
+            let t = LowEfficiencyConfig::default().thresholds_for(&ParcelFacts::default());
+            let c = Commitments { investment_per_mu: Some(300.0), tax_per_mu: Some(20.0), output_per_mu: None, plot_ratio: Some(1.5) };
+            let f = Figures { idle: false, investment_per_mu: inv, tax_per_mu: tax, output_per_mu: out, plot_ratio: Some(pr) };
+            let g = Figures { idle: false, investment_per_mu: inv + bump, tax_per_mu: tax + bump, output_per_mu: out + bump, plot_ratio: Some(pr + bump) };
+            let (rf, rg) = (classify(&f, &c, &t), classify(&g, &c, &t));
+            prop_assert!(rg.iter().all(|r| rf.contains(r)), "{rf:?} → {rg:?}");
+        }
     }
 }

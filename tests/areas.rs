@@ -6,8 +6,8 @@
 //! ```
 
 use geo::{LineString, MultiPolygon, Polygon};
-use land_efficiency::metrics::{geodesic_area_m2, planar_area_m2};
 use land_efficiency::units::m2_to_mu;
+use land_efficiency::{geodesic_area_m2, planar_area_m2};
 
 fn ring(points: &[(f64, f64)]) -> LineString<f64> {
     LineString::from(points.to_vec())

@@ -587,11 +587,11 @@ fn a_bad_crs_in_the_config_names_the_config_and_key() {
 fn a_failed_run_leaves_the_previous_outputs_whole() {
     let dir = tempfile::tempdir().unwrap();
     let good = lenient("enterprises.geojson");
-    land_efficiency::write::write_all(&good, dir.path(), &Default::default()).unwrap();
+    land_efficiency::write_all(&good, dir.path(), &Default::default()).unwrap();
     let before = std::fs::read(dir.path().join("summary.json")).unwrap();
     // An output folder whose summary.json is a directory: the write fails part-way...
     let blocked = tempfile::tempdir().unwrap();
-    land_efficiency::write::write_all(&good, blocked.path(), &Default::default()).unwrap();
+    land_efficiency::write_all(&good, blocked.path(), &Default::default()).unwrap();
     let first = std::fs::read(blocked.path().join("parcels.geojson")).unwrap();
     std::fs::remove_file(blocked.path().join("summary.json")).unwrap();
     std::fs::create_dir(blocked.path().join("summary.json")).unwrap();
@@ -604,7 +604,7 @@ fn a_failed_run_leaves_the_previous_outputs_whole() {
             parks: None,
         })
         .unwrap();
-    match land_efficiency::write::write_all(&other, blocked.path(), &Default::default()) {
+    match land_efficiency::write_all(&other, blocked.path(), &Default::default()) {
         Err(Error::Io { path, .. }) => assert!(path.ends_with("summary.json"), "{path:?}"),
         other => panic!("{other:?}"),
     }
@@ -636,7 +636,7 @@ fn a_failure_among_the_small_files_replaces_nothing() {
     // The report's temporary file cannot be created: a folder stands in its place.
     let tmp = path.join(format!(".report.html.{}.tmp", std::process::id()));
     std::fs::create_dir(&tmp).unwrap();
-    match land_efficiency::write::write_all(&good, path, &Default::default()) {
+    match land_efficiency::write_all(&good, path, &Default::default()) {
         Err(Error::Io { path, .. }) => assert!(path.ends_with("report.html"), "{path:?}"),
         other => panic!("{other:?}"),
     }
@@ -1001,7 +1001,7 @@ fn an_unjudged_parcel_is_left_out_of_the_ratios() {
 
     // In the outputs.
     let dir = tempfile::tempdir().unwrap();
-    land_efficiency::write::write_all(&r, dir.path(), &Default::default()).unwrap();
+    land_efficiency::write_all(&r, dir.path(), &Default::default()).unwrap();
     let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).unwrap();
     let layer: Value = serde_json::from_str(&read("parcels.geojson")).unwrap();
     let feature = |id: &str| {
@@ -1036,10 +1036,10 @@ fn an_unjudged_parcel_is_left_out_of_the_ratios() {
     assert!(title.ends_with("; 1 parcel not judged"), "{title}");
     // The map of a large audit (a grid): C's cell alone is not 0% low, it is not judged.
     let mut html = Vec::new();
-    land_efficiency::write::write_report_html(
+    land_efficiency::write_report_html(
         &r,
         &mut html,
-        &land_efficiency::write::ReportOptions {
+        &land_efficiency::ReportOptions {
             max_parcels_drawn: 0,
             ..Default::default()
         },
@@ -1085,7 +1085,7 @@ fn an_unjudged_parcel_is_left_out_of_the_ratios() {
 fn a_parcel_unjudged_last_year_has_no_change() {
     let last = unjudged_zone(None, UNJUDGED_CSV);
     let dir = tempfile::tempdir().unwrap();
-    land_efficiency::write::write_all(&last, dir.path(), &Default::default()).unwrap();
+    land_efficiency::write_all(&last, dir.path(), &Default::default()).unwrap();
     let previous = land_efficiency::PreviousAudit::from_dir(dir.path()).unwrap();
     assert_eq!(previous.unjudged.iter().collect::<Vec<_>>(), ["C"]);
     assert_eq!(previous.parcels.len(), 3);
@@ -1113,7 +1113,7 @@ fn a_parcel_unjudged_last_year_has_no_change() {
     // The other way round: judged last year, incomplete now. B is low on its own floor area
     // whatever its tenants, so it has a change; C is not judged now, so it has none.
     let dir = tempfile::tempdir().unwrap();
-    land_efficiency::write::write_all(&now, dir.path(), &Default::default()).unwrap();
+    land_efficiency::write_all(&now, dir.path(), &Default::default()).unwrap();
     let previous = land_efficiency::PreviousAudit::from_dir(dir.path()).unwrap();
     let later = unjudged_zone(Some(previous), UNJUDGED_CSV);
     let change = |id: &str| later.parcel_by_id(id).unwrap().change().map(|c| c.as_str());

@@ -3,8 +3,8 @@
 mod common;
 
 use common::{fixtures, rel};
-use land_efficiency::config::{AreaMethod, OutputCrs};
-use land_efficiency::crs::gcj02::{bd09_to_wgs84, wgs84_to_bd09, wgs84_to_gcj02};
+use land_efficiency::gcj02::{bd09_to_wgs84, wgs84_to_bd09, wgs84_to_gcj02};
+use land_efficiency::{AreaMethod, OutputCrs};
 use land_efficiency::{Audit, AuditReport, Config, Crs, Error, Inputs, Source};
 use serde_json::Value;
 
@@ -290,12 +290,12 @@ fn output_can_be_written_in_gcj02() {
     let dir = tempfile::tempdir().unwrap();
     let wgs = dir.path().join("wgs");
     let gcj = dir.path().join("gcj");
-    land_efficiency::write::write_all(&r, &wgs, &Default::default()).unwrap();
-    let options = land_efficiency::write::WriteOptions {
+    land_efficiency::write_all(&r, &wgs, &Default::default()).unwrap();
+    let options = land_efficiency::WriteOptions {
         crs: OutputCrs::Gcj02,
         ..Default::default()
     };
-    land_efficiency::write::write_all(&r, &gcj, &options).unwrap();
+    land_efficiency::write_all(&r, &gcj, &options).unwrap();
     let read = |p: &std::path::Path| -> Value {
         serde_json::from_str(&std::fs::read_to_string(p.join("parcels.geojson")).unwrap()).unwrap()
     };
@@ -380,7 +380,7 @@ fn xian_1980_beijing_1954_and_utm_planes_invert_the_projection() {
         let mut p = (lon.to_radians(), lat.to_radians(), 0.0);
         proj4rs::transform::transform(&geographic, &plane, &mut p).unwrap();
         let back = Crs::Epsg(code)
-            .to_wgs84_with(land_efficiency::crs::Backend::Proj4rs)
+            .to_wgs84_with(land_efficiency::Backend::Proj4rs)
             .unwrap();
         let c = back.coord(geo::Coord { x: p.0, y: p.1 }).unwrap();
         assert!(

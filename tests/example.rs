@@ -43,7 +43,7 @@ fn no_arguments_audits_the_bundled_fixtures() {
         stdout.contains("parcels:     40 read, 40 evaluated, 0 rejected"),
         "{stdout}"
     );
-    for f in land_efficiency::write::OUTPUT_FILES {
+    for f in land_efficiency::OUTPUT_FILES {
         assert!(dir.path().join("audit-out").join(f).exists(), "{f}");
     }
     let summary: serde_json::Value = serde_json::from_str(
@@ -182,8 +182,8 @@ fn audits_run_from_every_rayon_worker_at_once_finish() {
     // A service may run audits inside its own rayon work: as many audits as the global pool
     // has workers, each reading, auditing and writing on one. (Whether every worker is busy
     // at once is up to rayon; the write module's unit test pins the deadlock down.)
-    use land_efficiency::write::{WriteOptions, write_all};
     use land_efficiency::{Audit, Config, Inputs, Source};
+    use land_efficiency::{WriteOptions, write_all};
     use rayon::prelude::*;
     let dir = tempfile::tempdir().unwrap();
     let zone = common::fixtures().join("zone");

@@ -31,7 +31,7 @@ fn replay(target: &str, data: &[u8]) {
                         r.summary.parcels.evaluated + r.summary.parcels.rejected
                     );
                     let mut out = Vec::new();
-                    land_efficiency::write::write_parcels_geojson(&r, &mut out, Default::default())
+                    land_efficiency::write_parcels_geojson(&r, &mut out, Default::default())
                         .unwrap();
                 }
             }

@@ -7,10 +7,10 @@ mod common;
 use std::path::PathBuf;
 
 use common::fixtures;
-use land_efficiency::evaluate::{Candidate, Class, Indicator, LandShare, grade, land_shares};
-use land_efficiency::previous::Change;
-use land_efficiency::rules::Reason;
+use land_efficiency::Change;
+use land_efficiency::Reason;
 use land_efficiency::{Audit, AuditReport, Config, Enterprise, Inputs, PreviousAudit, Source};
+use land_efficiency::{Candidate, Class, Indicator, LandShare, grade, land_shares};
 
 fn policy(name: &str) -> PathBuf {
     fixtures().join("policy").join(name)
@@ -31,7 +31,7 @@ fn run(config: Config, previous: Option<PreviousAudit>) -> AuditReport {
         .unwrap()
 }
 
-fn parcel<'a>(r: &'a AuditReport, id: &str) -> land_efficiency::audit::ParcelResult<'a> {
+fn parcel<'a>(r: &'a AuditReport, id: &str) -> land_efficiency::ParcelResult<'a> {
     r.parcel_by_id(id).unwrap()
 }
 
@@ -194,7 +194,7 @@ fn ties_across_a_band_edge_lift_every_tied_enterprise() {
     );
     // Score thresholds instead: A ≥ 120, B ≥ 100, C ≥ 80.
     let mut by_score = config.clone();
-    by_score.classes = land_efficiency::evaluate::ClassMethod::Score;
+    by_score.classes = land_efficiency::ClassMethod::Score;
     by_score.thresholds = vec![120.0, 100.0, 80.0];
     let got: Vec<Option<Class>> = grade(&candidates, &by_score)
         .unwrap()
@@ -454,7 +454,11 @@ fn year_on_year_changes_class_history_and_two_years_of_d() {
     assert_eq!(parcel(&r, "R26").change(), Some(Change::New));
     // ET8 was C then D and is D again: two years of D make T8 low with its own reason.
     let history = |id: &str| {
-        land_efficiency::previous::format_history(r.enterprise_by_id(id).unwrap().class_history())
+        let h = r.enterprise_by_id(id).unwrap().class_history();
+        h.iter()
+            .map(|c| c.map_or("-", Class::as_str))
+            .collect::<Vec<_>>()
+            .join(";")
     };
     assert_eq!(history("ET8"), "C;D;D");
     assert_eq!(history("ET7"), "D;C"); // D last year, C now: no
@@ -479,7 +483,7 @@ fn year_on_year_changes_class_history_and_two_years_of_d() {
     // report.html shows it with the changes, in either language.
     for (lang, words) in [
         (
-            land_efficiency::write::Lang::Zh,
+            land_efficiency::Lang::Zh,
             [
                 "与上年比较",
                 "上年审计: ",
@@ -488,7 +492,7 @@ fn year_on_year_changes_class_history_and_two_years_of_d() {
             ],
         ),
         (
-            land_efficiency::write::Lang::En,
+            land_efficiency::Lang::En,
             [
                 "Year on year",
                 "Previous audit: ",
@@ -497,12 +501,12 @@ fn year_on_year_changes_class_history_and_two_years_of_d() {
             ],
         ),
     ] {
-        let options = land_efficiency::write::ReportOptions {
+        let options = land_efficiency::ReportOptions {
             lang,
             ..Default::default()
         };
         let mut html = Vec::new();
-        land_efficiency::write::write_report_html(&r, &mut html, &options).unwrap();
+        land_efficiency::write_report_html(&r, &mut html, &options).unwrap();
         let html = String::from_utf8(html).unwrap();
         for w in words {
             assert!(html.contains(w), "{w}");
@@ -512,7 +516,7 @@ fn year_on_year_changes_class_history_and_two_years_of_d() {
     }
     // The files carry it.
     let dir = tempfile::tempdir().unwrap();
-    land_efficiency::write::write_all(&r, dir.path(), &Default::default()).unwrap();
+    land_efficiency::write_all(&r, dir.path(), &Default::default()).unwrap();
     let csv = std::fs::read_to_string(dir.path().join("enterprises.csv")).unwrap();
     assert!(
         csv.lines()
@@ -542,7 +546,7 @@ fn a_config_built_in_code_is_validated_as_a_toml_one_is() {
     // Score classes with no thresholds: grading indexed the missing thresholds.
     let mut config = evaluation_config();
     let evaluation = config.evaluation.as_mut().unwrap();
-    evaluation.classes = land_efficiency::evaluate::ClassMethod::Score;
+    evaluation.classes = land_efficiency::ClassMethod::Score;
     evaluation.thresholds.clear();
     assert!(message(config).contains("evaluation.thresholds"));
     // Percentile bands that are not three.
@@ -631,7 +635,7 @@ fn a_previous_audit_of_other_parcels_is_refused_and_a_thin_one_warned() {
         w.message
     );
     let dir = tempfile::tempdir().unwrap();
-    land_efficiency::write::write_all(&r, dir.path(), &Default::default()).unwrap();
+    land_efficiency::write_all(&r, dir.path(), &Default::default()).unwrap();
     let csv = std::fs::read_to_string(dir.path().join("warnings.csv")).unwrap();
     assert!(
         csv.lines()
@@ -774,13 +778,10 @@ fn rules_that_match_everything_set_nothing_or_repeat_are_refused() {
     }
     // Built in code, the audit refuses it too, rather than mark every parcel low.
     let mut config = Config::default();
-    config
-        .low_efficiency
-        .rules
-        .push(land_efficiency::rules::Rule {
-            min_tax_per_mu: Some(1000.0),
-            ..Default::default()
-        });
+    config.low_efficiency.rules.push(land_efficiency::Rule {
+        min_tax_per_mu: Some(1000.0),
+        ..Default::default()
+    });
     let e = Audit::new(config)
         .run(&Inputs {
             parcels: Source::path(policy("parcels.geojson")),
@@ -831,10 +832,10 @@ fn a_rule_naming_an_unknown_park_is_a_warning() {
             .unwrap()
     };
     let r = run(true);
-    let notes: Vec<&land_efficiency::report::Warning> = r
+    let notes: Vec<&land_efficiency::Warning> = r
         .warnings
         .iter()
-        .filter(|w| w.index == land_efficiency::report::Warning::NO_RECORD)
+        .filter(|w| w.index == land_efficiency::Warning::NO_RECORD)
         .collect();
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert_eq!(notes[0].layer, land_efficiency::Layer::Parks);
@@ -852,7 +853,7 @@ fn a_rule_naming_an_unknown_park_is_a_warning() {
     assert!(r.parcels().any(|p| p.rules() == ["rule 1"]));
     // The row has no index, in the CSV (empty) as in JSON (null).
     let dir = tempfile::tempdir().unwrap();
-    land_efficiency::write::write_all(&r, dir.path(), &Default::default()).unwrap();
+    land_efficiency::write_all(&r, dir.path(), &Default::default()).unwrap();
     let csv = std::fs::read_to_string(dir.path().join("warnings.csv")).unwrap();
     assert!(
         csv.lines()
@@ -928,7 +929,7 @@ fn an_indicator_no_enterprise_of_a_group_has_is_a_warning() {
     assert!(
         r.warnings
             .iter()
-            .all(|w| w.index == land_efficiency::report::Warning::NO_RECORD)
+            .all(|w| w.index == land_efficiency::Warning::NO_RECORD)
     );
     // The scoring itself is unchanged: B1 has only its tax per mu, 10/mu → 50 × 10/11.5932.
     let b1 = r.enterprise_by_id("B1").unwrap();

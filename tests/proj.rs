@@ -9,8 +9,8 @@
 #![cfg(feature = "proj")]
 
 use geo::Coord;
+use land_efficiency::Backend;
 use land_efficiency::Crs;
-use land_efficiency::crs::Backend;
 
 /// A family: its EPSG codes with each one's central meridian, and half the zone width.
 struct Family {

@@ -6,8 +6,8 @@ mod common;
 
 use std::path::Path;
 
-use land_efficiency::write::{WriteOptions, write_all};
 use land_efficiency::{Audit, AuditReport, Config, Error, Inputs, Source};
+use land_efficiency::{WriteOptions, write_all};
 use serde_json::Value;
 
 use common::{collection, square};
@@ -36,8 +36,8 @@ fn parcels_text() -> String {
 /// The defaults, but a feature with no id takes its index (the third parcel has none).
 fn index_ids() -> Config {
     Config {
-        fields: land_efficiency::config::Fields {
-            missing_id: land_efficiency::config::MissingId::Index,
+        fields: land_efficiency::Fields {
+            missing_id: land_efficiency::MissingId::Index,
             ..Default::default()
         },
         ..Config::default()

@@ -3,8 +3,8 @@
 mod common;
 
 use common::fixtures;
-use land_efficiency::write::{Lang, ReportOptions, write_report_html};
 use land_efficiency::{Audit, AuditReport, Config, Inputs, Source};
+use land_efficiency::{Lang, ReportOptions, write_report_html};
 
 fn zone(config: Config) -> AuditReport {
     let z = fixtures().join("zone");

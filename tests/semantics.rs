@@ -4,7 +4,7 @@
 mod common;
 
 use common::{collection, enterprise, run, square};
-use land_efficiency::rules::Reason;
+use land_efficiency::Reason;
 use land_efficiency::{Audit, Config, Inputs, Source};
 
 const CRS: &str = r#""crs":{"type":"name","properties":{"name":"EPSG:4549"}},"#;
@@ -371,7 +371,7 @@ fn outputs_keep_input_properties_and_the_contract_names() {
     let ents = projected(&[healthy("E1", 500_000.0, 3_300_000.0)]);
     let r = run(Config::default(), parcels, Some(ents), None);
     let dir = tempfile::tempdir().unwrap();
-    land_efficiency::write::write_all(&r, dir.path(), &Default::default()).unwrap();
+    land_efficiency::write_all(&r, dir.path(), &Default::default()).unwrap();
     let text = std::fs::read_to_string(dir.path().join("parcels.geojson")).unwrap();
     let v: serde_json::Value = serde_json::from_str(&text).unwrap();
     let props = &v["features"][0]["properties"];
@@ -588,7 +588,7 @@ fn input_properties_are_kept_unless_the_audit_writes_that_name() {
     )]);
     let r = run(Config::default(), parcels, None, None);
     let mut out = Vec::new();
-    land_efficiency::write::write_parcels_geojson(&r, &mut out, Default::default()).unwrap();
+    land_efficiency::write_parcels_geojson(&r, &mut out, Default::default()).unwrap();
     let fc: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let props = &fc["features"][0]["properties"];
     assert_eq!(props["class"], "工业", "{props}");
@@ -621,7 +621,7 @@ fn input_properties_are_kept_unless_the_audit_writes_that_name() {
     config.fields.floor_area = "JZMJ".into();
     let r = run(config, parcels.clone(), None, None);
     let mut out = Vec::new();
-    land_efficiency::write::write_parcels_geojson(&r, &mut out, Default::default()).unwrap();
+    land_efficiency::write_parcels_geojson(&r, &mut out, Default::default()).unwrap();
     let fc: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let props = &fc["features"][0]["properties"];
     assert_eq!(
@@ -640,7 +640,7 @@ fn input_properties_are_kept_unless_the_audit_writes_that_name() {
     );
     let r = run(Config::default(), parcels, None, None);
     let mut out = Vec::new();
-    land_efficiency::write::write_parcels_geojson(&r, &mut out, Default::default()).unwrap();
+    land_efficiency::write_parcels_geojson(&r, &mut out, Default::default()).unwrap();
     let fc: serde_json::Value = serde_json::from_slice(&out).unwrap();
     let props = &fc["features"][0]["properties"];
     assert_eq!(props["floor_area"], 5.0, "{props}");
@@ -658,7 +658,7 @@ fn input_properties_are_kept_unless_the_audit_writes_that_name() {
     )]);
     let r = run(config, parcels, None, None);
     let mut out = Vec::new();
-    land_efficiency::write::write_parcels_geojson(&r, &mut out, Default::default()).unwrap();
+    land_efficiency::write_parcels_geojson(&r, &mut out, Default::default()).unwrap();
     let fc: serde_json::Value = serde_json::from_slice(&out).unwrap();
     assert!(
         fc["features"][0]["properties"].get("class").is_none(),
@@ -738,7 +738,7 @@ fn lonlat_coordinates_come_out_as_they_went_in() {
     let r = run(Config::default(), collection(&[feature]), None, None);
     assert_eq!(r.parcel_count(), 1, "{:?}", r.rejected);
     let dir = tempfile::tempdir().unwrap();
-    land_efficiency::write::write_all(&r, dir.path(), &Default::default()).unwrap();
+    land_efficiency::write_all(&r, dir.path(), &Default::default()).unwrap();
     let text = std::fs::read_to_string(dir.path().join("parcels.geojson")).unwrap();
     assert!(
         text.contains(&format!(r#""coordinates":[{ring}]"#)),
@@ -751,10 +751,10 @@ fn lonlat_coordinates_come_out_as_they_went_in() {
 /// was counted too, and a park with an infinite corner took in every parcel.
 #[test]
 fn tables_pushed_in_code_are_checked_as_read_ones_are() {
-    use land_efficiency::crs::CrsSource;
+    use land_efficiency::CrsSource;
+    use land_efficiency::Loaded;
+    use land_efficiency::StageTimes;
     use land_efficiency::geo::{MultiPolygon, Point, polygon};
-    use land_efficiency::read::Loaded;
-    use land_efficiency::report::StageTimes;
     use land_efficiency::{Audit, Enterprise, Enterprises, Error, Parcel, Parcels, Park, Parks};
 
     let parcel = |id: &str, geometry: MultiPolygon| Parcel {

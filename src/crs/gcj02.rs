@@ -7,7 +7,7 @@
 //! better than 1e-10° (about 0.01 mm).
 //!
 //! ```
-//! use land_efficiency::crs::gcj02::{gcj02_to_wgs84, wgs84_to_gcj02};
+//! use land_efficiency::gcj02::{gcj02_to_wgs84, wgs84_to_gcj02};
 //! let (lon, lat) = (116.397_128, 39.916_527); // Tiananmen, WGS84
 //! let (g_lon, g_lat) = wgs84_to_gcj02(lon, lat);
 //! assert!((g_lon - lon).abs() > 1e-3); // shifted by hundreds of metres

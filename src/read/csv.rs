@@ -10,9 +10,9 @@ use std::sync::Arc;
 
 use geo::{Coord, Point, Rect};
 
-use super::{Draft, Left, RecordFields, Scan, Source, enterprise_from, feature};
+use super::{Draft, Left, RecordFields, Scan, Source, enterprise_from};
 use crate::config::Fields;
-use crate::error::{Error, FeatureContext, Layer, Result};
+use crate::error::{Error, FeatureContext, Layer, Result, abbreviate};
 use crate::parcel::{Enterprise, Place};
 
 struct Row<'a> {
@@ -88,7 +88,7 @@ fn locate_row(
                     ctx: ctx.clone(),
                     property: key.to_string(),
                     expected: "a coordinate",
-                    found: feature::abbreviate(t),
+                    found: abbreviate(t),
                 })?;
                 if v.is_finite() {
                     Ok(Some(v))
@@ -271,9 +271,9 @@ pub(super) fn scan_csv(
     }
     scan.lines = kept_lines;
     if gb18030 {
-        scan.warnings.push(crate::report::Warning {
+        scan.warnings.push(crate::error::Warning {
             layer: Layer::Enterprises,
-            index: crate::report::Warning::NO_RECORD,
+            index: crate::error::Warning::NO_RECORD,
             id: None,
             message: decoded.warning(&file),
         });
@@ -435,7 +435,7 @@ impl Decoded {
             }
             if self.first.is_none() && !text.is_ascii() {
                 let column = headers.get(at).unwrap_or("").trim().to_string();
-                self.first = Some((line.unwrap_or(1), column, feature::abbreviate(text.trim())));
+                self.first = Some((line.unwrap_or(1), column, abbreviate(text.trim())));
             }
         }
         Ok(())

@@ -14,7 +14,7 @@ use serde::de::{self, DeserializeSeed, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::value::RawValue;
 
-use crate::error::{Error, FeatureContext};
+use crate::error::{Error, FeatureContext, abbreviate};
 
 /// A feature split into its raw members.
 #[derive(Deserialize)]
@@ -763,17 +763,6 @@ pub(crate) fn parse_flag(text: &str) -> Option<bool> {
         "true" | "1" | "yes" | "y" | "是" => Some(true),
         "false" | "0" | "no" | "n" | "否" => Some(false),
         _ => None,
-    }
-}
-
-/// Keeps a found value short enough for one line of an error message.
-pub(crate) fn abbreviate(text: &str) -> String {
-    const MAX: usize = 60;
-    if text.chars().count() <= MAX {
-        text.to_string()
-    } else {
-        let cut: String = text.chars().take(MAX).collect();
-        format!("{cut}…")
     }
 }
 

@@ -26,16 +26,17 @@ use rayon::prelude::*;
 use serde_json::value::RawValue;
 
 use crate::config::{Config, Fields};
-use crate::crs::{Crs, CrsSource, ToWgs84};
-use crate::error::{Error, FeatureContext, Layer, Result};
+use crate::crs::{Crs, CrsInfo, CrsSource, ToWgs84};
+use crate::error::{Error, FeatureContext, Layer, Result, Warning, abbreviate};
 use crate::parcel::{
     Commitments, Enterprise, Enterprises, Parcel, Parcels, Park, Parks, Place, Status,
 };
-use crate::report::Warning;
-use crate::store::{Backing, Shapes, Span, text_hash};
+use crate::shapes::Shapes;
+use crate::source_text::{Backing, Span, text_hash};
 
 pub(crate) mod csv;
 pub(crate) mod feature;
+pub(crate) mod previous;
 pub(crate) mod scan;
 pub(crate) mod valid;
 
@@ -535,7 +536,7 @@ fn split<'a>(bytes: &'a [u8], ctx: &FeatureContext) -> Result<RawFeature<'a>> {
             if e.is_data() {
                 Error::NotAFeature {
                     ctx: ctx.clone(),
-                    found: feature::abbreviate(&e.to_string()),
+                    found: abbreviate(&e.to_string()),
                 }
             } else {
                 let byte = scan::byte_of_line_col(bytes, e.line(), e.column());
@@ -579,10 +580,7 @@ fn members<'a>(bytes: &'a [u8], accept: Accept, ctx: &FeatureContext) -> Result<
     if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
         return Err(Error::NotAFeature {
             ctx: ctx.clone(),
-            found: format!(
-                "an array, {}",
-                feature::abbreviate(&String::from_utf8_lossy(bytes))
-            ),
+            found: format!("an array, {}", abbreviate(&String::from_utf8_lossy(bytes))),
         });
     }
     match Members::fast(bytes, accept) {
@@ -945,7 +943,7 @@ pub(crate) fn enterprise_from(
                     ctx: ctx.clone(),
                     property: key.to_string(),
                     expected: "true or false (also 1/0, \"是\"/\"否\")".into(),
-                    found: feature::abbreviate(t),
+                    found: abbreviate(t),
                 }),
         }
     };
@@ -1080,7 +1078,7 @@ fn resolve_crs(scan: &Scan, explicit: Option<&Crs>) -> Result<(Crs, CrsSource)> 
     if let Some(raw) = &scan.crs_member {
         let declared = Crs::from_geojson_member(raw).map_err(|message| Error::Crs {
             file: scan.file.clone(),
-            crs: feature::abbreviate(&String::from_utf8_lossy(raw)),
+            crs: abbreviate(&String::from_utf8_lossy(raw)),
             message,
         })?;
         if let Some(crs) = declared {
@@ -1218,7 +1216,7 @@ pub(crate) fn utf16_bom(bytes: &[u8]) -> bool {
 /// antimeridian, which RFC 7946 asks to be split there (measured as it stands, the shape
 /// would be the rest of the globe).
 pub(crate) fn antimeridian_edge(
-    shape: &crate::store::ShapeRef<'_>,
+    shape: &crate::shapes::ShapeRef<'_>,
 ) -> Option<(Coord<f64>, Coord<f64>)> {
     shape.polygons().find_map(|p| {
         std::iter::once(p.exterior())
@@ -1609,4 +1607,15 @@ fn conclude<T: Table + Sync>(
         crs_source,
         bbox: scan.bbox,
     })
+}
+
+impl<T> Loaded<T> {
+    /// The layer's CRS as resolved, for the summary.
+    pub(crate) fn crs_info(&self) -> CrsInfo {
+        CrsInfo {
+            file: self.file.display().to_string(),
+            crs: self.crs.to_string(),
+            source: self.crs_source,
+        }
+    }
 }

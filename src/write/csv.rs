@@ -3,9 +3,10 @@
 
 use std::io::{self, Write};
 
-use crate::evaluate::Indicator;
-use crate::previous::format_history;
-use crate::report::{AuditReport, Warning};
+use crate::error::Warning;
+use crate::grade::Indicator;
+use crate::read::previous::format_history;
+use crate::results::AuditReport;
 
 const BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 

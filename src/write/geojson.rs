@@ -14,8 +14,8 @@ use serde_json::value::RawValue;
 
 use crate::config::OutputCrs;
 use crate::crs::gcj02;
-use crate::evaluate::ParkResult;
-use crate::report::{AuditReport, ParcelResult};
+use crate::parks::ParkResult;
+use crate::results::{AuditReport, ParcelResult};
 use crate::rules::Reason;
 
 /// Colours by a parcel's state.
@@ -375,11 +375,11 @@ fn write_parcel(
 /// Appends a shape from the arena: a Polygon when it came as one, else a MultiPolygon.
 pub(crate) fn write_shape(
     out: &mut Vec<u8>,
-    shape: &crate::store::ShapeRef<'_>,
+    shape: &crate::shapes::ShapeRef<'_>,
     multi: bool,
     crs: OutputCrs,
 ) {
-    let polygon = |out: &mut Vec<u8>, p: &crate::store::PolygonRef<'_>| {
+    let polygon = |out: &mut Vec<u8>, p: &crate::shapes::PolygonRef<'_>| {
         out.push(b'[');
         write_coords(out, p.exterior(), crs);
         for hole in p.interiors() {

@@ -22,14 +22,14 @@ use std::path::{Path, PathBuf};
 
 use crate::config::OutputCrs;
 use crate::error::{Error, Result};
-use crate::report::AuditReport;
+use crate::results::AuditReport;
 
 mod csv;
 mod geojson;
-pub mod report;
+mod html;
 
 pub use geojson::{write_parcels_geojson, write_parks_geojson};
-pub use report::{Lang, ReportOptions, write_report_html};
+pub use html::{Lang, ReportOptions, write_report_html};
 
 /// The files an audit writes, in the order written.
 pub const OUTPUT_FILES: [&str; 9] = [

@@ -11,9 +11,9 @@ use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
+use super::csv::{NEITHER_ENCODING, STRAY_BYTE};
 use crate::error::{Error, Result};
-use crate::evaluate::Class;
-use crate::read::csv::{NEITHER_ENCODING, STRAY_BYTE};
+use crate::parcel::Class;
 
 /// What the previous audit said.
 #[derive(Debug, Clone, Default, PartialEq)]

@@ -14,9 +14,9 @@ use std::io::{self, Write};
 use serde::{Deserialize, Serialize};
 
 use super::geojson::{parcel_fill, style};
-use crate::evaluate::Class;
-use crate::report::{AuditReport, ParcelResult};
-use crate::store::ShapeRef;
+use crate::parcel::Class;
+use crate::results::{AuditReport, ParcelResult};
+use crate::shapes::ShapeRef;
 
 /// The language of the report's labels.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -796,7 +796,7 @@ fn parks_table(h: &mut String, report: &AuditReport, t: &Words) {
         t.cap,
         pct(Some(cap))
     );
-    let mut parks: Vec<&crate::evaluate::ParkResult> = report.parks.iter().collect();
+    let mut parks: Vec<&crate::parks::ParkResult> = report.parks.iter().collect();
     parks.sort_by(|a, b| {
         b.low_efficiency_ratio
             .unwrap_or(-1.0)
@@ -938,7 +938,7 @@ fn worst(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Word
 
 fn rejected(h: &mut String, report: &AuditReport, t: &Words) {
     let _ = writeln!(h, "<h2>{}</h2>", t.rejected_title);
-    let mut groups: BTreeMap<(&str, &str), Vec<&crate::report::Rejection>> = BTreeMap::new();
+    let mut groups: BTreeMap<(&str, &str), Vec<&crate::error::Rejection>> = BTreeMap::new();
     for r in &report.rejected {
         groups
             .entry((r.layer.as_str(), r.code))

@@ -12,15 +12,16 @@ use serde::Serialize;
 use serde::ser::SerializeStruct;
 
 use crate::config::Config;
-use crate::crs::CrsSource;
-use crate::error::{Error, Layer};
-use crate::evaluate::{self, Class, ParkResult};
+use crate::crs::CrsInfo;
+use crate::error::{Rejection, Warning};
+use crate::grade;
 use crate::metrics::{Intensities, ParcelSums, intensities};
+use crate::parcel::Class;
 use crate::parcel::{AreaSource, Enterprise, Enterprises, ParcelRef, Parcels, Parks, Status};
-use crate::previous::Change;
-use crate::read::Loaded;
+use crate::parks::ParkResult;
+use crate::read::previous::Change;
 use crate::rules::Reasons;
-use crate::store::{PolygonRef, ShapeRef};
+use crate::shapes::{PolygonRef, ShapeRef};
 use crate::units::m2_to_mu;
 
 /// The figures the audit keeps for each evaluated parcel (row-aligned with the parcels table):
@@ -141,7 +142,7 @@ pub struct AuditReport {
     pub(crate) joins: Vec<JoinState>,
     pub(crate) ambiguous: HashMap<u32, Vec<u32>>,
     pub(crate) land: Vec<Option<f64>>,
-    pub(crate) grades: Vec<Option<evaluate::Grade>>,
+    pub(crate) grades: Vec<Option<grade::Grade>>,
     pub(crate) histories: Vec<Vec<Option<Class>>>,
     /// The files the audit read (in-memory sources are not files), which its outputs must
     /// not replace.
@@ -581,9 +582,9 @@ impl<'a> EnterpriseResult<'a> {
     /// The enterprise as read (an owned record; see [`Enterprises::get`]).
     ///
     /// # Errors
-    /// [`crate::Error::InputChanged`] when its name, left in the input file, cannot be read
+    /// [`crate::error::Error::InputChanged`] when its name, left in the input file, cannot be read
     /// back.
-    pub fn enterprise(&self) -> crate::Result<Enterprise> {
+    pub fn enterprise(&self) -> crate::error::Result<Enterprise> {
         self.report.enterprise_table.get(self.row)
     }
     /// Its id.
@@ -621,7 +622,7 @@ impl<'a> EnterpriseResult<'a> {
         self.report.land.get(self.row).copied().flatten()
     }
     /// Its composite evaluation, when configured.
-    pub fn evaluation(&self) -> Option<&'a evaluate::Grade> {
+    pub fn evaluation(&self) -> Option<&'a grade::Grade> {
         self.report.grades.get(self.row).and_then(Option::as_ref)
     }
     /// Its classes, oldest first, this year last (`None` for a year it was not graded).
@@ -731,113 +732,6 @@ pub struct AppliedThresholds {
     pub contract_shortfall: f64,
 }
 
-/// A record that was not evaluated, and why.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Rejection {
-    /// The layer.
-    pub layer: Layer,
-    /// 0-based feature (or CSV row) index.
-    pub index: usize,
-    /// The record's id, if it was read.
-    pub id: Option<String>,
-    /// A short stable code: [`Error::code`], or `unmatched` / `ambiguous` for enterprises.
-    pub code: &'static str,
-    /// The property at fault, if one is.
-    pub property: Option<String>,
-    /// The explanation.
-    pub reason: String,
-}
-
-impl Rejection {
-    /// True for an enterprise listed because it joined no parcel (`unmatched`, `ambiguous`):
-    /// a record read and kept, not one rejected as invalid.
-    pub fn is_join_miss(&self) -> bool {
-        matches!(self.code, "unmatched" | "ambiguous")
-    }
-
-    /// The rejection an error describes.
-    pub fn from_error(e: &Error) -> Rejection {
-        let message = e.to_string();
-        match e.feature() {
-            Some(ctx) => {
-                let prefix = format!("{ctx}: ");
-                Rejection {
-                    layer: ctx.layer,
-                    index: ctx.index,
-                    id: ctx.id.clone(),
-                    code: e.code(),
-                    property: e.property().map(str::to_string),
-                    reason: {
-                        let reason = message.strip_prefix(&prefix).unwrap_or(&message);
-                        // A CSV row's line, where a spreadsheet user looks (the index counts
-                        // data rows from 0).
-                        match ctx.line {
-                            Some(line) => format!("line {line}: {reason}"),
-                            None => reason.to_string(),
-                        }
-                    },
-                }
-            }
-            None => Rejection {
-                layer: Layer::Parcels,
-                index: usize::MAX,
-                id: None,
-                code: e.code(),
-                property: None,
-                reason: message,
-            },
-        }
-    }
-
-    pub(crate) fn of(
-        layer: Layer,
-        index: usize,
-        id: &str,
-        code: &'static str,
-        property: Option<&str>,
-        reason: &str,
-    ) -> Self {
-        Rejection {
-            layer,
-            index,
-            id: Some(id.to_string()),
-            code,
-            property: property.map(str::to_string),
-            reason: reason.to_string(),
-        }
-    }
-}
-
-/// Something worth a look that did not stop a record from being evaluated.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct Warning {
-    /// The layer.
-    pub layer: Layer,
-    /// 0-based feature index; [`Warning::NO_RECORD`] for a warning about the run or a layer
-    /// as a whole (a previous audit covering few of the parcels, a rule naming a park no park
-    /// has, an evaluation indicator no enterprise of a group has), written empty in
-    /// `warnings.csv` and `null` in JSON.
-    #[serde(serialize_with = "index_or_null")]
-    pub index: usize,
-    /// The record's id.
-    pub id: Option<String>,
-    /// What was seen.
-    pub message: String,
-}
-
-impl Warning {
-    /// The `index` of a warning about no one record.
-    pub const NO_RECORD: usize = usize::MAX;
-}
-
-fn index_or_null<S: serde::Serializer>(index: &usize, s: S) -> Result<S::Ok, S::Error> {
-    if *index == Warning::NO_RECORD {
-        s.serialize_none()
-    } else {
-        s.serialize_u64(*index as u64)
-    }
-}
-
 /// Two parcels whose interiors overlap.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Overlap {
@@ -874,27 +768,6 @@ pub struct EnterpriseCounts {
     pub ambiguous: usize,
     /// Invalid records.
     pub rejected: usize,
-}
-
-/// A layer's CRS as resolved.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct CrsInfo {
-    /// The file.
-    pub file: String,
-    /// The CRS, e.g. `EPSG:4549`.
-    pub crs: String,
-    /// Where it came from.
-    pub source: CrsSource,
-}
-
-impl CrsInfo {
-    pub(crate) fn of<T>(l: &Loaded<T>) -> CrsInfo {
-        CrsInfo {
-            file: l.file.display().to_string(),
-            crs: l.crs.to_string(),
-            source: l.crs_source,
-        }
-    }
 }
 
 /// The CRS of each layer.
@@ -1051,7 +924,7 @@ impl Summary {
 
 /// What the summary reads of a parcel.
 pub(crate) struct ParcelFacts {
-    /// m²: areas are summed in m² and turned into mu once (see [`crate::evaluate::ParkShare`]).
+    /// m²: areas are summed in m² and turned into mu once (see [`crate::parks::ParkShare`]).
     pub(crate) area_m2: f64,
     pub(crate) reasons: Reasons,
     pub(crate) idle: bool,
@@ -1064,7 +937,7 @@ pub(crate) struct ParcelFacts {
 /// Wall time of each stage.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
 pub struct StageTimes {
-    /// Reading and validating the inputs. In [`crate::Audit::run`] this includes working out
+    /// Reading and validating the inputs. In [`crate::audit::Audit::run`] this includes working out
     /// the parcels' areas, which is done while the enterprises and parks are read.
     pub read: Duration,
     /// Building the R-trees, and finding each parcel's park (done meanwhile).

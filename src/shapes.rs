@@ -1,81 +1,11 @@
-//! Compact column storage for large layers: every shape's coordinates in one arena, every
-//! string in one buffer. A million parcels take a few allocations, not millions, which keeps
-//! memory within a small multiple of the coordinates themselves.
-
-use std::borrow::Cow;
-use std::fmt;
-use std::fs::File;
-use std::io;
-use std::ops::Range;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
+//! The coordinate arena: every shape's coordinates in one buffer, rings, polygons and
+//! shapes as end offsets into it; point-in-polygon, interior points and edge bands.
 
 use geo::algorithm::line_intersection::{LineIntersection, line_intersection};
 use geo::{Coord, Line, LineString, MultiPolygon, Polygon, Rect};
 
-use crate::error::{Error, Result};
-
-/// End offsets, four bytes each until a value needs more, then eight.
-#[derive(Debug, Clone)]
-pub(crate) enum Offsets {
-    Small(Vec<u32>),
-    Large(Vec<u64>),
-}
-
-impl Default for Offsets {
-    fn default() -> Self {
-        Offsets::Small(Vec::new())
-    }
-}
-
-impl Offsets {
-    fn push(&mut self, v: usize) {
-        match self {
-            Offsets::Small(s) => match u32::try_from(v) {
-                Ok(x) => s.push(x),
-                Err(_) => {
-                    let mut large: Vec<u64> = s.iter().map(|&x| u64::from(x)).collect();
-                    large.push(v as u64);
-                    *self = Offsets::Large(large);
-                }
-            },
-            Offsets::Large(l) => l.push(v as u64),
-        }
-    }
-
-    #[inline]
-    fn get(&self, i: usize) -> usize {
-        match self {
-            Offsets::Small(s) => s[i] as usize,
-            Offsets::Large(l) => l[i] as usize,
-        }
-    }
-
-    fn len(&self) -> usize {
-        match self {
-            Offsets::Small(s) => s.len(),
-            Offsets::Large(l) => l.len(),
-        }
-    }
-
-    fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-
-    fn shrink_to_fit(&mut self) {
-        match self {
-            Offsets::Small(s) => s.shrink_to_fit(),
-            Offsets::Large(l) => l.shrink_to_fit(),
-        }
-    }
-
-    /// Start and end of item `i`.
-    #[inline]
-    fn range(&self, i: usize) -> std::ops::Range<usize> {
-        let start = if i == 0 { 0 } else { self.get(i - 1) };
-        start..self.get(i)
-    }
-}
+use crate::columns::Offsets;
+use crate::error::Result;
 
 /// Polygonal shapes in one arena: coordinates → rings → polygons → shapes, each level an array
 /// of end offsets into the level below (compressed sparse rows). A polygon's first ring is its
@@ -608,7 +538,7 @@ fn edge_meets(a: Coord<f64>, b: Coord<f64>, p: Coord<f64>) -> Meets {
 /// the point's band holds every edge that can meet the point or its ray (see `edge_meets`),
 /// and the same test runs on those.
 #[derive(Debug, Clone)]
-pub struct EdgeBands {
+pub(crate) struct EdgeBands {
     /// Lowest and highest coordinate height of the shape.
     low: f64,
     high: f64,
@@ -704,7 +634,8 @@ impl EdgeBands {
     }
 
     /// Edges filed, over all bands (an edge counts once in each band it is in).
-    pub fn filed(&self) -> usize {
+    #[cfg(test)]
+    fn filed(&self) -> usize {
         self.edges.len()
     }
 
@@ -738,542 +669,6 @@ impl EdgeBands {
             }
         })
     }
-}
-
-/// Strings in one buffer, addressed by position.
-#[derive(Debug, Clone, Default)]
-pub struct Strings {
-    bytes: String,
-    ends: Offsets,
-}
-
-impl Strings {
-    /// An empty buffer.
-    pub fn new() -> Self {
-        Strings::default()
-    }
-
-    /// Appends a string.
-    pub fn push(&mut self, s: &str) {
-        self.bytes.push_str(s);
-        self.ends.push(self.bytes.len());
-    }
-
-    /// String `i`.
-    ///
-    /// # Panics
-    /// When `i >= self.len()`.
-    pub fn get(&self, i: usize) -> &str {
-        &self.bytes[self.ends.range(i)]
-    }
-
-    /// Releases spare capacity (after reading).
-    pub fn shrink_to_fit(&mut self) {
-        self.bytes.shrink_to_fit();
-        self.ends.shrink_to_fit();
-    }
-
-    /// Number of strings.
-    pub fn len(&self) -> usize {
-        self.ends.len()
-    }
-
-    /// True when empty.
-    pub fn is_empty(&self) -> bool {
-        self.ends.is_empty()
-    }
-
-    /// Keeps the strings for which `keep[i]` is true.
-    pub fn retain(&mut self, keep: &[bool]) {
-        let mut out = Strings::new();
-        for i in (0..self.len()).filter(|&i| keep[i]) {
-            out.push(self.get(i));
-        }
-        *self = out;
-    }
-}
-
-/// Optional strings in one buffer; absent ones cost one offset and a flag, and a column with
-/// no value at all costs nothing (it is allocated when the first value arrives).
-#[derive(Debug, Clone, Default)]
-pub struct OptStrings {
-    strings: Strings,
-    present: Vec<bool>,
-    len: usize,
-}
-
-impl OptStrings {
-    /// Appends a value.
-    pub fn push(&mut self, s: Option<&str>) {
-        if s.is_some() && self.present.len() < self.len {
-            // The first value: back-fill the absent ones before it.
-            for _ in self.present.len()..self.len {
-                self.strings.push("");
-                self.present.push(false);
-            }
-        }
-        if s.is_some() || !self.present.is_empty() {
-            self.strings.push(s.unwrap_or(""));
-            self.present.push(s.is_some());
-        }
-        self.len += 1;
-    }
-
-    /// Value `i`.
-    pub fn get(&self, i: usize) -> Option<&str> {
-        self.present
-            .get(i)
-            .copied()
-            .unwrap_or(false)
-            .then(|| self.strings.get(i))
-    }
-
-    /// Keeps the values for which `keep[i]` is true.
-    pub fn retain(&mut self, keep: &[bool]) {
-        if !self.present.is_empty() {
-            self.strings.retain(keep);
-            retain_vec(&mut self.present, keep);
-        }
-        self.len = keep.iter().filter(|k| **k).count();
-    }
-
-    /// Releases spare capacity (after reading).
-    pub fn shrink_to_fit(&mut self) {
-        self.strings.shrink_to_fit();
-        self.present.shrink_to_fit();
-    }
-}
-
-/// The input file text was left in. It is kept open, so that renaming or removing its path
-/// afterwards does not matter; each span's hash tells whether the bytes were changed in place.
-#[derive(Clone)]
-pub(crate) struct Backing {
-    path: PathBuf,
-    file: Arc<File>,
-    len: u64,
-}
-
-impl fmt::Debug for Backing {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Backing({}, {} bytes)", self.path.display(), self.len)
-    }
-}
-
-/// Spans closer than this in the file are fetched with one read (the bytes between them
-/// included); farther apart, with one read each. Bounds a block's buffer to a few kilobytes a
-/// row whatever lies between the texts (long geometries).
-const MAX_GAP: u64 = 4096;
-
-impl Backing {
-    /// Opens the file, as it is now, to read texts back from later; `None` for what cannot
-    /// be read twice (a pipe, a device).
-    pub(crate) fn open(path: &Path) -> io::Result<Option<Backing>> {
-        // Look before opening: opening a FIFO waits for a writer, and a second reader
-        // would take the writer's text from the one that scans it (or wait forever once
-        // the writer has gone).
-        if !std::fs::metadata(path)?.is_file() {
-            return Ok(None);
-        }
-        let file = File::open(path)?;
-        let meta = file.metadata()?;
-        Ok(meta.is_file().then(|| Backing {
-            path: path.to_path_buf(),
-            file: Arc::new(file),
-            len: meta.len(),
-        }))
-    }
-
-    /// The file's path.
-    pub(crate) fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// Fails when the file's length has changed since it was read.
-    fn check(&self) -> Result<()> {
-        let now = self
-            .file
-            .metadata()
-            .map_err(|e| self.changed(e.to_string()))?
-            .len();
-        if now == self.len {
-            Ok(())
-        } else {
-            Err(self.changed(format!(
-                "changed after it was read ({} bytes then, {now} now); run the audit again",
-                self.len
-            )))
-        }
-    }
-
-    fn changed(&self, message: String) -> Error {
-        Error::InputChanged {
-            file: self.path.clone(),
-            message,
-        }
-    }
-
-    /// The texts of `spans` (any of them absent), each checked against its hash; `name(i)`
-    /// names the record of span `i` in the error when one differs.
-    fn texts(&self, spans: &[Option<Span>], name: &dyn Fn(usize) -> String) -> Result<Texts> {
-        self.read_spans(spans)
-            .map_err(|e| self.changed(e.to_string()))
-            .and_then(|texts| {
-                for (i, (s, r)) in spans.iter().zip(&texts.at).enumerate() {
-                    let (Some(s), Some(r)) = (s, r) else { continue };
-                    let b = &texts.bytes[r.0..r.1];
-                    if text_hash(b) != s.hash || std::str::from_utf8(b).is_err() {
-                        return Err(self.changed(format!(
-                            "the {} changed after it was read (the {} bytes at offset {} \
-                             differ); run the audit again",
-                            name(i),
-                            s.len,
-                            s.offset
-                        )));
-                    }
-                }
-                Ok(texts)
-            })
-    }
-
-    /// Reads the bytes of `spans`, one read per run of nearby spans.
-    fn read_spans(&self, spans: &[Option<Span>]) -> io::Result<Texts> {
-        let mut bytes = Vec::new();
-        let mut at = Vec::with_capacity(spans.len());
-        let mut i = 0;
-        while i < spans.len() {
-            let Some(first) = spans[i] else {
-                at.push(None);
-                i += 1;
-                continue;
-            };
-            // A run of spans in file order with small gaps: one read.
-            let mut end = first.end();
-            let mut j = i + 1;
-            while let Some(next) = spans.get(j) {
-                match next {
-                    None => {}
-                    Some(s) if s.offset >= end && s.offset - end <= MAX_GAP => end = s.end(),
-                    Some(_) => break,
-                }
-                j += 1;
-            }
-            let base = bytes.len();
-            let n = usize::try_from(end - first.offset).map_err(io::Error::other)?;
-            bytes.resize(base + n, 0);
-            read_at(&self.file, &mut bytes[base..], first.offset)?;
-            for s in &spans[i..j] {
-                at.push(s.map(|s| {
-                    let a = base + (s.offset - first.offset) as usize;
-                    (a, a + s.len as usize)
-                }));
-            }
-            i = j;
-        }
-        Ok(Texts { bytes, at })
-    }
-}
-
-/// Reads `buf.len()` bytes at `offset` without moving a shared cursor.
-#[cfg(unix)]
-fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
-    use std::os::unix::fs::FileExt;
-    file.read_exact_at(buf, offset)
-}
-
-/// Reads `buf.len()` bytes at `offset` without moving a shared cursor.
-#[cfg(windows)]
-fn read_at(file: &File, mut buf: &mut [u8], mut offset: u64) -> io::Result<()> {
-    use std::os::windows::fs::FileExt;
-    while !buf.is_empty() {
-        match file.seek_read(buf, offset)? {
-            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
-            n => {
-                buf = &mut buf[n..];
-                offset += n as u64;
-            }
-        }
-    }
-    Ok(())
-}
-
-/// Reads `buf.len()` bytes at `offset`, one reader at a time.
-#[cfg(not(any(unix, windows)))]
-fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {
-    use std::io::{Read, Seek, SeekFrom};
-    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
-    let _guard = LOCK
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    let mut f = file;
-    f.seek(SeekFrom::Start(offset))?;
-    f.read_exact(buf)
-}
-
-/// The hash a span's bytes are checked against when read back (SipHash, truncated).
-pub(crate) fn text_hash(bytes: &[u8]) -> u32 {
-    use std::hash::{DefaultHasher, Hasher};
-    let mut h = DefaultHasher::new();
-    h.write(bytes);
-    h.finish() as u32
-}
-
-/// A text's start and end in a buffer.
-type Pos = (usize, usize);
-
-/// Texts read back from a [`Backing`], in the order asked for.
-pub(crate) struct Texts {
-    bytes: Vec<u8>,
-    at: Vec<Option<Pos>>,
-}
-
-impl Texts {
-    /// Text `i` (checked as UTF-8 when read).
-    pub(crate) fn get(&self, i: usize) -> Option<&str> {
-        let (a, b) = self.at.get(i).copied().flatten()?;
-        std::str::from_utf8(self.bytes.get(a..b)?).ok()
-    }
-}
-
-/// Where a text lies in its file, and the hash of its bytes there.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Span {
-    pub(crate) offset: u64,
-    pub(crate) len: u32,
-    pub(crate) hash: u32,
-}
-
-impl Span {
-    fn end(&self) -> u64 {
-        self.offset + u64::from(self.len)
-    }
-}
-
-/// An optional span per row; allocated when the first span arrives.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Spans {
-    spans: Vec<Span>,
-    len: usize,
-}
-
-impl Spans {
-    const ABSENT: Span = Span {
-        offset: 0,
-        len: u32::MAX,
-        hash: 0,
-    };
-
-    /// Appends a span (one of `u32::MAX` bytes or more cannot be stored: hold its text).
-    pub(crate) fn push(&mut self, span: Option<Span>) {
-        match span {
-            Some(s) if s.len != u32::MAX => {
-                if self.spans.len() < self.len {
-                    self.spans.resize(self.len, Spans::ABSENT);
-                }
-                self.spans.push(s);
-            }
-            _ if !self.spans.is_empty() => self.spans.push(Spans::ABSENT),
-            _ => {}
-        }
-        self.len += 1;
-    }
-
-    /// Number of rows.
-    pub(crate) fn len(&self) -> usize {
-        self.len
-    }
-
-    /// Span `i`.
-    pub(crate) fn get(&self, i: usize) -> Option<Span> {
-        self.spans.get(i).copied().filter(|s| s.len != u32::MAX)
-    }
-
-    /// True when no row has a span.
-    pub(crate) fn none(&self) -> bool {
-        self.spans.is_empty()
-    }
-
-    /// Keeps the spans for which `keep[i]` is true.
-    pub(crate) fn retain(&mut self, keep: &[bool]) {
-        if !self.spans.is_empty() {
-            retain_vec(&mut self.spans, keep);
-        }
-        self.len = keep.iter().filter(|k| **k).count();
-    }
-
-    /// Releases spare capacity (after reading).
-    pub(crate) fn shrink_to_fit(&mut self) {
-        self.spans.shrink_to_fit();
-    }
-}
-
-/// Optional text per row, each either held here or left in the input (a span of its bytes)
-/// and read back, many rows at a time, when it is written out.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct TextColumn {
-    pub(crate) held: OptStrings,
-    pub(crate) spans: Spans,
-    pub(crate) source: Option<Backing>,
-}
-
-impl TextColumn {
-    /// Appends a row: its text held, or left in the input at `span`, or absent.
-    pub(crate) fn push(&mut self, held: Option<&str>, span: Option<Span>) {
-        self.held.push(held);
-        self.spans.push(span);
-    }
-
-    /// The texts of `rows` (clamped to the column); `name(row)` names a row's record in the
-    /// error when its text changed in the file.
-    ///
-    /// # Errors
-    /// [`Error::InputChanged`] when the file cannot be read or a text differs.
-    pub(crate) fn texts(
-        &self,
-        rows: Range<usize>,
-        name: &dyn Fn(usize) -> String,
-    ) -> Result<TextsOf<'_>> {
-        let rows = rows.start.min(self.spans.len())..rows.end.min(self.spans.len());
-        let left = match &self.source {
-            Some(source) if !self.spans.none() => {
-                let spans: Vec<_> = rows.clone().map(|r| self.spans.get(r)).collect();
-                if spans.iter().all(Option::is_none) {
-                    None
-                } else {
-                    Some(source.texts(&spans, &|i| name(rows.start + i))?)
-                }
-            }
-            _ => None,
-        };
-        Ok(TextsOf {
-            column: self,
-            first: rows.start,
-            left,
-        })
-    }
-
-    /// Fails ([`Error::InputChanged`]) when the input the texts were left in has changed
-    /// length.
-    pub(crate) fn check(&self) -> Result<()> {
-        self.source.as_ref().map_or(Ok(()), Backing::check)
-    }
-
-    /// The file the texts were left in, if any.
-    pub(crate) fn file(&self) -> Option<&Path> {
-        self.source.as_ref().map(Backing::path)
-    }
-
-    /// After reading: lets go of the file when every text was held.
-    pub(crate) fn settle(&mut self) {
-        if self.spans.none() {
-            self.source = None;
-        }
-    }
-
-    pub(crate) fn retain(&mut self, keep: &[bool]) {
-        self.held.retain(keep);
-        self.spans.retain(keep);
-    }
-
-    pub(crate) fn shrink_to_fit(&mut self) {
-        self.held.shrink_to_fit();
-        self.spans.shrink_to_fit();
-    }
-}
-
-/// The texts of a range of rows of a [`TextColumn`], as JSON text when left in the input.
-pub(crate) struct TextsOf<'a> {
-    column: &'a TextColumn,
-    first: usize,
-    left: Option<Texts>,
-}
-
-impl TextsOf<'_> {
-    /// Held text of row `row`, or the JSON text left in the input (a value's raw text).
-    pub(crate) fn held_or_raw(&self, row: usize) -> Option<Raw<'_>> {
-        if let Some(t) = self.column.held.get(row) {
-            return Some(Raw::Held(t));
-        }
-        self.left
-            .as_ref()?
-            .get(row.checked_sub(self.first)?)
-            .map(Raw::Json)
-    }
-}
-
-/// A text as held, or as the JSON it was in the input.
-#[derive(Debug, Clone, Copy)]
-pub(crate) enum Raw<'a> {
-    Held(&'a str),
-    Json(&'a str),
-}
-
-/// The value of a JSON string token (`None` if it is not one).
-pub(crate) fn json_string(raw: &str) -> Option<Cow<'_, str>> {
-    let inner = raw.strip_prefix('"')?.strip_suffix('"')?;
-    if inner.contains('\\') {
-        serde_json::from_str::<String>(raw).ok().map(Cow::Owned)
-    } else {
-        Some(Cow::Borrowed(inner))
-    }
-}
-
-/// An optional number per row, stored as NaN when absent. Allocated only once a value appears,
-/// so an absent column costs nothing.
-#[derive(Debug, Clone, Default)]
-pub struct OptColumn {
-    values: Vec<f64>,
-    len: usize,
-}
-
-impl OptColumn {
-    /// Appends a value.
-    pub fn push(&mut self, v: Option<f64>) {
-        match v {
-            Some(x) => {
-                if self.values.len() < self.len {
-                    self.values.resize(self.len, f64::NAN);
-                }
-                self.values.push(x);
-            }
-            None if !self.values.is_empty() => self.values.push(f64::NAN),
-            None => {}
-        }
-        self.len += 1;
-    }
-
-    /// Value `i`.
-    pub fn get(&self, i: usize) -> Option<f64> {
-        self.values.get(i).copied().filter(|v| !v.is_nan())
-    }
-
-    /// Makes every value absent (the rows stay).
-    pub fn clear(&mut self) {
-        self.values = Vec::new();
-    }
-
-    /// Releases spare capacity (after reading).
-    pub fn shrink_to_fit(&mut self) {
-        self.values.shrink_to_fit();
-    }
-
-    /// Keeps the values for which `keep[i]` is true.
-    pub fn retain(&mut self, keep: &[bool]) {
-        if !self.values.is_empty() {
-            self.values.resize(self.len, f64::NAN);
-            retain_vec(&mut self.values, keep);
-        }
-        self.len = keep.iter().filter(|k| **k).count();
-    }
-}
-
-/// Keeps `v[i]` where `keep[i]`.
-pub(crate) fn retain_vec<T>(v: &mut Vec<T>, keep: &[bool]) {
-    let mut i = 0;
-    v.retain(|_| {
-        let k = keep[i];
-        i += 1;
-        k
-    });
 }
 
 #[cfg(test)]
@@ -1367,126 +762,6 @@ mod tests {
         s.push(&cw, false);
         s.orient();
         assert!(signed_area2(s.get(0).polygons().next().unwrap().exterior()) > 0.0);
-    }
-
-    #[test]
-    fn columns() {
-        let mut c = OptColumn::default();
-        c.push(None);
-        c.push(Some(2.0));
-        c.push(None);
-        assert_eq!((c.get(0), c.get(1), c.get(2)), (None, Some(2.0), None));
-        c.retain(&[true, true, false]);
-        assert_eq!(c.get(1), Some(2.0));
-        let mut s = OptStrings::default();
-        s.push(None);
-        s.push(Some("中"));
-        s.push(None);
-        assert_eq!((s.get(0), s.get(1), s.get(2)), (None, Some("中"), None));
-        let mut empty = OptStrings::default();
-        empty.push(None);
-        assert_eq!(empty.get(0), None);
-    }
-
-    #[test]
-    fn spans_allocate_on_the_first_and_keep_their_rows_through_retain() {
-        let span = |offset, len| Span {
-            offset,
-            len,
-            hash: 7,
-        };
-        let mut s = Spans::default();
-        s.push(None);
-        s.push(None);
-        assert_eq!(s.get(1), None);
-        assert!(s.none(), "no span yet, nothing allocated");
-        s.push(Some(span(10, 4)));
-        s.push(None);
-        s.push(Some(span(u64::MAX - 1, 1)));
-        s.push(Some(span(3, u32::MAX)));
-        assert_eq!(
-            (0..6).map(|i| s.get(i)).collect::<Vec<_>>(),
-            [
-                None,
-                None,
-                Some(span(10, 4)),
-                None,
-                Some(span(u64::MAX - 1, 1)),
-                None
-            ]
-        );
-        s.retain(&[false, true, true, false, true, true]);
-        assert_eq!(
-            (0..4).map(|i| s.get(i)).collect::<Vec<_>>(),
-            [None, Some(span(10, 4)), Some(span(u64::MAX - 1, 1)), None]
-        );
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn a_fifo_is_not_opened_to_be_read_back() {
-        // Opening a FIFO with no writer blocks: Backing must decide from the file type alone.
-        let dir = tempfile::tempdir().unwrap();
-        let fifo = dir.path().join("p.fifo");
-        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
-        assert!(made.expect("mkfifo").success());
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || tx.send(Backing::open(&fifo).map(|b| b.is_none())));
-        let answer = rx
-            .recv_timeout(std::time::Duration::from_secs(20))
-            .expect("Backing::open waited for a writer on a FIFO");
-        assert!(answer.unwrap(), "a FIFO cannot be read back");
-    }
-
-    #[test]
-    fn texts_are_read_in_runs_and_checked_against_their_hashes() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("t.json");
-        // Two texts 2 bytes apart, then one 10 000 bytes farther (a second read).
-        let far = " ".repeat(10_000);
-        let text = format!(r#"xx{{"a":1}}yy{{"b":"中"}}{far}{{"c":[]}}"#);
-        std::fs::write(&path, &text).unwrap();
-        let at = |needle: &str| {
-            let o = text.find(needle).unwrap();
-            Span {
-                offset: o as u64,
-                len: needle.len() as u32,
-                hash: text_hash(needle.as_bytes()),
-            }
-        };
-        let b = Backing::open(&path).unwrap().expect("a regular file");
-        let name = |i: usize| format!("text {i}");
-        let spans = [
-            Some(at(r#"{"a":1}"#)),
-            None,
-            Some(at(r#"{"b":"中"}"#)),
-            Some(at(r#"{"c":[]}"#)),
-        ];
-        let t = b.texts(&spans, &name).unwrap();
-        assert_eq!(t.get(0), Some(r#"{"a":1}"#));
-        assert_eq!(t.get(1), None);
-        assert_eq!(t.get(2), Some(r#"{"b":"中"}"#));
-        assert_eq!(t.get(3), Some(r#"{"c":[]}"#));
-        assert!(
-            t.bytes.len() < 100,
-            "the gap is not read: {}",
-            t.bytes.len()
-        );
-
-        let mut moved = at(r#"{"a":1}"#);
-        moved.offset += 1;
-        let Err(err) = b.texts(&[Some(moved)], &name) else {
-            panic!("other bytes there")
-        };
-        assert!(err.to_string().contains("text 0 changed"), "{err}");
-        let mut long = at(r#"{"c":[]}"#);
-        long.len += 10;
-        assert!(b.texts(&[Some(long)], &name).is_err(), "past the end");
-
-        // Rewritten in place with the same length: the hash tells.
-        std::fs::write(&path, text.replace("\"a\":1", "\"a\":2")).unwrap();
-        assert!(b.check().is_ok(), "same length");
-        assert!(b.texts(&[Some(at(r#"{"a":1}"#))], &name).is_err());
     }
 
     fn one(shape: MultiPolygon<f64>) -> Shapes {
@@ -1634,5 +909,107 @@ mod tests {
             bands.position(&many.get(0), coord! { x: 0.5, y: 1.5 }),
             Position::Inside
         );
+    }
+}
+
+/// Property tests (proptest) of the arena against geo and against the test over every edge.
+#[cfg(test)]
+mod laws {
+    use super::*;
+    use geo::{LineString, Polygon};
+    use proptest::prelude::*;
+
+    /// A ring on a coarse grid (so that vertices often lie at the height of the box's middle, and
+    /// edges are often horizontal or vertical), star-shaped around (cx, cy) and so simple: `radii`
+    /// in grid steps at evenly spaced angles, counter-clockwise (clockwise with `hole`), closed.
+    fn grid_star(cx: f64, cy: f64, radii: &[u8], hole: bool) -> LineString<f64> {
+        let n = radii.len();
+        let mut ring: Vec<Coord<f64>> = radii
+            .iter()
+            .enumerate()
+            .map(|(i, &r)| {
+                let a = std::f64::consts::TAU * i as f64 / n as f64;
+                Coord {
+                    x: cx + (f64::from(r) * a.cos()).round() / 8.0,
+                    y: cy + (f64::from(r) * a.sin()).round() / 8.0,
+                }
+            })
+            .collect();
+        ring.dedup();
+        if hole {
+            ring.reverse();
+        }
+        ring.push(ring[0]);
+        LineString(ring)
+    }
+
+    /// One or two polygons, each star-shaped with an optional hole, the second far from the first.
+    fn grid_shape(parts: &[(Vec<u8>, bool)]) -> MultiPolygon<f64> {
+        MultiPolygon(
+            parts
+                .iter()
+                .enumerate()
+                .map(|(k, (radii, hole))| {
+                    let cx = 100.0 * k as f64;
+                    let outer = radii.iter().map(|&r| r.max(40)).collect::<Vec<u8>>();
+                    let holes = if *hole {
+                        vec![grid_star(cx, 0.0, &[12, 12, 12, 12, 12, 12], true)]
+                    } else {
+                        vec![]
+                    };
+                    Polygon::new(grid_star(cx, 0.0, &outer, false), holes)
+                })
+                .collect(),
+        )
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// SPEC 3.3 puts a parcel in the park holding geo's `InteriorPoint`; the crate computes that
+        /// point on its own arena (`ShapeRef::interior_point`), and must land on the very same one.
+        #[test]
+        fn the_arena_interior_point_is_geo_s_to_the_bit(
+            parts in prop::collection::vec(
+                (prop::collection::vec(40u8..120, 3..40), any::<bool>()), 1..3),
+        ) {
+            use geo::InteriorPoint;
+            let shape = grid_shape(&parts);
+            let mut arena = Shapes::new();
+            arena.push(&shape, true);
+            let ours = arena.get(0).interior_point();
+            let geo_s = shape.interior_point().map(|p| p.0);
+            prop_assert_eq!(
+                ours.map(|c| (c.x.to_bits(), c.y.to_bits())),
+                geo_s.map(|c| (c.x.to_bits(), c.y.to_bits())),
+                "{:?} vs geo {:?}", ours, geo_s
+            );
+        }
+
+        /// Edge bands answer point queries as the test over every edge does, for points on
+        /// vertices, on edges, on the grid, and at the bands' top and bottom.
+        #[test]
+        fn edge_bands_answer_as_every_edge_does(
+            parts in prop::collection::vec(
+                (prop::collection::vec(40u8..120, 3..200), any::<bool>()), 1..3),
+            probes in prop::collection::vec((-20i32..120 * 8 + 20, -130i32..130), 50),
+        ) {
+            let shape = grid_shape(&parts);
+            let mut arena = Shapes::new();
+            arena.push(&shape, true);
+            let s = arena.get(0);
+            let bands = EdgeBands::new(&s).expect("few rings");
+            let ring_points = shape.iter().flat_map(|p| {
+                std::iter::once(p.exterior()).chain(p.interiors()).flat_map(|r| {
+                    r.0.windows(2).flat_map(|w| {
+                        [w[0], Coord { x: (w[0].x + w[1].x) / 2.0, y: (w[0].y + w[1].y) / 2.0 }]
+                    })
+                })
+            });
+            let grid = probes.iter().map(|&(x, y)| Coord { x: f64::from(x) / 8.0, y: f64::from(y) / 8.0 });
+            for p in ring_points.chain(grid) {
+                prop_assert_eq!(bands.position(&s, p), s.position(p), "at {:?}", p);
+            }
+        }
     }
 }
