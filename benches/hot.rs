@@ -10,11 +10,11 @@ use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use geo::Coord;
-use land_efficiency::index::ParcelIndex;
-use land_efficiency::metrics::geodesic_area_of;
-use land_efficiency::read::{ReadOptions, read_parcels};
-use land_efficiency::write::write_parcels_geojson;
+use land_efficiency::ParcelIndex;
+use land_efficiency::geodesic_area_of;
+use land_efficiency::write_parcels_geojson;
 use land_efficiency::{Audit, Config, Inputs, Source};
+use land_efficiency::{ReadOptions, read_parcels};
 
 const N: usize = 100;
 
@@ -87,7 +87,7 @@ fn hot(c: &mut Criterion) {
         b.iter(|| {
             points
                 .iter()
-                .filter(|p| index.locate(**p) != land_efficiency::index::Hit::None)
+                .filter(|p| index.locate(**p) != land_efficiency::Hit::None)
                 .count()
         })
     });

@@ -20,9 +20,9 @@ use std::time::{Duration, Instant};
 
 use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
-use land_efficiency::config::{AreaMethod, OutputCrs};
-use land_efficiency::write::{Lang, ReportOptions, WriteOptions, write_all};
+use land_efficiency::{AreaMethod, OutputCrs};
 use land_efficiency::{Audit, AuditReport, Config, Crs, Inputs, PreviousAudit, Source};
+use land_efficiency::{Lang, ReportOptions, WriteOptions, write_all};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/zone");
 

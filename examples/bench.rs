@@ -19,8 +19,8 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use land_efficiency::write::{WriteOptions, write_all};
 use land_efficiency::{Audit, Config, Crs, Inputs, Source};
+use land_efficiency::{WriteOptions, write_all};
 
 struct Args {
     n: usize,
@@ -575,7 +575,7 @@ mod bound {
     use std::path::Path;
 
     use land_efficiency::Config;
-    use land_efficiency::read::{ReadOptions, Source, read_parcels};
+    use land_efficiency::{ReadOptions, Source, read_parcels};
 
     /// CPU seconds (user + system) used while `f` runs.
     fn cpu<T>(f: impl FnOnce() -> T) -> (T, f64) {
@@ -632,7 +632,7 @@ mod bound {
             let (area, s) = cpu(|| {
                 parcels
                     .iter()
-                    .map(|p| land_efficiency::metrics::geodesic_area_of(&p.shape()))
+                    .map(|p| land_efficiency::geodesic_area_of(&p.shape()))
                     .sum::<f64>()
             });
             parts.push((

@@ -19,8 +19,8 @@ fuzz_target!(|data: &[u8]| {
             let s = &report.summary;
             assert_eq!(s.parcels.read, s.parcels.evaluated + s.parcels.rejected);
             let mut out = Vec::new();
-            land_efficiency::write::write_parcels_geojson(&report, &mut out, Default::default()).unwrap();
-            land_efficiency::write::write_parks_geojson(&report, &mut out, Default::default()).unwrap();
+            land_efficiency::write_parcels_geojson(&report, &mut out, Default::default()).unwrap();
+            land_efficiency::write_parks_geojson(&report, &mut out, Default::default()).unwrap();
         }
     }
 });
