@@ -602,6 +602,46 @@ fn index_or_null<S: serde::Serializer>(index: &usize, s: S) -> Result<S::Ok, S::
     }
 }
 
+/// What an audit's stages note as they go: records not evaluated, and warnings. Each stage
+/// appends in record order; [`Notes::finish`] puts them in the order the outputs list them.
+#[derive(Debug, Default)]
+pub(crate) struct Notes {
+    pub(crate) rejected: Vec<Rejection>,
+    pub(crate) warnings: Vec<Warning>,
+}
+
+impl Notes {
+    /// Rejections by layer and record; warnings about a record rejected after it was read
+    /// dropped (they go with it), then the per-record warnings and `layer_notes` by layer and
+    /// record, after `run_notes` about the run as a whole.
+    pub(crate) fn finish(
+        mut self,
+        mut layer_notes: Vec<Warning>,
+        run_notes: Vec<Warning>,
+    ) -> (Vec<Rejection>, Vec<Warning>) {
+        self.rejected.sort_by_key(|r| (r.layer, r.index));
+        if !self.warnings.is_empty() {
+            let gone: std::collections::HashSet<(Layer, usize)> = (self.rejected.iter())
+                .filter(|r| !r.is_join_miss())
+                .map(|r| (r.layer, r.index))
+                .collect();
+            self.warnings
+                .retain(|w| !gone.contains(&(w.layer, w.index)));
+        }
+        self.warnings.append(&mut layer_notes);
+        self.warnings.sort_by_key(|w| (w.layer, w.index));
+        self.warnings.splice(0..0, run_notes);
+        (self.rejected, self.warnings)
+    }
+
+    /// Records of `layer` rejected as invalid (not the enterprises that joined no parcel).
+    pub(crate) fn rejected_in(&self, layer: Layer) -> usize {
+        (self.rejected.iter())
+            .filter(|r| r.layer == layer && !r.is_join_miss())
+            .count()
+    }
+}
+
 /// Keeps a found value short enough for one line of an error message.
 pub(crate) fn abbreviate(text: &str) -> String {
     const MAX: usize = 60;

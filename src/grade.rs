@@ -33,7 +33,8 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::parcel::{Class, Enterprise};
+use crate::outcome::{Figures, Tenants};
+use crate::parcel::{Class, Enterprise, Enterprises};
 use crate::rules::Minimum;
 use crate::units::m2_to_mu;
 
@@ -804,6 +805,56 @@ pub fn class_counts(grades: &[&Grade]) -> BTreeMap<String, BTreeMap<&'static str
             .or_insert(0) += 1;
     }
     out
+}
+
+/// The grading stage: each enterprise's land (its parcel's area shared among the tenants as
+/// `land_share` says, in m²; `None` when not joined, or its parcel's tenants are incomplete) and
+/// its grade. Tenants of a parcel that holds a firm left out of its figures are not graded.
+///
+/// # Errors
+/// As [`grade`]; the configuration was validated when the audit started.
+pub(crate) fn grade_enterprises(
+    evaluation: &EvaluationConfig,
+    tenants: &Tenants,
+    enterprises: &Enterprises,
+    figures: &[Figures],
+) -> crate::error::Result<(Vec<Option<f64>>, Vec<Grade>)> {
+    let mut land: Vec<Option<f64>> = vec![None; enterprises.len()];
+    for (row, f) in figures.iter().enumerate() {
+        // A firm left out of the parcel would take a share: the others' are unknown.
+        if f.unsure {
+            continue;
+        }
+        let rows = tenants.of(row);
+        let floors: Vec<Option<f64>> = (rows.iter())
+            .map(|&e| enterprises.floor_area_m2(e as usize))
+            .collect();
+        for (&e, share) in rows.iter().zip(land_shares(&floors, evaluation.land_share)) {
+            land[e as usize] = Some(f.area_m2 * share);
+        }
+    }
+    let records: Vec<Enterprise> = (0..enterprises.len())
+        .map(|row| enterprises.record(row))
+        .collect();
+    let candidates: Vec<Candidate> = (records.iter().zip(&land))
+        .map(|(e, &land_m2)| Candidate {
+            enterprise: e,
+            land_m2,
+        })
+        .collect();
+    let mut grades = grade(&candidates, evaluation)?;
+    for (row, _) in figures.iter().enumerate().filter(|(_, f)| f.unsure) {
+        for &e in tenants.of(row) {
+            if !records[e as usize].exempt {
+                grades[e as usize].not_graded = Some(
+                    "its parcel holds a firm left out of its figures (rejected, or in two \
+                     parcels): its land share is unknown"
+                        .into(),
+                );
+            }
+        }
+    }
+    Ok((land, grades))
 }
 
 #[cfg(test)]

@@ -70,19 +70,27 @@
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]
 
-// The rooms, from the bottom up: units, errors and notes, CRS, storage, records; the readers;
-// the stages of an audit (index, join, classify, parks, grade); the results; the writers.
-// Every module but `units` is private: the public face is the re-exports below.
+// The rooms, from the bottom up: units, error (errors, warnings, rejections), crs, the storage
+// (columns, shapes, source_text), the records (parcel) and config; the readers (read); the
+// stages of an audit in the order `Audit::run` calls them (pushed, areas, index, join,
+// classify, grade, history, parks) over the per-row outcome (outcome); the results; the
+// writers (write). Every module but `units` is private: the public face is the re-exports.
+mod areas;
 mod audit;
+mod classify;
 mod columns;
 mod config;
 mod crs;
 mod error;
 mod grade;
+mod history;
 mod index;
+mod join;
 mod metrics;
+mod outcome;
 mod parcel;
 mod parks;
+mod pushed;
 mod read;
 mod results;
 mod rules;
@@ -111,18 +119,19 @@ pub use index::{Hit, ParcelIndex};
 pub use metrics::{
     Intensities, ParcelSums, geodesic_area_m2, geodesic_area_of, intensities, planar_area_m2,
 };
+pub use outcome::{AppliedThresholds, Change, JoinKind};
 pub use parcel::{
     AreaSource, Class, Commitments, Enterprise, Enterprises, NameTexts, Parcel, ParcelRef, Parcels,
     Park, Parks, PropertyTexts, Status,
 };
 pub use parks::ParkResult;
-pub use read::previous::{Change, PreviousAudit};
+pub use read::previous::PreviousAudit;
 pub use read::{
     ByteProgress, Loaded, ReadOptions, Source, read_enterprises, read_parcels, read_parks,
 };
 pub use results::{
-    AppliedThresholds, AuditReport, Counts, EnterpriseCounts, EnterpriseResult, JoinKind,
-    LayerInfo, Overlap, ParcelResult, PreviousInfo, StageTimes, Summary,
+    AuditReport, Counts, EnterpriseCounts, EnterpriseResult, LayerInfo, Overlap, ParcelResult,
+    PreviousInfo, StageTimes, Summary,
 };
 pub use rules::{LowEfficiencyConfig, Minimum, Reason, Reasons, Rule};
 pub use shapes::{PolygonRef, Position, ShapeRef, Shapes};

@@ -15,105 +15,17 @@ use crate::config::Config;
 use crate::crs::CrsInfo;
 use crate::error::{Rejection, Warning};
 use crate::grade;
-use crate::metrics::{Intensities, ParcelSums, intensities};
+use crate::metrics::{Intensities, ParcelSums};
+use crate::outcome::Change;
+use crate::outcome::{
+    AppliedThresholds, Figures, JoinKind, JoinState, NO_PARK, RuleSet, Tally, Tenants,
+};
 use crate::parcel::Class;
 use crate::parcel::{AreaSource, Enterprise, Enterprises, ParcelRef, Parcels, Parks, Status};
 use crate::parks::ParkResult;
-use crate::read::previous::Change;
 use crate::rules::Reasons;
 use crate::shapes::{PolygonRef, ShapeRef};
 use crate::units::m2_to_mu;
-
-/// The figures the audit keeps for each evaluated parcel (row-aligned with the parcels table):
-/// 32 bytes. The enterprises' sums are added up again from its tenants when asked for.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Figures {
-    pub(crate) area_m2: f64,
-    /// Row of its park in the parks table, `u32::MAX` for none.
-    pub(crate) park: u32,
-    /// Index into [`AuditReport::rule_sets`].
-    pub(crate) rule_set: u32,
-    pub(crate) reasons: Reasons,
-    pub(crate) area_source: AreaSource,
-    /// No enterprise, or zero output (kept: the park and summary figures count it).
-    pub(crate) idle: bool,
-    pub(crate) class: Option<Class>,
-    pub(crate) previous: Option<bool>,
-    pub(crate) change: Option<Change>,
-    /// Its tenants' figures leave a firm out (rejected, or ambiguous between parcels): it is
-    /// not judged on them, not idle, its tenants not graded and its change unknown.
-    pub(crate) unsure: bool,
-}
-
-impl Figures {
-    /// Whether it is low is not known: its tenants are incomplete ([`Figures::unsure`]) and its
-    /// own figures do not make it low. Left out of the ratios; it has no change.
-    pub(crate) fn unjudged(&self) -> bool {
-        self.unsure && self.reasons.is_empty()
-    }
-
-    pub(crate) fn new(area_m2: f64, area_source: AreaSource) -> Self {
-        Figures {
-            area_m2,
-            park: NO_PARK,
-            rule_set: 0,
-            reasons: Reasons::default(),
-            area_source,
-            idle: false,
-            class: None,
-            previous: None,
-            change: None,
-            unsure: false,
-        }
-    }
-}
-
-/// The sums of a parcel's tenants, added in enterprise order.
-pub(crate) fn sums_of(tenants: &[u32], enterprises: &Enterprises) -> ParcelSums {
-    let mut s = ParcelSums::default();
-    for &e in tenants {
-        let [tax, investment, output] = enterprises.money(e as usize);
-        s.add_figures(
-            tax,
-            investment,
-            output,
-            enterprises.floor_area_m2(e as usize),
-        );
-    }
-    s
-}
-
-pub(crate) const NO_PARK: u32 = u32::MAX;
-
-/// Thresholds applied to some parcels, with the names of the rules that set them.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct RuleSet {
-    pub(crate) thresholds: AppliedThresholds,
-    pub(crate) rules: Vec<String>,
-}
-
-/// Enterprises joined to each parcel, compressed: `rows[offsets[p]..offsets[p + 1]]`.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct Tenants {
-    pub(crate) offsets: Vec<u32>,
-    pub(crate) rows: Vec<u32>,
-}
-
-impl Tenants {
-    pub(crate) fn of(&self, parcel: usize) -> &[u32] {
-        if self.offsets.is_empty() {
-            return &[];
-        }
-        &self.rows[self.offsets[parcel] as usize..self.offsets[parcel + 1] as usize]
-    }
-}
-
-/// An enterprise's join: how, and to which parcel row (or the candidates, for an ambiguous one).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct JoinState {
-    pub(crate) kind: JoinKind,
-    pub(crate) parcel: u32,
-}
 
 /// Everything an audit found.
 ///
@@ -135,6 +47,8 @@ pub struct AuditReport {
     pub times: StageTimes,
     pub(crate) parcel_table: Parcels,
     pub(crate) figures: Vec<Figures>,
+    /// Each parcel's sums and per-mu figures, row-aligned with `figures`.
+    pub(crate) tallies: Vec<Tally>,
     pub(crate) tenants: Tenants,
     pub(crate) rule_sets: Vec<RuleSet>,
     pub(crate) park_table: Parks,
@@ -287,21 +201,19 @@ impl<'a> ParcelResult<'a> {
 
     /// The sums of its enterprises (tax, investment, output, floor area), added in order.
     pub fn sums(&self) -> ParcelSums {
-        sums_of(self.tenants(), &self.report.enterprise_table)
+        self.report.tallies[self.row].sums(self.tenants().len())
     }
 
-    /// All its per-mu figures at once (the single accessors each compute them again).
+    /// All its per-mu figures at once, as the audit computed them (a parcel holding a firm
+    /// left out of the sums is not idle).
     pub fn intensities(&self) -> Intensities {
-        self.figures().1
+        let f = self.f();
+        self.report.tallies[self.row].intensities(f.area_m2, f.idle)
     }
 
-    /// Its sums and per-mu figures, the sums added up once.
+    /// Its sums and per-mu figures.
     pub fn figures(&self) -> (ParcelSums, Intensities) {
-        let sums = self.sums();
-        let mut i = intensities(&sums, self.record().floor_area_m2(), self.f().area_m2);
-        // As the audit decided: a parcel holding a firm left out of the sums is not idle.
-        i.idle = self.f().idle;
-        (sums, i)
+        (self.sums(), self.intensities())
     }
 
     /// The parcel as read.
@@ -686,50 +598,6 @@ impl Serialize for Named<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         self.0.serialize_as(&self.1, s)
     }
-}
-
-/// How an enterprise was joined to a parcel, as written in `enterprises.csv`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum JoinKind {
-    /// By its `parcel_id`.
-    ByKey,
-    /// By its point, in exactly one parcel.
-    ByLocation,
-    /// In no parcel (or its key names no parcel).
-    Unmatched,
-    /// In two or more overlapping parcels: not joined.
-    Ambiguous,
-}
-
-impl JoinKind {
-    /// The name written in outputs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            JoinKind::ByKey => "by_key",
-            JoinKind::ByLocation => "by_location",
-            JoinKind::Unmatched => "unmatched",
-            JoinKind::Ambiguous => "ambiguous",
-        }
-    }
-}
-
-/// The minimums a parcel was held to.
-///
-/// # Units
-/// 万元/亩, plot ratio dimensionless.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct AppliedThresholds {
-    /// Minimum investment per mu.
-    pub min_investment_per_mu: f64,
-    /// Minimum tax per mu.
-    pub min_tax_per_mu: f64,
-    /// Minimum output per mu.
-    pub min_output_per_mu: f64,
-    /// Minimum plot ratio.
-    pub min_plot_ratio: f64,
-    /// Contract shortfall fraction.
-    pub contract_shortfall: f64,
 }
 
 /// Two parcels whose interiors overlap.

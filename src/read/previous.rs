@@ -9,8 +9,6 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use serde::Serialize;
-
 use super::csv::{NEITHER_ENCODING, STRAY_BYTE};
 use crate::error::{Error, Result};
 use crate::parcel::Class;
@@ -34,46 +32,6 @@ pub struct PreviousAudit {
     /// `tenants_incomplete` column: renamed, or written before there was one). The audit warns
     /// of each.
     pub notes: Vec<String>,
-}
-
-/// How a parcel's status changed since the previous audit.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Change {
-    /// Low now, not low before.
-    BecameLow,
-    /// Not low now, low before.
-    Recovered,
-    /// Low both times.
-    StillLow,
-    /// Not low either time.
-    StillOk,
-    /// Not in the previous audit.
-    New,
-}
-
-impl Change {
-    /// The name written in outputs.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Change::BecameLow => "became_low",
-            Change::Recovered => "recovered",
-            Change::StillLow => "still_low",
-            Change::StillOk => "still_ok",
-            Change::New => "new",
-        }
-    }
-
-    /// The change from `before` (absent: new) to `now`.
-    pub fn between(before: Option<bool>, now: bool) -> Change {
-        match (before, now) {
-            (None, _) => Change::New,
-            (Some(false), true) => Change::BecameLow,
-            (Some(true), false) => Change::Recovered,
-            (Some(true), true) => Change::StillLow,
-            (Some(false), false) => Change::StillOk,
-        }
-    }
 }
 
 /// Formats a class history as written in `enterprises.csv`: `B;C;D`, `-` for a year not graded.
@@ -624,8 +582,5 @@ mod tests {
         assert_eq!(format_history(&h), "B;-;D");
         assert_eq!(parse_history("B;-;D"), Some(h));
         assert_eq!(parse_history("B;X"), None);
-        assert_eq!(Change::between(Some(false), true), Change::BecameLow);
-        assert_eq!(Change::between(Some(true), false), Change::Recovered);
-        assert_eq!(Change::between(None, true), Change::New);
     }
 }

@@ -1,0 +1,259 @@
+//! What the stages of an audit leave for each parcel and enterprise, row-aligned with the
+//! tables: filled in once by the stage that knows it (areas, parks, join, classify, grade, year
+//! on year) and read by the results, never recomputed.
+
+use serde::Serialize;
+
+use crate::metrics::{Intensities, ParcelSums};
+use crate::parcel::{AreaSource, Class, Enterprises};
+use crate::rules::Reasons;
+use crate::units::m2_to_mu;
+
+/// The figures the audit keeps for each evaluated parcel (row-aligned with the parcels table):
+/// 32 bytes. The enterprises' sums are added up again from its tenants when asked for.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Figures {
+    pub(crate) area_m2: f64,
+    /// Row of its park in the parks table, `u32::MAX` for none.
+    pub(crate) park: u32,
+    /// Index into [`AuditReport::rule_sets`].
+    pub(crate) rule_set: u32,
+    pub(crate) reasons: Reasons,
+    pub(crate) area_source: AreaSource,
+    /// No enterprise, or zero output (kept: the park and summary figures count it).
+    pub(crate) idle: bool,
+    pub(crate) class: Option<Class>,
+    pub(crate) previous: Option<bool>,
+    pub(crate) change: Option<Change>,
+    /// Its tenants' figures leave a firm out (rejected, or ambiguous between parcels): it is
+    /// not judged on them, not idle, its tenants not graded and its change unknown.
+    pub(crate) unsure: bool,
+}
+
+/// A parcel's tenants' sums and its per-mu figures, computed once by the classify stage and
+/// read by every accessor and writer: 72 bytes, an absent floor area or plot ratio NaN.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Tally {
+    /// The tenants' tax, investment and output, 万元.
+    money: [f64; 3],
+    /// The tenants' floor area, m² (NaN when any tenant has none).
+    tenants_floor_m2: f64,
+    /// Tax, investment and output per mu, 万元/亩.
+    per_mu: [f64; 3],
+    /// The floor area the plot ratio uses, m².
+    floor_area_m2: f64,
+    /// Floor area over land area.
+    plot_ratio: f64,
+}
+
+impl Tally {
+    /// The tally of a parcel with these sums and figures.
+    pub(crate) fn new(sums: &ParcelSums, i: &Intensities) -> Tally {
+        Tally {
+            money: [sums.tax, sums.investment, sums.output],
+            tenants_floor_m2: sums.floor_area_m2.unwrap_or(f64::NAN),
+            per_mu: [i.tax_per_mu, i.investment_per_mu, i.output_per_mu],
+            floor_area_m2: i.floor_area_m2.unwrap_or(f64::NAN),
+            plot_ratio: i.plot_ratio.unwrap_or(f64::NAN),
+        }
+    }
+
+    /// The sums of a parcel with `enterprise_count` tenants.
+    pub(crate) fn sums(&self, enterprise_count: usize) -> ParcelSums {
+        let [tax, investment, output] = self.money;
+        ParcelSums {
+            enterprise_count,
+            tax,
+            investment,
+            output,
+            floor_area_m2: some(self.tenants_floor_m2),
+        }
+    }
+
+    /// The per-mu figures of a parcel of `area_m2` (mu at the edge), idle as the audit decided.
+    pub(crate) fn intensities(&self, area_m2: f64, idle: bool) -> Intensities {
+        let [tax_per_mu, investment_per_mu, output_per_mu] = self.per_mu;
+        Intensities {
+            area_mu: m2_to_mu(area_m2),
+            tax_per_mu,
+            investment_per_mu,
+            output_per_mu,
+            floor_area_m2: some(self.floor_area_m2),
+            plot_ratio: some(self.plot_ratio),
+            idle,
+        }
+    }
+}
+
+/// NaN as `None`.
+fn some(v: f64) -> Option<f64> {
+    (!v.is_nan()).then_some(v)
+}
+
+/// The sums of a parcel's tenants, added in enterprise order.
+pub(crate) fn sums_of(tenants: &[u32], enterprises: &Enterprises) -> ParcelSums {
+    let mut s = ParcelSums::default();
+    for &e in tenants {
+        let [tax, investment, output] = enterprises.money(e as usize);
+        s.add_figures(
+            tax,
+            investment,
+            output,
+            enterprises.floor_area_m2(e as usize),
+        );
+    }
+    s
+}
+
+pub(crate) const NO_PARK: u32 = u32::MAX;
+
+/// Thresholds applied to some parcels, with the names of the rules that set them.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct RuleSet {
+    pub(crate) thresholds: AppliedThresholds,
+    pub(crate) rules: Vec<String>,
+}
+
+/// Enterprises joined to each parcel, compressed: `rows[offsets[p]..offsets[p + 1]]`.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Tenants {
+    pub(crate) offsets: Vec<u32>,
+    pub(crate) rows: Vec<u32>,
+}
+
+/// An enterprise's join: how, and to which parcel row (or the candidates, for an ambiguous one).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct JoinState {
+    pub(crate) kind: JoinKind,
+    pub(crate) parcel: u32,
+}
+
+/// How an enterprise was joined to a parcel, as written in `enterprises.csv`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum JoinKind {
+    /// By its `parcel_id`.
+    ByKey,
+    /// By its point, in exactly one parcel.
+    ByLocation,
+    /// In no parcel (or its key names no parcel).
+    Unmatched,
+    /// In two or more overlapping parcels: not joined.
+    Ambiguous,
+}
+
+/// The minimums a parcel was held to.
+///
+/// # Units
+/// 万元/亩, plot ratio dimensionless.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct AppliedThresholds {
+    /// Minimum investment per mu.
+    pub min_investment_per_mu: f64,
+    /// Minimum tax per mu.
+    pub min_tax_per_mu: f64,
+    /// Minimum output per mu.
+    pub min_output_per_mu: f64,
+    /// Minimum plot ratio.
+    pub min_plot_ratio: f64,
+    /// Contract shortfall fraction.
+    pub contract_shortfall: f64,
+}
+
+impl Figures {
+    /// Whether it is low is not known: its tenants are incomplete ([`Figures::unsure`]) and its
+    /// own figures do not make it low. Left out of the ratios; it has no change.
+    pub(crate) fn unjudged(&self) -> bool {
+        self.unsure && self.reasons.is_empty()
+    }
+
+    pub(crate) fn new(area_m2: f64, area_source: AreaSource) -> Self {
+        Figures {
+            area_m2,
+            park: NO_PARK,
+            rule_set: 0,
+            reasons: Reasons::default(),
+            area_source,
+            idle: false,
+            class: None,
+            previous: None,
+            change: None,
+            unsure: false,
+        }
+    }
+}
+
+impl Tenants {
+    pub(crate) fn of(&self, parcel: usize) -> &[u32] {
+        if self.offsets.is_empty() {
+            return &[];
+        }
+        &self.rows[self.offsets[parcel] as usize..self.offsets[parcel + 1] as usize]
+    }
+}
+
+impl JoinKind {
+    /// The name written in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JoinKind::ByKey => "by_key",
+            JoinKind::ByLocation => "by_location",
+            JoinKind::Unmatched => "unmatched",
+            JoinKind::Ambiguous => "ambiguous",
+        }
+    }
+}
+
+/// How a parcel's status changed since the previous audit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    /// Low now, not low before.
+    BecameLow,
+    /// Not low now, low before.
+    Recovered,
+    /// Low both times.
+    StillLow,
+    /// Not low either time.
+    StillOk,
+    /// Not in the previous audit.
+    New,
+}
+
+impl Change {
+    /// The name written in outputs.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Change::BecameLow => "became_low",
+            Change::Recovered => "recovered",
+            Change::StillLow => "still_low",
+            Change::StillOk => "still_ok",
+            Change::New => "new",
+        }
+    }
+
+    /// The change from `before` (absent: new) to `now`.
+    pub fn between(before: Option<bool>, now: bool) -> Change {
+        match (before, now) {
+            (None, _) => Change::New,
+            (Some(false), true) => Change::BecameLow,
+            (Some(true), false) => Change::Recovered,
+            (Some(true), true) => Change::StillLow,
+            (Some(false), false) => Change::StillOk,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_change_is_last_year_against_this_year() {
+        assert_eq!(Change::between(Some(false), true), Change::BecameLow);
+        assert_eq!(Change::between(Some(true), false), Change::Recovered);
+        assert_eq!(Change::between(None, true), Change::New);
+        assert_eq!(Change::between(Some(true), true), Change::StillLow);
+        assert_eq!(Change::between(Some(false), false), Change::StillOk);
+    }
+}
