@@ -94,6 +94,7 @@ mod pushed;
 mod read;
 mod results;
 mod rules;
+mod schema;
 mod shapes;
 mod source_text;
 mod topology;

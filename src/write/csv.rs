@@ -7,6 +7,7 @@ use crate::error::Warning;
 use crate::grade::Indicator;
 use crate::read::previous::format_history;
 use crate::results::AuditReport;
+use crate::schema::{Cell, Column, PARCEL_COLUMNS};
 
 const BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 
@@ -89,6 +90,25 @@ impl<'b> Record<'b> {
         self.text(if v { "true" } else { "false" })
     }
 
+    /// A cell of the schema: lists joined with `;`, yes/no as `true`/`false`, nothing empty.
+    fn cell(&mut self, cell: Cell<'_>) -> &mut Self {
+        let flag = |b: bool| if b { "true" } else { "false" };
+        match cell {
+            Cell::Text(s) => self.text(s),
+            Cell::OptText(s) => self.opt_text(s),
+            Cell::Num(v) => self.num(v),
+            Cell::OptNum(v) => self.opt(v),
+            Cell::Count(n) => self.int(n),
+            Cell::Flag(b) => self.flag(b),
+            Cell::OptFlag(b) => self.opt_text(b.map(flag)),
+            Cell::Reasons(reasons) => {
+                let names: Vec<&str> = reasons.iter().map(|r| r.as_str()).collect();
+                self.text(&names.join(";"))
+            }
+            Cell::Names(names) => self.text(&names.join(";")),
+        }
+    }
+
     fn end(&mut self) {
         self.out.extend_from_slice(b"\r\n");
     }
@@ -104,80 +124,16 @@ fn header(w: &mut dyn Write, names: &[&str]) -> io::Result<()> {
     w.write_all(&buf)
 }
 
-/// `parcels.csv`: one row per evaluated parcel.
+/// `parcels.csv`: one row per evaluated parcel, the columns of [`PARCEL_COLUMNS`] that it has.
 pub(super) fn parcels(report: &AuditReport, w: &mut dyn Write) -> io::Result<()> {
-    header(
-        w,
-        &[
-            "parcel_id",
-            "park_id",
-            "industry",
-            "land_use",
-            "status",
-            "area_m2",
-            "area_mu",
-            "area_method",
-            "enterprise_count",
-            "tax",
-            "investment",
-            "output",
-            "floor_area",
-            "tax_per_mu",
-            "investment_per_mu",
-            "output_per_mu",
-            "plot_ratio",
-            "idle",
-            "low_efficiency",
-            "tenants_incomplete",
-            "reasons",
-            "min_investment_per_mu",
-            "min_tax_per_mu",
-            "min_output_per_mu",
-            "min_plot_ratio",
-            "rules",
-            "class",
-            "previous_low_efficiency",
-            "change",
-        ],
-    )?;
+    let columns: Vec<&Column> = PARCEL_COLUMNS.iter().filter(|c| c.csv).collect();
+    header(w, &columns.iter().map(|c| c.name).collect::<Vec<_>>())?;
     super::chunked(w, report.parcel_count(), 4096, &|row, buf| {
         let p = report.parcel(row);
-        let reasons: Vec<&str> = p.reasons().iter().map(|r| r.as_str()).collect();
-        let t = p.thresholds();
-        let (sums, f) = p.figures();
         let mut r = Record::new(buf);
-        r.text(p.parcel_id())
-            .opt_text(p.park_id())
-            .opt_text(p.industry())
-            .opt_text(p.land_use())
-            .text(p.status().as_str())
-            .num(p.area_m2())
-            .num(f.area_mu)
-            .text(p.area_method().as_str())
-            .int(sums.enterprise_count)
-            .num(sums.tax)
-            .num(sums.investment)
-            .num(sums.output)
-            .opt(f.floor_area_m2)
-            .num(f.tax_per_mu)
-            .num(f.investment_per_mu)
-            .num(f.output_per_mu)
-            .opt(f.plot_ratio)
-            .flag(f.idle)
-            .flag(p.low_efficiency())
-            .flag(p.tenants_incomplete())
-            .text(&reasons.join(";"))
-            .num(t.min_investment_per_mu)
-            .num(t.min_tax_per_mu)
-            .num(t.min_output_per_mu)
-            .num(t.min_plot_ratio)
-            .text(&p.rules().join(";"))
-            .opt_text(p.class().map(|c| c.as_str()))
-            .opt_text(
-                p.previous_low_efficiency()
-                    .map(|b| if b { "true" } else { "false" }),
-            )
-            .opt_text(p.change().map(|c| c.as_str()));
+        for c in &columns {
+            r.cell((c.value)(&p));
+        }
         r.end();
     })
 }

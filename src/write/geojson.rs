@@ -17,6 +17,7 @@ use crate::crs::gcj02;
 use crate::parks::ParkResult;
 use crate::results::{AuditReport, ParcelResult};
 use crate::rules::Reason;
+use crate::schema::{Cell, PARCEL_COLUMNS};
 
 /// Colours by a parcel's state.
 pub(crate) mod style {
@@ -176,6 +177,21 @@ impl PropertyWriter<'_> {
         }
     }
 
+    /// A cell of the schema: nothing as `null`, lists as arrays.
+    fn cell(&mut self, k: &'static str, cell: Cell<'_>) {
+        match cell {
+            Cell::Text(s) => self.value(k, s),
+            Cell::OptText(s) => self.value(k, &s),
+            Cell::Num(v) => self.number(k, v),
+            Cell::OptNum(v) => self.opt_number(k, v),
+            Cell::Count(n) => self.value(k, &n),
+            Cell::Flag(b) => self.value(k, &b),
+            Cell::OptFlag(b) => self.value(k, &b),
+            Cell::Reasons(reasons) => self.value(k, &reasons),
+            Cell::Names(names) => self.value(k, names),
+        }
+    }
+
     fn opt_number(&mut self, k: &'static str, v: Option<f64>) {
         match v {
             Some(v) => self.number(k, v),
@@ -213,32 +229,8 @@ impl PropertyWriter<'_> {
 /// `class`, `previous_low_efficiency` and `change` are the audit's only when it has an evaluation
 /// or a previous audit (see [`write_parcels_geojson`]); otherwise an input property of that
 /// name is kept (SPEC §5: every input property kept).
-const PARCEL_KEYS: [&str; 24] = [
-    "parcel_id",
-    "park_id",
-    "area_m2",
-    "area_mu",
-    "area_method",
-    "enterprise_count",
-    "tax",
-    "investment",
-    "output",
-    "floor_area",
-    "tax_per_mu",
-    "investment_per_mu",
-    "output_per_mu",
-    "plot_ratio",
-    "idle",
-    "low_efficiency",
-    "tenants_incomplete",
-    "reasons",
-    "rules",
-    "fill",
-    "stroke",
-    "fill-opacity",
-    "stroke-width",
-    "title",
-];
+/// The properties `parcels.geojson` styles each parcel with (simplestyle-spec), and its title.
+const STYLE_KEYS: [&str; 5] = ["fill", "stroke", "fill-opacity", "stroke-width", "title"];
 
 fn start_collection(w: &mut dyn Write, name: &str, crs: OutputCrs) -> io::Result<()> {
     write!(w, "{{\"type\":\"FeatureCollection\",\"name\":\"{name}\",")?;
@@ -261,18 +253,14 @@ pub fn write_parcels_geojson(
     start_collection(w, "parcels", crs)?;
     // The names this report writes: those of every report, and those it has an evaluation
     // or a previous audit for.
-    let computed: Vec<&str> = PARCEL_KEYS
-        .into_iter()
-        .chain(report.summary.classes.is_some().then_some("class"))
-        .chain(
-            report
-                .summary
-                .changes
-                .is_some()
-                .then_some(["previous_low_efficiency", "change"])
-                .into_iter()
-                .flatten(),
-        )
+    let (graded, compared) = (
+        report.summary.classes.is_some(),
+        report.summary.changes.is_some(),
+    );
+    let computed: Vec<&str> = (PARCEL_COLUMNS.iter())
+        .filter(|c| c.geojson.shown(graded, compared))
+        .map(|c| c.name)
+        .chain(STYLE_KEYS)
         .collect();
     super::chunked_ranges(w, report.parcel_count(), 2048, &|rows, buf| {
         let properties = report
@@ -315,34 +303,14 @@ fn write_parcel(
         first: true,
     };
     pw.inputs(properties, computed, read);
+    let (graded, compared) = (p.class().is_some(), p.change().is_some());
+    for c in PARCEL_COLUMNS
+        .iter()
+        .filter(|c| c.geojson.shown(graded, compared))
+    {
+        pw.cell(c.name, (c.value)(p));
+    }
     let reasons = p.reasons();
-    let (sums, f) = p.figures();
-    pw.value("parcel_id", p.parcel_id());
-    pw.value("park_id", &p.park_id());
-    pw.number("area_m2", p.area_m2());
-    pw.number("area_mu", f.area_mu);
-    pw.value("area_method", p.area_method().as_str());
-    pw.value("enterprise_count", &sums.enterprise_count);
-    pw.number("tax", sums.tax);
-    pw.number("investment", sums.investment);
-    pw.number("output", sums.output);
-    pw.opt_number("floor_area", f.floor_area_m2);
-    pw.number("tax_per_mu", f.tax_per_mu);
-    pw.number("investment_per_mu", f.investment_per_mu);
-    pw.number("output_per_mu", f.output_per_mu);
-    pw.opt_number("plot_ratio", f.plot_ratio);
-    pw.value("idle", &f.idle);
-    pw.value("low_efficiency", &!reasons.is_empty());
-    pw.value("tenants_incomplete", &p.tenants_incomplete());
-    pw.value("reasons", &reasons);
-    pw.value("rules", p.rules());
-    if let Some(c) = p.class() {
-        pw.value("class", c.as_str());
-    }
-    if p.change().is_some() {
-        pw.value("previous_low_efficiency", &p.previous_low_efficiency());
-        pw.value("change", &p.change().map(|c| c.as_str()));
-    }
     pw.value("fill", parcel_fill(p));
     pw.value("stroke", style::STROKE);
     pw.number("fill-opacity", 0.6);

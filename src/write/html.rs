@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use super::geojson::{parcel_fill, style};
 use crate::parcel::Class;
 use crate::results::{AuditReport, ParcelResult};
+use crate::schema::{Cell, parcel_column};
 use crate::shapes::ShapeRef;
 
 /// The language of the report's labels.
@@ -877,6 +878,51 @@ fn year_on_year(h: &mut String, report: &AuditReport, t: &Words) {
     h.push_str("</tbody></table>\n");
 }
 
+/// The columns of the worst parcels' table, from the parcel schema, with their decimals.
+const WORST_COLUMNS: [(&str, usize); 8] = [
+    ("parcel_id", 0),
+    ("park_id", 0),
+    ("area_mu", 2),
+    ("tax_per_mu", 2),
+    ("investment_per_mu", 1),
+    ("output_per_mu", 1),
+    ("plot_ratio", 2),
+    ("reasons", 0),
+];
+
+/// A parcel column's heading on the page.
+fn heading(name: &str, t: &Words) -> String {
+    match name {
+        "parcel_id" => t.parcel.to_string(),
+        "park_id" => t.park.to_string(),
+        "area_mu" => format!("{} ({})", t.area, t.mu),
+        "tax_per_mu" => t.tax.to_string(),
+        "investment_per_mu" => t.investment.to_string(),
+        "output_per_mu" => t.output.to_string(),
+        "plot_ratio" => t.plot_ratio.to_string(),
+        "reasons" => t.reasons.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// A cell of the parcel schema as people read it: escaped, rounded to `decimals`, reasons in
+/// the page's language, nothing as a dash.
+fn html_cell(cell: Option<Cell<'_>>, decimals: usize, lang: Lang) -> String {
+    let flag = |b: bool| if b { "✓" } else { "" };
+    match cell {
+        None | Some(Cell::OptText(None) | Cell::OptNum(None) | Cell::OptFlag(None)) => "—".into(),
+        Some(Cell::Text(s) | Cell::OptText(Some(s))) => esc(s),
+        Some(Cell::Num(v) | Cell::OptNum(Some(v))) => num(v, decimals),
+        Some(Cell::Count(n)) => n.to_string(),
+        Some(Cell::Flag(b) | Cell::OptFlag(Some(b))) => flag(b).into(),
+        Some(Cell::Reasons(reasons)) => {
+            let labels: Vec<&str> = reasons.iter().map(|r| reason_label(r, lang)).collect();
+            labels.join(", ")
+        }
+        Some(Cell::Names(names)) => esc(&names.join(", ")),
+    }
+}
+
 fn worst(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words) {
     // The low-efficiency parcels that miss most: most reasons first, then the lowest tax per mu.
     let mut keyed: Vec<(usize, f64, f64, ParcelResult<'_>)> = report
@@ -899,36 +945,20 @@ fn worst(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Word
     let low: Vec<ParcelResult<'_>> = keyed.into_iter().map(|(_, _, _, p)| p).collect();
     let _ = write!(
         h,
-        "<h2>{}</h2>\n<table class=\"worst\"><thead><tr><th>{}</th><th>{}</th><th>{} ({})</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>\n",
-        t.worst,
-        t.parcel,
-        t.park,
-        t.area,
-        t.mu,
-        t.tax,
-        t.investment,
-        t.output,
-        t.plot_ratio,
-        t.reasons
+        "<h2>{}</h2>\n<table class=\"worst\"><thead><tr>",
+        t.worst
     );
+    for (name, _) in WORST_COLUMNS {
+        let _ = write!(h, "<th>{}</th>", heading(name, t));
+    }
+    h.push_str("</tr></thead><tbody>\n");
     for p in low.iter().take(options.worst) {
-        let reasons: Vec<&str> = p
-            .reasons()
-            .iter()
-            .map(|r| reason_label(r, options.lang))
-            .collect();
-        let _ = writeln!(
-            h,
-            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(p.parcel_id()),
-            esc(p.park_id().unwrap_or("—")),
-            num(p.area_mu(), 2),
-            num(p.tax_per_mu(), 2),
-            num(p.investment_per_mu(), 1),
-            num(p.output_per_mu(), 1),
-            p.plot_ratio().map_or("—".into(), |v| num(v, 2)),
-            reasons.join(", ")
-        );
+        h.push_str("<tr>");
+        for (name, decimals) in WORST_COLUMNS {
+            let cell = parcel_column(name).map(|c| (c.value)(p));
+            let _ = write!(h, "<td>{}</td>", html_cell(cell, decimals, options.lang));
+        }
+        h.push_str("</tr>\n");
     }
     if low.is_empty() {
         let _ = write!(h, "<tr><td colspan=\"8\">{}</td></tr>", t.none);

@@ -1,0 +1,176 @@
+//! One column schema for each output table. `parcels.csv`, the properties of
+//! `parcels.geojson`, the report's parcel tables and the serde form of a parcel all take their
+//! columns, in order, from [`PARCEL_COLUMNS`]: a new column is one entry here. Each writer
+//! formats a [`Cell`] its own way (CSV strips a zero fraction, GeoJSON writes `null`, the page
+//! rounds for people).
+
+use crate::results::ParcelResult;
+use crate::rules::Reasons;
+
+/// What a column holds for one row, typed so that each format can write it its own way.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Cell<'a> {
+    /// Text.
+    Text(&'a str),
+    /// Text, or nothing.
+    OptText(Option<&'a str>),
+    /// A figure, in the unit its column's name or doc says.
+    Num(f64),
+    /// A figure, or nothing (not computable).
+    OptNum(Option<f64>),
+    /// A count.
+    Count(usize),
+    /// Yes or no.
+    Flag(bool),
+    /// Yes, no, or not known.
+    OptFlag(Option<bool>),
+    /// Reasons for low efficiency (a list).
+    Reasons(Reasons),
+    /// Names (a list).
+    Names(&'a [String]),
+}
+
+/// Where a column appears in `parcels.geojson`'s properties.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum InGeoJson {
+    /// Not there: the input's own property of that name is kept as it was read.
+    No,
+    /// In every feature.
+    Always,
+    /// In an audit that graded enterprises, on the parcels that have a value.
+    Graded,
+    /// In an audit compared with a previous one, on the parcels that have a change.
+    Compared,
+}
+
+impl InGeoJson {
+    /// Whether a parcel's feature has the column: `graded` when the audit graded enterprises
+    /// and this parcel has a class (or, for the list of the audit's properties, when it graded
+    /// at all), `compared` likewise for a change since the previous audit.
+    pub(crate) fn shown(self, graded: bool, compared: bool) -> bool {
+        match self {
+            InGeoJson::No => false,
+            InGeoJson::Always => true,
+            InGeoJson::Graded => graded,
+            InGeoJson::Compared => compared,
+        }
+    }
+}
+
+/// One column of the parcel table.
+pub(crate) struct Column {
+    /// Its name: the CSV header, the GeoJSON property, the serde field.
+    pub(crate) name: &'static str,
+    /// Whether `parcels.csv` has it.
+    pub(crate) csv: bool,
+    /// Where `parcels.geojson` has it.
+    pub(crate) geojson: InGeoJson,
+    /// Its value for a parcel.
+    pub(crate) value: for<'a> fn(&ParcelResult<'a>) -> Cell<'a>,
+}
+
+use InGeoJson::{Always, Compared, Graded, No};
+
+const fn column(
+    name: &'static str,
+    csv: bool,
+    geojson: InGeoJson,
+    value: for<'a> fn(&ParcelResult<'a>) -> Cell<'a>,
+) -> Column {
+    Column {
+        name,
+        csv,
+        geojson,
+        value,
+    }
+}
+
+/// The parcel table, in the order every format writes it. Money in 万元, areas in m² or mu,
+/// intensities in 万元/亩 (the names say which).
+pub(crate) const PARCEL_COLUMNS: [Column; 29] = [
+    column("parcel_id", true, Always, |p| Cell::Text(p.parcel_id())),
+    column("park_id", true, Always, |p| Cell::OptText(p.park_id())),
+    column("industry", true, No, |p| Cell::OptText(p.industry())),
+    column("land_use", true, No, |p| Cell::OptText(p.land_use())),
+    column("status", true, No, |p| Cell::Text(p.status().as_str())),
+    column("area_m2", true, Always, |p| Cell::Num(p.area_m2())),
+    column("area_mu", true, Always, |p| Cell::Num(p.area_mu())),
+    column("area_method", true, Always, |p| {
+        Cell::Text(p.area_method().as_str())
+    }),
+    column("enterprise_count", true, Always, |p| {
+        Cell::Count(p.enterprise_count())
+    }),
+    column("tax", true, Always, |p| Cell::Num(p.tax())),
+    column("investment", true, Always, |p| Cell::Num(p.investment())),
+    column("output", true, Always, |p| Cell::Num(p.output())),
+    column("floor_area", true, Always, |p| Cell::OptNum(p.floor_area())),
+    column("tax_per_mu", true, Always, |p| Cell::Num(p.tax_per_mu())),
+    column("investment_per_mu", true, Always, |p| {
+        Cell::Num(p.investment_per_mu())
+    }),
+    column("output_per_mu", true, Always, |p| {
+        Cell::Num(p.output_per_mu())
+    }),
+    column("plot_ratio", true, Always, |p| Cell::OptNum(p.plot_ratio())),
+    column("idle", true, Always, |p| Cell::Flag(p.idle())),
+    column("low_efficiency", true, Always, |p| {
+        Cell::Flag(p.low_efficiency())
+    }),
+    column("tenants_incomplete", true, Always, |p| {
+        Cell::Flag(p.tenants_incomplete())
+    }),
+    column("reasons", true, Always, |p| Cell::Reasons(p.reasons())),
+    column("min_investment_per_mu", true, No, |p| {
+        Cell::Num(p.thresholds().min_investment_per_mu)
+    }),
+    column("min_tax_per_mu", true, No, |p| {
+        Cell::Num(p.thresholds().min_tax_per_mu)
+    }),
+    column("min_output_per_mu", true, No, |p| {
+        Cell::Num(p.thresholds().min_output_per_mu)
+    }),
+    column("min_plot_ratio", true, No, |p| {
+        Cell::Num(p.thresholds().min_plot_ratio)
+    }),
+    column("rules", true, Always, |p| Cell::Names(p.rules())),
+    column("class", true, Graded, |p| {
+        Cell::OptText(p.class().map(|c| c.as_str()))
+    }),
+    column("previous_low_efficiency", true, Compared, |p| {
+        Cell::OptFlag(p.previous_low_efficiency())
+    }),
+    column("change", true, Compared, |p| {
+        Cell::OptText(p.change().map(|c| c.as_str()))
+    }),
+];
+
+/// The column named `name`, if there is one.
+pub(crate) fn parcel_column(name: &str) -> Option<&'static Column> {
+    PARCEL_COLUMNS.iter().find(|c| c.name == name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn column_names_are_distinct_and_plain_ascii() {
+        for (i, c) in PARCEL_COLUMNS.iter().enumerate() {
+            assert!(
+                c.name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'),
+                "{}",
+                c.name
+            );
+            assert!(
+                PARCEL_COLUMNS[..i].iter().all(|d| d.name != c.name),
+                "{} twice",
+                c.name
+            );
+            assert_eq!(parcel_column(c.name).map(|d| d.name), Some(c.name));
+        }
+        assert!(parcel_column("no_such_column").is_none());
+    }
+}
