@@ -22,7 +22,7 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use land_efficiency::{AreaMethod, OutputCrs};
 use land_efficiency::{Audit, AuditReport, Config, Crs, Inputs, PreviousAudit, Source};
-use land_efficiency::{Lang, ReportOptions, WriteOptions, write_all};
+use land_efficiency::{Lang, ReportOptions, WriteOptions, write_all_with_text};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/zone");
 
@@ -263,7 +263,9 @@ fn run(args: &Args) -> Result<(), Failure> {
             }
         });
     }
-    let mut report = audit.run(&inputs)?;
+    // Parcels' properties and firms' names stay in the input files and are read back as the
+    // outputs are written: a province's properties would otherwise be held as text.
+    let (mut report, texts) = audit.run_leaving_text(&inputs)?;
     if let Some(bar) = &bar {
         bar.set_message(format!("write {}", args.out.display()));
     }
@@ -283,7 +285,7 @@ fn run(args: &Args) -> Result<(), Failure> {
             ..ReportOptions::default()
         },
     };
-    write_all(&report, &args.out, &options)?;
+    write_all_with_text(&report, &texts, &args.out, &options)?;
     report.times.write = t.elapsed();
     if let Some(bar) = bar {
         bar.finish_and_clear();

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use land_efficiency::{Audit, Config, Crs, Inputs, Source};
-use land_efficiency::{WriteOptions, write_all};
+use land_efficiency::{InputTexts, WriteOptions, write_all_with_text};
 
 struct Args {
     n: usize,
@@ -130,20 +130,22 @@ fn run(args: &Args) -> Result<(), Box<dyn std::error::Error>> {
         parks: Some(Source::path(data.join("parks.geojson"))),
     };
     let t0 = Instant::now();
-    let audit = Audit::new(Config::default())
-        .hold_text(args.hold_text)
-        .on_progress(move |stage, what, bytes| {
-            if bytes.is_none() && std::env::var_os("BENCH_TRACE").is_some() {
-                eprintln!(
-                    "[{:7.3} s] {stage:?} {what}: RSS {} MiB",
-                    t0.elapsed().as_secs_f64(),
-                    rss_mib("VmRSS:")
-                );
-            }
-        });
-    let mut report = audit.run(&inputs)?;
+    let audit = Audit::new(Config::default()).on_progress(move |stage, what, bytes| {
+        if bytes.is_none() && std::env::var_os("BENCH_TRACE").is_some() {
+            eprintln!(
+                "[{:7.3} s] {stage:?} {what}: RSS {} MiB",
+                t0.elapsed().as_secs_f64(),
+                rss_mib("VmRSS:")
+            );
+        }
+    });
+    let (mut report, texts) = if args.hold_text {
+        (audit.run(&inputs)?, InputTexts::default())
+    } else {
+        audit.run_leaving_text(&inputs)?
+    };
     let tw = Instant::now();
-    write_all(&report, &out, &WriteOptions::default())?;
+    write_all_with_text(&report, &texts, &out, &WriteOptions::default())?;
     report.times.write = tw.elapsed();
     let total = t.elapsed().as_secs_f64();
     // CPU of the audit and the write (not of generating the data).

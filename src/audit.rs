@@ -26,6 +26,7 @@ use crate::results::{
     AuditReport, Counts, EnterpriseCounts, LayerInfo, Overlap, ParcelFacts as SummaryFacts,
     StageTimes, Summary,
 };
+use crate::source_text::InputTexts;
 
 /// The three input layers. Enterprises and parks are optional: without enterprises every
 /// parcel is idle; without parks every parcel is outside any park.
@@ -102,7 +103,6 @@ pub type Progress = dyn Fn(Stage, &str, Option<(u64, u64)>) + Send + Sync;
 pub struct Audit {
     config: Config,
     strict: bool,
-    hold_text: bool,
     crs: Option<Crs>,
     previous: Option<PreviousAudit>,
     progress: Option<std::sync::Arc<Progress>>,
@@ -114,7 +114,6 @@ impl Audit {
         Audit {
             config,
             strict: false,
-            hold_text: false,
             crs: None,
             previous: None,
             progress: None,
@@ -124,14 +123,6 @@ impl Audit {
     /// Stop at the first bad record instead of rejecting it and going on.
     pub fn strict(mut self, strict: bool) -> Self {
         self.strict = strict;
-        self
-    }
-
-    /// Hold parcels' `properties` and enterprises' names in memory instead of reading them
-    /// back from the input files when the outputs are written (see
-    /// [`ReadOptions::hold_text`]): for inputs that will be gone or changed by then.
-    pub fn hold_text(mut self, hold: bool) -> Self {
-        self.hold_text = hold;
         self
     }
 
@@ -182,7 +173,7 @@ impl Audit {
 
     /// The read options of a layer: `[crs] <layer>`, else the builder's CRS (`--crs`, for
     /// every input), else `[crs] input`.
-    fn options(&self, layer: Layer, source: &Source) -> Result<ReadOptions> {
+    fn options(&self, layer: Layer, source: &Source, leave_text: bool) -> Result<ReadOptions> {
         let crs = &self.config.crs;
         let own = match (layer, &crs.parcels, &crs.enterprises, &crs.parks) {
             (Layer::Parcels, Some(n), _, _) => Some(("parcels", n)),
@@ -206,7 +197,7 @@ impl Audit {
             strict: self.strict,
             crs,
             progress: self.read_progress(source),
-            hold_text: self.hold_text,
+            leave_text,
         })
     }
 
@@ -221,37 +212,56 @@ impl Audit {
     /// this one, has graded none of the firms this one grades, or has no classes when
     /// `[evaluation] d_years_low_efficiency` is 2 or more: its data, not how it was asked for.
     pub fn run(&self, inputs: &Inputs) -> Result<AuditReport> {
+        Ok(self.run_with(inputs, false)?.0)
+    }
+
+    /// [`Audit::run`], leaving parcels' `properties` and enterprises' names read from GeoJSON
+    /// files in those files instead of holding them as text (a million parcels' properties
+    /// are hundreds of megabytes). Returns the report and the files to read them back from:
+    /// give both to [`write_all_with_text`](crate::write::write_all_with_text). The report
+    /// itself holds no file: its accessors and serde form give only the texts it holds.
+    ///
+    /// # Errors
+    /// As [`Audit::run`].
+    pub fn run_leaving_text(&self, inputs: &Inputs) -> Result<(AuditReport, InputTexts)> {
+        self.run_with(inputs, true)
+    }
+
+    /// Reads the inputs, leaving text in them or not, and runs the stages.
+    fn run_with(&self, inputs: &Inputs, leave: bool) -> Result<(AuditReport, InputTexts)> {
         self.config.validate()?;
         self.check_previous()?;
         let mut times = StageTimes::default();
         let t = Instant::now();
         self.progress(Stage::Read, &inputs.parcels.name().display().to_string());
-        let parcels = read::read_parcels(
-            &inputs.parcels,
-            &self.config,
-            &self.options(Layer::Parcels, &inputs.parcels)?,
-        )?;
+        let options = self.options(Layer::Parcels, &inputs.parcels, leave)?;
+        let mut parcels = read::read_parcels(&inputs.parcels, &self.config, &options)?;
         // The parcels' areas are worked out while the other layers are read: the readers
         // leave a core idle part of the time (their sink is serial). A reading error stops
         // the area work.
-        let (areas, others) = areas_beside(&parcels, &self.config, || self.read_others(inputs));
-        let (enterprises, parks) = others?;
+        let (areas, others) =
+            areas_beside(&parcels, &self.config, || self.read_others(inputs, leave));
+        let (mut enterprises, parks) = others?;
         times.read = t.elapsed();
+        let texts = InputTexts {
+            parcels: parcels.text.take(),
+            enterprises: enterprises.as_mut().and_then(|l| l.text.take()),
+        };
         let mut report = self.assess_with(parcels, enterprises, parks, areas, &mut times)?;
         report.times = times;
         report.input_files.extend(inputs.paths());
-        Ok(report)
+        Ok((report, texts))
     }
 
     /// Reads the enterprises and parks layers, those given.
-    fn read_others(&self, inputs: &Inputs) -> Result<OtherLayers> {
+    fn read_others(&self, inputs: &Inputs, leave: bool) -> Result<OtherLayers> {
         let enterprises = match &inputs.enterprises {
             Some(s) => {
                 self.progress(Stage::Read, &s.name().display().to_string());
                 Some(read::read_enterprises(
                     s,
                     &self.config,
-                    &self.options(Layer::Enterprises, s)?,
+                    &self.options(Layer::Enterprises, s, leave)?,
                 )?)
             }
             None => None,
@@ -262,7 +272,7 @@ impl Audit {
                 Some(read::read_parks(
                     s,
                     &self.config,
-                    &self.options(Layer::Parks, s)?,
+                    &self.options(Layer::Parks, s, leave)?,
                 )?)
             }
             None => None,

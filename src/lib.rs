@@ -19,7 +19,7 @@
 //! ## CRS contract
 //!
 //! Input is RFC 7946 lon/lat, or any CRS declared by the legacy `crs` member or given
-//! explicitly (see [`crs`]). Areas are geodesic on the ellipsoid for lon/lat input and planar in
+//! explicitly (see [`Crs`]). Areas are geodesic on the ellipsoid for lon/lat input and planar in
 //! the input plane for projected input (`[area] method = "auto"`). Output GeoJSON is RFC 7946:
 //! WGS84 lon/lat, exterior rings counter-clockwise, coordinates in full (the shortest digits
 //! that read back as the same number).
@@ -136,8 +136,9 @@ pub use results::{
 };
 pub use rules::{LowEfficiencyConfig, Minimum, Reason, Reasons, Rule};
 pub use shapes::{PolygonRef, Position, ShapeRef, Shapes};
+pub use source_text::{InputText, InputTexts};
 pub use units::AreaUnit;
 pub use write::{
-    Lang, OUTPUT_FILES, ReportOptions, WriteOptions, write_all, write_parcels_geojson,
-    write_parks_geojson, write_report_html,
+    Lang, OUTPUT_FILES, ReportOptions, WriteOptions, write_all, write_all_with_text,
+    write_parcels_geojson, write_parks_geojson, write_report_html,
 };

@@ -5,7 +5,6 @@
 
 use std::borrow::Cow;
 use std::ops::Range;
-use std::path::Path;
 
 use geo::{Coord, MultiPolygon, Point};
 use serde::{Deserialize, Serialize};
@@ -14,7 +13,7 @@ use serde_json::value::RawValue;
 use crate::columns::{OptColumn, OptStrings, Strings, retain_vec};
 use crate::error::Result;
 use crate::shapes::{ShapeRef, Shapes};
-use crate::source_text::{Raw, Span, TextColumn, TextsOf, json_string};
+use crate::source_text::{InputText, Raw, Span, TextColumn, TextsOf, json_string};
 
 /// Whether a parcel was supplied within the evaluation window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -302,27 +301,25 @@ impl Parcels {
         &self.shapes
     }
 
-    /// The `properties` of rows `rows` as JSON text, read back from the input with one read
-    /// where they were left there.
+    /// The `properties` of rows `rows` as JSON text: those held, and those left in the input
+    /// read back from `text` (the [`InputText`] its reader returned) with one read; without
+    /// it, those left in the input are absent.
     ///
     /// # Errors
-    /// [`crate::error::Error::InputChanged`] when the input file cannot be read or its text changed since.
-    pub fn properties(&self, rows: Range<usize>) -> Result<PropertyTexts<'_>> {
+    /// [`crate::error::Error::InputChanged`] when the input file cannot be read or its text
+    /// changed since.
+    pub fn properties(
+        &self,
+        rows: Range<usize>,
+        text: Option<&InputText>,
+    ) -> Result<PropertyTexts<'_>> {
         let name = |row| record_name("properties", self.index[row], self.ids.get(row));
-        Ok(PropertyTexts(self.properties.texts(rows, &name)?))
+        Ok(PropertyTexts(self.properties.texts(rows, text, &name)?))
     }
 
-    /// Checks that the input the properties were left in still has the length it had.
-    ///
-    /// # Errors
-    /// [`crate::error::Error::InputChanged`] when it has changed.
-    pub fn check_source(&self) -> Result<()> {
-        self.properties.check()
-    }
-
-    /// The file the properties were left in, if any.
-    pub fn source_file(&self) -> Option<&Path> {
-        self.properties.file()
+    /// Whether any parcel's `properties` were left in the input file.
+    pub fn text_left_in_input(&self) -> bool {
+        self.properties.any_left()
     }
 
     /// Releases spare capacity (after reading).
@@ -425,18 +422,10 @@ impl<'a> ParcelRef<'a> {
             plot_ratio: c[3].get(self.row),
         }
     }
-    /// The feature's `properties` as read (JSON text). A parcel read from a file leaves them
-    /// there (a million parcels' properties would otherwise be held as text), so this reads
-    /// them back; [`Parcels::properties`] reads many rows at once.
-    ///
-    /// # Errors
-    /// The input file cannot be read, or changed since it was read.
-    pub fn properties(&self) -> Result<Option<Cow<'a, str>>> {
-        if let Some(held) = self.table.properties.held.get(self.row) {
-            return Ok(Some(Cow::Borrowed(held)));
-        }
-        let texts = self.table.properties(self.row..self.row + 1)?;
-        Ok(texts.get(self.row).map(|s| Cow::Owned(s.to_owned())))
+    /// The feature's `properties` as read (JSON text), when held; `None` when it had none or
+    /// they were left in the input ([`Parcels::properties`] reads those back).
+    pub fn properties(&self) -> Option<&'a str> {
+        self.table.properties.held.get(self.row)
     }
     /// The feature's GeoJSON `id` as read (JSON text).
     pub fn feature_id(&self) -> Option<&'a str> {
@@ -563,40 +552,32 @@ impl Enterprises {
         self.parcel_id.push(e.parcel_id.as_deref());
     }
 
-    /// Row `row` as an owned record (its name read back from the input if it was left there).
-    ///
-    /// # Errors
-    /// [`crate::error::Error::InputChanged`] when the input file cannot be read or its text changed since.
+    /// Row `row` as an owned record, its name when held (`None` when it was left in the
+    /// input: [`Enterprises::names`] reads those back).
     ///
     /// # Panics
     /// When `row >= self.len()`.
-    pub fn get(&self, row: usize) -> Result<Enterprise> {
+    pub fn get(&self, row: usize) -> Enterprise {
         let mut e = self.record(row);
-        e.name = self.names(row..row + 1)?.get(row).map(Cow::into_owned);
-        Ok(e)
+        e.name = self.names.held.get(row).map(str::to_string);
+        e
     }
 
-    /// The names of rows `rows`, read back from the input with one read where they were left
-    /// there.
+    /// The names of rows `rows`: those held, and those left in the input read back from
+    /// `text` (the [`InputText`] its reader returned) with one read; without it, those left in
+    /// the input are absent.
     ///
     /// # Errors
-    /// [`crate::error::Error::InputChanged`] when the input file cannot be read or its text changed since.
-    pub fn names(&self, rows: Range<usize>) -> Result<NameTexts<'_>> {
+    /// [`crate::error::Error::InputChanged`] when the input file cannot be read or its text
+    /// changed since.
+    pub fn names(&self, rows: Range<usize>, text: Option<&InputText>) -> Result<NameTexts<'_>> {
         let name = |row| record_name("name", self.index[row], self.ids.get(row));
-        Ok(NameTexts(self.names.texts(rows, &name)?))
+        Ok(NameTexts(self.names.texts(rows, text, &name)?))
     }
 
-    /// Checks that the input the names were left in still has the length it had.
-    ///
-    /// # Errors
-    /// [`crate::error::Error::InputChanged`] when it has changed.
-    pub fn check_source(&self) -> Result<()> {
-        self.names.check()
-    }
-
-    /// The file the names were left in, if any.
-    pub fn source_file(&self) -> Option<&Path> {
-        self.names.file()
+    /// Whether any enterprise's name was left in the input file.
+    pub fn text_left_in_input(&self) -> bool {
+        self.names.any_left()
     }
 
     /// Row `row` as an owned record without its name.

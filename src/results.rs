@@ -170,20 +170,6 @@ fn by_id<'a>(
     Some(order[at] as usize)
 }
 
-impl Serialize for AuditReport {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut st = s.serialize_struct("AuditReport", 7)?;
-        st.serialize_field("summary", &self.summary)?;
-        st.serialize_field("parcels", &ParcelSeq(self))?;
-        st.serialize_field("parks", &self.parks)?;
-        st.serialize_field("enterprises", &EnterpriseSeq(self))?;
-        st.serialize_field("rejected", &self.rejected)?;
-        st.serialize_field("warnings", &self.warnings)?;
-        st.serialize_field("overlaps", &self.overlaps)?;
-        st.end()
-    }
-}
-
 /// One parcel's audit: a view into an [`AuditReport`].
 ///
 /// # Units
@@ -351,104 +337,8 @@ impl<'a> ParcelResult<'a> {
     }
 }
 
-impl ParcelResult<'_> {
-    /// Serialises the parcel with `properties`, its input's `properties` as JSON text (read
-    /// back by the caller, a block of rows at a time for a whole report).
-    fn serialize_with<S: serde::Serializer>(
-        &self,
-        properties: Option<&str>,
-        s: S,
-    ) -> Result<S::Ok, S::Error> {
-        let (sums, f) = self.figures();
-        let mut st = s.serialize_struct("ParcelResult", 30)?;
-        st.serialize_field("index", &self.index())?;
-        st.serialize_field("parcel_id", self.parcel_id())?;
-        st.serialize_field("park_id", &self.park_id())?;
-        st.serialize_field("area_m2", &self.area_m2())?;
-        st.serialize_field("area_mu", &self.area_mu())?;
-        st.serialize_field("area_method", &self.area_method())?;
-        st.serialize_field("enterprise_count", &sums.enterprise_count)?;
-        st.serialize_field("tax", &sums.tax)?;
-        st.serialize_field("investment", &sums.investment)?;
-        st.serialize_field("output", &sums.output)?;
-        st.serialize_field("floor_area", &f.floor_area_m2)?;
-        st.serialize_field("tax_per_mu", &f.tax_per_mu)?;
-        st.serialize_field("investment_per_mu", &f.investment_per_mu)?;
-        st.serialize_field("output_per_mu", &f.output_per_mu)?;
-        st.serialize_field("plot_ratio", &f.plot_ratio)?;
-        st.serialize_field("idle", &f.idle)?;
-        st.serialize_field("low_efficiency", &self.low_efficiency())?;
-        // As in parcels.geojson: without them an unjudged parcel reads as one that passed.
-        st.serialize_field("tenants_incomplete", &self.tenants_incomplete())?;
-        st.serialize_field("unjudged", &self.unjudged())?;
-        st.serialize_field("reasons", &self.reasons())?;
-        st.serialize_field("thresholds", &self.thresholds())?;
-        st.serialize_field("rules", self.rules())?;
-        st.serialize_field("industry", &self.industry())?;
-        st.serialize_field("land_use", &self.land_use())?;
-        st.serialize_field("status", &self.status())?;
-        st.serialize_field("class", &self.class())?;
-        st.serialize_field("previous_low_efficiency", &self.previous_low_efficiency())?;
-        st.serialize_field("change", &self.change())?;
-        // What parcels.geojson carries besides the figures, so that a service need not go
-        // through the file: the input's properties (JSON, as read) and the WGS84 shape.
-        let properties = properties
-            .map(serde_json::from_str::<&serde_json::value::RawValue>)
-            .transpose()
-            .map_err(serde::ser::Error::custom)?;
-        st.serialize_field("properties", &properties)?;
-        st.serialize_field("geometry", &GeoJsonShape(self.record().shape()))?;
-        st.end()
-    }
-}
-
-impl Serialize for ParcelResult<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let properties = self
-            .record()
-            .properties()
-            .map_err(serde::ser::Error::custom)?;
-        self.serialize_with(properties.as_deref(), s)
-    }
-}
-
-/// Rows of text left in an input are read back this many at a time when a whole report is
-/// serialised.
-const SERIALISE_BLOCK: usize = 4096;
-
-/// Every parcel, their input properties read back a block of rows at a time.
-struct ParcelSeq<'a>(&'a AuditReport);
-
-impl Serialize for ParcelSeq<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        let report = self.0;
-        let n = report.parcel_count();
-        let mut seq = s.serialize_seq(Some(n))?;
-        for start in (0..n).step_by(SERIALISE_BLOCK) {
-            let rows = start..(start + SERIALISE_BLOCK).min(n);
-            let texts = report
-                .parcel_table
-                .properties(rows.clone())
-                .map_err(serde::ser::Error::custom)?;
-            for row in rows {
-                seq.serialize_element(&WithProperties(report.parcel(row), texts.get(row)))?;
-            }
-        }
-        seq.end()
-    }
-}
-
-struct WithProperties<'a>(ParcelResult<'a>, Option<&'a str>);
-
-impl Serialize for WithProperties<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize_with(self.1, s)
-    }
-}
-
 /// A shape in the arena as a GeoJSON MultiPolygon geometry object, written from its slices.
-struct GeoJsonShape<'a>(ShapeRef<'a>);
+pub(crate) struct GeoJsonShape<'a>(pub(crate) ShapeRef<'a>);
 
 impl Serialize for GeoJsonShape<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -496,7 +386,7 @@ impl<'a> EnterpriseResult<'a> {
     /// # Errors
     /// [`crate::error::Error::InputChanged`] when its name, left in the input file, cannot be read
     /// back.
-    pub fn enterprise(&self) -> crate::error::Result<Enterprise> {
+    pub fn enterprise(&self) -> Enterprise {
         self.report.enterprise_table.get(self.row)
     }
     /// Its id.
@@ -546,10 +436,10 @@ impl<'a> EnterpriseResult<'a> {
     }
 }
 
-impl EnterpriseResult<'_> {
-    fn serialize_as<S: serde::Serializer>(&self, e: &Enterprise, s: S) -> Result<S::Ok, S::Error> {
+impl Serialize for EnterpriseResult<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let mut st = s.serialize_struct("EnterpriseResult", 7)?;
-        st.serialize_field("enterprise", e)?;
+        st.serialize_field("enterprise", &self.enterprise())?;
         st.serialize_field("join", &self.join())?;
         st.serialize_field("joined_parcel_id", &self.parcel_id())?;
         st.serialize_field("candidates", &self.candidates())?;
@@ -557,46 +447,6 @@ impl EnterpriseResult<'_> {
         st.serialize_field("evaluation", &self.evaluation())?;
         st.serialize_field("class_history", self.class_history())?;
         st.end()
-    }
-}
-
-impl Serialize for EnterpriseResult<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let e = self.enterprise().map_err(serde::ser::Error::custom)?;
-        self.serialize_as(&e, s)
-    }
-}
-
-/// Every enterprise, their names read back from the input a block of rows at a time.
-struct EnterpriseSeq<'a>(&'a AuditReport);
-
-impl Serialize for EnterpriseSeq<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::SerializeSeq;
-        let report = self.0;
-        let table = &report.enterprise_table;
-        let n = report.enterprise_count();
-        let mut seq = s.serialize_seq(Some(n))?;
-        for start in (0..n).step_by(SERIALISE_BLOCK) {
-            let rows = start..(start + SERIALISE_BLOCK).min(n);
-            let names = table
-                .names(rows.clone())
-                .map_err(serde::ser::Error::custom)?;
-            for row in rows {
-                let mut e = table.record(row);
-                e.name = names.get(row).map(std::borrow::Cow::into_owned);
-                seq.serialize_element(&Named(report.enterprise(row), e))?;
-            }
-        }
-        seq.end()
-    }
-}
-
-struct Named<'a>(EnterpriseResult<'a>, Enterprise);
-
-impl Serialize for Named<'_> {
-    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        self.0.serialize_as(&self.1, s)
     }
 }
 

@@ -4,7 +4,10 @@
 //! formats a [`Cell`] its own way (CSV strips a zero fraction, GeoJSON writes `null`, the page
 //! rounds for people).
 
-use crate::results::ParcelResult;
+use serde::Serialize;
+use serde::ser::{SerializeSeq, SerializeStruct};
+
+use crate::results::{AuditReport, GeoJsonShape, ParcelResult};
 use crate::rules::Reasons;
 
 /// What a column holds for one row, typed so that each format can write it its own way.
@@ -144,6 +147,79 @@ pub(crate) const PARCEL_COLUMNS: [Column; 29] = [
         Cell::OptText(p.change().map(|c| c.as_str()))
     }),
 ];
+
+impl Serialize for Cell<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match *self {
+            Cell::Text(t) => s.serialize_str(t),
+            Cell::OptText(t) => t.serialize(s),
+            Cell::Num(v) => s.serialize_f64(v),
+            Cell::OptNum(v) => v.serialize(s),
+            Cell::Count(n) => s.serialize_u64(n as u64),
+            Cell::Flag(b) => s.serialize_bool(b),
+            Cell::OptFlag(b) => b.serialize(s),
+            Cell::Reasons(reasons) => reasons.serialize(s),
+            Cell::Names(names) => names.serialize(s),
+        }
+    }
+}
+
+/// A parcel for a service: its feature index, every column of `parcels.csv`, whether it
+/// is unjudged, its input `properties` when they were held (`null` when they were left in the
+/// input file: see [`InputText`](crate::source_text::InputText)) and its WGS84 shape.
+impl Serialize for ParcelResult<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut st = s.serialize_struct("ParcelResult", PARCEL_COLUMNS.len() + 4)?;
+        st.serialize_field("index", &self.index())?;
+        for c in &PARCEL_COLUMNS {
+            st.serialize_field(c.name, &(c.value)(self))?;
+        }
+        st.serialize_field("unjudged", &self.unjudged())?;
+        let properties = (self.record().properties())
+            .map(serde_json::from_str::<&serde_json::value::RawValue>)
+            .transpose()
+            .map_err(serde::ser::Error::custom)?;
+        st.serialize_field("properties", &properties)?;
+        st.serialize_field("geometry", &GeoJsonShape(self.record().shape()))?;
+        st.end()
+    }
+}
+
+/// The whole report: the summary, every parcel and enterprise, the parks, and what was
+/// rejected or warned of. It reads no file.
+impl Serialize for AuditReport {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Parcels<'a>(&'a AuditReport);
+        impl Serialize for Parcels<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut seq = s.serialize_seq(Some(self.0.parcel_count()))?;
+                for p in self.0.parcels() {
+                    seq.serialize_element(&p)?;
+                }
+                seq.end()
+            }
+        }
+        struct Enterprises<'a>(&'a AuditReport);
+        impl Serialize for Enterprises<'_> {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                let mut seq = s.serialize_seq(Some(self.0.enterprise_count()))?;
+                for e in self.0.enterprises() {
+                    seq.serialize_element(&e)?;
+                }
+                seq.end()
+            }
+        }
+        let mut st = s.serialize_struct("AuditReport", 7)?;
+        st.serialize_field("summary", &self.summary)?;
+        st.serialize_field("parcels", &Parcels(self))?;
+        st.serialize_field("parks", &self.parks)?;
+        st.serialize_field("enterprises", &Enterprises(self))?;
+        st.serialize_field("rejected", &self.rejected)?;
+        st.serialize_field("warnings", &self.warnings)?;
+        st.serialize_field("overlaps", &self.overlaps)?;
+        st.end()
+    }
+}
 
 /// The column named `name`, if there is one.
 pub(crate) fn parcel_column(name: &str) -> Option<&'static Column> {

@@ -13,16 +13,55 @@ use std::sync::Arc;
 use crate::columns::{OptStrings, retain_vec};
 use crate::error::{Error, Result};
 
+/// An input file that parcels' `properties` or enterprises' names were left in when it was
+/// read ([`Audit::run_leaving_text`](crate::audit::Audit::run_leaving_text)), kept open so that
+/// renaming or removing its path afterwards does not matter. The writers read the texts back
+/// from it, a block of rows at a time, and check each against the hash taken when it was read.
+///
+/// It is the only thing in the crate that reads an input after the readers: tables and
+/// reports hold none, and a report serialises without it.
 #[derive(Clone)]
-pub(crate) struct Backing {
+pub struct InputText {
     path: PathBuf,
     file: Arc<File>,
     len: u64,
 }
 
-impl fmt::Debug for Backing {
+impl fmt::Debug for InputText {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "Backing({}, {} bytes)", self.path.display(), self.len)
+        write!(f, "InputText({}, {} bytes)", self.path.display(), self.len)
+    }
+}
+
+/// The input files an audit left text in, one per layer that has any: what
+/// [`write_all_with_text`](crate::write::write_all_with_text) reads parcels' `properties` and
+/// enterprises' names back from.
+#[derive(Debug, Clone, Default)]
+pub struct InputTexts {
+    /// The parcels' file, when their `properties` were left in it.
+    pub parcels: Option<InputText>,
+    /// The enterprises' file, when their names were left in it.
+    pub enterprises: Option<InputText>,
+}
+
+impl InputTexts {
+    /// The files, for the writers to refuse to write over.
+    pub fn files(&self) -> impl Iterator<Item = &Path> {
+        [&self.parcels, &self.enterprises]
+            .into_iter()
+            .flatten()
+            .map(InputText::path)
+    }
+
+    /// Fails when a file's length has changed since it was read.
+    ///
+    /// # Errors
+    /// [`Error::InputChanged`] naming the file.
+    pub fn check(&self) -> Result<()> {
+        [&self.parcels, &self.enterprises]
+            .into_iter()
+            .flatten()
+            .try_for_each(InputText::check)
     }
 }
 
@@ -31,10 +70,10 @@ impl fmt::Debug for Backing {
 /// row whatever lies between the texts (long geometries).
 const MAX_GAP: u64 = 4096;
 
-impl Backing {
+impl InputText {
     /// Opens the file, as it is now, to read texts back from later; `None` for what cannot
     /// be read twice (a pipe, a device).
-    pub(crate) fn open(path: &Path) -> io::Result<Option<Backing>> {
+    pub(crate) fn open(path: &Path) -> io::Result<Option<InputText>> {
         // Look before opening: opening a FIFO waits for a writer, and a second reader
         // would take the writer's text from the one that scans it (or wait forever once
         // the writer has gone).
@@ -43,7 +82,7 @@ impl Backing {
         }
         let file = File::open(path)?;
         let meta = file.metadata()?;
-        Ok(meta.is_file().then(|| Backing {
+        Ok(meta.is_file().then(|| InputText {
             path: path.to_path_buf(),
             file: Arc::new(file),
             len: meta.len(),
@@ -51,12 +90,15 @@ impl Backing {
     }
 
     /// The file's path.
-    pub(crate) fn path(&self) -> &Path {
+    pub fn path(&self) -> &Path {
         &self.path
     }
 
     /// Fails when the file's length has changed since it was read.
-    fn check(&self) -> Result<()> {
+    ///
+    /// # Errors
+    /// [`Error::InputChanged`] naming the file.
+    pub fn check(&self) -> Result<()> {
         let now = self
             .file
             .metadata()
@@ -187,7 +229,7 @@ pub(crate) fn text_hash(bytes: &[u8]) -> u32 {
 /// A text's start and end in a buffer.
 type Pos = (usize, usize);
 
-/// Texts read back from a [`Backing`], in the order asked for.
+/// Texts read back from a [`InputText`], in the order asked for.
 pub(crate) struct Texts {
     bytes: Vec<u8>,
     at: Vec<Option<Pos>>,
@@ -273,13 +315,12 @@ impl Spans {
     }
 }
 
-/// Optional text per row, each either held here or left in the input (a span of its bytes)
-/// and read back, many rows at a time, when it is written out.
+/// Optional text per row, each either held here or left in the input (a span of its bytes,
+/// read back through the [`InputText`] the reader returned).
 #[derive(Debug, Clone, Default)]
 pub(crate) struct TextColumn {
     pub(crate) held: OptStrings,
     pub(crate) spans: Spans,
-    pub(crate) source: Option<Backing>,
 }
 
 impl TextColumn {
@@ -289,18 +330,20 @@ impl TextColumn {
         self.spans.push(span);
     }
 
-    /// The texts of `rows` (clamped to the column); `name(row)` names a row's record in the
-    /// error when its text changed in the file.
+    /// The texts of `rows` (clamped to the column), those left in the input read back from
+    /// `source` (without it, they are absent); `name(row)` names a row's record in the error
+    /// when its text changed in the file.
     ///
     /// # Errors
     /// [`Error::InputChanged`] when the file cannot be read or a text differs.
     pub(crate) fn texts(
         &self,
         rows: Range<usize>,
+        source: Option<&InputText>,
         name: &dyn Fn(usize) -> String,
     ) -> Result<TextsOf<'_>> {
         let rows = rows.start.min(self.spans.len())..rows.end.min(self.spans.len());
-        let left = match &self.source {
+        let left = match source {
             Some(source) if !self.spans.none() => {
                 let spans: Vec<_> = rows.clone().map(|r| self.spans.get(r)).collect();
                 if spans.iter().all(Option::is_none) {
@@ -318,22 +361,9 @@ impl TextColumn {
         })
     }
 
-    /// Fails ([`Error::InputChanged`]) when the input the texts were left in has changed
-    /// length.
-    pub(crate) fn check(&self) -> Result<()> {
-        self.source.as_ref().map_or(Ok(()), Backing::check)
-    }
-
-    /// The file the texts were left in, if any.
-    pub(crate) fn file(&self) -> Option<&Path> {
-        self.source.as_ref().map(Backing::path)
-    }
-
-    /// After reading: lets go of the file when every text was held.
-    pub(crate) fn settle(&mut self) {
-        if self.spans.none() {
-            self.source = None;
-        }
+    /// Whether any text was left in the input.
+    pub(crate) fn any_left(&self) -> bool {
+        !self.spans.none()
     }
 
     pub(crate) fn retain(&mut self, keep: &[bool]) {
@@ -425,16 +455,16 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn a_fifo_is_not_opened_to_be_read_back() {
-        // Opening a FIFO with no writer blocks: Backing must decide from the file type alone.
+        // Opening a FIFO with no writer blocks: InputText must decide from the file type alone.
         let dir = tempfile::tempdir().unwrap();
         let fifo = dir.path().join("p.fifo");
         let made = std::process::Command::new("mkfifo").arg(&fifo).status();
         assert!(made.expect("mkfifo").success());
         let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || tx.send(Backing::open(&fifo).map(|b| b.is_none())));
+        std::thread::spawn(move || tx.send(InputText::open(&fifo).map(|b| b.is_none())));
         let answer = rx
             .recv_timeout(std::time::Duration::from_secs(20))
-            .expect("Backing::open waited for a writer on a FIFO");
+            .expect("InputText::open waited for a writer on a FIFO");
         assert!(answer.unwrap(), "a FIFO cannot be read back");
     }
 
@@ -454,7 +484,7 @@ mod tests {
                 hash: text_hash(needle.as_bytes()),
             }
         };
-        let b = Backing::open(&path).unwrap().expect("a regular file");
+        let b = InputText::open(&path).unwrap().expect("a regular file");
         let name = |i: usize| format!("text {i}");
         let spans = [
             Some(at(r#"{"a":1}"#)),

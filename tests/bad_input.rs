@@ -310,12 +310,7 @@ fn a_csv_saved_as_gbk_is_read_as_gb18030_with_a_warning() {
     let r = with_csv(Config::default(), &*gbk).unwrap();
     let names = |r: &AuditReport| -> Vec<(String, String)> {
         r.enterprises()
-            .map(|e| {
-                (
-                    e.id().to_string(),
-                    e.enterprise().unwrap().name.unwrap_or_default(),
-                )
-            })
+            .map(|e| (e.id().to_string(), e.enterprise().name.unwrap_or_default()))
             .collect()
     };
     assert_eq!(names(&r), names(&utf8));

@@ -1,13 +1,14 @@
-//! Parcels' input properties are left in their file during the run and read back when
-//! `parcels.geojson` is written: the output must be the same as when they are held in memory,
-//! and a file changed in between must stop the write instead of copying the wrong text.
+//! Parcels' input properties can be left in their file during the run and read back when
+//! `parcels.geojson` is written (`Audit::run_leaving_text`, `write_all_with_text`): the output
+//! must be the same as when they are held in memory, a file changed in between must stop the
+//! write instead of copying the wrong text, and the report itself must read no file.
 
 mod common;
 
 use std::path::Path;
 
-use land_efficiency::{Audit, AuditReport, Config, Error, Inputs, Source};
-use land_efficiency::{WriteOptions, write_all};
+use land_efficiency::{Audit, AuditReport, Config, Error, InputTexts, Inputs, Source};
+use land_efficiency::{WriteOptions, write_all, write_all_with_text};
 use serde_json::Value;
 
 use common::{collection, square};
@@ -44,20 +45,24 @@ fn index_ids() -> Config {
     }
 }
 
-fn audit(parcels: Source, hold: bool) -> AuditReport {
-    Audit::new(index_ids())
-        .hold_text(hold)
-        .run(&Inputs {
-            parcels,
-            enterprises: None,
-            parks: None,
-        })
-        .expect("audit")
+/// The audit of `parcels`, its text left in the file when `leave`.
+fn audit(parcels: Source, leave: bool) -> (AuditReport, InputTexts) {
+    let inputs = Inputs {
+        parcels,
+        enterprises: None,
+        parks: None,
+    };
+    let audit = Audit::new(index_ids());
+    if leave {
+        audit.run_leaving_text(&inputs).expect("audit")
+    } else {
+        (audit.run(&inputs).expect("audit"), InputTexts::default())
+    }
 }
 
 /// The `properties` of every feature of a written `parcels.geojson`.
-fn written_properties(report: &AuditReport, dir: &Path) -> Vec<Value> {
-    write_all(report, dir, &WriteOptions::default()).expect("write");
+fn written_properties((report, texts): &(AuditReport, InputTexts), dir: &Path) -> Vec<Value> {
+    write_all_with_text(report, texts, dir, &WriteOptions::default()).expect("write");
     let text = std::fs::read_to_string(dir.join("parcels.geojson")).expect("read output");
     let v: Value = serde_json::from_str(&text).expect("output is JSON");
     v["features"]
@@ -78,7 +83,10 @@ fn properties_read_back_from_the_file_equal_those_held_in_memory() {
     let bom = dir.path().join("bom.geojson");
     std::fs::write(&bom, [&[0xEF, 0xBB, 0xBF][..], text.as_bytes()].concat()).unwrap();
 
-    let held = written_properties(&audit(Source::path(&plain), true), &dir.path().join("held"));
+    let held = written_properties(
+        &audit(Source::path(&plain), false),
+        &dir.path().join("held"),
+    );
     assert_eq!(held.len(), 3, "P1, P2 and the feature with null properties");
     assert_eq!(held[0]["名称"], "杭州\"一号\"地块");
     assert_eq!(held[0]["nested"]["a"][1], 2.5);
@@ -98,7 +106,7 @@ fn properties_read_back_from_the_file_equal_those_held_in_memory() {
         ("bom", Source::path(&bom)),
         ("memory", Source::geojson("parcels.geojson", &text)),
     ] {
-        let left = written_properties(&audit(source, false), &dir.path().join(name));
+        let left = written_properties(&audit(source, true), &dir.path().join(name));
         assert_eq!(left, held, "{name}");
     }
 }
@@ -108,20 +116,33 @@ fn the_rows_asked_for_are_read_back_in_one_go() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("parcels.geojson");
     std::fs::write(&path, parcels_text()).unwrap();
-    let report = audit(Source::path(&path), false);
+    let (report, texts) = audit(Source::path(&path), true);
+    let file = texts
+        .parcels
+        .as_ref()
+        .expect("the text was left in the file");
+    assert_eq!(file.path(), path.as_path());
     let table = report.parcel_table();
-    let texts = table.properties(0..table.len()).unwrap();
-    let p1: Value = serde_json::from_str(texts.get(0).unwrap()).unwrap();
+    assert!(table.text_left_in_input());
+    let read = table.properties(0..table.len(), Some(file)).unwrap();
+    let p1: Value = serde_json::from_str(read.get(0).unwrap()).unwrap();
     assert_eq!(p1["parcel_id"], "P1");
-    assert_eq!(texts.get(2), None, "properties: null");
-    let one = table.get(1).properties().unwrap().unwrap();
+    assert_eq!(read.get(2), None, "properties: null");
+    let one = read.get(1).unwrap();
     assert!(one.starts_with(r#"{"parcel_id":"P2""#), "{one}");
     // Rows outside the range asked for are not there.
-    let part = table.properties(1..2).unwrap();
+    let part = table.properties(1..2, Some(file)).unwrap();
     assert_eq!(part.get(0), None);
-    assert_eq!(part.get(1), Some(&*one));
-    // A service that serialises the report gets what parcels.geojson carries: the feature
-    // index, the input's properties and the WGS84 shape beside the figures.
+    assert_eq!(part.get(1), Some(one));
+    // The tables read no file: without the file, text left there is absent.
+    assert_eq!(table.get(1).properties(), None);
+    assert_eq!(table.properties(0..3, None).unwrap().get(0), None);
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["parcels"][0]["properties"], Value::Null);
+    assert_eq!(json["parcels"][0]["parcel_id"], "P1");
+    // A service that serialises a report holding its text gets what parcels.geojson carries:
+    // the feature index, the input's properties and the WGS84 shape beside the figures.
+    let (report, _) = audit(Source::path(&path), false);
     let json = serde_json::to_value(&report).unwrap();
     let p = &json["parcels"][0];
     assert_eq!(p["index"], 0);
@@ -146,7 +167,8 @@ fn a_parcels_file_changed_before_writing_stops_the_write() {
         .replace("\"note\"", "\"owner\":\"BBBB\",\"note\"");
     std::fs::write(&path, &text).unwrap();
     let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
-    let report = audit(Source::path(&path), false);
+    let left = audit(Source::path(&path), true);
+    let (report, texts) = &left;
     let out = dir.path().join("out");
 
     // Rewritten in place with two values swapped: same length, and the modification time set
@@ -163,7 +185,7 @@ fn a_parcels_file_changed_before_writing_stops_the_write() {
         .unwrap()
         .set_modified(modified)
         .unwrap();
-    let err = write_all(&report, &out, &WriteOptions::default()).unwrap_err();
+    let err = write_all_with_text(report, texts, &out, &WriteOptions::default()).unwrap_err();
     assert!(matches!(err, Error::InputChanged { .. }), "{err:?}");
     assert_eq!(err.code(), "input_changed");
     assert!(err.to_string().contains("parcels.geojson"), "{err}");
@@ -176,13 +198,13 @@ fn a_parcels_file_changed_before_writing_stops_the_write() {
 
     // Cut short in place: found before anything is written.
     std::fs::write(&path, &text[..text.len() / 2]).unwrap();
-    let err = write_all(&report, &out, &WriteOptions::default()).unwrap_err();
+    let err = write_all_with_text(report, texts, &out, &WriteOptions::default()).unwrap_err();
     assert!(matches!(err, Error::InputChanged { .. }), "{err:?}");
     assert!(err.to_string().contains("bytes then"), "{err}");
 
     // Held in memory, the text does not depend on the file.
     std::fs::write(&path, &text).unwrap();
-    let held = audit(Source::path(&path), true);
+    let held = audit(Source::path(&path), false);
     std::fs::write(&path, &swapped).unwrap();
     let props = written_properties(&held, &out);
     assert_eq!(props[0]["owner"], "AAAA");
@@ -194,9 +216,9 @@ fn the_outputs_may_not_replace_the_parcels_file_even_when_not_listed() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("parcels.geojson");
     std::fs::write(&path, parcels_text()).unwrap();
-    let report = audit(Source::path(&path), false);
-    let err = write_all(&report, dir.path(), &WriteOptions::default()).unwrap_err();
-    assert!(matches!(err, Error::OutputIsInput { .. }), "{err:?}");
+    let (report, texts) = audit(Source::path(&path), true);
+    let err = write_all_with_text(&report, &texts, dir.path(), &WriteOptions::default());
+    assert!(matches!(err, Err(Error::OutputIsInput { .. })), "{err:?}");
 }
 
 /// Every file the audit read from a path is refused as an output with default options: the
@@ -228,7 +250,6 @@ fn the_outputs_may_not_replace_any_file_the_audit_read() {
     };
     let run = |parks: Option<&Path>, enterprises: Option<&Path>| {
         Audit::new(index_ids())
-            .hold_text(true)
             .run(&Inputs {
                 parcels: Source::path(&parcels),
                 enterprises: enterprises.map(Source::path),
@@ -246,7 +267,7 @@ fn the_outputs_may_not_replace_any_file_the_audit_read() {
     let named = tempfile::tempdir().unwrap();
     let as_output = named.path().join("parcels.geojson");
     std::fs::copy(&parcels, &as_output).unwrap();
-    let held = Audit::new(Config::default()).hold_text(true).run(&Inputs {
+    let held = Audit::new(Config::default()).run(&Inputs {
         parcels: Source::path(&as_output),
         enterprises: None,
         parks: None,
@@ -272,9 +293,10 @@ fn a_lone_feature_keeps_its_properties() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("one.geojson");
     std::fs::write(&path, square("P9", 120.0, 30.0, 0.001, r#","备注":"单宗""#)).unwrap();
-    let report = audit(Source::path(&path), false);
+    let report = audit(Source::path(&path), true);
     // Its text was rebuilt, so held: the file is let go of.
-    assert_eq!(report.parcel_table().source_file(), None);
+    assert!(report.1.parcels.is_none());
+    assert!(!report.0.parcel_table().text_left_in_input());
     std::fs::remove_file(&path).unwrap();
     let props = written_properties(&report, &dir.path().join("out"));
     assert_eq!(props.len(), 1);
@@ -308,8 +330,8 @@ fn enterprises_text() -> String {
 }
 
 /// The `name` column of a written `enterprises.csv`.
-fn written_names(report: &AuditReport, dir: &Path) -> Vec<String> {
-    write_all(report, dir, &WriteOptions::default()).expect("write");
+fn written_names((report, texts): &(AuditReport, InputTexts), dir: &Path) -> Vec<String> {
+    write_all_with_text(report, texts, dir, &WriteOptions::default()).expect("write");
     let mut r = csv::Reader::from_path(dir.join("enterprises.csv")).expect("enterprises.csv");
     let column = r
         .headers()
@@ -329,42 +351,48 @@ fn enterprise_names_read_back_from_the_file_equal_those_held() {
     std::fs::write(&parcels, parcels_text()).unwrap();
     let enterprises = dir.path().join("enterprises.geojson");
     std::fs::write(&enterprises, enterprises_text()).unwrap();
-    let run = |hold: bool| {
-        Audit::new(Config::default())
-            .hold_text(hold)
-            .run(&Inputs {
-                parcels: Source::path(&parcels),
-                enterprises: Some(Source::path(&enterprises)),
-                parks: None,
-            })
-            .expect("audit")
+    let inputs = Inputs {
+        parcels: Source::path(&parcels),
+        enterprises: Some(Source::path(&enterprises)),
+        parks: None,
     };
-    let held_report = run(true);
+    let audit = Audit::new(Config::default());
+    let held_report = (audit.run(&inputs).expect("audit"), InputTexts::default());
     let held = written_names(&held_report, &dir.path().join("held"));
     assert_eq!(
         held,
         ["杭州示例有限公司", "\"引号\" 中\\路", "12345", ""],
         "decoded JSON strings, a number as its text"
     );
-    let report = run(false);
+    let report = audit.run_leaving_text(&inputs).expect("audit");
     assert_eq!(written_names(&report, &dir.path().join("left")), held);
-    // Serialised with serde (names read back a block at a time), the report is the same.
-    let left_json = serde_json::to_value(&report).unwrap();
-    assert_eq!(left_json, serde_json::to_value(&held_report).unwrap());
+    // Serialised with serde, a report holding its names has them; one that left them in the
+    // file reads no file, and says nothing of them.
+    let held_json = serde_json::to_value(&held_report.0).unwrap();
     assert_eq!(
-        left_json["enterprises"][0]["enterprise"]["name"],
+        held_json["enterprises"][0]["enterprise"]["name"],
         "杭州示例有限公司"
     );
     assert_eq!(
-        serde_json::to_value(report.enterprise(1)).unwrap()["enterprise"]["name"],
+        serde_json::to_value(held_report.0.enterprise(1)).unwrap()["enterprise"]["name"],
         "\"引号\" 中\\路"
     );
-    let e2 = report.enterprise(1).enterprise().unwrap();
+    let e2 = held_report.0.enterprise(1).enterprise();
     assert_eq!(e2.name.as_deref(), Some("\"引号\" 中\\路"));
+    let left_json = serde_json::to_value(&report.0).unwrap();
     assert_eq!(
-        report.enterprise_table().source_file(),
-        Some(enterprises.as_path())
+        left_json["enterprises"][0]["enterprise"]["name"],
+        Value::Null
     );
+    assert_eq!(left_json["summary"], held_json["summary"]);
+    let file = report
+        .1
+        .enterprises
+        .as_ref()
+        .expect("names left in the file");
+    assert_eq!(file.path(), enterprises.as_path());
+    let names = report.0.enterprise_table().names(0..4, Some(file)).unwrap();
+    assert_eq!(names.get(1).as_deref(), Some("\"引号\" 中\\路"));
 
     // The file stays open: replacing or removing its path after the read does not matter.
     #[cfg(unix)]
@@ -391,14 +419,14 @@ fn a_pipe_is_read_once_and_its_text_held() {
         common::within(
             120,
             "the audit of a FIFO (did it open it twice?)",
-            move || audit(Source::path(&fifo), false),
+            move || audit(Source::path(&fifo), true),
         )
     };
     writer
         .join()
         .unwrap()
         .expect("the writer's text was all taken by the audit");
-    assert_eq!(report.parcel_table().source_file(), None);
+    assert!(report.1.parcels.is_none(), "the text of a pipe is held");
     let props = written_properties(&report, &dir.path().join("out"));
     assert_eq!(props[0]["名称"], "杭州\"一号\"地块");
 }

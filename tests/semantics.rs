@@ -353,7 +353,7 @@ fn enterprises_from_csv_with_bom_and_chinese() {
         })
         .unwrap();
     assert_eq!(
-        report.enterprise(0).enterprise().unwrap().name.as_deref(),
+        report.enterprise(0).enterprise().name.as_deref(),
         Some("苏州华海精密机械有限公司")
     );
     assert_eq!(report.parcel(0).tax_per_mu(), 20.0);
@@ -783,6 +783,7 @@ fn tables_pushed_in_code_are_checked_as_read_ones_are() {
             crs: land_efficiency::Crs::LonLat,
             crs_source: CrsSource::Explicit,
             bbox: None,
+            text: None,
         }
     }
     let square = |x: f64| {

@@ -32,7 +32,7 @@ use crate::parcel::{
     Commitments, Enterprise, Enterprises, Parcel, Parcels, Park, Parks, Place, Status,
 };
 use crate::shapes::Shapes;
-use crate::source_text::{Backing, Span, text_hash};
+use crate::source_text::{InputText, Span, text_hash};
 
 pub(crate) mod csv;
 pub(crate) mod feature;
@@ -146,12 +146,13 @@ pub struct ReadOptions {
     pub crs: Option<Crs>,
     /// Told the bytes read so far, batch by batch.
     pub progress: Option<ByteProgress>,
-    /// Hold parcels' `properties` and enterprises' names in memory as text. By default those
-    /// read from a GeoJSON file are left there (the file kept open) and read back when the
-    /// outputs are written, which fails with [`Error::InputChanged`] if the file has been
-    /// changed in place meanwhile: a million parcels' properties would otherwise be held as
-    /// text for the whole run.
-    pub hold_text: bool,
+    /// Leave parcels' `properties` and enterprises' names read from a GeoJSON file in the
+    /// file instead of holding them in memory as text (a million parcels' properties are
+    /// hundreds of megabytes): the file is kept open in [`Loaded::text`], and the writers read
+    /// them back from it ([`write_all_with_text`](crate::write::write_all_with_text)), which
+    /// fails with [`Error::InputChanged`] if the file has been changed in place meanwhile.
+    /// Off by default: every text is held, and the tables read no file.
+    pub leave_text: bool,
 }
 
 impl std::fmt::Debug for ReadOptions {
@@ -160,7 +161,7 @@ impl std::fmt::Debug for ReadOptions {
             .field("strict", &self.strict)
             .field("crs", &self.crs)
             .field("progress", &self.progress.is_some())
-            .field("hold_text", &self.hold_text)
+            .field("leave_text", &self.leave_text)
             .finish()
     }
 }
@@ -186,6 +187,9 @@ pub struct Loaded<T> {
     pub crs_source: CrsSource,
     /// The file's top-level `bbox`, if it has one (in the file's CRS).
     pub bbox: Option<Vec<f64>>,
+    /// The input file the records' text was left in, with [`ReadOptions::leave_text`] (and
+    /// only when some was): hand it to the writers to read the text back.
+    pub text: Option<InputText>,
 }
 
 /// A record in its file's coordinates, before the CRS is known.
@@ -1296,13 +1300,15 @@ fn crs_error(file: &Path, crs: &Crs) -> impl FnOnce(String) -> Error {
     move |message| Error::Crs { file, crs, message }
 }
 
-/// What text left in `source` is read back from, unless it is to be held (asked for, or a
-/// source that cannot be read twice).
-fn backing(source: &Source, options: &ReadOptions) -> Result<Option<Backing>> {
+/// What text left in `source` is read back from, when it is to be left there (asked for, and
+/// a source that can be read twice).
+fn backing(source: &Source, options: &ReadOptions) -> Result<Option<InputText>> {
     Ok(match source {
-        _ if options.hold_text => None,
+        _ if !options.leave_text => None,
         // None for a pipe or a device, which cannot be read again: the text is held.
-        Source::Path(path) => Backing::open(path).map_err(|e| Error::io(path, "cannot open", e))?,
+        Source::Path(path) => {
+            InputText::open(path).map_err(|e| Error::io(path, "cannot open", e))?
+        }
         // Bytes in memory are the caller's to drop: hold the text rather than keep them alive.
         Source::GeoJson { .. } | Source::Csv { .. } => None,
     })
@@ -1321,8 +1327,8 @@ pub fn read_parcels(
     let fields = &config.fields;
     let unit = config.area.recorded_unit;
     let mut table = Parcels::new();
-    table.properties.source = backing(source, options)?;
-    let leave = table.properties.source.is_some();
+    let text = backing(source, options)?;
+    let leave = text.is_some();
     let scan = scan_geojson(
         source,
         Layer::Parcels,
@@ -1339,7 +1345,7 @@ pub fn read_parcels(
             Left::None => table.push_read(&p, None, None),
         },
     )?;
-    table.properties.settle();
+    let text = text.filter(|_| table.text_left_in_input());
     let (crs, crs_source) = resolve_crs(&scan, options.crs.as_ref())?;
     let to_wgs84 = crs.to_wgs84().map_err(crs_error(&scan.file, &crs))?;
     if crs.is_geographic() {
@@ -1347,7 +1353,7 @@ pub fn read_parcels(
         table.planar_area.clear();
     }
     let late = finish_shapes(&mut table.shapes, &crs, &to_wgs84);
-    conclude(
+    let loaded = conclude(
         scan,
         table,
         Layer::Parcels,
@@ -1355,7 +1361,8 @@ pub fn read_parcels(
         late,
         (&fields.parcel_id, "geometry"),
         options.strict,
-    )
+    )?;
+    Ok(Loaded { text, ..loaded })
 }
 
 /// Reads the parks layer into a column table.
@@ -1409,6 +1416,7 @@ pub fn read_enterprises(
         "geometry".to_string()
     };
     let places = Places::default();
+    let mut text = None;
     let scan = if source.is_csv() {
         csv::scan_csv(
             source,
@@ -1418,8 +1426,8 @@ pub fn read_enterprises(
             &mut |e: Enterprise| table.push(&e),
         )?
     } else {
-        table.names.source = backing(source, options)?;
-        let leave = table.names.source.is_some();
+        text = backing(source, options)?;
+        let leave = text.is_some();
         scan_geojson(
             source,
             Layer::Enterprises,
@@ -1432,7 +1440,7 @@ pub fn read_enterprises(
             },
         )?
     };
-    table.names.settle();
+    let text = text.filter(|_| table.text_left_in_input());
     let (crs, crs_source) = resolve_crs(&scan, options.crs.as_ref())?;
     let to_wgs84 = crs.to_wgs84().map_err(crs_error(&scan.file, &crs))?;
     let geographic = crs.is_geographic();
@@ -1476,7 +1484,7 @@ pub fn read_enterprises(
         }
     });
     table.rejected_places = places;
-    conclude(
+    let loaded = conclude(
         scan,
         table,
         Layer::Enterprises,
@@ -1484,7 +1492,8 @@ pub fn read_enterprises(
         late,
         (&fields.enterprises.enterprise_id, &position),
         options.strict,
-    )
+    )?;
+    Ok(Loaded { text, ..loaded })
 }
 
 /// A layer's column table, as the end of reading needs it.
@@ -1606,6 +1615,7 @@ fn conclude<T: Table + Sync>(
         crs,
         crs_source,
         bbox: scan.bbox,
+        text: None,
     })
 }
 

@@ -8,6 +8,7 @@ use crate::grade::Indicator;
 use crate::read::previous::format_history;
 use crate::results::AuditReport;
 use crate::schema::{Cell, Column, PARCEL_COLUMNS};
+use crate::source_text::InputText;
 
 const BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
 
@@ -140,7 +141,11 @@ pub(super) fn parcels(report: &AuditReport, w: &mut dyn Write) -> io::Result<()>
 
 /// `enterprises.csv`: one row per valid enterprise, with its join and, when the evaluation
 /// ran, its group, score, rank, class, class history and each indicator's value and points.
-pub(super) fn enterprises(report: &AuditReport, w: &mut dyn Write) -> io::Result<()> {
+pub(super) fn enterprises(
+    report: &AuditReport,
+    text: Option<&InputText>,
+    w: &mut dyn Write,
+) -> io::Result<()> {
     let mut indicators: Vec<Indicator> = report
         .enterprises()
         .filter_map(|e| e.evaluation())
@@ -187,7 +192,7 @@ pub(super) fn enterprises(report: &AuditReport, w: &mut dyn Write) -> io::Result
     header(w, &names.iter().map(String::as_str).collect::<Vec<_>>())?;
     let table = &report.enterprise_table;
     super::chunked_ranges(w, report.enterprise_count(), 4096, &|rows, buf| {
-        let names = table.names(rows.clone()).map_err(io::Error::other)?;
+        let names = table.names(rows.clone(), text).map_err(io::Error::other)?;
         for row in rows {
             enterprise_row(report, row, names.get(row).as_deref(), &indicators, buf);
         }

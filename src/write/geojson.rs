@@ -18,6 +18,7 @@ use crate::parks::ParkResult;
 use crate::results::{AuditReport, ParcelResult};
 use crate::rules::Reason;
 use crate::schema::{Cell, PARCEL_COLUMNS};
+use crate::source_text::InputText;
 
 /// Colours by a parcel's state.
 pub(crate) mod style {
@@ -250,6 +251,16 @@ pub fn write_parcels_geojson(
     w: &mut dyn Write,
     crs: OutputCrs,
 ) -> io::Result<()> {
+    parcels(report, None, w, crs)
+}
+
+/// `parcels.geojson`, with the `properties` left in the input read back from `text`.
+pub(super) fn parcels(
+    report: &AuditReport,
+    text: Option<&InputText>,
+    w: &mut dyn Write,
+    crs: OutputCrs,
+) -> io::Result<()> {
     start_collection(w, "parcels", crs)?;
     // The names this report writes: those of every report, and those it has an evaluation
     // or a previous audit for.
@@ -265,7 +276,7 @@ pub fn write_parcels_geojson(
     super::chunked_ranges(w, report.parcel_count(), 2048, &|rows, buf| {
         let properties = report
             .parcel_table
-            .properties(rows.clone())
+            .properties(rows.clone(), text)
             .map_err(io::Error::other)?;
         for row in rows {
             if row > 0 {

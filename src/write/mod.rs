@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 use crate::config::OutputCrs;
 use crate::error::{Error, Result};
 use crate::results::AuditReport;
+use crate::source_text::InputTexts;
 
 mod csv;
 mod geojson;
@@ -56,28 +57,40 @@ pub struct WriteOptions {
     pub report: ReportOptions,
 }
 
-/// Writes every output file into `dir` (created if missing) and returns their paths.
+/// Writes every output file into `dir` (created if missing) and returns their paths. The
+/// report's texts are those it holds: for an audit that left them in its input files, see
+/// [`write_all_with_text`].
 ///
 /// # Errors
 /// [`Error::OutputIsInput`] before anything is written when an output would replace an input;
-/// [`Error::InputChanged`] when the parcels or enterprises file, which parcels' properties and
-/// enterprises' names are read back from, was changed in place (its length before anything is
-/// written, a text's bytes when it is read back);
 /// [`Error::Io`] naming the file when one cannot be written.
 pub fn write_all(report: &AuditReport, dir: &Path, options: &WriteOptions) -> Result<Vec<PathBuf>> {
+    write_all_with_text(report, &InputTexts::default(), dir, options)
+}
+
+/// [`write_all`], reading parcels' `properties` and enterprises' names back from the input
+/// files they were left in ([`Audit::run_leaving_text`](crate::audit::Audit::run_leaving_text)).
+///
+/// # Errors
+/// As [`write_all`]; [`Error::InputChanged`] when a file of `texts` was changed in place (its
+/// length before anything is written, a text's bytes when it is read back).
+pub fn write_all_with_text(
+    report: &AuditReport,
+    texts: &InputTexts,
+    dir: &Path,
+    options: &WriteOptions,
+) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(dir, "cannot create the output folder", e))?;
     let targets: Vec<PathBuf> = OUTPUT_FILES.iter().map(|f| dir.join(f)).collect();
     let mut inputs = options.inputs.clone();
     inputs.extend(report.input_files.iter().cloned());
-    inputs.extend(report.parcel_table.source_file().map(Path::to_path_buf));
-    inputs.extend(report.enterprise_table.source_file().map(Path::to_path_buf));
+    inputs.extend(texts.files().map(Path::to_path_buf));
     refuse_inputs(&targets, &inputs)?;
     remove_stale_temporaries(dir);
     // Parcel properties and enterprise names are read back from their files: check those
     // before writing anything.
-    report.parcel_table.check_source()?;
-    report.enterprise_table.check_source()?;
+    texts.check()?;
     let t = &targets;
     // The four large files are formatted in parallel chunks; the small ones, the report's
     // the largest (~0.1 s at 1M parcels, on one thread), are written beside them.
@@ -99,10 +112,14 @@ pub fn write_all(report: &AuditReport, dir: &Path, options: &WriteOptions) -> Re
         });
         let mut staged = Staged::default();
         let result = (|| {
-            staged.write(&t[0], |w| write_parcels_geojson(report, w, options.crs))?;
+            let properties = texts.parcels.as_ref();
+            staged.write(&t[0], |w| {
+                geojson::parcels(report, properties, w, options.crs)
+            })?;
             staged.write(&t[1], |w| write_parks_geojson(report, w, options.crs))?;
             staged.write(&t[2], |w| csv::parcels(report, w))?;
-            staged.write(&t[3], |w| csv::enterprises(report, w))
+            let names = texts.enterprises.as_ref();
+            staged.write(&t[3], |w| csv::enterprises(report, names, w))
         })();
         let small = small
             .join()
