@@ -19,7 +19,7 @@
 //! ## CRS contract
 //!
 //! Input is RFC 7946 lon/lat, or any CRS declared by the legacy `crs` member or given
-//! explicitly (see [`crs`]). Areas are geodesic on the ellipsoid for lon/lat input and planar in
+//! explicitly (see [`Crs`]). Areas are geodesic on the ellipsoid for lon/lat input and planar in
 //! the input plane for projected input (`[area] method = "auto"`). Output GeoJSON is RFC 7946:
 //! WGS84 lon/lat, exterior rings counter-clockwise, coordinates in full (the shortest digits
 //! that read back as the same number).

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::parcel::{Commitments, Status};
 
 /// A minimum a figure must reach. Strictly below is a miss; equality is not, and a figure
-/// within [`ROUNDING`] of the minimum is equal to it.
+/// within rounding of the minimum (a relative 1e-12) is equal to it.
 ///
 /// ```
 /// use land_efficiency::Minimum;
@@ -31,7 +31,7 @@ pub struct Minimum(pub f64);
 pub const ROUNDING: f64 = 1e-12;
 
 impl Minimum {
-    /// True when `value` is below the minimum by more than rounding ([`ROUNDING`]).
+    /// True when `value` is below the minimum by more than rounding (a relative 1e-12).
     pub fn is_missed_by(self, value: f64) -> bool {
         value < self.0 - self.0.abs() * ROUNDING
     }
