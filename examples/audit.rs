@@ -194,6 +194,7 @@ fn run(args: &Args) -> Result<(), Failure> {
     let crs = match &args.crs {
         Some(name) => Some(
             Crs::parse(name)
+                .map_err(|e| e.to_string())
                 .and_then(|c| c.to_wgs84().map(|_| c))
                 .map_err(|m| Failure::Usage(format!("--crs: {m}")))?,
         ),

@@ -182,9 +182,9 @@ impl Audit {
             _ => None,
         };
         let parse = |key: &str, name: &str| {
-            Crs::parse(name).map_err(|message| Error::Config {
+            Crs::parse(name).map_err(|e| Error::Config {
                 path: "<config>".into(),
-                message: format!("crs.{key}: {message}"),
+                message: format!("crs.{key}: {e}"),
             })
         };
         let crs = match (own, &self.crs, &crs.input) {

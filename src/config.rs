@@ -157,9 +157,9 @@ impl Config {
             ("parks", &crs.parks),
         ] {
             if let Some(name) = name {
-                crate::crs::Crs::parse(name)
-                    .and_then(|c| c.to_wgs84().map(drop))
-                    .map_err(|m| bad(format!("crs.{key}: {m}")))?;
+                let crs =
+                    crate::crs::Crs::parse(name).map_err(|e| bad(format!("crs.{key}: {e}")))?;
+                crs.to_wgs84().map_err(|m| bad(format!("crs.{key}: {m}")))?;
             }
         }
         Ok(())

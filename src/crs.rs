@@ -28,6 +28,8 @@ use std::fmt;
 use geo::{Coord, MapCoordsInPlace, MultiPolygon};
 use serde::Serialize;
 
+use crate::error::Error;
+
 pub mod gcj02;
 
 /// A coordinate reference system an input can be in.
@@ -85,8 +87,8 @@ impl Crs {
     /// ```
     ///
     /// # Errors
-    /// A message saying what was not understood.
-    pub fn parse(name: &str) -> Result<Crs, String> {
+    /// [`Error::CrsName`] with the name as given (trimmed) when it is none of these.
+    pub fn parse(name: &str) -> Result<Crs, Error> {
         let s = name.trim();
         let upper = s.to_ascii_uppercase();
         let compact: String = upper
@@ -123,10 +125,9 @@ impl Crs {
         if cfg!(feature = "proj") && !s.is_empty() {
             return Ok(Crs::Proj(s.to_string()));
         }
-        Err(format!(
-            "not a CRS this build understands: {s:?} (expected EPSG:N, urn:ogc:def:crs:EPSG::N, CRS84, GCJ-02 or BD-09; \
-             a +proj= string; WKT and PROJJSON need the `proj` feature)"
-        ))
+        Err(Error::CrsName {
+            name: s.to_string(),
+        })
     }
 
     /// The CRS of an EPSG code; 4326 and 4490 are [`Crs::LonLat`].
@@ -150,7 +151,7 @@ impl Crs {
         }
         let props = v.get("properties");
         if let Some(name) = props.and_then(|p| p.get("name")).and_then(|n| n.as_str()) {
-            return Crs::parse(name).map(Some);
+            return Crs::parse(name).map(Some).map_err(|e| e.to_string());
         }
         if let Some(code) = props.and_then(|p| p.get("code")).and_then(|c| c.as_u64()) {
             return Ok(Some(Crs::from_epsg(code as u32)));
@@ -543,7 +544,12 @@ mod tests {
         assert_eq!(Crs::parse("4326").unwrap(), Crs::LonLat);
         assert_eq!(Crs::parse("BD-09").unwrap(), Crs::Bd09);
         if !cfg!(feature = "proj") {
-            assert!(Crs::parse("PROJCS[...]").is_err());
+            let e = Crs::parse(" PROJCS[...] ").unwrap_err();
+            assert!(
+                matches!(&e, Error::CrsName { name } if name == "PROJCS[...]"),
+                "{e}"
+            );
+            assert_eq!(e.code(), "crs_name");
         }
     }
 

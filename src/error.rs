@@ -319,6 +319,18 @@ pub enum Error {
         /// What went wrong.
         message: String,
     },
+    /// A CRS name this build does not understand ([`Crs::parse`](crate::Crs::parse)): none of
+    /// `EPSG:N`, `urn:ogc:def:crs:EPSG::N`, `CRS84`, `GCJ-02`, `BD-09` or a `+proj=` string, or
+    /// WKT or PROJJSON without the `proj` feature.
+    #[error(
+        "not a CRS this build understands: {name:?} (expected EPSG:N, urn:ogc:def:crs:EPSG::N, CRS84, GCJ-02 or BD-09; \
+         a +proj= string; WKT and PROJJSON need the `proj` feature)"
+    )]
+    #[non_exhaustive]
+    CrsName {
+        /// The name as given, trimmed.
+        name: String,
+    },
     /// A coordinate could not be transformed to WGS84.
     #[error("{ctx}: cannot reproject ({x}, {y}) from {crs}: {message}")]
     Reproject {
@@ -471,6 +483,7 @@ impl Error {
             BadRow { .. } => "bad_row",
             UnknownCrs { .. } => "unknown_crs",
             Crs { .. } => "crs",
+            CrsName { .. } => "crs_name",
             Reproject { .. } => "reproject",
             Config { .. } => "config",
             Csv { .. } => "csv",

@@ -279,41 +279,37 @@ impl Default for EvaluationConfig {
 }
 
 impl EvaluationConfig {
+    /// Checks the section as a whole: numbers in range, classes cut one way, the groups the
+    /// grading uses (and only those), each group's indicators. The message names the key.
     pub(crate) fn check(&self) -> Result<(), String> {
-        let finite = |name: &str, v: f64| {
-            if v.is_finite() && v >= 0.0 {
-                Ok(())
-            } else {
-                Err(format!(
-                    "evaluation.{name} must be a finite number ≥ 0, found {v}"
-                ))
-            }
-        };
-        // A cap of 0 makes every indicator's points 0: every firm ties, and the classes mean
-        // nothing, as with weights adding up to 0.
-        let cap_ok = |name: &str, cap: f64| {
-            if cap.is_finite() && cap > 0.0 {
-                Ok(())
-            } else {
-                Err(format!(
-                    "evaluation.{name} must be a finite number > 0 (a multiple of the \
-                     benchmark), found {cap}"
-                ))
-            }
-        };
-        finite("min_land_mu", self.min_land_mu)?;
+        check_non_negative("min_land_mu", self.min_land_mu)?;
         if let Some(cap) = self.cap {
-            cap_ok("cap", cap)?;
+            check_cap("cap", cap)?;
         }
-        match self.classes {
-            ClassMethod::Percentile if !self.thresholds.is_empty() => {
-                return Err(format!(
-                    "evaluation.thresholds {:?} are used only with classes = \"score\"; classes \
-                     are by percentile bands (the default): set classes = \"score\" or remove \
-                     thresholds",
-                    self.thresholds
-                ));
+        self.check_classes()?;
+        self.check_groups()?;
+        for (name, group) in [
+            ("above_scale", &self.above_scale),
+            ("below_scale", &self.below_scale),
+            ("all", &self.all),
+        ] {
+            if let Some(group) = group {
+                check_group(name, group)?;
             }
+        }
+        Ok(())
+    }
+
+    /// Checks how classes are cut: three increasing bands for `percentile` (and no
+    /// thresholds, which it would not use), three decreasing thresholds for `score`.
+    fn check_classes(&self) -> Result<(), String> {
+        match self.classes {
+            ClassMethod::Percentile if !self.thresholds.is_empty() => Err(format!(
+                "evaluation.thresholds {:?} are used only with classes = \"score\"; classes \
+                 are by percentile bands (the default): set classes = \"score\" or remove \
+                 thresholds",
+                self.thresholds
+            )),
             ClassMethod::Percentile => {
                 if self.bands.len() != 3
                     || !self.bands.windows(2).all(|w| w[0] <= w[1])
@@ -324,6 +320,7 @@ impl EvaluationConfig {
                         self.bands
                     ));
                 }
+                Ok(())
             }
             ClassMethod::Score => {
                 if self.thresholds.len() != 3
@@ -335,8 +332,14 @@ impl EvaluationConfig {
                         self.thresholds
                     ));
                 }
+                Ok(())
             }
         }
+    }
+
+    /// Checks that the groups the grading uses are given (`all` when pooled, else
+    /// `above_scale` and/or `below_scale`), and no other.
+    fn check_groups(&self) -> Result<(), String> {
         if self.pooled && self.all.is_none() {
             return Err("evaluation.pooled = true needs [evaluation.all] indicators".into());
         }
@@ -362,53 +365,6 @@ impl EvaluationConfig {
                     .into(),
             );
         }
-        for (name, group) in [
-            ("above_scale", &self.above_scale),
-            ("below_scale", &self.below_scale),
-            ("all", &self.all),
-        ] {
-            // Named as a reader of the file counts them (from 1), with the indicator's name.
-            for (i, ind) in group.iter().flat_map(|g| g.indicators.iter()).enumerate() {
-                let at = format!("{name}.indicators #{} ({})", i + 1, ind.indicator.as_str());
-                finite(&format!("{at}: weight"), ind.weight)?;
-                if let Benchmark::Value(b) = ind.benchmark
-                    && !(b.is_finite() && b > 0.0)
-                {
-                    return Err(format!(
-                        "evaluation.{at}: benchmark must be > 0 or \"mean\", found {b}"
-                    ));
-                }
-                if let Some(cap) = ind.cap {
-                    cap_ok(&format!("{at}: cap"), cap)?;
-                }
-            }
-            // Listed twice, an indicator would count twice (its weight doubled, unseen).
-            let indicators = group.iter().flat_map(|g| g.indicators.iter());
-            for (i, ind) in indicators.clone().enumerate() {
-                if let Some(j) = indicators
-                    .clone()
-                    .take(i)
-                    .position(|o| o.indicator == ind.indicator)
-                {
-                    return Err(format!(
-                        "evaluation.{name}.indicators #{} ({}) repeats #{}: list each indicator \
-                         once, with its whole weight",
-                        i + 1,
-                        ind.indicator.as_str(),
-                        j + 1
-                    ));
-                }
-            }
-            // With no weight every score is 0 and every firm ties: the classes would mean
-            // nothing (under percentile bands, file order would decide them).
-            if let Some(g) = group
-                && g.indicators.iter().map(|ind| ind.weight).sum::<f64>() <= 0.0
-            {
-                return Err(format!(
-                    "evaluation.{name}: the indicators' weights add up to 0; give at least one a weight > 0"
-                ));
-            }
-        }
         Ok(())
     }
 
@@ -419,6 +375,82 @@ impl EvaluationConfig {
             Group::All => self.all.as_ref(),
         }
     }
+}
+
+/// Checks `evaluation.{name}`, a number that must be finite and ≥ 0.
+fn check_non_negative(name: &str, v: f64) -> Result<(), String> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(())
+    } else {
+        Err(format!(
+            "evaluation.{name} must be a finite number ≥ 0, found {v}"
+        ))
+    }
+}
+
+/// Checks `evaluation.{name}`, a cap on value/benchmark (a multiple of the benchmark): finite
+/// and > 0. A cap of 0 makes every indicator's points 0: every firm ties, and the classes mean
+/// nothing, as with weights adding up to 0.
+fn check_cap(name: &str, cap: f64) -> Result<(), String> {
+    if cap.is_finite() && cap > 0.0 {
+        Ok(())
+    } else {
+        Err(format!(
+            "evaluation.{name} must be a finite number > 0 (a multiple of the \
+             benchmark), found {cap}"
+        ))
+    }
+}
+
+/// Checks the group `evaluation.{name}`: each indicator's figures, each indicator listed
+/// once, and some weight.
+fn check_group(name: &str, group: &GroupConfig) -> Result<(), String> {
+    // Named as a reader of the file counts them (from 1), with the indicator's name.
+    for (i, ind) in group.indicators.iter().enumerate() {
+        let at = format!("{name}.indicators #{} ({})", i + 1, ind.indicator.as_str());
+        check_indicator(&at, ind)?;
+    }
+    // Listed twice, an indicator would count twice (its weight doubled, unseen).
+    let indicators = &group.indicators;
+    for (i, ind) in indicators.iter().enumerate() {
+        if let Some(j) = indicators[..i]
+            .iter()
+            .position(|o| o.indicator == ind.indicator)
+        {
+            return Err(format!(
+                "evaluation.{name}.indicators #{} ({}) repeats #{}: list each indicator \
+                 once, with its whole weight",
+                i + 1,
+                ind.indicator.as_str(),
+                j + 1
+            ));
+        }
+    }
+    // With no weight every score is 0 and every firm ties: the classes would mean
+    // nothing (under percentile bands, file order would decide them).
+    if group.indicators.iter().map(|ind| ind.weight).sum::<f64>() <= 0.0 {
+        return Err(format!(
+            "evaluation.{name}: the indicators' weights add up to 0; give at least one a weight > 0"
+        ));
+    }
+    Ok(())
+}
+
+/// Checks one indicator, named `at` in messages: its weight finite and ≥ 0, its benchmark
+/// > 0 (or the mean), its cap (if any) > 0.
+fn check_indicator(at: &str, ind: &IndicatorConfig) -> Result<(), String> {
+    check_non_negative(&format!("{at}: weight"), ind.weight)?;
+    if let Benchmark::Value(b) = ind.benchmark
+        && !(b.is_finite() && b > 0.0)
+    {
+        return Err(format!(
+            "evaluation.{at}: benchmark must be > 0 or \"mean\", found {b}"
+        ));
+    }
+    if let Some(cap) = ind.cap {
+        check_cap(&format!("{at}: cap"), cap)?;
+    }
+    Ok(())
 }
 
 /// An evaluation group.
@@ -546,48 +578,11 @@ pub fn grade(
             path: "<config>".into(),
             message,
         })?;
-    let group_of = |e: &Enterprise| {
-        if config.pooled {
-            Group::All
-        } else if e.above_scale == Some(true) {
-            Group::AboveScale
-        } else {
-            Group::BelowScale
-        }
-    };
     let mut grades: Vec<Grade> = candidates
         .iter()
         .map(|c| {
-            let group = group_of(c.enterprise);
+            let group = group_of(c.enterprise, config);
             let land_mu = c.land_m2.map(m2_to_mu);
-            let not_graded = if c.enterprise.exempt {
-                Some("exempt (免评)".to_string())
-            } else if c.land_m2.is_none() {
-                Some("joined to no parcel: no land".to_string())
-            } else if c.land_m2.is_some_and(|m2| m2 <= 0.0) {
-                // Per mu of nothing is undefined, not missing: a tenant with no floor area on
-                // a parcel shared by floor area holds no land, and is not graded rather than
-                // given the group's mean.
-                Some("no land: its share of the parcel is 0 (no floor area)".to_string())
-            } else if land_mu.is_some_and(|l| Minimum(config.min_land_mu).is_missed_by(l)) {
-                // Within rounding of the minimum is at it: a third of a 15 mu parcel is
-                // 4.999999999999999 mu after m², and a firm with 5 mu is in scope.
-                Some(format!(
-                    "land {:.2} mu is below the minimum of {} mu",
-                    land_mu.unwrap_or(0.0),
-                    config.min_land_mu
-                ))
-            } else if config
-                .group_config(group)
-                .is_none_or(|g| g.indicators.is_empty())
-            {
-                Some(format!(
-                    "no indicators are configured for the {} group",
-                    group.as_str()
-                ))
-            } else {
-                None
-            };
             Grade {
                 group,
                 land_mu,
@@ -596,7 +591,7 @@ pub fn grade(
                 group_size: 0,
                 class: None,
                 indicators: Vec::new(),
-                not_graded,
+                not_graded: not_graded_reason(c, group, land_mu, config),
             }
         })
         .collect();
@@ -616,6 +611,57 @@ pub fn grade(
     Ok(grades)
 }
 
+/// The group an enterprise is graded in: all when pooled, else above or below scale (below
+/// when `above_scale` is not given).
+fn group_of(e: &Enterprise, config: &EvaluationConfig) -> Group {
+    if config.pooled {
+        Group::All
+    } else if e.above_scale == Some(true) {
+        Group::AboveScale
+    } else {
+        Group::BelowScale
+    }
+}
+
+/// Why a candidate of `group`, with `land_mu` of land (mu), is not graded; `None` when it is.
+fn not_graded_reason(
+    c: &Candidate<'_>,
+    group: Group,
+    land_mu: Option<f64>,
+    config: &EvaluationConfig,
+) -> Option<String> {
+    if c.enterprise.exempt {
+        Some("exempt (免评)".to_string())
+    } else if c.land_m2.is_none() {
+        Some("joined to no parcel: no land".to_string())
+    } else if c.land_m2.is_some_and(|m2| m2 <= 0.0) {
+        // Per mu of nothing is undefined, not missing: a tenant with no floor area on
+        // a parcel shared by floor area holds no land, and is not graded rather than
+        // given the group's mean.
+        Some("no land: its share of the parcel is 0 (no floor area)".to_string())
+    } else if land_mu.is_some_and(|l| Minimum(config.min_land_mu).is_missed_by(l)) {
+        // Within rounding of the minimum is at it: a third of a 15 mu parcel is
+        // 4.999999999999999 mu after m², and a firm with 5 mu is in scope.
+        Some(format!(
+            "land {:.2} mu is below the minimum of {} mu",
+            land_mu.unwrap_or(0.0),
+            config.min_land_mu
+        ))
+    } else if config
+        .group_config(group)
+        .is_none_or(|g| g.indicators.is_empty())
+    {
+        Some(format!(
+            "no indicators are configured for the {} group",
+            group.as_str()
+        ))
+    } else {
+        None
+    }
+}
+
+/// Scores the graded `members` of a group on each indicator of its `scheme`, then sums their
+/// points into their scores.
 fn score_group(
     members: &[usize],
     candidates: &[Candidate<'_>],
@@ -623,67 +669,91 @@ fn score_group(
     scheme: &GroupConfig,
     config: &EvaluationConfig,
 ) {
-    let total_weight: f64 = scheme.indicators.iter().map(|i| i.weight).sum();
     for ind in &scheme.indicators {
-        let values: Vec<Option<f64>> = members
-            .iter()
-            .map(|&i| {
-                ind.indicator
-                    .value(candidates[i].enterprise, grades[i].land_mu.unwrap_or(0.0))
-            })
-            .collect();
-        let benchmark = match ind.benchmark {
-            Benchmark::Value(v) => v,
-            Benchmark::Mean => {
-                let known: Vec<f64> = values.iter().flatten().copied().collect();
-                mean(&known)
-            }
-        };
-        let cap = ind.cap.or(config.cap);
-        let points = |v: f64| {
-            let ratio = v / benchmark;
-            ind.weight * cap.map_or(ratio, |c| ratio.min(c))
-        };
-        let scored: Vec<Option<f64>> = values
-            .iter()
-            .map(|v| v.filter(|_| benchmark > 0.0).map(points))
-            .collect();
-        let known: Vec<f64> = scored.iter().flatten().copied().collect();
-        let mean_points = mean(&known);
-        for ((&i, value), points) in members.iter().zip(values).zip(scored) {
-            let (score, imputed) = match (points, config.missing) {
-                (Some(p), _) => (p, false),
-                (None, Missing::GroupMean) => (mean_points, true),
-                (None, Missing::Zero) => (0.0, true),
-                (None, Missing::Reweight) => (0.0, true),
-            };
-            grades[i].indicators.push(IndicatorScore {
-                indicator: ind.indicator,
-                value,
-                benchmark,
-                score,
-                imputed,
-            });
-        }
+        score_indicator(ind, members, candidates, grades, config);
     }
+    let total_weight: f64 = scheme.indicators.iter().map(|i| i.weight).sum();
     for &i in members {
         let g = &mut grades[i];
-        let mut score: f64 = g.indicators.iter().map(|s| s.score).sum();
-        if config.missing == Missing::Reweight {
-            let available: f64 = g
-                .indicators
-                .iter()
-                .zip(&scheme.indicators)
-                .filter(|(s, _)| !s.imputed)
-                .map(|(_, c)| c.weight)
-                .sum();
-            score = if available > 0.0 {
-                score * total_weight / available
-            } else {
-                0.0
-            };
+        g.score = Some(total_score(g, scheme, config, total_weight));
+    }
+}
+
+/// Adds each member's points on one indicator to its grade: `weight × min(value / benchmark,
+/// cap)`, or as `missing` says when the value cannot be computed (or the benchmark is not
+/// > 0).
+fn score_indicator(
+    ind: &IndicatorConfig,
+    members: &[usize],
+    candidates: &[Candidate<'_>],
+    grades: &mut [Grade],
+    config: &EvaluationConfig,
+) {
+    let values: Vec<Option<f64>> = members
+        .iter()
+        .map(|&i| {
+            ind.indicator
+                .value(candidates[i].enterprise, grades[i].land_mu.unwrap_or(0.0))
+        })
+        .collect();
+    let benchmark = match ind.benchmark {
+        Benchmark::Value(v) => v,
+        Benchmark::Mean => {
+            let known: Vec<f64> = values.iter().flatten().copied().collect();
+            mean(&known)
         }
-        g.score = Some(score);
+    };
+    let cap = ind.cap.or(config.cap);
+    let points = |v: f64| {
+        let ratio = v / benchmark;
+        ind.weight * cap.map_or(ratio, |c| ratio.min(c))
+    };
+    let scored: Vec<Option<f64>> = values
+        .iter()
+        .map(|v| v.filter(|_| benchmark > 0.0).map(points))
+        .collect();
+    let known: Vec<f64> = scored.iter().flatten().copied().collect();
+    let mean_points = mean(&known);
+    for ((&i, value), points) in members.iter().zip(values).zip(scored) {
+        let (score, imputed) = match (points, config.missing) {
+            (Some(p), _) => (p, false),
+            (None, Missing::GroupMean) => (mean_points, true),
+            (None, Missing::Zero) => (0.0, true),
+            (None, Missing::Reweight) => (0.0, true),
+        };
+        grades[i].indicators.push(IndicatorScore {
+            indicator: ind.indicator,
+            value,
+            benchmark,
+            score,
+            imputed,
+        });
+    }
+}
+
+/// A scored grade's composite score: the sum of its points, with `reweight` scaled up from
+/// the weight of the indicators it has to the scheme's `total_weight`.
+fn total_score(
+    g: &Grade,
+    scheme: &GroupConfig,
+    config: &EvaluationConfig,
+    total_weight: f64,
+) -> f64 {
+    let score: f64 = g.indicators.iter().map(|s| s.score).sum();
+    if config.missing != Missing::Reweight {
+        return score;
+    }
+    let available: f64 = g
+        .indicators
+        .iter()
+        .zip(&scheme.indicators)
+        .filter(|(s, _)| !s.imputed)
+        .map(|(_, c)| c.weight)
+        .sum();
+    if available > 0.0 {
+        score * total_weight / available
+    } else {
+        0.0
     }
 }
 

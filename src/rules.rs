@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::parcel::{Commitments, Status};
 
 /// A minimum a figure must reach. Strictly below is a miss; equality is not, and a figure
-/// within a relative 1e-12 of the minimum (rounding) is equal to it.
+/// within rounding of the minimum (a relative 1e-12) is equal to it.
 ///
 /// ```
 /// use land_efficiency::Minimum;
@@ -341,6 +341,63 @@ impl Rule {
     }
 }
 
+/// Checks `name`, a figure that must be finite and ≥ 0.
+fn check_non_negative(name: &str, v: f64) -> Result<(), String> {
+    if v.is_finite() && v >= 0.0 {
+        Ok(())
+    } else {
+        Err(format!("{name} must be a finite number ≥ 0, found {v}"))
+    }
+}
+
+/// Checks `name`, a fraction of the commitment: in [0, 1] (above 1 a parcel that beat its
+/// commitment would miss it).
+fn check_fraction(name: &str, v: f64) -> Result<(), String> {
+    if (0.0..=1.0).contains(&v) {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name} must be a fraction of the commitment in [0, 1], found {v}"
+        ))
+    }
+}
+
+/// Checks the name of the rule labelled `at`. Parcels list the rules that set their
+/// thresholds by name (`rules`; in parcels.csv joined with ";"): a name must tell its rule
+/// apart.
+fn check_rule_name(at: &str, name: &str) -> Result<(), String> {
+    if name.trim().is_empty() {
+        return Err(format!("{at}: name is empty; give it one or leave it out"));
+    }
+    if name.contains(';') {
+        return Err(format!(
+            "{at}: name {name:?} holds a \";\", which parcels.csv puts between \
+             rule names; use another character"
+        ));
+    }
+    Ok(())
+}
+
+/// The figures two rules both set to different values (minimums and the contract shortfall),
+/// each as `field a and b`, `first`'s value first.
+fn conflicting_figures(first: &Rule, second: &Rule) -> Vec<String> {
+    first
+        .minimums()
+        .into_iter()
+        .chain([("contract_shortfall", first.contract_shortfall)])
+        .zip(
+            second
+                .minimums()
+                .into_iter()
+                .chain([("contract_shortfall", second.contract_shortfall)]),
+        )
+        .filter_map(|((field, a), (_, b))| match (a, b) {
+            (Some(a), Some(b)) if a != b => Some(format!("{field} {a} and {b}")),
+            _ => None,
+        })
+        .collect()
+}
+
 /// A GB/T 4754 code's digits: the 2017 edition's codes are also written with their section
 /// letter (`C2614`, manufacturing being section C), which a rule for "26" must match.
 fn industry_digits(code: &str) -> &str {
@@ -354,93 +411,63 @@ fn industry_digits(code: &str) -> &str {
 }
 
 impl LowEfficiencyConfig {
+    /// Checks the section: every minimum finite and ≥ 0, the shortfall a fraction, and each
+    /// rule (see [`LowEfficiencyConfig::check_rule`]). The message names the key.
     pub(crate) fn check(&self) -> Result<(), String> {
-        let check = |name: &str, v: f64| {
-            if v.is_finite() && v >= 0.0 {
-                Ok(())
-            } else {
-                Err(format!("{name} must be a finite number ≥ 0, found {v}"))
-            }
-        };
-        check(
+        check_non_negative(
             "low_efficiency.min_investment_per_mu",
             self.min_investment_per_mu,
         )?;
-        check("low_efficiency.min_tax_per_mu", self.min_tax_per_mu)?;
-        check("low_efficiency.min_output_per_mu", self.min_output_per_mu)?;
-        check("low_efficiency.min_plot_ratio", self.min_plot_ratio)?;
-        // A fraction of the commitment: above 1 a parcel that beat its commitment would miss it.
-        let fraction = |name: &str, v: f64| {
-            if (0.0..=1.0).contains(&v) {
-                Ok(())
+        check_non_negative("low_efficiency.min_tax_per_mu", self.min_tax_per_mu)?;
+        check_non_negative("low_efficiency.min_output_per_mu", self.min_output_per_mu)?;
+        check_non_negative("low_efficiency.min_plot_ratio", self.min_plot_ratio)?;
+        check_fraction("low_efficiency.contract_shortfall", self.contract_shortfall)?;
+        for i in 0..self.rules.len() {
+            self.check_rule(i)?;
+        }
+        Ok(())
+    }
+
+    /// Checks rule `i`: its figures, its shape, its name, and that no earlier rule has the
+    /// same name or the same criteria. A rule's errors name it by its place in the file,
+    /// 1-based as its default name is.
+    fn check_rule(&self, i: usize) -> Result<(), String> {
+        let rule = &self.rules[i];
+        let at = self.rule_label(i);
+        for (field, v) in rule.minimums() {
+            if let Some(v) = v {
+                check_non_negative(field, v).map_err(|m| format!("{at}: {m}"))?;
+            }
+        }
+        if let Some(v) = rule.contract_shortfall {
+            check_fraction("contract_shortfall", v).map_err(|m| format!("{at}: {m}"))?;
+        }
+        rule.check_shape().map_err(|m| format!("{at}: {m}"))?;
+        if let Some(name) = &rule.name {
+            check_rule_name(&at, name)?;
+        }
+        let name = self.rule_name(i);
+        if let Some(j) = (0..i).find(|&j| self.rule_name(j) == name) {
+            return Err(format!(
+                "{at} has the name {name:?}, as {} has: a parcel's rules could not tell \
+                 them apart; rename one",
+                self.rule_label(j)
+            ));
+        }
+        // Same criteria twice: the later rule would win every metric they both set, and
+        // the parcels would list both. Even with equal values it is a leftover copy.
+        if let Some(j) = (0..i).find(|&j| self.rules[j].criteria() == rule.criteria()) {
+            let conflicts = conflicting_figures(&self.rules[j], rule);
+            let what = if conflicts.is_empty() {
+                "a duplicate".to_string()
             } else {
-                Err(format!(
-                    "{name} must be a fraction of the commitment in [0, 1], found {v}"
-                ))
-            }
-        };
-        fraction("low_efficiency.contract_shortfall", self.contract_shortfall)?;
-        // A rule's errors name it by its place in the file, 1-based as its default name is.
-        for (i, rule) in self.rules.iter().enumerate() {
-            let at = self.rule_label(i);
-            for (field, v) in rule.minimums() {
-                if let Some(v) = v {
-                    check(field, v).map_err(|m| format!("{at}: {m}"))?;
-                }
-            }
-            if let Some(v) = rule.contract_shortfall {
-                fraction("contract_shortfall", v).map_err(|m| format!("{at}: {m}"))?;
-            }
-            rule.check_shape().map_err(|m| format!("{at}: {m}"))?;
-            // Parcels list the rules that set their thresholds by name (`rules`; in
-            // parcels.csv joined with ";"): a name must tell its rule apart.
-            if let Some(name) = &rule.name {
-                if name.trim().is_empty() {
-                    return Err(format!("{at}: name is empty; give it one or leave it out"));
-                }
-                if name.contains(';') {
-                    return Err(format!(
-                        "{at}: name {name:?} holds a \";\", which parcels.csv puts between \
-                         rule names; use another character"
-                    ));
-                }
-            }
-            let name = self.rule_name(i);
-            if let Some(j) = (0..i).find(|&j| self.rule_name(j) == name) {
-                return Err(format!(
-                    "{at} has the name {name:?}, as {} has: a parcel's rules could not tell \
-                     them apart; rename one",
-                    self.rule_label(j)
-                ));
-            }
-            // Same criteria twice: the later rule would win every metric they both set, and
-            // the parcels would list both. Even with equal values it is a leftover copy.
-            if let Some(j) = (0..i).find(|&j| self.rules[j].criteria() == rule.criteria()) {
-                let first = self.rule_label(j);
-                let conflicts: Vec<String> = self.rules[j]
-                    .minimums()
-                    .into_iter()
-                    .chain([("contract_shortfall", self.rules[j].contract_shortfall)])
-                    .zip(
-                        rule.minimums()
-                            .into_iter()
-                            .chain([("contract_shortfall", rule.contract_shortfall)]),
-                    )
-                    .filter_map(|((field, a), (_, b))| match (a, b) {
-                        (Some(a), Some(b)) if a != b => Some(format!("{field} {a} and {b}")),
-                        _ => None,
-                    })
-                    .collect();
-                let what = if conflicts.is_empty() {
-                    "a duplicate".to_string()
-                } else {
-                    format!("they set {}", conflicts.join(", "))
-                };
-                return Err(format!(
-                    "{at} has the same criteria ({}) as {first}: {what}; merge them into one rule",
-                    rule.describe_criteria()
-                ));
-            }
+                format!("they set {}", conflicts.join(", "))
+            };
+            return Err(format!(
+                "{at} has the same criteria ({}) as {}: {what}; merge them into one rule",
+                rule.describe_criteria(),
+                self.rule_label(j)
+            ));
         }
         Ok(())
     }

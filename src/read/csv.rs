@@ -5,6 +5,7 @@
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
 
@@ -138,6 +139,9 @@ fn locate_row(
     })
 }
 
+/// Reads an enterprises CSV, handing each good row's enterprise to `sink` in file order and
+/// keeping the rest as rejections (or stopping at the first with `strict`). Where a rejected
+/// firm stands goes to `places`.
 pub(super) fn scan_csv(
     source: &Source,
     fields: &Fields,
@@ -146,36 +150,7 @@ pub(super) fn scan_csv(
     sink: &mut dyn FnMut(Enterprise),
 ) -> Result<Scan> {
     let file = source.name();
-    let file_arc = Arc::new(file.clone());
-    // Excel on Chinese Windows saves "CSV (逗号分隔)" as GBK: a file that is not UTF-8 is read
-    // as GB18030 (which GBK is part of), and a warning shows the first text so decoded.
-    let mut input = BufReader::new(source.open()?);
-    let head = input
-        .fill_buf()
-        .map_err(|e| Error::io(&file, "cannot read", e))?;
-    // Excel's "Unicode Text" is UTF-16 (and tab-separated): neither encoding read here.
-    if super::utf16_bom(head) {
-        return Err(Error::Csv {
-            path: file.clone(),
-            message: "the file is UTF-16 (it starts with a UTF-16 byte order mark), as Excel \
-                      saves \"Unicode Text\": save it as \"CSV UTF-8 (逗号分隔)\""
-                .into(),
-        });
-    }
-    let gb18030 = reads_as_gb18030(source)?;
-    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        input.consume(3);
-    }
-    let input: Box<dyn Read + '_> = if gb18030 {
-        // Bytes that are not GB18030 either come out as U+FFFD, which stops the file below.
-        Box::new(
-            encoding_rs_io::DecodeReaderBytesBuilder::new()
-                .encoding(Some(encoding_rs::GB18030))
-                .build(input),
-        )
-    } else {
-        Box::new(input)
-    };
+    let (input, gb18030) = decoded_input(source, &file)?;
     // csv counts a line at its `\n`, which for a CRLF line it reads with the next record:
     // its line numbers are one short in a file saved with CRLF, as Excel saves
     // (BurntSushi/rust-csv#395). The lines are counted from the bytes as csv reads them.
@@ -190,32 +165,17 @@ pub(super) fn scan_csv(
         path: file.clone(),
         message,
     };
-    let headers = reader
-        .byte_headers()
-        .map_err(|e| csv_error(e.to_string()))?
-        .clone();
-    if headers.is_empty() {
-        return Err(csv_error(
-            "the file is empty: a header row naming the columns comes first".into(),
-        ));
-    }
-    let headers = csv::StringRecord::from_byte_record(headers).map_err(|e| {
-        csv_error(format!(
-            "the header row (line 1), column {}, is {STRAY_BYTE}",
-            e.utf8_error().field() + 1
-        ))
-    })?;
     let mut decoded = Decoded::default();
-    if gb18030 {
-        decoded.check(&headers, &headers, None).map_err(csv_error)?;
-    }
-    if let Some((first, second, name)) = repeated_column(&headers) {
-        return Err(csv_error(format!(
-            "the header names column {name:?} twice (columns {first} and {second}): which one \
-             holds the figures cannot be told; rename or delete one"
-        )));
-    }
-    let id_column = column(&headers, &fields.enterprises.enterprise_id);
+    let headers = read_header(&mut reader, gb18030, &mut decoded).map_err(csv_error)?;
+    let mut rows = Rows {
+        file: Arc::new(file.clone()),
+        id_column: column(&headers, &fields.enterprises.enterprise_id),
+        headers,
+        gb18030,
+        decoded,
+        fields,
+        places,
+    };
     let mut scan = Scan::new(file.clone());
     let mut kept_lines = Vec::new();
     let mut bytes = csv::ByteRecord::new();
@@ -227,45 +187,10 @@ pub(super) fn scan_csv(
             Err(e) => return Err(csv_error(e.to_string())),
         }
         let line = lines.of(bytes.position());
-        let mut ctx = FeatureContext::new(file_arc.clone(), Layer::Enterprises, index);
-        ctx.line = u32::try_from(line).ok().and_then(std::num::NonZeroU32::new);
+        let parsed = rows.parse(&mut bytes, index, line).map_err(csv_error)?;
         index += 1;
-        // The id first, so that a row rejected as a whole still names it.
-        ctx.id = id_column
-            .and_then(|i| bytes.get(i))
-            .and_then(|b| std::str::from_utf8(b).ok())
-            .map(str::trim)
-            .filter(|id| !id.is_empty())
-            .map(str::to_string);
-        if let Some(problem) = unclosed_quote(&headers, &bytes, line) {
-            return Err(csv_error(problem));
-        }
-        let parsed = match text_record(&headers, &mut bytes, line, &ctx) {
-            Ok(Ok(record)) => {
-                if gb18030 {
-                    decoded
-                        .check(&headers, &record, Some(line))
-                        .map_err(csv_error)?;
-                }
-                let row = Row {
-                    headers: &headers,
-                    record: &record,
-                };
-                let parsed = parse_row(&row, ctx, fields, places);
-                // The record's buffers are read into again.
-                bytes = record.into_byte_record();
-                parsed
-            }
-            Ok(Err(rejected)) => {
-                for place in shifted_places(&headers, &bytes, &fields.enterprises) {
-                    super::keep_place(places, index - 1, Some(place));
-                }
-                Err(rejected)
-            }
-            Err(not_utf8) => return Err(csv_error(not_utf8)),
-        };
         scan.take(parsed, strict, |_| Left::None, &mut |e, _| {
-            kept_lines.push(u32::try_from(line).ok().and_then(std::num::NonZeroU32::new));
+            kept_lines.push(line_number(line));
             sink(e)
         })?;
     }
@@ -275,10 +200,150 @@ pub(super) fn scan_csv(
             layer: Layer::Enterprises,
             index: crate::error::Warning::NO_RECORD,
             id: None,
-            message: decoded.warning(&file),
+            message: rows.decoded.warning(&file),
         });
     }
     Ok(scan)
+}
+
+/// Opens `source` (named `file`) for csv, and says whether it is read as GB18030: a UTF-16
+/// file is refused, a UTF-8 byte order mark skipped, and a file that is not UTF-8 (see
+/// [`reads_as_gb18030`]) decoded from GB18030.
+fn decoded_input<'a>(source: &'a Source, file: &Path) -> Result<(Box<dyn Read + 'a>, bool)> {
+    // Excel on Chinese Windows saves "CSV (逗号分隔)" as GBK: a file that is not UTF-8 is read
+    // as GB18030 (which GBK is part of), and a warning shows the first text so decoded.
+    let mut input = BufReader::new(source.open()?);
+    let head = input
+        .fill_buf()
+        .map_err(|e| Error::io(file, "cannot read", e))?;
+    // Excel's "Unicode Text" is UTF-16 (and tab-separated): neither encoding read here.
+    if super::utf16_bom(head) {
+        return Err(Error::Csv {
+            path: file.to_path_buf(),
+            message: "the file is UTF-16 (it starts with a UTF-16 byte order mark), as Excel \
+                      saves \"Unicode Text\": save it as \"CSV UTF-8 (逗号分隔)\""
+                .into(),
+        });
+    }
+    let gb18030 = reads_as_gb18030(source)?;
+    if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        input.consume(3);
+    }
+    let input: Box<dyn Read + 'a> = if gb18030 {
+        // Bytes that are not GB18030 either come out as U+FFFD, which stops the file below.
+        Box::new(
+            encoding_rs_io::DecodeReaderBytesBuilder::new()
+                .encoding(Some(encoding_rs::GB18030))
+                .build(input),
+        )
+    } else {
+        Box::new(input)
+    };
+    Ok((input, gb18030))
+}
+
+/// Reads the header row as text: not empty, every name UTF-8 (or, read as GB18030, noted in
+/// `decoded`), no column named twice. The error stops the file.
+fn read_header<R: Read>(
+    reader: &mut csv::Reader<R>,
+    gb18030: bool,
+    decoded: &mut Decoded,
+) -> std::result::Result<csv::StringRecord, String> {
+    let headers = reader.byte_headers().map_err(|e| e.to_string())?.clone();
+    if headers.is_empty() {
+        return Err("the file is empty: a header row naming the columns comes first".into());
+    }
+    let headers = csv::StringRecord::from_byte_record(headers).map_err(|e| {
+        format!(
+            "the header row (line 1), column {}, is {STRAY_BYTE}",
+            e.utf8_error().field() + 1
+        )
+    })?;
+    if gb18030 {
+        decoded.check(&headers, &headers, None)?;
+    }
+    if let Some((first, second, name)) = repeated_column(&headers) {
+        return Err(format!(
+            "the header names column {name:?} twice (columns {first} and {second}): which one \
+             holds the figures cannot be told; rename or delete one"
+        ));
+    }
+    Ok(headers)
+}
+
+/// A line as a record's context holds it (from 1; none past `u32::MAX`).
+fn line_number(line: u64) -> Option<std::num::NonZeroU32> {
+    u32::try_from(line).ok().and_then(std::num::NonZeroU32::new)
+}
+
+/// The data rows of a CSV file: its header, and what each row is checked and parsed with.
+struct Rows<'a> {
+    /// The file (or label), shared by every row's context.
+    file: Arc<PathBuf>,
+    headers: csv::StringRecord,
+    /// The column of the enterprise id, if the header has one.
+    id_column: Option<usize>,
+    /// The file is read as GB18030.
+    gb18030: bool,
+    /// What the text read as GB18030 showed.
+    decoded: Decoded,
+    fields: &'a Fields,
+    /// Where rejected firms stand.
+    places: &'a super::Places,
+}
+
+impl Rows<'_> {
+    /// Reads the row in `bytes` (data row `index` from 0, on `line`): the enterprise, or why
+    /// the row is rejected (where its firm may stand kept in `places`). The outer error stops
+    /// the file: a quote left open, text in no encoding read here. `bytes` gets its buffers
+    /// back to be read into again.
+    fn parse(
+        &mut self,
+        bytes: &mut csv::ByteRecord,
+        index: usize,
+        line: u64,
+    ) -> std::result::Result<Result<Draft<Enterprise>>, String> {
+        let ctx = self.context(bytes, index, line);
+        if let Some(problem) = unclosed_quote(&self.headers, bytes, line) {
+            return Err(problem);
+        }
+        match text_record(&self.headers, bytes, line, &ctx)? {
+            Ok(record) => {
+                if self.gb18030 {
+                    self.decoded.check(&self.headers, &record, Some(line))?;
+                }
+                let row = Row {
+                    headers: &self.headers,
+                    record: &record,
+                };
+                let parsed = parse_row(&row, ctx, self.fields, self.places);
+                // The record's buffers are read into again.
+                *bytes = record.into_byte_record();
+                Ok(parsed)
+            }
+            Err(rejected) => {
+                for place in shifted_places(&self.headers, bytes, &self.fields.enterprises) {
+                    super::keep_place(self.places, index, Some(place));
+                }
+                Ok(Err(rejected))
+            }
+        }
+    }
+
+    /// The context of data row `index` on `line`, its id read first, so that a row rejected
+    /// as a whole still names it.
+    fn context(&self, bytes: &csv::ByteRecord, index: usize, line: u64) -> FeatureContext {
+        let mut ctx = FeatureContext::new(self.file.clone(), Layer::Enterprises, index);
+        ctx.line = line_number(line);
+        ctx.id = self
+            .id_column
+            .and_then(|i| bytes.get(i))
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+            .map(str::to_string);
+        ctx
+    }
 }
 
 /// Where a row of the wrong length may stand. From the field at fault on (a name with a comma
@@ -441,7 +506,7 @@ impl Decoded {
         Ok(())
     }
 
-    fn warning(&self, file: &std::path::Path) -> String {
+    fn warning(&self, file: &Path) -> String {
         let shown = match &self.first {
             Some((line, column, text)) => {
                 format!(

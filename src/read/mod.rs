@@ -19,7 +19,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::mpsc::{Receiver, Sender, channel, sync_channel};
+use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 
 use geo::{Area, BoundingRect, Coord, MultiPolygon, Point, Rect, Validation};
 use rayon::prelude::*;
@@ -326,13 +326,36 @@ fn scan_geojson<T: Send>(
     parse: &ParseFn<T>,
     sink: &mut dyn for<'b> FnMut(T, Left<'b>),
 ) -> Result<Scan> {
-    let strict = options.strict;
     let file = source.name();
-    let file_arc = Arc::new(file.clone());
+    let reading = Reading {
+        file: Arc::new(file.clone()),
+        layer,
+        leave,
+        strict: options.strict,
+        progress: options.progress.as_ref(),
+        parse,
+    };
     let input = source.open()?;
-    let mut scan = Scan::new(file.clone());
-    // The scanner (one thread: reading and finding each feature's bytes) fills one batch
-    // while another is parsed (both cores) and a third sunk; the three go round.
+    let mut scan = Scan::new(file);
+    // The scanner stops early only after sending an error, which the loop returned.
+    let members = scan_in_batches(input, &reading, &mut scan, sink)?.unwrap_or_default();
+    scan.crs_member = members.get("crs").map(<[u8]>::to_vec);
+    scan.bbox = members
+        .get("bbox")
+        .and_then(|raw| serde_json::from_slice::<Vec<f64>>(raw).ok());
+    Ok(scan)
+}
+
+/// Reads `input` through the batch pipeline into `scan` and `sink`: the scanner (one thread:
+/// reading and finding each feature's bytes) fills one batch while another is parsed (both
+/// cores) and a third sunk; the three go round. Returns the file's top-level members, or
+/// `None` when the scanner stopped early.
+fn scan_in_batches<T: Send>(
+    input: Box<dyn Read + Send + '_>,
+    reading: &Reading<'_, T>,
+    scan: &mut Scan,
+    sink: &mut dyn for<'b> FnMut(T, Left<'b>),
+) -> Result<Option<scan::Members>> {
     let (batches, received) = sync_channel::<Result<Batch>>(0);
     let (spent, reuse) = channel::<Batch>();
     for _ in 0..3 {
@@ -344,154 +367,14 @@ fn scan_geojson<T: Send>(
     // features rather than filling a whole batch no one will read. (A scanner blocked in a
     // read from a pipe still waits for that read.)
     let stop = AtomicBool::new(false);
-    let members = std::thread::scope(|scope| -> Result<Option<scan::Members>> {
-        let file = &file;
+    std::thread::scope(|scope| {
         let stop = &stop;
         // Made here, like the batches, so that the buffers come from this thread's heap.
-        let mut scanner = Scanner::new(input, file);
-        let scanner = scope.spawn(move || {
-            loop {
-                // No batch back: the reader has stopped (an error of its own).
-                let Ok(mut batch) = reuse.recv() else {
-                    return None;
-                };
-                batch.buf.clear();
-                batch.spans.clear();
-                let mut more = true;
-                while batch.buf.len() < BATCH_BYTES && batch.spans.len() < BATCH_FEATURES {
-                    if stop.load(Ordering::Relaxed) {
-                        return None;
-                    }
-                    match scanner.next_feature(&mut batch.buf) {
-                        Ok(Some(span)) => batch.spans.push(span),
-                        Ok(None) => {
-                            more = false;
-                            break;
-                        }
-                        Err(e) => {
-                            // The features before the error first: in strict mode a bad
-                            // record among them is the error to report.
-                            if !batch.spans.is_empty() {
-                                batch.offset = scanner.offset_read();
-                                batch.last = false;
-                                if batches.send(Ok(batch)).is_err() {
-                                    return None;
-                                }
-                            }
-                            let _ = batches.send(Err(e));
-                            return None;
-                        }
-                    }
-                }
-                batch.offset = scanner.offset_read();
-                batch.last = !more;
-                if batches.send(Ok(batch)).is_err() {
-                    return None;
-                }
-                if !more {
-                    return Some(scanner.into_members());
-                }
-            }
-        });
-        // `received` and `spent` are dropped when this returns, which stops the scanner if
-        // it is still going.
-        // Parses a batch on the pool: each record with the hash of the text it leaves in the
-        // file (hashed here, in parallel, rather than in the sink).
-        let parse_batch = |batch: &Batch| -> Parsed<T> {
-            let (buf, spans) = (&batch.buf, &batch.spans);
-            spans
-                .par_iter()
-                .map(|span| {
-                    let bytes = &buf[span.start..span.end];
-                    let ctx = FeatureContext::new(file_arc.clone(), layer, span.index);
-                    let parsed = parse(bytes, ctx);
-                    let hash = match &parsed {
-                        Ok(Draft { left: Some(r), .. }) if leave && span.verbatim => {
-                            bytes.get(r.clone()).map_or(0, text_hash)
-                        }
-                        _ => 0,
-                    };
-                    let parsed = parsed.map_err(|e| match e {
-                        Error::MalformedJson {
-                            file,
-                            byte,
-                            feature,
-                            message,
-                        } => Error::MalformedJson {
-                            file,
-                            byte: span.byte + byte,
-                            feature,
-                            message,
-                        },
-                        other => other,
-                    });
-                    (parsed, hash)
-                })
-                .collect()
-        };
-        // Hands a parsed batch's records to the sink, in file order.
-        let mut sink_batch = |batch: &Batch, results: Parsed<T>| -> Result<()> {
-            let buf = &batch.buf;
-            for ((result, hash), span) in results.into_iter().zip(&batch.spans) {
-                let bytes = &buf[span.start..span.end];
-                let verbatim = span.verbatim && leave;
-                let left = |r: Range<usize>| match (verbatim, bytes.get(r.clone())) {
-                    (true, Some(b)) => match u32::try_from(r.len()) {
-                        Ok(len) if len != u32::MAX => Left::At(Span {
-                            offset: span.byte + r.start as u64,
-                            len,
-                            hash,
-                        }),
-                        _ => std::str::from_utf8(b).map_or(Left::None, Left::Text),
-                    },
-                    (false, Some(b)) => std::str::from_utf8(b).map_or(Left::None, Left::Text),
-                    (_, None) => Left::None,
-                };
-                scan.take(result, strict, left, sink)?;
-            }
-            if let Some(progress) = &options.progress {
-                progress(batch.offset);
-            }
-            Ok(())
-        };
-        // Batch k is sunk on this thread while batch k + 1 is parsed on the pool: the sink
-        // is serial, and the pool would otherwise wait for it.
-        let mut consume = |received: Receiver<Result<Batch>>, spent: Sender<Batch>| -> Result<()> {
-            let mut pending: Option<(Batch, Parsed<T>)> = None;
-            loop {
-                let ended = pending.as_ref().is_some_and(|(b, _)| b.last);
-                // `None`: the scanner has stopped, its error (if any) sent already.
-                let (next, failed) = match (!ended).then(|| received.recv().ok()).flatten() {
-                    Some(Ok(batch)) => (Some(batch), None),
-                    Some(Err(e)) => (None, Some(e)),
-                    None => (None, None),
-                };
-                let mut parsed = None;
-                let sunk = rayon::in_place_scope(|scope| {
-                    if let Some(batch) = &next {
-                        scope.spawn(|_| parsed = Some(parse_batch(batch)));
-                    }
-                    match pending.take() {
-                        Some((batch, results)) => {
-                            let sunk = sink_batch(&batch, results);
-                            let _ = spent.send(batch);
-                            sunk
-                        }
-                        None => Ok(()),
-                    }
-                });
-                sunk?;
-                // A scanner error comes after the records before it.
-                if let Some(e) = failed {
-                    return Err(e);
-                }
-                match (next, parsed) {
-                    (Some(batch), Some(results)) => pending = Some((batch, results)),
-                    _ => return Ok(()),
-                }
-            }
-        };
-        let consumed = consume(received, spent);
+        let scanner = Scanner::new(input, &reading.file);
+        let scanner = scope.spawn(move || scan_batches(scanner, &reuse, &batches, stop));
+        // `received` and `spent` are dropped when `consume` returns, which stops the scanner
+        // if it is still going.
+        let consumed = reading.consume(received, spent, scan, sink);
         if consumed.is_err() {
             stop.store(true, Ordering::Relaxed);
         }
@@ -501,14 +384,239 @@ fn scan_geojson<T: Send>(
             .join()
             .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
         consumed.map(|()| members)
-    })?;
-    // The scanner stops early only after sending an error, which the loop returned.
-    let members = members.unwrap_or_default();
-    scan.crs_member = members.get("crs").map(<[u8]>::to_vec);
-    scan.bbox = members
-        .get("bbox")
-        .and_then(|raw| serde_json::from_slice::<Vec<f64>>(raw).ok());
-    Ok(scan)
+    })
+}
+
+/// The scanner thread: fills each batch handed back (`reuse`) with features' bytes and sends
+/// it on (`batches`). Returns the file's top-level members once the last batch is sent;
+/// `None` after sending an error (the features before it first), or when the reader has
+/// stopped (`stop`, or a channel closed).
+fn scan_batches<R: Read>(
+    mut scanner: Scanner<R>,
+    reuse: &Receiver<Batch>,
+    batches: &SyncSender<Result<Batch>>,
+    stop: &AtomicBool,
+) -> Option<scan::Members> {
+    loop {
+        // No batch back: the reader has stopped (an error of its own).
+        let Ok(mut batch) = reuse.recv() else {
+            return None;
+        };
+        let filled = fill_batch(&mut scanner, &mut batch, stop);
+        batch.offset = scanner.offset_read();
+        match filled {
+            Filled::Stopped => return None,
+            Filled::Failed(e) => {
+                // The features before the error first: in strict mode a bad record among
+                // them is the error to report.
+                if !batch.spans.is_empty() {
+                    batch.last = false;
+                    if batches.send(Ok(batch)).is_err() {
+                        return None;
+                    }
+                }
+                let _ = batches.send(Err(e));
+                return None;
+            }
+            Filled::Full | Filled::End => {
+                let last = matches!(filled, Filled::End);
+                batch.last = last;
+                if batches.send(Ok(batch)).is_err() {
+                    return None;
+                }
+                if last {
+                    return Some(scanner.into_members());
+                }
+            }
+        }
+    }
+}
+
+/// How filling a batch ended.
+enum Filled {
+    /// It holds [`BATCH_BYTES`] or [`BATCH_FEATURES`]: more may follow.
+    Full,
+    /// The collection ended: the batch is the last.
+    End,
+    /// The reader has stopped: the batch is not wanted.
+    Stopped,
+    /// The scanner failed after the features the batch holds.
+    Failed(Error),
+}
+
+/// Empties `batch` and fills it with the next features' bytes, up to [`BATCH_BYTES`] or
+/// [`BATCH_FEATURES`]; looks at `stop` between features.
+fn fill_batch<R: Read>(scanner: &mut Scanner<R>, batch: &mut Batch, stop: &AtomicBool) -> Filled {
+    batch.buf.clear();
+    batch.spans.clear();
+    while batch.buf.len() < BATCH_BYTES && batch.spans.len() < BATCH_FEATURES {
+        if stop.load(Ordering::Relaxed) {
+            return Filled::Stopped;
+        }
+        match scanner.next_feature(&mut batch.buf) {
+            Ok(Some(span)) => batch.spans.push(span),
+            Ok(None) => return Filled::End,
+            Err(e) => return Filled::Failed(e),
+        }
+    }
+    Filled::Full
+}
+
+/// What every batch of a GeoJSON layer is parsed and sunk with.
+struct Reading<'a, T> {
+    /// The file (or label), shared by every record's context.
+    file: Arc<PathBuf>,
+    layer: Layer,
+    /// The text a record marks is left in the file (handed on as a span) rather than held.
+    leave: bool,
+    /// The first bad record stops the read.
+    strict: bool,
+    /// Told the bytes read so far, batch by batch.
+    progress: Option<&'a ByteProgress>,
+    parse: &'a ParseFn<'a, T>,
+}
+
+impl<T: Send> Reading<'_, T> {
+    /// Takes the scanner's batches (`received`) until the last or an error: batch k is sunk
+    /// into `scan` and `sink` on this thread while batch k + 1 is parsed on the pool (the sink
+    /// is serial, and the pool would otherwise wait for it); each batch sunk goes back to the
+    /// scanner (`spent`). A scanner error is returned after the records before it.
+    fn consume(
+        &self,
+        received: Receiver<Result<Batch>>,
+        spent: Sender<Batch>,
+        scan: &mut Scan,
+        sink: &mut dyn for<'b> FnMut(T, Left<'b>),
+    ) -> Result<()> {
+        let mut pending: Option<(Batch, Parsed<T>)> = None;
+        loop {
+            let ended = pending.as_ref().is_some_and(|(b, _)| b.last);
+            let (next, failed) = next_batch(&received, ended);
+            let mut parsed = None;
+            let sunk = rayon::in_place_scope(|scope| {
+                if let Some(batch) = &next {
+                    scope.spawn(|_| parsed = Some(self.parse_batch(batch)));
+                }
+                match pending.take() {
+                    Some((batch, results)) => {
+                        let sunk = self.sink_batch(&batch, results, scan, sink);
+                        let _ = spent.send(batch);
+                        sunk
+                    }
+                    None => Ok(()),
+                }
+            });
+            sunk?;
+            // A scanner error comes after the records before it.
+            if let Some(e) = failed {
+                return Err(e);
+            }
+            match (next, parsed) {
+                (Some(batch), Some(results)) => pending = Some((batch, results)),
+                _ => return Ok(()),
+            }
+        }
+    }
+
+    /// Parses a batch on the pool, each record with the hash of the text it leaves in the file
+    /// (hashed here, in parallel, rather than in the sink).
+    fn parse_batch(&self, batch: &Batch) -> Parsed<T> {
+        batch
+            .spans
+            .par_iter()
+            .map(|span| self.parse_feature(&batch.buf[span.start..span.end], span))
+            .collect()
+    }
+
+    /// Parses one feature's `bytes`: the record, with a syntax error's byte counted from the
+    /// start of the file, and the hash of the text it leaves in the file (0 for none).
+    fn parse_feature(&self, bytes: &[u8], span: &scan::FeatureSpan) -> (Result<Draft<T>>, u32) {
+        let ctx = FeatureContext::new(self.file.clone(), self.layer, span.index);
+        let parsed = (self.parse)(bytes, ctx);
+        let hash = match &parsed {
+            Ok(Draft { left: Some(r), .. }) if self.leave && span.verbatim => {
+                bytes.get(r.clone()).map_or(0, text_hash)
+            }
+            _ => 0,
+        };
+        (parsed.map_err(|e| in_file(e, span.byte)), hash)
+    }
+
+    /// Hands a parsed batch's records to `scan` (the good ones on to `sink`), in file order,
+    /// and tells the progress how far the file is read.
+    fn sink_batch(
+        &self,
+        batch: &Batch,
+        results: Parsed<T>,
+        scan: &mut Scan,
+        sink: &mut dyn for<'b> FnMut(T, Left<'b>),
+    ) -> Result<()> {
+        let buf = &batch.buf;
+        for ((result, hash), span) in results.into_iter().zip(&batch.spans) {
+            let bytes = &buf[span.start..span.end];
+            let verbatim = span.verbatim && self.leave;
+            let left = |r: Range<usize>| left_in(bytes, r, span.byte, verbatim, hash);
+            scan.take(result, self.strict, left, sink)?;
+        }
+        if let Some(progress) = self.progress {
+            progress(batch.offset);
+        }
+        Ok(())
+    }
+}
+
+/// The scanner's next batch, unless the last one has been taken (`ended`): the batch, or the
+/// scanner's error; neither when the scanner has stopped (its error, if any, sent already).
+fn next_batch(received: &Receiver<Result<Batch>>, ended: bool) -> (Option<Batch>, Option<Error>) {
+    match (!ended).then(|| received.recv().ok()).flatten() {
+        Some(Ok(batch)) => (Some(batch), None),
+        Some(Err(e)) => (None, Some(e)),
+        None => (None, None),
+    }
+}
+
+/// A feature's error with a syntax error's byte offset moved from the feature's first byte to
+/// the file's: `feature_byte` is where the feature starts in the file.
+fn in_file(e: Error, feature_byte: u64) -> Error {
+    match e {
+        Error::MalformedJson {
+            file,
+            byte,
+            feature,
+            message,
+        } => Error::MalformedJson {
+            file,
+            byte: feature_byte + byte,
+            feature,
+            message,
+        },
+        other => other,
+    }
+}
+
+/// Where the text a record marks (range `r` of its feature's `bytes`) is left: a span of the
+/// file when the bytes are the file's own (`verbatim`; `feature_byte` is where they start in
+/// the file, `hash` the text's hash), else the text itself; none when `r` is out of the bytes,
+/// or the text is not UTF-8.
+fn left_in(
+    bytes: &[u8],
+    r: Range<usize>,
+    feature_byte: u64,
+    verbatim: bool,
+    hash: u32,
+) -> Left<'_> {
+    match (verbatim, bytes.get(r.clone())) {
+        (true, Some(b)) => match u32::try_from(r.len()) {
+            Ok(len) if len != u32::MAX => Left::At(Span {
+                offset: feature_byte + r.start as u64,
+                len,
+                hash,
+            }),
+            _ => std::str::from_utf8(b).map_or(Left::None, Left::Text),
+        },
+        (false, Some(b)) => std::str::from_utf8(b).map_or(Left::None, Left::Text),
+        (_, None) => Left::None,
+    }
 }
 
 /// A batch's records as parsed, each with the hash of the text it leaves in the file.
@@ -772,45 +880,10 @@ fn parse_parcel(bytes: &[u8], mut ctx: FeatureContext, fields: &Fields) -> Resul
         ctx: ctx.clone(),
         property: fields.parcel_id.clone(),
     })?;
-    let status = match props.text(&fields.status, &ctx)? {
-        None => Status::Existing,
-        Some(s)
-            if fields
-                .status_new
-                .iter()
-                .any(|v| v.eq_ignore_ascii_case(s.trim())) =>
-        {
-            Status::New
-        }
-        Some(s)
-            if fields
-                .status_existing
-                .iter()
-                .any(|v| v.eq_ignore_ascii_case(s.trim())) =>
-        {
-            Status::Existing
-        }
-        Some(s) => {
-            return Err(Error::InvalidValue {
-                ctx: ctx.clone(),
-                property: fields.status.clone(),
-                expected: format!(
-                    "one of {:?} (new) or {:?} (existing)",
-                    fields.status_new, fields.status_existing
-                ),
-                found: format!("{s:?}"),
-            });
-        }
-    };
-    let num = |key: &str, expected| props.non_negative(key, expected, &ctx);
-    let floor_area_m2 = num(&fields.floor_area, "a floor area in m²")?;
-    let recorded_area_m2 = num(&fields.land_area, "a land area")?;
-    let commitments = Commitments {
-        investment_per_mu: num(&fields.contract_investment_per_mu, "a number in 万元/亩")?,
-        tax_per_mu: num(&fields.contract_tax_per_mu, "a number in 万元/亩")?,
-        output_per_mu: num(&fields.contract_output_per_mu, "a number in 万元/亩")?,
-        plot_ratio: num(&fields.contract_plot_ratio, "a plot ratio")?,
-    };
+    let status = parcel_status(&props, fields, &ctx)?;
+    let floor_area_m2 = props.non_negative(&fields.floor_area, "a floor area in m²", &ctx)?;
+    let recorded_area_m2 = props.non_negative(&fields.land_area, "a land area", &ctx)?;
+    let commitments = commitments(&props, fields, &ctx)?;
     let industry = props.text(&fields.industry, &ctx)?;
     let land_use = props.text(&fields.land_use, &ctx)?;
     let shape = polygons(raw.geometry, &ctx)?;
@@ -834,6 +907,39 @@ fn parse_parcel(bytes: &[u8], mut ctx: FeatureContext, fields: &Fields) -> Resul
         bounds: shape.bounds,
         left: raw.properties.and_then(|r| within(bytes, r.get(), '{')),
         note: note_of(shape.note, &ctx),
+    })
+}
+
+/// A parcel's `status`: new or existing as the configured values say (case and surrounding
+/// white space aside); existing when absent.
+fn parcel_status(props: &Props, fields: &Fields, ctx: &FeatureContext) -> Result<Status> {
+    let is_one_of =
+        |values: &[String], s: &str| values.iter().any(|v| v.eq_ignore_ascii_case(s.trim()));
+    match props.text(&fields.status, ctx)? {
+        None => Ok(Status::Existing),
+        Some(s) if is_one_of(&fields.status_new, &s) => Ok(Status::New),
+        Some(s) if is_one_of(&fields.status_existing, &s) => Ok(Status::Existing),
+        Some(s) => Err(Error::InvalidValue {
+            ctx: ctx.clone(),
+            property: fields.status.clone(),
+            expected: format!(
+                "one of {:?} (new) or {:?} (existing)",
+                fields.status_new, fields.status_existing
+            ),
+            found: format!("{s:?}"),
+        }),
+    }
+}
+
+/// A parcel's contract commitments: investment, tax and output per mu in 万元/亩, and the
+/// plot ratio; each `None` when absent.
+fn commitments(props: &Props, fields: &Fields, ctx: &FeatureContext) -> Result<Commitments> {
+    let num = |key: &str, expected| props.non_negative(key, expected, ctx);
+    Ok(Commitments {
+        investment_per_mu: num(&fields.contract_investment_per_mu, "a number in 万元/亩")?,
+        tax_per_mu: num(&fields.contract_tax_per_mu, "a number in 万元/亩")?,
+        output_per_mu: num(&fields.contract_output_per_mu, "a number in 万元/亩")?,
+        plot_ratio: num(&fields.contract_plot_ratio, "a plot ratio")?,
     })
 }
 
@@ -999,19 +1105,7 @@ fn parse_enterprise(
         Err(error) => {
             // A bad property rejects the record, but the firm still stands where it says: its
             // parcel must not pass for one with no tenant.
-            let key = props
-                .text(&fields.enterprises.parcel_id, &ctx)
-                .ok()
-                .flatten();
-            let place = match key {
-                Some(key) => Some(Place::Key(key)),
-                None => match raw.geometry.resolve(Accept::Point, &ctx) {
-                    Ok(RawGeometry::Point(p)) if p.x().is_finite() && p.y().is_finite() => {
-                        Some(Place::Point(p.0))
-                    }
-                    _ => None,
-                },
-            };
+            let place = place_of_rejected(&props, raw.geometry, fields, &ctx);
             keep_place(places, ctx.index, place);
             return Err(error);
         }
@@ -1021,19 +1115,7 @@ fn parse_enterprise(
         .and_then(|raw| within(bytes, raw.get(), '"'));
     let mut bounds = None;
     if !(raw.geometry.is_null() && e.parcel_id.is_some()) {
-        let point = raw
-            .geometry
-            .resolve(Accept::Point, &ctx)
-            .and_then(|g| match g {
-                RawGeometry::Point(p) => {
-                    check_finite(Some(Rect::new(p.0, p.0)), &ctx)?;
-                    Ok(p)
-                }
-                RawGeometry::Polygons { .. } => {
-                    unreachable_polygon(&ctx).map(|()| Point::new(0.0, 0.0))
-                }
-            });
-        match point {
+        match enterprise_point(raw.geometry, &ctx) {
             Ok(p) => {
                 bounds = Some(Rect::new(p.0, p.0));
                 e.location = Some(p);
@@ -1050,6 +1132,40 @@ fn parse_enterprise(
         bounds,
         left: name_at,
         note: None,
+    })
+}
+
+/// Where an enterprise rejected for a bad property still stands: its parcel key if it has a
+/// readable one, else its point if that is finite (in the file's coordinates).
+fn place_of_rejected(
+    props: &Props,
+    geometry: Geom,
+    fields: &Fields,
+    ctx: &FeatureContext,
+) -> Option<Place> {
+    let key = props
+        .text(&fields.enterprises.parcel_id, ctx)
+        .ok()
+        .flatten();
+    match key {
+        Some(key) => Some(Place::Key(key)),
+        None => match geometry.resolve(Accept::Point, ctx) {
+            Ok(RawGeometry::Point(p)) if p.x().is_finite() && p.y().is_finite() => {
+                Some(Place::Point(p.0))
+            }
+            _ => None,
+        },
+    }
+}
+
+/// An enterprise's point, checked finite, in the file's coordinates.
+fn enterprise_point(geometry: Geom, ctx: &FeatureContext) -> Result<Point<f64>> {
+    geometry.resolve(Accept::Point, ctx).and_then(|g| match g {
+        RawGeometry::Point(p) => {
+            check_finite(Some(Rect::new(p.0, p.0)), ctx)?;
+            Ok(p)
+        }
+        RawGeometry::Polygons { .. } => unreachable_polygon(ctx).map(|()| Point::new(0.0, 0.0)),
     })
 }
 
@@ -1416,33 +1532,69 @@ pub fn read_enterprises(
         "geometry".to_string()
     };
     let places = Places::default();
-    let mut text = None;
-    let scan = if source.is_csv() {
-        csv::scan_csv(
-            source,
-            fields,
-            options.strict,
-            &places,
-            &mut |e: Enterprise| table.push(&e),
-        )?
-    } else {
-        text = backing(source, options)?;
-        let leave = text.is_some();
-        scan_geojson(
-            source,
-            Layer::Enterprises,
-            options,
-            leave,
-            &|bytes, ctx| parse_enterprise(bytes, ctx, fields, &places),
-            &mut |e: Enterprise, left| match left {
-                Left::At(span) => table.push_read(&e, Some(span)),
-                Left::Text(_) | Left::None => table.push(&e),
-            },
-        )?
-    };
+    let (scan, text) = scan_enterprises(source, fields, options, &mut table, &places)?;
     let text = text.filter(|_| table.text_left_in_input());
     let (crs, crs_source) = resolve_crs(&scan, options.crs.as_ref())?;
     let to_wgs84 = crs.to_wgs84().map_err(crs_error(&scan.file, &crs))?;
+    let late = locations_to_wgs84(&mut table, &crs, &to_wgs84);
+    let places = places
+        .into_inner()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    table.rejected_places = places_to_wgs84(places, &crs, &to_wgs84);
+    let loaded = conclude(
+        scan,
+        table,
+        Layer::Enterprises,
+        (crs, crs_source),
+        late,
+        (&fields.enterprises.enterprise_id, &position),
+        options.strict,
+    )?;
+    Ok(Loaded { text, ..loaded })
+}
+
+/// Scans the enterprises' file, CSV or GeoJSON, into `table`; where a rejected record stood
+/// goes to `places`. Returns the scan and, when names were left in a GeoJSON file, the file.
+fn scan_enterprises(
+    source: &Source,
+    fields: &Fields,
+    options: &ReadOptions,
+    table: &mut Enterprises,
+    places: &Places,
+) -> Result<(Scan, Option<InputText>)> {
+    if source.is_csv() {
+        let scan = csv::scan_csv(
+            source,
+            fields,
+            options.strict,
+            places,
+            &mut |e: Enterprise| table.push(&e),
+        )?;
+        return Ok((scan, None));
+    }
+    let text = backing(source, options)?;
+    let leave = text.is_some();
+    let scan = scan_geojson(
+        source,
+        Layer::Enterprises,
+        options,
+        leave,
+        &|bytes, ctx| parse_enterprise(bytes, ctx, fields, places),
+        &mut |e: Enterprise, left| match left {
+            Left::At(span) => table.push_read(&e, Some(span)),
+            Left::Text(_) | Left::None => table.push(&e),
+        },
+    )?;
+    Ok((scan, text))
+}
+
+/// Range-checks (lon/lat input) and reprojects the enterprises' points to WGS84 in place.
+/// Returns the rows that failed.
+fn locations_to_wgs84(
+    table: &mut Enterprises,
+    crs: &Crs,
+    to_wgs84: &ToWgs84,
+) -> Vec<(usize, Late)> {
     let geographic = crs.is_geographic();
     let moved: Vec<(usize, std::result::Result<Coord<f64>, Late>)> = (0..table.len())
         .into_par_iter()
@@ -1464,10 +1616,17 @@ pub fn read_enterprises(
             Err(l) => late.push((row, l)),
         }
     }
-    // Rejected records' points in WGS84 too; one that cannot be is not placed.
-    let mut places = places
-        .into_inner()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    late
+}
+
+/// Rejected records' places with their points in WGS84 too; one that cannot be (out of the
+/// lon/lat range, or failing to reproject) is not placed.
+fn places_to_wgs84(
+    mut places: Vec<(usize, Place)>,
+    crs: &Crs,
+    to_wgs84: &ToWgs84,
+) -> Vec<(usize, Place)> {
+    let geographic = crs.is_geographic();
     places.retain_mut(|(_, place)| match place {
         Place::Key(_) => true,
         Place::Point(c) => {
@@ -1483,17 +1642,7 @@ pub fn read_enterprises(
             }
         }
     });
-    table.rejected_places = places;
-    let loaded = conclude(
-        scan,
-        table,
-        Layer::Enterprises,
-        (crs, crs_source),
-        late,
-        (&fields.enterprises.enterprise_id, &position),
-        options.strict,
-    )?;
-    Ok(Loaded { text, ..loaded })
+    places
 }
 
 /// A layer's column table, as the end of reading needs it.

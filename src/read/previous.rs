@@ -9,7 +9,7 @@
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
-use super::csv::{NEITHER_ENCODING, STRAY_BYTE};
+use super::csv::{Lines, NEITHER_ENCODING, STRAY_BYTE};
 use crate::error::{Error, Result};
 use crate::parcel::Class;
 
@@ -75,56 +75,112 @@ fn read_csv(path: &Path) -> Result<(Table, bool)> {
     let decoded = crate::read::csv::Tally::of(body)
         .gb18030()
         .then(|| encoding_rs::GB18030.decode_without_bom_handling(body).0);
-    let gb18030 = decoded.is_some();
+    let text = TableText {
+        path,
+        gb18030: decoded.is_some(),
+    };
     let body = decoded.as_deref().map_or(body, str::as_bytes);
-    let undecoded = |record: &csv::StringRecord| {
-        decoded
-            .is_some()
-            .then(|| record.iter().position(|cell| cell.contains('\u{FFFD}')))
-            .flatten()
-    };
-    let bad = |message: String| Error::Csv {
-        path: path.to_path_buf(),
-        message,
-    };
     // Flexible and byte records, so that a short row or a GBK one is this crate's error with
     // its line, not the csv crate's.
     // Lines as an editor shows them, whatever ends them (csv's own is one short for CRLF).
     let (body, lines) = crate::read::csv::counted(body);
     let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(body);
-    let headers = reader
-        .byte_headers()
-        .map_err(|e| bad(e.to_string()))?
-        .clone();
-    let header_line = lines.of(headers.position()) as usize;
-    let why = if gb18030 {
-        NEITHER_ENCODING
-    } else {
-        STRAY_BYTE
-    };
-    let header_error = |column: usize| {
-        bad(format!(
-            "line {header_line}: the header row, column {}: {why}",
-            column + 1
-        ))
-    };
-    let headers = csv::StringRecord::from_byte_record(headers)
-        .map_err(|e| header_error(e.utf8_error().field()))?;
-    if let Some(column) = undecoded(&headers) {
-        return Err(header_error(column));
-    }
-    let mut rows = Vec::new();
-    let mut record = csv::ByteRecord::new();
-    while reader
-        .read_byte_record(&mut record)
-        .map_err(|e| bad(e.to_string()))?
-    {
-        let line = lines.of(record.position()) as usize;
-        if record.iter().all(|cell| cell.trim_ascii().is_empty()) {
-            continue;
+    let headers = text.header(&mut reader, &lines)?;
+    let rows = text.rows(&mut reader, &lines, &headers)?;
+    Ok(((headers, rows), text.gb18030))
+}
+
+/// A previous table's text as it is checked: its file, and whether it was decoded from
+/// GB18030 (else it is UTF-8).
+struct TableText<'a> {
+    path: &'a Path,
+    gb18030: bool,
+}
+
+impl TableText<'_> {
+    /// The file's error, with `message`.
+    fn bad(&self, message: String) -> Error {
+        Error::Csv {
+            path: self.path.to_path_buf(),
+            message,
         }
+    }
+
+    /// What is wrong with a cell that cannot be read as text, and what to do about it.
+    fn why(&self) -> &'static str {
+        if self.gb18030 {
+            NEITHER_ENCODING
+        } else {
+            STRAY_BYTE
+        }
+    }
+
+    /// The first cell of `record` holding bytes GB18030 does not have (decoded as U+FFFD),
+    /// for a table read as GB18030.
+    fn undecoded(&self, record: &csv::StringRecord) -> Option<usize> {
+        self.gb18030
+            .then(|| record.iter().position(|cell| cell.contains('\u{FFFD}')))
+            .flatten()
+    }
+
+    /// Reads the header row as text; `lines` gives its line for an error.
+    fn header<R: std::io::Read>(
+        &self,
+        reader: &mut csv::Reader<R>,
+        lines: &Lines,
+    ) -> Result<csv::StringRecord> {
+        let headers = reader
+            .byte_headers()
+            .map_err(|e| self.bad(e.to_string()))?
+            .clone();
+        let header_line = lines.of(headers.position()) as usize;
+        let header_error = |column: usize| {
+            self.bad(format!(
+                "line {header_line}: the header row, column {}: {}",
+                column + 1,
+                self.why()
+            ))
+        };
+        let headers = csv::StringRecord::from_byte_record(headers)
+            .map_err(|e| header_error(e.utf8_error().field()))?;
+        if let Some(column) = self.undecoded(&headers) {
+            return Err(header_error(column));
+        }
+        Ok(headers)
+    }
+
+    /// Reads the data rows as text, each with its line (from `lines`), skipping rows of empty
+    /// cells.
+    fn rows<R: std::io::Read>(
+        &self,
+        reader: &mut csv::Reader<R>,
+        lines: &Lines,
+        headers: &csv::StringRecord,
+    ) -> Result<Vec<(usize, csv::StringRecord)>> {
+        let mut rows = Vec::new();
+        let mut record = csv::ByteRecord::new();
+        while reader
+            .read_byte_record(&mut record)
+            .map_err(|e| self.bad(e.to_string()))?
+        {
+            let line = lines.of(record.position()) as usize;
+            if record.iter().all(|cell| cell.trim_ascii().is_empty()) {
+                continue;
+            }
+            rows.push((line, self.row(&record, line, headers)?));
+        }
+        Ok(rows)
+    }
+
+    /// A data row on `line` as text: as many fields as `headers`, each readable.
+    fn row(
+        &self,
+        record: &csv::ByteRecord,
+        line: usize,
+        headers: &csv::StringRecord,
+    ) -> Result<csv::StringRecord> {
         if record.len() != headers.len() {
-            return Err(bad(format!(
+            return Err(self.bad(format!(
                 "line {line}: the row has {} fields, the header has {}",
                 record.len(),
                 headers.len()
@@ -132,16 +188,15 @@ fn read_csv(path: &Path) -> Result<(Table, bool)> {
         }
         let cell_error = |at: usize| {
             let column = headers.get(at).unwrap_or("").trim();
-            bad(format!("line {line}: column {column:?}: {why}"))
+            self.bad(format!("line {line}: column {column:?}: {}", self.why()))
         };
         let row = csv::StringRecord::from_byte_record(record.clone())
             .map_err(|e| cell_error(e.utf8_error().field()))?;
-        if let Some(at) = undecoded(&row) {
+        if let Some(at) = self.undecoded(&row) {
             return Err(cell_error(at));
         }
-        rows.push((line, row));
+        Ok(row)
     }
-    Ok(((headers, rows), gb18030))
 }
 
 /// A row's id, trimmed as the readers trim ids; an empty id, or one an earlier line had, is
@@ -197,21 +252,36 @@ impl PreviousAudit {
     pub fn from_dir(dir: impl AsRef<Path>) -> Result<PreviousAudit> {
         let dir = dir.as_ref();
         let mut previous = PreviousAudit::default();
-        let path = dir.join("parcels.csv");
-        let ((headers, rows), gb18030) = read_csv(&path)?;
-        previous.files.push(path.clone());
-        if gb18030 {
-            previous.gb18030.push(path.clone());
+        previous.read_parcels_csv(&dir.join("parcels.csv"))?;
+        let path = dir.join("enterprises.csv");
+        if path.exists() {
+            previous.read_enterprises_csv(&path)?;
         }
+        Ok(previous)
+    }
+
+    /// Reads one of the tables, noting it among the files read (and those read as GB18030).
+    fn read_table(&mut self, path: &Path) -> Result<Table> {
+        let (table, gb18030) = read_csv(path)?;
+        self.files.push(path.to_path_buf());
+        if gb18030 {
+            self.gb18030.push(path.to_path_buf());
+        }
+        Ok(table)
+    }
+
+    /// Reads `parcels.csv`: each parcel's low-efficiency flag, or that it was not judged.
+    fn read_parcels_csv(&mut self, path: &Path) -> Result<()> {
+        let (headers, rows) = self.read_table(path)?;
         let (id, low) = (
-            column(&headers, "parcel_id", &path)?,
-            column(&headers, "low_efficiency", &path)?,
+            column(&headers, "parcel_id", path)?,
+            column(&headers, "low_efficiency", path)?,
         );
         let incomplete = headers
             .iter()
             .position(|h| h.trim() == "tenants_incomplete");
         if incomplete.is_none() {
-            previous.notes.push(format!(
+            self.notes.push(format!(
                 "the previous audit's {} has no tenants_incomplete column (renamed, or written \
                  before there was one): each of its parcels not low-efficiency is taken as \
                  judged then, so one not judged (a firm on it left out) may show as still_ok or \
@@ -222,101 +292,125 @@ impl PreviousAudit {
         let mut lines = HashMap::new();
         for (line, row) in &rows {
             let line = *line;
-            // As a spreadsheet saves it too: TRUE/FALSE (Excel), 1/0, 是/否.
-            let flag = row
-                .get(low)
-                .and_then(crate::read::feature::parse_flag)
-                .ok_or_else(|| Error::Csv {
-                    path: path.clone(),
-                    message: format!(
-                        "line {line}: low_efficiency must be true or false, found {:?}",
-                        row.get(low).unwrap_or("")
-                    ),
-                })?;
-            let key = checked_id(row.get(id), line, &mut lines, "parcel_id", &path)?;
+            let flag = flag_cell(row.get(low).unwrap_or(""), "low_efficiency", line, path)?;
+            let key = checked_id(row.get(id), line, &mut lines, "parcel_id", path)?;
             // Written by this crate since unjudged parcels were left out of the ratios; an
             // older parcels.csv has no such column.
             let incomplete = match incomplete.map(|c| row.get(c).unwrap_or("")) {
                 None | Some("") => false,
-                Some(text) => crate::read::feature::parse_flag(text).ok_or_else(|| Error::Csv {
-                    path: path.clone(),
-                    message: format!(
-                        "line {line}: tenants_incomplete must be true or false, found {text:?}"
-                    ),
-                })?,
+                Some(text) => flag_cell(text, "tenants_incomplete", line, path)?,
             };
             if incomplete && !flag {
-                previous.unjudged.insert(key);
+                self.unjudged.insert(key);
             } else {
-                previous.parcels.insert(key, flag);
+                self.parcels.insert(key, flag);
             }
         }
-        let path = dir.join("enterprises.csv");
-        if path.exists() {
-            let ((headers, rows), gb18030) = read_csv(&path)?;
-            previous.files.push(path.clone());
-            if gb18030 {
-                previous.gb18030.push(path.clone());
-            }
-            let id = column(&headers, "enterprise_id", &path)?;
-            let class = headers.iter().position(|h| h.trim() == "class");
-            let history = headers.iter().position(|h| h.trim() == "class_history");
-            let mut lines = HashMap::new();
-            for (line, row) in &rows {
-                let line = *line;
-                let bad = |column: &str, expected: &str, found: &str| Error::Csv {
-                    path: path.clone(),
-                    message: format!("line {line}: {column} must be {expected}, found {found:?}"),
-                };
-                let mut classes = match history.and_then(|c| row.get(c)) {
-                    Some(text) => parse_history(text).ok_or_else(|| {
-                        bad(
-                            "class_history",
-                            "classes like \"B;C;D\" (\"-\" for a year not graded)",
-                            text,
-                        )
-                    })?,
-                    None => Vec::new(),
-                };
-                // This year's class, checked even when the history gives it: a value this
-                // crate does not write ("E", "D级") is a table edited by hand, not "not graded".
-                let this_year = match class.and_then(|c| row.get(c)).map(str::trim) {
-                    None | Some("") => None,
-                    Some("-") => Some(None),
-                    Some(c) => Some(Some(Class::parse(c).ok_or_else(|| {
-                        bad(
-                            "class",
-                            "A, B, C or D (\"D类\" too), or empty for not graded",
-                            c,
-                        )
-                    })?)),
-                };
-                match (classes.last(), this_year) {
-                    (None, Some(c)) => classes.push(c),
-                    // The history ends with the class of the year it was written: one of the
-                    // two was edited (a class changed on appeal, say), and which holds cannot
-                    // be told.
-                    (Some(&last), Some(c)) if last != c => {
-                        let show = |c: Option<Class>| c.map_or("-", Class::as_str);
-                        return Err(Error::Csv {
-                            path: path.clone(),
-                            message: format!(
-                                "line {line}: class is {:?} but class_history {:?} ends in {:?}: \
-                                 one of them was edited; make the last entry of class_history \
-                                 the class",
-                                show(c),
-                                history.and_then(|h| row.get(h)).unwrap_or(""),
-                                show(last)
-                            ),
-                        });
-                    }
-                    _ => {}
-                }
-                let key = checked_id(row.get(id), line, &mut lines, "enterprise_id", &path)?;
-                previous.enterprises.insert(key, classes);
-            }
+        Ok(())
+    }
+
+    /// Reads `enterprises.csv`: each enterprise's classes, oldest first.
+    fn read_enterprises_csv(&mut self, path: &Path) -> Result<()> {
+        let (headers, rows) = self.read_table(path)?;
+        let id = column(&headers, "enterprise_id", path)?;
+        let class = headers.iter().position(|h| h.trim() == "class");
+        let history = headers.iter().position(|h| h.trim() == "class_history");
+        let mut lines = HashMap::new();
+        for (line, row) in &rows {
+            let cells = ClassCells {
+                history: history.and_then(|c| row.get(c)),
+                class: class.and_then(|c| row.get(c)),
+                line: *line,
+                path,
+            };
+            let classes = cells.classes()?;
+            let key = checked_id(row.get(id), *line, &mut lines, "enterprise_id", path)?;
+            self.enterprises.insert(key, classes);
         }
-        Ok(previous)
+        Ok(())
+    }
+}
+
+/// A yes/no cell of the column `name` on `line`, as a spreadsheet saves it too: TRUE/FALSE
+/// (Excel), 1/0, 是/否.
+fn flag_cell(text: &str, name: &str, line: usize, path: &Path) -> Result<bool> {
+    crate::read::feature::parse_flag(text).ok_or_else(|| Error::Csv {
+        path: path.to_path_buf(),
+        message: format!("line {line}: {name} must be true or false, found {text:?}"),
+    })
+}
+
+/// An `enterprises.csv` row's class cells (`None`: no such column), and where the row is.
+struct ClassCells<'a> {
+    history: Option<&'a str>,
+    class: Option<&'a str>,
+    line: usize,
+    path: &'a Path,
+}
+
+impl ClassCells<'_> {
+    /// The enterprise's classes, oldest first: the history, ending with this year's class
+    /// (added when the history lacks it; the two must agree when both are given).
+    fn classes(&self) -> Result<Vec<Option<Class>>> {
+        let mut classes = match self.history {
+            Some(text) => parse_history(text).ok_or_else(|| {
+                self.bad(
+                    "class_history",
+                    "classes like \"B;C;D\" (\"-\" for a year not graded)",
+                    text,
+                )
+            })?,
+            None => Vec::new(),
+        };
+        match (classes.last(), self.this_year()?) {
+            (None, Some(c)) => classes.push(c),
+            // The history ends with the class of the year it was written: one of the two was
+            // edited (a class changed on appeal, say), and which holds cannot be told.
+            (Some(&last), Some(c)) if last != c => {
+                let show = |c: Option<Class>| c.map_or("-", Class::as_str);
+                return Err(Error::Csv {
+                    path: self.path.to_path_buf(),
+                    message: format!(
+                        "line {}: class is {:?} but class_history {:?} ends in {:?}: one of \
+                         them was edited; make the last entry of class_history the class",
+                        self.line,
+                        show(c),
+                        self.history.unwrap_or(""),
+                        show(last)
+                    ),
+                });
+            }
+            _ => {}
+        }
+        Ok(classes)
+    }
+
+    /// This year's class: `None` when the cell is absent or empty, `Some(None)` for `-` (not
+    /// graded). Checked even when the history gives it: a value this crate does not write
+    /// ("E", "D级") is a table edited by hand, not "not graded".
+    fn this_year(&self) -> Result<Option<Option<Class>>> {
+        Ok(match self.class.map(str::trim) {
+            None | Some("") => None,
+            Some("-") => Some(None),
+            Some(c) => Some(Some(Class::parse(c).ok_or_else(|| {
+                self.bad(
+                    "class",
+                    "A, B, C or D (\"D类\" too), or empty for not graded",
+                    c,
+                )
+            })?)),
+        })
+    }
+
+    /// The file's error for a cell of `column` that is not `expected`.
+    fn bad(&self, column: &str, expected: &str, found: &str) -> Error {
+        Error::Csv {
+            path: self.path.to_path_buf(),
+            message: format!(
+                "line {}: {column} must be {expected}, found {found:?}",
+                self.line
+            ),
+        }
     }
 }
 

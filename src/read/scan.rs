@@ -115,6 +115,14 @@ impl<R: Read> Scanner<R> {
         }
     }
 
+    /// The file is well-formed so far but not a FeatureCollection: it holds `found` instead.
+    fn not_collection(&self, found: &str) -> Error {
+        Error::NotFeatureCollection {
+            file: self.file.clone(),
+            found: found.into(),
+        }
+    }
+
     /// A problem between two features: in none of them (the one after may not exist).
     fn between_features(&self, message: String) -> Error {
         Error::MalformedJson {
@@ -256,63 +264,20 @@ impl<R: Read> Scanner<R> {
         }
     }
 
+    /// Appends an object or array's bytes to `out`, up to its closing bracket, checking only
+    /// that brackets nest (strings skipped).
     fn capture_nested(&mut self, out: &mut Vec<u8>) -> Result<()> {
-        let mut depth: usize = 0;
-        let mut in_string = false;
-        let mut escaped = false;
+        let mut nesting = Nesting::default();
         loop {
             if !self.fill()? {
-                return Err(self.malformed(if in_string {
+                return Err(self.malformed(if nesting.in_string {
                     "unexpected end of file inside a string: the JSON is truncated"
                 } else {
                     "unexpected end of file: the JSON is truncated"
                 }));
             }
             let slice = &self.buf[self.pos..self.end];
-            let mut done = None;
-            let mut i = 0;
-            while i < slice.len() {
-                if in_string {
-                    if escaped {
-                        // The byte after a backslash, whatever it is.
-                        escaped = false;
-                        i += 1;
-                        continue;
-                    }
-                    // Skip to the next quote or backslash.
-                    match slice[i..].iter().position(|&b| b == b'"' || b == b'\\') {
-                        None => break,
-                        Some(k) => i += k,
-                    }
-                    if slice[i] == b'\\' {
-                        escaped = true;
-                    } else {
-                        in_string = false;
-                    }
-                    i += 1;
-                    continue;
-                }
-                // Skip bytes that are not structural.
-                while i < slice.len() && STRUCTURAL[slice[i] as usize] == 0 {
-                    i += 1;
-                }
-                if i == slice.len() {
-                    break;
-                }
-                match slice[i] {
-                    b'"' => in_string = true,
-                    b'{' | b'[' => depth += 1,
-                    _ => {
-                        depth -= 1;
-                        if depth == 0 {
-                            done = Some(i);
-                            break;
-                        }
-                    }
-                }
-                i += 1;
-            }
-            match done {
+            match nesting.close_in(slice) {
                 Some(i) => {
                     out.extend_from_slice(&slice[..=i]);
                     self.pos += i + 1;
@@ -356,184 +321,205 @@ impl<R: Read> Scanner<R> {
     pub(crate) fn next_feature(&mut self, out: &mut Vec<u8>) -> Result<Option<FeatureSpan>> {
         loop {
             match self.state {
-                State::Start => {
-                    if self.peek()?.is_none() {
-                        return Err(self.malformed("the file is empty"));
-                    }
-                    // A UTF-8 byte order mark is tolerated at the very start.
-                    if self.end - self.pos >= 3
-                        && self.buf[self.pos..self.pos + 3] == [0xEF, 0xBB, 0xBF]
-                    {
-                        self.pos += 3;
-                    }
-                    match self.skip_ws()? {
-                        Some(b'{') => {
-                            self.pos += 1;
-                            self.state = State::Members { first: true };
-                        }
-                        Some(b'[') => {
-                            return Err(Error::NotFeatureCollection {
-                                file: self.file.clone(),
-                                found: "a JSON array at the top level".into(),
-                            });
-                        }
-                        Some(b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n') => {
-                            return Err(Error::NotFeatureCollection {
-                                file: self.file.clone(),
-                                found: "a JSON scalar at the top level".into(),
-                            });
-                        }
-                        // A UTF-16 byte order mark (Windows "Unicode" text).
-                        Some(0xFF | 0xFE) if super::utf16_bom(&self.buf[self.pos..self.end]) => {
-                            return Err(self.malformed(
-                                "the file is UTF-16 (it starts with a UTF-16 byte order mark); \
-                                 GeoJSON is UTF-8 (RFC 7946): save it as UTF-8",
-                            ));
-                        }
-                        Some(b) => {
-                            return Err(self.malformed(format!(
-                                "expected '{{' to open a FeatureCollection, found {}{}",
-                                show_byte(b),
-                                if self
-                                    .file
-                                    .extension()
-                                    .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
-                                {
-                                    " (a .csv file: only enterprises may be CSV; parcels and \
-                                     parks must be GeoJSON)"
-                                } else {
-                                    ""
-                                }
-                            )));
-                        }
-                        None => return Err(self.malformed("the file holds only white space")),
-                    }
-                }
+                State::Start => self.open_top_level()?,
                 State::Members { first } => {
-                    match self.skip_ws()? {
-                        Some(b'}') => {
-                            self.pos += 1;
-                            return self.finish(out);
-                        }
-                        Some(b',') if !first => {
-                            self.pos += 1;
-                        }
-                        Some(_) if first => {}
-                        Some(b) => {
-                            return Err(self.malformed(format!(
-                                "expected ',' or '}}' after a member, found {}",
-                                show_byte(b)
-                            )));
-                        }
-                        None => {
-                            return Err(
-                                self.malformed("unexpected end of file: the JSON is truncated")
-                            );
-                        }
+                    if !self.member_follows(first)? {
+                        return self.finish(out);
                     }
-                    let key = self.read_key()?;
-                    self.expect_byte(b':', "':' after a member name")?;
-                    if key == "features" {
-                        if self.members.saw_features {
-                            return Err(self.malformed("a second \"features\" member"));
-                        }
-                        self.members.saw_features = true;
-                        self.check_type_so_far()?;
-                        match self.skip_ws()? {
-                            Some(b'[') => {
-                                self.pos += 1;
-                                self.state = State::Features { first: true };
-                            }
-                            Some(b'n') => {
-                                return Err(Error::NotFeatureCollection {
-                                    file: self.file.clone(),
-                                    found: "\"features\" is null".into(),
-                                });
-                            }
-                            Some(_) => {
-                                return Err(Error::NotFeatureCollection {
-                                    file: self.file.clone(),
-                                    found: "\"features\" is not an array".into(),
-                                });
-                            }
-                            None => {
-                                return Err(
-                                    self.malformed("unexpected end of file: the JSON is truncated")
-                                );
-                            }
-                        }
-                    } else {
-                        let mut raw = Vec::new();
-                        self.capture_value(&mut raw)?;
-                        self.members.entries.push((key, raw));
-                        self.state = State::Members { first: false };
-                        if self
-                            .members
-                            .entries
-                            .last()
-                            .is_some_and(|(k, _)| k == "type")
-                        {
-                            self.check_type_so_far()?;
-                        }
-                    }
+                    self.read_member()?;
                 }
                 State::Features { first } => {
-                    match self.skip_ws()? {
-                        Some(b']') => {
-                            self.pos += 1;
-                            self.state = State::Members { first: false };
-                            continue;
-                        }
-                        Some(b',') if !first => {
-                            self.pos += 1;
-                        }
-                        Some(_) if first => {}
-                        Some(b) => {
-                            return Err(self.between_features(format!(
-                                "expected ',' or ']' after feature {}, found {}",
-                                self.next_index - 1,
-                                show_byte(b)
-                            )));
-                        }
-                        None => {
-                            let after = match self.next_index {
-                                0 => "before any feature".to_string(),
-                                n => format!("after feature {}", n - 1),
-                            };
-                            return Err(self.between_features(format!(
-                                "unexpected end of file {after}: the JSON is truncated"
-                            )));
-                        }
+                    if self.feature_follows(first)? {
+                        return self.capture_feature(out).map(Some);
                     }
-                    match self.skip_ws()? {
-                        Some(b']') => return Err(self.malformed("a trailing ',' before ']'")),
-                        // Cut after a comma: the feature it promises has no byte yet.
-                        None if self.next_index > 0 => {
-                            return Err(self.between_features(format!(
-                                "unexpected end of file after feature {} and a ',': the JSON \
-                                 is truncated",
-                                self.next_index - 1
-                            )));
-                        }
-                        _ => {}
-                    }
-                    let byte = self.offset();
-                    let start = out.len();
-                    self.capture_value(out)?;
-                    let index = self.next_index;
-                    self.next_index += 1;
-                    self.state = State::Features { first: false };
-                    return Ok(Some(FeatureSpan {
-                        index,
-                        byte,
-                        start,
-                        end: out.len(),
-                        verbatim: true,
-                    }));
                 }
                 State::Done => return Ok(None),
             }
         }
+    }
+
+    /// At the start of the file: skips a UTF-8 byte order mark and white space and reads the
+    /// `{` that opens the top-level object; refuses anything else.
+    fn open_top_level(&mut self) -> Result<()> {
+        if self.peek()?.is_none() {
+            return Err(self.malformed("the file is empty"));
+        }
+        // A UTF-8 byte order mark is tolerated at the very start.
+        if self.end - self.pos >= 3 && self.buf[self.pos..self.pos + 3] == [0xEF, 0xBB, 0xBF] {
+            self.pos += 3;
+        }
+        match self.skip_ws()? {
+            Some(b'{') => {
+                self.pos += 1;
+                self.state = State::Members { first: true };
+                Ok(())
+            }
+            first => Err(self.not_an_object(first)),
+        }
+    }
+
+    /// The error for a file whose first byte after white space (`None`: there is none) does
+    /// not open an object.
+    fn not_an_object(&self, first: Option<u8>) -> Error {
+        match first {
+            Some(b'[') => self.not_collection("a JSON array at the top level"),
+            Some(b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n') => {
+                self.not_collection("a JSON scalar at the top level")
+            }
+            // A UTF-16 byte order mark (Windows "Unicode" text).
+            Some(0xFF | 0xFE) if super::utf16_bom(&self.buf[self.pos..self.end]) => self.malformed(
+                "the file is UTF-16 (it starts with a UTF-16 byte order mark); \
+                     GeoJSON is UTF-8 (RFC 7946): save it as UTF-8",
+            ),
+            Some(b) => self.malformed(format!(
+                "expected '{{' to open a FeatureCollection, found {}{}",
+                show_byte(b),
+                if self
+                    .file
+                    .extension()
+                    .is_some_and(|e| e.eq_ignore_ascii_case("csv"))
+                {
+                    " (a .csv file: only enterprises may be CSV; parcels and \
+                     parks must be GeoJSON)"
+                } else {
+                    ""
+                }
+            )),
+            None => self.malformed("the file holds only white space"),
+        }
+    }
+
+    /// Between top-level members: consumes the `,` before the next member (none before the
+    /// `first`) and returns true, or consumes the closing `}` and returns false.
+    #[inline]
+    fn member_follows(&mut self, first: bool) -> Result<bool> {
+        match self.skip_ws()? {
+            Some(b'}') => {
+                self.pos += 1;
+                Ok(false)
+            }
+            Some(b',') if !first => {
+                self.pos += 1;
+                Ok(true)
+            }
+            Some(_) if first => Ok(true),
+            Some(b) => Err(self.malformed(format!(
+                "expected ',' or '}}' after a member, found {}",
+                show_byte(b)
+            ))),
+            None => Err(self.malformed("unexpected end of file: the JSON is truncated")),
+        }
+    }
+
+    /// Reads one top-level member's name and `:`, then opens `features` or keeps the value.
+    fn read_member(&mut self) -> Result<()> {
+        let key = self.read_key()?;
+        self.expect_byte(b':', "':' after a member name")?;
+        if key == "features" {
+            self.open_features()
+        } else {
+            self.keep_member(key)
+        }
+    }
+
+    /// After `"features":`: checks it is the only one and that the `type` read so far allows
+    /// it, and enters the array at its `[`.
+    fn open_features(&mut self) -> Result<()> {
+        if self.members.saw_features {
+            return Err(self.malformed("a second \"features\" member"));
+        }
+        self.members.saw_features = true;
+        self.check_type_so_far()?;
+        match self.skip_ws()? {
+            Some(b'[') => {
+                self.pos += 1;
+                self.state = State::Features { first: true };
+                Ok(())
+            }
+            Some(b'n') => Err(self.not_collection("\"features\" is null")),
+            Some(_) => Err(self.not_collection("\"features\" is not an array")),
+            None => Err(self.malformed("unexpected end of file: the JSON is truncated")),
+        }
+    }
+
+    /// Keeps a member other than `features` as raw JSON, and checks a `type` as soon as it is
+    /// read.
+    fn keep_member(&mut self, key: String) -> Result<()> {
+        let mut raw = Vec::new();
+        self.capture_value(&mut raw)?;
+        self.members.entries.push((key, raw));
+        self.state = State::Members { first: false };
+        if self
+            .members
+            .entries
+            .last()
+            .is_some_and(|(k, _)| k == "type")
+        {
+            self.check_type_so_far()?;
+        }
+        Ok(())
+    }
+
+    /// In the `features` array: consumes the `,` before the next feature (none before the
+    /// `first`) and returns true, or consumes the closing `]`, goes back to the members and
+    /// returns false. Refuses a trailing comma and a file cut after one.
+    #[inline]
+    fn feature_follows(&mut self, first: bool) -> Result<bool> {
+        match self.skip_ws()? {
+            Some(b']') => {
+                self.pos += 1;
+                self.state = State::Members { first: false };
+                return Ok(false);
+            }
+            Some(b',') if !first => {
+                self.pos += 1;
+            }
+            Some(_) if first => {}
+            Some(b) => {
+                return Err(self.between_features(format!(
+                    "expected ',' or ']' after feature {}, found {}",
+                    self.next_index - 1,
+                    show_byte(b)
+                )));
+            }
+            None => {
+                let after = match self.next_index {
+                    0 => "before any feature".to_string(),
+                    n => format!("after feature {}", n - 1),
+                };
+                return Err(self.between_features(format!(
+                    "unexpected end of file {after}: the JSON is truncated"
+                )));
+            }
+        }
+        match self.skip_ws()? {
+            Some(b']') => Err(self.malformed("a trailing ',' before ']'")),
+            // Cut after a comma: the feature it promises has no byte yet.
+            None if self.next_index > 0 => Err(self.between_features(format!(
+                "unexpected end of file after feature {} and a ',': the JSON \
+                 is truncated",
+                self.next_index - 1
+            ))),
+            _ => Ok(true),
+        }
+    }
+
+    /// Appends the next feature's bytes to `out` and says where they are.
+    #[inline]
+    fn capture_feature(&mut self, out: &mut Vec<u8>) -> Result<FeatureSpan> {
+        let byte = self.offset();
+        let start = out.len();
+        self.capture_value(out)?;
+        let index = self.next_index;
+        self.next_index += 1;
+        self.state = State::Features { first: false };
+        Ok(FeatureSpan {
+            index,
+            byte,
+            start,
+            end: out.len(),
+            verbatim: true,
+        })
     }
 
     /// The top-level `type`, once read.
@@ -633,6 +619,69 @@ const GEOMETRY_TYPES: [&str; 7] = [
     "MultiPolygon",
     "GeometryCollection",
 ];
+
+/// Where the bytes of an object or array stand as they go by, one buffer's slice at a time:
+/// how many brackets are open, and whether inside a string (and just after a backslash).
+#[derive(Debug, Default)]
+struct Nesting {
+    depth: usize,
+    in_string: bool,
+    escaped: bool,
+}
+
+impl Nesting {
+    /// Scans `slice` on from where the previous slice left off: the index of the bracket that
+    /// closes the value, or `None` when the slice ends first.
+    #[inline]
+    fn close_in(&mut self, slice: &[u8]) -> Option<usize> {
+        let mut i = 0;
+        while i < slice.len() {
+            if self.in_string {
+                i = self.string_step(slice, i)?;
+                continue;
+            }
+            // Skip bytes that are not structural.
+            while i < slice.len() && STRUCTURAL[slice[i] as usize] == 0 {
+                i += 1;
+            }
+            if i == slice.len() {
+                break;
+            }
+            match slice[i] {
+                b'"' => self.in_string = true,
+                b'{' | b'[' => self.depth += 1,
+                _ => {
+                    self.depth -= 1;
+                    if self.depth == 0 {
+                        return Some(i);
+                    }
+                }
+            }
+            i += 1;
+        }
+        None
+    }
+
+    /// Inside a string at `slice[i]`: steps past the byte after a backslash, or on to the next
+    /// quote (which ends the string) or backslash and past it. The index to go on from, or
+    /// `None` when the slice ends first.
+    #[inline]
+    fn string_step(&mut self, slice: &[u8], i: usize) -> Option<usize> {
+        if self.escaped {
+            // The byte after a backslash, whatever it is.
+            self.escaped = false;
+            return Some(i + 1);
+        }
+        // Skip to the next quote or backslash.
+        let i = i + slice[i..].iter().position(|&b| b == b'"' || b == b'\\')?;
+        if slice[i] == b'\\' {
+            self.escaped = true;
+        } else {
+            self.in_string = false;
+        }
+        Some(i + 1)
+    }
+}
 
 /// Bytes that change the nesting outside strings: quotes and brackets.
 const STRUCTURAL: [u8; 256] = {

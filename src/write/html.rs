@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 
 use super::geojson::{parcel_fill, style};
 use crate::parcel::Class;
-use crate::results::{AuditReport, ParcelResult};
+use crate::results::{AuditReport, ParcelResult, Summary};
 use crate::schema::{Cell, parcel_column};
 use crate::shapes::ShapeRef;
 
@@ -347,10 +347,10 @@ fn label_width(label: &str) -> f64 {
         + 4.0
 }
 
-/// Maps lon/lat to SVG units: equirectangular, x scaled by cos(mid latitude), north up.
 /// The tallest the map is drawn, in SVG units (its width is 1000).
 const MAX_MAP_HEIGHT: f64 = 1400.0;
 
+/// Maps lon/lat to SVG units: equirectangular, x scaled by cos(mid latitude), north up.
 struct Frame {
     lon0: f64,
     lat1: f64,
@@ -453,76 +453,21 @@ pub fn write_report_html(
         t.parcels,
         esc(&s.crs.parcels.file)
     );
+    cards(&mut h, report, t);
+    map(&mut h, report, options, t);
+    parks_table(&mut h, report, t);
+    year_on_year(&mut h, report, t);
+    worst(&mut h, report, options, t);
+    rejected(&mut h, report, t);
+    thresholds(&mut h, report, t);
+    h.push_str("</body></html>\n");
+    w.write_all(h.as_bytes())
+}
 
-    // Headline figures.
-    let over = s.parks.iter().filter(|k| k.over_cap).count();
-    let cards = [
-        (
-            t.parcels,
-            grouped(s.parcels.evaluated as f64, 0),
-            format!("{} {}", grouped(s.parcels.rejected as f64, 0), t.rejected),
-        ),
-        (
-            t.area,
-            format!("{} {}", grouped(s.total_area_mu, 1), t.mu),
-            // Counted in the totals only: the parks table does not add up to them.
-            if s.outside_parks_count > 0 {
-                let in_parks: f64 = s.parks.iter().map(|k| k.area_mu).sum();
-                format!(
-                    "{} {} ({} {})",
-                    t.outside_parks,
-                    grouped(s.outside_parks_count as f64, 0),
-                    grouped((s.total_area_mu - in_parks).max(0.0), 1),
-                    t.mu
-                )
-            } else {
-                String::new()
-            },
-        ),
-        (
-            t.low_area,
-            format!("{} {}", grouped(s.low_efficiency_area_mu, 1), t.mu),
-            pct(s.low_efficiency_ratio),
-        ),
-        (
-            t.low_count,
-            grouped(s.low_efficiency_count as f64, 0),
-            if s.unjudged_count > 0 {
-                format!(
-                    "{} {} · {} {} ({} {})",
-                    t.idle,
-                    grouped(s.idle_count as f64, 0),
-                    t.unjudged,
-                    grouped(s.unjudged_count as f64, 0),
-                    grouped(s.unjudged_area_mu, 1),
-                    t.mu
-                )
-            } else {
-                format!("{} {}", t.idle, grouped(s.idle_count as f64, 0))
-            },
-        ),
-        (
-            t.parks_over,
-            format!("{over} / {}", s.parks.len()),
-            format!("{} {}", t.cap, pct(Some(s.max_low_efficiency_ratio))),
-        ),
-        (
-            t.enterprises,
-            grouped(s.enterprises.read as f64, 0),
-            // As summary.json counts them: read = joined + unmatched + rejected.
-            format!(
-                "{} {} · {} {} · {} {}",
-                grouped(s.enterprises.joined as f64, 0),
-                t.joined,
-                grouped(s.enterprises.unmatched as f64, 0),
-                t.unmatched,
-                grouped(s.enterprises.rejected as f64, 0),
-                t.rejected
-            ),
-        ),
-    ];
+/// Writes the headline figures as cards, then how many warnings the audit gave.
+fn cards(h: &mut String, report: &AuditReport, t: &Words) {
     h.push_str("<div class=\"cards\">");
-    for (label, value, note) in cards {
+    for (label, value, note) in headline_cards(&report.summary, t) {
         let _ = write!(
             h,
             "<div class=\"card\"><div class=\"label\">{label}</div><div class=\"value\">{}</div><div class=\"note\">{}</div></div>",
@@ -539,20 +484,123 @@ pub fn write_report_html(
             t.warnings
         );
     }
-
-    map(&mut h, report, options, t);
-    parks_table(&mut h, report, t);
-    year_on_year(&mut h, report, t);
-    worst(&mut h, report, options, t);
-    rejected(&mut h, report, t);
-    thresholds(&mut h, report, t);
-    h.push_str("</body></html>\n");
-    w.write_all(h.as_bytes())
 }
 
+/// The headline figures, each as (label, value, note): parcels, area (mu), low-efficiency
+/// area (mu) and parcels, parks over the cap, enterprises.
+fn headline_cards(s: &Summary, t: &Words) -> [(&'static str, String, String); 6] {
+    let over = s.parks.iter().filter(|k| k.over_cap).count();
+    [
+        (
+            t.parcels,
+            grouped(s.parcels.evaluated as f64, 0),
+            format!("{} {}", grouped(s.parcels.rejected as f64, 0), t.rejected),
+        ),
+        (
+            t.area,
+            format!("{} {}", grouped(s.total_area_mu, 1), t.mu),
+            outside_parks_note(s, t),
+        ),
+        (
+            t.low_area,
+            format!("{} {}", grouped(s.low_efficiency_area_mu, 1), t.mu),
+            pct(s.low_efficiency_ratio),
+        ),
+        (
+            t.low_count,
+            grouped(s.low_efficiency_count as f64, 0),
+            low_count_note(s, t),
+        ),
+        (
+            t.parks_over,
+            format!("{over} / {}", s.parks.len()),
+            format!("{} {}", t.cap, pct(Some(s.max_low_efficiency_ratio))),
+        ),
+        (
+            t.enterprises,
+            grouped(s.enterprises.read as f64, 0),
+            enterprises_note(s, t),
+        ),
+    ]
+}
+
+/// The area card's note: the parcels outside every park and their area (mu), when there are
+/// any. Counted in the totals only: the parks table does not add up to them.
+fn outside_parks_note(s: &Summary, t: &Words) -> String {
+    if s.outside_parks_count == 0 {
+        return String::new();
+    }
+    let in_parks: f64 = s.parks.iter().map(|k| k.area_mu).sum();
+    format!(
+        "{} {} ({} {})",
+        t.outside_parks,
+        grouped(s.outside_parks_count as f64, 0),
+        grouped((s.total_area_mu - in_parks).max(0.0), 1),
+        t.mu
+    )
+}
+
+/// The low-efficiency count's note: the idle parcels, and those not judged with their area
+/// (mu) when there are any.
+fn low_count_note(s: &Summary, t: &Words) -> String {
+    if s.unjudged_count > 0 {
+        format!(
+            "{} {} · {} {} ({} {})",
+            t.idle,
+            grouped(s.idle_count as f64, 0),
+            t.unjudged,
+            grouped(s.unjudged_count as f64, 0),
+            grouped(s.unjudged_area_mu, 1),
+            t.mu
+        )
+    } else {
+        format!("{} {}", t.idle, grouped(s.idle_count as f64, 0))
+    }
+}
+
+/// The enterprises card's note, as summary.json counts them: read = joined + unmatched +
+/// rejected.
+fn enterprises_note(s: &Summary, t: &Words) -> String {
+    format!(
+        "{} {} · {} {} · {} {}",
+        grouped(s.enterprises.joined as f64, 0),
+        t.joined,
+        grouped(s.enterprises.unmatched as f64, 0),
+        t.unmatched,
+        grouped(s.enterprises.rejected as f64, 0),
+        t.rejected
+    )
+}
+
+/// Writes the map: the parcels (or, past [`ReportOptions::max_parcels_drawn`], a grid of
+/// cells), the parks, a scale bar and a north arrow as inline SVG, then its legend.
 fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words) {
     let _ = writeln!(h, "<h2>{}</h2>", t.map);
-    // Extent of parcels and parks.
+    let Some(f) = frame_of(report) else {
+        let _ = writeln!(h, "<p>{}</p>", t.no_parcels);
+        return;
+    };
+    let _ = writeln!(
+        h,
+        "<svg class=\"map\" viewBox=\"-10 -10 {} {}\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">",
+        f.width + 20.0,
+        f.height + 70.0
+    );
+    if report.parcel_count() <= options.max_parcels_drawn {
+        draw_parcels(h, report, &f, options, t);
+    } else {
+        draw_cells(h, report, &f, t);
+    }
+    draw_parks(h, report, &f, t);
+    scale_bar(h, &f);
+    north_arrow(h, &f);
+    h.push_str("</svg>\n");
+    legend(h, report, options, t);
+}
+
+/// The map's frame over the extent of parcels and parks together (lon/lat); `None` when
+/// there is nothing to draw.
+fn frame_of(report: &AuditReport) -> Option<Frame> {
     let mut min = (f64::INFINITY, f64::INFINITY);
     let mut max = (f64::NEG_INFINITY, f64::NEG_INFINITY);
     let mut grow = |shape: ShapeRef<'_>| {
@@ -568,132 +616,155 @@ fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words)
     for k in 0..parks.len() {
         grow(parks.get(k));
     }
-    if !min.0.is_finite() {
-        let _ = writeln!(h, "<p>{}</p>", t.no_parcels);
-        return;
-    }
-    let f = Frame::new(min, max);
+    min.0.is_finite().then(|| Frame::new(min, max))
+}
+
+/// Draws every parcel, coloured by its class when enterprises were graded, else by what it
+/// was found to be, with its figures as its hover title.
+fn draw_parcels(
+    h: &mut String,
+    report: &AuditReport,
+    f: &Frame,
+    options: &ReportOptions,
+    t: &Words,
+) {
     let by_class = report.evaluated();
-    let _ = writeln!(
-        h,
-        "<svg class=\"map\" viewBox=\"-10 -10 {} {}\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">",
-        f.width + 20.0,
-        f.height + 70.0
+    h.push_str(
+        "<g class=\"parcels\" stroke=\"#404040\" stroke-width=\"0.3\" fill-opacity=\"0.75\">\n",
     );
-    let n = report.parcel_count();
-    if n <= options.max_parcels_drawn {
-        h.push_str(
-            "<g class=\"parcels\" stroke=\"#404040\" stroke-width=\"0.3\" fill-opacity=\"0.75\">\n",
-        );
-        let mut d = String::new();
-        for p in report.parcels() {
-            d.clear();
-            path_of(&p.record().shape(), &f, &mut d);
-            let reasons: Vec<&str> = p
-                .reasons()
-                .iter()
-                .map(|r| reason_label(r, options.lang))
-                .collect();
-            let _ = write!(
-                h,
-                "<path class=\"parcel\" fill=\"{}\" d=\"{d}\"><title>{} · {} {} {}\n{} {} · {} {} · {} {}\n{} {}{}{}</title></path>\n",
-                parcel_colour(&p, by_class),
-                esc(p.parcel_id()),
-                num(p.area_mu(), 2),
-                t.mu,
-                p.park_id()
-                    .map(|k| format!("· {} {}", t.park, esc(k)))
-                    .unwrap_or_default(),
-                t.tax,
-                num(p.tax_per_mu(), 1),
-                t.investment,
-                num(p.investment_per_mu(), 1),
-                t.output,
-                num(p.output_per_mu(), 1),
-                t.plot_ratio,
-                p.plot_ratio().map_or("—".into(), |v| num(v, 2)),
-                if p.unjudged() {
-                    format!("\n{}", t.legend_unjudged)
-                } else if reasons.is_empty() {
-                    String::new()
-                } else {
-                    format!("\n{}: {}", t.reasons, reasons.join(", "))
-                },
-                p.class()
-                    .map(|c| format!("\n{}", c.as_str()))
-                    .unwrap_or_default(),
-            );
-        }
-        h.push_str("</g>\n");
-    } else {
-        // A grid of about 120 columns; each cell coloured by its low-efficiency area share.
-        let cols = 120usize;
-        let cell = f.width / cols as f64;
-        let rows = (f.height / cell).ceil().max(1.0) as usize;
-        // Per cell: judged area, low area, judged parcels, unjudged parcels.
-        let mut acc: BTreeMap<(usize, usize), (f64, f64, usize, usize)> = BTreeMap::new();
-        for p in report.parcels() {
-            let Some(r) = p.record().shape().bounding_rect() else {
-                continue;
-            };
-            let (x, y) = f.xy((r.min().x + r.max().x) / 2.0, (r.min().y + r.max().y) / 2.0);
-            let key = (
-                ((x / cell) as usize).min(cols - 1),
-                ((y / cell) as usize).min(rows - 1),
-            );
-            let e = acc.entry(key).or_insert((0.0, 0.0, 0, 0));
-            // As the ratios: an unjudged parcel is in neither side of the share.
-            if p.unjudged() {
-                e.3 += 1;
-                continue;
-            }
-            e.0 += p.area_mu();
-            if p.low_efficiency() {
-                e.1 += p.area_mu();
-            }
-            e.2 += 1;
-        }
-        let _ = write!(
+    let mut d = String::new();
+    for p in report.parcels() {
+        d.clear();
+        path_of(&p.record().shape(), f, &mut d);
+        let _ = writeln!(
             h,
-            "<text x=\"0\" y=\"{:.0}\" class=\"note\">{} ({} → {} × {:.2} km)</text>\n<g class=\"cells\">\n",
-            f.height + 50.0,
-            t.aggregated,
-            n,
-            acc.len(),
-            cell * f.metres_per_unit() / 1000.0
+            "<path class=\"parcel\" fill=\"{}\" d=\"{d}\"><title>{}</title></path>",
+            parcel_colour(&p, by_class),
+            parcel_title(&p, options.lang, t)
         );
-        for ((cx, cy), (area, low, count, unjudged)) in &acc {
-            let not_judged = if *unjudged > 0 {
-                format!(" · {} {unjudged}", t.unjudged)
-            } else {
-                String::new()
-            };
-            // A cell of unjudged parcels alone has no share: it is drawn as they are.
-            let (fill, share) = if *count == 0 {
-                (style::UNJUDGED.to_string(), "—".to_string())
-            } else {
-                let share = if *area > 0.0 { low / area } else { 0.0 };
-                (share_colour(share), format!("{:.1}%", share * 100.0))
-            };
-            let _ = writeln!(
-                h,
-                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{cell:.2}\" height=\"{cell:.2}\" fill=\"{fill}\"><title>{count} {} · {} {share}{not_judged}</title></rect>",
-                *cx as f64 * cell,
-                *cy as f64 * cell,
-                t.parcels,
-                t.ratio,
-            );
-        }
-        h.push_str("</g>\n");
     }
-    // Parks: outlines, labels.
+    h.push_str("</g>\n");
+}
+
+/// A parcel's hover title: id, area (mu) and park; tax, investment and output per mu
+/// (万元/亩) and plot ratio; why it is low-efficiency, or that it was not judged; its class.
+fn parcel_title(p: &ParcelResult<'_>, lang: Lang, t: &Words) -> String {
+    let reasons: Vec<&str> = p.reasons().iter().map(|r| reason_label(r, lang)).collect();
+    format!(
+        "{} · {} {} {}\n{} {} · {} {} · {} {}\n{} {}{}{}",
+        esc(p.parcel_id()),
+        num(p.area_mu(), 2),
+        t.mu,
+        p.park_id()
+            .map(|k| format!("· {} {}", t.park, esc(k)))
+            .unwrap_or_default(),
+        t.tax,
+        num(p.tax_per_mu(), 1),
+        t.investment,
+        num(p.investment_per_mu(), 1),
+        t.output,
+        num(p.output_per_mu(), 1),
+        t.plot_ratio,
+        p.plot_ratio().map_or("—".into(), |v| num(v, 2)),
+        if p.unjudged() {
+            format!("\n{}", t.legend_unjudged)
+        } else if reasons.is_empty() {
+            String::new()
+        } else {
+            format!("\n{}: {}", t.reasons, reasons.join(", "))
+        },
+        p.class()
+            .map(|c| format!("\n{}", c.as_str()))
+            .unwrap_or_default(),
+    )
+}
+
+/// Per grid cell (column, row): judged area (mu), low-efficiency area (mu), judged parcels,
+/// parcels not judged.
+type Cells = BTreeMap<(usize, usize), (f64, f64, usize, usize)>;
+
+/// The number of columns of the grid drawn in place of too many parcels.
+const GRID_COLUMNS: usize = 120;
+
+/// Draws, in place of the parcels, a grid of about [`GRID_COLUMNS`] columns, each cell
+/// coloured by the low-efficiency share of its judged area, under a note that says so.
+fn draw_cells(h: &mut String, report: &AuditReport, f: &Frame, t: &Words) {
+    let cell = f.width / GRID_COLUMNS as f64;
+    let rows = (f.height / cell).ceil().max(1.0) as usize;
+    let acc = cell_totals(report, f, cell, rows);
+    let _ = write!(
+        h,
+        "<text x=\"0\" y=\"{:.0}\" class=\"note\">{} ({} → {} × {:.2} km)</text>\n<g class=\"cells\">\n",
+        f.height + 50.0,
+        t.aggregated,
+        report.parcel_count(),
+        acc.len(),
+        cell * f.metres_per_unit() / 1000.0
+    );
+    for ((cx, cy), (area, low, count, unjudged)) in &acc {
+        let not_judged = if *unjudged > 0 {
+            format!(" · {} {unjudged}", t.unjudged)
+        } else {
+            String::new()
+        };
+        // A cell of unjudged parcels alone has no share: it is drawn as they are.
+        let (fill, share) = if *count == 0 {
+            (style::UNJUDGED.to_string(), "—".to_string())
+        } else {
+            let share = if *area > 0.0 { low / area } else { 0.0 };
+            (share_colour(share), format!("{:.1}%", share * 100.0))
+        };
+        let _ = writeln!(
+            h,
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{cell:.2}\" height=\"{cell:.2}\" fill=\"{fill}\"><title>{count} {} · {} {share}{not_judged}</title></rect>",
+            *cx as f64 * cell,
+            *cy as f64 * cell,
+            t.parcels,
+            t.ratio,
+        );
+    }
+    h.push_str("</g>\n");
+}
+
+/// Sums the parcels into grid cells of side `cell` (SVG units; `rows` of them down), each
+/// parcel in the cell of its bounding box's centre.
+fn cell_totals(report: &AuditReport, f: &Frame, cell: f64, rows: usize) -> Cells {
+    let mut acc = Cells::new();
+    for p in report.parcels() {
+        let Some(r) = p.record().shape().bounding_rect() else {
+            continue;
+        };
+        let (x, y) = f.xy((r.min().x + r.max().x) / 2.0, (r.min().y + r.max().y) / 2.0);
+        let key = (
+            ((x / cell) as usize).min(GRID_COLUMNS - 1),
+            ((y / cell) as usize).min(rows - 1),
+        );
+        let e = acc.entry(key).or_insert((0.0, 0.0, 0, 0));
+        // As the ratios: an unjudged parcel is in neither side of the share.
+        if p.unjudged() {
+            e.3 += 1;
+            continue;
+        }
+        e.0 += p.area_mu();
+        if p.low_efficiency() {
+            e.1 += p.area_mu();
+        }
+        e.2 += 1;
+    }
+    acc
+}
+
+/// Draws the parks' outlines, coloured by whether they are over the cap, with their ratio as
+/// hover title and, where it fits, as a label.
+fn draw_parks(h: &mut String, report: &AuditReport, f: &Frame, t: &Words) {
     h.push_str("<g class=\"parks\" fill=\"none\" stroke-width=\"2\">\n");
+    let parks = report.park_table.shapes();
     let mut d = String::new();
     let cap = report.summary.max_low_efficiency_ratio;
     for k in &report.parks {
         d.clear();
         let shape = parks.get(k.row);
-        path_of(&shape, &f, &mut d);
+        path_of(&shape, f, &mut d);
         let colour = if k.over_cap {
             style::PARK_OVER
         } else {
@@ -707,26 +778,34 @@ fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words)
             t.ratio,
             park_pct(k.low_efficiency_ratio, cap)
         );
-        // A label only where it fits inside the park (its width, and a line of its height), so
-        // that a zone of hundreds of parks does not turn into overprinted text (each park
-        // keeps its hover title).
         if let Some(r) = shape.bounding_rect() {
             let label = format!("{} {}", k.park_id, park_pct(k.low_efficiency_ratio, cap));
-            let (x0, y) = f.xy(r.min().x, r.max().y);
-            let (x1, y1) = f.xy(r.max().x, r.min().y);
-            if label_width(&label) <= (x1 - x0).abs() && (y1 - y).abs() >= 18.0 {
-                let _ = writeln!(
-                    h,
-                    "<text class=\"label\" x=\"{:.1}\" y=\"{:.1}\" fill=\"{colour}\">{}</text>",
-                    (x0 + x1) / 2.0,
-                    y + 14.0,
-                    esc(&label)
-                );
-            }
+            park_label(h, f, r, &label, colour);
         }
     }
     h.push_str("</g>\n");
-    // Scale bar: a round length near a fifth of the width.
+}
+
+/// Writes a park's `label` centred at the top of its bounding box `r`, only where it fits
+/// inside (its width, and a line of its height), so that a zone of hundreds of parks does not
+/// turn into overprinted text (each park keeps its hover title).
+fn park_label(h: &mut String, f: &Frame, r: geo::Rect<f64>, label: &str, colour: &str) {
+    let (x0, y) = f.xy(r.min().x, r.max().y);
+    let (x1, y1) = f.xy(r.max().x, r.min().y);
+    if label_width(label) <= (x1 - x0).abs() && (y1 - y).abs() >= 18.0 {
+        let _ = writeln!(
+            h,
+            "<text class=\"label\" x=\"{:.1}\" y=\"{:.1}\" fill=\"{colour}\">{}</text>",
+            (x0 + x1) / 2.0,
+            y + 14.0,
+            esc(label)
+        );
+    }
+}
+
+/// Draws a scale bar under the map: a round length (1, 2 or 5 × 10ⁿ m) near a fifth of its
+/// width.
+fn scale_bar(h: &mut String, f: &Frame) {
     let target = f.width / 5.0 * f.metres_per_unit();
     let step = [1.0, 2.0, 5.0]
         .iter()
@@ -746,28 +825,26 @@ fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words)
         len + 8.0,
         y + 6.0
     );
-    // North arrow.
+}
+
+/// Draws a north arrow at the map's top right.
+fn north_arrow(h: &mut String, f: &Frame) {
     let _ = writeln!(
         h,
         "<g class=\"north\" transform=\"translate({:.1},10)\"><path d=\"M0 30 L10 0 L20 30 L10 22 Z\" fill=\"#333\"/><text x=\"5\" y=\"46\">N</text></g>",
         f.width - 30.0
     );
-    h.push_str("</svg>\n");
-    // Legend.
+}
+
+/// Writes the map's legend: the classes, the parcels' colours or the cells' shares, as the
+/// map is drawn, then the parks' outlines.
+fn legend(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words) {
     h.push_str("<div class=\"legend\">");
-    let swatch = |h: &mut String, colour: &str, label: &str, outline: bool| {
-        let style = if outline {
-            format!("border:2px solid {colour};background:none")
-        } else {
-            format!("background:{colour}")
-        };
-        let _ = write!(h, "<span><i style=\"{style}\"></i>{label}</span>");
-    };
-    if by_class {
+    if report.evaluated() {
         for c in [Class::A, Class::B, Class::C, Class::D] {
             swatch(h, class_colour(c), c.as_str(), false);
         }
-    } else if n <= options.max_parcels_drawn {
+    } else if report.parcel_count() <= options.max_parcels_drawn {
         swatch(h, style::OK, t.legend_ok, false);
         swatch(h, style::LOW, t.legend_low, false);
         swatch(h, style::CONTRACT, t.legend_contract, false);
@@ -786,6 +863,16 @@ fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words)
     swatch(h, style::PARK_OK, t.legend_park, true);
     swatch(h, style::PARK_OVER, t.legend_park_over, true);
     h.push_str("</div>\n");
+}
+
+/// Writes one legend entry: a swatch of `colour` (filled, or an `outline`) and its label.
+fn swatch(h: &mut String, colour: &str, label: &str, outline: bool) {
+    let style = if outline {
+        format!("border:2px solid {colour};background:none")
+    } else {
+        format!("background:{colour}")
+    };
+    let _ = write!(h, "<span><i style=\"{style}\"></i>{label}</span>");
 }
 
 fn parks_table(h: &mut String, report: &AuditReport, t: &Words) {
