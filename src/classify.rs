@@ -48,7 +48,7 @@ pub(crate) fn classify_parcels(
                 f.idle = false;
                 f.reasons = not_on_tenants(f.reasons, p.floor_area_m2().is_none());
             }
-            Tally::new(&sums, &i)
+            Tally::new(&sums)
         })
         .collect_into_vec(&mut tallies);
     warnings.extend(unsure_warnings(unsure, parcels));

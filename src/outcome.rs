@@ -4,10 +4,9 @@
 
 use serde::Serialize;
 
-use crate::metrics::{Intensities, ParcelSums};
+use crate::metrics::ParcelSums;
 use crate::parcel::{AreaSource, Class, Enterprises};
 use crate::rules::Reasons;
-use crate::units::m2_to_mu;
 
 /// The figures the audit keeps for each evaluated parcel (row-aligned with the parcels table):
 /// 32 bytes. The enterprises' sums are added up again from its tenants when asked for.
@@ -30,31 +29,26 @@ pub(crate) struct Figures {
     pub(crate) unsure: bool,
 }
 
-/// A parcel's tenants' sums and its per-mu figures, computed once by the classify stage and
-/// read by every accessor and writer: 72 bytes, an absent floor area or plot ratio NaN.
+/// A parcel's tenants' sums, added up once by the classify stage and read by every accessor
+/// and writer: 32 bytes (an absent floor area NaN). The per-mu figures are these sums over the
+/// parcel's area, by the one function the classification used
+/// ([`intensities`](crate::metrics::intensities)), so every reader sees the very bits the
+/// parcel was classified on; storing them too would cost 40 bytes a parcel more (40 MB at a
+/// million parcels, past the memory the audit keeps to).
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Tally {
     /// The tenants' tax, investment and output, 万元.
     money: [f64; 3],
     /// The tenants' floor area, m² (NaN when any tenant has none).
-    tenants_floor_m2: f64,
-    /// Tax, investment and output per mu, 万元/亩.
-    per_mu: [f64; 3],
-    /// The floor area the plot ratio uses, m².
-    floor_area_m2: f64,
-    /// Floor area over land area.
-    plot_ratio: f64,
+    floor_m2: f64,
 }
 
 impl Tally {
-    /// The tally of a parcel with these sums and figures.
-    pub(crate) fn new(sums: &ParcelSums, i: &Intensities) -> Tally {
+    /// The tally of these sums.
+    pub(crate) fn new(sums: &ParcelSums) -> Tally {
         Tally {
             money: [sums.tax, sums.investment, sums.output],
-            tenants_floor_m2: sums.floor_area_m2.unwrap_or(f64::NAN),
-            per_mu: [i.tax_per_mu, i.investment_per_mu, i.output_per_mu],
-            floor_area_m2: i.floor_area_m2.unwrap_or(f64::NAN),
-            plot_ratio: i.plot_ratio.unwrap_or(f64::NAN),
+            floor_m2: sums.floor_area_m2.unwrap_or(f64::NAN),
         }
     }
 
@@ -66,21 +60,7 @@ impl Tally {
             tax,
             investment,
             output,
-            floor_area_m2: some(self.tenants_floor_m2),
-        }
-    }
-
-    /// The per-mu figures of a parcel of `area_m2` (mu at the edge), idle as the audit decided.
-    pub(crate) fn intensities(&self, area_m2: f64, idle: bool) -> Intensities {
-        let [tax_per_mu, investment_per_mu, output_per_mu] = self.per_mu;
-        Intensities {
-            area_mu: m2_to_mu(area_m2),
-            tax_per_mu,
-            investment_per_mu,
-            output_per_mu,
-            floor_area_m2: some(self.floor_area_m2),
-            plot_ratio: some(self.plot_ratio),
-            idle,
+            floor_area_m2: some(self.floor_m2),
         }
     }
 }

@@ -15,7 +15,7 @@ use crate::config::Config;
 use crate::crs::CrsInfo;
 use crate::error::{Rejection, Warning};
 use crate::grade;
-use crate::metrics::{Intensities, ParcelSums};
+use crate::metrics::{Intensities, ParcelSums, intensities};
 use crate::outcome::Change;
 use crate::outcome::{
     AppliedThresholds, Figures, JoinKind, JoinState, NO_PARK, RuleSet, Tally, Tenants,
@@ -190,11 +190,13 @@ impl<'a> ParcelResult<'a> {
         self.report.tallies[self.row].sums(self.tenants().len())
     }
 
-    /// All its per-mu figures at once, as the audit computed them (a parcel holding a firm
-    /// left out of the sums is not idle).
+    /// All its per-mu figures at once, as the audit classified it on them: its stored sums
+    /// over its area (a parcel holding a firm left out of the sums is not idle).
     pub fn intensities(&self) -> Intensities {
         let f = self.f();
-        self.report.tallies[self.row].intensities(f.area_m2, f.idle)
+        let mut i = intensities(&self.sums(), self.record().floor_area_m2(), f.area_m2);
+        i.idle = f.idle;
+        i
     }
 
     /// Its sums and per-mu figures.
