@@ -5,13 +5,14 @@
 //! cargo run --release --example bench -- --n 1000000                 # generate (if needed) and audit
 //! cargo run --release --example bench -- --n 1000000 --floor         # serde_json parse + write only
 //! cargo run --release --example bench -- --n 1000000 --bound         # the floor under the audit
-//! cargo run --release --example bench -- --data ../shared/peer/data/n1m   # audit existing gen.py data
+//! cargo run --release --example bench -- --data DIR                  # audit existing gen.py data
 //! ```
 //!
-//! The generator lays parcels out like `../shared/peer/gen.py` (rows of parcels between 20 m roads,
-//! log-normal sizes around 25 mu, 5% with a hole, 4% two-part MultiPolygons, 5% L-shaped, 80%
-//! occupied by 1–3 enterprises, parks over bands of rows) in EPSG:4549 around 120.1°E 30.3°N, and
-//! writes lon/lat GeoJSON. It is not byte-identical to gen.py (a different random generator), but
+//! `--data DIR` takes a folder written by the peer data generator (gen.py). The generator here
+//! lays parcels out like gen.py (rows of parcels between 20 m roads, log-normal sizes around
+//! 25 mu, 5% with a hole, 4% two-part MultiPolygons, 5% L-shaped, 80% occupied by 1–3
+//! enterprises, parks over bands of rows) in EPSG:4549 around 120.1°E 30.3°N, and writes lon/lat
+//! GeoJSON. It is not byte-identical to gen.py (a different random generator), but
 //! has the same shape and sizes. Peak memory is the process's high-water mark (VmHWM), so run one
 //! measurement per process.
 

@@ -6,7 +6,8 @@
 #   bash scripts/bench_peers.sh [SIZES...]        # default: 10000 100000 1000000
 #   REPEATS=3 bash scripts/bench_peers.sh 1000000   # runs per engine (default 2), best kept
 #
-# Needs ../shared/peer (gen.py, reference.py, reference_duckdb.py) and, for the peers,
+# Needs the peer folder given as $SHARED (the CI lays it beside the checkout), holding gen.py,
+# reference.py and reference_duckdb.py, and, for the peers,
 #   pip install geopandas shapely pyproj pyogrio
 #   pip install duckdb==1.5.5 duckdb-extensions duckdb-extension-spatial
 # Data and logs go to target/bench-peers/. Every engine reads the same files, computes

@@ -1,5 +1,7 @@
 #!/usr/bin/env python3
-"""Runs the audit on the real data in ../shared/data/external/ and checks what it says.
+"""Runs the audit on the real data in data/external/ of the folder given as $SHARED (the CI lays
+it beside the checkout, and that is where the script looks when EXTERNAL_DIR is left out) and
+checks what it says.
 
     python3 scripts/check_external.py AUDIT_BINARY WORK_DIR [EXTERNAL_DIR]
 

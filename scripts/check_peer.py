@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Compares an audit's summary.json with the peer oracle (../shared/peer/expected_10k.json).
+"""Compares an audit's summary.json with the peer oracle (expected_10k.json in the peer folder
+given as $SHARED; the CI lays it beside the checkout).
 
     python3 scripts/check_peer.py SUMMARY_JSON EXPECTED_JSON [RESULT_KEY]
 

@@ -1,4 +1,4 @@
-//! Coordinates as Chinese parcel data really come (SPEC §3.4, §4.2).
+//! Coordinates as Chinese parcel data really come (docs/crs.md).
 
 mod common;
 

@@ -1,6 +1,6 @@
-//! The evaluation as policy writes it (SPEC §3.5, §4.4–4.6): rules by industry and status,
-//! contracts, A/B/C/D, year on year. `fixtures/policy` is in EPSG:4549 on the central meridian:
-//! every parcel is exactly 100 m × 100 m = 15 mu in the plane.
+//! The evaluation as policy writes it (docs/config.md, docs/semantics.md, docs/year-on-year.md):
+//! rules by industry and status, contracts, A/B/C/D, year on year. `fixtures/policy` is in
+//! EPSG:4549 on the central meridian: every parcel is exactly 100 m × 100 m = 15 mu in the plane.
 
 mod common;
 
@@ -81,7 +81,7 @@ fn the_national_2008_profile_sets_plot_ratio_floors_by_industry() {
             .find(|r| r.industry.as_deref() == Some(code))
             .and_then(|r| r.min_plot_ratio)
     };
-    // Values of reference/domain.md b.2.
+    // Values of Table 2 of 《工业项目建设用地控制指标》 (国土资发〔2004〕23号, 2008 revision).
     assert_eq!(floor("25"), Some(0.5));
     assert_eq!(floor("26"), Some(0.6));
     assert_eq!(floor("17"), Some(0.8));
@@ -216,7 +216,8 @@ fn ties_across_a_band_edge_lift_every_tied_enterprise() {
     );
 }
 
-/// Huangyan 2022 (reference/domain.md c.2), the 规上 formula written out by hand:
+/// Huangyan's (黄岩, Taizhou) 亩均效益 evaluation for 2022 (published 2023-09-25), the 规上 formula
+/// written out by hand:
 /// 亩均税收/24.097×30 + 亩均增加值/136.16×20 + 单位能耗增加值/2.694×20 + 单位排放增加值/4929.81×10
 /// + 全员劳动生产率/18.14×10 + R&D占比/0.0302×10; 规下: 亩均税收/11.5932×50 + 单位用电税收/0.2352×50.
 #[test]

@@ -1,4 +1,4 @@
-//! The audit's semantics on hand-checkable inputs (SPEC §4): in EPSG:4549 metres, a
+//! The audit's semantics on hand-checkable inputs (docs/semantics.md): in EPSG:4549 metres, a
 //! 100 m × 100 m parcel is exactly 15 mu.
 
 mod common;
@@ -572,7 +572,7 @@ fn empty_strings_are_absent_values() {
     );
 }
 
-/// Every input property is kept in parcels.geojson (SPEC §5); one named as a property the
+/// Every input property is kept in parcels.geojson (docs/outputs.md); one named as a property the
 /// audit writes is kept as `input_<name>`: `class`, `change` and `previous_low_efficiency`
 /// are the audit's only with an evaluation or a previous audit, so without them the input's
 /// stay as they are; `title` and `tax` are always the audit's. The `parcel_id` it read is not
