@@ -194,9 +194,8 @@ fn run(args: &Args) -> Result<(), Failure> {
     let crs = match &args.crs {
         Some(name) => Some(
             Crs::parse(name)
-                .map_err(|e| e.to_string())
                 .and_then(|c| c.to_wgs84().map(|_| c))
-                .map_err(|m| Failure::Usage(format!("--crs: {m}")))?,
+                .map_err(|e| Failure::Usage(format!("--crs: {}", crs_message(e))))?,
         ),
         None => None,
     };
@@ -464,4 +463,13 @@ fn print_summary(
 fn pad(text: &str, columns: usize) -> String {
     let width = unicode_width::UnicodeWidthStr::width(text);
     format!("{text}{}", " ".repeat(columns.saturating_sub(width)))
+}
+
+/// What a CRS error says, without the `CRS <name>:` its display starts with when the name is
+/// already in the message.
+fn crs_message(e: land_efficiency::Error) -> String {
+    match e {
+        land_efficiency::Error::CrsUnusable { message, .. } => message,
+        other => other.to_string(),
+    }
 }

@@ -243,7 +243,7 @@ fn generate(
 ) -> Result<(usize, usize, usize), Box<dyn std::error::Error>> {
     std::fs::create_dir_all(dir)?;
     let to_ll = Crs::Epsg(4549).to_wgs84()?;
-    let ll = |x: f64, y: f64| -> Result<(f64, f64), String> {
+    let ll = |x: f64, y: f64| -> Result<(f64, f64), land_efficiency::Error> {
         let c = to_ll.coord(geo::Coord { x, y })?;
         Ok((c.x, c.y))
     };
@@ -259,7 +259,7 @@ fn generate(
     };
     let mut parcels = open("parcels.geojson")?;
     let mut ents = open("enterprises.geojson")?;
-    let ring = |pts: &[(f64, f64)]| -> Result<String, String> {
+    let ring = |pts: &[(f64, f64)]| -> Result<String, land_efficiency::Error> {
         let mut s = String::from("[");
         for (i, p) in pts.iter().chain(std::iter::once(&pts[0])).enumerate() {
             let (lon, lat) = ll(p.0, p.1)?;

@@ -159,14 +159,15 @@ impl Config {
             if let Some(name) = name {
                 let crs =
                     crate::crs::Crs::parse(name).map_err(|e| bad(format!("crs.{key}: {e}")))?;
-                crs.to_wgs84().map_err(|m| bad(format!("crs.{key}: {m}")))?;
+                (crs.transformer(crate::crs::Backend::default_for_build()))
+                    .map_err(|m| bad(format!("crs.{key}: {m}")))?;
             }
         }
         Ok(())
     }
 }
 
-/// Property names in the input files. Each default is the canonical name of SPEC §3.
+/// Property names in the input files. Each default is the canonical name (docs/config.md).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Fields {
@@ -332,7 +333,7 @@ impl Default for ParkFields {
     }
 }
 
-/// Coordinate reference systems (SPEC §3.4).
+/// Coordinate reference systems (docs/crs.md).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct CrsConfig {
@@ -362,7 +363,7 @@ pub enum OutputCrs {
     Gcj02,
 }
 
-/// How a parcel's area is obtained (SPEC §4.2).
+/// How a parcel's area is obtained (docs/crs.md).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AreaMethod {

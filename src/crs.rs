@@ -25,7 +25,7 @@
 
 use std::fmt;
 
-use geo::{Coord, MapCoordsInPlace, MultiPolygon};
+use geo::Coord;
 use serde::Serialize;
 
 use crate::error::Error;
@@ -183,16 +183,26 @@ impl Crs {
     /// A transformer from this CRS to WGS84 lon/lat degrees.
     ///
     /// # Errors
-    /// A message when the CRS is unknown to the backend.
-    pub fn to_wgs84(&self) -> Result<ToWgs84, String> {
+    /// [`Error::CrsUnusable`] when the CRS is unknown to the backend.
+    pub fn to_wgs84(&self) -> Result<ToWgs84, Error> {
         self.to_wgs84_with(Backend::default_for_build())
     }
 
     /// A transformer to WGS84 lon/lat degrees through the given backend.
     ///
     /// # Errors
-    /// A message when the CRS is unknown to the backend.
-    pub fn to_wgs84_with(&self, backend: Backend) -> Result<ToWgs84, String> {
+    /// [`Error::CrsUnusable`] when the CRS is unknown to the backend.
+    pub fn to_wgs84_with(&self, backend: Backend) -> Result<ToWgs84, Error> {
+        self.transformer(backend)
+            .map_err(|message| Error::CrsUnusable {
+                crs: self.to_string(),
+                message,
+            })
+    }
+
+    /// [`Crs::to_wgs84_with`], the error a message for the caller to put in context (the
+    /// file, the config key).
+    pub(crate) fn transformer(&self, backend: Backend) -> Result<ToWgs84, String> {
         let inner = match self {
             Crs::LonLat => Inner::Identity,
             Crs::Gcj02 => Inner::Gcj02,
@@ -221,11 +231,19 @@ impl ToWgs84 {
         matches!(self.inner, Inner::Identity)
     }
 
-    /// Transforms one coordinate.
+    /// Transforms one coordinate, lon/lat degrees out.
     ///
     /// # Errors
-    /// A message when the backend fails or gives a non-finite result.
-    pub fn coord(&self, c: Coord<f64>) -> Result<Coord<f64>, String> {
+    /// [`Error::CrsUnusable`] when the backend fails or gives a non-finite result.
+    pub fn coord(&self, c: Coord<f64>) -> Result<Coord<f64>, Error> {
+        self.apply(c).map_err(|message| Error::CrsUnusable {
+            crs: format!("({}, {})", c.x, c.y),
+            message,
+        })
+    }
+
+    /// [`ToWgs84::coord`], the error a message for the caller to put in context.
+    pub(crate) fn apply(&self, c: Coord<f64>) -> Result<Coord<f64>, String> {
         let out = match &self.inner {
             Inner::Identity => c,
             Inner::Gcj02 => {
@@ -243,14 +261,6 @@ impl ToWgs84 {
         } else {
             Err("the transform gave a non-finite result".into())
         }
-    }
-
-    /// Transforms a shape in place; on error returns the first coordinate that failed and why.
-    pub fn shape(&self, shape: &mut MultiPolygon<f64>) -> Result<(), (Coord<f64>, String)> {
-        if self.is_identity() {
-            return Ok(());
-        }
-        shape.try_map_coords_in_place(|c| self.coord(c).map_err(|e| (c, e)))
     }
 }
 
@@ -516,6 +526,18 @@ pub struct CrsInfo {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_unusable_crs_is_a_typed_error_naming_it() {
+        let err = Crs::Epsg(1).to_wgs84().err().expect("EPSG:1 is no CRS");
+        assert!(matches!(&err, Error::CrsUnusable { crs, .. } if crs == "EPSG:1"), "{err:?}");
+        assert_eq!(err.code(), "crs_unusable");
+        // A coordinate the plane cannot take: typed too, naming the coordinate.
+        let t = Crs::Epsg(4549).to_wgs84().unwrap();
+        assert!(t.coord(Coord { x: 500_000.0, y: 3_000_000.0 }).is_ok());
+        let err = t.coord(Coord { x: f64::NAN, y: 0.0 }).unwrap_err();
+        assert!(matches!(&err, Error::CrsUnusable { crs, .. } if crs.starts_with("(NaN")), "{err:?}");
+    }
 
     #[test]
     fn suggest_zone_names_the_zone_of_a_prefixed_easting() {

@@ -331,6 +331,16 @@ pub enum Error {
         /// The name as given, trimmed.
         name: String,
     },
+    /// A CRS the backend cannot transform to WGS84, or a coordinate it could not transform
+    /// ([`Crs::to_wgs84`](crate::crs::Crs::to_wgs84), [`ToWgs84::coord`](crate::crs::ToWgs84::coord)).
+    #[error("CRS {crs}: {message}")]
+    #[non_exhaustive]
+    CrsUnusable {
+        /// The CRS (or, for one coordinate, the coordinate).
+        crs: String,
+        /// What went wrong.
+        message: String,
+    },
     /// A coordinate could not be transformed to WGS84.
     #[error("{ctx}: cannot reproject ({x}, {y}) from {crs}: {message}")]
     Reproject {
@@ -484,6 +494,7 @@ impl Error {
             UnknownCrs { .. } => "unknown_crs",
             Crs { .. } => "crs",
             CrsName { .. } => "crs_name",
+            CrsUnusable { .. } => "crs_unusable",
             Reproject { .. } => "reproject",
             Config { .. } => "config",
             Csv { .. } => "csv",

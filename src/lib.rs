@@ -110,7 +110,7 @@ pub use config::{
     AreaConfig, AreaMethod, Config, CrsConfig, EnterpriseFields, Fields, MissingId, OutputCrs,
     ParkConfig, ParkFields,
 };
-pub use crs::{Backend, Crs, CrsInfo, CrsSource, gcj02};
+pub use crs::{Backend, Crs, CrsInfo, CrsSource, ToWgs84, gcj02};
 pub use error::{Error, FeatureContext, Layer, Rejection, Result, Warning};
 pub use grade::{
     Benchmark, Candidate, ClassMethod, EvaluationConfig, Grade, Group, GroupConfig, Indicator,

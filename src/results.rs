@@ -474,7 +474,7 @@ pub struct Counts {
     pub rejected: usize,
 }
 
-/// The enterprises' counts: `read = joined + unmatched + rejected`, as SPEC §5's summary has
+/// The enterprises' counts: `read = joined + unmatched + rejected`, as `summary.json` has
 /// them; `ambiguous` says how many of the unmatched lie in several parcels.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct EnterpriseCounts {
@@ -512,7 +512,7 @@ pub struct PreviousInfo {
     pub matched: usize,
 }
 
-/// The figures of `summary.json` (SPEC §5), plus counts by reason and the CRS of each layer.
+/// The figures of `summary.json`, plus counts by reason and the CRS of each layer.
 ///
 /// # Units
 /// Areas in mu; ratios are fractions in [0, 1].

@@ -300,7 +300,7 @@ impl<'a> ShapeRef<'a> {
     }
 
     /// A point inside the shape: the same point geo's `InteriorPoint` gives for the shape as a
-    /// `MultiPolygon` (SPEC 3.3 assigns parcels to parks by it), computed on the arena's slices
+    /// `MultiPolygon` (parcels go to the park holding it), computed on the arena's slices
     /// without building one. Of the polygons, the one whose scan line crosses it widest wins,
     /// the first on a tie. `None` for an empty shape. In the arena's coordinates: lon/lat
     /// (WGS84) for layers the readers made.
@@ -966,7 +966,7 @@ mod laws {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(300))]
 
-        /// SPEC 3.3 puts a parcel in the park holding geo's `InteriorPoint`; the crate computes that
+        /// A parcel goes to the park holding geo's `InteriorPoint`; the crate computes that
         /// point on its own arena (`ShapeRef::interior_point`), and must land on the very same one.
         #[test]
         fn the_arena_interior_point_is_geo_s_to_the_bit(

@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use serde_json::value::RawValue;
 
 use crate::config::{Config, Fields};
-use crate::crs::{Crs, CrsInfo, CrsSource, ToWgs84};
+use crate::crs::{Backend, Crs, CrsInfo, CrsSource, ToWgs84};
 use crate::error::{Error, FeatureContext, Layer, Result, Warning, abbreviate};
 use crate::parcel::{
     Commitments, Enterprise, Enterprises, Parcel, Parcels, Park, Parks, Place, Status,
@@ -1300,7 +1300,7 @@ fn finish_shapes(shapes: &mut Shapes, crs: &Crs, to_wgs84: &ToWgs84) -> Vec<(usi
             if !in_lonlat_range(c) && crs.is_geographic() {
                 return Ok(c);
             }
-            to_wgs84.coord(c).map_err(|e| (c, e))
+            to_wgs84.apply(c).map_err(|e| (c, e))
         });
         failed.extend(
             errors
@@ -1463,7 +1463,9 @@ pub fn read_parcels(
     )?;
     let text = text.filter(|_| table.text_left_in_input());
     let (crs, crs_source) = resolve_crs(&scan, options.crs.as_ref())?;
-    let to_wgs84 = crs.to_wgs84().map_err(crs_error(&scan.file, &crs))?;
+    let to_wgs84 = crs
+        .transformer(Backend::default_for_build())
+        .map_err(crs_error(&scan.file, &crs))?;
     if crs.is_geographic() {
         // Shoelace areas in degrees mean nothing: drop the ones the parse kept.
         table.planar_area.clear();
@@ -1501,7 +1503,9 @@ pub fn read_parks(
         &mut |p: Park, _| table.push(&p),
     )?;
     let (crs, crs_source) = resolve_crs(&scan, options.crs.as_ref())?;
-    let to_wgs84 = crs.to_wgs84().map_err(crs_error(&scan.file, &crs))?;
+    let to_wgs84 = crs
+        .transformer(Backend::default_for_build())
+        .map_err(crs_error(&scan.file, &crs))?;
     let late = finish_shapes(&mut table.shapes, &crs, &to_wgs84);
     conclude(
         scan,
@@ -1535,7 +1539,9 @@ pub fn read_enterprises(
     let (scan, text) = scan_enterprises(source, fields, options, &mut table, &places)?;
     let text = text.filter(|_| table.text_left_in_input());
     let (crs, crs_source) = resolve_crs(&scan, options.crs.as_ref())?;
-    let to_wgs84 = crs.to_wgs84().map_err(crs_error(&scan.file, &crs))?;
+    let to_wgs84 = crs
+        .transformer(Backend::default_for_build())
+        .map_err(crs_error(&scan.file, &crs))?;
     let late = locations_to_wgs84(&mut table, &crs, &to_wgs84);
     let places = places
         .into_inner()
@@ -1606,7 +1612,7 @@ fn locations_to_wgs84(
             if to_wgs84.is_identity() {
                 return None;
             }
-            Some((row, to_wgs84.coord(c).map_err(|e| Late::Reproject(c, e))))
+            Some((row, to_wgs84.apply(c).map_err(|e| Late::Reproject(c, e))))
         })
         .collect();
     let mut late = Vec::new();
@@ -1633,7 +1639,7 @@ fn places_to_wgs84(
             if geographic && !in_lonlat_range(*c) {
                 return false;
             }
-            match to_wgs84.coord(*c) {
+            match to_wgs84.apply(*c) {
                 Ok(moved) => {
                     *c = moved;
                     true

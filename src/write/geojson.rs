@@ -229,7 +229,7 @@ impl PropertyWriter<'_> {
 /// `input_<name>` (see `PropertyWriter::inputs`).
 /// `class`, `previous_low_efficiency` and `change` are the audit's only when it has an evaluation
 /// or a previous audit (see [`write_parcels_geojson`]); otherwise an input property of that
-/// name is kept (SPEC §5: every input property kept).
+/// name is kept (every input property is kept).
 /// The properties `parcels.geojson` styles each parcel with (simplestyle-spec), and its title.
 const STYLE_KEYS: [&str; 5] = ["fill", "stroke", "fill-opacity", "stroke-width", "title"];
 

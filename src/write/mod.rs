@@ -1,4 +1,4 @@
-//! Writing an [`AuditReport`] into an output folder (SPEC §5).
+//! Writing an [`AuditReport`] into an output folder: the files of `docs/outputs.md`.
 //!
 //! | file | what |
 //! |---|---|
