@@ -530,13 +530,30 @@ mod tests {
     #[test]
     fn an_unusable_crs_is_a_typed_error_naming_it() {
         let err = Crs::Epsg(1).to_wgs84().err().expect("EPSG:1 is no CRS");
-        assert!(matches!(&err, Error::CrsUnusable { crs, .. } if crs == "EPSG:1"), "{err:?}");
+        assert!(
+            matches!(&err, Error::CrsUnusable { crs, .. } if crs == "EPSG:1"),
+            "{err:?}"
+        );
         assert_eq!(err.code(), "crs_unusable");
         // A coordinate the plane cannot take: typed too, naming the coordinate.
         let t = Crs::Epsg(4549).to_wgs84().unwrap();
-        assert!(t.coord(Coord { x: 500_000.0, y: 3_000_000.0 }).is_ok());
-        let err = t.coord(Coord { x: f64::NAN, y: 0.0 }).unwrap_err();
-        assert!(matches!(&err, Error::CrsUnusable { crs, .. } if crs.starts_with("(NaN")), "{err:?}");
+        assert!(
+            t.coord(Coord {
+                x: 500_000.0,
+                y: 3_000_000.0
+            })
+            .is_ok()
+        );
+        let err = t
+            .coord(Coord {
+                x: f64::NAN,
+                y: 0.0,
+            })
+            .unwrap_err();
+        assert!(
+            matches!(&err, Error::CrsUnusable { crs, .. } if crs.starts_with("(NaN")),
+            "{err:?}"
+        );
     }
 
     #[test]

@@ -3,8 +3,8 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::PathBuf;
 
-use crate::Grade;
 use crate::error::{Error, Layer, Result, Warning};
+use crate::grade::Grade;
 use crate::outcome::{Change, Figures};
 use crate::parcel::{Class, Enterprises, Parcels};
 use crate::read::previous::{PreviousAudit, two_ids};

@@ -101,6 +101,11 @@ mod topology;
 pub mod units;
 mod write;
 
+/// The README's library example, compiled with the tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExample;
+
 /// The `geo` crate whose types ([`geo::MultiPolygon`], [`geo::Point`]) appear in this crate's
 /// records: use it rather than a separate dependency, whose version could differ.
 pub use geo;
