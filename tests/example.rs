@@ -439,7 +439,8 @@ fn the_previous_audit_used_is_recorded_as_given() {
     )
     .unwrap();
     let out = run("audit-2023");
-    assert!(!out.status.success());
+    // Bad input (README: a --previous audit that cannot be compared with this one), not usage.
+    assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
         stderr.contains("the previous audit audit-2023 shares no parcel id with this one"),
@@ -476,7 +477,9 @@ fn command_line_mistakes_say_what_to_give() {
     }
     let config = dir.path().join("t.toml");
     std::fs::write(&config, "[low_efficiency]\nmin_tax_per_mu = \"15\"\n").unwrap();
-    let (_, stderr) = run("--config", &config);
+    let (code, stderr) = run("--config", &config);
+    // A malformed config file is bad input.
+    assert_eq!(code, Some(1));
     assert!(
         stderr.contains("expected a number (written without quotes)"),
         "{stderr}"
@@ -488,4 +491,359 @@ fn command_line_mistakes_say_what_to_give() {
         stderr.contains("The config maps the id to that property ([fields] parcel_id)"),
         "{stderr}"
     );
+}
+
+/// `audit --quiet --out OUT --parcels PARCELS`, to add to.
+fn audit_into(out: &std::path::Path, parcels: &std::path::Path) -> Command {
+    let mut command = example("audit");
+    command
+        .args(["--quiet", "--out"])
+        .arg(out)
+        .arg("--parcels")
+        .arg(parcels);
+    command
+}
+
+/// A JSON file the audit wrote.
+fn json(path: &std::path::Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap()
+}
+
+/// A 100 m × 100 m parcel in EPSG:4549 metres with its south-west corner at (x, 3 300 000).
+fn plot_4549(id: &str, x: f64) -> String {
+    common::square(id, x, 3_300_000.0, 100.0, "")
+}
+
+/// The `properties` of the features of a written GeoJSON file, by `parcel_id`.
+fn properties_of(path: &std::path::Path, id: &str) -> serde_json::Value {
+    let v = json(path);
+    let features = v["features"].as_array().unwrap();
+    let f = features
+        .iter()
+        .find(|f| f["properties"]["parcel_id"] == id)
+        .unwrap_or_else(|| panic!("no {id} in {}", path.display()));
+    f["properties"].clone()
+}
+
+/// Every position of every feature of a written GeoJSON file, in order.
+fn positions(path: &std::path::Path) -> Vec<(f64, f64)> {
+    fn walk(v: &serde_json::Value, out: &mut Vec<(f64, f64)>) {
+        let Some(a) = v.as_array() else { return };
+        if a.len() == 2 && a.iter().all(serde_json::Value::is_number) {
+            out.push((a[0].as_f64().unwrap(), a[1].as_f64().unwrap()));
+        } else {
+            a.iter().for_each(|x| walk(x, out));
+        }
+    }
+    let mut out = Vec::new();
+    for f in json(path)["features"].as_array().unwrap() {
+        walk(&f["geometry"]["coordinates"], &mut out);
+    }
+    out
+}
+
+/// `--quiet` prints nothing, on stdout or stderr, for a good run: neither the summary nor the
+/// progress nor a record's rejection (that is in rejected.csv). Without it, the same run
+/// prints its summary.
+#[test]
+fn quiet_prints_nothing_for_a_good_run() {
+    let dir = tempfile::tempdir().unwrap();
+    // The bundled zone.
+    let out = example("audit")
+        .arg("--quiet")
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    let summary = json(&dir.path().join("audit-out/summary.json"));
+    assert_eq!(summary["parcels"]["evaluated"], 40);
+    // A lenient run with a rejected parcel, with -q.
+    let parcels = bad_parcels(dir.path());
+    let quiet = |flag: Option<&str>| {
+        let mut command = example("audit");
+        command
+            .args(flag)
+            .arg("--out")
+            .arg(dir.path().join("out"))
+            .arg("--parcels")
+            .arg(&parcels);
+        command.output().unwrap()
+    };
+    let out = quiet(Some("-q"));
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "");
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "");
+    let rejected = std::fs::read_to_string(dir.path().join("out/rejected.csv")).unwrap();
+    assert_eq!(rejected.lines().count(), 2, "{rejected}");
+    let stdout = succeeded(quiet(None));
+    assert!(
+        stdout.starts_with("parcels:     2 read, 1 evaluated, 1 rejected\n"),
+        "{stdout}"
+    );
+}
+
+/// `--lang en` writes report.html in English, `--lang zh` and no `--lang` in Chinese; another
+/// language is a usage error.
+#[test]
+fn lang_sets_the_language_of_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = |lang: &[&str]| {
+        let out = dir.path().join(format!("out-{}", lang.join("")));
+        succeeded(
+            example("audit")
+                .current_dir(dir.path())
+                .arg("--quiet")
+                .args(lang)
+                .arg("--out")
+                .arg(&out)
+                .output()
+                .unwrap(),
+        );
+        std::fs::read_to_string(out.join("report.html")).unwrap()
+    };
+    let english = [
+        "<html lang=\"en\">",
+        "<title>Per-mu land audit: low-efficiency land</title>",
+        "Parks by low-efficiency ratio",
+    ];
+    let chinese = [
+        "<html lang=\"zh-CN\">",
+        "<title>亩均效益与低效用地审计报告</title>",
+        "园区低效用地占比（按占比排序）",
+    ];
+    let en = report(&["--lang", "en"]);
+    for (want, not) in english.iter().zip(&chinese) {
+        assert!(en.contains(want), "en lacks {want}");
+        assert!(!en.contains(not), "en has {not}");
+    }
+    for zh in [report(&["--lang", "zh"]), report(&[])] {
+        for (want, not) in chinese.iter().zip(&english) {
+            assert!(zh.contains(want), "zh lacks {want}");
+            assert!(!zh.contains(not), "zh has {not}");
+        }
+    }
+    let out = example("audit")
+        .current_dir(dir.path())
+        .args(["--quiet", "--lang", "fr"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--lang"));
+}
+
+/// `--gcj02` writes parcels.geojson and parks.geojson in GCJ-02: every position is the WGS84
+/// one moved by `gcj02::wgs84_to_gcj02` (a few hundred metres here), and the collection says
+/// so in a `crs_note`.
+#[test]
+fn gcj02_shifts_the_output_coordinates_by_the_gcj_offset() {
+    let dir = tempfile::tempdir().unwrap();
+    let parcels = dir.path().join("zd.geojson");
+    std::fs::write(
+        &parcels,
+        common::collection(&[
+            common::square("P1", 120.61, 31.30, 0.001, ""),
+            common::square("P2", 120.6123, 31.3011, 0.0007, ""),
+        ]),
+    )
+    .unwrap();
+    let parks = dir.path().join("yq.geojson");
+    std::fs::write(
+        &parks,
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"park_id":"K1"},"geometry":{"type":"Polygon","coordinates":[[[120.6,31.29],[120.62,31.29],[120.62,31.31],[120.6,31.31],[120.6,31.29]]]}}]}"#,
+    )
+    .unwrap();
+    let run = |name: &str, extra: &[&str]| {
+        let out = dir.path().join(name);
+        succeeded(
+            audit_into(&out, &parcels)
+                .arg("--parks")
+                .arg(&parks)
+                .args(extra)
+                .output()
+                .unwrap(),
+        );
+        out
+    };
+    let (wgs, gcj) = (run("wgs", &[]), run("gcj", &["--gcj02"]));
+    for file in ["parcels.geojson", "parks.geojson"] {
+        let (a, b) = (positions(&wgs.join(file)), positions(&gcj.join(file)));
+        assert_eq!(a.len(), b.len(), "{file}");
+        assert!(a.len() >= 5, "{file}");
+        for (&(lon, lat), &got) in a.iter().zip(&b) {
+            let want = land_efficiency::gcj02::wgs84_to_gcj02(lon, lat);
+            assert!(
+                (got.0 - want.0).abs() < 1e-12 && (got.1 - want.1).abs() < 1e-12,
+                "{file}: ({lon}, {lat}) written as {got:?}, expected {want:?}"
+            );
+            // Near Suzhou the offset is over 0.001° (100 m) in each direction.
+            assert!(
+                (got.0 - lon).abs() > 1e-3 && (got.1 - lat).abs() > 1e-3,
+                "{file}"
+            );
+        }
+        assert!(
+            json(&gcj.join(file))["crs_note"]
+                .as_str()
+                .unwrap()
+                .contains("GCJ-02")
+        );
+        assert!(json(&wgs.join(file)).get("crs_note").is_none());
+    }
+    // The figures do not move: areas are measured on the input.
+    let area = |dir: &std::path::Path| {
+        properties_of(&dir.join("parcels.geojson"), "P1")["area_m2"].clone()
+    };
+    assert_eq!(area(&wgs), area(&gcj));
+}
+
+/// `--area planar` on projected input gives the planar area: a 100 m square 60 km east of
+/// the central meridian is exactly 10 000 m² = 15 mu in the plane, and 9999.1106 m² on the
+/// ellipsoid (`--area geodesic`; the Gauss-Krüger scale there is 1.000044). `--area`
+/// overrides the config's `[area] method`; with neither, projected input is planar.
+/// `--area planar` on lon/lat parcels is a usage error.
+#[test]
+fn area_planar_on_projected_input_gives_the_planar_area() {
+    let dir = tempfile::tempdir().unwrap();
+    let parcels = dir.path().join("zd_4549.geojson");
+    std::fs::write(
+        &parcels,
+        common::collection(&[plot_4549("P1", 560_000.0)]).replacen(
+            '{',
+            r#"{"crs":{"type":"name","properties":{"name":"EPSG:4549"}},"#,
+            1,
+        ),
+    )
+    .unwrap();
+    let config = dir.path().join("geodesic.toml");
+    std::fs::write(&config, "[area]\nmethod = \"geodesic\"\n").unwrap();
+    let run = |name: &str, extra: &[&std::ffi::OsStr]| {
+        let out = dir.path().join(name);
+        succeeded(audit_into(&out, &parcels).args(extra).output().unwrap());
+        let p = properties_of(&out.join("parcels.geojson"), "P1");
+        (
+            p["area_m2"].as_f64().unwrap(),
+            p["area_mu"].as_f64().unwrap(),
+            p["area_method"].as_str().unwrap().to_string(),
+        )
+    };
+    let os = |s: &'static str| std::ffi::OsStr::new(s);
+    let planar = (10_000.0, 15.0, "planar".to_string());
+    assert_eq!(run("planar", &[os("--area"), os("planar")]), planar);
+    assert_eq!(run("auto", &[]), planar);
+    assert_eq!(
+        run(
+            "override",
+            &[
+                os("--config"),
+                config.as_os_str(),
+                os("--area"),
+                os("planar")
+            ]
+        ),
+        planar
+    );
+    for (name, extra) in [
+        ("geodesic", vec![os("--area"), os("geodesic")]),
+        ("config", vec![os("--config"), config.as_os_str()]),
+    ] {
+        let (m2, mu, method) = run(name, &extra);
+        // geographiclib 2.1's Polygon area of the corners reprojected by pyproj 3.7.
+        assert!(common::rel(m2, 9999.110613307916) < 1e-9, "{name}: {m2}");
+        assert!(
+            common::rel(mu, 9999.110613307916 * 15.0 / 10_000.0) < 1e-9,
+            "{name}: {mu}"
+        );
+        assert_eq!(method, "geodesic", "{name}");
+    }
+    // Lon/lat parcels have no plane to measure in.
+    let lonlat = bad_parcels(dir.path());
+    let out = audit_quiet(dir.path(), &lonlat)
+        .args(["--area", "planar"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("area method \"planar\" needs projected parcels"),
+        "{stderr}"
+    );
+}
+
+/// `--crs EPSG:4549` reads a file with no `crs` member as that zone: the parcels' 100 m
+/// square is 15 mu in the plane, the enterprise's point (in metres too) joins it, the output is
+/// WGS84 with the square's west edge on the central meridian, 120°E, and summary.json says the
+/// CRS was given explicitly. Without `--crs` the metres cannot be lon/lat (exit 1, saying how
+/// to declare it); an unknown code is a usage error (exit 2).
+#[test]
+fn crs_reads_a_file_without_a_crs_member_as_that_zone() {
+    let dir = tempfile::tempdir().unwrap();
+    let parcels = dir.path().join("zd.geojson");
+    std::fs::write(&parcels, common::collection(&[plot_4549("P1", 500_000.0)])).unwrap();
+    let enterprises = dir.path().join("qy.geojson");
+    std::fs::write(
+        &enterprises,
+        common::collection(&[common::enterprise(
+            "E1",
+            500_050.0,
+            3_300_050.0,
+            300.0,
+            3000.0,
+            4500.0,
+            r#","floor_area":15000"#,
+        )]),
+    )
+    .unwrap();
+    let run = |crs: Option<&str>| {
+        let mut command = audit_quiet(dir.path(), &parcels);
+        command.arg("--enterprises").arg(&enterprises);
+        if let Some(crs) = crs {
+            command.args(["--crs", crs]);
+        }
+        command.output().unwrap()
+    };
+    succeeded(run(Some("EPSG:4549")));
+    let out = dir.path().join("out");
+    let p = properties_of(&out.join("parcels.geojson"), "P1");
+    assert_eq!(p["area_m2"], 10_000.0);
+    assert_eq!(p["area_mu"], 15.0);
+    assert_eq!(p["area_method"], "planar");
+    assert_eq!(p["enterprise_count"], 1);
+    assert_eq!(p["tax_per_mu"], 20.0);
+    assert_eq!(p["low_efficiency"], false);
+    let summary = json(&out.join("summary.json"));
+    for layer in ["parcels", "enterprises"] {
+        assert_eq!(summary["crs"][layer]["crs"], "EPSG:4549", "{layer}");
+        assert_eq!(summary["crs"][layer]["source"], "explicit", "{layer}");
+    }
+    // The west corners are on the central meridian; the rest is pyproj 3.7's EPSG:4549 →
+    // EPSG:4326. 1e-9° is 0.1 mm.
+    let corners = positions(&out.join("parcels.geojson"));
+    assert_eq!(corners.len(), 5, "{corners:?}");
+    for want in [
+        (120.0, 29.81855451739542),
+        (120.00103453996763, 29.81855451334556),
+        (120.00103454925646, 29.81945663822811),
+        (120.0, 29.81945664227813),
+    ] {
+        assert!(
+            corners
+                .iter()
+                .any(|c| (c.0 - want.0).abs() < 1e-9 && (c.1 - want.1).abs() < 1e-9),
+            "{want:?} not in {corners:?}"
+        );
+    }
+
+    let out = run(None);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("coordinates cannot be lon/lat") && stderr.contains("--crs EPSG:N"),
+        "{stderr}"
+    );
+    let out = run(Some("EPSG:99999"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--crs: EPSG:99999"));
 }
