@@ -97,6 +97,7 @@ fn an_explicit_crs_overrides_and_a_zone_prefixed_plane_gives_the_same_areas() {
             r.summary.low_efficiency_count,
             declared.summary.low_efficiency_count
         );
+        assert_eq!(r.parcel_count(), declared.parcel_count());
         for (a, b) in r.parcels().zip(declared.parcels()) {
             assert!(rel(a.area_m2(), b.area_m2()) < 1e-12, "{}", a.parcel_id());
             assert_eq!(a.reasons(), b.reasons());
@@ -177,6 +178,7 @@ fn area_methods_are_reported_per_parcel() {
     let geodesic = run_with(config, zone("parcels_4549"), None).unwrap();
     // The lon/lat fixture is rounded to 1e-9° (0.1 mm), which moves a 1 ha parcel's area by
     // up to ~2e-6; the totals agree closer.
+    assert_eq!(geodesic.parcel_count(), reference.parcel_count());
     for (a, b) in geodesic.parcels().zip(reference.parcels()) {
         assert_eq!(a.area_method().as_str(), "geodesic");
         assert!(
@@ -262,6 +264,7 @@ fn gcj02_and_bd09_input_is_converted_to_wgs84() {
         config.crs.input = Some(name.into());
         let r = run_with(config, parcels, Some(ents)).unwrap();
         assert_eq!(r.summary.crs.parcels.crs, name);
+        assert_eq!(r.parcel_count(), reference.parcel_count(), "{name}");
         for (a, b) in r.parcels().zip(reference.parcels()) {
             assert!(
                 rel(a.area_m2(), b.area_m2()) < 1e-7,
@@ -282,6 +285,80 @@ fn gcj02_and_bd09_input_is_converted_to_wgs84() {
     let (x, y) = wgs84_to_bd09(120.6, 31.3);
     let (bx, by) = bd09_to_wgs84(x, y);
     assert!((bx - 120.6).abs() < 1e-9 && (by - 31.3).abs() < 1e-9);
+}
+
+/// Published GCJ-02 / BD-09 pairs from public implementations, independent of the crate's own
+/// formulas (which the round trips above only check against themselves):
+/// - eviltransform (github.com/googollee/eviltransform, `python/test.py`, the same three in
+///   `go/transform_test.go` and `javascript/test.js`): WGS84 → GCJ-02, as (lat, lon);
+/// - coordtransform (github.com/wandergis/coordtransform, `test/app.js`): WGS84 → GCJ-02 and
+///   GCJ-02 → BD-09 of (116.404, 39.915), as (lon, lat);
+/// - pyxis (github.com/Glatzel/pyxis, `python/tests/test_crypto.py`): GCJ-02 → BD-09, as
+///   (lon, lat). (Its WGS84 → GCJ-02 pair uses the WGS84 semi-major axis in the GCJ formula, a
+///   variant 1e-7° off the Krasovsky one that the others and this crate use: not used here.)
+///
+/// The forward formulas agree with these to 1e-14°; 1e-9° (0.1 mm) is a margin for rounding
+/// that still tells the Krasovsky axis from the WGS84 one (1e-7° apart) or any other constant.
+/// Each published output is also taken back through the crate's inverse, which must land on the
+/// published input: the inverses iterate to 1e-10°. The libraries' own closed-form inverses
+/// are approximations (off by up to 5e-7°), so their inverse outputs are not compared.
+#[test]
+fn gcj02_and_bd09_agree_with_published_reference_points() {
+    use land_efficiency::gcj02::{bd09_to_gcj02, gcj02_to_bd09, gcj02_to_wgs84};
+    const TOL: f64 = 1e-9;
+    let near = |what: &str, got: (f64, f64), want: (f64, f64)| {
+        assert!(
+            (got.0 - want.0).abs() < TOL && (got.1 - want.1).abs() < TOL,
+            "{what}: {got:?} vs {want:?}, off by ({:e}, {:e})",
+            got.0 - want.0,
+            got.1 - want.1
+        );
+    };
+    // (WGS84 lon, lat) → (GCJ-02 lon, lat).
+    let wgs_to_gcj = [
+        // eviltransform: Shanghai, Shenzhen, Beijing.
+        (
+            (121.5272106, 31.1774276),
+            (121.531541859215, 31.17530398364597),
+        ),
+        (
+            (113.912316, 22.543847),
+            (113.9171764808363, 22.540796131694766),
+        ),
+        (
+            (116.377817, 39.911954),
+            (116.38404722455657, 39.91334545536069),
+        ),
+        // coordtransform.
+        ((116.404, 39.915), (116.41024449916938, 39.91640428150164)),
+    ];
+    for (wgs, gcj) in wgs_to_gcj {
+        near("WGS84 → GCJ-02", wgs84_to_gcj02(wgs.0, wgs.1), gcj);
+        near("GCJ-02 → WGS84", gcj02_to_wgs84(gcj.0, gcj.1), wgs);
+    }
+    // (GCJ-02 lon, lat) → (BD-09 lon, lat).
+    let gcj_to_bd = [
+        // coordtransform.
+        ((116.404, 39.915), (116.41036949371029, 39.92133699351021)),
+        // pyxis.
+        (
+            (121.09626935575027, 30.608604331756705),
+            (121.10271732371203, 30.61484572185035),
+        ),
+    ];
+    for (gcj, bd) in gcj_to_bd {
+        near("GCJ-02 → BD-09", gcj02_to_bd09(gcj.0, gcj.1), bd);
+        near("BD-09 → GCJ-02", bd09_to_gcj02(bd.0, bd.1), gcj);
+    }
+    // WGS84 → BD-09 is GCJ-02 → BD-09 after WGS84 → GCJ-02: coordtransform's published GCJ-02
+    // of (116.404, 39.915), taken on to BD-09 by the step checked just above.
+    let bd = gcj02_to_bd09(116.41024449916938, 39.91640428150164);
+    near("WGS84 → BD-09", wgs84_to_bd09(116.404, 39.915), bd);
+    near(
+        "BD-09 → WGS84",
+        bd09_to_wgs84(bd.0, bd.1),
+        (116.404, 39.915),
+    );
 }
 
 #[test]
@@ -316,8 +393,16 @@ fn web_mercator_input_gets_geodesic_areas_under_auto() {
     let r = run_with(Config::default(), text.to_string(), None).unwrap();
     let p = &r.parcel(0);
     assert_eq!(p.area_method().as_str(), "geodesic");
-    let k = (31.3f64).to_radians().cos();
-    assert!(rel(p.area_m2(), 10_000.0 * k * k) < 0.01, "{}", p.area_m2());
+    // Karney's area of the four corners taken back to lon/lat on the sphere of radius
+    // 6378137 m (lon = x/R, lat = atan(sinh(y/R)); pyproj's EPSG:3857 → EPSG:4326 gives the
+    // same corners to the last bit), by geographiclib 2.1's `Geodesic.WGS84.Polygon()`:
+    // 7278.073887884617 m². (The 1/cos² rule of thumb, 7301 m², is 0.3% off: it ignores the
+    // ellipsoid.)
+    assert!(
+        rel(p.area_m2(), 7_278.073_887_884_617) < 1e-9,
+        "{}",
+        p.area_m2()
+    );
 }
 
 #[test]

@@ -85,18 +85,61 @@ fn check(report: &land_efficiency::AuditReport, e: &Value, method: &str) {
         assert_eq!(reasons, want, "{}", p.parcel_id());
         assert_eq!(p.park_id(), x["park_id"].as_str(), "{}", p.parcel_id());
         assert!(
-            rel(p.tax_per_mu(), x["tax_per_mu"].as_f64().unwrap()) < 1e-9 || p.tax_per_mu() == 0.0
+            rel(p.area_mu(), x["area_mu"].as_f64().unwrap()) < 1e-9,
+            "{} area_mu",
+            p.parcel_id()
         );
+        assert_eq!(
+            p.idle(),
+            x["idle"].as_bool().unwrap(),
+            "{} idle",
+            p.parcel_id()
+        );
+        // `rel` is 0 for two zeros: an idle parcel's 0.0 is compared like any other figure.
+        for (name, got) in [
+            ("tax_per_mu", p.tax_per_mu()),
+            ("investment_per_mu", p.investment_per_mu()),
+            ("output_per_mu", p.output_per_mu()),
+        ] {
+            let want = x[name].as_f64().unwrap();
+            assert!(
+                rel(got, want) < 1e-9,
+                "{} {name}: {got} vs {want}",
+                p.parcel_id()
+            );
+        }
         match (p.plot_ratio(), x["plot_ratio"].as_f64()) {
             (Some(a), Some(b)) => assert!(rel(a, b) < 1e-9),
             (a, b) => assert_eq!(a, b, "{}", p.parcel_id()),
         }
     }
+    // Every parcel of the expected list was visited above.
+    assert_eq!(
+        report.parcel_count(),
+        e["parcels"].as_object().unwrap().len()
+    );
     let parks = e["parks"].as_array().unwrap();
     assert_eq!(report.parks.len(), parks.len());
     for (k, x) in report.parks.iter().zip(parks) {
         assert_eq!(k.park_id, x["park_id"].as_str().unwrap());
         assert_eq!(k.parcel_count as u64, x["parcel_count"].as_u64().unwrap());
+        assert_eq!(
+            k.low_efficiency_count as u64,
+            x["low_efficiency_count"].as_u64().unwrap(),
+            "{}",
+            k.park_id
+        );
+        for (name, got) in [
+            ("area_mu", k.area_mu),
+            ("low_efficiency_area_mu", k.low_efficiency_area_mu),
+        ] {
+            let want = x[name].as_f64().unwrap();
+            assert!(
+                rel(got, want) < 1e-9,
+                "{} {name}: {got} vs {want}",
+                k.park_id
+            );
+        }
         match (k.low_efficiency_ratio, x["low_efficiency_ratio"].as_f64()) {
             (Some(a), Some(b)) => assert!(rel(a, b) < 1e-9, "{}: {a} vs {b}", k.park_id),
             (a, b) => assert_eq!(a, b),
@@ -133,6 +176,7 @@ fn projected_zone_matches_shapely_planar_areas() {
 fn geodesic_and_planar_runs_classify_alike() {
     let a = audit("");
     let b = audit("_4549");
+    assert_eq!(a.parcel_count(), b.parcel_count());
     for (x, y) in a.parcels().zip(b.parcels()) {
         assert_eq!(x.parcel_id(), y.parcel_id());
         assert_eq!(x.reasons(), y.reasons(), "{}", x.parcel_id());
