@@ -21,6 +21,18 @@ fn with_csv(config: Config, csv: impl AsRef<[u8]>) -> land_efficiency::Result<Au
     })
 }
 
+/// The error that stops the audit of `csv` as a whole file (its encoding, its quoting, its
+/// header): [`Error::Csv`] naming `qy.csv`, as its text (which starts with the file's name).
+fn csv_file_error(csv: impl AsRef<[u8]>) -> String {
+    match with_csv(Config::default(), csv) {
+        Err(Error::Csv { path, message }) => {
+            assert_eq!(path, std::path::Path::new("qy.csv"), "{message}");
+            format!("{}: {message}", path.display())
+        }
+        other => panic!("expected the CSV file's error, got {:?}", other.map(|_| ())),
+    }
+}
+
 fn expected() -> Value {
     serde_json::from_str(&std::fs::read_to_string(bad("expected.json")).unwrap()).unwrap()
 }
@@ -218,7 +230,7 @@ fn csv_line_numbers_are_right_in_crlf_and_mixed_files() {
 
 #[test]
 fn csv_files_that_cannot_be_read_at_all_stop_with_why() {
-    let run = |csv: &[u8]| with_csv(Config::default(), csv).unwrap_err().to_string();
+    let run = |csv: &[u8]| csv_file_error(csv);
     let empty = run(b"");
     assert!(empty.contains("qy.csv: the file is empty"), "{empty}");
     // Neither UTF-8 nor GB18030: 0xFF is a byte of neither.
@@ -282,7 +294,7 @@ fn a_stray_byte_in_a_utf8_csv_names_its_line() {
         .as_bytes()
         .to_vec();
     csv.extend_from_slice(b"\xe9s,1,1,1,G0\n");
-    let e = with_csv(Config::default(), csv).unwrap_err().to_string();
+    let e = csv_file_error(csv);
     assert!(
         e.contains(
             "qy.csv: line 5, column 2 (\"name\"), is not UTF-8, though the file's other text is"
@@ -347,7 +359,7 @@ fn a_csv_saved_as_gbk_is_read_as_gb18030_with_a_warning() {
     let mut bad = gbk.into_owned();
     let at = bad.windows(3).position(|w| w == b"500").unwrap();
     bad[at] = 0xFF;
-    let e = with_csv(Config::default(), bad).unwrap_err().to_string();
+    let e = csv_file_error(bad);
     assert!(
         e.contains("line 3, column 3 (\"tax\"): text in neither UTF-8 nor GB18030"),
         "{e}"
@@ -356,7 +368,7 @@ fn a_csv_saved_as_gbk_is_read_as_gb18030_with_a_warning() {
 
 #[test]
 fn what_is_the_files_own_stops_the_run_with_its_line() {
-    let run = |csv: &[u8]| with_csv(Config::default(), csv).unwrap_err().to_string();
+    let run = |csv: &[u8]| csv_file_error(csv);
     // An unclosed quote read E2's line into E1's name: E2 would have been lost unnoticed.
     let quote = run(b"enterprise_id,name,tax,investment,output,lon,lat\n\
                       E1,\"unclosed,1,1,1,120.0005,30.0005\n\
@@ -578,45 +590,90 @@ fn a_bad_crs_in_the_config_names_the_config_and_key() {
     }
 }
 
+/// Every file and folder under `dir`, by its path relative to `dir`: a file's bytes, or `None`
+/// for a folder. Hidden names (temporary outputs start with a dot) included.
+fn snapshot(dir: &std::path::Path) -> std::collections::BTreeMap<PathBuf, Option<Vec<u8>>> {
+    let mut all = std::collections::BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(folder) = todo.pop() {
+        for entry in std::fs::read_dir(&folder).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.strip_prefix(dir).unwrap().to_path_buf();
+            if path.is_dir() {
+                all.insert(name, None);
+                todo.push(path);
+            } else {
+                all.insert(name, Some(std::fs::read(&path).unwrap()));
+            }
+        }
+    }
+    all
+}
+
+/// A write that fails part-way replaces nothing: each output a previous run left in the folder
+/// is still there byte for byte (the folder standing where summary.json goes too, with its
+/// file), nothing is added, and no temporary file is left behind.
 #[test]
 fn a_failed_run_leaves_the_previous_outputs_whole() {
-    let dir = tempfile::tempdir().unwrap();
     let good = lenient("enterprises.geojson");
-    land_efficiency::write_all(&good, dir.path(), &Default::default()).unwrap();
-    let before = std::fs::read(dir.path().join("summary.json")).unwrap();
-    // An output folder whose summary.json is a directory: the write fails part-way...
-    let blocked = tempfile::tempdir().unwrap();
-    land_efficiency::write_all(&good, blocked.path(), &Default::default()).unwrap();
-    let first = std::fs::read(blocked.path().join("parcels.geojson")).unwrap();
-    std::fs::remove_file(blocked.path().join("summary.json")).unwrap();
-    std::fs::create_dir(blocked.path().join("summary.json")).unwrap();
-    std::fs::write(blocked.path().join("summary.json").join("x"), b"x").unwrap();
-    // (a different audit, so that a replaced parcels.geojson would show)
+    let dir = tempfile::tempdir().unwrap();
+    let blocked = dir.path();
+    land_efficiency::write_all(&good, blocked, &Default::default()).unwrap();
+    // summary.json is now a folder with a file in it: the next write cannot put its summary there.
+    std::fs::remove_file(blocked.join("summary.json")).unwrap();
+    std::fs::create_dir(blocked.join("summary.json")).unwrap();
+    std::fs::write(blocked.join("summary.json").join("x"), b"x").unwrap();
+    let before = snapshot(blocked);
+    let mut names: Vec<String> = before.keys().map(|p| p.display().to_string()).collect();
+    names.sort();
+    let mut expected: Vec<String> = land_efficiency::OUTPUT_FILES
+        .iter()
+        .map(|f| f.to_string())
+        .chain(["summary.json/x".to_string()])
+        .collect();
+    expected.sort();
+    assert_eq!(names, expected);
+
+    // Another zone's audit, every output of which differs from the good one's: whichever file
+    // the failed write replaced would show.
+    let zone = fixtures().join("zone");
     let other = Audit::new(Config::default())
         .run(&Inputs {
-            parcels: Source::path(bad("parcels.geojson")),
-            enterprises: None,
-            parks: None,
+            parcels: Source::path(zone.join("parcels.geojson")),
+            enterprises: Some(Source::path(zone.join("enterprises.geojson"))),
+            parks: Some(Source::path(zone.join("parks.geojson"))),
         })
         .unwrap();
-    match land_efficiency::write_all(&other, blocked.path(), &Default::default()) {
-        Err(Error::Io { path, .. }) => assert!(path.ends_with("summary.json"), "{path:?}"),
-        other => panic!("{other:?}"),
+    let elsewhere = tempfile::tempdir().unwrap();
+    land_efficiency::write_all(&other, elsewhere.path(), &Default::default()).unwrap();
+    for f in land_efficiency::OUTPUT_FILES {
+        if f != "summary.json" {
+            let theirs = std::fs::read(elsewhere.path().join(f)).unwrap();
+            assert_ne!(
+                Some(theirs),
+                before[&PathBuf::from(f)],
+                "{f} is the same in both audits"
+            );
+        }
     }
-    // ...and nothing that stood before was replaced, nor any temporary file left behind.
-    assert!(
-        std::fs::read(blocked.path().join("parcels.geojson")).unwrap() == first,
-        "parcels.geojson was replaced"
-    );
-    let leftovers: Vec<_> = std::fs::read_dir(blocked.path())
-        .unwrap()
-        .filter_map(|e| e.ok())
-        .filter(|e| e.file_name().to_string_lossy().ends_with(".tmp"))
+
+    match land_efficiency::write_all(&other, blocked, &Default::default()) {
+        Err(Error::Io { path, .. }) => assert_eq!(path, blocked.join("summary.json")),
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+    let after = snapshot(blocked);
+    let replaced: Vec<&PathBuf> = before
+        .iter()
+        .filter(|(name, bytes)| after.get(*name) != Some(bytes))
+        .map(|(name, _)| name)
         .collect();
-    assert!(leftovers.is_empty(), "{leftovers:?}");
-    assert_eq!(
-        std::fs::read(dir.path().join("summary.json")).unwrap(),
-        before
+    let added: Vec<&PathBuf> = after
+        .keys()
+        .filter(|name| !before.contains_key(*name))
+        .collect();
+    assert!(
+        replaced.is_empty() && added.is_empty(),
+        "replaced or removed: {replaced:?}; added: {added:?}"
     );
 }
 
@@ -669,6 +726,31 @@ fn many_parcels(n: usize, bad: usize) -> String {
     )
 }
 
+/// `err` is the error of `many_parcels`' bad record at `index`: its floor area is not a number,
+/// named with its feature, id, property and the text found.
+fn assert_bad_floor_area(err: &Error, index: usize) {
+    match err {
+        Error::NotANumber {
+            ctx,
+            property,
+            found,
+            ..
+        } => {
+            let id = format!("P{index}");
+            assert_eq!(
+                (ctx.index, ctx.id.as_deref()),
+                (index, Some(id.as_str())),
+                "{err}"
+            );
+            assert_eq!(
+                (property.as_str(), found.as_str()),
+                ("floor_area", "\"12万\"")
+            );
+        }
+        other => panic!("expected feature {index}'s floor area, got {other}"),
+    }
+}
+
 #[test]
 fn errors_far_into_a_large_file_name_the_right_feature() {
     // 40 000 features: several of the reader's batches, scanned ahead of the parse.
@@ -681,15 +763,10 @@ fn errors_far_into_a_large_file_name_the_right_feature() {
         })
     };
     // Strict: the bad record in the third batch stops the read, named by its index and id.
-    let err = run(many_parcels(n, 37_123), true).unwrap_err();
-    assert!(matches!(err, Error::NotANumber { .. }), "{err}");
-    let ctx = err.feature().unwrap();
-    assert_eq!((ctx.index, ctx.id.as_deref()), (37_123, Some("P37123")));
+    assert_bad_floor_area(&run(many_parcels(n, 37_123), true).unwrap_err(), 37_123);
     // Strict, the bad record in the first batch: the reader stops while the scanner is still
     // going (it must stop too, and the error must be this one).
-    let err = run(many_parcels(n, 5), true).unwrap_err();
-    let ctx = err.feature().unwrap();
-    assert_eq!((ctx.index, ctx.id.as_deref()), (5, Some("P5")), "{err}");
+    assert_bad_floor_area(&run(many_parcels(n, 5), true).unwrap_err(), 5);
     // Lenient: every other record is evaluated, in file order.
     let report = run(many_parcels(n, 37_123), false).unwrap();
     assert_eq!(report.parcel_count(), n - 1);
@@ -730,9 +807,7 @@ fn a_bad_record_comes_before_a_truncation_in_a_later_batch() {
             parks: None,
         })
     };
-    let err = run(true).unwrap_err();
-    assert!(matches!(err, Error::NotANumber { .. }), "{err}");
-    assert_eq!(err.feature().unwrap().index, 36_000);
+    assert_bad_floor_area(&run(true).unwrap_err(), 36_000);
     match run(false).unwrap_err() {
         Error::MalformedJson { feature, .. } => assert_eq!(feature, Some(n - 1)),
         other => panic!("{other}"),
@@ -750,8 +825,7 @@ fn a_bad_record_comes_before_a_truncation_in_a_later_batch() {
                 parks: None,
             })
             .unwrap_err();
-        assert!(matches!(err, Error::NotANumber { .. }), "{n}: {err}");
-        assert_eq!(err.feature().unwrap().index, bad);
+        assert_bad_floor_area(&err, bad);
     }
 }
 

@@ -563,7 +563,13 @@ fn a_config_built_in_code_is_validated_as_a_toml_one_is() {
         enterprise: &e,
         land_m2: Some(10_000.0),
     };
-    assert!(grade(&[candidate], config.evaluation.as_ref().unwrap()).is_err());
+    match grade(&[candidate], config.evaluation.as_ref().unwrap()) {
+        Err(land_efficiency::Error::Config { path, message }) => {
+            assert_eq!(path, std::path::Path::new("<config>"));
+            assert!(message.contains("evaluation.bands"), "{message}");
+        }
+        other => panic!("expected the config error on its bands, got {other:?}"),
+    }
     // A NaN minimum would never be missed, a cap of 30 (per cent) never exceeded.
     let mut config = Config::default();
     config.low_efficiency.min_tax_per_mu = f64::NAN;
@@ -774,8 +780,13 @@ fn rules_that_match_everything_set_nothing_or_repeat_are_refused() {
              [[low_efficiency.rule]] #1: they set min_tax_per_mu 10 and 1000",
         ),
     ] {
-        let e = Config::from_toml(toml).unwrap_err().to_string();
-        assert!(e.contains(message), "{e}");
+        match Config::from_toml(toml) {
+            Err(land_efficiency::Error::Config { path, message: e }) => {
+                assert_eq!(path, std::path::Path::new("<config>"));
+                assert!(e.contains(message), "{e}");
+            }
+            other => panic!("expected a config error, got {other:?}"),
+        }
     }
     // Built in code, the audit refuses it too, rather than mark every parcel low.
     let mut config = Config::default();
@@ -783,18 +794,21 @@ fn rules_that_match_everything_set_nothing_or_repeat_are_refused() {
         min_tax_per_mu: Some(1000.0),
         ..Default::default()
     });
-    let e = Audit::new(config)
-        .run(&Inputs {
-            parcels: Source::path(policy("parcels.geojson")),
-            enterprises: Some(Source::path(policy("enterprises.geojson"))),
-            parks: None,
-        })
-        .unwrap_err();
-    assert!(
-        e.to_string()
-            .contains("[[low_efficiency.rule]] #1: a rule needs at least one of"),
-        "{e}"
-    );
+    let result = Audit::new(config).run(&Inputs {
+        parcels: Source::path(policy("parcels.geojson")),
+        enterprises: Some(Source::path(policy("enterprises.geojson"))),
+        parks: None,
+    });
+    match result {
+        Err(land_efficiency::Error::Config { path, message }) => {
+            assert_eq!(path, std::path::Path::new("<config>"));
+            assert!(
+                message.starts_with("[[low_efficiency.rule]] #1: a rule needs at least one of"),
+                "{message}"
+            );
+        }
+        other => panic!("expected a config error, got {:?}", other.map(|_| ())),
+    }
 }
 
 /// Every shipped profile loads (and so passes validation): a check added to rules must not

@@ -186,9 +186,12 @@ fn a_parcels_file_changed_before_writing_stops_the_write() {
         .set_modified(modified)
         .unwrap();
     let err = write_all_with_text(report, texts, &out, &WriteOptions::default()).unwrap_err();
-    assert!(matches!(err, Error::InputChanged { .. }), "{err:?}");
+    // The input that changed, by its path as given (not the output of the same name).
+    assert!(
+        matches!(&err, Error::InputChanged { file, .. } if *file == path),
+        "{err:?}"
+    );
     assert_eq!(err.code(), "input_changed");
-    assert!(err.to_string().contains("parcels.geojson"), "{err}");
     assert!(
         err.to_string()
             .contains("properties of feature 0 (P1) changed"),
@@ -199,8 +202,10 @@ fn a_parcels_file_changed_before_writing_stops_the_write() {
     // Cut short in place: found before anything is written.
     std::fs::write(&path, &text[..text.len() / 2]).unwrap();
     let err = write_all_with_text(report, texts, &out, &WriteOptions::default()).unwrap_err();
-    assert!(matches!(err, Error::InputChanged { .. }), "{err:?}");
-    assert!(err.to_string().contains("bytes then"), "{err}");
+    assert!(
+        matches!(&err, Error::InputChanged { file, message } if *file == path && message.contains("bytes then")),
+        "{err:?}"
+    );
 
     // Held in memory, the text does not depend on the file.
     std::fs::write(&path, &text).unwrap();
@@ -218,7 +223,14 @@ fn the_outputs_may_not_replace_the_parcels_file_even_when_not_listed() {
     std::fs::write(&path, parcels_text()).unwrap();
     let (report, texts) = audit(Source::path(&path), true);
     let err = write_all_with_text(&report, &texts, dir.path(), &WriteOptions::default());
-    assert!(matches!(err, Err(Error::OutputIsInput { .. })), "{err:?}");
+    // Which output would replace which input: the output folder's parcels.geojson is the file read.
+    match err {
+        Err(Error::OutputIsInput { output, input }) => {
+            assert_eq!(output, dir.path().join("parcels.geojson"));
+            assert_eq!(input, path);
+        }
+        other => panic!("{:?}", other.map(|_| ())),
+    }
 }
 
 /// Every file the audit read from a path is refused as an output with default options: the
@@ -460,10 +472,14 @@ fn broken_input_through_a_pipe_names_the_pipe_and_the_feature() {
         (bad.index, bad.property.as_deref()),
         (2, Some("floor_area"))
     );
-    let err = run("strict.fifo", parcels_text(), true).unwrap_err();
-    let ctx = err.feature().expect("a record error");
-    assert!(ctx.file.ends_with("strict.fifo"), "{err}");
-    assert_eq!((ctx.index, ctx.id.as_deref()), (2, Some("BAD")));
+    match run("strict.fifo", parcels_text(), true).unwrap_err() {
+        Error::NotANumber { ctx, property, .. } => {
+            assert!(ctx.file.ends_with("strict.fifo"), "{}", ctx.file.display());
+            assert_eq!((ctx.index, ctx.id.as_deref()), (2, Some("BAD")));
+            assert_eq!(property, "floor_area");
+        }
+        other => panic!("expected BAD's floor area, got {other}"),
+    }
     // Truncated: the file, the byte where the text ended and the feature being read.
     let mut text = parcels_text();
     text.truncate(text.len() - 30);
@@ -477,7 +493,8 @@ fn broken_input_through_a_pipe_names_the_pipe_and_the_feature() {
         } => {
             assert!(file.ends_with("truncated.fifo"));
             assert_eq!(byte as usize, len);
-            assert!(feature.is_some());
+            // Cut inside the last of the four features.
+            assert_eq!(feature, Some(3));
         }
         other => panic!("{other}"),
     }
