@@ -199,7 +199,14 @@ fn proj_accepts_what_proj4rs_cannot() {
     let wkt = r#"PROJCS["CGCS2000 / 3-degree Gauss-Kruger CM 120E",GEOGCS["China Geodetic Coordinate System 2000",DATUM["China_2000",SPHEROID["CGCS2000",6378137,298.257222101]],PRIMEM["Greenwich",0],UNIT["degree",0.0174532925199433]],PROJECTION["Transverse_Mercator"],PARAMETER["latitude_of_origin",0],PARAMETER["central_meridian",120],PARAMETER["scale_factor",1],PARAMETER["false_easting",500000],PARAMETER["false_northing",0],UNIT["metre",1]]"#;
     let crs = Crs::parse(wkt).unwrap();
     assert!(matches!(crs, Crs::Proj(_)));
-    assert!(crs.to_wgs84_with(Backend::Proj4rs).is_err());
+    let err = crs
+        .to_wgs84_with(Backend::Proj4rs)
+        .err()
+        .expect("proj4rs takes no WKT");
+    assert!(
+        matches!(err, land_efficiency::Error::CrsUnusable { .. }),
+        "{err:?}"
+    );
     let t = crs.to_wgs84_with(Backend::Proj).unwrap();
     let c = t
         .coord(Coord {
