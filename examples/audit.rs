@@ -465,11 +465,13 @@ fn pad(text: &str, columns: usize) -> String {
     format!("{text}{}", " ".repeat(columns.saturating_sub(width)))
 }
 
-/// What a CRS error says, without the `CRS <name>:` its display starts with when the name is
-/// already in the message.
+/// What a CRS error says, naming the CRS once: PROJ's messages do not name it, proj4rs's do.
 fn crs_message(e: land_efficiency::Error) -> String {
     match e {
-        land_efficiency::Error::CrsUnusable { message, .. } => message,
+        land_efficiency::Error::CrsUnusable { message, crs, .. } if message.contains(&crs) => {
+            message
+        }
+        land_efficiency::Error::CrsUnusable { message, crs, .. } => format!("{crs}: {message}"),
         other => other.to_string(),
     }
 }
