@@ -3,7 +3,6 @@
 use std::collections::HashSet;
 
 use rayon::prelude::*;
-use serde::Serialize;
 
 use crate::config::Config;
 use crate::error::{Layer, Warning};
@@ -17,13 +16,11 @@ use crate::units::m2_to_mu;
 ///
 /// # Units
 /// Areas in mu; ratios are fractions in [0, 1].
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone)]
 pub struct ParkResult {
     /// Row of the park in the report's parks table (its geometry); not serialised.
-    #[serde(skip)]
     pub row: usize,
-    /// 0-based index of the feature in its file.
-    #[serde(skip)]
+    /// 0-based index of the feature in its file; not serialised.
     pub index: usize,
     /// Park code.
     pub park_id: String,

@@ -7,6 +7,7 @@
 use serde::Serialize;
 use serde::ser::{SerializeSeq, SerializeStruct};
 
+use crate::parks::ParkResult;
 use crate::results::{AuditReport, GeoJsonShape, ParcelResult};
 use crate::rules::Reasons;
 
@@ -147,6 +148,69 @@ pub(crate) const PARCEL_COLUMNS: [Column; 29] = [
         Cell::OptText(p.change().map(|c| c.as_str()))
     }),
 ];
+
+/// One column of the park table: the properties of `parks.geojson` and, those marked
+/// `summary`, each park of `summary.json` and of a serialised report.
+pub(crate) struct ParkColumn {
+    /// Its name.
+    pub(crate) name: &'static str,
+    /// Whether `summary.json` has it (the cap is written once there, not per park).
+    pub(crate) summary: bool,
+    /// Its value for a park under the cap `max_low_efficiency_ratio` (a fraction).
+    pub(crate) value: for<'a> fn(&'a ParkResult, f64) -> Cell<'a>,
+}
+
+const fn park(
+    name: &'static str,
+    summary: bool,
+    value: for<'a> fn(&'a ParkResult, f64) -> Cell<'a>,
+) -> ParkColumn {
+    ParkColumn {
+        name,
+        summary,
+        value,
+    }
+}
+
+/// The park table, in the order every format writes it. Areas in mu, ratios as fractions.
+pub(crate) const PARK_COLUMNS: [ParkColumn; 13] = [
+    park("park_id", true, |k, _| Cell::Text(&k.park_id)),
+    park("name", true, |k, _| Cell::OptText(k.name.as_deref())),
+    park("parcel_count", true, |k, _| Cell::Count(k.parcel_count)),
+    park("area_mu", true, |k, _| Cell::Num(k.area_mu)),
+    park("low_efficiency_area_mu", true, |k, _| {
+        Cell::Num(k.low_efficiency_area_mu)
+    }),
+    park("low_efficiency_count", true, |k, _| {
+        Cell::Count(k.low_efficiency_count)
+    }),
+    park("unjudged_count", true, |k, _| Cell::Count(k.unjudged_count)),
+    park("unjudged_area_mu", true, |k, _| {
+        Cell::Num(k.unjudged_area_mu)
+    }),
+    park("low_efficiency_ratio", true, |k, _| {
+        Cell::OptNum(k.low_efficiency_ratio)
+    }),
+    park("low_efficiency_count_share", true, |k, _| {
+        Cell::OptNum(k.low_efficiency_count_share)
+    }),
+    park("idle_count", true, |k, _| Cell::Count(k.idle_count)),
+    park("max_low_efficiency_ratio", false, |_, cap| Cell::Num(cap)),
+    park("over_cap", true, |k, _| Cell::Flag(k.over_cap)),
+];
+
+/// A park for `summary.json` and a service: the columns of [`PARK_COLUMNS`] marked `summary`.
+impl Serialize for ParkResult {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let columns = PARK_COLUMNS.iter().filter(|c| c.summary);
+        let mut st = s.serialize_struct("ParkResult", columns.clone().count())?;
+        for c in columns {
+            // The cap is not among them.
+            st.serialize_field(c.name, &(c.value)(self, f64::NAN))?;
+        }
+        st.end()
+    }
+}
 
 impl Serialize for Cell<'_> {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {

@@ -17,7 +17,7 @@ use crate::crs::gcj02;
 use crate::parks::ParkResult;
 use crate::results::{AuditReport, ParcelResult};
 use crate::rules::Reason;
-use crate::schema::{Cell, PARCEL_COLUMNS};
+use crate::schema::{Cell, PARCEL_COLUMNS, PARK_COLUMNS};
 use crate::source_text::InputText;
 
 /// Colours by a parcel's state.
@@ -415,19 +415,9 @@ fn write_park(buf: &mut Vec<u8>, report: &AuditReport, k: &ParkResult, crs: Outp
         out: buf,
         first: true,
     };
-    pw.value("park_id", &k.park_id);
-    pw.value("name", &k.name);
-    pw.value("parcel_count", &k.parcel_count);
-    pw.number("area_mu", k.area_mu);
-    pw.number("low_efficiency_area_mu", k.low_efficiency_area_mu);
-    pw.value("low_efficiency_count", &k.low_efficiency_count);
-    pw.value("unjudged_count", &k.unjudged_count);
-    pw.number("unjudged_area_mu", k.unjudged_area_mu);
-    pw.opt_number("low_efficiency_ratio", k.low_efficiency_ratio);
-    pw.opt_number("low_efficiency_count_share", k.low_efficiency_count_share);
-    pw.value("idle_count", &k.idle_count);
-    pw.number("max_low_efficiency_ratio", cap);
-    pw.value("over_cap", &k.over_cap);
+    for c in &PARK_COLUMNS {
+        pw.cell(c.name, (c.value)(k, cap));
+    }
     let colour = if k.over_cap {
         style::PARK_OVER
     } else {
