@@ -209,13 +209,18 @@ impl Crs {
             Crs::Bd09 => Inner::Bd09,
             other => Inner::Backend(backend::Transformer::new(other, backend)?),
         };
-        Ok(ToWgs84 { inner })
+        Ok(ToWgs84 {
+            inner,
+            name: self.to_string(),
+        })
     }
 }
 
 /// Transforms coordinates from one CRS to WGS84 lon/lat degrees.
 pub struct ToWgs84 {
     inner: Inner,
+    /// The CRS transformed from, for errors.
+    name: String,
 }
 
 enum Inner {
@@ -237,8 +242,8 @@ impl ToWgs84 {
     /// [`Error::CrsUnusable`] when the backend fails or gives a non-finite result.
     pub fn coord(&self, c: Coord<f64>) -> Result<Coord<f64>, Error> {
         self.apply(c).map_err(|message| Error::CrsUnusable {
-            crs: format!("({}, {})", c.x, c.y),
-            message,
+            crs: self.name.clone(),
+            message: format!("({}, {}): {message}", c.x, c.y),
         })
     }
 
@@ -535,7 +540,7 @@ mod tests {
             "{err:?}"
         );
         assert_eq!(err.code(), "crs_unusable");
-        // A coordinate the plane cannot take: typed too, naming the coordinate.
+        // A coordinate the plane cannot take: typed too, naming the CRS and the coordinate.
         let t = Crs::Epsg(4549).to_wgs84().unwrap();
         assert!(
             t.coord(Coord {
@@ -551,7 +556,8 @@ mod tests {
             })
             .unwrap_err();
         assert!(
-            matches!(&err, Error::CrsUnusable { crs, .. } if crs.starts_with("(NaN")),
+            matches!(&err, Error::CrsUnusable { crs, message }
+                if crs == "EPSG:4549" && message.starts_with("(NaN, 0)")),
             "{err:?}"
         );
     }

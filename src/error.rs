@@ -336,9 +336,9 @@ pub enum Error {
     #[error("CRS {crs}: {message}")]
     #[non_exhaustive]
     CrsUnusable {
-        /// The CRS (or, for one coordinate, the coordinate).
+        /// The CRS.
         crs: String,
-        /// What went wrong.
+        /// What went wrong (for one coordinate, beginning with the coordinate).
         message: String,
     },
     /// A coordinate could not be transformed to WGS84.

@@ -74,7 +74,8 @@
 // (columns, shapes, source_text), the records (parcel) and config; the readers (read); the
 // stages of an audit in the order `Audit::run` calls them (pushed, areas, index, join,
 // classify, grade, history, parks) over the per-row outcome (outcome); the results; the
-// writers (write). Every module but `units` is private: the public face is the re-exports.
+// writers (write). Every module but `units` is private (`gcj02` is re-exported as a module):
+// the public face is the re-exports.
 mod areas;
 mod audit;
 mod classify;

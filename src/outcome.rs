@@ -1,6 +1,7 @@
 //! What the stages of an audit leave for each parcel and enterprise, row-aligned with the
 //! tables: filled in once by the stage that knows it (areas, parks, join, classify, grade, year
-//! on year) and read by the results, never recomputed.
+//! on year) and read by the results, never recomputed. The per-mu figures are the stored sums
+//! over the stored area, by the function the classification used ([`Tally`] says why).
 
 use serde::Serialize;
 
@@ -8,8 +9,9 @@ use crate::metrics::ParcelSums;
 use crate::parcel::{AreaSource, Class, Enterprises};
 use crate::rules::Reasons;
 
-/// The figures the audit keeps for each evaluated parcel (row-aligned with the parcels table):
-/// 32 bytes. The enterprises' sums are added up again from its tenants when asked for.
+/// What the audit decided for each evaluated parcel (row-aligned with the parcels table): at
+/// most 32 bytes. Its tenants' sums are in a [`Tally`] of their own, made by the classify
+/// stage.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Figures {
     pub(crate) area_m2: f64,
@@ -227,6 +229,12 @@ impl Change {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_parcel_s_outcome_stays_within_64_bytes() {
+        assert!(std::mem::size_of::<Figures>() <= 32);
+        assert!(std::mem::size_of::<Tally>() <= 32);
+    }
 
     #[test]
     fn a_change_is_last_year_against_this_year() {

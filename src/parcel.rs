@@ -322,6 +322,14 @@ impl Parcels {
         self.properties.any_left()
     }
 
+    /// Checks that `text` is the file the parcels' `properties` were left in, if any were.
+    ///
+    /// # Errors
+    /// [`crate::error::Error::Usage`] saying which file to give.
+    pub(crate) fn check_text_source(&self, text: Option<&InputText>) -> Result<()> {
+        self.properties.check_source(text, "parcels' properties")
+    }
+
     /// Releases spare capacity (after reading).
     pub(crate) fn shrink_to_fit(&mut self) {
         self.shapes.shrink_to_fit();
@@ -578,6 +586,14 @@ impl Enterprises {
     /// Whether any enterprise's name was left in the input file.
     pub fn text_left_in_input(&self) -> bool {
         self.names.any_left()
+    }
+
+    /// Checks that `text` is the file the enterprises' names were left in, if any were.
+    ///
+    /// # Errors
+    /// [`crate::error::Error::Usage`] saying which file to give.
+    pub(crate) fn check_text_source(&self, text: Option<&InputText>) -> Result<()> {
+        self.names.check_source(text, "enterprises' names")
     }
 
     /// Row `row` as an owned record without its name.

@@ -12,7 +12,7 @@ use crate::parcel::{ParcelRef, Parcels, Parks};
 use crate::rules::exceeds;
 use crate::units::m2_to_mu;
 
-/// One park's figures .
+/// One park's figures.
 ///
 /// # Units
 /// Areas in mu; ratios are fractions in [0, 1].

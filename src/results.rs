@@ -47,7 +47,7 @@ pub struct AuditReport {
     pub times: StageTimes,
     pub(crate) parcel_table: Parcels,
     pub(crate) figures: Vec<Figures>,
-    /// Each parcel's sums and per-mu figures, row-aligned with `figures`.
+    /// Each parcel's tenants' sums, row-aligned with `figures`.
     pub(crate) tallies: Vec<Tally>,
     pub(crate) tenants: Tenants,
     pub(crate) rule_sets: Vec<RuleSet>,
@@ -383,11 +383,8 @@ pub struct EnterpriseResult<'a> {
 }
 
 impl<'a> EnterpriseResult<'a> {
-    /// The enterprise as read (an owned record; see [`Enterprises::get`]).
-    ///
-    /// # Errors
-    /// [`crate::error::Error::InputChanged`] when its name, left in the input file, cannot be read
-    /// back.
+    /// The enterprise as read (an owned record; see [`Enterprises::get`]): its name only when
+    /// held, `None` when it was left in the input file ([`Enterprises::names`] reads it back).
     pub fn enterprise(&self) -> Enterprise {
         self.report.enterprise_table.get(self.row)
     }
@@ -668,12 +665,4 @@ pub struct StageTimes {
     pub evaluate: Duration,
     /// Writing the outputs (set by the writer's caller).
     pub write: Duration,
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn figures_stay_within_32_bytes_a_parcel() {
-        assert!(std::mem::size_of::<super::Figures>() <= 32);
-    }
 }

@@ -490,8 +490,7 @@ impl LowEfficiencyConfig {
     }
 
     /// The thresholds that apply to a parcel with these facts.
-    ///
-    pub fn thresholds_for(&self, facts: &ParcelFacts<'_>) -> Thresholds {
+    pub(crate) fn thresholds_for(&self, facts: &ParcelFacts<'_>) -> Thresholds {
         let ranked = self.ranked(facts);
         let base = [
             self.min_investment_per_mu,

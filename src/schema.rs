@@ -1,6 +1,8 @@
-//! One column schema for each output table. `parcels.csv`, the properties of
-//! `parcels.geojson`, the report's parcel tables and the serde form of a parcel all take their
-//! columns, in order, from [`PARCEL_COLUMNS`]: a new column is one entry here. Each writer
+//! The column schemas of the parcel and park tables. `parcels.csv`, the properties of
+//! `parcels.geojson`, the report's worst-parcels table and the serde form of a parcel all take
+//! their columns, in order, from [`PARCEL_COLUMNS`]: a new column is one entry here. The
+//! properties of `parks.geojson` and the parks of `summary.json` take theirs from
+//! [`PARK_COLUMNS`]. Each writer
 //! formats a [`Cell`] its own way (CSV strips a zero fraction, GeoJSON writes `null`, the page
 //! rounds for people).
 
@@ -61,12 +63,10 @@ impl InGeoJson {
     }
 }
 
-/// One column of the parcel table.
+/// One column of the parcel table (`parcels.csv` has every one).
 pub(crate) struct Column {
     /// Its name: the CSV header, the GeoJSON property, the serde field.
     pub(crate) name: &'static str,
-    /// Whether `parcels.csv` has it.
-    pub(crate) csv: bool,
     /// Where `parcels.geojson` has it.
     pub(crate) geojson: InGeoJson,
     /// Its value for a parcel.
@@ -77,13 +77,11 @@ use InGeoJson::{Always, Compared, Graded, No};
 
 const fn column(
     name: &'static str,
-    csv: bool,
     geojson: InGeoJson,
     value: for<'a> fn(&ParcelResult<'a>) -> Cell<'a>,
 ) -> Column {
     Column {
         name,
-        csv,
         geojson,
         value,
     }
@@ -92,59 +90,55 @@ const fn column(
 /// The parcel table, in the order every format writes it. Money in 万元, areas in m² or mu,
 /// intensities in 万元/亩 (the names say which).
 pub(crate) const PARCEL_COLUMNS: [Column; 29] = [
-    column("parcel_id", true, Always, |p| Cell::Text(p.parcel_id())),
-    column("park_id", true, Always, |p| Cell::OptText(p.park_id())),
-    column("industry", true, No, |p| Cell::OptText(p.industry())),
-    column("land_use", true, No, |p| Cell::OptText(p.land_use())),
-    column("status", true, No, |p| Cell::Text(p.status().as_str())),
-    column("area_m2", true, Always, |p| Cell::Num(p.area_m2())),
-    column("area_mu", true, Always, |p| Cell::Num(p.area_mu())),
-    column("area_method", true, Always, |p| {
+    column("parcel_id", Always, |p| Cell::Text(p.parcel_id())),
+    column("park_id", Always, |p| Cell::OptText(p.park_id())),
+    column("industry", No, |p| Cell::OptText(p.industry())),
+    column("land_use", No, |p| Cell::OptText(p.land_use())),
+    column("status", No, |p| Cell::Text(p.status().as_str())),
+    column("area_m2", Always, |p| Cell::Num(p.area_m2())),
+    column("area_mu", Always, |p| Cell::Num(p.area_mu())),
+    column("area_method", Always, |p| {
         Cell::Text(p.area_method().as_str())
     }),
-    column("enterprise_count", true, Always, |p| {
+    column("enterprise_count", Always, |p| {
         Cell::Count(p.enterprise_count())
     }),
-    column("tax", true, Always, |p| Cell::Num(p.tax())),
-    column("investment", true, Always, |p| Cell::Num(p.investment())),
-    column("output", true, Always, |p| Cell::Num(p.output())),
-    column("floor_area", true, Always, |p| Cell::OptNum(p.floor_area())),
-    column("tax_per_mu", true, Always, |p| Cell::Num(p.tax_per_mu())),
-    column("investment_per_mu", true, Always, |p| {
+    column("tax", Always, |p| Cell::Num(p.tax())),
+    column("investment", Always, |p| Cell::Num(p.investment())),
+    column("output", Always, |p| Cell::Num(p.output())),
+    column("floor_area", Always, |p| Cell::OptNum(p.floor_area())),
+    column("tax_per_mu", Always, |p| Cell::Num(p.tax_per_mu())),
+    column("investment_per_mu", Always, |p| {
         Cell::Num(p.investment_per_mu())
     }),
-    column("output_per_mu", true, Always, |p| {
-        Cell::Num(p.output_per_mu())
-    }),
-    column("plot_ratio", true, Always, |p| Cell::OptNum(p.plot_ratio())),
-    column("idle", true, Always, |p| Cell::Flag(p.idle())),
-    column("low_efficiency", true, Always, |p| {
-        Cell::Flag(p.low_efficiency())
-    }),
-    column("tenants_incomplete", true, Always, |p| {
+    column("output_per_mu", Always, |p| Cell::Num(p.output_per_mu())),
+    column("plot_ratio", Always, |p| Cell::OptNum(p.plot_ratio())),
+    column("idle", Always, |p| Cell::Flag(p.idle())),
+    column("low_efficiency", Always, |p| Cell::Flag(p.low_efficiency())),
+    column("tenants_incomplete", Always, |p| {
         Cell::Flag(p.tenants_incomplete())
     }),
-    column("reasons", true, Always, |p| Cell::Reasons(p.reasons())),
-    column("min_investment_per_mu", true, No, |p| {
+    column("reasons", Always, |p| Cell::Reasons(p.reasons())),
+    column("min_investment_per_mu", No, |p| {
         Cell::Num(p.thresholds().min_investment_per_mu)
     }),
-    column("min_tax_per_mu", true, No, |p| {
+    column("min_tax_per_mu", No, |p| {
         Cell::Num(p.thresholds().min_tax_per_mu)
     }),
-    column("min_output_per_mu", true, No, |p| {
+    column("min_output_per_mu", No, |p| {
         Cell::Num(p.thresholds().min_output_per_mu)
     }),
-    column("min_plot_ratio", true, No, |p| {
+    column("min_plot_ratio", No, |p| {
         Cell::Num(p.thresholds().min_plot_ratio)
     }),
-    column("rules", true, Always, |p| Cell::Names(p.rules())),
-    column("class", true, Graded, |p| {
+    column("rules", Always, |p| Cell::Names(p.rules())),
+    column("class", Graded, |p| {
         Cell::OptText(p.class().map(|c| c.as_str()))
     }),
-    column("previous_low_efficiency", true, Compared, |p| {
+    column("previous_low_efficiency", Compared, |p| {
         Cell::OptFlag(p.previous_low_efficiency())
     }),
-    column("change", true, Compared, |p| {
+    column("change", Compared, |p| {
         Cell::OptText(p.change().map(|c| c.as_str()))
     }),
 ];
@@ -249,7 +243,7 @@ impl Serialize for ParcelResult<'_> {
     }
 }
 
-/// The whole report: the summary, every parcel and enterprise, the parks, and what was
+/// The whole report: the summary (with the parks), every parcel and enterprise, and what was
 /// rejected or warned of. It reads no file.
 impl Serialize for AuditReport {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
@@ -273,10 +267,10 @@ impl Serialize for AuditReport {
                 seq.end()
             }
         }
-        let mut st = s.serialize_struct("AuditReport", 7)?;
+        // The parks' figures are in the summary (`summary.parks`), as in summary.json.
+        let mut st = s.serialize_struct("AuditReport", 6)?;
         st.serialize_field("summary", &self.summary)?;
         st.serialize_field("parcels", &Parcels(self))?;
-        st.serialize_field("parks", &self.parks)?;
         st.serialize_field("enterprises", &Enterprises(self))?;
         st.serialize_field("rejected", &self.rejected)?;
         st.serialize_field("warnings", &self.warnings)?;

@@ -321,6 +321,8 @@ impl Spans {
 pub(crate) struct TextColumn {
     pub(crate) held: OptStrings,
     pub(crate) spans: Spans,
+    /// The file the texts not held were left in (its path only: the reader keeps the file).
+    pub(crate) left_in: Option<PathBuf>,
 }
 
 impl TextColumn {
@@ -364,6 +366,29 @@ impl TextColumn {
     /// Whether any text was left in the input.
     pub(crate) fn any_left(&self) -> bool {
         !self.spans.none()
+    }
+
+    /// Checks that `source` is what the texts not held are to be read back from: given when
+    /// some were left in a file, and that file.
+    ///
+    /// # Errors
+    /// [`Error::Usage`] saying which file to give, `what` naming the texts.
+    pub(crate) fn check_source(&self, source: Option<&InputText>, what: &str) -> Result<()> {
+        let left_in = self.left_in.as_deref().filter(|_| self.any_left());
+        match (left_in, source) {
+            (Some(file), None) => Err(Error::Usage(format!(
+                "the {what} were left in {}: write with write_all_with_text and the InputTexts \
+                 that Audit::run_leaving_text returned with this report",
+                file.display()
+            ))),
+            (Some(file), Some(given)) if given.path() != file => Err(Error::Usage(format!(
+                "the {what} were left in {}, not in {}: give the InputTexts returned with this \
+                 report",
+                file.display(),
+                given.path().display()
+            ))),
+            _ => Ok(()),
+        }
     }
 
     pub(crate) fn retain(&mut self, keep: &[bool]) {

@@ -217,6 +217,44 @@ fn a_parcels_file_changed_before_writing_stops_the_write() {
 }
 
 #[test]
+fn text_left_in_a_file_is_written_only_from_that_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("parcels.geojson");
+    std::fs::write(&path, parcels_text()).unwrap();
+    let (report, texts) = audit(Source::path(&path), true);
+    // Without the file the properties would be silently missing: refused, saying what to do.
+    let out = dir.path().join("out");
+    match write_all(&report, &out, &WriteOptions::default()) {
+        Err(Error::Usage(message)) => {
+            assert!(
+                message.contains("parcels' properties were left in"),
+                "{message}"
+            );
+            assert!(message.contains("parcels.geojson"), "{message}");
+            assert!(message.contains("write_all_with_text"), "{message}");
+        }
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+    assert!(!out.join("parcels.geojson").exists(), "nothing written");
+    let mut geojson = Vec::new();
+    let err = land_efficiency::write_parcels_geojson(&report, &mut geojson, Default::default());
+    assert!(err.unwrap_err().to_string().contains("write_all_with_text"));
+    // Another run's files are not this report's, even of the same text.
+    let copy = dir.path().join("copy.geojson");
+    std::fs::write(&copy, parcels_text()).unwrap();
+    let (_, other) = audit(Source::path(&copy), true);
+    match write_all_with_text(&report, &other, &out, &WriteOptions::default()) {
+        Err(Error::Usage(message)) => {
+            assert!(message.contains("not in"), "{message}");
+            assert!(message.contains("copy.geojson"), "{message}");
+        }
+        other => panic!("{:?}", other.map(|_| ())),
+    }
+    // Its own files write it whole.
+    write_all_with_text(&report, &texts, &out, &WriteOptions::default()).unwrap();
+}
+
+#[test]
 fn the_outputs_may_not_replace_the_parcels_file_even_when_not_listed() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("parcels.geojson");

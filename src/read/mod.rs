@@ -1462,6 +1462,7 @@ pub fn read_parcels(
         },
     )?;
     let text = text.filter(|_| table.text_left_in_input());
+    table.properties.left_in = text.as_ref().map(|t| t.path().to_path_buf());
     let (crs, crs_source) = resolve_crs(&scan, options.crs.as_ref())?;
     let to_wgs84 = crs
         .transformer(Backend::default_for_build())
@@ -1538,6 +1539,7 @@ pub fn read_enterprises(
     let places = Places::default();
     let (scan, text) = scan_enterprises(source, fields, options, &mut table, &places)?;
     let text = text.filter(|_| table.text_left_in_input());
+    table.names.left_in = text.as_ref().map(|t| t.path().to_path_buf());
     let (crs, crs_source) = resolve_crs(&scan, options.crs.as_ref())?;
     let to_wgs84 = crs
         .transformer(Backend::default_for_build())

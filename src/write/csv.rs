@@ -7,7 +7,7 @@ use crate::error::Warning;
 use crate::grade::Indicator;
 use crate::read::previous::format_history;
 use crate::results::AuditReport;
-use crate::schema::{Cell, Column, PARCEL_COLUMNS};
+use crate::schema::{Cell, PARCEL_COLUMNS};
 use crate::source_text::InputText;
 
 const BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
@@ -125,14 +125,13 @@ fn header(w: &mut dyn Write, names: &[&str]) -> io::Result<()> {
     w.write_all(&buf)
 }
 
-/// `parcels.csv`: one row per evaluated parcel, the columns of [`PARCEL_COLUMNS`] that it has.
+/// `parcels.csv`: one row per evaluated parcel, the columns of [`PARCEL_COLUMNS`].
 pub(super) fn parcels(report: &AuditReport, w: &mut dyn Write) -> io::Result<()> {
-    let columns: Vec<&Column> = PARCEL_COLUMNS.iter().filter(|c| c.csv).collect();
-    header(w, &columns.iter().map(|c| c.name).collect::<Vec<_>>())?;
+    header(w, &PARCEL_COLUMNS.map(|c| c.name))?;
     super::chunked(w, report.parcel_count(), 4096, &|row, buf| {
         let p = report.parcel(row);
         let mut r = Record::new(buf);
-        for c in &columns {
+        for c in &PARCEL_COLUMNS {
             r.cell((c.value)(&p));
         }
         r.end();

@@ -251,6 +251,8 @@ pub fn write_parcels_geojson(
     w: &mut dyn Write,
     crs: OutputCrs,
 ) -> io::Result<()> {
+    // Properties left in the input would be silently missing: say how to write them.
+    (report.parcel_table.check_text_source(None)).map_err(io::Error::other)?;
     parcels(report, None, w, crs)
 }
 

@@ -1048,7 +1048,8 @@ fn worst(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Word
         h.push_str("</tr>\n");
     }
     if low.is_empty() {
-        let _ = write!(h, "<tr><td colspan=\"8\">{}</td></tr>", t.none);
+        let span = WORST_COLUMNS.len();
+        let _ = write!(h, "<tr><td colspan=\"{span}\">{}</td></tr>", t.none);
     }
     h.push_str("</tbody></table>\n");
 }
@@ -1167,6 +1168,13 @@ th{background:#f4f4f4}tr.over td{background:#fde8e8}\
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_worst_parcels_table_names_columns_of_the_schema() {
+        for (name, _) in WORST_COLUMNS {
+            assert!(parcel_column(name).is_some(), "{name} is no parcel column");
+        }
+    }
 
     #[test]
     fn escaping_and_colours() {

@@ -63,7 +63,8 @@ pub struct WriteOptions {
 ///
 /// # Errors
 /// [`Error::OutputIsInput`] before anything is written when an output would replace an input;
-/// [`Error::Io`] naming the file when one cannot be written.
+/// [`Error::Usage`] when the report's texts were left in its input files (write those with
+/// [`write_all_with_text`]); [`Error::Io`] naming the file when one cannot be written.
 pub fn write_all(report: &AuditReport, dir: &Path, options: &WriteOptions) -> Result<Vec<PathBuf>> {
     write_all_with_text(report, &InputTexts::default(), dir, options)
 }
@@ -72,8 +73,9 @@ pub fn write_all(report: &AuditReport, dir: &Path, options: &WriteOptions) -> Re
 /// files they were left in ([`Audit::run_leaving_text`](crate::audit::Audit::run_leaving_text)).
 ///
 /// # Errors
-/// As [`write_all`]; [`Error::InputChanged`] when a file of `texts` was changed in place (its
-/// length before anything is written, a text's bytes when it is read back).
+/// As [`write_all`]; [`Error::Usage`] when `texts` are not the files this report's texts were
+/// left in; [`Error::InputChanged`] when a file of `texts` was changed in place (its length
+/// before anything is written, a text's bytes when it is read back).
 pub fn write_all_with_text(
     report: &AuditReport,
     texts: &InputTexts,
@@ -90,6 +92,12 @@ pub fn write_all_with_text(
     remove_stale_temporaries(dir);
     // Parcel properties and enterprise names are read back from their files: check those
     // before writing anything.
+    report
+        .parcel_table
+        .check_text_source(texts.parcels.as_ref())?;
+    report
+        .enterprise_table
+        .check_text_source(texts.enterprises.as_ref())?;
     texts.check()?;
     let t = &targets;
     // The four large files are formatted in parallel chunks; the small ones, the report's
