@@ -193,7 +193,7 @@ pub(crate) const PARK_COLUMNS: [ParkColumn; 13] = [
     park("over_cap", true, |k, _| Cell::Flag(k.over_cap)),
 ];
 
-/// A park for `summary.json` and a service: the columns of [`PARK_COLUMNS`] marked `summary`.
+/// A park for `summary.json` and a service: the properties of `parks.geojson` but the cap.
 impl Serialize for ParkResult {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         let columns = PARK_COLUMNS.iter().filter(|c| c.summary);
