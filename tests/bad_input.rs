@@ -675,21 +675,38 @@ fn a_failed_run_leaves_the_previous_outputs_whole() {
 }
 
 /// The small files are written beside the large ones: a failure among them still names its
-/// file, replaces nothing and leaves no temporary file.
+/// file, replaces nothing and leaves no temporary file. (Their temporary names cannot be
+/// foreseen, so the failure is a folder where the report goes.)
 #[test]
 fn a_failure_among_the_small_files_replaces_nothing() {
     let good = lenient("enterprises.geojson");
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path();
     std::fs::write(path.join("parcels.geojson"), b"before").unwrap();
-    // The report's temporary file cannot be created: a folder stands in its place.
-    let tmp = path.join(format!(".report.html.{}.tmp", std::process::id()));
-    std::fs::create_dir(&tmp).unwrap();
+    // A link planted where an earlier version put the summary's temporary file.
+    let target = path.join("precious.txt");
+    std::fs::write(&target, b"keep").unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(
+        &target,
+        path.join(format!(".summary.json.{}.tmp", std::process::id())),
+    )
+    .unwrap();
+    let report = path.join("report.html");
+    std::fs::create_dir(&report).unwrap();
     match land_efficiency::write_all(&good, path, &Default::default()) {
         Err(Error::Io { path, .. }) => assert!(path.ends_with("report.html"), "{path:?}"),
         other => panic!("{other:?}"),
     }
-    std::fs::remove_dir(&tmp).unwrap();
+    assert_eq!(
+        std::fs::read(&target).unwrap(),
+        b"keep",
+        "written through the link"
+    );
+    std::fs::remove_dir(&report).unwrap();
+    std::fs::remove_file(&target).unwrap();
+    #[cfg(unix)]
+    std::fs::remove_file(path.join(format!(".summary.json.{}.tmp", std::process::id()))).unwrap();
     assert_eq!(
         std::fs::read(path.join("parcels.geojson")).unwrap(),
         b"before"

@@ -12,7 +12,7 @@
 //!
 //! Every file is written to a temporary file in the output folder and renamed into place, so a
 //! failed run never leaves a half-written file where a good one stood. A run stopped while
-//! writing (Ctrl-C, a kill) leaves its temporary files (`.parcels.geojson.PID.tmp`) behind;
+//! writing (Ctrl-C, a kill) leaves its temporary files (`.parcels.geojson.PID.RANDOM.tmp`) behind;
 //! the next run into the folder removes those whose process is gone (on Linux, where `/proc`
 //! tells). An output path equal to an input is refused before anything is written.
 
@@ -178,10 +178,10 @@ pub struct Staged {
     files: Vec<(PathBuf, PathBuf)>,
 }
 
-/// Removes the temporary outputs (`.parcels.geojson.PID.tmp`) a run stopped while writing (a
-/// Ctrl-C, a kill) left in `dir`: their names hold the process id, so no later run would
-/// replace them, and one can be hundreds of megabytes. Only those of a process that no longer
-/// runs, told by `/proc` (elsewhere nothing is removed).
+/// Removes the temporary outputs (`.parcels.geojson.PID.RANDOM.tmp`) a run stopped while
+/// writing (a Ctrl-C, a kill) left in `dir`: their names hold the process id, so no later run
+/// would replace them, and one can be hundreds of megabytes. Only those of a process that no
+/// longer runs, told by `/proc` (elsewhere nothing is removed).
 fn remove_stale_temporaries(dir: &Path) {
     let proc = Path::new("/proc");
     if !proc.join("self").exists() {
@@ -195,16 +195,47 @@ fn remove_stale_temporaries(dir: &Path) {
         let Some(name) = name.to_str() else { continue };
         let pid = OUTPUT_FILES.iter().find_map(|output| {
             let rest = name.strip_prefix('.')?.strip_prefix(output)?;
-            rest.strip_prefix('.')?
-                .strip_suffix(".tmp")?
-                .parse::<u32>()
-                .ok()
+            let rest = rest.strip_prefix('.')?.strip_suffix(".tmp")?;
+            // `PID.RANDOM`, or `PID` as runs before the random part named them.
+            rest.split('.').next()?.parse::<u32>().ok()
         });
         if let Some(pid) = pid
             && pid != std::process::id()
             && !proc.join(pid.to_string()).exists()
         {
             let _ = std::fs::remove_file(entry.path());
+        }
+    }
+}
+
+/// Creates a new temporary file for output `name` in `dir`, under a name no one can foresee
+/// (the process id and 64 random bits) and only if nothing stands there: a link planted
+/// there in a shared folder is never followed (`O_CREAT | O_EXCL`), so its target is never
+/// written.
+fn create_temporary(dir: &Path, name: &str) -> std::io::Result<(PathBuf, File)> {
+    use std::hash::{BuildHasher, Hasher};
+    let mut attempt = 0u64;
+    loop {
+        // Random: a freshly keyed SipHash (std seeds its keys from the operating system) of the
+        // time and the attempt.
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        h.write_u64(attempt);
+        let tmp = dir.join(format!(
+            ".{name}.{}.{:016x}.tmp",
+            std::process::id(),
+            h.finish()
+        ));
+        match File::options().write(true).create_new(true).open(&tmp) {
+            Ok(file) => return Ok((tmp, file)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 16 => {
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
         }
     }
 }
@@ -224,9 +255,11 @@ impl Staged {
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+        let (tmp, file) = match create_temporary(dir, &name) {
+            Ok(created) => created,
+            Err(e) => return Err(Error::io(path, "cannot create a temporary file beside", e)),
+        };
         let result = (|| -> std::io::Result<()> {
-            let file = File::create(&tmp)?;
             let mut w = BufWriter::with_capacity(1 << 20, file);
             body(&mut w)?;
             // Flushed to the operating system, not forced to disk: the rename protects against
@@ -433,23 +466,53 @@ pub(crate) fn ratio_percent(ratio: f64, cap: f64) -> String {
 mod tests {
     use super::*;
 
-    /// A run stopped while writing leaves `.NAME.PID.tmp` files; the next run into the same
-    /// folder removes those of a process that is gone, and leaves everything else.
+    /// A run stopped while writing leaves `.NAME.PID.RANDOM.tmp` files (`.NAME.PID.tmp`
+    /// before); the next run into the same folder removes those of a process that is gone,
+    /// and leaves everything else.
     #[test]
     #[cfg(target_os = "linux")]
     fn the_temporaries_of_a_stopped_run_are_removed() {
         let dir = tempfile::tempdir().unwrap();
-        let gone = dir.path().join(".parcels.geojson.999999999.tmp");
+        let older = dir.path().join(".parcels.geojson.999999999.tmp");
+        let gone = dir
+            .path()
+            .join(".parcels.csv.999999999.0123456789abcdef.tmp");
         let alive = dir
             .path()
             .join(format!(".summary.json.{}.tmp", std::process::id()));
         let other = dir.path().join(".notes.999999999.tmp");
-        for f in [&gone, &alive, &other] {
+        for f in [&older, &gone, &alive, &other] {
             std::fs::write(f, "x").unwrap();
         }
         remove_stale_temporaries(dir.path());
-        assert!(!gone.exists());
+        assert!(!older.exists() && !gone.exists());
         assert!(alive.exists() && other.exists());
+    }
+
+    /// A temporary file is created new under a name no one can foresee: a link planted in the
+    /// folder, at the name an earlier version used or at any other, is never written through.
+    #[test]
+    #[cfg(unix)]
+    fn a_temporary_file_never_writes_through_a_planted_link() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("precious.txt");
+        std::fs::write(&target, "keep").unwrap();
+        let planted = dir
+            .path()
+            .join(format!(".summary.json.{}.tmp", std::process::id()));
+        std::os::unix::fs::symlink(&target, &planted).unwrap();
+        let (a, mut file) = create_temporary(dir.path(), "summary.json").unwrap();
+        let (b, _) = create_temporary(dir.path(), "summary.json").unwrap();
+        assert_ne!(a, planted);
+        assert_ne!(a, b, "two names alike");
+        std::io::Write::write_all(&mut file, b"new").unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "keep");
+        assert!(
+            !std::fs::symlink_metadata(&a)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
     }
 
     /// Parks flagged differently must not read the same: near the cap the ratio takes the
