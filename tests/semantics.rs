@@ -576,7 +576,7 @@ fn empty_strings_are_absent_values() {
 /// audit writes is kept as `input_<name>`: `class`, `change` and `previous_low_efficiency`
 /// are the audit's only with an evaluation or a previous audit, so without them the input's
 /// stay as they are; `title` and `tax` are always the audit's. The `parcel_id` it read is not
-/// kept twice, nor is a name whose `input_` form the input has already.
+/// kept twice; a name whose `input_` form the input has already is kept as `input_<name>_2`.
 #[test]
 fn input_properties_are_kept_unless_the_audit_writes_that_name() {
     let parcels = projected(&[square(
@@ -605,6 +605,7 @@ fn input_properties_are_kept_unless_the_audit_writes_that_name() {
         (Some(0.0), &50.into())
     );
     assert_eq!(props["input_fill"], "blue");
+    assert_eq!(props["input_fill_2"], "red", "{props}");
     assert!(props.get("input_parcel_id").is_none(), "{props}");
     // Each name once: the JSON text has no duplicate keys.
     let text = String::from_utf8(out).unwrap();

@@ -203,33 +203,39 @@ impl PropertyWriter<'_> {
         }
     }
 
-    /// The input properties. One named as a property the audit writes is kept as
-    /// `input_<name>` (a `tax` of the parcel layer's own is not the tenants' sum), unless it is
-    /// the field the audit read under that name (`read`: its `parcel_id` and `floor_area`), or
-    /// the input has an `input_<name>` of its own.
+    /// The input properties, every one kept. One named as a property the audit writes is kept
+    /// as `input_<name>` (a `tax` of the parcel layer's own is not the tenants' sum), or
+    /// `input_<name>_2`, `_3`, ... when the input has that name too; unless it is the field the
+    /// audit read under that name (`read`: its `parcel_id` and `floor_area`), which the audit
+    /// writes as read.
     fn inputs(&mut self, raw: Option<&str>, computed: &[&str], read: &[String; 2]) {
         let Some(raw) = raw else { return };
         let Ok(entries) = serde_json::from_str::<Entries>(raw) else {
             return;
         };
+        let mut renamed: Vec<String> = Vec::new();
         for (k, v) in &entries.0 {
             if !computed.contains(&k.as_ref()) {
                 self.raw(k, v.get());
             } else if !read.iter().any(|r| r == k) {
-                let renamed = format!("input_{k}");
-                if !entries.0.iter().any(|(other, _)| *other == renamed) {
-                    self.raw(&renamed, v.get());
+                let taken = |name: &str| {
+                    entries.0.iter().any(|(other, _)| *other == name)
+                        || computed.contains(&name)
+                        || renamed.iter().any(|r| r == name)
+                };
+                let mut name = format!("input_{k}");
+                let mut n = 2;
+                while taken(&name) {
+                    name = format!("input_{k}_{n}");
+                    n += 1;
                 }
+                self.raw(&name, v.get());
+                renamed.push(name);
             }
         }
     }
 }
 
-/// The properties every parcel is written with; an input property of the same name is kept as
-/// `input_<name>` (see `PropertyWriter::inputs`).
-/// `class`, `previous_low_efficiency` and `change` are the audit's only when it has an evaluation
-/// or a previous audit (see [`write_parcels_geojson`]); otherwise an input property of that
-/// name is kept (every input property is kept).
 /// The properties `parcels.geojson` styles each parcel with (simplestyle-spec), and its title.
 const STYLE_KEYS: [&str; 5] = ["fill", "stroke", "fill-opacity", "stroke-width", "title"];
 
