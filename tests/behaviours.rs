@@ -8,16 +8,9 @@ mod common;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use common::{collection, enterprise, run};
+use common::{collection, enterprise, projected, run};
 use land_efficiency::{AreaSource, Config, JoinKind, Layer, Reason, Status};
 use land_efficiency::{Audit, AuditReport, Inputs, Source, WriteOptions, write_all};
-
-const CRS: &str = r#""crs":{"type":"name","properties":{"name":"EPSG:4549"}},"#;
-
-/// A FeatureCollection in EPSG:4549 (legacy `crs` member).
-fn projected(features: &[String]) -> String {
-    collection(features).replacen('{', &format!("{{{CRS}"), 1)
-}
 
 /// A 100 m × 100 m (15 mu) parcel in EPSG:4549 with its south-west corner at (x, 3 300 000),
 /// with `extra` properties after its id (`,"k":v`).

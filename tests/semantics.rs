@@ -3,15 +3,9 @@
 
 mod common;
 
-use common::{collection, enterprise, run, square};
+use common::{collection, enterprise, projected, run, square};
 use land_efficiency::Reason;
 use land_efficiency::{Audit, Config, Inputs, Source};
-
-const CRS: &str = r#""crs":{"type":"name","properties":{"name":"EPSG:4549"}},"#;
-
-fn projected(features: &[String]) -> String {
-    collection(features).replacen("{", &format!("{{{CRS}"), 1)
-}
 
 /// A healthy enterprise for a 15 mu parcel at (x, y): 20/200/300 万元/亩 and plot ratio 1.5.
 fn healthy(id: &str, x: f64, y: f64) -> String {

@@ -27,6 +27,15 @@ pub fn collection(features: &[String]) -> String {
     )
 }
 
+/// The legacy `crs` member of a FeatureCollection in EPSG:4549 (CGCS2000 Gauss-Krüger CM
+/// 120°E), as QGIS and GDAL write it.
+pub const CRS_4549: &str = r#""crs":{"type":"name","properties":{"name":"EPSG:4549"}},"#;
+
+/// A FeatureCollection of `features` declared in EPSG:4549.
+pub fn projected(features: &[String]) -> String {
+    collection(features).replacen('{', &format!("{{{CRS_4549}"), 1)
+}
+
 /// A square parcel feature in EPSG:4549-like metres or lon/lat degrees.
 pub fn square(id: &str, x: f64, y: f64, side: f64, extra: &str) -> String {
     format!(
