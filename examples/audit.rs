@@ -8,10 +8,11 @@
 //! ```
 //!
 //! Exit codes: 0 success, 1 bad input (a file that cannot be read, a malformed file, a bad
-//! record with --strict, a run that audited no parcel: none in the file, or all rejected),
-//! 2 usage. A summary that cannot be printed (a full disk) is 1 too, the outputs written, as
-//! they are for a run that audited no parcel; a reader that leaves early (`audit | head`) is
-//! not an error.
+//! record with --strict, a run that audited no parcel: none in the file, or all rejected, an
+//! input wrong as a whole: most of a layer rejected or unmatched, a mapped column absent,
+//! layers apart, unless `--allow-suspect`), 2 usage. A summary that cannot be printed (a full
+//! disk) is 1 too, the outputs written, as they are for a run that audited no parcel or one
+//! wrong as a whole; a reader that leaves early (`audit | head`) is not an error.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -39,7 +40,7 @@ audit --parcels zd.geojson --enterprises qy.csv --parks yq.geojson --out result/
 audit your own zone with the default thresholds\n  \
 audit --parcels zd_4549.geojson --crs EPSG:4549 --config thresholds.toml\n      \
 parcels in CGCS2000 3-degree Gauss-Krüger CM 120E with no crs member\n\n\
-EXIT CODES:\n  0  success\n  1  bad input (unreadable or malformed file, a file's unknown CRS, a bad record with --strict, a --previous audit that cannot be compared with this one, no parcel audited: the outputs are then written)\n  2  usage (an unknown option or value, --crs included)"
+EXIT CODES:\n  0  success\n  1  bad input (unreadable or malformed file, a file's unknown CRS, a bad record with --strict, a --previous audit that cannot be compared with this one; no parcel audited, or an input wrong as a whole without --allow-suspect: the outputs are then written)\n  2  usage (an unknown option or value, --crs included)"
 )]
 struct Args {
     /// Parcels (宗地): GeoJSON FeatureCollection of Polygon/MultiPolygon with a `parcel_id`
@@ -95,6 +96,12 @@ struct Args {
     #[arg(long)]
     strict: bool,
 
+    /// Publish an audit whose input is wrong as a whole (most of a layer rejected or
+    /// unmatched, a mapped column absent, layers apart) with exit 0, its suspicions listed in
+    /// summary.json: for when you have looked and accept it ([checks] allow_suspect).
+    #[arg(long)]
+    allow_suspect: bool,
+
     /// Print nothing but errors.
     #[arg(long, short)]
     quiet: bool,
@@ -116,7 +123,7 @@ fn main() -> ExitCode {
             eprintln!("error: the outputs are written, but the summary cannot be printed: {e}");
             ExitCode::from(1)
         }
-        Err(Failure::NothingEvaluated(message)) => {
+        Err(Failure::NotAnAnswer(message)) => {
             eprintln!("error: {message}");
             ExitCode::from(1)
         }
@@ -127,9 +134,9 @@ enum Failure {
     Usage(String),
     Input(land_efficiency::Error),
     Print(std::io::Error),
-    /// Every parcel was rejected (or there was none): the outputs are written, but nothing
-    /// was audited, which a script must not take for success.
-    NothingEvaluated(String),
+    /// Every parcel was rejected (or there was none), or an input is wrong as a whole: the
+    /// outputs are written, but they are no answer, which a script must not take for success.
+    NotAnAnswer(String),
 }
 
 impl From<land_efficiency::Error> for Failure {
@@ -183,6 +190,7 @@ fn run(args: &Args) -> Result<(), Failure> {
         Some(p) => Config::from_path(p)?,
         None => Config::default(),
     };
+    config.checks.allow_suspect |= args.allow_suspect;
     if let Some(method) = &args.area {
         config.area.method = match method.as_str() {
             "geodesic" => AreaMethod::Geodesic,
@@ -306,14 +314,36 @@ fn run(args: &Args) -> Result<(), Failure> {
             Ok(()) => {}
         }
     }
-    match nothing_evaluated(&report, &fields) {
-        Some(why) => Err(Failure::NothingEvaluated(format!(
+    if let Some(why) = nothing_evaluated(&report, &fields) {
+        return Err(Failure::NotAnAnswer(format!(
             "{}: {why}; the outputs are in {} (rejected.csv lists every parcel and why)",
             inputs.parcels.name().display(),
             args.out.display()
-        ))),
-        None => Ok(()),
+        )));
     }
+    let summary = &report.summary;
+    if summary.refused() {
+        let list: Vec<String> = (summary.suspicions.iter())
+            .map(|s| format!("  - {} ({}): {}", s.layer, s.code, s.message))
+            .collect();
+        return Err(Failure::NotAnAnswer(format!(
+            "the input is wrong as a whole, so these figures are not an answer:\n{}\nThe \
+             outputs are in {} (summary.json lists these, rejected.csv every record left \
+             out). Correct the input, or if you have looked and accept it, run again with \
+             --allow-suspect",
+            list.join("\n"),
+            args.out.display()
+        )));
+    }
+    if verbose {
+        for s in &summary.suspicions {
+            eprintln!(
+                "warning: accepted with --allow-suspect: {} ({}): {}",
+                s.layer, s.code, s.message
+            );
+        }
+    }
+    Ok(())
 }
 
 /// Why no parcel was evaluated, with the first parcel's reason and what usually causes it;

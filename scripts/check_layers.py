@@ -30,7 +30,7 @@ LAYERS = [
     ["read"],
     ["pushed", "areas", "parks", "join"],
     ["results", "classify"],
-    ["history", "schema"],
+    ["history", "schema", "suspect"],
     ["write"],
     ["audit"],
     ["lib"],

@@ -11,7 +11,7 @@ use crate::areas::{self, AreaOutcome, Measured, areas_beside};
 use crate::classify;
 use crate::config::Config;
 use crate::crs::Crs;
-use crate::error::{Error, Layer, Notes, Rejection, Result, Warning};
+use crate::error::{Error, Layer, Notes, Rejection, Result, Suspicion, Warning};
 use crate::grade;
 use crate::history;
 use crate::index::ParcelIndex;
@@ -26,7 +26,9 @@ use crate::results::{
     AuditReport, Counts, EnterpriseCounts, LayerInfo, Overlap, ParcelFacts as SummaryFacts,
     StageTimes, Summary,
 };
+use crate::shapes::extent_of;
 use crate::source_text::InputTexts;
+use crate::suspect::{self, Extents};
 
 /// The three input layers. Enterprises and parks are optional: without enterprises every
 /// parcel is idle; without parks every parcel is outside any park.
@@ -345,6 +347,20 @@ impl Audit {
     ) -> Result<AuditReport> {
         let config = &self.config;
         pushed::prepare(&mut parcels, enterprises.as_ref(), &mut parks)?;
+        let mut found = std::mem::take(&mut parcels.suspicions);
+        let mut enterprises = enterprises;
+        let mut extents = Extents {
+            parcels: parcels.records.shapes.extent(),
+            ..Extents::default()
+        };
+        if let Some(l) = &mut enterprises {
+            found.append(&mut l.suspicions);
+            extents.enterprises = extent_of(l.records.location.iter().copied());
+        }
+        if let Some(l) = &mut parks {
+            found.append(&mut l.suspicions);
+            extents.parks = l.records.shapes.extent();
+        }
         let layers = LayerInfo {
             parcels: parcels.crs_info(),
             enterprises: enterprises.as_ref().map(Loaded::crs_info),
@@ -430,6 +446,8 @@ impl Audit {
             notes: notes.finish(layer_notes, run_notes),
             layers,
             matched,
+            extents,
+            found,
         }))
     }
 
@@ -450,7 +468,7 @@ impl Audit {
             parks: s.park_read,
             rejected: &rejected,
         };
-        let summary = self.summary(
+        let mut summary = self.summary(
             &s.measured,
             &s.park_results,
             counts,
@@ -459,6 +477,13 @@ impl Audit {
             &warnings,
             &s.graded,
             s.matched,
+        );
+        summary.suspicions = suspect::suspicions(
+            &summary,
+            &rejected,
+            &self.config.checks,
+            &s.extents,
+            s.found,
         );
         let fields = &self.config.fields;
         AuditReport {
@@ -642,6 +667,10 @@ struct Stages {
     layers: LayerInfo,
     /// Parcels the previous audit covers.
     matched: usize,
+    /// Each layer's bounding box, for [`suspect::suspicions`].
+    extents: Extents,
+    /// What the readers found wrong with a layer as a whole.
+    found: Vec<Suspicion>,
 }
 
 /// The records each layer had, for the summary's counts.

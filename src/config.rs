@@ -19,6 +19,10 @@
 //! min_plot_ratio = 0.6
 //! [park]
 //! max_low_efficiency_ratio = 0.30
+//! [checks]                      # when an input is wrong as a whole: exit 1, not an answer
+//! max_rejected_share = 0.5      # of a layer's records
+//! max_unmatched_share = 0.5     # of the enterprises read
+//! allow_suspect = false         # true: publish anyway, the suspicions listed
 //! ```
 //!
 //! Unknown keys are an error (a misspelt threshold must not silently fall back to its
@@ -35,7 +39,7 @@ use crate::rules::LowEfficiencyConfig;
 use crate::units::AreaUnit;
 
 /// The whole configuration (`[fields]`, `[crs]`, `[area]`, `[low_efficiency]`, `[park]`,
-/// `[evaluation]`).
+/// `[evaluation]`, `[checks]`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -51,6 +55,8 @@ pub struct Config {
     pub park: ParkConfig,
     /// The composite evaluation of enterprises (亩均效益综合评价); off when absent.
     pub evaluation: Option<EvaluationConfig>,
+    /// When an input is wrong as a whole (`[checks]`).
+    pub checks: ChecksConfig,
 }
 
 impl Config {
@@ -148,6 +154,17 @@ impl Config {
         if let Some(evaluation) = &self.evaluation {
             evaluation.check().map_err(bad)?;
         }
+        let checks = &self.checks;
+        for (key, share) in [
+            ("max_rejected_share", checks.max_rejected_share),
+            ("max_unmatched_share", checks.max_unmatched_share),
+        ] {
+            if !(0.0..=1.0).contains(&share) {
+                return Err(bad(format!(
+                    "checks.{key} must be a fraction in [0, 1], found {share}"
+                )));
+            }
+        }
         // Here, so that a CRS this build cannot use is the config's error, not its data's.
         let crs = &self.crs;
         for (key, name) in [
@@ -164,6 +181,31 @@ impl Config {
             }
         }
         Ok(())
+    }
+}
+
+/// When a layer is wrong as a whole (`[checks]`): the shares past which an audit is
+/// [suspect](crate::error::Suspicion) rather than an answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ChecksConfig {
+    /// A layer with more than this share of its records rejected is suspect (default 0.5).
+    pub max_rejected_share: f64,
+    /// Enterprises with more than this share of those read joined to no parcel are suspect
+    /// (default 0.5).
+    pub max_unmatched_share: f64,
+    /// Publish a suspect audit anyway, its suspicions listed (default false): for a person who
+    /// has looked and accepts it knowingly (`--allow-suspect`).
+    pub allow_suspect: bool,
+}
+
+impl Default for ChecksConfig {
+    fn default() -> Self {
+        ChecksConfig {
+            max_rejected_share: 0.5,
+            max_unmatched_share: 0.5,
+            allow_suspect: false,
+        }
     }
 }
 

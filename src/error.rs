@@ -626,6 +626,23 @@ fn index_or_null<S: serde::Serializer>(index: &usize, s: S) -> Result<S::Ok, S::
     }
 }
 
+/// Something about a layer as a whole that makes the audit's answer untrustworthy: a mapped
+/// column absent from its header, most of its records rejected or unmatched, coordinates that
+/// put it apart from the parcels. Each is listed in `summary.json` (`suspicions`); the example
+/// binary exits 1 when there is one, unless it was accepted knowingly (`--allow-suspect`,
+/// `[checks] allow_suspect`). A library caller decides the same way from
+/// [`Summary::refused`](crate::results::Summary::refused).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Suspicion {
+    /// The layer found wrong.
+    pub layer: Layer,
+    /// What was found, stable for scripts: `column_absent`, `mostly_rejected`,
+    /// `mostly_unmatched`, `layers_apart`, `points_offset`.
+    pub code: &'static str,
+    /// What was found and what to do, in words, naming the file and the column.
+    pub message: String,
+}
+
 /// What an audit's stages note as they go: records not evaluated, and warnings. Each stage
 /// appends in record order; [`Notes::finish`] puts them in the order the outputs list them.
 #[derive(Debug, Default)]

@@ -98,6 +98,7 @@ mod rules;
 mod schema;
 mod shapes;
 mod source_text;
+mod suspect;
 mod topology;
 pub mod units;
 mod write;
@@ -113,11 +114,11 @@ pub use geo;
 
 pub use audit::{Audit, Inputs, Progress, Stage};
 pub use config::{
-    AreaConfig, AreaMethod, Config, CrsConfig, EnterpriseFields, Fields, MissingId, OutputCrs,
-    ParkConfig, ParkFields,
+    AreaConfig, AreaMethod, ChecksConfig, Config, CrsConfig, EnterpriseFields, Fields, MissingId,
+    OutputCrs, ParkConfig, ParkFields,
 };
 pub use crs::{Backend, Crs, CrsInfo, CrsSource, ToWgs84, gcj02};
-pub use error::{Error, FeatureContext, Layer, Rejection, Result, Warning};
+pub use error::{Error, FeatureContext, Layer, Rejection, Result, Suspicion, Warning};
 pub use grade::{
     Benchmark, Candidate, ClassMethod, EvaluationConfig, Grade, Group, GroupConfig, Indicator,
     IndicatorConfig, IndicatorScore, LandShare, Missing, grade, land_shares,

@@ -13,7 +13,7 @@ use serde::ser::SerializeStruct;
 
 use crate::config::Config;
 use crate::crs::CrsInfo;
-use crate::error::{Rejection, Warning};
+use crate::error::{Rejection, Suspicion, Warning};
 use crate::grade;
 use crate::metrics::{Intensities, ParcelSums, intensities};
 use crate::outcome::Change;
@@ -564,11 +564,23 @@ pub struct Summary {
     /// and `gone`, the previous audit's parcels this one did not evaluate (removed, or
     /// rejected this year), `gone_low` of them low-efficiency then.
     pub changes: Option<std::collections::BTreeMap<&'static str, usize>>,
+    /// What makes this audit untrustworthy as a whole; empty for a sound one. See
+    /// [`Summary::refused`].
+    pub suspicions: Vec<Suspicion>,
+    /// True when the suspicions were accepted knowingly (`[checks] allow_suspect`).
+    pub suspicions_accepted: bool,
     /// Every park's figures.
     pub parks: Vec<ParkResult>,
 }
 
 impl Summary {
+    /// True when an input is wrong as a whole ([`Summary::suspicions`]) and that was not
+    /// accepted: the figures are not an answer, and should not be published as one. The
+    /// example binary exits 1 then; a service should report the suspicions instead.
+    pub fn refused(&self) -> bool {
+        !self.suspicions.is_empty() && !self.suspicions_accepted
+    }
+
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         parcels: impl Iterator<Item = ParcelFacts>,
@@ -634,6 +646,8 @@ impl Summary {
             classes: None,
             previous: None,
             changes: None,
+            suspicions: Vec::new(),
+            suspicions_accepted: config.checks.allow_suspect,
             parks: parks.to_vec(),
         }
     }

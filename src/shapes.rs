@@ -54,6 +54,11 @@ impl Shapes {
         self.coords.len()
     }
 
+    /// The bounding box of every shape; `None` when there is none.
+    pub fn extent(&self) -> Option<Rect<f64>> {
+        extent_of(self.coords.iter().copied())
+    }
+
     /// Appends a shape; `multi` records whether it came as a MultiPolygon.
     pub fn push(&mut self, shape: &MultiPolygon<f64>, multi: bool) {
         for polygon in &shape.0 {
@@ -669,6 +674,19 @@ impl EdgeBands {
             }
         })
     }
+}
+
+/// The bounding box of `coords`, those not finite left out; `None` when none is finite.
+pub(crate) fn extent_of(coords: impl Iterator<Item = Coord<f64>>) -> Option<Rect<f64>> {
+    let mut bounds: Option<(Coord<f64>, Coord<f64>)> = None;
+    for c in coords.filter(|c| c.x.is_finite() && c.y.is_finite()) {
+        let (min, max) = bounds.get_or_insert((c, c));
+        min.x = min.x.min(c.x);
+        min.y = min.y.min(c.y);
+        max.x = max.x.max(c.x);
+        max.y = max.y.max(c.y);
+    }
+    bounds.map(|(min, max)| Rect::new(min, max))
 }
 
 #[cfg(test)]

@@ -5,19 +5,7 @@ mod common;
 use std::path::PathBuf;
 use std::process::Command;
 
-/// The compiled example, which `cargo test` builds beside the test binaries.
-fn example(name: &str) -> Command {
-    let mut dir = std::env::current_exe().unwrap();
-    dir.pop();
-    if dir.ends_with("deps") {
-        dir.pop();
-    }
-    let exe: PathBuf = dir
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(exe.exists(), "{} not built", exe.display());
-    Command::new(exe)
-}
+use common::example;
 
 /// The standard output of a run that must have succeeded (else its standard error).
 fn succeeded(out: std::process::Output) -> String {

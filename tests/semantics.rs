@@ -779,6 +779,7 @@ fn tables_pushed_in_code_are_checked_as_read_ones_are() {
             crs_source: CrsSource::Explicit,
             bbox: None,
             text: None,
+            suspicions: Vec::new(),
         }
     }
     let square = |x: f64| {

@@ -27,7 +27,7 @@ use serde_json::value::RawValue;
 
 use crate::config::{Config, Fields};
 use crate::crs::{Backend, Crs, CrsInfo, CrsSource, ToWgs84};
-use crate::error::{Error, FeatureContext, Layer, Result, Warning, abbreviate};
+use crate::error::{Error, FeatureContext, Layer, Result, Suspicion, Warning, abbreviate};
 use crate::parcel::{
     Commitments, Enterprise, Enterprises, Parcel, Parcels, Park, Parks, Place, Status,
 };
@@ -190,6 +190,9 @@ pub struct Loaded<T> {
     /// The input file the records' text was left in, with [`ReadOptions::leave_text`] (and
     /// only when some was): hand it to the writers to read the text back.
     pub text: Option<InputText>,
+    /// What was found wrong with the layer as a whole (a mapped column absent from its
+    /// header), which makes the audit [suspect](crate::error::Suspicion).
+    pub suspicions: Vec<Suspicion>,
 }
 
 /// A record in its file's coordinates, before the CRS is known.
@@ -1773,6 +1776,7 @@ fn conclude<T: Table + Sync>(
         crs_source,
         bbox: scan.bbox,
         text: None,
+        suspicions: Vec::new(),
     })
 }
 

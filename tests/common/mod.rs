@@ -2,8 +2,23 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
+use std::process::Command;
 
 use land_efficiency::{Audit, AuditReport, Config, Inputs, Source};
+
+/// The compiled example, which `cargo test` builds beside the test binaries.
+pub fn example(name: &str) -> Command {
+    let mut dir = std::env::current_exe().unwrap();
+    dir.pop();
+    if dir.ends_with("deps") {
+        dir.pop();
+    }
+    let exe: PathBuf = dir
+        .join("examples")
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    assert!(exe.exists(), "{} not built", exe.display());
+    Command::new(exe)
+}
 
 /// The bundled fixtures folder.
 pub fn fixtures() -> PathBuf {

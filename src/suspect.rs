@@ -1,0 +1,194 @@
+//! The check of each layer as a whole: whether the audit's figures are an answer at all.
+//!
+//! A record that is wrong is rejected and listed; a layer that is wrong as a whole (its tax
+//! column under another name, its points in another CRS) leaves every parcel idle and every
+//! park over its cap, figures that look like a verdict. Such an audit is
+//! [suspect](crate::error::Suspicion): its outputs are written, with the rejections, and the
+//! summary lists why it is not an answer (`[checks]` sets the shares).
+
+use geo::Rect;
+
+use crate::config::ChecksConfig;
+use crate::error::{Layer, Rejection, Suspicion};
+use crate::results::Summary;
+
+/// The bounding boxes of each layer in WGS84 lon/lat: parcels and parks as read, enterprises'
+/// points (those with one).
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct Extents {
+    pub(crate) parcels: Option<Rect<f64>>,
+    pub(crate) enterprises: Option<Rect<f64>>,
+    pub(crate) parks: Option<Rect<f64>>,
+}
+
+/// Layers apart by more than this are apart (km): a zone's firms stand in or beside its
+/// parcels, never kilometres off; a datum shift or a web-map offset is well under it.
+const APART_KM: f64 = 1.0;
+
+/// Everything that makes the audit of `summary` untrustworthy as a whole: layers mostly
+/// rejected or unmatched past the shares of `checks`, layers apart; after `found` (what the
+/// readers and stages saw of a layer as a whole, a mapped column absent from its header).
+pub(crate) fn suspicions(
+    summary: &Summary,
+    rejected: &[Rejection],
+    checks: &ChecksConfig,
+    extents: &Extents,
+    found: Vec<Suspicion>,
+) -> Vec<Suspicion> {
+    let mut all = found;
+    let files = &summary.crs;
+    let layers = [
+        (
+            Layer::Parcels,
+            &summary.parcels.read,
+            Some(files.parcels.file.as_str()),
+        ),
+        (
+            Layer::Enterprises,
+            &summary.enterprises.read,
+            files.enterprises.as_ref().map(|c| c.file.as_str()),
+        ),
+        (
+            Layer::Parks,
+            &summary.park_features.read,
+            files.parks.as_ref().map(|c| c.file.as_str()),
+        ),
+    ];
+    for (layer, &read, file) in layers {
+        let file = file.unwrap_or("");
+        // A layer already found wrong as a whole says why; its rejections follow from it.
+        if all.iter().any(|s| s.layer == layer) {
+            continue;
+        }
+        let mine: Vec<&Rejection> = (rejected.iter())
+            .filter(|r| r.layer == layer && !r.is_join_miss())
+            .collect();
+        if let Some(message) = past_share(mine.len(), read, checks.max_rejected_share, "rejected") {
+            all.push(Suspicion {
+                layer,
+                code: "mostly_rejected",
+                message: format!(
+                    "{file}: {message} of its {} records were rejected{}",
+                    layer.as_str(),
+                    commonest(&mine)
+                ),
+            });
+        }
+    }
+    let e = &summary.enterprises;
+    let kept = e.read - e.rejected;
+    let misses: Vec<&Rejection> = (rejected.iter())
+        .filter(|r| r.layer == Layer::Enterprises && r.is_join_miss())
+        .collect();
+    if !all.iter().any(|s| s.layer == Layer::Enterprises)
+        && let Some(message) =
+            past_share(e.unmatched, kept, checks.max_unmatched_share, "unmatched")
+    {
+        let file = files.enterprises.as_ref().map_or("", |c| c.file.as_str());
+        all.push(Suspicion {
+            layer: Layer::Enterprises,
+            code: "mostly_unmatched",
+            message: format!(
+                "{file}: {message} of the enterprises kept were joined to no parcel{}; check \
+                 that the enterprises and the parcels are of one zone and in the CRS each was \
+                 read as (the summary's crs)",
+                commonest(&misses)
+            ),
+        });
+    }
+    if let Some(parcels) = extents.parcels {
+        for (layer, extent, what) in [
+            (
+                Layer::Enterprises,
+                extents.enterprises,
+                "enterprises' points",
+            ),
+            (Layer::Parks, extents.parks, "parks"),
+        ] {
+            let Some(extent) = extent else { continue };
+            let km = gap_km(parcels, extent);
+            if km > APART_KM {
+                all.push(Suspicion {
+                    layer,
+                    code: "layers_apart",
+                    message: format!(
+                        "the {what} ({}) lie {km:.1} km from the parcels ({}): the layers do \
+                         not meet, so one of them is read in the wrong CRS (the summary's crs \
+                         says what each was read as; set it with --crs or [crs] {})",
+                        describe(extent),
+                        describe(parcels),
+                        layer.as_str()
+                    ),
+                });
+            }
+        }
+    }
+    all
+}
+
+/// "`n` of `of` (p%, more than the q% [checks] max_..._share allows)", when `n / of` is past
+/// `max`.
+fn past_share(n: usize, of: usize, max: f64, what: &str) -> Option<String> {
+    if of == 0 || (n as f64) <= max * of as f64 {
+        return None;
+    }
+    let key = if what == "rejected" {
+        "max_rejected_share"
+    } else {
+        "max_unmatched_share"
+    };
+    Some(format!(
+        "{n} of {of} ({:.0}%, more than the {:.0}% [checks] {key} allows)",
+        100.0 * n as f64 / of as f64,
+        100.0 * max
+    ))
+}
+
+/// What kind of rejection: its code and property.
+fn kind(r: &Rejection) -> (&str, Option<&str>) {
+    (r.code, r.property.as_deref())
+}
+
+/// "; the commonest reason, N of them: <code> <property>: <the first one's reason>".
+fn commonest(rejected: &[&Rejection]) -> String {
+    // (the first of a kind, how many), a kind being the code and the property.
+    let mut counts: Vec<(&Rejection, usize)> = Vec::new();
+    for r in rejected {
+        match counts.iter_mut().find(|(first, _)| kind(first) == kind(r)) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((r, 1)),
+        }
+    }
+    // The first in file order among the most frequent.
+    let Some(&(first, n)) = counts.iter().rev().max_by_key(|(_, n)| *n) else {
+        return String::new();
+    };
+    let at = match &first.id {
+        Some(id) => format!("record {} ({id})", first.index),
+        None => format!("record {}", first.index),
+    };
+    format!(
+        "; the commonest reason, {n} of them, first at {at}: {}",
+        first.reason
+    )
+}
+
+/// The distance between two lon/lat boxes, km (0 when they meet), on a sphere near enough
+/// for "apart".
+fn gap_km(a: Rect<f64>, b: Rect<f64>) -> f64 {
+    let dx = (b.min().x - a.max().x).max(a.min().x - b.max().x).max(0.0);
+    let dy = (b.min().y - a.max().y).max(a.min().y - b.max().y).max(0.0);
+    let lat = (a.min().y.max(b.min().y)).clamp(-89.0, 89.0).to_radians();
+    let km_per_degree = 111.32;
+    (dx * lat.cos() * km_per_degree).hypot(dy * km_per_degree)
+}
+
+fn describe(r: Rect<f64>) -> String {
+    format!(
+        "lon {:.4}–{:.4}, lat {:.4}–{:.4}",
+        r.min().x,
+        r.max().x,
+        r.min().y,
+        r.max().y
+    )
+}
