@@ -174,6 +174,30 @@ impl Crs {
         }
     }
 
+    /// The false easting of a transverse Mercator (Gauss-Krüger, UTM) definition, m, where a
+    /// zone prefix shows (40 500 000 for EPSG:4528); `None` for other projections and for
+    /// definitions the crate does not hold (a WKT with the `proj` feature).
+    pub(crate) fn false_easting(&self) -> Option<f64> {
+        let def = match self {
+            Crs::Epsg(code) => u16::try_from(*code)
+                .ok()
+                .and_then(crs_definitions::from_code)?
+                .proj4
+                .to_string(),
+            Crs::Proj(def) => def.clone(),
+            _ => return None,
+        };
+        let mut tokens = def.split_whitespace();
+        let projection = tokens.clone().find_map(|t| t.strip_prefix("+proj="))?;
+        let given = tokens.find_map(|t| t.strip_prefix("+x_0="));
+        match (projection, given) {
+            ("tmerc" | "utm", Some(x)) => x.parse().ok(),
+            ("utm", None) => Some(500_000.0),
+            ("tmerc", None) => Some(0.0),
+            _ => None,
+        }
+    }
+
     /// True when planar area in this CRS is the cadastral area (`auto` uses it): projected
     /// CRSs other than Web Mercator, whose scale grows with latitude.
     pub fn planar_area_is_meaningful(&self) -> bool {
@@ -305,6 +329,46 @@ pub fn suggest_zone(x_min: f64, x_max: f64) -> String {
             .to_string();
     }
     "the coordinates are not lon/lat and match no Chinese Gauss-Krüger pattern".to_string()
+}
+
+/// Where projected coordinates and their CRS disagree about the zone: eastings that carry
+/// the zone prefix of another zone than the CRS's (39 500 000 m read as EPSG:4528, zone 40), or
+/// carry one where the CRS has none, or none where it has one. `None` when they agree, when the
+/// CRS is no transverse Mercator the crate knows the false easting of, or when the eastings
+/// span zones (the reprojection then says what is wrong). The message names the zone the
+/// coordinates say.
+pub fn zone_disagreement(crs: &Crs, x_min: f64, x_max: f64) -> Option<String> {
+    let false_easting = crs.false_easting()?;
+    let expected = (false_easting / 1e6).floor();
+    let (lo, hi) = ((x_min / 1e6).floor(), (x_max / 1e6).floor());
+    if lo != hi || lo == expected || (lo < 13.0 && expected < 13.0) {
+        return None;
+    }
+    let seen = if lo >= 13.0 {
+        format!("carry the zone prefix {lo}: {}", suggest_zone(x_min, x_max))
+    } else {
+        let likely = match crs {
+            // The zone of the same central meridian without its prefix.
+            Crs::Epsg(c @ 4513..=4533) => {
+                format!("; for the same zone without the prefix, EPSG:{}", c + 21)
+            }
+            Crs::Epsg(c @ 4491..=4501) => {
+                format!("; for the same zone without the prefix, EPSG:{}", c + 11)
+            }
+            _ => String::new(),
+        };
+        format!("carry no zone prefix{likely}")
+    };
+    let wants = if expected >= 13.0 {
+        format!("eastings with the zone prefix {expected} (false easting {false_easting} m)")
+    } else {
+        format!("eastings with no zone prefix (false easting {false_easting} m)")
+    };
+    Some(format!(
+        "{crs} has {wants}, but the coordinates' eastings (x from {x_min:.1} to {x_max:.1}) \
+         {seen}. Read in {crs} they would land in another zone, hundreds of kilometres away: \
+         give the CRS the coordinates are in"
+    ))
 }
 
 /// Which library does the reprojection.
@@ -604,6 +668,47 @@ mod tests {
         assert_eq!(Crs::from_geojson_member(m).unwrap(), Some(Crs::Epsg(3826)));
         assert_eq!(Crs::from_geojson_member(b"null").unwrap(), None);
         assert!(Crs::from_geojson_member(br#"{"type":"link"}"#).is_err());
+    }
+
+    #[test]
+    fn zones_and_prefixes_that_disagree_are_found() {
+        let gk = |code| Crs::Epsg(code);
+        assert_eq!(gk(4528).false_easting(), Some(40_500_000.0));
+        assert_eq!(gk(4549).false_easting(), Some(500_000.0));
+        assert_eq!(gk(32650).false_easting(), Some(500_000.0));
+        assert_eq!(gk(3857).false_easting(), None);
+        assert_eq!(Crs::LonLat.false_easting(), None);
+        // Agreeing: nothing.
+        assert_eq!(
+            zone_disagreement(&gk(4528), 40_400_000.0, 40_600_000.0),
+            None
+        );
+        assert_eq!(zone_disagreement(&gk(4549), 400_000.0, 600_000.0), None);
+        assert_eq!(zone_disagreement(&gk(32650), 200_000.0, 800_000.0), None);
+        // Spanning zones: left to the reprojection.
+        assert_eq!(
+            zone_disagreement(&gk(4528), 39_900_000.0, 40_100_000.0),
+            None
+        );
+        let m = zone_disagreement(&gk(4528), 39_500_000.0, 39_600_000.0).unwrap();
+        assert!(
+            m.contains("zone prefix 39") && m.contains("EPSG:4527"),
+            "{m}"
+        );
+        let m = zone_disagreement(&gk(4528), 400_000.0, 600_000.0).unwrap();
+        assert!(
+            m.contains("no zone prefix; for the same zone without the prefix, EPSG:4549"),
+            "{m}"
+        );
+        let m = zone_disagreement(&gk(4549), 40_400_000.0, 40_600_000.0).unwrap();
+        assert!(
+            m.contains("zone prefix 40") && m.contains("EPSG:4528"),
+            "{m}"
+        );
+        let m = zone_disagreement(&gk(4491), 400_000.0, 600_000.0).unwrap();
+        assert!(m.contains("EPSG:4502"), "{m}");
+        let proj = Crs::Proj("+proj=tmerc +lon_0=120 +k=1 +x_0=40500000 +ellps=GRS80".into());
+        assert!(zone_disagreement(&proj, 39_500_000.0, 39_600_000.0).is_some());
     }
 
     #[test]

@@ -111,6 +111,52 @@ fn an_explicit_crs_overrides_and_a_zone_prefixed_plane_gives_the_same_areas() {
 }
 
 #[test]
+fn a_declared_zone_the_coordinates_contradict_is_an_error_naming_theirs() {
+    // Eastings with the zone prefix 39 (CM 117°E) given as zone 40: read so, the zone would
+    // land at 109.76°E, every firm unmatched and every parcel idle.
+    let zone39 = |stem: &str| map_coords(&zone(stem), &|x, y| (x + 39_000_000.0, y));
+    let mut config = Config::default();
+    config.crs.input = Some("EPSG:4528".into());
+    let err = run_with(
+        config.clone(),
+        zone39("parcels_4549"),
+        Some(zone39("enterprises_4549")),
+    )
+    .map(|_| ())
+    .expect_err("zone 39 read as zone 40");
+    let message = err.to_string();
+    assert!(matches!(err, Error::Crs { .. }), "{err:?}");
+    assert!(
+        message.starts_with("parcels.geojson: CRS EPSG:4528"),
+        "{message}"
+    );
+    assert!(message.contains("zone prefix 39"), "{message}");
+    assert!(message.contains("EPSG:4527"), "{message}");
+    // Eastings with no prefix given as a prefixed zone: the prefix-free code of that zone.
+    let plain = map_coords(&zone("parcels_4549"), &|x, y| (x, y));
+    let message = run_with(config.clone(), plain.clone(), None)
+        .map(|_| ())
+        .expect_err("no prefix read as zone 40")
+        .to_string();
+    assert!(message.contains("carry no zone prefix"), "{message}");
+    assert!(message.contains("EPSG:4549"), "{message}");
+    // A prefixed plane given as the prefix-free zone, declared in the file this time.
+    let prefixed = zone39("parcels_4549").replacen(
+        "{",
+        r#"{"crs":{"type":"name","properties":{"name":"EPSG:4549"}},"#,
+        1,
+    );
+    let message = run_with(Config::default(), prefixed, None)
+        .map(|_| ())
+        .expect_err("prefix 39 read as EPSG:4549")
+        .to_string();
+    assert!(message.contains("zone prefix 39"), "{message}");
+    // The right zone still reads.
+    config.crs.input = Some("EPSG:4549".into());
+    assert!(run_with(config, plain, None).is_ok());
+}
+
+#[test]
 fn a_projected_crs_on_lonlat_coordinates_is_refused() {
     let text = zone("parcels").replacen(
         "{",

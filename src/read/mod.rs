@@ -1196,6 +1196,7 @@ fn resolve_crs(scan: &Scan, explicit: Option<&Crs>) -> Result<(Crs, CrsSource)> 
                     .into(),
             });
         }
+        zone_check(scan, crs)?;
         return Ok((crs.clone(), CrsSource::Explicit));
     }
     if let Some(raw) = &scan.crs_member {
@@ -1214,6 +1215,7 @@ fn resolve_crs(scan: &Scan, explicit: Option<&Crs>) -> Result<(Crs, CrsSource)> 
                         .into(),
                 });
             }
+            zone_check(scan, &crs)?;
             return Ok((crs, CrsSource::File));
         }
     }
@@ -1230,6 +1232,23 @@ fn resolve_crs(scan: &Scan, explicit: Option<&Crs>) -> Result<(Crs, CrsSource)> 
         });
     }
     Ok((Crs::LonLat, CrsSource::Inferred))
+}
+
+/// A projected CRS whose zone the coordinates' zone prefix contradicts is an error: read in
+/// it, every record would land in another zone, and be unmatched or idle without a word.
+fn zone_check(scan: &Scan, crs: &Crs) -> Result<()> {
+    let ev = &scan.evidence;
+    if ev.other == 0 {
+        return Ok(());
+    }
+    match crate::crs::zone_disagreement(crs, ev.x_min, ev.x_max) {
+        Some(message) => Err(Error::Crs {
+            file: scan.file.clone(),
+            crs: crs.to_string(),
+            message,
+        }),
+        None => Ok(()),
+    }
 }
 
 pub(crate) fn context(file: &Path, layer: Layer, index: usize, id: &str) -> FeatureContext {
