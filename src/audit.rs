@@ -390,6 +390,16 @@ impl Audit {
             parks::place_and_index(parcels, &mut measured.figures, &park_index);
         times.index = t.elapsed();
 
+        if let Some(l) = &enterprises {
+            let file = l.file.display().to_string();
+            found.extend(suspect::offset_points(
+                &l.records,
+                parcels,
+                &parcel_index,
+                &l.crs,
+                &file,
+            ));
+        }
         let t = Instant::now();
         self.progress(Stage::Join, "enterprises → parcels");
         let key = &config.fields.enterprises.parcel_id;

@@ -6,10 +6,15 @@
 //! [suspect](crate::error::Suspicion): its outputs are written, with the rejections, and the
 //! summary lists why it is not an answer (`[checks]` sets the shares).
 
-use geo::Rect;
+use std::collections::HashMap;
+
+use geo::{Coord, Rect};
 
 use crate::config::ChecksConfig;
+use crate::crs::{Crs, gcj02};
 use crate::error::{Layer, Rejection, Suspicion};
+use crate::index::{Hit, ParcelIndex};
+use crate::parcel::{Enterprises, Parcels};
 use crate::results::Summary;
 
 /// The bounding boxes of each layer in WGS84 lon/lat: parcels and parks as read, enterprises'
@@ -192,3 +197,86 @@ fn describe(r: Rect<f64>) -> String {
         r.max().y
     )
 }
+
+/// Firms that carry both a parcel code and a point say twice where they stand. When many
+/// points lie off the parcel their code names, and reading the points in a web-map offset
+/// (GCJ-02, BD-09) puts most of those back in it, the layer is in that offset and read as
+/// WGS84: the firms joined by their point alone are joined to the wrong parcels. `crs` is the
+/// CRS the enterprises were read as, `file` their file.
+pub(crate) fn offset_points(
+    enterprises: &Enterprises,
+    parcels: &Parcels,
+    index: &ParcelIndex<'_>,
+    crs: &Crs,
+    file: &str,
+) -> Option<Suspicion> {
+    let both: Vec<(usize, Coord<f64>)> = (0..enterprises.len())
+        .filter(|&row| enterprises.parcel_key(row).is_some())
+        .filter_map(|row| Some((row, enterprises.location(row)?)))
+        .collect();
+    if both.is_empty() {
+        return None;
+    }
+    let by_id: HashMap<&str, usize> = (0..parcels.len())
+        .map(|row| (parcels.ids.get(row), row))
+        .collect();
+    let keyed: Vec<(usize, Coord<f64>)> = (both.iter())
+        .filter_map(|&(row, point)| Some((*by_id.get(enterprises.parcel_key(row)?)?, point)))
+        .collect();
+    let inside = |parcel: usize, point: Coord<f64>| match index.locate(point) {
+        Hit::One(i) => i == parcel,
+        Hit::Many(v) => v.contains(&parcel),
+        Hit::None => false,
+    };
+    let off: Vec<(usize, Coord<f64>)> = (keyed.iter().copied())
+        .filter(|&(parcel, point)| !inside(parcel, point))
+        .collect();
+    // A few firms off their parcel are records to correct, not a layer in the wrong datum.
+    if off.len() < MIN_OFF || off.len() * 5 < keyed.len() {
+        return None;
+    }
+    let mut readings: Vec<(&str, ToWgs84, &str)> = vec![
+        ("GCJ-02 (AMap, Tencent)", gcj02::gcj02_to_wgs84, "GCJ-02"),
+        ("BD-09 (Baidu)", gcj02::bd09_to_wgs84, "BD-09"),
+    ];
+    if matches!(crs, Crs::Gcj02) {
+        readings.push(("WGS84", gcj02::wgs84_to_gcj02, "EPSG:4326"));
+    }
+    let (name, back, fix) = readings.into_iter().max_by_key(|(_, to, _)| {
+        (off.iter())
+            .filter(|&&(parcel, p)| {
+                let (x, y) = to(p.x, p.y);
+                inside(parcel, Coord { x, y })
+            })
+            .count()
+    })?;
+    let fixed = (off.iter())
+        .filter(|&&(parcel, p)| {
+            let (x, y) = back(p.x, p.y);
+            inside(parcel, Coord { x, y })
+        })
+        .count();
+    if fixed * 2 < off.len() {
+        return None;
+    }
+    Some(Suspicion {
+        layer: Layer::Enterprises,
+        code: "points_offset",
+        message: format!(
+            "{file}: {} of the {} enterprises with both a parcel code and a point have the point \
+             outside the parcel the code names; read as {name}, {fixed} of those {} fall in \
+             it: the points are {name} coordinates read as {crs}, so the firms placed by their \
+             point alone stand a few hundred metres off. Set [crs] enterprises = \"{fix}\" and \
+             audit again",
+            off.len(),
+            keyed.len(),
+            off.len()
+        ),
+    })
+}
+
+/// A web-map offset undone: lon/lat in, WGS84 lon/lat out.
+type ToWgs84 = fn(f64, f64) -> (f64, f64);
+
+/// Fewer firms off their parcel than this say nothing about the layer.
+const MIN_OFF: usize = 3;

@@ -148,3 +148,76 @@ fn firms_joined_by_a_code_no_parcel_has_are_no_answer() {
         "{stderr}"
     );
 }
+
+/// The fixture firms, each with the parcel code of the parcel its point lies in, their points
+/// moved by `shift` (lon, lat → lon, lat).
+fn firms_with_codes(shift: fn(f64, f64) -> (f64, f64)) -> String {
+    let zone = fixtures().join("zone");
+    let read = |f: &str| std::fs::read_to_string(zone.join(f)).unwrap();
+    let clean = common::run(
+        land_efficiency::Config::default(),
+        read("parcels.geojson"),
+        Some(read("enterprises.geojson")),
+        None,
+    );
+    let mut v: serde_json::Value = serde_json::from_str(&read("enterprises.geojson")).unwrap();
+    for (feature, firm) in
+        (v["features"].as_array_mut().unwrap().iter_mut()).zip(clean.enterprises())
+    {
+        let code = firm.parcel_id().expect("every fixture firm is joined");
+        feature["properties"]["parcel_id"] = code.into();
+        let c = &mut feature["geometry"]["coordinates"];
+        let (x, y) = shift(c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
+        *c = serde_json::json!([x, y]);
+    }
+    v.to_string()
+}
+
+#[test]
+fn firms_whose_points_are_gcj02_read_as_wgs84_are_named_with_the_fix() {
+    let zone = fixtures().join("zone");
+    let parcels = std::fs::read_to_string(zone.join("parcels.geojson")).unwrap();
+    let run = |config: land_efficiency::Config, firms: String| {
+        common::run(config, parcels.clone(), Some(firms), None)
+    };
+    let gcj = firms_with_codes(land_efficiency::gcj02::wgs84_to_gcj02);
+    let report = run(land_efficiency::Config::default(), gcj.clone());
+    let s = &report.summary.suspicions;
+    assert_eq!(s.len(), 1, "{s:?}");
+    assert_eq!(s[0].code, "points_offset");
+    assert!(
+        s[0].message.starts_with("enterprises.geojson: "),
+        "{}",
+        s[0].message
+    );
+    assert!(s[0].message.contains("GCJ-02"), "{}", s[0].message);
+    assert!(
+        s[0].message.contains("[crs] enterprises = \"GCJ-02\""),
+        "{}",
+        s[0].message
+    );
+    assert!(report.summary.refused());
+    // Read as what they are: nothing to say, every point in its parcel.
+    let config = land_efficiency::Config::from_toml("[crs]\nenterprises = \"GCJ-02\"").unwrap();
+    assert_eq!(run(config, gcj).summary.suspicions, []);
+    // Baidu's offset is told apart from AMap's.
+    let bd = firms_with_codes(|x, y| {
+        let (x, y) = land_efficiency::gcj02::wgs84_to_gcj02(x, y);
+        land_efficiency::gcj02::gcj02_to_bd09(x, y)
+    });
+    let s = run(land_efficiency::Config::default(), bd)
+        .summary
+        .suspicions;
+    assert!(
+        s[0].message.contains("[crs] enterprises = \"BD-09\""),
+        "{s:?}"
+    );
+    // Points where they should be: no suspicion.
+    let right = firms_with_codes(|x, y| (x, y));
+    assert_eq!(
+        run(land_efficiency::Config::default(), right)
+            .summary
+            .suspicions,
+        []
+    );
+}
