@@ -61,6 +61,11 @@ fn a_tax_column_under_another_name_is_no_answer() {
     assert_eq!(s["suspicions_accepted"], false);
     let rejected = std::fs::read_to_string(dir.path().join("out/rejected.csv")).unwrap();
     assert_eq!(rejected.lines().count(), 1 + 48, "{rejected}");
+    // The page for people says it first, in Chinese.
+    let html = std::fs::read_to_string(dir.path().join("out/report.html")).unwrap();
+    let banner = html.find("class=\"suspect\"").expect("a banner");
+    assert!(banner < html.find("class=\"cards\"").unwrap());
+    assert!(html.contains("不能作为审计结论发布"));
 
     // Accepted knowingly: exit 0, the suspicion still listed, and said on stderr.
     let out = audit(dir.path(), config, &file, &["--allow-suspect"]);

@@ -66,6 +66,8 @@ struct Words {
     idle: &'static str,
     outside_parks: &'static str,
     warnings: &'static str,
+    suspect: &'static str,
+    suspect_accepted: &'static str,
     parks_over: &'static str,
     enterprises: &'static str,
     joined: &'static str,
@@ -140,6 +142,8 @@ const ZH: Words = Words {
     idle: "闲置宗地",
     outside_parks: "园区外",
     warnings: "条提示见 warnings.csv（如园区重叠、面积与登记不符）",
+    suspect: "输入数据整体有误，本页数字不能作为审计结论发布（原因如下，详见 summary.json 与 rejected.csv）：",
+    suspect_accepted: "输入数据整体存疑，已由使用者明确接受（--allow-suspect）后发布：",
     parks_over: "超过上限的园区",
     enterprises: "企业",
     joined: "已关联",
@@ -211,6 +215,8 @@ const EN: Words = Words {
     idle: "Idle parcels",
     outside_parks: "outside parks",
     warnings: "warnings in warnings.csv (parks overlapping, areas off the recorded ones, …)",
+    suspect: "The input is wrong as a whole: the figures on this page are not an audit's answer and must not be published as one (why, below; summary.json and rejected.csv hold the details):",
+    suspect_accepted: "The input is suspect as a whole, and was published knowingly (--allow-suspect):",
     parks_over: "Parks over the cap",
     enterprises: "Enterprises",
     joined: "joined",
@@ -453,6 +459,7 @@ pub fn write_report_html(
         t.parcels,
         esc(&s.crs.parcels.file)
     );
+    suspicions(&mut h, s, t);
     cards(&mut h, report, t);
     map(&mut h, report, options, t);
     parks_table(&mut h, report, t);
@@ -462,6 +469,24 @@ pub fn write_report_html(
     thresholds(&mut h, report, t);
     h.push_str("</body></html>\n");
     w.write_all(h.as_bytes())
+}
+
+/// A banner over everything else when the input is wrong as a whole: the figures below are
+/// then no answer, and the reader of the page must see that first.
+fn suspicions(h: &mut String, s: &Summary, t: &Words) {
+    if s.suspicions.is_empty() {
+        return;
+    }
+    let head = if s.suspicions_accepted {
+        t.suspect_accepted
+    } else {
+        t.suspect
+    };
+    let _ = write!(h, "<div class=\"suspect\"><p>{head}</p><ul>");
+    for x in &s.suspicions {
+        let _ = write!(h, "<li><code>{}</code> {}</li>", x.code, esc(&x.message));
+    }
+    h.push_str("</ul></div>\n");
 }
 
 /// Writes the headline figures as cards, then how many warnings the audit gave.
@@ -1152,6 +1177,7 @@ fn thresholds(h: &mut String, report: &AuditReport, t: &Words) {
 const CSS: &str = "body{font-family:system-ui,-apple-system,'PingFang SC','Microsoft YaHei','Noto Sans CJK SC',sans-serif;margin:24px auto;max-width:1100px;color:#222;padding:0 16px}\
 h1{font-size:24px;margin-bottom:4px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd;padding-bottom:4px}\
 .files{color:#777;font-size:12px;margin-top:0}\
+.suspect{background:#fdecea;border:2px solid #c0392b;border-radius:6px;padding:4px 16px;margin:12px 0;color:#7b1d12}\
 .cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(160px,1fr));gap:10px}\
 .card{border:1px solid #ddd;border-radius:6px;padding:10px 12px;background:#fafafa}\
 .card .label{font-size:12px;color:#666}.card .value{font-size:20px;font-weight:600;margin:4px 0}.card .note{font-size:12px;color:#888}\
