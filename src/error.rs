@@ -394,6 +394,19 @@ pub enum Error {
     /// The run was asked for something inconsistent (missing layer, bad option).
     #[error("{0}")]
     Usage(String),
+    /// Another run is writing the output folder (it holds the folder's lock).
+    #[error(
+        "{}: another audit is writing this folder (it holds {}); wait for it to finish, or \
+         give another --out",
+        dir.display(),
+        lock.display()
+    )]
+    OutputLocked {
+        /// The output folder.
+        dir: PathBuf,
+        /// The lock file the other run holds.
+        lock: PathBuf,
+    },
 }
 
 fn in_feature(feature: Option<usize>) -> String {
@@ -501,6 +514,7 @@ impl Error {
             OutputIsInput { .. } => "output_is_input",
             InputChanged { .. } => "input_changed",
             Usage(_) => "usage",
+            OutputLocked { .. } => "output_locked",
         }
     }
 

@@ -10,10 +10,14 @@
 //! | `warnings.csv`, `overlaps.csv` | warnings, and overlapping parcel pairs with their area |
 //! | `report.html` | one self-contained page for people: figures, map, parks, worst parcels, rejections |
 //!
-//! Every file is written to a temporary file in the output folder and renamed into place, so a
-//! failed run never leaves a half-written file where a good one stood. A run stopped while
-//! writing (Ctrl-C, a kill) leaves its temporary files (`.parcels.geojson.PID.RANDOM.tmp`) behind;
-//! the next run into the folder removes those whose process is gone (on Linux, where `/proc`
+//! One run at a time writes a folder (a lock beside it). The files are written into a staging
+//! folder beside the output folder and, on Linux, swapped in as one set (`folder.rs`): a run
+//! killed at any instant leaves the whole old set or the whole new one. Where the set cannot be
+//! swapped (other systems, a folder holding files of the user's), every file is written to a
+//! temporary file in the output folder and renamed into place, so a failed run never leaves a
+//! half-written file where a good one stood. A run stopped while writing (Ctrl-C, a kill)
+//! leaves its staging folder or temporary files (`.parcels.geojson.PID.RANDOM.tmp`) behind; the
+//! next run into the folder removes those whose process is gone (on Linux, where `/proc`
 //! tells). An output path equal to an input is refused before anything is written.
 
 use std::fs::File;
@@ -26,6 +30,7 @@ use crate::results::AuditReport;
 use crate::source_text::InputTexts;
 
 mod csv;
+mod folder;
 mod geojson;
 mod html;
 
@@ -61,9 +66,13 @@ pub struct WriteOptions {
 /// report's texts are those it holds: for an audit that left them in its input files, see
 /// [`write_all_with_text`].
 ///
+/// The set of files is replaced as one (`docs/outputs.md`): on Linux, a run stopped at any
+/// instant leaves `dir` with the whole old set or the whole new one. One run at a time
+/// writes a folder.
+///
 /// # Errors
 /// [`Error::OutputIsInput`] before anything is written when an output would replace an input;
-/// [`Error::Usage`] when the report's texts were left in its input files (write those with
+/// [`Error::OutputLocked`] when another run is writing `dir`; [`Error::Usage`] when the report's texts were left in its input files (write those with
 /// [`write_all_with_text`]); [`Error::Io`] naming the file when one cannot be written.
 pub fn write_all(report: &AuditReport, dir: &Path, options: &WriteOptions) -> Result<Vec<PathBuf>> {
     write_all_with_text(report, &InputTexts::default(), dir, options)
@@ -89,6 +98,7 @@ pub fn write_all_with_text(
     inputs.extend(report.input_files.iter().cloned());
     inputs.extend(texts.files().map(Path::to_path_buf));
     refuse_inputs(&targets, &inputs)?;
+    let folder = folder::OutputFolder::open(dir)?;
     remove_stale_temporaries(dir);
     // Parcel properties and enterprise names are read back from their files: check those
     // before writing anything.
@@ -100,11 +110,12 @@ pub fn write_all_with_text(
         .check_text_source(texts.enterprises.as_ref())?;
     texts.check()?;
     let t = &targets;
+    let writing = folder.writing_dir();
     // The four large files are formatted in parallel chunks; the small ones, the report's
     // the largest (~0.1 s at 1M parcels, on one thread), are written beside them.
     let (large, small) = std::thread::scope(|scope| {
         let small = scope.spawn(|| {
-            let mut staged = Staged::default();
+            let mut staged = Staged::into(writing);
             let result = (|| {
                 staged.write(&t[4], |w| csv::rejected(report, w))?;
                 staged.write(&t[5], |w| csv::warnings(report, w))?;
@@ -118,7 +129,7 @@ pub fn write_all_with_text(
             })();
             (staged, result)
         });
-        let mut staged = Staged::default();
+        let mut staged = Staged::into(writing);
         let result = (|| {
             let properties = texts.parcels.as_ref();
             staged.write(&t[0], |w| {
@@ -144,6 +155,7 @@ pub fn write_all_with_text(
             Err(e)
         }
     }?;
+    folder.commit()?;
     Ok(targets)
 }
 
@@ -175,7 +187,11 @@ fn refuse_inputs(outputs: &[PathBuf], inputs: &[PathBuf]) -> Result<()> {
 /// (the disk, permissions changed meanwhile) leaves the files before it replaced.
 #[derive(Default)]
 pub struct Staged {
+    /// Each temporary file, and the output it becomes.
     files: Vec<(PathBuf, PathBuf)>,
+    /// The folder the files are written into, when not that of their outputs: the staging
+    /// folder swapped with the output folder afterwards.
+    folder: Option<PathBuf>,
 }
 
 /// Removes the temporary outputs (`.parcels.geojson.PID.RANDOM.tmp`) a run stopped while
@@ -193,13 +209,7 @@ fn remove_stale_temporaries(dir: &Path) {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let Some(name) = name.to_str() else { continue };
-        let pid = OUTPUT_FILES.iter().find_map(|output| {
-            let rest = name.strip_prefix('.')?.strip_prefix(output)?;
-            let rest = rest.strip_prefix('.')?.strip_suffix(".tmp")?;
-            // `PID.RANDOM`, or `PID` as runs before the random part named them.
-            rest.split('.').next()?.parse::<u32>().ok()
-        });
-        if let Some(pid) = pid
+        if let Some(pid) = temporary_pid(name)
             && pid != std::process::id()
             && !proc.join(pid.to_string()).exists()
         {
@@ -208,27 +218,41 @@ fn remove_stale_temporaries(dir: &Path) {
     }
 }
 
+/// The process id in the name of a temporary output (`.parcels.csv.PID.RANDOM.tmp`, or
+/// `.parcels.csv.PID.tmp` as runs before the random part named them).
+fn temporary_pid(name: &str) -> Option<u32> {
+    OUTPUT_FILES.iter().find_map(|output| {
+        let rest = name.strip_prefix('.')?.strip_prefix(output)?;
+        let rest = rest.strip_prefix('.')?.strip_suffix(".tmp")?;
+        rest.split('.').next()?.parse::<u32>().ok()
+    })
+}
+
+/// 64 bits no one can foresee: a freshly keyed SipHash (std seeds its keys from the
+/// operating system) of the time and `attempt`.
+fn unforeseeable(attempt: u64) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    h.write_u64(attempt);
+    h.finish()
+}
+
 /// Creates a new temporary file for output `name` in `dir`, under a name no one can foresee
 /// (the process id and 64 random bits) and only if nothing stands there: a link planted
 /// there in a shared folder is never followed (`O_CREAT | O_EXCL`), so its target is never
 /// written.
 fn create_temporary(dir: &Path, name: &str) -> std::io::Result<(PathBuf, File)> {
-    use std::hash::{BuildHasher, Hasher};
     let mut attempt = 0u64;
     loop {
-        // Random: a freshly keyed SipHash (std seeds its keys from the operating system) of the
-        // time and the attempt.
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_nanos()),
-        );
-        h.write_u64(attempt);
         let tmp = dir.join(format!(
             ".{name}.{}.{:016x}.tmp",
             std::process::id(),
-            h.finish()
+            unforeseeable(attempt)
         ));
         match File::options().write(true).create_new(true).open(&tmp) {
             Ok(file) => return Ok((tmp, file)),
@@ -241,7 +265,16 @@ fn create_temporary(dir: &Path, name: &str) -> std::io::Result<(PathBuf, File)> 
 }
 
 impl Staged {
-    /// Writes `path`'s content to a temporary file beside it.
+    /// Outputs written into `folder`, renamed there under their names, whatever folder their
+    /// paths name (which errors name): the staging folder of the output folder.
+    pub(crate) fn into(folder: &Path) -> Staged {
+        Staged {
+            files: Vec::new(),
+            folder: Some(folder.to_path_buf()),
+        }
+    }
+
+    /// Writes `path`'s content to a temporary file beside it (or in the staging folder).
     ///
     /// # Errors
     /// [`Error::Io`] naming `path`; the temporary file is removed.
@@ -250,7 +283,10 @@ impl Staged {
         path: &Path,
         body: impl FnOnce(&mut BufWriter<File>) -> std::io::Result<()>,
     ) -> Result<()> {
-        let dir = path.parent().unwrap_or(Path::new("."));
+        let dir = match &self.folder {
+            Some(folder) => folder.as_path(),
+            None => path.parent().unwrap_or(Path::new(".")),
+        };
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
@@ -296,7 +332,11 @@ impl Staged {
     pub fn commit(mut self) -> Result<()> {
         // A folder standing where an output goes would stop the renames part-way, with the
         // outputs before it replaced and those after it not: refuse before renaming any.
-        if let Some((_, path)) = self.files.iter().find(|(_, path)| path.is_dir()) {
+        let destination = |path: &Path| match (&self.folder, path.file_name()) {
+            (Some(folder), Some(name)) => folder.join(name),
+            _ => path.to_path_buf(),
+        };
+        if let Some((_, path)) = (self.files.iter()).find(|(_, path)| destination(path).is_dir()) {
             return Err(Error::io(
                 path,
                 "cannot replace a folder with an output file",
@@ -306,7 +346,7 @@ impl Staged {
         let files = std::mem::take(&mut self.files);
         let mut iter = files.into_iter();
         while let Some((tmp, path)) = iter.next() {
-            if let Err(e) = std::fs::rename(&tmp, &path) {
+            if let Err(e) = std::fs::rename(&tmp, destination(&path)) {
                 let _ = std::fs::remove_file(&tmp);
                 for (t, _) in iter {
                     let _ = std::fs::remove_file(t);
