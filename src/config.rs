@@ -38,6 +38,11 @@ use crate::grade::EvaluationConfig;
 use crate::rules::LowEfficiencyConfig;
 use crate::units::AreaUnit;
 
+/// The largest configuration file read, 4 MiB: a configuration is a few KiB, even with a
+/// rule for every park, so a larger file is the wrong one (`/dev/zero` would be read to the
+/// end of memory).
+pub(crate) const MAX_CONFIG_BYTES: u64 = 4 << 20;
+
 /// The whole configuration (`[fields]`, `[crs]`, `[area]`, `[low_efficiency]`, `[park]`,
 /// `[evaluation]`, `[checks]`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -63,11 +68,12 @@ impl Config {
     /// Reads a configuration from a TOML file.
     ///
     /// # Errors
-    /// [`Error::Io`] when the file cannot be read; [`Error::Config`] naming the line and key
+    /// [`Error::Io`] when the file cannot be read; [`Error::InputTooLarge`] when it is larger
+    /// than 4 MiB (a wrong path: a configuration is a few KiB); [`Error::Config`] naming the line and key
     /// when it is not valid (unknown keys included).
     pub fn from_path(path: impl AsRef<Path>) -> Result<Config> {
         let path = path.as_ref();
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read", e))?;
+        let bytes = crate::source_text::read_whole(path, MAX_CONFIG_BYTES, "a configuration file")?;
         // TOML is UTF-8; a config saved as GBK (Notepad's "ANSI" on Chinese Windows) says so
         // with its line rather than as an I/O error.
         let text = String::from_utf8(bytes).map_err(|e| {

@@ -407,6 +407,33 @@ pub enum Error {
         /// The lock file the other run holds.
         lock: PathBuf,
     },
+    /// A file read whole is larger than such a file may be: most likely the wrong file.
+    #[error(
+        "{}: {}, more than the {} {what} may hold; check that it is the right file",
+        file.display(),
+        size.map_or_else(|| format!("more than {limit} bytes"), |s| format!("{s} bytes")),
+        bytes_text(*limit)
+    )]
+    InputTooLarge {
+        /// The file.
+        file: PathBuf,
+        /// Its size in bytes; `None` for one with no size (a device or a pipe) that went on past
+        /// the bound.
+        size: Option<u64>,
+        /// The most bytes read from such a file.
+        limit: u64,
+        /// What the file is: "a configuration file", "a previous audit's table".
+        what: &'static str,
+    },
+}
+
+/// `4 MiB`, `1 GiB`: a bound as people read it.
+fn bytes_text(bytes: u64) -> String {
+    match bytes {
+        b if b >= 1 << 30 && b % (1 << 30) == 0 => format!("{} GiB", b >> 30),
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{} MiB", b >> 20),
+        b => format!("{b} bytes"),
+    }
 }
 
 fn in_feature(feature: Option<usize>) -> String {
@@ -515,6 +542,7 @@ impl Error {
             InputChanged { .. } => "input_changed",
             Usage(_) => "usage",
             OutputLocked { .. } => "output_locked",
+            InputTooLarge { .. } => "input_too_large",
         }
     }
 

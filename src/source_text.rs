@@ -182,6 +182,41 @@ impl InputText {
     }
 }
 
+/// Reads a file whole, refusing one larger than `limit` bytes (`what` it is, for the error):
+/// a wrong path (a disk image, `/dev/zero`) is not read into memory to the end.
+///
+/// # Errors
+/// [`Error::Io`] when the file cannot be read; [`Error::InputTooLarge`] naming it, its size
+/// and the bound when it is larger, told by its size before reading or, for a file without
+/// one (a device, a pipe), by reading one byte past the bound.
+pub(crate) fn read_whole(path: &Path, limit: u64, what: &'static str) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let too_large = |size| Error::InputTooLarge {
+        file: path.to_path_buf(),
+        size,
+        limit,
+        what,
+    };
+    let file = File::open(path).map_err(|e| Error::io(path, "cannot read", e))?;
+    let size = file
+        .metadata()
+        .ok()
+        .filter(|m| m.is_file())
+        .map(|m| m.len());
+    if let Some(size) = size.filter(|&s| s > limit) {
+        return Err(too_large(Some(size)));
+    }
+    let mut bytes = Vec::with_capacity(size.unwrap_or(0) as usize);
+    file.take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(path, "cannot read", e))?;
+    if bytes.len() as u64 > limit {
+        // A device or pipe, or a file that grew while it was read.
+        return Err(too_large(size.filter(|&s| s > limit)));
+    }
+    Ok(bytes)
+}
+
 /// Reads `buf.len()` bytes at `offset` without moving a shared cursor.
 #[cfg(unix)]
 fn read_at(file: &File, buf: &mut [u8], offset: u64) -> io::Result<()> {

@@ -57,6 +57,11 @@ pub fn parse_history(text: &str) -> Option<Vec<Option<Class>>> {
         .collect()
 }
 
+/// The largest previous table read, 1 GiB: `parcels.csv` takes 200 to 300 bytes a parcel, so
+/// three to five million parcels. A table is read whole (and held about three times over while it
+/// is parsed): a larger file is most likely not one of the audit's tables.
+const MAX_TABLE_BYTES: u64 = 1 << 30;
+
 /// A table's header and its data rows, each with the line it starts on.
 type Table = (csv::StringRecord, Vec<(usize, csv::StringRecord)>);
 
@@ -65,7 +70,7 @@ type Table = (csv::StringRecord, Vec<(usize, csv::StringRecord)>);
 /// fields than the header, or with text in neither UTF-8 nor GB18030 (GBK, as Excel saves
 /// CSV on Chinese Windows), is an error naming its line.
 fn read_csv(path: &Path) -> Result<(Table, bool)> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, "cannot read", e))?;
+    let bytes = crate::source_text::read_whole(path, MAX_TABLE_BYTES, "a previous audit's table")?;
     let body = bytes
         .strip_prefix(&[0xEF, 0xBB, 0xBF][..])
         .unwrap_or(&bytes);
@@ -245,10 +250,11 @@ impl PreviousAudit {
     /// Reads a previous audit's output folder.
     ///
     /// # Errors
-    /// [`Error::Io`] when `parcels.csv` cannot be read; [`Error::Csv`] naming the file, line
-    /// and column when a value is not what this crate writes, or the text is in neither UTF-8
-    /// nor GB18030. Rows
-    /// of empty cells are skipped.
+    /// [`Error::Io`] when `parcels.csv` cannot be read; [`Error::InputTooLarge`] when a table
+    /// is larger than 1 GiB (three million parcels or more); [`Error::Csv`] naming the file when
+    /// `parcels.csv` holds no parcel, and its line and column when a value is not what this
+    /// crate writes, or the text is in neither UTF-8 nor GB18030. Rows of empty cells are
+    /// skipped.
     pub fn from_dir(dir: impl AsRef<Path>) -> Result<PreviousAudit> {
         let dir = dir.as_ref();
         let mut previous = PreviousAudit::default();
@@ -273,6 +279,15 @@ impl PreviousAudit {
     /// Reads `parcels.csv`: each parcel's low-efficiency flag, or that it was not judged.
     fn read_parcels_csv(&mut self, path: &Path) -> Result<()> {
         let (headers, rows) = self.read_table(path)?;
+        // Every parcel would come out "new": a comparison with nothing.
+        if rows.is_empty() {
+            return Err(Error::Csv {
+                path: path.to_path_buf(),
+                message: "holds no parcel (a header and no row): give the output folder of an \
+                          earlier audit that evaluated parcels, or leave --previous out"
+                    .into(),
+            });
+        }
         let (id, low) = (
             column(&headers, "parcel_id", path)?,
             column(&headers, "low_efficiency", path)?,
