@@ -40,7 +40,7 @@ audit --parcels zd.geojson --enterprises qy.csv --parks yq.geojson --out result/
 audit your own zone with the default thresholds\n  \
 audit --parcels zd_4549.geojson --crs EPSG:4549 --config thresholds.toml\n      \
 parcels in CGCS2000 3-degree Gauss-Krüger CM 120E with no crs member\n\n\
-EXIT CODES:\n  0  success\n  1  bad input (unreadable or malformed file, a file's unknown CRS, a bad record with --strict, a --previous audit that cannot be compared with this one; no parcel audited, or an input wrong as a whole without --allow-suspect: the outputs are then written)\n  2  usage (an unknown option or value, --crs included)"
+EXIT CODES:\n  0  success\n  1  bad input (unreadable or malformed file, a file's unknown CRS, a bad record with --strict, a --previous audit that cannot be compared with this one, another audit writing --out; no parcel audited, or an input wrong as a whole without --allow-suspect: the outputs are then written)\n  2  usage (an unknown option or value, --crs included)"
 )]
 struct Args {
     /// Parcels (宗地): GeoJSON FeatureCollection of Polygon/MultiPolygon with a `parcel_id`
@@ -63,7 +63,8 @@ struct Args {
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
 
-    /// Output folder, created if missing, e.g. --out result/.
+    /// Output folder, created if missing, e.g. --out result/. Its nine files are replaced as one
+    /// set, one run at a time (docs/outputs.md).
     #[arg(long, value_name = "DIR", default_value = "audit-out")]
     out: PathBuf,
 

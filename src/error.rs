@@ -409,10 +409,12 @@ pub enum Error {
     },
     /// A file read whole is larger than such a file may be: most likely the wrong file.
     #[error(
-        "{}: {}, more than the {} {what} may hold; check that it is the right file",
+        "{}: {}; check that it is the right file",
         file.display(),
-        size.map_or_else(|| format!("more than {limit} bytes"), |s| format!("{s} bytes")),
-        bytes_text(*limit)
+        match size {
+            Some(size) => format!("{size} bytes, more than the {} {what} may hold", bytes_text(*limit)),
+            None => format!("goes on past the {} {what} may hold (a device or a pipe)", bytes_text(*limit)),
+        }
     )]
     InputTooLarge {
         /// The file.

@@ -25,20 +25,6 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }
 
-/// The compiled example `name`, which `cargo test` builds beside the test binaries.
-pub fn example(name: &str) -> std::process::Command {
-    let mut dir = std::env::current_exe().unwrap();
-    dir.pop();
-    if dir.ends_with("deps") {
-        dir.pop();
-    }
-    let exe: PathBuf = dir
-        .join("examples")
-        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(exe.exists(), "{} not built", exe.display());
-    std::process::Command::new(exe)
-}
-
 /// Relative difference.
 pub fn rel(a: f64, b: f64) -> f64 {
     if a == b {
