@@ -345,7 +345,7 @@ pub fn zone_disagreement(crs: &Crs, x_min: f64, x_max: f64) -> Option<String> {
         return None;
     }
     let seen = if lo >= 13.0 {
-        format!("carry the zone prefix {lo}: {}", suggest_zone(x_min, x_max))
+        format!("say otherwise: {}", suggest_zone(x_min, x_max))
     } else {
         let likely = match crs {
             // The zone of the same central meridian without its prefix.
