@@ -1,6 +1,6 @@
-//! Enterprises from CSV: one row per enterprise, a header row naming the columns, location in
-//! `lon`/`lat` columns or a `parcel_id` key. A UTF-8 byte order mark (as Excel writes) is
-//! skipped.
+//! Enterprises from CSV: one row per enterprise, a header row naming the columns (title rows
+//! above it skipped, see [`header`]), location in `lon`/`lat` columns or a `parcel_id` key.
+//! A UTF-8 byte order mark (as Excel writes) is skipped; `,`, `;` or tab separate.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
