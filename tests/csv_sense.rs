@@ -391,3 +391,22 @@ fn a_bad_value_the_evaluation_does_not_use_leaves_the_firm_graded() {
             .any(|w| w.id.as_deref() == Some("E1") && w.message.contains("property \"employees\""))
     );
 }
+
+/// A hostile header (hundreds of long names, none the mapped ones) is looked through for the
+/// closest names without end: each suspicion still names the file and the line.
+#[test]
+fn a_hostile_header_is_no_hang() {
+    let names: Vec<String> = (0..600)
+        .map(|i| format!("{i}{}", "税".repeat(2000)))
+        .collect();
+    let csv = format!("{}\n{}\n", names.join(","), vec!["1"; 600].join(","));
+    let r = common::within(120, "a hostile header", move || {
+        audit(Config::default(), &csv).unwrap()
+    });
+    let s = &r.summary.suspicions;
+    assert!(s.len() >= 4, "{s:?}");
+    assert!(
+        s.iter().all(|s| s.code == "column_absent"
+            && s.message.contains("not in the header of qy.csv (line 1;"))
+    );
+}

@@ -284,7 +284,8 @@ fn read_head<R: Read>(
         }
         let line = lines.of(record.position());
         match f.header_row.map(u64::from) {
-            Some(want) if line < want => skipped.push((line, header::row_text(&record))),
+            // Above the line named: skipped unsaid (the configuration says where the header is).
+            Some(want) if line < want => {}
             Some(want) if line > want => {
                 return Err(format!(
                     "[fields.enterprises] header_row = {want}, but no row starts on line \

@@ -115,14 +115,19 @@ fn distance(a: &[char], b: &[char]) -> usize {
 /// The header's column closest to `wanted`: one equal once folded ([`fold`]), else the one
 /// fewest edits away once folded, if within a third of the name's length (at least one edit).
 pub(crate) fn closest<'h>(wanted: &str, headers: &'h [String]) -> Option<&'h str> {
-    let target: Vec<char> = fold(wanted).chars().take(CLOSE_CHARS).collect();
+    // Folded from a bounded head: a hostile header's names may be megabytes long.
+    let head = |name: &str| -> Vec<char> {
+        let cut: String = name.chars().take(4 * CLOSE_CHARS).collect();
+        fold(&cut).chars().take(CLOSE_CHARS).collect()
+    };
+    let target = head(wanted);
     if target.is_empty() {
         return None;
     }
     let within = (target.len() / 3).max(1);
     let mut best: Option<(usize, &str)> = None;
     for name in headers.iter().take(CLOSE_COLUMNS) {
-        let folded: Vec<char> = fold(name).chars().take(CLOSE_CHARS).collect();
+        let folded = head(name);
         if folded.is_empty() {
             continue;
         }
