@@ -171,6 +171,11 @@ impl Config {
                 )));
             }
         }
+        if self.fields.enterprises.header_row == Some(0) {
+            return Err(bad(
+                "fields.enterprises.header_row is a line number, counted from 1: found 0".into(),
+            ));
+        }
         // Here, so that a CRS this build cannot use is the config's error, not its data's.
         let crs = &self.crs;
         for (key, name) in [
@@ -335,6 +340,11 @@ pub struct EnterpriseFields {
     pub lon: String,
     /// CSV column of the latitude (or northing); default `lat`.
     pub lat: String,
+    /// CSV only: the line (from 1) of the header row, for a file with title rows above it.
+    /// Default: found (the first of the first 10 rows that has the `enterprise_id` column or
+    /// two of `tax`, `investment` and `output`; else the first with at least half as many
+    /// cells filled as the fullest of them).
+    pub header_row: Option<u32>,
 }
 
 impl Default for EnterpriseFields {
@@ -358,6 +368,7 @@ impl Default for EnterpriseFields {
             parcel_id: "parcel_id".into(),
             lon: "lon".into(),
             lat: "lat".into(),
+            header_row: None,
         }
     }
 }

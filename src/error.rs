@@ -289,6 +289,21 @@ pub enum Error {
         /// What was found.
         found: String,
     },
+    /// An id column holding a long all-digit code as Excel shows it once it took the code for
+    /// a number (`9.13401E+17`): its last digits are lost, so it names no record for sure.
+    #[error(
+        "{ctx}: property {property:?}: {found:?} is an id Excel turned into a number (its last \
+         digits are lost): in Excel, format the column as Text, type or paste the codes again, \
+         and export the file again"
+    )]
+    IdMangled {
+        /// Where.
+        ctx: FeatureContext,
+        /// The id column.
+        property: String,
+        /// The id as found.
+        found: String,
+    },
     /// A CSV row that cannot be read as a record: its number of fields differs from the
     /// header's. (Text that is not UTF-8 and an unclosed quote are [`Error::Csv`]: they stop
     /// the file.)
@@ -476,6 +491,7 @@ impl Error {
             | NotANumber { ctx, .. }
             | NegativeValue { ctx, .. }
             | InvalidValue { ctx, .. }
+            | IdMangled { ctx, .. }
             | BadRow { ctx, .. }
             | Reproject { ctx, .. } => Some(ctx),
             _ => None,
@@ -490,7 +506,8 @@ impl Error {
             | MissingProperty { property, .. }
             | NotANumber { property, .. }
             | NegativeValue { property, .. }
-            | InvalidValue { property, .. } => Some(property),
+            | InvalidValue { property, .. }
+            | IdMangled { property, .. } => Some(property),
             CoordinateOutOfRange { property, .. } | Reproject { property, .. } => Some(property),
             BadRow { property, .. } => property.as_deref(),
             NullGeometry { .. }
@@ -532,6 +549,7 @@ impl Error {
             NotANumber { .. } => "not_a_number",
             NegativeValue { .. } => "negative_value",
             InvalidValue { .. } => "invalid_value",
+            IdMangled { .. } => "id_mangled",
             BadRow { .. } => "bad_row",
             UnknownCrs { .. } => "unknown_crs",
             Crs { .. } => "crs",

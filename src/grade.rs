@@ -34,7 +34,7 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::outcome::{Figures, Tenants};
-use crate::parcel::{Class, Enterprise, Enterprises};
+use crate::parcel::{Class, Enterprise, Enterprises, GradingValues};
 use crate::rules::Minimum;
 use crate::units::m2_to_mu;
 
@@ -102,6 +102,23 @@ impl Indicator {
             Indicator::ValueAddedPerEmission => ratio(e.value_added, e.emissions_t),
             Indicator::RdIntensity => ratio(e.rd_spend, Some(e.output)),
             Indicator::TaxPerElectricity => ratio(Some(e.tax), e.electricity_10k_kwh),
+        }
+    }
+}
+
+impl Indicator {
+    /// The values of an enterprise, besides tax, investment, output and land, it is computed
+    /// from.
+    pub(crate) fn reads(self) -> GradingValues {
+        use GradingValues as V;
+        match self {
+            Indicator::TaxPerMu | Indicator::OutputPerMu | Indicator::InvestmentPerMu => V::NONE,
+            Indicator::ValueAddedPerMu => V::VALUE_ADDED,
+            Indicator::LabourProductivity => V::VALUE_ADDED.with(V::EMPLOYEES),
+            Indicator::ValueAddedPerEnergy => V::VALUE_ADDED.with(V::ENERGY),
+            Indicator::ValueAddedPerEmission => V::VALUE_ADDED.with(V::EMISSIONS),
+            Indicator::RdIntensity => V::RD_SPEND,
+            Indicator::TaxPerElectricity => V::ELECTRICITY,
         }
     }
 }
@@ -572,6 +589,18 @@ pub fn grade(
     candidates: &[Candidate<'_>],
     config: &EvaluationConfig,
 ) -> crate::error::Result<Vec<Grade>> {
+    grade_except(candidates, config, &|_| None)
+}
+
+/// As [`grade`], but a candidate with values `unread` (used only in grading, and not read
+/// from its file: what was found) is not graded when the evaluation uses one of them (see
+/// [`uses`]), unless it is not graded for a reason of [`not_graded_reason`]: it is not scored
+/// on the hole, and takes no part in its group's means and ranks.
+fn grade_except(
+    candidates: &[Candidate<'_>],
+    config: &EvaluationConfig,
+    unread: &dyn Fn(usize) -> Option<(GradingValues, String)>,
+) -> crate::error::Result<Vec<Grade>> {
     config
         .check()
         .map_err(|message| crate::error::Error::Config {
@@ -580,7 +609,8 @@ pub fn grade(
         })?;
     let mut grades: Vec<Grade> = candidates
         .iter()
-        .map(|c| {
+        .enumerate()
+        .map(|(i, c)| {
             let group = group_of(c.enterprise, config);
             let land_mu = c.land_m2.map(m2_to_mu);
             Grade {
@@ -591,7 +621,10 @@ pub fn grade(
                 group_size: 0,
                 class: None,
                 indicators: Vec::new(),
-                not_graded: not_graded_reason(c, group, land_mu, config),
+                not_graded: not_graded_reason(c, group, land_mu, config).or_else(|| {
+                    let (values, found) = unread(i)?;
+                    uses(config, group, values).then_some(found)
+                }),
             }
         })
         .collect();
@@ -658,6 +691,21 @@ fn not_graded_reason(
     } else {
         None
     }
+}
+
+/// True when grading a firm of `group` uses any of `values`: exempt always, above scale
+/// when the groups are apart, floor area when land is shared by it, and the values of the
+/// group's indicators.
+fn uses(config: &EvaluationConfig, group: Group, values: GradingValues) -> bool {
+    use GradingValues as V;
+    values.any_of(V::EXEMPT)
+        || (values.any_of(V::ABOVE_SCALE) && !config.pooled)
+        || (values.any_of(V::FLOOR_AREA) && config.land_share == LandShare::FloorArea)
+        || config.group_config(group).is_some_and(|g| {
+            g.indicators
+                .iter()
+                .any(|i| i.indicator.reads().any_of(values))
+        })
 }
 
 /// Scores the graded `members` of a group on each indicator of its `scheme`, then sums their
@@ -912,7 +960,9 @@ pub(crate) fn grade_enterprises(
             land_m2,
         })
         .collect();
-    let mut grades = grade(&candidates, evaluation)?;
+    let unread =
+        |row: usize| (enterprises.ungraded(row)).map(|(values, found)| (values, found.to_string()));
+    let mut grades = grade_except(&candidates, evaluation, &unread)?;
     for (row, _) in figures.iter().enumerate().filter(|(_, f)| f.unsure) {
         for &e in tenants.of(row) {
             if !records[e as usize].exempt {

@@ -480,6 +480,34 @@ pub(crate) enum Place {
     Key(String),
 }
 
+/// Some of an enterprise's values used only in grading, a bit each: those of a firm that
+/// could not be read (see [`Enterprises::ungraded`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct GradingValues(pub(crate) u16);
+
+impl GradingValues {
+    pub(crate) const VALUE_ADDED: Self = Self(1);
+    pub(crate) const ENERGY: Self = Self(1 << 1);
+    pub(crate) const EMISSIONS: Self = Self(1 << 2);
+    pub(crate) const RD_SPEND: Self = Self(1 << 3);
+    pub(crate) const ELECTRICITY: Self = Self(1 << 4);
+    pub(crate) const EMPLOYEES: Self = Self(1 << 5);
+    pub(crate) const FLOOR_AREA: Self = Self(1 << 6);
+    pub(crate) const ABOVE_SCALE: Self = Self(1 << 7);
+    pub(crate) const EXEMPT: Self = Self(1 << 8);
+    pub(crate) const NONE: Self = Self(0);
+
+    /// These and `other`.
+    pub(crate) const fn with(self, other: Self) -> Self {
+        Self(self.0 | other.0)
+    }
+
+    /// True when any of `other` is among these.
+    pub(crate) fn any_of(self, other: Self) -> bool {
+        self.0 & other.0 != 0
+    }
+}
+
 /// Enterprises as columns.
 #[derive(Debug, Clone, Default)]
 pub struct Enterprises {
@@ -505,6 +533,9 @@ pub struct Enterprises {
     pub(crate) rejected_places: Vec<(usize, Place)>,
     /// As for [`Parcels`]: a reader's table, every row checked.
     pub(crate) validated: bool,
+    /// Firms kept with values used only in grading that could not be read, by feature index
+    /// (ascending: pushed in file order): which values, and what was found.
+    pub(crate) ungraded: Vec<(u32, GradingValues, Box<str>)>,
 }
 
 impl Enterprises {
@@ -626,6 +657,28 @@ impl Enterprises {
         self.ids.get(row)
     }
 
+    /// Notes that the row last pushed has `values` (used only in grading) that could not be
+    /// read, for `reason`; nothing for `None`.
+    pub(crate) fn set_ungraded(&mut self, unread: Option<(GradingValues, String)>) {
+        if let (Some((values, reason)), Some(&index)) = (unread, self.index.last()) {
+            self.ungraded.push((index, values, reason.into()));
+        }
+    }
+
+    /// The values of row `row` used only in grading that could not be read, and what was
+    /// found; `None` when every one was read.
+    pub(crate) fn ungraded(&self, row: usize) -> Option<(GradingValues, &str)> {
+        if self.ungraded.is_empty() {
+            return None;
+        }
+        let index = self.index[row];
+        let at = (self.ungraded)
+            .binary_search_by_key(&index, |(i, _, _)| *i)
+            .ok()?;
+        let (_, values, reason) = &self.ungraded[at];
+        Some((*values, reason))
+    }
+
     /// The location of row `row`, if it has one (and the locations are still kept).
     pub fn location(&self, row: usize) -> Option<Coord<f64>> {
         self.location.get(row).copied().filter(|c| !c.x.is_nan())
@@ -678,6 +731,7 @@ impl Enterprises {
         self.exempt.shrink_to_fit();
         self.location.shrink_to_fit();
         self.parcel_id.shrink_to_fit();
+        self.ungraded.shrink_to_fit();
     }
 
     /// Keeps the rows for which `keep[row]` is true.

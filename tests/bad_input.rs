@@ -918,7 +918,7 @@ fn a_rejected_tenant_does_not_make_its_parcel_idle() {
             .unwrap()
     };
     let good = run(Source::path(zone.join("enterprises.geojson")));
-    first["employees"] = Value::from("约200");
+    first["tax"] = Value::from("约200");
     let bad = run(Source::geojson("qy.geojson", layer.to_string()));
     let rejection = bad.rejected.iter().find(|r| r.id.as_deref() == Some(&*id));
     assert_eq!(rejection.expect("rejected").code, "not_a_number");

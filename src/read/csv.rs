@@ -1,6 +1,6 @@
-//! Enterprises from CSV: one row per enterprise, a header row naming the columns, location in
-//! `lon`/`lat` columns or a `parcel_id` key. A UTF-8 byte order mark (as Excel writes) is
-//! skipped.
+//! Enterprises from CSV: one row per enterprise, a header row naming the columns (title rows
+//! above it skipped, see [`header`]), location in `lon`/`lat` columns or a `parcel_id` key.
+//! A UTF-8 byte order mark (as Excel writes) is skipped; `,`, `;` or tab separate.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -11,10 +11,11 @@ use std::sync::Arc;
 
 use geo::{Coord, Point, Rect};
 
-use super::{Draft, Left, RecordFields, Scan, Source, enterprise_from};
+use super::header::{self, HEAD_ROWS};
+use super::{Draft, Firm, Left, RecordFields, Scan, Source, enterprise_from, feature};
 use crate::config::Fields;
 use crate::error::{Error, FeatureContext, Layer, Result, abbreviate};
-use crate::parcel::{Enterprise, Place};
+use crate::parcel::Place;
 
 struct Row<'a> {
     headers: &'a csv::StringRecord,
@@ -47,16 +48,16 @@ fn parse_row(
     mut ctx: FeatureContext,
     fields: &Fields,
     places: &super::Places,
-) -> Result<Draft<Enterprise>> {
+) -> Result<Draft<Firm>> {
     let f = &fields.enterprises;
-    let e = match enterprise_from(row, &mut ctx, fields, None) {
-        Ok(e) => e,
+    let (firm, note) = match enterprise_from(row, &mut ctx, fields, None) {
+        Ok(read) => read,
         Err(error) => {
             // Where the rejected firm stands, as for GeoJSON (`parse_enterprise`).
-            let number = |key: &str| row.cell(key).and_then(|t| t.parse::<f64>().ok());
+            let number = |key: &str| row.cell(key).and_then(feature::signed_number);
             let place = match (row.cell(&f.parcel_id), number(&f.lon), number(&f.lat)) {
-                (Some(key), _, _) => Some(Place::Key(key.to_string())),
-                (None, Some(x), Some(y)) if x.is_finite() && y.is_finite() => {
+                (Some(key), _, _) if !feature::mangled_id(key) => Some(Place::Key(key.to_string())),
+                (_, Some(x), Some(y)) if x.is_finite() && y.is_finite() => {
                     Some(Place::Point(Coord { x, y }))
                 }
                 _ => None,
@@ -66,8 +67,8 @@ fn parse_row(
         }
     };
     let index = ctx.index;
-    let key = e.parcel_id.clone();
-    locate_row(row, e, &ctx, f).inspect_err(|_| {
+    let key = firm.record.parcel_id.clone();
+    locate_row(row, firm, note, &ctx, f).inspect_err(|_| {
         // A bad position with a parcel id: the firm still stands on that parcel.
         super::keep_place(places, index, key.map(Place::Key));
     })
@@ -76,16 +77,18 @@ fn parse_row(
 /// The row's position (its `lon`/`lat` columns), checked.
 fn locate_row(
     row: &Row,
-    mut e: Enterprise,
+    mut firm: Firm,
+    note: Option<crate::error::Warning>,
     ctx: &FeatureContext,
     f: &crate::config::EnterpriseFields,
-) -> Result<Draft<Enterprise>> {
+) -> Result<Draft<Firm>> {
     let ctx = ctx.clone();
+    let e = &mut firm.record;
     let coordinate = |key: &str| -> Result<Option<f64>> {
         match row.cell(key) {
             None => Ok(None),
             Some(t) => {
-                let v: f64 = t.parse().map_err(|_| Error::NotANumber {
+                let v = feature::signed_number(t).ok_or_else(|| Error::NotANumber {
                     ctx: ctx.clone(),
                     property: key.to_string(),
                     expected: "a coordinate",
@@ -132,25 +135,28 @@ fn locate_row(
         }
     }
     Ok(Draft {
-        record: e,
+        record: firm,
         bounds,
         left: None,
-        note: None,
+        note,
     })
 }
 
 /// Reads an enterprises CSV, handing each good row's enterprise to `sink` in file order and
 /// keeping the rest as rejections (or stopping at the first with `strict`). Where a rejected
-/// firm stands goes to `places`.
+/// firm stands goes to `places`. The separator, the header row below any title rows, and the
+/// coordinate columns under a usual name are found ([`header`]); a column the audit needs or
+/// the configuration names that the header lacks is the layer's suspicion.
 pub(super) fn scan_csv(
     source: &Source,
     fields: &Fields,
     strict: bool,
     places: &super::Places,
-    sink: &mut dyn FnMut(Enterprise),
+    sink: &mut dyn FnMut(Firm),
 ) -> Result<Scan> {
     let file = source.name();
     let (input, gb18030) = decoded_input(source, &file)?;
+    let (input, separator) = header::with_separator(input, &file)?;
     // csv counts a line at its `\n`, which for a CRLF line it reads with the next record:
     // its line numbers are one short in a file saved with CRLF, as Excel saves
     // (BurntSushi/rust-csv#395). The lines are counted from the bytes as csv reads them.
@@ -160,50 +166,164 @@ pub(super) fn scan_csv(
     // left open, do stop it: they are the file's (its encoding, its quoting), and going on
     // would reject every row or read the rows after the quote into one field, leaving their
     // parcels with no tenant, that is idle and low-efficiency.
-    let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(input);
+    let mut reader = csv::ReaderBuilder::new()
+        .flexible(true)
+        .has_headers(false)
+        .delimiter(separator)
+        .from_reader(input);
     let csv_error = |message: String| Error::Csv {
         path: file.clone(),
         message,
     };
+    let mut scan = Scan::new(file.clone());
+    if separator != b',' {
+        scan.warnings.push(layer_warning(format!(
+            "{}: read with {} as the separator (the first line with one has more of them than \
+             of the others)",
+            file.display(),
+            header::separator_name(separator)
+        )));
+    }
+    let head = read_head(&mut reader, &lines, &fields.enterprises).map_err(csv_error)?;
     let mut decoded = Decoded::default();
-    let headers = read_header(&mut reader, gb18030, &mut decoded).map_err(csv_error)?;
+    let headers = read_header(head.header, head.line, gb18030, &mut decoded).map_err(csv_error)?;
+    if !head.skipped.is_empty() && fields.enterprises.header_row.is_none() {
+        (scan.warnings).push(header::title_warning(&file, &head.skipped, head.line));
+    }
+    let names: Vec<String> = headers.iter().map(|h| h.trim().to_string()).collect();
+    let fields = header::make_sense(
+        &names,
+        head.line,
+        fields,
+        &file,
+        &mut scan.warnings,
+        &mut scan.suspicions,
+    );
     let mut rows = Rows {
         file: Arc::new(file.clone()),
         id_column: column(&headers, &fields.enterprises.enterprise_id),
         headers,
+        separator,
         gb18030,
         decoded,
-        fields,
+        fields: &fields,
         places,
     };
-    let mut scan = Scan::new(file.clone());
     let mut kept_lines = Vec::new();
     let mut bytes = csv::ByteRecord::new();
+    let mut buffered = head.rest;
     let mut index = 0;
     loop {
-        match reader.read_byte_record(&mut bytes) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(csv_error(e.to_string())),
-        }
-        let line = lines.of(bytes.position());
+        let line = match buffered.pop_front() {
+            Some((record, line)) => {
+                bytes = record;
+                line
+            }
+            None => match reader.read_byte_record(&mut bytes) {
+                Ok(true) => lines.of(bytes.position()),
+                Ok(false) => break,
+                Err(e) => return Err(csv_error(e.to_string())),
+            },
+        };
         let parsed = rows.parse(&mut bytes, index, line).map_err(csv_error)?;
         index += 1;
-        scan.take(parsed, strict, |_| Left::None, &mut |e, _| {
+        scan.take(parsed, strict, |_| Left::None, &mut |firm, _| {
             kept_lines.push(line_number(line));
-            sink(e)
+            sink(firm)
         })?;
     }
     scan.lines = kept_lines;
     if gb18030 {
-        scan.warnings.push(crate::error::Warning {
-            layer: Layer::Enterprises,
-            index: crate::error::Warning::NO_RECORD,
-            id: None,
-            message: rows.decoded.warning(&file),
-        });
+        scan.warnings
+            .push(layer_warning(rows.decoded.warning(&file)));
     }
     Ok(scan)
+}
+
+/// A warning about the enterprises file as a whole.
+fn layer_warning(message: String) -> crate::error::Warning {
+    crate::error::Warning {
+        layer: Layer::Enterprises,
+        index: crate::error::Warning::NO_RECORD,
+        id: None,
+        message,
+    }
+}
+
+/// The first rows of a CSV: its header, the rows above it, and the data rows read after it
+/// while looking.
+struct Head {
+    header: csv::ByteRecord,
+    /// The header's line (from 1).
+    line: u64,
+    /// The rows above the header, with their lines and text.
+    skipped: Vec<(u64, String)>,
+    /// Data rows read while looking for the header, with their lines.
+    rest: VecDeque<(csv::ByteRecord, u64)>,
+}
+
+/// Reads the first rows and finds the header among them: the row on line `header_row` when
+/// it is set, else the one [`header::header_index`] chooses among the first [`HEAD_ROWS`].
+/// The error stops the file: no rows, no row on `header_row`, a quote left open.
+fn read_head<R: Read>(
+    reader: &mut csv::Reader<R>,
+    lines: &Lines,
+    f: &crate::config::EnterpriseFields,
+) -> std::result::Result<Head, String> {
+    let mut rows: VecDeque<(csv::ByteRecord, u64)> = VecDeque::new();
+    let mut skipped = Vec::new();
+    loop {
+        if f.header_row.is_none() && rows.len() >= HEAD_ROWS {
+            break;
+        }
+        let mut record = csv::ByteRecord::new();
+        match reader.read_byte_record(&mut record) {
+            Ok(true) => {}
+            Ok(false) => break,
+            Err(e) => return Err(e.to_string()),
+        }
+        let line = lines.of(record.position());
+        match f.header_row.map(u64::from) {
+            // Above the line named: skipped unsaid (the configuration says where the header is).
+            Some(want) if line < want => {}
+            Some(want) if line > want => {
+                return Err(format!(
+                    "[fields.enterprises] header_row = {want}, but no row starts on line \
+                     {want} (it is blank, or inside a quoted field); the next row starts on \
+                     line {line}"
+                ));
+            }
+            Some(_) => {
+                rows.push_back((record, line));
+                break;
+            }
+            None => rows.push_back((record, line)),
+        }
+    }
+    if rows.is_empty() {
+        return Err(match f.header_row {
+            Some(want) => format!(
+                "[fields.enterprises] header_row = {want}, but the file has no row on or after \
+                 line {want}"
+            ),
+            None => "the file is empty: a header row naming the columns comes first".into(),
+        });
+    }
+    let at = match f.header_row {
+        Some(_) => 0,
+        None => header::header_index(&rows, f),
+    };
+    skipped.extend(
+        rows.drain(..at)
+            .map(|(record, line)| (line, header::row_text(&record))),
+    );
+    let (header, line) = rows.pop_front().ok_or("the file has no header row")?;
+    Ok(Head {
+        header,
+        line,
+        skipped,
+        rest: rows,
+    })
 }
 
 /// Opens `source` (named `file`) for csv, and says whether it is read as GB18030: a UTF-16
@@ -242,30 +362,30 @@ fn decoded_input<'a>(source: &'a Source, file: &Path) -> Result<(Box<dyn Read + 
     Ok((input, gb18030))
 }
 
-/// Reads the header row as text: not empty, every name UTF-8 (or, read as GB18030, noted in
-/// `decoded`), no column named twice. The error stops the file.
-fn read_header<R: Read>(
-    reader: &mut csv::Reader<R>,
+/// Reads the header row (on `line`) as text: not empty, every name UTF-8 (or, read as
+/// GB18030, noted in `decoded`), no column named twice. The error stops the file.
+fn read_header(
+    headers: csv::ByteRecord,
+    line: u64,
     gb18030: bool,
     decoded: &mut Decoded,
 ) -> std::result::Result<csv::StringRecord, String> {
-    let headers = reader.byte_headers().map_err(|e| e.to_string())?.clone();
     if headers.is_empty() {
         return Err("the file is empty: a header row naming the columns comes first".into());
     }
     let headers = csv::StringRecord::from_byte_record(headers).map_err(|e| {
         format!(
-            "the header row (line 1), column {}, is {STRAY_BYTE}",
+            "the header row (line {line}), column {}, is {STRAY_BYTE}",
             e.utf8_error().field() + 1
         )
     })?;
     if gb18030 {
-        decoded.check(&headers, &headers, None)?;
+        decoded.check(&headers, &headers, line, true)?;
     }
     if let Some((first, second, name)) = repeated_column(&headers) {
         return Err(format!(
-            "the header names column {name:?} twice (columns {first} and {second}): which one \
-             holds the figures cannot be told; rename or delete one"
+            "the header (line {line}) names column {name:?} twice (columns {first} and \
+             {second}): which one holds the figures cannot be told; rename or delete one"
         ));
     }
     Ok(headers)
@@ -281,6 +401,8 @@ struct Rows<'a> {
     /// The file (or label), shared by every row's context.
     file: Arc<PathBuf>,
     headers: csv::StringRecord,
+    /// The field separator.
+    separator: u8,
     /// The column of the enterprise id, if the header has one.
     id_column: Option<usize>,
     /// The file is read as GB18030.
@@ -302,15 +424,15 @@ impl Rows<'_> {
         bytes: &mut csv::ByteRecord,
         index: usize,
         line: u64,
-    ) -> std::result::Result<Result<Draft<Enterprise>>, String> {
+    ) -> std::result::Result<Result<Draft<Firm>>, String> {
         let ctx = self.context(bytes, index, line);
-        if let Some(problem) = unclosed_quote(&self.headers, bytes, line) {
+        if let Some(problem) = unclosed_quote(&self.headers, bytes, line, self.separator) {
             return Err(problem);
         }
         match text_record(&self.headers, bytes, line, &ctx)? {
             Ok(record) => {
                 if self.gb18030 {
-                    self.decoded.check(&self.headers, &record, Some(line))?;
+                    self.decoded.check(&self.headers, &record, line, false)?;
                 }
                 let row = Row {
                     headers: &self.headers,
@@ -482,16 +604,17 @@ impl Decoded {
         &mut self,
         headers: &csv::StringRecord,
         record: &csv::StringRecord,
-        line: Option<u64>,
+        line: u64,
+        header: bool,
     ) -> std::result::Result<(), String> {
         for (at, text) in record.iter().enumerate() {
             if text.contains('\u{FFFD}') {
-                let Some(line) = line else {
+                if header {
                     return Err(format!(
-                        "the header row (line 1), column {}: {NEITHER_ENCODING}",
+                        "the header row (line {line}), column {}: {NEITHER_ENCODING}",
                         at + 1
                     ));
-                };
+                }
                 let column = headers.get(at).unwrap_or("").trim();
                 return Err(format!(
                     "line {line}, column {} ({column:?}): {NEITHER_ENCODING}",
@@ -500,7 +623,7 @@ impl Decoded {
             }
             if self.first.is_none() && !text.is_ascii() {
                 let column = headers.get(at).unwrap_or("").trim().to_string();
-                self.first = Some((line.unwrap_or(1), column, abbreviate(text.trim())));
+                self.first = Some((line, column, abbreviate(text.trim())));
             }
         }
         Ok(())
@@ -624,18 +747,19 @@ fn repeated_column(headers: &csv::StringRecord) -> Option<(usize, usize, String)
 }
 
 /// A quote left open reads the lines after it into one field: a row of the wrong length with
-/// a field whose later lines hold commas, as rows do. That stops the file (why, in what the
+/// a field whose later lines hold separators, as rows do. That stops the file (why, in what the
 /// message says). A quoted name over two lines in a row with a field too many is only that
 /// row's fault.
 fn unclosed_quote(
     headers: &csv::StringRecord,
     bytes: &csv::ByteRecord,
     line: u64,
+    separator: u8,
 ) -> Option<String> {
     let swallowed = |f: &[u8]| {
         f.iter()
             .position(|&b| b == b'\n')
-            .is_some_and(|at| f[at..].contains(&b','))
+            .is_some_and(|at| f[at..].contains(&separator))
     };
     if bytes.len() == headers.len() || !bytes.iter().any(swallowed) {
         return None;

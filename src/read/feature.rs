@@ -714,8 +714,97 @@ fn parse_digits(
         Some(b'-' | b'.' | b'0'..=b'9') => {}
         _ => return Err(not_a_number()),
     }
-    let value: f64 = digits.parse().map_err(|_| not_a_number())?;
+    let value: f64 = match digits.parse() {
+        Ok(value) => value,
+        Err(_) => match grouped_number(digits) {
+            Grouped::Thousands(value) => value,
+            Grouped::Ambiguous => {
+                return Err(Error::NotANumber {
+                    ctx: ctx.clone(),
+                    property: key.into(),
+                    expected: AMBIGUOUS_GROUPING,
+                    found: abbreviate(found),
+                });
+            }
+            Grouped::No => return Err(not_a_number()),
+        },
+    };
     check_figure(value, key, expected, found, ctx)
+}
+
+/// What to do about a number whose grouping is ambiguous.
+const AMBIGUOUS_GROUPING: &str = "a number written with a point for decimals and, if grouped,      commas between thousands (1234.50 or 1,234.50); a space between digits, or a comma      followed by other than three digits, may be a decimal comma (1 234,50 is 1234.50 in      Europe): write the number plainly";
+
+/// A number as a spreadsheet may group its digits.
+#[derive(Debug, PartialEq)]
+enum Grouped {
+    /// Thousands separated by commas, as Excel shows and exports a number formatted
+    /// "1,234.50": the number.
+    Thousands(f64),
+    /// Digits grouped so that the number cannot be told: a space (or no-break space) between
+    /// digits, a comma not followed by exactly three digits, a comma after the point.
+    Ambiguous,
+    /// Not a grouped number (letters, units, several points): not a number at all.
+    No,
+}
+
+/// Reads `text` (which `str::parse` refused) as a number with grouped digits. Only
+/// `1,234` and `1,234.50` (optionally signed: the sign is checked later) are numbers:
+/// commas between groups of three digits after a first group of one to three, then an
+/// optional fraction. A comma, space or no-break space between digits in any other way may
+/// be a decimal comma, and is ambiguous; anything else is no number.
+fn grouped_number(text: &str) -> Grouped {
+    let body = text.strip_prefix('-').unwrap_or(text);
+    let is_gap = |c: char| matches!(c, ',' | ' ' | '\u{a0}' | '\u{202f}');
+    let plausible = !body.is_empty()
+        && body.starts_with(|c: char| c.is_ascii_digit())
+        && body.ends_with(|c: char| c.is_ascii_digit() || c == '.')
+        && body
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || is_gap(c))
+        && body.chars().any(is_gap);
+    if !plausible {
+        return Grouped::No;
+    }
+    let (whole, fraction) = match body.split_once('.') {
+        Some((w, f)) => (w, Some(f)),
+        None => (body, None),
+    };
+    let groups: Vec<&str> = whole.split(',').collect();
+    let thousands = fraction.is_none_or(|f| f.bytes().all(|b| b.is_ascii_digit()))
+        && groups.len() > 1
+        && (1..=3).contains(&groups[0].len())
+        && groups.iter().all(|g| g.bytes().all(|b| b.is_ascii_digit()))
+        && groups[1..].iter().all(|g| g.len() == 3);
+    if !thousands {
+        return Grouped::Ambiguous;
+    }
+    let plain: String = text.chars().filter(|&c| c != ',').collect();
+    plain.parse().map_or(Grouped::No, Grouped::Thousands)
+}
+
+/// `text` as a number of any sign, plain or with its thousands grouped by commas
+/// (`500,050.5`), as a spreadsheet exports it; `None` otherwise. For coordinates.
+pub(crate) fn signed_number(text: &str) -> Option<f64> {
+    text.parse().ok().or_else(|| match grouped_number(text) {
+        Grouped::Thousands(v) => Some(v),
+        Grouped::Ambiguous | Grouped::No => None,
+    })
+}
+
+/// True for an id as Excel shows a long all-digit code it took for a number: one digit, an
+/// optional fraction, `E+` and the exponent (`9.13401E+17` for a 统一社会信用代码 of 18
+/// digits). Its last digits are lost: it names no firm and no parcel for sure.
+pub(crate) fn mangled_id(id: &str) -> bool {
+    let Some((mantissa, exponent)) = id.split_once(['E', 'e']) else {
+        return false;
+    };
+    let (lead, fraction) = mantissa.split_once('.').unwrap_or((mantissa, "0"));
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    lead.len() == 1
+        && digits(lead)
+        && digits(fraction)
+        && exponent.strip_prefix('+').is_some_and(digits)
 }
 
 /// A figure as every input must hold it: finite, at most
@@ -906,8 +995,9 @@ mod tests {
         assert_eq!(json("12.5").unwrap(), 12.5);
         let e = parse_json_number(r#""-3""#, "tax", "万元", &c).unwrap_err();
         assert!(matches!(e, Error::NegativeValue { found, .. } if found == -3.0));
+        // Thousands grouped by commas, as Excel exports a number formatted so.
+        assert_eq!(json(r#""1,234.5""#).unwrap(), 1234.5);
         for bad in [
-            r#""1,234.5""#,
             r#""约225""#,
             r#""\"5\"""#,
             r#""NaN""#,
@@ -925,6 +1015,8 @@ mod tests {
         assert!(matches!(e, Error::NotANumber { .. }), "{e}");
         for bad in [
             r#""1,234.5""#,
+            "1,234.5.6",
+            "12,5万",
             r#""12万""#,
             r#""—""#,
             "true",
@@ -950,6 +1042,53 @@ mod tests {
         assert!(parse_non_negative("1e15", "tax", "万元", &c).is_ok());
         let e = parse_non_negative("-3", "tax", "万元", &c).unwrap_err();
         assert!(matches!(e, Error::NegativeValue { found, .. } if found == -3.0));
+    }
+
+    #[test]
+    fn thousands_are_read_and_a_decimal_comma_is_refused() {
+        let c = ctx();
+        let read = |t: &str| parse_non_negative(t, "tax", "万元", &c);
+        assert_eq!(read("1,234.50").unwrap(), 1234.5);
+        assert_eq!(read("1,234").unwrap(), 1234.0);
+        assert_eq!(read("12,345,678.9").unwrap(), 12_345_678.9);
+        let e = read("-1,234").unwrap_err();
+        assert!(matches!(e, Error::NegativeValue { found, .. } if found == -1234.0));
+        for ambiguous in [
+            "1 234,50",
+            "1.234,50",
+            "1,23",
+            "1234,5",
+            "1 234",
+            "1\u{a0}234",
+        ] {
+            let e = read(ambiguous).unwrap_err();
+            assert!(
+                matches!(e, Error::NotANumber { expected, .. } if expected == AMBIGUOUS_GROUPING),
+                "{ambiguous}: {e}"
+            );
+            assert!(e.to_string().contains("decimal comma"), "{e}");
+        }
+        assert_eq!(signed_number("-500,050.5"), Some(-500_050.5));
+        assert_eq!(signed_number("1 234,5"), None);
+    }
+
+    #[test]
+    fn an_id_excel_made_a_number_is_told() {
+        for mangled in ["9.13401E+17", "9.13401e+17", "9E+17", "1.2E+5"] {
+            assert!(mangled_id(mangled), "{mangled}");
+        }
+        for id in [
+            "913401001234567890",
+            "91340100MA2XXXXX1E",
+            "E+17",
+            "9.1E17",
+            "19E+17",
+            "9.E+17",
+            "1e-5",
+            "P-1",
+        ] {
+            assert!(!mangled_id(id), "{id}");
+        }
     }
 
     #[test]

@@ -29,13 +29,15 @@ use crate::config::{Config, Fields};
 use crate::crs::{Backend, Crs, CrsInfo, CrsSource, ToWgs84};
 use crate::error::{Error, FeatureContext, Layer, Result, Suspicion, Warning, abbreviate};
 use crate::parcel::{
-    Commitments, Enterprise, Enterprises, Parcel, Parcels, Park, Parks, Place, Status,
+    Commitments, Enterprise, Enterprises, GradingValues, Parcel, Parcels, Park, Parks, Place,
+    Status,
 };
 use crate::shapes::Shapes;
 use crate::source_text::{InputText, Span, text_hash};
 
 pub(crate) mod csv;
 pub(crate) mod feature;
+pub(crate) mod header;
 pub(crate) mod previous;
 pub(crate) mod scan;
 pub(crate) mod valid;
@@ -265,6 +267,8 @@ struct Scan {
     /// For a CSV, the line of each record kept, in order (for errors found at the end, such as
     /// a repeated id); empty for GeoJSON.
     lines: Vec<Option<std::num::NonZeroU32>>,
+    /// What was found wrong with the file as a whole (a mapped CSV column not in its header).
+    suspicions: Vec<Suspicion>,
 }
 
 impl Scan {
@@ -278,6 +282,7 @@ impl Scan {
             bbox: None,
             evidence: Evidence::default(),
             lines: Vec::new(),
+            suspicions: Vec::new(),
         }
     }
 
@@ -1017,13 +1022,27 @@ impl RecordFields for Props<'_> {
     }
 }
 
-/// The figures of an enterprise from either property source.
+/// An enterprise as read, with what could not be read of the values used only in grading.
+pub(crate) struct Firm {
+    pub(crate) record: Enterprise,
+    /// Values used only in grading that could not be read (left absent, the firm kept), and
+    /// what was found: the firm is not graded on them; `None` when every value was read.
+    pub(crate) ungraded: Option<(GradingValues, String)>,
+}
+
+/// The figures of an enterprise from either property source. A value that cannot be read
+/// rejects the firm when the audit needs it (its id, tax, investment, output, parcel key or
+/// industry); one used only in grading (value added, energy, emissions, R&D, electricity,
+/// employees, floor area, above scale, exempt) is left absent instead, the firm kept with a
+/// note (`Draft::note`) and not graded: its tax still counts on its parcel, and it is not
+/// scored on a hole. An id Excel turned into a number (`9.13401E+17`) rejects the firm: it
+/// names no firm, and no parcel, for sure.
 pub(crate) fn enterprise_from(
     rec: &dyn RecordFields,
     ctx: &mut FeatureContext,
     fields: &Fields,
     fallback_id: Option<String>,
-) -> Result<Enterprise> {
+) -> Result<(Firm, Option<Warning>)> {
     let f = &fields.enterprises;
     let id = rec
         .text(&f.enterprise_id, ctx)?
@@ -1035,6 +1054,16 @@ pub(crate) fn enterprise_from(
         ctx: ctx.clone(),
         property: f.enterprise_id.clone(),
     })?;
+    let key = |name: &str, value: Option<String>| match value {
+        Some(v) if feature::mangled_id(&v) => Err(Error::IdMangled {
+            ctx: ctx.clone(),
+            property: name.to_string(),
+            found: v,
+        }),
+        v => Ok(v),
+    };
+    let id = key(&f.enterprise_id, Some(id))?.unwrap_or_default();
+    let parcel_id = key(&f.parcel_id, rec.text(&f.parcel_id, ctx)?)?;
     let num = |key: &str, expected: &'static str| -> Result<Option<f64>> {
         match rec.token(key) {
             None => Ok(None),
@@ -1060,26 +1089,100 @@ pub(crate) fn enterprise_from(
                 }),
         }
     };
-    Ok(Enterprise {
+    let (tax, investment, output) = (
+        required(&f.tax)?,
+        required(&f.investment)?,
+        required(&f.output)?,
+    );
+    let name = rec.text(&f.name, ctx)?;
+    let industry = rec.text(&f.industry, ctx)?;
+    // Used only in grading: a value that cannot be read is left absent, and noted.
+    let mut unread: Vec<Error> = Vec::new();
+    let mut values = GradingValues::NONE;
+    let mut graded = |value: Result<Option<f64>>, which: GradingValues| {
+        value.unwrap_or_else(|e| {
+            unread.push(e);
+            values = values.with(which);
+            None
+        })
+    };
+    use GradingValues as V;
+    let value_added = graded(num(&f.value_added, "a number in 万元"), V::VALUE_ADDED);
+    let energy_tce = graded(num(&f.energy, "a number in tce"), V::ENERGY);
+    let emissions_t = graded(num(&f.emissions, "a number in tonnes"), V::EMISSIONS);
+    let rd_spend = graded(num(&f.rd_spend, "a number in 万元"), V::RD_SPEND);
+    let electricity_10k_kwh = graded(num(&f.electricity, "a number in 万kWh"), V::ELECTRICITY);
+    let employees = graded(num(&f.employees, "a number of people"), V::EMPLOYEES);
+    let floor_area_m2 = graded(num(&f.floor_area, "a floor area in m²"), V::FLOOR_AREA);
+    let mut graded_flag = |value: Result<Option<bool>>, which: GradingValues| {
+        value.unwrap_or_else(|e| {
+            unread.push(e);
+            values = values.with(which);
+            None
+        })
+    };
+    let above_scale = graded_flag(flag(&f.above_scale), V::ABOVE_SCALE);
+    let exempt = graded_flag(flag(&f.exempt), V::EXEMPT);
+    let record = Enterprise {
         index: ctx.index,
         id,
-        name: rec.text(&f.name, ctx)?,
-        tax: required(&f.tax)?,
-        investment: required(&f.investment)?,
-        output: required(&f.output)?,
-        value_added: num(&f.value_added, "a number in 万元")?,
-        energy_tce: num(&f.energy, "a number in tce")?,
-        emissions_t: num(&f.emissions, "a number in tonnes")?,
-        rd_spend: num(&f.rd_spend, "a number in 万元")?,
-        electricity_10k_kwh: num(&f.electricity, "a number in 万kWh")?,
-        employees: num(&f.employees, "a number of people")?,
-        floor_area_m2: num(&f.floor_area, "a floor area in m²")?,
-        above_scale: flag(&f.above_scale)?,
-        industry: rec.text(&f.industry, ctx)?,
-        exempt: flag(&f.exempt)?.unwrap_or(false),
+        name,
+        tax,
+        investment,
+        output,
+        value_added,
+        energy_tce,
+        emissions_t,
+        rd_spend,
+        electricity_10k_kwh,
+        employees,
+        floor_area_m2,
+        above_scale,
+        industry,
+        exempt: exempt.unwrap_or(false),
         location: None,
-        parcel_id: rec.text(&f.parcel_id, ctx)?,
-    })
+        parcel_id,
+    };
+    let (found, note) = ungraded_note(&unread, ctx);
+    let ungraded = found.map(|found| (values, found));
+    Ok((Firm { record, ungraded }, note))
+}
+
+/// Why a firm with `unread` values used only in grading is not graded, and the warning that
+/// names each (file, line or feature, column, what was found); neither when all were read.
+fn ungraded_note(unread: &[Error], ctx: &FeatureContext) -> (Option<String>, Option<Warning>) {
+    if unread.is_empty() {
+        return (None, None);
+    }
+    let prefix = format!("{ctx}: ");
+    let what: Vec<String> = unread
+        .iter()
+        .map(|e| {
+            let text = e.to_string();
+            text.strip_prefix(&prefix).unwrap_or(&text).to_string()
+        })
+        .collect();
+    let at = ctx
+        .line
+        .map_or(String::new(), |line| format!("line {line}, "));
+    let reason = format!(
+        "a value used in grading could not be read ({at}{}): not graded rather than scored \
+         without it",
+        what.join("; ")
+    );
+    let message = format!(
+        "{ctx}: {}: left out (absent). The firm stays in the audit, its tax, investment and \
+         output counted on its parcel, but an evaluation that uses the value does not grade \
+         it; correct the value and run again",
+        what.join("; ")
+    );
+    let warning = Warning {
+        layer: ctx.layer,
+        index: ctx.index,
+        id: ctx.id.clone(),
+        message,
+    };
+    (Some(reason), Some(warning))
 }
 
 /// Keeps where a rejected record stood (see [`Place`]); called rarely, from any thread.
@@ -1099,12 +1202,12 @@ fn parse_enterprise(
     mut ctx: FeatureContext,
     fields: &Fields,
     places: &Places,
-) -> Result<Draft<Enterprise>> {
+) -> Result<Draft<Firm>> {
     let raw = members(bytes, Accept::Point, &ctx)?;
     let props = Props::parse(raw.properties, &ctx)?;
     let fallback_id = raw.id.and_then(feature::raw_text);
-    let mut e = match enterprise_from(&props, &mut ctx, fields, fallback_id) {
-        Ok(e) => e,
+    let (mut firm, note) = match enterprise_from(&props, &mut ctx, fields, fallback_id) {
+        Ok(read) => read,
         Err(error) => {
             // A bad property rejects the record, but the firm still stands where it says: its
             // parcel must not pass for one with no tenant.
@@ -1113,6 +1216,7 @@ fn parse_enterprise(
             return Err(error);
         }
     };
+    let e = &mut firm.record;
     let name_at = props
         .get(&fields.enterprises.name)
         .and_then(|raw| within(bytes, raw.get(), '"'));
@@ -1131,10 +1235,10 @@ fn parse_enterprise(
         }
     }
     Ok(Draft {
-        record: e,
+        record: firm,
         bounds,
         left: name_at,
-        note: None,
+        note,
     })
 }
 
@@ -1593,13 +1697,10 @@ fn scan_enterprises(
     places: &Places,
 ) -> Result<(Scan, Option<InputText>)> {
     if source.is_csv() {
-        let scan = csv::scan_csv(
-            source,
-            fields,
-            options.strict,
-            places,
-            &mut |e: Enterprise| table.push(&e),
-        )?;
+        let scan = csv::scan_csv(source, fields, options.strict, places, &mut |firm: Firm| {
+            table.push(&firm.record);
+            table.set_ungraded(firm.ungraded);
+        })?;
         return Ok((scan, None));
     }
     let text = backing(source, options)?;
@@ -1610,9 +1711,12 @@ fn scan_enterprises(
         options,
         leave,
         &|bytes, ctx| parse_enterprise(bytes, ctx, fields, places),
-        &mut |e: Enterprise, left| match left {
-            Left::At(span) => table.push_read(&e, Some(span)),
-            Left::Text(_) | Left::None => table.push(&e),
+        &mut |firm: Firm, left| {
+            match left {
+                Left::At(span) => table.push_read(&firm.record, Some(span)),
+                Left::Text(_) | Left::None => table.push(&firm.record),
+            }
+            table.set_ungraded(firm.ungraded);
         },
     )?;
     Ok((scan, text))
@@ -1795,7 +1899,7 @@ fn conclude<T: Table + Sync>(
         crs_source,
         bbox: scan.bbox,
         text: None,
-        suspicions: Vec::new(),
+        suspicions: scan.suspicions,
     })
 }
 
