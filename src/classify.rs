@@ -10,9 +10,11 @@ use crate::error::{Layer, Warning};
 use crate::grade::Grade;
 use crate::join::{Joined, unsure_warnings};
 use crate::metrics::intensities;
-use crate::outcome::{AppliedThresholds, Figures, NO_PARK, RuleSet, Tally, Tenants, sums_of};
-use crate::parcel::{Class, Parcels, Parks};
-use crate::rules::{self, ParcelFacts, Reason};
+use crate::outcome::{
+    AppliedThresholds, Figures, NO_PARK, NO_TENANT, RuleSet, Tally, Tenants, sums_of,
+};
+use crate::parcel::{Class, Enterprises, Parcels, Parks};
+use crate::rules::{self, ParcelFacts, Reason, RulesSeen};
 
 /// The classify stage: each parcel's thresholds (the rules that match it), its tenants' sums
 /// and per-mu figures, and its reasons. A parcel whose tenants leave a firm out is judged on its
@@ -26,7 +28,7 @@ pub(crate) fn classify_parcels(
     config: &Config,
     warnings: &mut Vec<Warning>,
 ) -> (Vec<RuleSet>, Vec<Tally>) {
-    let (rule_sets, rule_ties) = rule_sets(parcels, figures, parks, config);
+    let (rule_sets, rule_ties) = rule_sets(parcels, figures, parks, joined, config);
     warnings.extend(rule_ties);
     let low = &config.low_efficiency;
     let resolved: Vec<&rules::Thresholds> = rule_sets.iter().collect();
@@ -56,6 +58,9 @@ pub(crate) fn classify_parcels(
         .map(|t| RuleSet {
             thresholds: applied(&t),
             rules: t.rules.iter().map(|&i| low.rule_name(i)).collect(),
+            by_industry: (t.rules.iter())
+                .map(|&i| low.rules[i].industry.is_some())
+                .collect(),
         })
         .collect();
     (rule_sets, tallies)
@@ -71,13 +76,65 @@ fn applied(t: &rules::Thresholds) -> AppliedThresholds {
     }
 }
 
+/// A parcel's main tenant, whose industry the rules see when the parcel has none of its own:
+/// the tenant with the largest floor area when every tenant has one (the firm that uses most
+/// of the land, as `land_share = "floor_area"` shares it), else the one with the largest
+/// output (GB/T 4754 puts a unit in the industry of its main activity, measured by what it
+/// produces; tax depends on rates and exemptions). Floor areas equal, the larger output; on a
+/// full tie, the first in the enterprises file. `None` for a parcel with no tenant.
+pub(crate) fn main_tenant(tenants: &[u32], table: &Enterprises) -> Option<u32> {
+    let by_floor = (tenants.iter()).all(|&e| table.floor_area_m2(e as usize).is_some());
+    let key = |e: u32| {
+        let output = table.money(e as usize)[2];
+        match table.floor_area_m2(e as usize) {
+            Some(floor) if by_floor => (floor, output),
+            _ => (output, 0.0),
+        }
+    };
+    // Tenants are in file order: a later one must be strictly larger to take the lead.
+    (tenants.iter().copied())
+        .fold(None, |best: Option<(u32, (f64, f64))>, e| {
+            let k = key(e);
+            match best {
+                Some((_, b)) if b >= k => best,
+                _ => Some((e, k)),
+            }
+        })
+        .map(|(e, _)| e)
+}
+
+/// The industry the rules see for parcel `row`: its own, else (its tenants complete) its main
+/// tenant's, with that tenant's row ([`NO_TENANT`] for the parcel's own, or none).
+fn industry_of<'a>(row: usize, own: Option<&'a str>, joined: &'a Joined) -> (Option<&'a str>, u32) {
+    if own.is_some() {
+        return (own, NO_TENANT);
+    }
+    // A parcel whose tenants leave a firm out may have lost its main tenant.
+    if (joined.unsure)
+        .binary_search_by_key(&(row as u32), |u| u.0)
+        .is_ok()
+    {
+        return (None, NO_TENANT);
+    }
+    let table = &joined.table;
+    match main_tenant(joined.tenants.of(row), table) {
+        Some(e) => match table.industry.get(e as usize) {
+            Some(code) => (Some(code), e),
+            None => (None, NO_TENANT),
+        },
+        None => (None, NO_TENANT),
+    }
+}
+
 /// The distinct threshold sets the parcels fall under, each parcel's set recorded in its
-/// figures. With no rules every parcel shares the base set; otherwise sets are cached by the
-/// facts rules match on.
+/// figures (and the tenant whose industry it was held to, if any). With no rules every parcel
+/// shares the base set; otherwise sets are cached by the facts rules match on. The warnings
+/// are of rules tied on some parcels, and of rules that match no parcel.
 fn rule_sets(
     parcels: &Parcels,
     figures: &mut [Figures],
     parks: &Parks,
+    joined: &Joined,
     config: &Config,
 ) -> (Vec<rules::Thresholds>, Vec<Warning>) {
     let low = &config.low_efficiency;
@@ -93,8 +150,11 @@ fn rule_sets(
     // facts alone); over all parcels, how many each tie decides and the first of them.
     let mut by_facts: HashMap<Facts, (u32, Vec<rules::Tie>)> = HashMap::new();
     let mut ties: HashMap<rules::Tie, (usize, usize)> = HashMap::new();
+    let mut seen = RulesSeen::new(low);
     for (row, (p, f)) in parcels.iter().zip(figures.iter_mut()).enumerate() {
-        let key = (p.industry(), p.land_use(), p.status(), f.park);
+        let (industry, tenant) = industry_of(row, p.industry(), joined);
+        f.industry_tenant = tenant;
+        let key = (industry, p.land_use(), p.status(), f.park);
         let (set, tied) = by_facts.entry(key).or_insert_with(|| {
             let facts = ParcelFacts {
                 industry: key.0,
@@ -102,6 +162,7 @@ fn rule_sets(
                 status: key.2,
                 park: (key.3 != NO_PARK).then(|| parks.id(key.3 as usize)),
             };
+            seen.see(low, &facts);
             let t = low.thresholds_for(&facts);
             let set = match sets.iter().position(|s| *s == t) {
                 Some(i) => i as u32,
@@ -119,7 +180,7 @@ fn rule_sets(
     }
     let mut ties: Vec<(rules::Tie, (usize, usize))> = ties.into_iter().collect();
     ties.sort_by_key(|(t, _)| (t.applied, t.passed, t.metric));
-    let warnings = ties
+    let mut warnings: Vec<Warning> = ties
         .into_iter()
         .map(|(tie, (count, first))| Warning {
             layer: Layer::Parcels,
@@ -139,7 +200,33 @@ fn rule_sets(
             ),
         })
         .collect();
+    if !parcels.is_empty() {
+        warnings.extend(unmatched_rules(&seen, parks, config));
+    }
     (sets, warnings)
+}
+
+/// A warning for each rule that matched no evaluated parcel: it set no threshold, which a
+/// reader of the config would not guess (an industry code that only the firms carry, a
+/// misspelt land-use class). A rule naming a park the parks file lacks has its own warning
+/// ([`unknown_park_rules`](crate::parks::unknown_park_rules)).
+fn unmatched_rules(seen: &RulesSeen, parks: &Parks, config: &Config) -> Vec<Warning> {
+    let low = &config.low_efficiency;
+    let known_park = |p: &str| (0..parks.len()).any(|k| parks.id(k) == p);
+    (seen.unmatched(low).into_iter())
+        .filter(|(i, _)| low.rules[*i].park.as_deref().is_none_or(known_park))
+        .map(|(i, why)| Warning {
+            layer: Layer::Parcels,
+            index: Warning::NO_RECORD,
+            id: None,
+            message: format!(
+                "{} ({}) matches no evaluated parcel: {why}. It sets no threshold; correct \
+                 its criteria, or remove it",
+                low.rule_label(i),
+                low.rules[i].describe_criteria(),
+            ),
+        })
+        .collect()
 }
 
 fn figures_of(f: &crate::metrics::Intensities) -> rules::Figures {

@@ -9,7 +9,7 @@ use rayon::prelude::*;
 use rstar::primitives::{GeomWithData, Rectangle};
 use rstar::{AABB, RTree};
 
-use crate::shapes::{EdgeBands, Position, ShapeRef, Shapes, orient};
+use crate::shapes::{EdgeBands, Near, Position, ShapeRef, Shapes, orient};
 
 /// A box and the row it bounds: the R-tree entry of this index, and of the edge search in
 /// [`crate::topology`] (one type, so rstar's code is built once).
@@ -30,7 +30,8 @@ pub enum Hit {
     None,
     /// In exactly one shape (its row).
     One(usize),
-    /// In several shapes (overlapping parcels, or on a shared boundary), in row order.
+    /// In several shapes (overlapping parcels, or on a boundary they share, within
+    /// [`ON_BOUNDARY_M`](crate::ON_BOUNDARY_M)), in row order.
     Many(Vec<usize>),
 }
 
@@ -110,6 +111,15 @@ impl<'a> ParcelIndex<'a> {
         }
     }
 
+    /// True when the boundary of shape `i` passes within [`ON_BOUNDARY_M`](crate::ON_BOUNDARY_M) of the point.
+    fn is_near_boundary(&self, i: usize, near: &Near) -> bool {
+        let shape = self.shapes.get(i);
+        match self.band_of.get(i) {
+            Some(&b) if b != NO_BANDS => self.bands[b as usize].is_near_boundary(&shape, near),
+            _ => shape.is_near_boundary(near),
+        }
+    }
+
     /// Number of indexed shapes.
     pub fn len(&self) -> usize {
         self.shapes.len()
@@ -120,12 +130,18 @@ impl<'a> ParcelIndex<'a> {
         self.shapes.is_empty()
     }
 
-    /// The shapes containing `point`, boundary included.
+    /// The shapes containing `point`, lon/lat, boundary included: a point within
+    /// [`ON_BOUNDARY_M`](crate::ON_BOUNDARY_M) (5 mm on the ground) of a shape's boundary is on it. A point on the
+    /// edge two shapes share is so in both, whether it and the edge came in lon/lat or in a
+    /// plane reprojected to lon/lat, which leaves them a few nanometres off one line.
     pub fn locate(&self, point: Coord<f64>) -> Hit {
         let mut hit = Hit::None;
-        for entry in self.tree.locate_all_at_point(&[point.x, point.y]) {
+        let near = Near::new(point);
+        let (min, max) = near.bounds();
+        let env = AABB::from_corners([min.x, min.y], [max.x, max.y]);
+        for entry in self.tree.locate_in_envelope_intersecting(&env) {
             let i = entry.data as usize;
-            if self.position(i, point) != Position::Outside {
+            if self.position(i, point) != Position::Outside || self.is_near_boundary(i, &near) {
                 hit = match hit {
                     Hit::None => Hit::One(i),
                     Hit::One(j) => Hit::Many(vec![j, i]),
@@ -271,6 +287,54 @@ mod tests {
         assert_eq!(idx.locate(coord! { x: 0.5, y: 0.5 }), Hit::One(0));
     }
 
+    /// Within 5 mm on the ground of a shared edge is on it, in both shapes; 6 mm off is in one.
+    /// Around 30°N a degree of longitude is 96 km, of latitude 111 km. The same for a shape
+    /// whose edges are found by bands (64 edges along the shared side).
+    #[test]
+    fn a_point_within_5_mm_of_a_shared_edge_is_on_it() {
+        let d = 0.001;
+        let m_per_lon = 111_195.0 * 30f64.to_radians().cos();
+        let east = |mm: f64| 120.0 + d + mm / 1000.0 / m_per_lon;
+        let north = |mm: f64| 30.0 + d + mm / 1000.0 / 111_195.0;
+        // The second square's west side in 64 pieces: it gets edge bands.
+        let mut west: Vec<Coord<f64>> = (0..=64)
+            .map(|k| coord! { x: 120.0 + d, y: 30.0 + d * f64::from(64 - k) / 64.0 })
+            .collect();
+        west.extend([
+            coord! { x: 120.0 + 2.0 * d, y: 30.0 },
+            coord! { x: 120.0 + 2.0 * d, y: 30.0 + d },
+            coord! { x: 120.0 + d, y: 30.0 + d },
+        ]);
+        let banded = MultiPolygon(vec![Polygon::new(LineString(west), vec![])]);
+        for second in [square(120.0 + d, 30.0, d), banded] {
+            let a = arena(&[square(120.0, 30.0, d), second]);
+            let idx = ParcelIndex::new(&a);
+            let y = 30.0 + d / 3.0;
+            for mm in [-4.9, -1.0, 0.0, 1.0, 4.9] {
+                let p = Coord { x: east(mm), y };
+                assert_eq!(idx.locate(p), Hit::Many(vec![0, 1]), "{mm} mm east");
+            }
+            assert_eq!(idx.locate(Coord { x: east(-5.1), y }), Hit::One(0));
+            assert_eq!(idx.locate(Coord { x: east(5.1), y }), Hit::One(1));
+            // Off the squares' outer edges: on the boundary within 5 mm, in none beyond.
+            let x = 120.0 + d / 2.0;
+            assert_eq!(idx.locate(Coord { x, y: north(4.9) }), Hit::One(0));
+            assert_eq!(idx.locate(Coord { x, y: north(5.1) }), Hit::None);
+            // Off the second's north-east corner, within 5 mm as the crow flies (3.5 mm each
+            // way), and beyond (3.6 mm each way).
+            let p = Coord {
+                x: east(3.5) + d,
+                y: north(3.5),
+            };
+            assert_eq!(idx.locate(p), Hit::One(1));
+            let p = Coord {
+                x: east(3.6) + d,
+                y: north(3.6),
+            };
+            assert_eq!(idx.locate(p), Hit::None);
+        }
+    }
+
     #[test]
     fn shapes_with_and_without_bands_locate_alike() {
         // Circles of 31, 32 and 200 edges (the last two banded), overlapping, and a holed one.
@@ -308,8 +372,12 @@ mod tests {
         for i in 0..=400 {
             for j in 0..=100 {
                 let p = coord! { x: -2.5 + f64::from(i) * 0.025, y: -2.5 + f64::from(j) * 0.05 };
+                // On the boundary within 5 mm: (-1, 0) is 1e-16 off a vertex of the second.
                 let expected: Vec<usize> = (0..shapes.len())
-                    .filter(|&k| shapes.get(k).position(p) != Position::Outside)
+                    .filter(|&k| {
+                        let s = shapes.get(k);
+                        s.position(p) != Position::Outside || s.is_near_boundary(&Near::new(p))
+                    })
                     .collect();
                 let found = match idx.locate(p) {
                     Hit::None => vec![],

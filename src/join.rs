@@ -158,8 +158,10 @@ fn record_joins(
                     .map(|&p| parcels.ids.get(p as usize))
                     .collect();
                 let why = format!(
-                    "the point lies in {} parcels: {}",
+                    "the point lies in {} parcels, or on a boundary they share (within {} mm): \
+                     {}; move it into one of them, or give it a {key_name}",
                     ids.len(),
+                    crate::shapes::ON_BOUNDARY_M * 1000.0,
                     ids.join(", ")
                 );
                 notes.rejected.push(Rejection::of(

@@ -142,7 +142,7 @@ pub use results::{
     PreviousInfo, StageTimes, Summary,
 };
 pub use rules::{LowEfficiencyConfig, Minimum, Reason, Reasons, Rule};
-pub use shapes::{PolygonRef, Position, ShapeRef, Shapes};
+pub use shapes::{ON_BOUNDARY_M, PolygonRef, Position, ShapeRef, Shapes};
 pub use source_text::{InputText, InputTexts};
 pub use units::AreaUnit;
 pub use write::{

@@ -29,7 +29,13 @@ pub(crate) struct Figures {
     /// Its tenants' figures leave a firm out (rejected, or ambiguous between parcels): it is
     /// not judged on them, not idle, its tenants not graded and its change unknown.
     pub(crate) unsure: bool,
+    /// The enterprise row whose industry the rules saw, the parcel having none of its own (its
+    /// main tenant); [`NO_TENANT`] when the industry was the parcel's, or there was none.
+    pub(crate) industry_tenant: u32,
 }
+
+/// No enterprise: see [`Figures::industry_tenant`].
+pub(crate) const NO_TENANT: u32 = u32::MAX;
 
 /// A parcel's tenants' sums, added up once by the classify stage and read by every accessor
 /// and writer: 32 bytes (an absent floor area NaN). The per-mu figures are these sums over the
@@ -94,6 +100,9 @@ pub(crate) const NO_PARK: u32 = u32::MAX;
 pub(crate) struct RuleSet {
     pub(crate) thresholds: AppliedThresholds,
     pub(crate) rules: Vec<String>,
+    /// Whether each of `rules` matches on industry: for a parcel whose industry is its main
+    /// tenant's ([`Figures::industry_tenant`]), its `rules` say so there.
+    pub(crate) by_industry: Vec<bool>,
 }
 
 /// Enterprises joined to each parcel, compressed: `rows[offsets[p]..offsets[p + 1]]`.
@@ -161,6 +170,7 @@ impl Figures {
             previous: None,
             change: None,
             unsure: false,
+            industry_tenant: NO_TENANT,
         }
     }
 }

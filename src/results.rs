@@ -2,6 +2,7 @@
 //! over compact columns (a million parcels take a few hundred bytes each), and the figures of
 //! `summary.json`.
 
+use std::borrow::Cow;
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -18,7 +19,7 @@ use crate::grade;
 use crate::metrics::{Intensities, ParcelSums, intensities};
 use crate::outcome::Change;
 use crate::outcome::{
-    AppliedThresholds, Figures, JoinKind, JoinState, NO_PARK, RuleSet, Tally, Tenants,
+    AppliedThresholds, Figures, JoinKind, JoinState, NO_PARK, NO_TENANT, RuleSet, Tally, Tenants,
 };
 use crate::parcel::Class;
 use crate::parcel::{AreaSource, Enterprise, Enterprises, ParcelRef, Parcels, Parks, Status};
@@ -312,6 +313,56 @@ impl<'a> ParcelResult<'a> {
     /// Names of the `[[low_efficiency.rule]]`s that supplied a threshold (empty: the base).
     pub fn rules(&self) -> &'a [String] {
         &self.report.rule_sets[self.f().rule_set as usize].rules
+    }
+    /// The enterprise (its id) whose industry the rules saw: the parcel's main tenant, when the
+    /// parcel has no industry of its own and its tenants are complete (the one with the largest
+    /// floor area if every tenant has one, else the largest output; the first in the file on
+    /// a tie). `None` when the industry was the parcel's, or there was none.
+    pub fn industry_tenant(&self) -> Option<&'a str> {
+        let e = self.f().industry_tenant;
+        (e != NO_TENANT).then(|| self.report.enterprise_table.id(e as usize))
+    }
+    /// The `rules` column: [`rules`](Self::rules), a rule that matched on the industry of the
+    /// parcel's main tenant ([`industry_tenant`](Self::industry_tenant)) saying so, as
+    /// `electronics (industry C2614 of main tenant E12)`.
+    ///
+    /// ```
+    /// use land_efficiency::{Audit, Config, Inputs, Source};
+    /// let config = Config::from_toml(
+    ///     "[[low_efficiency.rule]]\nname = \"electronics\"\nindustry = \"26\"\nmin_plot_ratio = 0.6\n",
+    /// )?;
+    /// let parcels = r#"{"type":"FeatureCollection","features":[{"type":"Feature",
+    ///   "properties":{"parcel_id":"P1"},"geometry":{"type":"Polygon","coordinates":
+    ///   [[[120.0,30.0],[120.001,30.0],[120.001,30.001],[120.0,30.001],[120.0,30.0]]]}}]}"#;
+    /// let firms = r#"{"type":"FeatureCollection","features":[{"type":"Feature",
+    ///   "properties":{"enterprise_id":"E12","industry":"C2614","tax":1,"investment":1,"output":1},
+    ///   "geometry":{"type":"Point","coordinates":[120.0005,30.0005]}}]}"#;
+    /// let report = Audit::new(config).run(&Inputs {
+    ///     parcels: Source::geojson("parcels.geojson", parcels),
+    ///     enterprises: Some(Source::geojson("enterprises.geojson", firms)),
+    ///     parks: None,
+    /// })?;
+    /// let p = report.parcel(0);
+    /// assert_eq!(p.industry_tenant(), Some("E12"));
+    /// assert_eq!(p.thresholds().min_plot_ratio, 0.6);
+    /// assert_eq!(p.rule_texts().to_vec(), ["electronics (industry C2614 of main tenant E12)"]);
+    /// # Ok::<(), land_efficiency::Error>(())
+    /// ```
+    pub fn rule_texts(&self) -> Cow<'a, [String]> {
+        let set = &self.report.rule_sets[self.f().rule_set as usize];
+        let e = self.f().industry_tenant;
+        if e == NO_TENANT || !set.by_industry.contains(&true) {
+            return Cow::Borrowed(&set.rules);
+        }
+        let firms = &self.report.enterprise_table;
+        let (id, code) = (firms.id(e as usize), firms.industry.get(e as usize));
+        let code = code.unwrap_or_default();
+        (set.rules.iter().zip(&set.by_industry))
+            .map(|(name, &by_industry)| match by_industry {
+                true => format!("{name} (industry {code} of main tenant {id})"),
+                false => name.clone(),
+            })
+            .collect()
     }
     /// Industry code.
     pub fn industry(&self) -> Option<&'a str> {

@@ -257,7 +257,7 @@ impl Rule {
     }
 
     /// The criteria as written in the file: `industry = "26", status = "new"`.
-    fn describe_criteria(&self) -> String {
+    pub(crate) fn describe_criteria(&self) -> String {
         let mut parts = Vec::new();
         if let Some(v) = &self.industry {
             parts.push(format!("industry = {v:?}"));
@@ -307,19 +307,25 @@ impl Rule {
     }
 
     fn matches(&self, facts: &ParcelFacts<'_>) -> bool {
+        self.criteria_met(facts).iter().all(|met| *met)
+    }
+
+    /// Whether each criterion, in the order industry, status, park, land use, is met by a
+    /// parcel with these facts (one the rule does not set always is).
+    fn criteria_met(&self, facts: &ParcelFacts<'_>) -> [bool; 4] {
         let prefix = |want: Option<&str>, have: Option<&str>| match want {
             None => true,
             Some(w) => have.is_some_and(|h| h.starts_with(w)),
         };
-        prefix(
-            self.industry.as_deref().map(industry_digits),
-            facts.industry.map(industry_digits),
-        ) && prefix(self.land_use.as_deref(), facts.land_use)
-            && self.status.is_none_or(|s| s == facts.status)
-            && self
-                .park
-                .as_ref()
-                .is_none_or(|p| facts.park == Some(p.as_str()))
+        [
+            prefix(
+                self.industry.as_deref().map(industry_digits),
+                facts.industry.map(industry_digits),
+            ),
+            self.status.is_none_or(|s| s == facts.status),
+            (self.park.as_ref()).is_none_or(|p| facts.park == Some(p.as_str())),
+            prefix(self.land_use.as_deref(), facts.land_use),
+        ]
     }
 
     fn specificity(&self) -> (usize, usize) {
@@ -587,10 +593,99 @@ impl LowEfficiencyConfig {
     }
 }
 
+/// Which rules, and which of their criteria, the parcels of an audit met: what tells a rule
+/// that matches no parcel ([`RulesSeen::unmatched`]).
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RulesSeen {
+    /// Per rule: whether some parcel met all its criteria, then each criterion on its own
+    /// (industry, status, park, land use).
+    met: Vec<[bool; 5]>,
+    /// Whether some parcel had an industry; a land-use class.
+    industry_known: bool,
+    land_use_known: bool,
+}
+
+impl RulesSeen {
+    /// Nothing seen yet, for the rules of `config`.
+    pub(crate) fn new(config: &LowEfficiencyConfig) -> RulesSeen {
+        RulesSeen {
+            met: vec![[false; 5]; config.rules.len()],
+            ..RulesSeen::default()
+        }
+    }
+
+    /// Notes the rules a parcel with these facts meets.
+    pub(crate) fn see(&mut self, config: &LowEfficiencyConfig, facts: &ParcelFacts<'_>) {
+        self.industry_known |= facts.industry.is_some();
+        self.land_use_known |= facts.land_use.is_some();
+        for (rule, met) in config.rules.iter().zip(&mut self.met) {
+            let each = rule.criteria_met(facts);
+            met[0] |= each.iter().all(|m| *m);
+            for (seen, m) in met[1..].iter_mut().zip(each) {
+                *seen |= m;
+            }
+        }
+    }
+
+    /// The rules no parcel seen matched, each with why in words: the criteria no parcel met
+    /// (and, when no parcel had an industry or a land-use class at all, the `[fields]` key to
+    /// check), or that no parcel met them all together.
+    pub(crate) fn unmatched(&self, config: &LowEfficiencyConfig) -> Vec<(usize, String)> {
+        let mut out = Vec::new();
+        for (i, (rule, met)) in config.rules.iter().zip(&self.met).enumerate() {
+            if met[0] {
+                continue;
+            }
+            let mut why = Vec::new();
+            if let Some(v) = &rule.industry
+                && !met[1]
+            {
+                why.push(if self.industry_known {
+                    format!(
+                        "no parcel's industry (its own, or else its main tenant's) falls \
+                         under {v:?}"
+                    )
+                } else {
+                    "no parcel has an industry, of its own or from its main tenant (are the \
+                     codes under another name? see [fields] industry and \
+                     [fields.enterprises] industry)"
+                        .to_string()
+                });
+            }
+            if let Some(s) = rule.status
+                && !met[2]
+            {
+                why.push(format!("no parcel is {:?}", s.as_str()));
+            }
+            if let Some(p) = &rule.park
+                && !met[3]
+            {
+                why.push(format!("no parcel lies in park {p:?}"));
+            }
+            if let Some(v) = &rule.land_use
+                && !met[4]
+            {
+                why.push(if self.land_use_known {
+                    format!("no parcel's land use starts with {v:?}")
+                } else {
+                    "no parcel has a land-use class (is it under another name? see \
+                     [fields] land_use)"
+                        .to_string()
+                });
+            }
+            if why.is_empty() {
+                why.push("no parcel meets all of them together".to_string());
+            }
+            out.push((i, why.join("; ")));
+        }
+        out
+    }
+}
+
 /// What rules match on.
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ParcelFacts<'a> {
-    /// Industry code.
+    /// Industry code: the parcel's, else its main tenant's (see the classify stage).
     pub industry: Option<&'a str>,
     /// Land-use class.
     pub land_use: Option<&'a str>,

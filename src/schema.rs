@@ -6,6 +6,8 @@
 //! formats a [`Cell`] its own way (CSV strips a zero fraction, GeoJSON writes `null`, the page
 //! rounds for people).
 
+use std::borrow::Cow;
+
 use serde::Serialize;
 use serde::ser::{SerializeSeq, SerializeStruct};
 
@@ -14,7 +16,7 @@ use crate::results::{AuditReport, GeoJsonShape, ParcelResult};
 use crate::rules::Reasons;
 
 /// What a column holds for one row, typed so that each format can write it its own way.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Cell<'a> {
     /// Text.
     Text(&'a str),
@@ -33,7 +35,7 @@ pub(crate) enum Cell<'a> {
     /// Reasons for low efficiency (a list).
     Reasons(Reasons),
     /// Names (a list).
-    Names(&'a [String]),
+    Names(Cow<'a, [String]>),
 }
 
 /// Where a column appears in `parcels.geojson`'s properties.
@@ -131,7 +133,7 @@ pub(crate) const PARCEL_COLUMNS: [Column; 29] = [
     column("min_plot_ratio", No, |p| {
         Cell::Num(p.thresholds().min_plot_ratio)
     }),
-    column("rules", Always, |p| Cell::Names(p.rules())),
+    column("rules", Always, |p| Cell::Names(p.rule_texts())),
     column("class", Graded, |p| {
         Cell::OptText(p.class().map(|c| c.as_str()))
     }),
@@ -217,7 +219,7 @@ impl Serialize for Cell<'_> {
             Cell::Flag(b) => s.serialize_bool(b),
             Cell::OptFlag(b) => b.serialize(s),
             Cell::Reasons(reasons) => reasons.serialize(s),
-            Cell::Names(names) => names.serialize(s),
+            Cell::Names(ref names) => names.serialize(s),
         }
     }
 }

@@ -478,6 +478,89 @@ impl<'a> PolygonRef<'a> {
     }
 }
 
+/// How near a point must come to a shape's boundary, on the ground, to be on it: 5 mm.
+///
+/// A point on the edge two parcels share must be found on both whatever the CRS it came in.
+/// Exactly on the edge in its own plane (EPSG:4549, say), it is a few nanometres off that edge
+/// once it and the edge's ends are reprojected to WGS84, and a lon/lat file exported to 8
+/// decimals (1 mm) moves it by as much again. A boundary point of a cadastral survey is good
+/// to centimetres, so 5 mm tells nothing apart that the data can.
+///
+/// # Units
+/// Metres.
+pub const ON_BOUNDARY_M: f64 = 0.005;
+
+/// Metres per degree of latitude, and of longitude at the equator, on a sphere of the WGS84
+/// mean radius: the tolerance needs no better (the ellipsoid changes it by under 1 %).
+const M_PER_DEGREE: f64 = 6_371_008.8 * std::f64::consts::PI / 180.0;
+
+/// A lon/lat point and the ground distance [`ON_BOUNDARY_M`] around it: which edges pass that
+/// near it. Distances are measured in a plane tangent at the point (longitude scaled by the
+/// cosine of its latitude), which over a few millimetres is the ground.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Near {
+    p: Coord<f64>,
+    /// The length of a degree of longitude in degrees of latitude, at the point.
+    k: f64,
+    /// The distance, in degrees of latitude.
+    r: f64,
+}
+
+impl Near {
+    /// The neighbourhood of `p`, lon/lat degrees.
+    pub(crate) fn new(p: Coord<f64>) -> Near {
+        // Never 0 (at a pole), nor negative for a point outside lon/lat's range.
+        let k = p.y.to_radians().cos().abs().max(1e-9);
+        Near {
+            p,
+            k,
+            r: ON_BOUNDARY_M / M_PER_DEGREE,
+        }
+    }
+
+    /// The box around the point that holds every coordinate within the distance.
+    pub(crate) fn bounds(&self) -> (Coord<f64>, Coord<f64>) {
+        let (dx, dy) = (self.r / self.k, self.r);
+        (
+            Coord {
+                x: self.p.x - dx,
+                y: self.p.y - dy,
+            },
+            Coord {
+                x: self.p.x + dx,
+                y: self.p.y + dy,
+            },
+        )
+    }
+
+    /// True when the edge a → b passes within the distance of the point.
+    fn reaches(&self, a: Coord<f64>, b: Coord<f64>) -> bool {
+        let (ax, ay) = ((a.x - self.p.x) * self.k, a.y - self.p.y);
+        let (bx, by) = ((b.x - self.p.x) * self.k, b.y - self.p.y);
+        let r = self.r;
+        if ax.min(bx) > r || ax.max(bx) < -r || ay.min(by) > r || ay.max(by) < -r {
+            return false;
+        }
+        let (dx, dy) = (bx - ax, by - ay);
+        let len2 = dx * dx + dy * dy;
+        let t = if len2 > 0.0 {
+            (-(ax * dx + ay * dy) / len2).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let (cx, cy) = (ax + t * dx, ay + t * dy);
+        cx * cx + cy * cy <= r * r
+    }
+}
+
+impl ShapeRef<'_> {
+    /// True when the shape's boundary (any ring) passes within [`ON_BOUNDARY_M`] of the point.
+    pub(crate) fn is_near_boundary(&self, near: &Near) -> bool {
+        self.rings()
+            .any(|ring| ring.windows(2).any(|w| near.reaches(w[0], w[1])))
+    }
+}
+
 /// The sign of the turn a → b → c, exactly (robust predicates): > 0 counter-clockwise.
 pub(crate) fn orient(a: Coord<f64>, b: Coord<f64>, c: Coord<f64>) -> f64 {
     robust::orient2d(
@@ -636,6 +719,22 @@ impl EdgeBands {
     fn band(&self, y: f64) -> usize {
         // `as` saturates: below `low` (and NaN) is band 0.
         (((y - self.low) * self.scale).floor() as usize).min(self.last)
+    }
+
+    /// True when the boundary of `shape`, the shape these bands were made from, passes within
+    /// [`ON_BOUNDARY_M`] of the point: the bands its neighbourhood's heights touch hold every
+    /// edge that can.
+    pub fn is_near_boundary(&self, shape: &ShapeRef<'_>, near: &Near) -> bool {
+        if shape.rings().count() != self.rings {
+            return shape.is_near_boundary(near);
+        }
+        let (min, max) = near.bounds();
+        if max.y < self.low || min.y > self.high {
+            return false;
+        }
+        let (from, to) = (self.band(min.y), self.band(max.y));
+        let edges = &self.edges[self.starts[from] as usize..self.starts[to + 1] as usize];
+        edges.iter().any(|&(_, a, b)| near.reaches(a, b))
     }
 
     /// Edges filed, over all bands (an edge counts once in each band it is in).
@@ -1023,10 +1122,19 @@ mod laws {
                         [w[0], Coord { x: (w[0].x + w[1].x) / 2.0, y: (w[0].y + w[1].y) / 2.0 }]
                     })
                 })
-            });
+            }).collect::<Vec<_>>();
             let grid = probes.iter().map(|&(x, y)| Coord { x: f64::from(x) / 8.0, y: f64::from(y) / 8.0 });
-            for p in ring_points.chain(grid) {
+            for p in ring_points.iter().copied().chain(grid) {
                 prop_assert_eq!(bands.position(&s, p), s.position(p), "at {:?}", p);
+            }
+            // Near the boundary: within and beyond 5 mm (4.5e-8 degrees of latitude) of it.
+            let nudged = ring_points.iter().flat_map(|c| {
+                [(0.0, 0.0), (0.0, 4e-8), (0.0, -5e-8), (3e-8, 3e-8), (-4e-8, -2e-8)]
+                    .map(|(dx, dy)| Coord { x: c.x + dx, y: c.y + dy })
+            });
+            for p in nudged {
+                let near = Near::new(p);
+                prop_assert_eq!(bands.is_near_boundary(&s, &near), s.is_near_boundary(&near), "at {:?}", p);
             }
         }
     }

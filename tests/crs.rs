@@ -520,3 +520,113 @@ fn xian_1980_beijing_1954_and_utm_planes_invert_the_projection() {
         );
     }
 }
+
+/// Where each firm went: `(id, join, parcel or candidates)`.
+fn joins_of(r: &AuditReport) -> Vec<(String, String, String)> {
+    r.enterprises()
+        .map(|e| {
+            let to = match e.parcel_id() {
+                Some(p) => p.to_string(),
+                None => e.candidates().join(";"),
+            };
+            (e.id().to_string(), e.join().as_str().to_string(), to)
+        })
+        .collect()
+}
+
+/// Two 100 m parcels sharing the edge x = 500 100 in EPSG:4549, and firms on that edge, at its
+/// shared corner, 1 cm and 1 m off it, and on the parcels' outer edge. The EPSG:4549 file and
+/// the same data in lon/lat (as a GIS exports it, to 8 decimals: 1 mm) join every firm alike:
+/// a point on the edge two parcels share is ambiguous in every CRS. (In EPSG:4549 the firm on
+/// the edge was joined to one parcel silently: reprojected to WGS84, it and the edge's ends are
+/// no longer exactly on one line.)
+#[test]
+fn a_point_on_a_shared_edge_is_ambiguous_in_every_crs_alike() {
+    use common::{collection, enterprise, projected, square};
+    let (x0, y0) = (500_000.0, 3_350_000.0);
+    let parcels = [
+        square("P", x0, y0, 100.0, ""),
+        square("Q", x0 + 100.0, y0, 100.0, ""),
+    ];
+    let firms = [
+        ("on_edge", x0 + 100.0, y0 + 50.0),
+        ("on_edge_low", x0 + 100.0, y0 + 12.345_678),
+        ("corner", x0 + 100.0, y0 + 100.0),
+        ("1cm_in_P", x0 + 99.99, y0 + 50.0),
+        ("1m_in_Q", x0 + 101.0, y0 + 50.0),
+        ("outer_edge_P", x0, y0 + 50.0),
+    ];
+    let ents: Vec<String> = (firms.iter())
+        .map(|(id, x, y)| enterprise(id, *x, *y, 10.0, 10.0, 10.0, ""))
+        .collect();
+    let run = |parcels: String, ents: String| {
+        run_with(Config::default(), parcels, Some(ents)).expect("audit")
+    };
+    let planar = run(projected(&parcels), projected(&ents));
+    let want: Vec<(String, String, String)> = [
+        ("on_edge", "ambiguous", "P;Q"),
+        ("on_edge_low", "ambiguous", "P;Q"),
+        ("corner", "ambiguous", "P;Q"),
+        ("1cm_in_P", "by_location", "P"),
+        ("1m_in_Q", "by_location", "Q"),
+        ("outer_edge_P", "by_location", "P"),
+    ]
+    .iter()
+    .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+    .collect();
+    assert_eq!(joins_of(&planar), want, "EPSG:4549");
+    let why = &planar
+        .rejected
+        .iter()
+        .find(|r| r.id.as_deref() == Some("on_edge"));
+    assert!(
+        why.is_some_and(|r| r.reason
+            == "the point lies in 2 parcels, or on a boundary they share (within 5 mm): P, Q; \
+                move it into one of them, or give it a parcel_id"),
+        "{why:?}"
+    );
+    // The same data in lon/lat, by the crate's own reprojection, in full and to 8 decimals.
+    let to_wgs84 = Crs::from_epsg(4549).to_wgs84().unwrap();
+    for decimals in [None, Some(8)] {
+        let lonlat = |text: String| {
+            map_coords(&text, &|x, y| {
+                let c = to_wgs84.coord(geo::coord! { x: x, y: y }).unwrap();
+                match decimals {
+                    None => (c.x, c.y),
+                    Some(d) => {
+                        let k = 10f64.powi(d);
+                        ((c.x * k).round() / k, (c.y * k).round() / k)
+                    }
+                }
+            })
+        };
+        let r = run(lonlat(projected(&parcels)), lonlat(projected(&ents)));
+        assert_eq!(joins_of(&r), want, "lon/lat to {decimals:?} decimals");
+    }
+    // And in lon/lat from the start: squares sharing the meridian 120.001°E.
+    let d = 0.001;
+    let parcels = [
+        square("P", 120.0, 30.0, d, ""),
+        square("Q", 120.0 + d, 30.0, d, ""),
+    ];
+    let ents = [
+        enterprise("on_edge", 120.0 + d, 30.0 + d / 2.0, 10.0, 10.0, 10.0, ""),
+        enterprise(
+            "in_P",
+            120.0 + d / 2.0,
+            30.0 + d / 2.0,
+            10.0,
+            10.0,
+            10.0,
+            "",
+        ),
+    ];
+    let r = run(collection(&parcels), collection(&ents));
+    assert_eq!(
+        joins_of(&r)[..2]
+            .iter()
+            .map(|(_, j, to)| format!("{j} {to}"))
+            .collect::<Vec<_>>(),
+        ["ambiguous P;Q", "by_location P"]
+    );
+}

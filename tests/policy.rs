@@ -960,3 +960,218 @@ fn an_indicator_no_enterprise_of_a_group_has_is_a_warning() {
         .unwrap();
     assert_eq!((electricity.score, electricity.imputed), (0.0, true));
 }
+
+/// A 100 m parcel in EPSG:4549 at easting `x`, and a firm at (x, y) with `extra` properties.
+fn plot(id: &str, x: f64, extra: &str) -> String {
+    common::square(id, x, 3_300_000.0, 100.0, extra)
+}
+
+fn firm(id: &str, x: f64, output: f64, extra: &str) -> String {
+    common::enterprise(id, x, 3_300_050.0, 10.0, 100.0, output, extra)
+}
+
+fn run_projected(config: Config, parcels: &[String], firms: &[String]) -> AuditReport {
+    common::run(
+        config,
+        common::projected(parcels),
+        Some(common::projected(firms)),
+        None,
+    )
+}
+
+/// Real cadastral layers carry no industry; the tax bureau's table does, per firm. A rule by
+/// industry now sees, for a parcel with none of its own, its main tenant's: the largest floor
+/// area when every tenant has one, else the largest output, else the first in the file. Its
+/// `rules` say whose industry it was. A parcel's own industry wins; a main tenant without one,
+/// or tenants that leave a firm out (one on the edge the parcel shares), give none.
+#[test]
+fn rules_by_industry_see_the_main_tenant_s_industry() {
+    let config = Config::from_toml(
+        "[[low_efficiency.rule]]\nname = \"electronics\"\nindustry = \"26\"\nmin_plot_ratio = 0.6",
+    )
+    .unwrap();
+    let at = |k: u32| 500_000.0 + 200.0 * f64::from(k);
+    let parcels = [
+        plot("P1", at(0), ""),
+        plot("P2", at(1), ""),
+        plot("P3", at(2), ""),
+        plot("P4", at(3), ""),
+        plot("P5", at(4), r#","industry":"3311""#),
+        plot("P6", at(5), ""),
+        plot("P7", at(6), ""),
+        plot("P8", at(6) + 100.0, ""),
+    ];
+    let firms = [
+        firm("E1", at(0) + 50.0, 10.0, r#","industry":"C2614""#),
+        // Floor areas all given: the larger floor, whatever the output.
+        firm(
+            "E2a",
+            at(1) + 30.0,
+            900.0,
+            r#","industry":"3311","floor_area":500"#,
+        ),
+        firm(
+            "E2b",
+            at(1) + 60.0,
+            10.0,
+            r#","industry":"2614","floor_area":800"#,
+        ),
+        // One without a floor area: the larger output.
+        firm(
+            "E3a",
+            at(2) + 30.0,
+            100.0,
+            r#","industry":"2614","floor_area":900"#,
+        ),
+        firm("E3b", at(2) + 60.0, 300.0, r#","industry":"3311""#),
+        // A tie: the first in the file.
+        firm("E4a", at(3) + 30.0, 50.0, r#","industry":"2614""#),
+        firm("E4b", at(3) + 60.0, 50.0, r#","industry":"3311""#),
+        firm("E5", at(4) + 50.0, 10.0, r#","industry":"2614""#),
+        firm("E6a", at(5) + 30.0, 500.0, ""),
+        firm("E6b", at(5) + 60.0, 10.0, r#","industry":"2614""#),
+        firm("E7", at(6) + 50.0, 10.0, r#","industry":"2614""#),
+        firm("E78", at(6) + 100.0, 10.0, r#","industry":"2614""#),
+    ];
+    let r = run_projected(config, &parcels, &firms);
+    let seen: Vec<(&str, Option<&str>, f64, Vec<String>)> = r
+        .parcels()
+        .map(|p| {
+            let t = p.thresholds().min_plot_ratio;
+            (
+                p.parcel_id(),
+                p.industry_tenant(),
+                t,
+                p.rule_texts().to_vec(),
+            )
+        })
+        .collect();
+    let electronics =
+        |id: &str, code: &str| vec![format!("electronics (industry {code} of main tenant {id})")];
+    assert_eq!(
+        seen,
+        [
+            ("P1", Some("E1"), 0.6, electronics("E1", "C2614")),
+            ("P2", Some("E2b"), 0.6, electronics("E2b", "2614")),
+            ("P3", Some("E3b"), 1.0, vec![]),
+            ("P4", Some("E4a"), 0.6, electronics("E4a", "2614")),
+            ("P5", None, 1.0, vec![]),
+            ("P6", None, 1.0, vec![]),
+            ("P7", None, 1.0, vec![]),
+            ("P8", None, 1.0, vec![]),
+        ]
+    );
+    assert!(r.parcel_by_id("P7").unwrap().tenants_incomplete());
+    assert_eq!(r.parcel_by_id("P1").unwrap().rules(), ["electronics"]);
+    // parcels.csv, parcels.geojson and the serde form say whose industry it was.
+    let dir = tempfile::tempdir().unwrap();
+    land_efficiency::write_all(&r, dir.path(), &Default::default()).unwrap();
+    let csv = std::fs::read_to_string(dir.path().join("parcels.csv")).unwrap();
+    let p1 = csv.lines().find(|l| l.starts_with("P1,")).unwrap();
+    assert!(
+        p1.contains(",electronics (industry C2614 of main tenant E1),"),
+        "{p1}"
+    );
+    let geojson = std::fs::read_to_string(dir.path().join("parcels.geojson")).unwrap();
+    assert!(
+        geojson.contains(r#""rules":["electronics (industry 2614 of main tenant E2b)"]"#),
+        "{geojson}"
+    );
+    let json = serde_json::to_value(r.parcel_by_id("P4").unwrap()).unwrap();
+    assert_eq!(
+        json["rules"],
+        serde_json::json!(["electronics (industry 2614 of main tenant E4a)"])
+    );
+}
+
+/// A rule that matches no evaluated parcel sets no threshold: one warning each, naming the
+/// rule and its criteria, and which of them no parcel met. A rule naming an unknown park keeps
+/// its own warning, not a second.
+#[test]
+fn a_rule_that_matches_no_parcel_is_a_warning() {
+    let config = Config::from_toml(
+        r#"
+[[low_efficiency.rule]]
+industry = "26"
+min_plot_ratio = 0.6
+[[low_efficiency.rule]]
+name = "chemicals"
+industry = "39"
+min_plot_ratio = 0.9
+[[low_efficiency.rule]]
+industry = "33"
+min_plot_ratio = 0.7
+[[low_efficiency.rule]]
+land_use = "M2"
+min_tax_per_mu = 10
+[[low_efficiency.rule]]
+industry = "26"
+status = "new"
+min_tax_per_mu = 30
+[[low_efficiency.rule]]
+status = "new"
+land_use = "M1"
+min_tax_per_mu = 20
+[[low_efficiency.rule]]
+park = "K1"
+min_tax_per_mu = 25
+"#,
+    )
+    .unwrap();
+    let parcels = [
+        plot("A", 500_000.0, r#","industry":"26","land_use":"M1""#),
+        plot("B", 500_200.0, r#","land_use":"M1","status":"new""#),
+    ];
+    let firms = [firm("EB", 500_250.0, 10.0, r#","industry":"3311""#)];
+    let r = run_projected(config, &parcels, &firms);
+    let notes: Vec<&str> = (r.warnings.iter())
+        .filter(|w| w.index == land_efficiency::Warning::NO_RECORD)
+        .map(|w| w.message.as_str())
+        .collect();
+    let end = ". It sets no threshold; correct its criteria, or remove it";
+    assert_eq!(
+        notes,
+        [
+            format!(
+                "[[low_efficiency.rule]] #2 (\"chemicals\") (industry = \"39\") matches no \
+                 evaluated parcel: no parcel's industry (its own, or else its main tenant's) \
+                 falls under \"39\"{end}"
+            ),
+            format!(
+                "[[low_efficiency.rule]] #4 (land_use = \"M2\") matches no evaluated parcel: \
+                 no parcel's land use starts with \"M2\"{end}"
+            ),
+            format!(
+                "[[low_efficiency.rule]] #5 (industry = \"26\", status = \"new\") matches no \
+                 evaluated parcel: no parcel meets all of them together{end}"
+            ),
+            "[[low_efficiency.rule]] #7 names park \"K1\", but no parks file was given: the \
+             rule matches no parcel"
+                .to_string(),
+        ]
+    );
+    // B's industry is its tenant's: rule 3 matched it.
+    assert_eq!(r.parcel_by_id("B").unwrap().rules(), ["rule 3", "rule 6"]);
+    let dir = tempfile::tempdir().unwrap();
+    land_efficiency::write_all(&r, dir.path(), &Default::default()).unwrap();
+    let csv = std::fs::read_to_string(dir.path().join("warnings.csv")).unwrap();
+    assert!(
+        csv.lines()
+            .any(|l| l.starts_with("parcels,,,") && l.contains("#4 (land_use")),
+        "{csv}"
+    );
+    // No parcel and no firm with an industry: the warning says where codes are read from.
+    let config =
+        Config::from_toml("[[low_efficiency.rule]]\nindustry = \"26\"\nmin_plot_ratio = 0.6")
+            .unwrap();
+    let r = run_projected(config, &parcels[1..], &firms[..0]);
+    let notes: Vec<&str> = r.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert_eq!(
+        notes,
+        [format!(
+            "[[low_efficiency.rule]] #1 (industry = \"26\") matches no evaluated parcel: no \
+             parcel has an industry, of its own or from its main tenant (are the codes under \
+             another name? see [fields] industry and [fields.enterprises] industry){end}"
+        )]
+    );
+}

@@ -189,7 +189,7 @@ impl PropertyWriter<'_> {
             Cell::Flag(b) => self.value(k, &b),
             Cell::OptFlag(b) => self.value(k, &b),
             Cell::Reasons(reasons) => self.value(k, &reasons),
-            Cell::Names(names) => self.value(k, names),
+            Cell::Names(names) => self.value(k, &names),
         }
     }
 
