@@ -466,10 +466,11 @@ impl Audit {
         let (rejected, warnings) = s.notes;
         let parcels = &s.measured.table;
         let overlaps: Vec<Overlap> = (s.overlaps.into_iter())
-            .map(|(i, j, area)| Overlap {
-                a: parcels.ids.get(i).to_string(),
-                b: parcels.ids.get(j).to_string(),
-                area_m2: area,
+            .map(|o| Overlap {
+                a: parcels.ids.get(o.a).to_string(),
+                b: parcels.ids.get(o.b).to_string(),
+                area_m2: o.area_m2,
+                stack_size: o.stack,
             })
             .collect();
         let counts = Ledger {
@@ -671,7 +672,7 @@ struct Stages {
     tallies: Vec<Tally>,
     graded: Graded,
     /// Overlapping parcels' rows and the overlap's area, m².
-    overlaps: Vec<(usize, usize, f64)>,
+    overlaps: Vec<crate::index::Overlapping>,
     /// Rejections and warnings, in the order the outputs list them.
     notes: (Vec<Rejection>, Vec<Warning>),
     layers: LayerInfo,

@@ -35,6 +35,24 @@ pub enum Hit {
     Many(Vec<usize>),
 }
 
+/// At least this many shapes of the very same geometry are a stack, listed by
+/// [`ParcelIndex::overlaps`] one row per copy rather than as every pair.
+pub const STACK_MIN: usize = 3;
+
+/// Two shapes whose interiors overlap, or a copy in a stack of shapes of the very same
+/// geometry (see [`ParcelIndex::overlaps`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Overlapping {
+    /// The earlier shape's row (a stack's first).
+    pub a: usize,
+    /// The later shape's row.
+    pub b: usize,
+    /// Geodesic area of the overlap, m² (a stack's: the whole shape's).
+    pub area_m2: f64,
+    /// For a copy in a stack: how many shapes the stack holds; `None` for a pair.
+    pub stack: Option<usize>,
+}
+
 /// An R-tree over the shapes of a [`Shapes`] arena, for point-in-polygon queries and overlap
 /// search.
 ///
@@ -159,16 +177,67 @@ impl<'a> ParcelIndex<'a> {
     }
 
     /// Pairs of shapes whose interiors overlap, with the geodesic area of the overlap in m²
-    /// (shapes in lon/lat). Pairs that only touch along an edge or at a point are not listed.
+    /// (shapes in lon/lat), ordered by their rows. Pairs that only touch along an edge or at a
+    /// point are not listed.
+    ///
+    /// Shapes of the very same geometry (the same rings, vertex for vertex), [`STACK_MIN`] or
+    /// more of them, are a stack: they are listed as one row per copy against the first
+    /// (`stack` holding how many there are), not as every pair, and only the first is sought
+    /// among the other shapes (what it overlaps, every copy overlaps). The work is bounded the
+    /// same way: a stack of k shapes costs k rows and one area, not k² tests.
+    ///
+    /// ```
+    /// use geo::{polygon, MultiPolygon};
+    /// use land_efficiency::{ParcelIndex, Shapes};
+    /// let mut shapes = Shapes::new();
+    /// let square = MultiPolygon(vec![polygon![(x: 120.0, y: 30.0), (x: 120.001, y: 30.0),
+    ///     (x: 120.001, y: 30.001), (x: 120.0, y: 30.001)]]);
+    /// for _ in 0..4 {
+    ///     shapes.push(&square, false);
+    /// }
+    /// let rows = ParcelIndex::new(&shapes).overlaps();
+    /// // Four copies: three rows against the first, not six pairs.
+    /// let pairs: Vec<(usize, usize, Option<usize>)> = rows.iter().map(|o| (o.a, o.b, o.stack)).collect();
+    /// assert_eq!(pairs, vec![(0, 1, Some(4)), (0, 2, Some(4)), (0, 3, Some(4))]);
+    /// ```
     ///
     /// # Units
     /// Overlap area in m².
-    pub fn overlaps(&self) -> Vec<(usize, usize, f64)> {
-        let mut out = Vec::new();
-        for (a, b) in self
-            .tree
-            .intersection_candidates_with_other_tree(&self.tree)
-        {
+    pub fn overlaps(&self) -> Vec<Overlapping> {
+        let stacks = self.stacks();
+        let mut out: Vec<Overlapping> = Vec::new();
+        let mut copy = vec![false; if stacks.is_empty() { 0 } else { self.len() }];
+        for stack in &stacks {
+            let first = stack[0];
+            let area = self
+                .shapes
+                .get(first)
+                .to_multipolygon()
+                .geodesic_area_unsigned();
+            for &b in &stack[1..] {
+                copy[b] = true;
+                out.push(Overlapping {
+                    a: first,
+                    b,
+                    area_m2: area,
+                    stack: Some(stack.len()),
+                });
+            }
+        }
+        // The copies out of the search: a tree of the others.
+        let others;
+        let tree = if stacks.is_empty() {
+            &self.tree
+        } else {
+            others = RTree::bulk_load(
+                (self.tree.iter())
+                    .filter(|e| !copy[e.data as usize])
+                    .cloned()
+                    .collect(),
+            );
+            &others
+        };
+        for (a, b) in tree.intersection_candidates_with_other_tree(tree) {
             let (i, j) = (a.data as usize, b.data as usize);
             if i >= j {
                 continue;
@@ -182,11 +251,50 @@ impl<'a> ParcelIndex<'a> {
                 .intersection(&sj.to_multipolygon())
                 .geodesic_area_unsigned();
             if area > 0.0 {
-                out.push((i, j, area));
+                out.push(Overlapping {
+                    a: i,
+                    b: j,
+                    area_m2: area,
+                    stack: None,
+                });
             }
         }
-        out.sort_by_key(|x| (x.0, x.1));
+        out.sort_by_key(|o| (o.a, o.b));
         out
+    }
+
+    /// The stacks: rows of [`STACK_MIN`] or more shapes of the very same geometry, each
+    /// ascending, found among shapes with the very same box (one sort of the boxes).
+    fn stacks(&self) -> Vec<Vec<usize>> {
+        let mut boxes: Vec<([u64; 4], u32)> = (self.tree.iter())
+            .map(|e| {
+                let (lo, hi) = (e.geom().lower(), e.geom().upper());
+                // + 0.0: -0.0 and 0.0 are one number
+                let bits = [lo[0], lo[1], hi[0], hi[1]].map(|v| (v + 0.0).to_bits());
+                (bits, e.data)
+            })
+            .collect();
+        boxes.par_sort_unstable();
+        let mut stacks = Vec::new();
+        for run in boxes.chunk_by(|x, y| x.0 == y.0) {
+            if run.len() < STACK_MIN {
+                continue;
+            }
+            // Shapes of one box, sorted into geometries (nearly always one).
+            let mut kinds: Vec<Vec<usize>> = Vec::new();
+            for &(_, row) in run {
+                let shape = self.shapes.get(row as usize);
+                match (kinds.iter_mut()).find(|k| same_geometry(&self.shapes.get(k[0]), &shape)) {
+                    Some(kind) => kind.push(row as usize),
+                    None => kinds.push(vec![row as usize]),
+                }
+            }
+            stacks.extend(kinds.into_iter().filter(|k| k.len() >= STACK_MIN));
+        }
+        for stack in &mut stacks {
+            stack.sort_unstable();
+        }
+        stacks
     }
 
     /// Rows of shapes whose bounding boxes intersect the box from `min` to `max`.
@@ -200,6 +308,14 @@ impl<'a> ParcelIndex<'a> {
         v.sort_unstable();
         v
     }
+}
+
+/// The same rings, vertex for vertex, in the same order.
+fn same_geometry(a: &ShapeRef<'_>, b: &ShapeRef<'_>) -> bool {
+    a.polygons().len() == b.polygons().len()
+        && a.polygons().zip(b.polygons()).all(|(p, q)| {
+            p.rings().count() == q.rings().count() && p.rings().zip(q.rings()).all(|(r, s)| r == s)
+        })
 }
 
 /// A cheap test that two shapes share interior: a vertex (or edge midpoint) of one strictly
@@ -402,6 +518,42 @@ mod tests {
     }
 
     #[test]
+    fn stacked_copies_are_one_row_each_against_the_first() {
+        // Four copies of a (rows 0, 2, 3, 5), two of b (1, 4: a pair, below STACK_MIN), and c
+        // overlapping a by half.
+        let d = 0.001;
+        let a = square(120.0, 30.0, d);
+        let b = square(121.0, 30.0, d);
+        let c = square(120.0 + d / 2.0, 30.0, d);
+        let shapes = arena(&[a.clone(), b.clone(), a.clone(), a.clone(), b, a.clone(), c]);
+        let o = ParcelIndex::new(&shapes).overlaps();
+        let rows: Vec<(usize, usize, Option<usize>)> =
+            o.iter().map(|x| (x.a, x.b, x.stack)).collect();
+        assert_eq!(
+            rows,
+            vec![
+                (0, 2, Some(4)),
+                (0, 3, Some(4)),
+                (0, 5, Some(4)),
+                (0, 6, None),
+                (1, 4, None)
+            ]
+        );
+        let whole = a.geodesic_area_unsigned();
+        assert!((o[0].area_m2 - whole).abs() / whole < 1e-9, "{o:?}");
+        assert!((o[3].area_m2 - whole / 2.0).abs() / whole < 1e-6, "{o:?}");
+        // 3,000 copies: 2,999 rows.
+        let many = arena(&vec![a; 3000]);
+        let o = ParcelIndex::new(&many).overlaps();
+        assert_eq!(o.len(), 2999);
+        assert!(
+            o.iter()
+                .enumerate()
+                .all(|(k, x)| x.a == 0 && x.b == k + 1 && x.stack == Some(3000))
+        );
+    }
+
+    #[test]
     fn overlaps_are_found_and_touching_is_not_an_overlap() {
         // Around 120E 30N, about 100 m squares; b overlaps a by half, c touches a and b, d
         // duplicates a exactly.
@@ -412,14 +564,19 @@ mod tests {
         let shapes = arena(&[a.clone(), b, c, a.clone()]);
         let idx = ParcelIndex::new(&shapes);
         let o = idx.overlaps();
-        let pairs: Vec<(usize, usize)> = o.iter().map(|x| (x.0, x.1)).collect();
+        let pairs: Vec<(usize, usize)> = o.iter().map(|x| (x.a, x.b)).collect();
         assert_eq!(pairs, vec![(0, 1), (0, 3), (1, 3)], "{o:?}");
+        assert!(o.iter().all(|x| x.stack.is_none()), "{o:?}");
         let half = a.geodesic_area_unsigned() / 2.0;
-        assert!((o[0].2 - half).abs() / half < 1e-6, "{} vs {half}", o[0].2);
         assert!(
-            (o[1].2 - 2.0 * half).abs() / half < 1e-6,
+            (o[0].area_m2 - half).abs() / half < 1e-6,
+            "{} vs {half}",
+            o[0].area_m2
+        );
+        assert!(
+            (o[1].area_m2 - 2.0 * half).abs() / half < 1e-6,
             "{} vs {}",
-            o[1].2,
+            o[1].area_m2,
             2.0 * half
         );
     }

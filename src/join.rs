@@ -44,7 +44,7 @@ pub(crate) fn join_enterprises(
     index: &ParcelIndex<'_>,
     key_name: &str,
     notes: &mut Notes,
-) -> (Joined, Vec<(usize, usize, f64)>) {
+) -> (Joined, Vec<crate::index::Overlapping>) {
     let (table, read, rejected) = match enterprises {
         Some(l) => {
             // The file's own (a CSV read as GB18030).

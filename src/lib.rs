@@ -123,7 +123,7 @@ pub use grade::{
     Benchmark, Candidate, ClassMethod, EvaluationConfig, Grade, Group, GroupConfig, Indicator,
     IndicatorConfig, IndicatorScore, LandShare, Missing, grade, land_shares,
 };
-pub use index::{Hit, ParcelIndex};
+pub use index::{Hit, Overlapping, ParcelIndex, STACK_MIN};
 pub use metrics::{
     Intensities, ParcelSums, geodesic_area_m2, geodesic_area_of, intensities, planar_area_m2,
 };

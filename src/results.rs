@@ -500,15 +500,19 @@ impl Serialize for EnterpriseResult<'_> {
     }
 }
 
-/// Two parcels whose interiors overlap.
+/// Two parcels whose interiors overlap, or a copy in a stack of parcels of the very same
+/// geometry (see [`ParcelIndex::overlaps`](crate::ParcelIndex::overlaps)).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Overlap {
-    /// One parcel.
+    /// One parcel (for a stack, its first).
     pub a: String,
     /// The other.
     pub b: String,
     /// Geodesic area of the overlap, m².
     pub area_m2: f64,
+    /// For a copy in a stack: how many parcels have this very geometry (the first is `a`);
+    /// `None` for an ordinary pair.
+    pub stack_size: Option<usize>,
 }
 
 /// Read, evaluated and rejected counts of a layer.
@@ -598,7 +602,8 @@ pub struct Summary {
     pub thresholds: AppliedThresholds,
     /// The park cap.
     pub max_low_efficiency_ratio: f64,
-    /// Overlapping parcel pairs found.
+    /// Rows of `overlaps.csv`: overlapping parcel pairs, and one for each copy in a stack of
+    /// parcels of the very same geometry (a stack of k is k - 1, not its k(k - 1)/2 pairs).
     pub overlap_count: usize,
     /// Warnings issued.
     pub warning_count: usize,

@@ -21,7 +21,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{Receiver, Sender, SyncSender, channel, sync_channel};
 
-use geo::{Area, BoundingRect, Coord, MultiPolygon, Point, Rect, Validation};
+use geo::{Area, BoundingRect, Coord, MultiPolygon, Point, Rect};
 use rayon::prelude::*;
 use serde_json::value::RawValue;
 
@@ -709,7 +709,8 @@ fn members<'a>(bytes: &'a [u8], accept: Accept, ctx: &FeatureContext) -> Result<
     }
 }
 
-/// Checks a polygonal shape: valid in geo's `Validation` sense, non-zero area. Returns its
+/// Checks a polygonal shape: valid in geo's `Validation` sense (geo's verdict, found in
+/// O(n log n) by [`valid::validation`]), non-zero area. Returns its
 /// planar area in the file's coordinates (m² in a metre-based projected CRS), and a note when
 /// its rings touch so as to cut its interior into pieces, which `Validation` accepts (see
 /// [`crate::topology`]). A shape [`valid::clearly_valid`] proves valid has its holes apart from
@@ -720,7 +721,7 @@ pub(crate) fn check_shape(
 ) -> Result<(f64, Option<String>)> {
     let mut note = None;
     if !valid::clearly_valid(shape) {
-        if let Err(problem) = shape.check_validation() {
+        if let Err(problem) = valid::validation(shape) {
             return Err(Error::InvalidGeometry {
                 ctx: ctx.clone(),
                 problem: with_crossing(shape, &problem),
@@ -757,27 +758,10 @@ fn with_crossing(
         RingRole::Exterior => Some(p.exterior()),
         RingRole::Interior(i) => p.interiors().get(*i),
     });
-    match ring.and_then(first_crossing) {
+    match ring.and_then(valid::first_crossing) {
         Some(c) => format!("{text}, at ({}, {})", c.x, c.y),
         None => text,
     }
-}
-
-/// Where a ring first meets itself other than at the ends two of its edges share: the pairs of
-/// edges geo's `Validation` tries, in its order, so the point is one of those it found.
-fn first_crossing(ring: &geo::LineString<f64>) -> Option<Coord<f64>> {
-    use geo::{Intersects, LineIntersection, line_intersection::line_intersection};
-    for (i, a) in ring.lines().enumerate() {
-        for (j, b) in ring.lines().enumerate() {
-            if i != j && a.intersects(&b) && a.start != b.end && a.end != b.start {
-                return match line_intersection(a, b)? {
-                    LineIntersection::SinglePoint { intersection, .. } => Some(intersection),
-                    LineIntersection::Collinear { intersection } => Some(intersection.start),
-                };
-            }
-        }
-    }
-    None
 }
 
 /// What to say of the first polygon of `shape` whose rings touch in a loop.

@@ -297,14 +297,19 @@ pub(super) fn warnings(report: &AuditReport, w: &mut dyn Write) -> io::Result<()
     Ok(())
 }
 
-/// `overlaps.csv`: pairs of parcels whose interiors overlap.
+/// `overlaps.csv`: pairs of parcels whose interiors overlap, and stacks of parcels of the very
+/// same geometry one row per copy (`stack_size` empty for a pair).
 pub(super) fn overlaps(report: &AuditReport, w: &mut dyn Write) -> io::Result<()> {
-    header(w, &["parcel_a", "parcel_b", "overlap_m2"])?;
+    header(w, &["parcel_a", "parcel_b", "overlap_m2", "stack_size"])?;
     let mut buf = Vec::new();
     for o in &report.overlaps {
         buf.clear();
         let mut rec = Record::new(&mut buf);
         rec.text(&o.a).text(&o.b).num(o.area_m2);
+        match o.stack_size {
+            Some(k) => rec.int(k),
+            None => rec.text(""),
+        };
         rec.end();
         w.write_all(&buf)?;
     }
