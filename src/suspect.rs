@@ -102,22 +102,24 @@ pub(crate) fn suspicions(
         });
     }
     if let Some(parcels) = extents.parcels {
-        for (layer, extent, what) in [
+        for (layer, extent, what, info) in [
             (
                 Layer::Enterprises,
                 extents.enterprises,
                 "enterprises' points",
+                &files.enterprises,
             ),
-            (Layer::Parks, extents.parks, "parks"),
+            (Layer::Parks, extents.parks, "parks", &files.parks),
         ] {
             let Some(extent) = extent else { continue };
+            let file = info.as_ref().map_or("", |c| c.file.as_str());
             let km = gap_km(parcels, extent);
             if km > APART_KM {
                 all.push(Suspicion {
                     layer,
                     code: "layers_apart",
                     message: format!(
-                        "the {what} ({}) lie {km:.1} km from the parcels ({}): the layers do \
+                        "{file}: the {what} ({}) lie {km:.1} km from the parcels ({}): the layers do \
                          not meet, so one of them is read in the wrong CRS (the summary's crs \
                          says what each was read as; set it with --crs or [crs] {})",
                         describe(extent),

@@ -134,7 +134,11 @@ fn firms_in_another_place_than_the_parcels_are_no_answer() {
         .collect();
     assert_eq!(codes, ["mostly_unmatched", "layers_apart"], "{s}");
     assert!(stderr.contains("48 of 48"), "{stderr}");
-    assert!(stderr.contains("km from the parcels"), "{stderr}");
+    assert!(
+        stderr.contains("qy.geojson: the enterprises' points (lon 121.6093"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("92.0 km from the parcels"), "{stderr}");
 }
 
 #[test]
