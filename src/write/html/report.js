@@ -337,5 +337,6 @@
   if (hits) hits.addEventListener("click", function () { setTimeout(function () { hits.innerHTML = ""; }, 0); });
 
   route();
-  document.body.setAttribute("data-ready", "1");
+  // When the page was ready, in ms since navigation began (read by scripts/check_browser.sh).
+  document.body.setAttribute("data-ready-ms", String(Math.round(performance.now())));
 })();
