@@ -1048,7 +1048,7 @@ fn worst(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Word
     h.push_str("</tbody></table>\n");
 }
 
-/// The firms graded D, with [`EVALUATION`](crate::config::Config::evaluation) on: id, name,
+/// The firms graded D, with `[evaluation]` on: id, name,
 /// group, score, rank, land (mu) and parcel (a link to its card).
 fn d_firms(h: &mut String, report: &AuditReport, names: &[Option<String>], lang: Lang, t: &Words) {
     if !report.evaluated() {
