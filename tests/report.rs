@@ -265,3 +265,32 @@ fn the_report_counts_the_warnings() {
     );
     assert!(html.contains(">1 warnings in warnings.csv"), "en");
 }
+
+/// `[report]` heads the page in place of a file path; the script's data is one JSON blob
+/// with a record per parcel path, in the map's order, which no text in it can break out of.
+#[test]
+fn the_heading_and_the_data_the_script_reads() {
+    let config =
+        Config::from_toml("[report]\ntitle = \"苏州工业园区 </script>\"\nyear = 2024\n").unwrap();
+    let options = ReportOptions::from_config(&config.report, Lang::Zh);
+    let html = render(&zone(config), &options);
+    assert!(html.contains("<h1>苏州工业园区 &lt;/script&gt;</h1>"));
+    assert!(html.contains("2024 年度"));
+    assert!(
+        !html.contains("parcels.geojson"),
+        "no file path in the header"
+    );
+    let start = html.find("id=\"report-data\">").unwrap() + "id=\"report-data\">".len();
+    let blob = &html[start..start + html[start..].find("</script>").unwrap()];
+    let data: serde_json::Value = serde_json::from_str(blob).unwrap();
+    let parcels = data["p"].as_array().unwrap();
+    assert_eq!(parcels.len(), html.matches("<path class=\"parcel ").count());
+    // The map's first path is the blob's first parcel.
+    let first = &html[html.find("<path class=\"parcel ").unwrap()..];
+    let id = parcels[0]["id"].as_str().unwrap();
+    assert!(first[..first.find("</path>").unwrap()].contains(&format!("<title>{id} ")));
+    // Reasons are indices into the words of the page's language.
+    let reasons = data["reasons"].as_array().unwrap();
+    assert_eq!(reasons[1], "亩均税收低于最低值");
+    assert_eq!(data["parks"].as_array().unwrap().len(), 4);
+}
