@@ -243,6 +243,7 @@ fn run(args: &Args) -> Result<(), Failure> {
         config.fields.parcel_id.clone(),
         config.fields.land_area.clone(),
     );
+    let report_config = config.report.clone();
     let mut audit = Audit::new(config)
         .strict(args.strict)
         .crs(crs)
@@ -285,14 +286,14 @@ fn run(args: &Args) -> Result<(), Failure> {
         // config is not a layer, and a config kept in --out under an output's name would be
         // overwritten.
         inputs: config_path.iter().cloned().collect(),
-        report: ReportOptions {
-            lang: if args.lang == "en" {
+        report: ReportOptions::from_config(
+            &report_config,
+            if args.lang == "en" {
                 Lang::En
             } else {
                 Lang::Zh
             },
-            ..ReportOptions::default()
-        },
+        ),
     };
     write_all_with_text(&report, &texts, &args.out, &options)?;
     report.times.write = t.elapsed();

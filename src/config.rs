@@ -23,6 +23,9 @@
 //! max_rejected_share = 0.5      # of a layer's records
 //! max_unmatched_share = 0.5     # of the enterprises read
 //! allow_suspect = false         # true: publish anyway, the suspicions listed
+//! [report]                      # the heading of report.html
+//! title = "苏州工业园区"
+//! year = 2024
 //! ```
 //!
 //! Unknown keys are an error (a misspelt threshold must not silently fall back to its
@@ -44,7 +47,7 @@ use crate::units::AreaUnit;
 pub(crate) const MAX_CONFIG_BYTES: u64 = 4 << 20;
 
 /// The whole configuration (`[fields]`, `[crs]`, `[area]`, `[low_efficiency]`, `[park]`,
-/// `[evaluation]`, `[checks]`).
+/// `[evaluation]`, `[checks]`, `[report]`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -62,6 +65,8 @@ pub struct Config {
     pub evaluation: Option<EvaluationConfig>,
     /// When an input is wrong as a whole (`[checks]`).
     pub checks: ChecksConfig,
+    /// The heading of `report.html` (`[report]`).
+    pub report: ReportConfig,
 }
 
 impl Config {
@@ -459,6 +464,22 @@ impl Default for AreaConfig {
             recorded_tolerance: 0.05,
         }
     }
+}
+
+/// `[report]`: the heading of `report.html`, in place of a generic title.
+///
+/// ```toml
+/// [report]
+/// title = "苏州工业园区"   # the zone's name
+/// year = 2024             # the year audited
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ReportConfig {
+    /// The page's title, e.g. the zone's name; default none (a generic title).
+    pub title: Option<String>,
+    /// The year audited, shown beside the title; default none.
+    pub year: Option<u16>,
 }
 
 /// `[park]`: park-level caps.

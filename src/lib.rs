@@ -115,7 +115,7 @@ pub use geo;
 pub use audit::{Audit, Inputs, Progress, Stage};
 pub use config::{
     AreaConfig, AreaMethod, ChecksConfig, Config, CrsConfig, EnterpriseFields, Fields, MissingId,
-    OutputCrs, ParkConfig, ParkFields,
+    OutputCrs, ParkConfig, ParkFields, ReportConfig,
 };
 pub use crs::{Backend, Crs, CrsInfo, CrsSource, ToWgs84, gcj02};
 pub use error::{Error, FeatureContext, Layer, Rejection, Result, Suspicion, Warning};

@@ -29,10 +29,17 @@ fn the_report_carries_the_figures_the_map_and_the_parks_table() {
     let html = render(&r, &ReportOptions::default());
     assert!(html.starts_with("<!DOCTYPE html>"));
     assert!(html.contains("<html lang=\"zh-CN\">"));
-    // Self-contained: nothing fetched.
-    for needle in ["<script", "<link", "src=\"http", "url(http", "@import"] {
+    // Self-contained: nothing fetched, no address of any kind (the script is inline).
+    for needle in [
+        "<link", "src=", "http:", "https:", "//cdn", "url(", "@import", "fetch(",
+    ] {
         assert!(!html.contains(needle), "{needle}");
     }
+    assert_eq!(
+        html.matches("<script").count(),
+        2,
+        "the data and the script"
+    );
     // Headline figures (fixtures/README.md).
     assert!(html.contains(">40<"), "parcels evaluated");
     assert!(html.contains("1,788.2 亩"), "grouped by thousands");
@@ -43,30 +50,38 @@ fn the_report_carries_the_figures_the_map_and_the_parks_table() {
     assert!(html.contains("46.7%")); // 834.526 / 1788.174
     assert!(html.contains(">2 / 4<"), "parks over the cap");
     // One SVG path per parcel, one per park, with a tooltip each.
-    assert_eq!(html.matches("<path class=\"parcel\"").count(), 40);
+    assert_eq!(html.matches("<path class=\"parcel ").count(), 40);
+    // Each parcel's state as a class the map colours: 21 meet every minimum (fixtures/README.md).
+    assert_eq!(html.matches("<path class=\"parcel s0 ").count(), 40 - 19);
     assert_eq!(html.matches("<path class=\"park\"").count(), 4);
     // Each of the four parks is wide enough for its label.
     assert_eq!(html.matches("<text class=\"label\"").count(), 4);
     assert!(html.contains(">K3 82.7%</text>"));
     assert!(
-        html.contains("<title>P01-01 · 15.00 亩"),
+        html.contains("<title>P01-01 · 15.0 亩"),
         "tooltip of P01-01"
     );
     assert!(html.contains("class=\"scale\"") && html.contains("class=\"north\""));
     // Parks sorted by ratio, the two over the cap marked.
-    let order: Vec<usize> = ["<td>K3</td>", "<td>K2</td>", "<td>K1</td>", "<td>K4</td>"]
-        .iter()
-        .map(|k| html.find(k).unwrap())
-        .collect();
+    let order: Vec<usize> = [
+        ">K3</a></td>",
+        ">K2</a></td>",
+        ">K1</a></td>",
+        ">K4</a></td>",
+    ]
+    .iter()
+    .map(|k| html.find(k).unwrap())
+    .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}");
     assert_eq!(html.matches("<tr class=\"over\">").count(), 2);
     assert!(html.contains("82.7%") && html.contains("31.9%") && html.contains("23.7%"));
     // The worst parcels list the low ones: 19, capped at 20.
-    let worst = &html[html.find("class=\"worst\"").unwrap()..];
+    let worst = &html[html.find("class=\"worst sortable\"").unwrap()..];
     let worst = &worst[..worst.find("</table>").unwrap()];
     assert_eq!(worst.matches("<tr>").count(), 1 + 19);
     // Thresholds used.
-    assert!(html.contains("120 万元/亩") && html.contains("15 万元/亩"));
+    // One format per money per mu: one decimal.
+    assert!(html.contains("120.0 万元/亩") && html.contains("15.0 万元/亩"));
 }
 
 #[test]
@@ -85,13 +100,29 @@ fn english_labels_classes_and_rejections() {
     assert!(html.contains("<html lang=\"en\">"));
     assert!(html.contains("Parks by low-efficiency ratio"));
     assert!(html.contains("Enterprise classes"));
-    // Coloured by class: the legend shows A–D.
+    // Coloured by low-efficiency first, idle and not judged apart; the classes are a layer
+    // with a legend of their own, hidden until chosen.
     let legend = &html[html.find("class=\"legend\"").unwrap()..];
+    assert!(legend.starts_with("class=\"legend\" data-layer=\"state\">"));
+    assert!(legend.contains(">idle</span>") && legend.contains(">not judged"));
+    let classes = &html[html.find("data-layer=\"class\" hidden>").unwrap()..];
     assert!(
-        legend.starts_with("class=\"legend\"><span><i style=\"background:#1a9641\"></i>A</span>"),
+        classes.starts_with(
+            "data-layer=\"class\" hidden><span><i style=\"background:#1a9641\"></i>A</span>"
+        ),
         "{}",
-        &legend[..120]
+        &classes[..120]
     );
+    assert!(html.contains("value=\"class\">Colour by firm class"));
+    // The class D firms, each a link to its card.
+    let d = &html[html.find("class=\"d-firms").unwrap()..];
+    let d = &d[..d.find("</table>").unwrap()];
+    let d_count = r
+        .enterprises()
+        .filter(|e| e.evaluation().and_then(|g| g.class).map(|c| c.as_str()) == Some("D"))
+        .count();
+    assert!(d_count > 0);
+    assert_eq!(d.matches("href=\"#firm=").count(), d_count);
 
     let bad = Audit::new(Config::default())
         .run(&Inputs {
@@ -136,7 +167,10 @@ fn english_labels_classes_and_rejections() {
         .unwrap();
     let html = render(&many, &ReportOptions::default());
     let table = &html[html.find("class=\"rejected\"").unwrap()..];
-    let row = &table[table.find("<td>missing_property</td><td>5</td>").unwrap()..];
+    // In words, not the code, in the Chinese page; each example its index and id.
+    let row = &table[table
+        .find("<td>企业</td><td>缺少属性</td><td>5</td>")
+        .unwrap()..];
     let row = &row[..row.find("</tr>").unwrap()];
     assert_eq!(row.matches("#").count(), 3, "{row}");
     assert!(row.contains("… 另 2 条见 rejected.csv"), "{row}");
@@ -231,4 +265,33 @@ fn the_report_counts_the_warnings() {
         },
     );
     assert!(html.contains(">1 warnings in warnings.csv"), "en");
+}
+
+/// `[report]` heads the page in place of a file path; the script's data is one JSON blob
+/// with a record per parcel path, in the map's order, which no text in it can break out of.
+#[test]
+fn the_heading_and_the_data_the_script_reads() {
+    let config =
+        Config::from_toml("[report]\ntitle = \"苏州工业园区 </script>\"\nyear = 2024\n").unwrap();
+    let options = ReportOptions::from_config(&config.report, Lang::Zh);
+    let html = render(&zone(config), &options);
+    assert!(html.contains("<h1>苏州工业园区 &lt;/script&gt;</h1>"));
+    assert!(html.contains("2024 年度"));
+    assert!(
+        !html.contains("parcels.geojson"),
+        "no file path in the header"
+    );
+    let start = html.find("id=\"report-data\">").unwrap() + "id=\"report-data\">".len();
+    let blob = &html[start..start + html[start..].find("</script>").unwrap()];
+    let data: serde_json::Value = serde_json::from_str(blob).unwrap();
+    let parcels = data["p"].as_array().unwrap();
+    assert_eq!(parcels.len(), html.matches("<path class=\"parcel ").count());
+    // The map's first path is the blob's first parcel.
+    let first = &html[html.find("<path class=\"parcel ").unwrap()..];
+    let id = parcels[0]["id"].as_str().unwrap();
+    assert!(first[..first.find("</path>").unwrap()].contains(&format!("<title>{id} ")));
+    // Reasons are indices into the words of the page's language.
+    let reasons = data["reasons"].as_array().unwrap();
+    assert_eq!(reasons[1], "亩均税收低于最低值");
+    assert_eq!(data["parks"].as_array().unwrap().len(), 4);
 }

@@ -1,11 +1,22 @@
 //! `report.html`: one self-contained page for people — headline figures, a map drawn as inline
-//! SVG, the parks sorted by ratio against the cap, the worst parcels, the rejected records by
-//! reason, and the thresholds used. No network fetches: styles are inline, the map is SVG with
-//! native tooltips (each parcel's `<title>`), and nothing is scripted.
+//! SVG, the parks sorted by ratio against the cap, the worst parcels, the class D firms, the
+//! rejected records by reason, and the thresholds used.
+//!
+//! The map works with the page's own script (`html/report.js`, a few hundred lines written
+//! for it, and `html/report.css`, both inlined): pan and zoom, a card for a parcel, a park or a
+//! firm (deep links `#parcel=`, `#park=`, `#firm=`), search, the colouring by low-efficiency
+//! or by class, a filter by reason. The cards read one JSON blob embedded in the page
+//! (`html/data.rs`). Nothing is fetched: no network reference of any kind. Without the script
+//! the page still shows the map, with each parcel's figures as its hover title.
+//!
+//! Every text comes from `html/words.rs`, in Chinese or English.
 //!
 //! Large audits stay usable: above [`ReportOptions::max_parcels_drawn`] parcels the map draws a
 //! grid of cells coloured by their low-efficiency area share instead of every parcel, and says
-//! so on the page.
+//! so on the page; the cards are then those of the parks alone.
+
+mod data;
+mod words;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -13,11 +24,13 @@ use std::io::{self, Write};
 
 use serde::{Deserialize, Serialize};
 
-use super::geojson::{parcel_fill, style};
+use self::words::{CHANGES, Words, code_label, group_label, layer_label, reason_label, words};
+use super::geojson::style;
 use crate::parcel::Class;
 use crate::results::{AuditReport, ParcelResult, Summary};
 use crate::schema::{Cell, parcel_column};
 use crate::shapes::ShapeRef;
+use crate::source_text::InputText;
 
 /// The language of the report's labels.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -39,258 +52,41 @@ pub struct ReportOptions {
     pub max_parcels_drawn: usize,
     /// How many of the worst parcels to list.
     pub worst: usize,
+    /// The page's heading, e.g. the zone's name (`[report] title`); a generic title when
+    /// `None`.
+    pub title: Option<String>,
+    /// The year audited (`[report] year`), shown beside the title.
+    pub year: Option<u16>,
 }
 
 impl Default for ReportOptions {
     fn default() -> Self {
         ReportOptions {
             lang: Lang::Zh,
-            max_parcels_drawn: 20_000,
+            max_parcels_drawn: 50_000,
             worst: 20,
+            title: None,
+            year: None,
         }
     }
 }
 
-/// The report's words in both languages.
-struct Words {
-    lang: &'static str,
-    title: &'static str,
-    parcels: &'static str,
-    rejected: &'static str,
-    unmatched: &'static str,
-    more_before: &'static str,
-    more_after: &'static str,
-    area: &'static str,
-    low_area: &'static str,
-    low_count: &'static str,
-    idle: &'static str,
-    outside_parks: &'static str,
-    warnings: &'static str,
-    suspect: &'static str,
-    suspect_accepted: &'static str,
-    parks_over: &'static str,
-    enterprises: &'static str,
-    joined: &'static str,
-    map: &'static str,
-    legend_ok: &'static str,
-    legend_low: &'static str,
-    legend_contract: &'static str,
-    legend_idle: &'static str,
-    legend_unjudged: &'static str,
-    unjudged: &'static str,
-    legend_park: &'static str,
-    legend_park_over: &'static str,
-    aggregated: &'static str,
-    parks_table: &'static str,
-    park: &'static str,
-    name: &'static str,
-    count: &'static str,
-    records: &'static str,
-    ratio: &'static str,
-    over_cap: &'static str,
-    cap: &'static str,
-    worst: &'static str,
-    parcel: &'static str,
-    tax: &'static str,
-    investment: &'static str,
-    output: &'static str,
-    plot_ratio: &'static str,
-    reasons: &'static str,
-    rejected_title: &'static str,
-    layer: &'static str,
-    code: &'static str,
-    examples: &'static str,
-    none: &'static str,
-    thresholds: &'static str,
-    minimum: &'static str,
-    rules: &'static str,
-    classes: &'static str,
-    crs: &'static str,
-    mu: &'static str,
-    yes: &'static str,
-    no: &'static str,
-    no_parcels: &'static str,
-    year_on_year: &'static str,
-    previous_audit: &'static str,
-    matched: &'static str,
-    changes: [&'static str; 8],
-}
-
-/// The `changes` of `summary.json` in the order the year-on-year table lists them.
-const CHANGES: [&str; 8] = [
-    "became_low",
-    "recovered",
-    "still_low",
-    "still_ok",
-    "new",
-    "unjudged",
-    "gone",
-    "gone_low",
-];
-
-const ZH: Words = Words {
-    lang: "zh-CN",
-    title: "亩均效益与低效用地审计报告",
-    parcels: "宗地",
-    rejected: "剔除",
-    unmatched: "未关联",
-    more_before: "另",
-    more_after: "条见 rejected.csv",
-    area: "总面积",
-    low_area: "低效用地面积",
-    low_count: "低效宗地",
-    idle: "闲置宗地",
-    outside_parks: "园区外",
-    warnings: "条提示见 warnings.csv（如园区重叠、面积与登记不符）",
-    suspect: "输入数据整体有误，本页数字不能作为审计结论发布（原因如下，详见 summary.json 与 rejected.csv）：",
-    suspect_accepted: "输入数据整体存疑，已由使用者明确接受（--allow-suspect）后发布：",
-    parks_over: "超过上限的园区",
-    enterprises: "企业",
-    joined: "已关联",
-    map: "地图",
-    legend_ok: "达标",
-    legend_low: "低效（指标未达标）",
-    legend_contract: "低效（未达合同约定）",
-    legend_idle: "闲置",
-    legend_unjudged: "未判定（有企业记录被剔除或跨宗地）",
-    unjudged: "未判定",
-    legend_park: "园区边界",
-    legend_park_over: "园区（超过上限）",
-    aggregated: "宗地数量较多，地图按网格汇总：每格颜色表示格内低效用地面积占比",
-    parks_table: "园区低效用地占比（按占比排序）",
-    park: "园区",
-    name: "名称",
-    count: "宗地数",
-    records: "记录数",
-    ratio: "低效占比",
-    over_cap: "超上限",
-    cap: "上限",
-    worst: "最差的低效宗地",
-    parcel: "宗地",
-    tax: "亩均税收",
-    investment: "亩均投资",
-    output: "亩均产出",
-    plot_ratio: "容积率",
-    reasons: "原因",
-    rejected_title: "剔除记录（按原因汇总）",
-    layer: "图层",
-    code: "原因代码",
-    examples: "示例",
-    none: "无",
-    thresholds: "所用阈值",
-    minimum: "最低值",
-    rules: "覆盖规则",
-    classes: "企业综合评价等级",
-    crs: "坐标系",
-    mu: "亩",
-    yes: "是",
-    no: "否",
-    no_parcels: "无宗地",
-    year_on_year: "与上年比较",
-    previous_audit: "上年审计",
-    matched: "本次宗地见于上年审计",
-    changes: [
-        "新转为低效",
-        "脱离低效",
-        "仍为低效",
-        "仍达标",
-        "本年新增宗地",
-        "本年或上年未判定（企业记录缺失）",
-        "上年有、本年未评价的宗地",
-        "其中上年为低效",
-    ],
-};
-
-const EN: Words = Words {
-    lang: "en",
-    title: "Per-mu land audit: low-efficiency land",
-    parcels: "Parcels",
-    rejected: "rejected",
-    unmatched: "unmatched",
-    more_before: "and",
-    more_after: "more in rejected.csv",
-    area: "Total area",
-    low_area: "Low-efficiency area",
-    low_count: "Low-efficiency parcels",
-    idle: "Idle parcels",
-    outside_parks: "outside parks",
-    warnings: "warnings in warnings.csv (parks overlapping, areas off the recorded ones, …)",
-    suspect: "The input is wrong as a whole: the figures on this page are not an audit's answer and must not be published as one (why, below; summary.json and rejected.csv hold the details):",
-    suspect_accepted: "The input is suspect as a whole, and was published knowingly (--allow-suspect):",
-    parks_over: "Parks over the cap",
-    enterprises: "Enterprises",
-    joined: "joined",
-    map: "Map",
-    legend_ok: "meets every minimum",
-    legend_low: "low-efficiency (a minimum missed)",
-    legend_contract: "low-efficiency (contract missed)",
-    legend_idle: "idle",
-    legend_unjudged: "not judged (a firm's record left out)",
-    unjudged: "not judged",
-    legend_park: "park boundary",
-    legend_park_over: "park over the cap",
-    aggregated: "Too many parcels to draw one by one: the map shows a grid, each cell coloured by the share of its area that is low-efficiency",
-    parks_table: "Parks by low-efficiency ratio",
-    park: "Park",
-    name: "Name",
-    count: "Parcels",
-    records: "Records",
-    ratio: "Low-efficiency ratio",
-    over_cap: "Over cap",
-    cap: "cap",
-    worst: "Worst low-efficiency parcels",
-    parcel: "Parcel",
-    tax: "Tax/mu",
-    investment: "Investment/mu",
-    output: "Output/mu",
-    plot_ratio: "Plot ratio",
-    reasons: "Reasons",
-    rejected_title: "Rejected records by reason",
-    layer: "Layer",
-    code: "Code",
-    examples: "Examples",
-    none: "none",
-    thresholds: "Thresholds used",
-    minimum: "minimum",
-    rules: "Override rules",
-    classes: "Enterprise classes",
-    crs: "Coordinate systems",
-    mu: "mu",
-    yes: "yes",
-    no: "no",
-    no_parcels: "no parcels",
-    year_on_year: "Year on year",
-    previous_audit: "Previous audit",
-    matched: "this audit's parcels found in it",
-    changes: [
-        "Became low-efficiency",
-        "Recovered",
-        "Still low-efficiency",
-        "Still meeting the minimums",
-        "New this year",
-        "Not judged this year or last (a firm's record left out)",
-        "Last year's parcels not evaluated this year",
-        "of them low-efficiency last year",
-    ],
-};
-
-/// A reason's name in the report's language.
-fn reason_label(r: crate::rules::Reason, lang: Lang) -> &'static str {
-    use crate::rules::Reason::*;
-    if lang == Lang::En {
-        return r.as_str();
-    }
-    match r {
-        Investment => "投资强度",
-        Tax => "亩均税收",
-        Output => "亩均产出",
-        PlotRatio => "容积率",
-        Idle => "闲置",
-        ContractInvestment => "未达合同投资",
-        ContractTax => "未达合同税收",
-        ContractOutput => "未达合同产出",
-        ContractPlotRatio => "未达合同容积率",
-        RepeatedClassD => "连续D类",
+impl ReportOptions {
+    /// The options a configuration's `[report]` table gives, in `lang`.
+    ///
+    /// ```
+    /// use land_efficiency::{Config, Lang, ReportOptions};
+    /// let c = Config::from_toml("[report]\ntitle = \"苏州工业园区\"\nyear = 2024").unwrap();
+    /// let o = ReportOptions::from_config(&c.report, Lang::Zh);
+    /// assert_eq!((o.title.as_deref(), o.year), (Some("苏州工业园区"), Some(2024)));
+    /// ```
+    pub fn from_config(report: &crate::config::ReportConfig, lang: Lang) -> ReportOptions {
+        ReportOptions {
+            lang,
+            title: report.title.clone(),
+            year: report.year,
+            ..ReportOptions::default()
+        }
     }
 }
 
@@ -309,8 +105,51 @@ fn esc(s: &str) -> String {
     out
 }
 
+/// One number format per quantity: the decimals each is shown with, in the page's tables and
+/// cards and by its script (which reads [`decimals::ALL`] from the page's data).
+mod decimals {
+    /// Areas, mu.
+    pub const AREA_MU: usize = 1;
+    /// Money per mu, 万元/亩.
+    pub const PER_MU: usize = 1;
+    /// Money, 万元.
+    pub const MONEY: usize = 1;
+    /// Plot ratios.
+    pub const PLOT_RATIO: usize = 2;
+    /// Percentages.
+    pub const PERCENT: usize = 1;
+    /// Evaluation scores.
+    pub const SCORE: usize = 1;
+    /// Each, by the name the script knows it by.
+    pub const ALL: [(&str, usize); 6] = [
+        ("area", AREA_MU),
+        ("per_mu", PER_MU),
+        ("money", MONEY),
+        ("plot", PLOT_RATIO),
+        ("pct", PERCENT),
+        ("score", SCORE),
+    ];
+}
+
+/// An area in mu: `1,788.2`.
+fn mu(v: f64) -> String {
+    grouped(v, decimals::AREA_MU)
+}
+
+/// Money per mu (万元/亩): `1,234.5`.
+fn per_mu(v: f64) -> String {
+    grouped(v, decimals::PER_MU)
+}
+
+/// A plot ratio: `1.25`.
+fn plot(v: f64) -> String {
+    num(v, decimals::PLOT_RATIO)
+}
+
 fn pct(r: Option<f64>) -> String {
-    r.map_or("—".into(), |r| format!("{:.1}%", r * 100.0))
+    r.map_or("—".into(), |r| {
+        format!("{:.*}%", decimals::PERCENT, r * 100.0)
+    })
 }
 
 /// A park's ratio, told apart from the cap (see [`super::ratio_percent`]).
@@ -417,14 +256,6 @@ fn class_colour(c: Class) -> &'static str {
     }
 }
 
-fn parcel_colour(p: &ParcelResult<'_>, by_class: bool) -> &'static str {
-    match (by_class, p.class()) {
-        (true, Some(c)) => class_colour(c),
-        (true, None) => "#cccccc",
-        _ => parcel_fill(p),
-    }
-}
-
 /// A share of low-efficiency area as a colour from green (0) to red (1).
 fn share_colour(s: f64) -> String {
     let s = s.clamp(0.0, 1.0);
@@ -445,30 +276,66 @@ pub fn write_report_html(
     w: &mut dyn Write,
     options: &ReportOptions,
 ) -> io::Result<()> {
-    let t = if options.lang == Lang::En { &EN } else { &ZH };
+    write_report(report, None, w, options)
+}
+
+/// [`write_report_html`], reading the firms' names back from `names`, the input file they
+/// were left in, if they were.
+pub(super) fn write_report(
+    report: &AuditReport,
+    names: Option<&InputText>,
+    w: &mut dyn Write,
+    options: &ReportOptions,
+) -> io::Result<()> {
+    let t = words(options.lang);
     let s = &report.summary;
+    let firm_names = data::firm_names(report, names)?;
+    let title = esc(options.title.as_deref().unwrap_or(t.title));
     let mut h = String::with_capacity(1 << 16);
     let _ = write!(
         h,
-        "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{}</title>\n<style>{}</style></head><body>\n<h1>{}</h1>\n",
-        t.lang, t.title, CSS, t.title
+        "<!DOCTYPE html>\n<html lang=\"{}\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{title}</title>\n<style>{}{}</style></head><body>\n<header><h1>{title}</h1>\n<p class=\"files\">",
+        t.lang,
+        CSS,
+        colour_css()
     );
-    let _ = writeln!(
-        h,
-        "<p class=\"files\">{}: {}</p>",
-        t.parcels,
-        esc(&s.crs.parcels.file)
-    );
+    if let Some(year) = options.year {
+        let _ = write!(h, "{} ", year_label(year, options.lang, t));
+    }
+    if options.title.is_some() {
+        h.push_str(t.subtitle);
+    }
+    h.push_str("</p></header>\n");
     suspicions(&mut h, s, t);
     cards(&mut h, report, t);
     map(&mut h, report, options, t);
     parks_table(&mut h, report, t);
     year_on_year(&mut h, report, t);
     worst(&mut h, report, options, t);
-    rejected(&mut h, report, t);
-    thresholds(&mut h, report, t);
-    h.push_str("</body></html>\n");
+    d_firms(&mut h, report, &firm_names, options.lang, t);
+    rejected(&mut h, report, options.lang, t);
+    thresholds(&mut h, report, options.lang, t);
+    h.push_str("<script type=\"application/json\" id=\"report-data\">");
+    data::write_blob(&mut h, report, &firm_names, options);
+    h.push_str("</script>\n<script>");
+    h.push_str(SCRIPT);
+    h.push_str("</script>\n</body></html>\n");
     w.write_all(h.as_bytes())
+}
+
+/// "2024 年度" or "Year 2024".
+fn year_label(year: u16, lang: Lang, t: &Words) -> String {
+    match lang {
+        Lang::Zh => format!("{year} {}", t.year),
+        Lang::En => format!("{} {year}", capitalised(t.year)),
+    }
+}
+
+fn capitalised(s: &str) -> String {
+    let mut c = s.chars();
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 /// A banner over everything else when the input is wrong as a whole: the figures below are
@@ -509,6 +376,14 @@ fn cards(h: &mut String, report: &AuditReport, t: &Words) {
             t.warnings
         );
     }
+    if !report.overlaps.is_empty() {
+        let _ = writeln!(
+            h,
+            "<p class=\"files\">{} {}</p>",
+            grouped(report.overlaps.len() as f64, 0),
+            t.overlaps
+        );
+    }
 }
 
 /// The headline figures, each as (label, value, note): parcels, area (mu), low-efficiency
@@ -523,12 +398,12 @@ fn headline_cards(s: &Summary, t: &Words) -> [(&'static str, String, String); 6]
         ),
         (
             t.area,
-            format!("{} {}", grouped(s.total_area_mu, 1), t.mu),
+            format!("{} {}", mu(s.total_area_mu), t.mu),
             outside_parks_note(s, t),
         ),
         (
             t.low_area,
-            format!("{} {}", grouped(s.low_efficiency_area_mu, 1), t.mu),
+            format!("{} {}", mu(s.low_efficiency_area_mu), t.mu),
             pct(s.low_efficiency_ratio),
         ),
         (
@@ -560,7 +435,7 @@ fn outside_parks_note(s: &Summary, t: &Words) -> String {
         "{} {} ({} {})",
         t.outside_parks,
         grouped(s.outside_parks_count as f64, 0),
-        grouped((s.total_area_mu - in_parks).max(0.0), 1),
+        mu((s.total_area_mu - in_parks).max(0.0)),
         t.mu
     )
 }
@@ -575,7 +450,7 @@ fn low_count_note(s: &Summary, t: &Words) -> String {
             grouped(s.idle_count as f64, 0),
             t.unjudged,
             grouped(s.unjudged_count as f64, 0),
-            grouped(s.unjudged_area_mu, 1),
+            mu(s.unjudged_area_mu),
             t.mu
         )
     } else {
@@ -597,21 +472,63 @@ fn enterprises_note(s: &Summary, t: &Words) -> String {
     )
 }
 
-/// Writes the map: the parcels (or, past [`ReportOptions::max_parcels_drawn`], a grid of
-/// cells), the parks, a scale bar and a north arrow as inline SVG, then its legend.
+/// Writes the map: its tools (search, layers, a filter by reason), the parcels (or, past
+/// [`ReportOptions::max_parcels_drawn`], a grid of cells), the parks, a scale bar and a north
+/// arrow as inline SVG beside the card the script fills, then its legend.
 fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words) {
     let _ = writeln!(h, "<h2>{}</h2>", t.map);
     let Some(f) = frame_of(report) else {
         let _ = writeln!(h, "<p>{}</p>", t.no_parcels);
         return;
     };
+    let drawn = report.parcel_count() <= options.max_parcels_drawn;
+    // The tools need the script: it shows them.
+    let _ = write!(
+        h,
+        "<div class=\"tools\" hidden><span class=\"find\"><input type=\"search\" id=\"q\" placeholder=\"{}\" autocomplete=\"off\"><ul id=\"hits\"></ul></span>",
+        t.search
+    );
+    if drawn {
+        if report.evaluated() {
+            let _ = write!(
+                h,
+                "<label><input type=\"radio\" name=\"layer\" value=\"state\" checked>{}</label><label><input type=\"radio\" name=\"layer\" value=\"class\">{}</label>",
+                t.layer_state, t.layer_class
+            );
+        }
+        let _ = write!(
+            h,
+            "<label>{} <select id=\"reason\"><option value=\"\">{}</option>",
+            t.reason_filter, t.all
+        );
+        for (i, r) in crate::rules::Reason::ALL.iter().enumerate() {
+            if report
+                .summary
+                .low_efficiency_by_reason
+                .get(r.as_str())
+                .is_some_and(|n| *n > 0)
+            {
+                let _ = write!(
+                    h,
+                    "<option value=\"{i}\">{}</option>",
+                    reason_label(*r, options.lang)
+                );
+            }
+        }
+        h.push_str("</select></label>");
+    }
     let _ = writeln!(
         h,
-        "<svg class=\"map\" viewBox=\"-10 -10 {} {}\" xmlns=\"http://www.w3.org/2000/svg\" role=\"img\">",
+        "<button type=\"button\" id=\"home\">⤢</button><span class=\"help\">{}</span></div>",
+        t.map_help
+    );
+    let _ = writeln!(
+        h,
+        "<div class=\"mapbox\"><svg class=\"map\" viewBox=\"-10 -10 {} {}\" role=\"img\">",
         f.width + 20.0,
         f.height + 70.0
     );
-    if report.parcel_count() <= options.max_parcels_drawn {
+    if drawn {
         draw_parcels(h, report, &f, options, t);
     } else {
         draw_cells(h, report, &f, t);
@@ -619,7 +536,11 @@ fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words)
     draw_parks(h, report, &f, t);
     scale_bar(h, &f);
     north_arrow(h, &f);
-    h.push_str("</svg>\n");
+    let _ = writeln!(
+        h,
+        "</svg><aside id=\"card\" hidden><p>{}</p></aside></div>",
+        t.card_empty
+    );
     legend(h, report, options, t);
 }
 
@@ -644,8 +565,8 @@ fn frame_of(report: &AuditReport) -> Option<Frame> {
     min.0.is_finite().then(|| Frame::new(min, max))
 }
 
-/// Draws every parcel, coloured by its class when enterprises were graded, else by what it
-/// was found to be, with its figures as its hover title.
+/// Draws every parcel, its state and class as CSS classes (`s0`..`s4`, `cA`..`cD`, `cN`
+/// for none: [`colour_css`] colours them), with its figures as its hover title.
 fn draw_parcels(
     h: &mut String,
     report: &AuditReport,
@@ -653,23 +574,52 @@ fn draw_parcels(
     options: &ReportOptions,
     t: &Words,
 ) {
-    let by_class = report.evaluated();
-    h.push_str(
-        "<g class=\"parcels\" stroke=\"#404040\" stroke-width=\"0.3\" fill-opacity=\"0.75\">\n",
-    );
+    h.push_str("<g class=\"parcels\">\n");
     let mut d = String::new();
     for p in report.parcels() {
         d.clear();
         path_of(&p.record().shape(), f, &mut d);
         let _ = writeln!(
             h,
-            "<path class=\"parcel\" fill=\"{}\" d=\"{d}\"><title>{}</title></path>",
-            parcel_colour(&p, by_class),
+            "<path class=\"parcel s{} c{}\" d=\"{d}\"><title>{}</title></path>",
+            data::state(&p),
+            p.class().map_or("N", Class::as_str),
             parcel_title(&p, options.lang, t)
         );
     }
     h.push_str("</g>\n");
 }
+
+/// The map's colours, from the colours of `parcels.geojson` and the classes': parcels by
+/// state, and by class when the page's layer is the classes.
+fn colour_css() -> String {
+    let mut css = String::new();
+    for (i, colour) in [
+        style::OK,
+        style::LOW,
+        style::CONTRACT,
+        style::IDLE,
+        style::UNJUDGED,
+    ]
+    .iter()
+    .enumerate()
+    {
+        let _ = write!(css, ".s{i}{{fill:{colour}}}");
+    }
+    for c in [Class::A, Class::B, Class::C, Class::D] {
+        let _ = write!(
+            css,
+            "svg.by-class .c{}{{fill:{}}}",
+            c.as_str(),
+            class_colour(c)
+        );
+    }
+    let _ = write!(css, "svg.by-class .cN{{fill:{NO_CLASS}}}");
+    css
+}
+
+/// A parcel with no graded tenant, when the map is coloured by class.
+const NO_CLASS: &str = "#e0e0e0";
 
 /// A parcel's hover title: id, area (mu) and park; tax, investment and output per mu
 /// (万元/亩) and plot ratio; why it is low-efficiency, or that it was not judged; its class.
@@ -678,19 +628,19 @@ fn parcel_title(p: &ParcelResult<'_>, lang: Lang, t: &Words) -> String {
     format!(
         "{} · {} {} {}\n{} {} · {} {} · {} {}\n{} {}{}{}",
         esc(p.parcel_id()),
-        num(p.area_mu(), 2),
+        mu(p.area_mu()),
         t.mu,
         p.park_id()
             .map(|k| format!("· {} {}", t.park, esc(k)))
             .unwrap_or_default(),
         t.tax,
-        num(p.tax_per_mu(), 1),
+        per_mu(p.tax_per_mu()),
         t.investment,
-        num(p.investment_per_mu(), 1),
+        per_mu(p.investment_per_mu()),
         t.output,
-        num(p.output_per_mu(), 1),
+        per_mu(p.output_per_mu()),
         t.plot_ratio,
-        p.plot_ratio().map_or("—".into(), |v| num(v, 2)),
+        p.plot_ratio().map_or("—".into(), plot),
         if p.unjudged() {
             format!("\n{}", t.legend_unjudged)
         } else if reasons.is_empty() {
@@ -803,26 +753,34 @@ fn draw_parks(h: &mut String, report: &AuditReport, f: &Frame, t: &Words) {
             t.ratio,
             park_pct(k.low_efficiency_ratio, cap)
         );
-        if let Some(r) = shape.bounding_rect() {
+        if let (Some(r), Some(inside)) = (shape.bounding_rect(), shape.interior_point()) {
             let label = format!("{} {}", k.park_id, park_pct(k.low_efficiency_ratio, cap));
-            park_label(h, f, r, &label, colour);
+            park_label(h, f, r, inside, &label, colour);
         }
     }
     h.push_str("</g>\n");
 }
 
-/// Writes a park's `label` centred at the top of its bounding box `r`, only where it fits
-/// inside (its width, and a line of its height), so that a zone of hundreds of parks does not
-/// turn into overprinted text (each park keeps its hover title).
-fn park_label(h: &mut String, f: &Frame, r: geo::Rect<f64>, label: &str, colour: &str) {
+/// Writes a park's `label` centred on `inside`, a point inside the park (not on its
+/// boundary line), only where it fits the park's bounding box `r` (its width, and a line of
+/// its height), so that a zone of hundreds of parks does not turn into overprinted text (each
+/// park keeps its hover title).
+fn park_label(
+    h: &mut String,
+    f: &Frame,
+    r: geo::Rect<f64>,
+    inside: geo::Coord<f64>,
+    label: &str,
+    colour: &str,
+) {
     let (x0, y) = f.xy(r.min().x, r.max().y);
     let (x1, y1) = f.xy(r.max().x, r.min().y);
     if label_width(label) <= (x1 - x0).abs() && (y1 - y).abs() >= 18.0 {
+        let (x, y) = f.xy(inside.x, inside.y);
         let _ = writeln!(
             h,
-            "<text class=\"label\" x=\"{:.1}\" y=\"{:.1}\" fill=\"{colour}\">{}</text>",
-            (x0 + x1) / 2.0,
-            y + 14.0,
+            "<text class=\"label\" x=\"{x:.1}\" y=\"{:.1}\" fill=\"{colour}\">{}</text>",
+            y + 4.0,
             esc(label)
         );
     }
@@ -861,33 +819,39 @@ fn north_arrow(h: &mut String, f: &Frame) {
     );
 }
 
-/// Writes the map's legend: the classes, the parcels' colours or the cells' shares, as the
-/// map is drawn, then the parks' outlines.
+/// Writes the map's legend: the parcels' states (or the cells' shares), and the classes when
+/// enterprises were graded (shown when the map is coloured by class), then the parks' outlines.
 fn legend(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words) {
-    h.push_str("<div class=\"legend\">");
-    if report.evaluated() {
-        for c in [Class::A, Class::B, Class::C, Class::D] {
-            swatch(h, class_colour(c), c.as_str(), false);
-        }
-    } else if report.parcel_count() <= options.max_parcels_drawn {
+    if report.parcel_count() <= options.max_parcels_drawn {
+        h.push_str("<div class=\"legend\" data-layer=\"state\">");
         swatch(h, style::OK, t.legend_ok, false);
         swatch(h, style::LOW, t.legend_low, false);
         swatch(h, style::CONTRACT, t.legend_contract, false);
         swatch(h, style::IDLE, t.legend_idle, false);
-        if report.summary.unjudged_count > 0 {
-            swatch(h, style::UNJUDGED, t.legend_unjudged, false);
+        swatch(h, style::UNJUDGED, t.legend_unjudged, false);
+        park_swatches(h, t);
+        if report.evaluated() {
+            h.push_str("</div>\n<div class=\"legend\" data-layer=\"class\" hidden>");
+            for c in [Class::A, Class::B, Class::C, Class::D] {
+                swatch(h, class_colour(c), c.as_str(), false);
+            }
+            swatch(h, NO_CLASS, t.legend_no_class, false);
+            park_swatches(h, t);
         }
     } else {
+        h.push_str("<div class=\"legend\" data-layer=\"state\">");
         swatch(h, &share_colour(0.0), "0%", false);
         swatch(h, &share_colour(0.5), "50%", false);
         swatch(h, &share_colour(1.0), "100%", false);
-        if report.summary.unjudged_count > 0 {
-            swatch(h, style::UNJUDGED, t.legend_unjudged, false);
-        }
+        swatch(h, style::UNJUDGED, t.legend_unjudged, false);
+        park_swatches(h, t);
     }
+    h.push_str("</div>\n");
+}
+
+fn park_swatches(h: &mut String, t: &Words) {
     swatch(h, style::PARK_OK, t.legend_park, true);
     swatch(h, style::PARK_OVER, t.legend_park_over, true);
-    h.push_str("</div>\n");
 }
 
 /// Writes one legend entry: a swatch of `colour` (filled, or an `outline`) and its label.
@@ -919,7 +883,7 @@ fn parks_table(h: &mut String, report: &AuditReport, t: &Words) {
     let unjudged = report.summary.unjudged_count > 0;
     let _ = write!(
         h,
-        "<table class=\"parks\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{} ({})</th><th>{} ({})</th>",
+        "<table class=\"parks sortable\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{} ({})</th><th>{} ({})</th>",
         t.park, t.name, t.count, t.area, t.mu, t.low_area, t.mu
     );
     if unjudged {
@@ -938,17 +902,17 @@ fn parks_table(h: &mut String, report: &AuditReport, t: &Words) {
             h,
             "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
             if k.over_cap { "over" } else { "" },
-            esc(&k.park_id),
+            format_args!("<a href=\"#park={0}\">{0}</a>", esc(&k.park_id)),
             esc(k.name.as_deref().unwrap_or("")),
             k.parcel_count,
-            num(k.area_mu, 1),
-            num(k.low_efficiency_area_mu, 1),
+            mu(k.area_mu),
+            mu(k.low_efficiency_area_mu),
         );
         if unjudged {
             let _ = write!(
                 h,
                 "<td>{} / {}</td>",
-                num(k.unjudged_area_mu, 1),
+                mu(k.unjudged_area_mu),
                 k.unjudged_count
             );
         }
@@ -994,11 +958,11 @@ fn year_on_year(h: &mut String, report: &AuditReport, t: &Words) {
 const WORST_COLUMNS: [(&str, usize); 8] = [
     ("parcel_id", 0),
     ("park_id", 0),
-    ("area_mu", 2),
-    ("tax_per_mu", 2),
-    ("investment_per_mu", 1),
-    ("output_per_mu", 1),
-    ("plot_ratio", 2),
+    ("area_mu", decimals::AREA_MU),
+    ("tax_per_mu", decimals::PER_MU),
+    ("investment_per_mu", decimals::PER_MU),
+    ("output_per_mu", decimals::PER_MU),
+    ("plot_ratio", decimals::PLOT_RATIO),
     ("reasons", 0),
 ];
 
@@ -1057,7 +1021,7 @@ fn worst(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Word
     let low: Vec<ParcelResult<'_>> = keyed.into_iter().map(|(_, _, _, p)| p).collect();
     let _ = write!(
         h,
-        "<h2>{}</h2>\n<table class=\"worst\"><thead><tr>",
+        "<h2>{}</h2>\n<table class=\"worst sortable\"><thead><tr>",
         t.worst
     );
     for (name, _) in WORST_COLUMNS {
@@ -1068,7 +1032,12 @@ fn worst(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Word
         h.push_str("<tr>");
         for (name, decimals) in WORST_COLUMNS {
             let cell = parcel_column(name).map(|c| (c.value)(p));
-            let _ = write!(h, "<td>{}</td>", html_cell(cell, decimals, options.lang));
+            let text = html_cell(cell, decimals, options.lang);
+            if name == "parcel_id" {
+                let _ = write!(h, "<td><a href=\"#parcel={text}\">{text}</a></td>");
+            } else {
+                let _ = write!(h, "<td>{text}</td>");
+            }
         }
         h.push_str("</tr>\n");
     }
@@ -1079,7 +1048,59 @@ fn worst(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Word
     h.push_str("</tbody></table>\n");
 }
 
-fn rejected(h: &mut String, report: &AuditReport, t: &Words) {
+/// The firms graded D, with `[evaluation]` on: id, name,
+/// group, score, rank, land (mu) and parcel (a link to its card).
+fn d_firms(h: &mut String, report: &AuditReport, names: &[Option<String>], lang: Lang, t: &Words) {
+    if !report.evaluated() {
+        return;
+    }
+    let mut rows: Vec<_> = report
+        .enterprises()
+        .enumerate()
+        .filter_map(|(row, e)| {
+            let g = e.evaluation()?;
+            (g.class == Some(Class::D)).then_some((row, e, g))
+        })
+        .collect();
+    rows.sort_by(|a, b| {
+        a.2.score
+            .unwrap_or(f64::INFINITY)
+            .total_cmp(&b.2.score.unwrap_or(f64::INFINITY))
+    });
+    let _ = writeln!(h, "<h2>{} <small>({})</small></h2>", t.d_firms, rows.len());
+    if rows.is_empty() {
+        let _ = writeln!(h, "<p>{}</p>", t.firms_none_d);
+        return;
+    }
+    let _ = writeln!(
+        h,
+        "<table class=\"d-firms sortable\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{} ({})</th><th>{}</th></tr></thead><tbody>",
+        t.firm, t.name, t.group, t.score, t.rank, t.area, t.mu, t.parcel
+    );
+    for (row, e, g) in rows {
+        let id = esc(e.id());
+        let parcel = e.parcel_id().map_or("—".into(), |p| {
+            let p = esc(p);
+            format!("<a href=\"#parcel={p}\">{p}</a>")
+        });
+        let _ = writeln!(
+            h,
+            "<tr><td><a href=\"#firm={id}\">{id}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{parcel}</td></tr>",
+            esc(names.get(row).and_then(Option::as_deref).unwrap_or("")),
+            group_label(g.group.as_str(), lang),
+            g.score.map_or("—".into(), |v| num(v, decimals::SCORE)),
+            g.rank
+                .map_or("—".into(), |r| format!("{r} / {}", g.group_size)),
+            g.land_mu.map_or("—".into(), mu),
+        );
+    }
+    h.push_str("</tbody></table>\n");
+}
+
+/// The rejected records by layer and code: in Chinese the code in words and each example's
+/// index and id (the reasons `rejected.csv` gives are English); in English the code and the
+/// examples' reasons.
+fn rejected(h: &mut String, report: &AuditReport, lang: Lang, t: &Words) {
     let _ = writeln!(h, "<h2>{}</h2>", t.rejected_title);
     let mut groups: BTreeMap<(&str, &str), Vec<&crate::error::Rejection>> = BTreeMap::new();
     for r in &report.rejected {
@@ -1102,12 +1123,11 @@ fn rejected(h: &mut String, report: &AuditReport, t: &Words) {
             .iter()
             .take(3)
             .map(|r| {
-                format!(
-                    "#{} {}: {}",
-                    r.index,
-                    esc(r.id.as_deref().unwrap_or("")),
-                    esc(&r.reason)
-                )
+                let id = esc(r.id.as_deref().unwrap_or(""));
+                match lang {
+                    Lang::Zh => format!("#{} {id}", r.index),
+                    Lang::En => format!("#{} {id}: {}", r.index, esc(&r.reason)),
+                }
             })
             .collect();
         if rows.len() > examples.len() {
@@ -1116,7 +1136,12 @@ fn rejected(h: &mut String, report: &AuditReport, t: &Words) {
         }
         let _ = writeln!(
             h,
-            "<tr><td>{layer}</td><td>{code}</td><td>{}</td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            layer_label(layer, lang),
+            match lang {
+                Lang::Zh => code_label(code, lang),
+                Lang::En => code,
+            },
             rows.len(),
             examples.join("<br>")
         );
@@ -1124,25 +1149,31 @@ fn rejected(h: &mut String, report: &AuditReport, t: &Words) {
     h.push_str("</tbody></table>\n");
 }
 
-fn thresholds(h: &mut String, report: &AuditReport, t: &Words) {
+fn thresholds(h: &mut String, report: &AuditReport, lang: Lang, t: &Words) {
     let s = &report.summary;
     let th = &s.thresholds;
+    let (investment, tax, output, plot_ratio) = (
+        per_mu(th.min_investment_per_mu),
+        per_mu(th.min_tax_per_mu),
+        per_mu(th.min_output_per_mu),
+        plot(th.min_plot_ratio),
+    );
     let _ = write!(
         h,
         "<h2>{}</h2>\n<table class=\"thresholds\"><tbody><tr><td>{} {}</td><td>{} 万元/亩</td></tr><tr><td>{} {}</td><td>{} 万元/亩</td></tr><tr><td>{} {}</td><td>{} 万元/亩</td></tr><tr><td>{} {}</td><td>{}</td></tr><tr><td>{}</td><td>{}</td></tr></tbody></table>\n",
         t.thresholds,
         t.investment,
         t.minimum,
-        th.min_investment_per_mu,
+        investment,
         t.tax,
         t.minimum,
-        th.min_tax_per_mu,
+        tax,
         t.output,
         t.minimum,
-        th.min_output_per_mu,
+        output,
         t.plot_ratio,
         t.minimum,
-        th.min_plot_ratio,
+        plot_ratio,
         t.cap,
         pct(Some(s.max_low_efficiency_ratio))
     );
@@ -1160,7 +1191,12 @@ fn thresholds(h: &mut String, report: &AuditReport, t: &Words) {
         let _ = write!(h, "<p>{}: ", t.classes);
         for (group, counts) in classes {
             let parts: Vec<String> = counts.iter().map(|(c, n)| format!("{c} {n}")).collect();
-            let _ = write!(h, "{} — {}; ", esc(group), parts.join(", "));
+            let _ = write!(
+                h,
+                "{}: {}; ",
+                esc(group_label(group, lang)),
+                parts.join(", ")
+            );
         }
         h.push_str("</p>\n");
     }
@@ -1174,22 +1210,11 @@ fn thresholds(h: &mut String, report: &AuditReport, t: &Words) {
     h.push_str("</p>\n");
 }
 
-const CSS: &str = "body{font-family:system-ui,-apple-system,'PingFang SC','Microsoft YaHei','Noto Sans CJK SC',sans-serif;margin:24px auto;max-width:1100px;color:#222;padding:0 16px}\
-h1{font-size:24px;margin-bottom:4px}h2{font-size:18px;margin-top:28px;border-bottom:1px solid #ddd;padding-bottom:4px}\
-.files{color:#777;font-size:12px;margin-top:0}\
-.suspect{background:#fdecea;border:2px solid #c0392b;border-radius:6px;padding:4px 16px;margin:12px 0;color:#7b1d12}\
-.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(160px,1fr));gap:10px}\
-.card{border:1px solid #ddd;border-radius:6px;padding:10px 12px;background:#fafafa}\
-.card .label{font-size:12px;color:#666}.card .value{font-size:20px;font-weight:600;margin:4px 0}.card .note{font-size:12px;color:#888}\
-svg.map{width:100%;height:auto;border:1px solid #ddd;background:#fff}\
-svg .label{font-size:12px;font-weight:600;text-anchor:middle;paint-order:stroke;stroke:#fff;stroke-width:3px}\
-svg .parcel:hover{stroke:#000;stroke-width:1.5}svg .note,svg .scale text,svg .north text{font-size:12px;fill:#333}\
-.legend{font-size:12px;margin:6px 0 0}.legend span{margin-right:14px;white-space:nowrap}\
-.legend i{display:inline-block;width:14px;height:10px;margin-right:4px;vertical-align:middle}\
-table{border-collapse:collapse;width:100%;font-size:13px}th,td{border-bottom:1px solid #eee;padding:4px 6px;text-align:left}\
-th{background:#f4f4f4}tr.over td{background:#fde8e8}\
-.bar{position:relative;display:inline-block;width:120px;height:8px;background:#eee;margin-right:6px;vertical-align:middle}\
-.bar b{position:absolute;left:0;top:0;bottom:0;background:#d73027}.bar em{position:absolute;top:-3px;bottom:-3px;width:2px;background:#000}";
+/// The page's style sheet (the map's colours are added by [`colour_css`]).
+const CSS: &str = include_str!("html/report.css");
+
+/// The page's script: the map's pan and zoom, cards, deep links, search, layers.
+const SCRIPT: &str = include_str!("html/report.js");
 
 #[cfg(test)]
 mod tests {

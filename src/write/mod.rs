@@ -125,7 +125,10 @@ pub fn write_all_with_text(
                         .map_err(std::io::Error::other)?;
                     w.write_all(b"\n")
                 })?;
-                staged.write(&t[8], |w| write_report_html(report, w, &options.report))
+                let names = texts.enterprises.as_ref();
+                staged.write(&t[8], |w| {
+                    html::write_report(report, names, w, &options.report)
+                })
             })();
             (staged, result)
         });

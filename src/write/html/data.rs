@@ -1,0 +1,297 @@
+//! The JSON blob embedded in `report.html` for its script: the words it shows, the number
+//! formats, and per parcel, park and firm the figures its card holds. Row-aligned with the
+//! map: the `n`-th parcel path of the SVG is parcel `n` here, and so for the parks.
+//!
+//! Keys are short (a 50 000-parcel zone's blob is a few MB); each is named at its struct.
+
+use std::collections::{BTreeMap, HashMap};
+use std::io;
+
+use serde::Serialize;
+
+use super::words::{CHANGES, group_label, reason_label, script_words, words};
+use super::{Lang, ReportOptions, decimals};
+use crate::outcome::JoinKind;
+use crate::results::{AuditReport, ParcelResult};
+use crate::rules::Reason;
+use crate::source_text::InputText;
+
+/// The whole blob.
+#[derive(Serialize)]
+struct Blob<'a> {
+    /// The script's words, by key.
+    t: BTreeMap<&'static str, &'static str>,
+    /// The reasons' words, in the order of [`Reason::ALL`] (`ParcelData::why` indexes it).
+    reasons: Vec<&'static str>,
+    /// The parcel states' words, as [`state`] numbers them.
+    states: [&'static str; 5],
+    /// The year-on-year changes' words, by code.
+    changes: BTreeMap<&'static str, &'static str>,
+    /// Decimals per quantity: one format each, as the page's tables have them.
+    dec: BTreeMap<&'static str, usize>,
+    /// The parks' cap on the low-efficiency ratio.
+    cap: f64,
+    /// True when the map is a grid: no parcel or firm is listed.
+    grid: bool,
+    /// The distinct thresholds parcels were held to.
+    th: Vec<Thresholds<'a>>,
+    parks: Vec<ParkData<'a>>,
+    p: Vec<ParcelData<'a>>,
+    e: Vec<FirmData<'a>>,
+}
+
+/// The minimums a parcel was held to, and the rules that set them.
+#[derive(Serialize)]
+struct Thresholds<'a> {
+    /// Investment, tax, output per mu (万元/亩), plot ratio.
+    m: [f64; 4],
+    /// The contract shortfall fraction.
+    sf: f64,
+    /// The rules' names; empty for the base thresholds.
+    r: &'a [String],
+}
+
+#[derive(Serialize)]
+struct ParkData<'a> {
+    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    name: Option<&'a str>,
+    /// Low-efficiency ratio, as on the page.
+    ratio: String,
+    over: bool,
+    /// Parcels, area (mu), low-efficiency area (mu).
+    n: usize,
+    a: f64,
+    low: f64,
+}
+
+#[derive(Serialize)]
+struct ParcelData<'a> {
+    id: &'a str,
+    /// Index of its park in `parks`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    k: Option<u32>,
+    /// Area, mu.
+    a: f64,
+    /// Tax, investment, output per mu (万元/亩), plot ratio.
+    f: [Option<f64>; 4],
+    /// Its state ([`state`]).
+    s: u8,
+    /// Reasons, as indices into `reasons`.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    why: Vec<u8>,
+    /// Index of its thresholds in `th`.
+    th: u32,
+    /// Contract commitments: investment, tax, output per mu, plot ratio.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ct: Option<[Option<f64>; 4]>,
+    /// Its tenants, as indices into `e`.
+    #[serde(skip_serializing_if = "<[u32]>::is_empty")]
+    n: &'a [u32],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    c: Option<&'static str>,
+    /// Low-efficiency last year (with `--previous`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pl: Option<bool>,
+    /// Its change since last year, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ch: Option<&'static str>,
+}
+
+#[derive(Serialize)]
+struct FirmData<'a> {
+    id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    nm: Option<&'a str>,
+    /// Tax, investment, output (万元).
+    f: [f64; 3],
+    /// Index of its parcel in `p`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    p: Option<u32>,
+    /// Land attributed to it, mu.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    l: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    c: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sc: Option<f64>,
+    /// Its evaluation group, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    g: Option<&'static str>,
+}
+
+/// A parcel's state, as the map colours it: 0 meets every minimum, 1 low on a minimum, 2 low
+/// on a contract only, 3 idle, 4 not judged (the colours of `parcels.geojson`).
+pub(super) fn state(p: &ParcelResult<'_>) -> u8 {
+    use crate::write::geojson::style;
+    match crate::write::geojson::parcel_fill(p) {
+        style::OK => 0,
+        style::LOW => 1,
+        style::CONTRACT => 2,
+        style::IDLE => 3,
+        _ => 4,
+    }
+}
+
+/// The firms' names, row-aligned with the report's enterprises: held, or read back from
+/// `names`, the file they were left in.
+pub(super) fn firm_names(
+    report: &AuditReport,
+    names: Option<&InputText>,
+) -> io::Result<Vec<Option<String>>> {
+    let n = report.enterprise_count();
+    let texts = report
+        .enterprise_table
+        .names(0..n, names)
+        .map_err(io::Error::other)?;
+    Ok((0..n)
+        .map(|row| texts.get(row).map(|c| c.into_owned()))
+        .collect())
+}
+
+/// Appends the blob to `h`, escaped for a `<script type="application/json">` element.
+pub(super) fn write_blob(
+    h: &mut String,
+    report: &AuditReport,
+    names: &[Option<String>],
+    options: &ReportOptions,
+) {
+    let lang = options.lang;
+    let t = words(lang);
+    let grid = report.parcel_count() > options.max_parcels_drawn;
+    let park_index: HashMap<&str, u32> = report
+        .parks
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (k.park_id.as_str(), i as u32))
+        .collect();
+    let cap = report.summary.max_low_efficiency_ratio;
+    let parks = report
+        .parks
+        .iter()
+        .map(|k| ParkData {
+            id: &k.park_id,
+            name: k.name.as_deref(),
+            ratio: k
+                .low_efficiency_ratio
+                .map_or("—".into(), |r| crate::write::ratio_percent(r, cap)),
+            over: k.over_cap,
+            n: k.parcel_count,
+            a: k.area_mu,
+            low: k.low_efficiency_area_mu,
+        })
+        .collect();
+    let mut th: Vec<Thresholds<'_>> = Vec::new();
+    let mut th_index: HashMap<String, u32> = HashMap::new();
+    let mut p = Vec::new();
+    let mut e = Vec::new();
+    if !grid {
+        for parcel in report.parcels() {
+            let applied = parcel.thresholds();
+            let rules = parcel.rules();
+            let key = format!("{applied:?}{rules:?}");
+            let at = *th_index.entry(key).or_insert_with(|| {
+                th.push(Thresholds {
+                    m: [
+                        applied.min_investment_per_mu,
+                        applied.min_tax_per_mu,
+                        applied.min_output_per_mu,
+                        applied.min_plot_ratio,
+                    ],
+                    sf: applied.contract_shortfall,
+                    r: rules,
+                });
+                th.len() as u32 - 1
+            });
+            let c = parcel.record().commitments();
+            let commitments = [
+                c.investment_per_mu,
+                c.tax_per_mu,
+                c.output_per_mu,
+                c.plot_ratio,
+            ];
+            let reasons = parcel.reasons();
+            p.push(ParcelData {
+                id: parcel.parcel_id(),
+                k: parcel.park_id().and_then(|k| park_index.get(k).copied()),
+                a: parcel.area_mu(),
+                f: [
+                    finite(parcel.tax_per_mu()),
+                    finite(parcel.investment_per_mu()),
+                    finite(parcel.output_per_mu()),
+                    parcel.plot_ratio(),
+                ],
+                s: state(&parcel),
+                why: Reason::ALL
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, r)| reasons.contains(**r))
+                    .map(|(i, _)| i as u8)
+                    .collect(),
+                th: at,
+                ct: commitments
+                    .iter()
+                    .any(Option::is_some)
+                    .then_some(commitments),
+                n: parcel.tenants(),
+                c: parcel.class().map(|c| c.as_str()),
+                pl: parcel.previous_low_efficiency(),
+                ch: parcel
+                    .change()
+                    .and_then(|ch| change_label(ch.as_str(), lang)),
+            });
+        }
+        for (row, firm) in report.enterprises().enumerate() {
+            let [tax, investment, output] = report.enterprise_table.money(row);
+            let joined = report.joins[row];
+            let grade = firm.evaluation();
+            e.push(FirmData {
+                id: firm.id(),
+                nm: names.get(row).and_then(Option::as_deref),
+                f: [tax, investment, output],
+                p: matches!(joined.kind, JoinKind::ByKey | JoinKind::ByLocation)
+                    .then_some(joined.parcel),
+                l: firm.land_m2().map(crate::units::m2_to_mu),
+                c: grade.and_then(|g| g.class).map(|c| c.as_str()),
+                sc: grade.and_then(|g| g.score),
+                g: grade.map(|g| group_label(g.group.as_str(), lang)),
+            });
+        }
+    }
+    let blob = Blob {
+        t: script_words(lang).iter().copied().collect(),
+        reasons: Reason::ALL.iter().map(|r| reason_label(*r, lang)).collect(),
+        states: [
+            t.legend_ok,
+            t.legend_low,
+            t.legend_contract,
+            t.legend_idle,
+            t.legend_unjudged,
+        ],
+        changes: CHANGES.iter().copied().zip(t.changes).collect(),
+        dec: decimals::ALL.iter().copied().collect(),
+        cap,
+        grid,
+        th,
+        parks,
+        p,
+        e,
+    };
+    let json = serde_json::to_string(&blob).unwrap_or_else(|_| "{}".into());
+    // Inside a script element only "</script" would end it; no "<" at all is simplest. JSON
+    // has "<" only inside strings, where "\u003c" reads back the same.
+    h.push_str(&json.replace('<', "\\u003c"));
+}
+
+/// A change's words.
+fn change_label(code: &str, lang: Lang) -> Option<&'static str> {
+    let t = words(lang);
+    CHANGES
+        .iter()
+        .position(|c| *c == code)
+        .map(|i| t.changes[i])
+}
+
+fn finite(v: f64) -> Option<f64> {
+    v.is_finite().then_some(v)
+}
