@@ -16,7 +16,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if ! command -v chromium >/dev/null 2>&1; then
-  apt-get install -y chromium >/dev/null
+  apt-get update >/dev/null && apt-get install -y chromium >/dev/null
 fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
