@@ -698,7 +698,12 @@ mod tests {
         /// reason text), on every shape.
         #[test]
         fn validation_is_geo_s(shape in prop_oneof![unscaled_shape(), crowded_shape()]) {
-            let [geo_s, indexed, paired] = verdicts(&shape);
+            // In a debug build geo's `relate` asserts ("topology position conflict") on some
+            // invalid shapes that a release build reports as invalid: such a shape tells
+            // nothing about this module, whose release verdict the other cases check.
+            let verdicts = std::panic::catch_unwind(|| verdicts(&shape));
+            prop_assume!(verdicts.is_ok() || !cfg!(debug_assertions));
+            let [geo_s, indexed, paired] = verdicts.expect("no panic in a release build");
             prop_assert_eq!(&indexed, &geo_s, "{:?}", shape);
             prop_assert_eq!(&paired, &geo_s, "{:?}", shape);
         }
