@@ -349,15 +349,6 @@ fn scan_geojson<T: Send>(
     let file = source.name();
     let mut scan = Scan::new(file.clone());
     let kind = source.kind()?;
-    if kind == shp::Kind::Csv && layer != Layer::Enterprises {
-        return Err(Error::InputFormat {
-            file,
-            message: format!(
-                "a CSV table holds no {layer} geometry: give them as GeoJSON or a Shapefile \
-                 (.shp); only enterprises are read from CSV"
-            ),
-        });
-    }
     // A Shapefile's progress is told in its .shp's bytes, the size the caller knows.
     let mut shp_progress: Option<ByteProgress> = None;
     let mut seen = None;
