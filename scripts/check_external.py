@@ -19,6 +19,11 @@ tests. A full run checks that too, before anything else.
 - fr-cadastre-etalab: geodesic areas against the official `contenance`: the median and 95th
   percentile of the |relative difference| must stay within FR_LIMITS (today's figures plus a
   margin, see there); every feature evaluated or rejected.
+- the Chinese Shapefiles (cn-shanghai-districts-gbk, cn-bou2-4p-gbk-nomarker,
+  cn-geotools-chinese-poly, cn-whu-campus-gbk-utm50n, dbf-cp936-microfixtures): read straight
+  from .shp/.dbf/.prj/.cpg: the encoding each is read in (LDID 0x4D, 0x7A, none, a .cpg against
+  its LDID) and the Chinese names it gives, GBK field names, ids kept as text, the .prj's CRS
+  (lon/lat, UTM 50N as EPSG:32650), every record evaluated or rejected.
 Standard library only. Exits 1 when a check fails.
 """
 import csv
@@ -35,7 +40,15 @@ TURF_AREA = "turf-area/test/in/polygon.geojson"
 TURF_TOUCHING = ("turf-boolean-valid/test/false/Polygon/polygon-with-hole-2-vertices-touching.geojson",
                  "turf-boolean-valid/test/false/MultiPolygon/multipoly-with-2-vertices-touching.geojson")
 INPUTS = ([f"tw-urban-zoning-industrial/{s}.json" for s in TW] + [f"fr-cadastre-etalab/{s}.json" for s in FR]
-          + [f"turf-geometry-fixtures/{p}" for p in (TURF_AREA,) + TURF_TOUCHING])
+          + [f"turf-geometry-fixtures/{p}" for p in (TURF_AREA,) + TURF_TOUCHING]
+          + [f"{d}/{stem}.{ext}" for d, stem in (("cn-shanghai-districts-gbk", "区县界_area"),
+                                                 ("cn-bou2-4p-gbk-nomarker", "bou2_4p"),
+                                                 ("cn-geotools-chinese-poly", "chinese_poly"),
+                                                 ("cn-whu-campus-gbk-utm50n", "山"),
+                                                 ("cn-whu-campus-gbk-utm50n", "广场"),
+                                                 ("dbf-cp936-microfixtures", "shapefile-rs/file_cp936"),
+                                                 ("dbf-cp936-microfixtures", "mapshaper/chinese"))
+             for ext in ("shp", "dbf")])
 
 # Limits on the French cadastre's |relative difference| between the geodesic area and the official
 # `contenance` (legal areas in whole m², from surveys, not from these vectorised outlines, so the
@@ -211,6 +224,63 @@ def main():
         check(f"fr {stem} p95 |relative difference| <= {max_p95:.1%}", p95 <= max_p95, f"{p95:.4%}")
         check(f"fr {stem} accounted", len(parcels) + len(rows(os.path.join(out, "rejected.csv"))) == len(official),
               "read = evaluated + rejected")
+    # Chinese Shapefiles, read as they are: (folder, stem, config, features, encoding words in
+    # the warning, CRS and its source, a name the records must hold).
+    shp_cases = [
+        ("cn-shanghai-districts-gbk", "区县界_area", '[fields]\nparcel_id = "ADMINCODE"\n', 17,
+         "LDID byte 0x4D says (CP936/GBK)", ("EPSG:4326", "file"), '"NAME":"闸北区"'),
+        ("cn-bou2-4p-gbk-nomarker", "bou2_4p", '[fields]\nmissing_id = "index"\n', 925,
+         "as GBK (GB18030): no .cpg, no LDID byte", ("EPSG:4326", "inferred"), '"NAME":"新疆维吾尔自治区"'),
+        ("cn-geotools-chinese-poly", "chinese_poly", '[fields]\nparcel_id = "ADCODE99"\n', 1,
+         "as GBK (GB18030): no .cpg, no LDID byte", ("EPSG:4326", "file"), '"NAME":"黑龙江省"'),
+        ("cn-whu-campus-gbk-utm50n", "山", '[fields]\nmissing_id = "index"\n', 5,
+         "LDID byte 0x4D says (CP936/GBK)", ("EPSG:32650", "file"), '"Name":"珞珈山"'),
+        ("cn-whu-campus-gbk-utm50n", "广场", '[fields]\nmissing_id = "index"\n', 8,
+         "LDID byte 0x4D says (CP936/GBK)", ("EPSG:32650", "file"), '"Name":"友谊广场"'),
+    ]
+    for folder, stem, config, n, enc, crs, name in shp_cases:
+        src = os.path.join(ext, folder, f"{stem}.shp")
+        p, out = audit(binary, work, f"shp-{folder}-{stem}", src, config)
+        check(f"shp {folder}/{stem} exit", p.returncode == 0, p.stderr.strip() or "0")
+        if p.returncode:
+            continue
+        parcels = rows(os.path.join(out, "parcels.csv"))
+        rejected = rows(os.path.join(out, "rejected.csv"))
+        warned = [w["warning"] for w in rows(os.path.join(out, "warnings.csv"))]
+        summary = json.load(open(os.path.join(out, "summary.json"), encoding="utf-8"))
+        got_crs = (summary["crs"]["parcels"]["crs"], summary["crs"]["parcels"]["source"])
+        text = open(os.path.join(out, "parcels.geojson"), encoding="utf-8").read()
+        check(f"shp {folder}/{stem}", len(parcels) + len(rejected) == n and summary["parcels"]["read"] == n
+              and any(enc in w for w in warned) and got_crs == crs and name in text,
+              f"{len(parcels)} evaluated + {len(rejected)} rejected of {n}; crs {got_crs}; "
+              f"{name} {'found' if name in text else 'NOT found'}; encoding: "
+              + "; ".join(w for w in warned if ".dbf: text read" in w))
+    # Shanghai's codes are C(6) text: kept as text, every one a district code.
+    sh = rows(os.path.join(work, "shp-cn-shanghai-districts-gbk-区县界_area", "out", "parcels.csv"))
+    check("shp shanghai ADMINCODE ids kept as text", sorted(r["parcel_id"] for r in sh)[:1] == ["310101"]
+          and all(len(r["parcel_id"]) == 6 and r["parcel_id"].startswith("310") for r in sh),
+          ", ".join(sorted(r["parcel_id"] for r in sh)))
+    # UTM metres: planar areas in the input plane (the .prj read as a projected CRS).
+    whu = rows(os.path.join(work, "shp-cn-whu-campus-gbk-utm50n-山", "out", "parcels.csv"))
+    check("shp whu 山 planar areas", bool(whu) and all(r["area_method"] == "planar" for r in whu),
+          ", ".join(f"{float(r['area_m2']):.0f} m² {r['area_method']}" for r in whu))
+    # The microfixtures: a .cpg that contradicts the LDID (the .cpg wins), LDID 0x7A. Their
+    # shapes (a line, a point) are not parcels: each is rejected with its reason.
+    for rel, enc in (("shapefile-rs/file_cp936", "as its file_cp936.cpg says (936)"),
+                     ("mapshaper/chinese", "LDID byte 0x7A says (CP936/GBK)")):
+        src = os.path.join(ext, "dbf-cp936-microfixtures", f"{rel}.shp")
+        p, out = audit(binary, work, f"shp-micro-{rel.replace('/', '-')}", src, '[fields]\nmissing_id = "index"\n')
+        ran = p.returncode in (0, 1) and os.path.isfile(os.path.join(out, "warnings.csv"))
+        warned = [w["warning"] for w in rows(os.path.join(out, "warnings.csv"))] if ran else []
+        codes = [r["code"] for r in rows(os.path.join(out, "rejected.csv"))] if ran else []
+        check(f"shp micro {rel}", ran and any(enc in w for w in warned) and codes == ["geometry_type"],
+              (p.stderr.strip().splitlines() or ["0"])[0] + f"; rejected {codes}; "
+              + "; ".join(w for w in warned if ".dbf: text read" in w))
+    # A .dbf alone is not taken for a layer: it says to give the .shp.
+    p, _ = audit(binary, work, "shp-dbf-alone", os.path.join(ext, "dbf-cp936-microfixtures", "mapshaper", "gbk.dbf"), "")
+    check("shp a .dbf alone says what to give", p.returncode != 0 and "give the .shp" in p.stderr,
+          p.stderr.strip())
+
     if failures:
         print(f"{len(failures)} check(s) failed: {', '.join(failures)}")
         return 1

@@ -31,6 +31,7 @@ use serde::Serialize;
 use crate::error::Error;
 
 pub mod gcj02;
+mod prj;
 
 /// A coordinate reference system an input can be in.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -68,7 +69,7 @@ impl fmt::Display for Crs {
 pub enum CrsSource {
     /// Given explicitly (configuration or command line).
     Explicit,
-    /// The file's legacy `crs` member.
+    /// The file itself: a GeoJSON's legacy `crs` member, a Shapefile's `.prj`.
     File,
     /// Inferred: every coordinate can be lon/lat.
     Inferred,
@@ -160,6 +161,45 @@ impl Crs {
             "\"crs\" member not understood: {}",
             crate::error::abbreviate(&v.to_string())
         ))
+    }
+
+    /// The CRS as a name [`Crs::parse`] reads back: `EPSG:N`, `GCJ-02`, `BD-09`, or the whole
+    /// definition (where `Display` shortens a long one).
+    pub(crate) fn full_name(&self) -> String {
+        match self {
+            Crs::Proj(def) => def.clone(),
+            other => other.to_string(),
+        }
+    }
+
+    /// Reads a Shapefile's `.prj` (ESRI WKT1, or OGC WKT1 as GeoTools writes it): `GEOGCS` is
+    /// lon/lat; a `PROJCS` with `Gauss_Kruger` or `Transverse_Mercator` is matched, by its
+    /// datum (CGCS2000, Xi'an 1980, Beijing 1954, WGS84), central meridian, false easting
+    /// (with or without a zone prefix), scale factor and false northing, to its EPSG code
+    /// (3- and 6-degree Gauss-Krüger zones, UTM), else written as a `+proj=tmerc` string. An
+    /// `AUTHORITY["EPSG", N]` on the CRS itself is taken as it is.
+    ///
+    /// ```
+    /// use land_efficiency::Crs;
+    /// let gk = r#"PROJCS["CGCS2000_3_Degree_GK_CM_120E",GEOGCS["GCS_China_Geodetic_Coordinate_System_2000",
+    ///   DATUM["D_China_2000",SPHEROID["CGCS2000",6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],
+    ///   UNIT["Degree",0.0174532925199433]],PROJECTION["Gauss_Kruger"],PARAMETER["False_Easting",500000.0],
+    ///   PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",120.0],PARAMETER["Scale_Factor",1.0],
+    ///   PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]"#;
+    /// assert_eq!(Crs::from_prj(gk).unwrap(), Crs::Epsg(4549));
+    /// let prefixed = gk.replace("500000.0", "40500000.0");
+    /// assert_eq!(Crs::from_prj(&prefixed).unwrap(), Crs::Epsg(4528));
+    /// assert_eq!(Crs::from_prj(r#"GEOGCS["GCS_WGS_1984",DATUM["D_WGS_1984",
+    ///   SPHEROID["WGS_1984",6378137.0,298.257223563]],PRIMEM["Greenwich",0.0],
+    ///   UNIT["Degree",0.0174532925199433]]"#).unwrap(), Crs::LonLat);
+    /// ```
+    ///
+    /// # Errors
+    /// What could not be read, for a warning: another projection (Lambert, Albers, ...), a
+    /// datum not listed above with no EPSG code, a unit other than the metre, text that is
+    /// not WKT.
+    pub fn from_prj(wkt: &str) -> Result<Crs, String> {
+        prj::read(wkt)
     }
 
     /// True for lon/lat CRSs whose coordinates are degrees.

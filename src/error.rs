@@ -389,6 +389,27 @@ pub enum Error {
         /// What is wrong, with the row.
         message: String,
     },
+    /// A Shapefile that cannot be read as one: not a `.shp`, a `.dbf` header damaged, a
+    /// truncated `.shp`, a record longer than the file, a `.dbf` with fewer or more records
+    /// than the `.shp`. It stops the read (the records after it cannot be trusted to line up).
+    #[error("{}: {}{message}", file.display(), record.map(|r| format!("record {r}: ")).unwrap_or_default())]
+    Shapefile {
+        /// The part at fault (`.shp` or `.dbf`).
+        file: PathBuf,
+        /// 0-based record index (as a feature's), when one record is at fault.
+        record: Option<usize>,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// An input of a format not read as that layer (a `.dbf` alone, a spreadsheet given as
+    /// parcels, a `.gdb`), or a `.shp` without its `.dbf`: the message says what to give.
+    #[error("{}: {message}", file.display())]
+    InputFormat {
+        /// The file given.
+        file: PathBuf,
+        /// What it is and what to give instead.
+        message: String,
+    },
     /// An output path that is also an input: the run would overwrite its own data.
     #[error("{}: output would overwrite the input {}", output.display(), input.display())]
     OutputIsInput {
@@ -558,6 +579,8 @@ impl Error {
             Reproject { .. } => "reproject",
             Config { .. } => "config",
             Csv { .. } => "csv",
+            Shapefile { .. } => "shapefile",
+            InputFormat { .. } => "input_format",
             OutputIsInput { .. } => "output_is_input",
             InputChanged { .. } => "input_changed",
             Usage(_) => "usage",

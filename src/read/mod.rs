@@ -40,6 +40,7 @@ pub(crate) mod feature;
 pub(crate) mod header;
 pub(crate) mod previous;
 pub(crate) mod scan;
+pub(crate) mod shp;
 pub(crate) mod valid;
 
 use feature::{Accept, Geom, Members, Props, RawFeature, RawGeometry};
@@ -48,7 +49,9 @@ use scan::Scanner;
 /// Where a layer comes from.
 #[derive(Debug, Clone)]
 pub enum Source {
-    /// A file; `.csv` files are read as CSV (enterprises only), anything else as GeoJSON.
+    /// A file: `.csv` is read as CSV (enterprises only), `.shp` as a Shapefile (with its
+    /// `.dbf`, `.prj` and `.cpg`), anything else as GeoJSON. A `.dbf` alone, a spreadsheet, a
+    /// geodatabase, a GeoPackage or a zip is an [`Error::InputFormat`] saying what to give.
     Path(PathBuf),
     /// GeoJSON held in memory, with a label used in messages.
     GeoJson {
@@ -109,6 +112,15 @@ impl Source {
             Source::Path(p) => p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")),
             Source::Csv { .. } => true,
             Source::GeoJson { .. } => false,
+        }
+    }
+
+    /// What the source is read as; for a path, by its extension.
+    fn kind(&self) -> Result<shp::Kind> {
+        match self {
+            Source::Path(p) => shp::kind_of(p),
+            Source::Csv { .. } => Ok(shp::Kind::Csv),
+            Source::GeoJson { .. } => Ok(shp::Kind::GeoJson),
         }
     }
 
@@ -335,18 +347,44 @@ fn scan_geojson<T: Send>(
     sink: &mut dyn for<'b> FnMut(T, Left<'b>),
 ) -> Result<Scan> {
     let file = source.name();
+    let mut scan = Scan::new(file.clone());
+    let kind = source.kind()?;
+    // A Shapefile's progress is told in its .shp's bytes, the size the caller knows.
+    let mut shp_progress: Option<ByteProgress> = None;
+    let mut seen = None;
+    let input: Box<dyn Read + Send + '_> = match (kind, source.file()) {
+        (shp::Kind::Shapefile, Some(path)) => {
+            let opened = shp::open(path)?;
+            scan.warnings
+                .extend(opened.notes.into_iter().map(layer_note(layer)));
+            if let Some(p) = options.progress.clone() {
+                let seen = Arc::clone(&opened.seen);
+                shp_progress = Some(Arc::new(move |_| {
+                    p(seen.shp_read.load(Ordering::Relaxed));
+                }));
+            }
+            seen = Some((Arc::clone(&opened.seen), opened.text.dbf().to_path_buf()));
+            Box::new(opened.text)
+        }
+        _ => source.open()?,
+    };
     let reading = Reading {
-        file: Arc::new(file.clone()),
+        file: Arc::new(file),
         layer,
         leave,
         strict: options.strict,
-        progress: options.progress.as_ref(),
+        progress: shp_progress.as_ref().or(options.progress.as_ref()),
         parse,
     };
-    let input = source.open()?;
-    let mut scan = Scan::new(file);
-    // The scanner stops early only after sending an error, which the loop returned.
-    let members = scan_in_batches(input, &reading, &mut scan, sink)?.unwrap_or_default();
+    // The scanner stops early only after sending an error, which the loop returned. A
+    // Shapefile's own error (a truncated record) comes through the scanner as a read error.
+    let members = scan_in_batches(input, &reading, &mut scan, sink)
+        .map_err(shp::take_error)?
+        .unwrap_or_default();
+    if let Some((seen, dbf)) = seen {
+        scan.warnings
+            .extend(seen.deleted_note(&dbf).map(layer_note(layer)));
+    }
     scan.crs_member = members.get("crs").map(<[u8]>::to_vec);
     scan.bbox = members
         .get("bbox")
@@ -1339,6 +1377,16 @@ fn zone_check(scan: &Scan, crs: &Crs) -> Result<()> {
     }
 }
 
+/// A warning about `layer` as a whole.
+fn layer_note(layer: Layer) -> impl Fn(String) -> Warning {
+    move |message| Warning {
+        layer,
+        index: Warning::NO_RECORD,
+        id: None,
+        message,
+    }
+}
+
 pub(crate) fn context(file: &Path, layer: Layer, index: usize, id: &str) -> FeatureContext {
     FeatureContext {
         file: Arc::new(file.to_path_buf()),
@@ -1532,6 +1580,8 @@ fn backing(source: &Source, options: &ReadOptions) -> Result<Option<InputText>> 
     Ok(match source {
         _ if !options.leave_text => None,
         // None for a pipe or a device, which cannot be read again: the text is held.
+        // A Shapefile's features are made as it is read, not in a file: the text is held.
+        Source::Path(_) if source.kind()? == shp::Kind::Shapefile => None,
         Source::Path(path) => {
             InputText::open(path).map_err(|e| Error::io(path, "cannot open", e))?
         }
