@@ -7,11 +7,12 @@
 
 mod common;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use common::contents;
 use land_efficiency::OUTPUT_FILES;
 
 /// Kills, each at its own instant.
@@ -41,20 +42,6 @@ fn zone(dir: &Path, n: usize) -> (PathBuf, PathBuf) {
     std::fs::write(&p, common::collection(&parcels)).unwrap();
     std::fs::write(&e, common::collection(&firms)).unwrap();
     (p, e)
-}
-
-/// The files of a set, by name.
-type Set = BTreeMap<String, Vec<u8>>;
-
-fn contents(dir: &Path) -> Set {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            let bytes = std::fs::read(e.path()).unwrap_or_default();
-            (e.file_name().into_string().unwrap(), bytes)
-        })
-        .collect()
 }
 
 /// The staging folders beside the output folder `out` in `dir`.

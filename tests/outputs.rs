@@ -3,10 +3,10 @@
 
 mod common;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
+use common::contents;
 use land_efficiency::{
     Audit, AuditReport, Config, Error, Inputs, OUTPUT_FILES, PreviousAudit, Source, WriteOptions,
     write_all, write_all_with_text,
@@ -22,18 +22,6 @@ fn small_report() -> AuditReport {
         "E1", 120.0005, 30.0005, 10.0, 500.0, 900.0, "",
     )]);
     common::run(Config::default(), parcels, Some(firms), None)
-}
-
-/// Every entry of `dir`, by name, with its bytes (empty for a folder).
-fn contents(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let e = e.unwrap();
-            let bytes = std::fs::read(e.path()).unwrap_or_default();
-            (e.file_name().into_string().unwrap(), bytes)
-        })
-        .collect()
 }
 
 /// The names of the entries of `dir`, sorted.

@@ -16,7 +16,7 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use super::{OUTPUT_FILES, unforeseeable};
+use super::{OUTPUT_FILES, left_by_gone_runs, unforeseeable};
 use crate::error::{Error, Result};
 
 /// The lock taken inside the folder itself when nothing can be created beside it.
@@ -245,25 +245,8 @@ fn staging_pid(entry: &str, name: &str) -> Option<u32> {
 /// that no longer runs, told by `/proc` (elsewhere nothing is removed). A folder holding
 /// anything but the audit's files is left.
 fn remove_stale_staging(parent: &Path, name: &str) {
-    let proc = Path::new("/proc");
-    if !proc.join("self").exists() {
-        return;
-    }
-    let Ok(entries) = std::fs::read_dir(parent) else {
-        return;
-    };
-    for entry in entries.flatten() {
-        let Some(pid) = entry
-            .file_name()
-            .to_str()
-            .and_then(|e| staging_pid(e, name))
-        else {
-            continue;
-        };
-        if pid != std::process::id()
-            && !proc.join(pid.to_string()).exists()
-            && entry.file_type().is_ok_and(|t| t.is_dir())
-        {
+    for entry in left_by_gone_runs(parent, |e| staging_pid(e, name)) {
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
             remove_old_set(&entry.path(), None);
         }
     }

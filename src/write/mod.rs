@@ -202,23 +202,26 @@ pub struct Staged {
 /// would replace them, and one can be hundreds of megabytes. Only those of a process that no
 /// longer runs, told by `/proc` (elsewhere nothing is removed).
 fn remove_stale_temporaries(dir: &Path) {
+    for entry in left_by_gone_runs(dir, temporary_pid) {
+        let _ = std::fs::remove_file(entry.path());
+    }
+}
+
+/// The entries of `dir` a stopped run left: those whose name `pid_of` reads a process id
+/// from, of a process other than this one that no longer runs, told by `/proc` (elsewhere
+/// none: nothing tells).
+fn left_by_gone_runs(dir: &Path, pid_of: impl Fn(&str) -> Option<u32>) -> Vec<std::fs::DirEntry> {
     let proc = Path::new("/proc");
     if !proc.join("self").exists() {
-        return;
+        return Vec::new();
     }
     let Ok(entries) = std::fs::read_dir(dir) else {
-        return;
+        return Vec::new();
     };
-    for entry in entries.flatten() {
-        let name = entry.file_name();
-        let Some(name) = name.to_str() else { continue };
-        if let Some(pid) = temporary_pid(name)
-            && pid != std::process::id()
-            && !proc.join(pid.to_string()).exists()
-        {
-            let _ = std::fs::remove_file(entry.path());
-        }
-    }
+    let gone = |pid: u32| pid != std::process::id() && !proc.join(pid.to_string()).exists();
+    (entries.flatten())
+        .filter(|e| e.file_name().to_str().and_then(&pid_of).is_some_and(gone))
+        .collect()
 }
 
 /// The process id in the name of a temporary output (`.parcels.csv.PID.RANDOM.tmp`, or

@@ -20,6 +20,18 @@ pub fn example(name: &str) -> Command {
     Command::new(exe)
 }
 
+/// Every entry of `dir`, by name, with its bytes (empty for a folder): an output folder's set.
+pub fn contents(dir: &Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let e = e.unwrap();
+            let bytes = std::fs::read(e.path()).unwrap_or_default();
+            (e.file_name().into_string().unwrap(), bytes)
+        })
+        .collect()
+}
+
 /// The bundled fixtures folder.
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
