@@ -26,7 +26,6 @@ use crate::results::{
     AuditReport, Counts, EnterpriseCounts, LayerInfo, Overlap, ParcelFacts as SummaryFacts,
     StageTimes, Summary,
 };
-use crate::shapes::extent_of;
 use crate::source_text::InputTexts;
 use crate::suspect::{self, Extents};
 
@@ -347,20 +346,9 @@ impl Audit {
     ) -> Result<AuditReport> {
         let config = &self.config;
         pushed::prepare(&mut parcels, enterprises.as_ref(), &mut parks)?;
-        let mut found = std::mem::take(&mut parcels.suspicions);
         let mut enterprises = enterprises;
-        let mut extents = Extents {
-            parcels: parcels.records.shapes.extent(),
-            ..Extents::default()
-        };
-        if let Some(l) = &mut enterprises {
-            found.append(&mut l.suspicions);
-            extents.enterprises = extent_of(l.records.location.iter().copied());
-        }
-        if let Some(l) = &mut parks {
-            found.append(&mut l.suspicions);
-            extents.parks = l.records.shapes.extent();
-        }
+        let (mut found, extents) =
+            suspect::of_readers(&mut parcels, enterprises.as_mut(), parks.as_mut());
         let layers = LayerInfo {
             parcels: parcels.crs_info(),
             enterprises: enterprises.as_ref().map(Loaded::crs_info),
@@ -390,16 +378,9 @@ impl Audit {
             parks::place_and_index(parcels, &mut measured.figures, &park_index);
         times.index = t.elapsed();
 
-        if let Some(l) = &enterprises {
-            let file = l.file.display().to_string();
-            found.extend(suspect::offset_points(
-                &l.records,
-                parcels,
-                &parcel_index,
-                &l.crs,
-                &file,
-            ));
-        }
+        found.extend(
+            (enterprises.as_ref()).and_then(|l| suspect::offset_points(l, parcels, &parcel_index)),
+        );
         let t = Instant::now();
         self.progress(Stage::Join, "enterprises → parcels");
         let key = &config.fields.enterprises.parcel_id;

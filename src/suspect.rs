@@ -14,8 +14,10 @@ use crate::config::ChecksConfig;
 use crate::crs::{Crs, gcj02};
 use crate::error::{Layer, Rejection, Suspicion};
 use crate::index::{Hit, ParcelIndex};
-use crate::parcel::{Enterprises, Parcels};
+use crate::parcel::{Enterprises, Parcels, Parks};
+use crate::read::Loaded;
 use crate::results::Summary;
+use crate::shapes::extent_of;
 
 /// The bounding boxes of each layer in WGS84 lon/lat: parcels and parks as read, enterprises'
 /// points (those with one).
@@ -24,6 +26,29 @@ pub(crate) struct Extents {
     pub(crate) parcels: Option<Rect<f64>>,
     pub(crate) enterprises: Option<Rect<f64>>,
     pub(crate) parks: Option<Rect<f64>>,
+}
+
+/// What the readers found wrong with each layer as a whole, taken from the layers, and each
+/// layer's bounding box.
+pub(crate) fn of_readers(
+    parcels: &mut Loaded<Parcels>,
+    enterprises: Option<&mut Loaded<Enterprises>>,
+    parks: Option<&mut Loaded<Parks>>,
+) -> (Vec<Suspicion>, Extents) {
+    let mut found = std::mem::take(&mut parcels.suspicions);
+    let mut extents = Extents {
+        parcels: parcels.records.shapes.extent(),
+        ..Extents::default()
+    };
+    if let Some(l) = enterprises {
+        found.append(&mut l.suspicions);
+        extents.enterprises = extent_of(l.records.location.iter().copied());
+    }
+    if let Some(l) = parks {
+        found.append(&mut l.suspicions);
+        extents.parks = l.records.shapes.extent();
+    }
+    (found, extents)
 }
 
 /// Layers apart by more than this are apart (km): a zone's firms stand in or beside its
@@ -203,15 +228,14 @@ fn describe(r: Rect<f64>) -> String {
 /// Firms that carry both a parcel code and a point say twice where they stand. When many
 /// points lie off the parcel their code names, and reading the points in a web-map offset
 /// (GCJ-02, BD-09) puts most of those back in it, the layer is in that offset and read as
-/// WGS84: the firms joined by their point alone are joined to the wrong parcels. `crs` is the
-/// CRS the enterprises were read as, `file` their file.
+/// WGS84: the firms joined by their point alone are joined to the wrong parcels.
 pub(crate) fn offset_points(
-    enterprises: &Enterprises,
+    layer: &Loaded<Enterprises>,
     parcels: &Parcels,
     index: &ParcelIndex<'_>,
-    crs: &Crs,
-    file: &str,
 ) -> Option<Suspicion> {
+    let (enterprises, crs) = (&layer.records, &layer.crs);
+    let file = layer.file.display();
     let both: Vec<(usize, Coord<f64>)> = (0..enterprises.len())
         .filter(|&row| enterprises.parcel_key(row).is_some())
         .filter_map(|row| Some((row, enterprises.location(row)?)))
