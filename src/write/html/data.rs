@@ -159,105 +159,13 @@ pub(super) fn write_blob(
     let lang = options.lang;
     let t = words(lang);
     let grid = report.parcel_count() > options.max_parcels_drawn;
-    let park_index: HashMap<&str, u32> = report
-        .parks
-        .iter()
-        .enumerate()
-        .map(|(i, k)| (k.park_id.as_str(), i as u32))
-        .collect();
     let cap = report.summary.max_low_efficiency_ratio;
-    let parks = report
-        .parks
-        .iter()
-        .map(|k| ParkData {
-            id: &k.park_id,
-            name: k.name.as_deref(),
-            ratio: k
-                .low_efficiency_ratio
-                .map_or("—".into(), |r| crate::write::ratio_percent(r, cap)),
-            over: k.over_cap,
-            n: k.parcel_count,
-            a: k.area_mu,
-            low: k.low_efficiency_area_mu,
-        })
-        .collect();
-    let mut th: Vec<Thresholds<'_>> = Vec::new();
-    let mut th_index: HashMap<String, u32> = HashMap::new();
-    let mut p = Vec::new();
-    let mut e = Vec::new();
-    if !grid {
-        for parcel in report.parcels() {
-            let applied = parcel.thresholds();
-            let rules = parcel.rules();
-            let key = format!("{applied:?}{rules:?}");
-            let at = *th_index.entry(key).or_insert_with(|| {
-                th.push(Thresholds {
-                    m: [
-                        applied.min_investment_per_mu,
-                        applied.min_tax_per_mu,
-                        applied.min_output_per_mu,
-                        applied.min_plot_ratio,
-                    ],
-                    sf: applied.contract_shortfall,
-                    r: rules,
-                });
-                th.len() as u32 - 1
-            });
-            let c = parcel.record().commitments();
-            let commitments = [
-                c.investment_per_mu,
-                c.tax_per_mu,
-                c.output_per_mu,
-                c.plot_ratio,
-            ];
-            let reasons = parcel.reasons();
-            p.push(ParcelData {
-                id: parcel.parcel_id(),
-                k: parcel.park_id().and_then(|k| park_index.get(k).copied()),
-                a: parcel.area_mu(),
-                f: [
-                    finite(parcel.tax_per_mu()),
-                    finite(parcel.investment_per_mu()),
-                    finite(parcel.output_per_mu()),
-                    parcel.plot_ratio(),
-                ],
-                s: state(&parcel),
-                why: Reason::ALL
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, r)| reasons.contains(**r))
-                    .map(|(i, _)| i as u8)
-                    .collect(),
-                th: at,
-                ct: commitments
-                    .iter()
-                    .any(Option::is_some)
-                    .then_some(commitments),
-                n: parcel.tenants(),
-                c: parcel.class().map(|c| c.as_str()),
-                pl: parcel.previous_low_efficiency(),
-                ch: parcel
-                    .change()
-                    .and_then(|ch| change_label(ch.as_str(), lang)),
-            });
-        }
-        for (row, firm) in report.enterprises().enumerate() {
-            let [tax, investment, output] = report.enterprise_table.money(row);
-            let joined = report.joins[row];
-            let grade = firm.evaluation();
-            e.push(FirmData {
-                id: firm.id(),
-                nm: names.get(row).and_then(Option::as_deref),
-                f: [tax, investment, output],
-                p: matches!(joined.kind, JoinKind::ByKey | JoinKind::ByLocation)
-                    .then_some(joined.parcel),
-                l: firm.land_m2().map(crate::units::m2_to_mu),
-                c: grade.and_then(|g| g.class).map(|c| c.as_str()),
-                sc: grade.and_then(|g| g.score),
-                g: grade.map(|g| group_label(g.group.as_str(), lang)),
-            });
-        }
-    }
+    let parks = park_data(report, cap);
+    let ((th, p), e) = if grid {
+        Default::default()
+    } else {
+        (parcel_data(report, lang), firm_data(report, names, lang))
+    };
     let blob = Blob {
         t: script_words(lang).iter().copied().collect(),
         reasons: Reason::ALL.iter().map(|r| reason_label(*r, lang)).collect(),
@@ -281,6 +189,120 @@ pub(super) fn write_blob(
     // Inside a script element only "</script" would end it; no "<" at all is simplest. JSON
     // has "<" only inside strings, where "\u003c" reads back the same.
     h.push_str(&json.replace('<', "\\u003c"));
+}
+
+/// Each park's figures, in the report's order.
+fn park_data(report: &AuditReport, cap: f64) -> Vec<ParkData<'_>> {
+    report
+        .parks
+        .iter()
+        .map(|k| ParkData {
+            id: &k.park_id,
+            name: k.name.as_deref(),
+            ratio: k
+                .low_efficiency_ratio
+                .map_or("—".into(), |r| crate::write::ratio_percent(r, cap)),
+            over: k.over_cap,
+            n: k.parcel_count,
+            a: k.area_mu,
+            low: k.low_efficiency_area_mu,
+        })
+        .collect()
+}
+
+/// Each parcel's figures, and the sets of thresholds they refer to (shared: few differ).
+fn parcel_data(report: &AuditReport, lang: Lang) -> (Vec<Thresholds<'_>>, Vec<ParcelData<'_>>) {
+    let park_index: HashMap<&str, u32> = report
+        .parks
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (k.park_id.as_str(), i as u32))
+        .collect();
+    let mut th: Vec<Thresholds<'_>> = Vec::new();
+    let mut th_index: HashMap<String, u32> = HashMap::new();
+    let mut p = Vec::new();
+    for parcel in report.parcels() {
+        let applied = parcel.thresholds();
+        let rules = parcel.rules();
+        let key = format!("{applied:?}{rules:?}");
+        let at = *th_index.entry(key).or_insert_with(|| {
+            th.push(Thresholds {
+                m: [
+                    applied.min_investment_per_mu,
+                    applied.min_tax_per_mu,
+                    applied.min_output_per_mu,
+                    applied.min_plot_ratio,
+                ],
+                sf: applied.contract_shortfall,
+                r: rules,
+            });
+            th.len() as u32 - 1
+        });
+        let c = parcel.record().commitments();
+        let commitments = [
+            c.investment_per_mu,
+            c.tax_per_mu,
+            c.output_per_mu,
+            c.plot_ratio,
+        ];
+        let reasons = parcel.reasons();
+        p.push(ParcelData {
+            id: parcel.parcel_id(),
+            k: parcel.park_id().and_then(|k| park_index.get(k).copied()),
+            a: parcel.area_mu(),
+            f: [
+                finite(parcel.tax_per_mu()),
+                finite(parcel.investment_per_mu()),
+                finite(parcel.output_per_mu()),
+                parcel.plot_ratio(),
+            ],
+            s: state(&parcel),
+            why: Reason::ALL
+                .iter()
+                .enumerate()
+                .filter(|(_, r)| reasons.contains(**r))
+                .map(|(i, _)| i as u8)
+                .collect(),
+            th: at,
+            ct: commitments
+                .iter()
+                .any(Option::is_some)
+                .then_some(commitments),
+            n: parcel.tenants(),
+            c: parcel.class().map(|c| c.as_str()),
+            pl: parcel.previous_low_efficiency(),
+            ch: parcel
+                .change()
+                .and_then(|ch| change_label(ch.as_str(), lang)),
+        });
+    }
+    (th, p)
+}
+
+/// Each firm's figures, its name from `names`.
+fn firm_data<'a>(
+    report: &'a AuditReport,
+    names: &'a [Option<String>],
+    lang: Lang,
+) -> Vec<FirmData<'a>> {
+    let mut e = Vec::new();
+    for (row, firm) in report.enterprises().enumerate() {
+        let [tax, investment, output] = report.enterprise_table.money(row);
+        let joined = report.joins[row];
+        let grade = firm.evaluation();
+        e.push(FirmData {
+            id: firm.id(),
+            nm: names.get(row).and_then(Option::as_deref),
+            f: [tax, investment, output],
+            p: matches!(joined.kind, JoinKind::ByKey | JoinKind::ByLocation)
+                .then_some(joined.parcel),
+            l: firm.land_m2().map(crate::units::m2_to_mu),
+            c: grade.and_then(|g| g.class).map(|c| c.as_str()),
+            sc: grade.and_then(|g| g.score),
+            g: grade.map(|g| group_label(g.group.as_str(), lang)),
+        });
+    }
+    e
 }
 
 /// A change's words.
