@@ -158,6 +158,28 @@ fn file_error(shp: &Path) -> Error {
 }
 
 #[test]
+fn a_prj_or_cpg_past_a_megabyte_is_not_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let shp = write_parcels(dir.path());
+    for part in ["prj", "cpg"] {
+        let sidecar = shp.with_extension(part);
+        let keep = std::fs::read(&sidecar).ok();
+        // A sparse file: 2 MiB of nothing, read whole it would be a line of text no one wrote.
+        std::fs::File::create(&sidecar)
+            .unwrap()
+            .set_len(2 << 20)
+            .unwrap();
+        let e = file_error(&shp);
+        assert!(matches!(e, Error::InputTooLarge { .. }), "{e:?}");
+        assert!(e.to_string().contains(&format!("zd.{part}")), "{e}");
+        match keep {
+            Some(bytes) => std::fs::write(&sidecar, bytes).unwrap(),
+            None => std::fs::remove_file(&sidecar).unwrap(),
+        }
+    }
+}
+
+#[test]
 fn a_truncated_shp_stops_naming_the_record() {
     let dir = tempfile::tempdir().unwrap();
     let shp = write_parcels(dir.path());

@@ -20,6 +20,7 @@ use encoding_rs::Encoding;
 
 use crate::crs::Crs;
 use crate::error::{Error, Result};
+use crate::source_text::read_whole;
 
 /// The `.shp` magic number (big-endian, at byte 0).
 const FILE_CODE: i32 = 9994;
@@ -321,6 +322,33 @@ impl Seen {
     }
 }
 
+/// The CRS of the `.prj` beside `shp`, if there is one the crate reads; a note in `notes`
+/// when there is one it does not.
+///
+/// # Errors
+/// [`Error::Io`] when it cannot be read, [`Error::InputTooLarge`] when it is past
+/// [`MAX_SIDECAR_BYTES`].
+fn prj_crs(shp: &Path, notes: &mut Vec<String>) -> Result<Option<Crs>> {
+    let Some(prj) = sidecar(shp, "prj") else {
+        return Ok(None);
+    };
+    let bytes = read_whole(&prj, MAX_SIDECAR_BYTES, "a Shapefile's .prj")?;
+    match Crs::from_prj(&String::from_utf8_lossy(&bytes)) {
+        Ok(crs) => Ok(Some(crs)),
+        Err(why) => {
+            notes.push(format!(
+                "{}: not read as a CRS ({why}); the coordinates are taken as lon/lat if they \
+                 can be, else give the CRS (--crs EPSG:N, or [crs] in the config)",
+                prj.display()
+            ));
+            Ok(None)
+        }
+    }
+}
+
+/// A `.prj` or `.cpg` is a line or two of text; anything past this is not one.
+const MAX_SIDECAR_BYTES: u64 = 1 << 20;
+
 /// Opens the Shapefile whose `.shp` is `shp`.
 ///
 /// # Errors
@@ -387,10 +415,13 @@ pub(crate) fn open(shp: &Path) -> Result<Opened> {
     dbf_file
         .seek(SeekFrom::Start(header.header_len))
         .map_err(|e| Error::io(&dbf, "cannot read", e))?;
-    let cpg = sidecar(shp, "cpg").and_then(|p| {
-        let text = std::fs::read(&p).ok()?;
-        Some((p, String::from_utf8_lossy(&text).into_owned()))
-    });
+    let cpg = match sidecar(shp, "cpg") {
+        Some(p) => {
+            let text = read_whole(&p, MAX_SIDECAR_BYTES, "a Shapefile's .cpg")?;
+            Some((p, String::from_utf8_lossy(&text).into_owned()))
+        }
+        None => None,
+    };
     let chosen = choose_encoding(
         cpg.as_ref().map(|(p, t)| (p.as_path(), t.clone())),
         header.ldid,
@@ -401,25 +432,7 @@ pub(crate) fn open(shp: &Path) -> Result<Opened> {
     for f in &mut header.fields {
         f.name = chosen.encoding.decode(&f.raw_name).0.trim().to_string();
     }
-    let crs = match sidecar(shp, "prj") {
-        None => None,
-        Some(prj) => {
-            let bytes = std::fs::read(&prj).map_err(|e| Error::io(&prj, "cannot read", e))?;
-            let text = String::from_utf8_lossy(&bytes);
-            match Crs::from_prj(&text) {
-                Ok(crs) => Some(crs),
-                Err(why) => {
-                    notes.push(format!(
-                        "{}: not read as a CRS ({why}); the coordinates are taken as lon/lat \
-                         if they can be, else give the CRS (--crs EPSG:N, or [crs] in the \
-                         config)",
-                        prj.display()
-                    ));
-                    None
-                }
-            }
-        }
-    };
+    let crs = prj_crs(shp, &mut notes)?;
     let expected_records = header.records;
     let seen = Arc::new(Seen::default());
     let dbf_available = dbf_len.saturating_sub(header.header_len);
