@@ -537,6 +537,14 @@ mod tests {
                 "low_efficiency.contract_shortfall must be a fraction of the commitment in [0, 1], found 1.5",
             ),
             (
+                "[checks]\nmax_rejected_share = 50",
+                "checks.max_rejected_share must be a fraction in [0, 1], found 50",
+            ),
+            (
+                "[checks]\nmax_unmatched_share = -0.1",
+                "checks.max_unmatched_share must be a fraction in [0, 1], found -0.1",
+            ),
+            (
                 "[[low_efficiency.rule]]\nindustry = \"13\"\ncontract_shortfall = 2",
                 "[[low_efficiency.rule]] #1: contract_shortfall must be a fraction",
             ),

@@ -258,17 +258,7 @@ impl<'a> ShapeRef<'a> {
 
     /// The bounding box; `None` for an empty shape.
     pub fn bounding_rect(&self) -> Option<Rect<f64>> {
-        let mut bounds: Option<(Coord<f64>, Coord<f64>)> = None;
-        for p in self.polygons() {
-            for c in p.exterior() {
-                let (min, max) = bounds.get_or_insert((*c, *c));
-                min.x = min.x.min(c.x);
-                min.y = min.y.min(c.y);
-                max.x = max.x.max(c.x);
-                max.y = max.y.max(c.y);
-            }
-        }
-        bounds.map(|(min, max)| Rect::new(min, max))
+        extent_of(self.polygons().flat_map(|p| p.exterior().iter().copied()))
     }
 
     /// The first exterior coordinate for which `pred` holds.

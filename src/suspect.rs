@@ -205,14 +205,30 @@ fn commonest(rejected: &[&Rejection]) -> String {
     )
 }
 
-/// The distance between two lon/lat boxes, km (0 when they meet), on a sphere near enough
-/// for "apart".
+/// The geodesic distance between two lon/lat boxes, km (0 when they meet): from the point of
+/// each box nearest the other.
 fn gap_km(a: Rect<f64>, b: Rect<f64>) -> f64 {
-    let dx = (b.min().x - a.max().x).max(a.min().x - b.max().x).max(0.0);
-    let dy = (b.min().y - a.max().y).max(a.min().y - b.max().y).max(0.0);
-    let lat = (a.min().y.max(b.min().y)).clamp(-89.0, 89.0).to_radians();
-    let km_per_degree = 111.32;
-    (dx * lat.cos() * km_per_degree).hypot(dy * km_per_degree)
+    use geo::{Distance, Geodesic, Point};
+    // Along one axis, the coordinate of `r` nearest the span `lo..=hi` of the other box.
+    let nearest = |r_lo: f64, r_hi: f64, lo: f64, hi: f64| {
+        if r_hi < lo {
+            r_hi
+        } else if r_lo > hi {
+            r_lo
+        } else {
+            lo.max(r_lo)
+        }
+    };
+    let (a0, a1, b0, b1) = (a.min(), a.max(), b.min(), b.max());
+    let pa = Point::new(
+        nearest(a0.x, a1.x, b0.x, b1.x),
+        nearest(a0.y, a1.y, b0.y, b1.y),
+    );
+    let pb = Point::new(
+        nearest(b0.x, b1.x, a0.x, a1.x),
+        nearest(b0.y, b1.y, a0.y, a1.y),
+    );
+    Geodesic.distance(pa, pb) / 1000.0
 }
 
 fn describe(r: Rect<f64>) -> String {

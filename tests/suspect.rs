@@ -138,7 +138,7 @@ fn firms_in_another_place_than_the_parcels_are_no_answer() {
         stderr.contains("qy.geojson: the enterprises' points (lon 121.6093"),
         "{stderr}"
     );
-    assert!(stderr.contains("92.0 km from the parcels"), "{stderr}");
+    assert!(stderr.contains("92.1 km from the parcels"), "{stderr}");
 }
 
 #[test]

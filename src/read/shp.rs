@@ -848,14 +848,9 @@ fn write_geometry(c: &[u8], out: &mut Vec<u8>) -> std::result::Result<(), String
                 .filter(|(a, b)| b > a)
                 .collect();
             if ty == 3 || ty == 13 || ty == 23 {
-                out.extend_from_slice(b"{\"type\":\"MultiLineString\",\"coordinates\":[");
-                for (k, &(a, b)) in rings.iter().enumerate() {
-                    if k > 0 {
-                        out.push(b',');
-                    }
-                    ring(c, start, a, b, out);
-                }
-                out.extend_from_slice(b"]}");
+                out.extend_from_slice(b"{\"type\":\"MultiLineString\",\"coordinates\":");
+                ring_list(c, start, &rings, out);
+                out.push(b'}');
             } else {
                 polygons(c, start, &rings, out);
             }
@@ -927,6 +922,18 @@ fn inside(c: &[u8], start: usize, (a, b): (usize, usize), p: (f64, f64)) -> bool
     inside
 }
 
+/// The rings `(from, to)` of `c` as a JSON array of coordinate arrays.
+fn ring_list(c: &[u8], start: usize, rings: &[(usize, usize)], out: &mut Vec<u8>) {
+    out.push(b'[');
+    for (k, &(a, b)) in rings.iter().enumerate() {
+        if k > 0 {
+            out.push(b',');
+        }
+        ring(c, start, a, b, out);
+    }
+    out.push(b']');
+}
+
 /// Groups a polygon record's rings into polygons, as the Shapefile spec has them: clockwise
 /// rings are exteriors, counter-clockwise ones holes, each in the exterior that holds its
 /// first point (else the exterior before it). Written as a Polygon when there is one exterior,
@@ -957,16 +964,7 @@ fn polygons(c: &[u8], start: usize, rings: &[(usize, usize)], out: &mut Vec<u8>)
             None => groups.push(vec![h]),
         }
     }
-    let write_polygon = |g: &Vec<(usize, usize)>, out: &mut Vec<u8>| {
-        out.push(b'[');
-        for (k, &(a, b)) in g.iter().enumerate() {
-            if k > 0 {
-                out.push(b',');
-            }
-            ring(c, start, a, b, out);
-        }
-        out.push(b']');
-    };
+    let write_polygon = |g: &Vec<(usize, usize)>, out: &mut Vec<u8>| ring_list(c, start, g, out);
     if groups.len() == 1 {
         out.extend_from_slice(b"{\"type\":\"Polygon\",\"coordinates\":");
         write_polygon(&groups[0], out);

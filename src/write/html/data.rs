@@ -82,7 +82,7 @@ struct ParcelData<'a> {
     why: Vec<u8>,
     /// Index of its thresholds in `th`.
     th: u32,
-    /// Contract commitments: investment, tax, output per mu, plot ratio.
+    /// Contract commitments: investment, tax, output per mu (万元/亩), plot ratio.
     #[serde(skip_serializing_if = "Option::is_none")]
     ct: Option<[Option<f64>; 4]>,
     /// Its tenants, as indices into `e`.
