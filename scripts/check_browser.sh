@@ -24,8 +24,13 @@ cargo build --quiet --example audit
 audit="${CARGO_TARGET_DIR:-target}/debug/examples/audit"
 "$audit" --quiet --out "$work/zh" >/dev/null
 "$audit" --quiet --lang en --out "$work/en" >/dev/null
+# The same zone as a large audit's page: the map a grid until zoomed in, the parcels and
+# firms in report_files/ beside it, loaded by the page as scripts.
+{ cat fixtures/zone/thresholds.toml; printf '\n[report]\nmax_parcels_drawn = 10\n'; } >"$work/tiled.toml"
+"$audit" --quiet --parcels fixtures/zone/parcels.geojson --enterprises fixtures/zone/enterprises.geojson \
+  --parks fixtures/zone/parks.geojson --config "$work/tiled.toml" --out "$work/tiled" >/dev/null
 python3 - "$work" <<'PY'
-import csv, html, re, subprocess, sys, tempfile, time
+import csv, html, os, re, subprocess, sys, tempfile, time
 work = sys.argv[1]
 
 ZH = {"investment": "亩均投资低于最低值", "tax": "亩均税收低于最低值", "output": "亩均产出低于最低值",
@@ -102,5 +107,20 @@ inner, text, ready = card(f"{work}/en/report.html", "parcel=" + p["parcel_id"])
 check(ready and p["parcel_id"] in text, f"en #parcel={p['parcel_id']}: the card holds its id")
 for r in reasons:
     check(EN[r] in text, f"en #parcel=: reason {r} as '{EN[r]}'")
+
+# The large audit's page: the same cards, from the files beside it.
+tiled = f"{work}/tiled/report.html"
+check(os.path.isdir(f"{work}/tiled/report_files"), "tiled: report_files/ written beside the page")
+inner, text, ready = card(tiled, "parcel=" + p["parcel_id"])
+check(ready and p["parcel_id"] in text, f"tiled #parcel={p['parcel_id']}: the card holds its id")
+for r in reasons:
+    check(ZH[r] in text, f"tiled #parcel=: reason {r} as {ZH[r]}")
+inner, text, _ = card(tiled, "firm=" + f["enterprise_id"])
+check(f["enterprise_id"] in text and f["name"] in text, f"tiled #firm={f['enterprise_id']}: id and name")
+inner, text, _ = card(tiled, "park=" + park)
+linked = sorted(set(re.findall(r'href="#parcel=([^"]+)"', inner)))
+check(linked == mine, f"tiled #park={park}: links its {len(mine)} parcels once zoomed in ({len(linked)} linked)")
+inner, text, _ = card(tiled, "parcel=NO-SUCH-PARCEL")
+check("未找到" in text, "tiled #parcel= of no parcel: says so")
 sys.exit(1 if failures else 0)
 PY

@@ -480,6 +480,9 @@ pub struct ReportConfig {
     pub title: Option<String>,
     /// The year audited, shown beside the title; default none.
     pub year: Option<u16>,
+    /// Above this many parcels the page's map is a grid when zoomed out, its parcels written
+    /// in `report_files/` beside it and drawn as the map is zoomed in; default 50 000.
+    pub max_parcels_drawn: Option<usize>,
 }
 
 /// `[park]`: park-level caps.

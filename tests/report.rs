@@ -50,9 +50,10 @@ fn the_report_carries_the_figures_the_map_and_the_parks_table() {
     assert!(html.contains("46.7%")); // 834.526 / 1788.174
     assert!(html.contains(">2 / 4<"), "parks over the cap");
     // One SVG path per parcel, one per park, with a tooltip each.
-    assert_eq!(html.matches("<path class=\"parcel ").count(), 40);
+    let map = &html[..html.find("</svg>").unwrap()];
+    assert_eq!(map.matches("<path class=\"parcel ").count(), 40);
     // Each parcel's state as a class the map colours: 21 meet every minimum (fixtures/README.md).
-    assert_eq!(html.matches("<path class=\"parcel s0 ").count(), 40 - 19);
+    assert_eq!(map.matches("<path class=\"parcel s0 ").count(), 40 - 19);
     assert_eq!(html.matches("<path class=\"park\"").count(), 4);
     // Each of the four parks is wide enough for its label.
     assert_eq!(html.matches("<text class=\"label\"").count(), 4);
@@ -285,7 +286,8 @@ fn the_heading_and_the_data_the_script_reads() {
     let blob = &html[start..start + html[start..].find("</script>").unwrap()];
     let data: serde_json::Value = serde_json::from_str(blob).unwrap();
     let parcels = data["p"].as_array().unwrap();
-    assert_eq!(parcels.len(), html.matches("<path class=\"parcel ").count());
+    let map = &html[..html.find("</svg>").unwrap()];
+    assert_eq!(parcels.len(), map.matches("<path class=\"parcel ").count());
     // The map's first path is the blob's first parcel.
     let first = &html[html.find("<path class=\"parcel ").unwrap()..];
     let id = parcels[0]["id"].as_str().unwrap();
@@ -294,4 +296,87 @@ fn the_heading_and_the_data_the_script_reads() {
     let reasons = data["reasons"].as_array().unwrap();
     assert_eq!(reasons[1], "亩均税收低于最低值");
     assert_eq!(data["parks"].as_array().unwrap().len(), 4);
+}
+
+/// The JSON a `report_files/` script passes to its function: `LE_tile(7,{..});` → `{..}`.
+fn script_json(path: &std::path::Path) -> serde_json::Value {
+    let text = std::fs::read_to_string(path).unwrap();
+    let open = text.find('{').unwrap();
+    let close = text.rfind('}').unwrap();
+    serde_json::from_str(&text[open..=close]).unwrap()
+}
+
+/// Past `max_parcels_drawn`, `write_all` writes the parcels beside the page: every parcel
+/// and firm in exactly one tile, under its index in the audit, and every id listed with the
+/// tile that holds it; a later audit small enough for one page removes the folder.
+#[test]
+fn a_large_report_writes_its_parcels_beside_it_and_a_small_one_removes_them() {
+    use land_efficiency::{WriteOptions, write_all};
+    let r = zone(Config::default());
+    let out = tempfile::tempdir().unwrap();
+    let mut options = WriteOptions::default();
+    options.report.max_parcels_drawn = 10;
+    let written = write_all(&r, out.path(), &options).unwrap();
+    let files = out.path().join("report_files");
+    assert!(written.contains(&files));
+    let html = std::fs::read_to_string(out.path().join("report.html")).unwrap();
+    let start = html.find("id=\"report-data\">").unwrap() + "id=\"report-data\">".len();
+    let blob: serde_json::Value =
+        serde_json::from_str(&html[start..start + html[start..].find("</script>").unwrap()])
+            .unwrap();
+    let tiling = &blob["files"];
+    assert_eq!(tiling["dir"], "report_files");
+    assert_eq!(tiling["np"], r.parcel_count());
+    let (cols, rows) = (
+        tiling["cols"].as_u64().unwrap(),
+        tiling["rows"].as_u64().unwrap(),
+    );
+    let counts: Vec<u64> = (tiling["n"].as_array().unwrap().iter())
+        .map(|n| n.as_u64().unwrap())
+        .collect();
+    assert_eq!(counts.len() as u64, cols * rows);
+    // Each parcel once, at its index, in the tile the blob counts it in.
+    let mut parcel_tile = std::collections::HashMap::new();
+    let mut firm_tile = std::collections::HashMap::new();
+    for t in 0..=cols * rows {
+        let path = files.join(format!("t{t}.js"));
+        if !path.exists() {
+            assert!(t == cols * rows || counts[t as usize] == 0, "tile {t}");
+            continue;
+        }
+        let tile = script_json(&path);
+        let parcels = tile["p"].as_array().unwrap();
+        if t < cols * rows {
+            assert_eq!(parcels.len() as u64, counts[t as usize], "tile {t}");
+        }
+        for p in parcels {
+            let i = p["i"].as_u64().unwrap() as usize;
+            assert_eq!(p["id"], r.parcel(i).parcel_id());
+            assert!(p["d"].as_str().unwrap().starts_with('M'));
+            assert!(parcel_tile.insert(i, t).is_none(), "parcel {i} twice");
+        }
+        for e in tile["e"].as_array().unwrap() {
+            let j = e["j"].as_u64().unwrap() as usize;
+            assert!(firm_tile.insert(j, t).is_none(), "firm {j} twice");
+        }
+    }
+    assert_eq!(parcel_tile.len(), r.parcel_count());
+    assert_eq!(firm_tile.len(), r.enterprise_count());
+    // The id files send each id to the tile holding it.
+    let mut listed = 0;
+    for s in 0..tiling["shards"].as_u64().unwrap() {
+        let ids = script_json(&files.join(format!("i{s}.js")));
+        for pair in ids["p"].as_array().unwrap() {
+            let id = pair[0].as_str().unwrap();
+            let i = (0..r.parcel_count())
+                .find(|&i| r.parcel(i).parcel_id() == id)
+                .unwrap();
+            assert_eq!(pair[1].as_u64().unwrap(), parcel_tile[&i], "{id}");
+            listed += 1;
+        }
+    }
+    assert_eq!(listed, r.parcel_count());
+    // A report that fits the page leaves no folder of another audit's parcels.
+    write_all(&r, out.path(), &WriteOptions::default()).unwrap();
+    assert!(!files.exists());
 }

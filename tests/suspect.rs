@@ -66,6 +66,10 @@ fn a_tax_column_under_another_name_is_no_answer() {
     let banner = html.find("class=\"suspect\"").expect("a banner");
     assert!(banner < html.find("class=\"cards\"").unwrap());
     assert!(html.contains("不能作为审计结论发布"));
+    assert!(
+        html.contains("<b>大部分记录被拒绝</b>（企业）"),
+        "the suspicion in words"
+    );
 
     // Accepted knowingly: exit 0, the suspicion still listed, and said on stderr.
     let out = audit(dir.path(), config, &file, &["--allow-suspect"]);

@@ -16,7 +16,7 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use super::{OUTPUT_FILES, left_by_gone_runs, unforeseeable};
+use super::{OUTPUT_FILES, REPORT_FILES, left_by_gone_runs, unforeseeable};
 use crate::error::{Error, Result};
 
 /// The lock taken inside the folder itself when nothing can be created beside it.
@@ -30,6 +30,9 @@ pub(crate) struct OutputFolder {
     /// The staging folder and the real folder (links resolved) it is swapped with; `None`
     /// when the files are renamed into the folder one by one.
     swap: Option<Swap>,
+    /// Where the report's data folder ([`REPORT_FILES`]) is written when nothing is staged:
+    /// a temporary folder in the output folder, renamed into place at the commit.
+    files_tmp: PathBuf,
     /// Held until the run is over (the operating system releases it if the process dies).
     _lock: Option<File>,
 }
@@ -67,6 +70,11 @@ impl OutputFolder {
         let mut folder = OutputFolder {
             dir: dir.to_path_buf(),
             swap: None,
+            files_tmp: dir.join(format!(
+                ".{REPORT_FILES}.{}.{:016x}.tmp",
+                std::process::id(),
+                unforeseeable(0)
+            )),
             _lock: lock,
         };
         let Some((parent, name)) = beside else {
@@ -84,6 +92,15 @@ impl OutputFolder {
         self.swap.as_ref().map_or(&self.dir, |s| &s.staging)
     }
 
+    /// Where the report's data folder ([`REPORT_FILES`]) is written: in the staging folder,
+    /// or a temporary folder renamed into place by [`OutputFolder::commit`].
+    pub(crate) fn report_files_dir(&self) -> PathBuf {
+        match &self.swap {
+            Some(swap) => swap.staging.join(REPORT_FILES),
+            None => self.files_tmp.clone(),
+        }
+    }
+
     /// Puts the written set in place: swaps the staging folder with the output folder and
     /// removes the old set. Where the file system cannot swap folders, the files are
     /// renamed in one by one.
@@ -92,7 +109,7 @@ impl OutputFolder {
     /// [`Error::Io`] naming the output file that could not be renamed into place.
     pub(crate) fn commit(mut self) -> Result<()> {
         let Some(swap) = self.swap.take() else {
-            return Ok(());
+            return replace_folder(&self.files_tmp, &self.dir.join(REPORT_FILES));
         };
         // The new folder takes the old one's permissions.
         if let Ok(meta) = std::fs::metadata(&swap.target) {
@@ -113,9 +130,35 @@ impl OutputFolder {
                 ));
             }
         }
+        let files = replace_folder(
+            &swap.staging.join(REPORT_FILES),
+            &self.dir.join(REPORT_FILES),
+        );
         remove_old_set(&swap.staging, None);
-        Ok(())
+        files
     }
+}
+
+/// Puts the folder `new` at `dest` when it was written, the folder at `dest` removed either
+/// way: a report small enough for one page has none, and one left by an earlier audit
+/// would be that audit's.
+fn replace_folder(new: &Path, dest: &Path) -> Result<()> {
+    match std::fs::remove_dir_all(dest) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            let _ = std::fs::remove_dir_all(new);
+            return Err(Error::io(
+                dest,
+                "cannot remove the earlier report's folder",
+                e,
+            ));
+        }
+        _ => {}
+    }
+    if new.is_dir() {
+        std::fs::rename(new, dest)
+            .map_err(|e| Error::io(dest, "cannot rename the report's folder into place", e))?;
+    }
+    Ok(())
 }
 
 impl Drop for OutputFolder {
@@ -124,6 +167,7 @@ impl Drop for OutputFolder {
         if let Some(swap) = self.swap.take() {
             remove_old_set(&swap.staging, None);
         }
+        let _ = std::fs::remove_dir_all(&self.files_tmp);
     }
 }
 
@@ -199,8 +243,12 @@ fn swappable(parent: &Path, target: &Path) -> bool {
     entries.into_iter().all(|entry| {
         entry.is_ok_and(|entry| {
             let name = entry.file_name();
-            let is_file = entry.file_type().is_ok_and(|t| !t.is_dir());
-            is_file && name.to_str().is_some_and(is_audit_file)
+            let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+            match name.to_str() {
+                Some(name) if is_dir => name == REPORT_FILES,
+                Some(name) => is_audit_file(name),
+                None => false,
+            }
         })
     })
 }
@@ -209,6 +257,11 @@ fn swappable(parent: &Path, target: &Path) -> bool {
 /// (`.parcels.csv.PID.RANDOM.tmp`), or the lock taken inside the folder.
 fn is_audit_file(name: &str) -> bool {
     OUTPUT_FILES.contains(&name) || name == INNER_LOCK || super::temporary_pid(name).is_some()
+}
+
+/// Whether `name` is the report's data folder or a temporary one of a run.
+fn is_report_files(name: &str) -> bool {
+    name == REPORT_FILES || super::temporary_pid(name).is_some()
 }
 
 /// Creates a new staging folder beside the output folder `name` in `parent`, under a name
@@ -263,8 +316,11 @@ fn remove_old_set(folder: &Path, target: Option<&Path>) {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let ours = name.to_str().is_some_and(is_audit_file);
-        if ours && entry.file_type().is_ok_and(|t| !t.is_dir()) {
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        if ours && !is_dir {
             let _ = std::fs::remove_file(entry.path());
+        } else if is_dir && name.to_str().is_some_and(is_report_files) {
+            let _ = std::fs::remove_dir_all(entry.path());
         } else if let Some(target) = target {
             let _ = move_back(&entry.path(), &target.join(&name));
         }

@@ -16,15 +16,19 @@
 //! so on the page; the cards are then those of the parks alone.
 
 mod data;
+mod tiles;
 mod words;
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::{self, Write};
+use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use self::words::{CHANGES, Words, code_label, group_label, layer_label, reason_label, words};
+use self::words::{
+    CHANGES, Words, code_label, group_label, layer_label, reason_label, suspicion_label, words,
+};
 use super::geojson::style;
 use crate::parcel::Class;
 use crate::results::{AuditReport, ParcelResult, Summary};
@@ -48,7 +52,9 @@ pub enum Lang {
 pub struct ReportOptions {
     /// Label language.
     pub lang: Lang,
-    /// Above this many parcels the map shows a grid of cells instead of every parcel.
+    /// Above this many parcels the map shows a grid of cells instead of every parcel, and
+    /// [`write_all`](crate::write_all) writes the parcels in `report_files/` beside the page
+    /// for its script to draw as the map is zoomed in.
     pub max_parcels_drawn: usize,
     /// How many of the worst parcels to list.
     pub worst: usize,
@@ -85,6 +91,8 @@ impl ReportOptions {
             lang,
             title: report.title.clone(),
             year: report.year,
+            max_parcels_drawn: (report.max_parcels_drawn)
+                .unwrap_or(ReportOptions::default().max_parcels_drawn),
             ..ReportOptions::default()
         }
     }
@@ -276,16 +284,24 @@ pub fn write_report_html(
     w: &mut dyn Write,
     options: &ReportOptions,
 ) -> io::Result<()> {
-    write_report(report, None, w, options)
+    write_report(report, None, w, options, None)
+}
+
+/// Whether the report of `report` needs its data folder (`report_files/`): more parcels than
+/// one page draws.
+pub(super) fn needs_files(report: &AuditReport, options: &ReportOptions) -> bool {
+    report.parcel_count() > options.max_parcels_drawn
 }
 
 /// [`write_report_html`], reading the firms' names back from `names`, the input file they
-/// were left in, if they were.
+/// were left in, if they were; the map's data written in the folder `files` when the page
+/// cannot hold it ([`needs_files`]), else the map of a large audit is a grid alone.
 pub(super) fn write_report(
     report: &AuditReport,
     names: Option<&InputText>,
     w: &mut dyn Write,
     options: &ReportOptions,
+    files: Option<&Path>,
 ) -> io::Result<()> {
     let t = words(options.lang);
     let s = &report.summary;
@@ -306,9 +322,10 @@ pub(super) fn write_report(
         h.push_str(t.subtitle);
     }
     h.push_str("</p></header>\n");
-    suspicions(&mut h, s, t);
+    suspicions(&mut h, s, t, options.lang);
     cards(&mut h, report, t);
-    map(&mut h, report, options, t);
+    let tiled = files.is_some() && needs_files(report, options);
+    map(&mut h, report, options, t, tiled);
     parks_table(&mut h, report, t);
     year_on_year(&mut h, report, t);
     worst(&mut h, report, options, t);
@@ -316,7 +333,7 @@ pub(super) fn write_report(
     rejected(&mut h, report, options.lang, t);
     thresholds(&mut h, report, options.lang, t);
     h.push_str("<script type=\"application/json\" id=\"report-data\">");
-    data::write_blob(&mut h, report, &firm_names, options);
+    data::write_blob(&mut h, report, &firm_names, options, files)?;
     h.push_str("</script>\n<script>");
     h.push_str(SCRIPT);
     h.push_str("</script>\n</body></html>\n");
@@ -340,7 +357,7 @@ fn capitalised(s: &str) -> String {
 
 /// A banner over everything else when the input is wrong as a whole: the figures below are
 /// then no answer, and the reader of the page must see that first.
-fn suspicions(h: &mut String, s: &Summary, t: &Words) {
+fn suspicions(h: &mut String, s: &Summary, t: &Words, lang: Lang) {
     if s.suspicions.is_empty() {
         return;
     }
@@ -350,8 +367,19 @@ fn suspicions(h: &mut String, s: &Summary, t: &Words) {
         t.suspect
     };
     let _ = write!(h, "<div class=\"suspect\"><p>{head}</p><ul>");
+    // In words; the message that names files, columns and figures is the crate's, in
+    // English, folded under them.
     for x in &s.suspicions {
-        let _ = write!(h, "<li><code>{}</code> {}</li>", x.code, esc(&x.message));
+        let _ = write!(
+            h,
+            "<li><b>{}</b>{}{}{} <details><summary>{}</summary>{}</details></li>",
+            suspicion_label(x.code, lang),
+            if lang == Lang::Zh { "（" } else { " (" },
+            layer_label(x.layer.as_str(), lang),
+            if lang == Lang::Zh { "）" } else { ")" },
+            t.details,
+            esc(&x.message)
+        );
     }
     h.push_str("</ul></div>\n");
 }
@@ -472,10 +500,11 @@ fn enterprises_note(s: &Summary, t: &Words) -> String {
     )
 }
 
-/// Writes the map: its tools (search, layers, a filter by reason), the parcels (or, past
-/// [`ReportOptions::max_parcels_drawn`], a grid of cells), the parks, a scale bar and a north
+/// Writes the map: its tools (search, layers, filters), the parcels (or, past
+/// [`ReportOptions::max_parcels_drawn`], a grid of cells, the parcels loaded from
+/// `report_files/` as the map is zoomed in when `tiled`), the parks, a scale bar and a north
 /// arrow as inline SVG beside the card the script fills, then its legend.
-fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words) {
+fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words, tiled: bool) {
     let _ = writeln!(h, "<h2>{}</h2>", t.map);
     let Some(f) = frame_of(report) else {
         let _ = writeln!(h, "<p>{}</p>", t.no_parcels);
@@ -488,34 +517,8 @@ fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words)
         "<div class=\"tools\" hidden><span class=\"find\"><input type=\"search\" id=\"q\" placeholder=\"{}\" autocomplete=\"off\"><ul id=\"hits\"></ul></span>",
         t.search
     );
-    if drawn {
-        if report.evaluated() {
-            let _ = write!(
-                h,
-                "<label><input type=\"radio\" name=\"layer\" value=\"state\" checked>{}</label><label><input type=\"radio\" name=\"layer\" value=\"class\">{}</label>",
-                t.layer_state, t.layer_class
-            );
-        }
-        let _ = write!(
-            h,
-            "<label>{} <select id=\"reason\"><option value=\"\">{}</option>",
-            t.reason_filter, t.all
-        );
-        for (i, r) in crate::rules::Reason::ALL.iter().enumerate() {
-            if report
-                .summary
-                .low_efficiency_by_reason
-                .get(r.as_str())
-                .is_some_and(|n| *n > 0)
-            {
-                let _ = write!(
-                    h,
-                    "<option value=\"{i}\">{}</option>",
-                    reason_label(*r, options.lang)
-                );
-            }
-        }
-        h.push_str("</select></label>");
+    if drawn || tiled {
+        filters(h, report, options.lang, t);
     }
     let _ = writeln!(
         h,
@@ -524,14 +527,15 @@ fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words)
     );
     let _ = writeln!(
         h,
-        "<div class=\"mapbox\"><svg class=\"map\" viewBox=\"-10 -10 {} {}\" role=\"img\">",
+        "<div class=\"mapbox\"><svg class=\"map{}\" viewBox=\"-10 -10 {} {}\" role=\"img\">",
+        if tiled { " tiled" } else { "" },
         f.width + 20.0,
         f.height + 70.0
     );
     if drawn {
         draw_parcels(h, report, &f, options, t);
     } else {
-        draw_cells(h, report, &f, t);
+        draw_cells(h, report, &f, t, tiled);
     }
     draw_parks(h, report, &f, t);
     scale_bar(h, &f);
@@ -542,6 +546,70 @@ fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words)
         t.card_empty
     );
     legend(h, report, options, t);
+}
+
+/// The map's layers (by low-efficiency or by class) and its filters: by reason, by class,
+/// by park.
+fn filters(h: &mut String, report: &AuditReport, lang: Lang, t: &Words) {
+    if report.evaluated() {
+        let _ = write!(
+            h,
+            "<label><input type=\"radio\" name=\"layer\" value=\"state\" checked>{}</label><label><input type=\"radio\" name=\"layer\" value=\"class\">{}</label>",
+            t.layer_state, t.layer_class
+        );
+    }
+    let _ = write!(
+        h,
+        "<label>{} <select id=\"reason\"><option value=\"\">{}</option>",
+        t.reason_filter, t.all
+    );
+    for (i, r) in crate::rules::Reason::ALL.iter().enumerate() {
+        if report
+            .summary
+            .low_efficiency_by_reason
+            .get(r.as_str())
+            .is_some_and(|n| *n > 0)
+        {
+            let _ = write!(
+                h,
+                "<option value=\"{i}\">{}</option>",
+                reason_label(*r, lang)
+            );
+        }
+    }
+    h.push_str("</select></label>");
+    if report.evaluated() {
+        let _ = write!(
+            h,
+            "<label>{} <select id=\"class\"><option value=\"\">{}</option>",
+            t.class_filter, t.all
+        );
+        for c in ["A", "B", "C", "D"] {
+            let _ = write!(h, "<option value=\"{c}\">{c}</option>");
+        }
+        let _ = write!(
+            h,
+            "<option value=\"N\">{}</option></select></label>",
+            t.no_class
+        );
+    }
+    if report.parks.len() > 1 {
+        let _ = write!(
+            h,
+            "<label>{} <select id=\"parkf\"><option value=\"\">{}</option>",
+            t.park_filter, t.all
+        );
+        for (k, park) in report.parks.iter().enumerate() {
+            let name = park.name.as_deref().unwrap_or("");
+            let _ = write!(
+                h,
+                "<option value=\"{k}\">{} {}</option>",
+                esc(&park.park_id),
+                esc(name)
+            );
+        }
+        h.push_str("</select></label>");
+    }
 }
 
 /// The map's frame over the extent of parcels and parks together (lon/lat); `None` when
@@ -663,7 +731,7 @@ const GRID_COLUMNS: usize = 120;
 
 /// Draws, in place of the parcels, a grid of about [`GRID_COLUMNS`] columns, each cell
 /// coloured by the low-efficiency share of its judged area, under a note that says so.
-fn draw_cells(h: &mut String, report: &AuditReport, f: &Frame, t: &Words) {
+fn draw_cells(h: &mut String, report: &AuditReport, f: &Frame, t: &Words, tiled: bool) {
     let cell = f.width / GRID_COLUMNS as f64;
     let rows = (f.height / cell).ceil().max(1.0) as usize;
     let acc = cell_totals(report, f, cell, rows);
@@ -671,7 +739,11 @@ fn draw_cells(h: &mut String, report: &AuditReport, f: &Frame, t: &Words) {
         h,
         "<text x=\"0\" y=\"{:.0}\" class=\"note\">{} ({} → {} × {:.2} km)</text>\n<g class=\"cells\">\n",
         f.height + 50.0,
-        t.aggregated,
+        if tiled {
+            t.aggregated_files
+        } else {
+            t.aggregated
+        },
         report.parcel_count(),
         acc.len(),
         cell * f.metres_per_unit() / 1000.0

@@ -50,6 +50,10 @@ pub const OUTPUT_FILES: [&str; 9] = [
     "report.html",
 ];
 
+/// The folder beside `report.html` holding its map's data, written only for an audit of more
+/// parcels than one page draws ([`ReportOptions::max_parcels_drawn`]); removed otherwise.
+pub const REPORT_FILES: &str = "report_files";
+
 /// How to write.
 #[derive(Debug, Clone, Default)]
 pub struct WriteOptions {
@@ -111,6 +115,7 @@ pub fn write_all_with_text(
     texts.check()?;
     let t = &targets;
     let writing = folder.writing_dir();
+    let files = folder.report_files_dir();
     // The four large files are formatted in parallel chunks; the small ones, the report's
     // the largest (~0.1 s at 1M parcels, on one thread), are written beside them.
     let (large, small) = std::thread::scope(|scope| {
@@ -127,7 +132,7 @@ pub fn write_all_with_text(
                 })?;
                 let names = texts.enterprises.as_ref();
                 staged.write(&t[8], |w| {
-                    html::write_report(report, names, w, &options.report)
+                    html::write_report(report, names, w, &options.report, Some(&files))
                 })
             })();
             (staged, result)
@@ -159,6 +164,10 @@ pub fn write_all_with_text(
         }
     }?;
     folder.commit()?;
+    let mut targets = targets;
+    if html::needs_files(report, &options.report) {
+        targets.push(dir.join(REPORT_FILES));
+    }
     Ok(targets)
 }
 
@@ -203,7 +212,11 @@ pub struct Staged {
 /// longer runs, told by `/proc` (elsewhere nothing is removed).
 fn remove_stale_temporaries(dir: &Path) {
     for entry in left_by_gone_runs(dir, temporary_pid) {
-        let _ = std::fs::remove_file(entry.path());
+        if entry.file_type().is_ok_and(|t| t.is_dir()) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        } else {
+            let _ = std::fs::remove_file(entry.path());
+        }
     }
 }
 
@@ -227,7 +240,7 @@ fn left_by_gone_runs(dir: &Path, pid_of: impl Fn(&str) -> Option<u32>) -> Vec<st
 /// The process id in the name of a temporary output (`.parcels.csv.PID.RANDOM.tmp`, or
 /// `.parcels.csv.PID.tmp` as runs before the random part named them).
 fn temporary_pid(name: &str) -> Option<u32> {
-    OUTPUT_FILES.iter().find_map(|output| {
+    (OUTPUT_FILES.iter().chain([&REPORT_FILES])).find_map(|output| {
         let rest = name.strip_prefix('.')?.strip_prefix(output)?;
         let rest = rest.strip_prefix('.')?.strip_suffix(".tmp")?;
         rest.split('.').next()?.parse::<u32>().ok()

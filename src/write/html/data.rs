@@ -6,11 +6,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::io;
+use std::path::Path;
 
 use serde::Serialize;
 
 use super::words::{CHANGES, group_label, reason_label, script_words, words};
-use super::{Lang, ReportOptions, decimals};
+use super::{Lang, ReportOptions, decimals, needs_files, tiles};
 use crate::outcome::JoinKind;
 use crate::results::{AuditReport, ParcelResult};
 use crate::rules::Reason;
@@ -31,8 +32,12 @@ struct Blob<'a> {
     dec: BTreeMap<&'static str, usize>,
     /// The parks' cap on the low-efficiency ratio.
     cap: f64,
-    /// True when the map is a grid: no parcel or firm is listed.
+    /// True when the map is a grid: no parcel or firm is listed here.
     grid: bool,
+    /// Where the parcels and firms of a grid's map are, when they were written beside the
+    /// page (`report_files/`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    files: Option<tiles::Tiling>,
     /// The distinct thresholds parcels were held to.
     th: Vec<Thresholds<'a>>,
     parks: Vec<ParkData<'a>>,
@@ -66,8 +71,8 @@ struct ParkData<'a> {
 }
 
 #[derive(Serialize)]
-struct ParcelData<'a> {
-    id: &'a str,
+pub(super) struct ParcelData<'a> {
+    pub(super) id: &'a str,
     /// Index of its park in `parks`.
     #[serde(skip_serializing_if = "Option::is_none")]
     k: Option<u32>,
@@ -99,15 +104,15 @@ struct ParcelData<'a> {
 }
 
 #[derive(Serialize)]
-struct FirmData<'a> {
-    id: &'a str,
+pub(super) struct FirmData<'a> {
+    pub(super) id: &'a str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    nm: Option<&'a str>,
+    pub(super) nm: Option<&'a str>,
     /// Tax, investment, output (万元).
     f: [f64; 3],
     /// Index of its parcel in `p`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    p: Option<u32>,
+    pub(super) p: Option<u32>,
     /// Land attributed to it, mu.
     #[serde(skip_serializing_if = "Option::is_none")]
     l: Option<f64>,
@@ -150,21 +155,41 @@ pub(super) fn firm_names(
 }
 
 /// Appends the blob to `h`, escaped for a `<script type="application/json">` element.
+///
+/// A grid's parcels and firms go to the folder `files` instead ([`tiles`]), when it is given.
+///
+/// # Errors
+/// I/O errors writing the folder `files`.
 pub(super) fn write_blob(
     h: &mut String,
     report: &AuditReport,
     names: &[Option<String>],
     options: &ReportOptions,
-) {
+    files: Option<&Path>,
+) -> io::Result<()> {
     let lang = options.lang;
     let t = words(lang);
-    let grid = report.parcel_count() > options.max_parcels_drawn;
+    let grid = needs_files(report, options);
     let cap = report.summary.max_low_efficiency_ratio;
     let parks = park_data(report, cap);
-    let ((th, p), e) = if grid {
-        Default::default()
+    let cards = Cards::new(report, names, lang);
+    let (p, e, files) = match (grid, files) {
+        (false, _) => (
+            (0..report.parcel_count())
+                .map(|i| cards.parcel(i))
+                .collect(),
+            (0..report.enterprise_count())
+                .map(|j| cards.firm(j))
+                .collect(),
+            None,
+        ),
+        (true, None) => Default::default(),
+        (true, Some(dir)) => (Vec::new(), Vec::new(), Some(tiles::write(dir, &cards)?)),
+    };
+    let th = if grid && files.is_none() {
+        Vec::new()
     } else {
-        (parcel_data(report, lang), firm_data(report, names, lang))
+        cards.th
     };
     let blob = Blob {
         t: script_words(lang).iter().copied().collect(),
@@ -180,6 +205,7 @@ pub(super) fn write_blob(
         dec: decimals::ALL.iter().copied().collect(),
         cap,
         grid,
+        files,
         th,
         parks,
         p,
@@ -189,6 +215,7 @@ pub(super) fn write_blob(
     // Inside a script element only "</script" would end it; no "<" at all is simplest. JSON
     // has "<" only inside strings, where "\u003c" reads back the same.
     h.push_str(&json.replace('<', "\\u003c"));
+    Ok(())
 }
 
 /// Each park's figures, in the report's order.
@@ -210,60 +237,88 @@ fn park_data(report: &AuditReport, cap: f64) -> Vec<ParkData<'_>> {
         .collect()
 }
 
-/// Each parcel's figures, and the sets of thresholds they refer to (shared: few differ).
-fn parcel_data(report: &AuditReport, lang: Lang) -> (Vec<Thresholds<'_>>, Vec<ParcelData<'_>>) {
-    let park_index: HashMap<&str, u32> = report
-        .parks
-        .iter()
-        .enumerate()
-        .map(|(i, k)| (k.park_id.as_str(), i as u32))
-        .collect();
-    let mut th: Vec<Thresholds<'_>> = Vec::new();
-    let mut th_index: HashMap<String, u32> = HashMap::new();
-    let mut p = Vec::new();
-    for parcel in report.parcels() {
-        let applied = parcel.thresholds();
-        let rules = parcel.rules();
-        let key = format!("{applied:?}{rules:?}");
-        let at = *th_index.entry(key).or_insert_with(|| {
-            th.push(Thresholds {
-                m: [
-                    applied.min_investment_per_mu,
-                    applied.min_tax_per_mu,
-                    applied.min_output_per_mu,
-                    applied.min_plot_ratio,
-                ],
-                sf: applied.contract_shortfall,
-                r: rules,
-            });
-            th.len() as u32 - 1
-        });
+/// What the cards show, row by row: built for one parcel or firm at a time, so that a large
+/// audit's tiles are formatted without holding every card at once.
+pub(super) struct Cards<'a> {
+    pub(super) report: &'a AuditReport,
+    pub(super) names: &'a [Option<String>],
+    lang: Lang,
+    park_index: HashMap<&'a str, u32>,
+    /// The distinct thresholds parcels were held to (shared: few differ).
+    th: Vec<Thresholds<'a>>,
+    /// Each parcel's index in `th`.
+    th_of: Vec<u32>,
+}
+
+impl<'a> Cards<'a> {
+    pub(super) fn new(report: &'a AuditReport, names: &'a [Option<String>], lang: Lang) -> Self {
+        let park_index = (report.parks.iter().enumerate())
+            .map(|(i, k)| (k.park_id.as_str(), i as u32))
+            .collect();
+        let mut th: Vec<Thresholds<'_>> = Vec::new();
+        let mut th_index: HashMap<String, u32> = HashMap::new();
+        let th_of = report
+            .parcels()
+            .map(|parcel| {
+                let applied = parcel.thresholds();
+                let rules = parcel.rules();
+                let key = format!("{applied:?}{rules:?}");
+                *th_index.entry(key).or_insert_with(|| {
+                    th.push(Thresholds {
+                        m: [
+                            applied.min_investment_per_mu,
+                            applied.min_tax_per_mu,
+                            applied.min_output_per_mu,
+                            applied.min_plot_ratio,
+                        ],
+                        sf: applied.contract_shortfall,
+                        r: rules,
+                    });
+                    th.len() as u32 - 1
+                })
+            })
+            .collect();
+        Cards {
+            report,
+            names,
+            lang,
+            park_index,
+            th,
+            th_of,
+        }
+    }
+
+    /// Parcel `i`'s card.
+    pub(super) fn parcel(&self, i: usize) -> ParcelData<'a> {
+        let parcel = self.report.parcel(i);
         let c = parcel.record().commitments();
         let commitments = [
             c.investment_per_mu,
             c.tax_per_mu,
             c.output_per_mu,
             c.plot_ratio,
-        ];
+        ]
+        .map(|v| v.map(short));
         let reasons = parcel.reasons();
-        p.push(ParcelData {
+        ParcelData {
             id: parcel.parcel_id(),
-            k: parcel.park_id().and_then(|k| park_index.get(k).copied()),
-            a: parcel.area_mu(),
+            k: parcel
+                .park_id()
+                .and_then(|k| self.park_index.get(k).copied()),
+            a: short(parcel.area_mu()),
             f: [
-                finite(parcel.tax_per_mu()),
-                finite(parcel.investment_per_mu()),
-                finite(parcel.output_per_mu()),
-                parcel.plot_ratio(),
-            ],
+                parcel.tax_per_mu(),
+                parcel.investment_per_mu(),
+                parcel.output_per_mu(),
+                parcel.plot_ratio().unwrap_or(f64::NAN),
+            ]
+            .map(|v| v.is_finite().then(|| short(v))),
             s: state(&parcel),
-            why: Reason::ALL
-                .iter()
-                .enumerate()
+            why: (Reason::ALL.iter().enumerate())
                 .filter(|(_, r)| reasons.contains(**r))
                 .map(|(i, _)| i as u8)
                 .collect(),
-            th: at,
+            th: self.th_of[i],
             ct: commitments
                 .iter()
                 .any(Option::is_some)
@@ -273,36 +328,33 @@ fn parcel_data(report: &AuditReport, lang: Lang) -> (Vec<Thresholds<'_>>, Vec<Pa
             pl: parcel.previous_low_efficiency(),
             ch: parcel
                 .change()
-                .and_then(|ch| change_label(ch.as_str(), lang)),
-        });
+                .and_then(|ch| change_label(ch.as_str(), self.lang)),
+        }
     }
-    (th, p)
-}
 
-/// Each firm's figures, its name from `names`.
-fn firm_data<'a>(
-    report: &'a AuditReport,
-    names: &'a [Option<String>],
-    lang: Lang,
-) -> Vec<FirmData<'a>> {
-    let mut e = Vec::new();
-    for (row, firm) in report.enterprises().enumerate() {
-        let [tax, investment, output] = report.enterprise_table.money(row);
-        let joined = report.joins[row];
+    /// Firm `j`'s card, its name from `names`.
+    pub(super) fn firm(&self, j: usize) -> FirmData<'a> {
+        let firm = self.report.enterprise(j);
+        let money = self.report.enterprise_table.money(j);
+        let joined = self.report.joins[j];
         let grade = firm.evaluation();
-        e.push(FirmData {
+        FirmData {
             id: firm.id(),
-            nm: names.get(row).and_then(Option::as_deref),
-            f: [tax, investment, output],
+            nm: self.names.get(j).and_then(Option::as_deref),
+            f: money.map(short),
             p: matches!(joined.kind, JoinKind::ByKey | JoinKind::ByLocation)
                 .then_some(joined.parcel),
-            l: firm.land_m2().map(crate::units::m2_to_mu),
+            l: firm.land_m2().map(|m2| short(crate::units::m2_to_mu(m2))),
             c: grade.and_then(|g| g.class).map(|c| c.as_str()),
-            sc: grade.and_then(|g| g.score),
-            g: grade.map(|g| group_label(g.group.as_str(), lang)),
-        });
+            sc: grade.and_then(|g| g.score).map(short),
+            g: grade.map(|g| group_label(g.group.as_str(), self.lang)),
+        }
     }
-    e
+}
+
+/// A figure to 4 decimals, finer than any the page shows: the blob stays short.
+fn short(v: f64) -> f64 {
+    (v * 1e4).round() / 1e4
 }
 
 /// A change's words.
@@ -312,8 +364,4 @@ fn change_label(code: &str, lang: Lang) -> Option<&'static str> {
         .iter()
         .position(|c| *c == code)
         .map(|i| t.changes[i])
-}
-
-fn finite(v: f64) -> Option<f64> {
-    v.is_finite().then_some(v)
 }

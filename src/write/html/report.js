@@ -1,7 +1,9 @@
 // report.html's script, written for this page: pan and zoom of the SVG map, the card of a
 // parcel, a park or a firm (also from the links #parcel=ID, #park=ID, #firm=ID), search,
-// the colouring by class, a filter by reason, sortable tables. It reads the JSON blob
-// #report-data (src/write/html/data.rs) and fetches nothing.
+// the colouring by class, filters by reason, class and park, sortable tables. It reads the
+// JSON blob #report-data (src/write/html/data.rs). A large audit's parcels are in the folder
+// beside the page (D.files: src/write/html/tiles.rs), loaded as scripts when the map is
+// zoomed in far enough to draw them; nothing else is loaded, and nothing from the network.
 (function () {
   "use strict";
   var D = JSON.parse(document.getElementById("report-data").textContent);
@@ -54,19 +56,42 @@
   });
 
   if (!svg) return;
-  // In the blob's order, whatever is later drawn on top.
-  var paths = Array.prototype.slice.call(svg.querySelectorAll("path.parcel"));
+  var NS = svg.namespaceURI;
+  var F = D.files;
+  // paths[i] draws parcel D.p[i]; with F, both fill in as tiles load.
+  var paths = F ? [] : Array.prototype.slice.call(svg.querySelectorAll("path.parcel"));
   var parkPaths = svg.querySelectorAll("path.park");
+  var pindex = {}, eindex = {};
+  D.p.forEach(function (p, i) { pindex[p.id] = i; });
+  D.e.forEach(function (e, j) { eindex[e.id] = j; });
+  var layer = svg.querySelector("g.parcels");
+  if (F) {
+    layer = document.createElementNS(NS, "g");
+    layer.setAttribute("class", "parcels");
+    svg.insertBefore(layer, svg.querySelector("g.parks"));
+  }
+  function indexOf(el) {
+    if (el.hasAttribute && el.hasAttribute("data-i")) return Number(el.getAttribute("data-i"));
+    return paths.indexOf(el);
+  }
   var tools = document.querySelector(".tools");
   if (tools) tools.hidden = false;
 
   // ---- pan and zoom: the viewBox moves; strokes keep their width.
   var home = svg.getAttribute("viewBox").split(/\s+/).map(Number);
+  var labels = svg.querySelectorAll("text.label");
   var vb = home.slice();
   function setView(v) {
     vb = v;
     svg.setAttribute("viewBox", v.join(" "));
     svg.classList.toggle("zoomed", v[2] < home[2] * 0.99);
+    // The parks' labels keep their size on screen as the map is zoomed.
+    var k = v[2] / home[2];
+    Array.prototype.forEach.call(labels, function (l) {
+      l.style.fontSize = 12 * k + "px";
+      l.style.strokeWidth = 3 * k + "px";
+    });
+    if (F) schedule();
   }
   // Screen point -> SVG units (preserveAspectRatio xMidYMid meet).
   function toSvg(cx, cy) {
@@ -135,7 +160,7 @@
     svg.classList.remove("dragging");
     if (single && moved < 6 && e.type === "pointerup") {
       var el = document.elementFromPoint(e.clientX, e.clientY);
-      var i = el ? paths.indexOf(el) : -1;
+      var i = el ? indexOf(el) : -1;
       if (i >= 0 && D.p[i]) go("parcel", D.p[i].id);
     }
   }
@@ -154,17 +179,109 @@
       });
     });
   });
-  var reason = document.getElementById("reason");
-  if (reason) reason.addEventListener("change", function () {
-    var want = reason.value === "" ? -1 : Number(reason.value);
-    for (var i = 0; i < paths.length; i++) {
-      var why = D.p[i] && D.p[i].why;
-      paths[i].classList.toggle("dim", want >= 0 && !(why && why.indexOf(want) >= 0));
-    }
+  // A parcel is dimmed unless it has the reason, the class and the park chosen.
+  var want = { reason: -1, cls: "", park: -1 };
+  function dim(i) {
+    var p = D.p[i];
+    if (!p || !paths[i]) return;
+    var off = (want.reason >= 0 && !(p.why && p.why.indexOf(want.reason) >= 0)) ||
+      (want.cls !== "" && (p.c || "N") !== want.cls) || (want.park >= 0 && p.k !== want.park);
+    paths[i].classList.toggle("dim", off);
+  }
+  function onChange(id, set) {
+    var el = document.getElementById(id);
+    if (el) el.addEventListener("change", function () {
+      set(el.value);
+      paths.forEach(function (_, i) { dim(i); });
+    });
+  }
+  onChange("reason", function (v) { want.reason = v === "" ? -1 : Number(v); });
+  onChange("class", function (v) { want.cls = v; });
+  onChange("parkf", function (v) {
+    want.park = v === "" ? -1 : Number(v);
+    if (want.park >= 0) go("park", D.parks[want.park].id);
   });
 
+  // ---- a large audit's tiles (report_files/): loaded as scripts, each calling LE_tile,
+  // LE_ids or LE_names, drawn when the parcels in sight are few enough (F.lod).
+  var loads = {}, pending = 0;
+  function load(name, then) {
+    var s = loads[name];
+    if (s && s.done) return then && then();
+    if (s) return then && s.wait.push(then);
+    s = loads[name] = { done: false, wait: then ? [then] : [] };
+    var el = document.createElement("script");
+    el.src = F.dir + "/" + name + ".js";
+    pending++;
+    el.onload = el.onerror = function () {
+      el.remove();
+      s.done = true;
+      // When the last file asked for was drawn, in ms since navigation began.
+      if (--pending === 0) document.body.setAttribute("data-drawn-ms", String(Math.round(performance.now())));
+      s.wait.splice(0).forEach(function (f) { f(); });
+      if (current && current.kind === "park") show(parkCard(current.i));
+    };
+    document.head.appendChild(el);
+  }
+  window.LE_tile = function (t, data) {
+    var g = document.createElementNS(NS, "g");
+    g.innerHTML = data.p.map(function (p) {
+      D.p[p.i] = p;
+      pindex[p.id] = p.i;
+      return '<path class="parcel s' + p.s + " c" + (p.c || "N") + '" data-i="' + p.i + '" d="' + p.d + '"></path>';
+    }).join("");
+    data.p.forEach(function (p) { delete p.d; });
+    Array.prototype.forEach.call(g.childNodes, function (el) {
+      var i = indexOf(el);
+      paths[i] = el;
+      dim(i);
+    });
+    data.e.forEach(function (e) { D.e[e.j] = e; eindex[e.id] = e.j; });
+    layer.appendChild(g);
+  };
+  var tileOf = { parcel: {}, firm: {} };
+  window.LE_ids = function (h, data) {
+    data.p.forEach(function (x) { tileOf.parcel[x[0]] = x[1]; });
+    data.e.forEach(function (x) { tileOf.firm[x[0]] = x[1]; });
+  };
+  var names = null;
+  window.LE_names = function (data) { names = data; };
+  // The id file of an id: FNV-1a of its UTF-8 bytes, as tiles.rs writes them.
+  function shard(id) {
+    var b = new TextEncoder().encode(id), h = 0x811c9dc5;
+    for (var k = 0; k < b.length; k++) h = Math.imul(h ^ b[k], 0x01000193) >>> 0;
+    return h % F.shards;
+  }
+  // Loads the tile of a parcel's or firm's id, then calls `then`.
+  function lookup(kind, id, then) {
+    load("i" + shard(id), function () {
+      var t = tileOf[kind][id];
+      if (t === undefined) then();
+      else load("t" + t, then);
+    });
+  }
+  var lodTimer = null;
+  function schedule() {
+    if (lodTimer === null) lodTimer = setTimeout(function () { lodTimer = null; lod(); }, 60);
+  }
+  function lod() {
+    // What is in sight: the viewBox, widened to the map's box as it is fitted into it.
+    var b = svg.getBoundingClientRect(), u = unitsPerPixel();
+    var x = vb[0] - (b.width * u - vb[2]) / 2, y = vb[1] - (b.height * u - vb[3]) / 2;
+    var c0 = Math.max(0, Math.floor(x / F.w)), c1 = Math.min(F.cols - 1, Math.floor((x + b.width * u) / F.w));
+    var r0 = Math.max(0, Math.floor(y / F.h)), r1 = Math.min(F.rows - 1, Math.floor((y + b.height * u) / F.h));
+    var inSight = [], n = 0;
+    for (var r = r0; r <= r1; r++) for (var c = c0; c <= c1; c++) {
+      var t = r * F.cols + c;
+      if (F.n[t]) { inSight.push(t); n += F.n[t]; }
+    }
+    var detail = n <= F.lod;
+    svg.classList.toggle("detail", detail);
+    if (detail) inSight.forEach(function (t) { load("t" + t); });
+  }
+
   // ---- cards.
-  var selected = null;
+  var selected = null, current = null;
   function select(i) {
     if (selected !== null) paths[selected].classList.remove("sel");
     selected = i;
@@ -254,9 +371,13 @@
     var h = "<h3>" + esc(T.park) + " " + esc(park.id) + (park.name ? " " + esc(park.name) : "") + "</h3>";
     h += "<p>" + esc(T.ratio) + " <b>" + esc(park.ratio) + "</b> (" + esc(park.over ? T.over_cap : T.within_cap) +
       ") · " + fmt(park.low, "area") + " / " + fmt(park.a, "area") + " " + esc(T.mu) + "</p>";
-    if (D.grid) return h + "<p>" + esc(T.grid) + "</p>";
+    if (D.grid && !F) return h + "<p>" + esc(T.grid) + "</p>";
     var mine = [];
     D.p.forEach(function (p, i) { if (p.k === k) mine.push(i); });
+    if (F && mine.length < park.n) {
+      h += "<p>" + esc(T.partial) + " " + mine.length + " / " + park.n +
+        (svg.classList.contains("detail") ? "" : " · " + esc(T.zoom_for_more)) + "</p>";
+    }
     // The low-efficiency parcels first, then by id.
     mine.sort(function (a, b) {
       var la = D.p[a].s === 1 || D.p[a].s === 2 || D.p[a].s === 3 ? 0 : 1;
@@ -271,34 +392,37 @@
     return h + "</ul>";
   }
   function notFound(kind, id) {
+    current = null;
     show("<p>" + esc(T.not_found) + ": " + esc(T[kind] || kind) + " " + esc(id) + "</p>" +
-      (D.grid ? "<p>" + esc(T.grid) + "</p>" : ""));
+      (D.grid && !F ? "<p>" + esc(T.grid) + "</p>" : ""));
   }
   function find(list, id) {
     for (var i = 0; i < list.length; i++) if (list[i].id === id) return i;
     return -1;
   }
-  // #parcel=ID, #park=ID, #firm=ID.
-  function route() {
-    var m = /^#(parcel|park|firm)=(.*)$/.exec(location.hash);
+  // #parcel=ID, #park=ID, #firm=ID; with F, a parcel or firm not loaded yet is looked up
+  // and its tile loaded first (`again` when that was done).
+  function route(again) {
+    var hash = location.hash;
+    var m = /^#(parcel|park|firm)=(.*)$/.exec(hash);
     if (!m) return;
     var kind = m[1], id = decodeURIComponent(m[2]);
-    var i;
+    var i = kind === "parcel" ? pindex[id] : kind === "firm" ? eindex[id] : find(D.parks, id);
+    if (i === undefined && F && again !== true) {
+      show("<p>" + esc(T.loading) + "</p>");
+      return lookup(kind, id, function () { if (location.hash === hash) route(true); });
+    }
+    if (i === undefined || i < 0) return notFound(kind, id);
+    current = { kind: kind, i: i };
     if (kind === "parcel") {
-      i = find(D.p, id);
-      if (i < 0) return notFound(kind, id);
       select(i);
       show(parcelCard(i));
       zoomTo(paths[i].getBBox(), 8);
     } else if (kind === "park") {
-      i = find(D.parks, id);
-      if (i < 0) return notFound(kind, id);
       select(null);
       show(parkCard(i));
       if (parkPaths[i]) zoomTo(parkPaths[i].getBBox(), 1.15);
     } else {
-      i = find(D.e, id);
-      if (i < 0) return notFound(kind, id);
       var e = D.e[i];
       select(e.p !== undefined ? e.p : null);
       show(firmCard(i));
@@ -311,32 +435,52 @@
     if (location.hash === hash) route();
     else location.hash = hash;
   }
-  window.addEventListener("hashchange", route);
+  window.addEventListener("hashchange", function () { route(); });
 
   // ---- search: parcel ids, then firms' names and ids, containing the text.
   var q = document.getElementById("q"), hits = document.getElementById("hits");
-  if (q) q.addEventListener("input", function () {
+  function search() {
     var s = q.value.trim().toLowerCase();
+    if (F && s && !names) {
+      hits.innerHTML = "<li>" + esc(T.loading) + "</li>";
+      return load("names", search);
+    }
+    var P = D.p, E = D.e;
+    if (F && !names) {
+      hits.innerHTML = "";
+      return;
+    }
+    if (F) {
+      // The ids and names of the whole audit (names.js), shaped as the blob's.
+      if (!names.P) {
+        names.P = names.p.map(function (id) { return { id: id }; });
+        names.E = names.e.map(function (x) { return { id: x[0], nm: x[1] }; });
+      }
+      P = names.P;
+      E = names.E;
+    }
     var out = [];
     if (s) {
-      for (var i = 0; i < D.p.length && out.length < 20; i++)
-        if (D.p[i].id.toLowerCase().indexOf(s) >= 0) out.push(["parcel", D.p[i].id, T.parcel + " " + D.p[i].id]);
+      for (var i = 0; i < P.length && out.length < 20; i++)
+        if (P[i].id.toLowerCase().indexOf(s) >= 0) out.push(["parcel", P[i].id, T.parcel + " " + P[i].id]);
       for (var k = 0; k < D.parks.length && out.length < 25; k++) {
         var park = D.parks[k];
         if ((park.id + " " + (park.name || "")).toLowerCase().indexOf(s) >= 0)
           out.push(["park", park.id, T.park + " " + park.id + " " + (park.name || "")]);
       }
-      for (var j = 0; j < D.e.length && out.length < 40; j++) {
-        var e = D.e[j];
+      for (var j = 0; j < E.length && out.length < 40; j++) {
+        var e = E[j];
         if ((e.nm || "").toLowerCase().indexOf(s) >= 0 || e.id.toLowerCase().indexOf(s) >= 0)
           out.push(["firm", e.id, T.firm + " " + (e.nm ? e.nm + " " : "") + e.id]);
       }
     }
     hits.innerHTML = out.map(function (o) { return "<li>" + link(o[0], o[1], o[2]) + "</li>"; }).join("");
-  });
+  }
+  if (q) q.addEventListener("input", search);
   if (hits) hits.addEventListener("click", function () { setTimeout(function () { hits.innerHTML = ""; }, 0); });
 
   route();
+  if (F) lod();
   // When the page was ready, in ms since navigation began (read by scripts/check_browser.sh).
   document.body.setAttribute("data-ready-ms", String(Math.round(performance.now())));
 })();

@@ -89,6 +89,11 @@ pub(super) struct Words {
     pub legend_no_class: &'static str,
     pub search: &'static str,
     pub reason_filter: &'static str,
+    pub details: &'static str,
+    pub class_filter: &'static str,
+    pub park_filter: &'static str,
+    pub no_class: &'static str,
+    pub aggregated_files: &'static str,
     pub all: &'static str,
     pub map_help: &'static str,
     pub card_empty: &'static str,
@@ -182,6 +187,11 @@ pub(super) const ZH: Words = Words {
     legend_no_class: "无评价企业",
     search: "搜索宗地编号或企业名称",
     reason_filter: "只看原因",
+    details: "详情",
+    class_filter: "只看等级",
+    park_filter: "只看园区",
+    no_class: "未评价",
+    aggregated_files: "宗地数量较多：缩小时按网格汇总，每格颜色表示格内低效用地面积占比；放大后逐宗显示",
     all: "全部",
     map_help: "滚轮或双指缩放，拖动平移，点击宗地查看档案",
     card_empty: "点击地图上的宗地，或搜索宗地编号、企业名称。",
@@ -272,6 +282,11 @@ pub(super) const EN: Words = Words {
     legend_no_class: "no graded firm",
     search: "Search a parcel id or a firm's name",
     reason_filter: "Only the reason",
+    details: "details",
+    class_filter: "Only the class",
+    park_filter: "Only the park",
+    no_class: "not graded",
+    aggregated_files: "Many parcels: zoomed out, the map shows a grid, each cell coloured by the share of its area that is low-efficiency; zoom in to see each parcel",
     all: "all",
     map_help: "Wheel or pinch to zoom, drag to pan, click a parcel for its record",
     card_empty: "Click a parcel on the map, or search a parcel id or a firm's name.",
@@ -353,6 +368,28 @@ pub(super) fn layer_label(layer: &str, lang: Lang) -> &str {
     if lang == Lang::Zh { zh } else { en }
 }
 
+/// A suspicion's code (`Suspicion::code`) in words: what is wrong with a layer as a whole.
+pub(super) fn suspicion_label(code: &str, lang: Lang) -> &str {
+    let (zh, en) = match code {
+        "column_absent" => (
+            "表中没有配置指定的列",
+            "a column the configuration names is not in the file",
+        ),
+        "mostly_rejected" => ("大部分记录被拒绝", "most records rejected"),
+        "mostly_unmatched" => ("大部分企业未能关联到宗地", "most firms joined to no parcel"),
+        "layers_apart" => (
+            "图层相距过远（坐标系可能有误）",
+            "the layers lie far apart (a wrong CRS?)",
+        ),
+        "points_offset" => (
+            "企业坐标疑为互联网地图偏移坐标（GCJ-02/BD-09）",
+            "the firms' points look shifted as web maps shift them (GCJ-02/BD-09)",
+        ),
+        _ => return code,
+    };
+    if lang == Lang::Zh { zh } else { en }
+}
+
 /// An evaluation group (`above_scale`, `below_scale`, `all`) in words.
 pub(super) fn group_label(group: &str, lang: Lang) -> &str {
     let (zh, en) = match group {
@@ -410,6 +447,9 @@ pub(super) fn script_words(lang: Lang) -> &'static [(&'static str, &'static str)
                 "grid",
                 "宗地过多，本页地图按网格汇总；单宗地档案见 parcels.csv",
             ),
+            ("partial", "已载入本园区宗地"),
+            ("zoom_for_more", "放大地图以载入其余宗地"),
+            ("loading", "载入中…"),
             ("more", "另有"),
             ("yes", "是"),
             ("no", "否"),
@@ -458,6 +498,9 @@ pub(super) fn script_words(lang: Lang) -> &'static [(&'static str, &'static str)
                 "grid",
                 "Too many parcels: this page's map is a grid; each parcel's record is in parcels.csv",
             ),
+            ("partial", "parcels of the park loaded"),
+            ("zoom_for_more", "zoom in on the map to load the rest"),
+            ("loading", "loading…"),
             ("more", "and more"),
             ("yes", "yes"),
             ("no", "no"),
