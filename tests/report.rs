@@ -324,6 +324,8 @@ fn a_large_report_writes_its_parcels_beside_it_and_a_small_one_removes_them() {
     let blob: serde_json::Value =
         serde_json::from_str(&html[start..start + html[start..].find("</script>").unwrap()])
             .unwrap();
+    // Zoomed out the grid's legend shows; the parcels' waits for them to be drawn.
+    assert!(html.contains("data-layer=\"grid\">") && html.contains("data-layer=\"state\" hidden>"));
     let tiling = &blob["files"];
     assert_eq!(tiling["dir"], "report_files");
     assert_eq!(tiling["np"], r.parcel_count());

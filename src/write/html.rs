@@ -545,7 +545,7 @@ fn map(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words,
         "</svg><aside id=\"card\" hidden><p>{}</p></aside></div>",
         t.card_empty
     );
-    legend(h, report, options, t);
+    legend(h, report, options, t, tiled);
 }
 
 /// The map's layers (by low-efficiency or by class) and its filters: by reason, by class,
@@ -893,9 +893,21 @@ fn north_arrow(h: &mut String, f: &Frame) {
 
 /// Writes the map's legend: the parcels' states (or the cells' shares), and the classes when
 /// enterprises were graded (shown when the map is coloured by class), then the parks' outlines.
-fn legend(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words) {
-    if report.parcel_count() <= options.max_parcels_drawn {
-        h.push_str("<div class=\"legend\" data-layer=\"state\">");
+fn legend(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Words, tiled: bool) {
+    let drawn = report.parcel_count() <= options.max_parcels_drawn;
+    if !drawn {
+        // The grid's legend; a tiled map shows the parcels' instead once zoomed in.
+        h.push_str("<div class=\"legend\" data-layer=\"grid\">");
+        swatch(h, &share_colour(0.0), "0%", false);
+        swatch(h, &share_colour(0.5), "50%", false);
+        swatch(h, &share_colour(1.0), "100%", false);
+        swatch(h, style::UNJUDGED, t.legend_unjudged, false);
+        park_swatches(h, t);
+        h.push_str("</div>\n");
+    }
+    if drawn || tiled {
+        let hidden = if drawn { "" } else { " hidden" };
+        let _ = write!(h, "<div class=\"legend\" data-layer=\"state\"{hidden}>");
         swatch(h, style::OK, t.legend_ok, false);
         swatch(h, style::LOW, t.legend_low, false);
         swatch(h, style::CONTRACT, t.legend_contract, false);
@@ -910,15 +922,8 @@ fn legend(h: &mut String, report: &AuditReport, options: &ReportOptions, t: &Wor
             swatch(h, NO_CLASS, t.legend_no_class, false);
             park_swatches(h, t);
         }
-    } else {
-        h.push_str("<div class=\"legend\" data-layer=\"state\">");
-        swatch(h, &share_colour(0.0), "0%", false);
-        swatch(h, &share_colour(0.5), "50%", false);
-        swatch(h, &share_colour(1.0), "100%", false);
-        swatch(h, style::UNJUDGED, t.legend_unjudged, false);
-        park_swatches(h, t);
+        h.push_str("</div>\n");
     }
-    h.push_str("</div>\n");
 }
 
 fn park_swatches(h: &mut String, t: &Words) {

@@ -170,13 +170,19 @@
   if (homeButton) homeButton.addEventListener("click", function () { setView(home.slice()); });
 
   // ---- layers and the filter by reason.
+  // The legend of what the map shows: the parcels by state or class, or (a tiled map
+  // zoomed out) the grid.
+  function legends() {
+    var layer = F && !svg.classList.contains("detail") ? "grid" :
+      svg.classList.contains("by-class") ? "class" : "state";
+    Array.prototype.forEach.call(document.querySelectorAll(".legend[data-layer]"), function (l) {
+      l.hidden = l.getAttribute("data-layer") !== layer;
+    });
+  }
   Array.prototype.forEach.call(document.querySelectorAll("input[name=layer]"), function (r) {
     r.addEventListener("change", function () {
-      var byClass = r.value === "class" && r.checked;
-      svg.classList.toggle("by-class", byClass);
-      Array.prototype.forEach.call(document.querySelectorAll(".legend[data-layer]"), function (l) {
-        l.hidden = l.getAttribute("data-layer") !== (byClass ? "class" : "state");
-      });
+      svg.classList.toggle("by-class", r.value === "class" && r.checked);
+      legends();
     });
   });
   // A parcel is dimmed unless it has the reason, the class and the park chosen.
@@ -277,6 +283,7 @@
     }
     var detail = n <= F.lod;
     svg.classList.toggle("detail", detail);
+    legends();
     if (detail) inSight.forEach(function (t) { load("t" + t); });
   }
 
