@@ -256,14 +256,21 @@ impl<'a> Cards<'a> {
             .map(|(i, k)| (k.park_id.as_str(), i as u32))
             .collect();
         let mut th: Vec<Thresholds<'_>> = Vec::new();
-        let mut th_index: HashMap<String, u32> = HashMap::new();
+        let mut th_index: HashMap<([u64; 5], &[String]), u32> = HashMap::new();
         let th_of = report
             .parcels()
             .map(|parcel| {
                 let applied = parcel.thresholds();
                 let rules = parcel.rules();
-                let key = format!("{applied:?}{rules:?}");
-                *th_index.entry(key).or_insert_with(|| {
+                let bits = [
+                    applied.min_investment_per_mu,
+                    applied.min_tax_per_mu,
+                    applied.min_output_per_mu,
+                    applied.min_plot_ratio,
+                    applied.contract_shortfall,
+                ]
+                .map(f64::to_bits);
+                *th_index.entry((bits, rules)).or_insert_with(|| {
                     th.push(Thresholds {
                         m: [
                             applied.min_investment_per_mu,

@@ -174,18 +174,33 @@ fn relative_path(
     decimals: usize,
     out: &mut String,
 ) {
-    use std::fmt::Write as _;
     let scale = 10f64.powi(decimals as i32);
+    // `v / 10^decimals` in decimal, trailing zeros dropped (this runs for every vertex of a
+    // million parcels: no formatting machinery).
     let fixed = |v: i64, out: &mut String| {
-        let s = if v < 0 { "-" } else { "" };
-        let v = v.unsigned_abs();
-        let p = 10u64.pow(decimals as u32);
-        let (int, frac) = (v / p, v % p);
-        if frac == 0 {
-            let _ = write!(out, "{s}{int}");
-        } else {
-            let digits = format!("{frac:0decimals$}");
-            let _ = write!(out, "{s}{int}.{}", digits.trim_end_matches('0'));
+        if v < 0 {
+            out.push('-');
+        }
+        let mut digits = [0u8; 24];
+        let mut n = v.unsigned_abs();
+        let mut len = 0;
+        while n > 0 || len <= decimals {
+            digits[len] = b'0' + (n % 10) as u8;
+            n /= 10;
+            len += 1;
+        }
+        let mut end = 0; // the fraction's digits below this one are zeros
+        while end < decimals && digits[end] == b'0' {
+            end += 1;
+        }
+        for k in (decimals..len).rev() {
+            out.push(digits[k] as char);
+        }
+        if end < decimals {
+            out.push('.');
+            for k in (end..decimals).rev() {
+                out.push(digits[k] as char);
+            }
         }
     };
     for ring in shape.rings() {
