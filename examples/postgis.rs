@@ -123,9 +123,20 @@ impl From<land_efficiency::Error> for Failure {
     }
 }
 
-/// A database error with what was being done.
+/// A database error with what was being done, and each cause (the client's own message is
+/// only its kind: "error connecting to server").
 fn db(doing: &str) -> impl Fn(postgres::Error) -> Failure + '_ {
-    move |e| Failure::Input(format!("{doing}: {e}"))
+    move |e| {
+        let mut message = format!("{doing}: {e}");
+        let mut cause = std::error::Error::source(&e);
+        while let Some(c) = cause {
+            if !message.ends_with(&c.to_string()) {
+                message += &format!(": {c}");
+            }
+            cause = c.source();
+        }
+        Failure::Input(message)
+    }
 }
 
 fn run(args: &Args) -> Result<(), Failure> {
@@ -145,7 +156,7 @@ fn run(args: &Args) -> Result<(), Failure> {
     let mut client = Client::connect(&url, NoTls).map_err(db("connecting to the database"))?;
     say("read tables");
     let overridden = args.crs.is_some();
-    let parcels = fetch_table(&mut client, &args.parcels_table, overridden)?;
+    let parcels = fetch_table(&mut client, &args.parcels_table, overridden, true)?;
     let enterprises = optional_table(&mut client, &args.enterprises_table, "enterprises", args)?;
     let parks = optional_table(&mut client, &args.parks_table, "parks", args)?;
     let read = started.elapsed();
@@ -220,9 +231,10 @@ struct Table {
     rows: Vec<Row>,
 }
 
-/// One row: its attribute columns as a JSON object, its geometry as WKB (`None` when null).
+/// One row: its attribute columns as the text of a JSON object (as PostgreSQL writes it, so
+/// that a 20-digit numeric code keeps its digits), its geometry as WKB (`None` when null).
 struct Row {
-    properties: Value,
+    properties: String,
     wkb: Option<Vec<u8>>,
 }
 
@@ -240,7 +252,7 @@ fn optional_table(
         }
         return Ok(None);
     }
-    fetch_table(client, name, args.crs.is_some()).map(Some)
+    fetch_table(client, name, args.crs.is_some(), default == "parks").map(Some)
 }
 
 fn table_exists(client: &mut Client, name: &str) -> Result<bool, Failure> {
@@ -250,8 +262,15 @@ fn table_exists(client: &mut Client, name: &str) -> Result<bool, Failure> {
 }
 
 /// Reads every row of a table: its attributes as JSON (`to_jsonb`), its first geometry
-/// column's SRID and WKB (2D). With `crs_given` the SRIDs are not looked up.
-fn fetch_table(client: &mut Client, name: &str, crs_given: bool) -> Result<Table, Failure> {
+/// column's SRID and WKB (2D). With `crs_given` the SRIDs are not looked up. A table with no
+/// geometry column is an error when it `needs_geometry` (parcels, parks); enterprises can be
+/// joined by a parcel_id column instead.
+fn fetch_table(
+    client: &mut Client,
+    name: &str,
+    crs_given: bool,
+    needs_geometry: bool,
+) -> Result<Table, Failure> {
     let doing = format!("reading table {name}");
     let regclass: Option<String> = (client.query_one("SELECT to_regclass($1)::text", &[&name]))
         .map_err(db(&doing))?
@@ -269,6 +288,11 @@ fn fetch_table(client: &mut Client, name: &str, crs_given: bool) -> Result<Table
     let geometry = (columns.iter())
         .find(|c| c.get::<_, bool>(1))
         .map(|c| ident(c.get(0)));
+    if geometry.is_none() && needs_geometry {
+        return Err(Failure::Input(format!(
+            "table {table} has no geometry column (PostGIS type geometry)"
+        )));
+    }
     let attributes: Vec<String> = (columns.iter())
         .filter(|c| !c.get::<_, bool>(1))
         .map(|c| format!("t.{}", ident(c.get(0))))
@@ -281,17 +305,15 @@ fn fetch_table(client: &mut Client, name: &str, crs_given: bool) -> Result<Table
         None => ("NULL::int".into(), "NULL::bytea".into()),
     };
     let sql = format!(
-        "SELECT (SELECT to_jsonb(p) FROM (SELECT {}) p), {srid}, {wkb} FROM {table} t",
+        "SELECT (SELECT to_jsonb(p)::text FROM (SELECT {}) p), {srid}, {wkb} FROM {table} t",
         attributes.join(", ")
     );
     let mut rows = Vec::new();
     let mut srids = BTreeSet::new();
     for row in client.query(&sql, &[]).map_err(db(&doing))? {
-        if let Some(s) = row.get::<_, Option<i32>>(1) {
-            srids.insert((s, rows.len()));
-        }
+        srids.extend(row.get::<_, Option<i32>>(1));
         rows.push(Row {
-            properties: row.get(0),
+            properties: (row.get::<_, Option<String>>(0)).unwrap_or_else(|| "{}".into()),
             wkb: row.get(2),
         });
     }
@@ -307,14 +329,13 @@ fn fetch_table(client: &mut Client, name: &str, crs_given: bool) -> Result<Table
 }
 
 /// `EPSG:N` for a table's one SRID (`None` for SRID 0, unknown: the audit then takes lon/lat
-/// coordinates as WGS84, or the config's `[crs]`). `srids` holds each SRID with a row.
+/// coordinates as WGS84, or the config's `[crs]`). `srids` are those of its rows.
 fn srid_crs(
     client: &mut Client,
     table: &str,
-    srids: &BTreeSet<(i32, usize)>,
+    srids: &BTreeSet<i32>,
 ) -> Result<Option<String>, Failure> {
-    let first: BTreeSet<i32> = srids.iter().map(|&(s, _)| s).collect();
-    let mut each = first.iter();
+    let mut each = srids.iter();
     let Some(&srid) = each.next() else {
         return Ok(None);
     };
@@ -380,13 +401,13 @@ fn geojson_source(table: &Table) -> Result<Source, String> {
                 .map_or(Value::Null, geojson_geometry),
             None => Value::Null,
         };
-        let feature = serde_json::json!({
-            "type": "Feature", "properties": row.properties, "geometry": geometry
-        });
         if i > 0 {
             text += ",\n";
         }
-        text += &feature.to_string();
+        text += &format!(
+            "{{\"type\":\"Feature\",\"properties\":{},\"geometry\":{geometry}}}",
+            row.properties
+        );
     }
     text += "\n]}\n";
     Ok(Source::geojson(&table.name, text))
@@ -527,6 +548,8 @@ struct OutTable {
     columns: Vec<(String, Kind)>,
     rows: Vec<Vec<Value>>,
     geometry: Option<Vec<Option<String>>>,
+    /// The geometry column's type: `MultiPolygon` (a Polygon is made one) or `Point`.
+    geometry_type: &'static str,
 }
 
 impl OutTable {
@@ -572,41 +595,47 @@ impl OutTable {
             columns,
             rows,
             geometry: None,
+            geometry_type: "MultiPolygon",
         })
     }
 }
 
-/// A JSON object's members in the order they were written (`serde_json::Map` sorts them).
-struct Ordered(Vec<(String, Value)>);
+/// The names of a JSON object's members in the order they were written (`serde_json::Map`
+/// sorts them).
+struct Keys(Vec<String>);
 
-impl<'de> serde::Deserialize<'de> for Ordered {
+impl<'de> serde::Deserialize<'de> for Keys {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct Members;
-        impl<'de> serde::de::Visitor<'de> for Members {
-            type Value = Ordered;
+        struct Names;
+        impl<'de> serde::de::Visitor<'de> for Names {
+            type Value = Keys;
             fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
                 f.write_str("a JSON object")
             }
-            fn visit_map<A: serde::de::MapAccess<'de>>(
-                self,
-                mut m: A,
-            ) -> Result<Ordered, A::Error> {
-                let mut members = Vec::new();
-                while let Some(member) = m.next_entry()? {
-                    members.push(member);
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut m: A) -> Result<Keys, A::Error> {
+                let mut names = Vec::new();
+                while let Some((name, _)) = m.next_entry::<String, serde::de::IgnoredAny>()? {
+                    names.push(name);
                 }
-                Ok(Ordered(members))
+                Ok(Keys(names))
             }
         }
-        d.deserialize_map(Members)
+        d.deserialize_map(Names)
     }
 }
 
-/// The members of `value`'s serde form, in order.
+/// The members of `value`'s serde form, in the order it writes them. The values come from
+/// `serde_json::to_value`, never from text read back: serde_json's parser (without
+/// `float_roundtrip`) can be one unit in the last place off, and a figure must be the audit's.
 fn members(value: &impl serde::Serialize) -> Result<Vec<(String, Value)>, String> {
     let text = serde_json::to_string(value).map_err(|e| e.to_string())?;
-    let Ordered(members) = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-    Ok(members)
+    let Keys(order) = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+    let Value::Object(mut map) = serde_json::to_value(value).map_err(|e| e.to_string())? else {
+        return Err(format!("not a JSON object: {text}"));
+    };
+    Ok((order.into_iter())
+        .filter_map(|k| map.remove(&k).map(|v| (k, v)))
+        .collect())
 }
 
 /// Removes the member `key` and returns its value.
@@ -678,15 +707,23 @@ fn enterprise_table(report: &AuditReport) -> Result<OutTable, String> {
         geometry.push((record.location).map(|p| geojson_geometry(&Geometry::Point(p)).to_string()));
     }
     let mut table = OutTable::new("enterprises", objects, || {
-        let join = serde_json::json!({"join": "", "joined_parcel_id": "", "candidates": [],
-            "land_m2": 0.0, "evaluation": {}, "class_history": []});
-        let Ordered(join) = serde_json::from_value(join).map_err(|e| e.to_string())?;
+        // The members of an enterprise's serde form after its record, as it writes them.
+        let join = [
+            ("join", Value::from("")),
+            ("joined_parcel_id", Value::from("")),
+            ("candidates", Value::Array(Vec::new())),
+            ("land_m2", Value::from(0.0)),
+            ("evaluation", Value::Object(Default::default())),
+            ("class_history", Value::Array(Vec::new())),
+        ]
+        .map(|(k, v)| (k.to_string(), v));
         Ok(members(&Enterprise::default())?
             .into_iter()
             .chain(join)
             .collect())
     })?;
     table.geometry = Some(geometry);
+    table.geometry_type = "Point";
     Ok(table)
 }
 
@@ -695,11 +732,16 @@ fn park_table(report: &AuditReport) -> Result<OutTable, String> {
     let mut geojson = Vec::new();
     land_efficiency::write_parks_geojson(report, &mut geojson, OutputCrs::Wgs84)
         .map_err(|e| e.to_string())?;
-    let collection: Value = serde_json::from_slice(&geojson).map_err(|e| e.to_string())?;
-    let features = collection["features"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    // Each geometry's text as written: a figure read back through serde_json could move.
+    #[derive(serde::Deserialize)]
+    struct Feature {
+        geometry: Box<serde_json::value::RawValue>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Collection {
+        features: Vec<Feature>,
+    }
+    let collection: Collection = serde_json::from_slice(&geojson).map_err(|e| e.to_string())?;
     let objects = (report.parks.iter())
         .map(members)
         .collect::<Result<_, _>>()?;
@@ -722,8 +764,8 @@ fn park_table(report: &AuditReport) -> Result<OutTable, String> {
         })
     })?;
     table.geometry = Some(
-        (features.iter())
-            .map(|f| Some(f["geometry"].to_string()))
+        (collection.features.into_iter())
+            .map(|f| Some(f.geometry.get().to_string()))
             .collect(),
     );
     Ok(table)
@@ -775,8 +817,14 @@ fn write_table(tx: &mut Transaction, prefix: &str, t: &OutTable) -> Result<(), p
     writer.finish()?;
     if t.geometry.is_some() {
         tx.batch_execute(&format!(
-            "ALTER TABLE {name} ALTER COLUMN geom TYPE geometry(Geometry, 4326) \
-             USING ST_SetSRID(ST_GeomFromGeoJSON(geom), 4326)"
+            "ALTER TABLE {name} ALTER COLUMN geom TYPE geometry({kind}, 4326) \
+             USING ST_SetSRID({multi}(ST_GeomFromGeoJSON(geom)), 4326)",
+            kind = t.geometry_type,
+            multi = if t.geometry_type == "MultiPolygon" {
+                "ST_Multi"
+            } else {
+                ""
+            }
         ))?;
     }
     Ok(())

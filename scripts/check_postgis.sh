@@ -126,13 +126,10 @@ def same(a, b, where):
     elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         for i, (x, y) in enumerate(zip(a, b)):
             same(x, y, f"{where}[{i}]")
-    elif isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool):
-        if not math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-9):
-            failures.append(f"{where}: file {a} database {b}")
-    elif a != b:
+    elif a != b:  # figures too, exactly: both are the audit's doubles, written in full
         failures.append(f"{where}: file {a!r} database {b!r}")
 
-# The summary: every figure, the names of the inputs (files here, tables there) aside.
+# The summary: every figure exactly, the names of the inputs (files here, tables there) aside.
 with open(f"{files}/summary.json", encoding="utf-8") as f:
     expected = json.load(f)
 got = query("SELECT json_agg(summary) FROM audit_summary")
@@ -152,7 +149,7 @@ if not bad:
     print(f"audit_summary equals the file audit's summary.json "
           f"({expected['parcels']['evaluated']} parcels, {expected['low_efficiency_count']} low)")
 
-# Every parcel of parcels.csv, each column's value the same.
+# Every parcel of parcels.csv, each column's value the same (figures exactly).
 with open(f"{files}/parcels.csv", encoding="utf-8-sig", newline="") as f:
     rows = list(csv.DictReader(f))
 table = {r["parcel_id"]: r for r in query("SELECT json_agg(to_jsonb(t) - 'geom') FROM audit_parcels t")}
@@ -172,7 +169,7 @@ for r in rows:
     for column, text in r.items():
         v = cell(t.get(column))
         if isinstance(v, (int, float)) and not isinstance(v, bool):
-            ok = text != "" and math.isclose(float(text), v, rel_tol=1e-12, abs_tol=1e-12)
+            ok = text != "" and float(text) == v
         else:
             ok = text == v
         compared += 1
@@ -186,9 +183,23 @@ for pid, srid, area, area_m2 in geo:
     if srid != 4326 or not math.isclose(area, area_m2, rel_tol=1e-6):
         failures.append(f"audit_parcels {pid}: SRID {srid}, PostGIS area {area} m², audit {area_m2}")
         break
+# ... and vertex for vertex the geometry of the file audit's parcels.geojson.
+with open(f"{files}/parcels.geojson", encoding="utf-8") as f:
+    shapes = [(x["properties"]["parcel_id"], json.dumps(x["geometry"])) for x in json.load(f)["features"]]
+script = ("CREATE TEMP TABLE file_shape (parcel_id text, g text);\nCOPY file_shape FROM STDIN;\n"
+          + "".join(f"{pid}\t{g}\n" for pid, g in shapes) + "\\.\n"
+          "SELECT json_build_array(count(f.parcel_id), count(*) FILTER (WHERE "
+          "ST_OrderingEquals(a.geom, ST_Multi(ST_SetSRID(ST_GeomFromGeoJSON(f.g), 4326))))) "
+          "FROM audit_parcels a LEFT JOIN file_shape f USING (parcel_id);\n")
+out = subprocess.run(["psql", "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1", "-d", dbname], input=script,
+                     check=True, capture_output=True, text=True).stdout
+matched, equal = json.loads(out)
+if not (matched == equal == len(shapes)):
+    failures.append(f"audit_parcels: {equal} geometries equal to parcels.geojson's of {len(shapes)} "
+                    f"({matched} parcels matched)")
 if not bad:
     print(f"audit_parcels holds the {len(rows)} parcels of parcels.csv: {compared} values equal; "
-          "geometries in SRID 4326 with the audit's area")
+          "geometries those of parcels.geojson, with the audit's area in EPSG:4549")
 
 rejected = query("SELECT json_agg(json_build_array(layer, id, code)) FROM audit_rejected") or []
 with open(f"{files}/rejected.csv", encoding="utf-8-sig", newline="") as f:
