@@ -628,14 +628,31 @@ impl<'de> serde::Deserialize<'de> for Keys {
 /// `serde_json::to_value`, never from text read back: serde_json's parser (without
 /// `float_roundtrip`) can be one unit in the last place off, and a figure must be the audit's.
 fn members(value: &impl serde::Serialize) -> Result<Vec<(String, Value)>, String> {
-    let text = serde_json::to_string(value).map_err(|e| e.to_string())?;
-    let Keys(order) = serde_json::from_str(&text).map_err(|e| e.to_string())?;
-    let Value::Object(mut map) = serde_json::to_value(value).map_err(|e| e.to_string())? else {
-        return Err(format!("not a JSON object: {text}"));
-    };
-    Ok((order.into_iter())
-        .filter_map(|k| map.remove(&k).map(|v| (k, v)))
-        .collect())
+    Order::default().members(value)
+}
+
+/// The order of a serde form's members, read once from the first value's text: every value of
+/// one struct writes the same members in the same order.
+#[derive(Default)]
+struct Order(Option<Vec<String>>);
+
+impl Order {
+    fn members(&mut self, value: &impl serde::Serialize) -> Result<Vec<(String, Value)>, String> {
+        let Value::Object(mut map) = serde_json::to_value(value).map_err(|e| e.to_string())? else {
+            return Err("a record's serde form is not a JSON object".into());
+        };
+        if self.0.is_none() {
+            let text = serde_json::to_string(value).map_err(|e| e.to_string())?;
+            let Keys(order) = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+            self.0 = Some(order);
+        }
+        let order = self.0.as_deref().unwrap_or_default();
+        let mut members: Vec<(String, Value)> = (order.iter())
+            .filter_map(|k| map.remove(k).map(|v| (k.clone(), v)))
+            .collect();
+        members.extend(map);
+        Ok(members)
+    }
 }
 
 /// Removes the member `key` and returns its value.
@@ -684,8 +701,9 @@ fn output_tables(report: &AuditReport) -> Result<Vec<OutTable>, String> {
 fn parcel_table(report: &AuditReport) -> Result<OutTable, String> {
     let mut objects = Vec::with_capacity(report.parcel_count());
     let mut geometry = Vec::with_capacity(report.parcel_count());
+    let mut order = Order::default();
     for parcel in report.parcels() {
-        let mut m = members(&parcel)?;
+        let mut m = order.members(&parcel)?;
         geometry.push(Some(take(&mut m, "geometry").to_string()));
         objects.push(m);
     }
@@ -699,11 +717,18 @@ fn parcel_table(report: &AuditReport) -> Result<OutTable, String> {
 fn enterprise_table(report: &AuditReport) -> Result<OutTable, String> {
     let mut objects = Vec::with_capacity(report.enterprise_count());
     let mut geometry = Vec::with_capacity(report.enterprise_count());
+    let (mut order, mut record_order) = (Order::default(), Order::default());
     for e in report.enterprises() {
-        let mut m = members(&e)?;
+        let mut m = order.members(&e)?;
         take(&mut m, "enterprise");
         let record = e.enterprise();
-        objects.push(members(&record)?.into_iter().chain(m).collect());
+        objects.push(
+            record_order
+                .members(&record)?
+                .into_iter()
+                .chain(m)
+                .collect(),
+        );
         geometry.push((record.location).map(|p| geojson_geometry(&Geometry::Point(p)).to_string()));
     }
     let mut table = OutTable::new("enterprises", objects, || {
