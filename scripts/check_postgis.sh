@@ -31,17 +31,27 @@ pg_with_postgis() {
   echo "/usr/lib/postgresql/${version%%/*}/bin"
 }
 if ! PG=$(pg_with_postgis) || [ ! -x "$PG/initdb" ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "error: PostgreSQL with PostGIS is not installed: apt-get install postgresql postgresql-postgis (as root)" >&2
+    exit 1
+  fi
   apt-get update >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
     postgresql postgresql-postgis >/dev/null
   PG=$(pg_with_postgis)
 fi
 
+# PostgreSQL refuses to run as root: as root, the server runs as the postgres user the
+# package made, in folders it owns.
 work=$(mktemp -d /tmp/check_postgis.XXXXXX)
 chmod 755 "$work"
 mkdir -p "$work/pgdata" "$work/socket"
-chown postgres:postgres "$work/pgdata" "$work/socket"
-as_postgres() { runuser -u postgres -- "$@"; }
+if [ "$(id -u)" = 0 ]; then
+  chown postgres:postgres "$work/pgdata" "$work/socket"
+  as_postgres() { runuser -u postgres -- "$@"; }
+else
+  as_postgres() { "$@"; }
+fi
 cleanup() {
   if [ -f "$work/pgdata/postmaster.pid" ]; then
     as_postgres "$PG/pg_ctl" -D "$work/pgdata" -m immediate stop >/dev/null 2>&1 || true
@@ -49,12 +59,14 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM HUP
 
 as_postgres "$PG/initdb" -D "$work/pgdata" -U postgres --auth=trust --encoding=UTF8 \
   --locale=C.UTF-8 --no-sync >/dev/null
 as_postgres "$PG/pg_ctl" -D "$work/pgdata" -l "$work/socket/server.log" -w \
   -o "-p $PORT -k $work/socket -c listen_addresses='' -c fsync=off" start >/dev/null
-export PGHOST="$work/socket" PGPORT="$PORT" PGUSER=postgres PGCLIENTENCODING=UTF8
+export PGHOST="$work/socket" PGPORT="$PORT" PGUSER=postgres PGDATABASE=postgres PGCLIENTENCODING=UTF8
 psql() { command psql -X -q -v ON_ERROR_STOP=1 "$@"; }
 psql -d postgres -c "CREATE DATABASE zone"
 psql -d zone -c "CREATE EXTENSION postgis"
