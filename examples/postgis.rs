@@ -236,6 +236,9 @@ struct Table {
 struct Row {
     properties: String,
     wkb: Option<Vec<u8>>,
+    /// PostGIS's name of the geometry's type (`Polygon`, `Tin`), with no WKB for a type other
+    /// than the seven of simple features.
+    kind: Option<String>,
 }
 
 /// The enterprises or parks table: the one named, or the default name when it exists.
@@ -297,15 +300,15 @@ fn fetch_table(
         .filter(|c| !c.get::<_, bool>(1))
         .map(|c| format!("t.{}", ident(c.get(0))))
         .collect();
-    let (srid, wkb) = match &geometry {
-        Some(g) => (
-            format!("ST_SRID(t.{g})"),
-            format!("ST_AsBinary(ST_Force2D(t.{g}))"),
-        ),
-        None => ("NULL::int".into(), "NULL::bytea".into()),
-    };
+    // WKB of the seven simple-feature types only: the wkb crate reads a curve, a triangle or
+    // a TIN as another type (a TRIANGLE as a Point), so those go by their name, to be rejected.
+    let g = geometry.map_or("NULL::geometry".into(), |g| format!("t.{g}"));
     let sql = format!(
-        "SELECT (SELECT to_jsonb(p)::text FROM (SELECT {}) p), {srid}, {wkb} FROM {table} t",
+        "SELECT (SELECT to_jsonb(p)::text FROM (SELECT {}) p), ST_SRID({g}), \
+         CASE WHEN ST_GeometryType({g}) IN ('ST_Point', 'ST_MultiPoint', 'ST_LineString', \
+         'ST_MultiLineString', 'ST_Polygon', 'ST_MultiPolygon', 'ST_GeometryCollection') \
+         THEN ST_AsBinary(ST_Force2D({g})) END, substr(ST_GeometryType({g}), 4) \
+         FROM {table} t",
         attributes.join(", ")
     );
     let mut rows = Vec::new();
@@ -315,6 +318,7 @@ fn fetch_table(
         rows.push(Row {
             properties: (row.get::<_, Option<String>>(0)).unwrap_or_else(|| "{}".into()),
             wkb: row.get(2),
+            kind: row.get(3),
         });
     }
     let crs = match crs_given {
@@ -394,12 +398,15 @@ fn geojson_source(table: &Table) -> Result<Source, String> {
     }
     text += "\"features\":[\n";
     for (i, row) in table.rows.iter().enumerate() {
-        let geometry = match &row.wkb {
-            Some(wkb) => geometry_from_wkb(wkb)
+        let geometry = match (row.wkb.as_deref(), &row.kind) {
+            (Some(wkb), _) => geometry_from_wkb(wkb)
                 .map_err(|e| format!("table {}, row {i}: {e}", table.name))?
                 .as_ref()
                 .map_or(Value::Null, geojson_geometry),
-            None => Value::Null,
+            // A curve, a triangle, a TIN: the reader rejects the record for its type, as it
+            // rejects a feature's.
+            (None, Some(kind)) => serde_json::json!({ "type": kind }),
+            (None, None) => Value::Null,
         };
         if i > 0 {
             text += ",\n";
