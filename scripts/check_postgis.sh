@@ -12,9 +12,10 @@
 #   files (examples/audit.rs, summary.json, names and timings aside) and that audit_parcels
 #   holds every parcel of parcels.csv with the same figures, and its geometry the area
 #   PostGIS measures in EPSG:4549;
-# - in a copy of the database, adds a firm with a negative tax, a parcel with no geometry and
-#   a self-intersecting one: each ends in audit_rejected with its id, every other row is
-#   audited; then, the bad rows removed, a second run replaces the tables, not appends.
+# - in a copy of the database, adds a firm with a negative tax, a parcel with no geometry, a
+#   self-intersecting one, a curved one and a firm whose point is a triangle: each ends in
+#   audit_rejected with its id, every other row is audited; then, the bad rows removed, a
+#   second run replaces the tables, not appends.
 # Exits non-zero on any failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -153,7 +154,7 @@ for s in (expected, got):
     s.pop("crs", None)
 if bad:
     # Three more records read and rejected; the rest as in the file audit.
-    for layer, n in (("parcels", 2), ("enterprises", 1)):
+    for layer, n in (("parcels", 3), ("enterprises", 2)):
         expected[layer]["read"] += n
         expected[layer]["rejected"] += n
 same(expected, got, "summary")
@@ -218,14 +219,15 @@ with open(f"{files}/rejected.csv", encoding="utf-8-sig", newline="") as f:
     base = len(list(csv.DictReader(f)))
 if bad:
     for layer, rid in (("parcels", "BAD_NO_GEOMETRY"), ("parcels", "BAD_BOWTIE"),
-                       ("enterprises", "BAD_NEGATIVE_TAX")):
+                       ("parcels", "BAD_CURVE"), ("enterprises", "BAD_NEGATIVE_TAX"),
+                       ("enterprises", "BAD_TRIANGLE")):
         hit = [r for r in rejected if r[0] == layer and r[1] == rid]
         if hit:
             print(f"audit_rejected: {layer} {rid} ({hit[0][2]})")
         else:
             failures.append(f"audit_rejected has no {layer} {rid}: {rejected}")
-    if len(rejected) != base + 3:
-        failures.append(f"audit_rejected: {len(rejected)} rows, {base + 3} expected")
+    if len(rejected) != base + 5:
+        failures.append(f"audit_rejected: {len(rejected)} rows, {base + 5} expected")
 elif len(rejected) != base:
     failures.append(f"audit_rejected: {len(rejected)} rows, rejected.csv {base}")
 for counted in ("audit_enterprises", "audit_parks"):
@@ -247,9 +249,15 @@ psql -d zone_bad <<'SQL'
 INSERT INTO parcels (parcel_id, land_use, industry, geom) VALUES
   ('BAD_NO_GEOMETRY', 'M1', '13', NULL),
   ('BAD_BOWTIE', 'M1', '13', ST_GeomFromText(
-    'POLYGON((400000 3300000, 400100 3300100, 400100 3300000, 400000 3300100, 400000 3300000))', 4549));
-INSERT INTO enterprises (enterprise_id, name, tax, investment, output, floor_area, geom)
-  SELECT 'BAD_NEGATIVE_TAX', 'bad', -50, 100, 100, 100, ST_SetSRID(ST_MakePoint(390000, 3290000), 4549);
+    'POLYGON((400000 3300000, 400100 3300100, 400100 3300000, 400000 3300100, 400000 3300000))', 4549)),
+  -- Not a simple feature: the wkb crate would read it as a LineString.
+  ('BAD_CURVE', 'M1', '13', ST_GeomFromText('CURVEPOLYGON(CIRCULARSTRING(400000 3300000, '
+    '400100 3300100, 400200 3300000, 400100 3299900, 400000 3300000))', 4549));
+INSERT INTO enterprises (enterprise_id, name, tax, investment, output, floor_area, geom) VALUES
+  ('BAD_NEGATIVE_TAX', 'bad', -50, 100, 100, 100, ST_SetSRID(ST_MakePoint(390000, 3290000), 4549)),
+  -- Read as a Point by the wkb crate, it would be a firm somewhere.
+  ('BAD_TRIANGLE', 'bad', 1, 1, 1, 1, ST_GeomFromText(
+    'TRIANGLE((390000 3290000, 390100 3290000, 390000 3290100, 390000 3290000))', 4549));
 SQL
 "$bin/postgis" --quiet --db "${db/dbname=zone/dbname=zone_bad}"
 check zone_bad bad
