@@ -23,15 +23,22 @@ SHARED=${SHARED:-../shared}
 PORT=${PORT:-54329}
 started=$(date +%s)
 
-# The newest PostgreSQL that has PostGIS installed, if any.
+# The bin folder of the newest PostgreSQL that has PostGIS installed, if any: its extension's
+# control file (a package of SQL scripts) and its library (another package) both there.
 pg_with_postgis() {
-  local control
-  control=$(ls -d /usr/share/postgresql/*/extension/postgis.control 2>/dev/null | sort -V | tail -1)
-  [ -n "$control" ] || return 1
-  local version=${control#/usr/share/postgresql/}
-  echo "/usr/lib/postgresql/${version%%/*}/bin"
+  local lib version
+  for lib in $(ls -d /usr/lib/postgresql/*/lib/postgis-3.so 2>/dev/null | sort -rV); do
+    version=${lib#/usr/lib/postgresql/}
+    version=${version%%/*}
+    if [ -f "/usr/share/postgresql/$version/extension/postgis.control" ] \
+      && [ -x "/usr/lib/postgresql/$version/bin/initdb" ]; then
+      echo "/usr/lib/postgresql/$version/bin"
+      return 0
+    fi
+  done
+  return 1
 }
-if ! PG=$(pg_with_postgis) || [ ! -x "$PG/initdb" ]; then
+if ! PG=$(pg_with_postgis); then
   if [ "$(id -u)" != 0 ]; then
     echo "error: PostgreSQL with PostGIS is not installed: apt-get install postgresql postgresql-postgis (as root)" >&2
     exit 1
