@@ -87,6 +87,7 @@ mod grade;
 mod history;
 mod index;
 mod join;
+mod labels;
 mod metrics;
 mod outcome;
 mod parcel;
