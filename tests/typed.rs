@@ -7,7 +7,7 @@ mod common;
 use common::fixtures;
 use land_efficiency::geo::{Coord, LineString, MultiPolygon, Point, Polygon, polygon};
 use land_efficiency::{
-    Audit, AuditReport, Config, Crs, EnterpriseInput, Error, FieldValue, Inputs, ParcelInput,
+    Audit, AuditReport, Config, Crs, EnterpriseInput, Error, FieldValue, Inputs, Lang, ParcelInput,
     ParkInput, Records, Source,
 };
 use serde_json::Value;
@@ -251,6 +251,18 @@ fn bad_records_are_rejected_with_index_and_id_and_the_rest_audited() {
     // The same CSV rule as a file: a firm with no point and no parcel id is missing its place.
     let e3 = &report.rejected[3];
     assert_eq!(e3.property.as_deref(), Some("lon/lat or parcel_id"));
+    // Built records are no file's lines: the reason names no line.
+    let e2 = &report.rejected()[2];
+    assert_eq!(
+        e2.reason,
+        "property \"tax\": expected a number ≥ 0, found -50"
+    );
+    // Each code in words, from the table report.html uses.
+    assert_eq!(e2.label(Lang::Zh), "属性为负数");
+    assert_eq!(
+        report.rejected()[0].label(Lang::En),
+        "self-intersecting or invalid shape"
+    );
 }
 
 #[test]

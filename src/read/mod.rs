@@ -1761,7 +1761,16 @@ pub fn read_enterprises(
         // The built text's header is its first line, whatever `header_row` says of files.
         let mut config = config.clone();
         config.fields.enterprises.header_row = Some(1);
-        return read_enterprises(&text, &config, &options);
+        // Its records are not lines of a file a person opens: no `line` in their errors.
+        let unlined = |mut e: Error| {
+            if let Some(ctx) = e.feature_mut() {
+                ctx.line = None;
+            }
+            e
+        };
+        let mut loaded = read_enterprises(&text, &config, &options).map_err(unlined)?;
+        loaded.rejected = loaded.rejected.into_iter().map(unlined).collect();
+        return Ok(loaded);
     }
     let fields = &config.fields;
     let mut table = Enterprises::new();
