@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Layer, Rejection};
-use crate::rules::Reason;
+use crate::rules::{Reason, Reasons};
 
 /// The language of the report's labels.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -29,6 +29,14 @@ impl Reason {
     /// ```
     pub fn label(self, lang: Lang) -> &'static str {
         reason_label(self, lang)
+    }
+}
+
+impl Reasons {
+    /// Each reason in words, in the order of [`Reason::ALL`]: what a Chinese UI lists beside
+    /// the codes the serde form gives.
+    pub fn labels(&self, lang: Lang) -> Vec<&'static str> {
+        self.iter().map(|r| r.label(lang)).collect()
     }
 }
 

@@ -67,7 +67,8 @@
 //! ([`Records`]) in the CRS their coordinates are in, named once, and read as a file of them
 //! would be: every record validated, a bad one rejected with its index and id (or the audit
 //! stopped, [`Audit::strict`]), projected coordinates measured in the plane. Fields go by the
-//! names `[fields]` maps. `docs/service.md` has the whole route and the results' shapes.
+//! names `[fields]` maps. `docs/service.md` has the whole route, the results' shapes and
+//! calling the audit from async code.
 //!
 //! ```
 //! use land_efficiency::geo::{point, polygon};
@@ -146,6 +147,11 @@ mod write;
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeExample;
+
+/// The examples of `docs/service.md`, run with the tests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/service.md")]
+struct ServiceExamples;
 
 /// The `geo` crate whose types ([`geo::MultiPolygon`], [`geo::Point`]) appear in this crate's
 /// records: use it rather than a separate dependency, whose version could differ.

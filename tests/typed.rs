@@ -346,3 +346,13 @@ fn a_number_that_is_not_finite_is_rejected_not_dropped() {
     assert_eq!(report.rejected[0].code, "not_a_number");
     assert_eq!(report.rejected[0].property.as_deref(), Some("tax"));
 }
+
+#[test]
+fn inputs_and_reports_cross_threads() {
+    fn send<T: Send>() {}
+    fn shared<T: Send + Sync>() {}
+    send::<Inputs>();
+    send::<Config>();
+    shared::<AuditReport>();
+    shared::<Records<ParcelInput>>();
+}
