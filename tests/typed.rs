@@ -356,3 +356,40 @@ fn inputs_and_reports_cross_threads() {
     shared::<AuditReport>();
     shared::<Records<ParcelInput>>();
 }
+
+#[test]
+fn fields_go_by_the_names_the_config_maps() {
+    // A zone whose tables call the id 宗地编号 and the tax 税收.
+    let config = Config::from_toml(
+        "[fields]\nparcel_id = \"宗地编号\"\n[fields.enterprises]\nenterprise_id = \"统一社会信用代码\"\ntax = \"税收\"\n",
+    )
+    .unwrap();
+    let (x, y) = (500_000.0, 3_320_000.0);
+    let inputs = Inputs {
+        parcels: Records::parcels(gk())
+            .with(ParcelInput::new("A", square(x, y, 100.0)))
+            .with(ParcelInput::new("A", square(x + 200.0, y, 100.0)))
+            .into(),
+        enterprises: Some(
+            Records::enterprises(gk())
+                .with(
+                    EnterpriseInput::new("E1")
+                        .at(Point::new(x + 50.0, y + 50.0))
+                        .fields([("税收", 450.0), ("investment", 3000.0), ("output", 4500.0)]),
+                )
+                .into(),
+        ),
+        parks: None,
+    };
+    let report = Audit::new(config).run(&inputs).unwrap();
+    // The second "A" is a repeated id, as in a file.
+    assert_eq!(report.rejected().len(), 1);
+    let r = &report.rejected()[0];
+    assert_eq!(
+        (r.index, r.id.as_deref(), r.code),
+        (1, Some("A"), "duplicate_id")
+    );
+    let a = report.parcel_by_id("A").unwrap();
+    assert!((a.tax_per_mu() - 30.0).abs() < 1e-9, "{}", a.tax_per_mu());
+    assert_eq!(report.enterprise(0).id(), "E1");
+}

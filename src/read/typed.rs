@@ -111,7 +111,7 @@ impl Record {
         }
     }
 
-    /// The fields but one named `skip` (the id's, given apart).
+    /// The fields but those named in `skip` (the id's and coordinates', given apart).
     fn fields_but<'a>(
         &'a self,
         skip: &'a [&str],
@@ -126,7 +126,9 @@ macro_rules! record_builder {
     ($t:ident) => {
         impl $t {
             /// Sets a field, by the name `[fields]` maps (`tax`, `floor_area`, `industry`,
-            /// ...); a later value of one name replaces an earlier one.
+            /// ...); a later value of one name replaces an earlier one. A field named as the
+            /// id (or, for a firm, as its coordinates) is not read: the id and the point are
+            /// given apart.
             pub fn field(mut self, name: impl Into<String>, value: impl Into<FieldValue>) -> Self {
                 let name = name.into();
                 let value = value.into();
