@@ -16,8 +16,8 @@ fn gk() -> Crs {
     Crs::parse("EPSG:4549").unwrap()
 }
 
-fn features(name: &str) -> Vec<Value> {
-    let text = std::fs::read_to_string(fixtures().join("zone").join(name)).unwrap();
+fn features_in(dir: &std::path::Path, name: &str) -> Vec<Value> {
+    let text = std::fs::read_to_string(dir.join(name)).unwrap();
     let v: Value = serde_json::from_str(&text).unwrap();
     v["features"].as_array().unwrap().clone()
 }
@@ -76,6 +76,12 @@ fn id(f: &Value, name: &str) -> String {
 
 /// The fixture zone's three EPSG:4549 layers, built as records.
 fn zone_records() -> Inputs {
+    records_of(&fixtures().join("zone"))
+}
+
+/// The three EPSG:4549 layers of a folder (`*_4549.geojson`), built as records.
+fn records_of(dir: &std::path::Path) -> Inputs {
+    let features = |name: &str| features_in(dir, name);
     let mut parcels = Records::parcels(gk());
     for f in features("parcels_4549.geojson") {
         let p = ParcelInput::new(id(&f, "parcel_id"), shape(&f["geometry"]));
@@ -103,7 +109,10 @@ fn zone_records() -> Inputs {
 }
 
 fn zone_files() -> Inputs {
-    let zone = fixtures().join("zone");
+    files_of(&fixtures().join("zone"))
+}
+
+fn files_of(zone: &std::path::Path) -> Inputs {
     Inputs {
         parcels: Source::path(zone.join("parcels_4549.geojson")),
         enterprises: Some(Source::path(zone.join("enterprises_4549.geojson"))),
@@ -392,4 +401,44 @@ fn fields_go_by_the_names_the_config_maps() {
     let a = report.parcel_by_id("A").unwrap();
     assert!((a.tax_per_mu() - 30.0).abs() < 1e-9, "{}", a.tax_per_mu());
     assert_eq!(report.enterprise(0).id(), "E1");
+}
+
+/// The peer data set (`gen.py --n 10000 --seed 1 --projected`, in the folder named by
+/// `LAND_EFFICIENCY_PEER_DIR`; skipped without it): built as records, it gives the file
+/// route's summary, and the figures of GeoPandas' `expected_10k.json` when
+/// `LAND_EFFICIENCY_PEER_EXPECTED` names it.
+#[test]
+fn peer_set_built_gives_the_file_route_and_the_oracle() {
+    let Some(dir) = std::env::var_os("LAND_EFFICIENCY_PEER_DIR") else {
+        eprintln!("LAND_EFFICIENCY_PEER_DIR not set: skipped");
+        return;
+    };
+    let dir = std::path::PathBuf::from(dir);
+    let audit = Audit::new(Config::default());
+    let typed = audit.run(&records_of(&dir)).unwrap();
+    let files = audit.run(&files_of(&dir)).unwrap();
+    assert_eq!(summary_json(&typed), summary_json(&files));
+    let s = typed.summary();
+    assert_eq!(s.parcels.rejected + s.enterprises.rejected, 0);
+    let Some(expected) = std::env::var_os("LAND_EFFICIENCY_PEER_EXPECTED") else {
+        return;
+    };
+    let oracle: Value = serde_json::from_str(&std::fs::read_to_string(expected).unwrap()).unwrap();
+    let want = &oracle["results"]["planar_from_4549_file"];
+    let close = |a: f64, b: &Value| common::rel(a, b.as_f64().unwrap()) < 1e-9;
+    assert!(
+        close(s.total_area_mu, &want["total_area_mu"]),
+        "{}",
+        s.total_area_mu
+    );
+    assert!(close(s.low_efficiency_area_mu, &want["low_area_mu"]));
+    assert_eq!(
+        s.low_efficiency_count as u64,
+        want["n_low"].as_u64().unwrap()
+    );
+    assert_eq!(s.idle_count as u64, oracle["n_idle"].as_u64().unwrap());
+    assert_eq!(
+        s.enterprises.joined as u64,
+        oracle["n_enterprises_joined"].as_u64().unwrap()
+    );
 }
