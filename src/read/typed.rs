@@ -10,8 +10,10 @@
 
 use std::sync::Arc;
 
-use geo::{Geometry, Point};
-use serde_json::{Map, Value};
+use geo::{Geometry, LineString, Point, Polygon};
+use rayon::prelude::*;
+use serde::Serialize;
+use serde::ser::{SerializeMap, Serializer};
 
 use crate::config::Fields;
 use crate::crs::Crs;
@@ -35,19 +37,6 @@ pub enum FieldValue {
 }
 
 impl FieldValue {
-    /// The value as a GeoJSON property: a number that is not finite as its text (`"NaN"`),
-    /// which the reader rejects as not a number.
-    fn to_json(&self) -> Value {
-        match self {
-            FieldValue::Null => Value::Null,
-            FieldValue::Bool(b) => Value::Bool(*b),
-            FieldValue::Number(n) => serde_json::Number::from_f64(*n)
-                .map(Value::Number)
-                .unwrap_or_else(|| Value::String(n.to_string())),
-            FieldValue::Text(s) => Value::String(s.clone()),
-        }
-    }
-
     /// The value as a CSV cell: nothing for no value.
     fn to_cell(&self) -> String {
         match self {
@@ -55,6 +44,20 @@ impl FieldValue {
             FieldValue::Bool(b) => b.to_string(),
             FieldValue::Number(n) => n.to_string(),
             FieldValue::Text(s) => s.clone(),
+        }
+    }
+}
+
+/// A number that is not finite as its text (`"NaN"`), which the reader rejects as not a
+/// number (serde_json would write `null`, a missing value).
+impl Serialize for FieldValue {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        match self {
+            FieldValue::Null => s.serialize_unit(),
+            FieldValue::Bool(b) => s.serialize_bool(*b),
+            FieldValue::Number(n) if n.is_finite() => s.serialize_f64(*n),
+            FieldValue::Number(n) => s.serialize_str(&n.to_string()),
+            FieldValue::Text(t) => s.serialize_str(t),
         }
     }
 }
@@ -377,23 +380,23 @@ impl BuiltLayer {
         }
     }
 
-    /// A FeatureCollection of the records, the id under `id_name` in each one's properties.
+    /// A FeatureCollection of the records, the id under `id_name` in each one's properties;
+    /// the features written in parallel, as the reader parses them.
     fn geojson(&self, id_name: &str) -> Vec<u8> {
-        let features: Vec<Value> = (self.records.iter())
-            .map(|r| {
-                let mut properties = Map::new();
-                properties.insert(id_name.to_string(), Value::String(r.id.clone()));
-                for (name, value) in r.fields_but(&[id_name]) {
-                    properties.insert(name.clone(), value.to_json());
-                }
-                let geometry = r.geometry.as_ref().map_or(Value::Null, |g| {
-                    serde_json::to_value(geojson::Geometry::from(g)).unwrap_or(Value::Null)
-                });
-                serde_json::json!({"type": "Feature", "properties": properties, "geometry": geometry})
-            })
+        let features: Vec<Vec<u8>> = (self.records.par_iter())
+            .map(|record| serde_json::to_vec(&FeatureText { id_name, record }).unwrap_or_default())
             .collect();
-        let collection = serde_json::json!({"type": "FeatureCollection", "features": features});
-        serde_json::to_vec(&collection).unwrap_or_default()
+        let size = features.iter().map(Vec::len).sum::<usize>() + features.len() + 64;
+        let mut out = Vec::with_capacity(size);
+        out.extend_from_slice(b"{\"type\":\"FeatureCollection\",\"features\":[\n");
+        for (i, f) in features.iter().enumerate() {
+            if i > 0 {
+                out.extend_from_slice(b",\n");
+            }
+            out.extend_from_slice(f);
+        }
+        out.extend_from_slice(b"]}\n");
+        out
     }
 
     /// A CSV of the firms: id, the point's two coordinates (empty for none), then every field
@@ -428,5 +431,73 @@ impl BuiltLayer {
         }
         out.into_inner()
             .map_err(|e| Error::Usage(format!("{}: {e}", self.label)))
+    }
+}
+
+/// A record as a GeoJSON Feature: its id and fields as properties, its geometry.
+struct FeatureText<'a> {
+    id_name: &'a str,
+    record: &'a Record,
+}
+
+impl Serialize for FeatureText<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let mut map = s.serialize_map(Some(3))?;
+        map.serialize_entry("type", "Feature")?;
+        map.serialize_entry("properties", &PropertiesText(self))?;
+        map.serialize_entry("geometry", &self.record.geometry.as_ref().map(GeometryText))?;
+        map.end()
+    }
+}
+
+struct PropertiesText<'a>(&'a FeatureText<'a>);
+
+impl Serialize for PropertiesText<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let FeatureText { id_name, record } = self.0;
+        let mut map = s.serialize_map(None)?;
+        map.serialize_entry(id_name, &record.id)?;
+        for (name, value) in record.fields_but(&[id_name]) {
+            map.serialize_entry(name, value)?;
+        }
+        map.end()
+    }
+}
+
+/// A geometry's GeoJSON: polygons written straight from geo's coordinates, any other type
+/// through the `geojson` crate (the reader rejects it as a file's).
+struct GeometryText<'a>(&'a Geometry<f64>);
+
+impl Serialize for GeometryText<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let (kind, polygons): (&str, &[Polygon<f64>]) = match self.0 {
+            Geometry::Polygon(p) => ("Polygon", std::slice::from_ref(p)),
+            Geometry::MultiPolygon(m) => ("MultiPolygon", &m.0),
+            other => return geojson::Geometry::from(other).serialize(s),
+        };
+        let mut map = s.serialize_map(Some(2))?;
+        map.serialize_entry("type", kind)?;
+        let rings: Vec<Vec<RingText>> = polygons.iter().map(rings_of).collect();
+        match kind {
+            "Polygon" => map.serialize_entry("coordinates", &rings[0])?,
+            _ => map.serialize_entry("coordinates", &rings)?,
+        }
+        map.end()
+    }
+}
+
+fn rings_of(p: &Polygon<f64>) -> Vec<RingText<'_>> {
+    std::iter::once(p.exterior())
+        .chain(p.interiors())
+        .map(RingText)
+        .collect()
+}
+
+/// A ring's positions, `[x, y]` each.
+struct RingText<'a>(&'a LineString<f64>);
+
+impl Serialize for RingText<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.collect_seq(self.0.0.iter().map(|c| [c.x, c.y]))
     }
 }
