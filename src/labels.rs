@@ -1,11 +1,12 @@
 //! The words of codes, in Chinese and English, in one place: why a parcel is low-efficiency
-//! ([`Reason`]), why a record was rejected (its code), the layers and the evaluation's
-//! groups. The report page and the public API ([`Reason::label`], [`Rejection::label`],
-//! [`Layer::label`]) read the same table, so a Chinese service shows what the report shows.
+//! ([`Reason`]), why a record was rejected (its code), what is wrong with a layer as a whole
+//! ([`Suspicion`]), the layers and the evaluation's groups. The report page and the public
+//! API ([`Reason::label`], [`Rejection::label`], [`Suspicion::label`], [`Layer::label`]) read
+//! the same table, so a Chinese service shows what the report shows.
 
 use serde::{Deserialize, Serialize};
 
-use crate::error::{Layer, Rejection};
+use crate::error::{Layer, Rejection, Suspicion};
 use crate::rules::{Reason, Reasons};
 
 /// The language of the report's labels.
@@ -53,6 +54,14 @@ impl Rejection {
     /// ```
     pub fn label(&self, lang: Lang) -> &'static str {
         code_label(self.code, lang)
+    }
+}
+
+impl Suspicion {
+    /// What was found wrong with the layer, in words (`大部分记录被拒绝`); the code itself for
+    /// one without words. [`Suspicion::message`] says it in full, naming files and columns.
+    pub fn label(&self, lang: Lang) -> &'static str {
+        suspicion_label(self.code, lang)
     }
 }
 
@@ -130,6 +139,28 @@ pub(crate) fn layer_label(layer: &str, lang: Lang) -> &str {
         "parks" => Layer::Parks.label(lang),
         _ => layer,
     }
+}
+
+/// A suspicion's code (`Suspicion::code`) in words: what is wrong with a layer as a whole.
+pub(crate) fn suspicion_label(code: &str, lang: Lang) -> &str {
+    let (zh, en) = match code {
+        "column_absent" => (
+            "表中没有配置指定的列",
+            "a column the configuration names is not in the file",
+        ),
+        "mostly_rejected" => ("大部分记录被拒绝", "most records rejected"),
+        "mostly_unmatched" => ("大部分企业未能关联到宗地", "most firms joined to no parcel"),
+        "layers_apart" => (
+            "图层相距过远（坐标系可能有误）",
+            "the layers lie far apart (a wrong CRS?)",
+        ),
+        "points_offset" => (
+            "企业坐标疑为互联网地图偏移坐标（GCJ-02/BD-09）",
+            "the firms' points look shifted as web maps shift them (GCJ-02/BD-09)",
+        ),
+        _ => return code,
+    };
+    if lang == Lang::Zh { zh } else { en }
 }
 
 /// An evaluation group (`above_scale`, `below_scale`, `all`) in words.
