@@ -24,7 +24,7 @@ LAYERS = [
     ["index"],
     ["topology"],
     ["rules", "metrics"],
-    ["outcome"],
+    ["outcome", "labels"],
     ["grade"],
     ["config"],
     ["read"],

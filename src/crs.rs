@@ -67,7 +67,8 @@ impl fmt::Display for Crs {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CrsSource {
-    /// Given explicitly (configuration or command line).
+    /// Given explicitly: configuration, command line, or named on a layer built in memory
+    /// ([`Records`](crate::Records)).
     Explicit,
     /// The file itself: a GeoJSON's legacy `crs` member, a Shapefile's `.prj`.
     File,

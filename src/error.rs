@@ -481,20 +481,11 @@ fn in_feature(feature: Option<usize>) -> String {
     }
 }
 
-impl Error {
-    /// The record the error is about, for data errors.
-    ///
-    /// ```
-    /// use std::sync::Arc;
-    /// use std::path::PathBuf;
-    /// use land_efficiency::{Error, FeatureContext, Layer};
-    /// let ctx = FeatureContext::new(Arc::new(PathBuf::from("parcels.geojson")), Layer::Parcels, 3);
-    /// let err = Error::NullGeometry { ctx };
-    /// assert_eq!(err.feature().map(|c| c.index), Some(3));
-    /// ```
-    pub fn feature(&self) -> Option<&FeatureContext> {
+/// The context of a data error, by reference as the error is taken (`&` or `&mut`).
+macro_rules! feature_of {
+    ($error:expr) => {{
         use Error::*;
-        match self {
+        match $error {
             NotAFeature { ctx, .. }
             | NullGeometry { ctx }
             | GeometryType { ctx, .. }
@@ -517,6 +508,27 @@ impl Error {
             | Reproject { ctx, .. } => Some(ctx),
             _ => None,
         }
+    }};
+}
+
+impl Error {
+    /// The record the error is about, for data errors.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use std::path::PathBuf;
+    /// use land_efficiency::{Error, FeatureContext, Layer};
+    /// let ctx = FeatureContext::new(Arc::new(PathBuf::from("parcels.geojson")), Layer::Parcels, 3);
+    /// let err = Error::NullGeometry { ctx };
+    /// assert_eq!(err.feature().map(|c| c.index), Some(3));
+    /// ```
+    pub fn feature(&self) -> Option<&FeatureContext> {
+        feature_of!(self)
+    }
+
+    /// The record the error is about, to change: a built layer's records have no line.
+    pub(crate) fn feature_mut(&mut self) -> Option<&mut FeatureContext> {
+        feature_of!(self)
     }
 
     /// The property at fault, when one is.

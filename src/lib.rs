@@ -61,6 +61,45 @@
 //! assert!(json.contains("\"low_efficiency_count\":1"));
 //! ```
 //!
+//! ## Typed input, for services
+//!
+//! Records whose shapes are `geo` geometry (a database's rows, say) are built into layers
+//! ([`Records`]) in the CRS their coordinates are in, named once, and read as a file of them
+//! would be: every record validated, a bad one rejected with its index and id (or the audit
+//! stopped, [`Audit::strict`]), projected coordinates measured in the plane. Fields go by the
+//! names `[fields]` maps. `docs/service.md` has the whole route, the results' shapes and
+//! calling the audit from async code.
+//!
+//! ```
+//! use land_efficiency::geo::{point, polygon};
+//! use land_efficiency::{Audit, Config, Crs, EnterpriseInput, Inputs, ParcelInput, Records};
+//! // Two 100 m × 100 m squares in EPSG:4549 (CGCS2000 Gauss-Krüger, CM 120°E): 15 mu each.
+//! let square = |x: f64| polygon![(x: x, y: 3_320_000.0), (x: x + 100.0, y: 3_320_000.0),
+//!     (x: x + 100.0, y: 3_320_100.0), (x: x, y: 3_320_100.0)];
+//! let gk = Crs::parse("EPSG:4549").unwrap();
+//! let parcels = Records::parcels(gk.clone())
+//!     .with(ParcelInput::new("A", square(500_000.0)).field("floor_area", 15_000.0))
+//!     .with(ParcelInput::new("B", square(500_200.0)).field("floor_area", 15_000.0));
+//! // One firm, on A: 300 万元 of tax on 15 mu is 20 万元/亩, over the minimum of 15.
+//! let firms = Records::enterprises(gk).with(
+//!     EnterpriseInput::new("E1")
+//!         .at(point!(x: 500_050.0, y: 3_320_050.0))
+//!         .fields([("tax", 300.0), ("investment", 3000.0), ("output", 4500.0)]),
+//! );
+//! let inputs = Inputs { parcels: parcels.into(), enterprises: Some(firms.into()), parks: None };
+//! let report = Audit::new(Config::default()).run(&inputs).unwrap();
+//! let (a, b) = (report.parcel_by_id("A").unwrap(), report.parcel_by_id("B").unwrap());
+//! // Projected coordinates: the planar area, exactly 10 000 m² = 15 mu.
+//! assert_eq!(a.area_m2(), 10_000.0);
+//! assert!((a.area_mu() - 15.0).abs() < 1e-12);
+//! assert_eq!(a.area_method().as_str(), "planar");
+//! assert!((a.tax_per_mu() - 20.0).abs() < 1e-9);
+//! assert!(!a.low_efficiency());
+//! // B holds no firm: idle, so low-efficiency.
+//! assert!(b.idle() && b.low_efficiency());
+//! assert_eq!(report.summary().low_efficiency_count, 1);
+//! ```
+//!
 //! ## Features
 //!
 //! - `proj` (off by default): reprojection through real PROJ (built from source; needs
@@ -87,6 +126,7 @@ mod grade;
 mod history;
 mod index;
 mod join;
+mod labels;
 mod metrics;
 mod outcome;
 mod parcel;
@@ -108,9 +148,18 @@ mod write;
 #[doc = include_str!("../README.md")]
 struct ReadmeExample;
 
+/// The examples of `docs/service.md`, run with the tests.
+#[cfg(doctest)]
+#[doc = include_str!("../docs/service.md")]
+struct ServiceExamples;
+
 /// The `geo` crate whose types ([`geo::MultiPolygon`], [`geo::Point`]) appear in this crate's
 /// records: use it rather than a separate dependency, whose version could differ.
 pub use geo;
+
+/// The `geojson` crate whose [`geojson::FeatureCollection`] [`Source::feature_collection`]
+/// reads: use it rather than a separate dependency, whose version could differ.
+pub use geojson;
 
 pub use audit::{Audit, Inputs, Progress, Stage};
 pub use config::{
@@ -134,6 +183,7 @@ pub use parcel::{
 };
 pub use parks::ParkResult;
 pub use read::previous::PreviousAudit;
+pub use read::typed::{BuiltLayer, EnterpriseInput, FieldValue, ParcelInput, ParkInput, Records};
 pub use read::{
     ByteProgress, Loaded, ReadOptions, Source, read_enterprises, read_parcels, read_parks,
 };

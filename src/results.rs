@@ -31,7 +31,11 @@ use crate::units::m2_to_mu;
 /// Everything an audit found.
 ///
 /// Per-parcel and per-enterprise results are views ([`ParcelResult`], [`EnterpriseResult`])
-/// over compact columns; serialising the report writes them out in full.
+/// over compact columns; serialising the report writes them out in full. Read it through its
+/// methods ([`summary`](Self::summary), [`parcels`](Self::parcels),
+/// [`enterprises`](Self::enterprises), [`parks`](Self::parks), [`rejected`](Self::rejected),
+/// ...): the public fields are there for code written before them, and are to become
+/// private.
 #[derive(Debug)]
 pub struct AuditReport {
     /// The figures of `summary.json`.
@@ -72,6 +76,38 @@ pub struct AuditReport {
 }
 
 impl AuditReport {
+    /// The figures of `summary.json`.
+    pub fn summary(&self) -> &Summary {
+        &self.summary
+    }
+
+    /// Every park, in file order.
+    pub fn parks(&self) -> &[ParkResult] {
+        &self.parks
+    }
+
+    /// Every record not evaluated, by layer and index: rejected as invalid, or an enterprise
+    /// that joined no parcel ([`Rejection::is_join_miss`]). [`Rejection::label`] puts each
+    /// code in words.
+    pub fn rejected(&self) -> &[Rejection] {
+        &self.rejected
+    }
+
+    /// Warnings, by layer and index.
+    pub fn warnings(&self) -> &[Warning] {
+        &self.warnings
+    }
+
+    /// Overlapping parcel pairs.
+    pub fn overlaps(&self) -> &[Overlap] {
+        &self.overlaps
+    }
+
+    /// Wall time per stage.
+    pub fn times(&self) -> StageTimes {
+        self.times
+    }
+
     /// Number of evaluated parcels.
     pub fn parcel_count(&self) -> usize {
         self.figures.len()

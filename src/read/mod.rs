@@ -41,6 +41,7 @@ pub(crate) mod header;
 pub(crate) mod previous;
 pub(crate) mod scan;
 pub(crate) mod shp;
+pub(crate) mod typed;
 pub(crate) mod valid;
 
 use feature::{Accept, Geom, Members, Props, RawFeature, RawGeometry};
@@ -67,6 +68,18 @@ pub enum Source {
         /// The CSV's bytes (UTF-8, or GB18030 as Excel saves GBK; a header row first).
         data: Arc<[u8]>,
     },
+    /// Records built in memory ([`Records`](typed::Records)), read as a file of the layer
+    /// holding them would be.
+    Built(typed::BuiltLayer),
+}
+
+impl<T> From<typed::Records<T>> for Source
+where
+    typed::BuiltLayer: From<typed::Records<T>>,
+{
+    fn from(records: typed::Records<T>) -> Source {
+        Source::Built(records.into())
+    }
 }
 
 impl Source {
@@ -83,6 +96,27 @@ impl Source {
         }
     }
 
+    /// A FeatureCollection of the `geojson` crate, read as a file holding it is. A `crs`
+    /// given is written as the collection's legacy `crs` member (replacing one it has), so
+    /// it is the layer's CRS as a file's declared one is; without it, the collection's own
+    /// member if any, else lon/lat.
+    pub fn feature_collection(
+        label: impl Into<String>,
+        collection: &geojson::FeatureCollection,
+        crs: Option<&Crs>,
+    ) -> Source {
+        let mut collection = collection.clone();
+        if let Some(crs) = crs {
+            let member =
+                serde_json::json!({"type": "name", "properties": {"name": crs.full_name()}});
+            (collection
+                .foreign_members
+                .get_or_insert_with(Default::default))
+            .insert("crs".to_string(), member);
+        }
+        Source::geojson(label, collection.to_string())
+    }
+
     /// CSV in memory (text or bytes).
     pub fn csv(label: impl Into<String>, data: impl AsRef<[u8]>) -> Source {
         Source::Csv {
@@ -95,7 +129,7 @@ impl Source {
     pub fn file(&self) -> Option<&Path> {
         match self {
             Source::Path(p) => Some(p),
-            Source::GeoJson { .. } | Source::Csv { .. } => None,
+            Source::GeoJson { .. } | Source::Csv { .. } | Source::Built(_) => None,
         }
     }
 
@@ -104,6 +138,7 @@ impl Source {
         match self {
             Source::Path(p) => p.clone(),
             Source::GeoJson { label, .. } | Source::Csv { label, .. } => PathBuf::from(label),
+            Source::Built(b) => PathBuf::from(b.label()),
         }
     }
 
@@ -111,7 +146,7 @@ impl Source {
         match self {
             Source::Path(p) => p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")),
             Source::Csv { .. } => true,
-            Source::GeoJson { .. } => false,
+            Source::GeoJson { .. } | Source::Built(_) => false,
         }
     }
 
@@ -120,7 +155,7 @@ impl Source {
         match self {
             Source::Path(p) => shp::kind_of(p),
             Source::Csv { .. } => Ok(shp::Kind::Csv),
-            Source::GeoJson { .. } => Ok(shp::Kind::GeoJson),
+            Source::GeoJson { .. } | Source::Built(_) => Ok(shp::Kind::GeoJson),
         }
     }
 
@@ -131,6 +166,8 @@ impl Source {
                 Ok(Box::new(f))
             }
             Source::GeoJson { data, .. } | Source::Csv { data, .. } => Ok(Box::new(&data[..])),
+            // Read through the text `built_text` makes of it, never opened as it is.
+            Source::Built(b) => Err(Error::Usage(format!("{}: not a text", b.label()))),
         }
     }
 
@@ -139,6 +176,7 @@ impl Source {
         match self {
             Source::Path(p) => std::fs::metadata(p).ok().map(|m| m.len()),
             Source::GeoJson { data, .. } | Source::Csv { data, .. } => Some(data.len() as u64),
+            Source::Built(_) => None,
         }
     }
 
@@ -1586,8 +1624,31 @@ fn backing(source: &Source, options: &ReadOptions) -> Result<Option<InputText>> 
             InputText::open(path).map_err(|e| Error::io(path, "cannot open", e))?
         }
         // Bytes in memory are the caller's to drop: hold the text rather than keep them alive.
-        Source::GeoJson { .. } | Source::Csv { .. } => None,
+        Source::GeoJson { .. } | Source::Csv { .. } | Source::Built(_) => None,
     })
+}
+
+/// A built layer as the text a file of `layer` would hold, with read options whose CRS is the
+/// layer's own; `None` for any other source.
+fn built_text(
+    source: &Source,
+    layer: Layer,
+    fields: &Fields,
+    options: &ReadOptions,
+) -> Result<Option<(Source, ReadOptions)>> {
+    let Source::Built(built) = source else {
+        return Ok(None);
+    };
+    let text = built.text(layer, fields)?;
+    let text = match layer {
+        Layer::Enterprises => Source::csv(built.label(), text),
+        Layer::Parcels | Layer::Parks => Source::geojson(built.label(), text),
+    };
+    let options = ReadOptions {
+        crs: Some(built.crs().clone()),
+        ..options.clone()
+    };
+    Ok(Some((text, options)))
 }
 
 /// Reads the parcels layer into a column table.
@@ -1600,6 +1661,9 @@ pub fn read_parcels(
     config: &Config,
     options: &ReadOptions,
 ) -> Result<Loaded<Parcels>> {
+    if let Some((text, options)) = built_text(source, Layer::Parcels, &config.fields, options)? {
+        return read_parcels(&text, config, &options);
+    }
     let fields = &config.fields;
     let unit = config.area.recorded_unit;
     let mut table = Parcels::new();
@@ -1653,6 +1717,9 @@ pub fn read_parks(
     config: &Config,
     options: &ReadOptions,
 ) -> Result<Loaded<Parks>> {
+    if let Some((text, options)) = built_text(source, Layer::Parks, &config.fields, options)? {
+        return read_parks(&text, config, &options);
+    }
     let fields = &config.fields;
     let mut table = Parks::new();
     let scan = scan_geojson(
@@ -1689,6 +1756,22 @@ pub fn read_enterprises(
     config: &Config,
     options: &ReadOptions,
 ) -> Result<Loaded<Enterprises>> {
+    if let Some((text, options)) = built_text(source, Layer::Enterprises, &config.fields, options)?
+    {
+        // The built text's header is its first line, whatever `header_row` says of files.
+        let mut config = config.clone();
+        config.fields.enterprises.header_row = Some(1);
+        // Its records are not lines of a file a person opens: no `line` in their errors.
+        let unlined = |mut e: Error| {
+            if let Some(ctx) = e.feature_mut() {
+                ctx.line = None;
+            }
+            e
+        };
+        let mut loaded = read_enterprises(&text, &config, &options).map_err(unlined)?;
+        loaded.rejected = loaded.rejected.into_iter().map(unlined).collect();
+        return Ok(loaded);
+    }
     let fields = &config.fields;
     let mut table = Enterprises::new();
     let position = if source.is_csv() {

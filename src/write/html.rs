@@ -24,8 +24,6 @@ use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::Path;
 
-use serde::{Deserialize, Serialize};
-
 use self::words::{
     CHANGES, Words, code_label, group_label, layer_label, reason_label, suspicion_label, words,
 };
@@ -36,16 +34,7 @@ use crate::schema::{Cell, parcel_column};
 use crate::shapes::ShapeRef;
 use crate::source_text::InputText;
 
-/// The language of the report's labels.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Lang {
-    /// 中文 (the default).
-    #[default]
-    Zh,
-    /// English.
-    En,
-}
+pub use crate::labels::Lang;
 
 /// How to render the report.
 #[derive(Debug, Clone)]
