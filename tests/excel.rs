@@ -359,3 +359,33 @@ fn a_spreadsheet_is_told_by_its_bytes_and_refused_as_parcels() {
     let e = small_audit(small_config(), false, Source::path(&fake)).unwrap_err();
     assert!(e.to_string().contains("not a spreadsheet"), "{e}");
 }
+
+#[test]
+fn damaged_or_sprawling_workbooks_stop_with_an_error_not_a_panic() {
+    let dir = tempfile::tempdir().unwrap();
+    let book = small_book(dir.path());
+    let bytes = std::fs::read(&book).unwrap();
+    // Cut short: the zip's directory is gone.
+    let cut = dir.path().join("cut.xlsx");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    let e = small_audit(small_config(), false, Source::path(&cut)).unwrap_err();
+    assert_eq!(e.code(), "spreadsheet", "{e}");
+    assert!(
+        e.to_string()
+            .contains("cannot be read as an Excel workbook (.xlsx)"),
+        "{e}"
+    );
+    // Two cells, at A1 and at Excel's last cell: a sheet of 17 billion cells if held whole.
+    let mut wide = Workbook::new();
+    let sheet = wide.add_worksheet();
+    sheet.write_string(0, 0, "enterprise_id").unwrap();
+    sheet.write_string(1_048_575, 16_383, "x").unwrap();
+    let sprawl = dir.path().join("sprawl.xlsx");
+    wide.save(&sprawl).unwrap();
+    let e = common::within(60, "a sprawling sheet", move || {
+        small_audit(small_config(), false, Source::path(&sprawl)).map(|_| ())
+    });
+    let e = e.unwrap_err();
+    assert_eq!(e.code(), "spreadsheet", "{e}");
+    assert!(e.to_string().contains("row 1048576, column 16384"), "{e}");
+}

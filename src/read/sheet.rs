@@ -160,7 +160,14 @@ fn open_sheet(
             first
         }
     };
-    let range = workbook.worksheet_range(&name).map_err(unreadable)?;
+    let range = match &mut workbook {
+        calamine::Sheets::Xlsx(x) => xlsx_range(x, &name).map_err(|e| match e {
+            Sprawl::Read(e) => unreadable(e.into()),
+            Sprawl::Cells(message) => bad(message),
+        })?,
+        // An .xls holds at most 65 536 rows of 256 columns, read as it is opened.
+        _ => workbook.worksheet_range(&name).map_err(unreadable)?,
+    };
     let merged = match &mut workbook {
         calamine::Sheets::Xlsx(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
         calamine::Sheets::Xls(x) => x.merge_cells_by_sheet_name(&name).unwrap_or_default(),
@@ -172,6 +179,54 @@ fn open_sheet(
         range,
         merged,
     })
+}
+
+/// The most cells a sheet's span (its first to last row, by its first to last column, of
+/// filled cells) may hold: calamine holds the span whole, so a stray cell far from the table
+/// (at XFD1048576) would make it 17 billion.
+const MAX_SHEET_CELLS: u64 = 50_000_000;
+
+/// Why an `.xlsx` sheet's cells were not taken.
+enum Sprawl {
+    /// The file could not be read.
+    Read(calamine::XlsxError),
+    /// Its span is past [`MAX_SHEET_CELLS`]: what to do.
+    Cells(String),
+}
+
+/// The filled cells of the `.xlsx` sheet `name`, read one by one so that their span is
+/// known (and bounded) before it is held.
+fn xlsx_range<RS: std::io::Read + std::io::Seek>(
+    book: &mut calamine::Xlsx<RS>,
+    name: &str,
+) -> std::result::Result<Range<Data>, Sprawl> {
+    let mut reader = book.worksheet_cells_reader(name).map_err(Sprawl::Read)?;
+    let mut cells = Vec::new();
+    let (mut low, mut high) = ((u32::MAX, u32::MAX), (0u32, 0u32));
+    while let Some(cell) = reader.next_cell().map_err(Sprawl::Read)? {
+        let (r, c) = cell.get_position();
+        let value = Data::from(cell.get_value().clone());
+        if value == Data::Empty {
+            continue;
+        }
+        (low, high) = ((low.0.min(r), low.1.min(c)), (high.0.max(r), high.1.max(c)));
+        let span = u64::from(high.0 - low.0 + 1) * u64::from(high.1 - low.1 + 1);
+        if span > MAX_SHEET_CELLS {
+            return Err(Sprawl::Cells(format!(
+                "sheet {name:?} spans rows {} to {} and columns {} to {} (past {MAX_SHEET_CELLS} \
+                 cells): a cell far from the table, such as row {}, column {}? Delete it, or \
+                 save the table as CSV",
+                low.0 + 1,
+                high.0 + 1,
+                low.1 + 1,
+                high.1 + 1,
+                r + 1,
+                c + 1
+            )));
+        }
+        cells.push(calamine::Cell::new((r, c), value));
+    }
+    Ok(Range::from_sparse(cells))
 }
 
 /// A workbook format as messages name it.
