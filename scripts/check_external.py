@@ -64,12 +64,12 @@ INPUTS = ([f"tw-urban-zoning-industrial/{s}.json" for s in TW] + [f"fr-cadastre-
 YEARBOOK = [
     ("C1302", {"tax": ("利润总额（亿元）", 5), "investment": ("年末资产总计（亿元）", 3),
                "output": ("工业总产值（亿元）", 2), "employees": ("年末从业人员（万人）", 1)},
-     5, "line 1 above the header (line 3)", {"总  计": "unmatched", "崇明区": "unmatched", "其  他": "unmatched"}),
+     5, "row 1 above the header (row 3)", {"总  计": "unmatched", "崇明区": "unmatched", "其  他": "unmatched"}),
     # A header over rows 4-6: 地区 merged down three rows, 其中 across six columns above the
     # sub-columns; 黄浦区's 联列住宅 is "…".
     ("C1106", {"tax": ("其  中 联列住宅", 3), "investment": ("居住房屋", 1), "output": ("非居住房屋", 8),
                "floor_area": ("其  中 工  厂", 9)},
-     7, "lines 1–3 above the header (line 4)", {"总  计": "unmatched", "黄浦区": "missing_property",
+     7, "rows 1–3 above the header (row 4)", {"总  计": "unmatched", "黄浦区": "missing_property",
                                                  "崇明区": "unmatched"}),
 ]
 # When xlrd is not installed: figures xlrd 2.0.2 read from the files (district: values in the

@@ -177,10 +177,7 @@ fn the_zone_from_an_xlsx_audits_as_from_its_geojson() {
     // The title and unit rows were skipped, saying so; the coordinates' columns were named.
     let said: Vec<&str> = xlsx.warnings.iter().map(|w| w.message.as_str()).collect();
     let said = said.join("\n");
-    assert!(
-        said.contains("lines 1–2 above the header (line 3)"),
-        "{said}"
-    );
+    assert!(said.contains("rows 1–2 above the header (row 3)"), "{said}");
     assert!(said.contains("took \"经度\" and \"纬度\""), "{said}");
 }
 
