@@ -24,7 +24,13 @@ tests. A full run checks that too, before anything else.
   from .shp/.dbf/.prj/.cpg: the encoding each is read in (LDID 0x4D, 0x7A, none, a .cpg against
   its LDID) and the Chinese names it gives, GBK field names, ids kept as text, the .prj's CRS
   (lon/lat, UTM 50N as EPSG:32650), every record evaluated or rejected.
-Standard library only. Exits 1 when a check fails.
+- cn-shanghai-yearbook-xls: two tables of the Shanghai yearbook (.xls, title and unit rows, a
+  header merged over two and three rows, `…` cells) read as the enterprises, one a district,
+  joined by name to the Shanghai districts: the header found below the title rows (the warning
+  names its line), each column named by its merged cells joined, every figure equal to the
+  file's as xlrd reads it (when `pip install xlrd` has been run; else to figures xlrd read, kept
+  below), a `…` tax rejected as missing, naming sheet and row.
+Standard library only (xlrd if there). Exits 1 when a check fails.
 """
 import csv
 import json
@@ -48,7 +54,32 @@ INPUTS = ([f"tw-urban-zoning-industrial/{s}.json" for s in TW] + [f"fr-cadastre-
                                                  ("cn-whu-campus-gbk-utm50n", "广场"),
                                                  ("dbf-cp936-microfixtures", "shapefile-rs/file_cp936"),
                                                  ("dbf-cp936-microfixtures", "mapshaper/chinese"))
-             for ext in ("shp", "dbf")])
+             for ext in ("shp", "dbf")]
+          + [f"cn-shanghai-yearbook-xls/2017/{t}.xls" for t in ("C1302", "C1106")])
+
+# The yearbook tables read as enterprises, one row a district: (table, [fields.enterprises] keys
+# to the header's joined names and their 0-based columns, the first data row (Excel's), the
+# header's line the title warning must name, the ids rejected with their codes). Ids are the
+# district names, trimmed; the parcels are the districts (cn-shanghai-districts-gbk, by NAME).
+YEARBOOK = [
+    ("C1302", {"tax": ("利润总额（亿元）", 5), "investment": ("年末资产总计（亿元）", 3),
+               "output": ("工业总产值（亿元）", 2), "employees": ("年末从业人员（万人）", 1)},
+     5, "row 1 above the header (row 3)", {"总  计": "unmatched", "崇明区": "unmatched", "其  他": "unmatched"}),
+    # A header over rows 4-6: 地区 merged down three rows, 其中 across six columns above the
+    # sub-columns; 黄浦区's 联列住宅 is "…".
+    ("C1106", {"tax": ("其  中 联列住宅", 3), "investment": ("居住房屋", 1), "output": ("非居住房屋", 8),
+               "floor_area": ("其  中 工  厂", 9)},
+     7, "rows 1–3 above the header (row 4)", {"总  计": "unmatched", "黄浦区": "missing_property",
+                                                 "崇明区": "unmatched"}),
+]
+# When xlrd is not installed: figures xlrd 2.0.2 read from the files (district: values in the
+# order of the table's keys above).
+YEARBOOK_KNOWN = {
+    "C1302": {"浦东新区": [1000.18, 14209.91, 10095.48, 54.07], "嘉定区": [660.6, 4890.69, 5944.55, 29.54],
+              "崇明区": [3.69, 715.45, 364.2, 2.98]},
+    "C1106": {"浦东新区": [275.0, 15806.0, 14605.0, 5602.0], "长宁区": [1.0, 2424.0, 1762.0, 205.0],
+              "崇明区": [30.0, 1488.0, 1079.0, 459.0]},
+}
 
 # Limits on the French cadastre's |relative difference| between the geodesic area and the official
 # `contenance` (legal areas in whole m², from surveys, not from these vectorised outlines, so the
@@ -281,11 +312,73 @@ def main():
     check("shp a .dbf alone says what to give", p.returncode != 0 and "give the .shp" in p.stderr,
           p.stderr.strip())
 
+    check_yearbook(binary, work, ext, check)
+
     if failures:
         print(f"{len(failures)} check(s) failed: {', '.join(failures)}")
         return 1
     print("external data checks passed")
     return 0
+
+
+def yearbook_figures(path, columns, first_row):
+    """The table's figures as xlrd reads them: {district: [values]}, or None without xlrd."""
+    try:
+        import xlrd
+    except ImportError:
+        return None
+    sheet = xlrd.open_workbook(path).sheet_by_index(0)
+    figures = {}
+    for r in range(first_row - 1, sheet.nrows):
+        name = str(sheet.cell_value(r, 0)).strip()
+        if name:
+            figures[name] = [sheet.cell_value(r, c) for c in columns]
+    return figures
+
+
+def check_yearbook(binary, work, ext, check):
+    districts = os.path.join(ext, "cn-shanghai-districts-gbk", "区县界_area.shp")
+    for table, keys, first_row, header_said, rejected_ids in YEARBOOK:
+        src = os.path.join(ext, "cn-shanghai-yearbook-xls", "2017", f"{table}.xls")
+        out = os.path.join(work, f"yearbook-{table}")
+        os.makedirs(out, exist_ok=True)
+        cfg = os.path.join(out, "config.toml")
+        with open(cfg, "w", encoding="utf-8") as f:
+            f.write('[fields]\nparcel_id = "NAME"\n[checks]\nallow_suspect = true\n'
+                    '[fields.enterprises]\nenterprise_id = "地  区"\nparcel_id = "地  区"\n'
+                    + "".join(f'{k} = "{name}"\n' for k, (name, _) in keys.items()))
+        p = subprocess.run([binary, "--quiet", "--parcels", districts, "--enterprises", src, "--config", cfg,
+                            "--out", os.path.join(out, "out")], capture_output=True, text=True)
+        check(f"yearbook {table} exit", p.returncode == 0, p.stderr.strip() or "0")
+        if p.returncode:
+            continue
+        firms = {r["enterprise_id"]: r for r in rows(os.path.join(out, "out", "enterprises.csv"))}
+        rejected = {r["id"]: (r["code"], r["reason"]) for r in rows(os.path.join(out, "out", "rejected.csv"))
+                    if r["layer"] == "enterprises"}
+        warned = [w["warning"] for w in rows(os.path.join(out, "out", "warnings.csv"))]
+        check(f"yearbook {table} header found below the title rows", any(header_said in w for w in warned),
+              "; ".join(w for w in warned if "above the header" in w) or "no title warning")
+        check(f"yearbook {table} rejections", {i: c for i, (c, _) in rejected.items()} == rejected_ids,
+              "; ".join(f"{i}: {c} ({why})" for i, (c, why) in rejected.items()))
+        figures = yearbook_figures(src, [c for _, c in keys.values()], first_row)
+        source = "xlrd"
+        if figures is None:
+            figures, source = YEARBOOK_KNOWN[table], "figures xlrd read, kept in this script"
+        columns = {"employees": "employees", "floor_area": "floor_area"}
+        wrong = []
+        for district, values in figures.items():
+            if rejected_ids.get(district) == "missing_property":
+                continue
+            firm = firms.get(district)
+            got = [float(firm[columns.get(k, k)]) if firm else None for k in keys]
+            if got != [float(v) for v in values]:
+                wrong.append(f"{district}: {got} against {values}")
+        check(f"yearbook {table} figures equal the file's ({source})", not wrong and len(figures) >= 3,
+              "; ".join(wrong) or f"{len(figures)} rows, {len(keys)} columns each")
+        if table == "C1106":
+            why = rejected.get("黄浦区", ("", ""))[1]
+            check("yearbook C1106 a … tax is absent, named by sheet and row",
+                  why.startswith('sheet "Sheet1", row 9: property "其  中 联列住宅" is missing'), why)
 
 
 if __name__ == "__main__":

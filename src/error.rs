@@ -54,6 +54,11 @@ pub struct FeatureContext {
     pub line: Option<std::num::NonZeroU32>,
 }
 
+/// What follows a file's name to name a layer inside it, as QGIS writes a layer's source
+/// (`qy.xlsx|layername=2024`). A spreadsheet's rows are named so, `line` then being the
+/// sheet's row as Excel numbers it.
+pub(crate) const LAYER_NAME: &str = "|layername=";
+
 impl FeatureContext {
     /// A context for the record at `index` of `layer` in `file`, id not yet known.
     pub fn new(file: Arc<PathBuf>, layer: Layer, index: usize) -> Self {
@@ -64,6 +69,18 @@ impl FeatureContext {
             id: None,
             line: None,
         }
+    }
+
+    /// Where a table's row stands, as a spreadsheet user looks for it: `line 5` in a CSV,
+    /// `sheet "2024", row 5` in a spreadsheet's sheet (a file named `qy.xlsx|layername=2024`);
+    /// `None` for a feature.
+    pub fn position(&self) -> Option<String> {
+        let line = self.line?;
+        let sheet = (self.file.to_str()).and_then(|f| f.rsplit_once(LAYER_NAME));
+        Some(match sheet {
+            Some((_, sheet)) => format!("sheet {sheet:?}, row {line}"),
+            None => format!("line {line}"),
+        })
     }
 
     /// What a record of its file is called: a CSV "row" or a GeoJSON "feature".
@@ -79,8 +96,8 @@ impl FeatureContext {
 impl fmt::Display for FeatureContext {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: {} {}", self.file.display(), self.noun(), self.index)?;
-        if let Some(line) = self.line {
-            write!(f, " (line {line})")?;
+        if let Some(position) = self.position() {
+            write!(f, " ({position})")?;
         }
         if let Some(id) = &self.id {
             write!(f, " (id {id:?})")?;
@@ -401,6 +418,15 @@ pub enum Error {
         /// What is wrong and what to do.
         message: String,
     },
+    /// A spreadsheet (`.xlsx`, `.xls`, `.ods`) that cannot be read: damaged, too large, no
+    /// sheet of the name given. It stops the read.
+    #[error("{}: {message}", file.display())]
+    Spreadsheet {
+        /// The file.
+        file: PathBuf,
+        /// What is wrong and what to do.
+        message: String,
+    },
     /// An input of a format not read as that layer (a `.dbf` alone, a spreadsheet given as
     /// parcels, a `.gdb`), or a `.shp` without its `.dbf`: the message says what to give.
     #[error("{}: {message}", file.display())]
@@ -592,6 +618,7 @@ impl Error {
             Config { .. } => "config",
             Csv { .. } => "csv",
             Shapefile { .. } => "shapefile",
+            Spreadsheet { .. } => "spreadsheet",
             InputFormat { .. } => "input_format",
             OutputIsInput { .. } => "output_is_input",
             InputChanged { .. } => "input_changed",
@@ -656,8 +683,8 @@ impl Rejection {
                         let reason = message.strip_prefix(&prefix).unwrap_or(&message);
                         // A CSV row's line, where a spreadsheet user looks (the index counts
                         // data rows from 0).
-                        match ctx.line {
-                            Some(line) => format!("line {line}: {reason}"),
+                        match ctx.position() {
+                            Some(position) => format!("{position}: {reason}"),
                             None => reason.to_string(),
                         }
                     },

@@ -394,7 +394,7 @@ fn wrong_formats_say_what_to_give() {
     assert!(hint(dbf_alone).contains("give the .shp"));
     let xlsx = dir.path().join("qy.xlsx");
     std::fs::write(&xlsx, b"PK\x03\x04").unwrap();
-    assert!(hint(xlsx).contains("parcels and parks need geometry"));
+    assert!(hint(xlsx).contains("a spreadsheet holds no geometry"));
     let gdb = dir.path().join("dc.gdb");
     std::fs::create_dir(&gdb).unwrap();
     assert!(hint(gdb).contains("File Geodatabase"));
@@ -407,4 +407,92 @@ fn wrong_formats_say_what_to_give() {
     std::fs::write(dir.path().join("fake.dbf"), [3u8; 40]).unwrap();
     let e = file_error(&fake);
     assert!(e.to_string().contains("not a Shapefile"), "{e}");
+}
+
+/// Zips the files of `dir` named `names` into `zip`, each under `folder/`, deflated.
+fn zip_into(zip: &Path, dir: &Path, folder: &str, names: &[&str]) {
+    use std::io::Write;
+    let mut w = zip::ZipWriter::new(std::fs::File::create(zip).unwrap());
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for name in names {
+        w.start_file(format!("{folder}{name}"), deflated).unwrap();
+        w.write_all(&std::fs::read(dir.join(name)).unwrap())
+            .unwrap();
+    }
+    w.finish().unwrap();
+}
+
+/// The audit of `parcels` alone, its summary as JSON but for the parcels' file name.
+fn summary_of(parcels: &Path) -> serde_json::Value {
+    let report = land_efficiency::Audit::new(Config::default())
+        .run(&land_efficiency::Inputs {
+            parcels: Source::path(parcels),
+            enterprises: None,
+            parks: None,
+        })
+        .unwrap();
+    let mut v = serde_json::to_value(&report.summary).unwrap();
+    let file = v["crs"]["parcels"].as_object_mut().unwrap().remove("file");
+    assert!(file.is_some());
+    v
+}
+
+#[test]
+fn a_zipped_shapefile_audits_as_the_shapefile_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let shp = write_parcels(dir.path());
+    let parts = ["zd.shp", "zd.shx", "zd.dbf", "zd.prj"];
+    let zip = dir.path().join("zd.zip");
+    // In a folder, as a zip of the layer's folder is.
+    zip_into(&zip, dir.path(), "zd/", &parts);
+    let from_zip = read_parcels(&Source::path(&zip), &Config::default(), &options()).unwrap();
+    let ids: Vec<&str> = from_zip.records.iter().map(|p| p.id()).collect();
+    assert_eq!(ids, ["0012", "0013", "0014"]);
+    assert_eq!(from_zip.crs, Crs::Epsg(4549));
+    assert_eq!(from_zip.records.get(1).planar_area_m2(), Some(20_000.0));
+    let w = warnings_text(&from_zip.warnings);
+    assert!(
+        w.contains("zd.zip/zd/zd.dbf: text read as its LDID byte 0x7A"),
+        "{w}"
+    );
+    assert_eq!(summary_of(&zip), summary_of(&shp));
+}
+
+#[test]
+fn a_zip_of_several_shapefiles_is_read_by_the_one_named() {
+    let dir = tempfile::tempdir().unwrap();
+    write_parcels(dir.path());
+    for ext in ["shp", "shx", "dbf", "prj"] {
+        std::fs::copy(
+            dir.path().join(format!("zd.{ext}")),
+            dir.path().join(format!("zd2.{ext}")),
+        )
+        .unwrap();
+    }
+    let zip = dir.path().join("two.zip");
+    let names = ["zd.shp", "zd.dbf", "zd2.shp", "zd2.dbf", "zd2.prj"];
+    zip_into(&zip, dir.path(), "", &names);
+    let e = file_error(&zip);
+    let m = e.to_string();
+    assert!(m.contains("holds 2 Shapefiles (\"zd\", \"zd2\")"), "{m}");
+    assert!(m.contains("zd.zip|layername=NAME"), "{m}");
+    let named = PathBuf::from(format!("{}|layername=zd2", zip.display()));
+    let loaded = read_parcels(&Source::path(&named), &Config::default(), &options()).unwrap();
+    assert_eq!(loaded.records.len(), 3);
+    // zd2 has its .prj in the zip, zd none: the CRS says which was read.
+    assert_eq!(loaded.crs, Crs::Epsg(4549));
+    let missing = PathBuf::from(format!("{}|layername=zd3", zip.display()));
+    let e = read_parcels(&Source::path(&missing), &Config::default(), &options())
+        .map(|_| ())
+        .unwrap_err();
+    assert!(e.to_string().contains("no Shapefile named \"zd3\""), "{e}");
+    // A .shp without its .dbf in the zip is told as beside a file.
+    let lone = dir.path().join("lone.zip");
+    zip_into(&lone, dir.path(), "", &["zd.shp"]);
+    let e = read_parcels(&Source::path(&lone), &Config::default(), &options())
+        .map(|_| ())
+        .unwrap_err();
+    assert_eq!(e.code(), "input_format");
+    assert!(e.to_string().contains("no zd.dbf beside it"), "{e}");
 }

@@ -171,20 +171,79 @@ pub(super) fn scan_csv(
         .has_headers(false)
         .delimiter(separator)
         .from_reader(input);
-    let csv_error = |message: String| Error::Csv {
-        path: file.clone(),
-        message,
-    };
-    let mut scan = Scan::new(file.clone());
+    let mut warnings = Vec::new();
     if separator != b',' {
-        scan.warnings.push(layer_warning(format!(
+        warnings.push(layer_warning(format!(
             "{}: read with {} as the separator (the first line with one has more of them than \
              of the others)",
             file.display(),
             header::separator_name(separator)
         )));
     }
-    let head = read_head(&mut reader, &lines, &fields.enterprises).map_err(csv_error)?;
+    let mut next = |bytes: &mut csv::ByteRecord| match reader.read_byte_record(bytes) {
+        Ok(true) => Ok(Some(lines.of(bytes.position()))),
+        Ok(false) => Ok(None),
+        Err(e) => Err(e.to_string()),
+    };
+    let head = read_head(&mut next, &fields.enterprises).map_err(|message| Error::Csv {
+        path: file.clone(),
+        message,
+    })?;
+    let table = TableRows {
+        file,
+        head,
+        next: &mut next,
+        separator,
+        gb18030,
+        warnings,
+    };
+    scan_rows(table, fields, strict, places, sink)
+}
+
+/// A table's rows as the enterprises are read from them, CSV's or a spreadsheet's.
+pub(super) struct TableRows<'n> {
+    /// The file (or label; a spreadsheet's sheet as `qy.xlsx|layername=2024`, which names
+    /// its rows by sheet and row).
+    pub(super) file: PathBuf,
+    /// The header and the rows read with it.
+    pub(super) head: Head,
+    /// Reads the next row into the record, with its line (or row); `None` at the end. The
+    /// error stops the file.
+    pub(super) next:
+        &'n mut dyn FnMut(&mut csv::ByteRecord) -> std::result::Result<Option<u64>, String>,
+    /// The field separator (for a spreadsheet, `,`: its rows always have the header's length).
+    pub(super) separator: u8,
+    /// The text is read as GB18030.
+    pub(super) gb18030: bool,
+    /// Warnings about the file so far.
+    pub(super) warnings: Vec<crate::error::Warning>,
+}
+
+/// Reads the enterprises of a table's rows past its header, handing each good row's
+/// enterprise to `sink` in file order and keeping the rest as rejections (or stopping at the
+/// first with `strict`). Where a rejected firm stands goes to `places`. A column the audit
+/// needs or the configuration names that the header lacks is the layer's suspicion.
+pub(super) fn scan_rows(
+    table: TableRows,
+    fields: &Fields,
+    strict: bool,
+    places: &super::Places,
+    sink: &mut dyn FnMut(Firm),
+) -> Result<Scan> {
+    let TableRows {
+        file,
+        head,
+        next,
+        separator,
+        gb18030,
+        warnings,
+    } = table;
+    let csv_error = |message: String| Error::Csv {
+        path: file.clone(),
+        message,
+    };
+    let mut scan = Scan::new(file.clone());
+    scan.warnings = warnings;
     let mut decoded = Decoded::default();
     let headers = read_header(head.header, head.line, gb18030, &mut decoded).map_err(csv_error)?;
     if !head.skipped.is_empty() && fields.enterprises.header_row.is_none() {
@@ -219,10 +278,9 @@ pub(super) fn scan_csv(
                 bytes = record;
                 line
             }
-            None => match reader.read_byte_record(&mut bytes) {
-                Ok(true) => lines.of(bytes.position()),
-                Ok(false) => break,
-                Err(e) => return Err(csv_error(e.to_string())),
+            None => match next(&mut bytes).map_err(csv_error)? {
+                Some(line) => line,
+                None => break,
             },
         };
         let parsed = rows.parse(&mut bytes, index, line).map_err(csv_error)?;
@@ -250,24 +308,23 @@ fn layer_warning(message: String) -> crate::error::Warning {
     }
 }
 
-/// The first rows of a CSV: its header, the rows above it, and the data rows read after it
+/// The first rows of a table: its header, the rows above it, and the data rows read after it
 /// while looking.
-struct Head {
-    header: csv::ByteRecord,
+pub(super) struct Head {
+    pub(super) header: csv::ByteRecord,
     /// The header's line (from 1).
-    line: u64,
+    pub(super) line: u64,
     /// The rows above the header, with their lines and text.
-    skipped: Vec<(u64, String)>,
+    pub(super) skipped: Vec<(u64, String)>,
     /// Data rows read while looking for the header, with their lines.
-    rest: VecDeque<(csv::ByteRecord, u64)>,
+    pub(super) rest: VecDeque<(csv::ByteRecord, u64)>,
 }
 
 /// Reads the first rows and finds the header among them: the row on line `header_row` when
 /// it is set, else the one [`header::header_index`] chooses among the first [`HEAD_ROWS`].
 /// The error stops the file: no rows, no row on `header_row`, a quote left open.
-fn read_head<R: Read>(
-    reader: &mut csv::Reader<R>,
-    lines: &Lines,
+pub(super) fn read_head(
+    next: &mut dyn FnMut(&mut csv::ByteRecord) -> std::result::Result<Option<u64>, String>,
     f: &crate::config::EnterpriseFields,
 ) -> std::result::Result<Head, String> {
     let mut rows: VecDeque<(csv::ByteRecord, u64)> = VecDeque::new();
@@ -277,12 +334,9 @@ fn read_head<R: Read>(
             break;
         }
         let mut record = csv::ByteRecord::new();
-        match reader.read_byte_record(&mut record) {
-            Ok(true) => {}
-            Ok(false) => break,
-            Err(e) => return Err(e.to_string()),
-        }
-        let line = lines.of(record.position());
+        let Some(line) = next(&mut record)? else {
+            break;
+        };
         match f.header_row.map(u64::from) {
             // Above the line named: skipped unsaid (the configuration says where the header is).
             Some(want) if line < want => {}

@@ -9,7 +9,7 @@ use std::io::Read;
 use std::path::Path;
 
 use crate::config::{EnterpriseFields, Fields, MissingId};
-use crate::error::{Layer, Suspicion, Warning, abbreviate};
+use crate::error::{LAYER_NAME, Layer, Suspicion, Warning, abbreviate};
 
 /// Rows looked at for the header when `header_row` is not set: title rows above it are
 /// found among them.
@@ -172,12 +172,18 @@ pub(crate) fn header_index(rows: &VecDeque<(csv::ByteRecord, u64)>, f: &Enterpri
         .unwrap_or(0)
 }
 
-/// The warning for title rows skipped above the header on `header_line`: their lines, and the
-/// text of the first.
+/// The warning for title rows skipped above the header on `header_line`: their lines (rows,
+/// in a spreadsheet's sheet, a file named `qy.xlsx|layername=2024`), and the text of the first.
 pub(crate) fn title_warning(file: &Path, skipped: &[(u64, String)], header_line: u64) -> Warning {
+    let sheet = file.to_str().is_some_and(|f| f.contains(LAYER_NAME));
+    let (one, many) = if sheet {
+        ("row", "rows")
+    } else {
+        ("line", "lines")
+    };
     let lines = match skipped {
-        [(only, _)] => format!("line {only}"),
-        [(first, _), .., (last, _)] => format!("lines {first}–{last}"),
+        [(only, _)] => format!("{one} {only}"),
+        [(first, _), .., (last, _)] => format!("{many} {first}–{last}"),
         [] => String::new(),
     };
     let text = skipped.first().map_or("", |(_, t)| t.as_str());
@@ -186,7 +192,7 @@ pub(crate) fn title_warning(file: &Path, skipped: &[(u64, String)], header_line:
         index: Warning::NO_RECORD,
         id: None,
         message: format!(
-            "{}: {lines} above the header (line {header_line}) taken for a title and skipped \
+            "{}: {lines} above the header ({one} {header_line}) taken for a title and skipped \
              ({text:?}); if the header is another line, set [fields.enterprises] header_row",
             file.display()
         ),

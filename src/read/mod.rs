@@ -38,11 +38,14 @@ use crate::source_text::{InputText, Span, text_hash};
 pub(crate) mod csv;
 pub(crate) mod feature;
 pub(crate) mod header;
+pub(crate) mod kind;
 pub(crate) mod previous;
 pub(crate) mod scan;
+pub(crate) mod sheet;
 pub(crate) mod shp;
 pub(crate) mod typed;
 pub(crate) mod valid;
+pub(crate) mod zipped;
 
 use feature::{Accept, Geom, Members, Props, RawFeature, RawGeometry};
 use scan::Scanner;
@@ -50,9 +53,13 @@ use scan::Scanner;
 /// Where a layer comes from.
 #[derive(Debug, Clone)]
 pub enum Source {
-    /// A file: `.csv` is read as CSV (enterprises only), `.shp` as a Shapefile (with its
-    /// `.dbf`, `.prj` and `.cpg`), anything else as GeoJSON. A `.dbf` alone, a spreadsheet, a
-    /// geodatabase, a GeoPackage or a zip is an [`Error::InputFormat`] saying what to give.
+    /// A file: `.csv` is read as CSV (enterprises only), `.xlsx`/`.xls`/`.ods` as a
+    /// spreadsheet (enterprises only; its first sheet, or the one named as QGIS names it:
+    /// `qy.xlsx|layername=2024`), `.shp` as a Shapefile (with its `.dbf`, `.prj` and
+    /// `.cpg`), a `.zip` as the Shapefile in it (`zd.zip|layername=ZD` when it holds
+    /// several), anything else as GeoJSON; a spreadsheet or a zip is told by its first bytes
+    /// too. A `.dbf` alone, a geodatabase or a GeoPackage is an [`Error::InputFormat`] saying
+    /// what to give.
     Path(PathBuf),
     /// GeoJSON held in memory, with a label used in messages.
     GeoJson {
@@ -125,43 +132,46 @@ impl Source {
         }
     }
 
-    /// The file read, for a source that is one (not in-memory text).
+    /// The file read, for a source that is one (not in-memory text): the path without a
+    /// layer named in it (`|layername=`).
     pub fn file(&self) -> Option<&Path> {
         match self {
-            Source::Path(p) => Some(p),
+            Source::Path(p) => Some(kind::split_layer(p).0),
             Source::GeoJson { .. } | Source::Csv { .. } | Source::Built(_) => None,
         }
     }
 
-    /// The path or label shown in messages.
+    /// The path or label shown in messages (a layer named in the path left off: messages
+    /// name the sheet or the Shapefile in the zip).
     pub fn name(&self) -> PathBuf {
         match self {
-            Source::Path(p) => p.clone(),
+            Source::Path(p) => kind::split_layer(p).0.to_path_buf(),
             Source::GeoJson { label, .. } | Source::Csv { label, .. } => PathBuf::from(label),
             Source::Built(b) => PathBuf::from(b.label()),
         }
     }
 
-    fn is_csv(&self) -> bool {
+    /// The layer named in the path (`qy.xlsx|layername=2024`), if one is.
+    fn layer_name(&self) -> Option<&str> {
         match self {
-            Source::Path(p) => p.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")),
-            Source::Csv { .. } => true,
-            Source::GeoJson { .. } | Source::Built(_) => false,
+            Source::Path(p) => kind::split_layer(p).1,
+            Source::GeoJson { .. } | Source::Csv { .. } | Source::Built(_) => None,
         }
     }
 
-    /// What the source is read as; for a path, by its extension.
-    fn kind(&self) -> Result<shp::Kind> {
+    /// What the source is read as; for a path, by its first bytes and its extension.
+    fn kind(&self) -> Result<kind::Kind> {
         match self {
-            Source::Path(p) => shp::kind_of(p),
-            Source::Csv { .. } => Ok(shp::Kind::Csv),
-            Source::GeoJson { .. } | Source::Built(_) => Ok(shp::Kind::GeoJson),
+            Source::Path(p) => kind::kind_of(p),
+            Source::Csv { .. } => Ok(kind::Kind::Csv),
+            Source::GeoJson { .. } | Source::Built(_) => Ok(kind::Kind::GeoJson),
         }
     }
 
     fn open(&self) -> Result<Box<dyn Read + Send + '_>> {
         match self {
             Source::Path(p) => {
+                let p = kind::split_layer(p).0;
                 let f = File::open(p).map_err(|e| Error::io(p, "cannot open", e))?;
                 Ok(Box::new(f))
             }
@@ -174,7 +184,9 @@ impl Source {
     /// Size in bytes, when known (for progress).
     pub fn len(&self) -> Option<u64> {
         match self {
-            Source::Path(p) => std::fs::metadata(p).ok().map(|m| m.len()),
+            Source::Path(p) => std::fs::metadata(kind::split_layer(p).0)
+                .ok()
+                .map(|m| m.len()),
             Source::GeoJson { data, .. } | Source::Csv { data, .. } => Some(data.len() as u64),
             Source::Built(_) => None,
         }
@@ -391,8 +403,13 @@ fn scan_geojson<T: Send>(
     let mut shp_progress: Option<ByteProgress> = None;
     let mut seen = None;
     let input: Box<dyn Read + Send + '_> = match (kind, source.file()) {
-        (shp::Kind::Shapefile, Some(path)) => {
-            let opened = shp::open(path)?;
+        (kind::Kind::Spreadsheet(_), Some(path)) => return Err(kind::no_geometry(path, layer)),
+        (kind::Kind::Shapefile | kind::Kind::ZippedShapefile, Some(path)) => {
+            let opened = if kind == kind::Kind::Shapefile {
+                shp::open(path)?
+            } else {
+                zipped::open(path, source.layer_name())?
+            };
             scan.warnings
                 .extend(opened.notes.into_iter().map(layer_note(layer)));
             if let Some(p) = options.progress.clone() {
@@ -1223,8 +1240,8 @@ fn ungraded_note(unread: &[Error], ctx: &FeatureContext) -> (Option<String>, Opt
         })
         .collect();
     let at = ctx
-        .line
-        .map_or(String::new(), |line| format!("line {line}, "));
+        .position()
+        .map_or(String::new(), |position| format!("{position}, "));
     let reason = format!(
         "a value used in grading could not be read ({at}{}): not graded rather than scored \
          without it",
@@ -1619,7 +1636,14 @@ fn backing(source: &Source, options: &ReadOptions) -> Result<Option<InputText>> 
         _ if !options.leave_text => None,
         // None for a pipe or a device, which cannot be read again: the text is held.
         // A Shapefile's features are made as it is read, not in a file: the text is held.
-        Source::Path(_) if source.kind()? == shp::Kind::Shapefile => None,
+        Source::Path(_)
+            if matches!(
+                source.kind()?,
+                kind::Kind::Shapefile | kind::Kind::ZippedShapefile
+            ) =>
+        {
+            None
+        }
         Source::Path(path) => {
             InputText::open(path).map_err(|e| Error::io(path, "cannot open", e))?
         }
@@ -1774,7 +1798,7 @@ pub fn read_enterprises(
     }
     let fields = &config.fields;
     let mut table = Enterprises::new();
-    let position = if source.is_csv() {
+    let position = if source.kind()?.is_table() {
         format!("{}/{}", fields.enterprises.lon, fields.enterprises.lat)
     } else {
         "geometry".to_string()
@@ -1813,11 +1837,24 @@ fn scan_enterprises(
     table: &mut Enterprises,
     places: &Places,
 ) -> Result<(Scan, Option<InputText>)> {
-    if source.is_csv() {
-        let scan = csv::scan_csv(source, fields, options.strict, places, &mut |firm: Firm| {
+    let kind = source.kind()?;
+    if kind.is_table() {
+        let mut sink = |firm: Firm| {
             table.push(&firm.record);
             table.set_ungraded(firm.ungraded);
-        })?;
+        };
+        let scan = match (kind, source.file()) {
+            (kind::Kind::Spreadsheet(book), Some(path)) => sheet::scan_sheet(
+                path,
+                book,
+                source.layer_name(),
+                fields,
+                options.strict,
+                places,
+                &mut sink,
+            )?,
+            _ => csv::scan_csv(source, fields, options.strict, places, &mut sink)?,
+        };
         return Ok((scan, None));
     }
     let text = backing(source, options)?;

@@ -11,7 +11,7 @@
 //! the CSV reader decides). A warning says which was used and why.
 
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
@@ -24,70 +24,6 @@ use crate::source_text::read_whole;
 
 /// The `.shp` magic number (big-endian, at byte 0).
 const FILE_CODE: i32 = 9994;
-
-/// What a path's name says its format is, as an input layer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Kind {
-    /// GeoJSON (and anything not named otherwise).
-    GeoJson,
-    /// CSV (`.csv`, enterprises).
-    Csv,
-    /// A Shapefile's `.shp`.
-    Shapefile,
-}
-
-/// The kind of input `path` is, or an error saying what to give instead: a `.dbf`/`.shx`
-/// alone, a spreadsheet, a geodatabase, a GeoPackage, a zip.
-pub(crate) fn kind_of(path: &Path) -> Result<Kind> {
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase)
-        .unwrap_or_default();
-    let hint = |message: String| {
-        Err(Error::InputFormat {
-            file: path.to_path_buf(),
-            message,
-        })
-    };
-    match ext.as_str() {
-        "csv" => Ok(Kind::Csv),
-        "shp" => Ok(Kind::Shapefile),
-        "dbf" | "shx" | "prj" | "cpg" => hint(format!(
-            "a Shapefile's .{ext} is one of its parts: give the .shp (with its .dbf, .shx and \
-             .prj beside it, same name)"
-        )),
-        "xlsx" | "xls" | "xlsm" | "ods" => hint(
-            "a spreadsheet is not read yet: save the sheet as CSV (UTF-8) for enterprises; \
-             parcels and parks need geometry, given as GeoJSON or a Shapefile (.shp)"
-                .into(),
-        ),
-        "gdb" => hint(
-            "a File Geodatabase is not read by this build: export the layer to a Shapefile \
-             or GeoJSON (ogr2ogr -f GeoJSON out.geojson in.gdb LAYER, or QGIS Export)"
-                .into(),
-        ),
-        "gpkg" => hint(
-            "a GeoPackage is not read yet: export the layer to GeoJSON or a Shapefile \
-             (ogr2ogr -f GeoJSON out.geojson in.gpkg LAYER)"
-                .into(),
-        ),
-        "zip" => {
-            hint("a zip is not read yet: unzip it and give the .shp (or .geojson) inside".into())
-        }
-        _ => {
-            // A directory (a .gdb given with a trailing slash) or a file of another name.
-            if path.is_dir() {
-                return hint(
-                    "a folder, not a file: give the layer's .shp or .geojson inside it; a File \
-                     Geodatabase (.gdb) folder must first be exported to a Shapefile or GeoJSON"
-                        .into(),
-                );
-            }
-            Ok(Kind::GeoJson)
-        }
-    }
-}
 
 /// A sidecar of `shp` (same stem, extension `ext` in either case), if it is there.
 fn sidecar(shp: &Path, ext: &str) -> Option<PathBuf> {
@@ -145,7 +81,8 @@ struct DbfField {
     len: usize,
 }
 
-fn read_dbf_header(dbf: &Path, r: &mut impl Read) -> Result<DbfHeader> {
+/// Reads the `.dbf`'s header up to its field list's terminator; returns it and the bytes read.
+fn read_dbf_header(dbf: &Path, r: &mut impl Read) -> Result<(DbfHeader, u64)> {
     let bad = |message: String| Error::Shapefile {
         file: dbf.to_path_buf(),
         record: None,
@@ -212,13 +149,16 @@ fn read_dbf_header(dbf: &Path, r: &mut impl Read) -> Result<DbfHeader> {
              .dbf is damaged; export the layer again"
         )));
     }
-    Ok(DbfHeader {
-        records,
-        header_len,
-        record_len,
-        ldid,
-        fields,
-    })
+    Ok((
+        DbfHeader {
+            records,
+            header_len,
+            record_len,
+            ldid,
+            fields,
+        },
+        read,
+    ))
 }
 
 /// Decides the `.dbf`'s encoding: `.cpg`, LDID, then the bytes (`sample`: field names and the
@@ -322,59 +262,111 @@ impl Seen {
     }
 }
 
-/// The CRS of the `.prj` beside `shp`, if there is one the crate reads; a note in `notes`
-/// when there is one it does not.
-///
-/// # Errors
-/// [`Error::Io`] when it cannot be read, [`Error::InputTooLarge`] when it is past
-/// [`MAX_SIDECAR_BYTES`].
-fn prj_crs(shp: &Path, notes: &mut Vec<String>) -> Result<Option<Crs>> {
-    let Some(prj) = sidecar(shp, "prj") else {
-        return Ok(None);
-    };
-    let bytes = read_whole(&prj, MAX_SIDECAR_BYTES, "a Shapefile's .prj")?;
-    match Crs::from_prj(&String::from_utf8_lossy(&bytes)) {
-        Ok(crs) => Ok(Some(crs)),
+/// The CRS of a `.prj` (its name and text), if it is one the crate reads; a note in `notes`
+/// when it is one it does not.
+fn prj_crs(prj: Option<&(PathBuf, Vec<u8>)>, notes: &mut Vec<String>) -> Option<Crs> {
+    let (prj, bytes) = prj?;
+    match Crs::from_prj(&String::from_utf8_lossy(bytes)) {
+        Ok(crs) => Some(crs),
         Err(why) => {
             notes.push(format!(
                 "{}: not read as a CRS ({why}); the coordinates are taken as lon/lat if they \
                  can be, else give the CRS (--crs EPSG:N, or [crs] in the config)",
                 prj.display()
             ));
-            Ok(None)
+            None
         }
     }
 }
 
 /// A `.prj` or `.cpg` is a line or two of text; anything past this is not one.
-const MAX_SIDECAR_BYTES: u64 = 1 << 20;
+pub(crate) const MAX_SIDECAR_BYTES: u64 = 1 << 20;
+
+/// A Shapefile's parts, each named as messages name it: the `.shp` and `.dbf` to be read
+/// with their sizes, the `.prj`'s and `.cpg`'s text when there.
+pub(crate) struct Parts {
+    pub(crate) shp: PathBuf,
+    pub(crate) shp_in: Box<dyn Read + Send>,
+    pub(crate) shp_len: u64,
+    pub(crate) dbf: PathBuf,
+    pub(crate) dbf_in: Box<dyn Read + Send>,
+    pub(crate) dbf_len: u64,
+    pub(crate) prj: Option<(PathBuf, Vec<u8>)>,
+    pub(crate) cpg: Option<(PathBuf, Vec<u8>)>,
+}
+
+/// The message for a `.shp` named `stem` given without its `.dbf`.
+pub(crate) fn no_dbf(stem: &str) -> String {
+    format!(
+        "no {stem}.dbf beside it: a Shapefile's attributes (ids, figures) are in its .dbf; copy \
+         every part of the layer (.shp, .dbf, .shx, .prj, .cpg) into one folder, or give it as \
+         GeoJSON"
+    )
+}
 
 /// Opens the Shapefile whose `.shp` is `shp`.
 ///
 /// # Errors
 /// [`Error::InputFormat`] for a `.shp` with no `.dbf`; [`Error::Shapefile`] for a file that
-/// is not a Shapefile or a damaged `.dbf` header; [`Error::Io`] when a part cannot be opened.
+/// is not a Shapefile or a damaged `.dbf` header; [`Error::Io`] when a part cannot be opened;
+/// [`Error::InputTooLarge`] for a `.prj` or `.cpg` past [`MAX_SIDECAR_BYTES`].
 pub(crate) fn open(shp: &Path) -> Result<Opened> {
     let Some(dbf) = sidecar(shp, "dbf") else {
         let name = shp.file_stem().map(Path::new).unwrap_or(shp).display();
         return Err(Error::InputFormat {
             file: shp.to_path_buf(),
-            message: format!(
-                "no {name}.dbf beside it: a Shapefile's attributes (ids, figures) are in its \
-                 .dbf; copy every part of the layer (.shp, .dbf, .shx, .prj, .cpg) into one \
-                 folder, or give it as GeoJSON"
-            ),
+            message: no_dbf(&name.to_string()),
         });
     };
-    let shp_file = File::open(shp).map_err(|e| Error::io(shp, "cannot open", e))?;
-    let shp_len = shp_file
-        .metadata()
-        .map_err(|e| Error::io(shp, "cannot read", e))?
-        .len();
-    let mut shp_in = BufReader::with_capacity(1 << 16, shp_file);
+    let opened = |path: &Path| -> Result<(Box<dyn Read + Send>, u64)> {
+        let file = File::open(path).map_err(|e| Error::io(path, "cannot open", e))?;
+        let len = file
+            .metadata()
+            .map_err(|e| Error::io(path, "cannot read", e))?
+            .len();
+        Ok((Box::new(file), len))
+    };
+    let (shp_in, shp_len) = opened(shp)?;
+    let (dbf_in, dbf_len) = opened(&dbf)?;
+    let text = |ext: &str, what: &'static str| -> Result<Option<(PathBuf, Vec<u8>)>> {
+        match sidecar(shp, ext) {
+            Some(p) => Ok(Some((p.clone(), read_whole(&p, MAX_SIDECAR_BYTES, what)?))),
+            None => Ok(None),
+        }
+    };
+    open_parts(Parts {
+        shp: shp.to_path_buf(),
+        shp_in,
+        shp_len,
+        dbf,
+        dbf_in,
+        dbf_len,
+        prj: text("prj", "a Shapefile's .prj")?,
+        cpg: text("cpg", "a Shapefile's .cpg")?,
+    })
+}
+
+/// Opens a Shapefile from its parts: the `.shp`'s header checked, the `.dbf`'s read, its
+/// encoding and the CRS decided.
+///
+/// # Errors
+/// [`Error::Shapefile`] for a file that is not a Shapefile or a damaged `.dbf` header;
+/// [`Error::Io`] when a part cannot be read.
+pub(crate) fn open_parts(parts: Parts) -> Result<Opened> {
+    let Parts {
+        shp,
+        shp_in,
+        shp_len,
+        dbf,
+        dbf_in,
+        dbf_len,
+        prj,
+        cpg,
+    } = parts;
+    let mut shp_in = BufReader::with_capacity(1 << 16, shp_in);
     let mut head = [0u8; 100];
     shp_in.read_exact(&mut head).map_err(|_| Error::Shapefile {
-        file: shp.to_path_buf(),
+        file: shp.clone(),
         record: None,
         message: format!(
             "{shp_len} bytes, shorter than a .shp header (100 bytes): not a Shapefile, or \
@@ -384,7 +376,7 @@ pub(crate) fn open(shp: &Path) -> Result<Opened> {
     let code = i32::from_be_bytes([head[0], head[1], head[2], head[3]]);
     if code != FILE_CODE {
         return Err(Error::Shapefile {
-            file: shp.to_path_buf(),
+            file: shp.clone(),
             record: None,
             message: format!(
                 "not a Shapefile: its first four bytes are {code}, not 9994; give the layer's \
@@ -392,36 +384,8 @@ pub(crate) fn open(shp: &Path) -> Result<Opened> {
             ),
         });
     }
-
-    let mut dbf_file = File::open(&dbf).map_err(|e| Error::io(&dbf, "cannot open", e))?;
-    let dbf_len = dbf_file
-        .metadata()
-        .map_err(|e| Error::io(&dbf, "cannot read", e))?
-        .len();
-    let header = read_dbf_header(&dbf, &mut BufReader::new(&mut dbf_file))?;
-    // The sample the encoding is judged on: the field names and the first 4 MiB of records.
-    let mut sample: Vec<u8> = Vec::new();
-    for f in &header.fields {
-        sample.extend_from_slice(&f.raw_name);
-        sample.push(b' ');
-    }
-    dbf_file
-        .seek(SeekFrom::Start(header.header_len))
-        .map_err(|e| Error::io(&dbf, "cannot read", e))?;
-    (&mut dbf_file)
-        .take(4 << 20)
-        .read_to_end(&mut sample)
-        .map_err(|e| Error::io(&dbf, "cannot read", e))?;
-    dbf_file
-        .seek(SeekFrom::Start(header.header_len))
-        .map_err(|e| Error::io(&dbf, "cannot read", e))?;
-    let cpg = match sidecar(shp, "cpg") {
-        Some(p) => {
-            let text = read_whole(&p, MAX_SIDECAR_BYTES, "a Shapefile's .cpg")?;
-            Some((p, String::from_utf8_lossy(&text).into_owned()))
-        }
-        None => None,
-    };
+    let (header, sample, dbf_in) = dbf_start(&dbf, dbf_in)?;
+    let cpg = cpg.map(|(p, text)| (p, String::from_utf8_lossy(&text).into_owned()));
     let chosen = choose_encoding(
         cpg.as_ref().map(|(p, t)| (p.as_path(), t.clone())),
         header.ldid,
@@ -432,18 +396,18 @@ pub(crate) fn open(shp: &Path) -> Result<Opened> {
     for f in &mut header.fields {
         f.name = chosen.encoding.decode(&f.raw_name).0.trim().to_string();
     }
-    let crs = prj_crs(shp, &mut notes)?;
+    let crs = prj_crs(prj.as_ref(), &mut notes);
     let expected_records = header.records;
     let seen = Arc::new(Seen::default());
     let dbf_available = dbf_len.saturating_sub(header.header_len);
     Ok(Opened {
         text: ShapefileText {
-            shp: shp.to_path_buf(),
-            dbf: dbf.clone(),
+            shp,
+            dbf,
             shp_in,
             shp_len,
             shp_pos: 100,
-            dbf_in: BufReader::with_capacity(1 << 16, dbf_file),
+            dbf_in: BufReader::with_capacity(1 << 16, dbf_in),
             dbf_left: (dbf_available / header.record_len as u64).min(u64::from(expected_records)),
             header,
             encoding: chosen.encoding,
@@ -461,6 +425,36 @@ pub(crate) fn open(shp: &Path) -> Result<Opened> {
     })
 }
 
+/// The `.dbf`'s header, the sample its encoding is judged on (the field names and the first
+/// 4 MiB of records), and its records to be read (the sampled ones put back in front).
+fn dbf_start(
+    dbf: &Path,
+    dbf_in: Box<dyn Read + Send>,
+) -> Result<(DbfHeader, Vec<u8>, Box<dyn Read + Send>)> {
+    let mut dbf_in = BufReader::with_capacity(1 << 16, dbf_in);
+    let (header, read) = read_dbf_header(dbf, &mut dbf_in)?;
+    let cannot_read = |e| Error::io(dbf, "cannot read", e);
+    // Past the header's end (a byte or more may follow the field list's terminator).
+    std::io::copy(
+        &mut (&mut dbf_in).take(header.header_len - read),
+        &mut std::io::sink(),
+    )
+    .map_err(cannot_read)?;
+    let mut records = Vec::new();
+    (&mut dbf_in)
+        .take(4 << 20)
+        .read_to_end(&mut records)
+        .map_err(cannot_read)?;
+    let mut sample: Vec<u8> = Vec::new();
+    for f in &header.fields {
+        sample.extend_from_slice(&f.raw_name);
+        sample.push(b' ');
+    }
+    sample.extend_from_slice(&records);
+    let rest: Box<dyn Read + Send> = Box::new(std::io::Cursor::new(records).chain(dbf_in));
+    Ok((header, sample, rest))
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
     Start,
@@ -476,10 +470,10 @@ enum State {
 pub(crate) struct ShapefileText {
     shp: PathBuf,
     dbf: PathBuf,
-    shp_in: BufReader<File>,
+    shp_in: BufReader<Box<dyn Read + Send>>,
     shp_len: u64,
     shp_pos: u64,
-    dbf_in: BufReader<File>,
+    dbf_in: BufReader<Box<dyn Read + Send>>,
     /// Records the `.dbf` holds that are still to be read (declared, and there).
     dbf_left: u64,
     header: DbfHeader,
