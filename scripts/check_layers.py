@@ -25,6 +25,7 @@ LAYERS = [
     ["topology"],
     ["rules", "metrics"],
     ["outcome"],
+    ["adjust", "quota"],
     ["grade"],
     ["config"],
     ["read"],

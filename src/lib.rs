@@ -76,6 +76,7 @@
 // classify, grade, history, parks) over the per-row outcome (outcome); the results; the
 // writers (write). Every module but `units` is private (`gcj02` is re-exported as a module):
 // the public face is the re-exports.
+mod adjust;
 mod areas;
 mod audit;
 mod classify;
@@ -92,6 +93,7 @@ mod outcome;
 mod parcel;
 mod parks;
 mod pushed;
+mod quota;
 mod read;
 mod results;
 mod rules;
@@ -112,6 +114,10 @@ struct ReadmeExample;
 /// records: use it rather than a separate dependency, whose version could differ.
 pub use geo;
 
+pub use adjust::{
+    Action, Adjustment, AdjustmentTable, Applied, FirmAdjustments, Forced, applied_adjustment,
+    format_items,
+};
 pub use audit::{Audit, Inputs, Progress, Stage};
 pub use config::{
     AreaConfig, AreaMethod, ChecksConfig, Config, CrsConfig, EnterpriseFields, Fields, MissingId,
@@ -121,7 +127,8 @@ pub use crs::{Backend, Crs, CrsInfo, CrsSource, ToWgs84, gcj02};
 pub use error::{Error, FeatureContext, Layer, Rejection, Result, Suspicion, Warning};
 pub use grade::{
     Benchmark, Candidate, ClassMethod, EvaluationConfig, Grade, Group, GroupConfig, Indicator,
-    IndicatorConfig, IndicatorScore, LandShare, Missing, grade, land_shares,
+    IndicatorConfig, IndicatorScore, LandShare, Missing, RankingUnit, Scope, Standing, grade,
+    grade_standing, land_shares,
 };
 pub use index::{Hit, Overlapping, ParcelIndex, STACK_MIN};
 pub use metrics::{
@@ -133,6 +140,8 @@ pub use parcel::{
     Park, Parks, PropertyTexts, Status,
 };
 pub use parks::ParkResult;
+pub use quota::{QuotaRounding, quota};
+pub use read::adjust::{AdjustmentsRead, read_adjustments};
 pub use read::previous::PreviousAudit;
 pub use read::{
     ByteProgress, Loaded, ReadOptions, Source, read_enterprises, read_parcels, read_parks,

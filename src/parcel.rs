@@ -165,6 +165,8 @@ pub struct Enterprise {
     pub above_scale: Option<bool>,
     /// GB/T 4754 industry code.
     pub industry: Option<String>,
+    /// Ranking unit (a county, street or park) for `[evaluation] group_by = "unit"`.
+    pub unit: Option<String>,
     /// Listed but not graded in the composite evaluation.
     pub exempt: bool,
     /// Location in WGS84 lon/lat.
@@ -525,6 +527,7 @@ pub struct Enterprises {
     pub(crate) floor_area: OptColumn,
     pub(crate) above_scale: Vec<Option<bool>>,
     pub(crate) industry: OptStrings,
+    pub(crate) unit: OptStrings,
     pub(crate) exempt: Vec<bool>,
     pub(crate) location: Vec<Coord<f64>>,
     pub(crate) parcel_id: OptStrings,
@@ -580,6 +583,7 @@ impl Enterprises {
         self.floor_area.push(e.floor_area_m2);
         self.above_scale.push(e.above_scale);
         self.industry.push(e.industry.as_deref());
+        self.unit.push(e.unit.as_deref());
         self.exempt.push(e.exempt);
         self.location.push(e.location.map_or(
             Coord {
@@ -646,6 +650,7 @@ impl Enterprises {
             floor_area_m2: self.floor_area.get(row),
             above_scale: self.above_scale[row],
             industry: self.industry.get(row).map(str::to_string),
+            unit: self.unit.get(row).map(str::to_string),
             exempt: self.exempt[row],
             location: self.location(row).map(Point),
             parcel_id: self.parcel_id.get(row).map(str::to_string),
@@ -728,6 +733,7 @@ impl Enterprises {
         }
         self.above_scale.shrink_to_fit();
         self.industry.shrink_to_fit();
+        self.unit.shrink_to_fit();
         self.exempt.shrink_to_fit();
         self.location.shrink_to_fit();
         self.parcel_id.shrink_to_fit();
@@ -753,6 +759,7 @@ impl Enterprises {
         }
         retain_vec(&mut self.above_scale, keep);
         self.industry.retain(keep);
+        self.unit.retain(keep);
         retain_vec(&mut self.exempt, keep);
         retain_vec(&mut self.location, keep);
         self.parcel_id.retain(keep);

@@ -380,6 +380,11 @@ impl<'a> ParcelResult<'a> {
     pub fn class(&self) -> Option<Class> {
         self.f().class
     }
+    /// The grade of its main tenant, whose class is [`ParcelResult::class`].
+    pub fn class_grade(&self) -> Option<&'a grade::Grade> {
+        let e = self.f().class_tenant;
+        (self.report.grades.get(e as usize)).and_then(Option::as_ref)
+    }
     /// Low-efficiency in the previous audit, when one was given and listed the parcel.
     pub fn previous_low_efficiency(&self) -> Option<bool> {
         self.f().previous

@@ -35,6 +35,7 @@ use crate::parcel::{
 use crate::shapes::Shapes;
 use crate::source_text::{InputText, Span, text_hash};
 
+pub(crate) mod adjust;
 pub(crate) mod csv;
 pub(crate) mod feature;
 pub(crate) mod header;
@@ -1118,6 +1119,7 @@ pub(crate) fn enterprise_from(
     );
     let name = rec.text(&f.name, ctx)?;
     let industry = rec.text(&f.industry, ctx)?;
+    let unit = rec.text(&f.unit, ctx)?;
     // Used only in grading: a value that cannot be read is left absent, and noted.
     let mut unread: Vec<Error> = Vec::new();
     let mut values = GradingValues::NONE;
@@ -1161,6 +1163,7 @@ pub(crate) fn enterprise_from(
         floor_area_m2,
         above_scale,
         industry,
+        unit,
         exempt: exempt.unwrap_or(false),
         location: None,
         parcel_id,

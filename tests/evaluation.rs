@@ -1,0 +1,249 @@
+//! The enterprise evaluation as official methods write it (issue 20): bonus and penalty items
+//! with caps, forced classes, ranking units, the 规上 scope rule and quota rounding. Each
+//! scenario's classes are worked out here from its inputs: parcels of exactly 100 m × 100 m
+//! (15 mu, planar in EPSG:4549), one firm each, scored on one indicator, tax per mu against a
+//! benchmark of 10 with a weight of 100, so a firm paying `t` 万元 scores `t / 15 × 10`.
+
+mod common;
+
+use std::path::Path;
+
+use common::{enterprise, projected, run, square};
+use land_efficiency::{Action, AuditReport, Class, Config, EnterpriseResult, Layer};
+
+/// One firm per parcel, firm `k` paying `taxes[k]` with the extra properties `extra[k]`;
+/// parcels `side` metres square (100 for 15 mu).
+fn zone(taxes: &[f64], extra: &[&str], side: f64) -> (String, String) {
+    let parcels: Vec<String> = (0..taxes.len())
+        .map(|k| {
+            square(
+                &format!("P{k}"),
+                500_000.0 + 200.0 * k as f64,
+                3_300_000.0,
+                side,
+                "",
+            )
+        })
+        .collect();
+    let firms: Vec<String> = (taxes.iter().enumerate())
+        .map(|(k, &tax)| {
+            let x = 500_000.0 + 200.0 * k as f64 + side / 2.0;
+            let extra = extra.get(k).copied().unwrap_or("");
+            enterprise(
+                &format!("E{k}"),
+                x,
+                3_300_000.0 + side / 2.0,
+                tax,
+                1.0,
+                1.0,
+                extra,
+            )
+        })
+        .collect();
+    (projected(&parcels), projected(&firms))
+}
+
+/// An `[evaluation]` scoring tax per mu against 10 with a weight of 100, pooled, with `more`
+/// keys added to the section.
+fn config(more: &str) -> Config {
+    Config::from_toml(&format!(
+        "[area]\nmethod = \"planar\"\n[evaluation]\npooled = true\n{more}\n\
+         [evaluation.all]\nindicators = [{{ indicator = \"tax_per_mu\", weight = 100, benchmark = 10 }}]\n"
+    ))
+    .unwrap()
+}
+
+fn audit(config: Config, taxes: &[f64], extra: &[&str], side: f64) -> AuditReport {
+    let (parcels, firms) = zone(taxes, extra, side);
+    run(config, parcels, Some(firms), None)
+}
+
+fn firm<'a>(r: &'a AuditReport, id: &str) -> EnterpriseResult<'a> {
+    r.enterprises().find(|e| e.id() == id).unwrap()
+}
+
+fn class(r: &AuditReport, id: &str) -> Option<Class> {
+    firm(r, id).evaluation().and_then(|g| g.class)
+}
+
+/// Writes an adjustments table and returns the `adjustments = ...` line naming it.
+fn table(dir: &Path, text: &str) -> String {
+    let path = dir.join("adjustments.csv");
+    std::fs::write(&path, text).unwrap();
+    format!("adjustments = {:?}", path.display().to_string())
+}
+
+/// The score a firm paying `tax` 万元 on 15 mu earns: tax per mu / 10 × 100.
+fn points(tax: f64) -> f64 {
+    tax / 15.0 / 10.0 * 100.0
+}
+
+#[test]
+fn bonus_and_penalty_are_capped_before_classing() {
+    let dir = tempfile::tempdir().unwrap();
+    let adjustments = table(
+        dir.path(),
+        "enterprise_id,item,points,action,note\n\
+         E1,环保处罚,-8,,\n\
+         E1,安全隐患,-9,,2024-03\n\
+         E3,高新技术企业,15,,\n\
+         E3,专精特新,10,,\n\
+         E9,不存在的企业,5,,\n\
+         E2,坏分数,abc,,\n\
+         E2,两者,5,veto,\n",
+    );
+    let c = config(&format!(
+        "classes = \"score\"\nthresholds = [95, 85, 75]\nmax_bonus = 10\nmax_penalty = 12\n{adjustments}"
+    ));
+    let taxes = [150.0, 135.0, 120.0, 105.0];
+    let r = audit(c, &taxes, &[], 100.0);
+    // Before adjustments: 100, 90, 80, 70.
+    let e1 = points(135.0) - (8.0_f64 + 9.0).min(12.0); // 78: C (uncapped 73 would be D)
+    let e3 = points(105.0) + (15.0_f64 + 10.0).min(10.0); // 80: C (uncapped 95 would be A)
+    let g1 = firm(&r, "E1").evaluation().unwrap();
+    assert!((g1.score.unwrap() - e1).abs() < 1e-9, "{:?}", g1.score);
+    assert_eq!((g1.bonus, g1.penalty), (0.0, 12.0));
+    assert!((g1.base_score.unwrap() - points(135.0)).abs() < 1e-9);
+    assert_eq!(g1.adjustments.len(), 2);
+    let g3 = firm(&r, "E3").evaluation().unwrap();
+    assert!((g3.score.unwrap() - e3).abs() < 1e-9);
+    assert_eq!((g3.bonus, g3.penalty), (10.0, 0.0));
+    let classes: Vec<Option<Class>> = ["E0", "E1", "E2", "E3"]
+        .iter()
+        .map(|id| class(&r, id))
+        .collect();
+    // E0 100 ≥ 95: A; E1 78, E2 80 (its rows rejected), E3 80: C.
+    assert_eq!(
+        classes,
+        [
+            Some(Class::A),
+            Some(Class::C),
+            Some(Class::C),
+            Some(Class::C)
+        ]
+    );
+    // E2's rows are rejected with their line and column; E9 is warned of with its line.
+    let rejected: Vec<(usize, Option<&str>, &str)> = (r.rejected.iter())
+        .filter(|x| x.layer == Layer::Adjustments)
+        .map(|x| (x.index, x.property.as_deref(), x.reason.as_str()))
+        .collect();
+    assert_eq!(rejected.len(), 2, "{rejected:?}");
+    assert_eq!(rejected[0].1, Some("points"));
+    assert!(rejected[0].2.starts_with("line 7:"), "{}", rejected[0].2);
+    assert_eq!(rejected[1].1, Some("action"));
+    assert!(rejected[1].2.starts_with("line 8:"), "{}", rejected[1].2);
+    let warned: Vec<&str> = (r.warnings.iter())
+        .filter(|w| w.layer == Layer::Adjustments)
+        .map(|w| w.message.as_str())
+        .collect();
+    assert_eq!(warned.len(), 1, "{warned:?}");
+    assert!(
+        warned[0].contains("line 6: enterprise \"E9\""),
+        "{}",
+        warned[0]
+    );
+}
+
+#[test]
+fn forced_classes_take_their_firms_out_of_the_ranking() {
+    let dir = tempfile::tempdir().unwrap();
+    let adjustments = table(
+        dir.path(),
+        "enterprise_id,item,action\n\
+         E0,安全生产事故,一票否决\n\
+         E7,上市企业,straight_a\n\
+         E2,公用事业,managed_as_b\n\
+         E5,投产不满2年,暂缓\n\
+         E6,污水处理,exempt\n",
+    );
+    let c = config(&format!("bands = [0.25, 0.70, 0.95]\n{adjustments}"));
+    // Scores 100, 90, ..., 30: E0 the best, vetoed; E7 the worst, straight to A.
+    let taxes = [150.0, 135.0, 120.0, 105.0, 90.0, 75.0, 60.0, 45.0];
+    let r = audit(c, &taxes, &[], 100.0);
+    assert_eq!(class(&r, "E0"), Some(Class::D));
+    assert_eq!(class(&r, "E7"), Some(Class::A));
+    assert_eq!(class(&r, "E2"), Some(Class::B));
+    // Deferred and exempt: not graded, the reason given.
+    for (id, action) in [("E5", Action::Deferred), ("E6", Action::Exempt)] {
+        let g = firm(&r, id).evaluation().unwrap();
+        assert_eq!(g.class, None);
+        assert_eq!(g.forced.as_ref().unwrap().action, action);
+        assert!(g.not_graded.as_deref().unwrap().contains(action.as_str()));
+    }
+    assert!(
+        (firm(&r, "E5").evaluation().unwrap().not_graded.as_deref())
+            .unwrap()
+            .ends_with("投产不满2年")
+    );
+    // Ranked: E1, E3, E4 (n = 3). Quotas floor(0.75) = 0 A, floor(2.1) = 2 B, floor(2.85)
+    // = 2 C: E1 and E3 are B, E4 is D.
+    assert_eq!(class(&r, "E1"), Some(Class::B));
+    assert_eq!(class(&r, "E3"), Some(Class::B));
+    assert_eq!(class(&r, "E4"), Some(Class::D));
+    let g0 = firm(&r, "E0").evaluation().unwrap();
+    assert_eq!((g0.rank, g0.group_size), (None, 3));
+    assert_eq!(g0.forced.as_ref().unwrap().reason, "安全生产事故");
+    // The vetoed firm is scored all the same: its score is listed.
+    assert!((g0.score.unwrap() - 100.0).abs() < 1e-9);
+}
+
+#[test]
+fn firms_are_ranked_within_their_county() {
+    let c = config("group_by = \"unit\"\nbands = [0.25, 0.50, 0.75]");
+    let unit = |u: &str| format!(r#","unit":"{u}""#);
+    let (a, b) = (unit("甲县"), unit("乙县"));
+    let extra = [&a, &a, &a, &a, &b, &b].map(String::as_str);
+    let r = audit(c, &[150.0, 120.0, 90.0, 60.0, 30.0, 15.0], &extra, 100.0);
+    // 甲县, 4 firms: quotas 1, 2, 3: A, B, C, D. 乙县, 2 firms: quotas 0, 1, 1: its best is
+    // B, its other D. Pooled over six, both of 乙县's would be D.
+    let classes: Vec<Option<Class>> = (0..6).map(|k| class(&r, &format!("E{k}"))).collect();
+    use Class::*;
+    assert_eq!(
+        classes,
+        [Some(A), Some(B), Some(C), Some(D), Some(B), Some(D)]
+    );
+    let g4 = firm(&r, "E4").evaluation().unwrap();
+    assert_eq!(g4.unit.as_deref(), Some("乙县"));
+    assert_eq!((g4.rank, g4.group_size), (Some(1), 2));
+}
+
+#[test]
+fn the_scope_rule_keeps_a_small_above_scale_firm() {
+    // 50 m × 50 m = 3.75 mu, under a 5 mu minimum. E0 is 规上, E1 规下.
+    let extra = [r#","above_scale":true"#, r#","above_scale":false"#];
+    let graded = |scope: &str| {
+        let c = config(&format!("min_land_mu = 5\n{scope}"));
+        let r = audit(c, &[30.0, 30.0], &extra, 50.0);
+        ["E0", "E1"].map(|id| firm(&r, id).evaluation().unwrap().score.is_some())
+    };
+    assert_eq!(graded("scope = \"above_scale_or_min_land\""), [true, false]);
+    // Today's behaviour, the default: the minimum leaves out both.
+    assert_eq!(graded(""), [false, false]);
+}
+
+#[test]
+fn quotas_are_rounded_as_configured() {
+    // Ten firms, scores 100, 90, ..., 10; bands 25%, 64%, 95% of 10 are 2.5, 6.4 and 9.5.
+    let taxes: Vec<f64> = (0..10).map(|k| 150.0 - 15.0 * k as f64).collect();
+    let counts = |rounding: &str| {
+        let c = config(&format!(
+            "bands = [0.25, 0.64, 0.95]\nquota_rounding = \"{rounding}\""
+        ));
+        let r = audit(c, &taxes, &[], 100.0);
+        let mut n = [0; 4];
+        for k in 0..10 {
+            let c = class(&r, &format!("E{k}")).unwrap();
+            n[[Class::A, Class::B, Class::C, Class::D]
+                .iter()
+                .position(|x| *x == c)
+                .unwrap()] += 1;
+        }
+        n
+    };
+    // floor: 2, 6, 9 → A 2, B 4, C 3, D 1.
+    assert_eq!(counts("floor"), [2, 4, 3, 1]);
+    // ceil: 3, 7, 10 → A 3, B 4, C 3, D 0.
+    assert_eq!(counts("ceil"), [3, 4, 3, 0]);
+    // round (half up): 3, 6, 10 → A 3, B 3, C 4, D 0.
+    assert_eq!(counts("round"), [3, 3, 4, 0]);
+}
