@@ -247,3 +247,81 @@ fn quotas_are_rounded_as_configured() {
     // round (half up): 3, 6, 10 → A 3, B 3, C 4, D 0.
     assert_eq!(counts("round"), [3, 3, 4, 0]);
 }
+
+#[test]
+fn firms_are_ranked_within_their_park() {
+    // Park K1 holds the parcels of E0 and E1; E2 and E3 are outside any park.
+    let park = r#"{"type":"Feature","properties":{"park_id":"K1"},"geometry":{"type":"Polygon","coordinates":[[[499990,3299990],[500310,3299990],[500310,3300110],[499990,3300110],[499990,3299990]]]}}"#;
+    let (parcels, firms) = zone(&[150.0, 120.0, 90.0, 60.0], &[], 100.0);
+    let c = config("group_by = \"park\"\nbands = [0.5, 0.5, 0.5]");
+    let r = run(
+        c,
+        parcels,
+        Some(firms),
+        Some(projected(&[park.to_string()])),
+    );
+    // Two units of two: in each the better is A (quota 1), the other D.
+    let classes: Vec<Option<Class>> = (0..4).map(|k| class(&r, &format!("E{k}"))).collect();
+    use Class::*;
+    assert_eq!(classes, [Some(A), Some(D), Some(A), Some(D)]);
+    assert_eq!(
+        firm(&r, "E1").evaluation().unwrap().unit.as_deref(),
+        Some("K1")
+    );
+    assert_eq!(firm(&r, "E2").evaluation().unwrap().unit, None);
+}
+
+#[test]
+fn the_outputs_carry_adjustments_and_forced_classes() {
+    let dir = tempfile::tempdir().unwrap();
+    let adjustments = table(
+        dir.path(),
+        "enterprise_id,item,points,action,note\n\
+         E0,安全生产事故,,一票否决,\n\
+         E1,环保处罚,-8,,\n\
+         E1,高新技术企业,5,,\n",
+    );
+    let r = audit(config(&adjustments), &[150.0, 120.0, 90.0], &[], 100.0);
+    let out = dir.path().join("out");
+    land_efficiency::write_all(&r, &out, &Default::default()).unwrap();
+    let mut csv = ::csv::Reader::from_path(out.join("enterprises.csv")).unwrap();
+    let header = csv.headers().unwrap().clone();
+    let rows: Vec<::csv::StringRecord> = csv.records().map(Result::unwrap).collect();
+    let cell = |row: usize, name: &str| {
+        let at = header.iter().position(|h| h == name).unwrap();
+        rows[row][at].to_string()
+    };
+    assert_eq!(
+        [
+            cell(0, "class"),
+            cell(0, "forced"),
+            cell(0, "forced_reason")
+        ],
+        ["D", "veto", "安全生产事故"]
+    );
+    assert_eq!(
+        [cell(1, "bonus"), cell(1, "penalty"), cell(1, "adjustments")],
+        ["5", "8", "环保处罚 -8; 高新技术企业 +5"]
+    );
+    // Its score is its points, 80, less 3.
+    assert_eq!(cell(1, "base_score").parse::<f64>().unwrap(), points(120.0));
+    assert_eq!(
+        cell(1, "score").parse::<f64>().unwrap(),
+        points(120.0) - 8.0 + 5.0
+    );
+    let geojson: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("parcels.geojson")).unwrap()).unwrap();
+    let p0 = &geojson["features"][0]["properties"];
+    assert_eq!(p0["parcel_id"], "P0");
+    assert_eq!(
+        (&p0["class_forced"], &p0["class_reason"]),
+        (&"veto".into(), &"安全生产事故".into())
+    );
+    assert_eq!(
+        geojson["features"][1]["properties"]["class_adjustment"],
+        -3.0
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("一票否决（直接评为D类）"));
+    assert!(html.contains("强制定级"));
+}
