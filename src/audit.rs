@@ -409,16 +409,8 @@ impl Audit {
         );
         let graded = match &config.evaluation {
             Some(evaluation) => {
-                let table = adjustments(evaluation, &joined.table, &mut notes)?;
-                let park_id =
-                    |row: u32| (row != NO_PARK).then(|| park_table.id(row as usize).to_string());
-                let (joined, table) = (&joined, table.as_ref());
-                self.grade(
-                    evaluation,
-                    (joined, table, &park_id),
-                    figures,
-                    &mut layer_notes,
-                )?
+                let on = (&joined, &park_table, &mut notes);
+                self.grade(evaluation, on, figures, &mut layer_notes)?
             }
             None => Graded::default(),
         };
@@ -516,23 +508,26 @@ impl Audit {
         }
     }
 
-    /// The grading stage: land shares and grades, class histories, each parcel's class and the
+    /// The grading stage, on the joined enterprises, the parks and the notes
+    /// ([`GradeInputs`]): land shares and grades, class histories, each parcel's class and the
     /// D-years rule; notes about the evaluation as a whole go to `layer_notes`.
     fn grade(
         &self,
         evaluation: &grade::EvaluationConfig,
-        (joined, table, park_id): GradeInputs<'_>,
+        (joined, parks, notes): GradeInputs<'_>,
         figures: &mut [Figures],
         layer_notes: &mut Vec<Warning>,
     ) -> Result<Graded> {
         self.progress(Stage::Evaluate, "enterprises");
+        let table = adjustments(evaluation, &joined.table, notes)?;
+        let park_id = |row: u32| (row != NO_PARK).then(|| parks.id(row as usize).to_string());
         let (land, grades) = grade::grade_enterprises(
             evaluation,
             &joined.tenants,
             &joined.table,
             figures,
-            table,
-            park_id,
+            table.as_ref(),
+            &park_id,
         )?;
         let previous = self.previous.as_ref();
         let histories = history::class_histories(previous, &joined.table, &grades);
@@ -639,10 +634,11 @@ impl Audit {
             overlaps.len(),
             warnings.len(),
         );
-        summary.classes = self.config.evaluation.as_ref().map(|_| {
+        if let Some(evaluation) = &self.config.evaluation {
             let g: Vec<&grade::Grade> = graded.grades.iter().flatten().collect();
-            grade::class_counts(&g)
-        });
+            summary.classes = Some(grade::class_counts(&g));
+            summary.quotas = grade::quotas(&g, evaluation);
+        }
         if let Some(previous) = &self.previous {
             summary.previous = Some(history::previous_info(previous, matched));
             summary.changes = Some(history::changes(previous, &measured.table, figures));
@@ -651,16 +647,11 @@ impl Audit {
     }
 }
 
-/// What the grading stage leaves, row-aligned with the enterprises (empty without
-/// `[evaluation]`): land in m², grades, class histories.
-type GradeInputs<'a> = (
-    &'a Joined,
-    Option<&'a AdjustmentTable>,
-    &'a dyn Fn(u32) -> Option<String>,
-);
+/// The grading stage's inputs besides the figures: the joined enterprises, the parks (for
+/// `group_by = "park"`), and the notes (for the adjustments table's rejections and warnings).
+type GradeInputs<'a> = (&'a Joined, &'a Parks, &'a mut Notes);
 
-/// The grading's inputs besides the figures: the joined enterprises, the adjustments table,
-/// and the id of a park row.
+/// The adjustments table named by `[evaluation] adjustments`, if any.
 ///
 /// Reads `[evaluation] adjustments` when it names a table: its rows that cannot be read go to
 /// `notes` as rejections of the `adjustments` layer, and each firm id no enterprise has is a
@@ -708,6 +699,9 @@ fn adjustments(
     }
     Ok(Some(read.table))
 }
+
+/// What the grading stage leaves, row-aligned with the enterprises (empty without
+/// `[evaluation]`): land in m², grades, class histories.
 #[derive(Default)]
 struct Graded {
     land: Vec<Option<f64>>,

@@ -25,8 +25,19 @@
 //! n is A when r/n ≤ bands\[0\], B when r/n ≤ bands\[1\], C when r/n ≤ bands\[2\], else D. So tied
 //! enterprises always share a class, and a tie across a band edge lifts all of them.
 //!
-//! Not graded (listed with the reason, no class): exempt enterprises (免评), enterprises joined
-//! to no parcel, with less land than `min_land_mu`, or in a group with no indicators.
+//! With `quota_rounding`, each band's share of the n firms ranked becomes a whole number of
+//! firms, rounded down (the default, the rule above), up, or to the nearest; a firm of rank r
+//! is A when r ≤ the A quota, and so on.
+//!
+//! Official methods' additions (`adjust.rs`): bonus and penalty items added to the score
+//! before ranking, capped by `max_bonus` and `max_penalty`; forced classes (一票否决 → D,
+//! straight to A, managed as B: scored with the unit, not ranked) and firms left out (免评,
+//! 暂缓, 不评价) with their reason; ranking units (`group_by`: park, or the firm's `unit`),
+//! each graded on its own; `scope` keeping every 规上 firm whatever its land.
+//!
+//! Not graded (listed with the reason, no class): exempt enterprises (免评), enterprises left
+//! out by the adjustments table, joined to no parcel, with less land than `min_land_mu` (unless
+//! the scope keeps them), or in a group with no indicators.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -45,6 +56,16 @@ use crate::units::m2_to_mu;
 /// # Units
 /// Per mu: 万元/亩; labour productivity 万元/人; per energy 万元/tce; per emission 万元/t;
 /// R&D intensity a fraction of output; per electricity 万元/万kWh.
+///
+/// ```
+/// use land_efficiency::{Enterprise, Indicator};
+/// let e = Enterprise { tax: 60.0, output: 900.0, energy_tce: Some(30.0), emissions_t: Some(4.5),
+///                      ..Enterprise::default() };
+/// assert_eq!(Indicator::TaxPerEnergy.value(&e, 15.0), Some(2.0));
+/// assert_eq!(Indicator::OutputPerEnergy.value(&e, 15.0), Some(30.0));
+/// assert_eq!(Indicator::OutputPerEmission.value(&e, 15.0), Some(200.0));
+/// assert_eq!(Indicator::OutputPerMu.value(&e, 15.0), Some(60.0));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Indicator {
@@ -52,7 +73,9 @@ pub enum Indicator {
     TaxPerMu,
     /// 亩均增加值: value added / land, 万元/亩.
     ValueAddedPerMu,
-    /// 亩均产出 (营业收入): output / land, 万元/亩.
+    /// 亩均产出 (营业收入), also 亩均销售收入 (`revenue_per_mu`, Jiangsu, Shandong): output /
+    /// land, 万元/亩. The `output` column holds 产值 or 营业收入, as the zone's data has it.
+    #[serde(alias = "revenue_per_mu")]
     OutputPerMu,
     /// 亩均投资: investment / land, 万元/亩.
     InvestmentPerMu,
@@ -66,6 +89,12 @@ pub enum Indicator {
     RdIntensity,
     /// 单位电耗税收: tax / electricity, 万元/万kWh.
     TaxPerElectricity,
+    /// 单位能耗税收: tax / energy, 万元/tce.
+    TaxPerEnergy,
+    /// 单位能耗营业收入 (Jingde): output / energy, 万元/tce.
+    OutputPerEnergy,
+    /// 单位污染物排放营业收入 (Jingde): output / emissions, 万元/t.
+    OutputPerEmission,
 }
 
 impl Indicator {
@@ -81,6 +110,9 @@ impl Indicator {
             Indicator::ValueAddedPerEmission => "value_added_per_emission",
             Indicator::RdIntensity => "rd_intensity",
             Indicator::TaxPerElectricity => "tax_per_electricity",
+            Indicator::TaxPerEnergy => "tax_per_energy",
+            Indicator::OutputPerEnergy => "output_per_energy",
+            Indicator::OutputPerEmission => "output_per_emission",
         }
     }
 
@@ -104,6 +136,9 @@ impl Indicator {
             Indicator::ValueAddedPerEmission => ratio(e.value_added, e.emissions_t),
             Indicator::RdIntensity => ratio(e.rd_spend, Some(e.output)),
             Indicator::TaxPerElectricity => ratio(Some(e.tax), e.electricity_10k_kwh),
+            Indicator::TaxPerEnergy => ratio(Some(e.tax), e.energy_tce),
+            Indicator::OutputPerEnergy => ratio(Some(e.output), e.energy_tce),
+            Indicator::OutputPerEmission => ratio(Some(e.output), e.emissions_t),
         }
     }
 }
@@ -121,6 +156,8 @@ impl Indicator {
             Indicator::ValueAddedPerEmission => V::VALUE_ADDED.with(V::EMISSIONS),
             Indicator::RdIntensity => V::RD_SPEND,
             Indicator::TaxPerElectricity => V::ELECTRICITY,
+            Indicator::TaxPerEnergy | Indicator::OutputPerEnergy => V::ENERGY,
+            Indicator::OutputPerEmission => V::EMISSIONS,
         }
     }
 }
@@ -1042,6 +1079,29 @@ fn classify_group(members: &[usize], grades: &mut [Grade], config: &EvaluationCo
         g.group_size = n;
         g.class = Some(class);
     }
+}
+
+/// The class quotas of each ranking unit of each group, for the summary; `None` when
+/// classes are cut by score.
+pub fn quotas(grades: &[&Grade], config: &EvaluationConfig) -> Option<Vec<crate::quota::Quotas>> {
+    if config.classes != ClassMethod::Percentile {
+        return None;
+    }
+    let mut ranked: BTreeMap<(Group, Option<&str>), usize> = BTreeMap::new();
+    for g in grades.iter().filter(|g| g.rank.is_some()) {
+        *ranked.entry((g.group, g.unit.as_deref())).or_insert(0) += 1;
+    }
+    let how = config.quota_rounding;
+    let out = ranked
+        .into_iter()
+        .map(|((group, unit), n)| crate::quota::Quotas {
+            group: group.as_str(),
+            unit: unit.map(str::to_string),
+            ranked: n,
+            rounding: how,
+            cumulative: [0, 1, 2].map(|k| quota(config.bands[k], n, how)),
+        });
+    Some(out.collect())
 }
 
 /// Counts of classes by group, for the summary.

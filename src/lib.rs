@@ -140,7 +140,7 @@ pub use parcel::{
     Park, Parks, PropertyTexts, Status,
 };
 pub use parks::ParkResult;
-pub use quota::{QuotaRounding, quota};
+pub use quota::{QuotaRounding, Quotas, quota};
 pub use read::adjust::{AdjustmentsRead, read_adjustments};
 pub use read::previous::PreviousAudit;
 pub use read::{

@@ -49,3 +49,20 @@ pub fn quota(share: f64, n: usize, how: QuotaRounding) -> usize {
     };
     (q.max(0.0) as usize).min(n)
 }
+
+/// The class quotas of one ranking unit, as `summary.json` states them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Quotas {
+    /// The evaluation group (`above_scale`, `below_scale`, `all`).
+    pub group: &'static str,
+    /// The ranking unit within it, when `group_by` is set and the firms have one.
+    pub unit: Option<String>,
+    /// Firms ranked (forced classes and firms not graded are not).
+    pub ranked: usize,
+    /// How the quotas were rounded.
+    pub rounding: QuotaRounding,
+    /// The number of firms of A, of A and B, and of A, B and C (cumulative): a firm of rank r
+    /// is A when r ≤ `cumulative[0]`, and so on. Ties share the best rank, so a tie across an
+    /// edge lifts every firm of it.
+    pub cumulative: [usize; 3],
+}

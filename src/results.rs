@@ -617,6 +617,9 @@ pub struct Summary {
     /// Enterprises by group and class, when the evaluation ran.
     pub classes:
         Option<std::collections::BTreeMap<String, std::collections::BTreeMap<&'static str, usize>>>,
+    /// The class quotas of each ranking unit, with how they were rounded, when the evaluation
+    /// ran with percentile classes.
+    pub quotas: Option<Vec<crate::quota::Quotas>>,
     /// The previous audit compared with, when one was given.
     pub previous: Option<PreviousInfo>,
     /// Parcels by change since the previous audit, when one was given: this audit's parcels by
@@ -705,6 +708,7 @@ impl Summary {
             warning_count,
             crs,
             classes: None,
+            quotas: None,
             previous: None,
             changes: None,
             suspicions: Vec::new(),

@@ -230,6 +230,9 @@ fn quotas_are_rounded_as_configured() {
             "bands = [0.25, 0.64, 0.95]\nquota_rounding = \"{rounding}\""
         ));
         let r = audit(c, &taxes, &[], 100.0);
+        // summary.json states the quotas and their rounding.
+        let q = &r.summary.quotas.as_ref().unwrap()[0];
+        assert_eq!((q.ranked, q.rounding.as_str()), (10, rounding));
         let mut n = [0; 4];
         for k in 0..10 {
             let c = class(&r, &format!("E{k}")).unwrap();
@@ -238,6 +241,7 @@ fn quotas_are_rounded_as_configured() {
                 .position(|x| *x == c)
                 .unwrap()] += 1;
         }
+        assert_eq!(q.cumulative, [n[0], n[0] + n[1], n[0] + n[1] + n[2]]);
         n
     };
     // floor: 2, 6, 9 → A 2, B 4, C 3, D 1.
@@ -324,4 +328,97 @@ fn the_outputs_carry_adjustments_and_forced_classes() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("一票否决（直接评为D类）"));
     assert!(html.contains("强制定级"));
+}
+
+fn profile(name: &str) -> Config {
+    let mut c = Config::from_path(common::fixtures().join("profiles").join(name)).unwrap();
+    c.area.method = land_efficiency::AreaMethod::Planar;
+    c
+}
+
+/// The gu456 method (fixtures/profiles/gu456-weighted-points.toml): the source publishes
+/// weights and shares but no figures, so the example is worked from its rules: 规下 firms are
+/// ranked by tax per mu (weight 100), against the mean here (the profile's stated choice).
+#[test]
+fn the_gu456_profile_adds_bonus_points_and_manages_utilities_as_b() {
+    let mut c = profile("gu456-weighted-points.toml");
+    let e = c.evaluation.as_mut().unwrap();
+    let above = &e.above_scale.as_ref().unwrap().indicators;
+    let weights: Vec<(&str, f64)> = (above.iter())
+        .map(|i| (i.indicator.as_str(), i.weight))
+        .collect();
+    assert_eq!(
+        weights,
+        [
+            ("tax_per_mu", 45.0),
+            ("output_per_mu", 20.0), // 亩均销售收入, written revenue_per_mu
+            ("value_added_per_energy", 15.0),
+            ("rd_intensity", 15.0),
+            ("labour_productivity", 5.0),
+        ]
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("jiajian.csv");
+    std::fs::write(
+        &path,
+        "enterprise_id,item,points,action\nE0,自来水公司,,按B类管理\nE3,专精特新,40,\n",
+    )
+    .unwrap();
+    e.adjustments = Some(path);
+    let below = r#","above_scale":false"#;
+    let r = audit(c, &[150.0, 120.0, 90.0, 60.0], &[below; 4], 100.0);
+    // Tax per mu 10, 8, 6, 4; the mean over the four scored (E0 included) is 7.
+    let score = |tax_per_mu: f64| 100.0 * tax_per_mu / 7.0;
+    let g = |id: &str| firm(&r, id).evaluation().unwrap().clone();
+    assert!((g("E3").score.unwrap() - (score(4.0) + 40.0)).abs() < 1e-9);
+    // Ranked: E1 114.3, E3 97.1, E2 85.7 (n = 3): quotas 0, 2, 2: B, B, D. E0 is B, unranked.
+    use Class::*;
+    let classes = ["E0", "E1", "E2", "E3"].map(|id| g(id).class);
+    assert_eq!(classes, [Some(B), Some(B), Some(D), Some(B)]);
+    assert_eq!(
+        (g("E3").rank, g("E2").rank, g("E0").rank),
+        (Some(2), Some(3), None)
+    );
+}
+
+/// Hefei's scope (fixtures/profiles/hefei-2023-scope.toml): 规上 firms whatever their land,
+/// 规下 firms on ≥ 5 亩, pooled; 暂缓评价 firms listed and left out.
+#[test]
+fn the_hefei_profile_keeps_small_above_scale_firms_and_defers_new_ones() {
+    let mut c = profile("hefei-2023-scope.toml");
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("zanhuan.csv");
+    std::fs::write(
+        &path,
+        "enterprise_id,item,action\nE2,注册不满3年,deferred\n",
+    )
+    .unwrap();
+    c.evaluation.as_mut().unwrap().adjustments = Some(path);
+    // 60 m squares: 3600 m² = 5.4 mu, so E1 (规下) is in scope, being on ≥ 5 mu, and E0
+    // (规上) whatever its land.
+    let extra = [
+        r#","above_scale":true"#,
+        r#","above_scale":false"#,
+        r#","above_scale":false"#,
+    ];
+    let r = audit(c.clone(), &[30.0, 30.0, 30.0], &extra, 60.0);
+    let g = |r: &AuditReport, id: &str| firm(r, id).evaluation().unwrap().clone();
+    assert!(g(&r, "E0").score.is_some() && g(&r, "E1").score.is_some());
+    assert!(
+        g(&r, "E2")
+            .not_graded
+            .as_deref()
+            .unwrap()
+            .starts_with("deferred (暂缓评价)")
+    );
+    // On 50 m squares (3.75 mu) the 规下 firm is out, the 规上 one still in.
+    let r = audit(c, &[30.0, 30.0, 30.0], &extra, 50.0);
+    assert!(g(&r, "E0").score.is_some());
+    assert!(
+        g(&r, "E1")
+            .not_graded
+            .as_deref()
+            .unwrap()
+            .contains("below the minimum of 5 mu")
+    );
 }
