@@ -185,3 +185,54 @@ fn add_forced(
     });
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn read(text: &[u8]) -> Result<AdjustmentsRead> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.csv");
+        std::fs::write(&path, text).unwrap();
+        read_adjustments(&path)
+    }
+
+    /// A table Excel saved as GBK is read as GB18030, and says so.
+    #[test]
+    fn a_gbk_table_is_read() {
+        let (bytes, _, _) =
+            encoding_rs::GBK.encode("enterprise_id,item,points\nE1,高新技术企业,5\n");
+        let r = read(&bytes).unwrap();
+        assert!(r.gb18030);
+        assert_eq!(r.table.firms["E1"].items[0].item, "高新技术企业");
+    }
+
+    /// A header without the columns the table needs is an error naming them.
+    #[test]
+    fn a_header_without_points_or_action_is_refused() {
+        let e = read(b"enterprise_id,item,note\nE1,x,y\n").unwrap_err();
+        assert!(e.to_string().contains("no points or action column"), "{e}");
+        let e = read(b"id,item,points\nE1,x,1\n").unwrap_err();
+        assert!(e.to_string().contains("no enterprise_id column"), "{e}");
+    }
+
+    /// A second forced class for a firm is rejected, naming the first's line; an unknown
+    /// action lists the known ones.
+    #[test]
+    fn one_forced_class_per_firm() {
+        let r = read(b"enterprise_id,item,action\nE1,a,veto\nE1,b,straight_a\nE2,c,D\n").unwrap();
+        assert_eq!(
+            r.table.firms["E1"].forced.as_ref().unwrap().action,
+            Action::Veto
+        );
+        assert_eq!(r.rejected.len(), 2);
+        assert!(
+            r.rejected[0].reason.contains("line 2 gave veto"),
+            "{}",
+            r.rejected[0].reason
+        );
+        assert!(r.rejected[1].reason.starts_with("line 4:"));
+        assert!(r.rejected[1].reason.contains("managed_as_b"));
+        assert_eq!(r.rejected[1].id.as_deref(), Some("E2"));
+    }
+}
