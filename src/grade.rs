@@ -224,12 +224,18 @@ pub struct IndicatorConfig {
     pub cap: Option<f64>,
 }
 
-/// A group's indicators.
+/// A group's indicators, and its caps on the bonus and penalty.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct GroupConfig {
     /// The indicators, with weights and benchmarks.
     pub indicators: Vec<IndicatorConfig>,
+    /// Cap on a firm's total bonus in this group, points, overriding `[evaluation]
+    /// max_bonus`; default that.
+    pub max_bonus: Option<f64>,
+    /// Cap on a firm's total penalty in this group, points, overriding `[evaluation]
+    /// max_penalty`; default that.
+    pub max_penalty: Option<f64>,
 }
 
 /// How tenants of one parcel share its land.
@@ -532,6 +538,14 @@ fn check_group(name: &str, group: &GroupConfig) -> Result<(), String> {
     for (i, ind) in group.indicators.iter().enumerate() {
         let at = format!("{name}.indicators #{} ({})", i + 1, ind.indicator.as_str());
         check_indicator(&at, ind)?;
+    }
+    for (key, cap) in [
+        ("max_bonus", group.max_bonus),
+        ("max_penalty", group.max_penalty),
+    ] {
+        if let Some(cap) = cap {
+            check_non_negative(&format!("{name}.{key}"), cap)?;
+        }
     }
     // Listed twice, an indicator would count twice (its weight doubled, unseen).
     let indicators = &group.indicators;
@@ -888,7 +902,11 @@ fn score_group(
     for &i in members {
         let g = &mut grades[i];
         let base = total_score(g, scheme, config, total_weight);
-        let applied = applied_adjustment(&g.adjustments, config.max_bonus, config.max_penalty);
+        let applied = applied_adjustment(
+            &g.adjustments,
+            scheme.max_bonus.or(config.max_bonus),
+            scheme.max_penalty.or(config.max_penalty),
+        );
         g.base_score = Some(base);
         g.bonus = applied.bonus;
         g.penalty = applied.penalty;
@@ -1216,6 +1234,7 @@ mod tests {
                     ind(Indicator::TaxPerElectricity, 50.0),
                     ind(Indicator::RdIntensity, 0.0), // counts for nothing: not listed
                 ],
+                ..GroupConfig::default()
             }),
             ..EvaluationConfig::default()
         };
@@ -1256,6 +1275,7 @@ mod tests {
                     benchmark: Benchmark::Value(10.0),
                     cap: None,
                 }],
+                ..GroupConfig::default()
             }),
             ..EvaluationConfig::default()
         };
@@ -1311,6 +1331,7 @@ mod tests {
                     benchmark: Benchmark::Mean,
                     cap: None,
                 }],
+                ..GroupConfig::default()
             }),
             ..EvaluationConfig::default()
         };
@@ -1339,6 +1360,7 @@ mod tests {
             pooled: true,
             all: Some(GroupConfig {
                 indicators: vec![ind(Indicator::TaxPerMu, 50.0, Benchmark::Mean), second],
+                ..GroupConfig::default()
             }),
             ..EvaluationConfig::default()
         };

@@ -422,3 +422,27 @@ fn the_hefei_profile_keeps_small_above_scale_firms_and_defers_new_ones() {
             .contains("below the minimum of 5 mu")
     );
 }
+
+/// A group's own cap overrides `[evaluation] max_bonus`: 规上 firms here get at most 5, 规下
+/// firms the section's 10.
+#[test]
+fn a_group_caps_its_own_bonus() {
+    let dir = tempfile::tempdir().unwrap();
+    let adjustments = table(
+        dir.path(),
+        "enterprise_id,item,points\nE0,高新技术企业,8\nE1,高新技术企业,8\nE1,专精特新,4\n",
+    );
+    let indicators = "indicators = [{ indicator = \"tax_per_mu\", weight = 100, benchmark = 10 }]";
+    let c = Config::from_toml(&format!(
+        "[area]\nmethod = \"planar\"\n[evaluation]\nmax_bonus = 10\n{adjustments}\n\
+         [evaluation.above_scale]\n{indicators}\nmax_bonus = 5\n\
+         [evaluation.below_scale]\n{indicators}\n"
+    ))
+    .unwrap();
+    let extra = [r#","above_scale":true"#, r#","above_scale":false"#];
+    let r = audit(c, &[150.0, 150.0], &extra, 100.0);
+    let g = |id: &str| firm(&r, id).evaluation().unwrap().clone();
+    assert_eq!((g("E0").bonus, g("E1").bonus), (5.0, 10.0));
+    assert!((g("E0").score.unwrap() - (points(150.0) + 5.0)).abs() < 1e-9);
+    assert!((g("E1").score.unwrap() - (points(150.0) + 10.0)).abs() < 1e-9);
+}
