@@ -126,7 +126,8 @@ pub struct Forced {
     pub action: Action,
     /// Why, as the table gives it.
     pub reason: String,
-    /// The line of the table it was read from.
+    /// The line of the table it was read from; 0 for a class the configuration's rule gave
+    /// (`defer_years`).
     pub line: usize,
 }
 

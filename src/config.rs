@@ -351,6 +351,9 @@ pub struct EnterpriseFields {
     /// Ranking unit (county, street or park) for `[evaluation] group_by = "unit"`; default
     /// `unit`.
     pub unit: String,
+    /// The year the firm started production (投产年份), for `[evaluation] defer_years`;
+    /// default `start_year`.
+    pub start_year: String,
     /// Listed but not graded in the evaluation, yes/no; default `exempt`.
     pub exempt: String,
     /// Parcel key: joins by key instead of by location when present; default `parcel_id`.
@@ -384,6 +387,7 @@ impl Default for EnterpriseFields {
             above_scale: "above_scale".into(),
             industry: "industry".into(),
             unit: "unit".into(),
+            start_year: "start_year".into(),
             exempt: "exempt".into(),
             parcel_id: "parcel_id".into(),
             lon: "lon".into(),

@@ -357,6 +357,12 @@ pub struct EvaluationConfig {
     ///
     /// [`Config::from_path`]: crate::config::Config::from_path
     pub adjustments: Option<std::path::PathBuf>,
+    /// The evaluation year, for `defer_years`; default none.
+    pub year: Option<i32>,
+    /// When ≥ 1: a firm producing fewer years than this (`year` − its `start_year`) is deferred
+    /// (暂缓评价), unless the adjustments table gives it a forced class; default 0, off.
+    /// Hefei defers firms < 3 years from registration.
+    pub defer_years: u32,
     /// Cap on a firm's total bonus (加分), points; default none.
     pub max_bonus: Option<f64>,
     /// Cap on a firm's total penalty (减分), points (a positive number); default none.
@@ -389,6 +395,8 @@ impl Default for EvaluationConfig {
             group_by: None,
             quota_rounding: QuotaRounding::Floor,
             adjustments: None,
+            year: None,
+            defer_years: 0,
             max_bonus: None,
             max_penalty: None,
             d_years_low_efficiency: 0,
@@ -414,6 +422,13 @@ impl EvaluationConfig {
         }
         if let Some(cap) = self.cap {
             check_cap("cap", cap)?;
+        }
+        if self.defer_years > 0 && self.year.is_none() {
+            return Err(format!(
+                "evaluation.defer_years = {} needs the evaluation year: set evaluation.year \
+                 (e.g. year = 2024)",
+                self.defer_years
+            ));
         }
         self.check_classes()?;
         self.check_groups()?;
@@ -812,8 +827,33 @@ fn new_grade(c: &Candidate<'_>, standing: Standing<'_>, config: &EvaluationConfi
         bonus: 0.0,
         penalty: 0.0,
         adjustments: adjustments.map(|a| a.items.clone()).unwrap_or_default(),
-        forced: adjustments.and_then(|a| a.forced.clone()),
+        forced: (adjustments.and_then(|a| a.forced.clone()))
+            .or_else(|| deferred_by_years(c.enterprise, config)),
     }
+}
+
+/// The `defer_years` rule: a firm that started production fewer than `defer_years` years
+/// before `year` is deferred (暂缓评价), the reason naming both years (line 0: from the
+/// configuration, not the table).
+///
+/// ```
+/// use land_efficiency::{Enterprise, EvaluationConfig, deferred_by_years};
+/// let config = EvaluationConfig { year: Some(2024), defer_years: 2, ..Default::default() };
+/// let firm = |start| Enterprise { start_year: Some(start), ..Enterprise::default() };
+/// assert!(deferred_by_years(&firm(2023.0), &config).is_some()); // 1 year
+/// assert!(deferred_by_years(&firm(2022.0), &config).is_none()); // 2 years
+/// ```
+pub fn deferred_by_years(e: &Enterprise, config: &EvaluationConfig) -> Option<Forced> {
+    let (year, start) = (config.year?, e.start_year?);
+    let years = f64::from(year) - start;
+    (config.defer_years > 0 && years < f64::from(config.defer_years)).then(|| Forced {
+        action: crate::adjust::Action::Deferred,
+        reason: format!(
+            "投产不满{}年: production started {start}, evaluation year {year}",
+            config.defer_years
+        ),
+        line: 0,
+    })
 }
 
 /// The group an enterprise is graded in: all when pooled, else above or below scale (below
@@ -877,6 +917,7 @@ fn not_graded_reason(c: &Candidate<'_>, g: &Grade, config: &EvaluationConfig) ->
 fn uses(config: &EvaluationConfig, group: Group, values: GradingValues) -> bool {
     use GradingValues as V;
     values.any_of(V::EXEMPT)
+        || (values.any_of(V::START_YEAR) && config.defer_years > 0)
         || (values.any_of(V::ABOVE_SCALE) && !config.pooled)
         || (values.any_of(V::FLOOR_AREA) && config.land_share == LandShare::FloorArea)
         || config.group_config(group).is_some_and(|g| {

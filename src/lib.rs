@@ -127,8 +127,8 @@ pub use crs::{Backend, Crs, CrsInfo, CrsSource, ToWgs84, gcj02};
 pub use error::{Error, FeatureContext, Layer, Rejection, Result, Suspicion, Warning};
 pub use grade::{
     Benchmark, Candidate, ClassMethod, EvaluationConfig, Grade, Group, GroupConfig, Indicator,
-    IndicatorConfig, IndicatorScore, LandShare, Missing, RankingUnit, Scope, Standing, grade,
-    grade_standing, land_shares,
+    IndicatorConfig, IndicatorScore, LandShare, Missing, RankingUnit, Scope, Standing,
+    deferred_by_years, grade, grade_standing, land_shares,
 };
 pub use index::{Hit, Overlapping, ParcelIndex, STACK_MIN};
 pub use metrics::{

@@ -446,3 +446,39 @@ fn a_group_caps_its_own_bonus() {
     assert!((g("E0").score.unwrap() - (points(150.0) + 5.0)).abs() < 1e-9);
     assert!((g("E1").score.unwrap() - (points(150.0) + 10.0)).abs() < 1e-9);
 }
+
+/// `defer_years`: a firm producing fewer years than it before `year` is deferred (暂缓评价)
+/// with the years in its reason; the adjustments table's own class comes first.
+#[test]
+fn firms_producing_under_n_years_are_deferred_by_the_rule() {
+    let dir = tempfile::tempdir().unwrap();
+    let adjustments = table(
+        dir.path(),
+        "enterprise_id,item,action\nE3,安全生产事故,veto\n",
+    );
+    let c = config(&format!("year = 2024\ndefer_years = 2\n{adjustments}"));
+    let started = |y: u32| format!(r#","start_year":{y}"#);
+    let (e0, e1, e3) = (started(2023), started(2022), started(2024));
+    let extra = [e0.as_str(), e1.as_str(), "", e3.as_str()];
+    let r = audit(c, &[150.0, 120.0, 90.0, 60.0], &extra, 100.0);
+    let g = |id: &str| firm(&r, id).evaluation().unwrap().clone();
+    // 2024 − 2023 = 1 < 2: deferred. 2024 − 2022 = 2: graded. No start year: graded.
+    let reason = g("E0").not_graded.unwrap();
+    assert!(
+        reason.starts_with("deferred (暂缓评价): 投产不满2年"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("2023") && reason.contains("2024"),
+        "{reason}"
+    );
+    assert_eq!(g("E0").forced.unwrap().line, 0);
+    assert!(g("E1").score.is_some() && g("E2").score.is_some());
+    // E3 started this year but is vetoed by the table: D, not deferred.
+    assert_eq!(g("E3").class, Some(Class::D));
+    // Without the year the rule is refused, naming the key.
+    let e = Config::from_toml(
+        "[evaluation]\npooled = true\ndefer_years = 2\n[evaluation.all]\nindicators = [{ indicator = \"tax_per_mu\", weight = 1, benchmark = 1 }]",
+    );
+    assert!(e.unwrap_err().to_string().contains("evaluation.year"));
+}

@@ -289,7 +289,7 @@ fn absent_columns<'f>(
     let d = EnterpriseFields::default();
     let named = |name: &str, default: &str| name != default;
     let located = has(&f.parcel_id) || (has(&f.lon) && has(&f.lat));
-    let columns: [(&'static str, &str, &str, Option<Need>); 19] = [
+    let columns: [(&'static str, &str, &str, Option<Need>); 20] = [
         (
             "enterprise_id",
             &f.enterprise_id,
@@ -323,6 +323,7 @@ fn absent_columns<'f>(
         ("above_scale", &f.above_scale, &d.above_scale, None),
         ("industry", &f.industry, &d.industry, None),
         ("unit", &f.unit, &d.unit, None),
+        ("start_year", &f.start_year, &d.start_year, None),
         ("exempt", &f.exempt, &d.exempt, None),
     ];
     columns

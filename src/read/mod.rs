@@ -1138,6 +1138,7 @@ pub(crate) fn enterprise_from(
     let electricity_10k_kwh = graded(num(&f.electricity, "a number in 万kWh"), V::ELECTRICITY);
     let employees = graded(num(&f.employees, "a number of people"), V::EMPLOYEES);
     let floor_area_m2 = graded(num(&f.floor_area, "a floor area in m²"), V::FLOOR_AREA);
+    let start_year = graded(num(&f.start_year, "a year (2021)"), V::START_YEAR);
     let mut graded_flag = |value: Result<Option<bool>>, which: GradingValues| {
         value.unwrap_or_else(|e| {
             unread.push(e);
@@ -1164,6 +1165,7 @@ pub(crate) fn enterprise_from(
         above_scale,
         industry,
         unit,
+        start_year,
         exempt: exempt.unwrap_or(false),
         location: None,
         parcel_id,

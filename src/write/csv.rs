@@ -160,6 +160,7 @@ pub(super) fn enterprises(
         "candidates",
         "industry",
         "unit",
+        "start_year",
         "above_scale",
         "exempt",
         "tax",
@@ -226,6 +227,7 @@ fn enterprise_row(
         .text(&r.candidates().join(";"))
         .opt_text(table.industry.get(row))
         .opt_text(table.unit.get(row))
+        .opt(table.start_year.get(row))
         .opt_text(table.above_scale[row].map(|b| if b { "true" } else { "false" }))
         .flag(table.exempt[row])
         .num(tax)
