@@ -85,6 +85,12 @@ struct Args {
     #[arg(long, value_name = "DIR")]
     previous: Option<PathBuf>,
 
+    /// The evaluation's adjustments table (加分/减分 items and forced classes: enterprise_id,
+    /// item, points or action, note), overriding [evaluation] adjustments; needs
+    /// [evaluation] in the config, e.g. --adjustments jiajian.csv.
+    #[arg(long, value_name = "FILE")]
+    adjustments: Option<PathBuf>,
+
     /// Write the output GeoJSON in GCJ-02 for AMap/Tencent viewers instead of WGS84.
     #[arg(long)]
     gcj02: bool,
@@ -192,6 +198,20 @@ fn run(args: &Args) -> Result<(), Failure> {
         None => Config::default(),
     };
     config.checks.allow_suspect |= args.allow_suspect;
+    if let Some(table) = &args.adjustments {
+        let Some(evaluation) = config.evaluation.as_mut() else {
+            return Err(Failure::Usage(
+                "--adjustments needs a config with [evaluation]: bonus and penalty items \
+                 adjust the composite score"
+                    .into(),
+            ));
+        };
+        evaluation.adjustments = Some(table.clone());
+    }
+    let adjustments = config
+        .evaluation
+        .as_ref()
+        .and_then(|e| e.adjustments.clone());
     if let Some(method) = &args.area {
         config.area.method = match method.as_str() {
             "geodesic" => AreaMethod::Geodesic,
@@ -285,7 +305,7 @@ fn run(args: &Args) -> Result<(), Failure> {
         // The files read (and --previous's tables) are refused by the report itself; the
         // config is not a layer, and a config kept in --out under an output's name would be
         // overwritten.
-        inputs: config_path.iter().cloned().collect(),
+        inputs: config_path.iter().cloned().chain(adjustments).collect(),
         report: ReportOptions::from_config(
             &report_config,
             if args.lang == "en" {

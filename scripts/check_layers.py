@@ -25,6 +25,7 @@ LAYERS = [
     ["topology"],
     ["rules", "metrics"],
     ["outcome", "labels"],
+    ["adjust", "quota"],
     ["grade"],
     ["config"],
     ["read"],

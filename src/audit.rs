@@ -7,6 +7,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::adjust::AdjustmentTable;
 use crate::areas::{self, AreaOutcome, Measured, areas_beside};
 use crate::classify;
 use crate::config::Config;
@@ -407,7 +408,10 @@ impl Audit {
             &mut notes.warnings,
         );
         let graded = match &config.evaluation {
-            Some(evaluation) => self.grade(evaluation, &joined, figures, &mut layer_notes)?,
+            Some(evaluation) => {
+                let on = (&joined, &park_table, &mut notes);
+                self.grade(evaluation, on, figures, &mut layer_notes)?
+            }
             None => Graded::default(),
         };
         let mut run_notes: Vec<Warning> = self.first_year_note().into_iter().collect();
@@ -504,18 +508,27 @@ impl Audit {
         }
     }
 
-    /// The grading stage: land shares and grades, class histories, each parcel's class and the
+    /// The grading stage, on the joined enterprises, the parks and the notes
+    /// ([`GradeInputs`]): land shares and grades, class histories, each parcel's class and the
     /// D-years rule; notes about the evaluation as a whole go to `layer_notes`.
     fn grade(
         &self,
         evaluation: &grade::EvaluationConfig,
-        joined: &Joined,
+        (joined, parks, notes): GradeInputs<'_>,
         figures: &mut [Figures],
         layer_notes: &mut Vec<Warning>,
     ) -> Result<Graded> {
         self.progress(Stage::Evaluate, "enterprises");
-        let (land, grades) =
-            grade::grade_enterprises(evaluation, &joined.tenants, &joined.table, figures)?;
+        let table = adjustments(evaluation, &joined.table, notes)?;
+        let park_id = |row: u32| (row != NO_PARK).then(|| parks.id(row as usize).to_string());
+        let (land, grades) = grade::grade_enterprises(
+            evaluation,
+            &joined.tenants,
+            &joined.table,
+            figures,
+            table.as_ref(),
+            &park_id,
+        )?;
         let previous = self.previous.as_ref();
         let histories = history::class_histories(previous, &joined.table, &grades);
         let years = evaluation.d_years_low_efficiency as usize;
@@ -621,16 +634,70 @@ impl Audit {
             overlaps.len(),
             warnings.len(),
         );
-        summary.classes = self.config.evaluation.as_ref().map(|_| {
+        if let Some(evaluation) = &self.config.evaluation {
             let g: Vec<&grade::Grade> = graded.grades.iter().flatten().collect();
-            grade::class_counts(&g)
-        });
+            summary.classes = Some(grade::class_counts(&g));
+            summary.quotas = grade::quotas(&g, evaluation);
+        }
         if let Some(previous) = &self.previous {
             summary.previous = Some(history::previous_info(previous, matched));
             summary.changes = Some(history::changes(previous, &measured.table, figures));
         }
         summary
     }
+}
+
+/// The grading stage's inputs besides the figures: the joined enterprises, the parks (for
+/// `group_by = "park"`), and the notes (for the adjustments table's rejections and warnings).
+type GradeInputs<'a> = (&'a Joined, &'a Parks, &'a mut Notes);
+
+/// The adjustments table named by `[evaluation] adjustments`, if any.
+///
+/// Reads `[evaluation] adjustments` when it names a table: its rows that cannot be read go to
+/// `notes` as rejections of the `adjustments` layer, and each firm id no enterprise has is a
+/// warning naming its line (its items are not applied).
+///
+/// # Errors
+/// As [`read::adjust::read_adjustments`].
+fn adjustments(
+    evaluation: &grade::EvaluationConfig,
+    enterprises: &Enterprises,
+    notes: &mut Notes,
+) -> Result<Option<AdjustmentTable>> {
+    let Some(path) = &evaluation.adjustments else {
+        return Ok(None);
+    };
+    let read = read::adjust::read_adjustments(path)?;
+    notes.rejected.extend(read.rejected);
+    let known: std::collections::HashSet<&str> = (0..enterprises.len())
+        .map(|row| enterprises.id(row))
+        .collect();
+    let mut unknown: Vec<(&String, usize)> = (read.table.firms.iter())
+        .filter(|(id, _)| !known.contains(id.as_str()))
+        .map(|(id, firm)| (id, firm.first_line()))
+        .collect();
+    unknown.sort_by_key(|&(_, line)| line);
+    notes
+        .warnings
+        .extend(unknown.into_iter().map(|(id, line)| Warning {
+            layer: Layer::Adjustments,
+            index: Warning::NO_RECORD,
+            id: Some(id.clone()),
+            message: format!(
+                "{} line {line}: enterprise {id:?} is in no enterprises layer: its rows are not \
+             applied",
+                path.display()
+            ),
+        }));
+    if read.gb18030 {
+        notes.warnings.push(Warning {
+            layer: Layer::Adjustments,
+            index: Warning::NO_RECORD,
+            id: None,
+            message: format!("{}: read as GB18030 (GBK), not being UTF-8", path.display()),
+        });
+    }
+    Ok(Some(read.table))
 }
 
 /// What the grading stage leaves, row-aligned with the enterprises (empty without

@@ -275,13 +275,17 @@ pub(crate) fn classes_and_repeated_d(
     years: usize,
 ) {
     for (row, f) in figures.iter_mut().enumerate() {
-        f.class = (tenants.of(row).iter())
-            .filter_map(|&e| Some((land[e as usize]?, grades[e as usize].class?)))
-            .fold(None, |best: Option<(f64, Class)>, (l, c)| match best {
-                Some((bl, _)) if bl >= l => best,
-                _ => Some((l, c)),
-            })
-            .map(|(_, c)| c);
+        let main = (tenants.of(row).iter())
+            .filter_map(|&e| Some((land[e as usize]?, grades[e as usize].class?, e)))
+            .fold(
+                None,
+                |best: Option<(f64, Class, u32)>, (l, c, e)| match best {
+                    Some((bl, _, _)) if bl >= l => best,
+                    _ => Some((l, c, e)),
+                },
+            );
+        f.class = main.map(|(_, c, _)| c);
+        f.class_tenant = main.map_or(crate::outcome::NO_TENANT, |(_, _, e)| e);
         if years == 0 {
             continue;
         }

@@ -70,7 +70,8 @@ pub struct Config {
 }
 
 impl Config {
-    /// Reads a configuration from a TOML file.
+    /// Reads a configuration from a TOML file. A relative `[evaluation] adjustments` path is
+    /// taken from the file's folder.
     ///
     /// # Errors
     /// [`Error::Io`] when the file cannot be read; [`Error::InputTooLarge`] when it is larger
@@ -93,13 +94,23 @@ impl Config {
             }
         })?;
         let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-        Config::from_toml(text).map_err(|e| match e {
+        let mut config = Config::from_toml(text).map_err(|e| match e {
             Error::Config { message, .. } => Error::Config {
                 path: path.to_path_buf(),
                 message,
             },
             other => other,
-        })
+        })?;
+        // The tables a configuration names are beside it, wherever the audit runs from.
+        let folder = path.parent().unwrap_or(Path::new(""));
+        if let Some(table) = config
+            .evaluation
+            .as_mut()
+            .and_then(|e| e.adjustments.as_mut())
+        {
+            *table = folder.join(&*table);
+        }
+        Ok(config)
     }
 
     /// Parses a configuration from TOML text.
@@ -337,6 +348,12 @@ pub struct EnterpriseFields {
     pub above_scale: String,
     /// GB/T 4754 industry code of the enterprise; default `industry`.
     pub industry: String,
+    /// Ranking unit (county, street or park) for `[evaluation] group_by = "unit"`; default
+    /// `unit`.
+    pub unit: String,
+    /// The year the firm started production (投产年份), for `[evaluation] defer_years`;
+    /// default `start_year`.
+    pub start_year: String,
     /// Listed but not graded in the evaluation, yes/no; default `exempt`.
     pub exempt: String,
     /// Parcel key: joins by key instead of by location when present; default `parcel_id`.
@@ -369,6 +386,8 @@ impl Default for EnterpriseFields {
             floor_area: "floor_area".into(),
             above_scale: "above_scale".into(),
             industry: "industry".into(),
+            unit: "unit".into(),
+            start_year: "start_year".into(),
             exempt: "exempt".into(),
             parcel_id: "parcel_id".into(),
             lon: "lon".into(),

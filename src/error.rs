@@ -19,6 +19,8 @@ pub enum Layer {
     Enterprises,
     /// Parks (园区).
     Parks,
+    /// The evaluation's adjustments table (加分/减分 items and forced classes).
+    Adjustments,
 }
 
 impl Layer {
@@ -28,6 +30,7 @@ impl Layer {
             Layer::Parcels => "parcels",
             Layer::Enterprises => "enterprises",
             Layer::Parks => "parks",
+            Layer::Adjustments => "adjustments",
         }
     }
 }

@@ -25,16 +25,29 @@
 //! n is A when r/n ≤ bands\[0\], B when r/n ≤ bands\[1\], C when r/n ≤ bands\[2\], else D. So tied
 //! enterprises always share a class, and a tie across a band edge lifts all of them.
 //!
-//! Not graded (listed with the reason, no class): exempt enterprises (免评), enterprises joined
-//! to no parcel, with less land than `min_land_mu`, or in a group with no indicators.
+//! With `quota_rounding`, each band's share of the n firms ranked becomes a whole number of
+//! firms, rounded down (the default, the rule above), up, or to the nearest; a firm of rank r
+//! is A when r ≤ the A quota, and so on.
+//!
+//! Official methods' additions (`adjust.rs`): bonus and penalty items added to the score
+//! before ranking, capped by `max_bonus` and `max_penalty`; forced classes (一票否决 → D,
+//! straight to A, managed as B: scored with the unit, not ranked) and firms left out (免评,
+//! 暂缓, 不评价) with their reason; ranking units (`group_by`: park, or the firm's `unit`),
+//! each graded on its own; `scope` keeping every 规上 firm whatever its land.
+//!
+//! Not graded (listed with the reason, no class): exempt enterprises (免评), enterprises left
+//! out by the adjustments table, joined to no parcel, with less land than `min_land_mu` (unless
+//! the scope keeps them), or in a group with no indicators.
 
 use std::collections::BTreeMap;
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::adjust::{Adjustment, FirmAdjustments, Forced, applied_adjustment};
 use crate::outcome::{Figures, Tenants};
 use crate::parcel::{Class, Enterprise, Enterprises, GradingValues};
+use crate::quota::{QuotaRounding, quota};
 use crate::rules::Minimum;
 use crate::units::m2_to_mu;
 
@@ -43,6 +56,16 @@ use crate::units::m2_to_mu;
 /// # Units
 /// Per mu: 万元/亩; labour productivity 万元/人; per energy 万元/tce; per emission 万元/t;
 /// R&D intensity a fraction of output; per electricity 万元/万kWh.
+///
+/// ```
+/// use land_efficiency::{Enterprise, Indicator};
+/// let e = Enterprise { tax: 60.0, output: 900.0, energy_tce: Some(30.0), emissions_t: Some(4.5),
+///                      ..Enterprise::default() };
+/// assert_eq!(Indicator::TaxPerEnergy.value(&e, 15.0), Some(2.0));
+/// assert_eq!(Indicator::OutputPerEnergy.value(&e, 15.0), Some(30.0));
+/// assert_eq!(Indicator::OutputPerEmission.value(&e, 15.0), Some(200.0));
+/// assert_eq!(Indicator::OutputPerMu.value(&e, 15.0), Some(60.0));
+/// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Indicator {
@@ -50,7 +73,9 @@ pub enum Indicator {
     TaxPerMu,
     /// 亩均增加值: value added / land, 万元/亩.
     ValueAddedPerMu,
-    /// 亩均产出 (营业收入): output / land, 万元/亩.
+    /// 亩均产出 (营业收入), also 亩均销售收入 (`revenue_per_mu`, Jiangsu, Shandong): output /
+    /// land, 万元/亩. The `output` column holds 产值 or 营业收入, as the zone's data has it.
+    #[serde(alias = "revenue_per_mu")]
     OutputPerMu,
     /// 亩均投资: investment / land, 万元/亩.
     InvestmentPerMu,
@@ -64,6 +89,12 @@ pub enum Indicator {
     RdIntensity,
     /// 单位电耗税收: tax / electricity, 万元/万kWh.
     TaxPerElectricity,
+    /// 单位能耗税收: tax / energy, 万元/tce.
+    TaxPerEnergy,
+    /// 单位能耗营业收入 (Jingde): output / energy, 万元/tce.
+    OutputPerEnergy,
+    /// 单位污染物排放营业收入 (Jingde): output / emissions, 万元/t.
+    OutputPerEmission,
 }
 
 impl Indicator {
@@ -79,6 +110,9 @@ impl Indicator {
             Indicator::ValueAddedPerEmission => "value_added_per_emission",
             Indicator::RdIntensity => "rd_intensity",
             Indicator::TaxPerElectricity => "tax_per_electricity",
+            Indicator::TaxPerEnergy => "tax_per_energy",
+            Indicator::OutputPerEnergy => "output_per_energy",
+            Indicator::OutputPerEmission => "output_per_emission",
         }
     }
 
@@ -102,6 +136,9 @@ impl Indicator {
             Indicator::ValueAddedPerEmission => ratio(e.value_added, e.emissions_t),
             Indicator::RdIntensity => ratio(e.rd_spend, Some(e.output)),
             Indicator::TaxPerElectricity => ratio(Some(e.tax), e.electricity_10k_kwh),
+            Indicator::TaxPerEnergy => ratio(Some(e.tax), e.energy_tce),
+            Indicator::OutputPerEnergy => ratio(Some(e.output), e.energy_tce),
+            Indicator::OutputPerEmission => ratio(Some(e.output), e.emissions_t),
         }
     }
 }
@@ -119,6 +156,8 @@ impl Indicator {
             Indicator::ValueAddedPerEmission => V::VALUE_ADDED.with(V::EMISSIONS),
             Indicator::RdIntensity => V::RD_SPEND,
             Indicator::TaxPerElectricity => V::ELECTRICITY,
+            Indicator::TaxPerEnergy | Indicator::OutputPerEnergy => V::ENERGY,
+            Indicator::OutputPerEmission => V::EMISSIONS,
         }
     }
 }
@@ -185,12 +224,18 @@ pub struct IndicatorConfig {
     pub cap: Option<f64>,
 }
 
-/// A group's indicators.
+/// A group's indicators, and its caps on the bonus and penalty.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct GroupConfig {
     /// The indicators, with weights and benchmarks.
     pub indicators: Vec<IndicatorConfig>,
+    /// Cap on a firm's total bonus in this group, points, overriding `[evaluation]
+    /// max_bonus`; default that.
+    pub max_bonus: Option<f64>,
+    /// Cap on a firm's total penalty in this group, points, overriding `[evaluation]
+    /// max_penalty`; default that.
+    pub max_penalty: Option<f64>,
 }
 
 /// How tenants of one parcel share its land.
@@ -228,6 +273,38 @@ pub enum ClassMethod {
     Score,
 }
 
+/// Whom `min_land_mu` leaves out of the evaluation.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Every firm on less land than `min_land_mu` (the default).
+    #[default]
+    MinLand,
+    /// 规下 firms on less land than `min_land_mu`: every 规上 firm is in scope.
+    AboveScaleOrMinLand,
+}
+
+/// What firms are ranked within, inside their group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RankingUnit {
+    /// The park of the firm's parcel (its `park_id`); firms outside any park are one unit.
+    Park,
+    /// The firm's `unit` field (a county, street or park, as `[fields.enterprises] unit`
+    /// maps it); firms without one are one unit.
+    Unit,
+}
+
+/// What the evaluation knows of a firm besides its record and land: its ranking unit and
+/// what the adjustments table says of it.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Standing<'a> {
+    /// Its ranking unit, when `group_by` is set (`None`: the firms with none, one unit).
+    pub unit: Option<&'a str>,
+    /// Its items and forced class, when the table names it.
+    pub adjustments: Option<&'a FirmAdjustments>,
+}
+
 /// `[evaluation]`: the composite evaluation of enterprises (亩均效益综合评价).
 ///
 /// ```
@@ -263,6 +340,33 @@ pub struct EvaluationConfig {
     pub thresholds: Vec<f64>,
     /// Enterprises with less land than this are not graded, mu; default 0 (Zhejiang uses 5).
     pub min_land_mu: f64,
+    /// Whom `min_land_mu` leaves out: `min_land` (default: every firm under it) or
+    /// `above_scale_or_min_land` (every 规上 firm is in scope, and 规下 firms on at least
+    /// `min_land_mu`: Hefei's 规上 + 规下 ≥ 5 亩).
+    pub scope: Scope,
+    /// Ranking units within each group: none (default: the group is one unit), `park` (the
+    /// park of the firm's parcel; firms outside any park are one unit) or `unit` (the firm's
+    /// `unit` field: a county, street or park as the table names it). Each unit is graded on
+    /// its own: its own means, ranks and class quotas.
+    pub group_by: Option<RankingUnit>,
+    /// How a band's share of a unit becomes a number of firms: `floor` (default), `ceil` or
+    /// `round` (half up). The A quota of 10 firms at 25% is 2, 3 and 3 (2.5 rounded up).
+    pub quota_rounding: QuotaRounding,
+    /// The adjustments table (加分/减分 items and forced classes), a CSV; relative to the
+    /// configuration file's folder when read by [`Config::from_path`]. Default none.
+    ///
+    /// [`Config::from_path`]: crate::config::Config::from_path
+    pub adjustments: Option<std::path::PathBuf>,
+    /// The evaluation year, for `defer_years`; default none.
+    pub year: Option<i32>,
+    /// When ≥ 1: a firm producing fewer years than this (`year` − its `start_year`) is deferred
+    /// (暂缓评价), unless the adjustments table gives it a forced class; default 0, off.
+    /// Hefei defers firms < 3 years from registration.
+    pub defer_years: u32,
+    /// Cap on a firm's total bonus (加分), points; default none.
+    pub max_bonus: Option<f64>,
+    /// Cap on a firm's total penalty (减分), points (a positive number); default none.
+    pub max_penalty: Option<f64>,
     /// When ≥ 1: an enterprise graded D this many years running (this year included, from the
     /// previous audit's class history) makes its parcel low-efficiency (`repeated_class_d`);
     /// default 0, off. Yangzhou uses 2.
@@ -287,6 +391,14 @@ impl Default for EvaluationConfig {
             bands: vec![0.25, 0.70, 0.95],
             thresholds: Vec::new(),
             min_land_mu: 0.0,
+            scope: Scope::MinLand,
+            group_by: None,
+            quota_rounding: QuotaRounding::Floor,
+            adjustments: None,
+            year: None,
+            defer_years: 0,
+            max_bonus: None,
+            max_penalty: None,
             d_years_low_efficiency: 0,
             above_scale: None,
             below_scale: None,
@@ -300,8 +412,23 @@ impl EvaluationConfig {
     /// grading uses (and only those), each group's indicators. The message names the key.
     pub(crate) fn check(&self) -> Result<(), String> {
         check_non_negative("min_land_mu", self.min_land_mu)?;
+        for (name, cap) in [
+            ("max_bonus", self.max_bonus),
+            ("max_penalty", self.max_penalty),
+        ] {
+            if let Some(cap) = cap {
+                check_non_negative(name, cap)?;
+            }
+        }
         if let Some(cap) = self.cap {
             check_cap("cap", cap)?;
+        }
+        if self.defer_years > 0 && self.year.is_none() {
+            return Err(format!(
+                "evaluation.defer_years = {} needs the evaluation year: set evaluation.year \
+                 (e.g. year = 2024)",
+                self.defer_years
+            ));
         }
         self.check_classes()?;
         self.check_groups()?;
@@ -427,6 +554,14 @@ fn check_group(name: &str, group: &GroupConfig) -> Result<(), String> {
         let at = format!("{name}.indicators #{} ({})", i + 1, ind.indicator.as_str());
         check_indicator(&at, ind)?;
     }
+    for (key, cap) in [
+        ("max_bonus", group.max_bonus),
+        ("max_penalty", group.max_penalty),
+    ] {
+        if let Some(cap) = cap {
+            check_non_negative(&format!("{name}.{key}"), cap)?;
+        }
+    }
     // Listed twice, an indicator would count twice (its weight doubled, unseen).
     let indicators = &group.indicators;
     for (i, ind) in indicators.iter().enumerate() {
@@ -542,6 +677,18 @@ pub struct Grade {
     pub indicators: Vec<IndicatorScore>,
     /// Why it is not graded, when it is not.
     pub not_graded: Option<String>,
+    /// Its ranking unit within the group (`group_by`), when it has one.
+    pub unit: Option<String>,
+    /// The sum of its indicators' points, before its bonus and penalty.
+    pub base_score: Option<f64>,
+    /// Its bonus (加分) as added to the score, after `max_bonus`; 0 when not graded.
+    pub bonus: f64,
+    /// Its penalty (减分) as taken off the score, after `max_penalty`; 0 when not graded.
+    pub penalty: f64,
+    /// Its bonus and penalty items, as the adjustments table lists them.
+    pub adjustments: Vec<Adjustment>,
+    /// Its forced class (or its being left out) and the reason, from the adjustments table.
+    pub forced: Option<Forced>,
 }
 
 /// One enterprise as the evaluation sees it: its record and the land attributed to it.
@@ -589,15 +736,29 @@ pub fn grade(
     candidates: &[Candidate<'_>],
     config: &EvaluationConfig,
 ) -> crate::error::Result<Vec<Grade>> {
-    grade_except(candidates, config, &|_| None)
+    grade_except(candidates, &[], config, &|_| None)
 }
 
-/// As [`grade`], but a candidate with values `unread` (used only in grading, and not read
-/// from its file: what was found) is not graded when the evaluation uses one of them (see
-/// [`uses`]), unless it is not graded for a reason of [`not_graded_reason`]: it is not scored
-/// on the hole, and takes no part in its group's means and ranks.
+/// As [`grade`], with each candidate's [`Standing`] (in the candidates' order; an empty slice
+/// for none): its ranking unit, its bonus and penalty items and its forced class.
+///
+/// # Errors
+/// As [`grade`].
+pub fn grade_standing(
+    candidates: &[Candidate<'_>],
+    standings: &[Standing<'_>],
+    config: &EvaluationConfig,
+) -> crate::error::Result<Vec<Grade>> {
+    grade_except(candidates, standings, config, &|_| None)
+}
+
+/// As [`grade_standing`], but a candidate with values `unread` (used only in grading, and
+/// not read from its file: what was found) is not graded when the evaluation uses one of them
+/// (see [`uses`]), unless it is not graded for a reason of [`not_graded_reason`]: it is not
+/// scored on the hole, and takes no part in its group's means and ranks.
 fn grade_except(
     candidates: &[Candidate<'_>],
+    standings: &[Standing<'_>],
     config: &EvaluationConfig,
     unread: &dyn Fn(usize) -> Option<(GradingValues, String)>,
 ) -> crate::error::Result<Vec<Grade>> {
@@ -611,37 +772,88 @@ fn grade_except(
         .iter()
         .enumerate()
         .map(|(i, c)| {
-            let group = group_of(c.enterprise, config);
-            let land_mu = c.land_m2.map(m2_to_mu);
-            Grade {
-                group,
-                land_mu,
-                score: None,
-                rank: None,
-                group_size: 0,
-                class: None,
-                indicators: Vec::new(),
-                not_graded: not_graded_reason(c, group, land_mu, config).or_else(|| {
-                    let (values, found) = unread(i)?;
-                    uses(config, group, values).then_some(found)
-                }),
-            }
+            let standing = standings.get(i).copied().unwrap_or_default();
+            let mut g = new_grade(c, standing, config);
+            g.not_graded = not_graded_reason(c, &g, config).or_else(|| {
+                let (values, found) = unread(i)?;
+                uses(config, g.group, values).then_some(found)
+            });
+            g
         })
         .collect();
     for group in [Group::AboveScale, Group::BelowScale, Group::All] {
         let Some(scheme) = config.group_config(group) else {
             continue;
         };
-        let members: Vec<usize> = (0..grades.len())
-            .filter(|&i| grades[i].group == group && grades[i].not_graded.is_none())
-            .collect();
-        if members.is_empty() {
-            continue;
+        // Each ranking unit is graded on its own: its means, its ranks, its quotas.
+        let mut units: BTreeMap<Option<String>, Vec<usize>> = BTreeMap::new();
+        for i in (0..grades.len()).filter(|&i| grades[i].group == group) {
+            if grades[i].not_graded.is_none() {
+                units.entry(grades[i].unit.clone()).or_default().push(i);
+            }
         }
-        score_group(&members, candidates, &mut grades, scheme, config);
-        classify_group(&members, &mut grades, config);
+        for members in units.values() {
+            score_group(members, candidates, &mut grades, scheme, config);
+            let ranked: Vec<usize> = (members.iter().copied())
+                .filter(|&i| grades[i].forced.is_none())
+                .collect();
+            classify_group(&ranked, &mut grades, config);
+            for &i in members {
+                let g = &mut grades[i];
+                if let Some(f) = &g.forced {
+                    g.class = f.action.class();
+                    g.group_size = ranked.len();
+                }
+            }
+        }
     }
     Ok(grades)
+}
+
+/// A candidate's grade before scoring: its group, land, unit, items and forced class.
+fn new_grade(c: &Candidate<'_>, standing: Standing<'_>, config: &EvaluationConfig) -> Grade {
+    let adjustments = standing.adjustments;
+    Grade {
+        group: group_of(c.enterprise, config),
+        land_mu: c.land_m2.map(m2_to_mu),
+        score: None,
+        rank: None,
+        group_size: 0,
+        class: None,
+        indicators: Vec::new(),
+        not_graded: None,
+        unit: config.group_by.and(standing.unit).map(str::to_string),
+        base_score: None,
+        bonus: 0.0,
+        penalty: 0.0,
+        adjustments: adjustments.map(|a| a.items.clone()).unwrap_or_default(),
+        forced: (adjustments.and_then(|a| a.forced.clone()))
+            .or_else(|| deferred_by_years(c.enterprise, config)),
+    }
+}
+
+/// The `defer_years` rule: a firm that started production fewer than `defer_years` years
+/// before `year` is deferred (暂缓评价), the reason naming both years (line 0: from the
+/// configuration, not the table).
+///
+/// ```
+/// use land_efficiency::{Enterprise, EvaluationConfig, deferred_by_years};
+/// let config = EvaluationConfig { year: Some(2024), defer_years: 2, ..Default::default() };
+/// let firm = |start| Enterprise { start_year: Some(start), ..Enterprise::default() };
+/// assert!(deferred_by_years(&firm(2023.0), &config).is_some()); // 1 year
+/// assert!(deferred_by_years(&firm(2022.0), &config).is_none()); // 2 years
+/// ```
+pub fn deferred_by_years(e: &Enterprise, config: &EvaluationConfig) -> Option<Forced> {
+    let (year, start) = (config.year?, e.start_year?);
+    let years = f64::from(year) - start;
+    (config.defer_years > 0 && years < f64::from(config.defer_years)).then(|| Forced {
+        action: crate::adjust::Action::Deferred,
+        reason: format!(
+            "投产不满{}年: production started {start}, evaluation year {year}",
+            config.defer_years
+        ),
+        line: 0,
+    })
 }
 
 /// The group an enterprise is graded in: all when pooled, else above or below scale (below
@@ -656,15 +868,21 @@ fn group_of(e: &Enterprise, config: &EvaluationConfig) -> Group {
     }
 }
 
-/// Why a candidate of `group`, with `land_mu` of land (mu), is not graded; `None` when it is.
-fn not_graded_reason(
-    c: &Candidate<'_>,
-    group: Group,
-    land_mu: Option<f64>,
-    config: &EvaluationConfig,
-) -> Option<String> {
+/// Why a candidate, its grade `g` begun, is not graded; `None` when it is.
+fn not_graded_reason(c: &Candidate<'_>, g: &Grade, config: &EvaluationConfig) -> Option<String> {
+    let land_mu = g.land_mu;
+    // In scope whatever its land: a 规上 firm when the scope keeps every one.
+    let any_land =
+        config.scope == Scope::AboveScaleOrMinLand && c.enterprise.above_scale == Some(true);
     if c.enterprise.exempt {
         Some("exempt (免评)".to_string())
+    } else if let Some(f) = g.forced.as_ref().filter(|f| f.action.class().is_none()) {
+        Some(format!(
+            "{} ({}): {}",
+            f.action.as_str(),
+            f.action.chinese(),
+            f.reason
+        ))
     } else if c.land_m2.is_none() {
         Some("joined to no parcel: no land".to_string())
     } else if c.land_m2.is_some_and(|m2| m2 <= 0.0) {
@@ -672,7 +890,7 @@ fn not_graded_reason(
         // a parcel shared by floor area holds no land, and is not graded rather than
         // given the group's mean.
         Some("no land: its share of the parcel is 0 (no floor area)".to_string())
-    } else if land_mu.is_some_and(|l| Minimum(config.min_land_mu).is_missed_by(l)) {
+    } else if !any_land && land_mu.is_some_and(|l| Minimum(config.min_land_mu).is_missed_by(l)) {
         // Within rounding of the minimum is at it: a third of a 15 mu parcel is
         // 4.999999999999999 mu after m², and a firm with 5 mu is in scope.
         Some(format!(
@@ -681,12 +899,12 @@ fn not_graded_reason(
             config.min_land_mu
         ))
     } else if config
-        .group_config(group)
+        .group_config(g.group)
         .is_none_or(|g| g.indicators.is_empty())
     {
         Some(format!(
             "no indicators are configured for the {} group",
-            group.as_str()
+            g.group.as_str()
         ))
     } else {
         None
@@ -699,6 +917,7 @@ fn not_graded_reason(
 fn uses(config: &EvaluationConfig, group: Group, values: GradingValues) -> bool {
     use GradingValues as V;
     values.any_of(V::EXEMPT)
+        || (values.any_of(V::START_YEAR) && config.defer_years > 0)
         || (values.any_of(V::ABOVE_SCALE) && !config.pooled)
         || (values.any_of(V::FLOOR_AREA) && config.land_share == LandShare::FloorArea)
         || config.group_config(group).is_some_and(|g| {
@@ -723,7 +942,16 @@ fn score_group(
     let total_weight: f64 = scheme.indicators.iter().map(|i| i.weight).sum();
     for &i in members {
         let g = &mut grades[i];
-        g.score = Some(total_score(g, scheme, config, total_weight));
+        let base = total_score(g, scheme, config, total_weight);
+        let applied = applied_adjustment(
+            &g.adjustments,
+            scheme.max_bonus.or(config.max_bonus),
+            scheme.max_penalty.or(config.max_penalty),
+        );
+        g.base_score = Some(base);
+        g.bonus = applied.bonus;
+        g.penalty = applied.penalty;
+        g.score = Some(base + applied.net());
     }
 }
 
@@ -878,13 +1106,13 @@ fn classify_group(members: &[usize], grades: &mut [Grade], config: &EvaluationCo
         }
         let class = match config.classes {
             ClassMethod::Percentile => {
-                let share = rank as f64 / n as f64;
+                let q = |b: f64| quota(b, n, config.quota_rounding);
                 let b = &config.bands;
-                if share <= b[0] {
+                if rank <= q(b[0]) {
                     Class::A
-                } else if share <= b[1] {
+                } else if rank <= q(b[1]) {
                     Class::B
-                } else if share <= b[2] {
+                } else if rank <= q(b[2]) {
                     Class::C
                 } else {
                     Class::D
@@ -912,6 +1140,29 @@ fn classify_group(members: &[usize], grades: &mut [Grade], config: &EvaluationCo
     }
 }
 
+/// The class quotas of each ranking unit of each group, for the summary; `None` when
+/// classes are cut by score.
+pub fn quotas(grades: &[&Grade], config: &EvaluationConfig) -> Option<Vec<crate::quota::Quotas>> {
+    if config.classes != ClassMethod::Percentile {
+        return None;
+    }
+    let mut ranked: BTreeMap<(Group, Option<&str>), usize> = BTreeMap::new();
+    for g in grades.iter().filter(|g| g.rank.is_some()) {
+        *ranked.entry((g.group, g.unit.as_deref())).or_insert(0) += 1;
+    }
+    let how = config.quota_rounding;
+    let out = ranked
+        .into_iter()
+        .map(|((group, unit), n)| crate::quota::Quotas {
+            group: group.as_str(),
+            unit: unit.map(str::to_string),
+            ranked: n,
+            rounding: how,
+            cumulative: [0, 1, 2].map(|k| quota(config.bands[k], n, how)),
+        });
+    Some(out.collect())
+}
+
 /// Counts of classes by group, for the summary.
 pub fn class_counts(grades: &[&Grade]) -> BTreeMap<String, BTreeMap<&'static str, usize>> {
     let mut out: BTreeMap<String, BTreeMap<&'static str, usize>> = BTreeMap::new();
@@ -927,7 +1178,8 @@ pub fn class_counts(grades: &[&Grade]) -> BTreeMap<String, BTreeMap<&'static str
 
 /// The grading stage: each enterprise's land (its parcel's area shared among the tenants as
 /// `land_share` says, in m²; `None` when not joined, or its parcel's tenants are incomplete) and
-/// its grade. Tenants of a parcel that holds a firm left out of its figures are not graded.
+/// its grade, with its ranking unit (`park_id` gives the id of a park row) and what `table`
+/// says of it. Tenants of a parcel that holds a firm left out of its figures are not graded.
 ///
 /// # Errors
 /// As [`grade`]; the configuration was validated when the audit started.
@@ -936,9 +1188,15 @@ pub(crate) fn grade_enterprises(
     tenants: &Tenants,
     enterprises: &Enterprises,
     figures: &[Figures],
+    table: Option<&crate::adjust::AdjustmentTable>,
+    park_id: &dyn Fn(u32) -> Option<String>,
 ) -> crate::error::Result<(Vec<Option<f64>>, Vec<Grade>)> {
     let mut land: Vec<Option<f64>> = vec![None; enterprises.len()];
+    let mut park: Vec<Option<String>> = vec![None; enterprises.len()];
     for (row, f) in figures.iter().enumerate() {
+        for &e in tenants.of(row) {
+            park[e as usize] = park_id(f.park);
+        }
         // A firm left out of the parcel would take a share: the others' are unknown.
         if f.unsure {
             continue;
@@ -960,9 +1218,19 @@ pub(crate) fn grade_enterprises(
             land_m2,
         })
         .collect();
+    let standings: Vec<Standing> = (records.iter().zip(&park))
+        .map(|(e, park)| Standing {
+            unit: match evaluation.group_by {
+                Some(RankingUnit::Park) => park.as_deref(),
+                Some(RankingUnit::Unit) => e.unit.as_deref(),
+                None => None,
+            },
+            adjustments: table.and_then(|t| t.firms.get(&e.id)),
+        })
+        .collect();
     let unread =
         |row: usize| (enterprises.ungraded(row)).map(|(values, found)| (values, found.to_string()));
-    let mut grades = grade_except(&candidates, evaluation, &unread)?;
+    let mut grades = grade_except(&candidates, &standings, evaluation, &unread)?;
     for (row, _) in figures.iter().enumerate().filter(|(_, f)| f.unsure) {
         for &e in tenants.of(row) {
             if !records[e as usize].exempt {
@@ -1007,6 +1275,7 @@ mod tests {
                     ind(Indicator::TaxPerElectricity, 50.0),
                     ind(Indicator::RdIntensity, 0.0), // counts for nothing: not listed
                 ],
+                ..GroupConfig::default()
             }),
             ..EvaluationConfig::default()
         };
@@ -1047,6 +1316,7 @@ mod tests {
                     benchmark: Benchmark::Value(10.0),
                     cap: None,
                 }],
+                ..GroupConfig::default()
             }),
             ..EvaluationConfig::default()
         };
@@ -1102,6 +1372,7 @@ mod tests {
                     benchmark: Benchmark::Mean,
                     cap: None,
                 }],
+                ..GroupConfig::default()
             }),
             ..EvaluationConfig::default()
         };
@@ -1130,6 +1401,7 @@ mod tests {
             pooled: true,
             all: Some(GroupConfig {
                 indicators: vec![ind(Indicator::TaxPerMu, 50.0, Benchmark::Mean), second],
+                ..GroupConfig::default()
             }),
             ..EvaluationConfig::default()
         };

@@ -72,6 +72,7 @@ impl Layer {
             Layer::Parcels => ("宗地", "parcels"),
             Layer::Enterprises => ("企业", "enterprises"),
             Layer::Parks => ("园区", "parks"),
+            Layer::Adjustments => ("加减分及强制定级表", "adjustments table"),
         };
         if lang == Lang::Zh { zh } else { en }
     }
@@ -137,6 +138,7 @@ pub(crate) fn layer_label(layer: &str, lang: Lang) -> &str {
         "parcels" => Layer::Parcels.label(lang),
         "enterprises" => Layer::Enterprises.label(lang),
         "parks" => Layer::Parks.label(lang),
+        "adjustments" => Layer::Adjustments.label(lang),
         _ => layer,
     }
 }

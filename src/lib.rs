@@ -115,6 +115,7 @@
 // classify, grade, history, parks) over the per-row outcome (outcome); the results; the
 // writers (write). Every module but `units` is private (`gcj02` is re-exported as a module):
 // the public face is the re-exports.
+mod adjust;
 mod areas;
 mod audit;
 mod classify;
@@ -132,6 +133,7 @@ mod outcome;
 mod parcel;
 mod parks;
 mod pushed;
+mod quota;
 mod read;
 mod results;
 mod rules;
@@ -157,6 +159,10 @@ struct ServiceExamples;
 /// records: use it rather than a separate dependency, whose version could differ.
 pub use geo;
 
+pub use adjust::{
+    Action, Adjustment, AdjustmentTable, Applied, FirmAdjustments, Forced, applied_adjustment,
+    format_items,
+};
 /// The `geojson` crate whose [`geojson::FeatureCollection`] [`Source::feature_collection`]
 /// reads: use it rather than a separate dependency, whose version could differ.
 pub use geojson;
@@ -170,7 +176,8 @@ pub use crs::{Backend, Crs, CrsInfo, CrsSource, ToWgs84, gcj02};
 pub use error::{Error, FeatureContext, Layer, Rejection, Result, Suspicion, Warning};
 pub use grade::{
     Benchmark, Candidate, ClassMethod, EvaluationConfig, Grade, Group, GroupConfig, Indicator,
-    IndicatorConfig, IndicatorScore, LandShare, Missing, grade, land_shares,
+    IndicatorConfig, IndicatorScore, LandShare, Missing, RankingUnit, Scope, Standing,
+    deferred_by_years, grade, grade_standing, land_shares,
 };
 pub use index::{Hit, Overlapping, ParcelIndex, STACK_MIN};
 pub use metrics::{
@@ -182,6 +189,8 @@ pub use parcel::{
     Park, Parks, PropertyTexts, Status,
 };
 pub use parks::ParkResult;
+pub use quota::{QuotaRounding, Quotas, quota};
+pub use read::adjust::{AdjustmentsRead, read_adjustments};
 pub use read::previous::PreviousAudit;
 pub use read::typed::{BuiltLayer, EnterpriseInput, FieldValue, ParcelInput, ParkInput, Records};
 pub use read::{

@@ -24,6 +24,9 @@ pub(crate) struct Figures {
     /// No enterprise, or zero output (kept: the park and summary figures count it).
     pub(crate) idle: bool,
     pub(crate) class: Option<Class>,
+    /// The enterprise row whose class is [`Figures::class`] (its main tenant);
+    /// [`NO_TENANT`] when it has none.
+    pub(crate) class_tenant: u32,
     pub(crate) previous: Option<bool>,
     pub(crate) change: Option<Change>,
     /// Its tenants' figures leave a firm out (rejected, or ambiguous between parcels): it is
@@ -167,6 +170,7 @@ impl Figures {
             area_source,
             idle: false,
             class: None,
+            class_tenant: NO_TENANT,
             previous: None,
             change: None,
             unsure: false,

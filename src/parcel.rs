@@ -165,6 +165,10 @@ pub struct Enterprise {
     pub above_scale: Option<bool>,
     /// GB/T 4754 industry code.
     pub industry: Option<String>,
+    /// Ranking unit (a county, street or park) for `[evaluation] group_by = "unit"`.
+    pub unit: Option<String>,
+    /// The year it started production (投产年份), for `[evaluation] defer_years`.
+    pub start_year: Option<f64>,
     /// Listed but not graded in the composite evaluation.
     pub exempt: bool,
     /// Location in WGS84 lon/lat.
@@ -495,6 +499,7 @@ impl GradingValues {
     pub(crate) const FLOOR_AREA: Self = Self(1 << 6);
     pub(crate) const ABOVE_SCALE: Self = Self(1 << 7);
     pub(crate) const EXEMPT: Self = Self(1 << 8);
+    pub(crate) const START_YEAR: Self = Self(1 << 9);
     pub(crate) const NONE: Self = Self(0);
 
     /// These and `other`.
@@ -525,6 +530,8 @@ pub struct Enterprises {
     pub(crate) floor_area: OptColumn,
     pub(crate) above_scale: Vec<Option<bool>>,
     pub(crate) industry: OptStrings,
+    pub(crate) unit: OptStrings,
+    pub(crate) start_year: OptColumn,
     pub(crate) exempt: Vec<bool>,
     pub(crate) location: Vec<Coord<f64>>,
     pub(crate) parcel_id: OptStrings,
@@ -580,6 +587,8 @@ impl Enterprises {
         self.floor_area.push(e.floor_area_m2);
         self.above_scale.push(e.above_scale);
         self.industry.push(e.industry.as_deref());
+        self.unit.push(e.unit.as_deref());
+        self.start_year.push(e.start_year);
         self.exempt.push(e.exempt);
         self.location.push(e.location.map_or(
             Coord {
@@ -646,6 +655,8 @@ impl Enterprises {
             floor_area_m2: self.floor_area.get(row),
             above_scale: self.above_scale[row],
             industry: self.industry.get(row).map(str::to_string),
+            unit: self.unit.get(row).map(str::to_string),
+            start_year: self.start_year.get(row),
             exempt: self.exempt[row],
             location: self.location(row).map(Point),
             parcel_id: self.parcel_id.get(row).map(str::to_string),
@@ -728,6 +739,8 @@ impl Enterprises {
         }
         self.above_scale.shrink_to_fit();
         self.industry.shrink_to_fit();
+        self.unit.shrink_to_fit();
+        self.start_year.shrink_to_fit();
         self.exempt.shrink_to_fit();
         self.location.shrink_to_fit();
         self.parcel_id.shrink_to_fit();
@@ -753,6 +766,8 @@ impl Enterprises {
         }
         retain_vec(&mut self.above_scale, keep);
         self.industry.retain(keep);
+        self.unit.retain(keep);
+        self.start_year.retain(keep);
         retain_vec(&mut self.exempt, keep);
         retain_vec(&mut self.location, keep);
         self.parcel_id.retain(keep);

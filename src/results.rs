@@ -416,6 +416,11 @@ impl<'a> ParcelResult<'a> {
     pub fn class(&self) -> Option<Class> {
         self.f().class
     }
+    /// The grade of its main tenant, whose class is [`ParcelResult::class`].
+    pub fn class_grade(&self) -> Option<&'a grade::Grade> {
+        let e = self.f().class_tenant;
+        (self.report.grades.get(e as usize)).and_then(Option::as_ref)
+    }
     /// Low-efficiency in the previous audit, when one was given and listed the parcel.
     pub fn previous_low_efficiency(&self) -> Option<bool> {
         self.f().previous
@@ -648,6 +653,9 @@ pub struct Summary {
     /// Enterprises by group and class, when the evaluation ran.
     pub classes:
         Option<std::collections::BTreeMap<String, std::collections::BTreeMap<&'static str, usize>>>,
+    /// The class quotas of each ranking unit, with how they were rounded, when the evaluation
+    /// ran with percentile classes.
+    pub quotas: Option<Vec<crate::quota::Quotas>>,
     /// The previous audit compared with, when one was given.
     pub previous: Option<PreviousInfo>,
     /// Parcels by change since the previous audit, when one was given: this audit's parcels by
@@ -736,6 +744,7 @@ impl Summary {
             warning_count,
             crs,
             classes: None,
+            quotas: None,
             previous: None,
             changes: None,
             suspicions: Vec::new(),

@@ -91,7 +91,7 @@ const fn column(
 
 /// The parcel table, in the order every format writes it. Money in 万元, areas in m² or mu,
 /// intensities in 万元/亩 (the names say which).
-pub(crate) const PARCEL_COLUMNS: [Column; 29] = [
+pub(crate) const PARCEL_COLUMNS: [Column; 32] = [
     column("parcel_id", Always, |p| Cell::Text(p.parcel_id())),
     column("park_id", Always, |p| Cell::OptText(p.park_id())),
     column("industry", No, |p| Cell::OptText(p.industry())),
@@ -137,6 +137,19 @@ pub(crate) const PARCEL_COLUMNS: [Column; 29] = [
     column("class", Graded, |p| {
         Cell::OptText(p.class().map(|c| c.as_str()))
     }),
+    column("class_forced", Graded, |p| {
+        Cell::OptText(forced(p).map(|f| f.action.as_str()))
+    }),
+    column("class_reason", Graded, |p| {
+        Cell::OptText(forced(p).map(|f| f.reason.as_str()))
+    }),
+    column("class_adjustment", Graded, |p| {
+        Cell::OptNum(
+            p.class_grade()
+                .filter(|g| !g.adjustments.is_empty())
+                .map(|g| g.bonus - g.penalty),
+        )
+    }),
     column("previous_low_efficiency", Compared, |p| {
         Cell::OptFlag(p.previous_low_efficiency())
     }),
@@ -144,6 +157,11 @@ pub(crate) const PARCEL_COLUMNS: [Column; 29] = [
         Cell::OptText(p.change().map(|c| c.as_str()))
     }),
 ];
+
+/// The forced class of a parcel's main tenant, if its class was forced.
+fn forced<'a>(p: &ParcelResult<'a>) -> Option<&'a crate::adjust::Forced> {
+    p.class_grade().and_then(|g| g.forced.as_ref())
+}
 
 /// One column of the park table: the properties of `parks.geojson` and, those marked
 /// `summary`, each park of `summary.json` and of a serialised report.

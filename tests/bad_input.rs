@@ -62,6 +62,7 @@ fn check_layer(report: &land_efficiency::AuditReport, layer: Layer, want: &Value
                     Layer::Parcels => report.parcels().any(|p| p.index() == index),
                     Layer::Enterprises => report.enterprises().any(|e| e.index() == index),
                     Layer::Parks => report.parks.iter().any(|k| k.index == index),
+                    Layer::Adjustments => unreachable!("the bad-input cases have no adjustments"),
                 };
                 assert!(evaluated, "{layer} {index} should be evaluated");
             }

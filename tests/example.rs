@@ -839,3 +839,51 @@ fn crs_reads_a_file_without_a_crs_member_as_that_zone() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--crs: EPSG:99999"));
 }
+
+/// `--adjustments` gives the evaluation its table: a vetoed firm is D, with its reason in
+/// `enterprises.csv`; without `[evaluation]` the flag is a usage error (exit 2).
+#[test]
+fn adjustments_flag_forces_a_class_and_needs_an_evaluation() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = common::fixtures().join("policy");
+    let table = dir.path().join("jiajian.csv");
+    std::fs::write(
+        &table,
+        "enterprise_id,item,action\nET1,安全生产事故,一票否决\n",
+    )
+    .unwrap();
+    let out = audit_quiet(dir.path(), &policy.join("parcels.geojson"))
+        .arg("--enterprises")
+        .arg(policy.join("enterprises.geojson"))
+        .arg("--config")
+        .arg(policy.join("evaluation.toml"))
+        .arg("--adjustments")
+        .arg(&table)
+        .output()
+        .unwrap();
+    succeeded(out);
+    let text = std::fs::read_to_string(dir.path().join("out/enterprises.csv")).unwrap();
+    let mut rows = text.lines();
+    let header: Vec<&str> = rows.next().unwrap().split(',').collect();
+    let et1: Vec<&str> = rows
+        .find(|l| l.starts_with("ET1,"))
+        .unwrap()
+        .split(',')
+        .collect();
+    let at = |name: &str| et1[header.iter().position(|h| *h == name).unwrap()];
+    // ET1 scores 150, the best of its group: A but for the veto.
+    assert_eq!(
+        (at("class"), at("forced"), at("forced_reason")),
+        ("D", "veto", "安全生产事故")
+    );
+    let out = audit_quiet(dir.path(), &policy.join("parcels.geojson"))
+        .arg("--adjustments")
+        .arg(&table)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("--adjustments needs a config with [evaluation]")
+    );
+}

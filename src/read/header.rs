@@ -295,7 +295,7 @@ fn absent_columns<'f>(
     let d = EnterpriseFields::default();
     let named = |name: &str, default: &str| name != default;
     let located = has(&f.parcel_id) || (has(&f.lon) && has(&f.lat));
-    let columns: [(&'static str, &str, &str, Option<Need>); 18] = [
+    let columns: [(&'static str, &str, &str, Option<Need>); 20] = [
         (
             "enterprise_id",
             &f.enterprise_id,
@@ -328,6 +328,8 @@ fn absent_columns<'f>(
         ("floor_area", &f.floor_area, &d.floor_area, None),
         ("above_scale", &f.above_scale, &d.above_scale, None),
         ("industry", &f.industry, &d.industry, None),
+        ("unit", &f.unit, &d.unit, None),
+        ("start_year", &f.start_year, &d.start_year, None),
         ("exempt", &f.exempt, &d.exempt, None),
     ];
     columns

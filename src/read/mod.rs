@@ -35,6 +35,7 @@ use crate::parcel::{
 use crate::shapes::Shapes;
 use crate::source_text::{InputText, Span, text_hash};
 
+pub(crate) mod adjust;
 pub(crate) mod csv;
 pub(crate) mod feature;
 pub(crate) mod header;
@@ -1173,6 +1174,7 @@ pub(crate) fn enterprise_from(
     );
     let name = rec.text(&f.name, ctx)?;
     let industry = rec.text(&f.industry, ctx)?;
+    let unit = rec.text(&f.unit, ctx)?;
     // Used only in grading: a value that cannot be read is left absent, and noted.
     let mut unread: Vec<Error> = Vec::new();
     let mut values = GradingValues::NONE;
@@ -1191,6 +1193,7 @@ pub(crate) fn enterprise_from(
     let electricity_10k_kwh = graded(num(&f.electricity, "a number in 万kWh"), V::ELECTRICITY);
     let employees = graded(num(&f.employees, "a number of people"), V::EMPLOYEES);
     let floor_area_m2 = graded(num(&f.floor_area, "a floor area in m²"), V::FLOOR_AREA);
+    let start_year = graded(num(&f.start_year, "a year (2021)"), V::START_YEAR);
     let mut graded_flag = |value: Result<Option<bool>>, which: GradingValues| {
         value.unwrap_or_else(|e| {
             unread.push(e);
@@ -1216,6 +1219,8 @@ pub(crate) fn enterprise_from(
         floor_area_m2,
         above_scale,
         industry,
+        unit,
+        start_year,
         exempt: exempt.unwrap_or(false),
         location: None,
         parcel_id,
@@ -1665,7 +1670,7 @@ fn built_text(
     };
     let text = built.text(layer, fields)?;
     let text = match layer {
-        Layer::Enterprises => Source::csv(built.label(), text),
+        Layer::Enterprises | Layer::Adjustments => Source::csv(built.label(), text),
         Layer::Parcels | Layer::Parks => Source::geojson(built.label(), text),
     };
     let options = ReadOptions {

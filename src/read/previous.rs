@@ -63,14 +63,19 @@ pub fn parse_history(text: &str) -> Option<Vec<Option<Class>>> {
 const MAX_TABLE_BYTES: u64 = 1 << 30;
 
 /// A table's header and its data rows, each with the line it starts on.
-type Table = (csv::StringRecord, Vec<(usize, csv::StringRecord)>);
+pub(super) type Table = (csv::StringRecord, Vec<(usize, csv::StringRecord)>);
 
 /// Reads a previous table: header, then its rows with their lines. A row whose cells are all
 /// empty (Excel writes `,,,` for rows it once held) is skipped; a row with another number of
 /// fields than the header, or with text in neither UTF-8 nor GB18030 (GBK, as Excel saves
 /// CSV on Chinese Windows), is an error naming its line.
 fn read_csv(path: &Path) -> Result<(Table, bool)> {
-    let bytes = crate::source_text::read_whole(path, MAX_TABLE_BYTES, "a previous audit's table")?;
+    read_table(path, "a previous audit's table")
+}
+
+/// [`read_csv`] for any small table, `what` naming it if it is past the size bound.
+pub(super) fn read_table(path: &Path, what: &'static str) -> Result<(Table, bool)> {
+    let bytes = crate::source_text::read_whole(path, MAX_TABLE_BYTES, what)?;
     let body = bytes
         .strip_prefix(&[0xEF, 0xBB, 0xBF][..])
         .unwrap_or(&bytes);

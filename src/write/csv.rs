@@ -159,6 +159,8 @@ pub(super) fn enterprises(
         "parcel_id",
         "candidates",
         "industry",
+        "unit",
+        "start_year",
         "above_scale",
         "exempt",
         "tax",
@@ -174,12 +176,19 @@ pub(super) fn enterprises(
         "land_m2",
         "land_mu",
         "group",
+        "ranking_unit",
         "score",
         "rank",
         "group_size",
         "class",
         "class_history",
         "not_graded",
+        "base_score",
+        "bonus",
+        "penalty",
+        "adjustments",
+        "forced",
+        "forced_reason",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -217,6 +226,8 @@ fn enterprise_row(
         .opt_text(r.parcel_id())
         .text(&r.candidates().join(";"))
         .opt_text(table.industry.get(row))
+        .opt_text(table.unit.get(row))
+        .opt(table.start_year.get(row))
         .opt_text(table.above_scale[row].map(|b| if b { "true" } else { "false" }))
         .flag(table.exempt[row])
         .num(tax)
@@ -232,6 +243,7 @@ fn enterprise_row(
         .opt(r.land_m2())
         .opt(r.land_m2().map(crate::units::m2_to_mu))
         .opt_text(g.map(|g| g.group.as_str()))
+        .opt_text(g.and_then(|g| g.unit.as_deref()))
         .opt(g.and_then(|g| g.score))
         .opt_text(g.and_then(|g| g.rank).map(|r| r.to_string()).as_deref())
         .opt_text(
@@ -246,11 +258,27 @@ fn enterprise_row(
             String::new()
         })
         .opt_text(g.and_then(|g| g.not_graded.as_deref()));
+    adjustment_cells(&mut rec, g);
     for i in indicators {
         let s = g.and_then(|g| g.indicators.iter().find(|s| s.indicator == *i));
         rec.opt(s.and_then(|s| s.value)).opt(s.map(|s| s.score));
     }
     rec.end();
+}
+
+/// The cells of a grade's adjustments: its score before them, its bonus and penalty after
+/// the caps (empty when it was not scored), its items, its forced class and the reason.
+fn adjustment_cells(rec: &mut Record<'_>, g: Option<&crate::grade::Grade>) {
+    let scored = g.filter(|g| g.base_score.is_some());
+    let forced = g.and_then(|g| g.forced.as_ref());
+    rec.opt(g.and_then(|g| g.base_score))
+        .opt(scored.map(|g| g.bonus))
+        .opt(scored.map(|g| g.penalty))
+        .text(&g.map_or(String::new(), |g| {
+            crate::adjust::format_items(&g.adjustments)
+        }))
+        .opt_text(forced.map(|f| f.action.as_str()))
+        .opt_text(forced.map(|f| f.reason.as_str()));
 }
 
 /// `rejected.csv`: every record not evaluated.

@@ -1153,7 +1153,15 @@ fn d_firms(h: &mut String, report: &AuditReport, names: &[Option<String>], lang:
             h,
             "<tr><td><a href=\"#firm={id}\">{id}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{parcel}</td></tr>",
             esc(names.get(row).and_then(Option::as_deref).unwrap_or("")),
-            group_label(g.group.as_str(), lang),
+            esc(&match &g.forced {
+                Some(f) => format!(
+                    "{} · {}: {}",
+                    group_label(g.group.as_str(), lang),
+                    words::forced_label(f.action, lang),
+                    f.reason
+                ),
+                None => group_label(g.group.as_str(), lang).to_string(),
+            }),
             g.score.map_or("—".into(), |v| num(v, decimals::SCORE)),
             g.rank
                 .map_or("—".into(), |r| format!("{r} / {}", g.group_size)),

@@ -10,7 +10,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use super::words::{CHANGES, group_label, reason_label, script_words, words};
+use super::words::{
+    CHANGES, adjustment_text, forced_label, group_label, reason_label, script_words, words,
+};
 use super::{Lang, ReportOptions, decimals, needs_files, tiles};
 use crate::outcome::JoinKind;
 use crate::results::{AuditReport, ParcelResult};
@@ -123,6 +125,12 @@ pub(super) struct FirmData<'a> {
     /// Its evaluation group, in words.
     #[serde(skip_serializing_if = "Option::is_none")]
     g: Option<&'static str>,
+    /// Its forced class (or its being left out) in words, with the reason.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fc: Option<String>,
+    /// Its bonus and penalty after the caps, and its items.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ad: Option<String>,
 }
 
 /// A parcel's state, as the map colours it: 0 meets every minimum, 1 low on a minimum, 2 low
@@ -355,6 +363,11 @@ impl<'a> Cards<'a> {
             c: grade.and_then(|g| g.class).map(|c| c.as_str()),
             sc: grade.and_then(|g| g.score).map(short),
             g: grade.map(|g| group_label(g.group.as_str(), self.lang)),
+            fc: (grade.and_then(|g| g.forced.as_ref()))
+                .map(|f| format!("{}: {}", forced_label(f.action, self.lang), f.reason)),
+            ad: grade
+                .filter(|g| !g.adjustments.is_empty())
+                .map(|g| adjustment_text(g, self.lang)),
         }
     }
 }

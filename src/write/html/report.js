@@ -371,6 +371,8 @@
     if (e.l !== undefined) h += "<tr><td>" + esc(T.land) + "</td><td>" + fmt(e.l, "area") + " " + esc(T.mu) + "</td></tr>";
     if (e.g) h += "<tr><td>" + esc(T["class"]) + "</td><td><b>" + esc(e.c || "—") + "</b> · " + esc(e.g) +
       " · " + esc(T.score) + " " + fmt(e.sc, "score") + "</td></tr>";
+    if (e.fc) h += "<tr><td>" + esc(T.forced) + "</td><td>" + esc(e.fc) + "</td></tr>";
+    if (e.ad) h += "<tr><td>" + esc(T.adjustment) + "</td><td>" + esc(e.ad) + "</td></tr>";
     return h + "</tbody></table>";
   }
   function parkCard(k) {

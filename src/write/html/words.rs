@@ -305,6 +305,33 @@ pub(super) const EN: Words = Words {
     ],
 };
 
+/// A forced class (or a firm's being left out) in words.
+pub(super) fn forced_label(action: crate::adjust::Action, lang: Lang) -> &'static str {
+    use crate::adjust::Action::*;
+    match lang {
+        Lang::Zh => action.chinese(),
+        Lang::En => match action {
+            Exempt => "exempt",
+            Deferred => "deferred",
+            NotEvaluated => "not evaluated",
+            Veto => "vetoed straight to D",
+            StraightA => "straight to A",
+            ManagedAsB => "not classed, managed as B",
+        },
+    }
+}
+
+/// A grade's bonus and penalty after the caps, then its items: `加分 +10 · 减分 −12（…）`.
+pub(super) fn adjustment_text(g: &crate::grade::Grade, lang: Lang) -> String {
+    let (bonus, penalty) = if lang == Lang::Zh {
+        ("加分", "减分")
+    } else {
+        ("bonus", "penalty")
+    };
+    let items = crate::adjust::format_items(&g.adjustments);
+    format!("{bonus} +{} · {penalty} −{} ({items})", g.bonus, g.penalty)
+}
+
 /// The words the page's script shows (parcel, park and firm cards; search), by key. The
 /// script reads them from the page's data, so that they are written here and only here.
 pub(super) fn script_words(lang: Lang) -> &'static [(&'static str, &'static str)] {
@@ -334,6 +361,8 @@ pub(super) fn script_words(lang: Lang) -> &'static [(&'static str, &'static str)
             ("tenants", "入驻企业"),
             ("no_tenants", "无入驻企业"),
             ("class", "等级"),
+            ("forced", "强制定级"),
+            ("adjustment", "加减分"),
             ("score", "得分"),
             ("land", "用地"),
             ("previous", "上年"),
@@ -385,6 +414,8 @@ pub(super) fn script_words(lang: Lang) -> &'static [(&'static str, &'static str)
             ("tenants", "Firms on it"),
             ("no_tenants", "no firm"),
             ("class", "Class"),
+            ("forced", "Forced class"),
+            ("adjustment", "Bonus and penalty"),
             ("score", "Score"),
             ("land", "Land"),
             ("previous", "Last year"),
