@@ -10,8 +10,9 @@
 //!
 //! Each table's geometry is its first `geometry` column, in any SRID that PostGIS records as
 //! an EPSG code (read with `ST_SRID`; one SRID per table), fetched as WKB and decoded with the
-//! `wkb` crate. Every other column is an attribute, named as in the config's `[fields]`, just as
-//! a GeoJSON property is. See docs/postgis.md.
+//! `wkb` crate. Every other column is an attribute, named as in the config's `[fields]`: each
+//! row becomes a typed record (`Records`) with those fields, read by the crate as a file's
+//! record is. See docs/postgis.md.
 //!
 //! Exit codes: 0 success; 1 a database error, bad input (a table's SRID that is no EPSG code,
 //! geometries in two SRIDs, a bad record with --strict), or a run that audited no parcel or
@@ -27,8 +28,9 @@ use clap::Parser;
 use geo_traits::to_geo::ToGeoGeometry;
 use indicatif::{ProgressBar, ProgressStyle};
 use land_efficiency::geo::{self, Geometry};
-use land_efficiency::{AreaMethod, Audit, AuditReport, Config, Crs, Inputs, OutputCrs, Source};
+use land_efficiency::{AreaMethod, Audit, AuditReport, Config, Crs, Inputs, OutputCrs};
 use land_efficiency::{Enterprise, Layer, ParkResult, Rejection};
+use land_efficiency::{EnterpriseInput, FieldValue, ParcelInput, ParkInput, Records};
 use postgres::binary_copy::BinaryCopyInWriter;
 use postgres::types::{ToSql, Type};
 use postgres::{Client, NoTls, Transaction};
@@ -140,7 +142,7 @@ fn db(doing: &str) -> impl Fn(postgres::Error) -> Failure + '_ {
 }
 
 fn run(args: &Args) -> Result<(), Failure> {
-    let audit = audit_from_args(args)?;
+    let (audit, crs_option) = audit_from_args(args)?;
     let url = (args.db.clone())
         .or_else(|| std::env::var("DATABASE_URL").ok())
         .ok_or_else(|| Failure::Usage("give --db URL or set DATABASE_URL".into()))?;
@@ -161,8 +163,14 @@ fn run(args: &Args) -> Result<(), Failure> {
     let parks = optional_table(&mut client, &args.parks_table, "parks", args)?;
     let read = started.elapsed();
     say("audit");
-    let inputs =
-        inputs_from_rows(&parcels, enterprises.as_ref(), parks.as_ref()).map_err(Failure::Input)?;
+    let inputs = inputs_from_rows(
+        &audit,
+        crs_option.as_ref(),
+        &parcels,
+        enterprises.as_ref(),
+        parks.as_ref(),
+    )
+    .map_err(Failure::Input)?;
     let report = audit.run(&inputs)?;
     let audited = started.elapsed() - read;
     say("write tables");
@@ -184,8 +192,9 @@ fn run(args: &Args) -> Result<(), Failure> {
     not_an_answer(&report, &args.prefix, verbose)
 }
 
-/// The audit the options ask for: the config, --area, --crs, --strict and --allow-suspect.
-fn audit_from_args(args: &Args) -> Result<Audit, Failure> {
+/// The audit the options ask for (the config, --area, --crs, --strict and --allow-suspect),
+/// and the CRS --crs names.
+fn audit_from_args(args: &Args) -> Result<(Audit, Option<Crs>), Failure> {
     let mut config = match &args.config {
         Some(p) => Config::from_path(p)?,
         None => Config::default(),
@@ -207,7 +216,7 @@ fn audit_from_args(args: &Args) -> Result<Audit, Failure> {
         ),
         None => None,
     };
-    Ok(Audit::new(config).strict(args.strict).crs(crs))
+    Ok((Audit::new(config).strict(args.strict).crs(crs.clone()), crs))
 }
 
 fn spinner() -> ProgressBar {
@@ -375,49 +384,173 @@ fn ident(name: &str) -> String {
 
 // ---------------------------------------------------------------- rows to the audit's inputs
 
-/// The audit's inputs from the fetched rows. Until the crate takes typed records, each table
-/// becomes a GeoJSON FeatureCollection (its SRID as the legacy `crs` member, each row a
-/// feature whose properties are its columns) read by the crate's own reader, so every record
+/// The audit's inputs from the fetched rows, as typed records ([`Records`]): each row a
+/// record whose geometry is its WKB decoded and whose fields are its columns, in the CRS of
+/// the table. The crate writes them out as a file of the layer and reads that, so every record
 /// is checked, rejected or reprojected exactly as a file's.
 fn inputs_from_rows(
+    audit: &Audit,
+    crs_option: Option<&Crs>,
     parcels: &Table,
     enterprises: Option<&Table>,
     parks: Option<&Table>,
 ) -> Result<Inputs, String> {
+    let config = audit.config();
+    let fields = &config.fields;
+    let crs = |table: &Table, layer: &Option<String>| -> Result<Crs, String> {
+        layer_crs(crs_option, layer, &config.crs.input, table)
+    };
+    let parcels = {
+        let mut records = Records::parcels(crs(parcels, &config.crs.parcels)?).label(&parcels.name);
+        for (i, row) in parcels.rows.iter().enumerate() {
+            let (id, values) = row_fields(row, &fields.parcel_id, parcels, i)?;
+            let record = match shape(row, parcels, i)? {
+                Shape::Geometry(g) => ParcelInput::new(id, g),
+                Shape::None => ParcelInput::without_geometry(id),
+            };
+            records.push(record.fields(values));
+        }
+        records.into()
+    };
+    let enterprises = match enterprises {
+        None => None,
+        Some(table) => {
+            let key = &fields.enterprises.enterprise_id;
+            let by_parcel = &fields.enterprises.parcel_id;
+            let mut records =
+                Records::enterprises(crs(table, &config.crs.enterprises)?).label(&table.name);
+            for (i, row) in table.rows.iter().enumerate() {
+                let (id, mut values) = row_fields(row, key, table, i)?;
+                let record = match shape(row, table, i)? {
+                    Shape::Geometry(Geometry::Point(p)) => EnterpriseInput::new(id).at(p),
+                    Shape::None => EnterpriseInput::new(id),
+                    // A firm stands at a point: with any other geometry (a polygon, a
+                    // triangle) it is given no place at all, its parcel id left out too, so
+                    // that it is rejected with its id (missing_property) rather than joined.
+                    Shape::Geometry(_) => {
+                        values.retain(|(name, _)| name != by_parcel);
+                        EnterpriseInput::new(id)
+                    }
+                };
+                records.push(record.fields(values));
+            }
+            Some(records.into())
+        }
+    };
+    let parks = match parks {
+        None => None,
+        Some(table) => {
+            let mut records = Records::parks(crs(table, &config.crs.parks)?).label(&table.name);
+            for (i, row) in table.rows.iter().enumerate() {
+                let (id, values) = row_fields(row, &fields.parks.park_id, table, i)?;
+                let record = match shape(row, table, i)? {
+                    Shape::Geometry(g) => ParkInput::new(id, g),
+                    Shape::None => ParkInput::without_geometry(id),
+                };
+                records.push(record.fields(values));
+            }
+            Some(records.into())
+        }
+    };
     Ok(Inputs {
-        parcels: geojson_source(parcels)?,
-        enterprises: enterprises.map(geojson_source).transpose()?,
-        parks: parks.map(geojson_source).transpose()?,
+        parcels,
+        enterprises,
+        parks,
     })
 }
 
-fn geojson_source(table: &Table) -> Result<Source, String> {
-    let mut text = String::from("{\"type\":\"FeatureCollection\",");
-    if let Some(crs) = &table.crs {
-        text += &format!("\"crs\":{{\"type\":\"name\",\"properties\":{{\"name\":\"{crs}\"}}}},");
+/// A layer's CRS: --crs, else the config's `[crs]` for the layer or for every input (which
+/// override a file's declared CRS, and so the table's SRID), else the table's SRID, else (SRID
+/// 0, no geometry) WGS84 lon/lat.
+fn layer_crs(
+    given: Option<&Crs>,
+    layer: &Option<String>,
+    input: &Option<String>,
+    table: &Table,
+) -> Result<Crs, String> {
+    if let Some(crs) = given {
+        return Ok(crs.clone());
     }
-    text += "\"features\":[\n";
-    for (i, row) in table.rows.iter().enumerate() {
-        let geometry = match (row.wkb.as_deref(), &row.kind) {
-            (Some(wkb), _) => geometry_from_wkb(wkb)
-                .map_err(|e| format!("table {}, row {i}: {e}", table.name))?
-                .as_ref()
-                .map_or(Value::Null, geojson_geometry),
-            // A curve, a triangle, a TIN: the reader rejects the record for its type, as it
-            // rejects a feature's.
-            (None, Some(kind)) => serde_json::json!({ "type": kind }),
-            (None, None) => Value::Null,
-        };
-        if i > 0 {
-            text += ",\n";
+    let name = (layer.as_deref())
+        .or(input.as_deref())
+        .or(table.crs.as_deref())
+        .unwrap_or("EPSG:4326");
+    Crs::parse(name).map_err(|e| format!("table {}: CRS {name}: {e}", table.name))
+}
+
+/// What a row's geometry gives a record.
+enum Shape {
+    Geometry(Geometry),
+    /// NULL, or an empty point (geo has none).
+    None,
+}
+
+/// A row's geometry: its WKB decoded; for a type of no simple feature (a curve, a triangle,
+/// a TIN), which has no `geo` form, an empty GeometryCollection, which the reader rejects for
+/// its type (`geometry_type`) as it would the feature of a file.
+fn shape(row: &Row, table: &Table, i: usize) -> Result<Shape, String> {
+    match (row.wkb.as_deref(), &row.kind) {
+        (Some(wkb), _) => Ok(geometry_from_wkb(wkb)
+            .map_err(|e| format!("table {}, row {i}: {e}", table.name))?
+            .map_or(Shape::None, Shape::Geometry)),
+        (None, Some(_)) => Ok(Shape::Geometry(Geometry::GeometryCollection(
+            geo::GeometryCollection(Vec::new()),
+        ))),
+        (None, None) => Ok(Shape::None),
+    }
+}
+
+/// A row's id (the column `[fields]` names as the layer's id; empty when NULL or missing)
+/// and its other columns as fields: JSON null, booleans, numbers and text as [`FieldValue`]s.
+/// A number is kept as its text where a float would lose digits (a 20-digit numeric code),
+/// and an object or array as its JSON text.
+fn row_fields(
+    row: &Row,
+    id_name: &str,
+    table: &Table,
+    i: usize,
+) -> Result<(String, Vec<(String, FieldValue)>), String> {
+    let columns: Vec<(String, &serde_json::value::RawValue)> =
+        (serde_json::from_str::<HashMap<String, &serde_json::value::RawValue>>(&row.properties))
+            .map_err(|e| format!("table {}, row {i}: the row as JSON: {e}", table.name))?
+            .into_iter()
+            .collect();
+    let mut id = String::new();
+    let mut values = Vec::with_capacity(columns.len());
+    for (name, raw) in columns {
+        let value = field_value(raw.get());
+        if name == id_name {
+            id = match value {
+                FieldValue::Text(t) => t,
+                FieldValue::Number(_) | FieldValue::Bool(_) => raw.get().to_string(),
+                FieldValue::Null => String::new(),
+            };
+        } else {
+            values.push((name, value));
         }
-        text += &format!(
-            "{{\"type\":\"Feature\",\"properties\":{},\"geometry\":{geometry}}}",
-            row.properties
-        );
     }
-    text += "\n]}\n";
-    Ok(Source::geojson(&table.name, text))
+    values.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok((id, values))
+}
+
+/// A JSON value's text as a field's value.
+fn field_value(raw: &str) -> FieldValue {
+    match raw {
+        "null" => FieldValue::Null,
+        "true" => FieldValue::Bool(true),
+        "false" => FieldValue::Bool(false),
+        _ if raw.starts_with('"') => serde_json::from_str::<String>(raw)
+            .map_or_else(|_| FieldValue::Text(raw.to_string()), FieldValue::Text),
+        _ if raw.starts_with(['[', '{']) => FieldValue::Text(raw.to_string()),
+        _ => {
+            let digits = raw.trim_start_matches('-');
+            let long_integer = digits.len() > 15 && digits.bytes().all(|b| b.is_ascii_digit());
+            match raw.parse::<f64>() {
+                Ok(v) if !long_integer => FieldValue::Number(v),
+                _ => FieldValue::Text(raw.to_string()),
+            }
+        }
+    }
 }
 
 /// A geometry from WKB; `None` for an empty point (geo has none).
