@@ -322,7 +322,12 @@ pub(super) fn write_report(
     rejected(&mut h, report, options.lang, t);
     thresholds(&mut h, report, options.lang, t);
     h.push_str("<script type=\"application/json\" id=\"report-data\">");
-    data::write_blob(&mut h, report, &firm_names, options, files)?;
+    let cards = data::Cards::new(report, &firm_names, options.lang);
+    let tiling = match files {
+        Some(dir) if tiled => Some(tiles::write(dir, &cards)?),
+        _ => None,
+    };
+    data::write_blob(&mut h, cards, options, tiling);
     h.push_str("</script>\n<script>");
     h.push_str(SCRIPT);
     h.push_str("</script>\n</body></html>\n");

@@ -6,14 +6,13 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::io;
-use std::path::Path;
 
 use serde::Serialize;
 
 use super::words::{
     CHANGES, adjustment_text, forced_label, group_label, reason_label, script_words, words,
 };
-use super::{Lang, ReportOptions, decimals, needs_files, tiles};
+use super::{Lang, ReportOptions, decimals, needs_files};
 use crate::outcome::JoinKind;
 use crate::results::{AuditReport, ParcelResult};
 use crate::rules::Reason;
@@ -39,7 +38,7 @@ struct Blob<'a> {
     /// Where the parcels and firms of a grid's map are, when they were written beside the
     /// page (`report_files/`).
     #[serde(skip_serializing_if = "Option::is_none")]
-    files: Option<tiles::Tiling>,
+    files: Option<Tiling>,
     /// The distinct thresholds parcels were held to.
     th: Vec<Thresholds<'a>>,
     parks: Vec<ParkData<'a>>,
@@ -162,43 +161,40 @@ pub(super) fn firm_names(
         .collect())
 }
 
-/// Appends the blob to `h`, escaped for a `<script type="application/json">` element.
-///
-/// A grid's parcels and firms go to the folder `files` instead ([`tiles`]), when it is given.
-///
-/// # Errors
-/// I/O errors writing the folder `files`.
+/// Appends the blob to `h`, escaped for a `<script type="application/json">` element: the
+/// cards of every parcel and firm, or for a grid the `tiling` of the files they were written
+/// to (none when the page was written alone).
 pub(super) fn write_blob(
     h: &mut String,
-    report: &AuditReport,
-    names: &[Option<String>],
+    cards: Cards<'_>,
     options: &ReportOptions,
-    files: Option<&Path>,
-) -> io::Result<()> {
+    tiling: Option<Tiling>,
+) {
+    let report = cards.report;
     let lang = options.lang;
     let t = words(lang);
     let grid = needs_files(report, options);
     let cap = report.summary.max_low_efficiency_ratio;
     let parks = park_data(report, cap);
-    let cards = Cards::new(report, names, lang);
-    let (p, e, files) = match (grid, files) {
-        (false, _) => (
+    let (p, e) = if grid {
+        Default::default()
+    } else {
+        (
             (0..report.parcel_count())
                 .map(|i| cards.parcel(i))
                 .collect(),
             (0..report.enterprise_count())
                 .map(|j| cards.firm(j))
                 .collect(),
-            None,
-        ),
-        (true, None) => Default::default(),
-        (true, Some(dir)) => (Vec::new(), Vec::new(), Some(tiles::write(dir, &cards)?)),
+        )
     };
-    let th = if grid && files.is_none() {
+    // A grid alone has no card to refer to thresholds.
+    let th = if grid && tiling.is_none() {
         Vec::new()
     } else {
         cards.th
     };
+    let files = tiling;
     let blob = Blob {
         t: script_words(lang).iter().copied().collect(),
         reasons: Reason::ALL.iter().map(|r| reason_label(*r, lang)).collect(),
@@ -223,7 +219,6 @@ pub(super) fn write_blob(
     // Inside a script element only "</script" would end it; no "<" at all is simplest. JSON
     // has "<" only inside strings, where "\u003c" reads back the same.
     h.push_str(&json.replace('<', "\\u003c"));
-    Ok(())
 }
 
 /// Each park's figures, in the report's order.
@@ -375,6 +370,27 @@ impl<'a> Cards<'a> {
 /// A figure to 4 decimals, finer than any the page shows: the blob stays short.
 fn short(v: f64) -> f64 {
     (v * 1e4).round() / 1e4
+}
+
+/// The tiles as the page's script reads them (in the blob, as `files`).
+#[derive(Serialize)]
+pub(super) struct Tiling {
+    /// The folder, relative to the page.
+    pub(super) dir: &'static str,
+    pub(super) cols: usize,
+    pub(super) rows: usize,
+    /// A tile's width and height, SVG units.
+    pub(super) w: f64,
+    pub(super) h: f64,
+    /// Parcels per tile, row by row.
+    pub(super) n: Vec<u32>,
+    /// Number of id files (`i0.js` ..).
+    pub(super) shards: u32,
+    /// Parcels and firms in the whole audit.
+    pub(super) np: usize,
+    pub(super) ne: usize,
+    /// At most how many parcels are drawn at once.
+    pub(super) lod: u32,
 }
 
 /// A change's words.

@@ -22,7 +22,7 @@ use std::path::Path;
 use rayon::prelude::*;
 use serde::Serialize;
 
-use super::data::{Cards, FirmData, ParcelData};
+use super::data::{Cards, FirmData, ParcelData, Tiling};
 use super::{Frame, frame_of};
 
 /// About how many parcels a tile holds on average.
@@ -33,27 +33,6 @@ pub(super) const SHARDS: u32 = 256;
 
 /// At most how many parcels the page draws at once: zoomed out further, it shows the grid.
 const DRAWN_AT_ONCE: u32 = 40_000;
-
-/// The tiles as the page's script reads them (in the blob, as `files`).
-#[derive(Serialize)]
-pub(super) struct Tiling {
-    /// The folder, relative to the page.
-    dir: &'static str,
-    cols: usize,
-    rows: usize,
-    /// A tile's width and height, SVG units.
-    w: f64,
-    h: f64,
-    /// Parcels per tile, row by row.
-    n: Vec<u32>,
-    /// Number of id files (`i0.js` ..).
-    shards: u32,
-    /// Parcels and firms in the whole audit.
-    np: usize,
-    ne: usize,
-    /// At most how many parcels are drawn at once.
-    lod: u32,
-}
 
 /// A parcel in a tile: its index in the audit, its outline, its card's figures.
 #[derive(Serialize)]
