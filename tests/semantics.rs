@@ -764,6 +764,7 @@ fn tables_pushed_in_code_are_checked_as_read_ones_are() {
         floor_area_m2: None,
         recorded_area_m2: None,
         commitments: land_efficiency::Commitments::default(),
+        land: land_efficiency::LandFacts::default(),
         properties: None,
         feature_id: None,
     };

@@ -1,0 +1,472 @@
+//! The land tests of issue 20 (docs/semantics.md, "Land tests"): dates on their boundary days,
+//! maximums and ranges of the land's form, thresholds written in 万元/公顷 and 元/m², and
+//! negative-list flags, each its own reason.
+//!
+//! Every parcel is 100 m × 100 m in EPSG:4549 on the central meridian: exactly 10 000 m², 15 mu.
+//! Each has one tenant that meets every default minimum unless a case says otherwise: tax 300
+//! 万元 (20 万元/亩 ≥ 15), investment 3000 万元 (200 ≥ 120), output 4500 万元 (300 ≥ 200), floor
+//! area 10 000 m² (plot ratio 1.0 ≥ 1.0). So any reason a parcel has comes from the case.
+
+mod common;
+
+use land_efficiency::units::IntensityUnit;
+use land_efficiency::{
+    Audit, AuditReport, Config, Date, Error, Inputs, Layer, Reason, Source, WriteOptions, write_all,
+};
+
+/// One parcel: its id, its extra properties (JSON members), and its tenant's tax in 万元.
+struct Case {
+    id: &'static str,
+    props: &'static str,
+    tax: f64,
+}
+
+fn case(id: &'static str, props: &'static str) -> Case {
+    Case {
+        id,
+        props,
+        tax: 300.0,
+    }
+}
+
+fn parcels_geojson(cases: &[Case]) -> String {
+    let features: Vec<String> = (cases.iter().enumerate())
+        .map(|(i, c)| {
+            let x = 500_000 + 200 * i;
+            let sep = if c.props.is_empty() { "" } else { ", " };
+            format!(
+                r#"{{"type": "Feature", "properties": {{"parcel_id": "{}"{sep}{}}}, "geometry": {{"type": "Polygon", "coordinates": [[[{x}, 3300000], [{}, 3300000], [{}, 3300100], [{x}, 3300100], [{x}, 3300000]]]}}}}"#,
+                c.id,
+                c.props,
+                x + 100,
+                x + 100
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"type": "FeatureCollection", "crs": {{"type": "name", "properties": {{"name": "urn:ogc:def:crs:EPSG::4549"}}}}, "features": [{}]}}"#,
+        features.join(",\n")
+    )
+}
+
+fn enterprises_csv(cases: &[Case]) -> String {
+    let mut csv = String::from("enterprise_id,parcel_id,tax,investment,output,floor_area\n");
+    for c in cases {
+        csv.push_str(&format!("E{},{},{},3000,4500,10000\n", c.id, c.id, c.tax));
+    }
+    csv
+}
+
+fn audit(config: Config, cases: &[Case]) -> Result<AuditReport, Error> {
+    Audit::new(config).run(&Inputs {
+        parcels: Source::geojson("parcels.geojson", parcels_geojson(cases)),
+        enterprises: Some(Source::csv("enterprises.csv", enterprises_csv(cases))),
+        parks: None,
+    })
+}
+
+fn as_of(date: &str) -> Config {
+    let mut config = Config::default();
+    config.audit.as_of = Date::parse(date);
+    config
+}
+
+fn reasons(r: &AuditReport, id: &str) -> Vec<Reason> {
+    r.parcel_by_id(id).unwrap().reasons().to_vec()
+}
+
+/// Each date reason on the day before its boundary, the day of it and the day after. Every
+/// date is an event's day; the period counts from the next day (民法典 第二百零一条) and is
+/// full at the end of its anniversary (第二百零二、二百零三条), the audit date read as the end
+/// of its day. Worked by hand:
+/// - NS: contract start 2023-12-31, no start: one full year on 2024-12-31 → `not_started`.
+/// - PS: production stopped 2023-12-31: one full year on 2024-12-31 → `production_stopped`.
+/// - NT: last tax paid 2022-12-31: two full years on 2024-12-31 → `no_tax`.
+/// - CC: completed 2022-12-31, committed 500 万元/亩 of investment, has 200: below 0.5 × 500
+///   and below 500, two full years on 2024-12-31 → `contract_after_completion` and
+///   `standard_land_breach`; `contract_investment` (no date) on every day.
+/// - CB: completed 2022-12-31, committed 25 万元/亩 of tax, has 20: not below 12.5, below 25 →
+///   `standard_land_breach` alone.
+/// - LEAP: contract start 2024-02-29: no 2025-02-29, so the year ends 2025-02-28 (第二百零二条).
+#[test]
+fn each_date_reason_on_its_boundary_day() {
+    let cases = [
+        case("NS", r#""contract_start_date": "2023-12-31""#),
+        case("PS", r#""stopped_since": "2023/12/31""#),
+        case("NT", r#""last_tax_date": 20221231"#),
+        case(
+            "CC",
+            r#""completion_date": "2022-12-31", "contract_investment_per_mu": 500"#,
+        ),
+        case(
+            "CB",
+            r#""completion_date": "2022-12-31", "contract_tax_per_mu": 25"#,
+        ),
+        case("LEAP", r#""contract_start_date": "2024-02-29""#),
+    ];
+    let before = audit(as_of("2024-12-30"), &cases).unwrap();
+    let on = audit(as_of("2024-12-31"), &cases).unwrap();
+    let after = audit(as_of("2025-01-01"), &cases).unwrap();
+    for (id, reason) in [
+        ("NS", Reason::NotStarted),
+        ("PS", Reason::ProductionStopped),
+        ("NT", Reason::NoTax),
+        ("CB", Reason::StandardLandBreach),
+    ] {
+        assert_eq!(reasons(&before, id), vec![], "{id} the day before");
+        assert_eq!(reasons(&on, id), vec![reason], "{id} on the day");
+        assert_eq!(reasons(&after, id), vec![reason], "{id} the day after");
+    }
+    assert_eq!(reasons(&before, "CC"), vec![Reason::ContractInvestment]);
+    let cc = vec![
+        Reason::ContractInvestment,
+        Reason::ContractAfterCompletion,
+        Reason::StandardLandBreach,
+    ];
+    assert_eq!(reasons(&on, "CC"), cc);
+    assert_eq!(reasons(&after, "CC"), cc);
+    for (date, want) in [
+        ("2025-02-27", vec![]),
+        ("2025-02-28", vec![Reason::NotStarted]),
+        ("2025-03-01", vec![Reason::NotStarted]),
+    ] {
+        let r = audit(as_of(date), &cases).unwrap();
+        assert_eq!(reasons(&r, "LEAP"), want, "LEAP as of {date}");
+    }
+}
+
+/// A start on or before the audit date ends idleness, however late; one after it is no start
+/// as of it. Without `[audit] as_of` no date test runs, and a warning says so.
+#[test]
+fn a_start_and_a_missing_audit_date() {
+    let cases = [
+        case(
+            "LATE",
+            r#""contract_start_date": "2022-01-01", "actual_start_date": "2024-06-01""#,
+        ),
+        case(
+            "FUTURE",
+            r#""contract_start_date": "2022-01-01", "actual_start_date": "2025-03-01""#,
+        ),
+    ];
+    let r = audit(as_of("2024-12-31"), &cases).unwrap();
+    assert_eq!(reasons(&r, "LATE"), vec![]);
+    assert_eq!(reasons(&r, "FUTURE"), vec![Reason::NotStarted]);
+    let r = audit(Config::default(), &cases).unwrap();
+    assert_eq!(reasons(&r, "FUTURE"), vec![]);
+    assert!(
+        (r.warnings.iter())
+            .any(|w| w.message.contains("no [audit] as_of")
+                && w.message.contains("(the first: LATE)")),
+        "{:?}",
+        r.warnings
+    );
+}
+
+/// A date that is none is a rejection naming the file, the record and the column.
+#[test]
+fn a_bad_date_rejects_its_parcel_naming_file_record_and_column() {
+    let cases = [
+        case("OK", r#""contract_start_date": "2024-02-29""#),
+        case("BAD", r#""contract_start_date": "2023-02-29""#),
+        case("WORD", r#""stopped_since": "去年""#),
+    ];
+    let r = audit(as_of("2024-12-31"), &cases).unwrap();
+    assert!(r.parcel_by_id("OK").is_some());
+    let rejected: Vec<_> = (r.rejected.iter())
+        .filter(|x| x.layer == Layer::Parcels)
+        .collect();
+    assert_eq!(rejected.len(), 2, "{rejected:?}");
+    let bad = rejected[0];
+    assert_eq!((bad.index, bad.id.as_deref()), (1, Some("BAD")));
+    assert_eq!(bad.code, "invalid_value");
+    assert_eq!(bad.property.as_deref(), Some("contract_start_date"));
+    assert!(bad.reason.contains("\"2023-02-29\""), "{}", bad.reason);
+    assert!(bad.reason.contains("YYYY-MM-DD"), "{}", bad.reason);
+    assert_eq!(rejected[1].property.as_deref(), Some("stopped_since"));
+    // Strict: the error itself names the file.
+    let e = Audit::new(as_of("2024-12-31"))
+        .strict(true)
+        .run(&Inputs {
+            parcels: Source::geojson("parcels.geojson", parcels_geojson(&cases)),
+            enterprises: None,
+            parks: None,
+        })
+        .unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.contains("parcels.geojson") && text.contains("contract_start_date"),
+        "{text}"
+    );
+}
+
+/// 标准地 ranges (Beihai 2023GC07007: 容积率 ≥ 0.7 and ≤ 1.8, 建筑密度 35%–65%, 绿地率 ≤ 20%),
+/// each bound's equality within it. On 10 000 m²: floor 19 000 m² is 1.9 > 1.8; 18 000 is
+/// 1.8; 6 000 is 0.6 < 0.7. Footprint 3 000 m² is 0.30 < 0.35; 3 500 is 0.35; 6 600 is 0.66
+/// > 0.65; a recorded density of 0.7 is over.
+#[test]
+fn maximums_and_ranges_of_the_land_s_form() {
+    let mut config = Config::from_toml(
+        "[low_efficiency]\nmin_plot_ratio = 0.7\nmax_plot_ratio = 1.8\n\
+         min_building_density = 0.35\nmax_building_density = 0.65\nmax_green_ratio = 0.20\n",
+    )
+    .unwrap();
+    config.audit.as_of = None;
+    let cases = [
+        case("PR19", r#""floor_area": 19000"#),
+        case("PR18", r#""floor_area": 18000"#),
+        case("PR06", r#""floor_area": 6000"#),
+        case("BD30", r#""footprint_area": 3000"#),
+        case("BD35", r#""footprint_area": 3500"#),
+        case("BD66", r#""footprint_area": 6600"#),
+        case("BD70", r#""building_density": 0.7"#),
+        case("G21", r#""green_ratio": 0.21"#),
+        case("G20", r#""green_ratio": 0.2"#),
+    ];
+    let r = audit(config.clone(), &cases).unwrap();
+    assert_eq!(reasons(&r, "PR19"), vec![Reason::PlotRatioOver]);
+    assert_eq!(reasons(&r, "PR18"), vec![]);
+    assert_eq!(reasons(&r, "PR06"), vec![Reason::PlotRatio]);
+    assert_eq!(reasons(&r, "BD30"), vec![Reason::BuildingDensity]);
+    assert_eq!(reasons(&r, "BD35"), vec![]);
+    assert_eq!(reasons(&r, "BD66"), vec![Reason::BuildingDensity]);
+    assert_eq!(reasons(&r, "BD70"), vec![Reason::BuildingDensity]);
+    assert_eq!(reasons(&r, "G21"), vec![Reason::GreenRatio]);
+    assert_eq!(reasons(&r, "G20"), vec![]);
+    // A rule sets a maximum for one industry only; a percentage is refused.
+    let ruled =
+        Config::from_toml("[[low_efficiency.rule]]\nland_use = \"M\"\nmax_plot_ratio = 1.8\n")
+            .unwrap();
+    let cases = [
+        case("M", r#""floor_area": 19000, "land_use": "M1""#),
+        case("B", r#""floor_area": 19000, "land_use": "B1""#),
+    ];
+    let r = audit(ruled, &cases).unwrap();
+    assert_eq!(reasons(&r, "M"), vec![Reason::PlotRatioOver]);
+    assert_eq!(reasons(&r, "B"), vec![]);
+    let e = Config::from_toml("[low_efficiency]\nmax_green_ratio = 20\n").unwrap_err();
+    assert!(e.to_string().contains("35% is written 0.35"), "{e}");
+    let e = Config::from_toml("[low_efficiency]\nmin_plot_ratio = 2.0\nmax_plot_ratio = 1.8\n")
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("above low_efficiency.max_plot_ratio"),
+        "{e}"
+    );
+}
+
+/// A threshold in 万元/公顷 or 元/m² classifies exactly as its 万元/亩 twin. 1.14 万元/亩 is
+/// 17.1 万元/公顷 (× 15); in binary 17.1 ÷ 15 is 1.1400000000000001, an ulp above 1.14, so a
+/// parcel at exactly 1.14 (17.1 万元 of tax on 15 mu) would fall "below" the converted minimum
+/// without the rounding rule. 17.0 万元 (1.1333 万元/亩) is below under all three.
+#[test]
+fn a_threshold_in_wan_per_hectare_equals_its_wan_per_mu_twin() {
+    assert_ne!(IntensityUnit::WanYuanPerHa.to_per_mu(17.1), 1.14);
+    let cases = [
+        Case {
+            id: "AT",
+            props: "",
+            tax: 17.1,
+        },
+        Case {
+            id: "UNDER",
+            props: "",
+            tax: 17.0,
+        },
+    ];
+    let mut outcomes = Vec::new();
+    for text in [
+        "min_tax_per_mu = 1.14",
+        "min_tax_per_mu = { value = 17.1, unit = \"万元/公顷\" }",
+        "min_tax_per_mu = { value = 17.1, unit = \"元/m²\" }",
+        "min_tax_per_mu = { value = 1.14, unit = \"万元/亩\" }",
+    ] {
+        let config = Config::from_toml(&format!("[low_efficiency]\n{text}\n")).unwrap();
+        let r = audit(config, &cases).unwrap();
+        outcomes.push((reasons(&r, "AT"), reasons(&r, "UNDER")));
+    }
+    for o in &outcomes {
+        assert_eq!(o, &(vec![], vec![Reason::Tax]));
+    }
+    // 225 万元/公顷, as the national tables write it, is 15 万元/亩; in a rule too.
+    let config = Config::from_toml(
+        "[low_efficiency]\nmin_investment_per_mu = { value = 1800, unit = \"万元/公顷\" }\n\
+         [[low_efficiency.rule]]\nindustry = \"26\"\nmin_tax_per_mu = { value = 225, unit = \"元/m2\" }\n",
+    )
+    .unwrap();
+    assert_eq!(config.low_efficiency.min_investment_per_mu, 120.0);
+    assert_eq!(config.low_efficiency.rules[0].min_tax_per_mu, Some(15.0));
+    let e =
+        Config::from_toml("[low_efficiency]\nmin_tax_per_mu = { value = 1, unit = \"元/亩\" }\n")
+            .unwrap_err();
+    assert!(e.to_string().contains("\"元/亩\" is not one of"), "{e}");
+}
+
+/// Flags from the parcel's own property and from the table, by parcel or by firm (every parcel
+/// the firm is a tenant of); an unknown id is a warning naming its line, a bad row a rejection.
+#[test]
+fn negative_list_flags_from_a_property_and_a_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("negative.csv");
+    std::fs::write(
+        &table,
+        "parcel_id,enterprise_id,flag,note\nT1,,安全,2024 整改通知\n,ET2,environment_order,\n\
+         NOPE,,淘汰类,\nT3,,限制类,\n",
+    )
+    .unwrap();
+    let mut config = Config::default();
+    config.low_efficiency.negative_list = Some(table.clone());
+    let cases = [
+        case("OWN", r#""negative_list": "淘汰类；环保""#),
+        case("T1", ""),
+        case("T2", ""),
+        case("T3", ""),
+    ];
+    let r = audit(config, &cases).unwrap();
+    assert_eq!(
+        reasons(&r, "OWN"),
+        vec![Reason::EliminatedIndustry, Reason::EnvironmentOrder]
+    );
+    assert_eq!(reasons(&r, "T1"), vec![Reason::SafetyOrder]);
+    assert_eq!(reasons(&r, "T2"), vec![Reason::EnvironmentOrder]);
+    assert_eq!(reasons(&r, "T3"), vec![]);
+    let unknown: Vec<_> = (r.warnings.iter())
+        .filter(|w| w.layer == Layer::NegativeList)
+        .collect();
+    assert_eq!(unknown.len(), 1, "{unknown:?}");
+    assert!(
+        unknown[0].message.contains("line 4: parcel \"NOPE\""),
+        "{}",
+        unknown[0].message
+    );
+    let bad: Vec<_> = (r.rejected.iter())
+        .filter(|x| x.layer == Layer::NegativeList)
+        .collect();
+    assert_eq!(bad.len(), 1);
+    assert_eq!(bad[0].property.as_deref(), Some("flag"));
+    assert!(bad[0].reason.starts_with("line 5:"), "{}", bad[0].reason);
+    // A flag the property cannot mean rejects the parcel, naming the column.
+    let r = audit(
+        Config::default(),
+        &[case("X", r#""negative_list": "限制类""#)],
+    )
+    .unwrap();
+    assert_eq!(r.rejected[0].property.as_deref(), Some("negative_list"));
+}
+
+/// The outputs carry the new reasons: names in parcels.csv and parcels.geojson, counts in
+/// summary.json, Chinese words in report.html; `idle` is no longer called 闲置 there.
+#[test]
+fn the_outputs_carry_the_new_reasons() {
+    let cases = [
+        case("NS", r#""contract_start_date": "2023-12-31""#),
+        case("ENV", r#""negative_list": "environment_order""#),
+    ];
+    let r = audit(as_of("2024-12-31"), &cases).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    write_all(&r, &out, &WriteOptions::default()).unwrap();
+    let read = |name: &str| std::fs::read_to_string(out.join(name)).unwrap();
+    let csv = read("parcels.csv");
+    let ns = csv.lines().find(|l| l.starts_with("NS,")).unwrap();
+    assert!(ns.contains("not_started"), "{ns}");
+    let geojson: serde_json::Value = serde_json::from_str(&read("parcels.geojson")).unwrap();
+    let reasons_of = |id: &str| {
+        (geojson["features"].as_array().unwrap().iter())
+            .find(|f| f["properties"]["parcel_id"] == id)
+            .unwrap()["properties"]["reasons"]
+            .clone()
+    };
+    assert_eq!(reasons_of("NS"), serde_json::json!(["not_started"]));
+    assert_eq!(reasons_of("ENV"), serde_json::json!(["environment_order"]));
+    let summary: serde_json::Value = serde_json::from_str(&read("summary.json")).unwrap();
+    let by_reason = &summary["low_efficiency_by_reason"];
+    assert_eq!(by_reason["not_started"], 1, "{summary}");
+    assert_eq!(by_reason["environment_order"], 1);
+    let html = read("report.html");
+    assert!(html.contains("闲置土地（超过约定动工日期满一年未动工）"));
+    assert!(html.contains("环保不达标"));
+    assert!(!html.contains("闲置（无企业或无产出）"));
+}
+
+fn profile(name: &str) -> Config {
+    Config::from_path(common::fixtures().join("profiles").join(name)).unwrap()
+}
+
+/// Beihai 2023GC07007 on its own figures: 68 507.52 m², which the notice gives as 折102.76亩
+/// (68 507.52 × 15 / 10 000 = 102.76128). One parcel at each bound of the 标准地 ranges
+/// (容积率 1.8, 建筑密度 65%, 绿地率 20%) and its tenant at each minimum (250, 20, 400 万元/亩 ×
+/// 102.76128 亩 = 25 690.32, 2 055.2256, 41 104.512 万元): no reason. One past each: plot ratio
+/// 1.9, density 0.30 (under 35%), green 0.25: three reasons, its figures still at the minimums.
+#[test]
+fn the_beihai_standard_land_profile_on_its_own_parcel() {
+    let area = 68_507.52;
+    assert_eq!(
+        format!("{:.2}", land_efficiency::units::m2_to_mu(area)),
+        "102.76"
+    );
+    let mut config = profile("beihai-2023-standard-land.toml");
+    assert_eq!(config.low_efficiency.max_plot_ratio, Some(1.8));
+    config.area.method = land_efficiency::AreaMethod::Recorded;
+    config.area.recorded_tolerance = 1e9; // the squares below stand for the real outline
+    let square = |x: u32| {
+        format!(
+            r#""geometry": {{"type": "Polygon", "coordinates": [[[{x}, 3300000], [{}, 3300000], [{}, 3300100], [{x}, 3300100], [{x}, 3300000]]]}}"#,
+            x + 100,
+            x + 100
+        )
+    };
+    let feature = |id: &str, x: u32, floor: f64, footprint: f64, green: f64| {
+        format!(
+            r#"{{"type": "Feature", "properties": {{"parcel_id": "{id}", "land_area": {area}, "floor_area": {floor}, "footprint_area": {footprint}, "green_ratio": {green}}}, {}}}"#,
+            square(x)
+        )
+    };
+    let parcels = format!(
+        r#"{{"type": "FeatureCollection", "crs": {{"type": "name", "properties": {{"name": "urn:ogc:def:crs:EPSG::4549"}}}}, "features": [{}, {}]}}"#,
+        feature("AT", 500_000, 1.8 * area, 0.65 * area, 0.2),
+        feature("PAST", 500_200, 1.9 * area, 0.30 * area, 0.25),
+    );
+    let firms = "enterprise_id,parcel_id,tax,investment,output\n\
+                 E1,AT,2055.2256,25690.32,41104.512\nE2,PAST,2055.2256,25690.32,41104.512\n";
+    let r = Audit::new(config)
+        .run(&Inputs {
+            parcels: Source::geojson("parcels.geojson", parcels),
+            enterprises: Some(Source::csv("enterprises.csv", firms)),
+            parks: None,
+        })
+        .unwrap();
+    assert_eq!(reasons(&r, "AT"), vec![]);
+    assert_eq!(
+        reasons(&r, "PAST"),
+        vec![
+            Reason::PlotRatioOver,
+            Reason::BuildingDensity,
+            Reason::GreenRatio
+        ]
+    );
+}
+
+/// Liaocheng 2013 in its own units: 税 ≥ 300 万元/公顷 is 20 万元/亩 (as the domain notes work
+/// it), 产值 ≥ 5000 万元/公顷 is 333.33 万元/亩. A parcel of 10 000 m² is one hectare, so its
+/// tenant's tax in 万元 is its 万元/公顷: 300 is at the minimum, 299 under it.
+#[test]
+fn the_liaocheng_profile_in_wan_per_hectare() {
+    let config = profile("liaocheng-2013-per-hectare.toml");
+    let low = &config.low_efficiency;
+    assert_eq!(low.min_tax_per_mu, 20.0);
+    assert_eq!(low.min_output_per_mu, 5000.0 / 15.0);
+    assert_eq!(low.max_green_ratio, Some(0.15));
+    let firms = "enterprise_id,parcel_id,tax,investment,output,floor_area\n\
+                 E1,AT,300,4500,5000,10000\nE2,UNDER,299,4500,5000,10000\n";
+    let cases = [case("AT", ""), case("UNDER", "")];
+    let r = Audit::new(config)
+        .run(&Inputs {
+            parcels: Source::geojson("parcels.geojson", parcels_geojson(&cases)),
+            enterprises: Some(Source::csv("enterprises.csv", firms)),
+            parks: None,
+        })
+        .unwrap();
+    assert_eq!(reasons(&r, "AT"), vec![]);
+    assert_eq!(reasons(&r, "UNDER"), vec![Reason::Tax]);
+}
