@@ -23,6 +23,8 @@
 //! max_rejected_share = 0.5      # of a layer's records
 //! max_unmatched_share = 0.5     # of the enterprises read
 //! allow_suspect = false         # true: publish anyway, the suspicions listed
+//! [audit]
+//! as_of = 2024-12-31            # the date tests' date (闲置, 停产, 未纳税, 标准地), never the clock
 //! [report]                      # the heading of report.html
 //! title = "苏州工业园区"
 //! year = 2024

@@ -470,3 +470,53 @@ fn the_liaocheng_profile_in_wan_per_hectare() {
     assert_eq!(reasons(&r, "AT"), vec![]);
     assert_eq!(reasons(&r, "UNDER"), vec![Reason::Tax]);
 }
+
+/// The land facts stay with their parcel when rows before it are dropped (a repeated id):
+/// the facts are held for the parcels that have any, by row, and renumbered. B, after the
+/// dropped copy of A that had dates, has none; C keeps its own. An Excel serial in a JSON
+/// number is a date (45291 is 2023-12-31).
+#[test]
+fn land_facts_follow_their_parcel_past_dropped_rows() {
+    let cases = [
+        case("A", r#""stopped_since": "2023-12-31""#),
+        case("A", r#""contract_start_date": "2020-01-01""#),
+        case("B", ""),
+        case("C", r#""contract_start_date": 45291"#),
+    ];
+    let r = audit(as_of("2024-12-31"), &cases).unwrap();
+    let dropped: Vec<_> = (r.rejected.iter())
+        .filter(|x| x.layer == Layer::Parcels)
+        .collect();
+    assert_eq!(dropped.len(), 1);
+    assert_eq!((dropped[0].code, dropped[0].index), ("duplicate_id", 1));
+    // A's tenant is listed twice too (rejected, so A is unjudged on its tenants): its own
+    // record's reason stays.
+    assert_eq!(reasons(&r, "A"), vec![Reason::ProductionStopped]);
+    assert_eq!(reasons(&r, "B"), vec![]);
+    assert_eq!(reasons(&r, "C"), vec![Reason::NotStarted]);
+}
+
+/// A parcel whose tenants leave a firm out (a tax of "约225") is not judged on their figures:
+/// its contract reasons after completion go, as the other contract reasons do; its dates,
+/// form and flags are its own record and stay.
+#[test]
+fn an_unjudged_parcel_keeps_the_reasons_of_its_own_record() {
+    let cases = [case(
+        "U",
+        r#""completion_date": "2020-01-01", "contract_investment_per_mu": 500, "stopped_since": "2022-01-01", "negative_list": "safety""#,
+    )];
+    let firms = "enterprise_id,parcel_id,tax,investment,output,floor_area\n\
+                 EU,U,300,3000,4500,10000\nEV,U,约225,3000,4500,10000\n";
+    let r = Audit::new(as_of("2024-12-31"))
+        .run(&Inputs {
+            parcels: Source::geojson("parcels.geojson", parcels_geojson(&cases)),
+            enterprises: Some(Source::csv("enterprises.csv", firms)),
+            parks: None,
+        })
+        .unwrap();
+    assert!(r.parcel_by_id("U").unwrap().tenants_incomplete());
+    assert_eq!(
+        reasons(&r, "U"),
+        vec![Reason::ProductionStopped, Reason::SafetyOrder]
+    );
+}

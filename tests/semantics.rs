@@ -841,6 +841,16 @@ fn tables_pushed_in_code_are_checked_as_read_ones_are() {
         matches!(e, Error::DuplicateId { first_index: 0, .. }),
         "{e}"
     );
+    // A green-space ratio written as a percentage (20 for 20%).
+    let mut green = Parcels::default();
+    let mut p = parcel("A", square(120.0));
+    p.land.green_ratio = Some(20.0);
+    green.push(&p);
+    let e = assess(green, vec![], None).unwrap_err();
+    assert!(
+        matches!(e, Error::InvalidValue { ref property, .. } if property == "green_ratio"),
+        "{e}"
+    );
     // Two parcels with one id.
     let mut twice = parcels();
     let mut second = parcel("A", square(120.01));
