@@ -520,3 +520,66 @@ fn an_unjudged_parcel_keeps_the_reasons_of_its_own_record() {
         vec![Reason::ProductionStopped, Reason::SafetyOrder]
     );
 }
+
+/// Through the example binary: a configuration with `[audit] as_of` and a negative-list table
+/// beside it (a relative path, taken from the configuration's folder) gives the reasons in
+/// parcels.csv; an audit date that is no date is refused (exit 1) naming the key and value,
+/// and a parcel's bad date is a line of rejected.csv naming the record and the column.
+#[test]
+fn the_example_reads_the_audit_date_and_the_negative_list() {
+    let dir = tempfile::tempdir().unwrap();
+    let cases = [
+        case("NS", r#""contract_start_date": "2023/12/31""#),
+        case("T1", ""),
+        case("BAD", r#""completion_date": "2024-13-01""#),
+    ];
+    let parcels = dir.path().join("parcels.geojson");
+    std::fs::write(&parcels, parcels_geojson(&cases)).unwrap();
+    let firms = dir.path().join("enterprises.csv");
+    std::fs::write(&firms, enterprises_csv(&cases)).unwrap();
+    std::fs::write(dir.path().join("neg.csv"), "parcel_id,flag\nT1,淘汰类\n").unwrap();
+    let config = dir.path().join("audit.toml");
+    let run = |toml: &str| {
+        std::fs::write(&config, toml).unwrap();
+        common::example("audit")
+            .args(["--quiet", "--out"])
+            .arg(dir.path().join("out"))
+            .arg("--parcels")
+            .arg(&parcels)
+            .arg("--enterprises")
+            .arg(&firms)
+            .arg("--config")
+            .arg(&config)
+            .output()
+            .unwrap()
+    };
+    let out = run("[audit]\nas_of = 2024-12-31\n[low_efficiency]\nnegative_list = \"neg.csv\"\n");
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let csv = std::fs::read_to_string(dir.path().join("out/parcels.csv")).unwrap();
+    let line = |id: &str| {
+        csv.lines()
+            .find(|l| l.starts_with(&format!("{id},")))
+            .unwrap()
+            .to_string()
+    };
+    assert!(line("NS").contains("not_started"), "{}", line("NS"));
+    assert!(line("T1").contains("eliminated_industry"), "{}", line("T1"));
+    let rejected = std::fs::read_to_string(dir.path().join("out/rejected.csv")).unwrap();
+    let bad = rejected.lines().find(|l| l.contains("BAD")).unwrap();
+    assert!(
+        bad.contains("completion_date") && bad.contains("2024-13-01"),
+        "{bad}"
+    );
+    let out = run("[audit]\nas_of = \"2024-13-01\"\n");
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("as_of") && stderr.contains("expected a date written YYYY-MM-DD"),
+        "{stderr}"
+    );
+}
