@@ -583,3 +583,28 @@ fn the_example_reads_the_audit_date_and_the_negative_list() {
         "{stderr}"
     );
 }
+
+/// Minhou 2018's 产出低效 land: two years stopped, two years without tax, below the contracted
+/// tax itself (20 万元/亩 against 25 committed: 20 < 1.0 × 25), and no per-mu minimum (a tenant
+/// far under the crate's defaults is not low for that). Worked by hand as of 2024-12-31:
+/// stopped 2023-06-30 is 1.5 years (not yet), 2022-12-31 two (low).
+#[test]
+fn the_minhou_profile_two_years_and_the_contracted_tax() {
+    let mut config = profile("minhou-2018-low-efficiency.toml");
+    assert_eq!(config.low_efficiency.stopped_years, 2);
+    config.audit.as_of = Date::parse("2024-12-31");
+    let mut cases = [
+        case("S15", r#""stopped_since": "2023-06-30""#),
+        case("S2", r#""stopped_since": "2022-12-31""#),
+        case("T2", r#""last_tax_date": "2022-12-31""#),
+        case("CT", r#""contract_tax_per_mu": 25"#),
+        case("POOR", ""),
+    ];
+    cases[4].tax = 1.0; // 0.07 万元/亩, under every default minimum
+    let r = audit(config, &cases).unwrap();
+    assert_eq!(reasons(&r, "S15"), vec![]);
+    assert_eq!(reasons(&r, "S2"), vec![Reason::ProductionStopped]);
+    assert_eq!(reasons(&r, "T2"), vec![Reason::NoTax]);
+    assert_eq!(reasons(&r, "CT"), vec![Reason::ContractTax]);
+    assert_eq!(reasons(&r, "POOR"), vec![]);
+}
