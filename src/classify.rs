@@ -55,6 +55,7 @@ pub(crate) fn classify_parcels(
                 figures: &rf,
                 commitments: &commitments,
                 area_m2: f.area_m2,
+                tenant_footprint_m2: footprint_of(joined.tenants.of(row), &joined.table),
             };
             for r in land_reasons(&case, t, low, config.audit.as_of).iter() {
                 f.reasons.push(r);
@@ -62,7 +63,10 @@ pub(crate) fn classify_parcels(
             if unsure.binary_search_by_key(&(row as u32), |u| u.0).is_ok() {
                 f.unsure = true;
                 f.idle = false;
-                f.reasons = not_on_tenants(f.reasons, p.floor_area_m2().is_none());
+                let density_from_tenants =
+                    facts.footprint_m2.is_none() && facts.building_density.is_none();
+                f.reasons =
+                    not_on_tenants(f.reasons, p.floor_area_m2().is_none(), density_from_tenants);
             }
             Tally::new(&sums)
         })
@@ -289,10 +293,23 @@ fn figures_of(f: &crate::metrics::Intensities) -> rules::Figures {
     }
 }
 
+/// The sum of the tenants' footprints, m², when every tenant gives one; `None` for a parcel
+/// with no tenant or a tenant without.
+fn footprint_of(tenants: &[u32], table: &crate::parcel::Enterprises) -> Option<f64> {
+    if tenants.is_empty() {
+        return None;
+    }
+    (tenants.iter()).try_fold(0.0, |sum, &e| Some(sum + table.footprint_m2(e as usize)?))
+}
+
 /// The reasons of a parcel whose tenants' figures leave a firm out, less those that rest on
-/// them: tax, investment and output (also against contracts), idle, and the plot ratio when
-/// it comes from the tenants' floor areas.
-fn not_on_tenants(reasons: rules::Reasons, plot_ratio_from_tenants: bool) -> rules::Reasons {
+/// them: tax, investment and output (also against contracts), idle, the plot ratio when it
+/// comes from the tenants' floor areas, and the building density from their footprints.
+fn not_on_tenants(
+    reasons: rules::Reasons,
+    plot_ratio_from_tenants: bool,
+    density_from_tenants: bool,
+) -> rules::Reasons {
     let mut kept = rules::Reasons::default();
     for r in reasons.iter() {
         let on_tenants = match r {
@@ -308,12 +325,12 @@ fn not_on_tenants(reasons: rules::Reasons, plot_ratio_from_tenants: bool) -> rul
             Reason::PlotRatio | Reason::ContractPlotRatio | Reason::PlotRatioOver => {
                 plot_ratio_from_tenants
             }
+            Reason::BuildingDensity => density_from_tenants,
             // The parcel's own record, or a flag listed for it: not the tenants' figures.
             Reason::RepeatedClassD
             | Reason::NotStarted
             | Reason::ProductionStopped
             | Reason::NoTax
-            | Reason::BuildingDensity
             | Reason::GreenRatio
             | Reason::EliminatedIndustry
             | Reason::SafetyOrder

@@ -390,6 +390,8 @@ pub struct EnterpriseFields {
     pub employees: String,
     /// Floor area occupied or rented, m²; default `floor_area`.
     pub floor_area: String,
+    /// Building footprint occupied (建筑基底面积), m²; default `footprint_area`.
+    pub footprint_area: String,
     /// Above designated size (规上), yes/no; default `above_scale`.
     pub above_scale: String,
     /// GB/T 4754 industry code of the enterprise; default `industry`.
@@ -430,6 +432,7 @@ impl Default for EnterpriseFields {
             electricity: "electricity".into(),
             employees: "employees".into(),
             floor_area: "floor_area".into(),
+            footprint_area: "footprint_area".into(),
             above_scale: "above_scale".into(),
             industry: "industry".into(),
             unit: "unit".into(),

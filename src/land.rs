@@ -23,6 +23,8 @@ pub struct LandCase<'a> {
     pub commitments: &'a Commitments,
     /// Its area, m².
     pub area_m2: f64,
+    /// Its tenants' footprints summed, m², when every tenant gives one (and it has tenants).
+    pub tenant_footprint_m2: Option<f64>,
 }
 
 /// The land reasons of a parcel held to thresholds `t`, as of `as_of`.
@@ -32,7 +34,7 @@ pub struct LandCase<'a> {
 /// use land_efficiency::{LandCase, land_reasons};
 /// let facts = LandFacts { stopped_since: Date::parse("2023-12-31"), ..LandFacts::default() };
 /// let case = LandCase { facts: &facts, listed: [false; 3], figures: &Default::default(),
-///     commitments: &Commitments::default(), area_m2: 10_000.0 };
+///     commitments: &Commitments::default(), area_m2: 10_000.0, tenant_footprint_m2: None };
 /// let config = LowEfficiencyConfig::default();
 /// let t = config.thresholds_for(&Default::default());
 /// let on = |d| land_reasons(&case, &t, &config, Date::parse(d)).to_vec();
@@ -118,7 +120,7 @@ fn form_reasons(reasons: &mut Reasons, case: &LandCase<'_>, t: &Thresholds) {
     {
         reasons.push(Reason::PlotRatioOver);
     }
-    if let Some(density) = building_density(case.facts, case.area_m2) {
+    if let Some(density) = building_density(case.facts, case.tenant_footprint_m2, case.area_m2) {
         let (min, max) = t.building_density;
         if min.is_some_and(|m| Minimum(m).is_missed_by(density))
             || max.is_some_and(|m| exceeds(density, m))
@@ -133,12 +135,27 @@ fn form_reasons(reasons: &mut Reasons, case: &LandCase<'_>, t: &Thresholds) {
     }
 }
 
-/// A parcel's building density (建筑密度): its footprint ÷ its area when the footprint is given,
-/// else the density recorded; `None` with neither.
-pub fn building_density(facts: &LandFacts, area_m2: f64) -> Option<f64> {
-    match facts.footprint_m2 {
-        Some(footprint) if area_m2 > 0.0 => Some(footprint / area_m2),
-        _ => facts.building_density,
+/// A parcel's building density (建筑密度): its own footprint ÷ its area when given, else its
+/// recorded density, else its tenants' footprints (`tenant_footprint_m2`, summed) ÷ its area;
+/// `None` with none of them.
+///
+/// ```
+/// use land_efficiency::{LandFacts, building_density};
+/// let own = LandFacts { footprint_m2: Some(3_000.0), ..LandFacts::default() };
+/// assert_eq!(building_density(&own, Some(5_000.0), 10_000.0), Some(0.3));
+/// assert_eq!(building_density(&LandFacts::default(), Some(5_000.0), 10_000.0), Some(0.5));
+/// assert_eq!(building_density(&LandFacts::default(), None, 10_000.0), None);
+/// ```
+pub fn building_density(
+    facts: &LandFacts,
+    tenant_footprint_m2: Option<f64>,
+    area_m2: f64,
+) -> Option<f64> {
+    let share = |footprint: f64| (area_m2 > 0.0).then(|| footprint / area_m2);
+    match (facts.footprint_m2, facts.building_density) {
+        (Some(footprint), _) => share(footprint),
+        (None, Some(density)) => Some(density),
+        (None, None) => share(tenant_footprint_m2?),
     }
 }
 
@@ -166,6 +183,7 @@ mod tests {
             figures,
             commitments: c,
             area_m2: 10_000.0,
+            tenant_footprint_m2: None,
         };
         land_reasons(&case, &t, &config, d(as_of)).to_vec()
     }
@@ -198,7 +216,7 @@ mod tests {
             building_density: Some(0.5),
             ..LandFacts::default()
         };
-        assert_eq!(building_density(&f, 10_000.0), Some(0.3));
+        assert_eq!(building_density(&f, Some(9_000.0), 10_000.0), Some(0.3));
         let none = (Figures::default(), Commitments::default());
         assert_eq!(
             reasons(&f, &none.0, &none.1, "2024-12-31"),

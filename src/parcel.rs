@@ -317,6 +317,9 @@ pub struct Enterprise {
     pub employees: Option<f64>,
     /// Floor area occupied or rented, m².
     pub floor_area_m2: Option<f64>,
+    /// Building footprint (建筑基底面积) it occupies, m²: its parcel's building density when
+    /// the parcel gives none.
+    pub footprint_m2: Option<f64>,
     /// Above designated size (规上).
     pub above_scale: Option<bool>,
     /// GB/T 4754 industry code.
@@ -692,6 +695,7 @@ pub struct Enterprises {
     pub(crate) electricity: OptColumn,
     pub(crate) employees: OptColumn,
     pub(crate) floor_area: OptColumn,
+    pub(crate) footprint: OptColumn,
     pub(crate) above_scale: Vec<Option<bool>>,
     pub(crate) industry: OptStrings,
     pub(crate) unit: OptStrings,
@@ -749,6 +753,7 @@ impl Enterprises {
         self.electricity.push(e.electricity_10k_kwh);
         self.employees.push(e.employees);
         self.floor_area.push(e.floor_area_m2);
+        self.footprint.push(e.footprint_m2);
         self.above_scale.push(e.above_scale);
         self.industry.push(e.industry.as_deref());
         self.unit.push(e.unit.as_deref());
@@ -817,6 +822,7 @@ impl Enterprises {
             electricity_10k_kwh: self.electricity.get(row),
             employees: self.employees.get(row),
             floor_area_m2: self.floor_area.get(row),
+            footprint_m2: self.footprint.get(row),
             above_scale: self.above_scale[row],
             industry: self.industry.get(row).map(str::to_string),
             unit: self.unit.get(row).map(str::to_string),
@@ -880,6 +886,11 @@ impl Enterprises {
         self.floor_area.get(row)
     }
 
+    /// The building footprint of row `row`, m².
+    pub fn footprint_m2(&self, row: usize) -> Option<f64> {
+        self.footprint.get(row)
+    }
+
     pub(crate) fn set_location(&mut self, row: usize, c: Coord<f64>) {
         self.location[row] = c;
     }
@@ -898,6 +909,7 @@ impl Enterprises {
             &mut self.electricity,
             &mut self.employees,
             &mut self.floor_area,
+            &mut self.footprint,
         ] {
             c.shrink_to_fit();
         }
@@ -925,6 +937,7 @@ impl Enterprises {
             &mut self.electricity,
             &mut self.employees,
             &mut self.floor_area,
+            &mut self.footprint,
         ] {
             c.retain(keep);
         }

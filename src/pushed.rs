@@ -117,6 +117,7 @@ fn check_pushed(
                 ("electricity", optional(&t.electricity)),
                 ("employees", optional(&t.employees)),
                 ("floor_area", optional(&t.floor_area)),
+                ("footprint_area", optional(&t.footprint)),
             ] {
                 check_figure(v, property, || ctx(row))?;
             }

@@ -608,3 +608,40 @@ fn the_minhou_profile_two_years_and_the_contracted_tax() {
     assert_eq!(reasons(&r, "CT"), vec![Reason::ContractTax]);
     assert_eq!(reasons(&r, "POOR"), vec![]);
 }
+
+/// A parcel with no footprint or density of its own takes its tenants' footprints, summed, when
+/// every tenant gives one: 2 000 + 1 500 m² on 10 000 m² is 35%, at the minimum; 2 000 + 1 000
+/// is 30%, under it; with one tenant's footprint unknown the density is unknown, no reason. A
+/// footprint that is no number rejects its firm, naming the column (and leaves its parcel
+/// unjudged on its tenants: no density reason from them).
+#[test]
+fn building_density_from_the_tenants_footprints() {
+    let cases = [
+        case("AT", ""),
+        case("UNDER", ""),
+        case("UNKNOWN", ""),
+        case("BAD", ""),
+    ];
+    let firms = "enterprise_id,parcel_id,tax,investment,output,floor_area,footprint_area\n\
+                 A1,AT,150,1500,2250,5000,2000\nA2,AT,150,1500,2250,5000,1500\n\
+                 U1,UNDER,150,1500,2250,5000,2000\nU2,UNDER,150,1500,2250,5000,1000\n\
+                 K1,UNKNOWN,150,1500,2250,5000,1000\nK2,UNKNOWN,150,1500,2250,5000,\n\
+                 B1,BAD,150,1500,2250,5000,1000\nB2,BAD,150,1500,2250,5000,约2000\n";
+    let config = Config::from_toml("[low_efficiency]\nmin_building_density = 0.35\n").unwrap();
+    let r = Audit::new(config)
+        .run(&Inputs {
+            parcels: Source::geojson("parcels.geojson", parcels_geojson(&cases)),
+            enterprises: Some(Source::csv("enterprises.csv", firms)),
+            parks: None,
+        })
+        .unwrap();
+    assert_eq!(reasons(&r, "AT"), vec![]);
+    assert_eq!(reasons(&r, "UNDER"), vec![Reason::BuildingDensity]);
+    assert_eq!(reasons(&r, "UNKNOWN"), vec![]);
+    let bad = (r.rejected.iter())
+        .find(|x| x.id.as_deref() == Some("B2"))
+        .unwrap();
+    assert_eq!(bad.property.as_deref(), Some("footprint_area"));
+    assert!(r.parcel_by_id("BAD").unwrap().unjudged());
+    assert_eq!(reasons(&r, "BAD"), vec![]);
+}

@@ -1240,6 +1240,8 @@ pub(crate) fn enterprise_from(
     let name = rec.text(&f.name, ctx)?;
     let industry = rec.text(&f.industry, ctx)?;
     let unit = rec.text(&f.unit, ctx)?;
+    // The land tests read it: a value that is no area rejects the firm, as its tax would.
+    let footprint_m2 = num(&f.footprint_area, "a footprint area in m²")?;
     // Used only in grading: a value that cannot be read is left absent, and noted.
     let mut unread: Vec<Error> = Vec::new();
     let mut values = GradingValues::NONE;
@@ -1282,6 +1284,7 @@ pub(crate) fn enterprise_from(
         electricity_10k_kwh,
         employees,
         floor_area_m2,
+        footprint_m2,
         above_scale,
         industry,
         unit,
