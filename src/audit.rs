@@ -753,13 +753,18 @@ fn negative_listed(
                 id,
             ),
         };
-        let Some(rows) = rows else {
+        let why = match &rows {
+            None => format!("is in no {what}s layer"),
+            Some(rows) if rows.is_empty() => "is a tenant of no parcel".to_string(),
+            Some(_) => String::new(),
+        };
+        let Some(rows) = rows.filter(|r| !r.is_empty()) else {
             notes.warnings.push(Warning {
                 layer: Layer::NegativeList,
                 index: Warning::NO_RECORD,
                 id: Some(id.clone()),
                 message: format!(
-                    "{} line {}: {what} {id:?} is in no {what}s layer: its flag is not applied",
+                    "{} line {}: {what} {id:?} {why}: its flag is not applied",
                     path.display(),
                     row.line
                 ),

@@ -28,9 +28,11 @@
 //!
 //! A parcel is low-efficiency when it is idle (no enterprise, or zero output), when any metric
 //! is **strictly below** its minimum (equality is not low), or when a contracted commitment is
-//! missed. A metric that cannot be computed is `null` and never a reason. A park's ratio is
-//! low-efficiency area over evaluated area, idle parcels in both; it is over the cap when
-//! strictly above it. Every record read is evaluated or listed as rejected with its reason.
+//! missed; or when a land test fails ([`land_reasons`]): a date as of `[audit] as_of` (闲置,
+//! 停产, no tax, the contract after completion), the land's form outside its maximum or range,
+//! a negative-list flag. A metric that cannot be computed is `null` and never a reason. A
+//! park's ratio is low-efficiency area over evaluated area, idle parcels in both; it is over
+//! the cap when strictly above it. Every record read is evaluated or listed as rejected with its reason.
 //!
 //! ## Example
 //!

@@ -311,7 +311,7 @@ fn negative_list_flags_from_a_property_and_a_table() {
     std::fs::write(
         &table,
         "parcel_id,enterprise_id,flag,note\nT1,,安全,2024 整改通知\n,ET2,environment_order,\n\
-         NOPE,,淘汰类,\nT3,,限制类,\n",
+         NOPE,,淘汰类,\nT3,,限制类,\n,EX,safety,\n",
     )
     .unwrap();
     let mut config = Config::default();
@@ -322,7 +322,15 @@ fn negative_list_flags_from_a_property_and_a_table() {
         case("T2", ""),
         case("T3", ""),
     ];
-    let r = audit(config, &cases).unwrap();
+    // EX names a parcel there is none of: a firm joined to no parcel.
+    let firms = enterprises_csv(&cases) + "EX,NOWHERE,300,3000,4500,10000\n";
+    let r = Audit::new(config)
+        .run(&Inputs {
+            parcels: Source::geojson("parcels.geojson", parcels_geojson(&cases)),
+            enterprises: Some(Source::csv("enterprises.csv", firms)),
+            parks: None,
+        })
+        .unwrap();
     assert_eq!(
         reasons(&r, "OWN"),
         vec![Reason::EliminatedIndustry, Reason::EnvironmentOrder]
@@ -333,11 +341,20 @@ fn negative_list_flags_from_a_property_and_a_table() {
     let unknown: Vec<_> = (r.warnings.iter())
         .filter(|w| w.layer == Layer::NegativeList)
         .collect();
-    assert_eq!(unknown.len(), 1, "{unknown:?}");
+    assert_eq!(unknown.len(), 2, "{unknown:?}");
     assert!(
-        unknown[0].message.contains("line 4: parcel \"NOPE\""),
+        unknown[0]
+            .message
+            .contains("line 4: parcel \"NOPE\" is in no parcels layer"),
         "{}",
         unknown[0].message
+    );
+    assert!(
+        unknown[1]
+            .message
+            .contains("line 6: enterprise \"EX\" is a tenant of no parcel"),
+        "{}",
+        unknown[1].message
     );
     let bad: Vec<_> = (r.rejected.iter())
         .filter(|x| x.layer == Layer::NegativeList)
