@@ -15,7 +15,7 @@ import sys
 # From the ground up (docs/design.md). A module may import any module on an earlier line;
 # modules on one line are independent of each other and may not import each other.
 LAYERS = [
-    ["units"],
+    ["units", "dates"],
     ["error"],
     ["columns"],
     ["shapes", "crs"],
@@ -24,6 +24,7 @@ LAYERS = [
     ["index"],
     ["topology"],
     ["rules", "metrics"],
+    ["land"],
     ["outcome", "labels"],
     ["adjust", "quota"],
     ["grade"],

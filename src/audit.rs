@@ -2,6 +2,7 @@
 //! classify parcels, aggregate parks. [`Audit::run`] returns an [`AuditReport`] of typed,
 //! serde-serialisable results; [`crate::write`] turns it into the output files.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -399,12 +400,14 @@ impl Audit {
                 .filter_map(|row| parks::several_parks(parcels.get(row), &park_index, &park_table)),
         );
         drop(park_index);
+        let listed = negative_listed(config, parcels, &joined, &mut notes)?;
         let (rule_sets, tallies) = classify::classify_parcels(
             parcels,
             figures,
             &park_table,
             &joined,
             config,
+            &listed,
             &mut notes.warnings,
         );
         let graded = match &config.evaluation {
@@ -698,6 +701,89 @@ fn adjustments(
         });
     }
     Ok(Some(read.table))
+}
+
+/// The negative-list flags named by `[low_efficiency] negative_list`, by parcel row: each
+/// parcel's own, and its tenants'. Rows that cannot be read go to `notes` as rejections of the
+/// `negative_list` layer; an id no parcel or firm has is a warning naming its line.
+///
+/// # Errors
+/// As [`read::negative::read_negative_list`].
+fn negative_listed(
+    config: &Config,
+    parcels: &Parcels,
+    joined: &Joined,
+    notes: &mut Notes,
+) -> Result<classify::Listed> {
+    use read::negative::Listed as Target;
+    let mut listed = classify::Listed::new();
+    let Some(path) = &config.low_efficiency.negative_list else {
+        return Ok(listed);
+    };
+    let read = read::negative::read_negative_list(path)?;
+    notes.rejected.extend(read.rejected);
+    let parcel_rows: HashMap<&str, u32> = (0..parcels.len())
+        .map(|row| (parcels.ids.get(row), row as u32))
+        .collect();
+    let firm_rows: HashMap<&str, u32> = (0..joined.table.len())
+        .map(|row| (joined.table.id(row), row as u32))
+        .collect();
+    // The parcels of each firm the table names.
+    let mut of_firm: HashMap<u32, Vec<u32>> = HashMap::new();
+    for row in &read.rows {
+        if let Target::Enterprise(id) = &row.target
+            && let Some(&e) = firm_rows.get(id.as_str())
+        {
+            of_firm.entry(e).or_default();
+        }
+    }
+    for p in 0..parcels.len() {
+        for e in joined.tenants.of(p) {
+            if let Some(list) = of_firm.get_mut(e) {
+                list.push(p as u32);
+            }
+        }
+    }
+    for row in &read.rows {
+        let (rows, what, id) = match &row.target {
+            Target::Parcel(id) => (parcel_rows.get(id.as_str()).map(|&p| vec![p]), "parcel", id),
+            Target::Enterprise(id) => (
+                firm_rows.get(id.as_str()).map(|e| of_firm[e].clone()),
+                "enterprise",
+                id,
+            ),
+        };
+        let why = match &rows {
+            None => format!("is in no {what}s layer"),
+            Some(rows) if rows.is_empty() => "is a tenant of no parcel".to_string(),
+            Some(_) => String::new(),
+        };
+        let Some(rows) = rows.filter(|r| !r.is_empty()) else {
+            notes.warnings.push(Warning {
+                layer: Layer::NegativeList,
+                index: Warning::NO_RECORD,
+                id: Some(id.clone()),
+                message: format!(
+                    "{} line {}: {what} {id:?} {why}: its flag is not applied",
+                    path.display(),
+                    row.line
+                ),
+            });
+            continue;
+        };
+        for p in rows {
+            listed.entry(p).or_default()[row.flag as usize] = true;
+        }
+    }
+    if read.gb18030 {
+        notes.warnings.push(Warning {
+            layer: Layer::NegativeList,
+            index: Warning::NO_RECORD,
+            id: None,
+            message: format!("{}: read as GB18030 (GBK), not being UTF-8", path.display()),
+        });
+    }
+    Ok(listed)
 }
 
 /// What the grading stage leaves, row-aligned with the enterprises (empty without

@@ -9,6 +9,7 @@ use crate::config::Config;
 use crate::error::{Layer, Warning};
 use crate::grade::Grade;
 use crate::join::{Joined, unsure_warnings};
+use crate::land::{LandCase, land_reasons};
 use crate::metrics::intensities;
 use crate::outcome::{
     AppliedThresholds, Figures, NO_PARK, NO_TENANT, RuleSet, Tally, Tenants, sums_of,
@@ -26,6 +27,7 @@ pub(crate) fn classify_parcels(
     parks: &Parks,
     joined: &Joined,
     config: &Config,
+    listed: &Listed,
     warnings: &mut Vec<Warning>,
 ) -> (Vec<RuleSet>, Vec<Tally>) {
     let (rule_sets, rule_ties) = rule_sets(parcels, figures, parks, joined, config);
@@ -40,20 +42,37 @@ pub(crate) fn classify_parcels(
             let sums = sums_of(joined.tenants.of(row), &joined.table);
             let i = intensities(&sums, p.floor_area_m2(), f.area_m2);
             f.idle = i.idle;
-            f.reasons = rules::classify(
-                &figures_of(&i),
-                &p.commitments(),
+            let (rf, commitments, t) = (
+                figures_of(&i),
+                p.commitments(),
                 resolved[f.rule_set as usize],
             );
+            f.reasons = rules::classify(&rf, &commitments, t);
+            let facts = p.land();
+            let case = LandCase {
+                facts: &facts,
+                listed: listed.get(&(row as u32)).copied().unwrap_or_default(),
+                figures: &rf,
+                commitments: &commitments,
+                area_m2: f.area_m2,
+                tenant_footprint_m2: footprint_of(joined.tenants.of(row), &joined.table),
+            };
+            for r in land_reasons(&case, t, low, config.audit.as_of).iter() {
+                f.reasons.push(r);
+            }
             if unsure.binary_search_by_key(&(row as u32), |u| u.0).is_ok() {
                 f.unsure = true;
                 f.idle = false;
-                f.reasons = not_on_tenants(f.reasons, p.floor_area_m2().is_none());
+                let density_from_tenants =
+                    facts.footprint_m2.is_none() && facts.building_density.is_none();
+                f.reasons =
+                    not_on_tenants(f.reasons, p.floor_area_m2().is_none(), density_from_tenants);
             }
             Tally::new(&sums)
         })
         .collect_into_vec(&mut tallies);
     warnings.extend(unsure_warnings(unsure, parcels));
+    warnings.extend(dates_without_as_of(parcels, config));
     let rule_sets = (rule_sets.into_iter())
         .map(|t| RuleSet {
             thresholds: applied(&t),
@@ -64,6 +83,41 @@ pub(crate) fn classify_parcels(
         })
         .collect();
     (rule_sets, tallies)
+}
+
+/// Negative-list flags from the table, by parcel row, in the order of
+/// [`NegativeFlag::ALL`](crate::parcel::NegativeFlag::ALL).
+pub(crate) type Listed = HashMap<u32, [bool; 3]>;
+
+/// A warning when parcels carry dates and the config gives no `[audit] as_of`: the date tests
+/// did not run, which a reader of the outputs would not guess.
+fn dates_without_as_of(parcels: &Parcels, config: &Config) -> Option<Warning> {
+    if config.audit.as_of.is_some() {
+        return None;
+    }
+    let dated = parcels.iter().find(|p| {
+        let f = p.land();
+        [
+            f.contract_start,
+            f.actual_start,
+            f.completion,
+            f.stopped_since,
+            f.last_tax,
+        ]
+        .iter()
+        .any(Option::is_some)
+    })?;
+    Some(Warning {
+        layer: Layer::Parcels,
+        index: Warning::NO_RECORD,
+        id: None,
+        message: format!(
+            "parcels carry dates (the first: {}) but the configuration gives no [audit] as_of: \
+             the date tests (not started, production stopped, no tax, contract after \
+             completion) did not run; give the date the audit speaks for, as_of = 2024-12-31",
+            dated.id()
+        ),
+    })
 }
 
 fn applied(t: &rules::Thresholds) -> AppliedThresholds {
@@ -239,10 +293,23 @@ fn figures_of(f: &crate::metrics::Intensities) -> rules::Figures {
     }
 }
 
+/// The sum of the tenants' footprints, m², when every tenant gives one; `None` for a parcel
+/// with no tenant or a tenant without.
+fn footprint_of(tenants: &[u32], table: &crate::parcel::Enterprises) -> Option<f64> {
+    if tenants.is_empty() {
+        return None;
+    }
+    (tenants.iter()).try_fold(0.0, |sum, &e| Some(sum + table.footprint_m2(e as usize)?))
+}
+
 /// The reasons of a parcel whose tenants' figures leave a firm out, less those that rest on
-/// them: tax, investment and output (also against contracts), idle, and the plot ratio when
-/// it comes from the tenants' floor areas.
-fn not_on_tenants(reasons: rules::Reasons, plot_ratio_from_tenants: bool) -> rules::Reasons {
+/// them: tax, investment and output (also against contracts), idle, the plot ratio when it
+/// comes from the tenants' floor areas, and the building density from their footprints.
+fn not_on_tenants(
+    reasons: rules::Reasons,
+    plot_ratio_from_tenants: bool,
+    density_from_tenants: bool,
+) -> rules::Reasons {
     let mut kept = rules::Reasons::default();
     for r in reasons.iter() {
         let on_tenants = match r {
@@ -252,9 +319,22 @@ fn not_on_tenants(reasons: rules::Reasons, plot_ratio_from_tenants: bool) -> rul
             | Reason::Idle
             | Reason::ContractInvestment
             | Reason::ContractTax
-            | Reason::ContractOutput => true,
-            Reason::PlotRatio | Reason::ContractPlotRatio => plot_ratio_from_tenants,
-            Reason::RepeatedClassD => false,
+            | Reason::ContractOutput
+            | Reason::ContractAfterCompletion
+            | Reason::StandardLandBreach => true,
+            Reason::PlotRatio | Reason::ContractPlotRatio | Reason::PlotRatioOver => {
+                plot_ratio_from_tenants
+            }
+            Reason::BuildingDensity => density_from_tenants,
+            // The parcel's own record, or a flag listed for it: not the tenants' figures.
+            Reason::RepeatedClassD
+            | Reason::NotStarted
+            | Reason::ProductionStopped
+            | Reason::NoTax
+            | Reason::GreenRatio
+            | Reason::EliminatedIndustry
+            | Reason::SafetyOrder
+            | Reason::EnvironmentOrder => false,
         };
         if !on_tenants {
             kept.push(r);

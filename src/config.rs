@@ -23,6 +23,8 @@
 //! max_rejected_share = 0.5      # of a layer's records
 //! max_unmatched_share = 0.5     # of the enterprises read
 //! allow_suspect = false         # true: publish anyway, the suspicions listed
+//! [audit]
+//! as_of = 2024-12-31            # the date tests' date (闲置, 停产, 未纳税, 标准地), never the clock
 //! [report]                      # the heading of report.html
 //! title = "苏州工业园区"
 //! year = 2024
@@ -47,7 +49,7 @@ use crate::units::AreaUnit;
 pub(crate) const MAX_CONFIG_BYTES: u64 = 4 << 20;
 
 /// The whole configuration (`[fields]`, `[crs]`, `[area]`, `[low_efficiency]`, `[park]`,
-/// `[evaluation]`, `[checks]`, `[report]`).
+/// `[evaluation]`, `[checks]`, `[report]`, `[audit]`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -67,6 +69,18 @@ pub struct Config {
     pub checks: ChecksConfig,
     /// The heading of `report.html` (`[report]`).
     pub report: ReportConfig,
+    /// The audit's own date (`[audit]`).
+    pub audit: AuditConfig,
+}
+
+/// `[audit]`: what the audit is as of.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AuditConfig {
+    /// The date the audit speaks for (`as_of = 2024-12-31`, quoted or not), read as the end of
+    /// that day; the date tests (not started, stopped, no tax, contract after completion) run
+    /// only with it. Never the machine's clock: an audit run again gives the same answer.
+    pub as_of: Option<crate::dates::Date>,
 }
 
 impl Config {
@@ -103,6 +117,9 @@ impl Config {
         })?;
         // The tables a configuration names are beside it, wherever the audit runs from.
         let folder = path.parent().unwrap_or(Path::new(""));
+        if let Some(table) = config.low_efficiency.negative_list.as_mut() {
+            *table = folder.join(&*table);
+        }
         if let Some(table) = config
             .evaluation
             .as_mut()
@@ -265,6 +282,26 @@ pub struct Fields {
     pub contract_output_per_mu: String,
     /// Contracted plot ratio; default `contract_plot_ratio`.
     pub contract_plot_ratio: String,
+    /// Start date the land contract sets (约定动工日期); default `contract_start_date`.
+    pub contract_start_date: String,
+    /// Date building started (实际动工日期); default `actual_start_date`.
+    pub actual_start_date: String,
+    /// Date the project was completed (竣工日期); default `completion_date`.
+    pub completion_date: String,
+    /// Date production stopped (停产日期); default `stopped_since`.
+    pub stopped_since: String,
+    /// Date the last tax was paid (最后纳税日期); default `last_tax_date`.
+    pub last_tax_date: String,
+    /// Building footprint (建筑基底面积), m²; default `footprint_area`.
+    pub footprint_area: String,
+    /// Building density (建筑密度), a fraction; default `building_density`.
+    pub building_density: String,
+    /// Green-space ratio (绿地率), a fraction; default `green_ratio`.
+    pub green_ratio: String,
+    /// Negative-list flags (负面清单), one or more of `eliminated_industry`, `safety_order`,
+    /// `environment_order` (or 淘汰类, 安全, 环保) between `;`, `,` or `、`; default
+    /// `negative_list`.
+    pub negative_list: String,
     /// A record with no id (no id property and no GeoJSON `id`): `reject` it (the default) or
     /// give it `index`, the id `#N` from its 0-based feature index.
     pub missing_id: MissingId,
@@ -289,6 +326,15 @@ impl Default for Fields {
             contract_tax_per_mu: "contract_tax_per_mu".into(),
             contract_output_per_mu: "contract_output_per_mu".into(),
             contract_plot_ratio: "contract_plot_ratio".into(),
+            contract_start_date: "contract_start_date".into(),
+            actual_start_date: "actual_start_date".into(),
+            completion_date: "completion_date".into(),
+            stopped_since: "stopped_since".into(),
+            last_tax_date: "last_tax_date".into(),
+            footprint_area: "footprint_area".into(),
+            building_density: "building_density".into(),
+            green_ratio: "green_ratio".into(),
+            negative_list: "negative_list".into(),
             missing_id: MissingId::Reject,
             enterprises: EnterpriseFields::default(),
             parks: ParkFields::default(),
@@ -344,6 +390,8 @@ pub struct EnterpriseFields {
     pub employees: String,
     /// Floor area occupied or rented, m²; default `floor_area`.
     pub floor_area: String,
+    /// Building footprint occupied (建筑基底面积), m²; default `footprint_area`.
+    pub footprint_area: String,
     /// Above designated size (规上), yes/no; default `above_scale`.
     pub above_scale: String,
     /// GB/T 4754 industry code of the enterprise; default `industry`.
@@ -384,6 +432,7 @@ impl Default for EnterpriseFields {
             electricity: "electricity".into(),
             employees: "employees".into(),
             floor_area: "floor_area".into(),
+            footprint_area: "footprint_area".into(),
             above_scale: "above_scale".into(),
             industry: "industry".into(),
             unit: "unit".into(),

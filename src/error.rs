@@ -21,6 +21,8 @@ pub enum Layer {
     Parks,
     /// The evaluation's adjustments table (加分/减分 items and forced classes).
     Adjustments,
+    /// The negative-list table (负面清单: 淘汰类 industry, safety or environmental orders).
+    NegativeList,
 }
 
 impl Layer {
@@ -31,6 +33,7 @@ impl Layer {
             Layer::Enterprises => "enterprises",
             Layer::Parks => "parks",
             Layer::Adjustments => "adjustments",
+            Layer::NegativeList => "negative_list",
         }
     }
 }

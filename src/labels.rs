@@ -25,7 +25,8 @@ impl Reason {
     ///
     /// ```
     /// use land_efficiency::{Lang, Reason};
-    /// assert_eq!(Reason::Idle.label(Lang::Zh), "闲置（无企业或无产出）");
+    /// // Not the legal 闲置土地, which is `Reason::NotStarted`.
+    /// assert_eq!(Reason::Idle.label(Lang::Zh), "无企业或零产出");
     /// assert_eq!(Reason::Tax.label(Lang::En), "tax per mu below the minimum");
     /// ```
     pub fn label(self, lang: Lang) -> &'static str {
@@ -73,6 +74,7 @@ impl Layer {
             Layer::Enterprises => ("企业", "enterprises"),
             Layer::Parks => ("园区", "parks"),
             Layer::Adjustments => ("加减分及强制定级表", "adjustments table"),
+            Layer::NegativeList => ("负面清单表", "negative-list table"),
         };
         if lang == Lang::Zh { zh } else { en }
     }
@@ -86,22 +88,46 @@ pub(crate) fn reason_label(r: Reason, lang: Lang) -> &'static str {
         (Lang::Zh, Tax) => "亩均税收低于最低值",
         (Lang::Zh, Output) => "亩均产出低于最低值",
         (Lang::Zh, PlotRatio) => "容积率低于最低值",
-        (Lang::Zh, Idle) => "闲置（无企业或无产出）",
+        (Lang::Zh, Idle) => "无企业或零产出",
         (Lang::Zh, ContractInvestment) => "投资未达供地合同约定",
         (Lang::Zh, ContractTax) => "税收未达供地合同约定",
         (Lang::Zh, ContractOutput) => "产出未达供地合同约定",
         (Lang::Zh, ContractPlotRatio) => "容积率未达供地合同约定",
         (Lang::Zh, RepeatedClassD) => "企业连续评为 D 类",
+        (Lang::Zh, NotStarted) => "闲置土地（超过约定动工日期满一年未动工）",
+        (Lang::Zh, ProductionStopped) => "停产满规定年限",
+        (Lang::Zh, NoTax) => "未纳税满规定年限",
+        (Lang::Zh, ContractAfterCompletion) => "竣工后指标低于约定的规定比例",
+        (Lang::Zh, StandardLandBreach) => "标准地竣工后指标未达约定（违约）",
+        (Lang::Zh, PlotRatioOver) => "容积率高于最高值",
+        (Lang::Zh, BuildingDensity) => "建筑密度超出规定范围",
+        (Lang::Zh, GreenRatio) => "绿地率高于最高值",
+        (Lang::Zh, EliminatedIndustry) => "属淘汰类产业",
+        (Lang::Zh, SafetyOrder) => "安全生产不达标",
+        (Lang::Zh, EnvironmentOrder) => "环保不达标",
         (Lang::En, Investment) => "investment per mu below the minimum",
         (Lang::En, Tax) => "tax per mu below the minimum",
         (Lang::En, Output) => "output per mu below the minimum",
         (Lang::En, PlotRatio) => "plot ratio below the minimum",
-        (Lang::En, Idle) => "idle (no firm, or no output)",
+        (Lang::En, Idle) => "no firm, or zero output",
         (Lang::En, ContractInvestment) => "investment short of the land contract",
         (Lang::En, ContractTax) => "tax short of the land contract",
         (Lang::En, ContractOutput) => "output short of the land contract",
         (Lang::En, ContractPlotRatio) => "plot ratio short of the land contract",
         (Lang::En, RepeatedClassD) => "its firm graded D in consecutive years",
+        (Lang::En, NotStarted) => "idle land: not started a year after the contracted start",
+        (Lang::En, ProductionStopped) => "production stopped for the set years",
+        (Lang::En, NoTax) => "no tax paid for the set years",
+        (Lang::En, ContractAfterCompletion) => {
+            "short of the land contract's set share after completion"
+        }
+        (Lang::En, StandardLandBreach) => "standard-land contract not met after completion",
+        (Lang::En, PlotRatioOver) => "plot ratio above the maximum",
+        (Lang::En, BuildingDensity) => "building density outside its range",
+        (Lang::En, GreenRatio) => "green-space ratio above the maximum",
+        (Lang::En, EliminatedIndustry) => "an eliminated industry",
+        (Lang::En, SafetyOrder) => "under a work-safety order",
+        (Lang::En, EnvironmentOrder) => "under an environmental order",
     }
 }
 
@@ -139,6 +165,7 @@ pub(crate) fn layer_label(layer: &str, lang: Lang) -> &str {
         "enterprises" => Layer::Enterprises.label(lang),
         "parks" => Layer::Parks.label(lang),
         "adjustments" => Layer::Adjustments.label(lang),
+        "negative_list" => Layer::NegativeList.label(lang),
         _ => layer,
     }
 }

@@ -28,9 +28,11 @@
 //!
 //! A parcel is low-efficiency when it is idle (no enterprise, or zero output), when any metric
 //! is **strictly below** its minimum (equality is not low), or when a contracted commitment is
-//! missed. A metric that cannot be computed is `null` and never a reason. A park's ratio is
-//! low-efficiency area over evaluated area, idle parcels in both; it is over the cap when
-//! strictly above it. Every record read is evaluated or listed as rejected with its reason.
+//! missed; or when a land test fails ([`land_reasons`]): a date as of `[audit] as_of` (闲置,
+//! 停产, no tax, the contract after completion), the land's form outside its maximum or range,
+//! a negative-list flag. A metric that cannot be computed is `null` and never a reason. A
+//! park's ratio is low-efficiency area over evaluated area, idle parcels in both; it is over
+//! the cap when strictly above it. Every record read is evaluated or listed as rejected with its reason.
 //!
 //! ## Example
 //!
@@ -122,12 +124,14 @@ mod classify;
 mod columns;
 mod config;
 mod crs;
+mod dates;
 mod error;
 mod grade;
 mod history;
 mod index;
 mod join;
 mod labels;
+mod land;
 mod metrics;
 mod outcome;
 mod parcel;
@@ -169,10 +173,11 @@ pub use geojson;
 
 pub use audit::{Audit, Inputs, Progress, Stage};
 pub use config::{
-    AreaConfig, AreaMethod, ChecksConfig, Config, CrsConfig, EnterpriseFields, Fields, MissingId,
-    OutputCrs, ParkConfig, ParkFields, ReportConfig,
+    AreaConfig, AreaMethod, AuditConfig, ChecksConfig, Config, CrsConfig, EnterpriseFields, Fields,
+    MissingId, OutputCrs, ParkConfig, ParkFields, ReportConfig,
 };
 pub use crs::{Backend, Crs, CrsInfo, CrsSource, ToWgs84, gcj02};
+pub use dates::Date;
 pub use error::{Error, FeatureContext, Layer, Rejection, Result, Suspicion, Warning};
 pub use grade::{
     Benchmark, Candidate, ClassMethod, EvaluationConfig, Grade, Group, GroupConfig, Indicator,
@@ -180,17 +185,19 @@ pub use grade::{
     deferred_by_years, grade, grade_standing, land_shares,
 };
 pub use index::{Hit, Overlapping, ParcelIndex, STACK_MIN};
+pub use land::{LandCase, building_density, land_reasons};
 pub use metrics::{
     Intensities, ParcelSums, geodesic_area_m2, geodesic_area_of, intensities, planar_area_m2,
 };
 pub use outcome::{AppliedThresholds, Change, JoinKind};
 pub use parcel::{
-    AreaSource, Class, Commitments, Enterprise, Enterprises, NameTexts, Parcel, ParcelRef, Parcels,
-    Park, Parks, PropertyTexts, Status,
+    AreaSource, Class, Commitments, Enterprise, Enterprises, LandFacts, NameTexts, NegativeFlag,
+    Parcel, ParcelRef, Parcels, Park, Parks, PropertyTexts, Status,
 };
 pub use parks::ParkResult;
 pub use quota::{QuotaRounding, Quotas, quota};
 pub use read::adjust::{AdjustmentsRead, read_adjustments};
+pub use read::negative::{Listed, NegativeListRead, NegativeRow, read_negative_list};
 pub use read::previous::PreviousAudit;
 pub use read::typed::{BuiltLayer, EnterpriseInput, FieldValue, ParcelInput, ParkInput, Records};
 pub use read::{
@@ -200,7 +207,10 @@ pub use results::{
     AuditReport, Counts, EnterpriseCounts, EnterpriseResult, LayerInfo, Overlap, ParcelResult,
     PreviousInfo, StageTimes, Summary,
 };
-pub use rules::{LowEfficiencyConfig, Minimum, Reason, Reasons, Rule};
+pub use rules::{
+    Figures as RuleFigures, LowEfficiencyConfig, Minimum, ParcelFacts, Reason, Reasons, Rule,
+    Thresholds,
+};
 pub use shapes::{ON_BOUNDARY_M, PolygonRef, Position, ShapeRef, Shapes};
 pub use source_text::{InputText, InputTexts};
 pub use units::AreaUnit;

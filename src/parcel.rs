@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::columns::{OptColumn, OptStrings, Strings, retain_vec};
+use crate::dates::Date;
 use crate::error::Result;
 use crate::shapes::{ShapeRef, Shapes};
 use crate::source_text::{InputText, Raw, Span, TextColumn, TextsOf, json_string};
@@ -59,6 +60,159 @@ impl Commitments {
             && self.tax_per_mu.is_none()
             && self.output_per_mu.is_none()
             && self.plot_ratio.is_none()
+    }
+}
+
+/// A negative-list flag (负面清单): a parcel so flagged is low-efficiency whatever its figures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NegativeFlag {
+    /// Its industry is one the national catalogue eliminates (淘汰类, 《产业结构调整指导目录》).
+    EliminatedIndustry,
+    /// It is under a work-safety order (安全生产不达标, 责令停产整顿).
+    SafetyOrder,
+    /// It is under an environmental order (环保不达标).
+    EnvironmentOrder,
+}
+
+impl NegativeFlag {
+    /// Every flag, in the order they are listed.
+    pub const ALL: [NegativeFlag; 3] = [
+        NegativeFlag::EliminatedIndustry,
+        NegativeFlag::SafetyOrder,
+        NegativeFlag::EnvironmentOrder,
+    ];
+
+    /// The flag as a table or a property writes it: `eliminated_industry` (also `淘汰类`,
+    /// `淘汰`), `safety_order` (`安全`), `environment_order` (`环保`, `环境`), case and
+    /// surrounding white space aside; `None` for anything else.
+    ///
+    /// ```
+    /// use land_efficiency::NegativeFlag;
+    /// assert_eq!(NegativeFlag::parse(" 淘汰类 "), Some(NegativeFlag::EliminatedIndustry));
+    /// assert_eq!(NegativeFlag::parse("Safety_Order"), Some(NegativeFlag::SafetyOrder));
+    /// assert_eq!(NegativeFlag::parse("限制类"), None);
+    /// ```
+    pub fn parse(text: &str) -> Option<NegativeFlag> {
+        let t = text.trim().to_ascii_lowercase();
+        match t.as_str() {
+            "eliminated_industry" | "eliminated" | "淘汰类" | "淘汰" => {
+                Some(NegativeFlag::EliminatedIndustry)
+            }
+            "safety_order" | "safety" | "安全" | "安全生产" => {
+                Some(NegativeFlag::SafetyOrder)
+            }
+            "environment_order" | "environment" | "环保" | "环境" => {
+                Some(NegativeFlag::EnvironmentOrder)
+            }
+            _ => None,
+        }
+    }
+
+    /// `"eliminated_industry"`, `"safety_order"` or `"environment_order"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NegativeFlag::EliminatedIndustry => "eliminated_industry",
+            NegativeFlag::SafetyOrder => "safety_order",
+            NegativeFlag::EnvironmentOrder => "environment_order",
+        }
+    }
+}
+
+/// What a parcel's record says for the land tests (闲置, 停产, 标准地, 负面清单): dates, the
+/// building's footprint and the land's form, and negative-list flags; each optional.
+///
+/// # Units
+/// Footprint in m²; building density and green-space ratio as fractions in [0, 1].
+///
+/// # Invariants
+/// `footprint_m2` is finite and ≥ 0; the two ratios are in [0, 1].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct LandFacts {
+    /// Start date the land contract sets (约定动工日期).
+    pub contract_start: Option<Date>,
+    /// Date building started (实际动工日期); none: not started.
+    pub actual_start: Option<Date>,
+    /// Date the project was completed (竣工日期), from which contract indicators are checked.
+    pub completion: Option<Date>,
+    /// Date production stopped (停产日期); none: producing.
+    pub stopped_since: Option<Date>,
+    /// Date the last tax was paid (最后纳税日期); none: not known.
+    pub last_tax: Option<Date>,
+    /// Building footprint (建筑基底面积), m².
+    pub footprint_m2: Option<f64>,
+    /// Building density (建筑密度) as recorded, a fraction; the footprint, when given, is
+    /// used instead.
+    pub building_density: Option<f64>,
+    /// Green-space ratio (绿地率), a fraction.
+    pub green_ratio: Option<f64>,
+    /// Negative-list flags from the parcel's own record, in the order of [`NegativeFlag::ALL`].
+    pub negative: [bool; 3],
+}
+
+impl LandFacts {
+    /// True when nothing is given.
+    pub fn is_empty(&self) -> bool {
+        *self == LandFacts::default()
+    }
+
+    /// Whether `flag` is set.
+    pub fn has(&self, flag: NegativeFlag) -> bool {
+        self.negative[flag as usize]
+    }
+
+    /// Sets `flag`.
+    pub fn flag(&mut self, flag: NegativeFlag) {
+        self.negative[flag as usize] = true;
+    }
+}
+
+/// The [`LandFacts`] of the parcels that have any, by row: nothing is held for the others.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct LandColumn {
+    rows: Vec<u32>,
+    facts: Vec<LandFacts>,
+}
+
+impl LandColumn {
+    fn push(&mut self, row: usize, facts: &LandFacts) {
+        if !facts.is_empty() {
+            self.rows.push(u32::try_from(row).unwrap_or(u32::MAX));
+            self.facts.push(*facts);
+        }
+    }
+
+    pub(crate) fn get(&self, row: usize) -> LandFacts {
+        match self.rows.binary_search(&(row as u32)) {
+            Ok(i) => self.facts[i],
+            Err(_) => LandFacts::default(),
+        }
+    }
+
+    fn retain(&mut self, keep: &[bool]) {
+        // New row numbers: the count of rows kept before each.
+        let mut new_row = Vec::with_capacity(keep.len());
+        let mut n = 0u32;
+        for &k in keep {
+            new_row.push(n);
+            n += u32::from(k);
+        }
+        let mut at = 0;
+        for i in 0..self.rows.len() {
+            let row = self.rows[i] as usize;
+            if keep.get(row).copied().unwrap_or(false) {
+                self.rows[at] = new_row[row];
+                self.facts[at] = self.facts[i];
+                at += 1;
+            }
+        }
+        self.rows.truncate(at);
+        self.facts.truncate(at);
+    }
+
+    fn shrink_to_fit(&mut self) {
+        self.rows.shrink_to_fit();
+        self.facts.shrink_to_fit();
     }
 }
 
@@ -116,6 +270,8 @@ pub struct Parcel {
     pub recorded_area_m2: Option<f64>,
     /// Land-supply contract commitments.
     pub commitments: Commitments,
+    /// Dates, land form and negative-list flags for the land tests.
+    pub land: LandFacts,
     /// The feature's `properties` as read, kept for output: a JSON object, whose members are
     /// copied into `parcels.geojson` beside the computed ones (a computed name wins). Any
     /// other JSON value (a caller's array or number) is not copied; the readers only ever
@@ -161,6 +317,9 @@ pub struct Enterprise {
     pub employees: Option<f64>,
     /// Floor area occupied or rented, m².
     pub floor_area_m2: Option<f64>,
+    /// Building footprint (建筑基底面积) it occupies, m²: its parcel's building density when
+    /// the parcel gives none.
+    pub footprint_m2: Option<f64>,
     /// Above designated size (规上).
     pub above_scale: Option<bool>,
     /// GB/T 4754 industry code.
@@ -213,6 +372,7 @@ pub struct Parcels {
     pub(crate) recorded_area: OptColumn,
     pub(crate) planar_area: OptColumn,
     pub(crate) commitments: [OptColumn; 4],
+    pub(crate) land: LandColumn,
     /// `properties` as JSON text: held for records pushed by a caller (or a lone feature),
     /// left in the input file for those read from one.
     pub(crate) properties: TextColumn,
@@ -282,6 +442,7 @@ impl Parcels {
         ]) {
             col.push(v);
         }
+        self.land.push(self.index.len() - 1, &p.land);
         self.feature_id
             .push(p.feature_id.as_deref().map(RawValue::get));
     }
@@ -352,6 +513,7 @@ impl Parcels {
         for c in &mut self.commitments {
             c.shrink_to_fit();
         }
+        self.land.shrink_to_fit();
         self.properties.shrink_to_fit();
         self.feature_id.shrink_to_fit();
     }
@@ -370,6 +532,7 @@ impl Parcels {
         for c in &mut self.commitments {
             c.retain(keep);
         }
+        self.land.retain(keep);
         self.properties.retain(keep);
         self.feature_id.retain(keep);
     }
@@ -433,6 +596,10 @@ impl<'a> ParcelRef<'a> {
             output_per_mu: c[2].get(self.row),
             plot_ratio: c[3].get(self.row),
         }
+    }
+    /// Dates, land form and negative-list flags for the land tests.
+    pub fn land(&self) -> LandFacts {
+        self.table.land.get(self.row)
     }
     /// The feature's `properties` as read (JSON text), when held; `None` when it had none or
     /// they were left in the input ([`Parcels::properties`] reads those back).
@@ -528,6 +695,7 @@ pub struct Enterprises {
     pub(crate) electricity: OptColumn,
     pub(crate) employees: OptColumn,
     pub(crate) floor_area: OptColumn,
+    pub(crate) footprint: OptColumn,
     pub(crate) above_scale: Vec<Option<bool>>,
     pub(crate) industry: OptStrings,
     pub(crate) unit: OptStrings,
@@ -585,6 +753,7 @@ impl Enterprises {
         self.electricity.push(e.electricity_10k_kwh);
         self.employees.push(e.employees);
         self.floor_area.push(e.floor_area_m2);
+        self.footprint.push(e.footprint_m2);
         self.above_scale.push(e.above_scale);
         self.industry.push(e.industry.as_deref());
         self.unit.push(e.unit.as_deref());
@@ -653,6 +822,7 @@ impl Enterprises {
             electricity_10k_kwh: self.electricity.get(row),
             employees: self.employees.get(row),
             floor_area_m2: self.floor_area.get(row),
+            footprint_m2: self.footprint.get(row),
             above_scale: self.above_scale[row],
             industry: self.industry.get(row).map(str::to_string),
             unit: self.unit.get(row).map(str::to_string),
@@ -716,6 +886,11 @@ impl Enterprises {
         self.floor_area.get(row)
     }
 
+    /// The building footprint of row `row`, m².
+    pub fn footprint_m2(&self, row: usize) -> Option<f64> {
+        self.footprint.get(row)
+    }
+
     pub(crate) fn set_location(&mut self, row: usize, c: Coord<f64>) {
         self.location[row] = c;
     }
@@ -734,6 +909,7 @@ impl Enterprises {
             &mut self.electricity,
             &mut self.employees,
             &mut self.floor_area,
+            &mut self.footprint,
         ] {
             c.shrink_to_fit();
         }
@@ -761,6 +937,7 @@ impl Enterprises {
             &mut self.electricity,
             &mut self.employees,
             &mut self.floor_area,
+            &mut self.footprint,
         ] {
             c.retain(keep);
         }

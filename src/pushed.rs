@@ -89,6 +89,7 @@ fn check_pushed(
             ] {
                 check_figure(v, property, || ctx(row))?;
             }
+            check_land(&p.land(), || ctx(row))?;
         }
     }
     if let Some(l) = enterprises.filter(|l| !l.records.validated) {
@@ -116,6 +117,7 @@ fn check_pushed(
                 ("electricity", optional(&t.electricity)),
                 ("employees", optional(&t.employees)),
                 ("floor_area", optional(&t.floor_area)),
+                ("footprint_area", optional(&t.footprint)),
             ] {
                 check_figure(v, property, || ctx(row))?;
             }
@@ -189,6 +191,26 @@ fn check_figure(v: Option<f64>, property: &str, ctx: impl Fn() -> FeatureContext
         }
         None => Ok(()),
     }
+}
+
+/// A pushed parcel's land facts as the reader checks them: a footprint ≥ 0, ratios in [0, 1].
+fn check_land(land: &crate::parcel::LandFacts, ctx: impl Fn() -> FeatureContext) -> Result<()> {
+    check_figure(land.footprint_m2, "footprint_area", &ctx)?;
+    for (property, v) in [
+        ("building_density", land.building_density),
+        ("green_ratio", land.green_ratio),
+    ] {
+        check_figure(v, property, &ctx)?;
+        if let Some(v) = v.filter(|v| *v > 1.0) {
+            return Err(Error::InvalidValue {
+                ctx: ctx(),
+                property: property.into(),
+                expected: "a fraction in [0, 1] (35% is written 0.35)".into(),
+                found: v.to_string(),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// A pushed shape as the readers check a record's: finite, in WGS84 lon/lat range (the tables

@@ -68,11 +68,36 @@ pub enum Reason {
     /// Its enterprise was graded D in consecutive years (see the evaluation's
     /// `d_years_low_efficiency`).
     RepeatedClassD,
+    /// Not started a full year (`not_started_years`) after the contracted start date: idle
+    /// land in the legal sense (闲置土地, 《闲置土地处置办法》).
+    NotStarted,
+    /// Production stopped for a full year (`stopped_years`) or more.
+    ProductionStopped,
+    /// No tax paid for two full years (`no_tax_years`) or more.
+    NoTax,
+    /// A contracted figure below `contract_shortfall` × the commitment, `completion_years`
+    /// full years after completion (低效: the low-efficiency test).
+    ContractAfterCompletion,
+    /// A contracted figure below the commitment itself, `completion_years` full years after
+    /// completion (标准地 breach).
+    StandardLandBreach,
+    /// Plot ratio above its maximum.
+    PlotRatioOver,
+    /// Building density outside its range.
+    BuildingDensity,
+    /// Green-space ratio above its maximum.
+    GreenRatio,
+    /// An industry the national catalogue eliminates (淘汰类).
+    EliminatedIndustry,
+    /// Under a work-safety order.
+    SafetyOrder,
+    /// Under an environmental order.
+    EnvironmentOrder,
 }
 
 impl Reason {
     /// Every reason, in the order they are listed.
-    pub const ALL: [Reason; 10] = [
+    pub const ALL: [Reason; 21] = [
         Reason::Investment,
         Reason::Tax,
         Reason::Output,
@@ -83,6 +108,17 @@ impl Reason {
         Reason::ContractOutput,
         Reason::ContractPlotRatio,
         Reason::RepeatedClassD,
+        Reason::NotStarted,
+        Reason::ProductionStopped,
+        Reason::NoTax,
+        Reason::ContractAfterCompletion,
+        Reason::StandardLandBreach,
+        Reason::PlotRatioOver,
+        Reason::BuildingDensity,
+        Reason::GreenRatio,
+        Reason::EliminatedIndustry,
+        Reason::SafetyOrder,
+        Reason::EnvironmentOrder,
     ];
 
     /// The name written in outputs: `"investment"`, `"plot_ratio"`, `"contract_tax"`, ...
@@ -98,11 +134,22 @@ impl Reason {
             Reason::ContractOutput => "contract_output",
             Reason::ContractPlotRatio => "contract_plot_ratio",
             Reason::RepeatedClassD => "repeated_class_d",
+            Reason::NotStarted => "not_started",
+            Reason::ProductionStopped => "production_stopped",
+            Reason::NoTax => "no_tax",
+            Reason::ContractAfterCompletion => "contract_after_completion",
+            Reason::StandardLandBreach => "standard_land_breach",
+            Reason::PlotRatioOver => "plot_ratio_over",
+            Reason::BuildingDensity => "building_density",
+            Reason::GreenRatio => "green_ratio",
+            Reason::EliminatedIndustry => "eliminated_industry",
+            Reason::SafetyOrder => "safety_order",
+            Reason::EnvironmentOrder => "environment_order",
         }
     }
 }
 
-/// A set of [`Reason`]s, in the order of [`Reason::ALL`]: two bytes per parcel.
+/// A set of [`Reason`]s, in the order of [`Reason::ALL`]: four bytes per parcel.
 ///
 /// ```
 /// use land_efficiency::{Reason, Reasons};
@@ -113,10 +160,10 @@ impl Reason {
 /// assert!(r.contains(Reason::Tax) && !r.contains(Reason::Idle));
 /// ```
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
-pub struct Reasons(u16);
+pub struct Reasons(u32);
 
 impl Reasons {
-    fn bit(r: Reason) -> u16 {
+    fn bit(r: Reason) -> u32 {
         1 << (Reason::ALL.iter().position(|x| *x == r).unwrap_or(0))
     }
 
@@ -168,18 +215,43 @@ impl Serialize for Reasons {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct LowEfficiencyConfig {
-    /// Investment per mu (投资强度), 万元/亩; default 120.
+    /// Investment per mu (投资强度), 万元/亩; default 120. Also written in another unit:
+    /// `{ value = 1800, unit = "万元/公顷" }` (see [`IntensityUnit`](crate::units::IntensityUnit)).
+    #[serde(deserialize_with = "crate::units::de_per_mu")]
     pub min_investment_per_mu: f64,
-    /// Tax per mu (亩均税收), 万元/亩; default 15.
+    /// Tax per mu (亩均税收), 万元/亩; default 15. Also written in another unit.
+    #[serde(deserialize_with = "crate::units::de_per_mu")]
     pub min_tax_per_mu: f64,
-    /// Output per mu (亩均产出), 万元/亩; default 200.
+    /// Output per mu (亩均产出), 万元/亩; default 200. Also written in another unit.
+    #[serde(deserialize_with = "crate::units::de_per_mu")]
     pub min_output_per_mu: f64,
     /// Plot ratio (容积率); default 1.0.
     pub min_plot_ratio: f64,
+    /// Plot ratio maximum (标准地 ranges such as ≤ 1.8); default none.
+    pub max_plot_ratio: Option<f64>,
+    /// Building density (建筑密度) minimum, a fraction; default none.
+    pub min_building_density: Option<f64>,
+    /// Building density maximum, a fraction; default none.
+    pub max_building_density: Option<f64>,
+    /// Green-space ratio (绿地率) maximum, a fraction (industrial land: ≤ 0.20); default none.
+    pub max_green_ratio: Option<f64>,
     /// An idle parcel (no enterprise, or zero output) is low-efficiency; default true.
     pub idle_is_low_efficiency: bool,
     /// A commitment is missed when the actual figure is below this fraction of it; default 0.5.
     pub contract_shortfall: f64,
+    /// Full years after the contracted start date with no start that make land idle (闲置);
+    /// default 1.
+    pub not_started_years: u32,
+    /// Full years of stopped production that make land low-efficiency; default 1.
+    pub stopped_years: u32,
+    /// Full years without tax that make land low-efficiency; default 2.
+    pub no_tax_years: u32,
+    /// Full years after completion from which the contract indicators are checked (the
+    /// `contract_after_completion` and `standard_land_breach` reasons); default 2.
+    pub completion_years: u32,
+    /// The negative-list table (负面清单: parcel or firm id, flag, note), a CSV; relative to
+    /// the configuration file's folder. Default none.
+    pub negative_list: Option<std::path::PathBuf>,
     /// Overrides (`[[low_efficiency.rule]]`), most specific first per metric.
     #[serde(rename = "rule")]
     pub rules: Vec<Rule>,
@@ -192,8 +264,17 @@ impl Default for LowEfficiencyConfig {
             min_tax_per_mu: 15.0,
             min_output_per_mu: 200.0,
             min_plot_ratio: 1.0,
+            max_plot_ratio: None,
+            min_building_density: None,
+            max_building_density: None,
+            max_green_ratio: None,
             idle_is_low_efficiency: true,
             contract_shortfall: 0.5,
+            not_started_years: 1,
+            stopped_years: 1,
+            no_tax_years: 2,
+            completion_years: 2,
+            negative_list: None,
             rules: Vec::new(),
         }
     }
@@ -223,26 +304,41 @@ pub struct Rule {
     pub park: Option<String>,
     /// Land-use class prefix: `"M"` matches `"M1"`.
     pub land_use: Option<String>,
-    /// Investment per mu, 万元/亩.
+    /// Investment per mu, 万元/亩 (or `{ value, unit }`).
+    #[serde(deserialize_with = "crate::units::de_per_mu_opt")]
     pub min_investment_per_mu: Option<f64>,
-    /// Tax per mu, 万元/亩.
+    /// Tax per mu, 万元/亩 (or `{ value, unit }`).
+    #[serde(deserialize_with = "crate::units::de_per_mu_opt")]
     pub min_tax_per_mu: Option<f64>,
-    /// Output per mu, 万元/亩.
+    /// Output per mu, 万元/亩 (or `{ value, unit }`).
+    #[serde(deserialize_with = "crate::units::de_per_mu_opt")]
     pub min_output_per_mu: Option<f64>,
     /// Plot ratio.
     pub min_plot_ratio: Option<f64>,
+    /// Plot ratio maximum.
+    pub max_plot_ratio: Option<f64>,
+    /// Building density minimum, a fraction.
+    pub min_building_density: Option<f64>,
+    /// Building density maximum, a fraction.
+    pub max_building_density: Option<f64>,
+    /// Green-space ratio maximum, a fraction.
+    pub max_green_ratio: Option<f64>,
     /// Contract shortfall fraction.
     pub contract_shortfall: Option<f64>,
 }
 
 impl Rule {
-    /// The four minimums with their keys.
-    fn minimums(&self) -> [(&'static str, Option<f64>); 4] {
+    /// The minimums and maximums with their keys.
+    fn minimums(&self) -> [(&'static str, Option<f64>); 8] {
         [
             ("min_investment_per_mu", self.min_investment_per_mu),
             ("min_tax_per_mu", self.min_tax_per_mu),
             ("min_output_per_mu", self.min_output_per_mu),
             ("min_plot_ratio", self.min_plot_ratio),
+            ("max_plot_ratio", self.max_plot_ratio),
+            ("min_building_density", self.min_building_density),
+            ("max_building_density", self.max_building_density),
+            ("max_green_ratio", self.max_green_ratio),
         ]
     }
 
@@ -299,7 +395,9 @@ impl Rule {
         if self.minimums().iter().all(|(_, v)| v.is_none()) && self.contract_shortfall.is_none() {
             return Err(
                 "the rule sets nothing; give it at least one of min_investment_per_mu, \
-                 min_tax_per_mu, min_output_per_mu, min_plot_ratio, contract_shortfall"
+                 min_tax_per_mu, min_output_per_mu, min_plot_ratio, max_plot_ratio, \
+                 min_building_density, max_building_density, max_green_ratio, \
+                 contract_shortfall"
                     .into(),
             );
         }
@@ -354,6 +452,18 @@ fn check_non_negative(name: &str, v: f64) -> Result<(), String> {
     } else {
         Err(format!("{name} must be a finite number ≥ 0, found {v}"))
     }
+}
+
+/// Checks a minimum or maximum `name`: finite and ≥ 0, and a fraction in [0, 1] for a
+/// building density or a green-space ratio.
+fn check_limit(name: &str, v: f64) -> Result<(), String> {
+    check_non_negative(name, v)?;
+    if (name.ends_with("building_density") || name.ends_with("green_ratio")) && v > 1.0 {
+        return Err(format!(
+            "{name} must be a fraction in [0, 1] (35% is written 0.35), found {v}"
+        ));
+    }
+    Ok(())
 }
 
 /// Checks `name`, a fraction of the commitment: in [0, 1] (above 1 a parcel that beat its
@@ -428,6 +538,40 @@ impl LowEfficiencyConfig {
         check_non_negative("low_efficiency.min_output_per_mu", self.min_output_per_mu)?;
         check_non_negative("low_efficiency.min_plot_ratio", self.min_plot_ratio)?;
         check_fraction("low_efficiency.contract_shortfall", self.contract_shortfall)?;
+        let ranges = [
+            ("max_plot_ratio", self.max_plot_ratio),
+            ("min_building_density", self.min_building_density),
+            ("max_building_density", self.max_building_density),
+            ("max_green_ratio", self.max_green_ratio),
+        ];
+        for (key, v) in ranges {
+            if let Some(v) = v {
+                check_limit(key, v).map_err(|m| format!("low_efficiency.{m}"))?;
+            }
+        }
+        for (low, high, min, max) in [
+            (
+                "min_plot_ratio",
+                "max_plot_ratio",
+                Some(self.min_plot_ratio),
+                self.max_plot_ratio,
+            ),
+            (
+                "min_building_density",
+                "max_building_density",
+                self.min_building_density,
+                self.max_building_density,
+            ),
+        ] {
+            if let (Some(min), Some(max)) = (min, max)
+                && min > max
+            {
+                return Err(format!(
+                    "low_efficiency.{low} {min} is above low_efficiency.{high} {max}: \
+                     every parcel would be outside the range"
+                ));
+            }
+        }
         for i in 0..self.rules.len() {
             self.check_rule(i)?;
         }
@@ -442,7 +586,7 @@ impl LowEfficiencyConfig {
         let at = self.rule_label(i);
         for (field, v) in rule.minimums() {
             if let Some(v) = v {
-                check_non_negative(field, v).map_err(|m| format!("{at}: {m}"))?;
+                check_limit(field, v).map_err(|m| format!("{at}: {m}"))?;
             }
         }
         if let Some(v) = rule.contract_shortfall {
@@ -496,14 +640,18 @@ impl LowEfficiencyConfig {
     }
 
     /// The thresholds that apply to a parcel with these facts.
-    pub(crate) fn thresholds_for(&self, facts: &ParcelFacts<'_>) -> Thresholds {
+    pub fn thresholds_for(&self, facts: &ParcelFacts<'_>) -> Thresholds {
         let ranked = self.ranked(facts);
         let base = [
-            self.min_investment_per_mu,
-            self.min_tax_per_mu,
-            self.min_output_per_mu,
-            self.min_plot_ratio,
-            self.contract_shortfall,
+            Some(self.min_investment_per_mu),
+            Some(self.min_tax_per_mu),
+            Some(self.min_output_per_mu),
+            Some(self.min_plot_ratio),
+            Some(self.contract_shortfall),
+            self.max_plot_ratio,
+            self.min_building_density,
+            self.max_building_density,
+            self.max_green_ratio,
         ];
         let mut used = Vec::new();
         let mut value = base;
@@ -513,18 +661,32 @@ impl LowEfficiencyConfig {
                 if !used.contains(&i) {
                     used.push(i);
                 }
-                value[k] = v;
+                value[k] = Some(v);
             }
         }
         used.sort_unstable();
-        let [investment, tax, output, plot_ratio, shortfall] = value;
+        let [
+            investment,
+            tax,
+            output,
+            plot_ratio,
+            shortfall,
+            max_plot_ratio,
+            min_density,
+            max_density,
+            max_green,
+        ] = value;
+        let min = |v: Option<f64>| Minimum(v.unwrap_or(0.0));
         Thresholds {
-            investment_per_mu: Minimum(investment),
-            tax_per_mu: Minimum(tax),
-            output_per_mu: Minimum(output),
-            plot_ratio: Minimum(plot_ratio),
-            contract_shortfall: shortfall,
+            investment_per_mu: min(investment),
+            tax_per_mu: min(tax),
+            output_per_mu: min(output),
+            plot_ratio: min(plot_ratio),
+            contract_shortfall: shortfall.unwrap_or(0.0),
             idle_is_low_efficiency: self.idle_is_low_efficiency,
+            max_plot_ratio,
+            building_density: (min_density, max_density),
+            max_green_ratio: max_green,
             rules: used,
         }
     }
@@ -546,12 +708,16 @@ impl LowEfficiencyConfig {
 type MinimumOf = fn(&Rule) -> Option<f64>;
 
 /// The values a rule can set, by their config keys, in the order of [`Thresholds`].
-const METRICS: [(&str, MinimumOf); 5] = [
+const METRICS: [(&str, MinimumOf); 9] = [
     ("min_investment_per_mu", |r| r.min_investment_per_mu),
     ("min_tax_per_mu", |r| r.min_tax_per_mu),
     ("min_output_per_mu", |r| r.min_output_per_mu),
     ("min_plot_ratio", |r| r.min_plot_ratio),
     ("contract_shortfall", |r| r.contract_shortfall),
+    ("max_plot_ratio", |r| r.max_plot_ratio),
+    ("min_building_density", |r| r.min_building_density),
+    ("max_building_density", |r| r.max_building_density),
+    ("max_green_ratio", |r| r.max_green_ratio),
 ];
 
 /// Two rules that match the same parcel, are as specific as each other and set one metric to
@@ -710,6 +876,12 @@ pub struct Thresholds {
     pub contract_shortfall: f64,
     /// Whether idle parcels are low-efficiency.
     pub idle_is_low_efficiency: bool,
+    /// Plot ratio maximum, if any.
+    pub max_plot_ratio: Option<f64>,
+    /// Building density minimum and maximum (fractions), each if any.
+    pub building_density: (Option<f64>, Option<f64>),
+    /// Green-space ratio maximum (a fraction), if any.
+    pub max_green_ratio: Option<f64>,
     /// Indexes of the rules that supplied at least one value, in file order (empty: base only).
     pub rules: Vec<usize>,
 }

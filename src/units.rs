@@ -87,6 +87,91 @@ pub fn per_mu(amount: f64, area_m2: f64) -> f64 {
     amount * M2_PER_HA / (MU_PER_HA * area_m2)
 }
 
+/// The unit a per-land-area threshold is written in, in the config: what the source uses.
+///
+/// 1 万元/公顷 is 10 000 元 on 10 000 m², so 1 元/m²; and 1 万元/亩 is 15 of either.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IntensityUnit {
+    /// 万元/亩, the crate's own.
+    WanYuanPerMu,
+    /// 万元/公顷 (the national 2004/2008 tables, TD/T 1029).
+    WanYuanPerHa,
+    /// 元/m² (元/平方米).
+    YuanPerM2,
+}
+
+impl IntensityUnit {
+    /// The unit as the config writes it: `万元/亩`, `万元/公顷`, `元/m²` (also `元/m2`,
+    /// `元/平方米`); `None` for another.
+    pub fn parse(text: &str) -> Option<IntensityUnit> {
+        match text.trim() {
+            "万元/亩" => Some(IntensityUnit::WanYuanPerMu),
+            "万元/公顷" | "万元/ha" | "万元/hm²" | "万元/hm2" => {
+                Some(IntensityUnit::WanYuanPerHa)
+            }
+            "元/m²" | "元/m2" | "元/平方米" => Some(IntensityUnit::YuanPerM2),
+            _ => None,
+        }
+    }
+
+    /// A value in this unit in 万元/亩: one division by 15 for 万元/公顷 and 元/m², so a value
+    /// that is 15 times a 万元/亩 figure comes out as that figure, rounded once.
+    ///
+    /// ```
+    /// use land_efficiency::units::IntensityUnit;
+    /// assert_eq!(IntensityUnit::WanYuanPerHa.to_per_mu(225.0), 15.0);
+    /// assert_eq!(IntensityUnit::YuanPerM2.to_per_mu(225.0), 15.0);
+    /// assert_eq!(IntensityUnit::WanYuanPerMu.to_per_mu(15.0), 15.0);
+    /// ```
+    pub fn to_per_mu(self, value: f64) -> f64 {
+        match self {
+            IntensityUnit::WanYuanPerMu => value,
+            // 1 万元/公顷 = 1 元/m² = 1/15 万元/亩.
+            IntensityUnit::WanYuanPerHa | IntensityUnit::YuanPerM2 => per_ha_to_per_mu(value),
+        }
+    }
+}
+
+/// A per-mu threshold as the config writes it: a number in 万元/亩, or a table with its unit
+/// (`{ value = 225, unit = "万元/公顷" }`), converted to 万元/亩.
+#[derive(serde::Deserialize)]
+#[serde(untagged)]
+enum Written {
+    PerMu(f64),
+    InUnit { value: f64, unit: String },
+}
+
+fn written_per_mu<E: serde::de::Error>(w: Written) -> Result<f64, E> {
+    match w {
+        Written::PerMu(v) => Ok(v),
+        Written::InUnit { value, unit } => match IntensityUnit::parse(&unit) {
+            Some(u) => Ok(u.to_per_mu(value)),
+            None => Err(E::custom(format!(
+                "unit {unit:?} is not one of \"万元/亩\", \"万元/公顷\", \"元/m²\""
+            ))),
+        },
+    }
+}
+
+/// Reads a per-mu threshold written as a number (万元/亩) or `{ value, unit }`.
+pub(crate) fn de_per_mu<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    use serde::Deserialize;
+    let w = Written::deserialize(d).map_err(|_| {
+        serde::de::Error::custom(
+            "expected a number (written without quotes) in 万元/亩, or \
+             { value = 225, unit = \"万元/公顷\" } (units 万元/亩, 万元/公顷, 元/m²)",
+        )
+    })?;
+    written_per_mu(w)
+}
+
+/// [`de_per_mu`] for a threshold that may be left out.
+pub(crate) fn de_per_mu_opt<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<f64>, D::Error> {
+    de_per_mu(d).map(Some)
+}
+
 /// The unit a recorded area (for example the ZDMJ field with its MJDW unit code) is given in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -62,7 +62,9 @@ fn check_layer(report: &land_efficiency::AuditReport, layer: Layer, want: &Value
                     Layer::Parcels => report.parcels().any(|p| p.index() == index),
                     Layer::Enterprises => report.enterprises().any(|e| e.index() == index),
                     Layer::Parks => report.parks.iter().any(|k| k.index == index),
-                    Layer::Adjustments => unreachable!("the bad-input cases have no adjustments"),
+                    Layer::Adjustments | Layer::NegativeList => {
+                        unreachable!("the bad-input cases have no tables besides the layers")
+                    }
                 };
                 assert!(evaluated, "{layer} {index} should be evaluated");
             }

@@ -105,7 +105,7 @@ fn english_labels_classes_and_rejections() {
     // with a legend of their own, hidden until chosen.
     let legend = &html[html.find("class=\"legend\"").unwrap()..];
     assert!(legend.starts_with("class=\"legend\" data-layer=\"state\">"));
-    assert!(legend.contains(">idle</span>") && legend.contains(">not judged"));
+    assert!(legend.contains(">no firm or zero output</span>") && legend.contains(">not judged"));
     let classes = &html[html.find("data-layer=\"class\" hidden>").unwrap()..];
     assert!(
         classes.starts_with(

@@ -764,6 +764,7 @@ fn tables_pushed_in_code_are_checked_as_read_ones_are() {
         floor_area_m2: None,
         recorded_area_m2: None,
         commitments: land_efficiency::Commitments::default(),
+        land: land_efficiency::LandFacts::default(),
         properties: None,
         feature_id: None,
     };
@@ -838,6 +839,16 @@ fn tables_pushed_in_code_are_checked_as_read_ones_are() {
     let e = assess(parcels(), vec![firm("E1", 1.0), firm("E1", 2.0)], None).unwrap_err();
     assert!(
         matches!(e, Error::DuplicateId { first_index: 0, .. }),
+        "{e}"
+    );
+    // A green-space ratio written as a percentage (20 for 20%).
+    let mut green = Parcels::default();
+    let mut p = parcel("A", square(120.0));
+    p.land.green_ratio = Some(20.0);
+    green.push(&p);
+    let e = assess(green, vec![], None).unwrap_err();
+    assert!(
+        matches!(e, Error::InvalidValue { ref property, .. } if property == "green_ratio"),
         "{e}"
     );
     // Two parcels with one id.

@@ -27,10 +27,11 @@ use serde_json::value::RawValue;
 
 use crate::config::{Config, Fields};
 use crate::crs::{Backend, Crs, CrsInfo, CrsSource, ToWgs84};
+use crate::dates::Date;
 use crate::error::{Error, FeatureContext, Layer, Result, Suspicion, Warning, abbreviate};
 use crate::parcel::{
-    Commitments, Enterprise, Enterprises, GradingValues, Parcel, Parcels, Park, Parks, Place,
-    Status,
+    Commitments, Enterprise, Enterprises, GradingValues, LandFacts, NegativeFlag, Parcel, Parcels,
+    Park, Parks, Place, Status,
 };
 use crate::shapes::Shapes;
 use crate::source_text::{InputText, Span, text_hash};
@@ -40,6 +41,7 @@ pub(crate) mod csv;
 pub(crate) mod feature;
 pub(crate) mod header;
 pub(crate) mod kind;
+pub(crate) mod negative;
 pub(crate) mod previous;
 pub(crate) mod scan;
 pub(crate) mod sheet;
@@ -970,6 +972,7 @@ fn parse_parcel(bytes: &[u8], mut ctx: FeatureContext, fields: &Fields) -> Resul
     let floor_area_m2 = props.non_negative(&fields.floor_area, "a floor area in m²", &ctx)?;
     let recorded_area_m2 = props.non_negative(&fields.land_area, "a land area", &ctx)?;
     let commitments = commitments(&props, fields, &ctx)?;
+    let land = land_facts(&props, fields, &ctx)?;
     let industry = props.text(&fields.industry, &ctx)?;
     let land_use = props.text(&fields.land_use, &ctx)?;
     let shape = polygons(raw.geometry, &ctx)?;
@@ -987,6 +990,7 @@ fn parse_parcel(bytes: &[u8], mut ctx: FeatureContext, fields: &Fields) -> Resul
             floor_area_m2,
             recorded_area_m2,
             commitments,
+            land,
             properties: None,
             feature_id: raw.id.map(RawValue::to_owned),
         },
@@ -1027,6 +1031,67 @@ fn commitments(props: &Props, fields: &Fields, ctx: &FeatureContext) -> Result<C
         output_per_mu: num(&fields.contract_output_per_mu, "a number in 万元/亩")?,
         plot_ratio: num(&fields.contract_plot_ratio, "a plot ratio")?,
     })
+}
+
+/// A parcel's land facts: the dates of the land tests, its footprint, building density and
+/// green-space ratio, and its negative-list flags; each absent when not given. A value that is
+/// not a date, a figure ≥ 0, a fraction in [0, 1] or a known flag rejects the parcel.
+fn land_facts(props: &Props, fields: &Fields, ctx: &FeatureContext) -> Result<LandFacts> {
+    let invalid = |key: &str, expected: &str, found: String| Error::InvalidValue {
+        ctx: ctx.clone(),
+        property: key.to_string(),
+        expected: expected.to_string(),
+        found,
+    };
+    let date = |key: &str| -> Result<Option<Date>> {
+        match props.text(key, ctx)? {
+            None => Ok(None),
+            Some(t) => Date::parse(&t).map(Some).ok_or_else(|| {
+                invalid(
+                    key,
+                    "a date: YYYY-MM-DD, YYYY/MM/DD, YYYYMMDD or an Excel date serial",
+                    format!("{t:?}"),
+                )
+            }),
+        }
+    };
+    let fraction = |key: &str| -> Result<Option<f64>> {
+        match props.non_negative(key, "a fraction in [0, 1]", ctx)? {
+            Some(v) if v > 1.0 => Err(invalid(
+                key,
+                "a fraction in [0, 1] (35% is written 0.35)",
+                format!("{v}"),
+            )),
+            v => Ok(v),
+        }
+    };
+    let mut land = LandFacts {
+        contract_start: date(&fields.contract_start_date)?,
+        actual_start: date(&fields.actual_start_date)?,
+        completion: date(&fields.completion_date)?,
+        stopped_since: date(&fields.stopped_since)?,
+        last_tax: date(&fields.last_tax_date)?,
+        footprint_m2: props.non_negative(&fields.footprint_area, "a footprint area in m²", ctx)?,
+        building_density: fraction(&fields.building_density)?,
+        green_ratio: fraction(&fields.green_ratio)?,
+        negative: [false; 3],
+    };
+    if let Some(text) = props.text(&fields.negative_list, ctx)? {
+        let words = text
+            .split([';', ',', '、', '；', '，'])
+            .filter(|w| !w.trim().is_empty());
+        for word in words {
+            let flag = NegativeFlag::parse(word).ok_or_else(|| {
+                invalid(
+                    &fields.negative_list,
+                    "eliminated_industry, safety_order or environment_order (淘汰类, 安全, 环保)",
+                    format!("{:?}", word.trim()),
+                )
+            })?;
+            land.flag(flag);
+        }
+    }
+    Ok(land)
 }
 
 /// A note on the record `ctx` names, as a warning.
@@ -1175,6 +1240,8 @@ pub(crate) fn enterprise_from(
     let name = rec.text(&f.name, ctx)?;
     let industry = rec.text(&f.industry, ctx)?;
     let unit = rec.text(&f.unit, ctx)?;
+    // The land tests read it: a value that is no area rejects the firm, as its tax would.
+    let footprint_m2 = num(&f.footprint_area, "a footprint area in m²")?;
     // Used only in grading: a value that cannot be read is left absent, and noted.
     let mut unread: Vec<Error> = Vec::new();
     let mut values = GradingValues::NONE;
@@ -1217,6 +1284,7 @@ pub(crate) fn enterprise_from(
         electricity_10k_kwh,
         employees,
         floor_area_m2,
+        footprint_m2,
         above_scale,
         industry,
         unit,
@@ -1670,7 +1738,9 @@ fn built_text(
     };
     let text = built.text(layer, fields)?;
     let text = match layer {
-        Layer::Enterprises | Layer::Adjustments => Source::csv(built.label(), text),
+        Layer::Enterprises | Layer::Adjustments | Layer::NegativeList => {
+            Source::csv(built.label(), text)
+        }
         Layer::Parcels | Layer::Parks => Source::geojson(built.label(), text),
     };
     let options = ReadOptions {

@@ -376,7 +376,7 @@ impl BuiltLayer {
         match layer {
             Layer::Parcels => Ok(self.geojson(&fields.parcel_id)),
             Layer::Parks => Ok(self.geojson(&fields.parks.park_id)),
-            Layer::Enterprises | Layer::Adjustments => self.csv(fields),
+            Layer::Enterprises | Layer::Adjustments | Layer::NegativeList => self.csv(fields),
         }
     }
 

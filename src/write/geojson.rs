@@ -56,6 +56,8 @@ pub(crate) fn parcel_fill(p: &ParcelResult) -> &'static str {
                 | Reason::ContractTax
                 | Reason::ContractOutput
                 | Reason::ContractPlotRatio
+                | Reason::ContractAfterCompletion
+                | Reason::StandardLandBreach
         )
     }) {
         style::CONTRACT
