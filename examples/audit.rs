@@ -63,7 +63,7 @@ struct Args {
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
 
-    /// Output folder, created if missing, e.g. --out result/. Its nine files are replaced as one
+    /// Output folder, created if missing, e.g. --out result/. Its ten files are replaced as one
     /// set, one run at a time (docs/outputs.md).
     #[arg(long, value_name = "DIR", default_value = "audit-out")]
     out: PathBuf,

@@ -25,7 +25,7 @@ LAYERS = [
     ["topology"],
     ["rules", "metrics"],
     ["outcome", "labels"],
-    ["adjust", "quota"],
+    ["adjust", "quota", "rollup"],
     ["grade"],
     ["config"],
     ["read"],

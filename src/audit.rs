@@ -424,7 +424,8 @@ impl Audit {
             None => 0,
         };
         let max_ratio = config.park.max_low_efficiency_ratio;
-        let park_results = parks::aggregate(figures, &park_table, max_ratio);
+        let (park_results, zone) =
+            parks::aggregate(figures, &tallies, parcels, &park_table, max_ratio);
         times.evaluate += t.elapsed();
 
         (notes.rejected).extend(park_rejected.iter().map(Rejection::from_error));
@@ -434,6 +435,7 @@ impl Audit {
             park_table,
             park_read,
             park_results,
+            zone,
             rule_sets,
             tallies,
             graded,
@@ -474,6 +476,10 @@ impl Audit {
             &s.graded,
             s.matched,
         );
+        summary.zone = crate::results::Zone {
+            rollup: s.zone,
+            not_computed: crate::rollup::NOT_COMPUTED.to_vec(),
+        };
         summary.suspicions = suspect::suspicions(
             &summary,
             &rejected,
@@ -716,6 +722,8 @@ struct Stages {
     park_table: Parks,
     park_read: usize,
     park_results: Vec<ParkResult>,
+    /// The zone's roll-up.
+    zone: crate::rollup::Rollup,
     rule_sets: Vec<RuleSet>,
     tallies: Vec<Tally>,
     graded: Graded,

@@ -136,6 +136,7 @@ mod pushed;
 mod quota;
 mod read;
 mod results;
+mod rollup;
 mod rules;
 mod schema;
 mod shapes;
@@ -200,6 +201,7 @@ pub use results::{
     AuditReport, Counts, EnterpriseCounts, EnterpriseResult, LayerInfo, Overlap, ParcelResult,
     PreviousInfo, StageTimes, Summary,
 };
+pub use rollup::{NOT_COMPUTED, NotComputed, ReasonTally, Rollup, rank_by_tax_per_mu};
 pub use rules::{LowEfficiencyConfig, Minimum, Reason, Reasons, Rule};
 pub use shapes::{ON_BOUNDARY_M, PolygonRef, Position, ShapeRef, Shapes};
 pub use source_text::{InputText, InputTexts};

@@ -24,6 +24,7 @@ use crate::outcome::{
 use crate::parcel::Class;
 use crate::parcel::{AreaSource, Enterprise, Enterprises, ParcelRef, Parcels, Parks, Status};
 use crate::parks::ParkResult;
+use crate::rollup::{NotComputed, Rollup};
 use crate::rules::Reasons;
 use crate::shapes::{PolygonRef, ShapeRef};
 use crate::units::m2_to_mu;
@@ -671,6 +672,22 @@ pub struct Summary {
     pub suspicions_accepted: bool,
     /// Every park's figures.
     pub parks: Vec<ParkResult>,
+    /// The zone's roll-up (开发区汇总) and the TD/T 1029 indicators it cannot give.
+    pub zone: Zone,
+    /// The year audited (`[report] year`, else `[evaluation] year`), if set: a later audit
+    /// given this one as a previous audit orders its audits by it.
+    pub year: Option<i32>,
+}
+
+/// The zone's roll-up in `summary.json`: the figures of [`Rollup`] over every evaluated parcel
+/// (those in no park too), and the TD/T 1029-2017 indicators the inputs do not allow.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Zone {
+    /// The roll-up.
+    #[serde(flatten)]
+    pub rollup: Rollup,
+    /// The TD/T 1029 indicators not computed, each with the input it needs.
+    pub not_computed: Vec<NotComputed>,
 }
 
 impl Summary {
@@ -750,6 +767,9 @@ impl Summary {
             suspicions: Vec::new(),
             suspicions_accepted: config.checks.allow_suspect,
             parks: parks.to_vec(),
+            zone: Zone::default(),
+            year: (config.report.year.map(i32::from))
+                .or_else(|| config.evaluation.as_ref().and_then(|e| e.year)),
         }
     }
 }

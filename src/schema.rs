@@ -13,6 +13,7 @@ use serde::ser::{SerializeSeq, SerializeStruct};
 
 use crate::parks::ParkResult;
 use crate::results::{AuditReport, GeoJsonShape, ParcelResult};
+use crate::rollup::ReasonTally;
 use crate::rules::Reasons;
 
 /// What a column holds for one row, typed so that each format can write it its own way.
@@ -28,6 +29,8 @@ pub(crate) enum Cell<'a> {
     OptNum(Option<f64>),
     /// A count.
     Count(usize),
+    /// A count or a rank, or nothing.
+    OptCount(Option<usize>),
     /// Yes or no.
     Flag(bool),
     /// Yes, no, or not known.
@@ -36,6 +39,8 @@ pub(crate) enum Cell<'a> {
     Reasons(Reasons),
     /// Names (a list).
     Names(Cow<'a, [String]>),
+    /// Parcels and their area by reason (a park's roll-up).
+    ByReason(&'a [ReasonTally]),
 }
 
 /// Where a column appears in `parcels.geojson`'s properties.
@@ -187,7 +192,7 @@ const fn park(
 }
 
 /// The park table, in the order every format writes it. Areas in mu, ratios as fractions.
-pub(crate) const PARK_COLUMNS: [ParkColumn; 13] = [
+pub(crate) const PARK_COLUMNS: [ParkColumn; 24] = [
     park("park_id", true, |k, _| Cell::Text(&k.park_id)),
     park("name", true, |k, _| Cell::OptText(k.name.as_deref())),
     park("parcel_count", true, |k, _| Cell::Count(k.parcel_count)),
@@ -211,6 +216,30 @@ pub(crate) const PARK_COLUMNS: [ParkColumn; 13] = [
     park("idle_count", true, |k, _| Cell::Count(k.idle_count)),
     park("max_low_efficiency_ratio", false, |_, cap| Cell::Num(cap)),
     park("over_cap", true, |k, _| Cell::Flag(k.over_cap)),
+    // The roll-up (rollup.rs): money and per-mu figures over the judged parcels.
+    park("judged_area_mu", true, |k, _| {
+        Cell::Num(k.rollup.judged_area_mu)
+    }),
+    park("tax", true, |k, _| Cell::Num(k.rollup.tax)),
+    park("investment", true, |k, _| Cell::Num(k.rollup.investment)),
+    park("output", true, |k, _| Cell::Num(k.rollup.output)),
+    park("tax_per_mu", true, |k, _| Cell::OptNum(k.rollup.tax_per_mu)),
+    park("output_per_mu", true, |k, _| {
+        Cell::OptNum(k.rollup.output_per_mu)
+    }),
+    park("investment_per_mu", true, |k, _| {
+        Cell::OptNum(k.rollup.investment_per_mu)
+    }),
+    park("plot_ratio", true, |k, _| Cell::OptNum(k.rollup.plot_ratio)),
+    park("floor_unknown_count", true, |k, _| {
+        Cell::Count(k.rollup.floor_unknown_count)
+    }),
+    park("rank_tax_per_mu", true, |k, _| {
+        Cell::OptCount(k.rank_tax_per_mu)
+    }),
+    park("low_efficiency_by_reason", true, |k, _| {
+        Cell::ByReason(&k.rollup.by_reason)
+    }),
 ];
 
 /// A park for `summary.json` and a service: the properties of `parks.geojson` but the cap.
@@ -234,10 +263,12 @@ impl Serialize for Cell<'_> {
             Cell::Num(v) => s.serialize_f64(v),
             Cell::OptNum(v) => v.serialize(s),
             Cell::Count(n) => s.serialize_u64(n as u64),
+            Cell::OptCount(n) => n.map(|n| n as u64).serialize(s),
             Cell::Flag(b) => s.serialize_bool(b),
             Cell::OptFlag(b) => b.serialize(s),
             Cell::Reasons(reasons) => reasons.serialize(s),
             Cell::Names(ref names) => names.serialize(s),
+            Cell::ByReason(by) => crate::rollup::by_reason_map(by).serialize(s),
         }
     }
 }

@@ -316,6 +316,7 @@ pub(super) fn write_report(
     let tiled = files.is_some() && needs_files(report, options);
     map(&mut h, report, options, t, tiled);
     parks_table(&mut h, report, t);
+    rollup_table(&mut h, report, t);
     year_on_year(&mut h, report, t);
     worst(&mut h, report, options, t);
     d_firms(&mut h, report, &firm_names, options.lang, t);
@@ -998,6 +999,60 @@ fn parks_table(h: &mut String, report: &AuditReport, t: &Words) {
     h.push_str("</tbody></table>\n");
 }
 
+/// The unit of the per-mu figures, the same in both languages.
+const PER_MU: &str = "万元/亩";
+
+/// The parks' roll-ups ranked by tax per mu, and the zone's as the last row: per-mu figures
+/// in 万元/亩 over the judged land, the plot ratio over the land whose floor area is known.
+fn rollup_table(h: &mut String, report: &AuditReport, t: &Words) {
+    if report.parks.is_empty() {
+        return;
+    }
+    let mut parks: Vec<&crate::parks::ParkResult> = report.parks.iter().collect();
+    parks.sort_by_key(|k| k.rank_tax_per_mu.unwrap_or(usize::MAX));
+    let _ = writeln!(
+        h,
+        "<h2>{}</h2>\n<table class=\"rollup sortable\"><thead><tr><th>{}</th><th>{}</th><th>{}</th>\
+         <th>{} ({})</th><th>{} ({})</th><th>{} ({})</th><th>{} ({})</th><th>{}</th></tr></thead><tbody>",
+        t.rollup_table,
+        t.rank,
+        t.park,
+        t.name,
+        t.area,
+        t.mu,
+        t.tax_per_mu,
+        PER_MU,
+        t.output_per_mu,
+        PER_MU,
+        t.investment_per_mu,
+        PER_MU,
+        t.plot_ratio
+    );
+    let row = |h: &mut String, rank: String, id: String, name: &str, r: &crate::rollup::Rollup| {
+        let opt = |v: Option<f64>, d: usize| v.map_or_else(|| "—".to_string(), |v| num(v, d));
+        let _ = writeln!(
+            h,
+            "<tr><td>{rank}</td><td>{id}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(name),
+            mu(r.judged_area_mu),
+            opt(r.tax_per_mu, 2),
+            opt(r.output_per_mu, 2),
+            opt(r.investment_per_mu, 2),
+            opt(r.plot_ratio, 2),
+        );
+    };
+    for k in parks {
+        let rank = k
+            .rank_tax_per_mu
+            .map_or_else(|| "—".into(), |r| r.to_string());
+        let id = format!("<a href=\"#park={0}\">{0}</a>", esc(&k.park_id));
+        row(h, rank, id, k.name.as_deref().unwrap_or(""), &k.rollup);
+    }
+    let zone = &report.summary.zone.rollup;
+    row(h, String::new(), String::new(), t.zone_row, zone);
+    h.push_str("</tbody></table>\n");
+}
+
 /// The changes since the previous audit, and which audit that was, when one was given.
 fn year_on_year(h: &mut String, report: &AuditReport, t: &Words) {
     let s = &report.summary;
@@ -1057,16 +1112,25 @@ fn heading(name: &str, t: &Words) -> String {
 fn html_cell(cell: Option<Cell<'_>>, decimals: usize, lang: Lang) -> String {
     let flag = |b: bool| if b { "✓" } else { "" };
     match cell {
-        None | Some(Cell::OptText(None) | Cell::OptNum(None) | Cell::OptFlag(None)) => "—".into(),
+        None
+        | Some(
+            Cell::OptText(None) | Cell::OptNum(None) | Cell::OptFlag(None) | Cell::OptCount(None),
+        ) => "—".into(),
         Some(Cell::Text(s) | Cell::OptText(Some(s))) => esc(s),
         Some(Cell::Num(v) | Cell::OptNum(Some(v))) => num(v, decimals),
-        Some(Cell::Count(n)) => n.to_string(),
+        Some(Cell::Count(n) | Cell::OptCount(Some(n))) => n.to_string(),
         Some(Cell::Flag(b) | Cell::OptFlag(Some(b))) => flag(b).into(),
         Some(Cell::Reasons(reasons)) => {
             let labels: Vec<&str> = reasons.iter().map(|r| reason_label(r, lang)).collect();
             labels.join(", ")
         }
         Some(Cell::Names(names)) => esc(&names.join(", ")),
+        Some(Cell::ByReason(by)) => {
+            let labels: Vec<String> = (by.iter())
+                .map(|r| format!("{} {}", reason_label(r.reason, lang), r.count))
+                .collect();
+            labels.join(", ")
+        }
     }
 }
 
