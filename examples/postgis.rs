@@ -928,6 +928,7 @@ fn park_table(report: &AuditReport) -> Result<OutTable, String> {
             over_cap: false,
             rollup: Default::default(),
             rank_tax_per_mu: None,
+            trend: Default::default(),
         })
     })?;
     table.geometry = Some(

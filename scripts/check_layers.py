@@ -29,6 +29,7 @@ LAYERS = [
     ["grade"],
     ["config"],
     ["read"],
+    ["years"],
     ["pushed", "areas", "parks", "join"],
     ["results", "classify"],
     ["history", "schema", "suspect"],

@@ -145,6 +145,7 @@ mod suspect;
 mod topology;
 pub mod units;
 mod write;
+mod years;
 
 /// The README's library example, compiled with the tests.
 #[cfg(doctest)]
@@ -192,7 +193,7 @@ pub use parcel::{
 pub use parks::ParkResult;
 pub use quota::{QuotaRounding, Quotas, quota};
 pub use read::adjust::{AdjustmentsRead, read_adjustments};
-pub use read::previous::PreviousAudit;
+pub use read::previous::{PerMuThen, PreviousAudit};
 pub use read::typed::{BuiltLayer, EnterpriseInput, FieldValue, ParcelInput, ParkInput, Records};
 pub use read::{
     ByteProgress, Loaded, ReadOptions, Source, read_enterprises, read_parcels, read_parks,
@@ -210,3 +211,4 @@ pub use write::{
     Lang, OUTPUT_FILES, ReportOptions, WriteOptions, write_all, write_all_with_text,
     write_parcels_geojson, write_parks_geojson, write_report_html,
 };
+pub use years::{Trend, consecutive_d_years, order_audits};

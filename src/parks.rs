@@ -13,6 +13,7 @@ use crate::parcel::{ParcelRef, Parcels, Parks};
 use crate::rollup::{Rollup, rank_by_tax_per_mu, rollups};
 use crate::rules::exceeds;
 use crate::units::m2_to_mu;
+use crate::years::Trend;
 
 /// One park's figures.
 ///
@@ -56,6 +57,9 @@ pub struct ParkResult {
     /// Its rank among the parks by tax per mu (1 the highest, ties sharing the better rank);
     /// `None` for a park with no judged land.
     pub rank_tax_per_mu: Option<usize>,
+    /// Its per-mu figures against earlier audits' (growth, three-year averages), when earlier
+    /// audits were given.
+    pub trend: Option<Trend>,
 }
 
 /// A parcel as park aggregation reads it.
@@ -143,6 +147,7 @@ pub fn parks(
                 over_cap: ratio.is_some_and(|r| exceeds(r, max_ratio)),
                 rollup: Rollup::default(),
                 rank_tax_per_mu: None,
+                trend: None,
             }
         })
         .collect()

@@ -28,6 +28,7 @@ use crate::rollup::{NotComputed, Rollup};
 use crate::rules::Reasons;
 use crate::shapes::{PolygonRef, ShapeRef};
 use crate::units::m2_to_mu;
+use crate::years::Trend;
 
 /// Everything an audit found.
 ///
@@ -74,6 +75,10 @@ pub struct AuditReport {
     pub(crate) parcel_order: OnceLock<Vec<u32>>,
     /// Enterprise rows sorted by id, for [`AuditReport::enterprise_by_id`].
     pub(crate) enterprise_order: OnceLock<Vec<u32>>,
+    /// Each parcel's trend over the earlier audits (empty without a previous audit).
+    pub(crate) parcel_trends: Vec<Trend>,
+    /// Each enterprise's trend over the earlier audits (empty without a previous audit).
+    pub(crate) enterprise_trends: Vec<Trend>,
 }
 
 impl AuditReport {
@@ -323,6 +328,11 @@ impl<'a> ParcelResult<'a> {
     pub fn idle(&self) -> bool {
         self.f().idle
     }
+    /// Its per-mu figures against earlier audits' (growth, three-year averages), when a
+    /// previous audit was given; a parcel not judged has no figures now, so none.
+    pub fn trend(&self) -> Option<Trend> {
+        self.report.parcel_trends.get(self.row).copied()
+    }
     /// Low-efficiency land (低效用地).
     pub fn low_efficiency(&self) -> bool {
         !self.f().reasons.is_empty()
@@ -519,6 +529,20 @@ impl<'a> EnterpriseResult<'a> {
     pub fn evaluation(&self) -> Option<&'a grade::Grade> {
         self.report.grades.get(self.row).and_then(Option::as_ref)
     }
+    /// Its per-mu figures (tax and output over the land attributed to it, with
+    /// `[evaluation]`) against earlier audits', when a previous audit was given.
+    pub fn trend(&self) -> Option<Trend> {
+        self.report.enterprise_trends.get(self.row).copied()
+    }
+
+    /// The years it has been graded D running, this year included (for tiered surcharges);
+    /// `None` when it was not graded this year.
+    pub fn consecutive_d_years(&self) -> Option<usize> {
+        let h = self.class_history();
+        h.last()?.as_ref()?;
+        Some(crate::years::consecutive_d_years(h))
+    }
+
     /// Its classes, oldest first, this year last (`None` for a year it was not graded).
     pub fn class_history(&self) -> &'a [Option<Class>] {
         self.report

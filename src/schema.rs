@@ -96,7 +96,7 @@ const fn column(
 
 /// The parcel table, in the order every format writes it. Money in 万元, areas in m² or mu,
 /// intensities in 万元/亩 (the names say which).
-pub(crate) const PARCEL_COLUMNS: [Column; 32] = [
+pub(crate) const PARCEL_COLUMNS: [Column; 36] = [
     column("parcel_id", Always, |p| Cell::Text(p.parcel_id())),
     column("park_id", Always, |p| Cell::OptText(p.park_id())),
     column("industry", No, |p| Cell::OptText(p.industry())),
@@ -161,6 +161,19 @@ pub(crate) const PARCEL_COLUMNS: [Column; 32] = [
     column("change", Compared, |p| {
         Cell::OptText(p.change().map(|c| c.as_str()))
     }),
+    // Several years (years.rs): empty without a previous audit.
+    column("tax_per_mu_growth", Compared, |p| {
+        Cell::OptNum(p.trend().and_then(|t| t.tax_per_mu_growth))
+    }),
+    column("output_per_mu_growth", Compared, |p| {
+        Cell::OptNum(p.trend().and_then(|t| t.output_per_mu_growth))
+    }),
+    column("tax_per_mu_3y", Compared, |p| {
+        Cell::OptNum(p.trend().and_then(|t| t.tax_per_mu_3y))
+    }),
+    column("output_per_mu_3y", Compared, |p| {
+        Cell::OptNum(p.trend().and_then(|t| t.output_per_mu_3y))
+    }),
 ];
 
 /// The forced class of a parcel's main tenant, if its class was forced.
@@ -192,7 +205,7 @@ const fn park(
 }
 
 /// The park table, in the order every format writes it. Areas in mu, ratios as fractions.
-pub(crate) const PARK_COLUMNS: [ParkColumn; 24] = [
+pub(crate) const PARK_COLUMNS: [ParkColumn; 28] = [
     park("park_id", true, |k, _| Cell::Text(&k.park_id)),
     park("name", true, |k, _| Cell::OptText(k.name.as_deref())),
     park("parcel_count", true, |k, _| Cell::Count(k.parcel_count)),
@@ -239,6 +252,19 @@ pub(crate) const PARK_COLUMNS: [ParkColumn; 24] = [
     }),
     park("low_efficiency_by_reason", true, |k, _| {
         Cell::ByReason(&k.rollup.by_reason)
+    }),
+    // Several years (years.rs): null without a previous audit.
+    park("tax_per_mu_growth", true, |k, _| {
+        Cell::OptNum(k.trend.and_then(|t| t.tax_per_mu_growth))
+    }),
+    park("output_per_mu_growth", true, |k, _| {
+        Cell::OptNum(k.trend.and_then(|t| t.output_per_mu_growth))
+    }),
+    park("tax_per_mu_3y", true, |k, _| {
+        Cell::OptNum(k.trend.and_then(|t| t.tax_per_mu_3y))
+    }),
+    park("output_per_mu_3y", true, |k, _| {
+        Cell::OptNum(k.trend.and_then(|t| t.output_per_mu_3y))
     }),
 ];
 

@@ -32,6 +32,24 @@ pub struct PreviousAudit {
     /// `tenants_incomplete` column: renamed, or written before there was one). The audit warns
     /// of each.
     pub notes: Vec<String>,
+    /// The year it audited, from its `summary.json` (`year`), when it says.
+    pub year: Option<i32>,
+    /// Its per-mu figures (tax, output; 万元/亩), read for growth and multi-year averages
+    /// (docs/year-on-year.md): parcels from `parcels.csv`, enterprises from `enterprises.csv`
+    /// (`tax_per_mu`, `output_per_mu`, or tax and output over `land_mu`), parks from
+    /// `summary.json`.
+    pub per_mu: PerMuThen,
+}
+
+/// A previous audit's per-mu figures (tax, output), 万元/亩, by id; `None` where it had none.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PerMuThen {
+    /// Parcel id → tax and output per mu.
+    pub parcels: HashMap<String, [Option<f64>; 2]>,
+    /// Enterprise id → tax and output per mu of its land (an audit with `[evaluation]`).
+    pub enterprises: HashMap<String, [Option<f64>; 2]>,
+    /// Park id → tax and output per mu (an audit that wrote park roll-ups).
+    pub parks: HashMap<String, [Option<f64>; 2]>,
 }
 
 /// Formats a class history as written in `enterprises.csv`: `B;C;D`, `-` for a year not graded.
@@ -268,6 +286,10 @@ impl PreviousAudit {
         if path.exists() {
             previous.read_enterprises_csv(&path)?;
         }
+        let path = dir.join("summary.json");
+        if path.exists() {
+            previous.read_summary(&path)?;
+        }
         Ok(previous)
     }
 
@@ -309,11 +331,14 @@ impl PreviousAudit {
                 path.display()
             ));
         }
+        let per_mu = PerMuColumns::of(&headers);
         let mut lines = HashMap::new();
         for (line, row) in &rows {
             let line = *line;
             let flag = flag_cell(row.get(low).unwrap_or(""), "low_efficiency", line, path)?;
             let key = checked_id(row.get(id), line, &mut lines, "parcel_id", path)?;
+            let figures = per_mu.read(row, line, path)?;
+            self.per_mu.parcels.insert(key.clone(), figures);
             // Written by this crate since unjudged parcels were left out of the ratios; an
             // older parcels.csv has no such column.
             let incomplete = match incomplete.map(|c| row.get(c).unwrap_or("")) {
@@ -335,8 +360,10 @@ impl PreviousAudit {
         let id = column(&headers, "enterprise_id", path)?;
         let class = headers.iter().position(|h| h.trim() == "class");
         let history = headers.iter().position(|h| h.trim() == "class_history");
+        let per_mu = PerMuColumns::of(&headers);
         let mut lines = HashMap::new();
         for (line, row) in &rows {
+            let figures = per_mu.read(row, *line, path)?;
             let cells = ClassCells {
                 history: history.and_then(|c| row.get(c)),
                 class: class.and_then(|c| row.get(c)),
@@ -345,9 +372,89 @@ impl PreviousAudit {
             };
             let classes = cells.classes()?;
             let key = checked_id(row.get(id), *line, &mut lines, "enterprise_id", path)?;
+            self.per_mu.enterprises.insert(key.clone(), figures);
             self.enterprises.insert(key, classes);
         }
         Ok(())
+    }
+
+    /// Reads `summary.json`: the year audited and each park's per-mu figures, when it has
+    /// them (an older audit's has neither).
+    fn read_summary(&mut self, path: &Path) -> Result<()> {
+        let bytes = crate::source_text::read_whole(path, MAX_TABLE_BYTES, "a previous summary")?;
+        let bad = |message: String| Error::Csv {
+            path: path.to_path_buf(),
+            message,
+        };
+        let v: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| bad(format!("not the JSON an audit writes: {e}")))?;
+        self.year = match &v["year"] {
+            serde_json::Value::Null => None,
+            y => Some(
+                (y.as_i64().and_then(|y| i32::try_from(y).ok()))
+                    .ok_or_else(|| bad(format!("year must be a whole number, found {y}")))?,
+            ),
+        };
+        for park in v["parks"].as_array().into_iter().flatten() {
+            let Some(id) = park["park_id"].as_str() else {
+                continue;
+            };
+            let figures = [park["tax_per_mu"].as_f64(), park["output_per_mu"].as_f64()];
+            self.per_mu.parks.insert(id.to_string(), figures);
+        }
+        self.files.push(path.to_path_buf());
+        Ok(())
+    }
+}
+
+/// Where a previous table holds its per-mu figures: `tax_per_mu` and `output_per_mu`, or
+/// (an `enterprises.csv` from before they were written there) `tax`, `output` and `land_mu`.
+struct PerMuColumns {
+    per_mu: [Option<usize>; 2],
+    sums: [Option<usize>; 2],
+    land_mu: Option<usize>,
+}
+
+impl PerMuColumns {
+    fn of(headers: &csv::StringRecord) -> Self {
+        let at = |name: &str| headers.iter().position(|h| h.trim() == name);
+        PerMuColumns {
+            per_mu: [at("tax_per_mu"), at("output_per_mu")],
+            sums: [at("tax"), at("output")],
+            land_mu: at("land_mu"),
+        }
+    }
+
+    /// A row's tax and output per mu; an empty cell is none, a cell that is no number an
+    /// error naming its line and column.
+    fn read(&self, row: &csv::StringRecord, line: usize, path: &Path) -> Result<[Option<f64>; 2]> {
+        let number = |column: Option<usize>, name: &str| -> Result<Option<f64>> {
+            let Some(text) = column.and_then(|c| row.get(c)).map(str::trim) else {
+                return Ok(None);
+            };
+            if text.is_empty() {
+                return Ok(None);
+            }
+            match text.parse::<f64>() {
+                Ok(v) if v.is_finite() => Ok(Some(v)),
+                _ => Err(Error::Csv {
+                    path: path.to_path_buf(),
+                    message: format!("line {line}: {name} must be a number, found {text:?}"),
+                }),
+            }
+        };
+        let land = number(self.land_mu, "land_mu")?.filter(|&l| l > 0.0);
+        let mut out = [None; 2];
+        for (k, name) in ["tax_per_mu", "output_per_mu"].iter().enumerate() {
+            out[k] = match self.per_mu[k] {
+                Some(c) => number(Some(c), name)?,
+                None => {
+                    let sum = number(self.sums[k], &name[..name.len() - 7])?;
+                    sum.zip(land).map(|(s, l)| s / l)
+                }
+            };
+        }
+        Ok(out)
     }
 }
 
@@ -437,7 +544,7 @@ impl ClassCells<'_> {
 impl PreviousAudit {
     /// The folder read, for messages: that of its first file (`audit-2023`), or "in memory"
     /// for one built in code.
-    pub(crate) fn folder(&self) -> String {
+    pub fn folder(&self) -> String {
         match self.files.first().and_then(|f| f.parent()) {
             Some(d) if d.as_os_str().is_empty() => ".".into(),
             Some(d) => d.display().to_string(),

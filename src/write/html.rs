@@ -1010,10 +1010,12 @@ fn rollup_table(h: &mut String, report: &AuditReport, t: &Words) {
     }
     let mut parks: Vec<&crate::parks::ParkResult> = report.parks.iter().collect();
     parks.sort_by_key(|k| k.rank_tax_per_mu.unwrap_or(usize::MAX));
-    let _ = writeln!(
+    // With earlier audits, the growth of tax per mu since the latest of them.
+    let trends = parks.iter().any(|k| k.trend.is_some());
+    let _ = write!(
         h,
         "<h2>{}</h2>\n<table class=\"rollup sortable\"><thead><tr><th>{}</th><th>{}</th><th>{}</th>\
-         <th>{} ({})</th><th>{} ({})</th><th>{} ({})</th><th>{} ({})</th><th>{}</th></tr></thead><tbody>",
+         <th>{} ({})</th><th>{} ({PER_MU})</th><th>{} ({PER_MU})</th><th>{} ({PER_MU})</th><th>{}</th>",
         t.rollup_table,
         t.rank,
         t.park,
@@ -1021,36 +1023,64 @@ fn rollup_table(h: &mut String, report: &AuditReport, t: &Words) {
         t.area,
         t.mu,
         t.tax_per_mu,
-        PER_MU,
         t.output_per_mu,
-        PER_MU,
         t.investment_per_mu,
-        PER_MU,
         t.plot_ratio
     );
-    let row = |h: &mut String, rank: String, id: String, name: &str, r: &crate::rollup::Rollup| {
-        let opt = |v: Option<f64>, d: usize| v.map_or_else(|| "—".to_string(), |v| num(v, d));
-        let _ = writeln!(
-            h,
-            "<tr><td>{rank}</td><td>{id}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            esc(name),
-            mu(r.judged_area_mu),
-            opt(r.tax_per_mu, 2),
-            opt(r.output_per_mu, 2),
-            opt(r.investment_per_mu, 2),
-            opt(r.plot_ratio, 2),
-        );
-    };
+    if trends {
+        let _ = write!(h, "<th>{}</th>", t.tax_growth);
+    }
+    h.push_str("</tr></thead><tbody>\n");
     for k in parks {
         let rank = k
             .rank_tax_per_mu
             .map_or_else(|| "—".into(), |r| r.to_string());
         let id = format!("<a href=\"#park={0}\">{0}</a>", esc(&k.park_id));
-        row(h, rank, id, k.name.as_deref().unwrap_or(""), &k.rollup);
+        let growth = trends.then(|| k.trend.and_then(|t| t.tax_per_mu_growth));
+        rollup_row(
+            h,
+            [rank, id],
+            k.name.as_deref().unwrap_or(""),
+            &k.rollup,
+            growth,
+        );
     }
     let zone = &report.summary.zone.rollup;
-    row(h, String::new(), String::new(), t.zone_row, zone);
+    rollup_row(
+        h,
+        [String::new(), String::new()],
+        t.zone_row,
+        zone,
+        trends.then_some(None),
+    );
     h.push_str("</tbody></table>\n");
+}
+
+/// One row of the roll-up table: rank and park cells (HTML), name, figures, and the growth
+/// cell when the table has one.
+fn rollup_row(
+    h: &mut String,
+    [rank, id]: [String; 2],
+    name: &str,
+    r: &crate::rollup::Rollup,
+    growth: Option<Option<f64>>,
+) {
+    let opt = |v: Option<f64>| v.map_or_else(|| "—".to_string(), |v| num(v, 2));
+    let _ = write!(
+        h,
+        "<tr><td>{rank}</td><td>{id}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+        esc(name),
+        mu(r.judged_area_mu),
+        opt(r.tax_per_mu),
+        opt(r.output_per_mu),
+        opt(r.investment_per_mu),
+        opt(r.plot_ratio),
+    );
+    if let Some(g) = growth {
+        let cell = g.map_or_else(|| "—".to_string(), |g| format!("{:+.1}%", g * 100.0));
+        let _ = write!(h, "<td>{cell}</td>");
+    }
+    h.push_str("</tr>\n");
 }
 
 /// The changes since the previous audit, and which audit that was, when one was given.
