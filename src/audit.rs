@@ -579,6 +579,30 @@ impl Audit {
         report.summary.parks.clone_from(&report.parks);
     }
 
+    /// The evaluation with its `{ previous_mean = FACTOR }` benchmarks resolved from the
+    /// previous audit's means, when it has any (`None`: it has none, use it as it is).
+    ///
+    /// # Errors
+    /// [`Error::Config`] when there is no previous audit, or it has no mean for one of them.
+    fn previous_means(
+        &self,
+        evaluation: &grade::EvaluationConfig,
+    ) -> Result<Option<grade::EvaluationConfig>> {
+        if !evaluation.uses_previous_means() {
+            return Ok(None);
+        }
+        let means = self.previous.as_ref().map(|p| &p.per_mu.indicator_means);
+        let mean = |g: grade::Group, i: grade::Indicator| {
+            let key = (g.as_str().to_string(), i.as_str().to_string());
+            means.and_then(|m| m.get(&key)).copied()
+        };
+        let resolved = evaluation.with_previous_means(&mean);
+        resolved.map(Some).map_err(|message| Error::Config {
+            path: "<config>".into(),
+            message,
+        })
+    }
+
     /// The grading stage, on the joined enterprises, the parks and the notes
     /// ([`GradeInputs`]): land shares and grades, class histories, each parcel's class and the
     /// D-years rule; notes about the evaluation as a whole go to `layer_notes`.
@@ -590,6 +614,8 @@ impl Audit {
         layer_notes: &mut Vec<Warning>,
     ) -> Result<Graded> {
         self.progress(Stage::Evaluate, "enterprises");
+        let resolved = self.previous_means(evaluation)?;
+        let evaluation = resolved.as_ref().unwrap_or(evaluation);
         let table = adjustments(evaluation, &joined.table, notes)?;
         let park_id = |row: u32| (row != NO_PARK).then(|| parks.id(row as usize).to_string());
         let (land, grades) = grade::grade_enterprises(

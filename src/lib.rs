@@ -178,7 +178,7 @@ pub use crs::{Backend, Crs, CrsInfo, CrsSource, ToWgs84, gcj02};
 pub use error::{Error, FeatureContext, Layer, Rejection, Result, Suspicion, Warning};
 pub use grade::{
     Benchmark, Candidate, ClassMethod, EvaluationConfig, Grade, Group, GroupConfig, Indicator,
-    IndicatorConfig, IndicatorScore, LandShare, Missing, RankingUnit, Scope, Standing,
+    IndicatorConfig, IndicatorScore, LandShare, Missing, RankingUnit, Scope, Scoring, Standing,
     deferred_by_years, grade, grade_standing, land_shares,
 };
 pub use index::{Hit, Overlapping, ParcelIndex, STACK_MIN};

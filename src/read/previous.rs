@@ -36,7 +36,7 @@ pub struct PreviousAudit {
     pub year: Option<i32>,
     /// Its per-mu figures (tax, output; 万元/亩), read for growth and multi-year averages
     /// (docs/year-on-year.md): parcels from `parcels.csv`, enterprises from `enterprises.csv`
-    /// (`tax_per_mu`, `output_per_mu`, or tax and output over `land_mu`), parks from
+    /// (tax and output over `land_mu`), parks from
     /// `summary.json`.
     pub per_mu: PerMuThen,
 }
@@ -50,6 +50,10 @@ pub struct PerMuThen {
     pub enterprises: HashMap<String, [Option<f64>; 2]>,
     /// Park id → tax and output per mu (an audit that wrote park roll-ups).
     pub parks: HashMap<String, [Option<f64>; 2]>,
+    /// (group, indicator) → the mean of the indicator over the group's graded firms that had
+    /// it (`enterprises.csv`'s `group` and indicator columns), for benchmarks of last year's
+    /// mean × a factor (Huai'an).
+    pub indicator_means: HashMap<(String, String), f64>,
 }
 
 /// Formats a class history as written in `enterprises.csv`: `B;C;D`, `-` for a year not graded.
@@ -331,7 +335,7 @@ impl PreviousAudit {
                 path.display()
             ));
         }
-        let per_mu = PerMuColumns::of(&headers);
+        let per_mu = PerMuColumns::of(&headers, true);
         let mut lines = HashMap::new();
         for (line, row) in &rows {
             let line = *line;
@@ -360,7 +364,7 @@ impl PreviousAudit {
         let id = column(&headers, "enterprise_id", path)?;
         let class = headers.iter().position(|h| h.trim() == "class");
         let history = headers.iter().position(|h| h.trim() == "class_history");
-        let per_mu = PerMuColumns::of(&headers);
+        let per_mu = PerMuColumns::of(&headers, false);
         let mut lines = HashMap::new();
         for (line, row) in &rows {
             let figures = per_mu.read(row, *line, path)?;
@@ -375,6 +379,7 @@ impl PreviousAudit {
             self.per_mu.enterprises.insert(key.clone(), figures);
             self.enterprises.insert(key, classes);
         }
+        self.per_mu.indicator_means = indicator_means(&headers, &rows);
         Ok(())
     }
 
@@ -407,8 +412,53 @@ impl PreviousAudit {
     }
 }
 
-/// Where a previous table holds its per-mu figures: `tax_per_mu` and `output_per_mu`, or
-/// (an `enterprises.csv` from before they were written there) `tax`, `output` and `land_mu`.
+/// The mean of each indicator column of `enterprises.csv` per `group`, over the rows with a
+/// class (graded) and a number in it. Cells that are not numbers are left out: the class
+/// columns are checked, these are only means.
+fn indicator_means(
+    headers: &csv::StringRecord,
+    rows: &[(usize, csv::StringRecord)],
+) -> HashMap<(String, String), f64> {
+    use serde::Deserialize;
+    use serde::de::value::{Error as DeError, StrDeserializer};
+    let at = |name: &str| headers.iter().position(|h| h.trim() == name);
+    let (Some(group), Some(class)) = (at("group"), at("class")) else {
+        return HashMap::new();
+    };
+    let indicators: Vec<(usize, &str)> = (headers.iter().enumerate())
+        .filter(|(_, h)| {
+            crate::grade::Indicator::deserialize(StrDeserializer::<DeError>::new(h.trim())).is_ok()
+        })
+        .map(|(c, h)| (c, h.trim()))
+        .collect();
+    let mut sums: HashMap<(String, String), (f64, usize)> = HashMap::new();
+    for (_, row) in rows {
+        let graded = row
+            .get(class)
+            .is_some_and(|c| !c.trim().is_empty() && c.trim() != "-");
+        let Some(g) = row
+            .get(group)
+            .map(str::trim)
+            .filter(|g| graded && !g.is_empty())
+        else {
+            continue;
+        };
+        for &(c, name) in &indicators {
+            if let Some(v) = row.get(c).and_then(|t| t.trim().parse::<f64>().ok()) {
+                let e = sums.entry((g.to_string(), name.to_string())).or_default();
+                e.0 += v;
+                e.1 += 1;
+            }
+        }
+    }
+    (sums.into_iter())
+        .map(|(k, (sum, n))| (k, sum / n as f64))
+        .collect()
+}
+
+/// Where a previous table holds its per-mu figures: `parcels.csv`'s `tax_per_mu` and
+/// `output_per_mu`; `enterprises.csv`'s `tax` and `output` over `land_mu` (its `tax_per_mu`
+/// column, when there is one, is an indicator's value, empty for a firm not graded).
 struct PerMuColumns {
     per_mu: [Option<usize>; 2],
     sums: [Option<usize>; 2],
@@ -416,10 +466,11 @@ struct PerMuColumns {
 }
 
 impl PerMuColumns {
-    fn of(headers: &csv::StringRecord) -> Self {
+    fn of(headers: &csv::StringRecord, per_mu_columns: bool) -> Self {
         let at = |name: &str| headers.iter().position(|h| h.trim() == name);
+        let per_mu = |name: &str| at(name).filter(|_| per_mu_columns);
         PerMuColumns {
-            per_mu: [at("tax_per_mu"), at("output_per_mu")],
+            per_mu: [per_mu("tax_per_mu"), per_mu("output_per_mu")],
             sums: [at("tax"), at("output")],
             land_mu: at("land_mu"),
         }

@@ -198,8 +198,6 @@ pub(super) fn enterprises(
         "adjustments",
         "forced",
         "forced_reason",
-        "tax_per_mu",
-        "output_per_mu",
         "consecutive_d_years",
         "tax_per_mu_growth",
         "output_per_mu_growth",
@@ -275,11 +273,8 @@ fn enterprise_row(
         })
         .opt_text(g.and_then(|g| g.not_graded.as_deref()));
     adjustment_cells(&mut rec, g);
-    let land_mu = r.land_m2().filter(|&l| l > 0.0).map(crate::units::m2_to_mu);
     let trend = r.trend();
-    rec.opt(land_mu.map(|l| tax / l))
-        .opt(land_mu.map(|l| output / l))
-        .opt_text(r.consecutive_d_years().map(|n| n.to_string()).as_deref())
+    rec.opt_text(r.consecutive_d_years().map(|n| n.to_string()).as_deref())
         .opt(trend.and_then(|t| t.tax_per_mu_growth))
         .opt(trend.and_then(|t| t.output_per_mu_growth))
         .opt(trend.and_then(|t| t.tax_per_mu_3y))
