@@ -1,9 +1,9 @@
-//! Worked examples of the published methods in `fixtures/profiles/` that this crate scores
-//! with min–max and last year's means. Neither source publishes a worked example with
-//! figures (the Jingde 解读 gives the formula, the Huai'an 解读 the weights and the benchmark
-//! rule), so the firms' figures below are CONSTRUCTED, not published: each test applies the
-//! document's stated formula to them by hand, in the comments, and checks the crate against
-//! that. Every parcel is a 100 m square in EPSG:4549: exactly 15 mu.
+//! Worked examples of three published methods in `fixtures/profiles/`: Jingde's min–max,
+//! Huai'an's benchmarks of last year's mean, Huangyan's published divisors. No source read
+//! publishes a worked example with a firm's figures (the Jingde 解读 gives the formula, the
+//! Huai'an 解读 the weights and the benchmark rule, Huangyan the formula and its divisors), so
+//! the firms' figures below are CONSTRUCTED, not published: each test applies the document's
+//! stated formula to them by hand, in the comments, and checks the crate against that. Every parcel is a 100 m square in EPSG:4549: exactly 15 mu.
 
 mod common;
 
@@ -144,4 +144,36 @@ fn huaian_benchmarks_are_last_years_means_times_two() {
         .unwrap_err();
     assert!(matches!(err, Error::Config { .. }), "{err:?}");
     assert!(err.to_string().contains("tax_per_mu"), "{err}");
+}
+
+/// Huangyan 2022 (the published divisors): 规上 score = 亩均税收/24.097×30 +
+/// 亩均增加值/136.16×20 + 单位能耗增加值/2.694×20 + 单位排放增加值/4929.81×10 +
+/// 全员劳动生产率/18.14×10 + R&D占比/0.0302×10. The notice gives the formula and divisors, not a firm's figures: the
+/// firms are CONSTRUCTED. E1 sits at every divisor on 15 mu (tax 24.097 × 15, value added
+/// 136.16 × 15, energy = value added / 2.694, ...), so it scores 30 + 20 + 20 + 10 + 10 + 10 =
+/// 100; E2 is E1 with half the tax, 100 − 15 = 85.
+#[test]
+fn huangyan_scores_a_firm_at_every_divisor_100() {
+    let va: f64 = 136.16 * 15.0;
+    let output = 10_000.0;
+    let firm = format!(
+        r#","above_scale":true,"value_added":{va},"energy":{},"emissions":{},"employees":{},"rd_spend":{}"#,
+        va / 2.694,
+        va / 4929.81,
+        va / 18.14,
+        0.0302 * output
+    );
+    let tax = 24.097 * 15.0;
+    let r = Audit::new(profile("zhejiang-huangyan-2022.toml"))
+        .run(&inputs(&[
+            ("E1", tax, output, firm.clone()),
+            ("E2", tax / 2.0, output, firm),
+        ]))
+        .unwrap();
+    assert!(
+        (score(&r, "E1") - 100.0).abs() < 1e-9,
+        "{}",
+        score(&r, "E1")
+    );
+    assert!((score(&r, "E2") - 85.0).abs() < 1e-9, "{}", score(&r, "E2"));
 }
