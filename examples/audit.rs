@@ -487,7 +487,7 @@ fn print_summary(
             writeln!(w, "    rank {rank} by {}", per_mu_line(&k.rollup, k.trend))?;
         }
     }
-    writeln!(w, "zone: {}", per_mu_line(&s.zone.rollup, None))?;
+    writeln!(w, "zone: {}", per_mu_line(&s.zone.rollup, s.zone.trend))?;
     let t = &report.times;
     writeln!(
         w,

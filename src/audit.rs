@@ -501,6 +501,7 @@ impl Audit {
         summary.zone = crate::results::Zone {
             rollup: s.zone,
             not_computed: crate::rollup::NOT_COMPUTED.to_vec(),
+            trend: None,
         };
         summary.suspicions = suspect::suspicions(
             &summary,
@@ -577,6 +578,9 @@ impl Audit {
             k.trend = Some(trend(Table::Parks, &k.park_id, now));
         }
         report.summary.parks.clone_from(&report.parks);
+        let zone = &report.summary.zone.rollup;
+        let now = [zone.tax_per_mu, zone.output_per_mu];
+        report.summary.zone.trend = Some(trend(Table::Zone, "", now));
     }
 
     /// The evaluation with its `{ previous_mean = FACTOR }` benchmarks resolved from the

@@ -712,6 +712,10 @@ pub struct Zone {
     pub rollup: Rollup,
     /// The TD/T 1029 indicators not computed, each with the input it needs.
     pub not_computed: Vec<NotComputed>,
+    /// Its per-mu figures against earlier audits' (growth, three-year averages), when a
+    /// previous audit was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trend: Option<Trend>,
 }
 
 impl Summary {

@@ -36,13 +36,17 @@ pub(crate) enum Table {
     Enterprises,
     /// `summary.json`'s parks.
     Parks,
+    /// `summary.json`'s zone (the id is not read).
+    Zone,
 }
 
-fn table(per_mu: &PerMuThen, t: Table) -> &std::collections::HashMap<String, [Option<f64>; 2]> {
+/// The figures a previous audit had for the row `id` of `t`.
+fn figures_of(per_mu: &PerMuThen, t: Table, id: &str) -> Option<[Option<f64>; 2]> {
     match t {
-        Table::Parcels => &per_mu.parcels,
-        Table::Enterprises => &per_mu.enterprises,
-        Table::Parks => &per_mu.parks,
+        Table::Parcels => per_mu.parcels.get(id).copied(),
+        Table::Enterprises => per_mu.enterprises.get(id).copied(),
+        Table::Parks => per_mu.parks.get(id).copied(),
+        Table::Zone => Some(per_mu.zone),
     }
 }
 
@@ -59,7 +63,7 @@ pub(crate) fn trend(
             .len()
             .checked_sub(back)
             .and_then(|i| earlier.get(i))?;
-        table(&audit.per_mu, t).get(id)?[k]
+        figures_of(&audit.per_mu, t, id)?[k]
     };
     let growth = |k: usize| {
         let (now, last) = (now[k]?, then(1, k)?);

@@ -142,6 +142,14 @@ fn three_audits_give_growth_averages_and_d_years() {
     close(t.tax_per_mu_3y, (6.0 + 6.0 + 7.4) / 3.0, "park 3y");
     // Output (300 + 1500)/30 = 60, (450 + 1500)/30 = 65, (600 + 1500)/30 = 70.
     close(t.output_per_mu_3y, 65.0, "park output 3y");
+    // Every parcel is in the park: the zone's figures are the park's.
+    let z = report.summary().zone.trend.unwrap();
+    close(z.tax_per_mu_3y, (6.0 + 6.0 + 7.4) / 3.0, "zone 3y");
+    close(
+        z.output_per_mu_growth,
+        70.0 / 65.0 - 1.0,
+        "zone output growth",
+    );
 }
 
 #[test]
@@ -230,4 +238,13 @@ indicators = [{ indicator = "tax_per_mu", weight = 100, benchmark = 10.0 }]
     // The park's tax per mu went from 6 to 7.4: +23.3%, in the report and on stdout.
     let html = std::fs::read_to_string(dir.join("out/report.html")).unwrap();
     assert!(html.contains("亩均税收较上年") && html.contains("+23.3%"));
+    // E1, the one D firm, has been D three years running.
+    let d = &html[html.find("class=\"d-firms").unwrap()..];
+    let d = &d[..d.find("</table>").unwrap()];
+    assert!(d.contains("连续D类年数") && d.contains("<td>3</td>"), "{d}");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains("zone: tax/mu 7.40 (+23.3% on the last audit)"),
+        "{stdout}"
+    );
 }

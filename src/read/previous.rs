@@ -50,6 +50,8 @@ pub struct PerMuThen {
     pub enterprises: HashMap<String, [Option<f64>; 2]>,
     /// Park id → tax and output per mu (an audit that wrote park roll-ups).
     pub parks: HashMap<String, [Option<f64>; 2]>,
+    /// The zone's tax and output per mu (an audit that wrote the zone's roll-up).
+    pub zone: [Option<f64>; 2],
     /// (group, indicator) → the mean of the indicator over the group's graded firms that had
     /// it (`enterprises.csv`'s `group` and indicator columns), for benchmarks of last year's
     /// mean × a factor (Huai'an).
@@ -400,6 +402,8 @@ impl PreviousAudit {
                     .ok_or_else(|| bad(format!("year must be a whole number, found {y}")))?,
             ),
         };
+        let zone = &v["zone"];
+        self.per_mu.zone = [zone["tax_per_mu"].as_f64(), zone["output_per_mu"].as_f64()];
         for park in v["parks"].as_array().into_iter().flatten() {
             let Some(id) = park["park_id"].as_str() else {
                 continue;

@@ -1239,8 +1239,8 @@ fn d_firms(h: &mut String, report: &AuditReport, names: &[Option<String>], lang:
     }
     let _ = writeln!(
         h,
-        "<table class=\"d-firms sortable\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{} ({})</th><th>{}</th></tr></thead><tbody>",
-        t.firm, t.name, t.group, t.score, t.rank, t.area, t.mu, t.parcel
+        "<table class=\"d-firms sortable\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{} ({})</th><th>{}</th></tr></thead><tbody>",
+        t.firm, t.name, t.group, t.score, t.rank, t.d_years, t.area, t.mu, t.parcel
     );
     for (row, e, g) in rows {
         let id = esc(e.id());
@@ -1250,7 +1250,7 @@ fn d_firms(h: &mut String, report: &AuditReport, names: &[Option<String>], lang:
         });
         let _ = writeln!(
             h,
-            "<tr><td><a href=\"#firm={id}\">{id}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{parcel}</td></tr>",
+            "<tr><td><a href=\"#firm={id}\">{id}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{parcel}</td></tr>",
             esc(names.get(row).and_then(Option::as_deref).unwrap_or("")),
             esc(&match &g.forced {
                 Some(f) => format!(
@@ -1264,6 +1264,7 @@ fn d_firms(h: &mut String, report: &AuditReport, names: &[Option<String>], lang:
             g.score.map_or("—".into(), |v| num(v, decimals::SCORE)),
             g.rank
                 .map_or("—".into(), |r| format!("{r} / {}", g.group_size)),
+            e.consecutive_d_years().unwrap_or(1),
             g.land_mu.map_or("—".into(), mu),
         );
     }
