@@ -550,7 +550,8 @@ impl Audit {
             return;
         };
         let earlier: Vec<&PreviousAudit> = self.earlier.iter().chain([last]).collect();
-        let trend = |t, id: &str, now| crate::years::trend(&earlier, t, id, now);
+        let three = crate::years::three_running(&earlier, report.summary.year);
+        let trend = |t, id: &str, now| crate::years::trend(&earlier, three, t, id, now);
         use crate::years::Table;
         report.parcel_trends = (0..report.parcel_count())
             .map(|row| {

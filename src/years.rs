@@ -50,10 +50,25 @@ fn figures_of(per_mu: &PerMuThen, t: Table, id: &str) -> Option<[Option<f64>; 2]
     }
 }
 
+/// Whether the two latest of `earlier` (oldest first) are the two years before `year`, as a
+/// three-year average needs: true when a year is not known (the audits are then taken as
+/// given), false when the years say otherwise (2021 and 2023 before 2024: no average).
+pub(crate) fn three_running(earlier: &[&PreviousAudit], year: Option<i32>) -> bool {
+    let [.., a, b] = earlier else {
+        return false;
+    };
+    match (a.year, b.year, year) {
+        (Some(a), Some(b), Some(y)) => a == y - 2 && b == y - 1,
+        _ => true,
+    }
+}
+
 /// The trend of the row `id` of `t`, whose figures now are `now` (tax, output per mu), against
-/// `earlier` (oldest first).
+/// `earlier` (oldest first); the three-year averages only when `three` (see
+/// [`three_running`]).
 pub(crate) fn trend(
     earlier: &[&PreviousAudit],
+    three: bool,
     t: Table,
     id: &str,
     now: [Option<f64>; 2],
@@ -69,7 +84,10 @@ pub(crate) fn trend(
         let (now, last) = (now[k]?, then(1, k)?);
         (last > 0.0).then(|| now / last - 1.0)
     };
-    let mean3 = |k: usize| Some((now[k]? + then(1, k)? + then(2, k)?) / 3.0);
+    let mean3 = |k: usize| {
+        let sum = now[k]? + then(1, k)? + then(2, k)?;
+        three.then_some(sum / 3.0)
+    };
     Trend {
         tax_per_mu_growth: growth(0),
         output_per_mu_growth: growth(1),

@@ -170,6 +170,29 @@ fn two_audits_give_growth_but_no_three_year_average() {
 }
 
 #[test]
+fn a_gap_in_the_years_gives_no_three_year_average() {
+    let root = tempfile::tempdir().unwrap();
+    let [d22, d23] = two_years(root.path());
+    let audits = vec![
+        PreviousAudit::from_dir(&d22).unwrap(),
+        PreviousAudit::from_dir(&d23).unwrap(),
+    ];
+    // Audited as 2025: 2022 and 2023 are not the two years before it.
+    let report = Audit::new(config(2025))
+        .previous_audits(audits)
+        .unwrap()
+        .run(&inputs(E1[2], E2[2]))
+        .unwrap();
+    let t = report.enterprise_by_id("E1").unwrap().trend().unwrap();
+    assert_eq!(t.tax_per_mu_3y, None);
+    close(
+        t.tax_per_mu_growth,
+        2.8 / 1.0 - 1.0,
+        "growth since the latest audit",
+    );
+}
+
+#[test]
 fn two_audits_of_one_year_are_refused() {
     let root = tempfile::tempdir().unwrap();
     let [d22, _] = two_years(root.path());
