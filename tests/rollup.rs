@@ -172,3 +172,38 @@ fn parks_csv_and_summary_carry_the_rollups() {
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("园区亩均效益汇总") && html.contains("开发区合计"));
 }
+
+/// A parcel whose tenants are not all known (a firm on it rejected: negative tax) is left out
+/// of its park's money and area alike; an idle parcel counts with zero money and an unknown
+/// floor area. Two 15-mu parcels with tenants and one idle, in EPSG:4549: the park's tax per
+/// mu is (30 + 60) / (15 + 15 + 15) = 2 over the judged 45 mu, not over 60.
+#[test]
+fn unjudged_parcels_are_left_out_and_idle_ones_count_as_land() {
+    use common::{enterprise, projected, run, square};
+    let parcels = projected(&[
+        square("P1", 500_000.0, 3_300_000.0, 100.0, ""),
+        square("P2", 500_200.0, 3_300_000.0, 100.0, ""),
+        square("P3", 500_400.0, 3_300_000.0, 100.0, ""),
+        square("P4", 500_600.0, 3_300_000.0, 100.0, ""),
+    ]);
+    let floor = r#","floor_area":15000"#;
+    let firms = projected(&[
+        enterprise("E1", 500_050.0, 3_300_050.0, 30.0, 100.0, 300.0, floor),
+        enterprise("E2", 500_250.0, 3_300_050.0, 60.0, 200.0, 600.0, floor),
+        enterprise("E3", 500_450.0, 3_300_050.0, -5.0, 100.0, 100.0, floor),
+    ]);
+    let park = r#"{"type":"Feature","properties":{"park_id":"K1"},"geometry":{"type":"Polygon","coordinates":[[[499900,3299900],[500800,3299900],[500800,3300200],[499900,3300200],[499900,3299900]]]}}"#;
+    let r = run(
+        Config::default(),
+        parcels,
+        Some(firms),
+        Some(projected(&[park.to_string()])),
+    );
+    let k = &r.parks()[0].rollup;
+    assert_eq!(k.judged_area_mu, 45.0, "P3 (E3 rejected) is out");
+    assert_eq!(k.tax_per_mu, Some(90.0 / 45.0));
+    assert_eq!(k.investment_per_mu, Some(300.0 / 45.0));
+    // Floor areas: P1 and P2 (15 000 m² each over 10 000 m²); P4 idle, unknown.
+    assert_eq!((k.plot_ratio, k.floor_unknown_count), (Some(1.5), 1));
+    assert_eq!(r.parks()[0].unjudged_count, 1);
+}
