@@ -63,7 +63,7 @@ struct Args {
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
 
-    /// Output folder, created if missing, e.g. --out result/. Its nine files are replaced as one
+    /// Output folder, created if missing, e.g. --out result/. Its ten files are replaced as one
     /// set, one run at a time (docs/outputs.md).
     #[arg(long, value_name = "DIR", default_value = "audit-out")]
     out: PathBuf,
@@ -81,9 +81,11 @@ struct Args {
 
     /// The previous year's output folder (its parcels.csv and enterprises.csv): report which
     /// parcels became low-efficiency or recovered, and each enterprise's class history,
-    /// e.g. --previous audit-2023/.
+    /// e.g. --previous audit-2023/. Given more than once (or a folder of audit folders), the
+    /// audits are ordered by their year and give growth and three-year averages,
+    /// e.g. --previous audit-2022/ --previous audit-2023/.
     #[arg(long, value_name = "DIR")]
-    previous: Option<PathBuf>,
+    previous: Vec<PathBuf>,
 
     /// The evaluation's adjustments table (加分/减分 items and forced classes: enterprise_id,
     /// item, points or action, note), overriding [evaluation] adjustments; needs
@@ -167,7 +169,7 @@ fn run(args: &Args) -> Result<(), Failure> {
     // figures in result/ without a word.
     if bundled
         && !args.quiet
-        && (args.config.is_some() || args.crs.is_some() || args.previous.is_some())
+        && (args.config.is_some() || args.crs.is_some() || !args.previous.is_empty())
     {
         eprintln!(
             "note: no --parcels given: auditing the bundled fixture zone ({})",
@@ -241,24 +243,10 @@ fn run(args: &Args) -> Result<(), Failure> {
     let verbose = !args.quiet;
     let show_progress = verbose && std::io::stderr().is_terminal();
     let started = Instant::now();
-    let previous = match &args.previous {
-        Some(dir) if !dir.is_dir() => {
-            return Err(Failure::Usage(format!(
-                "--previous {}: not a folder; give the output folder of an earlier audit (the \
-                 one holding its parcels.csv)",
-                dir.display()
-            )));
-        }
-        Some(dir) if !dir.join("parcels.csv").is_file() => {
-            return Err(Failure::Usage(format!(
-                "--previous {}: no parcels.csv there; give the output folder of an earlier \
-                 audit",
-                dir.display()
-            )));
-        }
-        Some(dir) => Some(PreviousAudit::from_dir(dir)?),
-        None => None,
-    };
+    let mut previous = Vec::new();
+    for dir in previous_folders(&args.previous)? {
+        previous.push(PreviousAudit::from_dir(dir)?);
+    }
     let fields = (
         config.fields.parcel_id.clone(),
         config.fields.land_area.clone(),
@@ -267,7 +255,7 @@ fn run(args: &Args) -> Result<(), Failure> {
     let mut audit = Audit::new(config)
         .strict(args.strict)
         .crs(crs)
-        .previous(previous);
+        .previous_audits(previous)?;
     let bar = show_progress.then(|| {
         let bar = ProgressBar::new(0);
         bar.set_style(
@@ -495,7 +483,11 @@ fn print_summary(
                 String::new()
             }
         )?;
+        if let Some(rank) = k.rank_tax_per_mu {
+            writeln!(w, "    rank {rank} by {}", per_mu_line(&k.rollup, k.trend))?;
+        }
     }
+    writeln!(w, "zone: {}", per_mu_line(&s.zone.rollup, s.zone.trend))?;
     let t = &report.times;
     writeln!(
         w,
@@ -526,4 +518,54 @@ fn crs_message(e: land_efficiency::Error) -> String {
         land_efficiency::Error::CrsUnusable { message, crs, .. } => format!("{crs}: {message}"),
         other => other.to_string(),
     }
+}
+
+/// The audit folders of `--previous`: each one given, or, for a folder holding no parcels.csv
+/// but folders that do (a folder of audits), those folders in name order.
+fn previous_folders(given: &[PathBuf]) -> Result<Vec<PathBuf>, Failure> {
+    let mut folders = Vec::new();
+    for dir in given {
+        if !dir.is_dir() {
+            return Err(Failure::Usage(format!(
+                "--previous {}: not a folder; give the output folder of an earlier audit (the \
+                 one holding its parcels.csv)",
+                dir.display()
+            )));
+        }
+        if dir.join("parcels.csv").is_file() {
+            folders.push(dir.clone());
+            continue;
+        }
+        let mut inner: Vec<PathBuf> = std::fs::read_dir(dir)
+            .map(|entries| entries.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default();
+        inner.retain(|d| d.join("parcels.csv").is_file());
+        inner.sort();
+        if inner.is_empty() {
+            return Err(Failure::Usage(format!(
+                "--previous {}: no parcels.csv there, nor in a folder inside it; give the \
+                 output folder of an earlier audit",
+                dir.display()
+            )));
+        }
+        folders.extend(inner);
+    }
+    Ok(folders)
+}
+
+/// A roll-up's per-mu figures on one line, with growth since the last audit when known.
+fn per_mu_line(r: &land_efficiency::Rollup, trend: Option<land_efficiency::Trend>) -> String {
+    let f = |v: Option<f64>| v.map_or("-".into(), |v| format!("{v:.2}"));
+    let growth = trend
+        .and_then(|t| t.tax_per_mu_growth)
+        .map_or(String::new(), |g| {
+            format!(" ({:+.1}% on the last audit)", g * 100.0)
+        });
+    format!(
+        "tax/mu {}{growth}, output/mu {}, investment/mu {} (万元/亩), plot ratio {}",
+        f(r.tax_per_mu),
+        f(r.output_per_mu),
+        f(r.investment_per_mu),
+        f(r.plot_ratio)
+    )
 }

@@ -926,6 +926,9 @@ fn park_table(report: &AuditReport) -> Result<OutTable, String> {
             low_efficiency_count_share: None,
             idle_count: 0,
             over_cap: false,
+            rollup: Default::default(),
+            rank_tax_per_mu: None,
+            trend: Default::default(),
         })
     })?;
     table.geometry = Some(

@@ -30,6 +30,7 @@ use crate::results::{
 };
 use crate::source_text::InputTexts;
 use crate::suspect::{self, Extents};
+use crate::units::m2_to_mu;
 
 /// The three input layers. Enterprises and parks are optional: without enterprises every
 /// parcel is idle; without parks every parcel is outside any park.
@@ -108,6 +109,8 @@ pub struct Audit {
     strict: bool,
     crs: Option<Crs>,
     previous: Option<PreviousAudit>,
+    /// Audits before `previous`, oldest first.
+    earlier: Vec<PreviousAudit>,
     progress: Option<std::sync::Arc<Progress>>,
 }
 
@@ -119,6 +122,7 @@ impl Audit {
             strict: false,
             crs: None,
             previous: None,
+            earlier: Vec::new(),
             progress: None,
         }
     }
@@ -142,6 +146,24 @@ impl Audit {
     pub fn previous(mut self, previous: Option<PreviousAudit>) -> Self {
         self.previous = previous;
         self
+    }
+
+    /// Several earlier audits, in any order: they are ordered by the year each one's
+    /// `summary.json` gives (in the order given when one does not say), the last is the
+    /// [previous](Audit::previous) audit, and all of them give each parcel, firm and park its
+    /// [`Trend`](crate::Trend): growth of the per-mu figures since the last audit and
+    /// three-year averages (docs/year-on-year.md).
+    ///
+    /// # Errors
+    /// [`Error::Csv`] naming `summary.json` when two of them audited the same year.
+    pub fn previous_audits(mut self, audits: Vec<PreviousAudit>) -> Result<Self> {
+        let mut audits = crate::years::order_audits(audits).map_err(|message| Error::Csv {
+            path: PathBuf::from("summary.json"),
+            message,
+        })?;
+        self.previous = audits.pop();
+        self.earlier = audits;
+        Ok(self)
     }
 
     /// Calls `f` as each stage starts, and as each file is read with the bytes done.
@@ -427,7 +449,8 @@ impl Audit {
             None => 0,
         };
         let max_ratio = config.park.max_low_efficiency_ratio;
-        let park_results = parks::aggregate(figures, &park_table, max_ratio);
+        let (park_results, zone) =
+            parks::aggregate(figures, &tallies, parcels, &park_table, max_ratio);
         times.evaluate += t.elapsed();
 
         (notes.rejected).extend(park_rejected.iter().map(Rejection::from_error));
@@ -437,6 +460,7 @@ impl Audit {
             park_table,
             park_read,
             park_results,
+            zone,
             rule_sets,
             tallies,
             graded,
@@ -477,6 +501,11 @@ impl Audit {
             &s.graded,
             s.matched,
         );
+        summary.zone = crate::results::Zone {
+            rollup: s.zone,
+            not_computed: crate::rollup::NOT_COMPUTED.to_vec(),
+            trend: None,
+        };
         summary.suspicions = suspect::suspicions(
             &summary,
             &rejected,
@@ -485,7 +514,7 @@ impl Audit {
             s.found,
         );
         let fields = &self.config.fields;
-        AuditReport {
+        let mut report = AuditReport {
             summary,
             parks: s.park_results,
             rejected,
@@ -504,11 +533,82 @@ impl Audit {
             land: s.graded.land,
             grades: s.graded.grades,
             histories: s.graded.histories,
-            input_files: (self.previous.as_ref()).map_or_else(Vec::new, |p| p.files.clone()),
+            input_files: (self.earlier.iter().chain(&self.previous))
+                .flat_map(|p| p.files.iter().cloned())
+                .collect(),
             read_fields: [fields.parcel_id.clone(), fields.floor_area.clone()],
             parcel_order: Default::default(),
             enterprise_order: Default::default(),
+            parcel_trends: Vec::new(),
+            enterprise_trends: Vec::new(),
+        };
+        self.trends(&mut report);
+        report
+    }
+
+    /// Each parcel's, firm's and park's [`Trend`](crate::Trend) against the earlier audits,
+    /// when a previous audit was given.
+    fn trends(&self, report: &mut AuditReport) {
+        let Some(last) = &self.previous else {
+            return;
+        };
+        let earlier: Vec<&PreviousAudit> = self.earlier.iter().chain([last]).collect();
+        let three = crate::years::three_running(&earlier, report.summary.year);
+        let trend = |t, id: &str, now| crate::years::trend(&earlier, three, t, id, now);
+        use crate::years::Table;
+        report.parcel_trends = (0..report.parcel_count())
+            .map(|row| {
+                let p = report.parcel(row);
+                let f = p.intensities();
+                let now = (!p.tenants_incomplete()).then_some((f.tax_per_mu, f.output_per_mu));
+                trend(
+                    Table::Parcels,
+                    p.parcel_id(),
+                    [now.map(|n| n.0), now.map(|n| n.1)],
+                )
+            })
+            .collect();
+        report.enterprise_trends = (0..report.enterprise_count())
+            .map(|row| {
+                let e = report.enterprise(row);
+                let land_mu = e.land_m2().filter(|&l| l > 0.0).map(m2_to_mu);
+                let [tax, _, output] = report.enterprise_table.money(row);
+                let now = [land_mu.map(|l| tax / l), land_mu.map(|l| output / l)];
+                trend(Table::Enterprises, e.id(), now)
+            })
+            .collect();
+        for k in &mut report.parks {
+            let now = [k.rollup.tax_per_mu, k.rollup.output_per_mu];
+            k.trend = Some(trend(Table::Parks, &k.park_id, now));
         }
+        report.summary.parks.clone_from(&report.parks);
+        let zone = &report.summary.zone.rollup;
+        let now = [zone.tax_per_mu, zone.output_per_mu];
+        report.summary.zone.trend = Some(trend(Table::Zone, "", now));
+    }
+
+    /// The evaluation with its `{ previous_mean = FACTOR }` benchmarks resolved from the
+    /// previous audit's means, when it has any (`None`: it has none, use it as it is).
+    ///
+    /// # Errors
+    /// [`Error::Config`] when there is no previous audit, or it has no mean for one of them.
+    fn previous_means(
+        &self,
+        evaluation: &grade::EvaluationConfig,
+    ) -> Result<Option<grade::EvaluationConfig>> {
+        if !evaluation.uses_previous_means() {
+            return Ok(None);
+        }
+        let means = self.previous.as_ref().map(|p| &p.per_mu.indicator_means);
+        let mean = |g: grade::Group, i: grade::Indicator| {
+            let key = (g.as_str().to_string(), i.as_str().to_string());
+            means.and_then(|m| m.get(&key)).copied()
+        };
+        let resolved = evaluation.with_previous_means(&mean);
+        resolved.map(Some).map_err(|message| Error::Config {
+            path: "<config>".into(),
+            message,
+        })
     }
 
     /// The grading stage, on the joined enterprises, the parks and the notes
@@ -522,6 +622,8 @@ impl Audit {
         layer_notes: &mut Vec<Warning>,
     ) -> Result<Graded> {
         self.progress(Stage::Evaluate, "enterprises");
+        let resolved = self.previous_means(evaluation)?;
+        let evaluation = resolved.as_ref().unwrap_or(evaluation);
         let table = adjustments(evaluation, &joined.table, notes)?;
         let park_id = |row: u32| (row != NO_PARK).then(|| parks.id(row as usize).to_string());
         let (land, grades) = grade::grade_enterprises(
@@ -802,6 +904,8 @@ struct Stages {
     park_table: Parks,
     park_read: usize,
     park_results: Vec<ParkResult>,
+    /// The zone's roll-up.
+    zone: crate::rollup::Rollup,
     rule_sets: Vec<RuleSet>,
     tallies: Vec<Tally>,
     graded: Graded,

@@ -162,13 +162,18 @@ impl Indicator {
     }
 }
 
-/// A benchmark: a published value, or the group's mean.
+/// A benchmark: a published value, the group's mean, or last year's group mean times a factor.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Benchmark {
     /// A fixed value, in the indicator's unit.
     Value(f64),
     /// The mean of the indicator over the graded enterprises of the group that have it.
     Mean,
+    /// The previous audit's mean of the indicator over the group's graded enterprises, times
+    /// this factor (Huai'an 淮政办发〔2018〕39号: 基准值 = 上年度同类企业平均值 × 系数), written
+    /// `{ previous_mean = 1.0 }`. Resolved to a value from the previous audit's
+    /// `enterprises.csv` before grading ([`EvaluationConfig::with_previous_means`]).
+    PreviousMean(f64),
 }
 
 impl Serialize for Benchmark {
@@ -176,6 +181,12 @@ impl Serialize for Benchmark {
         match self {
             Benchmark::Value(v) => s.serialize_f64(*v),
             Benchmark::Mean => s.serialize_str("mean"),
+            Benchmark::PreviousMean(f) => {
+                use serde::ser::SerializeMap;
+                let mut m = s.serialize_map(Some(1))?;
+                m.serialize_entry("previous_mean", f)?;
+                m.end()
+            }
         }
     }
 }
@@ -183,10 +194,25 @@ impl Serialize for Benchmark {
 impl<'de> Deserialize<'de> for Benchmark {
     fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
-        impl serde::de::Visitor<'_> for V {
+        impl<'v> serde::de::Visitor<'v> for V {
             type Value = Benchmark;
             fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
-                f.write_str("a number or \"mean\"")
+                f.write_str("a number, \"mean\" or { previous_mean = FACTOR }")
+            }
+            fn visit_map<A: serde::de::MapAccess<'v>>(
+                self,
+                mut map: A,
+            ) -> Result<Benchmark, A::Error> {
+                let mut factor = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    if key != "previous_mean" || factor.is_some() {
+                        return Err(serde::de::Error::unknown_field(&key, &["previous_mean"]));
+                    }
+                    factor = Some(map.next_value::<f64>()?);
+                }
+                factor
+                    .map(Benchmark::PreviousMean)
+                    .ok_or_else(|| serde::de::Error::missing_field("previous_mean"))
             }
             fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Benchmark, E> {
                 Ok(Benchmark::Value(v))
@@ -217,11 +243,30 @@ pub struct IndicatorConfig {
     pub indicator: Indicator,
     /// Its weight (points at the benchmark).
     pub weight: f64,
-    /// Its benchmark (divisor): a number, or `"mean"`.
+    /// Its benchmark (divisor): a number, `"mean"` or `{ previous_mean = FACTOR }`; default
+    /// `"mean"`. Not read with `scoring = "min_max"`.
+    #[serde(default = "mean_benchmark")]
     pub benchmark: Benchmark,
     /// Its cap on value/benchmark (> 0), overriding `[evaluation] cap`.
     #[serde(default)]
     pub cap: Option<f64>,
+}
+
+fn mean_benchmark() -> Benchmark {
+    Benchmark::Mean
+}
+
+/// How an indicator's value becomes points.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scoring {
+    /// `weight × min(value / benchmark, cap)` (Huangyan, Huai'an): the default.
+    #[default]
+    Benchmark,
+    /// `weight × (floor + (1 − floor) × (value − min) / (max − min))` over the graded firms of
+    /// the ranking unit that have the value (Jingde: floor 0.2, so 20 + 80 × ...). When every
+    /// firm has the same value (max = min) each gets the full weight: the source does not say.
+    MinMax,
 }
 
 /// A group's indicators, and its caps on the bonus and penalty.
@@ -331,6 +376,11 @@ pub struct EvaluationConfig {
     pub missing: Missing,
     /// Cap on value/benchmark for every indicator (> 0); default none.
     pub cap: Option<f64>,
+    /// How values become points: `benchmark` (default) or `min_max`.
+    pub scoring: Scoring,
+    /// With `min_max`, the share of an indicator's weight the lowest value still earns, in
+    /// [0, 1); default 0. Jingde's 20 + 80 × (x − min)/(max − min) out of 100 is 0.2.
+    pub min_max_floor: f64,
     /// `percentile` (default) or `score`.
     pub classes: ClassMethod,
     /// Cumulative shares of A, B and C for `percentile`; default [0.25, 0.70, 0.95].
@@ -387,6 +437,8 @@ impl Default for EvaluationConfig {
             land_share: LandShare::FloorArea,
             missing: Missing::GroupMean,
             cap: None,
+            scoring: Scoring::Benchmark,
+            min_max_floor: 0.0,
             classes: ClassMethod::Percentile,
             bands: vec![0.25, 0.70, 0.95],
             thresholds: Vec::new(),
@@ -423,6 +475,12 @@ impl EvaluationConfig {
         if let Some(cap) = self.cap {
             check_cap("cap", cap)?;
         }
+        if !(0.0..1.0).contains(&self.min_max_floor) {
+            return Err(format!(
+                "evaluation.min_max_floor must be in [0, 1) (Jingde's is 0.2), found {}",
+                self.min_max_floor
+            ));
+        }
         if self.defer_years > 0 && self.year.is_none() {
             return Err(format!(
                 "evaluation.defer_years = {} needs the evaluation year: set evaluation.year \
@@ -446,6 +504,51 @@ impl EvaluationConfig {
 
     /// Checks how classes are cut: three increasing bands for `percentile` (and no
     /// thresholds, which it would not use), three decreasing thresholds for `score`.
+    /// This configuration with every `{ previous_mean = FACTOR }` benchmark resolved to a value:
+    /// `mean(group, indicator)` (the previous audit's mean over the group's graded firms) times
+    /// the factor.
+    ///
+    /// # Errors
+    /// A message naming the group and indicator when the previous audit gives no mean for it.
+    pub fn with_previous_means(
+        &self,
+        mean: &dyn Fn(Group, Indicator) -> Option<f64>,
+    ) -> Result<EvaluationConfig, String> {
+        let mut out = self.clone();
+        let groups = [
+            (Group::AboveScale, &mut out.above_scale),
+            (Group::BelowScale, &mut out.below_scale),
+            (Group::All, &mut out.all),
+        ];
+        for (group, scheme) in groups {
+            for ind in scheme.iter_mut().flat_map(|g| g.indicators.iter_mut()) {
+                let Benchmark::PreviousMean(factor) = ind.benchmark else {
+                    continue;
+                };
+                let m = mean(group, ind.indicator).filter(|m| *m > 0.0).ok_or_else(|| {
+                    format!(
+                        "evaluation.{}: {} has benchmark {{ previous_mean = {factor} }}, but the \
+                         previous audit has no mean of it for that group (give --previous the \
+                         output folder of an audit that graded it)",
+                        group.as_str(),
+                        ind.indicator.as_str()
+                    )
+                })?;
+                ind.benchmark = Benchmark::Value(m * factor);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Whether any indicator's benchmark is last year's mean.
+    pub fn uses_previous_means(&self) -> bool {
+        [&self.above_scale, &self.below_scale, &self.all]
+            .into_iter()
+            .flatten()
+            .flat_map(|g| &g.indicators)
+            .any(|i| matches!(i.benchmark, Benchmark::PreviousMean(_)))
+    }
+
     fn check_classes(&self) -> Result<(), String> {
         match self.classes {
             ClassMethod::Percentile if !self.thresholds.is_empty() => Err(format!(
@@ -597,6 +700,13 @@ fn check_indicator(at: &str, ind: &IndicatorConfig) -> Result<(), String> {
     {
         return Err(format!(
             "evaluation.{at}: benchmark must be > 0 or \"mean\", found {b}"
+        ));
+    }
+    if let Benchmark::PreviousMean(f) = ind.benchmark
+        && !(f.is_finite() && f > 0.0)
+    {
+        return Err(format!(
+            "evaluation.{at}: benchmark {{ previous_mean = FACTOR }} needs a factor > 0, found {f}"
         ));
     }
     if let Some(cap) = ind.cap {
@@ -972,22 +1082,10 @@ fn score_indicator(
                 .value(candidates[i].enterprise, grades[i].land_mu.unwrap_or(0.0))
         })
         .collect();
-    let benchmark = match ind.benchmark {
-        Benchmark::Value(v) => v,
-        Benchmark::Mean => {
-            let known: Vec<f64> = values.iter().flatten().copied().collect();
-            mean(&known)
-        }
+    let (benchmark, scored) = match config.scoring {
+        Scoring::Benchmark => by_benchmark(ind, &values, config.cap),
+        Scoring::MinMax => by_min_max(ind.weight, &values, config.min_max_floor),
     };
-    let cap = ind.cap.or(config.cap);
-    let points = |v: f64| {
-        let ratio = v / benchmark;
-        ind.weight * cap.map_or(ratio, |c| ratio.min(c))
-    };
-    let scored: Vec<Option<f64>> = values
-        .iter()
-        .map(|v| v.filter(|_| benchmark > 0.0).map(points))
-        .collect();
     let known: Vec<f64> = scored.iter().flatten().copied().collect();
     let mean_points = mean(&known);
     for ((&i, value), points) in members.iter().zip(values).zip(scored) {
@@ -1005,6 +1103,56 @@ fn score_indicator(
             imputed,
         });
     }
+}
+
+/// Points by ratio to the benchmark, capped: the benchmark used and each value's points
+/// (`None` for a value missing, or a benchmark not > 0). An unresolved `previous_mean` (no
+/// previous audit) scores nothing.
+fn by_benchmark(
+    ind: &IndicatorConfig,
+    values: &[Option<f64>],
+    cap: Option<f64>,
+) -> (f64, Vec<Option<f64>>) {
+    let benchmark = match ind.benchmark {
+        Benchmark::Value(v) => v,
+        Benchmark::Mean => {
+            let known: Vec<f64> = values.iter().flatten().copied().collect();
+            mean(&known)
+        }
+        Benchmark::PreviousMean(_) => f64::NAN,
+    };
+    let cap = ind.cap.or(cap);
+    let points = |v: f64| {
+        let ratio = v / benchmark;
+        ind.weight * cap.map_or(ratio, |c| ratio.min(c))
+    };
+    let scored = (values.iter())
+        .map(|v| v.filter(|_| benchmark > 0.0).map(points))
+        .collect();
+    (benchmark, scored)
+}
+
+/// Points by min–max normalisation (Jingde): `weight × (floor + (1 − floor) × (v − min) /
+/// (max − min))`; the full weight for every value when they are all equal. The "benchmark"
+/// recorded is the maximum, the value that earns the full weight.
+fn by_min_max(weight: f64, values: &[Option<f64>], floor: f64) -> (f64, Vec<Option<f64>>) {
+    let known = values.iter().flatten().copied();
+    let (min, max) = known.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    let scored = (values.iter())
+        .map(|v| {
+            v.map(|v| {
+                let share = if max > min {
+                    (v - min) / (max - min)
+                } else {
+                    1.0
+                };
+                weight * (floor + (1.0 - floor) * share)
+            })
+        })
+        .collect();
+    (max, scored)
 }
 
 /// A scored grade's composite score: the sum of its points, with `reweight` scaled up from

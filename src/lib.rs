@@ -140,6 +140,7 @@ mod pushed;
 mod quota;
 mod read;
 mod results;
+mod rollup;
 mod rules;
 mod schema;
 mod shapes;
@@ -148,6 +149,7 @@ mod suspect;
 mod topology;
 pub mod units;
 mod write;
+mod years;
 
 /// The README's library example, compiled with the tests.
 #[cfg(doctest)]
@@ -181,7 +183,7 @@ pub use dates::Date;
 pub use error::{Error, FeatureContext, Layer, Rejection, Result, Suspicion, Warning};
 pub use grade::{
     Benchmark, Candidate, ClassMethod, EvaluationConfig, Grade, Group, GroupConfig, Indicator,
-    IndicatorConfig, IndicatorScore, LandShare, Missing, RankingUnit, Scope, Standing,
+    IndicatorConfig, IndicatorScore, LandShare, Missing, RankingUnit, Scope, Scoring, Standing,
     deferred_by_years, grade, grade_standing, land_shares,
 };
 pub use index::{Hit, Overlapping, ParcelIndex, STACK_MIN};
@@ -198,7 +200,7 @@ pub use parks::ParkResult;
 pub use quota::{QuotaRounding, Quotas, quota};
 pub use read::adjust::{AdjustmentsRead, read_adjustments};
 pub use read::negative::{Listed, NegativeListRead, NegativeRow, read_negative_list};
-pub use read::previous::PreviousAudit;
+pub use read::previous::{PerMuThen, PreviousAudit};
 pub use read::typed::{BuiltLayer, EnterpriseInput, FieldValue, ParcelInput, ParkInput, Records};
 pub use read::{
     ByteProgress, Loaded, ReadOptions, Source, read_enterprises, read_parcels, read_parks,
@@ -207,6 +209,7 @@ pub use results::{
     AuditReport, Counts, EnterpriseCounts, EnterpriseResult, LayerInfo, Overlap, ParcelResult,
     PreviousInfo, StageTimes, Summary,
 };
+pub use rollup::{NOT_COMPUTED, NotComputed, ReasonTally, Rollup, rank_by_tax_per_mu};
 pub use rules::{
     Figures as RuleFigures, LowEfficiencyConfig, Minimum, ParcelFacts, Reason, Reasons, Rule,
     Thresholds,
@@ -218,3 +221,4 @@ pub use write::{
     Lang, OUTPUT_FILES, ReportOptions, WriteOptions, write_all, write_all_with_text,
     write_parcels_geojson, write_parks_geojson, write_report_html,
 };
+pub use years::{Trend, consecutive_d_years, order_audits};

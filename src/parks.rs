@@ -7,10 +7,13 @@ use rayon::prelude::*;
 use crate::config::Config;
 use crate::error::{Layer, Warning};
 use crate::index::{Hit, ParcelIndex};
+use crate::outcome::Tally;
 use crate::outcome::{Figures, NO_PARK};
 use crate::parcel::{ParcelRef, Parcels, Parks};
+use crate::rollup::{Rollup, rank_by_tax_per_mu, rollups};
 use crate::rules::exceeds;
 use crate::units::m2_to_mu;
+use crate::years::Trend;
 
 /// One park's figures.
 ///
@@ -49,6 +52,14 @@ pub struct ParkResult {
     pub idle_count: usize,
     /// `low_efficiency_ratio` strictly above the cap.
     pub over_cap: bool,
+    /// The park's per-mu figures, plot ratio and parcels by reason (园区汇总).
+    pub rollup: Rollup,
+    /// Its rank among the parks by tax per mu (1 the highest, ties sharing the better rank);
+    /// `None` for a park with no judged land.
+    pub rank_tax_per_mu: Option<usize>,
+    /// Its per-mu figures against earlier audits' (growth, three-year averages), when earlier
+    /// audits were given.
+    pub trend: Option<Trend>,
 }
 
 /// A parcel as park aggregation reads it.
@@ -134,6 +145,9 @@ pub fn parks(
                 low_efficiency_count_share: ratio.map(|_| a.low_count as f64 / judged as f64),
                 idle_count: a.idle,
                 over_cap: ratio.is_some_and(|r| exceeds(r, max_ratio)),
+                rollup: Rollup::default(),
+                rank_tax_per_mu: None,
+                trend: None,
             }
         })
         .collect()
@@ -239,8 +253,15 @@ pub(crate) fn place_and_index<'a>(
     (parcel_index, several)
 }
 
-/// The parks stage: each park's figures from its parcels' outcomes.
-pub(crate) fn aggregate(figures: &[Figures], parks: &Parks, max_ratio: f64) -> Vec<ParkResult> {
+/// The parks stage: each park's figures from its parcels' outcomes and their tenants' sums,
+/// and the zone's roll-up.
+pub(crate) fn aggregate(
+    figures: &[Figures],
+    tallies: &[Tally],
+    parcels: &Parcels,
+    parks: &Parks,
+    max_ratio: f64,
+) -> (Vec<ParkResult>, Rollup) {
     let shares = figures.iter().map(|f| ParkShare {
         park: (f.park != NO_PARK).then_some(f.park as usize),
         area_m2: f.area_m2,
@@ -248,5 +269,12 @@ pub(crate) fn aggregate(figures: &[Figures], parks: &Parks, max_ratio: f64) -> V
         idle: f.idle,
         unjudged: f.unjudged(),
     });
-    self::parks(shares, parks, max_ratio)
+    let mut results = self::parks(shares, parks, max_ratio);
+    let (park_rollups, zone) = rollups(figures, tallies, parcels, parks.len());
+    let ranks = rank_by_tax_per_mu(&park_rollups);
+    for ((k, rollup), rank) in results.iter_mut().zip(park_rollups).zip(ranks) {
+        k.rollup = rollup;
+        k.rank_tax_per_mu = rank;
+    }
+    (results, zone)
 }

@@ -24,9 +24,11 @@ use crate::outcome::{
 use crate::parcel::Class;
 use crate::parcel::{AreaSource, Enterprise, Enterprises, ParcelRef, Parcels, Parks, Status};
 use crate::parks::ParkResult;
+use crate::rollup::{NotComputed, Rollup};
 use crate::rules::Reasons;
 use crate::shapes::{PolygonRef, ShapeRef};
 use crate::units::m2_to_mu;
+use crate::years::Trend;
 
 /// Everything an audit found.
 ///
@@ -73,6 +75,10 @@ pub struct AuditReport {
     pub(crate) parcel_order: OnceLock<Vec<u32>>,
     /// Enterprise rows sorted by id, for [`AuditReport::enterprise_by_id`].
     pub(crate) enterprise_order: OnceLock<Vec<u32>>,
+    /// Each parcel's trend over the earlier audits (empty without a previous audit).
+    pub(crate) parcel_trends: Vec<Trend>,
+    /// Each enterprise's trend over the earlier audits (empty without a previous audit).
+    pub(crate) enterprise_trends: Vec<Trend>,
 }
 
 impl AuditReport {
@@ -322,6 +328,11 @@ impl<'a> ParcelResult<'a> {
     pub fn idle(&self) -> bool {
         self.f().idle
     }
+    /// Its per-mu figures against earlier audits' (growth, three-year averages), when a
+    /// previous audit was given; a parcel not judged has no figures now, so none.
+    pub fn trend(&self) -> Option<Trend> {
+        self.report.parcel_trends.get(self.row).copied()
+    }
     /// Low-efficiency land (低效用地).
     pub fn low_efficiency(&self) -> bool {
         !self.f().reasons.is_empty()
@@ -518,6 +529,20 @@ impl<'a> EnterpriseResult<'a> {
     pub fn evaluation(&self) -> Option<&'a grade::Grade> {
         self.report.grades.get(self.row).and_then(Option::as_ref)
     }
+    /// Its per-mu figures (tax and output over the land attributed to it, with
+    /// `[evaluation]`) against earlier audits', when a previous audit was given.
+    pub fn trend(&self) -> Option<Trend> {
+        self.report.enterprise_trends.get(self.row).copied()
+    }
+
+    /// The years it has been graded D running, this year included (for tiered surcharges);
+    /// `None` when it was not graded this year.
+    pub fn consecutive_d_years(&self) -> Option<usize> {
+        let h = self.class_history();
+        h.last()?.as_ref()?;
+        Some(crate::years::consecutive_d_years(h))
+    }
+
     /// Its classes, oldest first, this year last (`None` for a year it was not graded).
     pub fn class_history(&self) -> &'a [Option<Class>] {
         self.report
@@ -671,6 +696,26 @@ pub struct Summary {
     pub suspicions_accepted: bool,
     /// Every park's figures.
     pub parks: Vec<ParkResult>,
+    /// The zone's roll-up (开发区汇总) and the TD/T 1029 indicators it cannot give.
+    pub zone: Zone,
+    /// The year audited (`[report] year`, else `[evaluation] year`), if set: a later audit
+    /// given this one as a previous audit orders its audits by it.
+    pub year: Option<i32>,
+}
+
+/// The zone's roll-up in `summary.json`: the figures of [`Rollup`] over every evaluated parcel
+/// (those in no park too), and the TD/T 1029-2017 indicators the inputs do not allow.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Zone {
+    /// The roll-up.
+    #[serde(flatten)]
+    pub rollup: Rollup,
+    /// The TD/T 1029 indicators not computed, each with the input it needs.
+    pub not_computed: Vec<NotComputed>,
+    /// Its per-mu figures against earlier audits' (growth, three-year averages), when a
+    /// previous audit was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trend: Option<Trend>,
 }
 
 impl Summary {
@@ -750,6 +795,9 @@ impl Summary {
             suspicions: Vec::new(),
             suspicions_accepted: config.checks.allow_suspect,
             parks: parks.to_vec(),
+            zone: Zone::default(),
+            year: (config.report.year.map(i32::from))
+                .or_else(|| config.evaluation.as_ref().and_then(|e| e.year)),
         }
     }
 }

@@ -13,6 +13,7 @@ use serde::ser::{SerializeSeq, SerializeStruct};
 
 use crate::parks::ParkResult;
 use crate::results::{AuditReport, GeoJsonShape, ParcelResult};
+use crate::rollup::ReasonTally;
 use crate::rules::Reasons;
 
 /// What a column holds for one row, typed so that each format can write it its own way.
@@ -28,6 +29,8 @@ pub(crate) enum Cell<'a> {
     OptNum(Option<f64>),
     /// A count.
     Count(usize),
+    /// A count or a rank, or nothing.
+    OptCount(Option<usize>),
     /// Yes or no.
     Flag(bool),
     /// Yes, no, or not known.
@@ -36,6 +39,8 @@ pub(crate) enum Cell<'a> {
     Reasons(Reasons),
     /// Names (a list).
     Names(Cow<'a, [String]>),
+    /// Parcels and their area by reason (a park's roll-up).
+    ByReason(&'a [ReasonTally]),
 }
 
 /// Where a column appears in `parcels.geojson`'s properties.
@@ -91,7 +96,7 @@ const fn column(
 
 /// The parcel table, in the order every format writes it. Money in 万元, areas in m² or mu,
 /// intensities in 万元/亩 (the names say which).
-pub(crate) const PARCEL_COLUMNS: [Column; 32] = [
+pub(crate) const PARCEL_COLUMNS: [Column; 36] = [
     column("parcel_id", Always, |p| Cell::Text(p.parcel_id())),
     column("park_id", Always, |p| Cell::OptText(p.park_id())),
     column("industry", No, |p| Cell::OptText(p.industry())),
@@ -156,6 +161,19 @@ pub(crate) const PARCEL_COLUMNS: [Column; 32] = [
     column("change", Compared, |p| {
         Cell::OptText(p.change().map(|c| c.as_str()))
     }),
+    // Several years (years.rs): empty without a previous audit.
+    column("tax_per_mu_growth", Compared, |p| {
+        Cell::OptNum(p.trend().and_then(|t| t.tax_per_mu_growth))
+    }),
+    column("output_per_mu_growth", Compared, |p| {
+        Cell::OptNum(p.trend().and_then(|t| t.output_per_mu_growth))
+    }),
+    column("tax_per_mu_3y", Compared, |p| {
+        Cell::OptNum(p.trend().and_then(|t| t.tax_per_mu_3y))
+    }),
+    column("output_per_mu_3y", Compared, |p| {
+        Cell::OptNum(p.trend().and_then(|t| t.output_per_mu_3y))
+    }),
 ];
 
 /// The forced class of a parcel's main tenant, if its class was forced.
@@ -187,7 +205,7 @@ const fn park(
 }
 
 /// The park table, in the order every format writes it. Areas in mu, ratios as fractions.
-pub(crate) const PARK_COLUMNS: [ParkColumn; 13] = [
+pub(crate) const PARK_COLUMNS: [ParkColumn; 28] = [
     park("park_id", true, |k, _| Cell::Text(&k.park_id)),
     park("name", true, |k, _| Cell::OptText(k.name.as_deref())),
     park("parcel_count", true, |k, _| Cell::Count(k.parcel_count)),
@@ -211,6 +229,43 @@ pub(crate) const PARK_COLUMNS: [ParkColumn; 13] = [
     park("idle_count", true, |k, _| Cell::Count(k.idle_count)),
     park("max_low_efficiency_ratio", false, |_, cap| Cell::Num(cap)),
     park("over_cap", true, |k, _| Cell::Flag(k.over_cap)),
+    // The roll-up (rollup.rs): money and per-mu figures over the judged parcels.
+    park("judged_area_mu", true, |k, _| {
+        Cell::Num(k.rollup.judged_area_mu)
+    }),
+    park("tax", true, |k, _| Cell::Num(k.rollup.tax)),
+    park("investment", true, |k, _| Cell::Num(k.rollup.investment)),
+    park("output", true, |k, _| Cell::Num(k.rollup.output)),
+    park("tax_per_mu", true, |k, _| Cell::OptNum(k.rollup.tax_per_mu)),
+    park("output_per_mu", true, |k, _| {
+        Cell::OptNum(k.rollup.output_per_mu)
+    }),
+    park("investment_per_mu", true, |k, _| {
+        Cell::OptNum(k.rollup.investment_per_mu)
+    }),
+    park("plot_ratio", true, |k, _| Cell::OptNum(k.rollup.plot_ratio)),
+    park("floor_unknown_count", true, |k, _| {
+        Cell::Count(k.rollup.floor_unknown_count)
+    }),
+    park("rank_tax_per_mu", true, |k, _| {
+        Cell::OptCount(k.rank_tax_per_mu)
+    }),
+    park("low_efficiency_by_reason", true, |k, _| {
+        Cell::ByReason(&k.rollup.by_reason)
+    }),
+    // Several years (years.rs): null without a previous audit.
+    park("tax_per_mu_growth", true, |k, _| {
+        Cell::OptNum(k.trend.and_then(|t| t.tax_per_mu_growth))
+    }),
+    park("output_per_mu_growth", true, |k, _| {
+        Cell::OptNum(k.trend.and_then(|t| t.output_per_mu_growth))
+    }),
+    park("tax_per_mu_3y", true, |k, _| {
+        Cell::OptNum(k.trend.and_then(|t| t.tax_per_mu_3y))
+    }),
+    park("output_per_mu_3y", true, |k, _| {
+        Cell::OptNum(k.trend.and_then(|t| t.output_per_mu_3y))
+    }),
 ];
 
 /// A park for `summary.json` and a service: the properties of `parks.geojson` but the cap.
@@ -234,10 +289,12 @@ impl Serialize for Cell<'_> {
             Cell::Num(v) => s.serialize_f64(v),
             Cell::OptNum(v) => v.serialize(s),
             Cell::Count(n) => s.serialize_u64(n as u64),
+            Cell::OptCount(n) => n.map(|n| n as u64).serialize(s),
             Cell::Flag(b) => s.serialize_bool(b),
             Cell::OptFlag(b) => b.serialize(s),
             Cell::Reasons(reasons) => reasons.serialize(s),
             Cell::Names(ref names) => names.serialize(s),
+            Cell::ByReason(by) => crate::rollup::by_reason_map(by).serialize(s),
         }
     }
 }

@@ -821,7 +821,7 @@ fn every_profile_loads() {
         .filter(|n| n.ends_with(".toml"))
         .collect();
     names.sort();
-    assert_eq!(names.len(), 8, "{names:?}");
+    assert_eq!(names.len(), 10, "{names:?}");
     for name in &names {
         profile(name);
     }

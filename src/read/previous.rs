@@ -32,6 +32,30 @@ pub struct PreviousAudit {
     /// `tenants_incomplete` column: renamed, or written before there was one). The audit warns
     /// of each.
     pub notes: Vec<String>,
+    /// The year it audited, from its `summary.json` (`year`), when it says.
+    pub year: Option<i32>,
+    /// Its per-mu figures (tax, output; 万元/亩), read for growth and multi-year averages
+    /// (docs/year-on-year.md): parcels from `parcels.csv`, enterprises from `enterprises.csv`
+    /// (tax and output over `land_mu`), parks from
+    /// `summary.json`.
+    pub per_mu: PerMuThen,
+}
+
+/// A previous audit's per-mu figures (tax, output), 万元/亩, by id; `None` where it had none.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PerMuThen {
+    /// Parcel id → tax and output per mu.
+    pub parcels: HashMap<String, [Option<f64>; 2]>,
+    /// Enterprise id → tax and output per mu of its land (an audit with `[evaluation]`).
+    pub enterprises: HashMap<String, [Option<f64>; 2]>,
+    /// Park id → tax and output per mu (an audit that wrote park roll-ups).
+    pub parks: HashMap<String, [Option<f64>; 2]>,
+    /// The zone's tax and output per mu (an audit that wrote the zone's roll-up).
+    pub zone: [Option<f64>; 2],
+    /// (group, indicator) → the mean of the indicator over the group's graded firms that had
+    /// it (`enterprises.csv`'s `group` and indicator columns), for benchmarks of last year's
+    /// mean × a factor (Huai'an).
+    pub indicator_means: HashMap<(String, String), f64>,
 }
 
 /// Formats a class history as written in `enterprises.csv`: `B;C;D`, `-` for a year not graded.
@@ -268,6 +292,10 @@ impl PreviousAudit {
         if path.exists() {
             previous.read_enterprises_csv(&path)?;
         }
+        let path = dir.join("summary.json");
+        if path.exists() {
+            previous.read_summary(&path)?;
+        }
         Ok(previous)
     }
 
@@ -309,11 +337,14 @@ impl PreviousAudit {
                 path.display()
             ));
         }
+        let per_mu = PerMuColumns::of(&headers, true);
         let mut lines = HashMap::new();
         for (line, row) in &rows {
             let line = *line;
             let flag = flag_cell(row.get(low).unwrap_or(""), "low_efficiency", line, path)?;
             let key = checked_id(row.get(id), line, &mut lines, "parcel_id", path)?;
+            let figures = per_mu.read(row, line, path)?;
+            self.per_mu.parcels.insert(key.clone(), figures);
             // Written by this crate since unjudged parcels were left out of the ratios; an
             // older parcels.csv has no such column.
             let incomplete = match incomplete.map(|c| row.get(c).unwrap_or("")) {
@@ -335,8 +366,10 @@ impl PreviousAudit {
         let id = column(&headers, "enterprise_id", path)?;
         let class = headers.iter().position(|h| h.trim() == "class");
         let history = headers.iter().position(|h| h.trim() == "class_history");
+        let per_mu = PerMuColumns::of(&headers, false);
         let mut lines = HashMap::new();
         for (line, row) in &rows {
+            let figures = per_mu.read(row, *line, path)?;
             let cells = ClassCells {
                 history: history.and_then(|c| row.get(c)),
                 class: class.and_then(|c| row.get(c)),
@@ -345,9 +378,138 @@ impl PreviousAudit {
             };
             let classes = cells.classes()?;
             let key = checked_id(row.get(id), *line, &mut lines, "enterprise_id", path)?;
+            self.per_mu.enterprises.insert(key.clone(), figures);
             self.enterprises.insert(key, classes);
         }
+        self.per_mu.indicator_means = indicator_means(&headers, &rows);
         Ok(())
+    }
+
+    /// Reads `summary.json`: the year audited and each park's per-mu figures, when it has
+    /// them (an older audit's has neither).
+    fn read_summary(&mut self, path: &Path) -> Result<()> {
+        let bytes = crate::source_text::read_whole(path, MAX_TABLE_BYTES, "a previous summary")?;
+        let bad = |message: String| Error::Csv {
+            path: path.to_path_buf(),
+            message,
+        };
+        let v: serde_json::Value = serde_json::from_slice(&bytes)
+            .map_err(|e| bad(format!("not the JSON an audit writes: {e}")))?;
+        self.year = match &v["year"] {
+            serde_json::Value::Null => None,
+            y => Some(
+                (y.as_i64().and_then(|y| i32::try_from(y).ok()))
+                    .ok_or_else(|| bad(format!("year must be a whole number, found {y}")))?,
+            ),
+        };
+        let zone = &v["zone"];
+        self.per_mu.zone = [zone["tax_per_mu"].as_f64(), zone["output_per_mu"].as_f64()];
+        for park in v["parks"].as_array().into_iter().flatten() {
+            let Some(id) = park["park_id"].as_str() else {
+                continue;
+            };
+            let figures = [park["tax_per_mu"].as_f64(), park["output_per_mu"].as_f64()];
+            self.per_mu.parks.insert(id.to_string(), figures);
+        }
+        self.files.push(path.to_path_buf());
+        Ok(())
+    }
+}
+
+/// The mean of each indicator column of `enterprises.csv` per `group`, over the rows with a
+/// class (graded) and a number in it. Cells that are not numbers are left out: the class
+/// columns are checked, these are only means.
+fn indicator_means(
+    headers: &csv::StringRecord,
+    rows: &[(usize, csv::StringRecord)],
+) -> HashMap<(String, String), f64> {
+    use serde::Deserialize;
+    use serde::de::value::{Error as DeError, StrDeserializer};
+    let at = |name: &str| headers.iter().position(|h| h.trim() == name);
+    let (Some(group), Some(class)) = (at("group"), at("class")) else {
+        return HashMap::new();
+    };
+    let indicators: Vec<(usize, &str)> = (headers.iter().enumerate())
+        .filter(|(_, h)| {
+            crate::grade::Indicator::deserialize(StrDeserializer::<DeError>::new(h.trim())).is_ok()
+        })
+        .map(|(c, h)| (c, h.trim()))
+        .collect();
+    let mut sums: HashMap<(String, String), (f64, usize)> = HashMap::new();
+    for (_, row) in rows {
+        let graded = row
+            .get(class)
+            .is_some_and(|c| !c.trim().is_empty() && c.trim() != "-");
+        let Some(g) = row
+            .get(group)
+            .map(str::trim)
+            .filter(|g| graded && !g.is_empty())
+        else {
+            continue;
+        };
+        for &(c, name) in &indicators {
+            if let Some(v) = row.get(c).and_then(|t| t.trim().parse::<f64>().ok()) {
+                let e = sums.entry((g.to_string(), name.to_string())).or_default();
+                e.0 += v;
+                e.1 += 1;
+            }
+        }
+    }
+    (sums.into_iter())
+        .map(|(k, (sum, n))| (k, sum / n as f64))
+        .collect()
+}
+
+/// Where a previous table holds its per-mu figures: `parcels.csv`'s `tax_per_mu` and
+/// `output_per_mu`; `enterprises.csv`'s `tax` and `output` over `land_mu` (its `tax_per_mu`
+/// column, when there is one, is an indicator's value, empty for a firm not graded).
+struct PerMuColumns {
+    per_mu: [Option<usize>; 2],
+    sums: [Option<usize>; 2],
+    land_mu: Option<usize>,
+}
+
+impl PerMuColumns {
+    fn of(headers: &csv::StringRecord, per_mu_columns: bool) -> Self {
+        let at = |name: &str| headers.iter().position(|h| h.trim() == name);
+        let per_mu = |name: &str| at(name).filter(|_| per_mu_columns);
+        PerMuColumns {
+            per_mu: [per_mu("tax_per_mu"), per_mu("output_per_mu")],
+            sums: [at("tax"), at("output")],
+            land_mu: at("land_mu"),
+        }
+    }
+
+    /// A row's tax and output per mu; an empty cell is none, a cell that is no number an
+    /// error naming its line and column.
+    fn read(&self, row: &csv::StringRecord, line: usize, path: &Path) -> Result<[Option<f64>; 2]> {
+        let number = |column: Option<usize>, name: &str| -> Result<Option<f64>> {
+            let Some(text) = column.and_then(|c| row.get(c)).map(str::trim) else {
+                return Ok(None);
+            };
+            if text.is_empty() {
+                return Ok(None);
+            }
+            match text.parse::<f64>() {
+                Ok(v) if v.is_finite() => Ok(Some(v)),
+                _ => Err(Error::Csv {
+                    path: path.to_path_buf(),
+                    message: format!("line {line}: {name} must be a number, found {text:?}"),
+                }),
+            }
+        };
+        let land = number(self.land_mu, "land_mu")?.filter(|&l| l > 0.0);
+        let mut out = [None; 2];
+        for (k, name) in ["tax_per_mu", "output_per_mu"].iter().enumerate() {
+            out[k] = match self.per_mu[k] {
+                Some(c) => number(Some(c), name)?,
+                None => {
+                    let sum = number(self.sums[k], &name[..name.len() - 7])?;
+                    sum.zip(land).map(|(s, l)| s / l)
+                }
+            };
+        }
+        Ok(out)
     }
 }
 
@@ -437,7 +599,7 @@ impl ClassCells<'_> {
 impl PreviousAudit {
     /// The folder read, for messages: that of its first file (`audit-2023`), or "in memory"
     /// for one built in code.
-    pub(crate) fn folder(&self) -> String {
+    pub fn folder(&self) -> String {
         match self.files.first().and_then(|f| f.parent()) {
             Some(d) if d.as_os_str().is_empty() => ".".into(),
             Some(d) => d.display().to_string(),

@@ -7,7 +7,8 @@ use crate::error::Warning;
 use crate::grade::Indicator;
 use crate::read::previous::format_history;
 use crate::results::AuditReport;
-use crate::schema::{Cell, PARCEL_COLUMNS};
+use crate::rules::Reason;
+use crate::schema::{Cell, PARCEL_COLUMNS, PARK_COLUMNS};
 use crate::source_text::InputText;
 
 const BOM: &[u8] = &[0xEF, 0xBB, 0xBF];
@@ -100,6 +101,8 @@ impl<'b> Record<'b> {
             Cell::Num(v) => self.num(v),
             Cell::OptNum(v) => self.opt(v),
             Cell::Count(n) => self.int(n),
+            Cell::OptCount(Some(n)) => self.int(n),
+            Cell::OptCount(None) => self.text(""),
             Cell::Flag(b) => self.flag(b),
             Cell::OptFlag(b) => self.opt_text(b.map(flag)),
             Cell::Reasons(reasons) => {
@@ -107,6 +110,12 @@ impl<'b> Record<'b> {
                 self.text(&names.join(";"))
             }
             Cell::Names(names) => self.text(&names.join(";")),
+            Cell::ByReason(by) => {
+                let parts: Vec<String> = (by.iter())
+                    .map(|t| format!("{}:{}", t.reason.as_str(), t.count))
+                    .collect();
+                self.text(&parts.join(";"))
+            }
         }
     }
 
@@ -189,6 +198,11 @@ pub(super) fn enterprises(
         "adjustments",
         "forced",
         "forced_reason",
+        "consecutive_d_years",
+        "tax_per_mu_growth",
+        "output_per_mu_growth",
+        "tax_per_mu_3y",
+        "output_per_mu_3y",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -259,6 +273,12 @@ fn enterprise_row(
         })
         .opt_text(g.and_then(|g| g.not_graded.as_deref()));
     adjustment_cells(&mut rec, g);
+    let trend = r.trend();
+    rec.opt_text(r.consecutive_d_years().map(|n| n.to_string()).as_deref())
+        .opt(trend.and_then(|t| t.tax_per_mu_growth))
+        .opt(trend.and_then(|t| t.output_per_mu_growth))
+        .opt(trend.and_then(|t| t.tax_per_mu_3y))
+        .opt(trend.and_then(|t| t.output_per_mu_3y));
     for i in indicators {
         let s = g.and_then(|g| g.indicators.iter().find(|s| s.indicator == *i));
         rec.opt(s.and_then(|s| s.value)).opt(s.map(|s| s.score));
@@ -338,6 +358,35 @@ pub(super) fn overlaps(report: &AuditReport, w: &mut dyn Write) -> io::Result<()
             Some(k) => rec.int(k),
             None => rec.text(""),
         };
+        rec.end();
+        w.write_all(&buf)?;
+    }
+    Ok(())
+}
+
+/// `parks.csv`: one row per park, the columns of [`PARK_COLUMNS`] (parcels by reason as
+/// `tax:3;idle:1`), then for each reason of [`Reason::ALL`] its parcels and their area
+/// (`count_tax`, `area_mu_tax`, ...), zero for a reason the park does not have.
+pub(super) fn parks(report: &AuditReport, w: &mut dyn Write) -> io::Result<()> {
+    let mut names: Vec<String> = PARK_COLUMNS.iter().map(|c| c.name.to_string()).collect();
+    for r in Reason::ALL {
+        names.push(format!("count_{}", r.as_str()));
+        names.push(format!("area_mu_{}", r.as_str()));
+    }
+    header(w, &names.iter().map(String::as_str).collect::<Vec<_>>())?;
+    let cap = report.summary.max_low_efficiency_ratio;
+    let mut buf = Vec::new();
+    for k in &report.parks {
+        buf.clear();
+        let mut rec = Record::new(&mut buf);
+        for c in &PARK_COLUMNS {
+            rec.cell((c.value)(k, cap));
+        }
+        for r in Reason::ALL {
+            let t = k.rollup.by_reason.iter().find(|t| t.reason == r);
+            rec.int(t.map_or(0, |t| t.count));
+            rec.num(t.map_or(0.0, |t| t.area_mu));
+        }
         rec.end();
         w.write_all(&buf)?;
     }

@@ -188,10 +188,12 @@ impl PropertyWriter<'_> {
             Cell::Num(v) => self.number(k, v),
             Cell::OptNum(v) => self.opt_number(k, v),
             Cell::Count(n) => self.value(k, &n),
+            Cell::OptCount(n) => self.value(k, &n),
             Cell::Flag(b) => self.value(k, &b),
             Cell::OptFlag(b) => self.value(k, &b),
             Cell::Reasons(reasons) => self.value(k, &reasons),
             Cell::Names(names) => self.value(k, &names),
+            Cell::ByReason(by) => self.value(k, &crate::rollup::by_reason_map(by)),
         }
     }
 

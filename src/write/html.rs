@@ -316,6 +316,7 @@ pub(super) fn write_report(
     let tiled = files.is_some() && needs_files(report, options);
     map(&mut h, report, options, t, tiled);
     parks_table(&mut h, report, t);
+    rollup_table(&mut h, report, t);
     year_on_year(&mut h, report, t);
     worst(&mut h, report, options, t);
     d_firms(&mut h, report, &firm_names, options.lang, t);
@@ -998,6 +999,90 @@ fn parks_table(h: &mut String, report: &AuditReport, t: &Words) {
     h.push_str("</tbody></table>\n");
 }
 
+/// The unit of the per-mu figures, the same in both languages.
+const PER_MU: &str = "万元/亩";
+
+/// The parks' roll-ups ranked by tax per mu, and the zone's as the last row: per-mu figures
+/// in 万元/亩 over the judged land, the plot ratio over the land whose floor area is known.
+fn rollup_table(h: &mut String, report: &AuditReport, t: &Words) {
+    if report.parks.is_empty() {
+        return;
+    }
+    let mut parks: Vec<&crate::parks::ParkResult> = report.parks.iter().collect();
+    parks.sort_by_key(|k| k.rank_tax_per_mu.unwrap_or(usize::MAX));
+    // With earlier audits, the growth of tax per mu since the latest of them.
+    let trends = parks.iter().any(|k| k.trend.is_some());
+    let _ = write!(
+        h,
+        "<h2>{}</h2>\n<table class=\"rollup sortable\"><thead><tr><th>{}</th><th>{}</th><th>{}</th>\
+         <th>{} ({})</th><th>{} ({PER_MU})</th><th>{} ({PER_MU})</th><th>{} ({PER_MU})</th><th>{}</th>",
+        t.rollup_table,
+        t.rank,
+        t.park,
+        t.name,
+        t.area,
+        t.mu,
+        t.tax_per_mu,
+        t.output_per_mu,
+        t.investment_per_mu,
+        t.plot_ratio
+    );
+    if trends {
+        let _ = write!(h, "<th>{}</th>", t.tax_growth);
+    }
+    h.push_str("</tr></thead><tbody>\n");
+    for k in parks {
+        let rank = k
+            .rank_tax_per_mu
+            .map_or_else(|| "—".into(), |r| r.to_string());
+        let id = format!("<a href=\"#park={0}\">{0}</a>", esc(&k.park_id));
+        let growth = trends.then(|| k.trend.and_then(|t| t.tax_per_mu_growth));
+        rollup_row(
+            h,
+            [rank, id],
+            k.name.as_deref().unwrap_or(""),
+            &k.rollup,
+            growth,
+        );
+    }
+    let zone = &report.summary.zone.rollup;
+    rollup_row(
+        h,
+        [String::new(), String::new()],
+        t.zone_row,
+        zone,
+        trends.then_some(None),
+    );
+    h.push_str("</tbody></table>\n");
+}
+
+/// One row of the roll-up table: rank and park cells (HTML), name, figures, and the growth
+/// cell when the table has one.
+fn rollup_row(
+    h: &mut String,
+    [rank, id]: [String; 2],
+    name: &str,
+    r: &crate::rollup::Rollup,
+    growth: Option<Option<f64>>,
+) {
+    let opt = |v: Option<f64>| v.map_or_else(|| "—".to_string(), |v| num(v, 2));
+    let _ = write!(
+        h,
+        "<tr><td>{rank}</td><td>{id}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td>",
+        esc(name),
+        mu(r.judged_area_mu),
+        opt(r.tax_per_mu),
+        opt(r.output_per_mu),
+        opt(r.investment_per_mu),
+        opt(r.plot_ratio),
+    );
+    if let Some(g) = growth {
+        let cell = g.map_or_else(|| "—".to_string(), |g| format!("{:+.1}%", g * 100.0));
+        let _ = write!(h, "<td>{cell}</td>");
+    }
+    h.push_str("</tr>\n");
+}
+
 /// The changes since the previous audit, and which audit that was, when one was given.
 fn year_on_year(h: &mut String, report: &AuditReport, t: &Words) {
     let s = &report.summary;
@@ -1057,16 +1142,25 @@ fn heading(name: &str, t: &Words) -> String {
 fn html_cell(cell: Option<Cell<'_>>, decimals: usize, lang: Lang) -> String {
     let flag = |b: bool| if b { "✓" } else { "" };
     match cell {
-        None | Some(Cell::OptText(None) | Cell::OptNum(None) | Cell::OptFlag(None)) => "—".into(),
+        None
+        | Some(
+            Cell::OptText(None) | Cell::OptNum(None) | Cell::OptFlag(None) | Cell::OptCount(None),
+        ) => "—".into(),
         Some(Cell::Text(s) | Cell::OptText(Some(s))) => esc(s),
         Some(Cell::Num(v) | Cell::OptNum(Some(v))) => num(v, decimals),
-        Some(Cell::Count(n)) => n.to_string(),
+        Some(Cell::Count(n) | Cell::OptCount(Some(n))) => n.to_string(),
         Some(Cell::Flag(b) | Cell::OptFlag(Some(b))) => flag(b).into(),
         Some(Cell::Reasons(reasons)) => {
             let labels: Vec<&str> = reasons.iter().map(|r| reason_label(r, lang)).collect();
             labels.join(", ")
         }
         Some(Cell::Names(names)) => esc(&names.join(", ")),
+        Some(Cell::ByReason(by)) => {
+            let labels: Vec<String> = (by.iter())
+                .map(|r| format!("{} {}", reason_label(r.reason, lang), r.count))
+                .collect();
+            labels.join(", ")
+        }
     }
 }
 
@@ -1145,8 +1239,8 @@ fn d_firms(h: &mut String, report: &AuditReport, names: &[Option<String>], lang:
     }
     let _ = writeln!(
         h,
-        "<table class=\"d-firms sortable\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{} ({})</th><th>{}</th></tr></thead><tbody>",
-        t.firm, t.name, t.group, t.score, t.rank, t.area, t.mu, t.parcel
+        "<table class=\"d-firms sortable\"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{}</th><th>{} ({})</th><th>{}</th></tr></thead><tbody>",
+        t.firm, t.name, t.group, t.score, t.rank, t.d_years, t.area, t.mu, t.parcel
     );
     for (row, e, g) in rows {
         let id = esc(e.id());
@@ -1156,7 +1250,7 @@ fn d_firms(h: &mut String, report: &AuditReport, names: &[Option<String>], lang:
         });
         let _ = writeln!(
             h,
-            "<tr><td><a href=\"#firm={id}\">{id}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{parcel}</td></tr>",
+            "<tr><td><a href=\"#firm={id}\">{id}</a></td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{parcel}</td></tr>",
             esc(names.get(row).and_then(Option::as_deref).unwrap_or("")),
             esc(&match &g.forced {
                 Some(f) => format!(
@@ -1170,6 +1264,7 @@ fn d_firms(h: &mut String, report: &AuditReport, names: &[Option<String>], lang:
             g.score.map_or("—".into(), |v| num(v, decimals::SCORE)),
             g.rank
                 .map_or("—".into(), |r| format!("{r} / {}", g.group_size)),
+            e.consecutive_d_years().unwrap_or(1),
             g.land_mu.map_or("—".into(), mu),
         );
     }

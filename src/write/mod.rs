@@ -8,6 +8,7 @@
 //! | `rejected.csv` | every record not evaluated: layer, index, id, reason, code, property |
 //! | `parcels.csv`, `enterprises.csv` | the tables, UTF-8 with BOM so Excel shows Chinese |
 //! | `warnings.csv`, `overlaps.csv` | warnings, and overlapping parcel pairs with their area |
+//! | `parks.csv` | the properties of `parks.geojson` as a table, with parcels and area by reason |
 //! | `report.html` | one self-contained page for people: figures, map, parks, worst parcels, rejections |
 //!
 //! One run at a time writes a folder (a lock beside it). The files are written into a staging
@@ -38,7 +39,7 @@ pub use geojson::{write_parcels_geojson, write_parks_geojson};
 pub use html::{Lang, ReportOptions, write_report_html};
 
 /// The files an audit writes, in the order written.
-pub const OUTPUT_FILES: [&str; 9] = [
+pub const OUTPUT_FILES: [&str; 10] = [
     "parcels.geojson",
     "parks.geojson",
     "parcels.csv",
@@ -48,6 +49,7 @@ pub const OUTPUT_FILES: [&str; 9] = [
     "overlaps.csv",
     "summary.json",
     "report.html",
+    "parks.csv",
 ];
 
 /// The folder beside `report.html` holding its map's data, written only for an audit of more
@@ -133,7 +135,8 @@ pub fn write_all_with_text(
                 let names = texts.enterprises.as_ref();
                 staged.write(&t[8], |w| {
                     html::write_report(report, names, w, &options.report, Some(&files))
-                })
+                })?;
+                staged.write(&t[9], |w| csv::parks(report, w))
             })();
             (staged, result)
         });

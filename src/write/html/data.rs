@@ -69,6 +69,11 @@ struct ParkData<'a> {
     n: usize,
     a: f64,
     low: f64,
+    /// Its roll-up: tax, output and investment per mu (万元/亩) and plot ratio.
+    pm: [Option<f64>; 4],
+    /// Its rank by tax per mu.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rk: Option<usize>,
 }
 
 #[derive(Serialize)]
@@ -236,6 +241,13 @@ fn park_data(report: &AuditReport, cap: f64) -> Vec<ParkData<'_>> {
             n: k.parcel_count,
             a: k.area_mu,
             low: k.low_efficiency_area_mu,
+            pm: [
+                k.rollup.tax_per_mu,
+                k.rollup.output_per_mu,
+                k.rollup.investment_per_mu,
+                k.rollup.plot_ratio,
+            ],
+            rk: k.rank_tax_per_mu,
         })
         .collect()
 }

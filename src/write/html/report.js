@@ -380,6 +380,11 @@
     var h = "<h3>" + esc(T.park) + " " + esc(park.id) + (park.name ? " " + esc(park.name) : "") + "</h3>";
     h += "<p>" + esc(T.ratio) + " <b>" + esc(park.ratio) + "</b> (" + esc(park.over ? T.over_cap : T.within_cap) +
       ") · " + fmt(park.low, "area") + " / " + fmt(park.a, "area") + " " + esc(T.mu) + "</p>";
+    // The park's roll-up: per-mu figures over its judged land, its plot ratio and rank.
+    h += "<p>" + esc(T.tax) + " " + fmt(park.pm[0], "per_mu") + " · " + esc(T.output) + " " +
+      fmt(park.pm[1], "per_mu") + " · " + esc(T.investment) + " " + fmt(park.pm[2], "per_mu") +
+      " " + esc(T.per_mu) + " · " + esc(T.plot_ratio) + " " + fmt(park.pm[3], "plot") +
+      (park.rk ? " · " + esc(T.park_rank) + " " + park.rk : "") + "</p>";
     if (D.grid && !F) return h + "<p>" + esc(T.grid) + "</p>";
     var mine = [];
     D.p.forEach(function (p, i) { if (p.k === k) mine.push(i); });
