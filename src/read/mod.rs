@@ -40,6 +40,7 @@ pub(crate) mod csv;
 pub(crate) mod feature;
 pub(crate) mod header;
 pub(crate) mod kind;
+pub(crate) mod ogr;
 pub(crate) mod previous;
 pub(crate) mod scan;
 pub(crate) mod sheet;
@@ -330,6 +331,8 @@ struct Scan {
     /// For a CSV, the line of each record kept, in order (for errors found at the end, such as
     /// a repeated id); empty for GeoJSON.
     lines: Vec<Option<std::num::NonZeroU32>>,
+    /// For a source read through GDAL, each feature's FID, set on the errors that name one.
+    fids: Option<Arc<ogr::Fids>>,
     /// What was found wrong with the file as a whole (a mapped CSV column not in its header).
     suspicions: Vec<Suspicion>,
 }
@@ -346,6 +349,7 @@ impl Scan {
             evidence: Evidence::default(),
             lines: Vec::new(),
             suspicions: Vec::new(),
+            fids: None,
         }
     }
 
@@ -397,9 +401,10 @@ fn scan_geojson<T: Send>(
     parse: &ParseFn<T>,
     sink: &mut dyn for<'b> FnMut(T, Left<'b>),
 ) -> Result<Scan> {
-    let file = source.name();
+    let mut file = source.name();
     let mut scan = Scan::new(file.clone());
     let kind = source.kind()?;
+    let mut curved = None;
     // A Shapefile's progress is told in its .shp's bytes, the size the caller knows.
     let mut shp_progress: Option<ByteProgress> = None;
     let mut seen = None;
@@ -422,6 +427,17 @@ fn scan_geojson<T: Send>(
             seen = Some((Arc::clone(&opened.seen), opened.text.dbf().to_path_buf()));
             Box::new(opened.text)
         }
+        (kind::Kind::Ogr, Some(path)) => {
+            let opened = ogr::open(path, source.layer_name())?;
+            scan.warnings
+                .extend(opened.notes.into_iter().map(layer_note(layer)));
+            // Named with its layer, as QGIS names it; progress is not told in bytes.
+            file.clone_from(&opened.name);
+            scan.file.clone_from(&opened.name);
+            scan.fids = Some(opened.fids);
+            curved = Some(opened.curved);
+            opened.text
+        }
         _ => source.open()?,
     };
     let reading = Reading {
@@ -429,14 +445,33 @@ fn scan_geojson<T: Send>(
         layer,
         leave,
         strict: options.strict,
-        progress: shp_progress.as_ref().or(options.progress.as_ref()),
+        progress: match kind {
+            kind::Kind::Ogr => None,
+            _ => shp_progress.as_ref().or(options.progress.as_ref()),
+        },
         parse,
     };
     // The scanner stops early only after sending an error, which the loop returned. A
     // Shapefile's own error (a truncated record) comes through the scanner as a read error.
+    let fids = scan.fids.clone();
+    let fid = |e: Error| match &fids {
+        Some(fids) => fids.mark(e),
+        None => e,
+    };
     let members = scan_in_batches(input, &reading, &mut scan, sink)
-        .map_err(shp::take_error)?
+        .map_err(shp::take_error)
+        .map_err(fid)?
         .unwrap_or_default();
+    if let Some(fids) = &fids {
+        scan.rejected = std::mem::take(&mut scan.rejected)
+            .into_iter()
+            .map(|e| fids.mark(e))
+            .collect();
+    }
+    if let Some(curved) = curved {
+        scan.warnings
+            .extend(ogr::curved_note(&scan.file, &curved).map(layer_note(layer)));
+    }
     if let Some((seen, dbf)) = seen {
         scan.warnings
             .extend(seen.deleted_note(&dbf).map(layer_note(layer)));
@@ -1454,6 +1489,7 @@ pub(crate) fn context(file: &Path, layer: Layer, index: usize, id: &str) -> Feat
         index,
         id: Some(id.to_string()),
         line: None,
+        fid: None,
     }
 }
 
@@ -1641,10 +1677,11 @@ fn backing(source: &Source, options: &ReadOptions) -> Result<Option<InputText>> 
         _ if !options.leave_text => None,
         // None for a pipe or a device, which cannot be read again: the text is held.
         // A Shapefile's features are made as it is read, not in a file: the text is held.
+        // So are those of a source read through GDAL.
         Source::Path(_)
             if matches!(
                 source.kind()?,
-                kind::Kind::Shapefile | kind::Kind::ZippedShapefile
+                kind::Kind::Shapefile | kind::Kind::ZippedShapefile | kind::Kind::Ogr
             ) =>
         {
             None
@@ -2005,9 +2042,13 @@ fn conclude<T: Table + Sync>(
     (id_property, position): (&str, &str),
     strict: bool,
 ) -> Result<Loaded<T>> {
-    let ctx = |row: usize| FeatureContext {
-        line: scan.lines.get(row).copied().flatten(),
-        ..context(&scan.file, layer, table.feature_index(row), table.id(row))
+    let ctx = |row: usize| {
+        let index = table.feature_index(row);
+        FeatureContext {
+            line: scan.lines.get(row).copied().flatten(),
+            fid: scan.fids.as_ref().and_then(|f| f.of(index)),
+            ..context(&scan.file, layer, index, table.id(row))
+        }
     };
     // A row rejected here is not the first of its id: a later good copy is then kept, as it
     // would be had the first been rejected while parsing.
