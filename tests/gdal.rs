@@ -313,3 +313,80 @@ fn fields_come_as_numbers_text_and_dates_and_a_chinese_layer_is_named() {
     assert!(text.contains("宗地: feature 1 (fid 2)"), "{text}");
     assert!(text.contains("floor_area"), "{text}");
 }
+
+#[test]
+fn a_zipped_geodatabase_is_read_as_the_folder_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let gdb = zone_gdb(dir.path(), "", true);
+    let zipped = dir.path().join("zone.gdb.zip");
+    let mut w = zip::ZipWriter::new(std::fs::File::create(&zipped).unwrap());
+    for entry in std::fs::read_dir(&gdb).unwrap() {
+        let path = entry.unwrap().path();
+        let name = format!("zone.gdb/{}", path.file_name().unwrap().to_str().unwrap());
+        w.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut w, &std::fs::read(&path).unwrap()).unwrap();
+    }
+    w.finish().unwrap();
+    let from_zip = summary(
+        layer(&zipped, "parcels"),
+        layer(&zipped, "enterprises"),
+        layer(&zipped, "parks"),
+    );
+    let from_folder = summary(
+        layer(&gdb, "parcels"),
+        layer(&gdb, "enterprises"),
+        layer(&gdb, "parks"),
+    );
+    assert_eq!(from_zip, from_folder);
+    assert_eq!(from_zip["parcels"]["evaluated"], 40);
+}
+
+#[test]
+fn a_curved_parcel_is_rejected_with_a_note_and_a_straight_one_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("arcs.csv");
+    std::fs::write(
+        &csv,
+        "WKT,parcel_id,floor_area\n\
+         \"CURVEPOLYGON(COMPOUNDCURVE(CIRCULARSTRING(500000 3300000,500050 3300050,500100 3300000),(500100 3300000,500000 3300000)))\",A1,100\n\
+         \"POLYGON((600000 3300000,600000 3300100,600100 3300100,600100 3300000,600000 3300000))\",A2,100\n",
+    )
+    .unwrap();
+    let gdb = dir.path().join("arcs.gdb");
+    ogr2ogr(&[
+        gdb.to_str().unwrap(),
+        csv.to_str().unwrap(),
+        "-a_srs",
+        "EPSG:4549",
+        "-nlt",
+        "MULTISURFACE",
+        "-nln",
+        "ZD",
+        "-oo",
+        "GEOM_POSSIBLE_NAMES=WKT",
+        "-oo",
+        "KEEP_GEOM_COLUMNS=NO",
+    ]);
+    let loaded = read_parcels(
+        &Source::path(&gdb),
+        &Config::default(),
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    let ids: Vec<&str> = loaded.records.iter().map(|p| p.id()).collect();
+    assert_eq!(ids, ["A2"]);
+    assert_eq!(loaded.records.get(0).planar_area_m2(), Some(10_000.0));
+    let [e] = &loaded.rejected[..] else {
+        panic!("{:?}", loaded.rejected)
+    };
+    assert_eq!(e.code(), "geometry_type", "{e}");
+    assert!(e.to_string().contains("feature 0 (fid 1)"), "{e}");
+    let notes: Vec<&str> = loaded.warnings.iter().map(|w| w.message.as_str()).collect();
+    assert!(
+        notes
+            .iter()
+            .any(|n| n.contains("curved geometry") && n.contains("CONVERT_TO_LINEAR")),
+        "{notes:?}"
+    );
+}

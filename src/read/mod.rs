@@ -60,7 +60,10 @@ pub enum Source {
     /// `qy.xlsx|layername=2024`), `.shp` as a Shapefile (with its `.dbf`, `.prj` and
     /// `.cpg`), a `.zip` as the Shapefile in it (`zd.zip|layername=ZD` when it holds
     /// several), anything else as GeoJSON; a spreadsheet or a zip is told by its first bytes
-    /// too. A `.dbf` alone, a geodatabase or a GeoPackage is an [`Error::InputFormat`] saying
+    /// too. With the `gdal` feature, a File Geodatabase (`.gdb` folder, `.gdb.zip`) and the
+    /// other formats GDAL reads (`.kml`, `.tab`, `.mif`, `.gml`, ...; a folder) are read
+    /// through OGR (`dc.gdb|layername=DCDYTB` for one of several layers). A `.dbf` alone, a
+    /// GeoPackage, or a geodatabase without the feature is an [`Error::InputFormat`] saying
     /// what to give.
     Path(PathBuf),
     /// GeoJSON held in memory, with a label used in messages.
