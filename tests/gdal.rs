@@ -343,9 +343,10 @@ fn a_zipped_geodatabase_is_read_as_the_folder_is() {
 }
 
 #[test]
-fn a_curved_parcel_is_rejected_with_a_note_and_a_straight_one_kept() {
+fn a_curved_parcel_is_read_with_its_arcs_made_into_vertices_as_gdal_makes_them() {
     let dir = tempfile::tempdir().unwrap();
     let csv = dir.path().join("arcs.csv");
+    // A1: a half disc of radius 50 m (an arc, then the diameter); A2: a 100 m square.
     std::fs::write(
         &csv,
         "WKT,parcel_id,floor_area\n\
@@ -353,40 +354,58 @@ fn a_curved_parcel_is_rejected_with_a_note_and_a_straight_one_kept() {
          \"POLYGON((600000 3300000,600000 3300100,600100 3300100,600100 3300000,600000 3300000))\",A2,100\n",
     )
     .unwrap();
-    let gdb = dir.path().join("arcs.gdb");
-    ogr2ogr(&[
-        gdb.to_str().unwrap(),
-        csv.to_str().unwrap(),
-        "-a_srs",
-        "EPSG:4549",
-        "-nlt",
-        "MULTISURFACE",
-        "-nln",
-        "ZD",
-        "-oo",
-        "GEOM_POSSIBLE_NAMES=WKT",
-        "-oo",
-        "KEEP_GEOM_COLUMNS=NO",
-    ]);
-    let loaded = read_parcels(
-        &Source::path(&gdb),
-        &Config::default(),
-        &ReadOptions::default(),
-    )
-    .unwrap();
-    let ids: Vec<&str> = loaded.records.iter().map(|p| p.id()).collect();
-    assert_eq!(ids, ["A2"]);
-    assert_eq!(loaded.records.get(0).planar_area_m2(), Some(10_000.0));
-    let [e] = &loaded.rejected[..] else {
-        panic!("{:?}", loaded.rejected)
+    let write = |gdb: &Path, linear: bool| {
+        let mut args = vec![
+            gdb.to_str().unwrap(),
+            csv.to_str().unwrap(),
+            "-a_srs",
+            "EPSG:4549",
+            "-nln",
+            "ZD",
+            "-oo",
+            "GEOM_POSSIBLE_NAMES=WKT",
+            "-oo",
+            "KEEP_GEOM_COLUMNS=NO",
+            "-nlt",
+        ];
+        // GDAL's own linearisation, to compare with.
+        if linear {
+            args.extend(["MULTIPOLYGON", "-nlt", "CONVERT_TO_LINEAR"]);
+        } else {
+            args.push("MULTISURFACE");
+        }
+        ogr2ogr(&args);
     };
-    assert_eq!(e.code(), "geometry_type", "{e}");
-    assert!(e.to_string().contains("feature 0 (fid 1)"), "{e}");
-    let notes: Vec<&str> = loaded.warnings.iter().map(|w| w.message.as_str()).collect();
+    let (curved, linear) = (dir.path().join("arcs.gdb"), dir.path().join("linear.gdb"));
+    write(&curved, false);
+    write(&linear, true);
+    let read = |gdb: &Path| {
+        read_parcels(
+            &Source::path(gdb),
+            &Config::default(),
+            &ReadOptions::default(),
+        )
+        .unwrap()
+    };
+    let (ours, gdals) = (read(&curved), read(&linear));
+    assert!(ours.rejected.is_empty(), "{:?}", ours.rejected);
+    let ids: Vec<&str> = ours.records.iter().map(|p| p.id()).collect();
+    assert_eq!(ids, ["A1", "A2"]);
+    assert_eq!(ours.records.get(1).planar_area_m2(), Some(10_000.0));
+    let area = ours.records.get(0).planar_area_m2().unwrap();
+    let by_gdal = gdals.records.get(0).planar_area_m2().unwrap();
+    let half_disc = std::f64::consts::PI * 50.0 * 50.0 / 2.0;
+    assert!(
+        (area - by_gdal).abs() < 1e-3 * by_gdal,
+        "{area} against GDAL's {by_gdal}"
+    );
+    assert!(area < half_disc && area > 0.999 * half_disc, "{area}");
+    let notes: Vec<&str> = ours.warnings.iter().map(|w| w.message.as_str()).collect();
     assert!(
         notes
             .iter()
-            .any(|n| n.contains("curved geometry") && n.contains("CONVERT_TO_LINEAR")),
+            .any(|n| n.contains("curved geometry") && n.contains("(feature 0)")),
         "{notes:?}"
     );
+    assert!(gdals.warnings.iter().all(|w| !w.message.contains("curved")));
 }

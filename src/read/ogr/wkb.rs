@@ -1,21 +1,24 @@
 //! ISO WKB (as OGR exports a geometry) written as a GeoJSON geometry: x and y of every
 //! position at full precision (Z and M are dropped, as the Shapefile reader drops them).
-//! Curves (circular strings, compound curves, curve polygons and their collections) are not
-//! linearised: the geometry is written as its type alone, which the layer's checks reject as
-//! the wrong geometry type.
+//! Curves (circular strings, compound curves, curve polygons and their collections, as ArcGIS
+//! stores a parcel with a rounded corner) are made into vertices every [`ARC_STEP_DEGREES`]
+//! along each arc, as GDAL's own linearisation does by default, its ends kept exactly.
+
+/// The most an arc turns between two vertices made of it: GDAL's default
+/// (`OGR_ARC_STEPSIZE`).
+pub(crate) const ARC_STEP_DEGREES: f64 = 4.0;
 
 /// How a geometry was written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Written {
     /// As GeoJSON, every position.
     Plain,
-    /// Holding curves: written as `{"type":"<its WKB type name>","coordinates":[]}`.
+    /// Holding curves, made into vertices.
     Curved,
 }
 
 /// Why a geometry was not written.
 enum Stop {
-    Curved,
     Bad(String),
 }
 
@@ -99,23 +102,13 @@ pub(crate) fn write_geojson(wkb: &[u8], out: &mut Vec<u8>) -> Result<Written, St
         at: 0,
         little: true,
     };
-    match geometry(&mut c, out) {
+    let mut curved = false;
+    match geometry(&mut c, out, &mut curved) {
+        Ok(()) if curved => Ok(Written::Curved),
         Ok(()) => Ok(Written::Plain),
-        Err(Stop::Bad(m)) => Err(m),
-        Err(Stop::Curved) => {
+        Err(Stop::Bad(m)) => {
             out.truncate(start);
-            let mut c = Cursor {
-                b: wkb,
-                at: 0,
-                little: true,
-            };
-            let (base, _) = c
-                .header()
-                .map_err(|_| "unreadable WKB header".to_string())?;
-            out.extend_from_slice(b"{\"type\":\"");
-            out.extend_from_slice(type_name(base).as_bytes());
-            out.extend_from_slice(b"\",\"coordinates\":[]}");
-            Ok(Written::Curved)
+            Err(m)
         }
     }
 }
@@ -142,8 +135,8 @@ fn type_name(base: u32) -> &'static str {
     }
 }
 
-/// One whole geometry, header and all.
-fn geometry(c: &mut Cursor<'_>, out: &mut Vec<u8>) -> Result<(), Stop> {
+/// One whole geometry, header and all; `curved` set when it holds arcs.
+fn geometry(c: &mut Cursor<'_>, out: &mut Vec<u8>, curved: &mut bool) -> Result<(), Stop> {
     let (base, dims) = c.header()?;
     if base == 7 {
         out.extend_from_slice(b"{\"type\":\"GeometryCollection\",\"geometries\":[");
@@ -152,30 +145,36 @@ fn geometry(c: &mut Cursor<'_>, out: &mut Vec<u8>) -> Result<(), Stop> {
             if i > 0 {
                 out.push(b',');
             }
-            geometry(c, out)?;
+            geometry(c, out, curved)?;
         }
         out.extend_from_slice(b"]}");
         return Ok(());
     }
-    if !(1..=6).contains(&base) {
-        return if (8..=12).contains(&base) {
-            Err(Stop::Curved)
-        } else {
-            Err(Stop::Bad(format!(
+    // A curve is written as the linear type it becomes.
+    let written = match base {
+        1..=6 => base,
+        8 | 9 => 2,
+        10 => 3,
+        11 => 5,
+        12 => 6,
+        _ => {
+            return Err(Stop::Bad(format!(
                 "geometry type {} (WKB {base}) is not read",
                 type_name(base)
-            )))
-        };
-    }
+            )));
+        }
+    };
+    *curved |= base >= 8;
     out.extend_from_slice(b"{\"type\":\"");
-    out.extend_from_slice(type_name(base).as_bytes());
+    out.extend_from_slice(type_name(written).as_bytes());
     out.extend_from_slice(b"\",\"coordinates\":");
     body(c, base, dims, out)?;
     out.push(b'}');
     Ok(())
 }
 
-/// A geometry's coordinates (its header read): `base` 1 to 6.
+/// A geometry's coordinates (its header read): `base` 1 to 6, or a curve's (8 to 12) as
+/// those of the linear type it becomes.
 fn body(c: &mut Cursor<'_>, base: u32, dims: usize, out: &mut Vec<u8>) -> Result<(), Stop> {
     match base {
         1 => position(c, dims, out, true),
@@ -184,24 +183,150 @@ fn body(c: &mut Cursor<'_>, base: u32, dims: usize, out: &mut Vec<u8>) -> Result
             let n = c.count(4)?;
             list(n, out, |out| positions(c, dims, out))
         }
+        8 | 9 => {
+            write_line(&curve(c, base, dims)?, out);
+            Ok(())
+        }
+        10 => {
+            // Its rings: each a whole curve (LineString, CircularString, CompoundCurve).
+            let n = c.count(9)?;
+            list(n, out, |out| {
+                let (b, d) = c.header()?;
+                write_line(&curve(c, b, d)?, out);
+                Ok(())
+            })
+        }
         _ => {
-            // Multi*: each member a whole geometry of the single type.
-            let member = base - 3;
+            // Multi*: each member a whole geometry of the single type (or its curved kin).
+            let allowed: &[u32] = match base {
+                4 => &[1],
+                5 | 11 => &[2, 8, 9],
+                _ => &[3, 10],
+            };
             let n = c.count(5)?;
             list(n, out, |out| {
                 let (b, d) = c.header()?;
-                match b {
-                    b if b == member => body(c, b, d, out),
-                    8..=12 => Err(Stop::Curved),
-                    b => Err(Stop::Bad(format!(
+                if !allowed.contains(&b) {
+                    return Err(Stop::Bad(format!(
                         "a {} holds a {}",
                         type_name(base),
                         type_name(b)
-                    ))),
+                    )));
                 }
+                body(c, b, d, out)
             })
         }
     }
+}
+
+/// A curve's vertices (its header read): a LineString's as they are, a CircularString's arcs
+/// made into vertices, a CompoundCurve's parts joined.
+fn curve(c: &mut Cursor<'_>, base: u32, dims: usize) -> Result<Vec<(f64, f64)>, Stop> {
+    match base {
+        2 | 8 => {
+            let n = c.count(dims * 8)?;
+            let mut pts = Vec::with_capacity(n);
+            for _ in 0..n {
+                pts.push((c.f64()?, c.f64()?));
+                for _ in 2..dims {
+                    c.f64()?;
+                }
+            }
+            Ok(if base == 8 { arcs(&pts) } else { pts })
+        }
+        9 => {
+            let n = c.count(9)?;
+            let mut joined: Vec<(f64, f64)> = Vec::new();
+            for _ in 0..n {
+                let (b, d) = c.header()?;
+                if b != 2 && b != 8 {
+                    return Err(Stop::Bad(format!(
+                        "a CompoundCurve holds a {}",
+                        type_name(b)
+                    )));
+                }
+                let part = curve(c, b, d)?;
+                // Each part starts where the one before ends.
+                let skip = usize::from(!joined.is_empty() && joined.last() == part.first());
+                joined.extend_from_slice(&part[skip.min(part.len())..]);
+            }
+            Ok(joined)
+        }
+        b => Err(Stop::Bad(format!("a curve of type {}", type_name(b)))),
+    }
+}
+
+/// A CircularString's points (an arc through each three, the ends shared) as vertices.
+fn arcs(pts: &[(f64, f64)]) -> Vec<(f64, f64)> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 2 < pts.len() {
+        arc(pts[i], pts[i + 1], pts[i + 2], &mut out);
+        i += 2;
+    }
+    // The last end exactly (and a point left over in a malformed string, as it is).
+    out.extend_from_slice(&pts[i..]);
+    out
+}
+
+/// The arc from `a` through `b` to `c` as vertices, `a` included and `c` not: evenly spread,
+/// [`ARC_STEP_DEGREES`] apart at most.
+fn arc(a: (f64, f64), b: (f64, f64), c: (f64, f64), out: &mut Vec<(f64, f64)>) {
+    out.push(a);
+    let full = a == c;
+    // Twice the signed area of a, b, c: positive when the arc turns counter-clockwise.
+    let turn = (b.0 - a.0) * (c.1 - a.1) - (b.1 - a.1) * (c.0 - a.0);
+    let (centre, radius) = if full {
+        // A whole circle: b is across it from a.
+        let m = ((a.0 + b.0) / 2.0, (a.1 + b.1) / 2.0);
+        (m, (a.0 - m.0).hypot(a.1 - m.1))
+    } else {
+        let d = 2.0 * (a.0 * (b.1 - c.1) + b.0 * (c.1 - a.1) + c.0 * (a.1 - b.1));
+        let span = (a.0 - c.0).hypot(a.1 - c.1);
+        if !d.is_finite() || d.abs() <= 1e-12 * span * span {
+            // Three points in a line (or not numbers): two straight segments.
+            out.push(b);
+            return;
+        }
+        let sq = |p: (f64, f64)| p.0 * p.0 + p.1 * p.1;
+        let (sa, sb, sc) = (sq(a), sq(b), sq(c));
+        let ux = (sa * (b.1 - c.1) + sb * (c.1 - a.1) + sc * (a.1 - b.1)) / d;
+        let uy = (sa * (c.0 - b.0) + sb * (a.0 - c.0) + sc * (b.0 - a.0)) / d;
+        ((ux, uy), (a.0 - ux).hypot(a.1 - uy))
+    };
+    let angle = |p: (f64, f64)| (p.1 - centre.1).atan2(p.0 - centre.0);
+    let tau = std::f64::consts::TAU;
+    let sweep = if full {
+        tau
+    } else if turn > 0.0 {
+        (angle(c) - angle(a)).rem_euclid(tau)
+    } else {
+        -(angle(a) - angle(c)).rem_euclid(tau)
+    };
+    let steps = (sweep.abs() / ARC_STEP_DEGREES.to_radians())
+        .ceil()
+        .max(1.0) as usize;
+    let start = angle(a);
+    for k in 1..steps {
+        let t = start + sweep * k as f64 / steps as f64;
+        out.push((centre.0 + radius * t.cos(), centre.1 + radius * t.sin()));
+    }
+}
+
+/// Vertices as a GeoJSON position list.
+fn write_line(pts: &[(f64, f64)], out: &mut Vec<u8>) {
+    out.push(b'[');
+    for (k, &(x, y)) in pts.iter().enumerate() {
+        if k > 0 {
+            out.push(b',');
+        }
+        out.push(b'[');
+        super::super::shp::coord(x, out);
+        out.push(b',');
+        super::super::shp::coord(y, out);
+        out.push(b']');
+    }
+    out.push(b']');
 }
 
 /// `[a,b,...]` of `n` items each written by `item`.
@@ -301,17 +426,64 @@ mod tests {
         );
     }
 
+    /// The signed area of a ring (shoelace), for the tests.
+    fn ring_area(ring: &[serde_json::Value]) -> f64 {
+        let p: Vec<(f64, f64)> = ring
+            .iter()
+            .map(|v| (v[0].as_f64().unwrap(), v[1].as_f64().unwrap()))
+            .collect();
+        p.windows(2)
+            .map(|w| w[0].0 * w[1].1 - w[1].0 * w[0].1)
+            .sum::<f64>()
+            / 2.0
+    }
+
     #[test]
-    fn curves_are_named_not_read_and_bad_wkb_is_an_error() {
-        let mut cp = Vec::new();
-        header(&mut cp, 12);
-        cp.extend_from_slice(&1u32.to_le_bytes());
-        header(&mut cp, 10);
-        cp.extend_from_slice(&0u32.to_le_bytes());
+    fn a_curve_polygon_is_made_into_vertices_every_four_degrees() {
+        // A half disc of radius 50: an arc over the top (clockwise), then back along the
+        // diameter; a MultiSurface of one CurvePolygon of one CompoundCurve.
+        let mut ms = Vec::new();
+        header(&mut ms, 12);
+        ms.extend_from_slice(&1u32.to_le_bytes());
+        header(&mut ms, 10);
+        ms.extend_from_slice(&1u32.to_le_bytes());
+        header(&mut ms, 9);
+        ms.extend_from_slice(&2u32.to_le_bytes());
+        header(&mut ms, 8);
+        xy(&mut ms, &[(0.0, 0.0), (50.0, 50.0), (100.0, 0.0)]);
+        header(&mut ms, 2);
+        xy(&mut ms, &[(100.0, 0.0), (0.0, 0.0)]);
+        let (text, w) = geojson(&ms);
+        assert_eq!(w, Written::Curved);
+        let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["type"], "MultiPolygon");
+        let ring = v["coordinates"][0][0].as_array().unwrap();
+        // 180° in 45 steps of 4°: 46 points on the arc, then back to the start.
+        assert_eq!(ring.len(), 47);
+        assert_eq!(ring.first(), ring.last());
+        assert_eq!(ring[45], serde_json::json!([100.0, 0.0]));
+        // The inscribed polygon's area, by hand: 45 triangles of apex angle 4°; clockwise.
+        let expected = 0.5 * 50.0f64.powi(2) * 45.0 * 4f64.to_radians().sin();
+        let area = -ring_area(ring);
+        assert!(
+            (area - expected).abs() < 1e-9 * expected,
+            "{area} {expected}"
+        );
+        // Within 0.1% of the half disc itself.
+        let disc = std::f64::consts::PI * 2500.0 / 2.0;
+        assert!((area - disc).abs() < 1e-3 * disc);
+    }
+
+    #[test]
+    fn three_points_in_a_line_are_two_segments_and_bad_wkb_is_an_error() {
+        let mut cs = Vec::new();
+        header(&mut cs, 8);
+        xy(&mut cs, &[(0.0, 0.0), (1.0, 1.0), (2.0, 2.0)]);
         assert_eq!(
-            geojson(&cp),
+            geojson(&cs),
             (
-                "{\"type\":\"MultiSurface\",\"coordinates\":[]}".to_string(),
+                "{\"type\":\"LineString\",\"coordinates\":[[0.0,0.0],[1.0,1.0],[2.0,2.0]]}"
+                    .to_string(),
                 Written::Curved
             )
         );
