@@ -336,6 +336,8 @@ struct Scan {
     lines: Vec<Option<std::num::NonZeroU32>>,
     /// For a source read through GDAL, each feature's FID, set on the errors that name one.
     fids: Option<Arc<ogr::Fids>>,
+    /// For a source read through GDAL, the features whose arcs were made into vertices.
+    curved: Option<Arc<std::sync::Mutex<Vec<usize>>>>,
     /// What was found wrong with the file as a whole (a mapped CSV column not in its header).
     suspicions: Vec<Suspicion>,
 }
@@ -353,6 +355,7 @@ impl Scan {
             lines: Vec::new(),
             suspicions: Vec::new(),
             fids: None,
+            curved: None,
         }
     }
 
@@ -404,10 +407,8 @@ fn scan_geojson<T: Send>(
     parse: &ParseFn<T>,
     sink: &mut dyn for<'b> FnMut(T, Left<'b>),
 ) -> Result<Scan> {
-    let mut file = source.name();
-    let mut scan = Scan::new(file.clone());
+    let mut scan = Scan::new(source.name());
     let kind = source.kind()?;
-    let mut curved = None;
     // A Shapefile's progress is told in its .shp's bytes, the size the caller knows.
     let mut shp_progress: Option<ByteProgress> = None;
     let mut seen = None;
@@ -430,24 +431,15 @@ fn scan_geojson<T: Send>(
             seen = Some((Arc::clone(&opened.seen), opened.text.dbf().to_path_buf()));
             Box::new(opened.text)
         }
-        (kind::Kind::Ogr, Some(path)) => {
-            let opened = ogr::open(path, source.layer_name())?;
-            scan.warnings
-                .extend(opened.notes.into_iter().map(layer_note(layer)));
-            // Named with its layer, as QGIS names it; progress is not told in bytes.
-            file.clone_from(&opened.name);
-            scan.file.clone_from(&opened.name);
-            scan.fids = Some(opened.fids);
-            curved = Some(opened.curved);
-            opened.text
-        }
+        (kind::Kind::Ogr, Some(path)) => open_ogr(path, source.layer_name(), layer, &mut scan)?,
         _ => source.open()?,
     };
     let reading = Reading {
-        file: Arc::new(file),
+        file: Arc::new(scan.file.clone()),
         layer,
         leave,
         strict: options.strict,
+        // A source read through GDAL has no size in bytes to tell progress against.
         progress: match kind {
             kind::Kind::Ogr => None,
             _ => shp_progress.as_ref().or(options.progress.as_ref()),
@@ -457,24 +449,16 @@ fn scan_geojson<T: Send>(
     // The scanner stops early only after sending an error, which the loop returned. A
     // Shapefile's own error (a truncated record) comes through the scanner as a read error.
     let fids = scan.fids.clone();
-    let fid = |e: Error| match &fids {
-        Some(fids) => fids.mark(e),
-        None => e,
-    };
     let members = scan_in_batches(input, &reading, &mut scan, sink)
         .map_err(shp::take_error)
-        .map_err(fid)?
+        .map_err(|mut e| {
+            if let Some(fids) = &fids {
+                fids.mark(&mut e);
+            }
+            e
+        })?
         .unwrap_or_default();
-    if let Some(fids) = &fids {
-        scan.rejected = std::mem::take(&mut scan.rejected)
-            .into_iter()
-            .map(|e| fids.mark(e))
-            .collect();
-    }
-    if let Some(curved) = curved {
-        scan.warnings
-            .extend(ogr::curved_note(&scan.file, &curved).map(layer_note(layer)));
-    }
+    finish_ogr(&mut scan, layer);
     if let Some((seen, dbf)) = seen {
         scan.warnings
             .extend(seen.deleted_note(&dbf).map(layer_note(layer)));
@@ -484,6 +468,36 @@ fn scan_geojson<T: Send>(
         .get("bbox")
         .and_then(|raw| serde_json::from_slice::<Vec<f64>>(raw).ok());
     Ok(scan)
+}
+
+/// Opens a source read through GDAL: its notes, its name with its layer (as QGIS names it),
+/// its FIDs and curved features go to `scan`; returns its features' text.
+fn open_ogr(
+    path: &Path,
+    name: Option<&str>,
+    layer: Layer,
+    scan: &mut Scan,
+) -> Result<Box<dyn Read + Send + 'static>> {
+    let opened = ogr::open(path, name)?;
+    scan.warnings
+        .extend(opened.notes.into_iter().map(layer_note(layer)));
+    scan.file = opened.name;
+    scan.fids = Some(opened.fids);
+    scan.curved = Some(opened.curved);
+    Ok(opened.text)
+}
+
+/// Once a source read through GDAL is read: each rejection's FID, the note of curved features.
+fn finish_ogr(scan: &mut Scan, layer: Layer) {
+    if let Some(fids) = &scan.fids {
+        for e in &mut scan.rejected {
+            fids.mark(e);
+        }
+    }
+    if let Some(curved) = &scan.curved {
+        scan.warnings
+            .extend(ogr::curved_note(&scan.file, curved).map(layer_note(layer)));
+    }
 }
 
 /// Reads `input` through the batch pipeline into `scan` and `sink`: the scanner (one thread:

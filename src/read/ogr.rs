@@ -103,11 +103,10 @@ impl Fids {
     }
 
     /// Sets the FID of the record an error names, if it names one.
-    pub(crate) fn mark(&self, mut e: Error) -> Error {
+    pub(crate) fn mark(&self, e: &mut Error) {
         if let Some(ctx) = e.feature_mut() {
             ctx.fid = self.of(ctx.index);
         }
-        e
     }
 }
 
