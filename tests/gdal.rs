@@ -409,3 +409,56 @@ fn a_curved_parcel_is_read_with_its_arcs_made_into_vertices_as_gdal_makes_them()
     );
     assert!(gdals.warnings.iter().all(|w| !w.message.contains("curved")));
 }
+
+/// The Shanghai districts (a GBK `.dbf` marked by its LDID byte, no `.cpg`; in
+/// `$LAND_EFFICIENCY_SHARED/data/external`, skipped without it): GDAL's reading of the
+/// Shapefile, written into a geodatabase, gives the crate's own Shapefile reader's names,
+/// ids and areas.
+#[test]
+fn gdal_reads_the_shanghai_gbk_shapefile_as_the_crate_does() {
+    let Some(shared) = std::env::var_os("LAND_EFFICIENCY_SHARED") else {
+        eprintln!("LAND_EFFICIENCY_SHARED not set: skipped");
+        return;
+    };
+    let shp = PathBuf::from(shared)
+        .join("data/external/cn-shanghai-districts-gbk")
+        .join("区县界_area.shp");
+    let dir = tempfile::tempdir().unwrap();
+    let gdb = dir.path().join("sh.gdb");
+    ogr2ogr(&[
+        gdb.to_str().unwrap(),
+        shp.to_str().unwrap(),
+        "-nln",
+        "区县界",
+    ]);
+    let mut config = Config::default();
+    config.fields.parcel_id = "ADMINCODE".into();
+    let read = |parcels: Source| {
+        let loaded = read_parcels(&parcels, &config, &ReadOptions::default()).unwrap();
+        assert!(loaded.rejected.is_empty(), "{:?}", loaded.rejected);
+        let mut area_m2 = 0.0;
+        let names: Vec<(String, String)> = loaded
+            .records
+            .iter()
+            .map(|p| {
+                area_m2 += geo::GeodesicArea::geodesic_area_unsigned(&p.geometry());
+                let props: Value = serde_json::from_str(p.properties().unwrap()).unwrap();
+                (
+                    p.id().to_string(),
+                    props["NAME"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        (names, area_m2)
+    };
+    let (native, native_m2) = read(Source::path(&shp));
+    let (by_gdal, gdal_m2) = read(Source::path(&gdb));
+    assert!(native.len() > 10, "{native:?}");
+    assert!(native.iter().any(|(_, n)| n == "杨浦区"), "{native:?}");
+    assert_eq!(native, by_gdal);
+    // The geodatabase's grid moves each coordinate by ~1e-14°.
+    assert!(
+        (native_m2 - gdal_m2).abs() <= 1e-9 * native_m2,
+        "{native_m2} against {gdal_m2}"
+    );
+}
