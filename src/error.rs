@@ -438,8 +438,9 @@ pub enum Error {
         /// What is wrong and what to do.
         message: String,
     },
-    /// A source read through GDAL (`gdal` feature) that cannot be: GDAL cannot open it, it
-    /// holds no vector layer or several and none named, or GDAL stops before its last feature.
+    /// A source read through GDAL (`gdal` feature) that cannot be: it holds no vector layer or
+    /// several and none named, or GDAL stops before its last feature. (One GDAL cannot open at
+    /// all is an [`Error::InputFormat`].)
     /// It stops the read.
     #[error("{}: {}{message}", file.display(), feature.map(|r| format!("feature {r}: ")).unwrap_or_default())]
     Gdal {

@@ -462,3 +462,22 @@ fn gdal_reads_the_shanghai_gbk_shapefile_as_the_crate_does() {
         "{native_m2} against {gdal_m2}"
     );
 }
+
+#[test]
+fn a_folder_gdal_cannot_open_is_a_wrong_format_saying_so() {
+    let dir = tempfile::tempdir().unwrap();
+    let gdb = dir.path().join("dc.gdb");
+    std::fs::create_dir(&gdb).unwrap();
+    let e = read_parcels(
+        &Source::path(&gdb),
+        &Config::default(),
+        &ReadOptions::default(),
+    )
+    .unwrap_err();
+    assert_eq!(e.code(), "input_format", "{e}");
+    let text = e.to_string();
+    assert!(
+        text.contains("GDAL cannot open it") && text.contains("recognises no vector format"),
+        "{text}"
+    );
+}

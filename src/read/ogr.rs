@@ -43,8 +43,8 @@ pub(crate) struct Opened {
 /// Opens the layer `layer` (else the only one) of the vector source at `path` through GDAL.
 ///
 /// # Errors
-/// [`Error::Gdal`] when GDAL cannot open it as a vector source, it holds no layer, several
-/// and none named, or none of the name given.
+/// [`Error::InputFormat`] when GDAL cannot open it as a vector source; [`Error::Gdal`] when
+/// it holds no layer, several and none named, or none of the name given.
 #[cfg(feature = "gdal")]
 pub(crate) fn open(path: &Path, layer: Option<&str>) -> Result<Opened> {
     source::open(path, layer)

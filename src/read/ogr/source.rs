@@ -27,10 +27,21 @@ pub(super) fn open(path: &Path, layer: Option<&str>) -> Result<Opened> {
         ..DatasetOptions::default()
     };
     let dataset = Dataset::open_ex(path, options).map_err(|e| {
-        bad(format!(
-            "GDAL cannot open it as a vector source ({e}): give the File Geodatabase's .gdb \
-             folder itself, or export the layer to GeoJSON"
-        ))
+        let said = match e {
+            gdal::errors::GdalError::NullPointer { msg, .. } if msg.trim().is_empty() => {
+                "it recognises no vector format in it".to_string()
+            }
+            gdal::errors::GdalError::NullPointer { msg, .. } => msg,
+            other => other.to_string(),
+        };
+        Error::InputFormat {
+            file: path.to_path_buf(),
+            message: format!(
+                "GDAL cannot open it as a vector source ({said}): give a File Geodatabase's \
+                 .gdb folder itself (with its a0000000N.gdbtable files), or export the layer to \
+                 GeoJSON"
+            ),
+        }
     })?;
     let names: Vec<String> = dataset.layers().map(|l| l.name()).collect();
     let chosen = choose(path, &names, layer).map_err(bad)?;
