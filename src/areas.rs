@@ -201,6 +201,7 @@ fn parcel_area(
         index: p.index(),
         id: Some(p.id().to_string()),
         line: None,
+        fid: None,
     };
     let tolerance = config.area.recorded_tolerance;
     let (area, source, warning) = match config.area.method {

@@ -58,6 +58,10 @@ pub struct FeatureContext {
     /// For a CSV row, its line in the file (the header is line 1; a quoted field over several
     /// lines counts them all), where a spreadsheet user looks for it; `None` for a feature.
     pub line: Option<std::num::NonZeroU32>,
+    /// For a feature read through GDAL (`gdal` feature), its feature id (FID) in the source,
+    /// which GDAL and QGIS show (when it is one of `u32`, as any but a vast layer's are);
+    /// `None` for any other record.
+    pub fid: Option<u32>,
 }
 
 /// What follows a file's name to name a layer inside it, as QGIS writes a layer's source
@@ -74,13 +78,17 @@ impl FeatureContext {
             index,
             id: None,
             line: None,
+            fid: None,
         }
     }
 
     /// Where a table's row stands, as a spreadsheet user looks for it: `line 5` in a CSV,
     /// `sheet "2024", row 5` in a spreadsheet's sheet (a file named `qy.xlsx|layername=2024`);
-    /// `None` for a feature.
+    /// `fid 4` for a feature read through GDAL; `None` for any other feature.
     pub fn position(&self) -> Option<String> {
+        if let Some(fid) = self.fid {
+            return Some(format!("fid {fid}"));
+        }
         let line = self.line?;
         let sheet = (self.file.to_str()).and_then(|f| f.rsplit_once(LAYER_NAME));
         Some(match sheet {
@@ -433,6 +441,19 @@ pub enum Error {
         /// What is wrong and what to do.
         message: String,
     },
+    /// A source read through GDAL (`gdal` feature) that cannot be: it holds no vector layer or
+    /// several and none named, or GDAL stops before its last feature. (One GDAL cannot open at
+    /// all is an [`Error::InputFormat`].)
+    /// It stops the read.
+    #[error("{}: {}{message}", file.display(), feature.map(|r| format!("feature {r}: ")).unwrap_or_default())]
+    Gdal {
+        /// The source, with its layer (`dc.gdb|layername=DCDYTB`) once one is chosen.
+        file: PathBuf,
+        /// 0-based index of the feature at fault, when one is.
+        feature: Option<usize>,
+        /// What GDAL said and what to do.
+        message: String,
+    },
     /// An input of a format not read as that layer (a `.dbf` alone, a spreadsheet given as
     /// parcels, a `.gdb`), or a `.shp` without its `.dbf`: the message says what to give.
     #[error("{}: {message}", file.display())]
@@ -624,6 +645,7 @@ impl Error {
             Config { .. } => "config",
             Csv { .. } => "csv",
             Shapefile { .. } => "shapefile",
+            Gdal { .. } => "gdal",
             Spreadsheet { .. } => "spreadsheet",
             InputFormat { .. } => "input_format",
             OutputIsInput { .. } => "output_is_input",

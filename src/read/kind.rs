@@ -1,6 +1,7 @@
 //! What an input path is: its format, told by its first bytes and its extension, and the
 //! layer named inside it with QGIS's syntax (`qy.xlsx|layername=2024`,
-//! `zd.zip|layername=ZD`; later `zd.gpkg|layername=ZD`). A format not read gets an
+//! `zd.zip|layername=ZD`, `dc.gdb|layername=DCDYTB` with the `gdal` feature; later
+//! `zd.gpkg|layername=ZD`). A format not read gets an
 //! [`Error::InputFormat`] saying what to give instead.
 
 use std::io::Read;
@@ -21,6 +22,10 @@ pub(crate) enum Kind {
     ZippedShapefile,
     /// A spreadsheet (enterprises, or any table read as CSV is).
     Spreadsheet(Book),
+    /// A vector source read through GDAL's OGR (`gdal` feature): a File Geodatabase (`.gdb`
+    /// folder or `.gdb.zip`), KML, MapInfo, GML, ... Never the kind of a path without the
+    /// feature, where such a path gets a hint naming it instead.
+    Ogr,
 }
 
 /// The spreadsheet formats read.
@@ -42,7 +47,10 @@ impl Kind {
 
     /// True for the kinds that hold several layers, one named by `|layername=`.
     fn has_layers(self) -> bool {
-        matches!(self, Kind::ZippedShapefile | Kind::Spreadsheet(_))
+        matches!(
+            self,
+            Kind::ZippedShapefile | Kind::Spreadsheet(_) | Kind::Ogr
+        )
     }
 }
 
@@ -109,6 +117,9 @@ fn kind_of_file(path: &Path) -> Result<Kind> {
     if magic == Some(OLE2) {
         return Ok(Kind::Spreadsheet(Book::Xls));
     }
+    if is_ogr(path, &ext) {
+        return ogr_or_hint(path);
+    }
     if magic == Some(ZIP) {
         return Ok(match ext.as_str() {
             "xlsx" | "xlsm" => Kind::Spreadsheet(Book::Xlsx),
@@ -138,12 +149,6 @@ fn kind_of_file(path: &Path) -> Result<Kind> {
         "xlsb" => hint(
             "an Excel binary workbook (.xlsb) is not read: save it as .xlsx (or CSV UTF-8)".into(),
         ),
-        "gdb" => hint(
-            "a File Geodatabase is not read yet (the `gdal` feature of issue 22 will read it): \
-             export the layer to a Shapefile or GeoJSON (ogr2ogr -f GeoJSON out.geojson in.gdb \
-             LAYER, or QGIS Export)"
-                .into(),
-        ),
         "gpkg" => hint(
             "a GeoPackage is not read yet (issue 22): export the layer to GeoJSON or a \
              Shapefile (ogr2ogr -f GeoJSON out.geojson in.gpkg LAYER)"
@@ -152,6 +157,11 @@ fn kind_of_file(path: &Path) -> Result<Kind> {
         "zip" => Ok(Kind::ZippedShapefile),
         _ => {
             // A directory (a .gdb given with a trailing slash) or a file of another name.
+            if path.is_dir() && cfg!(feature = "gdal") {
+                // GDAL opens folders of some formats (a geodatabase named otherwise, a
+                // folder of MapInfo tables), and says so when it cannot.
+                return Ok(Kind::Ogr);
+            }
             if path.is_dir() {
                 return hint(
                     "a folder, not a file: give the layer's .shp or .geojson inside it; a File \
@@ -162,6 +172,42 @@ fn kind_of_file(path: &Path) -> Result<Kind> {
             Ok(Kind::GeoJson)
         }
     }
+}
+
+/// Extensions of the vector formats read through GDAL (`gdal` feature), lower case.
+const OGR_EXTENSIONS: [&str; 9] = [
+    "gdb", "kml", "kmz", "tab", "mif", "gml", "gpx", "dxf", "sqlite",
+];
+
+/// True for a path GDAL is to read: a File Geodatabase (`.gdb`, a folder, or a `.gdb.zip`),
+/// or a file of another format GDAL reads.
+fn is_ogr(path: &Path, ext: &str) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    OGR_EXTENSIONS.contains(&ext) || name.ends_with(".gdb.zip")
+}
+
+/// [`Kind::Ogr`] with the `gdal` feature; without it, the hint naming it.
+fn ogr_or_hint(path: &Path) -> Result<Kind> {
+    if cfg!(feature = "gdal") {
+        return Ok(Kind::Ogr);
+    }
+    let what = if path.to_string_lossy().to_ascii_lowercase().contains(".gdb") {
+        "a File Geodatabase"
+    } else {
+        "this format"
+    };
+    Err(Error::InputFormat {
+        file: path.to_path_buf(),
+        message: format!(
+            "{what} is read through GDAL, with the `gdal` feature: build with `cargo build \
+             --features gdal` (GDAL installed: Debian's libgdal-dev and pkg-config), or export \
+             the layer to a Shapefile or GeoJSON (ogr2ogr -f GeoJSON out.geojson in.gdb LAYER, \
+             or QGIS Export)"
+        ),
+    })
 }
 
 /// The first four bytes of a regular file, if it has them.
@@ -235,7 +281,13 @@ mod tests {
     #[test]
     fn formats_not_read_say_what_to_give() {
         for (name, says) in [
-            ("x.gdb", "File Geodatabase is not read yet"),
+            #[cfg(not(feature = "gdal"))]
+            (
+                "x.gdb",
+                "File Geodatabase is read through GDAL, with the `gdal` feature",
+            ),
+            #[cfg(not(feature = "gdal"))]
+            ("x.kml", "--features gdal"),
             ("x.gpkg", "GeoPackage is not read yet"),
             ("x.dbf", "give the .shp"),
             ("x.xlsb", "save it as .xlsx"),

@@ -42,6 +42,7 @@ pub(crate) mod feature;
 pub(crate) mod header;
 pub(crate) mod kind;
 pub(crate) mod negative;
+pub(crate) mod ogr;
 pub(crate) mod previous;
 pub(crate) mod scan;
 pub(crate) mod sheet;
@@ -61,7 +62,10 @@ pub enum Source {
     /// `qy.xlsx|layername=2024`), `.shp` as a Shapefile (with its `.dbf`, `.prj` and
     /// `.cpg`), a `.zip` as the Shapefile in it (`zd.zip|layername=ZD` when it holds
     /// several), anything else as GeoJSON; a spreadsheet or a zip is told by its first bytes
-    /// too. A `.dbf` alone, a geodatabase or a GeoPackage is an [`Error::InputFormat`] saying
+    /// too. With the `gdal` feature, a File Geodatabase (`.gdb` folder, `.gdb.zip`) and the
+    /// other formats GDAL reads (`.kml`, `.tab`, `.mif`, `.gml`, ...; a folder) are read
+    /// through OGR (`dc.gdb|layername=DCDYTB` for one of several layers). A `.dbf` alone, a
+    /// GeoPackage, or a geodatabase without the feature is an [`Error::InputFormat`] saying
     /// what to give.
     Path(PathBuf),
     /// GeoJSON held in memory, with a label used in messages.
@@ -332,6 +336,10 @@ struct Scan {
     /// For a CSV, the line of each record kept, in order (for errors found at the end, such as
     /// a repeated id); empty for GeoJSON.
     lines: Vec<Option<std::num::NonZeroU32>>,
+    /// For a source read through GDAL, each feature's FID, set on the errors that name one.
+    fids: Option<Arc<ogr::Fids>>,
+    /// For a source read through GDAL, the features whose arcs were made into vertices.
+    curved: Option<Arc<std::sync::Mutex<Vec<usize>>>>,
     /// What was found wrong with the file as a whole (a mapped CSV column not in its header).
     suspicions: Vec<Suspicion>,
 }
@@ -348,6 +356,8 @@ impl Scan {
             evidence: Evidence::default(),
             lines: Vec::new(),
             suspicions: Vec::new(),
+            fids: None,
+            curved: None,
         }
     }
 
@@ -399,8 +409,7 @@ fn scan_geojson<T: Send>(
     parse: &ParseFn<T>,
     sink: &mut dyn for<'b> FnMut(T, Left<'b>),
 ) -> Result<Scan> {
-    let file = source.name();
-    let mut scan = Scan::new(file.clone());
+    let mut scan = Scan::new(source.name());
     let kind = source.kind()?;
     // A Shapefile's progress is told in its .shp's bytes, the size the caller knows.
     let mut shp_progress: Option<ByteProgress> = None;
@@ -424,21 +433,34 @@ fn scan_geojson<T: Send>(
             seen = Some((Arc::clone(&opened.seen), opened.text.dbf().to_path_buf()));
             Box::new(opened.text)
         }
+        (kind::Kind::Ogr, Some(path)) => open_ogr(path, source.layer_name(), layer, &mut scan)?,
         _ => source.open()?,
     };
     let reading = Reading {
-        file: Arc::new(file),
+        file: Arc::new(scan.file.clone()),
         layer,
         leave,
         strict: options.strict,
-        progress: shp_progress.as_ref().or(options.progress.as_ref()),
+        // A source read through GDAL has no size in bytes to tell progress against.
+        progress: match kind {
+            kind::Kind::Ogr => None,
+            _ => shp_progress.as_ref().or(options.progress.as_ref()),
+        },
         parse,
     };
     // The scanner stops early only after sending an error, which the loop returned. A
     // Shapefile's own error (a truncated record) comes through the scanner as a read error.
+    let fids = scan.fids.clone();
     let members = scan_in_batches(input, &reading, &mut scan, sink)
-        .map_err(shp::take_error)?
+        .map_err(shp::take_error)
+        .map_err(|mut e| {
+            if let Some(fids) = &fids {
+                fids.mark(&mut e);
+            }
+            e
+        })?
         .unwrap_or_default();
+    finish_ogr(&mut scan, layer);
     if let Some((seen, dbf)) = seen {
         scan.warnings
             .extend(seen.deleted_note(&dbf).map(layer_note(layer)));
@@ -448,6 +470,36 @@ fn scan_geojson<T: Send>(
         .get("bbox")
         .and_then(|raw| serde_json::from_slice::<Vec<f64>>(raw).ok());
     Ok(scan)
+}
+
+/// Opens a source read through GDAL: its notes, its name with its layer (as QGIS names it),
+/// its FIDs and curved features go to `scan`; returns its features' text.
+fn open_ogr(
+    path: &Path,
+    name: Option<&str>,
+    layer: Layer,
+    scan: &mut Scan,
+) -> Result<Box<dyn Read + Send + 'static>> {
+    let opened = ogr::open(path, name)?;
+    scan.warnings
+        .extend(opened.notes.into_iter().map(layer_note(layer)));
+    scan.file = opened.name;
+    scan.fids = Some(opened.fids);
+    scan.curved = Some(opened.curved);
+    Ok(opened.text)
+}
+
+/// Once a source read through GDAL is read: each rejection's FID, the note of curved features.
+fn finish_ogr(scan: &mut Scan, layer: Layer) {
+    if let Some(fids) = &scan.fids {
+        for e in &mut scan.rejected {
+            fids.mark(e);
+        }
+    }
+    if let Some(curved) = &scan.curved {
+        scan.warnings
+            .extend(ogr::curved_note(&scan.file, curved).map(layer_note(layer)));
+    }
 }
 
 /// Reads `input` through the batch pipeline into `scan` and `sink`: the scanner (one thread:
@@ -1522,6 +1574,7 @@ pub(crate) fn context(file: &Path, layer: Layer, index: usize, id: &str) -> Feat
         index,
         id: Some(id.to_string()),
         line: None,
+        fid: None,
     }
 }
 
@@ -1709,10 +1762,11 @@ fn backing(source: &Source, options: &ReadOptions) -> Result<Option<InputText>> 
         _ if !options.leave_text => None,
         // None for a pipe or a device, which cannot be read again: the text is held.
         // A Shapefile's features are made as it is read, not in a file: the text is held.
+        // So are those of a source read through GDAL.
         Source::Path(_)
             if matches!(
                 source.kind()?,
-                kind::Kind::Shapefile | kind::Kind::ZippedShapefile
+                kind::Kind::Shapefile | kind::Kind::ZippedShapefile | kind::Kind::Ogr
             ) =>
         {
             None
@@ -2075,9 +2129,13 @@ fn conclude<T: Table + Sync>(
     (id_property, position): (&str, &str),
     strict: bool,
 ) -> Result<Loaded<T>> {
-    let ctx = |row: usize| FeatureContext {
-        line: scan.lines.get(row).copied().flatten(),
-        ..context(&scan.file, layer, table.feature_index(row), table.id(row))
+    let ctx = |row: usize| {
+        let index = table.feature_index(row);
+        FeatureContext {
+            line: scan.lines.get(row).copied().flatten(),
+            fid: scan.fids.as_ref().and_then(|f| f.of(index)),
+            ..context(&scan.file, layer, index, table.id(row))
+        }
     };
     // A row rejected here is not the first of its id: a later good copy is then kept, as it
     // would be had the first been rejected while parsing.

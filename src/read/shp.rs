@@ -733,7 +733,7 @@ impl Read for ShapefileText {
     }
 }
 
-fn json_string(s: &str, out: &mut Vec<u8>) {
+pub(crate) fn json_string(s: &str, out: &mut Vec<u8>) {
     // Serializing a str to a Vec cannot fail.
     let _ = serde_json::to_writer(&mut *out, s);
 }
@@ -768,7 +768,7 @@ fn le_f64(b: &[u8], at: usize) -> Option<f64> {
     Some(f64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
 }
 
-fn coord(x: f64, out: &mut Vec<u8>) {
+pub(crate) fn coord(x: f64, out: &mut Vec<u8>) {
     if x.is_finite() {
         let mut b = zmij::Buffer::new();
         out.extend_from_slice(b.format_finite(x).as_bytes());
