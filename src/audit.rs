@@ -449,8 +449,15 @@ impl Audit {
             None => 0,
         };
         let max_ratio = config.park.max_low_efficiency_ratio;
-        let (park_results, zone) =
-            parks::aggregate(figures, &tallies, parcels, &park_table, max_ratio);
+        let footprint = |row| classify::footprint_m2(parcels, &joined, row, figures[row].area_m2);
+        let (park_results, zone) = parks::aggregate(
+            figures,
+            &tallies,
+            parcels,
+            &park_table,
+            max_ratio,
+            &footprint,
+        );
         times.evaluate += t.elapsed();
 
         (notes.rejected).extend(park_rejected.iter().map(Rejection::from_error));

@@ -9,7 +9,7 @@ use crate::config::Config;
 use crate::error::{Layer, Warning};
 use crate::grade::Grade;
 use crate::join::{Joined, unsure_warnings};
-use crate::land::{LandCase, land_reasons};
+use crate::land::{LandCase, building_density, land_reasons};
 use crate::metrics::intensities;
 use crate::outcome::{
     AppliedThresholds, Figures, NO_PARK, NO_TENANT, RuleSet, Tally, Tenants, sums_of,
@@ -291,6 +291,18 @@ fn figures_of(f: &crate::metrics::Intensities) -> rules::Figures {
         output_per_mu: f.output_per_mu,
         plot_ratio: f.plot_ratio,
     }
+}
+
+/// A parcel's building footprint, m², for the roll-ups: its own, else its recorded density ×
+/// its area, else its tenants' footprints summed (as its building density is judged).
+pub(crate) fn footprint_m2(
+    parcels: &Parcels,
+    joined: &Joined,
+    row: usize,
+    area_m2: f64,
+) -> Option<f64> {
+    let tenants = footprint_of(joined.tenants.of(row), &joined.table);
+    building_density(&parcels.get(row).land(), tenants, area_m2).map(|d| d * area_m2)
 }
 
 /// The sum of the tenants' footprints, m², when every tenant gives one; `None` for a parcel

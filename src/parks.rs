@@ -254,13 +254,14 @@ pub(crate) fn place_and_index<'a>(
 }
 
 /// The parks stage: each park's figures from its parcels' outcomes and their tenants' sums,
-/// and the zone's roll-up.
+/// and the zone's roll-up (`footprint`: a parcel's building footprint by row).
 pub(crate) fn aggregate(
     figures: &[Figures],
     tallies: &[Tally],
     parcels: &Parcels,
     parks: &Parks,
     max_ratio: f64,
+    footprint: &dyn Fn(usize) -> Option<f64>,
 ) -> (Vec<ParkResult>, Rollup) {
     let shares = figures.iter().map(|f| ParkShare {
         park: (f.park != NO_PARK).then_some(f.park as usize),
@@ -270,7 +271,7 @@ pub(crate) fn aggregate(
         unjudged: f.unjudged(),
     });
     let mut results = self::parks(shares, parks, max_ratio);
-    let (park_rollups, zone) = rollups(figures, tallies, parcels, parks.len());
+    let (park_rollups, zone) = rollups(figures, tallies, parcels, parks.len(), footprint);
     let ranks = rank_by_tax_per_mu(&park_rollups);
     for ((k, rollup), rank) in results.iter_mut().zip(park_rollups).zip(ranks) {
         k.rollup = rollup;

@@ -44,6 +44,16 @@ pub struct Rollup {
     /// Plot ratio (工业用地综合容积率) = floor area / the land under it; `None` when no parcel's
     /// floor area is known.
     pub plot_ratio: Option<f64>,
+    /// The building footprint of the parcels whose footprint is known (the parcel's own, else
+    /// its recorded density × its area, else its tenants' footprints), m².
+    pub footprint_m2: f64,
+    /// The land under those parcels, mu.
+    pub footprint_known_area_mu: f64,
+    /// Parcels whose footprint is not known: left out of the building density.
+    pub footprint_unknown_count: usize,
+    /// Building density (工业用地建筑密度) = footprint / the land under it; `None` when no
+    /// parcel's footprint is known.
+    pub building_density: Option<f64>,
     /// Low-efficiency parcels and their area by reason (a parcel counts once per reason), in
     /// the order of [`Reason::ALL`], the reasons with none left out. Serialised as an object,
     /// `{"tax": {"count": 3, "area_mu": 41.5}, ...}`.
@@ -89,12 +99,16 @@ pub(crate) struct RollupAcc {
     floor_m2: f64,
     floor_land_m2: f64,
     floor_unknown: usize,
+    footprint_m2: f64,
+    footprint_land_m2: f64,
+    footprint_unknown: usize,
     reasons: [(usize, f64); Reason::ALL.len()],
 }
 
 impl RollupAcc {
-    /// Adds a parcel: its figures, its tenants' tally and its recorded floor area.
-    pub(crate) fn add(&mut self, f: &Figures, tally: &Tally, own_floor_m2: Option<f64>) {
+    /// Adds a parcel: its figures, its tenants' tally, its recorded floor area and its
+    /// building footprint.
+    pub(crate) fn add(&mut self, f: &Figures, tally: &Tally, built: Built) {
         for (k, r) in Reason::ALL.iter().enumerate() {
             if f.reasons.contains(*r) {
                 self.reasons[k].0 += 1;
@@ -109,12 +123,19 @@ impl RollupAcc {
         self.money[0] += sums.tax;
         self.money[1] += sums.investment;
         self.money[2] += sums.output;
-        match own_floor_m2.or(sums.floor_area_m2) {
+        match built.own_floor_m2.or(sums.floor_area_m2) {
             Some(floor) => {
                 self.floor_m2 += floor;
                 self.floor_land_m2 += f.area_m2;
             }
             None => self.floor_unknown += 1,
+        }
+        match built.footprint_m2 {
+            Some(footprint) => {
+                self.footprint_m2 += footprint;
+                self.footprint_land_m2 += f.area_m2;
+            }
+            None => self.footprint_unknown += 1,
         }
     }
 
@@ -134,6 +155,11 @@ impl RollupAcc {
             floor_known_area_mu: m2_to_mu(self.floor_land_m2),
             floor_unknown_count: self.floor_unknown,
             plot_ratio: (self.floor_land_m2 > 0.0).then(|| self.floor_m2 / self.floor_land_m2),
+            footprint_m2: self.footprint_m2,
+            footprint_known_area_mu: m2_to_mu(self.footprint_land_m2),
+            footprint_unknown_count: self.footprint_unknown,
+            building_density: (self.footprint_land_m2 > 0.0)
+                .then(|| self.footprint_m2 / self.footprint_land_m2),
             by_reason: (Reason::ALL.iter().zip(&self.reasons))
                 .filter(|(_, (n, _))| *n > 0)
                 .map(|(&reason, &(count, m2))| ReasonTally {
@@ -146,13 +172,23 @@ impl RollupAcc {
     }
 }
 
+/// What is built on a parcel, as far as its own record and its tenants tell.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct Built {
+    /// The parcel's recorded floor area, m² (else its tenants', from the tally).
+    pub(crate) own_floor_m2: Option<f64>,
+    /// Its building footprint, m² (its own, its recorded density × its area, or its tenants').
+    pub(crate) footprint_m2: Option<f64>,
+}
+
 /// The roll-ups of the parks (row-aligned with the parks table; parcels in no park are in the
-/// zone's alone) and of the zone.
+/// zone's alone) and of the zone. `footprint` gives a parcel's building footprint by row.
 pub(crate) fn rollups(
     figures: &[Figures],
     tallies: &[Tally],
     parcels: &Parcels,
     park_count: usize,
+    footprint: &dyn Fn(usize) -> Option<f64>,
 ) -> (Vec<Rollup>, Rollup) {
     let mut parks = vec![RollupAcc::default(); park_count];
     let mut zone = RollupAcc::default();
@@ -160,10 +196,13 @@ pub(crate) fn rollups(
         let Some(tally) = tallies.get(row) else {
             continue;
         };
-        let own = parcels.get(row).floor_area_m2();
-        zone.add(f, tally, own);
+        let built = Built {
+            own_floor_m2: parcels.get(row).floor_area_m2(),
+            footprint_m2: if f.unsure { None } else { footprint(row) },
+        };
+        zone.add(f, tally, built);
         if let Some(acc) = parks.get_mut(f.park as usize) {
-            acc.add(f, tally, own);
+            acc.add(f, tally, built);
         }
     }
     (parks.iter().map(RollupAcc::finish).collect(), zone.finish())
@@ -196,7 +235,7 @@ pub struct NotComputed {
 }
 
 /// The TD/T 1029 indicators the audit does not compute, with the input each needs.
-pub const NOT_COMPUTED: [NotComputed; 6] = [
+pub const NOT_COMPUTED: [NotComputed; 5] = [
     NotComputed {
         indicator: "land_development_rate",
         name_zh: "土地开发率",
@@ -216,11 +255,6 @@ pub const NOT_COMPUTED: [NotComputed; 6] = [
         indicator: "industrial_land_share",
         name_zh: "工业用地率",
         needs: "every built-up parcel of the zone with its land use (not only the industrial parcels audited)",
-    },
-    NotComputed {
-        indicator: "building_density",
-        name_zh: "工业用地建筑密度",
-        needs: "each parcel's building footprint area (基底面积)",
     },
     NotComputed {
         indicator: "idle_land_disposal_rate",

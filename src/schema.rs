@@ -205,7 +205,7 @@ const fn park(
 }
 
 /// The park table, in the order every format writes it. Areas in mu, ratios as fractions.
-pub(crate) const PARK_COLUMNS: [ParkColumn; 28] = [
+pub(crate) const PARK_COLUMNS: [ParkColumn; 30] = [
     park("park_id", true, |k, _| Cell::Text(&k.park_id)),
     park("name", true, |k, _| Cell::OptText(k.name.as_deref())),
     park("parcel_count", true, |k, _| Cell::Count(k.parcel_count)),
@@ -246,6 +246,12 @@ pub(crate) const PARK_COLUMNS: [ParkColumn; 28] = [
     park("plot_ratio", true, |k, _| Cell::OptNum(k.rollup.plot_ratio)),
     park("floor_unknown_count", true, |k, _| {
         Cell::Count(k.rollup.floor_unknown_count)
+    }),
+    park("building_density", true, |k, _| {
+        Cell::OptNum(k.rollup.building_density)
+    }),
+    park("footprint_unknown_count", true, |k, _| {
+        Cell::Count(k.rollup.footprint_unknown_count)
     }),
     park("rank_tax_per_mu", true, |k, _| {
         Cell::OptCount(k.rank_tax_per_mu)

@@ -164,7 +164,11 @@ fn parks_csv_and_summary_carry_the_rollups() {
     let missing: Vec<&str> = (zone["not_computed"].as_array().unwrap().iter())
         .map(|n| n["indicator"].as_str().unwrap())
         .collect();
-    assert!(missing.contains(&"building_density"), "{missing:?}");
+    assert!(missing.contains(&"land_supply_rate"), "{missing:?}");
+    assert!(
+        !missing.contains(&"building_density"),
+        "computed: {missing:?}"
+    );
     let geo: Value =
         serde_json::from_slice(&std::fs::read(out.join("parks.geojson")).unwrap()).unwrap();
     let props = &geo["features"][0]["properties"];
@@ -206,4 +210,67 @@ fn unjudged_parcels_are_left_out_and_idle_ones_count_as_land() {
     // Floor areas: P1 and P2 (15 000 m² each over 10 000 m²); P4 idle, unknown.
     assert_eq!((k.plot_ratio, k.floor_unknown_count), (Some(1.5), 1));
     assert_eq!(r.parks()[0].unjudged_count, 1);
+}
+
+/// 工业用地建筑密度 over the land whose footprint is known: P1 gives its own footprint
+/// (3 000 m²), P2 its recorded density (0.5 of 10 000 m²), P3's tenant its footprint
+/// (2 000 m²); P4 is idle with none (left out), and P5's tenant is rejected (unjudged, left
+/// out with its money). (3 000 + 5 000 + 2 000) / (3 × 10 000) = 1/3.
+#[test]
+fn building_density_sums_the_known_footprints_over_their_land() {
+    use common::{enterprise, projected, run, square};
+    let parcels = projected(&[
+        square(
+            "P1",
+            500_000.0,
+            3_300_000.0,
+            100.0,
+            r#","footprint_area":3000"#,
+        ),
+        square(
+            "P2",
+            500_200.0,
+            3_300_000.0,
+            100.0,
+            r#","building_density":0.5"#,
+        ),
+        square("P3", 500_400.0, 3_300_000.0, 100.0, ""),
+        square("P4", 500_600.0, 3_300_000.0, 100.0, ""),
+        square("P5", 500_800.0, 3_300_000.0, 100.0, ""),
+    ]);
+    let firms = projected(&[
+        enterprise("E1", 500_050.0, 3_300_050.0, 30.0, 100.0, 300.0, ""),
+        enterprise("E2", 500_250.0, 3_300_050.0, 30.0, 100.0, 300.0, ""),
+        enterprise(
+            "E3",
+            500_450.0,
+            3_300_050.0,
+            30.0,
+            100.0,
+            300.0,
+            r#","footprint_area":2000"#,
+        ),
+        enterprise(
+            "E5",
+            500_850.0,
+            3_300_050.0,
+            -5.0,
+            100.0,
+            300.0,
+            r#","footprint_area":9000"#,
+        ),
+    ]);
+    let park = r#"{"type":"Feature","properties":{"park_id":"K1"},"geometry":{"type":"Polygon","coordinates":[[[499900,3299900],[501000,3299900],[501000,3300200],[499900,3300200],[499900,3299900]]]}}"#;
+    let r = run(
+        Config::default(),
+        parcels,
+        Some(firms),
+        Some(projected(&[park.to_string()])),
+    );
+    let k = &r.parks()[0].rollup;
+    assert_eq!(k.footprint_m2, 10_000.0);
+    assert_eq!(k.footprint_known_area_mu, 45.0);
+    assert_eq!(k.footprint_unknown_count, 1, "P4; P5 unjudged is out");
+    assert!((k.building_density.unwrap() - 1.0 / 3.0).abs() < 1e-12);
+    assert_eq!(r.summary().zone.rollup.building_density, k.building_density);
 }
