@@ -27,7 +27,7 @@ use serde_json::value::RawValue;
 
 use crate::config::{Config, Fields};
 use crate::crs::{Backend, Crs, CrsInfo, CrsSource, ToWgs84};
-use crate::error::{Error, FeatureContext, Layer, Result, Suspicion, Warning, abbreviate};
+use crate::error::{self, Error, FeatureContext, Layer, Result, Suspicion, Warning, abbreviate};
 use crate::parcel::{
     Commitments, Enterprise, Enterprises, GradingValues, Parcel, Parcels, Park, Parks, Place,
     Status,
@@ -38,6 +38,7 @@ use crate::source_text::{InputText, Span, text_hash};
 pub(crate) mod adjust;
 pub(crate) mod csv;
 pub(crate) mod feature;
+pub(crate) mod gpkg;
 pub(crate) mod header;
 pub(crate) mod kind;
 pub(crate) mod previous;
@@ -74,6 +75,31 @@ pub enum Source {
         /// Shown where a file name would be.
         label: String,
         /// The CSV's bytes (UTF-8, or GB18030 as Excel saves GBK; a header row first).
+        data: Arc<[u8]>,
+    },
+    /// A spreadsheet held in memory (`.xlsx`, `.xls` or `.ods`, told by its first bytes;
+    /// enterprises only), with a label used in messages (`qy.xlsx|layername=2024` names a
+    /// sheet).
+    Spreadsheet {
+        /// Shown where a file name would be; a sheet named after `|layername=`.
+        label: String,
+        /// The workbook's bytes.
+        data: Arc<[u8]>,
+    },
+    /// A zipped Shapefile held in memory, with a label used in messages
+    /// (`zd.zip|layername=ZD` names one of several).
+    ZippedShapefile {
+        /// Shown where a file name would be; a Shapefile named after `|layername=`.
+        label: String,
+        /// The zip's bytes.
+        data: Arc<[u8]>,
+    },
+    /// A GeoPackage held in memory, with a label used in messages (`zd.gpkg|layername=ZD`
+    /// names one of several tables).
+    GeoPackage {
+        /// Shown where a file name would be; a table named after `|layername=`.
+        label: String,
+        /// The SQLite database's bytes.
         data: Arc<[u8]>,
     },
     /// Records built in memory ([`Records`](typed::Records)), read as a file of the layer
@@ -133,12 +159,67 @@ impl Source {
         }
     }
 
+    /// A spreadsheet in memory (`.xlsx`, `.xls` or `.ods`, told by its first bytes):
+    /// enterprises, as a file of it is read. `label` names it in messages; a sheet other than
+    /// the first is named after it as QGIS names a layer (`qy.xlsx|layername=2024`).
+    pub fn spreadsheet(label: impl Into<String>, data: impl AsRef<[u8]>) -> Source {
+        Source::Spreadsheet {
+            label: label.into(),
+            data: Arc::from(data.as_ref()),
+        }
+    }
+
+    /// A zipped Shapefile in memory, read as a `.zip` file of it is. `label` names it in
+    /// messages; one of several Shapefiles is named after it (`zd.zip|layername=ZD`).
+    pub fn zipped_shapefile(label: impl Into<String>, data: impl AsRef<[u8]>) -> Source {
+        Source::ZippedShapefile {
+            label: label.into(),
+            data: Arc::from(data.as_ref()),
+        }
+    }
+
+    /// A GeoPackage in memory, read as a `.gpkg` file of it is (SQLite is handed a copy of
+    /// the bytes). `label` names it in messages; one of several tables is named after it
+    /// (`zd.gpkg|layername=ZD`).
+    pub fn geopackage(label: impl Into<String>, data: impl AsRef<[u8]>) -> Source {
+        Source::GeoPackage {
+            label: label.into(),
+            data: Arc::from(data.as_ref()),
+        }
+    }
+
+    /// The label of an in-memory workbook, zip or GeoPackage, split from the layer named in
+    /// it.
+    fn labelled(&self) -> Option<(&str, Option<&str>)> {
+        match self {
+            Source::Spreadsheet { label, .. }
+            | Source::ZippedShapefile { label, .. }
+            | Source::GeoPackage { label, .. } => Some(match label.rfind(error::LAYER_NAME) {
+                Some(at) => (&label[..at], Some(&label[at + error::LAYER_NAME.len()..])),
+                None => (label.as_str(), None),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The bytes of an in-memory source.
+    fn bytes(&self) -> Option<&Arc<[u8]>> {
+        match self {
+            Source::GeoJson { data, .. }
+            | Source::Csv { data, .. }
+            | Source::Spreadsheet { data, .. }
+            | Source::ZippedShapefile { data, .. }
+            | Source::GeoPackage { data, .. } => Some(data),
+            Source::Path(_) | Source::Built(_) => None,
+        }
+    }
+
     /// The file read, for a source that is one (not in-memory text): the path without a
     /// layer named in it (`|layername=`).
     pub fn file(&self) -> Option<&Path> {
         match self {
             Source::Path(p) => Some(kind::split_layer(p).0),
-            Source::GeoJson { .. } | Source::Csv { .. } | Source::Built(_) => None,
+            _ => None,
         }
     }
 
@@ -149,6 +230,7 @@ impl Source {
             Source::Path(p) => kind::split_layer(p).0.to_path_buf(),
             Source::GeoJson { label, .. } | Source::Csv { label, .. } => PathBuf::from(label),
             Source::Built(b) => PathBuf::from(b.label()),
+            _ => PathBuf::from(self.labelled().map_or("", |(l, _)| l)),
         }
     }
 
@@ -156,7 +238,7 @@ impl Source {
     fn layer_name(&self) -> Option<&str> {
         match self {
             Source::Path(p) => kind::split_layer(p).1,
-            Source::GeoJson { .. } | Source::Csv { .. } | Source::Built(_) => None,
+            _ => self.labelled().and_then(|(_, layer)| layer),
         }
     }
 
@@ -165,6 +247,9 @@ impl Source {
         match self {
             Source::Path(p) => kind::kind_of(p),
             Source::Csv { .. } => Ok(kind::Kind::Csv),
+            Source::Spreadsheet { data, .. } => Ok(kind::Kind::Spreadsheet(kind::book_of(data))),
+            Source::ZippedShapefile { .. } => Ok(kind::Kind::ZippedShapefile),
+            Source::GeoPackage { .. } => Ok(kind::Kind::GeoPackage),
             Source::GeoJson { .. } | Source::Built(_) => Ok(kind::Kind::GeoJson),
         }
     }
@@ -179,6 +264,11 @@ impl Source {
             Source::GeoJson { data, .. } | Source::Csv { data, .. } => Ok(Box::new(&data[..])),
             // Read through the text `built_text` makes of it, never opened as it is.
             Source::Built(b) => Err(Error::Usage(format!("{}: not a text", b.label()))),
+            // Read by their own readers, never as text.
+            _ => Err(Error::Usage(format!(
+                "{}: not a text",
+                self.name().display()
+            ))),
         }
     }
 
@@ -188,8 +278,8 @@ impl Source {
             Source::Path(p) => std::fs::metadata(kind::split_layer(p).0)
                 .ok()
                 .map(|m| m.len()),
-            Source::GeoJson { data, .. } | Source::Csv { data, .. } => Some(data.len() as u64),
             Source::Built(_) => None,
+            _ => self.bytes().map(|d| d.len() as u64),
         }
     }
 
@@ -332,6 +422,8 @@ struct Scan {
     lines: Vec<Option<std::num::NonZeroU32>>,
     /// What was found wrong with the file as a whole (a mapped CSV column not in its header).
     suspicions: Vec<Suspicion>,
+    /// For a GeoPackage's table, each record's `fid` by its index (named with the record).
+    fids: Option<Arc<gpkg::Fids>>,
 }
 
 impl Scan {
@@ -346,7 +438,24 @@ impl Scan {
             evidence: Evidence::default(),
             lines: Vec::new(),
             suspicions: Vec::new(),
+            fids: None,
         }
+    }
+
+    /// The `fid` of record `index` of a GeoPackage's table, as a context's `line` holds it.
+    fn fid(&self, index: usize) -> Option<std::num::NonZeroU32> {
+        let fid = self.fids.as_ref()?.of(index)?;
+        u32::try_from(fid).ok().and_then(std::num::NonZeroU32::new)
+    }
+
+    /// `e` with its record's `fid` when it is about one record of a GeoPackage's table.
+    fn with_fid(&self, mut e: Error) -> Error {
+        if let Some(ctx) = e.feature_mut()
+            && ctx.line.is_none()
+        {
+            ctx.line = self.fid(ctx.index);
+        }
+        e
     }
 
     /// Takes one parsed record: good ones go to `sink` (with where their properties were left,
@@ -386,6 +495,19 @@ const BATCH_FEATURES: usize = 4_096;
 /// Parses one feature's bytes into a record of a layer.
 type ParseFn<'a, T> = dyn Fn(&[u8], FeatureContext) -> Result<Draft<T>> + Sync + 'a;
 
+/// Opens the GeoPackage table `source` names (a file, or bytes in memory).
+fn open_geopackage(source: &Source) -> Result<gpkg::Opened> {
+    match source {
+        Source::GeoPackage { label, data } => {
+            gpkg::open_bytes(Path::new(label), data, source.layer_name())
+        }
+        _ => {
+            let path = source.file().unwrap_or(Path::new(""));
+            gpkg::open(path, source.layer_name())
+        }
+    }
+}
+
 /// Scans a GeoJSON FeatureCollection, parses its features in parallel batches, and hands the
 /// good records to `sink` in file order. With `leave`, the text a record marks to be left in
 /// the file comes as a span (the file can be read again); else as text to hold.
@@ -397,19 +519,36 @@ fn scan_geojson<T: Send>(
     parse: &ParseFn<T>,
     sink: &mut dyn for<'b> FnMut(T, Left<'b>),
 ) -> Result<Scan> {
-    let file = source.name();
-    let mut scan = Scan::new(file.clone());
+    let mut scan = Scan::new(source.name());
     let kind = source.kind()?;
     // A Shapefile's progress is told in its .shp's bytes, the size the caller knows.
     let mut shp_progress: Option<ByteProgress> = None;
     let mut seen = None;
     let input: Box<dyn Read + Send + '_> = match (kind, source.file()) {
-        (kind::Kind::Spreadsheet(_), Some(path)) => return Err(kind::no_geometry(path, layer)),
-        (kind::Kind::Shapefile | kind::Kind::ZippedShapefile, Some(path)) => {
-            let opened = if kind == kind::Kind::Shapefile {
-                shp::open(path)?
-            } else {
-                zipped::open(path, source.layer_name())?
+        (kind::Kind::Spreadsheet(_), _) => return Err(kind::no_geometry(&source.name(), layer)),
+        (kind::Kind::GeoPackage, _) => {
+            let opened = open_geopackage(source)?;
+            scan.file = opened.name;
+            scan.fids = Some(opened.fids);
+            scan.warnings
+                .extend(opened.notes.into_iter().map(layer_note(layer)));
+            // Its rows' text is no measure of the file's bytes: no progress.
+            shp_progress = Some(Arc::new(|_| {}));
+            Box::new(opened.text)
+        }
+        (kind::Kind::Shapefile | kind::Kind::ZippedShapefile, path) => {
+            let opened = match (path, source) {
+                (Some(path), _) if kind == kind::Kind::Shapefile => shp::open(path)?,
+                (Some(path), _) => zipped::open(path, source.layer_name())?,
+                (None, Source::ZippedShapefile { data, .. }) => {
+                    zipped::open_bytes(&source.name(), data, source.layer_name())?
+                }
+                _ => {
+                    return Err(Error::Usage(format!(
+                        "{}: not a Shapefile",
+                        scan.file.display()
+                    )));
+                }
             };
             scan.warnings
                 .extend(opened.notes.into_iter().map(layer_note(layer)));
@@ -425,7 +564,7 @@ fn scan_geojson<T: Send>(
         _ => source.open()?,
     };
     let reading = Reading {
-        file: Arc::new(file),
+        file: Arc::new(scan.file.clone()),
         layer,
         leave,
         strict: options.strict,
@@ -435,8 +574,12 @@ fn scan_geojson<T: Send>(
     // The scanner stops early only after sending an error, which the loop returned. A
     // Shapefile's own error (a truncated record) comes through the scanner as a read error.
     let members = scan_in_batches(input, &reading, &mut scan, sink)
-        .map_err(shp::take_error)?
+        .map_err(|e| scan.with_fid(shp::take_error(e)))?
         .unwrap_or_default();
+    if scan.fids.is_some() {
+        let rejected = std::mem::take(&mut scan.rejected);
+        scan.rejected = rejected.into_iter().map(|e| scan.with_fid(e)).collect();
+    }
     if let Some((seen, dbf)) = seen {
         scan.warnings
             .extend(seen.deleted_note(&dbf).map(layer_note(layer)));
@@ -1644,7 +1787,7 @@ fn backing(source: &Source, options: &ReadOptions) -> Result<Option<InputText>> 
         Source::Path(_)
             if matches!(
                 source.kind()?,
-                kind::Kind::Shapefile | kind::Kind::ZippedShapefile
+                kind::Kind::Shapefile | kind::Kind::ZippedShapefile | kind::Kind::GeoPackage
             ) =>
         {
             None
@@ -1653,7 +1796,7 @@ fn backing(source: &Source, options: &ReadOptions) -> Result<Option<InputText>> 
             InputText::open(path).map_err(|e| Error::io(path, "cannot open", e))?
         }
         // Bytes in memory are the caller's to drop: hold the text rather than keep them alive.
-        Source::GeoJson { .. } | Source::Csv { .. } | Source::Built(_) => None,
+        _ => None,
     })
 }
 
@@ -1848,9 +1991,10 @@ fn scan_enterprises(
             table.push(&firm.record);
             table.set_ungraded(firm.ungraded);
         };
-        let scan = match (kind, source.file()) {
-            (kind::Kind::Spreadsheet(book), Some(path)) => sheet::scan_sheet(
-                path,
+        let file = (source.file()).map_or_else(|| source.name(), Path::to_path_buf);
+        let scan = match kind {
+            kind::Kind::Spreadsheet(book) => sheet::scan_sheet(
+                (&file, source.bytes()),
                 book,
                 source.layer_name(),
                 fields,
@@ -2006,7 +2150,8 @@ fn conclude<T: Table + Sync>(
     strict: bool,
 ) -> Result<Loaded<T>> {
     let ctx = |row: usize| FeatureContext {
-        line: scan.lines.get(row).copied().flatten(),
+        line: (scan.lines.get(row).copied().flatten())
+            .or_else(|| scan.fid(table.feature_index(row))),
         ..context(&scan.file, layer, table.feature_index(row), table.id(row))
     };
     // A row rejected here is not the first of its id: a later good copy is then kept, as it
