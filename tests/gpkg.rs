@@ -5,7 +5,9 @@
 
 use std::path::{Path, PathBuf};
 
-use land_efficiency::{Config, Crs, CrsSource, Error, ReadOptions, Source, read_parcels};
+use land_efficiency::{
+    Config, Crs, CrsSource, Error, ReadOptions, Source, read_enterprises, read_parcels,
+};
 use rusqlite::Connection;
 
 /// CGCS2000 3-degree Gauss-Krüger CM 120E as ArcGIS writes it (EPSG:4549 without its code).
@@ -66,7 +68,10 @@ fn write_gpkg(path: &Path, tables: &[(&str, Vec<Row>)], srs: (&str, i64, &str)) 
            min_y DOUBLE, max_x DOUBLE, max_y DOUBLE, srs_id INTEGER);
          CREATE TABLE gpkg_geometry_columns (table_name TEXT NOT NULL, column_name TEXT NOT NULL,
            geometry_type_name TEXT NOT NULL, srs_id INTEGER NOT NULL, z TINYINT, m TINYINT);
-         CREATE TABLE QY (fid INTEGER PRIMARY KEY, enterprise_id TEXT);
+         CREATE TABLE QY (fid INTEGER PRIMARY KEY, enterprise_id TEXT, \"企业名称\" TEXT,
+           parcel_id TEXT, tax REAL, investment REAL, output REAL, floor_area REAL);
+         INSERT INTO QY VALUES (11, '0101', '甲公司', '0012', 30.5, 300, 500, 12000);
+         INSERT INTO QY VALUES (12, '0102', '乙公司', '0013', 'n/a', 300, 500, NULL);
          INSERT INTO gpkg_contents (table_name, data_type) VALUES ('QY', 'attributes');",
     )
     .unwrap();
@@ -324,4 +329,39 @@ fn hostile_files_are_errors_never_panics() {
         ));
     }
     assert!(errors > 0);
+}
+
+#[test]
+fn an_attribute_table_is_read_as_the_enterprises_rows() {
+    let dir = tempfile::tempdir().unwrap();
+    // Only the attribute table QY: the enterprises need no layer name.
+    let path = dir.path().join("qy.gpkg");
+    write_gpkg(&path, &[], ("EPSG", 4549, ""));
+    let loaded = read_enterprises(
+        &Source::path(&path),
+        &Config::default(),
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(loaded.read, 2);
+    assert_eq!(loaded.records.len(), 1);
+    let firm = loaded.records.get(0);
+    assert_eq!(firm.id, "0101");
+    assert_eq!(firm.parcel_id.as_deref(), Some("0012"));
+    assert_eq!((firm.tax, firm.floor_area_m2), (30.5, Some(12_000.0)));
+    let e = loaded.rejected[0].to_string();
+    assert!(
+        e.starts_with(&format!(
+            "{}|layername=QY: feature 1 (fid 12) (id \"0102\"): property \"tax\"",
+            path.display()
+        )),
+        "{e}"
+    );
+    // Parcels need a feature table: none there, said with the tables there are.
+    let e = read(&Source::path(&path)).unwrap_err();
+    assert!(
+        e.to_string().contains("holds no feature table")
+            && e.to_string().contains("\"QY\" (attributes)"),
+        "{e}"
+    );
 }

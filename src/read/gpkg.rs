@@ -29,6 +29,9 @@ use geo_traits::{
 };
 use rusqlite::{Connection, OpenFlags, types::ValueRef};
 
+use super::csv::{Head, TableRows, scan_rows};
+use super::{Firm, Places, Scan};
+use crate::config::Fields;
 use crate::crs::Crs;
 use crate::error::{Error, LAYER_NAME, Result};
 
@@ -76,6 +79,11 @@ impl Fids {
 /// [`Error::GeoPackage`] for a file that is not a GeoPackage (not SQLite, damaged, no
 /// `gpkg_contents`), a table not there, several and none named, a table without geometry.
 pub(crate) fn open(path: &Path, layer: Option<&str>) -> Result<Opened> {
+    open_connection(connect(path)?, path, layer)
+}
+
+/// Opens the file `path` read-only.
+fn connect(path: &Path) -> Result<Connection> {
     let flags = OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     if !path.is_file() {
         return Err(Error::io(
@@ -84,8 +92,7 @@ pub(crate) fn open(path: &Path, layer: Option<&str>) -> Result<Opened> {
             std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
         ));
     }
-    let conn = Connection::open_with_flags(path, flags).map_err(|e| not_sqlite(path, &e))?;
-    open_connection(conn, path, layer)
+    Connection::open_with_flags(path, flags).map_err(|e| not_sqlite(path, &e))
 }
 
 /// Opens a GeoPackage held in memory (`data`, named `label` in messages).
@@ -93,6 +100,11 @@ pub(crate) fn open(path: &Path, layer: Option<&str>) -> Result<Opened> {
 /// # Errors
 /// As [`open`]; [`Error::InputTooLarge`] past [`MAX_IN_MEMORY_BYTES`].
 pub(crate) fn open_bytes(label: &Path, data: &[u8], layer: Option<&str>) -> Result<Opened> {
+    open_connection(connect_bytes(label, data)?, label, layer)
+}
+
+/// A connection to a copy of `data`, read-only.
+fn connect_bytes(label: &Path, data: &[u8]) -> Result<Connection> {
     if data.len() as u64 > MAX_IN_MEMORY_BYTES {
         return Err(Error::InputTooLarge {
             file: label.to_path_buf(),
@@ -104,7 +116,7 @@ pub(crate) fn open_bytes(label: &Path, data: &[u8], layer: Option<&str>) -> Resu
     let mut conn = Connection::open_in_memory().map_err(|e| not_sqlite(label, &e))?;
     conn.deserialize_read_exact(rusqlite::MAIN_DB, data, data.len(), true)
         .map_err(|e| not_sqlite(label, &e))?;
-    open_connection(conn, label, layer)
+    Ok(conn)
 }
 
 fn bad(file: &Path, message: String) -> Error {
@@ -124,6 +136,110 @@ fn not_sqlite(file: &Path, e: &rusqlite::Error) -> Error {
              GeoPackage)"
         ),
     )
+}
+
+/// Reads the enterprises of a GeoPackage's attribute table (a table without geometry: the one
+/// named, else the only table when there is no feature table) as a CSV's rows are read: its
+/// columns are the header, each row named by its `fid`. `None` when the table is a feature
+/// table, read as features instead. The file is `path`, or its bytes `data` held in memory.
+///
+/// # Errors
+/// As [`open`]; a CSV's errors for the header (a column the audit needs not there).
+pub(super) fn scan_attributes(
+    (path, data): (&Path, Option<&std::sync::Arc<[u8]>>),
+    layer: Option<&str>,
+    fields: &Fields,
+    strict: bool,
+    places: &Places,
+    sink: &mut dyn FnMut(Firm),
+) -> Result<Option<Scan>> {
+    let conn = match data {
+        Some(d) => connect_bytes(path, d)?,
+        None => connect(path)?,
+    };
+    let tables = contents(&conn, path)?;
+    let table = choose(&tables, layer, path, true)?;
+    if !table.data_type.eq_ignore_ascii_case("attributes") {
+        return Ok(None);
+    }
+    let name = PathBuf::from(format!("{}{LAYER_NAME}{}", path.display(), table.name));
+    let sql = |e: rusqlite::Error| not_sqlite(&name, &e);
+    let mut stmt = conn
+        .prepare(&format!("PRAGMA table_info({})", quoted(&table.name)))
+        .map_err(sql)?;
+    let columns: Vec<(String, bool)> = stmt
+        .query_map([], |r| {
+            let ty: String = r.get(2)?;
+            Ok((
+                r.get(1)?,
+                r.get::<_, i64>(5)? == 1 && ty.eq_ignore_ascii_case("INTEGER"),
+            ))
+        })
+        .and_then(|rows| rows.collect())
+        .map_err(sql)?;
+    let fid = columns.iter().position(|(_, pk)| *pk);
+    let order = fid.map_or(String::new(), |i| {
+        format!(" ORDER BY {}", quoted(&columns[i].0))
+    });
+    let listed: Vec<String> = columns.iter().map(|(c, _)| quoted(c)).collect();
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT {} FROM {}{order}",
+            listed.join(", "),
+            quoted(&table.name)
+        ))
+        .map_err(sql)?;
+    let mut rows = stmt.query([]).map_err(sql)?;
+    let mut header = csv::ByteRecord::new();
+    for (i, (c, _)) in columns.iter().enumerate() {
+        if Some(i) != fid {
+            header.push_field(c.as_bytes());
+        }
+    }
+    let mut index = 0u64;
+    let mut next = |record: &mut csv::ByteRecord| {
+        let row = rows.next().map_err(|e| {
+            format!("feature {index}: cannot be read ({e}): the GeoPackage is damaged")
+        })?;
+        let Some(row) = row else { return Ok(None) };
+        index += 1;
+        record.clear();
+        let mut line = index;
+        for i in 0..columns.len() {
+            let value = row.get_ref(i).map_err(|e| e.to_string())?;
+            match value {
+                ValueRef::Integer(n) if Some(i) == fid => line = u64::try_from(n).unwrap_or(0),
+                _ if Some(i) == fid => {}
+                _ => record.push_field(cell_text(value).as_bytes()),
+            }
+        }
+        Ok(Some(line))
+    };
+    let table = TableRows {
+        file: name.clone(),
+        head: Head {
+            header,
+            line: 0,
+            skipped: Vec::new(),
+            rest: std::collections::VecDeque::new(),
+        },
+        next: &mut next,
+        separator: b',',
+        gb18030: false,
+        warnings: Vec::new(),
+    };
+    scan_rows(table, fields, strict, places, sink).map(Some)
+}
+
+/// A column's value as the text a CSV's cell would hold: NULL (and a BLOB) empty.
+fn cell_text(value: ValueRef<'_>) -> String {
+    match value {
+        ValueRef::Null | ValueRef::Blob(_) => String::new(),
+        ValueRef::Integer(n) => n.to_string(),
+        ValueRef::Real(x) if x.is_finite() => zmij::Buffer::new().format_finite(x).to_string(),
+        ValueRef::Real(x) => x.to_string(),
+        ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+    }
 }
 
 /// A table of `gpkg_contents`.
@@ -159,11 +275,21 @@ fn contents(conn: &Connection, file: &Path) -> Result<Vec<Table>> {
 
 /// The table to read: the one named `layer` (exactly, else ignoring case), else the only
 /// feature table. The error says why none is chosen, listing the tables there are.
-fn choose<'t>(tables: &'t [Table], layer: Option<&str>, file: &Path) -> Result<&'t Table> {
-    let features: Vec<&Table> = tables
-        .iter()
-        .filter(|t| t.data_type.eq_ignore_ascii_case("features"))
-        .collect();
+fn choose<'t>(
+    tables: &'t [Table],
+    layer: Option<&str>,
+    file: &Path,
+    attributes: bool,
+) -> Result<&'t Table> {
+    let of = |kind: &str| -> Vec<&Table> {
+        (tables.iter())
+            .filter(|t| t.data_type.eq_ignore_ascii_case(kind))
+            .collect()
+    };
+    let mut features = of("features");
+    if attributes && features.is_empty() {
+        features = of("attributes");
+    }
     let listed = |ts: &[&Table]| {
         let shown: Vec<String> = ts
             .iter()
@@ -254,8 +380,8 @@ fn plan(conn: &Connection, table: &Table, file: &Path, notes: &mut Vec<String>) 
             file,
             format!(
                 "layer {:?} is a table without geometry ({}): parcels and parks need their \
-                 polygons, enterprises their points; give a layer with geometry, or export \
-                 the table as CSV or a spreadsheet for the enterprises",
+                 polygons; give a layer with geometry (a table without one is read as the \
+                 enterprises, placed by lon/lat or parcel_id columns)",
                 table.name, table.data_type
             ),
         ));
@@ -328,7 +454,7 @@ fn srs_crs(conn: &Connection, srs_id: i64, file: &Path, notes: &mut Vec<String>)
 
 fn open_connection(conn: Connection, file: &Path, layer: Option<&str>) -> Result<Opened> {
     let tables = contents(&conn, file)?;
-    let table = choose(&tables, layer, file)?;
+    let table = choose(&tables, layer, file, false)?;
     let name = PathBuf::from(format!("{}{LAYER_NAME}{}", file.display(), table.name));
     let mut notes = Vec::new();
     let plan = plan(&conn, table, &name, &mut notes)?;

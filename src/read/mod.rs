@@ -59,9 +59,10 @@ pub enum Source {
     /// spreadsheet (enterprises only; its first sheet, or the one named as QGIS names it:
     /// `qy.xlsx|layername=2024`), `.shp` as a Shapefile (with its `.dbf`, `.prj` and
     /// `.cpg`), a `.zip` as the Shapefile in it (`zd.zip|layername=ZD` when it holds
-    /// several), anything else as GeoJSON; a spreadsheet or a zip is told by its first bytes
-    /// too. A `.dbf` alone, a geodatabase or a GeoPackage is an [`Error::InputFormat`] saying
-    /// what to give.
+    /// several), a `.gpkg` as a GeoPackage's feature table (`zd.gpkg|layername=ZD` when it
+    /// holds several), anything else as GeoJSON; a spreadsheet, a zip or a GeoPackage is told
+    /// by its first bytes too. A `.dbf` alone or a geodatabase is an [`Error::InputFormat`]
+    /// saying what to give.
     Path(PathBuf),
     /// GeoJSON held in memory, with a label used in messages.
     GeoJson {
@@ -1946,13 +1947,14 @@ pub fn read_enterprises(
     }
     let fields = &config.fields;
     let mut table = Enterprises::new();
-    let position = if source.kind()?.is_table() {
+    let places = Places::default();
+    let (scan, text) = scan_enterprises(source, fields, options, &mut table, &places)?;
+    // A table's rows (CSV, a sheet, a GeoPackage's attribute table) have their lines.
+    let position = if source.kind()?.is_table() || !scan.lines.is_empty() {
         format!("{}/{}", fields.enterprises.lon, fields.enterprises.lat)
     } else {
         "geometry".to_string()
     };
-    let places = Places::default();
-    let (scan, text) = scan_enterprises(source, fields, options, &mut table, &places)?;
     let text = text.filter(|_| table.text_left_in_input());
     table.names.left_in = text.as_ref().map(|t| t.path().to_path_buf());
     let (crs, crs_source) = resolve_crs(&scan, options.crs.as_ref())?;
@@ -1986,6 +1988,20 @@ fn scan_enterprises(
     places: &Places,
 ) -> Result<(Scan, Option<InputText>)> {
     let kind = source.kind()?;
+    if kind == kind::Kind::GeoPackage {
+        let mut sink = |firm: Firm| {
+            table.push(&firm.record);
+            table.set_ungraded(firm.ungraded);
+        };
+        let file = (source.file()).map_or_else(|| source.name(), Path::to_path_buf);
+        let (layer, strict) = (source.layer_name(), options.strict);
+        let attributes = (file.as_path(), source.bytes());
+        if let Some(scan) =
+            gpkg::scan_attributes(attributes, layer, fields, strict, places, &mut sink)?
+        {
+            return Ok((scan, None));
+        }
+    }
     if kind.is_table() {
         let mut sink = |firm: Firm| {
             table.push(&firm.record);

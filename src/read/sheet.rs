@@ -85,15 +85,13 @@ pub(super) fn scan_sheet(
     scan_rows(table, fields, strict, places, sink)
 }
 
-/// Opens the workbook at `path` and reads the sheet named `layer`, else the first (saying
-/// so in `warnings` when there are others).
-fn open_sheet(
+/// Opens the workbook at `path` (its bytes `data` when held in memory), within
+/// [`MAX_SPREADSHEET_BYTES`].
+fn open_book(
     path: &Path,
     data: Option<&Arc<[u8]>>,
     book: Book,
-    layer: Option<&str>,
-    warnings: &mut Vec<Warning>,
-) -> Result<Sheet> {
+) -> Result<calamine::Sheets<Box<dyn ReadSeek>>> {
     let size = match data {
         Some(d) => d.len() as u64,
         None => std::fs::metadata(path)
@@ -108,24 +106,14 @@ fn open_sheet(
             what: "a spreadsheet",
         });
     }
-    let bad = |message: String| Error::Spreadsheet {
-        file: path.to_path_buf(),
-        message,
-    };
-    let unreadable = |e: calamine::Error| {
-        bad(format!(
-            "cannot be read as {}: {e}; open it in Excel and save it again, or save the sheet \
-             as CSV (UTF-8)",
-            book_name(book)
-        ))
-    };
+    let unreadable = |e: calamine::Error| unreadable(path, book, e);
     let input: Box<dyn ReadSeek> = match data {
         Some(d) => Box::new(std::io::Cursor::new(Arc::clone(d))),
         None => Box::new(std::io::BufReader::new(
             std::fs::File::open(path).map_err(|e| Error::io(path, "cannot open", e))?,
         )),
     };
-    let mut workbook = match book {
+    Ok(match book {
         Book::Xlsx => calamine::Xlsx::new(input)
             .map(calamine::Sheets::Xlsx)
             .map_err(|e| unreadable(e.into()))?,
@@ -135,7 +123,36 @@ fn open_sheet(
         Book::Ods => calamine::Ods::new(input)
             .map(calamine::Sheets::Ods)
             .map_err(|e| unreadable(e.into()))?,
+    })
+}
+
+/// The error for a workbook calamine cannot read as `book`.
+fn unreadable(path: &Path, book: Book, e: calamine::Error) -> Error {
+    Error::Spreadsheet {
+        file: path.to_path_buf(),
+        message: format!(
+            "cannot be read as {}: {e}; open it in Excel and save it again, or save the sheet \
+             as CSV (UTF-8)",
+            book_name(book)
+        ),
+    }
+}
+
+/// Opens the workbook at `path` and reads the sheet named `layer`, else the first (saying
+/// so in `warnings` when there are others).
+fn open_sheet(
+    path: &Path,
+    data: Option<&Arc<[u8]>>,
+    book: Book,
+    layer: Option<&str>,
+    warnings: &mut Vec<Warning>,
+) -> Result<Sheet> {
+    let bad = |message: String| Error::Spreadsheet {
+        file: path.to_path_buf(),
+        message,
     };
+    let unreadable = |e: calamine::Error| unreadable(path, book, e);
+    let mut workbook = open_book(path, data, book)?;
     let names = workbook.sheet_names();
     let name = match layer {
         Some(want) => names
