@@ -163,31 +163,15 @@ pub(super) fn scan_attributes(
         return Ok(None);
     }
     let name = PathBuf::from(format!("{}{LAYER_NAME}{}", path.display(), table.name));
-    let sql = |e: rusqlite::Error| not_sqlite(&name, &e);
-    let mut stmt = conn
-        .prepare(&format!("PRAGMA table_info({})", quoted(&table.name)))
-        .map_err(sql)?;
-    let columns: Vec<(String, bool)> = stmt
-        .query_map([], |r| {
-            let ty: String = r.get(2)?;
-            Ok((
-                r.get(1)?,
-                r.get::<_, i64>(5)? == 1 && ty.eq_ignore_ascii_case("INTEGER"),
-            ))
-        })
-        .and_then(|rows| rows.collect())
-        .map_err(sql)?;
+    let columns: Vec<(String, bool)> = table_columns(&conn, &table.name, &name)?
+        .into_iter()
+        .map(|(c, ty, pk)| (c, pk == 1 && ty.eq_ignore_ascii_case("INTEGER")))
+        .collect();
     let fid = columns.iter().position(|(_, pk)| *pk);
-    let order = fid.map_or(String::new(), |i| {
-        format!(" ORDER BY {}", quoted(&columns[i].0))
-    });
-    let listed: Vec<String> = columns.iter().map(|(c, _)| quoted(c)).collect();
+    let sql = |e: rusqlite::Error| not_sqlite(&name, &e);
+    let names: Vec<&str> = columns.iter().map(|(c, _)| c.as_str()).collect();
     let mut stmt = conn
-        .prepare(&format!(
-            "SELECT {} FROM {}{order}",
-            listed.join(", "),
-            quoted(&table.name)
-        ))
+        .prepare(&select(&table.name, &names, fid))
         .map_err(sql)?;
     let mut rows = stmt.query([]).map_err(sql)?;
     let mut header = csv::ByteRecord::new();
@@ -354,6 +338,28 @@ fn quoted(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
 
+/// A table's columns (`PRAGMA table_info`): name, declared type, and primary key rank.
+fn table_columns(
+    conn: &Connection,
+    table: &str,
+    file: &Path,
+) -> Result<Vec<(String, String, i64)>> {
+    let sql = |e: rusqlite::Error| not_sqlite(file, &e);
+    let mut stmt = conn
+        .prepare(&format!("PRAGMA table_info({})", quoted(table)))
+        .map_err(sql)?;
+    stmt.query_map([], |r| Ok((r.get(1)?, r.get(2)?, r.get(5)?)))
+        .and_then(|rows| rows.collect())
+        .map_err(sql)
+}
+
+/// The query of every column of `table`, in `fid` order when it has one (column `fid`).
+fn select(table: &str, columns: &[&str], fid: Option<usize>) -> String {
+    let listed: Vec<String> = columns.iter().map(|c| quoted(c)).collect();
+    let order = fid.map_or(String::new(), |i| format!(" ORDER BY {}", listed[i]));
+    format!("SELECT {} FROM {}{order}", listed.join(", "), quoted(table))
+}
+
 /// Plans the read of `table`: its columns (`PRAGMA table_info`), geometry column and CRS.
 fn plan(conn: &Connection, table: &Table, file: &Path, notes: &mut Vec<String>) -> Result<Plan> {
     let sql = |e: rusqlite::Error| not_sqlite(file, &e);
@@ -368,13 +374,7 @@ fn plan(conn: &Connection, table: &Table, file: &Path, notes: &mut Vec<String>) 
             rusqlite::Error::QueryReturnedNoRows => Ok(None),
             other => Err(sql(other)),
         })?;
-    let mut stmt = conn
-        .prepare(&format!("PRAGMA table_info({})", quoted(&table.name)))
-        .map_err(sql)?;
-    let columns: Vec<(String, String, i64)> = stmt
-        .query_map([], |r| Ok((r.get(1)?, r.get(2)?, r.get(5)?)))
-        .and_then(|rows| rows.collect())
-        .map_err(sql)?;
+    let columns = table_columns(conn, &table.name, file)?;
     let Some((geom_name, srs_id)) = geometry else {
         return Err(bad(
             file,
@@ -556,16 +556,8 @@ fn rows(
     out: &mut Vec<u8>,
     send: &mut dyn FnMut(Vec<u8>) -> bool,
 ) -> Result<bool> {
-    let columns: Vec<String> = plan.columns.iter().map(|(c, _)| quoted(c)).collect();
-    let order = plan
-        .fid
-        .map(|i| format!(" ORDER BY {}", columns[i]))
-        .unwrap_or_default();
-    let sql = format!(
-        "SELECT {} FROM {}{order}",
-        columns.join(", "),
-        quoted(&plan.table)
-    );
+    let names: Vec<&str> = plan.columns.iter().map(|(c, _)| c.as_str()).collect();
+    let sql = select(&plan.table, &names, plan.fid);
     let fault = |index: usize, e: rusqlite::Error| Error::GeoPackage {
         file: name.to_path_buf(),
         record: Some(index),
