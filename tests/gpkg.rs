@@ -225,6 +225,13 @@ fn a_table_reads_with_its_crs_chinese_columns_and_bad_rows_named_by_fid() {
         "{}",
         memory.rejected[0]
     );
+    // A label not named .gpkg names its records by index alone (no sheet's "row").
+    let unnamed = read(&Source::geopackage("upload", std::fs::read(&path).unwrap())).unwrap();
+    let e = unnamed.rejected[0].to_string();
+    assert!(
+        e.starts_with("upload|layername=ZD: feature 2 (id \"0014\")"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -53,12 +53,24 @@ pub(crate) struct Opened {
 
 /// The `fid` of each record read so far, by its 0-based index.
 #[derive(Debug, Default)]
-pub(crate) struct Fids(Mutex<Vec<i64>>);
+pub(crate) struct Fids {
+    fids: Mutex<Vec<i64>>,
+    /// Whether they are shown: the file is named `.gpkg` (see [`shows_fid`]).
+    shown: bool,
+}
+
+/// Whether a record of the GeoPackage named `file` is shown with its `fid`: when the name ends
+/// in `.gpkg`, by which a record's context tells its `line` for a `fid`
+/// (`FeatureContext::position`). Another name (a label in memory, `zd.sqlite`) names records
+/// by their index alone.
+fn shows_fid(file: &Path) -> bool {
+    (file.extension()).is_some_and(|e| e.eq_ignore_ascii_case("gpkg"))
+}
 
 impl Fids {
     /// The `fid` of record `index`, if it has been read (and its table has one).
     pub(crate) fn of(&self, index: usize) -> Option<i64> {
-        self.0
+        self.fids
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .get(index)
@@ -66,7 +78,10 @@ impl Fids {
     }
 
     fn push(&self, fid: i64) {
-        self.0
+        if !self.shown {
+            return;
+        }
+        self.fids
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .push(fid);
@@ -188,11 +203,14 @@ pub(super) fn scan_attributes(
         let Some(row) = row else { return Ok(None) };
         index += 1;
         record.clear();
-        let mut line = index;
+        // Without a fid to show, no line: the row is named by its index alone.
+        let mut line = 0;
         for i in 0..columns.len() {
             let value = row.get_ref(i).map_err(|e| e.to_string())?;
             match value {
-                ValueRef::Integer(n) if Some(i) == fid => line = u64::try_from(n).unwrap_or(0),
+                ValueRef::Integer(n) if Some(i) == fid && shows_fid(path) => {
+                    line = u64::try_from(n).unwrap_or(0);
+                }
                 _ if Some(i) == fid => {}
                 _ => record.push_field(cell_text(value).as_bytes()),
             }
@@ -458,7 +476,10 @@ fn open_connection(conn: Connection, file: &Path, layer: Option<&str>) -> Result
     let name = PathBuf::from(format!("{}{LAYER_NAME}{}", file.display(), table.name));
     let mut notes = Vec::new();
     let plan = plan(&conn, table, &name, &mut notes)?;
-    let fids = Arc::new(Fids::default());
+    let fids = Arc::new(Fids {
+        shown: shows_fid(file),
+        ..Fids::default()
+    });
     let (tx, rx) = sync_channel(2);
     let thread_fids = Arc::clone(&fids);
     let thread_name = name.clone();
