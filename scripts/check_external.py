@@ -30,11 +30,18 @@ tests. A full run checks that too, before anything else.
   names its line), each column named by its merged cells joined, every figure equal to the
   file's as xlrd reads it (when `pip install xlrd` has been run; else to figures xlrd read, kept
   below), a `…` tax rejected as missing, naming sheet and row.
+- cn-luoyang-suitang-gpkg: the GeoPackage's 112 ward polygons (layer Neighborhood of eight,
+  named as QGIS names it) read with their Chinese column `里坊` as the parcel id: every ward's
+  name and planar area (in its custom Albers plane, given with [crs]) equal to what Python's
+  sqlite3 and a WKB parse of its own read from the file (areas to 1e-9 relative); the file
+  without a layer name stops listing its layers.
 Standard library only (xlrd if there). Exits 1 when a check fails.
 """
 import csv
 import json
 import os
+import sqlite3
+import struct
 import subprocess
 import sys
 
@@ -55,7 +62,8 @@ INPUTS = ([f"tw-urban-zoning-industrial/{s}.json" for s in TW] + [f"fr-cadastre-
                                                  ("dbf-cp936-microfixtures", "shapefile-rs/file_cp936"),
                                                  ("dbf-cp936-microfixtures", "mapshaper/chinese"))
              for ext in ("shp", "dbf")]
-          + [f"cn-shanghai-yearbook-xls/2017/{t}.xls" for t in ("C1302", "C1106")])
+          + [f"cn-shanghai-yearbook-xls/2017/{t}.xls" for t in ("C1302", "C1106")]
+          + ["cn-luoyang-suitang-gpkg/GeoDataBase.gpkg"])
 
 # The yearbook tables read as enterprises, one row a district: (table, [fields.enterprises] keys
 # to the header's joined names and their 0-based columns, the first data row (Excel's), the
@@ -313,12 +321,75 @@ def main():
           p.stderr.strip())
 
     check_yearbook(binary, work, ext, check)
+    check_gpkg(binary, work, ext, check)
 
     if failures:
         print(f"{len(failures)} check(s) failed: {', '.join(failures)}")
         return 1
     print("external data checks passed")
     return 0
+
+
+def wkb_polygon_area(blob):
+    """Planar area of a GeoPackage geometry holding a WKB Polygon or MultiPolygon (holes
+    subtracted), parsed here from the bytes: the GP header, its envelope, then the WKB."""
+    assert blob[:2] == b"GP", blob[:4]
+    flags = blob[3]
+    envelope = {0: 0, 1: 32, 2: 48, 3: 48, 4: 64}[(flags >> 1) & 7]
+    wkb = memoryview(blob)[8 + envelope:]
+
+    def ring_area(at, order):
+        (n,) = struct.unpack_from(order + "I", wkb, at)
+        pts = struct.unpack_from(order + "%dd" % (2 * n), wkb, at + 4)
+        xs, ys = pts[0::2], pts[1::2]
+        a = sum(xs[i] * ys[(i + 1) % n] - xs[(i + 1) % n] * ys[i] for i in range(n)) / 2
+        return abs(a), at + 4 + 16 * n
+
+    def polygon(at):
+        order = "<" if wkb[at] == 1 else ">"
+        (kind,) = struct.unpack_from(order + "I", wkb, at + 1)
+        assert kind % 1000 == 3, kind
+        (rings,) = struct.unpack_from(order + "I", wkb, at + 5)
+        at, total = at + 9, 0.0
+        for k in range(rings):
+            a, at = ring_area(at, order)
+            total += a if k == 0 else -a
+        return total, at
+
+    order = "<" if wkb[0] == 1 else ">"
+    (kind,) = struct.unpack_from(order + "I", wkb, 1)
+    if kind % 1000 == 3:
+        return polygon(0)[0]
+    (parts,) = struct.unpack_from(order + "I", wkb, 5)
+    at, total = 9, 0.0
+    for _ in range(parts):
+        a, at = polygon(at)
+        total += a
+    return total
+
+
+def check_gpkg(binary, work, ext, check):
+    gpkg = os.path.join(ext, "cn-luoyang-suitang-gpkg", "GeoDataBase.gpkg")
+    db = sqlite3.connect(f"file:{gpkg}?mode=ro", uri=True)
+    wards = {name: wkb_polygon_area(blob) for name, blob
+             in db.execute('SELECT "里坊", geom FROM Neighborhood ORDER BY fid')}
+    db.close()
+    # Its Albers CRS (organization NONE, srs_id 100000) is not one the crate reads from WKT:
+    # given as a proj string, as its definition says.
+    aea = "+proj=aea +lat_0=0 +lon_0=112.5 +lat_1=34.5 +lat_2=34.8 +x_0=0 +y_0=0 +datum=WGS84 +units=m"
+    config = f'[fields]\nparcel_id = "里坊"\n[crs]\ninput = "{aea}"\n[area]\nmethod = "planar"\n'
+    p, out = audit(binary, work, "gpkg-luoyang", f"{gpkg}|layername=Neighborhood", config)
+    check("gpkg luoyang exit", p.returncode == 0, p.stderr.strip() or "0")
+    if p.returncode == 0:
+        got = {r["parcel_id"]: float(r["area_m2"]) for r in rows(os.path.join(out, "parcels.csv"))}
+        worst = max((abs(got[n] - a) / a for n, a in wards.items() if n in got), default=1.0)
+        check("gpkg luoyang wards: names and planar areas as sqlite3 + WKB read them",
+              len(wards) == 112 and set(got) == set(wards) and worst <= 1e-9,
+              f"{len(got)} of {len(wards)} wards, e.g. {sorted(got)[:4]}; worst area rel {worst:.1e}")
+    p, _ = audit(binary, work, "gpkg-luoyang-unnamed", gpkg, config)
+    check("gpkg luoyang without a layer name lists its layers",
+          p.returncode != 0 and "layername=NAME" in p.stderr and '"Neighborhood"' in p.stderr,
+          p.stderr.strip())
 
 
 def yearbook_figures(path, columns, first_row):

@@ -56,7 +56,8 @@ pub struct FeatureContext {
     /// The record's id (`parcel_id`, `enterprise_id`, `park_id` or the GeoJSON `id`), if read.
     pub id: Option<String>,
     /// For a CSV row, its line in the file (the header is line 1; a quoted field over several
-    /// lines counts them all), where a spreadsheet user looks for it; `None` for a feature.
+    /// lines counts them all), where a spreadsheet user looks for it; for a feature of a
+    /// GeoPackage's table, its `fid`; `None` for another feature.
     pub line: Option<std::num::NonZeroU32>,
     /// For a feature read through GDAL (`gdal` feature), its feature id (FID) in the source,
     /// which GDAL and QGIS show (when it is one of `u32`, as any but a vast layer's are);
@@ -84,12 +85,16 @@ impl FeatureContext {
 
     /// Where a table's row stands, as a spreadsheet user looks for it: `line 5` in a CSV,
     /// `sheet "2024", row 5` in a spreadsheet's sheet (a file named `qy.xlsx|layername=2024`);
-    /// `fid 4` for a feature read through GDAL; `None` for any other feature.
+    /// `fid 4` for a feature of a GeoPackage's table or read through GDAL, or a row of a
+    /// GeoPackage's attribute table; `None` for any other feature.
     pub fn position(&self) -> Option<String> {
         if let Some(fid) = self.fid {
             return Some(format!("fid {fid}"));
         }
         let line = self.line?;
+        if self.in_geopackage() {
+            return Some(format!("fid {line}"));
+        }
         let sheet = (self.file.to_str()).and_then(|f| f.rsplit_once(LAYER_NAME));
         Some(match sheet {
             Some((_, sheet)) => format!("sheet {sheet:?}, row {line}"),
@@ -97,9 +102,23 @@ impl FeatureContext {
         })
     }
 
-    /// What a record of its file is called: a CSV "row" or a GeoJSON "feature".
+    /// True for a record of a GeoPackage's table (a file named `zd.gpkg|layername=ZD`), whose
+    /// `line` is its `fid`.
+    fn in_geopackage(&self) -> bool {
+        (self.file.to_str())
+            .and_then(|f| f.rsplit_once(LAYER_NAME))
+            .is_some_and(|(file, _)| {
+                let n = file.len();
+                n >= 5
+                    && file.is_char_boundary(n - 5)
+                    && file[n - 5..].eq_ignore_ascii_case(".gpkg")
+            })
+    }
+
+    /// What a record of its file is called: a CSV "row" or a GeoJSON "feature" (a
+    /// GeoPackage's too).
     pub(crate) fn noun(&self) -> &'static str {
-        if self.line.is_some() {
+        if self.line.is_some() && !self.in_geopackage() {
             "row"
         } else {
             "feature"
@@ -432,6 +451,18 @@ pub enum Error {
         /// What is wrong and what to do.
         message: String,
     },
+    /// A GeoPackage that cannot be read as one: not SQLite, damaged, no `gpkg_contents`, no
+    /// table of the name given, several and none named, a table without geometry. It stops
+    /// the read.
+    #[error("{}: {}{message}", file.display(), record.map(|r| format!("feature {r}: ")).unwrap_or_default())]
+    GeoPackage {
+        /// The file, or its table (`zd.gpkg|layername=ZD`).
+        file: PathBuf,
+        /// 0-based record index (in `fid` order), when one record is at fault.
+        record: Option<usize>,
+        /// What is wrong and what to do.
+        message: String,
+    },
     /// A spreadsheet (`.xlsx`, `.xls`, `.ods`) that cannot be read: damaged, too large, no
     /// sheet of the name given. It stops the read.
     #[error("{}: {message}", file.display())]
@@ -646,6 +677,7 @@ impl Error {
             Csv { .. } => "csv",
             Shapefile { .. } => "shapefile",
             Gdal { .. } => "gdal",
+            GeoPackage { .. } => "geopackage",
             Spreadsheet { .. } => "spreadsheet",
             InputFormat { .. } => "input_format",
             OutputIsInput { .. } => "output_is_input",

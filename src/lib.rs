@@ -107,6 +107,9 @@
 //! - `proj` (off by default): reprojection through real PROJ (built from source; needs
 //!   `cmake`), accepting any CRS PROJ knows. Without it, proj4rs (pure Rust) covers the
 //!   Chinese Gauss-Krüger families, UTM, Web Mercator and other EPSG codes.
+//!
+//! The default build needs no system library: GeoPackage input reads SQLite compiled in
+//! from its C source (`rusqlite`'s `bundled`), by the machine's C compiler.
 
 #![deny(missing_docs)]
 #![forbid(unsafe_code)]

@@ -1,7 +1,7 @@
 //! What an input path is: its format, told by its first bytes and its extension, and the
 //! layer named inside it with QGIS's syntax (`qy.xlsx|layername=2024`,
-//! `zd.zip|layername=ZD`, `dc.gdb|layername=DCDYTB` with the `gdal` feature; later
-//! `zd.gpkg|layername=ZD`). A format not read gets an
+//! `zd.zip|layername=ZD`, `zd.gpkg|layername=ZD`, `dc.gdb|layername=DCDYTB` with the `gdal`
+//! feature). A format not read gets an
 //! [`Error::InputFormat`] saying what to give instead.
 
 use std::io::Read;
@@ -26,6 +26,8 @@ pub(crate) enum Kind {
     /// folder or `.gdb.zip`), KML, MapInfo, GML, ... Never the kind of a path without the
     /// feature, where such a path gets a hint naming it instead.
     Ogr,
+    /// A GeoPackage (SQLite): one of its feature tables.
+    GeoPackage,
 }
 
 /// The spreadsheet formats read.
@@ -49,7 +51,7 @@ impl Kind {
     fn has_layers(self) -> bool {
         matches!(
             self,
-            Kind::ZippedShapefile | Kind::Spreadsheet(_) | Kind::Ogr
+            Kind::ZippedShapefile | Kind::Spreadsheet(_) | Kind::GeoPackage | Kind::Ogr
         )
     }
 }
@@ -79,9 +81,12 @@ const OLE2: [u8; 4] = [0xD0, 0xCF, 0x11, 0xE0];
 /// A zip's local file header magic, which an `.xlsx`, an `.ods` and a `.zip` start with.
 const ZIP: [u8; 4] = *b"PK\x03\x04";
 
+/// An SQLite database's first bytes (of `SQLite format 3\0`), which a GeoPackage starts with.
+const SQLITE: [u8; 4] = *b"SQLi";
+
 /// The kind of input `path` is (a layer named in it with `|layername=` allowed only for a
-/// spreadsheet or a zip), or an error saying what to give instead: a `.dbf`/`.shx` alone, a
-/// geodatabase, a GeoPackage, a file its extension misnames.
+/// spreadsheet, a zip or a GeoPackage), or an error saying what to give instead: a
+/// `.dbf`/`.shx` alone, a geodatabase, a file its extension misnames.
 pub(crate) fn kind_of(path: &Path) -> Result<Kind> {
     let (file, layer) = split_layer(path);
     let kind = kind_of_file(file)?;
@@ -91,8 +96,8 @@ pub(crate) fn kind_of(path: &Path) -> Result<Kind> {
         return Err(Error::InputFormat {
             file: path.to_path_buf(),
             message: format!(
-                "|layername={name} names a layer inside a spreadsheet or a zip, but {} holds a \
-                 single layer: give the file alone",
+                "|layername={name} names a layer inside a spreadsheet, a zip or a GeoPackage, \
+                 but {} holds a single layer: give the file alone",
                 file.display()
             ),
         });
@@ -119,6 +124,9 @@ fn kind_of_file(path: &Path) -> Result<Kind> {
     }
     if is_ogr(path, &ext) {
         return ogr_or_hint(path);
+    }
+    if magic == Some(SQLITE) {
+        return Ok(Kind::GeoPackage);
     }
     if magic == Some(ZIP) {
         return Ok(match ext.as_str() {
@@ -149,11 +157,7 @@ fn kind_of_file(path: &Path) -> Result<Kind> {
         "xlsb" => hint(
             "an Excel binary workbook (.xlsb) is not read: save it as .xlsx (or CSV UTF-8)".into(),
         ),
-        "gpkg" => hint(
-            "a GeoPackage is not read yet (issue 22): export the layer to GeoJSON or a \
-             Shapefile (ogr2ogr -f GeoJSON out.geojson in.gpkg LAYER)"
-                .into(),
-        ),
+        "gpkg" => Ok(Kind::GeoPackage),
         "zip" => Ok(Kind::ZippedShapefile),
         _ => {
             // A directory (a .gdb given with a trailing slash) or a file of another name.
@@ -223,6 +227,27 @@ fn first_bytes(path: &Path) -> Option<[u8; 4]> {
     Some(magic)
 }
 
+/// The spreadsheet format of a workbook's bytes: `.xls` by its OLE2 magic, else a zip's
+/// parts (an `.ods` holds `content.xml` and no `xl/workbook.xml`), else `.xlsx`.
+pub(crate) fn book_of(data: &[u8]) -> Book {
+    if data.starts_with(&OLE2) {
+        return Book::Xls;
+    }
+    let names: Vec<String> = zip::ZipArchive::new(std::io::Cursor::new(data))
+        .map(|z| {
+            z.file_names()
+                .filter_map(|n| n.ok().map(|n| n.into_owned()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let ods = names.iter().any(|n| n == "content.xml");
+    if ods && !names.iter().any(|n| n == "xl/workbook.xml") {
+        Book::Ods
+    } else {
+        Book::Xlsx
+    }
+}
+
 /// What a zip misnamed (not `.xlsx`, `.ods` or `.zip`) holds: a workbook, by its parts'
 /// names, else Shapefiles.
 fn zip_kind(path: &Path) -> Kind {
@@ -254,7 +279,7 @@ pub(crate) fn no_geometry(file: &Path, layer: Layer) -> Error {
         file: file.to_path_buf(),
         message: format!(
             "a spreadsheet holds no geometry, and {what} need their polygons: give the layer as \
-             GeoJSON or a Shapefile (.shp, or a .zip of one). A spreadsheet of figures is read \
+             GeoJSON, a Shapefile (.shp, or a .zip of one) or a GeoPackage. A spreadsheet of figures is read \
              as the enterprises (--enterprises), placed by lon/lat or parcel_id columns"
         ),
     }
@@ -276,6 +301,11 @@ mod tests {
         // A layer name on a single-layer file is refused, naming the file.
         let e = kind_of(Path::new("no/such/zd.geojson|layername=ZD")).unwrap_err();
         assert!(e.to_string().contains("single layer"), "{e}");
+        // A GeoPackage holds several, named as QGIS names them.
+        assert_eq!(
+            kind_of(Path::new("no/such/zd.gpkg|layername=ZD")).unwrap(),
+            Kind::GeoPackage
+        );
     }
 
     #[test]
@@ -288,7 +318,6 @@ mod tests {
             ),
             #[cfg(not(feature = "gdal"))]
             ("x.kml", "--features gdal"),
-            ("x.gpkg", "GeoPackage is not read yet"),
             ("x.dbf", "give the .shp"),
             ("x.xlsb", "save it as .xlsx"),
         ] {

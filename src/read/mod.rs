@@ -28,7 +28,7 @@ use serde_json::value::RawValue;
 use crate::config::{Config, Fields};
 use crate::crs::{Backend, Crs, CrsInfo, CrsSource, ToWgs84};
 use crate::dates::Date;
-use crate::error::{Error, FeatureContext, Layer, Result, Suspicion, Warning, abbreviate};
+use crate::error::{self, Error, FeatureContext, Layer, Result, Suspicion, Warning, abbreviate};
 use crate::parcel::{
     Commitments, Enterprise, Enterprises, GradingValues, LandFacts, NegativeFlag, Parcel, Parcels,
     Park, Parks, Place, Status,
@@ -39,6 +39,8 @@ use crate::source_text::{InputText, Span, text_hash};
 pub(crate) mod adjust;
 pub(crate) mod csv;
 pub(crate) mod feature;
+pub(crate) mod fids;
+pub(crate) mod gpkg;
 pub(crate) mod header;
 pub(crate) mod kind;
 pub(crate) mod negative;
@@ -61,11 +63,12 @@ pub enum Source {
     /// spreadsheet (enterprises only; its first sheet, or the one named as QGIS names it:
     /// `qy.xlsx|layername=2024`), `.shp` as a Shapefile (with its `.dbf`, `.prj` and
     /// `.cpg`), a `.zip` as the Shapefile in it (`zd.zip|layername=ZD` when it holds
-    /// several), anything else as GeoJSON; a spreadsheet or a zip is told by its first bytes
-    /// too. With the `gdal` feature, a File Geodatabase (`.gdb` folder, `.gdb.zip`) and the
-    /// other formats GDAL reads (`.kml`, `.tab`, `.mif`, `.gml`, ...; a folder) are read
-    /// through OGR (`dc.gdb|layername=DCDYTB` for one of several layers). A `.dbf` alone, a
-    /// GeoPackage, or a geodatabase without the feature is an [`Error::InputFormat`] saying
+    /// several), a `.gpkg` as a GeoPackage's feature table (`zd.gpkg|layername=ZD` when it
+    /// holds several), anything else as GeoJSON; a spreadsheet, a zip or a GeoPackage is told
+    /// by its first bytes too. With the `gdal` feature, a File Geodatabase (`.gdb` folder,
+    /// `.gdb.zip`) and the other formats GDAL reads (`.kml`, `.tab`, `.mif`, `.gml`, ...; a
+    /// folder) are read through OGR (`dc.gdb|layername=DCDYTB` for one of several layers). A
+    /// `.dbf` alone, or a geodatabase without the feature, is an [`Error::InputFormat`] saying
     /// what to give.
     Path(PathBuf),
     /// GeoJSON held in memory, with a label used in messages.
@@ -80,6 +83,31 @@ pub enum Source {
         /// Shown where a file name would be.
         label: String,
         /// The CSV's bytes (UTF-8, or GB18030 as Excel saves GBK; a header row first).
+        data: Arc<[u8]>,
+    },
+    /// A spreadsheet held in memory (`.xlsx`, `.xls` or `.ods`, told by its first bytes;
+    /// enterprises only), with a label used in messages (`qy.xlsx|layername=2024` names a
+    /// sheet).
+    Spreadsheet {
+        /// Shown where a file name would be; a sheet named after `|layername=`.
+        label: String,
+        /// The workbook's bytes.
+        data: Arc<[u8]>,
+    },
+    /// A zipped Shapefile held in memory, with a label used in messages
+    /// (`zd.zip|layername=ZD` names one of several).
+    ZippedShapefile {
+        /// Shown where a file name would be; a Shapefile named after `|layername=`.
+        label: String,
+        /// The zip's bytes.
+        data: Arc<[u8]>,
+    },
+    /// A GeoPackage held in memory, with a label used in messages (`zd.gpkg|layername=ZD`
+    /// names one of several tables).
+    GeoPackage {
+        /// Shown where a file name would be; a table named after `|layername=`.
+        label: String,
+        /// The SQLite database's bytes.
         data: Arc<[u8]>,
     },
     /// Records built in memory ([`Records`](typed::Records)), read as a file of the layer
@@ -139,12 +167,67 @@ impl Source {
         }
     }
 
+    /// A spreadsheet in memory (`.xlsx`, `.xls` or `.ods`, told by its first bytes):
+    /// enterprises, as a file of it is read. `label` names it in messages; a sheet other than
+    /// the first is named after it as QGIS names a layer (`qy.xlsx|layername=2024`).
+    pub fn spreadsheet(label: impl Into<String>, data: impl AsRef<[u8]>) -> Source {
+        Source::Spreadsheet {
+            label: label.into(),
+            data: Arc::from(data.as_ref()),
+        }
+    }
+
+    /// A zipped Shapefile in memory, read as a `.zip` file of it is. `label` names it in
+    /// messages; one of several Shapefiles is named after it (`zd.zip|layername=ZD`).
+    pub fn zipped_shapefile(label: impl Into<String>, data: impl AsRef<[u8]>) -> Source {
+        Source::ZippedShapefile {
+            label: label.into(),
+            data: Arc::from(data.as_ref()),
+        }
+    }
+
+    /// A GeoPackage in memory, read as a `.gpkg` file of it is (SQLite is handed a copy of
+    /// the bytes). `label` names it in messages; one of several tables is named after it
+    /// (`zd.gpkg|layername=ZD`).
+    pub fn geopackage(label: impl Into<String>, data: impl AsRef<[u8]>) -> Source {
+        Source::GeoPackage {
+            label: label.into(),
+            data: Arc::from(data.as_ref()),
+        }
+    }
+
+    /// The label of an in-memory workbook, zip or GeoPackage, split from the layer named in
+    /// it.
+    fn labelled(&self) -> Option<(&str, Option<&str>)> {
+        match self {
+            Source::Spreadsheet { label, .. }
+            | Source::ZippedShapefile { label, .. }
+            | Source::GeoPackage { label, .. } => Some(match label.rfind(error::LAYER_NAME) {
+                Some(at) => (&label[..at], Some(&label[at + error::LAYER_NAME.len()..])),
+                None => (label.as_str(), None),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The bytes of an in-memory source.
+    fn bytes(&self) -> Option<&Arc<[u8]>> {
+        match self {
+            Source::GeoJson { data, .. }
+            | Source::Csv { data, .. }
+            | Source::Spreadsheet { data, .. }
+            | Source::ZippedShapefile { data, .. }
+            | Source::GeoPackage { data, .. } => Some(data),
+            Source::Path(_) | Source::Built(_) => None,
+        }
+    }
+
     /// The file read, for a source that is one (not in-memory text): the path without a
     /// layer named in it (`|layername=`).
     pub fn file(&self) -> Option<&Path> {
         match self {
             Source::Path(p) => Some(kind::split_layer(p).0),
-            Source::GeoJson { .. } | Source::Csv { .. } | Source::Built(_) => None,
+            _ => None,
         }
     }
 
@@ -155,6 +238,7 @@ impl Source {
             Source::Path(p) => kind::split_layer(p).0.to_path_buf(),
             Source::GeoJson { label, .. } | Source::Csv { label, .. } => PathBuf::from(label),
             Source::Built(b) => PathBuf::from(b.label()),
+            _ => PathBuf::from(self.labelled().map_or("", |(l, _)| l)),
         }
     }
 
@@ -162,7 +246,7 @@ impl Source {
     fn layer_name(&self) -> Option<&str> {
         match self {
             Source::Path(p) => kind::split_layer(p).1,
-            Source::GeoJson { .. } | Source::Csv { .. } | Source::Built(_) => None,
+            _ => self.labelled().and_then(|(_, layer)| layer),
         }
     }
 
@@ -171,6 +255,9 @@ impl Source {
         match self {
             Source::Path(p) => kind::kind_of(p),
             Source::Csv { .. } => Ok(kind::Kind::Csv),
+            Source::Spreadsheet { data, .. } => Ok(kind::Kind::Spreadsheet(kind::book_of(data))),
+            Source::ZippedShapefile { .. } => Ok(kind::Kind::ZippedShapefile),
+            Source::GeoPackage { .. } => Ok(kind::Kind::GeoPackage),
             Source::GeoJson { .. } | Source::Built(_) => Ok(kind::Kind::GeoJson),
         }
     }
@@ -185,6 +272,11 @@ impl Source {
             Source::GeoJson { data, .. } | Source::Csv { data, .. } => Ok(Box::new(&data[..])),
             // Read through the text `built_text` makes of it, never opened as it is.
             Source::Built(b) => Err(Error::Usage(format!("{}: not a text", b.label()))),
+            // Read by their own readers, never as text.
+            _ => Err(Error::Usage(format!(
+                "{}: not a text",
+                self.name().display()
+            ))),
         }
     }
 
@@ -194,8 +286,8 @@ impl Source {
             Source::Path(p) => std::fs::metadata(kind::split_layer(p).0)
                 .ok()
                 .map(|m| m.len()),
-            Source::GeoJson { data, .. } | Source::Csv { data, .. } => Some(data.len() as u64),
             Source::Built(_) => None,
+            _ => self.bytes().map(|d| d.len() as u64),
         }
     }
 
@@ -336,8 +428,9 @@ struct Scan {
     /// For a CSV, the line of each record kept, in order (for errors found at the end, such as
     /// a repeated id); empty for GeoJSON.
     lines: Vec<Option<std::num::NonZeroU32>>,
-    /// For a source read through GDAL, each feature's FID, set on the errors that name one.
-    fids: Option<Arc<ogr::Fids>>,
+    /// For a GeoPackage's table or a source read through GDAL, each feature's FID, set on the
+    /// errors that name one.
+    fids: Option<Arc<fids::Fids>>,
     /// For a source read through GDAL, the features whose arcs were made into vertices.
     curved: Option<Arc<std::sync::Mutex<Vec<usize>>>>,
     /// What was found wrong with the file as a whole (a mapped CSV column not in its header).
@@ -398,6 +491,19 @@ const BATCH_FEATURES: usize = 4_096;
 /// Parses one feature's bytes into a record of a layer.
 type ParseFn<'a, T> = dyn Fn(&[u8], FeatureContext) -> Result<Draft<T>> + Sync + 'a;
 
+/// Opens the GeoPackage table `source` names (a file, or bytes in memory).
+fn open_geopackage(source: &Source) -> Result<gpkg::Opened> {
+    match source {
+        Source::GeoPackage { label, data } => {
+            gpkg::open_bytes(Path::new(label), data, source.layer_name())
+        }
+        _ => {
+            let path = source.file().unwrap_or(Path::new(""));
+            gpkg::open(path, source.layer_name())
+        }
+    }
+}
+
 /// Scans a GeoJSON FeatureCollection, parses its features in parallel batches, and hands the
 /// good records to `sink` in file order. With `leave`, the text a record marks to be left in
 /// the file comes as a span (the file can be read again); else as text to hold.
@@ -415,12 +521,30 @@ fn scan_geojson<T: Send>(
     let mut shp_progress: Option<ByteProgress> = None;
     let mut seen = None;
     let input: Box<dyn Read + Send + '_> = match (kind, source.file()) {
-        (kind::Kind::Spreadsheet(_), Some(path)) => return Err(kind::no_geometry(path, layer)),
-        (kind::Kind::Shapefile | kind::Kind::ZippedShapefile, Some(path)) => {
-            let opened = if kind == kind::Kind::Shapefile {
-                shp::open(path)?
-            } else {
-                zipped::open(path, source.layer_name())?
+        (kind::Kind::Spreadsheet(_), _) => return Err(kind::no_geometry(&source.name(), layer)),
+        (kind::Kind::GeoPackage, _) => {
+            let opened = open_geopackage(source)?;
+            scan.file = opened.name;
+            scan.fids = Some(opened.fids);
+            scan.warnings
+                .extend(opened.notes.into_iter().map(layer_note(layer)));
+            // Its rows' text is no measure of the file's bytes: no progress.
+            shp_progress = Some(Arc::new(|_| {}));
+            Box::new(opened.text)
+        }
+        (kind::Kind::Shapefile | kind::Kind::ZippedShapefile, path) => {
+            let opened = match (path, source) {
+                (Some(path), _) if kind == kind::Kind::Shapefile => shp::open(path)?,
+                (Some(path), _) => zipped::open(path, source.layer_name())?,
+                (None, Source::ZippedShapefile { data, .. }) => {
+                    zipped::open_bytes(&source.name(), data, source.layer_name())?
+                }
+                _ => {
+                    return Err(Error::Usage(format!(
+                        "{}: not a Shapefile",
+                        scan.file.display()
+                    )));
+                }
             };
             scan.warnings
                 .extend(opened.notes.into_iter().map(layer_note(layer)));
@@ -489,7 +613,8 @@ fn open_ogr(
     Ok(opened.text)
 }
 
-/// Once a source read through GDAL is read: each rejection's FID, the note of curved features.
+/// Once a source that numbers its features is read (a GeoPackage's table, a source read
+/// through GDAL): each rejection's FID, the note of curved features.
 fn finish_ogr(scan: &mut Scan, layer: Layer) {
     if let Some(fids) = &scan.fids {
         for e in &mut scan.rejected {
@@ -1766,7 +1891,10 @@ fn backing(source: &Source, options: &ReadOptions) -> Result<Option<InputText>> 
         Source::Path(_)
             if matches!(
                 source.kind()?,
-                kind::Kind::Shapefile | kind::Kind::ZippedShapefile | kind::Kind::Ogr
+                kind::Kind::Shapefile
+                    | kind::Kind::ZippedShapefile
+                    | kind::Kind::GeoPackage
+                    | kind::Kind::Ogr
             ) =>
         {
             None
@@ -1775,7 +1903,7 @@ fn backing(source: &Source, options: &ReadOptions) -> Result<Option<InputText>> 
             InputText::open(path).map_err(|e| Error::io(path, "cannot open", e))?
         }
         // Bytes in memory are the caller's to drop: hold the text rather than keep them alive.
-        Source::GeoJson { .. } | Source::Csv { .. } | Source::Built(_) => None,
+        _ => None,
     })
 }
 
@@ -1927,13 +2055,14 @@ pub fn read_enterprises(
     }
     let fields = &config.fields;
     let mut table = Enterprises::new();
-    let position = if source.kind()?.is_table() {
+    let places = Places::default();
+    let (scan, text) = scan_enterprises(source, fields, options, &mut table, &places)?;
+    // A table's rows (CSV, a sheet, a GeoPackage's attribute table) have their lines.
+    let position = if source.kind()?.is_table() || !scan.lines.is_empty() {
         format!("{}/{}", fields.enterprises.lon, fields.enterprises.lat)
     } else {
         "geometry".to_string()
     };
-    let places = Places::default();
-    let (scan, text) = scan_enterprises(source, fields, options, &mut table, &places)?;
     let text = text.filter(|_| table.text_left_in_input());
     table.names.left_in = text.as_ref().map(|t| t.path().to_path_buf());
     let (crs, crs_source) = resolve_crs(&scan, options.crs.as_ref())?;
@@ -1967,14 +2096,29 @@ fn scan_enterprises(
     places: &Places,
 ) -> Result<(Scan, Option<InputText>)> {
     let kind = source.kind()?;
+    if kind == kind::Kind::GeoPackage {
+        let mut sink = |firm: Firm| {
+            table.push(&firm.record);
+            table.set_ungraded(firm.ungraded);
+        };
+        let file = (source.file()).map_or_else(|| source.name(), Path::to_path_buf);
+        let (layer, strict) = (source.layer_name(), options.strict);
+        let attributes = (file.as_path(), source.bytes());
+        if let Some(scan) =
+            gpkg::scan_attributes(attributes, layer, fields, strict, places, &mut sink)?
+        {
+            return Ok((scan, None));
+        }
+    }
     if kind.is_table() {
         let mut sink = |firm: Firm| {
             table.push(&firm.record);
             table.set_ungraded(firm.ungraded);
         };
-        let scan = match (kind, source.file()) {
-            (kind::Kind::Spreadsheet(book), Some(path)) => sheet::scan_sheet(
-                path,
+        let file = (source.file()).map_or_else(|| source.name(), Path::to_path_buf);
+        let scan = match kind {
+            kind::Kind::Spreadsheet(book) => sheet::scan_sheet(
+                (&file, source.bytes()),
                 book,
                 source.layer_name(),
                 fields,

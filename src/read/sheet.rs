@@ -14,6 +14,7 @@
 //!   (a merged cell once), joined (`年末从业人员（万人）`, `其 中 花园住宅`).
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use calamine::{Data, Dimensions, Range, Reader};
 
@@ -36,14 +37,14 @@ struct Sheet {
     merged: Vec<Dimensions>,
 }
 
-/// Reads the enterprises of the sheet of `path` named `layer` (else the first), as
-/// [`super::csv::scan_csv`] reads a CSV.
+/// Reads the enterprises of the sheet named `layer` (else the first) of the workbook `path`
+/// (its bytes `data` when held in memory), as [`super::csv::scan_csv`] reads a CSV.
 ///
 /// # Errors
 /// [`Error::Spreadsheet`] for a file that cannot be read as `book` or has no sheet so named;
 /// [`Error::InputTooLarge`] past [`MAX_SPREADSHEET_BYTES`]; as a CSV's read otherwise.
 pub(super) fn scan_sheet(
-    path: &Path,
+    (path, data): (&Path, Option<&Arc<[u8]>>),
     book: Book,
     layer: Option<&str>,
     fields: &Fields,
@@ -52,7 +53,7 @@ pub(super) fn scan_sheet(
     sink: &mut dyn FnMut(Firm),
 ) -> Result<Scan> {
     let mut warnings = Vec::new();
-    let sheet = open_sheet(path, book, layer, &mut warnings)?;
+    let sheet = open_sheet(path, data, book, layer, &mut warnings)?;
     let start = sheet.range.start().unwrap_or((0, 0));
     let width = sheet.range.width();
     let mut rows = sheet.range.rows().enumerate();
@@ -84,17 +85,19 @@ pub(super) fn scan_sheet(
     scan_rows(table, fields, strict, places, sink)
 }
 
-/// Opens the workbook at `path` and reads the sheet named `layer`, else the first (saying
-/// so in `warnings` when there are others).
-fn open_sheet(
+/// Opens the workbook at `path` (its bytes `data` when held in memory), within
+/// [`MAX_SPREADSHEET_BYTES`].
+fn open_book(
     path: &Path,
+    data: Option<&Arc<[u8]>>,
     book: Book,
-    layer: Option<&str>,
-    warnings: &mut Vec<Warning>,
-) -> Result<Sheet> {
-    let size = std::fs::metadata(path)
-        .map_err(|e| Error::io(path, "cannot open", e))?
-        .len();
+) -> Result<calamine::Sheets<Box<dyn ReadSeek>>> {
+    let size = match data {
+        Some(d) => d.len() as u64,
+        None => std::fs::metadata(path)
+            .map_err(|e| Error::io(path, "cannot open", e))?
+            .len(),
+    };
     if size > MAX_SPREADSHEET_BYTES {
         return Err(Error::InputTooLarge {
             file: path.to_path_buf(),
@@ -103,28 +106,53 @@ fn open_sheet(
             what: "a spreadsheet",
         });
     }
+    let unreadable = |e: calamine::Error| unreadable(path, book, e);
+    let input: Box<dyn ReadSeek> = match data {
+        Some(d) => Box::new(std::io::Cursor::new(Arc::clone(d))),
+        None => Box::new(std::io::BufReader::new(
+            std::fs::File::open(path).map_err(|e| Error::io(path, "cannot open", e))?,
+        )),
+    };
+    Ok(match book {
+        Book::Xlsx => calamine::Xlsx::new(input)
+            .map(calamine::Sheets::Xlsx)
+            .map_err(|e| unreadable(e.into()))?,
+        Book::Xls => calamine::Xls::new(input)
+            .map(calamine::Sheets::Xls)
+            .map_err(|e| unreadable(e.into()))?,
+        Book::Ods => calamine::Ods::new(input)
+            .map(calamine::Sheets::Ods)
+            .map_err(|e| unreadable(e.into()))?,
+    })
+}
+
+/// The error for a workbook calamine cannot read as `book`.
+fn unreadable(path: &Path, book: Book, e: calamine::Error) -> Error {
+    Error::Spreadsheet {
+        file: path.to_path_buf(),
+        message: format!(
+            "cannot be read as {}: {e}; open it in Excel and save it again, or save the sheet \
+             as CSV (UTF-8)",
+            book_name(book)
+        ),
+    }
+}
+
+/// Opens the workbook at `path` and reads the sheet named `layer`, else the first (saying
+/// so in `warnings` when there are others).
+fn open_sheet(
+    path: &Path,
+    data: Option<&Arc<[u8]>>,
+    book: Book,
+    layer: Option<&str>,
+    warnings: &mut Vec<Warning>,
+) -> Result<Sheet> {
     let bad = |message: String| Error::Spreadsheet {
         file: path.to_path_buf(),
         message,
     };
-    let unreadable = |e: calamine::Error| {
-        bad(format!(
-            "cannot be read as {}: {e}; open it in Excel and save it again, or save the sheet \
-             as CSV (UTF-8)",
-            book_name(book)
-        ))
-    };
-    let mut workbook = match book {
-        Book::Xlsx => calamine::open_workbook::<calamine::Xlsx<_>, _>(path)
-            .map(calamine::Sheets::Xlsx)
-            .map_err(|e| unreadable(e.into()))?,
-        Book::Xls => calamine::open_workbook::<calamine::Xls<_>, _>(path)
-            .map(calamine::Sheets::Xls)
-            .map_err(|e| unreadable(e.into()))?,
-        Book::Ods => calamine::open_workbook::<calamine::Ods<_>, _>(path)
-            .map(calamine::Sheets::Ods)
-            .map_err(|e| unreadable(e.into()))?,
-    };
+    let unreadable = |e: calamine::Error| unreadable(path, book, e);
+    let mut workbook = open_book(path, data, book)?;
     let names = workbook.sheet_names();
     let name = match layer {
         Some(want) => names
@@ -180,6 +208,10 @@ fn open_sheet(
         merged,
     })
 }
+
+/// A workbook's bytes, from a file or memory.
+trait ReadSeek: std::io::Read + std::io::Seek {}
+impl<T: std::io::Read + std::io::Seek> ReadSeek for T {}
 
 /// The most cells a sheet's span (its first to last row, by its first to last column, of
 /// filled cells) may hold: calamine holds the span whole, so a stray cell far from the table

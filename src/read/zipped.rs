@@ -5,8 +5,9 @@
 //! (`zd.zip|layername=ZD`), else refused listing them.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufReader, Read, Seek};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::shp::{self, MAX_SIDECAR_BYTES, Opened, Parts};
 use crate::error::{Error, Result};
@@ -14,8 +15,6 @@ use crate::error::{Error, Result};
 /// The most bytes a zipped Shapefile's parts may unzip to, all together: they are held in
 /// memory while read.
 pub(crate) const MAX_UNZIPPED_BYTES: u64 = 2 << 30;
-
-type Archive = zip::ZipArchive<BufReader<File>>;
 
 /// Opens the Shapefile in the zip at `path`: the one named `layer` (its name without `.shp`,
 /// or its path in the zip), else the only one.
@@ -26,13 +25,26 @@ type Archive = zip::ZipArchive<BufReader<File>>;
 /// without its `.dbf`; [`Error::InputTooLarge`] past [`MAX_UNZIPPED_BYTES`]; as
 /// [`shp::open_parts`] for the parts.
 pub(crate) fn open(path: &Path, layer: Option<&str>) -> Result<Opened> {
+    let file = File::open(path).map_err(|e| Error::io(path, "cannot open", e))?;
+    open_from(BufReader::new(file), path, layer)
+}
+
+/// Opens the Shapefile in a zip held in memory (`data`, named `label` in messages), as
+/// [`open`] does a file.
+///
+/// # Errors
+/// As [`open`].
+pub(crate) fn open_bytes(label: &Path, data: &Arc<[u8]>, layer: Option<&str>) -> Result<Opened> {
+    open_from(std::io::Cursor::new(Arc::clone(data)), label, layer)
+}
+
+fn open_from<R: Read + Seek>(input: R, path: &Path, layer: Option<&str>) -> Result<Opened> {
     let bad = |message: String| Error::Shapefile {
         file: path.to_path_buf(),
         record: None,
         message,
     };
-    let file = File::open(path).map_err(|e| Error::io(path, "cannot open", e))?;
-    let mut zip = zip::ZipArchive::new(BufReader::new(file)).map_err(|e| {
+    let mut zip = zip::ZipArchive::new(input).map_err(|e| {
         bad(format!(
             "cannot be read as a zip ({e}): zip the layer again"
         ))
@@ -157,7 +169,12 @@ fn choose(names: &[String], layer: Option<&str>) -> std::result::Result<String, 
 }
 
 /// The bytes of the file `name` in the zip, at most `budget` (which they are taken from).
-fn unzip(zip: &mut Archive, path: &Path, name: &str, budget: &mut u64) -> Result<Vec<u8>> {
+fn unzip<R: Read + Seek>(
+    zip: &mut zip::ZipArchive<R>,
+    path: &Path,
+    name: &str,
+    budget: &mut u64,
+) -> Result<Vec<u8>> {
     let bad = |message: String| Error::Shapefile {
         file: inside(path, name),
         record: None,

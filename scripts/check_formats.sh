@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Every format, same summary, on the 10k peer set (issue 22): the generated zone (EPSG:4549) is
+# written by GeoPandas/pyogrio (GDAL) into Shapefile in GBK with and without .cpg, zipped
+# Shapefile, GeoPackage, and its lon/lat enterprises into an .xlsx with a title row
+# (fixtures/zone/make_formats.py); each audits to the GeoJSON's summary.json byte for byte,
+# apart from each layer's "file" and, by one per Shapefile layer (its encoding note) and one for
+# the spreadsheet (its title row), "warning_count" (tests/formats.rs does the same on the
+# fixture zone).
+#
+#   scripts/check_formats.sh [AUDIT_BINARY]     # default target/debug/examples/audit
+#
+# Needs python3 with geopandas, pyogrio and openpyxl (pip install geopandas pyogrio openpyxl),
+# and the peer generator in ${SHARED:-../shared}/peer. Exits 1 on the first difference.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+SHARED=${SHARED:-../shared}
+AUDIT=${1:-${CARGO_TARGET_DIR:-target}/debug/examples/audit}
+WORK=$(mktemp -d)
+trap 'rm -rf "$WORK"' EXIT
+
+python3 "$SHARED/peer/gen.py" --n 10000 --seed 1 --out "$WORK/geojson" --projected >/dev/null
+python3 fixtures/zone/make_formats.py --src "$WORK/geojson" --out "$WORK/formats" 2>/dev/null
+
+# The dBASE field names are cut at 10 bytes: enterprise_id is "enterprise" in the Shapefiles.
+printf '[fields.enterprises]\nenterprise_id = "enterprise"\n' >"$WORK/shp.toml"
+: >"$WORK/none.toml"
+
+# audit NAME CONFIG PARCELS ENTERPRISES PARKS: the summary with each "file" made <input> and
+# warning_count less the warnings expected ($ADDED).
+audit() {
+  local name=$1 config=$2
+  "$AUDIT" --quiet --config "$config" --parcels "$3" --enterprises "$4" --parks "$5" \
+    --out "$WORK/out-$name" >"$WORK/$name.log" 2>&1 || {
+    echo "FAIL $name: the audit stopped"; cat "$WORK/$name.log"; exit 1
+  }
+  python3 - "$WORK/out-$name/summary.json" "${ADDED:-0}" >"$WORK/$name.json" <<'EOF'
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read()
+text, files = re.subn(r'"file": "(?:[^"\\]|\\.)*"', '"file": "<input>"', text)
+assert files == 3, files
+def less(m):
+    n = int(m.group(1)) - int(sys.argv[2])
+    assert n >= 0, m.group(0)
+    return f'"warning_count": {n}'
+sys.stdout.write(re.sub(r'"warning_count": (\d+)', less, text, count=1))
+EOF
+}
+
+# same NAME BASELINE: the summary of NAME is the baseline's.
+same() {
+  if cmp -s "$WORK/$2.json" "$WORK/$1.json"; then
+    echo "ok   $1: summary.json as the GeoJSON's ($2)"
+  else
+    echo "FAIL $1: summary.json differs from the GeoJSON's ($2):"
+    diff "$WORK/$2.json" "$WORK/$1.json" | head -20
+    exit 1
+  fi
+}
+
+G=$WORK/geojson F=$WORK/formats
+start=$(date +%s)
+audit geojson "$WORK/none.toml" "$G/parcels_4549.geojson" "$G/enterprises_4549.geojson" "$G/parks_4549.geojson"
+grep -q '"read": 10000,' "$WORK/geojson.json" || { echo "FAIL: the GeoJSON audit did not read 10000 parcels"; exit 1; }
+for shp in shp_cpg shp_nocpg; do
+  ADDED=3 audit "$shp" "$WORK/shp.toml" "$F/$shp/parcels.shp" "$F/$shp/enterprises.shp" "$F/$shp/parks.shp"
+  same "$shp" geojson
+done
+ADDED=3 audit zip "$WORK/shp.toml" "$F/zip/parcels.zip" "$F/zip/enterprises.zip" "$F/zip/parks.zip"
+same zip geojson
+audit gpkg "$WORK/none.toml" "$F/zone.gpkg|layername=parcels" "$F/zone.gpkg|layername=enterprises" \
+  "$F/zone.gpkg|layername=parks"
+same gpkg geojson
+# The spreadsheet holds the lon/lat enterprises: held to the GeoJSON audit of those.
+audit lonlat "$WORK/none.toml" "$G/parcels_4549.geojson" "$G/enterprises.geojson" "$G/parks_4549.geojson"
+ADDED=1 audit xlsx "$WORK/none.toml" "$G/parcels_4549.geojson" "$F/enterprises.xlsx" "$G/parks_4549.geojson"
+same xlsx lonlat
+# FileGDB (the gdal feature): add its combination here once the gdal branch writes zone.gdb.
+echo "every format audits to the GeoJSON's summary ($(($(date +%s) - start)) s of audits)"
