@@ -21,6 +21,8 @@ pub(crate) enum Kind {
     ZippedShapefile,
     /// A spreadsheet (enterprises, or any table read as CSV is).
     Spreadsheet(Book),
+    /// GeoParquet (`.parquet`, the `parquet` feature).
+    GeoParquet,
 }
 
 /// The spreadsheet formats read.
@@ -68,6 +70,9 @@ pub(crate) fn split_layer(path: &Path) -> (&Path, Option<&str>) {
 /// The OLE2 compound file magic, which an `.xls` starts with.
 const OLE2: [u8; 4] = [0xD0, 0xCF, 0x11, 0xE0];
 
+/// Parquet's magic, which a Parquet file starts (and ends) with.
+const PARQUET: [u8; 4] = *b"PAR1";
+
 /// A zip's local file header magic, which an `.xlsx`, an `.ods` and a `.zip` start with.
 const ZIP: [u8; 4] = *b"PK\x03\x04";
 
@@ -108,6 +113,17 @@ fn kind_of_file(path: &Path) -> Result<Kind> {
     let magic = first_bytes(path);
     if magic == Some(OLE2) {
         return Ok(Kind::Spreadsheet(Book::Xls));
+    }
+    if magic == Some(PARQUET) || ext == "parquet" || ext == "geoparquet" {
+        if !cfg!(feature = "parquet") {
+            return hint(
+                "a (Geo)Parquet file is read only by a build with the `parquet` feature \
+                 (cargo build --features parquet); else convert it to GeoJSON (ogr2ogr -f \
+                 GeoJSON out.geojson in.parquet)"
+                    .into(),
+            );
+        }
+        return Ok(Kind::GeoParquet);
     }
     if magic == Some(ZIP) {
         return Ok(match ext.as_str() {

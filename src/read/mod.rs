@@ -40,6 +40,8 @@ pub(crate) mod csv;
 pub(crate) mod feature;
 pub(crate) mod header;
 pub(crate) mod kind;
+#[cfg(feature = "parquet")]
+pub(crate) mod parquet;
 pub(crate) mod previous;
 pub(crate) mod scan;
 pub(crate) mod sheet;
@@ -420,6 +422,13 @@ fn scan_geojson<T: Send>(
                 }));
             }
             seen = Some((Arc::clone(&opened.seen), opened.text.dbf().to_path_buf()));
+            Box::new(opened.text)
+        }
+        #[cfg(feature = "parquet")]
+        (kind::Kind::GeoParquet, Some(path)) => {
+            let opened = parquet::open(path)?;
+            scan.warnings
+                .extend(opened.notes.into_iter().map(layer_note(layer)));
             Box::new(opened.text)
         }
         _ => source.open()?,
@@ -1640,11 +1649,12 @@ fn backing(source: &Source, options: &ReadOptions) -> Result<Option<InputText>> 
     Ok(match source {
         _ if !options.leave_text => None,
         // None for a pipe or a device, which cannot be read again: the text is held.
-        // A Shapefile's features are made as it is read, not in a file: the text is held.
+        // A Shapefile's or a GeoParquet file's features are made as it is read, not in a file:
+        // the text is held.
         Source::Path(_)
             if matches!(
                 source.kind()?,
-                kind::Kind::Shapefile | kind::Kind::ZippedShapefile
+                kind::Kind::Shapefile | kind::Kind::ZippedShapefile | kind::Kind::GeoParquet
             ) =>
         {
             None

@@ -26,7 +26,7 @@ use crate::results::AuditReport;
 use crate::shapes::ShapeRef;
 use crate::source_text::InputText;
 
-use super::table::{Kind, ParcelTable, Value, park_fields, park_values, wkb};
+use super::table::{Kind, ParcelTable, Value, park_fields, park_values};
 
 /// OGC:CRS84 as PROJJSON (PROJ 9's `projinfo OGC:CRS84 -o PROJJSON`).
 const CRS84: &str = r#"{"$schema":"https://proj.org/schemas/v0.7/projjson.schema.json","type":"GeographicCRS","name":"WGS 84 (CRS84)","datum_ensemble":{"name":"World Geodetic System 1984 ensemble","members":[{"name":"World Geodetic System 1984 (Transit)","id":{"authority":"EPSG","code":1166}},{"name":"World Geodetic System 1984 (G730)","id":{"authority":"EPSG","code":1152}},{"name":"World Geodetic System 1984 (G873)","id":{"authority":"EPSG","code":1153}},{"name":"World Geodetic System 1984 (G1150)","id":{"authority":"EPSG","code":1154}},{"name":"World Geodetic System 1984 (G1674)","id":{"authority":"EPSG","code":1155}},{"name":"World Geodetic System 1984 (G1762)","id":{"authority":"EPSG","code":1156}},{"name":"World Geodetic System 1984 (G2139)","id":{"authority":"EPSG","code":1309}},{"name":"World Geodetic System 1984 (G2296)","id":{"authority":"EPSG","code":1383}}],"ellipsoid":{"name":"WGS 84","semi_major_axis":6378137,"inverse_flattening":298.257223563},"accuracy":"2.0","id":{"authority":"EPSG","code":6326}},"coordinate_system":{"subtype":"ellipsoidal","axis":[{"name":"Geodetic longitude","abbreviation":"Lon","direction":"east","unit":"degree"},{"name":"Geodetic latitude","abbreviation":"Lat","direction":"north","unit":"degree"}]},"scope":"Not known.","area":"World.","bbox":{"south_latitude":-90,"west_longitude":-180,"north_latitude":90,"east_longitude":180},"id":{"authority":"OGC","code":"CRS84"}}"#;
@@ -281,4 +281,45 @@ pub(super) fn parks(
     let mut writer = writer(w, &batch, out.geo())?;
     write_batch(&mut writer, batch)?;
     writer.arrow.close().map(|_| ()).map_err(parquet_error)
+}
+
+/// A shape as ISO WKB (little-endian): a Polygon when it came as one, else a MultiPolygon,
+/// each coordinate as written in `crs`.
+pub(crate) fn wkb(
+    out: &mut Vec<u8>,
+    shape: &crate::shapes::ShapeRef<'_>,
+    multi: bool,
+    crs: crate::config::OutputCrs,
+) {
+    let count = |out: &mut Vec<u8>, n: usize| {
+        out.extend_from_slice(&u32::try_from(n).unwrap_or(u32::MAX).to_le_bytes());
+    };
+    let polygon = |out: &mut Vec<u8>, p: crate::shapes::PolygonRef<'_>| {
+        out.push(1);
+        out.extend_from_slice(&3u32.to_le_bytes());
+        let exterior = p.exterior();
+        let holes: Vec<_> = p.interiors().collect();
+        count(out, 1 + holes.len());
+        for ring in std::iter::once(exterior).chain(holes) {
+            count(out, ring.len());
+            for c in ring {
+                let c = super::geojson::output_coord(*c, crs);
+                out.extend_from_slice(&c.x.to_le_bytes());
+                out.extend_from_slice(&c.y.to_le_bytes());
+            }
+        }
+    };
+    let polygons = shape.polygons();
+    if !multi && polygons.len() == 1 {
+        for p in polygons {
+            polygon(out, p);
+        }
+    } else {
+        out.push(1);
+        out.extend_from_slice(&6u32.to_le_bytes());
+        count(out, polygons.len());
+        for p in polygons {
+            polygon(out, p);
+        }
+    }
 }
