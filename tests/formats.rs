@@ -25,15 +25,6 @@ fn zone(layer: &dyn Fn(&str) -> Source) -> AuditReport {
         .unwrap()
 }
 
-/// An audit of `parcels` alone, with the default configuration.
-fn parcels_alone(parcels: Source) -> land_efficiency::Result<AuditReport> {
-    Audit::new(Config::default()).run(&Inputs {
-        parcels,
-        enterprises: None,
-        parks: None,
-    })
-}
-
 fn geojson_zone() -> AuditReport {
     zone(&|name| Source::path(fixtures().join(format!("zone/{name}.geojson"))))
 }
@@ -168,6 +159,15 @@ mod parquet_files {
     use std::sync::Arc;
 
     use geo::polygon;
+
+    /// An audit of `parcels` alone, with the default configuration.
+    fn parcels_alone(parcels: Source) -> land_efficiency::Result<AuditReport> {
+        Audit::new(Config::default()).run(&Inputs {
+            parcels,
+            enterprises: None,
+            parks: None,
+        })
+    }
 
     use arrow_array::cast::AsArray;
     use arrow_array::{Array, ArrayRef, BinaryArray, Float64Array, RecordBatch, StringArray};
