@@ -198,13 +198,7 @@ pub fn write_all_with_text(
     if chosen(Format::GeoParquet) && !cfg!(feature = "parquet") {
         return Err(Error::Usage(PARQUET_FEATURE.into()));
     }
-    let t: Vec<PathBuf> = OUTPUT_FILES.iter().map(|f| dir.join(f)).collect();
-    let layers: Vec<PathBuf> = FORMAT_FILES.iter().map(|f| dir.join(f)).collect();
-    let mut targets: Vec<PathBuf> = (formats.iter())
-        .flat_map(|f| f.files())
-        .map(|f| dir.join(f))
-        .chain(t[2..].iter().cloned())
-        .collect();
+    let (t, layers, mut targets) = output_paths(dir, &formats);
     let mut inputs = options.inputs.clone();
     inputs.extend(report.input_files.iter().cloned());
     inputs.extend(texts.files().map(Path::to_path_buf));
@@ -288,17 +282,34 @@ pub fn write_all_with_text(
         }
     }?;
     folder.commit()?;
-    // A layer of a format not asked for this time is an earlier audit's: removed, where the
-    // set was not swapped in whole.
-    for path in t[..2].iter().chain(&layers) {
-        if !targets.contains(path) && is_file(path) {
-            let _ = std::fs::remove_file(path);
-        }
-    }
+    remove_other_layers(&t, &layers, &targets);
     if html::needs_files(report, &options.report) {
         targets.push(dir.join(REPORT_FILES));
     }
     Ok(targets)
+}
+
+/// The paths of [`OUTPUT_FILES`] and [`FORMAT_FILES`] in `dir`, and those written in
+/// `formats`: the map layers of those formats, then the other outputs.
+fn output_paths(dir: &Path, formats: &[Format]) -> (Vec<PathBuf>, Vec<PathBuf>, Vec<PathBuf>) {
+    let t: Vec<PathBuf> = OUTPUT_FILES.iter().map(|f| dir.join(f)).collect();
+    let layers: Vec<PathBuf> = FORMAT_FILES.iter().map(|f| dir.join(f)).collect();
+    let targets: Vec<PathBuf> = (formats.iter())
+        .flat_map(|f| f.files())
+        .map(|f| dir.join(f))
+        .chain(t[2..].iter().cloned())
+        .collect();
+    (t, layers, targets)
+}
+
+/// Removes the map layers of the formats not written this time (an earlier audit's), where
+/// the set was not swapped in whole.
+fn remove_other_layers(t: &[PathBuf], layers: &[PathBuf], written: &[PathBuf]) {
+    for path in t[..2].iter().chain(layers) {
+        if !written.contains(path) && is_file(path) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
 }
 
 /// Whether `path` is a regular file (not a link or folder of the user's).
