@@ -153,7 +153,7 @@ pub struct WriteOptions {
 
 impl WriteOptions {
     /// The formats asked for: GeoJSON when none is.
-    fn formats(&self) -> Vec<Format> {
+    fn chosen_formats(&self) -> Vec<Format> {
         if self.formats.is_empty() {
             vec![Format::GeoJson]
         } else {
@@ -193,7 +193,7 @@ pub fn write_all_with_text(
 ) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(dir, "cannot create the output folder", e))?;
-    let formats = options.formats();
+    let formats = options.chosen_formats();
     let chosen = |f: Format| formats.contains(&f);
     if chosen(Format::GeoParquet) && !cfg!(feature = "parquet") {
         return Err(Error::Usage(PARQUET_FEATURE.into()));
