@@ -23,7 +23,7 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use land_efficiency::{AreaMethod, OutputCrs};
 use land_efficiency::{Audit, AuditReport, Config, Crs, Inputs, PreviousAudit, Source};
-use land_efficiency::{Lang, ReportOptions, WriteOptions, write_all_with_text};
+use land_efficiency::{Format, Lang, ReportOptions, WriteOptions, write_all_with_text};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/zone");
 
@@ -96,6 +96,11 @@ struct Args {
     /// Write the output GeoJSON in GCJ-02 for AMap/Tencent viewers instead of WGS84.
     #[arg(long)]
     gcj02: bool,
+
+    /// Formats of the map layers (parcels, parks), a comma list of geojson, fgb (FlatGeobuf)
+    /// and parquet (GeoParquet, the `parquet` feature), e.g. --format geojson,fgb.
+    #[arg(long, value_name = "LIST", default_value = "geojson")]
+    format: String,
 
     /// Language of report.html: zh (中文, the default) or en, e.g. --lang en.
     #[arg(long, value_name = "LANG", value_parser = ["zh", "en"], default_value = "zh")]
@@ -235,6 +240,8 @@ fn run(args: &Args) -> Result<(), Failure> {
     } else {
         config.crs.output
     };
+    let formats =
+        Format::parse_list(&args.format).map_err(|e| Failure::Usage(format!("--format: {e}")))?;
     let inputs = Inputs {
         parcels: Source::path(parcels),
         enterprises: enterprises.map(Source::path),
@@ -289,6 +296,7 @@ fn run(args: &Args) -> Result<(), Failure> {
     }
     let t = Instant::now();
     let options = WriteOptions {
+        formats,
         crs: output_crs,
         // The files read (and --previous's tables) are refused by the report itself; the
         // config is not a layer, and a config kept in --out under an output's name would be

@@ -221,7 +221,7 @@ pub use shapes::{ON_BOUNDARY_M, PolygonRef, Position, ShapeRef, Shapes};
 pub use source_text::{InputText, InputTexts};
 pub use units::AreaUnit;
 pub use write::{
-    Lang, OUTPUT_FILES, ReportOptions, WriteOptions, write_all, write_all_with_text,
-    write_parcels_geojson, write_parks_geojson, write_report_html,
+    FORMAT_FILES, Format, Lang, OUTPUT_FILES, ReportOptions, WriteOptions, write_all,
+    write_all_with_text, write_parcels_geojson, write_parks_geojson, write_report_html,
 };
 pub use years::{Trend, consecutive_d_years, order_audits};

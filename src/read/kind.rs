@@ -28,6 +28,8 @@ pub(crate) enum Kind {
     Ogr,
     /// A GeoPackage (SQLite): one of its feature tables.
     GeoPackage,
+    /// GeoParquet (`.parquet`, the `parquet` feature).
+    GeoParquet,
 }
 
 /// The spreadsheet formats read.
@@ -78,6 +80,9 @@ pub(crate) fn split_layer(path: &Path) -> (&Path, Option<&str>) {
 /// The OLE2 compound file magic, which an `.xls` starts with.
 const OLE2: [u8; 4] = [0xD0, 0xCF, 0x11, 0xE0];
 
+/// Parquet's magic, which a Parquet file starts (and ends) with.
+const PARQUET: [u8; 4] = *b"PAR1";
+
 /// A zip's local file header magic, which an `.xlsx`, an `.ods` and a `.zip` start with.
 const ZIP: [u8; 4] = *b"PK\x03\x04";
 
@@ -127,6 +132,17 @@ fn kind_of_file(path: &Path) -> Result<Kind> {
     }
     if magic == Some(SQLITE) {
         return Ok(Kind::GeoPackage);
+    }
+    if magic == Some(PARQUET) || ext == "parquet" || ext == "geoparquet" {
+        if !cfg!(feature = "parquet") {
+            return hint(
+                "a (Geo)Parquet file is read only by a build with the `parquet` feature \
+                 (cargo build --features parquet); else convert it to GeoJSON (ogr2ogr -f \
+                 GeoJSON out.geojson in.parquet)"
+                    .into(),
+            );
+        }
+        return Ok(Kind::GeoParquet);
     }
     if magic == Some(ZIP) {
         return Ok(match ext.as_str() {

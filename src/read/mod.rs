@@ -45,6 +45,8 @@ pub(crate) mod header;
 pub(crate) mod kind;
 pub(crate) mod negative;
 pub(crate) mod ogr;
+#[cfg(feature = "parquet")]
+pub(crate) mod parquet;
 pub(crate) mod previous;
 pub(crate) mod scan;
 pub(crate) mod sheet;
@@ -558,6 +560,13 @@ fn scan_geojson<T: Send>(
             Box::new(opened.text)
         }
         (kind::Kind::Ogr, Some(path)) => open_ogr(path, source.layer_name(), layer, &mut scan)?,
+        #[cfg(feature = "parquet")]
+        (kind::Kind::GeoParquet, Some(path)) => {
+            let opened = parquet::open(path)?;
+            scan.warnings
+                .extend(opened.notes.into_iter().map(layer_note(layer)));
+            Box::new(opened.text)
+        }
         _ => source.open()?,
     };
     let reading = Reading {
@@ -1886,14 +1895,15 @@ fn backing(source: &Source, options: &ReadOptions) -> Result<Option<InputText>> 
     Ok(match source {
         _ if !options.leave_text => None,
         // None for a pipe or a device, which cannot be read again: the text is held.
-        // A Shapefile's features are made as it is read, not in a file: the text is held.
-        // So are those of a source read through GDAL.
+        // A Shapefile's, a GeoPackage's or a GeoParquet file's features are made as it is read,
+        // not in a file: the text is held. So are those of a source read through GDAL.
         Source::Path(_)
             if matches!(
                 source.kind()?,
                 kind::Kind::Shapefile
                     | kind::Kind::ZippedShapefile
                     | kind::Kind::GeoPackage
+                    | kind::Kind::GeoParquet
                     | kind::Kind::Ogr
             ) =>
         {

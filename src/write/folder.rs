@@ -16,7 +16,7 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
-use super::{OUTPUT_FILES, REPORT_FILES, left_by_gone_runs, unforeseeable};
+use super::{FORMAT_FILES, OUTPUT_FILES, REPORT_FILES, left_by_gone_runs, unforeseeable};
 use crate::error::{Error, Result};
 
 /// The lock taken inside the folder itself when nothing can be created beside it.
@@ -120,7 +120,14 @@ impl OutputFolder {
             return Ok(());
         }
         // A file system that cannot swap (or a folder moved meanwhile): one by one.
-        for name in OUTPUT_FILES {
+        for name in OUTPUT_FILES.iter().chain(&FORMAT_FILES) {
+            // A map layer not written this time (a format not asked for) is not renamed; the
+            // earlier audit's is removed afterwards.
+            let layer = OUTPUT_FILES[..2].contains(name) || FORMAT_FILES.contains(name);
+            if layer && !swap.staging.join(name).exists() {
+                let _ = std::fs::remove_file(swap.target.join(name));
+                continue;
+            }
             if let Err(e) = std::fs::rename(swap.staging.join(name), swap.target.join(name)) {
                 remove_old_set(&swap.staging, None);
                 return Err(Error::io(
@@ -256,7 +263,10 @@ fn swappable(parent: &Path, target: &Path) -> bool {
 /// Whether `name` is one the audit writes in its folder: an output, a temporary file of one
 /// (`.parcels.csv.PID.RANDOM.tmp`), or the lock taken inside the folder.
 fn is_audit_file(name: &str) -> bool {
-    OUTPUT_FILES.contains(&name) || name == INNER_LOCK || super::temporary_pid(name).is_some()
+    OUTPUT_FILES.contains(&name)
+        || FORMAT_FILES.contains(&name)
+        || name == INNER_LOCK
+        || super::temporary_pid(name).is_some()
 }
 
 /// Whether `name` is the report's data folder or a temporary one of a run.

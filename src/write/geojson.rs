@@ -78,19 +78,24 @@ fn write_coordinate(out: &mut Vec<u8>, v: f64) {
     }
 }
 
+/// A coordinate as written in `crs`.
+pub(crate) fn output_coord(c: Coord<f64>, crs: OutputCrs) -> Coord<f64> {
+    match crs {
+        OutputCrs::Wgs84 => c,
+        OutputCrs::Gcj02 => {
+            let (x, y) = gcj02::wgs84_to_gcj02(c.x, c.y);
+            Coord { x, y }
+        }
+    }
+}
+
 fn write_coords(out: &mut Vec<u8>, ring: &[Coord<f64>], crs: OutputCrs) {
     out.push(b'[');
     for (k, c) in ring.iter().enumerate() {
         if k > 0 {
             out.push(b',');
         }
-        let Coord { x, y } = match crs {
-            OutputCrs::Wgs84 => *c,
-            OutputCrs::Gcj02 => {
-                let (x, y) = gcj02::wgs84_to_gcj02(c.x, c.y);
-                Coord { x, y }
-            }
-        };
+        let Coord { x, y } = output_coord(*c, crs);
         out.push(b'[');
         write_coordinate(out, x);
         out.push(b',');
@@ -101,7 +106,7 @@ fn write_coords(out: &mut Vec<u8>, ring: &[Coord<f64>], crs: OutputCrs) {
 }
 
 /// Input properties as (name, raw value) pairs, in file order.
-struct Entries<'a>(Vec<(Cow<'a, str>, &'a RawValue)>);
+pub(crate) struct Entries<'a>(pub(crate) Vec<(Cow<'a, str>, &'a RawValue)>);
 
 #[derive(Deserialize)]
 struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
@@ -241,7 +246,8 @@ impl PropertyWriter<'_> {
 }
 
 /// The properties `parcels.geojson` styles each parcel with (simplestyle-spec), and its title.
-const STYLE_KEYS: [&str; 5] = ["fill", "stroke", "fill-opacity", "stroke-width", "title"];
+pub(crate) const STYLE_KEYS: [&str; 5] =
+    ["fill", "stroke", "fill-opacity", "stroke-width", "title"];
 
 fn start_collection(w: &mut dyn Write, name: &str, crs: OutputCrs) -> io::Result<()> {
     write!(w, "{{\"type\":\"FeatureCollection\",\"name\":\"{name}\",")?;
@@ -333,7 +339,6 @@ fn write_parcel(
     {
         pw.cell(c.name, (c.value)(p));
     }
-    let reasons = p.reasons();
     pw.value("fill", parcel_fill(p));
     pw.value("stroke", style::STROKE);
     pw.number("fill-opacity", 0.6);
@@ -343,24 +348,31 @@ fn write_parcel(
     // as JSON, the rest plain ASCII.
     let _ = serde_json::to_writer(&mut *pw.out, p.parcel_id());
     pw.out.pop(); // the closing quote: the text goes on
-    if p.unjudged() {
-        pw.out
-            .extend_from_slice(b": not judged (a firm on it was left out of its figures)\"");
-    } else if reasons.is_empty() {
-        pw.out.extend_from_slice(b": ok\"");
-    } else {
-        pw.out.extend_from_slice(b": low-efficiency (");
-        for (i, r) in reasons.iter().enumerate() {
-            if i > 0 {
-                pw.out.extend_from_slice(b", ");
-            }
-            pw.out.extend_from_slice(r.as_str().as_bytes());
-        }
-        pw.out.extend_from_slice(b")\"");
-    }
+    title_rest(pw.out, p);
+    pw.out.push(b'"');
     buf.extend_from_slice(b"},\"geometry\":");
     write_shape(buf, &record.shape(), record.is_multi(), crs);
     buf.push(b'}');
+}
+
+/// Appends what a parcel's `title` says after its id (plain ASCII): `": ok"` or
+/// `": low-efficiency (tax, idle)"`.
+pub(crate) fn title_rest(out: &mut Vec<u8>, p: &ParcelResult<'_>) {
+    let reasons = p.reasons();
+    if p.unjudged() {
+        out.extend_from_slice(b": not judged (a firm on it was left out of its figures)");
+    } else if reasons.is_empty() {
+        out.extend_from_slice(b": ok");
+    } else {
+        out.extend_from_slice(b": low-efficiency (");
+        for (i, r) in reasons.iter().enumerate() {
+            if i > 0 {
+                out.extend_from_slice(b", ");
+            }
+            out.extend_from_slice(r.as_str().as_bytes());
+        }
+        out.push(b')');
+    }
 }
 
 /// Appends a shape from the arena: a Polygon when it came as one, else a MultiPolygon.
@@ -430,15 +442,29 @@ fn write_park(buf: &mut Vec<u8>, report: &AuditReport, k: &ParkResult, crs: Outp
     for c in &PARK_COLUMNS {
         pw.cell(c.name, (c.value)(k, cap));
     }
-    let colour = if k.over_cap {
-        style::PARK_OVER
-    } else {
-        style::PARK_OK
-    };
+    let colour = park_colour(k);
     pw.value("stroke", colour);
     pw.number("stroke-width", 2.0);
     pw.value("fill", colour);
     pw.number("fill-opacity", 0.08);
+    pw.value("title", &park_title(k, cap));
+    buf.extend_from_slice(b"},\"geometry\":");
+    let shapes = report.park_table.shapes();
+    write_shape(buf, &shapes.get(k.row), shapes.is_multi(k.row), crs);
+    buf.push(b'}');
+}
+
+/// A park's outline and fill colour: over its cap or not.
+pub(crate) fn park_colour(k: &ParkResult) -> &'static str {
+    if k.over_cap {
+        style::PARK_OVER
+    } else {
+        style::PARK_OK
+    }
+}
+
+/// A park's `title`: its id, name and ratio against the cap `cap`.
+pub(crate) fn park_title(k: &ParkResult, cap: f64) -> String {
     let unjudged = match k.unjudged_count {
         0 => String::new(),
         1 => "; 1 parcel not judged".to_string(),
@@ -449,17 +475,12 @@ fn write_park(buf: &mut Vec<u8>, report: &AuditReport, k: &ParkResult, crs: Outp
         None if k.parcel_count > 0 => "no parcel judged".to_string(),
         None => "no parcels".to_string(),
     };
-    let title = format!(
+    format!(
         "{} {}: {ratio}{}{unjudged}",
         k.park_id,
         k.name.as_deref().unwrap_or(""),
         if k.over_cap { " (over the cap)" } else { "" }
-    );
-    pw.value("title", &title);
-    buf.extend_from_slice(b"},\"geometry\":");
-    let shapes = report.park_table.shapes();
-    write_shape(buf, &shapes.get(k.row), shapes.is_multi(k.row), crs);
-    buf.push(b'}');
+    )
 }
 
 #[cfg(test)]

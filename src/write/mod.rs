@@ -10,6 +10,11 @@
 //! | `warnings.csv`, `overlaps.csv` | warnings, and overlapping parcel pairs with their area |
 //! | `parks.csv` | the properties of `parks.geojson` as a table, with parcels and area by reason |
 //! | `report.html` | one self-contained page for people: figures, map, parks, worst parcels, rejections |
+//! | `parcels.fgb`, `parks.fgb` | with [`Format::FlatGeobuf`]: the GeoJSON's features, behind a packed R-tree |
+//! | `parcels.parquet`, `parks.parquet` | with [`Format::GeoParquet`] (the `parquet` feature): GeoParquet 1.1 |
+//!
+//! The map layers (`parcels.*`, `parks.*`) are written in the formats of
+//! [`WriteOptions::formats`], GeoJSON alone by default.
 //!
 //! One run at a time writes a folder (a lock beside it). The files are written into a staging
 //! folder beside the output folder and, on Linux, swapped in as one set (`folder.rs`): a run
@@ -31,9 +36,13 @@ use crate::results::AuditReport;
 use crate::source_text::InputTexts;
 
 mod csv;
+mod fgb;
 mod folder;
 mod geojson;
 mod html;
+#[cfg(feature = "parquet")]
+mod parquet;
+mod table;
 
 pub use geojson::{write_parcels_geojson, write_parks_geojson};
 pub use html::{Lang, ReportOptions, write_report_html};
@@ -52,6 +61,79 @@ pub const OUTPUT_FILES: [&str; 10] = [
     "parks.csv",
 ];
 
+/// The files of the map layers in the formats other than GeoJSON, written when asked for
+/// ([`WriteOptions::formats`]).
+pub const FORMAT_FILES: [&str; 4] = [
+    "parcels.fgb",
+    "parks.fgb",
+    "parcels.parquet",
+    "parks.parquet",
+];
+
+/// A format the map layers (parcels and parks) are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `parcels.geojson`, `parks.geojson`: RFC 7946 with map styling.
+    GeoJson,
+    /// `parcels.fgb`, `parks.fgb`: FlatGeobuf with its spatial index.
+    FlatGeobuf,
+    /// `parcels.parquet`, `parks.parquet`: GeoParquet 1.1 (the `parquet` feature).
+    GeoParquet,
+}
+
+impl Format {
+    /// The formats of a comma list as `--format` takes it: `geojson`, `fgb` (or
+    /// `flatgeobuf`), `parquet` (or `geoparquet`), e.g. `geojson,parquet`.
+    ///
+    /// ```
+    /// use land_efficiency::Format;
+    /// assert_eq!(
+    ///     Format::parse_list("geojson,fgb").unwrap(),
+    ///     [Format::GeoJson, Format::FlatGeobuf]
+    /// );
+    /// assert!(Format::parse_list("kml").is_err());
+    /// ```
+    ///
+    /// # Errors
+    /// [`Error::Usage`] naming a format not known, or [`Format::GeoParquet`] in a build
+    /// without the `parquet` feature.
+    pub fn parse_list(list: &str) -> Result<Vec<Format>> {
+        let mut formats = Vec::new();
+        for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+            let format = match name.to_ascii_lowercase().as_str() {
+                "geojson" | "json" => Format::GeoJson,
+                "fgb" | "flatgeobuf" => Format::FlatGeobuf,
+                "parquet" | "geoparquet" => Format::GeoParquet,
+                _ => {
+                    return Err(Error::Usage(format!(
+                        "unknown output format {name:?}: give a comma list of geojson, fgb, parquet"
+                    )));
+                }
+            };
+            if format == Format::GeoParquet && !cfg!(feature = "parquet") {
+                return Err(Error::Usage(PARQUET_FEATURE.into()));
+            }
+            if !formats.contains(&format) {
+                formats.push(format);
+            }
+        }
+        Ok(formats)
+    }
+
+    /// The parcels' and the parks' file names.
+    pub fn files(self) -> [&'static str; 2] {
+        match self {
+            Format::GeoJson => [OUTPUT_FILES[0], OUTPUT_FILES[1]],
+            Format::FlatGeobuf => [FORMAT_FILES[0], FORMAT_FILES[1]],
+            Format::GeoParquet => [FORMAT_FILES[2], FORMAT_FILES[3]],
+        }
+    }
+}
+
+/// What a build without the `parquet` feature says of GeoParquet.
+pub(crate) const PARQUET_FEATURE: &str = "GeoParquet needs the `parquet` feature: build with \
+     cargo build --features parquet";
+
 /// The folder beside `report.html` holding its map's data, written only for an audit of more
 /// parcels than one page draws ([`ReportOptions::max_parcels_drawn`]); removed otherwise.
 pub const REPORT_FILES: &str = "report_files";
@@ -66,6 +148,20 @@ pub struct WriteOptions {
     pub inputs: Vec<PathBuf>,
     /// How to render `report.html`.
     pub report: ReportOptions,
+    /// The formats the map layers (parcels and parks) are written in; none given is GeoJSON
+    /// alone.
+    pub formats: Vec<Format>,
+}
+
+impl WriteOptions {
+    /// The formats asked for: GeoJSON when none is.
+    fn chosen_formats(&self) -> Vec<Format> {
+        if self.formats.is_empty() {
+            vec![Format::GeoJson]
+        } else {
+            self.formats.clone()
+        }
+    }
 }
 
 /// Writes every output file into `dir` (created if missing) and returns their paths. The
@@ -99,7 +195,12 @@ pub fn write_all_with_text(
 ) -> Result<Vec<PathBuf>> {
     std::fs::create_dir_all(dir)
         .map_err(|e| Error::io(dir, "cannot create the output folder", e))?;
-    let targets: Vec<PathBuf> = OUTPUT_FILES.iter().map(|f| dir.join(f)).collect();
+    let formats = options.chosen_formats();
+    let chosen = |f: Format| formats.contains(&f);
+    if chosen(Format::GeoParquet) && !cfg!(feature = "parquet") {
+        return Err(Error::Usage(PARQUET_FEATURE.into()));
+    }
+    let (t, layers, mut targets) = output_paths(dir, &formats);
     let mut inputs = options.inputs.clone();
     inputs.extend(report.input_files.iter().cloned());
     inputs.extend(texts.files().map(Path::to_path_buf));
@@ -115,12 +216,13 @@ pub fn write_all_with_text(
         .enterprise_table
         .check_text_source(texts.enterprises.as_ref())?;
     texts.check()?;
-    let t = &targets;
     let writing = folder.writing_dir();
     let files = folder.report_files_dir();
+    let properties = texts.parcels.as_ref();
     // The four large files are formatted in parallel chunks; the small ones, the report's
-    // the largest (~0.1 s at 1M parcels, on one thread), are written beside them.
-    let (large, small) = std::thread::scope(|scope| {
+    // the largest (~0.1 s at 1M parcels, on one thread), are written beside them, and the
+    // map layers in other formats (written on one thread each) beside both.
+    let (large, small, other) = std::thread::scope(|scope| {
         let small = scope.spawn(|| {
             let mut staged = Staged::into(writing);
             let result = (|| {
@@ -140,26 +242,42 @@ pub fn write_all_with_text(
             })();
             (staged, result)
         });
+        let other = scope.spawn(|| {
+            let mut staged = Staged::into(writing);
+            let result = write_layers(
+                &mut staged,
+                report,
+                properties,
+                &layers,
+                options.crs,
+                &chosen,
+            );
+            (staged, result)
+        });
         let mut staged = Staged::into(writing);
         let result = (|| {
-            let properties = texts.parcels.as_ref();
-            staged.write(&t[0], |w| {
-                geojson::parcels(report, properties, w, options.crs)
-            })?;
-            staged.write(&t[1], |w| write_parks_geojson(report, w, options.crs))?;
+            if chosen(Format::GeoJson) {
+                staged.write(&t[0], |w| {
+                    geojson::parcels(report, properties, w, options.crs)
+                })?;
+                staged.write(&t[1], |w| write_parks_geojson(report, w, options.crs))?;
+            }
             staged.write(&t[2], |w| csv::parcels(report, w))?;
             let names = texts.enterprises.as_ref();
             staged.write(&t[3], |w| csv::enterprises(report, names, w))
         })();
-        let small = small
-            .join()
-            .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-        ((staged, result), small)
+        let join = |h: std::thread::ScopedJoinHandle<'_, (Staged, Result<()>)>| {
+            h.join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        };
+        ((staged, result), join(small), join(other))
     });
-    let ((mut staged, large), (mut small_staged, small)) = (large, small);
+    let ((mut staged, large), (mut small_staged, small), (mut other_staged, other)) =
+        (large, small, other);
+    staged.files.append(&mut other_staged.files);
     staged.files.append(&mut small_staged.files);
     // The first failure in file order is the one reported.
-    match large.and(small) {
+    match large.and(other).and(small) {
         Ok(()) => staged.commit(),
         Err(e) => {
             staged.discard();
@@ -167,11 +285,62 @@ pub fn write_all_with_text(
         }
     }?;
     folder.commit()?;
-    let mut targets = targets;
+    remove_other_layers(&t, &layers, &targets);
     if html::needs_files(report, &options.report) {
         targets.push(dir.join(REPORT_FILES));
     }
     Ok(targets)
+}
+
+/// The paths of [`OUTPUT_FILES`] and [`FORMAT_FILES`] in `dir`, and those written in
+/// `formats`: the map layers of those formats, then the other outputs.
+fn output_paths(dir: &Path, formats: &[Format]) -> (Vec<PathBuf>, Vec<PathBuf>, Vec<PathBuf>) {
+    let t: Vec<PathBuf> = OUTPUT_FILES.iter().map(|f| dir.join(f)).collect();
+    let layers: Vec<PathBuf> = FORMAT_FILES.iter().map(|f| dir.join(f)).collect();
+    let targets: Vec<PathBuf> = (formats.iter())
+        .flat_map(|f| f.files())
+        .map(|f| dir.join(f))
+        .chain(t[2..].iter().cloned())
+        .collect();
+    (t, layers, targets)
+}
+
+/// Removes the map layers of the formats not written this time (an earlier audit's), where
+/// the set was not swapped in whole.
+fn remove_other_layers(t: &[PathBuf], layers: &[PathBuf], written: &[PathBuf]) {
+    for path in t[..2].iter().chain(layers) {
+        if !written.contains(path) && is_file(path) {
+            let _ = std::fs::remove_file(path);
+        }
+    }
+}
+
+/// Whether `path` is a regular file (not a link or folder of the user's).
+fn is_file(path: &Path) -> bool {
+    std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file())
+}
+
+/// Writes the map layers in the formats other than GeoJSON that `chosen` says, to `paths`
+/// (those of [`FORMAT_FILES`]).
+fn write_layers(
+    staged: &mut Staged,
+    report: &AuditReport,
+    properties: Option<&crate::source_text::InputText>,
+    paths: &[PathBuf],
+    crs: OutputCrs,
+    chosen: &dyn Fn(Format) -> bool,
+) -> Result<()> {
+    if chosen(Format::FlatGeobuf) {
+        staged.write(&paths[0], |w| fgb::parcels(report, properties, w, crs))?;
+        staged.write(&paths[1], |w| fgb::parks(report, w, crs))?;
+    }
+    #[cfg(feature = "parquet")]
+    if chosen(Format::GeoParquet) {
+        staged.write(&paths[2], |w| parquet::parcels(report, properties, w, crs))?;
+        staged.write(&paths[3], |w| parquet::parks(report, w, crs))?;
+    }
+    let _ = (report, properties, paths, crs);
+    Ok(())
 }
 
 /// Refuses an output path that is one of the inputs (compared after resolving links).
@@ -243,7 +412,11 @@ fn left_by_gone_runs(dir: &Path, pid_of: impl Fn(&str) -> Option<u32>) -> Vec<st
 /// The process id in the name of a temporary output (`.parcels.csv.PID.RANDOM.tmp`, or
 /// `.parcels.csv.PID.tmp` as runs before the random part named them).
 fn temporary_pid(name: &str) -> Option<u32> {
-    (OUTPUT_FILES.iter().chain([&REPORT_FILES])).find_map(|output| {
+    (OUTPUT_FILES
+        .iter()
+        .chain(&FORMAT_FILES)
+        .chain([&REPORT_FILES]))
+    .find_map(|output| {
         let rest = name.strip_prefix('.')?.strip_prefix(output)?;
         let rest = rest.strip_prefix('.')?.strip_suffix(".tmp")?;
         rest.split('.').next()?.parse::<u32>().ok()

@@ -1,0 +1,418 @@
+//! The map layers in other formats (issue 22): `--format geojson,fgb,parquet` writes
+//! FlatGeobuf and GeoParquet holding the GeoJSON's features, and GeoParquet is read as input.
+//! FlatGeobuf is read back here with the flatgeobuf crate's reader and GeoParquet with the
+//! parquet crate's; `scripts/check_outputs.py` reads both with GDAL, GeoPandas and DuckDB.
+
+mod common;
+
+use std::path::Path;
+
+use common::fixtures;
+use land_efficiency::{
+    Audit, AuditReport, Config, Format, Inputs, Source, WriteOptions, write_all,
+};
+use serde_json::Value;
+
+/// The zone fixture, its layers given by `layer`.
+fn zone(layer: &dyn Fn(&str) -> Source) -> AuditReport {
+    let config = Config::from_path(fixtures().join("zone/thresholds.toml")).unwrap();
+    Audit::new(config)
+        .run(&Inputs {
+            parcels: layer("parcels"),
+            enterprises: Some(layer("enterprises")),
+            parks: Some(layer("parks")),
+        })
+        .unwrap()
+}
+
+fn geojson_zone() -> AuditReport {
+    zone(&|name| Source::path(fixtures().join(format!("zone/{name}.geojson"))))
+}
+
+/// The features of a GeoJSON file: (properties, geometry).
+fn features(path: &Path) -> Vec<(serde_json::Map<String, Value>, Value)> {
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    (v["features"].as_array().unwrap().iter())
+        .map(|f| {
+            (
+                f["properties"].as_object().unwrap().clone(),
+                f["geometry"].clone(),
+            )
+        })
+        .collect()
+}
+
+/// The rings of a GeoJSON Polygon or MultiPolygon, flattened, as (x, y) pairs.
+fn rings(geometry: &Value) -> Vec<Vec<(f64, f64)>> {
+    let polygons = match geometry["type"].as_str() {
+        Some("Polygon") => vec![geometry["coordinates"].clone()],
+        _ => geometry["coordinates"].as_array().unwrap().clone(),
+    };
+    (polygons.iter().flat_map(|p| p.as_array().unwrap().clone()))
+        .map(|ring| {
+            (ring.as_array().unwrap().iter())
+                .map(|c| (c[0].as_f64().unwrap(), c[1].as_f64().unwrap()))
+                .collect()
+        })
+        .collect()
+}
+
+/// Asserts a value read back equals the GeoJSON's: numbers within an ulp, as serde_json's
+/// default parser (which read the GeoJSON here) may be one off; `scripts/check_outputs.py`
+/// compares them exactly.
+fn same(got: &Value, expected: &Value, what: &str) {
+    match (got.as_f64(), expected.as_f64()) {
+        (Some(a), Some(b)) => assert!((a - b).abs() <= b.abs() * f64::EPSILON, "{what}: {a} {b}"),
+        _ => assert_eq!(got, expected, "{what}"),
+    }
+}
+
+fn write(report: &AuditReport, out: &Path, formats: &[Format]) {
+    let options = WriteOptions {
+        formats: formats.to_vec(),
+        ..WriteOptions::default()
+    };
+    write_all(report, out, &options).unwrap();
+}
+
+#[test]
+fn format_lists_are_read_and_unknown_ones_refused() {
+    assert_eq!(
+        Format::parse_list("fgb, geojson,fgb").unwrap(),
+        [Format::FlatGeobuf, Format::GeoJson]
+    );
+    let e = Format::parse_list("geojson,kml").unwrap_err();
+    assert!(e.to_string().contains("\"kml\""), "{e}");
+    let parquet = Format::parse_list("parquet");
+    assert_eq!(parquet.is_ok(), cfg!(feature = "parquet"), "{parquet:?}");
+}
+
+/// Only the formats asked for are written; a later run in other formats leaves no layer of
+/// the earlier one behind.
+#[test]
+fn the_layers_written_are_those_asked_for() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let report = geojson_zone();
+    write(&report, &out, &[Format::GeoJson, Format::FlatGeobuf]);
+    for f in [
+        "parcels.geojson",
+        "parks.geojson",
+        "parcels.fgb",
+        "parks.fgb",
+    ] {
+        assert!(out.join(f).is_file(), "{f}");
+    }
+    write(&report, &out, &[Format::FlatGeobuf]);
+    assert!(out.join("parcels.fgb").is_file() && out.join("summary.json").is_file());
+    assert!(!out.join("parcels.geojson").exists() && !out.join("parks.geojson").exists());
+}
+
+/// parcels.fgb, read by the flatgeobuf crate's reader, holds parcels.geojson's features: every
+/// property equal, lists as JSON text, the same rings; parks.fgb likewise.
+#[test]
+fn flatgeobuf_holds_the_geojson_features() {
+    use flatgeobuf::FgbReader;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    write(
+        &geojson_zone(),
+        &out,
+        &[Format::GeoJson, Format::FlatGeobuf],
+    );
+    for (layer, key) in [("parcels", "parcel_id"), ("parks", "park_id")] {
+        let expected = features(&out.join(format!("{layer}.geojson")));
+        let file = std::fs::File::open(out.join(format!("{layer}.fgb"))).unwrap();
+        let reader = FgbReader::open(std::io::BufReader::new(file)).unwrap();
+        assert!(reader.header().index_node_size() > 0, "a spatial index");
+        assert_eq!(reader.header().crs().map(|c| c.code()), Some(4326));
+        let mut fgb = reader.select_all().unwrap();
+        let mut text = Vec::new();
+        fgb.process_features(&mut geozero::geojson::GeoJsonWriter::new(&mut text))
+            .unwrap();
+        let collection: Value = serde_json::from_slice(&text).unwrap();
+        let mut seen = std::collections::HashMap::new();
+        for feature in collection["features"].as_array().unwrap() {
+            let props = feature["properties"].clone();
+            let id = props[key].as_str().unwrap().to_string();
+            seen.insert(id, (props, feature["geometry"].clone()));
+        }
+        assert_eq!(seen.len(), expected.len());
+        for (props, geometry) in &expected {
+            let (got, got_geometry) = &seen[props[key].as_str().unwrap()];
+            for (k, v) in props {
+                let g = &got[k];
+                let g = match (v, g) {
+                    (Value::Array(_), Value::String(s)) => serde_json::from_str(s).unwrap(),
+                    _ => g.clone(),
+                };
+                same(&g, v, &format!("{layer} {}: {k}", props[key]));
+            }
+            assert_eq!(rings(got_geometry), rings(geometry), "{}", props[key]);
+        }
+    }
+}
+
+#[cfg(feature = "parquet")]
+mod parquet_files {
+    use super::*;
+    use std::sync::Arc;
+
+    use geo::polygon;
+
+    /// An audit of `parcels` alone, with the default configuration.
+    fn parcels_alone(parcels: Source) -> land_efficiency::Result<AuditReport> {
+        Audit::new(Config::default()).run(&Inputs {
+            parcels,
+            enterprises: None,
+            parks: None,
+        })
+    }
+
+    use arrow_array::cast::AsArray;
+    use arrow_array::{Array, ArrayRef, BinaryArray, Float64Array, RecordBatch, StringArray};
+    use arrow_schema::{DataType, Field, Schema};
+    use parquet::arrow::ArrowWriter;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use parquet::file::metadata::KeyValue;
+
+    /// A value of an Arrow column as JSON.
+    fn json(a: &dyn Array, row: usize) -> Value {
+        if a.is_null(row) {
+            return Value::Null;
+        }
+        match a.data_type() {
+            DataType::Utf8 => Value::from(a.as_string::<i32>().value(row)),
+            DataType::Float64 => Value::from(
+                a.as_primitive::<arrow_array::types::Float64Type>()
+                    .value(row),
+            ),
+            DataType::Int64 => {
+                Value::from(a.as_primitive::<arrow_array::types::Int64Type>().value(row))
+            }
+            DataType::Boolean => Value::from(a.as_boolean().value(row)),
+            DataType::List(_) => {
+                let list = a.as_list::<i32>().value(row);
+                let s = list.as_string::<i32>();
+                Value::from(
+                    (0..s.len())
+                        .map(|i| s.value(i).to_string())
+                        .collect::<Vec<_>>(),
+                )
+            }
+            t => panic!("column of type {t}"),
+        }
+    }
+
+    /// parcels.parquet, read by the parquet crate's reader, holds parcels.geojson's features
+    /// (every property, typed; the geometry as WKB with the same rings), with GeoParquet 1.1's
+    /// `geo` metadata; parks.parquet likewise.
+    #[test]
+    fn geoparquet_holds_the_geojson_features() {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("out");
+        write(
+            &geojson_zone(),
+            &out,
+            &[Format::GeoJson, Format::GeoParquet],
+        );
+        for (layer, key) in [("parcels", "parcel_id"), ("parks", "park_id")] {
+            let expected = features(&out.join(format!("{layer}.geojson")));
+            let file = std::fs::File::open(out.join(format!("{layer}.parquet"))).unwrap();
+            let builder = ParquetRecordBatchReaderBuilder::try_new(file).unwrap();
+            let kv = builder
+                .metadata()
+                .file_metadata()
+                .key_value_metadata()
+                .unwrap();
+            let geo = kv.iter().find(|k| k.key == "geo").unwrap();
+            let geo: Value = serde_json::from_str(geo.value.as_deref().unwrap()).unwrap();
+            assert_eq!(geo["version"], "1.1.0");
+            assert_eq!(geo["primary_column"], "geometry");
+            let column = &geo["columns"]["geometry"];
+            assert_eq!(column["encoding"], "WKB");
+            assert_eq!(column["crs"]["id"]["code"], "CRS84");
+            assert_eq!(column["bbox"].as_array().unwrap().len(), 4);
+            let mut rows = Vec::new();
+            for batch in builder.build().unwrap() {
+                let batch = batch.unwrap();
+                let schema = batch.schema();
+                for r in 0..batch.num_rows() {
+                    let mut props = serde_json::Map::new();
+                    let mut geometry = Vec::new();
+                    for (f, a) in schema.fields().iter().zip(batch.columns()) {
+                        if f.name() == "geometry" {
+                            geometry = a.as_binary::<i32>().value(r).to_vec();
+                        } else {
+                            props.insert(f.name().clone(), json(a.as_ref(), r));
+                        }
+                    }
+                    rows.push((props, geometry));
+                }
+            }
+            assert_eq!(rows.len(), expected.len());
+            for ((got, wkb_bytes), (props, geometry)) in rows.iter().zip(&expected) {
+                for (k, v) in props {
+                    same(&got[k], v, &format!("{layer} {}: {k}", props[key]));
+                }
+                let g = wkb::reader::read_wkb(wkb_bytes).unwrap();
+                let g: geo::Geometry = geo_traits::to_geo::ToGeoGeometry::to_geometry(&g);
+                let as_json: Value = serde_json::to_value(geojson::Geometry::from(&g)).unwrap();
+                assert_eq!(rings(&as_json), rings(geometry), "{}", props[key]);
+            }
+        }
+    }
+
+    /// A GeoJSON layer as GeoParquet, as GeoPandas writes it: texts and numbers typed, WKB,
+    /// the CRS as PROJJSON with its id (none: no `crs`, OGC:CRS84).
+    fn to_geoparquet(geojson: &Path, parquet: &Path, epsg: Option<u32>) {
+        let expected = features(geojson);
+        let mut keys: Vec<String> = Vec::new();
+        for (props, _) in &expected {
+            for k in props.keys() {
+                if !keys.contains(k) {
+                    keys.push(k.clone());
+                }
+            }
+        }
+        let mut fields = Vec::new();
+        let mut arrays: Vec<ArrayRef> = Vec::new();
+        for k in &keys {
+            let values: Vec<&Value> = expected.iter().map(|(p, _)| &p[k]).collect();
+            if values.iter().all(|v| v.is_number() || v.is_null()) {
+                fields.push(Field::new(k, DataType::Float64, true));
+                arrays.push(Arc::new(Float64Array::from(
+                    values.iter().map(|v| v.as_f64()).collect::<Vec<_>>(),
+                )));
+            } else {
+                fields.push(Field::new(k, DataType::Utf8, true));
+                arrays.push(Arc::new(StringArray::from(
+                    values.iter().map(|v| v.as_str()).collect::<Vec<_>>(),
+                )));
+            }
+        }
+        let wkbs: Vec<Vec<u8>> = (expected.iter())
+            .map(|(_, g)| {
+                let g: geojson::Geometry = serde_json::from_value(g.clone()).unwrap();
+                let g: geo::Geometry = g.try_into().unwrap();
+                let mut out = Vec::new();
+                wkb::writer::write_geometry(&mut out, &g, &Default::default()).unwrap();
+                out
+            })
+            .collect();
+        fields.push(Field::new("geometry", DataType::Binary, true));
+        arrays.push(Arc::new(BinaryArray::from_iter_values(wkbs.iter())));
+        let schema = Arc::new(Schema::new(fields));
+        let batch = RecordBatch::try_new(schema.clone(), arrays).unwrap();
+        let crs = match epsg {
+            Some(code) => format!(
+                r#","crs":{{"type":"ProjectedCRS","name":"EPSG {code}","id":{{"authority":"EPSG","code":{code}}}}}"#
+            ),
+            None => String::new(),
+        };
+        let geo = format!(
+            r#"{{"version":"1.0.0","primary_column":"geometry","columns":{{"geometry":{{"encoding":"WKB","geometry_types":[]{crs}}}}}}}"#
+        );
+        let mut w =
+            ArrowWriter::try_new(std::fs::File::create(parquet).unwrap(), schema, None).unwrap();
+        w.append_key_value_metadata(KeyValue::new("geo".into(), geo));
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+    }
+
+    /// The zone fixture given as GeoParquet (lon/lat with no `crs`, and EPSG:4549 named by its
+    /// PROJJSON id) audits to the GeoJSON's figures: parcels.csv byte for byte.
+    #[test]
+    fn the_zone_as_geoparquet_audits_as_the_geojson() {
+        let dir = tempfile::tempdir().unwrap();
+        let csv = |report: &AuditReport, name: &str| {
+            let out = dir.path().join(name);
+            write(report, &out, &[Format::GeoJson]);
+            std::fs::read(out.join("parcels.csv")).unwrap()
+        };
+        let expected = csv(&geojson_zone(), "geojson");
+        for (suffix, epsg) in [("", None), ("_4549", Some(4549))] {
+            for name in ["parcels", "enterprises", "parks"] {
+                let from = fixtures().join(format!("zone/{name}{suffix}.geojson"));
+                to_geoparquet(
+                    &from,
+                    &dir.path().join(format!("{name}{suffix}.parquet")),
+                    epsg,
+                );
+            }
+            let report =
+                zone(&|name| Source::path(dir.path().join(format!("{name}{suffix}.parquet"))));
+            assert_eq!(
+                report.summary.parcels.evaluated,
+                report.summary.parcels.read
+            );
+            if suffix.is_empty() {
+                assert_eq!(csv(&report, "parquet"), expected);
+            } else {
+                let projected = zone(&|name| {
+                    Source::path(fixtures().join(format!("zone/{name}{suffix}.geojson")))
+                });
+                assert_eq!(
+                    csv(&report, "parquet_4549"),
+                    csv(&projected, "geojson_4549")
+                );
+                assert_eq!(report.summary.crs.parcels.crs, "EPSG:4549");
+            }
+        }
+    }
+
+    /// A row without geometry is rejected, named by its row; damaged WKB stops the read,
+    /// naming the file and the row.
+    #[test]
+    fn bad_rows_are_named_by_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("parcel_id", DataType::Utf8, true),
+            Field::new("geometry", DataType::Binary, true),
+        ]));
+        let square = {
+            let p = polygon![(x: 120.0, y: 30.0), (x: 120.001, y: 30.0), (x: 120.001, y: 30.001), (x: 120.0, y: 30.0)];
+            let mut out = Vec::new();
+            wkb::writer::write_geometry(&mut out, &p, &Default::default()).unwrap();
+            out
+        };
+        let file = |name: &str, second: Option<&[u8]>| {
+            let path = dir.path().join(name);
+            let batch = RecordBatch::try_new(
+                schema.clone(),
+                vec![
+                    Arc::new(StringArray::from(vec!["P1", "P2"])),
+                    Arc::new(BinaryArray::from(vec![Some(square.as_slice()), second])),
+                ],
+            )
+            .unwrap();
+            let mut w =
+                ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), schema.clone(), None)
+                    .unwrap();
+            let geo = r#"{"version":"1.1.0","primary_column":"geometry","columns":{"geometry":{"encoding":"WKB","geometry_types":[]}}}"#;
+            w.append_key_value_metadata(KeyValue::new("geo".into(), geo.to_string()));
+            w.write(&batch).unwrap();
+            w.close().unwrap();
+            path
+        };
+        let null = file("null.parquet", None);
+        let report = parcels_alone(Source::path(&null)).unwrap();
+        assert_eq!(report.summary.parcels.read, 2);
+        let rejected = &report.rejected[0];
+        assert_eq!((rejected.index, rejected.id.as_deref()), (1, Some("P2")));
+        let damaged = file("damaged.parquet", Some(&[1, 3, 0, 0, 0, 9]));
+        let e = parcels_alone(Source::path(&damaged)).unwrap_err();
+        let message = e.to_string();
+        assert!(
+            message.contains("damaged.parquet") && message.contains("row 1"),
+            "{message}"
+        );
+        // A Parquet file without GeoParquet's metadata says what is missing.
+        let plain = dir.path().join("plain.parquet");
+        let w = ArrowWriter::try_new(std::fs::File::create(&plain).unwrap(), schema.clone(), None)
+            .unwrap();
+        w.close().unwrap();
+        let e = parcels_alone(Source::path(&plain)).unwrap_err();
+        assert!(e.to_string().contains("`geo` metadata"), "{e}");
+    }
+}
