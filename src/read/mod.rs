@@ -53,6 +53,9 @@ pub(crate) mod sheet;
 pub(crate) mod shp;
 pub(crate) mod typed;
 pub(crate) mod valid;
+// Pure Rust, tested in every build; used by the `gdal` and `parquet` features' readers.
+#[cfg_attr(not(any(feature = "gdal", feature = "parquet")), allow(dead_code))]
+pub(crate) mod wkb;
 pub(crate) mod zipped;
 
 use feature::{Accept, Geom, Members, Props, RawFeature, RawGeometry};

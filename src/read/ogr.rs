@@ -10,7 +10,7 @@
 //!   several and none named is an error listing them.
 //! - Fields become properties under their own names: text as text, integers and reals as
 //!   numbers, dates as `YYYY-MM-DD`, date-times as OGR writes them; a NULL field is absent.
-//! - Geometry: OGR's ISO WKB written as GeoJSON ([`wkb`]); curves (arcs) are made into
+//! - Geometry: OGR's ISO WKB written as GeoJSON (`read/wkb.rs`); curves (arcs) are made into
 //!   vertices every 4° of arc, as GDAL does by default, with a note naming the features.
 //! - CRS: the layer's spatial reference, as its EPSG code when GDAL can tell it, else its WKT
 //!   read as a Shapefile's `.prj` is.
@@ -19,13 +19,11 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use super::fids::Fids;
-use crate::error::{Error, Result};
+use super::wkb;
+use crate::error::Result;
 
 #[cfg(feature = "gdal")]
 mod source;
-// Pure Rust, tested in every build; used only by the `gdal` feature's reader.
-#[cfg_attr(not(feature = "gdal"), allow(dead_code))]
-pub(crate) mod wkb;
 
 /// A source opened through GDAL, its layer chosen and its CRS decided.
 pub(crate) struct Opened {
@@ -44,7 +42,8 @@ pub(crate) struct Opened {
 /// Opens the layer `layer` (else the only one) of the vector source at `path` through GDAL.
 ///
 /// # Errors
-/// [`Error::InputFormat`] when GDAL cannot open it as a vector source; [`Error::Gdal`] when
+/// [`Error::InputFormat`](crate::Error::InputFormat) when GDAL cannot open it as a vector
+/// source; [`Error::Gdal`](crate::Error::Gdal) when
 /// it holds no layer, several and none named, or none of the name given.
 #[cfg(feature = "gdal")]
 pub(crate) fn open(path: &Path, layer: Option<&str>) -> Result<Opened> {
@@ -54,10 +53,10 @@ pub(crate) fn open(path: &Path, layer: Option<&str>) -> Result<Opened> {
 /// Without the `gdal` feature no path is of this kind; an error all the same.
 ///
 /// # Errors
-/// Always an [`Error::InputFormat`] naming the feature.
+/// Always an [`Error::InputFormat`](crate::Error::InputFormat) naming the feature.
 #[cfg(not(feature = "gdal"))]
 pub(crate) fn open(path: &Path, _layer: Option<&str>) -> Result<Opened> {
-    Err(Error::InputFormat {
+    Err(crate::error::Error::InputFormat {
         file: path.to_path_buf(),
         message: "read through GDAL, with the `gdal` feature (cargo build --features gdal)".into(),
     })

@@ -9,11 +9,11 @@ use gdal::spatial_ref::SpatialRef;
 use gdal::vector::{Feature, FieldValue, LayerAccess, OwnedFeatureIterator, OwnedLayer};
 use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 
-use super::wkb::{self, Written};
 use super::{Fids, Opened};
 use crate::crs::{Backend, Crs};
 use crate::error::{Error, LAYER_NAME, Result};
 use crate::read::shp::{coord, json_string};
+use crate::read::wkb::{self, Written};
 
 /// Opens the layer `layer` (else the only one) of the vector source at `path`.
 pub(super) fn open(path: &Path, layer: Option<&str>) -> Result<Opened> {

@@ -1,4 +1,6 @@
-//! ISO WKB (as OGR exports a geometry) written as a GeoJSON geometry: x and y of every
+//! WKB written as a GeoJSON geometry, for the readers that get WKB (GeoParquet's geometry
+//! column, a source read through GDAL): ISO WKB (Z, M, ZM as +1000, +2000, +3000) and the
+//! extended form (flags in the high bits, an SRID skipped), either byte order; x and y of every
 //! position at full precision (Z and M are dropped, as the Shapefile reader drops them).
 //! Curves (circular strings, compound curves, curve polygons and their collections, as ArcGIS
 //! stores a parcel with a rounded corner) are made into vertices every [`ARC_STEP_DEGREES`]
@@ -68,8 +70,12 @@ impl Cursor<'_> {
             b => return Err(Stop::Bad(format!("byte order {b} is neither 0 nor 1"))),
         };
         let raw = self.u32()?;
-        // ISO: +1000 Z, +2000 M, +3000 ZM; the older extended form: high bits.
+        // ISO: +1000 Z, +2000 M, +3000 ZM; the older extended form: high bits, and an SRID
+        // after the type when its flag is set (PostGIS).
         let (z_flag, m_flag) = (raw & 0x8000_0000 != 0, raw & 0x4000_0000 != 0);
+        if raw & 0x2000_0000 != 0 {
+            self.u32()?;
+        }
         let code = raw & 0x0FFF_FFFF;
         let (base, iso) = (code % 1000, code / 1000);
         let z = z_flag || iso == 1 || iso == 3;
@@ -90,11 +96,15 @@ impl Cursor<'_> {
     }
 }
 
-/// Writes the geometry `wkb` holds as GeoJSON to `out`.
+/// Collections nested deeper than this are refused (a hostile file could nest them until the
+/// stack overflows).
+const MAX_DEPTH: usize = 8;
+
+/// Writes the geometry `wkb` holds as GeoJSON to `out`; on an error `out` is as it was.
 ///
 /// # Errors
 /// What is wrong with WKB that cannot be read (cut short, a count past its end, an unknown
-/// type): OGR's own export, so a fault of the source or of GDAL, not of a record.
+/// type, collections nested past [`MAX_DEPTH`]).
 pub(crate) fn write_geojson(wkb: &[u8], out: &mut Vec<u8>) -> Result<Written, String> {
     let start = out.len();
     let mut c = Cursor {
@@ -103,7 +113,7 @@ pub(crate) fn write_geojson(wkb: &[u8], out: &mut Vec<u8>) -> Result<Written, St
         little: true,
     };
     let mut curved = false;
-    match geometry(&mut c, out, &mut curved) {
+    match geometry(&mut c, out, &mut curved, 0) {
         Ok(()) if curved => Ok(Written::Curved),
         Ok(()) => Ok(Written::Plain),
         Err(Stop::Bad(m)) => {
@@ -135,17 +145,28 @@ fn type_name(base: u32) -> &'static str {
     }
 }
 
-/// One whole geometry, header and all; `curved` set when it holds arcs.
-fn geometry(c: &mut Cursor<'_>, out: &mut Vec<u8>, curved: &mut bool) -> Result<(), Stop> {
+/// One whole geometry, header and all, `depth` collections down; `curved` set when it holds
+/// arcs.
+fn geometry(
+    c: &mut Cursor<'_>,
+    out: &mut Vec<u8>,
+    curved: &mut bool,
+    depth: usize,
+) -> Result<(), Stop> {
     let (base, dims) = c.header()?;
     if base == 7 {
+        if depth >= MAX_DEPTH {
+            return Err(Stop::Bad(format!(
+                "geometry collections nested more than {MAX_DEPTH} deep"
+            )));
+        }
         out.extend_from_slice(b"{\"type\":\"GeometryCollection\",\"geometries\":[");
         let n = c.count(9)?;
         for i in 0..n {
             if i > 0 {
                 out.push(b',');
             }
-            geometry(c, out, curved)?;
+            geometry(c, out, curved, depth + 1)?;
         }
         out.extend_from_slice(b"]}");
         return Ok(());
@@ -321,9 +342,9 @@ fn write_line(pts: &[(f64, f64)], out: &mut Vec<u8>) {
             out.push(b',');
         }
         out.push(b'[');
-        super::super::shp::coord(x, out);
+        super::shp::coord(x, out);
         out.push(b',');
-        super::super::shp::coord(y, out);
+        super::shp::coord(y, out);
         out.push(b']');
     }
     out.push(b']');
@@ -363,9 +384,9 @@ fn position(c: &mut Cursor<'_>, dims: usize, out: &mut Vec<u8>, point: bool) -> 
         return Ok(());
     }
     out.push(b'[');
-    super::super::shp::coord(x, out);
+    super::shp::coord(x, out);
     out.push(b',');
-    super::super::shp::coord(y, out);
+    super::shp::coord(y, out);
     out.push(b']');
     Ok(())
 }
@@ -494,5 +515,92 @@ mod tests {
         let e = write_geojson(&huge, &mut Vec::new()).unwrap_err();
         assert!(e.contains("declares 4294967295 items"), "{e}");
         assert!(write_geojson(&[1, 3], &mut Vec::new()).is_err());
+    }
+}
+
+/// Checks against WKB written by the `wkb` crate (GeoParquet's own geometry encoding).
+#[cfg(test)]
+mod written_by_the_wkb_crate {
+    use super::*;
+
+    fn geojson(wkb: &[u8]) -> std::result::Result<String, String> {
+        let mut out = Vec::new();
+        write_geojson(wkb, &mut out)?;
+        Ok(String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn wkb_reads_as_geojson() {
+        use geo::{MultiPolygon, polygon};
+        use wkb::writer::{WriteOptions, write_geometry};
+        let p = polygon![(x: 0.0, y: 0.0), (x: 1.5, y: 0.0), (x: 1.5, y: 1.0), (x: 0.0, y: 0.0)];
+        let mut bytes = Vec::new();
+        write_geometry(&mut bytes, &p, &WriteOptions::default()).unwrap();
+        assert_eq!(
+            geojson(&bytes).unwrap(),
+            r#"{"type":"Polygon","coordinates":[[[0.0,0.0],[1.5,0.0],[1.5,1.0],[0.0,0.0]]]}"#
+        );
+        let mut bytes = Vec::new();
+        let m = MultiPolygon(vec![p.clone(), p]);
+        write_geometry(
+            &mut bytes,
+            &m,
+            &WriteOptions {
+                endianness: wkb::Endianness::BigEndian,
+            },
+        )
+        .unwrap();
+        let text = geojson(&bytes).unwrap();
+        assert!(
+            text.starts_with(r#"{"type":"MultiPolygon","coordinates":[[[[0.0,0.0],"#),
+            "{text}"
+        );
+        let back: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(back["coordinates"].as_array().map(Vec::len), Some(2));
+    }
+
+    #[test]
+    fn damaged_wkb_is_an_error_not_a_panic() {
+        assert!(geojson(&[]).is_err());
+        assert!(
+            geojson(&[1, 3, 0, 0, 0, 255, 255, 255, 255])
+                .unwrap_err()
+                .contains("declares")
+        );
+        assert!(
+            geojson(&[2, 3, 0, 0, 0])
+                .unwrap_err()
+                .contains("byte order")
+        );
+        assert!(
+            geojson(&[1, 99, 0, 0, 0])
+                .unwrap_err()
+                .contains("is not read")
+        );
+        // Cut short anywhere: an error.
+        let mut full = vec![1, 1, 0, 0, 0];
+        full.extend_from_slice(&1.0f64.to_le_bytes());
+        full.extend_from_slice(&2.0f64.to_le_bytes());
+        assert_eq!(
+            geojson(&full).unwrap(),
+            r#"{"type":"Point","coordinates":[1.0,2.0]}"#
+        );
+        for n in 0..full.len() {
+            assert!(geojson(&full[..n]).is_err(), "{n}");
+        }
+        // Collections nested past the bound: an error, not a stack overflow.
+        let nested: Vec<u8> = (0..100_000)
+            .flat_map(|_| [1, 7, 0, 0, 0, 1, 0, 0, 0])
+            .collect();
+        assert!(geojson(&nested).unwrap_err().contains("nested"));
+        // Extended WKB with an SRID (PostGIS): the SRID is skipped.
+        let mut ewkb = vec![1];
+        ewkb.extend_from_slice(&(1u32 | 0x2000_0000).to_le_bytes());
+        ewkb.extend_from_slice(&4549u32.to_le_bytes());
+        ewkb.extend_from_slice(&full[5..]);
+        assert_eq!(
+            geojson(&ewkb).unwrap(),
+            r#"{"type":"Point","coordinates":[1.0,2.0]}"#
+        );
     }
 }
