@@ -8,6 +8,7 @@
 # fixture zone).
 #
 #   scripts/check_formats.sh [AUDIT_BINARY]     # default target/debug/examples/audit
+#   GDAL_AUDIT=BINARY scripts/check_formats.sh  # also a File Geodatabase (gdal feature)
 #
 # Needs python3 with geopandas, pyogrio and openpyxl (pip install geopandas pyogrio openpyxl),
 # and the peer generator in ${SHARED:-../shared}/peer. Exits 1 on the first difference.
@@ -103,5 +104,20 @@ same gpkg geojson
 audit lonlat "$WORK/none.toml" "$G/parcels_4549.geojson" "$G/enterprises.geojson" "$G/parks_4549.geojson"
 ADDED=1 audit xlsx "$WORK/none.toml" "$G/parcels_4549.geojson" "$F/enterprises.xlsx" "$G/parks_4549.geojson"
 same xlsx lonlat
-# FileGDB: the gdal feature's; tests/gdal.rs audits the fixture zone from a geodatabase.
+# FileGDB, with an audit binary built with the gdal feature (GDAL_AUDIT=path; needs Debian's
+# gdal-bin for ogr2ogr): the EPSG:4549 layers in one geodatabase, on a 1e-9 grid from 0 as
+# tests/gdal.rs writes it (GDAL's default grid moves coordinates by up to its resolution).
+if [ -n "${GDAL_AUDIT:-}" ]; then
+  gdb="$WORK/zone.gdb"
+  for layer in parcels enterprises parks; do
+    args=("$gdb" "$G/${layer}_4549.geojson" -nln "$layer" -lco XORIGIN=0 -lco YORIGIN=0 -lco XYSCALE=1e9)
+    [ "$layer" = parcels ] || args=(-update "${args[@]}")
+    [ "$layer" = enterprises ] || args+=(-nlt MULTIPOLYGON)
+    ogr2ogr -f OpenFileGDB "${args[@]}"
+  done
+  AUDIT=$GDAL_AUDIT audit gdb "$WORK/none.toml" "$gdb|layername=parcels" "$gdb|layername=enterprises" \
+    "$gdb|layername=parks"
+  # Its CRS is declared (EPSG:4549), as the GeoJSON's "crs" member declares it: nothing added.
+  same gdb geojson
+fi
 echo "every format audits to the GeoJSON's summary ($(($(date +%s) - start)) s of audits)"
