@@ -386,13 +386,7 @@ impl Audit {
 
         let t = Instant::now();
         self.progress(Stage::Index, "parcels");
-        let (park_table, park_read, park_rejected) = match parks {
-            Some(l) => {
-                notes.warnings.extend(l.warnings);
-                (l.records, l.read, l.rejected)
-            }
-            None => (Parks::default(), 0, Vec::new()),
-        };
+        let (park_table, park_read, park_rejected) = park_layer(parks, &mut notes);
         // Warnings about no one record: written after the per-record ones.
         let mut layer_notes =
             parks::unknown_park_rules(config, &park_table, layers.parks.is_some());
@@ -439,15 +433,7 @@ impl Audit {
             }
             None => Graded::default(),
         };
-        let mut run_notes: Vec<Warning> = self.first_year_note().into_iter().collect();
-        let matched = match &self.previous {
-            Some(previous) => {
-                let (matched, w) = history::compare_parcels(previous, parcels, figures)?;
-                run_notes.extend(w);
-                matched
-            }
-            None => 0,
-        };
+        let (matched, run_notes) = self.compare_with_previous(parcels, figures)?;
         let max_ratio = config.park.max_low_efficiency_ratio;
         let footprint = |row| classify::footprint_m2(parcels, &joined, row, figures[row].area_m2);
         let (park_results, zone) = parks::aggregate(
@@ -478,6 +464,25 @@ impl Audit {
             extents,
             found,
         }))
+    }
+
+    /// The parcels matched in the previous audit (0 without one) and the run's notes about
+    /// it: the first year of a tiered rule, parcels gone or new.
+    fn compare_with_previous(
+        &self,
+        parcels: &Parcels,
+        figures: &mut [Figures],
+    ) -> Result<(usize, Vec<Warning>)> {
+        let mut run_notes: Vec<Warning> = self.first_year_note().into_iter().collect();
+        let matched = match &self.previous {
+            Some(previous) => {
+                let (matched, w) = history::compare_parcels(previous, parcels, figures)?;
+                run_notes.extend(w);
+                matched
+            }
+            None => 0,
+        };
+        Ok((matched, run_notes))
     }
 
     /// The report of what the stages left.
@@ -817,6 +822,18 @@ fn adjustments(
 /// `negative_list` layer; an id no parcel or firm has is a warning naming its line.
 ///
 /// # Errors
+/// The parks layer's records, count read and rejections (none without a layer); its warnings
+/// go to `notes`.
+fn park_layer(parks: Option<Loaded<Parks>>, notes: &mut Notes) -> (Parks, usize, Vec<Error>) {
+    match parks {
+        Some(l) => {
+            notes.warnings.extend(l.warnings);
+            (l.records, l.read, l.rejected)
+        }
+        None => (Parks::default(), 0, Vec::new()),
+    }
+}
+
 /// As [`read::negative::read_negative_list`].
 fn negative_listed(
     config: &Config,

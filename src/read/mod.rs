@@ -1362,19 +1362,14 @@ pub(crate) struct Firm {
     pub(crate) ungraded: Option<(GradingValues, String)>,
 }
 
-/// The figures of an enterprise from either property source. A value that cannot be read
-/// rejects the firm when the audit needs it (its id, tax, investment, output, parcel key or
-/// industry); one used only in grading (value added, energy, emissions, R&D, electricity,
-/// employees, floor area, above scale, exempt) is left absent instead, the firm kept with a
-/// note (`Draft::note`) and not graded: its tax still counts on its parcel, and it is not
-/// scored on a hole. An id Excel turned into a number (`9.13401E+17`) rejects the firm: it
-/// names no firm, and no parcel, for sure.
-pub(crate) fn enterprise_from(
+/// A firm's id (its own, else the fallback the layer gives it) and its parcel key, each
+/// refused when Excel turned it into a number (`9.13401E+17`); `ctx` takes the id.
+fn firm_ids(
     rec: &dyn RecordFields,
     ctx: &mut FeatureContext,
     fields: &Fields,
     fallback_id: Option<String>,
-) -> Result<(Firm, Option<Warning>)> {
+) -> Result<(String, Option<String>)> {
     let f = &fields.enterprises;
     let id = rec
         .text(&f.enterprise_id, ctx)?
@@ -1396,6 +1391,25 @@ pub(crate) fn enterprise_from(
     };
     let id = key(&f.enterprise_id, Some(id))?.unwrap_or_default();
     let parcel_id = key(&f.parcel_id, rec.text(&f.parcel_id, ctx)?)?;
+    Ok((id, parcel_id))
+}
+
+/// The figures of an enterprise from either property source. A value that cannot be read
+/// rejects the firm when the audit needs it (its id, tax, investment, output, parcel key or
+/// industry); one used only in grading (value added, energy, emissions, R&D, electricity,
+/// employees, floor area, above scale, exempt) is left absent instead, the firm kept with a
+/// note (`Draft::note`) and not graded: its tax still counts on its parcel, and it is not
+/// scored on a hole. An id Excel turned into a number (`9.13401E+17`) rejects the firm: it
+/// names no firm, and no parcel, for sure.
+pub(crate) fn enterprise_from(
+    rec: &dyn RecordFields,
+    ctx: &mut FeatureContext,
+    fields: &Fields,
+    fallback_id: Option<String>,
+) -> Result<(Firm, Option<Warning>)> {
+    let (id, parcel_id) = firm_ids(rec, ctx, fields, fallback_id)?;
+    let f = &fields.enterprises;
+    let ctx = &*ctx;
     let num = |key: &str, expected: &'static str| -> Result<Option<f64>> {
         match rec.token(key) {
             None => Ok(None),
