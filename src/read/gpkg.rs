@@ -31,6 +31,7 @@ use rusqlite::{Connection, OpenFlags, types::ValueRef};
 
 use super::csv::{Head, TableRows, scan_rows};
 use super::fids::Fids;
+use super::made::{collection_start, json_string, number};
 use super::{Firm, Places, Scan};
 use crate::config::Fields;
 use crate::crs::Crs;
@@ -515,13 +516,7 @@ fn produce(
     tx: &SyncSender<std::result::Result<Vec<u8>, Error>>,
 ) {
     let mut out = Vec::with_capacity(1 << 16);
-    out.extend_from_slice(b"{\"type\":\"FeatureCollection\"");
-    if let Some(crs) = &plan.crs {
-        let crs = serde_json::to_string(&crs.full_name()).unwrap_or_default();
-        let member = format!(",\"crs\":{{\"type\":\"name\",\"properties\":{{\"name\":{crs}}}}}");
-        out.extend_from_slice(member.as_bytes());
-    }
-    out.extend_from_slice(b",\"features\":[\n");
+    collection_start(plan.crs.as_ref(), &mut out);
     let result = rows(conn, plan, name, fids, &mut out, &mut |chunk| {
         tx.send(Ok(chunk)).is_ok()
     });
@@ -598,21 +593,6 @@ fn rows(
         }
     }
     Ok(true)
-}
-
-fn json_string(s: &str, out: &mut Vec<u8>) {
-    // Serializing a str to a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, s);
-}
-
-fn number(x: f64, out: &mut Vec<u8>) {
-    if x.is_finite() {
-        let mut b = zmij::Buffer::new();
-        out.extend_from_slice(b.format_finite(x).as_bytes());
-    } else {
-        // Not a number JSON can hold: the layer's checks reject the record.
-        out.extend_from_slice(b"null");
-    }
 }
 
 /// A column's value as a GeoJSON property's: NULL (and a BLOB) absent.

@@ -43,6 +43,7 @@ pub(crate) mod fids;
 pub(crate) mod gpkg;
 pub(crate) mod header;
 pub(crate) mod kind;
+pub(crate) mod made;
 pub(crate) mod negative;
 pub(crate) mod ogr;
 #[cfg(feature = "parquet")]

@@ -21,6 +21,7 @@ use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
+use super::made::{json_string, number};
 use super::wkb;
 use crate::error::{Error, Result};
 
@@ -200,20 +201,6 @@ fn readable(t: &DataType) -> bool {
             | Float64
             | Null
     )
-}
-
-fn json_string(s: &str, out: &mut Vec<u8>) {
-    // Serializing a str to a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, s);
-}
-
-fn number(v: f64, out: &mut Vec<u8>) {
-    if v.is_finite() {
-        let mut b = zmij::Buffer::new();
-        out.extend_from_slice(b.format_finite(v).as_bytes());
-    } else {
-        out.extend_from_slice(b"null");
-    }
 }
 
 /// Appends row `row` of `a` as a JSON value.

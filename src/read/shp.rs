@@ -18,6 +18,7 @@ use std::sync::{Arc, Mutex};
 
 use encoding_rs::Encoding;
 
+use super::made::{collection_start, json_string, number};
 use crate::crs::Crs;
 use crate::error::{Error, Result};
 use crate::source_text::read_whole;
@@ -547,18 +548,7 @@ impl ShapefileText {
         self.pos = 0;
         match self.state {
             State::Start => {
-                self.out
-                    .extend_from_slice(b"{\"type\":\"FeatureCollection\"");
-                if let Some(crs) = &self.crs {
-                    let name = serde_json::to_string(&crs.full_name()).unwrap_or_default();
-                    self.out.extend_from_slice(
-                        format!(
-                            ",\"crs\":{{\"type\":\"name\",\"properties\":{{\"name\":{name}}}}}"
-                        )
-                        .as_bytes(),
-                    );
-                }
-                self.out.extend_from_slice(b",\"features\":[\n");
+                collection_start(self.crs.as_ref(), &mut self.out);
                 self.state = State::Records;
                 Ok(true)
             }
@@ -679,7 +669,7 @@ impl ShapefileText {
             self.out.push(b':');
             let raw = &self.record[1 + f.offset..1 + f.offset + f.len];
             match f.kind {
-                b'N' | b'F' => number(raw, &mut self.out),
+                b'N' | b'F' => dbf_number(raw, &mut self.out),
                 b'L' => self.out.extend_from_slice(match raw.first() {
                     Some(b'T' | b't' | b'Y' | b'y') => b"true",
                     Some(b'F' | b'f' | b'N' | b'n') => b"false",
@@ -733,14 +723,9 @@ impl Read for ShapefileText {
     }
 }
 
-pub(crate) fn json_string(s: &str, out: &mut Vec<u8>) {
-    // Serializing a str to a Vec cannot fail.
-    let _ = serde_json::to_writer(&mut *out, s);
-}
-
 /// A numeric field's text as a JSON value: a number when it is one, `null` when blank (or
 /// `*` overflow), else the text as a string, which the layer's checks then name.
-fn number(raw: &[u8], out: &mut Vec<u8>) {
+fn dbf_number(raw: &[u8], out: &mut Vec<u8>) {
     let t = String::from_utf8_lossy(raw);
     let t = t.trim_matches(|c: char| c == ' ' || c == '\0');
     if t.is_empty() || t.bytes().all(|b| b == b'*' || b == b'?') {
@@ -768,16 +753,6 @@ fn le_f64(b: &[u8], at: usize) -> Option<f64> {
     Some(f64::from_le_bytes(b.get(at..at + 8)?.try_into().ok()?))
 }
 
-pub(crate) fn coord(x: f64, out: &mut Vec<u8>) {
-    if x.is_finite() {
-        let mut b = zmij::Buffer::new();
-        out.extend_from_slice(b.format_finite(x).as_bytes());
-    } else {
-        // Not a number JSON can hold: the layer's checks reject the record.
-        out.extend_from_slice(b"null");
-    }
-}
-
 /// Writes a record's shape (its content, past the record header) as a GeoJSON geometry.
 fn write_geometry(c: &[u8], out: &mut Vec<u8>) -> std::result::Result<(), String> {
     let short = || format!("the record's shape is cut short ({} bytes)", c.len());
@@ -790,9 +765,9 @@ fn write_geometry(c: &[u8], out: &mut Vec<u8>) -> std::result::Result<(), String
                 le_f64(c, 12).ok_or_else(short)?,
             );
             out.extend_from_slice(b"{\"type\":\"Point\",\"coordinates\":[");
-            coord(x, out);
+            number(x, out);
             out.push(b',');
-            coord(y, out);
+            number(y, out);
             out.extend_from_slice(b"]}");
         }
         8 | 18 | 28 => {
@@ -861,9 +836,9 @@ fn write_geometry(c: &[u8], out: &mut Vec<u8>) -> std::result::Result<(), String
 
 fn point(c: &[u8], at: usize, out: &mut Vec<u8>) {
     out.push(b'[');
-    coord(le_f64(c, at).unwrap_or(f64::NAN), out);
+    number(le_f64(c, at).unwrap_or(f64::NAN), out);
     out.push(b',');
-    coord(le_f64(c, at + 8).unwrap_or(f64::NAN), out);
+    number(le_f64(c, at + 8).unwrap_or(f64::NAN), out);
     out.push(b']');
 }
 

@@ -342,9 +342,9 @@ fn write_line(pts: &[(f64, f64)], out: &mut Vec<u8>) {
             out.push(b',');
         }
         out.push(b'[');
-        super::shp::coord(x, out);
+        super::made::number(x, out);
         out.push(b',');
-        super::shp::coord(y, out);
+        super::made::number(y, out);
         out.push(b']');
     }
     out.push(b']');
@@ -384,9 +384,9 @@ fn position(c: &mut Cursor<'_>, dims: usize, out: &mut Vec<u8>, point: bool) -> 
         return Ok(());
     }
     out.push(b'[');
-    super::shp::coord(x, out);
+    super::made::number(x, out);
     out.push(b',');
-    super::shp::coord(y, out);
+    super::made::number(y, out);
     out.push(b']');
     Ok(())
 }

@@ -12,7 +12,7 @@ use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 use super::{Fids, Opened};
 use crate::crs::{Backend, Crs};
 use crate::error::{Error, LAYER_NAME, Result};
-use crate::read::shp::{coord, json_string};
+use crate::read::made::{collection_start, json_string, number};
 use crate::read::wkb::{self, Written};
 
 /// Opens the layer `layer` (else the only one) of the vector source at `path`.
@@ -209,16 +209,7 @@ impl OgrText {
         self.pos = 0;
         match self.state {
             State::Start => {
-                self.out
-                    .extend_from_slice(b"{\"type\":\"FeatureCollection\"");
-                if let Some(crs) = &self.crs {
-                    self.out.extend_from_slice(
-                        b",\"crs\":{\"type\":\"name\",\"properties\":{\"name\":",
-                    );
-                    json_string(&crs.full_name(), &mut self.out);
-                    self.out.extend_from_slice(b"}}");
-                }
-                self.out.extend_from_slice(b",\"features\":[\n");
+                collection_start(self.crs.as_ref(), &mut self.out);
                 self.state = State::Records;
             }
             State::Records => {
@@ -382,6 +373,6 @@ fn real(v: f64, out: &mut Vec<u8>) {
     } else if v.fract() == 0.0 && v.abs() < 9.0e15 {
         out.extend_from_slice((v as i64).to_string().as_bytes());
     } else {
-        coord(v, out);
+        number(v, out);
     }
 }
