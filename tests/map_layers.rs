@@ -370,6 +370,33 @@ mod parquet_files {
         }
     }
 
+    /// Progress through a GeoParquet file is told in its bytes, as for a GeoJSON: the rows read
+    /// as a share of its size, rising to its length at the end and never past it (its rows'
+    /// text is many times its compressed bytes).
+    #[test]
+    fn progress_runs_up_to_the_file_length() {
+        use std::sync::atomic::{AtomicU64, Ordering};
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("parcels.parquet");
+        to_geoparquet(&fixtures().join("zone/parcels.geojson"), &path, None);
+        let len = std::fs::metadata(&path).unwrap().len();
+        let (last, most) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+        let (l, m) = (Arc::clone(&last), Arc::clone(&most));
+        let options = land_efficiency::ReadOptions {
+            progress: Some(Arc::new(move |done| {
+                l.store(done, Ordering::Relaxed);
+                m.fetch_max(done, Ordering::Relaxed);
+            })),
+            ..Default::default()
+        };
+        let read =
+            land_efficiency::read_parcels(&Source::path(&path), &Config::default(), &options)
+                .unwrap();
+        assert_eq!(read.read, 40);
+        assert_eq!(last.load(Ordering::Relaxed), len);
+        assert_eq!(most.load(Ordering::Relaxed), len);
+    }
+
     /// A row without geometry is rejected, named by its row; damaged WKB stops the read,
     /// naming the file and the row.
     #[test]

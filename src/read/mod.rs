@@ -569,6 +569,11 @@ fn scan_geojson<T: Send>(
             let opened = parquet::open(path)?;
             scan.warnings
                 .extend(opened.notes.into_iter().map(layer_note(layer)));
+            // Its text is no measure of the file's bytes: the rows read, as a share of them.
+            if let Some(p) = options.progress.clone() {
+                let done = Arc::clone(&opened.done_bytes);
+                shp_progress = Some(Arc::new(move |_| p(done.load(Ordering::Relaxed))));
+            }
             Box::new(opened.text)
         }
         _ => source.open()?,

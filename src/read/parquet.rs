@@ -11,6 +11,8 @@
 use std::fs::File;
 use std::io::Read;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
@@ -34,6 +36,9 @@ pub(crate) struct Opened {
     pub(crate) text: ParquetText,
     /// Warnings about the layer as a whole: columns left out, a CRS not named.
     pub(crate) notes: Vec<String>,
+    /// How far the read is, told in the file's bytes (the rows read as a share of its size),
+    /// for a progress bar against the file's length.
+    pub(crate) done_bytes: Arc<AtomicU64>,
 }
 
 /// A GeoParquet file's rows as a GeoJSON FeatureCollection's bytes, made as they are read.
@@ -49,6 +54,10 @@ pub(crate) struct ParquetText {
     done: bool,
     out: Vec<u8>,
     pos: usize,
+    /// Rows in the file and its size in bytes: the progress of `row` in bytes.
+    rows_in_file: u64,
+    file_len: u64,
+    done_bytes: Arc<AtomicU64>,
 }
 
 fn format_error(file: &Path, message: String) -> Error {
@@ -133,6 +142,7 @@ fn geo_metadata(
 /// no `geo` metadata, or its geometry is not WKB.
 pub(crate) fn open(path: &Path) -> Result<Opened> {
     let file = File::open(path).map_err(|e| Error::io(path, "cannot open", e))?;
+    let file_len = file.metadata().map_or(0, |m| m.len());
     let builder = ParquetRecordBatchReaderBuilder::try_new(file)
         .map_err(|e| format_error(path, format!("not a readable Parquet file: {e}")))?;
     let mut notes = Vec::new();
@@ -141,6 +151,7 @@ pub(crate) fn open(path: &Path) -> Result<Opened> {
         .and_then(|kv| kv.iter().find(|k| k.key == "geo"))
         .and_then(|k| k.value.as_deref());
     let (geometry, crs) = geo_metadata(path, geo, &mut notes)?;
+    let rows_in_file = u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
     let schema = builder.schema().clone();
     if schema.field_with_name(&geometry).is_err() {
         return Err(format_error(
@@ -159,6 +170,7 @@ pub(crate) fn open(path: &Path) -> Result<Opened> {
             ));
         }
     }
+    let done_bytes = Arc::new(AtomicU64::new(0));
     let reader = (builder.with_batch_size(BATCH_ROWS).build())
         .map_err(|e| format_error(path, format!("cannot read: {e}")))?;
     let crs = crs.map(|name| {
@@ -176,8 +188,12 @@ pub(crate) fn open(path: &Path) -> Result<Opened> {
             done: false,
             out: Vec::new(),
             pos: 0,
+            rows_in_file,
+            file_len,
+            done_bytes: Arc::clone(&done_bytes),
         },
         notes,
+        done_bytes,
     })
 }
 
@@ -301,6 +317,10 @@ impl ParquetText {
             self.out.push(b'}');
             self.row += 1;
         }
+        let done = (self.row as u128 * u128::from(self.file_len))
+            .checked_div(u128::from(self.rows_in_file))
+            .unwrap_or(0);
+        (self.done_bytes).store(u64::try_from(done).unwrap_or(u64::MAX), Ordering::Relaxed);
         Ok(())
     }
 
