@@ -34,12 +34,12 @@ import csv, html, os, re, subprocess, sys, tempfile, time
 work = sys.argv[1]
 
 ZH = {"investment": "亩均投资低于最低值", "tax": "亩均税收低于最低值", "output": "亩均产出低于最低值",
-      "plot_ratio": "容积率低于最低值", "idle": "闲置", "contract_investment": "投资未达供地合同约定",
+      "plot_ratio": "容积率低于最低值", "idle": "无企业或零产出", "contract_investment": "投资未达供地合同约定",
       "contract_tax": "税收未达供地合同约定", "contract_output": "产出未达供地合同约定",
       "contract_plot_ratio": "容积率未达供地合同约定"}
 EN = {"investment": "investment per mu below the minimum", "tax": "tax per mu below the minimum",
       "output": "output per mu below the minimum", "plot_ratio": "plot ratio below the minimum",
-      "idle": "idle", "contract_investment": "investment short of the land contract",
+      "idle": "no firm, or zero output", "contract_investment": "investment short of the land contract",
       "contract_tax": "tax short of the land contract", "contract_output": "output short of the land contract",
       "contract_plot_ratio": "plot ratio short of the land contract"}
 failures = []
