@@ -43,17 +43,22 @@ parcels in CGCS2000 3-degree Gauss-Krüger CM 120E with no crs member\n\n\
 EXIT CODES:\n  0  success\n  1  bad input (unreadable or malformed file, a file's unknown CRS, a bad record with --strict, a --previous audit that cannot be compared with this one, another audit writing --out; no parcel audited, or an input wrong as a whole without --allow-suspect: the outputs are then written)\n  2  usage (an unknown option or value, --crs included)"
 )]
 struct Args {
-    /// Parcels (宗地): GeoJSON FeatureCollection of Polygon/MultiPolygon with a `parcel_id`
-    /// property (or as mapped in [fields]), e.g. --parcels zd.geojson.
+    /// Parcels (宗地): Polygon/MultiPolygon with a `parcel_id` property (or as mapped in
+    /// [fields]) as GeoJSON, a Shapefile (.shp, or a .zip of one), a GeoPackage table
+    /// ("zd.gpkg|layername=ZD"), GeoParquet (`parquet` feature) or any source GDAL reads
+    /// (`gdal` feature: "dc.gdb|layername=DCDYTB"), e.g. --parcels zd.geojson.
     #[arg(long, value_name = "FILE")]
     parcels: Option<PathBuf>,
 
-    /// Enterprises: GeoJSON points, or CSV with lon,lat columns (or a parcel_id column), with
-    /// tax, investment, output in 万元, e.g. --enterprises qy.csv.
+    /// Enterprises: points in any of the parcels' formats, or a table (CSV, Excel .xlsx/.xls/
+    /// .ods with "qy.xlsx|layername=2024" for a sheet, a GeoPackage attribute table) with
+    /// lon,lat columns (or a parcel_id column); tax, investment, output in 万元, e.g.
+    /// --enterprises qy.csv.
     #[arg(long, value_name = "FILE")]
     enterprises: Option<PathBuf>,
 
-    /// Parks (园区): GeoJSON Polygon/MultiPolygon with park_id and name, e.g. --parks yq.geojson.
+    /// Parks (园区): Polygon/MultiPolygon with park_id and name, in any of the parcels' formats,
+    /// e.g. --parks yq.geojson.
     #[arg(long, value_name = "FILE")]
     parks: Option<PathBuf>,
 
