@@ -50,10 +50,10 @@ struct Args {
     #[arg(long, value_name = "FILE")]
     parcels: Option<PathBuf>,
 
-    /// Enterprises: points in any of the parcels' formats, or a table (CSV, Excel .xlsx/.xls/
-    /// .ods with "qy.xlsx|layername=2024" for a sheet, a GeoPackage attribute table) with
-    /// lon,lat columns (or a parcel_id column); tax, investment, output in 万元, e.g.
-    /// --enterprises qy.csv.
+    /// Enterprises: points in any of the parcels' formats, or a table (CSV, an Excel or
+    /// OpenDocument sheet with "qy.xlsx|layername=2024" naming one, a GeoPackage attribute
+    /// table) with lon,lat columns (or a parcel_id column); tax, investment, output in 万元,
+    /// e.g. --enterprises qy.csv.
     #[arg(long, value_name = "FILE")]
     enterprises: Option<PathBuf>,
 
