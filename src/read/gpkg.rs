@@ -23,15 +23,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 
-use geo_traits::{
-    CoordTrait, GeometryTrait, GeometryType, LineStringTrait, MultiLineStringTrait,
-    MultiPointTrait, MultiPolygonTrait, PointTrait, PolygonTrait,
-};
 use rusqlite::{Connection, OpenFlags, types::ValueRef};
 
 use super::csv::{Head, TableRows, scan_rows};
 use super::fids::Fids;
 use super::made::{collection_start, json_string, number};
+use super::wkb;
 use super::{Firm, Places, Scan};
 use crate::config::Fields;
 use crate::crs::Crs;
@@ -659,100 +656,8 @@ fn geometry(blob: &[u8], out: &mut Vec<u8>) {
             out,
         );
     };
-    match wkb::reader::read_wkb(wkb_bytes) {
-        Ok(g) => write_geometry(&g, out),
-        Err(e) => not_geometry(&format!("its WKB cannot be read: {e}"), out),
+    // Curves (the GeoPackage extension's) are made into vertices, as GDAL's are.
+    if let Err(m) = wkb::write_geojson(wkb_bytes, out) {
+        not_geometry(&format!("its WKB cannot be read: {m}"), out);
     }
-}
-
-fn coords<C: CoordTrait<T = f64>>(c: &C, out: &mut Vec<u8>) {
-    out.push(b'[');
-    number(c.x(), out);
-    out.push(b',');
-    number(c.y(), out);
-    out.push(b']');
-}
-
-fn line<L: LineStringTrait<T = f64>>(l: &L, out: &mut Vec<u8>) {
-    out.push(b'[');
-    for (i, c) in l.coords().enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        coords(&c, out);
-    }
-    out.push(b']');
-}
-
-fn polygon<P: PolygonTrait<T = f64>>(p: &P, out: &mut Vec<u8>) {
-    out.push(b'[');
-    if let Some(ext) = p.exterior() {
-        line(&ext, out);
-        for r in p.interiors() {
-            out.push(b',');
-            line(&r, out);
-        }
-    }
-    out.push(b']');
-}
-
-fn list<I>(items: I, out: &mut Vec<u8>, mut each: impl FnMut(I::Item, &mut Vec<u8>))
-where
-    I: Iterator,
-{
-    out.push(b'[');
-    for (i, item) in items.enumerate() {
-        if i > 0 {
-            out.push(b',');
-        }
-        each(item, out);
-    }
-    out.push(b']');
-}
-
-/// Writes a WKB geometry as GeoJSON (x and y; Z and M left off). An empty point is null.
-fn write_geometry<G: GeometryTrait<T = f64>>(g: &G, out: &mut Vec<u8>) {
-    let open = |ty: &str, out: &mut Vec<u8>| {
-        out.extend_from_slice(format!("{{\"type\":\"{ty}\",\"coordinates\":").as_bytes());
-    };
-    match g.as_type() {
-        GeometryType::Point(p) => match p.coord() {
-            Some(c) => {
-                open("Point", out);
-                coords(&c, out);
-            }
-            None => return out.extend_from_slice(b"null"),
-        },
-        GeometryType::Polygon(p) => {
-            open("Polygon", out);
-            polygon(p, out);
-        }
-        GeometryType::MultiPolygon(mp) => {
-            open("MultiPolygon", out);
-            list(mp.polygons(), out, |p, out| polygon(&p, out));
-        }
-        GeometryType::LineString(l) => {
-            open("LineString", out);
-            line(l, out);
-        }
-        GeometryType::MultiLineString(ml) => {
-            open("MultiLineString", out);
-            list(ml.line_strings(), out, |l, out| line(&l, out));
-        }
-        GeometryType::MultiPoint(mp) => {
-            open("MultiPoint", out);
-            list(mp.points(), out, |p, out| match p.coord() {
-                Some(c) => coords(&c, out),
-                None => out.extend_from_slice(b"null"),
-            });
-        }
-        _ => {
-            return not_geometry(
-                "a geometry collection or a curve, which is not read: export the layer as \
-                 polygons or points",
-                out,
-            );
-        }
-    }
-    out.push(b'}');
 }

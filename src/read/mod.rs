@@ -54,8 +54,6 @@ pub(crate) mod sheet;
 pub(crate) mod shp;
 pub(crate) mod typed;
 pub(crate) mod valid;
-// Pure Rust, tested in every build; used by the `gdal` and `parquet` features' readers.
-#[cfg_attr(not(any(feature = "gdal", feature = "parquet")), allow(dead_code))]
 pub(crate) mod wkb;
 pub(crate) mod zipped;
 
