@@ -162,6 +162,21 @@ fn flatgeobuf_holds_the_geojson_features() {
     }
 }
 
+/// A build without the `parquet` feature says so of GeoParquet in memory, as of a file.
+#[cfg(not(feature = "parquet"))]
+#[test]
+fn geoparquet_in_memory_needs_the_feature() {
+    let source = Source::geoparquet("zd.parquet", b"PAR1");
+    let e = land_efficiency::read_parcels(&source, &Config::default(), &Default::default())
+        .err()
+        .unwrap();
+    let text = e.to_string();
+    assert!(
+        text.contains("zd.parquet") && text.contains("`parquet` feature"),
+        "{text}"
+    );
+}
+
 #[cfg(feature = "parquet")]
 mod parquet_files {
     use super::*;
@@ -357,6 +372,13 @@ mod parquet_files {
             );
             if suffix.is_empty() {
                 assert_eq!(csv(&report, "parquet"), expected);
+                // The same bytes held in memory: the same audit.
+                let in_memory = zone(&|name| {
+                    let bytes = std::fs::read(dir.path().join(format!("{name}.parquet")));
+                    Source::geoparquet(format!("{name}.parquet"), bytes.unwrap())
+                });
+                assert_eq!(csv(&in_memory, "in_memory"), expected);
+                assert_eq!(in_memory.summary.crs.parcels.file, "parcels.parquet");
             } else {
                 let projected = zone(&|name| {
                     Source::path(fixtures().join(format!("zone/{name}{suffix}.geojson")))

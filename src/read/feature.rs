@@ -274,6 +274,9 @@ pub(crate) enum Geom<'a> {
     Fast(Option<FastGeometry>),
     /// Raw text (`None`: absent or null).
     Raw(Option<&'a RawValue>),
+    /// Read from another encoding (GeoParquet's WKB) into what the one pass gives.
+    #[cfg_attr(not(feature = "parquet"), allow(dead_code))]
+    Parsed(Parsed),
 }
 
 impl Geom<'_> {
@@ -290,6 +293,19 @@ impl Geom<'_> {
                 None => Err(Error::NullGeometry { ctx: ctx.clone() }),
             },
             Geom::Raw(raw) => parse_geometry(raw, accept, ctx),
+            Geom::Parsed(parsed) => {
+                let found = match (&parsed, accept) {
+                    (Parsed::Rings(_), Accept::Point) => "Polygon",
+                    (Parsed::Polygons(_), Accept::Point) => "MultiPolygon",
+                    (Parsed::Position(_), Accept::Polygons) => "Point",
+                    _ => return build(parsed, None, ctx),
+                };
+                Err(Error::GeometryType {
+                    ctx: ctx.clone(),
+                    expected: accept.expected(),
+                    found: found.into(),
+                })
+            }
         }
     }
 

@@ -134,15 +134,7 @@ fn kind_of_file(path: &Path) -> Result<Kind> {
         return Ok(Kind::GeoPackage);
     }
     if magic == Some(PARQUET) || ext == "parquet" || ext == "geoparquet" {
-        if !cfg!(feature = "parquet") {
-            return hint(
-                "a (Geo)Parquet file is read only by a build with the `parquet` feature \
-                 (cargo build --features parquet); else convert it to GeoJSON (ogr2ogr -f \
-                 GeoJSON out.geojson in.parquet)"
-                    .into(),
-            );
-        }
-        return Ok(Kind::GeoParquet);
+        return geoparquet(path);
     }
     if magic == Some(ZIP) {
         return Ok(match ext.as_str() {
@@ -286,6 +278,20 @@ fn zip_kind(path: &Path) -> Kind {
 }
 
 /// The error for a spreadsheet given as a layer of geometries (parcels or parks).
+/// GeoParquet, when this build reads it (the `parquet` feature); else an error saying how to.
+pub(crate) fn geoparquet(file: &Path) -> Result<Kind> {
+    if !cfg!(feature = "parquet") {
+        return Err(Error::InputFormat {
+            file: file.to_path_buf(),
+            message: "a (Geo)Parquet file is read only by a build with the `parquet` feature \
+                      (cargo build --features parquet); else convert it to GeoJSON (ogr2ogr -f \
+                      GeoJSON out.geojson in.parquet)"
+                .into(),
+        });
+    }
+    Ok(Kind::GeoParquet)
+}
+
 pub(crate) fn no_geometry(file: &Path, layer: Layer) -> Error {
     let what = match layer {
         Layer::Parks => "parks",

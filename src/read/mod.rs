@@ -114,6 +114,14 @@ pub enum Source {
         /// The SQLite database's bytes.
         data: Arc<[u8]>,
     },
+    /// GeoParquet held in memory (read by a build with the `parquet` feature), with a label
+    /// used in messages.
+    GeoParquet {
+        /// Shown where a file name would be.
+        label: String,
+        /// The Parquet file's bytes.
+        data: Arc<[u8]>,
+    },
     /// Records built in memory ([`Records`](typed::Records)), read as a file of the layer
     /// holding them would be.
     Built(typed::BuiltLayer),
@@ -200,6 +208,16 @@ impl Source {
         }
     }
 
+    /// GeoParquet in memory, read as a `.parquet` file of it is, by a build with the `parquet`
+    /// feature (without it, reading it is an [`Error::InputFormat`] saying so). `label` names
+    /// it in messages.
+    pub fn geoparquet(label: impl Into<String>, data: impl AsRef<[u8]>) -> Source {
+        Source::GeoParquet {
+            label: label.into(),
+            data: Arc::from(data.as_ref()),
+        }
+    }
+
     /// The label of an in-memory workbook, zip or GeoPackage, split from the layer named in
     /// it.
     fn labelled(&self) -> Option<(&str, Option<&str>)> {
@@ -221,7 +239,8 @@ impl Source {
             | Source::Csv { data, .. }
             | Source::Spreadsheet { data, .. }
             | Source::ZippedShapefile { data, .. }
-            | Source::GeoPackage { data, .. } => Some(data),
+            | Source::GeoPackage { data, .. }
+            | Source::GeoParquet { data, .. } => Some(data),
             Source::Path(_) | Source::Built(_) => None,
         }
     }
@@ -240,7 +259,9 @@ impl Source {
     pub fn name(&self) -> PathBuf {
         match self {
             Source::Path(p) => kind::split_layer(p).0.to_path_buf(),
-            Source::GeoJson { label, .. } | Source::Csv { label, .. } => PathBuf::from(label),
+            Source::GeoJson { label, .. }
+            | Source::Csv { label, .. }
+            | Source::GeoParquet { label, .. } => PathBuf::from(label),
             Source::Built(b) => PathBuf::from(b.label()),
             _ => PathBuf::from(self.labelled().map_or("", |(l, _)| l)),
         }
@@ -262,6 +283,7 @@ impl Source {
             Source::Spreadsheet { data, .. } => Ok(kind::Kind::Spreadsheet(kind::book_of(data))),
             Source::ZippedShapefile { .. } => Ok(kind::Kind::ZippedShapefile),
             Source::GeoPackage { .. } => Ok(kind::Kind::GeoPackage),
+            Source::GeoParquet { label, .. } => kind::geoparquet(Path::new(label)),
             Source::GeoJson { .. } | Source::Built(_) => Ok(kind::Kind::GeoJson),
         }
     }
@@ -492,8 +514,9 @@ impl Scan {
 const BATCH_BYTES: usize = 2 << 20;
 const BATCH_FEATURES: usize = 4_096;
 
-/// Parses one feature's bytes into a record of a layer.
-type ParseFn<'a, T> = dyn Fn(&[u8], FeatureContext) -> Result<Draft<T>> + Sync + 'a;
+/// Makes a record of a layer of one feature's members, split from its `bytes` (a GeoJSON
+/// feature's; a GeoParquet row's properties' text): the ranges it marks are of those bytes.
+type ParseFn<'a, T> = dyn Fn(Members<'_>, &[u8], FeatureContext) -> Result<Draft<T>> + Sync + 'a;
 
 /// Opens the GeoPackage table `source` names (a file, or bytes in memory).
 fn open_geopackage(source: &Source) -> Result<gpkg::Opened> {
@@ -563,22 +586,30 @@ fn scan_geojson<T: Send>(
         }
         (kind::Kind::Ogr, Some(path)) => open_ogr(path, source.layer_name(), layer, &mut scan)?,
         #[cfg(feature = "parquet")]
-        (kind::Kind::GeoParquet, Some(path)) => {
-            let opened = parquet::open(path)?;
-            scan.warnings
-                .extend(opened.notes.into_iter().map(layer_note(layer)));
-            // Its text is no measure of the file's bytes: the rows read, as a share of them.
-            if let Some(p) = options.progress.clone() {
-                let done = Arc::clone(&opened.done_bytes);
-                shp_progress = Some(Arc::new(move |_| p(done.load(Ordering::Relaxed))));
-            }
-            Box::new(opened.text)
+        (kind::Kind::GeoParquet, path) => {
+            let opened = match (path, source) {
+                (Some(path), _) => parquet::open(path)?,
+                (None, Source::GeoParquet { data, .. }) => {
+                    parquet::open_bytes(&source.name(), data)?
+                }
+                _ => {
+                    return Err(Error::Usage(format!(
+                        "{}: not GeoParquet",
+                        scan.file.display()
+                    )));
+                }
+            };
+            return parquet::scan(opened, layer, options, parse, sink);
         }
         _ => source.open()?,
     };
     let reading = Reading {
         file: Arc::new(scan.file.clone()),
         layer,
+        accept: match layer {
+            Layer::Enterprises => Accept::Point,
+            _ => Accept::Polygons,
+        },
         leave,
         strict: options.strict,
         // A source read through GDAL has no size in bytes to tell progress against.
@@ -764,6 +795,8 @@ struct Reading<'a, T> {
     /// The file (or label), shared by every record's context.
     file: Arc<PathBuf>,
     layer: Layer,
+    /// The geometry types the layer takes.
+    accept: Accept,
     /// The text a record marks is left in the file (handed on as a span) rather than held.
     leave: bool,
     /// The first bad record stops the read.
@@ -774,10 +807,8 @@ struct Reading<'a, T> {
 }
 
 impl<T: Send> Reading<'_, T> {
-    /// Takes the scanner's batches (`received`) until the last or an error: batch k is sunk
-    /// into `scan` and `sink` on this thread while batch k + 1 is parsed on the pool (the sink
-    /// is serial, and the pool would otherwise wait for it); each batch sunk goes back to the
-    /// scanner (`spent`). A scanner error is returned after the records before it.
+    /// Takes the scanner's batches (`received`) until the last or an error, as [`overlap`]
+    /// does; each batch sunk goes back to the scanner (`spent`).
     fn consume(
         &self,
         received: Receiver<Result<Batch>>,
@@ -785,34 +816,17 @@ impl<T: Send> Reading<'_, T> {
         scan: &mut Scan,
         sink: &mut dyn for<'b> FnMut(T, Left<'b>),
     ) -> Result<()> {
-        let mut pending: Option<(Batch, Parsed<T>)> = None;
-        loop {
-            let ended = pending.as_ref().is_some_and(|(b, _)| b.last);
-            let (next, failed) = next_batch(&received, ended);
-            let mut parsed = None;
-            let sunk = rayon::in_place_scope(|scope| {
-                if let Some(batch) = &next {
-                    scope.spawn(|_| parsed = Some(self.parse_batch(batch)));
-                }
-                match pending.take() {
-                    Some((batch, results)) => {
-                        let sunk = self.sink_batch(&batch, results, scan, sink);
-                        let _ = spent.send(batch);
-                        sunk
-                    }
-                    None => Ok(()),
-                }
-            });
-            sunk?;
-            // A scanner error comes after the records before it.
-            if let Some(e) = failed {
-                return Err(e);
-            }
-            match (next, parsed) {
-                (Some(batch), Some(results)) => pending = Some((batch, results)),
-                _ => return Ok(()),
-            }
-        }
+        let parse = |batch: &Batch| self.parse_batch(batch);
+        overlap(
+            &received,
+            |b: &Batch| b.last,
+            parse,
+            |batch, results| {
+                let sunk = self.sink_batch(&batch, results, scan, sink);
+                let _ = spent.send(batch);
+                sunk
+            },
+        )
     }
 
     /// Parses a batch on the pool, each record with the hash of the text it leaves in the file
@@ -829,7 +843,7 @@ impl<T: Send> Reading<'_, T> {
     /// start of the file, and the hash of the text it leaves in the file (0 for none).
     fn parse_feature(&self, bytes: &[u8], span: &scan::FeatureSpan) -> (Result<Draft<T>>, u32) {
         let ctx = FeatureContext::new(self.file.clone(), self.layer, span.index);
-        let parsed = (self.parse)(bytes, ctx);
+        let parsed = members(bytes, self.accept, &ctx).and_then(|m| (self.parse)(m, bytes, ctx));
         let hash = match &parsed {
             Ok(Draft { left: Some(r), .. }) if self.leave && span.verbatim => {
                 bytes.get(r.clone()).map_or(0, text_hash)
@@ -862,9 +876,44 @@ impl<T: Send> Reading<'_, T> {
     }
 }
 
+/// Takes batches from `received` until the last (`last`) or an error: batch k is handed to
+/// `sink` on this thread, with what `parse` made of it, while batch k + 1 is parsed on the pool
+/// (the sink is serial, and the pool would otherwise wait for it). An error received is
+/// returned after the batches before it.
+fn overlap<B: Send + Sync, P: Send>(
+    received: &Receiver<Result<B>>,
+    last: impl Fn(&B) -> bool,
+    parse: impl Fn(&B) -> P + Sync,
+    mut sink: impl FnMut(B, P) -> Result<()>,
+) -> Result<()> {
+    let mut pending: Option<(B, P)> = None;
+    loop {
+        let ended = pending.as_ref().is_some_and(|(b, _)| last(b));
+        let (next, failed) = next_batch(received, ended);
+        let mut parsed = None;
+        let sunk = rayon::in_place_scope(|scope| {
+            if let Some(batch) = &next {
+                scope.spawn(|_| parsed = Some(parse(batch)));
+            }
+            match pending.take() {
+                Some((batch, results)) => sink(batch, results),
+                None => Ok(()),
+            }
+        });
+        sunk?;
+        if let Some(e) = failed {
+            return Err(e);
+        }
+        match (next, parsed) {
+            (Some(batch), Some(results)) => pending = Some((batch, results)),
+            _ => return Ok(()),
+        }
+    }
+}
+
 /// The scanner's next batch, unless the last one has been taken (`ended`): the batch, or the
 /// scanner's error; neither when the scanner has stopped (its error, if any, sent already).
-fn next_batch(received: &Receiver<Result<Batch>>, ended: bool) -> (Option<Batch>, Option<Error>) {
+fn next_batch<B>(received: &Receiver<Result<B>>, ended: bool) -> (Option<B>, Option<Error>) {
     match (!ended).then(|| received.recv().ok()).flatten() {
         Some(Ok(batch)) => (Some(batch), None),
         Some(Err(e)) => (None, Some(e)),
@@ -1152,8 +1201,12 @@ fn check_finite(bounds: Option<Rect<f64>>, ctx: &FeatureContext) -> Result<()> {
     Ok(())
 }
 
-fn parse_parcel(bytes: &[u8], mut ctx: FeatureContext, fields: &Fields) -> Result<Draft<Parcel>> {
-    let raw = members(bytes, Accept::Polygons, &ctx)?;
+fn parse_parcel(
+    raw: Members,
+    bytes: &[u8],
+    mut ctx: FeatureContext,
+    fields: &Fields,
+) -> Result<Draft<Parcel>> {
     let props = Props::parse(raw.properties, &ctx)?;
     let id = record_id(&props, &fields.parcel_id, &raw, &ctx, fields.missing_id)?;
     ctx.id = id.clone();
@@ -1304,8 +1357,12 @@ fn within(bytes: &[u8], part: &str, open: char) -> Option<Range<usize>> {
     (part.starts_with(open) && bytes.get(range.clone()) == Some(part.as_bytes())).then_some(range)
 }
 
-fn parse_park(bytes: &[u8], mut ctx: FeatureContext, fields: &Fields) -> Result<Draft<Park>> {
-    let raw = members(bytes, Accept::Polygons, &ctx)?;
+fn parse_park(
+    raw: Members,
+    _bytes: &[u8],
+    mut ctx: FeatureContext,
+    fields: &Fields,
+) -> Result<Draft<Park>> {
     let props = Props::parse(raw.properties, &ctx)?;
     let id = record_id(&props, &fields.parks.park_id, &raw, &ctx, fields.missing_id)?;
     ctx.id = id.clone();
@@ -1555,12 +1612,12 @@ fn keep_place(places: &Places, index: usize, place: Option<Place>) {
 }
 
 fn parse_enterprise(
+    raw: Members,
     bytes: &[u8],
     mut ctx: FeatureContext,
     fields: &Fields,
     places: &Places,
 ) -> Result<Draft<Firm>> {
-    let raw = members(bytes, Accept::Point, &ctx)?;
     let props = Props::parse(raw.properties, &ctx)?;
     let fallback_id = raw.id.and_then(feature::raw_text);
     let (mut firm, note) = match enterprise_from(&props, &mut ctx, fields, fallback_id) {
@@ -1986,8 +2043,8 @@ pub fn read_parcels(
         Layer::Parcels,
         options,
         leave,
-        &|bytes, ctx| {
-            let mut d = parse_parcel(bytes, ctx, fields)?;
+        &|raw, bytes, ctx| {
+            let mut d = parse_parcel(raw, bytes, ctx, fields)?;
             d.record.recorded_area_m2 = d.record.recorded_area_m2.map(|a| unit.to_m2(a));
             Ok(d)
         },
@@ -2039,7 +2096,7 @@ pub fn read_parks(
         Layer::Parks,
         options,
         false,
-        &|bytes, ctx| parse_park(bytes, ctx, fields),
+        &|raw, bytes, ctx| parse_park(raw, bytes, ctx, fields),
         &mut |p: Park, _| table.push(&p),
     )?;
     let (crs, crs_source) = resolve_crs(&scan, options.crs.as_ref())?;
@@ -2168,7 +2225,7 @@ fn scan_enterprises(
         Layer::Enterprises,
         options,
         leave,
-        &|bytes, ctx| parse_enterprise(bytes, ctx, fields, places),
+        &|raw, bytes, ctx| parse_enterprise(raw, bytes, ctx, fields, places),
         &mut |firm: Firm, left| {
             match left {
                 Left::At(span) => table.push_read(&firm.record, Some(span)),

@@ -1,7 +1,14 @@
 //! GeoParquet input (the `parquet` feature): a layer given as `.parquet` (GeoParquet 1.0 or
-//! 1.1, WKB geometry), read a row group at a time and made into the text of a GeoJSON
-//! FeatureCollection, which the GeoJSON pipeline reads as it reads a Shapefile's: the same
-//! validation and rejections, each record named by its 0-based row.
+//! 1.1, WKB geometry), or its bytes in memory ([`Source::geoparquet`](super::Source)).
+//!
+//! A thread of its own decodes the file a batch of rows at a time; each batch's rows are made
+//! into records on the pool, in chunks, while the batch before is handed on in file order.
+//! A row's properties become the text of a JSON object (which the record keeps, as it keeps a
+//! GeoJSON feature's `properties`), read by the GeoJSON reader's code; its geometry is read
+//! from its WKB straight into the shape that code checks ([`wkb::linear`]), or, for the rare
+//! kinds that is not for (curves, collections, empty or non-finite positions), by way of the
+//! GeoJSON text of it ([`wkb::write_geojson`]). So the validation, the rejections and their
+//! reasons are those of GeoJSON, each record named by its 0-based row.
 //!
 //! The geometry is the `geo` metadata's primary column; its CRS is the metadata's PROJJSON,
 //! by the authority and code of its `id` (`EPSG:4549`); no `crs` is OGC:CRS84, WGS84 lon/lat.
@@ -9,10 +16,10 @@
 //! another type (dates, lists, binaries) is left out, with a warning naming it.
 
 use std::fs::File;
-use std::io::Read;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::sync_channel;
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{
@@ -22,42 +29,35 @@ use arrow_array::types::{
 use arrow_array::{Array, RecordBatch};
 use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::file::reader::ChunkReader;
+use rayon::prelude::*;
+use serde_json::value::RawValue;
 
+use super::feature::{Geom, Members};
 use super::made::{json_string, number};
-use super::wkb;
-use crate::error::{Error, Result};
+use super::{Draft, Left, ParseFn, ReadOptions, Scan, layer_note, left_in, overlap, wkb};
+use crate::error::{Error, FeatureContext, Layer, Result};
 
-/// Rows per batch read.
+/// Rows per batch decoded.
 const BATCH_ROWS: usize = 8192;
+
+/// Rows per task when a batch's rows are made into records.
+const CHUNK_ROWS: usize = 512;
 
 /// A GeoParquet file opened for reading.
 pub(crate) struct Opened {
-    /// The rows as GeoJSON, made as they are read.
-    pub(crate) text: ParquetText,
-    /// Warnings about the layer as a whole: columns left out, a CRS not named.
-    pub(crate) notes: Vec<String>,
-    /// How far the read is, told in the file's bytes (the rows read as a share of its size),
-    /// for a progress bar against the file's length.
-    pub(crate) done_bytes: Arc<AtomicU64>,
-}
-
-/// A GeoParquet file's rows as a GeoJSON FeatureCollection's bytes, made as they are read.
-pub(crate) struct ParquetText {
+    /// The file, or the label of bytes in memory.
     file: PathBuf,
     reader: ParquetRecordBatchReader,
     geometry: String,
-    /// The crs member to write, JSON text.
+    /// The GeoJSON `crs` member its CRS is, as text.
     crs: Option<String>,
-    /// The next row.
-    row: usize,
-    started: bool,
-    done: bool,
-    out: Vec<u8>,
-    pos: usize,
-    /// Rows in the file and its size in bytes: the progress of `row` in bytes.
+    /// Warnings about the layer as a whole: columns left out, a CRS not named.
+    notes: Vec<String>,
+    /// Rows in the file and its size in bytes: progress is told as the rows read's share of
+    /// the size.
     rows_in_file: u64,
-    file_len: u64,
-    done_bytes: Arc<AtomicU64>,
+    size: u64,
 }
 
 fn format_error(file: &Path, message: String) -> Error {
@@ -111,28 +111,32 @@ fn geo_metadata(
             None
         }
         Some(serde_json::Value::String(name)) => Some(name.clone()),
-        Some(projjson) => {
-            let id = &projjson["id"];
-            let code = match &id["code"] {
-                serde_json::Value::Number(n) => Some(n.to_string()),
-                serde_json::Value::String(s) => Some(s.clone()),
-                _ => None,
-            };
-            match (id["authority"].as_str(), code) {
-                (Some(a), Some(c)) if a.eq_ignore_ascii_case("OGC") && c == "CRS84" => None,
-                (Some(a), Some(c)) => Some(format!("{a}:{c}")),
-                _ => {
-                    notes.push(format!(
-                        "its CRS ({}) has no authority code in its PROJJSON: read as lon/lat if \
-                         every coordinate can be one; give --crs EPSG:N if it is not",
-                        projjson["name"].as_str().unwrap_or("unnamed")
-                    ));
-                    None
-                }
-            }
-        }
+        Some(projjson) => projjson_crs(projjson, notes),
     };
     Ok((column, crs))
+}
+
+/// The authority and code of a PROJJSON CRS's `id` (`EPSG:4549`); none for OGC:CRS84, the
+/// default, or when it has none (noted).
+fn projjson_crs(projjson: &serde_json::Value, notes: &mut Vec<String>) -> Option<String> {
+    let id = &projjson["id"];
+    let code = match &id["code"] {
+        serde_json::Value::Number(n) => Some(n.to_string()),
+        serde_json::Value::String(s) => Some(s.clone()),
+        _ => None,
+    };
+    match (id["authority"].as_str(), code) {
+        (Some(a), Some(c)) if a.eq_ignore_ascii_case("OGC") && c == "CRS84" => None,
+        (Some(a), Some(c)) => Some(format!("{a}:{c}")),
+        _ => {
+            notes.push(format!(
+                "its CRS ({}) has no authority code in its PROJJSON: read as lon/lat if every \
+                 coordinate can be one; give --crs EPSG:N if it is not",
+                projjson["name"].as_str().unwrap_or("unnamed")
+            ));
+            None
+        }
+    }
 }
 
 /// Opens the GeoParquet file `path`.
@@ -142,20 +146,33 @@ fn geo_metadata(
 /// no `geo` metadata, or its geometry is not WKB.
 pub(crate) fn open(path: &Path) -> Result<Opened> {
     let file = File::open(path).map_err(|e| Error::io(path, "cannot open", e))?;
-    let file_len = file.metadata().map_or(0, |m| m.len());
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|e| format_error(path, format!("not a readable Parquet file: {e}")))?;
+    let size = file.metadata().map_or(0, |m| m.len());
+    open_from(path, file, size)
+}
+
+/// Opens GeoParquet held in memory, `label` naming it in messages.
+///
+/// # Errors
+/// As [`open`].
+pub(crate) fn open_bytes(label: &Path, data: &Arc<[u8]>) -> Result<Opened> {
+    let bytes = bytes::Bytes::from_owner(Arc::clone(data));
+    open_from(label, bytes, data.len() as u64)
+}
+
+fn open_from<T: ChunkReader + 'static>(file: &Path, input: T, size: u64) -> Result<Opened> {
+    let builder = ParquetRecordBatchReaderBuilder::try_new(input)
+        .map_err(|e| format_error(file, format!("not a readable Parquet file: {e}")))?;
     let mut notes = Vec::new();
     let kv = builder.metadata().file_metadata().key_value_metadata();
     let geo = kv
         .and_then(|kv| kv.iter().find(|k| k.key == "geo"))
         .and_then(|k| k.value.as_deref());
-    let (geometry, crs) = geo_metadata(path, geo, &mut notes)?;
+    let (geometry, crs) = geo_metadata(file, geo, &mut notes)?;
     let rows_in_file = u64::try_from(builder.metadata().file_metadata().num_rows()).unwrap_or(0);
     let schema = builder.schema().clone();
     if schema.field_with_name(&geometry).is_err() {
         return Err(format_error(
-            path,
+            file,
             format!(
                 "its `geo` metadata names geometry column {geometry:?}, which it does not have"
             ),
@@ -170,30 +187,20 @@ pub(crate) fn open(path: &Path) -> Result<Opened> {
             ));
         }
     }
-    let done_bytes = Arc::new(AtomicU64::new(0));
     let reader = (builder.with_batch_size(BATCH_ROWS).build())
-        .map_err(|e| format_error(path, format!("cannot read: {e}")))?;
+        .map_err(|e| format_error(file, format!("cannot read: {e}")))?;
     let crs = crs.map(|name| {
         let name = serde_json::to_string(&name).unwrap_or_default();
         format!("{{\"type\":\"name\",\"properties\":{{\"name\":{name}}}}}")
     });
     Ok(Opened {
-        text: ParquetText {
-            file: path.to_path_buf(),
-            reader,
-            geometry,
-            crs,
-            row: 0,
-            started: false,
-            done: false,
-            out: Vec::new(),
-            pos: 0,
-            rows_in_file,
-            file_len,
-            done_bytes: Arc::clone(&done_bytes),
-        },
+        file: file.to_path_buf(),
+        reader,
+        geometry,
+        crs,
         notes,
-        done_bytes,
+        rows_in_file,
+        size,
     })
 }
 
@@ -261,26 +268,54 @@ fn wkb_of(a: &dyn Array, row: usize) -> Option<&[u8]> {
     }
 }
 
-impl ParquetText {
-    fn fault(&self, row: usize, message: String) -> std::io::Error {
-        std::io::Error::other(format_error(&self.file, format!("row {row}: {message}")))
+/// A batch of rows decoded, and the row it starts at.
+struct Rows {
+    batch: RecordBatch,
+    first: usize,
+}
+
+/// A batch's columns as its rows are made into records: the geometry, and the properties
+/// with their names as JSON strings.
+struct Columns<'b> {
+    geometry: &'b dyn Array,
+    properties: Vec<(String, &'b dyn Array)>,
+}
+
+/// Some rows of a batch made into records: their properties' text, and each row's span of it
+/// with its record.
+struct Chunk<T> {
+    text: Vec<u8>,
+    records: Vec<(Range<usize>, Result<Draft<T>>)>,
+}
+
+/// How every batch of a GeoParquet layer is made into records.
+struct Making<'a, T> {
+    file: Arc<PathBuf>,
+    layer: Layer,
+    geometry: &'a str,
+    parse: &'a ParseFn<'a, T>,
+}
+
+impl<T: Send> Making<'_, T> {
+    fn fault(&self, row: usize, message: String) -> Error {
+        format_error(&self.file, format!("row {row}: {message}"))
     }
 
-    /// Appends the features of one batch.
-    fn batch(&mut self, batch: &RecordBatch) -> std::io::Result<()> {
-        let schema = batch.schema();
-        let Ok(g) = schema.index_of(&self.geometry) else {
-            return Err(self.fault(self.row, "no geometry column in this row group".into()));
+    /// The batch's columns, or why its geometry column cannot be read.
+    fn columns<'b>(&self, rows: &'b Rows) -> Result<Columns<'b>> {
+        let schema = rows.batch.schema();
+        let Ok(g) = schema.index_of(self.geometry) else {
+            return Err(self.fault(rows.first, "no geometry column in this row group".into()));
         };
-        let geometry = batch.column(g);
+        let geometry = rows.batch.column(g).as_ref();
         if !matches!(
             geometry.data_type(),
             DataType::Binary | DataType::LargeBinary | DataType::BinaryView
         ) {
             let t = geometry.data_type().to_string();
-            return Err(self.fault(self.row, format!("the geometry column is {t}, not WKB")));
+            return Err(self.fault(rows.first, format!("the geometry column is {t}, not WKB")));
         }
-        let columns: Vec<(String, &dyn Array)> = (schema.fields().iter().zip(batch.columns()))
+        let properties = (schema.fields().iter().zip(rows.batch.columns()))
             .enumerate()
             .filter(|(i, (f, _))| *i != g && readable(f.data_type()))
             .map(|(_, (f, a))| {
@@ -290,81 +325,143 @@ impl ParquetText {
                 )
             })
             .collect();
-        for r in 0..batch.num_rows() {
-            if self.row > 0 {
-                self.out.extend_from_slice(b",\n");
-            }
-            self.out
-                .extend_from_slice(b"{\"type\":\"Feature\",\"properties\":{");
-            for (i, (name, a)) in columns.iter().enumerate() {
-                if i > 0 {
-                    self.out.push(b',');
-                }
-                self.out.extend_from_slice(name.as_bytes());
-                self.out.push(b':');
-                value(*a, r, &mut self.out);
-            }
-            self.out.extend_from_slice(b"},\"geometry\":");
-            match wkb_of(geometry.as_ref(), r) {
-                None => self.out.extend_from_slice(b"null"),
-                Some(bytes) => {
-                    // Arcs (made into vertices) are not GeoParquet's: its WKB is linear.
-                    if let Err(m) = wkb::write_geojson(bytes, &mut self.out) {
-                        return Err(self.fault(self.row, format!("its geometry's WKB: {m}")));
-                    }
-                }
-            }
-            self.out.push(b'}');
-            self.row += 1;
-        }
-        let done = (self.row as u128 * u128::from(self.file_len))
-            .checked_div(u128::from(self.rows_in_file))
-            .unwrap_or(0);
-        (self.done_bytes).store(u64::try_from(done).unwrap_or(u64::MAX), Ordering::Relaxed);
-        Ok(())
+        Ok(Columns {
+            geometry,
+            properties,
+        })
     }
 
-    /// Makes the next piece of text into `out`; false at the end.
-    fn refill(&mut self) -> std::io::Result<bool> {
-        self.out.clear();
-        self.pos = 0;
-        if !self.started {
-            self.started = true;
-            self.out
-                .extend_from_slice(b"{\"type\":\"FeatureCollection\",");
-            if let Some(crs) = &self.crs {
-                self.out.extend_from_slice(b"\"crs\":");
-                self.out.extend_from_slice(crs.as_bytes());
-                self.out.push(b',');
+    /// A batch's rows as records, chunk by chunk on the pool.
+    fn make(&self, rows: &Rows) -> Result<Vec<Chunk<T>>> {
+        let columns = self.columns(rows)?;
+        let n = rows.batch.num_rows();
+        Ok((0..n.div_ceil(CHUNK_ROWS))
+            .into_par_iter()
+            .map(|c| self.chunk(rows, &columns, c * CHUNK_ROWS..n.min((c + 1) * CHUNK_ROWS)))
+            .collect())
+    }
+
+    fn chunk(&self, rows: &Rows, columns: &Columns<'_>, range: Range<usize>) -> Chunk<T> {
+        let mut text = Vec::with_capacity(range.len() * 96);
+        let mut records = Vec::with_capacity(range.len());
+        for r in range {
+            let start = text.len();
+            text.push(b'{');
+            for (i, (name, a)) in columns.properties.iter().enumerate() {
+                if i > 0 {
+                    text.push(b',');
+                }
+                text.extend_from_slice(name.as_bytes());
+                text.push(b':');
+                value(*a, r, &mut text);
             }
-            self.out.extend_from_slice(b"\"features\":[\n");
-            return Ok(true);
+            text.push(b'}');
+            let record = self.record(&text[start..], columns.geometry, rows.first + r, r);
+            records.push((start..text.len(), record));
         }
-        if self.done {
-            return Ok(false);
-        }
-        match self.reader.next() {
-            Some(Ok(batch)) => self.batch(&batch)?,
-            Some(Err(e)) => return Err(self.fault(self.row, format!("cannot read: {e}"))),
-            None => {
-                self.done = true;
-                self.out.extend_from_slice(b"\n]}\n");
-            }
-        }
-        Ok(true)
+        Chunk { text, records }
+    }
+
+    /// Row `row` of the file (`r` of its batch) as a record: `properties` the text of its
+    /// properties' object.
+    fn record(
+        &self,
+        properties: &[u8],
+        geometry: &dyn Array,
+        row: usize,
+        r: usize,
+    ) -> Result<Draft<T>> {
+        let ctx = FeatureContext::new(Arc::clone(&self.file), self.layer, row);
+        let raw: &RawValue = serde_json::from_slice(properties)
+            .map_err(|e| self.fault(row, format!("its properties as JSON: {e}")))?;
+        // The text of a geometry the direct read does not take, kept while it is read.
+        let mut text = Vec::new();
+        let geometry = match wkb_of(geometry, r) {
+            None => Geom::Raw(None),
+            Some(bytes) => match wkb::linear(bytes) {
+                Some(parsed) => Geom::Parsed(parsed),
+                None => {
+                    // Arcs (made into vertices) are not GeoParquet's: its WKB is linear.
+                    wkb::write_geojson(bytes, &mut text)
+                        .map_err(|m| self.fault(row, format!("its geometry's WKB: {m}")))?;
+                    let raw: &RawValue = serde_json::from_slice(&text)
+                        .map_err(|e| self.fault(row, format!("its geometry as JSON: {e}")))?;
+                    Geom::Raw(Some(raw))
+                }
+            },
+        };
+        let members = Members {
+            id: None,
+            properties: Some(raw),
+            geometry,
+        };
+        (self.parse)(members, properties, ctx)
     }
 }
 
-impl Read for ParquetText {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while self.pos == self.out.len() {
-            if !self.refill()? {
-                return Ok(0);
+/// Reads the GeoParquet `opened` into `scan` and `sink`, in file order: a thread decodes
+/// batches of rows, the pool makes each into records while the one before is handed on.
+pub(super) fn scan<T: Send>(
+    opened: Opened,
+    layer: Layer,
+    options: &ReadOptions,
+    parse: &ParseFn<'_, T>,
+    sink: &mut dyn for<'b> FnMut(T, Left<'b>),
+) -> Result<Scan> {
+    let mut scan = Scan::new(opened.file.clone());
+    (scan.warnings).extend(opened.notes.into_iter().map(layer_note(layer)));
+    scan.crs_member = opened.crs.map(String::into_bytes);
+    let making = Making {
+        file: Arc::new(opened.file),
+        layer,
+        geometry: &opened.geometry,
+        parse,
+    };
+    let (rows_in_file, size) = (opened.rows_in_file, opened.size);
+    let mut reader = opened.reader;
+    let (batches, received) = sync_channel::<Result<Rows>>(1);
+    let file = Arc::clone(&making.file);
+    std::thread::scope(|threads| {
+        threads.spawn(move || {
+            let mut first = 0;
+            for batch in &mut reader {
+                let rows = batch
+                    .map(|batch| Rows { batch, first })
+                    .map_err(|e| format_error(&file, format!("row {first}: cannot read: {e}")));
+                first += rows.as_ref().map_or(0, |r| r.batch.num_rows());
+                let failed = rows.is_err();
+                // Closed: the reading has stopped.
+                if batches.send(rows).is_err() || failed {
+                    return;
+                }
             }
-        }
-        let n = buf.len().min(self.out.len() - self.pos);
-        buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
-    }
+        });
+        let made = |rows: &Rows| making.make(rows);
+        let done = overlap(
+            &received,
+            |_: &Rows| false,
+            made,
+            |rows, chunks| {
+                for chunk in chunks? {
+                    for (span, result) in chunk.records {
+                        let bytes = &chunk.text[span];
+                        let left = |r: Range<usize>| left_in(bytes, r, 0, false, 0);
+                        scan.take(result, options.strict, left, sink)?;
+                    }
+                }
+                if let Some(progress) = &options.progress {
+                    let read = (rows.first + rows.batch.num_rows()) as u128;
+                    let done = (read * u128::from(size))
+                        .checked_div(u128::from(rows_in_file))
+                        .unwrap_or(0);
+                    progress(u64::try_from(done).unwrap_or(u64::MAX).min(size));
+                }
+                Ok(())
+            },
+        );
+        // Dropped before the thread is joined, so that it stops if still going.
+        drop(received);
+        done
+    })?;
+    Ok(scan)
 }

@@ -5,6 +5,13 @@
 //! Curves (circular strings, compound curves, curve polygons and their collections, as ArcGIS
 //! stores a parcel with a rounded corner) are made into vertices every [`ARC_STEP_DEGREES`]
 //! along each arc, as GDAL's own linearisation does by default, its ends kept exactly.
+//!
+//! The common kinds (Point, Polygon, MultiPolygon, finite) are also read straight into the
+//! shape the GeoJSON reader would make of that text ([`linear`]), for GeoParquet's rows.
+
+use geo::Coord;
+
+use super::feature::Parsed;
 
 /// The most an arc turns between two vertices made of it: GDAL's default
 /// (`OGR_ARC_STEPSIZE`).
@@ -121,6 +128,65 @@ pub(crate) fn write_geojson(wkb: &[u8], out: &mut Vec<u8>) -> Result<Written, St
             Err(m)
         }
     }
+}
+
+/// The shape WKB of the common kinds holds — a Point, a Polygon or a MultiPolygon of
+/// polygons, every ordinate finite — as the GeoJSON reader parses the text [`write_geojson`]
+/// makes of it, without the text; `None` for anything else (another type, curves, an empty or
+/// non-finite position, damaged bytes), which is to go by way of that text to be read, or named
+/// as wrong, as GeoJSON is.
+// Only the GeoParquet reader (the `parquet` feature) reads WKB directly so far.
+#[cfg_attr(not(feature = "parquet"), allow(dead_code))]
+pub(crate) fn linear(wkb: &[u8]) -> Option<Parsed> {
+    let mut c = Cursor {
+        b: wkb,
+        at: 0,
+        little: true,
+    };
+    let (base, dims) = c.header().ok()?;
+    Some(match base {
+        1 => Parsed::Position(Some(coord(&mut c, dims)?)),
+        3 => Parsed::Rings(rings(&mut c, dims)?),
+        6 => {
+            let n = c.count(9).ok()?;
+            let mut polygons = Vec::with_capacity(n);
+            for _ in 0..n {
+                let (b, d) = c.header().ok()?;
+                if b != 3 {
+                    return None;
+                }
+                polygons.push(rings(&mut c, d)?);
+            }
+            Parsed::Polygons(polygons)
+        }
+        _ => return None,
+    })
+}
+
+/// A polygon's rings (its header read), for [`linear`].
+#[cfg_attr(not(feature = "parquet"), allow(dead_code))]
+fn rings(c: &mut Cursor<'_>, dims: usize) -> Option<Vec<Vec<Coord<f64>>>> {
+    let n = c.count(4).ok()?;
+    let mut rings = Vec::with_capacity(n);
+    for _ in 0..n {
+        let m = c.count(dims * 8).ok()?;
+        let mut ring = Vec::with_capacity(m);
+        for _ in 0..m {
+            ring.push(coord(c, dims)?);
+        }
+        rings.push(ring);
+    }
+    Some(rings)
+}
+
+/// One position's x and y, finite, its other ordinates skipped, for [`linear`].
+#[cfg_attr(not(feature = "parquet"), allow(dead_code))]
+fn coord(c: &mut Cursor<'_>, dims: usize) -> Option<Coord<f64>> {
+    let (x, y) = (c.f64().ok()?, c.f64().ok()?);
+    for _ in 2..dims {
+        c.f64().ok()?;
+    }
+    (x.is_finite() && y.is_finite()).then_some(Coord { x, y })
 }
 
 /// The WKB type's name, as GeoJSON would call it.
@@ -602,5 +668,183 @@ mod written_by_the_wkb_crate {
             geojson(&ewkb).unwrap(),
             r#"{"type":"Point","coordinates":[1.0,2.0]}"#
         );
+    }
+}
+
+/// The direct read ([`linear`]) against the text route it stands in for: for any WKB of the
+/// kinds it takes, and for the kinds it leaves to the text, the shape (or the reason a layer
+/// refuses it) is the one the GeoJSON reader makes of [`write_geojson`]'s text.
+#[cfg(test)]
+mod linear_against_the_text {
+    use super::*;
+    use crate::error::{FeatureContext, Layer};
+    use crate::read::feature::{Accept, Geom, RawGeometry, parse_geometry};
+    use proptest::prelude::*;
+    use serde_json::value::RawValue;
+
+    /// The geometry as each route reads it for a layer taking `accept`, as text to compare:
+    /// a shape's Debug with every ordinate rounded to 14 significant digits (serde_json's
+    /// reading of the text can be an ulp off the value written; WKB's is exact), or the
+    /// error's message.
+    fn both(wkb: &[u8], accept: Accept) -> (Option<String>, String) {
+        let ctx = FeatureContext::new(std::sync::Arc::new("t".into()), Layer::Parcels, 0);
+        let show = |r: Result<RawGeometry, crate::error::Error>| match r {
+            Ok(RawGeometry::Point(p)) => format!("Point {:.13e} {:.13e}", p.x(), p.y()),
+            Ok(RawGeometry::Polygons { shape, multi }) => {
+                let rings: Vec<Vec<String>> = (shape.0.iter())
+                    .flat_map(|p| std::iter::once(p.exterior()).chain(p.interiors()))
+                    .map(|r| {
+                        r.0.iter()
+                            .map(|c| format!("{:.13e} {:.13e}", c.x, c.y))
+                            .collect()
+                    })
+                    .collect();
+                format!("Polygons of {} multi {multi}: {rings:?}", shape.0.len())
+            }
+            Err(e) => e.to_string(),
+        };
+        let direct = linear(wkb).map(|p| show(Geom::Parsed(p).resolve(accept, &ctx)));
+        let mut text = Vec::new();
+        let via_text = match write_geojson(wkb, &mut text) {
+            Ok(_) => {
+                let raw: &RawValue = serde_json::from_slice(&text).unwrap();
+                show(parse_geometry(Some(raw), accept, &ctx))
+            }
+            Err(m) => format!("damaged: {m}"),
+        };
+        (direct, via_text)
+    }
+
+    fn ordinate() -> impl Strategy<Value = f64> {
+        prop_oneof![
+            8 => -1e7..1e7f64,
+            1 => Just(0.5),
+            1 => prop::sample::select(vec![f64::NAN, f64::INFINITY, -0.0, 1e-300]),
+        ]
+    }
+
+    /// WKB of a Point (1), Polygon (3), MultiPolygon (6) or LineString (2), little- or
+    /// big-endian, 2 to 4 ordinates a position, rings open or closed, of 0 to 6 positions.
+    fn wkb_of() -> impl Strategy<Value = Vec<u8>> {
+        let ring = prop::collection::vec((ordinate(), ordinate()), 0..6)
+            .prop_flat_map(|pts| (Just(pts), any::<bool>()));
+        let rings = prop::collection::vec(ring, 0..3);
+        (
+            prop::sample::select(vec![1u32, 2, 3, 6]),
+            any::<bool>(),
+            prop::sample::select(vec![0u32, 1000, 3000]),
+            prop::collection::vec(rings, 1..3),
+        )
+            .prop_map(|(base, little, dims, polygons)| {
+                let extra = match dims {
+                    0 => 0,
+                    1000 => 1,
+                    _ => 2,
+                };
+                let mut out = Vec::new();
+                let u32_of = |v: u32, out: &mut Vec<u8>| {
+                    out.extend(if little {
+                        v.to_le_bytes()
+                    } else {
+                        v.to_be_bytes()
+                    })
+                };
+                let f64_of = |v: f64, out: &mut Vec<u8>| {
+                    out.extend(if little {
+                        v.to_le_bytes()
+                    } else {
+                        v.to_be_bytes()
+                    })
+                };
+                let header = |code: u32, out: &mut Vec<u8>| {
+                    out.push(u8::from(little));
+                    u32_of(code + dims, out);
+                };
+                let position = |(x, y): (f64, f64), out: &mut Vec<u8>| {
+                    f64_of(x, out);
+                    f64_of(y, out);
+                    for _ in 0..extra {
+                        f64_of(7.0, out);
+                    }
+                };
+                let polygon = |rings: &[(Vec<(f64, f64)>, bool)], out: &mut Vec<u8>| {
+                    u32_of(rings.len() as u32, out);
+                    for (pts, close) in rings {
+                        let closing = *close && !pts.is_empty();
+                        u32_of((pts.len() + usize::from(closing)) as u32, out);
+                        for &p in pts.iter().chain(pts.first().filter(|_| closing)) {
+                            position(p, out);
+                        }
+                    }
+                };
+                header(base, &mut out);
+                let first = polygons[0]
+                    .first()
+                    .map(|(p, _)| p.clone())
+                    .unwrap_or_default();
+                match base {
+                    1 => position(first.first().copied().unwrap_or((1.0, 2.0)), &mut out),
+                    2 => {
+                        u32_of(first.len() as u32, &mut out);
+                        for &p in &first {
+                            position(p, &mut out);
+                        }
+                    }
+                    3 => polygon(&polygons[0], &mut out),
+                    _ => {
+                        u32_of(polygons.len() as u32, &mut out);
+                        for rings in &polygons {
+                            header(3, &mut out);
+                            polygon(rings, &mut out);
+                        }
+                    }
+                }
+                out
+            })
+    }
+
+    proptest! {
+        #[test]
+        fn the_direct_read_is_the_text_route(wkb in wkb_of(), cut in 0usize..4) {
+            // Whole, or cut short by a few bytes (damaged).
+            let wkb = &wkb[..wkb.len().saturating_sub(cut * 3)];
+            for accept in [Accept::Polygons, Accept::Point] {
+                let (direct, via_text) = both(wkb, accept);
+                if let Some(direct) = direct {
+                    prop_assert_eq!(direct, via_text);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_common_kinds_are_read_directly_and_the_rest_are_not() {
+        let mut square = vec![1, 3, 0, 0, 0, 1, 0, 0, 0, 5, 0, 0, 0];
+        for (x, y) in [
+            (0.0f64, 0.0f64),
+            (1.0, 0.0),
+            (1.0, 1.0),
+            (0.0, 1.0),
+            (0.0, 0.0),
+        ] {
+            square.extend(x.to_le_bytes());
+            square.extend(y.to_le_bytes());
+        }
+        assert!(linear(&square).is_some());
+        let (direct, via_text) = both(&square, Accept::Polygons);
+        assert_eq!(direct.as_deref(), Some(via_text.as_str()));
+        assert!(via_text.contains("Polygons"), "{via_text}");
+        // A point layer given a polygon: the same refusal both ways.
+        let (direct, via_text) = both(&square, Accept::Point);
+        assert_eq!(direct.as_deref(), Some(via_text.as_str()));
+        assert!(via_text.contains("found Polygon"), "{via_text}");
+        // A LineString, a non-finite ordinate, damaged bytes: left to the text route.
+        let mut line = square.clone();
+        line[1] = 2;
+        assert!(linear(&line).is_none());
+        let mut nan = square.clone();
+        nan[13..21].copy_from_slice(&f64::NAN.to_le_bytes());
+        assert!(linear(&nan).is_none());
+        assert!(linear(&square[..square.len() - 1]).is_none());
     }
 }
