@@ -481,3 +481,36 @@ fn a_folder_gdal_cannot_open_is_a_wrong_format_saying_so() {
         "{text}"
     );
 }
+
+/// Progress through a File Geodatabase is told in its bytes, the sum of its folder's files (a
+/// folder's own size says nothing of them): the features read as a share of the layer's count,
+/// rising to the folder's size at the end and never past it.
+#[test]
+fn progress_runs_up_to_the_geodatabases_size() {
+    let dir = tempfile::tempdir().unwrap();
+    // Enough features for several of the pipeline's batches (4096 features each).
+    let features: Vec<String> = (0..20_000)
+        .map(|i| {
+            let props = format!(r#"{{"parcel_id":"P{i}","floor_area":100}}"#);
+            parcel(120.0 + 0.002 * f64::from(i), &props)
+        })
+        .collect();
+    let src = geojson_file(dir.path(), "zd", &features);
+    let gdb = dir.path().join("dc.gdb");
+    ogr2ogr(&[
+        gdb.to_str().unwrap(),
+        src.to_str().unwrap(),
+        "-nln",
+        "DCDYTB",
+    ]);
+    let files = std::fs::read_dir(&gdb)
+        .unwrap()
+        .map(|f| f.unwrap().metadata().unwrap());
+    let len: u64 = files.map(|m| m.len()).sum();
+    let source = layer(&gdb, "DCDYTB");
+    assert_eq!(source.len(), Some(len));
+    let (options, told) = common::recording_progress();
+    let read = read_parcels(&source, &Config::default(), &options).unwrap();
+    assert_eq!((read.read, read.records.len()), (20_000, 20_000));
+    common::assert_progress_runs_up_to(&told.lock().unwrap(), len);
+}
