@@ -29,6 +29,11 @@ fn ogr2ogr(args: &[&str]) {
     );
 }
 
+/// Converts `src` into the File Geodatabase `gdb` as its layer `layer`.
+fn ogr2ogr_layer(gdb: &Path, src: &Path, layer: &str) {
+    ogr2ogr(&[gdb.to_str().unwrap(), src.to_str().unwrap(), "-nln", layer]);
+}
+
 /// Writes the zone's three layers (`suffix` "" for lon/lat, "_4549" for the plane) into one
 /// geodatabase `zone.gdb` in `dir`, as layers `parcels`, `enterprises`, `parks`.
 ///
@@ -199,12 +204,7 @@ fn a_bad_geometry_is_rejected_naming_its_layer_index_and_fid() {
         ],
     );
     let gdb = dir.path().join("dc.gdb");
-    ogr2ogr(&[
-        gdb.to_str().unwrap(),
-        src.to_str().unwrap(),
-        "-nln",
-        "DCDYTB",
-    ]);
+    ogr2ogr_layer(&gdb, &src, "DCDYTB");
     // One layer: no name needed.
     let loaded = read_parcels(
         &Source::path(&gdb),
@@ -288,7 +288,7 @@ fn fields_come_as_numbers_text_and_dates_and_a_chinese_layer_is_named() {
         ],
     );
     let gdb = dir.path().join("zd.gdb");
-    ogr2ogr(&[gdb.to_str().unwrap(), src.to_str().unwrap(), "-nln", "宗地"]);
+    ogr2ogr_layer(&gdb, &src, "宗地");
     let loaded = read_parcels(
         &layer(&gdb, "宗地"),
         &Config::default(),
@@ -425,12 +425,7 @@ fn gdal_reads_the_shanghai_gbk_shapefile_as_the_crate_does() {
         .join("区县界_area.shp");
     let dir = tempfile::tempdir().unwrap();
     let gdb = dir.path().join("sh.gdb");
-    ogr2ogr(&[
-        gdb.to_str().unwrap(),
-        shp.to_str().unwrap(),
-        "-nln",
-        "区县界",
-    ]);
+    ogr2ogr_layer(&gdb, &shp, "区县界");
     let mut config = Config::default();
     config.fields.parcel_id = "ADMINCODE".into();
     let read = |parcels: Source| {
@@ -497,12 +492,7 @@ fn progress_runs_up_to_the_geodatabases_size() {
         .collect();
     let src = geojson_file(dir.path(), "zd", &features);
     let gdb = dir.path().join("dc.gdb");
-    ogr2ogr(&[
-        gdb.to_str().unwrap(),
-        src.to_str().unwrap(),
-        "-nln",
-        "DCDYTB",
-    ]);
+    ogr2ogr_layer(&gdb, &src, "DCDYTB");
     let files = std::fs::read_dir(&gdb)
         .unwrap()
         .map(|f| f.unwrap().metadata().unwrap());
