@@ -222,3 +222,47 @@ fn enterprises_from_a_spreadsheet_audit_as_their_geojson() {
         assert_eq!(less_warnings(&text, 1), expected, "{name}");
     }
 }
+
+/// Progress through a layer whose text the crate makes (a Shapefile's, a GeoPackage's table's)
+/// is told in bytes of the source, as a GeoJSON's is: never past its length, and its length at
+/// the end. (A zipped Shapefile's is the zip's, not the larger `.shp` unzipped; a GeoPackage's
+/// the file's, or its bytes' in memory.)
+#[test]
+fn progress_ends_at_the_sources_length_in_every_format() {
+    let size = |p: &Path| std::fs::metadata(p).unwrap().len();
+    let (zip, gpkg) = (formats("zip/parcels.zip"), formats("zone.gpkg"));
+    let (zip_bytes, gpkg_bytes) = (bytes(&zip), bytes(&gpkg));
+    let (geojson, shp) = (zone("parcels_4549.geojson"), formats("shp_cpg/parcels.shp"));
+    let sources = [
+        (Source::path(&geojson), size(&geojson)),
+        (Source::path(&shp), size(&shp)),
+        (Source::path(&zip), size(&zip)),
+        (
+            Source::zipped_shapefile("parcels.zip", &zip_bytes),
+            zip_bytes.len() as u64,
+        ),
+        (Source::path(in_gpkg("parcels")), size(&gpkg)),
+        (
+            Source::geopackage("zone.gpkg|layername=parcels", &gpkg_bytes),
+            gpkg_bytes.len() as u64,
+        ),
+    ];
+    for (source, len) in sources {
+        let told = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let keep = std::sync::Arc::clone(&told);
+        let options = land_efficiency::ReadOptions {
+            progress: Some(std::sync::Arc::new(move |d| keep.lock().unwrap().push(d))),
+            ..Default::default()
+        };
+        let read = land_efficiency::read_parcels(&source, &shapefile_config(), &options).unwrap();
+        let name = source.name();
+        assert_eq!(read.read, 40, "{}", name.display());
+        let told = told.lock().unwrap();
+        assert!(
+            told.iter().all(|&d| d <= len),
+            "{}: {told:?} past {len}",
+            name.display()
+        );
+        assert_eq!(told.last(), Some(&len), "{}: {told:?}", name.display());
+    }
+}

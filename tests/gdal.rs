@@ -29,6 +29,11 @@ fn ogr2ogr(args: &[&str]) {
     );
 }
 
+/// Converts `src` into the File Geodatabase `gdb` as its layer `layer`.
+fn ogr2ogr_layer(gdb: &Path, src: &Path, layer: &str) {
+    ogr2ogr(&[gdb.to_str().unwrap(), src.to_str().unwrap(), "-nln", layer]);
+}
+
 /// Writes the zone's three layers (`suffix` "" for lon/lat, "_4549" for the plane) into one
 /// geodatabase `zone.gdb` in `dir`, as layers `parcels`, `enterprises`, `parks`.
 ///
@@ -199,12 +204,7 @@ fn a_bad_geometry_is_rejected_naming_its_layer_index_and_fid() {
         ],
     );
     let gdb = dir.path().join("dc.gdb");
-    ogr2ogr(&[
-        gdb.to_str().unwrap(),
-        src.to_str().unwrap(),
-        "-nln",
-        "DCDYTB",
-    ]);
+    ogr2ogr_layer(&gdb, &src, "DCDYTB");
     // One layer: no name needed.
     let loaded = read_parcels(
         &Source::path(&gdb),
@@ -288,7 +288,7 @@ fn fields_come_as_numbers_text_and_dates_and_a_chinese_layer_is_named() {
         ],
     );
     let gdb = dir.path().join("zd.gdb");
-    ogr2ogr(&[gdb.to_str().unwrap(), src.to_str().unwrap(), "-nln", "宗地"]);
+    ogr2ogr_layer(&gdb, &src, "宗地");
     let loaded = read_parcels(
         &layer(&gdb, "宗地"),
         &Config::default(),
@@ -425,12 +425,7 @@ fn gdal_reads_the_shanghai_gbk_shapefile_as_the_crate_does() {
         .join("区县界_area.shp");
     let dir = tempfile::tempdir().unwrap();
     let gdb = dir.path().join("sh.gdb");
-    ogr2ogr(&[
-        gdb.to_str().unwrap(),
-        shp.to_str().unwrap(),
-        "-nln",
-        "区县界",
-    ]);
+    ogr2ogr_layer(&gdb, &shp, "区县界");
     let mut config = Config::default();
     config.fields.parcel_id = "ADMINCODE".into();
     let read = |parcels: Source| {
@@ -480,4 +475,32 @@ fn a_folder_gdal_cannot_open_is_a_wrong_format_saying_so() {
         text.contains("GDAL cannot open it") && text.contains("recognises no vector format"),
         "{text}"
     );
+}
+
+/// Progress through a File Geodatabase is told in its bytes, the sum of its folder's files (a
+/// folder's own size says nothing of them): the features read as a share of the layer's count,
+/// rising to the folder's size at the end and never past it.
+#[test]
+fn progress_runs_up_to_the_geodatabases_size() {
+    let dir = tempfile::tempdir().unwrap();
+    // Enough features for several of the pipeline's batches (4096 features each).
+    let features: Vec<String> = (0..20_000)
+        .map(|i| {
+            let props = format!(r#"{{"parcel_id":"P{i}","floor_area":100}}"#);
+            parcel(120.0 + 0.002 * f64::from(i), &props)
+        })
+        .collect();
+    let src = geojson_file(dir.path(), "zd", &features);
+    let gdb = dir.path().join("dc.gdb");
+    ogr2ogr_layer(&gdb, &src, "DCDYTB");
+    let files = std::fs::read_dir(&gdb)
+        .unwrap()
+        .map(|f| f.unwrap().metadata().unwrap());
+    let len: u64 = files.map(|m| m.len()).sum();
+    let source = layer(&gdb, "DCDYTB");
+    assert_eq!(source.len(), Some(len));
+    let (options, told) = common::recording_progress();
+    let read = read_parcels(&source, &Config::default(), &options).unwrap();
+    assert_eq!((read.read, read.records.len()), (20_000, 20_000));
+    common::assert_progress_runs_up_to(&told.lock().unwrap(), len);
 }

@@ -3,6 +3,8 @@
 //! reader's `wkb` crate), and the fixture zone as GDAL writes it. Damaged and hostile files
 //! stop with a clear error or reject the record, naming it by index and `fid`; never a panic.
 
+mod common;
+
 use std::path::{Path, PathBuf};
 
 use land_efficiency::{
@@ -371,4 +373,59 @@ fn an_attribute_table_is_read_as_the_enterprises_rows() {
             && e.to_string().contains("\"QY\" (attributes)"),
         "{e}"
     );
+}
+
+/// A GeoPackage at `path` whose table `ZD` holds `n` squares side by side; their `fid` from
+/// 1001 by twos, or (`fid` false) no integer key at all.
+fn many_squares(path: &Path, n: usize, fid: bool) {
+    write_gpkg(path, &[], ("EPSG", 4549, "undefined"));
+    let mut conn = Connection::open(path).unwrap();
+    let key = if fid { "INTEGER" } else { "TEXT" };
+    conn.execute_batch(&format!(
+        "CREATE TABLE ZD (fid {key} PRIMARY KEY, geom POLYGON, parcel_id TEXT);
+         INSERT INTO gpkg_contents (table_name, data_type, srs_id) VALUES ('ZD', 'features', 4549);
+         INSERT INTO gpkg_geometry_columns VALUES ('ZD', 'geom', 'POLYGON', 4549, 0, 0);"
+    ))
+    .unwrap();
+    let tx = conn.transaction().unwrap();
+    for i in 0..n {
+        let geom = gp(
+            0x01,
+            4549,
+            &square_wkb(500_000.0 + 200.0 * i as f64, 3_300_000.0, 100.0),
+        );
+        let key: rusqlite::types::Value = if fid {
+            (1001 + 2 * i as i64).into()
+        } else {
+            format!("k{i}").into()
+        };
+        tx.execute(
+            "INSERT INTO ZD VALUES (?1, ?2, ?3)",
+            rusqlite::params![key, geom, format!("P{i}")],
+        )
+        .unwrap();
+    }
+    tx.commit().unwrap();
+}
+
+/// Progress through a GeoPackage is told in its bytes, as a GeoJSON's is: the rows read as a
+/// share of the file's size (by `fid`, else counted), rising to its length at the end and never
+/// past it, from a file and from its bytes in memory.
+#[test]
+fn progress_runs_up_to_the_file_length() {
+    let dir = tempfile::tempdir().unwrap();
+    for fid in [true, false] {
+        let path = dir.path().join(format!("many_{fid}.gpkg"));
+        // Enough rows for several of the pipeline's batches (4096 features each).
+        many_squares(&path, 20_000, fid);
+        let len = std::fs::metadata(&path).unwrap().len();
+        let memory = Source::geopackage("many.gpkg", std::fs::read(&path).unwrap());
+        for source in [Source::path(&path), memory] {
+            assert_eq!(source.len(), Some(len));
+            let (options, told) = common::recording_progress();
+            let read = read_parcels(&source, &Config::default(), &options).unwrap();
+            assert_eq!((read.read, read.records.len()), (20_000, 20_000));
+            common::assert_progress_runs_up_to(&told.lock().unwrap(), len);
+        }
+    }
 }

@@ -16,8 +16,10 @@
 //! - CRS: the geometry column's `srs_id` in `gpkg_spatial_ref_sys`: organization `EPSG` and
 //!   its code, else its WKT definition read as a Shapefile's `.prj` is.
 //!
-//! The rows are read on a thread of their own and handed over as text (64 KiB at a time):
-//! memory is that of the GeoJSON batches, not of the table.
+//! The rows are read on a thread of their own and handed over as text (64 KiB at a time), read
+//! through a [`MadeText`]: memory is that of the GeoJSON batches, not of the table. Progress
+//! is the rows read as a share of the table (by `fid`, in whose order they are read, else by
+//! their count), told in bytes of the file.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -27,7 +29,7 @@ use rusqlite::{Connection, OpenFlags, types::ValueRef};
 
 use super::csv::{Head, TableRows, scan_rows};
 use super::fids::Fids;
-use super::made::{collection_start, json_string, number};
+use super::made::{CHUNK_BYTES, Features, MadeText, Share, feature_start, json_string, number};
 use super::wkb;
 use super::{Firm, Places, Scan};
 use crate::config::Fields;
@@ -448,121 +450,169 @@ fn open_connection(conn: Connection, file: &Path, layer: Option<&str>) -> Result
     let mut notes = Vec::new();
     let plan = plan(&conn, table, &name, &mut notes)?;
     let fids = Arc::new(Fids::default());
+    let (from, total) = measure(&conn, &plan);
+    let share = Share::new(total);
     let (tx, rx) = sync_channel(2);
-    let thread_fids = Arc::clone(&fids);
-    let thread_name = name.clone();
+    let rows = GpkgRows {
+        rx,
+        crs: plan.crs.clone(),
+        name: name.clone(),
+    };
+    let (thread_fids, thread_name) = (Arc::clone(&fids), name.clone());
+    let thread_share = Arc::clone(&share);
     std::thread::Builder::new()
         .name("gpkg".into())
-        .spawn(move || produce(&conn, &plan, &thread_name, &thread_fids, &tx))
+        .spawn(move || {
+            let reader = TableReader {
+                conn: &conn,
+                plan: &plan,
+                name: &thread_name,
+                fids: &thread_fids,
+                from,
+                share: &thread_share,
+            };
+            reader.produce(&tx);
+        })
         .map_err(|e| Error::io(file, "cannot start reading", e))?;
     Ok(Opened {
-        text: GpkgText {
-            rx,
-            out: Vec::new(),
-            pos: 0,
-            done: false,
-        },
+        text: MadeText::new(rows, share),
         name,
         notes,
         fids,
     })
 }
 
-/// A GeoPackage table's rows as a GeoJSON FeatureCollection's bytes, made on a thread of
-/// their own as they are read. A damaged table stops the read with an [`Error::GeoPackage`]
-/// naming the record, carried in the `io::Error` (see `shp::take_error`).
-pub(crate) struct GpkgText {
-    rx: Receiver<std::result::Result<Vec<u8>, Error>>,
-    out: Vec<u8>,
-    pos: usize,
-    done: bool,
-}
-
-impl std::io::Read for GpkgText {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while self.pos == self.out.len() {
-            if self.done {
-                return Ok(0);
-            }
-            match self.rx.recv() {
-                Ok(Ok(chunk)) => {
-                    self.out = chunk;
-                    self.pos = 0;
-                }
-                Ok(Err(e)) => {
-                    self.done = true;
-                    return Err(std::io::Error::other(e));
-                }
-                Err(_) => self.done = true,
-            }
-        }
-        let n = buf.len().min(self.out.len() - self.pos);
-        buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
-    }
-}
-
-/// Reads the rows of `plan`'s table and sends them as text, 64 KiB at a time, then ends (or
-/// sends the error that stopped it). Stops when the reader has gone.
-fn produce(
-    conn: &Connection,
-    plan: &Plan,
-    name: &Path,
-    fids: &Fids,
-    tx: &SyncSender<std::result::Result<Vec<u8>, Error>>,
-) {
-    let mut out = Vec::with_capacity(1 << 16);
-    collection_start(plan.crs.as_ref(), &mut out);
-    let result = rows(conn, plan, name, fids, &mut out, &mut |chunk| {
-        tx.send(Ok(chunk)).is_ok()
-    });
-    match result {
-        Ok(true) => {
-            out.extend_from_slice(b"]}\n");
-            let _ = tx.send(Ok(out));
-        }
-        Ok(false) => {}
-        Err(e) => {
-            let _ = tx.send(Err(e));
-        }
-    }
-}
-
-/// Writes each row of the table as a feature into `out`, handing `out` to `send` whenever it
-/// passes 64 KiB; false when `send` says the reader has gone.
-fn rows(
-    conn: &Connection,
-    plan: &Plan,
-    name: &Path,
-    fids: &Fids,
-    out: &mut Vec<u8>,
-    send: &mut dyn FnMut(Vec<u8>) -> bool,
-) -> Result<bool> {
-    let names: Vec<&str> = plan.columns.iter().map(|(c, _)| c.as_str()).collect();
-    let sql = select(&plan.table, &names, plan.fid);
-    let fault = |index: usize, e: rusqlite::Error| Error::GeoPackage {
-        file: name.to_path_buf(),
-        record: Some(index),
-        message: format!(
-            "cannot be read ({e}): the GeoPackage is damaged or cut short; export the layer \
-             again"
-        ),
+/// The measure of progress through `plan`'s table: its rows are told by `fid` from the
+/// first (`Some(first fid)`) when it has a `fid` (they are read in its order), else counted
+/// (`None`); and how many there are in that measure (0 when the table cannot tell).
+fn measure(conn: &Connection, plan: &Plan) -> (Option<i64>, u64) {
+    let table = quoted(&plan.table);
+    let counted = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, Option<i64>>(0));
+    let Some(fid) = plan.fid else {
+        let count = counted(&format!("SELECT COUNT(*) FROM {table}"));
+        return (None, count.ok().flatten().map_or(0, |n| n.max(0) as u64));
     };
-    let mut stmt = conn.prepare(&sql).map_err(|e| fault(0, e))?;
-    let mut rows = stmt.query([]).map_err(|e| fault(0, e))?;
-    let mut index = 0usize;
-    while let Some(row) = rows.next().map_err(|e| fault(index, e))? {
-        if index > 0 {
-            out.extend_from_slice(b",\n");
+    let fid = quoted(&plan.columns[fid].0);
+    let (first, last) = (
+        counted(&format!("SELECT MIN({fid}) FROM {table}")),
+        counted(&format!("SELECT MAX({fid}) FROM {table}")),
+    );
+    match (first, last) {
+        (Ok(Some(first)), Ok(Some(last))) if last >= first => {
+            let span = i128::from(last) - i128::from(first) + 1;
+            (Some(first), u64::try_from(span).unwrap_or(u64::MAX))
         }
-        out.extend_from_slice(b"{\"type\":\"Feature\",\"properties\":{");
-        let mut first = true;
+        _ => (Some(0), 0),
+    }
+}
+
+/// A GeoPackage table's rows as GeoJSON features, made on a thread of their own as they are
+/// read and received here a chunk at a time. A damaged table stops the read with an
+/// [`Error::GeoPackage`] naming the record, carried in the `io::Error` (see
+/// `shp::take_error`).
+pub(crate) struct GpkgRows {
+    /// Each chunk of features, with whether it is the last.
+    rx: Receiver<std::result::Result<(Vec<u8>, bool), Error>>,
+    crs: Option<Crs>,
+    /// The table, as messages name it.
+    name: PathBuf,
+}
+
+/// A GeoPackage table's rows as a GeoJSON FeatureCollection's bytes, made as they are read.
+pub(crate) type GpkgText = MadeText<GpkgRows>;
+
+impl Features for GpkgRows {
+    fn crs(&self) -> Option<&Crs> {
+        self.crs.as_ref()
+    }
+
+    fn next_chunk(&mut self, out: &mut Vec<u8>) -> std::io::Result<bool> {
+        match self.rx.recv() {
+            Ok(Ok((mut chunk, last))) => {
+                std::mem::swap(out, &mut chunk);
+                Ok(!last)
+            }
+            Ok(Err(e)) => Err(std::io::Error::other(e)),
+            // The thread has gone without its last chunk: it can only have panicked.
+            Err(_) => Err(std::io::Error::other(bad(
+                &self.name,
+                "its reading stopped before the table's end".into(),
+            ))),
+        }
+    }
+}
+
+/// What the thread reading a table's rows reads them with.
+struct TableReader<'a> {
+    conn: &'a Connection,
+    plan: &'a Plan,
+    /// The table, as messages name it.
+    name: &'a Path,
+    fids: &'a Fids,
+    /// The first `fid`, from which progress is told; `None`: rows are counted.
+    from: Option<i64>,
+    share: &'a Share,
+}
+
+impl TableReader<'_> {
+    /// Reads the rows and sends them as text, a chunk at a time, the last one marked (or sends
+    /// the error that stopped it). Stops when the reader has gone.
+    fn produce(&self, tx: &SyncSender<std::result::Result<(Vec<u8>, bool), Error>>) {
+        let mut out = Vec::with_capacity(CHUNK_BYTES);
+        match self.rows(&mut out, &mut |chunk| tx.send(Ok((chunk, false))).is_ok()) {
+            Ok(true) => {
+                let _ = tx.send(Ok((out, true)));
+            }
+            Ok(false) => {}
+            Err(e) => {
+                let _ = tx.send(Err(e));
+            }
+        }
+    }
+
+    /// How far the read is after the row of 0-based `index` and `fid`.
+    fn told(&self, index: usize, fid: Option<i64>) {
+        let done = match (self.from, fid) {
+            (Some(from), Some(fid)) => i128::from(fid) - i128::from(from) + 1,
+            _ => index as i128 + 1,
+        };
+        self.share.set(u64::try_from(done).unwrap_or(0));
+    }
+
+    /// Writes each row of the table as a feature into `out`, handing `out` to `send` whenever
+    /// it passes [`CHUNK_BYTES`]; false when `send` says the reader has gone.
+    fn rows(&self, out: &mut Vec<u8>, send: &mut dyn FnMut(Vec<u8>) -> bool) -> Result<bool> {
+        let names: Vec<&str> = (self.plan.columns.iter())
+            .map(|(c, _)| c.as_str())
+            .collect();
+        let sql = select(&self.plan.table, &names, self.plan.fid);
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.fault(0, e))?;
+        let mut rows = stmt.query([]).map_err(|e| self.fault(0, e))?;
+        let mut index = 0usize;
+        while let Some(row) = rows.next().map_err(|e| self.fault(index, e))? {
+            let fid = self.row(row, index, out)?;
+            index += 1;
+            if out.len() >= CHUNK_BYTES {
+                self.told(index - 1, fid);
+                if !send(std::mem::replace(out, Vec::with_capacity(CHUNK_BYTES))) {
+                    return Ok(false);
+                }
+            }
+        }
+        Ok(true)
+    }
+
+    /// Writes the row of 0-based `index` as a feature into `out`; returns its `fid`.
+    fn row(&self, row: &rusqlite::Row<'_>, index: usize, out: &mut Vec<u8>) -> Result<Option<i64>> {
+        let plan = self.plan;
+        feature_start(index, out);
+        let (mut first, mut fid) = (true, None);
         for (i, (column, boolean)) in plan.columns.iter().enumerate() {
-            let value = row.get_ref(i).map_err(|e| fault(index, e))?;
+            let value = row.get_ref(i).map_err(|e| self.fault(index, e))?;
             if Some(i) == plan.fid {
-                if let ValueRef::Integer(fid) = value {
-                    fids.push(index, fid);
+                if let ValueRef::Integer(f) = value {
+                    self.fids.push(index, f);
+                    fid = Some(f);
                 }
                 continue;
             }
@@ -578,18 +628,29 @@ fn rows(
             property(value, *boolean, out);
         }
         out.extend_from_slice(b"},\"geometry\":");
-        match row.get_ref(plan.geometry).map_err(|e| fault(index, e))? {
+        match row
+            .get_ref(plan.geometry)
+            .map_err(|e| self.fault(index, e))?
+        {
             ValueRef::Blob(blob) => geometry(blob, out),
             ValueRef::Null => out.extend_from_slice(b"null"),
             other => not_geometry(&format!("a {:?} value, not a blob", other.data_type()), out),
         }
         out.push(b'}');
-        index += 1;
-        if out.len() >= 1 << 16 && !send(std::mem::replace(out, Vec::with_capacity(1 << 16))) {
-            return Ok(false);
+        Ok(fid)
+    }
+
+    /// The error of a row of the table that SQLite cannot read.
+    fn fault(&self, index: usize, e: rusqlite::Error) -> Error {
+        Error::GeoPackage {
+            file: self.name.to_path_buf(),
+            record: Some(index),
+            message: format!(
+                "cannot be read ({e}): the GeoPackage is damaged or cut short; export the layer \
+                 again"
+            ),
         }
     }
-    Ok(true)
 }
 
 /// A column's value as a GeoJSON property's: NULL (and a BLOB) absent.

@@ -306,12 +306,11 @@ impl Source {
         }
     }
 
-    /// Size in bytes, when known (for progress).
+    /// Size in bytes, when known (for progress): a folder's (a File Geodatabase's) is the sum
+    /// of its files'.
     pub fn len(&self) -> Option<u64> {
         match self {
-            Source::Path(p) => std::fs::metadata(kind::split_layer(p).0)
-                .ok()
-                .map(|m| m.len()),
+            Source::Path(p) => ogr::source_len(kind::split_layer(p).0),
             Source::Built(_) => None,
             _ => self.bytes().map(|d| d.len() as u64),
         }
@@ -544,8 +543,9 @@ fn scan_geojson<T: Send>(
 ) -> Result<Scan> {
     let mut scan = Scan::new(source.name());
     let kind = source.kind()?;
-    // A Shapefile's progress is told in its .shp's bytes, the size the caller knows.
-    let mut shp_progress: Option<ByteProgress> = None;
+    // A made text is no measure of its source's bytes: its progress is what it has read, as a
+    // share of the size the caller knows (a Shapefile's, its .shp's bytes).
+    let mut made_progress: Option<ByteProgress> = None;
     let mut seen = None;
     let input: Box<dyn Read + Send + '_> = match (kind, source.file()) {
         (kind::Kind::Spreadsheet(_), _) => return Err(kind::no_geometry(&source.name(), layer)),
@@ -555,8 +555,8 @@ fn scan_geojson<T: Send>(
             scan.fids = Some(opened.fids);
             scan.warnings
                 .extend(opened.notes.into_iter().map(layer_note(layer)));
-            // Its rows' text is no measure of the file's bytes: no progress.
-            shp_progress = Some(Arc::new(|_| {}));
+            made_progress =
+                made::told(options.progress.as_ref(), opened.text.share(), source.len());
             Box::new(opened.text)
         }
         (kind::Kind::Shapefile | kind::Kind::ZippedShapefile, path) => {
@@ -575,16 +575,16 @@ fn scan_geojson<T: Send>(
             };
             scan.warnings
                 .extend(opened.notes.into_iter().map(layer_note(layer)));
-            if let Some(p) = options.progress.clone() {
-                let seen = Arc::clone(&opened.seen);
-                shp_progress = Some(Arc::new(move |_| {
-                    p(seen.shp_read.load(Ordering::Relaxed));
-                }));
-            }
+            made_progress =
+                made::told(options.progress.as_ref(), opened.text.share(), source.len());
             seen = Some((Arc::clone(&opened.seen), opened.text.dbf().to_path_buf()));
             Box::new(opened.text)
         }
-        (kind::Kind::Ogr, Some(path)) => open_ogr(path, source.layer_name(), layer, &mut scan)?,
+        (kind::Kind::Ogr, Some(path)) => {
+            let (text, share) = open_ogr(path, source.layer_name(), layer, &mut scan)?;
+            made_progress = made::told(options.progress.as_ref(), &share, source.len());
+            text
+        }
         #[cfg(feature = "parquet")]
         (kind::Kind::GeoParquet, path) => {
             let opened = match (path, source) {
@@ -612,11 +612,7 @@ fn scan_geojson<T: Send>(
         },
         leave,
         strict: options.strict,
-        // A source read through GDAL has no size in bytes to tell progress against.
-        progress: match kind {
-            kind::Kind::Ogr => None,
-            _ => shp_progress.as_ref().or(options.progress.as_ref()),
-        },
+        progress: made_progress.as_ref().or(options.progress.as_ref()),
         parse,
     };
     // The scanner stops early only after sending an error, which the loop returned. A
@@ -644,20 +640,20 @@ fn scan_geojson<T: Send>(
 }
 
 /// Opens a source read through GDAL: its notes, its name with its layer (as QGIS names it),
-/// its FIDs and curved features go to `scan`; returns its features' text.
+/// its FIDs and curved features go to `scan`; returns its features' text and how far it is read.
 fn open_ogr(
     path: &Path,
     name: Option<&str>,
     layer: Layer,
     scan: &mut Scan,
-) -> Result<Box<dyn Read + Send + 'static>> {
+) -> Result<(Box<dyn Read + Send + 'static>, Arc<made::Share>)> {
     let opened = ogr::open(path, name)?;
     scan.warnings
         .extend(opened.notes.into_iter().map(layer_note(layer)));
     scan.file = opened.name;
     scan.fids = Some(opened.fids);
     scan.curved = Some(opened.curved);
-    Ok(opened.text)
+    Ok((opened.text, opened.share))
 }
 
 /// Once a source that numbers its features is read (a GeoPackage's table, a source read

@@ -4,7 +4,9 @@
 //! beside its index (`dc.gdb|layername=DCDYTB: feature 3 (fid 4)`).
 //!
 //! The features are made as they are read ([`Opened::text`] is a `Read` over OGR's feature
-//! cursor): memory stays that of the GeoJSON pipeline's batches, whatever the layer's size.
+//! cursor, a [`MadeText`](super::made::MadeText)): memory stays that of the GeoJSON
+//! pipeline's batches, whatever the layer's size. Progress is the features read as a share of
+//! the layer's count (when GDAL knows it cheaply), told in bytes of the source ([`source_len`]).
 //!
 //! - The layer: the one named as QGIS names it (`dc.gdb|layername=DCDYTB`), else the only one;
 //!   several and none named is an error listing them.
@@ -19,6 +21,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use super::fids::Fids;
+use super::made::{Share, first_ten};
 use super::wkb;
 use crate::error::Result;
 
@@ -37,6 +40,8 @@ pub(crate) struct Opened {
     pub(crate) fids: Arc<Fids>,
     /// What the reading shows once done: features whose geometry held arcs.
     pub(crate) curved: Arc<Mutex<Vec<usize>>>,
+    /// How far the features are read.
+    pub(crate) share: Arc<Share>,
 }
 
 /// Opens the layer `layer` (else the only one) of the vector source at `path` through GDAL.
@@ -70,15 +75,26 @@ pub(crate) fn curved_note(name: &Path, curved: &Mutex<Vec<usize>>) -> Option<Str
     if c.is_empty() {
         return None;
     }
-    let shown: Vec<String> = c.iter().take(10).map(usize::to_string).collect();
     Some(format!(
         "{}: {} feature(s) have curved geometry (arcs), read as vertices every {}° of arc as \
-         GDAL makes them (feature {}{}); their areas are those of the vertices, a little short \
+         GDAL makes them (feature {}); their areas are those of the vertices, a little short \
          of the arcs' (under 0.1%)",
         name.display(),
         c.len(),
         wkb::ARC_STEP_DEGREES,
-        shown.join(", "),
-        if c.len() > 10 { ", ..." } else { "" }
+        first_ten(&c),
     ))
+}
+
+/// The size in bytes of the source at `path`, as progress runs against: a file's length; a
+/// folder's (a File Geodatabase's, its `.gdbtable` and other files side by side) the sum of
+/// the files' in it. `None` when it cannot be read.
+pub(crate) fn source_len(path: &Path) -> Option<u64> {
+    let meta = std::fs::metadata(path).ok()?;
+    if !meta.is_dir() {
+        return Some(meta.len());
+    }
+    let files = std::fs::read_dir(path).ok()?.flatten();
+    let sizes = files.filter_map(|f| f.metadata().ok().filter(|m| m.is_file()));
+    Some(sizes.map(|m| m.len()).sum())
 }

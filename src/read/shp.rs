@@ -3,8 +3,9 @@
 //! rejection ledger and every position (the 0-based record index, as a feature's) are the
 //! GeoJSON path's own.
 //!
-//! The features are made as they are read ([`ShapefileText`] is a `Read`): memory stays that
-//! of the GeoJSON pipeline's batches, whatever the number of records.
+//! The features are made as they are read ([`ShapefileText`] is a `Read`, a
+//! [`MadeText`](super::made::MadeText)): memory stays that of the GeoJSON pipeline's batches,
+//! whatever the number of records.
 //!
 //! The `.dbf`'s encoding: the `.cpg` first, then the LDID byte (0x4D and 0x7A are CP936), then
 //! what the bytes say (UTF-8 when they read as UTF-8, else GB18030, of which GBK is a part, as
@@ -13,12 +14,11 @@
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use encoding_rs::Encoding;
 
-use super::made::{collection_start, json_string, number};
+use super::made::{Features, MadeText, Share, feature_start, fill, first_ten, json_string, number};
 use crate::crs::Crs;
 use crate::error::{Error, Result};
 use crate::source_text::read_whole;
@@ -227,15 +227,14 @@ pub(crate) struct Opened {
     pub(crate) text: ShapefileText,
     /// Warnings about the layer as a whole: the encoding used, a `.prj` not understood.
     pub(crate) notes: Vec<String>,
-    /// What the reading shows as it goes: `.shp` bytes read, records marked deleted.
+    /// What the reading shows once done: records marked deleted.
     pub(crate) seen: Arc<Seen>,
 }
 
-/// What a [`ShapefileText`] shows as it is read.
+/// What a [`ShapefileText`] shows as it is read (its progress, in bytes of the `.shp`, is its
+/// [`MadeText::share`]).
 #[derive(Debug, Default)]
 pub(crate) struct Seen {
-    /// Bytes of the `.shp` read so far (for progress, against the file's size).
-    pub(crate) shp_read: AtomicU64,
     /// Records marked deleted in the `.dbf` (read all the same), 0-based.
     pub(crate) deleted: Mutex<Vec<usize>>,
 }
@@ -250,15 +249,13 @@ impl Seen {
         if d.is_empty() {
             return None;
         }
-        let shown: Vec<String> = d.iter().take(10).map(usize::to_string).collect();
         Some(format!(
             "{}: {} record(s) are marked deleted in the .dbf but were read as any other \
-             (record {}{}); if they should not count, pack the layer (QGIS: Vector > Data \
+             (record {}); if they should not count, pack the layer (QGIS: Vector > Data \
              Management, or export it again) and read it again",
             dbf.display(),
             d.len(),
-            shown.join(", "),
-            if d.len() > 10 { ", ..." } else { "" }
+            first_ten(&d),
         ))
     }
 }
@@ -401,26 +398,26 @@ pub(crate) fn open_parts(parts: Parts) -> Result<Opened> {
     let expected_records = header.records;
     let seen = Arc::new(Seen::default());
     let dbf_available = dbf_len.saturating_sub(header.header_len);
+    let records = ShapefileRecords {
+        shp,
+        dbf,
+        shp_in,
+        shp_len,
+        shp_pos: 100,
+        dbf_in: BufReader::with_capacity(1 << 16, dbf_in),
+        dbf_left: (dbf_available / header.record_len as u64).min(u64::from(expected_records)),
+        header,
+        encoding: chosen.encoding,
+        crs,
+        index: 0,
+        record: Vec::new(),
+        content: Vec::new(),
+        seen: Arc::clone(&seen),
+        share: Share::new(shp_len),
+    };
+    let share = Arc::clone(&records.share);
     Ok(Opened {
-        text: ShapefileText {
-            shp,
-            dbf,
-            shp_in,
-            shp_len,
-            shp_pos: 100,
-            dbf_in: BufReader::with_capacity(1 << 16, dbf_in),
-            dbf_left: (dbf_available / header.record_len as u64).min(u64::from(expected_records)),
-            header,
-            encoding: chosen.encoding,
-            crs,
-            index: 0,
-            out: Vec::with_capacity(1 << 16),
-            pos: 0,
-            state: State::Start,
-            record: Vec::new(),
-            content: Vec::new(),
-            seen: Arc::clone(&seen),
-        },
+        text: MadeText::new(records, share),
         notes,
         seen,
     })
@@ -456,19 +453,15 @@ fn dbf_start(
     Ok((header, sample, rest))
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    Start,
-    Records,
-    Done,
-}
-
 /// A Shapefile's records as a GeoJSON FeatureCollection's bytes, made as they are read.
+pub(crate) type ShapefileText = MadeText<ShapefileRecords>;
+
+/// A Shapefile's records made into features, one at a time.
 ///
 /// A damaged file (a truncated `.shp`, a record longer than the file, a `.dbf` with fewer
 /// records than the `.shp`) stops the read with an [`Error::Shapefile`] naming the record,
 /// carried in the `io::Error` ([`take_error`]).
-pub(crate) struct ShapefileText {
+pub(crate) struct ShapefileRecords {
     shp: PathBuf,
     dbf: PathBuf,
     shp_in: BufReader<Box<dyn Read + Send>>,
@@ -481,12 +474,11 @@ pub(crate) struct ShapefileText {
     encoding: &'static Encoding,
     crs: Option<Crs>,
     index: usize,
-    out: Vec<u8>,
-    pos: usize,
-    state: State,
     record: Vec<u8>,
     content: Vec<u8>,
     seen: Arc<Seen>,
+    /// Bytes of the `.shp` read, of its length.
+    share: Arc<Share>,
 }
 
 /// The Shapefile error an `io::Error` from [`ShapefileText`] carries, if it carries one.
@@ -527,9 +519,23 @@ pub(crate) fn take_error(e: Error) -> Error {
 impl ShapefileText {
     /// The `.dbf` read.
     pub(crate) fn dbf(&self) -> &Path {
-        &self.dbf
+        &self.features().dbf
+    }
+}
+
+impl Features for ShapefileRecords {
+    fn crs(&self) -> Option<&Crs> {
+        self.crs.as_ref()
     }
 
+    fn next_chunk(&mut self, out: &mut Vec<u8>) -> std::io::Result<bool> {
+        let more = fill(out, |out| self.next_feature(out));
+        self.share.set(self.shp_pos);
+        more
+    }
+}
+
+impl ShapefileRecords {
     fn fault(&self, in_dbf: bool, message: String) -> std::io::Error {
         std::io::Error::other(Error::Shapefile {
             file: if in_dbf {
@@ -542,33 +548,8 @@ impl ShapefileText {
         })
     }
 
-    /// Makes the next piece of text into `out`; false at the end.
-    fn refill(&mut self) -> std::io::Result<bool> {
-        self.out.clear();
-        self.pos = 0;
-        match self.state {
-            State::Start => {
-                collection_start(self.crs.as_ref(), &mut self.out);
-                self.state = State::Records;
-                Ok(true)
-            }
-            State::Records => {
-                // Up to 64 KiB of features at a time.
-                while self.out.len() < 1 << 16 {
-                    if !self.next_feature()? {
-                        self.out.extend_from_slice(b"]}\n");
-                        self.state = State::Done;
-                        break;
-                    }
-                }
-                Ok(true)
-            }
-            State::Done => Ok(false),
-        }
-    }
-
     /// Appends the next record as a feature; false when the `.shp` has no more.
-    fn next_feature(&mut self) -> std::io::Result<bool> {
+    fn next_feature(&mut self, out: &mut Vec<u8>) -> std::io::Result<bool> {
         if self.shp_pos >= self.shp_len {
             if self.dbf_left > 0 {
                 return Err(self.fault(
@@ -618,7 +599,6 @@ impl ShapefileText {
             )
         })?;
         self.shp_pos += 8 + bytes;
-        self.seen.shp_read.store(self.shp_pos, Ordering::Relaxed);
 
         if self.dbf_left == 0 {
             return Err(self.fault(
@@ -644,33 +624,26 @@ impl ShapefileText {
                 .push(self.index);
         }
 
-        if self.index > 0 {
-            self.out.extend_from_slice(b",\n");
-        }
-        self.out
-            .extend_from_slice(b"{\"type\":\"Feature\",\"properties\":{");
-        self.write_properties()?;
-        self.out.extend_from_slice(b"},\"geometry\":");
-        let content = std::mem::take(&mut self.content);
-        let written = write_geometry(&content, &mut self.out);
-        self.content = content;
-        written.map_err(|m| self.fault(false, m))?;
-        self.out.extend_from_slice(b"}");
+        feature_start(self.index, out);
+        self.write_properties(out);
+        out.extend_from_slice(b"},\"geometry\":");
+        write_geometry(&self.content, out).map_err(|m| self.fault(false, m))?;
+        out.extend_from_slice(b"}");
         self.index += 1;
         Ok(true)
     }
 
-    fn write_properties(&mut self) -> std::io::Result<()> {
+    fn write_properties(&self, out: &mut Vec<u8>) {
         for (i, f) in self.header.fields.iter().enumerate() {
             if i > 0 {
-                self.out.push(b',');
+                out.push(b',');
             }
-            json_string(&f.name, &mut self.out);
-            self.out.push(b':');
+            json_string(&f.name, out);
+            out.push(b':');
             let raw = &self.record[1 + f.offset..1 + f.offset + f.len];
             match f.kind {
-                b'N' | b'F' => dbf_number(raw, &mut self.out),
-                b'L' => self.out.extend_from_slice(match raw.first() {
+                b'N' | b'F' => dbf_number(raw, out),
+                b'L' => out.extend_from_slice(match raw.first() {
                     Some(b'T' | b't' | b'Y' | b'y') => b"true",
                     Some(b'F' | b'f' | b'N' | b'n') => b"false",
                     _ => b"null",
@@ -679,14 +652,11 @@ impl ShapefileText {
                     let t = String::from_utf8_lossy(raw);
                     let t = t.trim();
                     if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
-                        json_string(
-                            &format!("{}-{}-{}", &t[..4], &t[4..6], &t[6..]),
-                            &mut self.out,
-                        );
+                        json_string(&format!("{}-{}-{}", &t[..4], &t[4..6], &t[6..]), out);
                     } else if t.is_empty() {
-                        self.out.extend_from_slice(b"null");
+                        out.extend_from_slice(b"null");
                     } else {
-                        json_string(t, &mut self.out);
+                        json_string(t, out);
                     }
                 }
                 b'C' => {
@@ -695,31 +665,16 @@ impl ShapefileText {
                         .rposition(|&b| b != b' ' && b != 0)
                         .map_or(0, |p| p + 1);
                     if end == 0 {
-                        self.out.extend_from_slice(b"null");
+                        out.extend_from_slice(b"null");
                     } else {
                         let (text, _, _) = self.encoding.decode(&raw[..end]);
-                        json_string(&text, &mut self.out);
+                        json_string(&text, out);
                     }
                 }
                 // Memo (in a .dbt), binary, general: not read.
-                _ => self.out.extend_from_slice(b"null"),
+                _ => out.extend_from_slice(b"null"),
             }
         }
-        Ok(())
-    }
-}
-
-impl Read for ShapefileText {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while self.pos == self.out.len() {
-            if !self.refill()? {
-                return Ok(0);
-            }
-        }
-        let n = buf.len().min(self.out.len() - self.pos);
-        buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
     }
 }
 

@@ -136,3 +136,32 @@ pub fn fifo_with(path: &Path, text: String) -> std::thread::JoinHandle<std::io::
     let path = path.to_path_buf();
     std::thread::spawn(move || std::fs::write(path, text))
 }
+
+/// Read options whose progress keeps every value it is told, in order.
+pub fn recording_progress() -> (
+    land_efficiency::ReadOptions,
+    std::sync::Arc<std::sync::Mutex<Vec<u64>>>,
+) {
+    let told = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let keep = std::sync::Arc::clone(&told);
+    let options = land_efficiency::ReadOptions {
+        progress: Some(std::sync::Arc::new(move |done| {
+            keep.lock().unwrap().push(done)
+        })),
+        ..Default::default()
+    };
+    (options, told)
+}
+
+/// Progress told against a source of `len` bytes rises (never falling), never passes `len`,
+/// tells a share of it before the end, and reaches it at the end.
+pub fn assert_progress_runs_up_to(told: &[u64], len: u64) {
+    assert!(len > 0);
+    assert!(told.windows(2).all(|w| w[0] <= w[1]), "{told:?}");
+    assert!(told.iter().all(|&d| d <= len), "{told:?} past {len}");
+    assert!(
+        told.iter().any(|&d| d > 0 && d < len),
+        "{told:?}: nothing between 0 and {len}"
+    );
+    assert_eq!(told.last(), Some(&len), "{told:?}");
+}

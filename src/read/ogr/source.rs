@@ -1,7 +1,6 @@
 //! The GDAL side of [`super`]: the source opened, its layer chosen, its CRS read, and its
 //! features made into GeoJSON text as they are read.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -12,7 +11,7 @@ use gdal::{Dataset, DatasetOptions, GdalOpenFlags};
 use super::{Fids, Opened};
 use crate::crs::{Backend, Crs};
 use crate::error::{Error, LAYER_NAME, Result};
-use crate::read::made::{collection_start, json_string, number};
+use crate::read::made::{Features, MadeText, Share, feature_start, fill, json_string, number};
 use crate::read::wkb::{self, Written};
 
 /// Opens the layer `layer` (else the only one) of the vector source at `path`.
@@ -63,25 +62,25 @@ pub(super) fn open(path: &Path, layer: Option<&str>) -> Result<Opened> {
     let expected = layer.try_feature_count();
     let fids = Arc::new(Fids::default());
     let curved = Arc::new(Mutex::new(Vec::new()));
-    let text = OgrText {
+    let share = Share::new(expected.unwrap_or(0));
+    let features = OgrFeatures {
         name: name.clone(),
         features: layer.owned_features(),
         fields,
         crs,
         expected,
         index: 0,
-        out: Vec::with_capacity(1 << 16),
-        pos: 0,
-        state: State::Start,
         fids: Arc::clone(&fids),
         curved: Arc::clone(&curved),
+        share: Arc::clone(&share),
     };
     Ok(Opened {
-        text: Box::new(text),
+        text: Box::new(MadeText::new(features, Arc::clone(&share))),
         name,
         notes,
         fids,
         curved,
+        share,
     })
 }
 
@@ -170,15 +169,8 @@ fn layer_crs(layer: &OwnedLayer, name: &Path, notes: &mut Vec<String>) -> Option
     None
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
-    Start,
-    Records,
-    Done,
-}
-
-/// A layer's features as a GeoJSON FeatureCollection's bytes, made as OGR hands them out.
-struct OgrText {
+/// A layer's features made into GeoJSON ones as OGR hands them out.
+struct OgrFeatures {
     name: PathBuf,
     features: OwnedFeatureIterator,
     /// Each field's name as a JSON string, in the layer's order.
@@ -187,47 +179,25 @@ struct OgrText {
     /// The layer's feature count when GDAL knows it cheaply: fewer read is an error.
     expected: Option<u64>,
     index: usize,
-    out: Vec<u8>,
-    pos: usize,
-    state: State,
     fids: Arc<Fids>,
     curved: Arc<Mutex<Vec<usize>>>,
+    /// Features read, of the `expected`.
+    share: Arc<Share>,
 }
 
-impl OgrText {
-    fn fault(&self, message: String) -> std::io::Error {
-        std::io::Error::other(Error::Gdal {
-            file: self.name.clone(),
-            feature: Some(self.index),
-            message,
-        })
+impl Features for OgrFeatures {
+    fn crs(&self) -> Option<&Crs> {
+        self.crs.as_ref()
     }
 
-    /// Makes the next piece of text into `out`; false at the end.
-    fn refill(&mut self) -> std::io::Result<bool> {
-        self.out.clear();
-        self.pos = 0;
-        match self.state {
-            State::Start => {
-                collection_start(self.crs.as_ref(), &mut self.out);
-                self.state = State::Records;
-            }
-            State::Records => {
-                // Up to 64 KiB of features at a time.
-                while self.out.len() < 1 << 16 {
-                    if !self.next_feature()? {
-                        self.finish()?;
-                        break;
-                    }
-                }
-            }
-            State::Done => return Ok(false),
-        }
-        Ok(true)
+    fn next_chunk(&mut self, out: &mut Vec<u8>) -> std::io::Result<bool> {
+        let more = fill(out, |out| self.next_feature(out));
+        self.share.set(self.index as u64);
+        more
     }
 
-    /// Closes the collection, once every feature GDAL counts has been read.
-    fn finish(&mut self) -> std::io::Result<()> {
+    /// Every feature GDAL counts has been read.
+    fn end(&mut self) -> std::io::Result<()> {
         if let Some(n) = self.expected
             && (self.index as u64) < n
         {
@@ -237,33 +207,37 @@ impl OgrText {
                 self.index
             )));
         }
-        self.out.extend_from_slice(b"]}\n");
-        self.state = State::Done;
         Ok(())
+    }
+}
+
+impl OgrFeatures {
+    fn fault(&self, message: String) -> std::io::Error {
+        std::io::Error::other(Error::Gdal {
+            file: self.name.clone(),
+            feature: Some(self.index),
+            message,
+        })
     }
 
     /// Appends the next feature; false when the layer has no more.
-    fn next_feature(&mut self) -> std::io::Result<bool> {
+    fn next_feature(&mut self, out: &mut Vec<u8>) -> std::io::Result<bool> {
         let Some(feature) = (&mut self.features).next() else {
             return Ok(false);
         };
         if let Some(fid) = feature.fid().and_then(|f| i64::try_from(f).ok()) {
             self.fids.push(self.index, fid);
         }
-        if self.index > 0 {
-            self.out.extend_from_slice(b",\n");
-        }
-        self.out
-            .extend_from_slice(b"{\"type\":\"Feature\",\"properties\":{");
-        properties(&feature, &self.fields, &mut self.out);
-        self.out.extend_from_slice(b"},\"geometry\":");
+        feature_start(self.index, out);
+        properties(&feature, &self.fields, out);
+        out.extend_from_slice(b"},\"geometry\":");
         let geometry = feature.geometry_by_index(0).ok().map(|g| g.iso_wkb());
         let written = match geometry {
             None => {
-                self.out.extend_from_slice(b"null");
+                out.extend_from_slice(b"null");
                 Ok(Written::Plain)
             }
-            Some(Ok(bytes)) => wkb::write_geojson(&bytes, &mut self.out),
+            Some(Ok(bytes)) => wkb::write_geojson(&bytes, out),
             Some(Err(e)) => Err(format!("GDAL cannot export its geometry: {e}")),
         };
         drop(feature);
@@ -276,23 +250,9 @@ impl OgrText {
                 .push(self.index),
             Err(m) => return Err(self.fault(m)),
         }
-        self.out.push(b'}');
+        out.push(b'}');
         self.index += 1;
         Ok(true)
-    }
-}
-
-impl Read for OgrText {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        while self.pos == self.out.len() {
-            if !self.refill()? {
-                return Ok(0);
-            }
-        }
-        let n = buf.len().min(self.out.len() - self.pos);
-        buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
-        self.pos += n;
-        Ok(n)
     }
 }
 
