@@ -23,7 +23,7 @@ use clap::Parser;
 use indicatif::{ProgressBar, ProgressStyle};
 use land_efficiency::{AreaMethod, OutputCrs};
 use land_efficiency::{Audit, AuditReport, Config, Crs, Inputs, PreviousAudit, Source};
-use land_efficiency::{Format, Lang, ReportOptions, WriteOptions, write_all_with_text};
+use land_efficiency::{Format, Lang, WriteOptions, write_all_with_text};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/zone");
 
@@ -103,9 +103,10 @@ struct Args {
     gcj02: bool,
 
     /// Formats of the map layers (parcels, parks), a comma list of geojson, fgb (FlatGeobuf)
-    /// and parquet (GeoParquet, the `parquet` feature), e.g. --format geojson,fgb.
-    #[arg(long, value_name = "LIST", default_value = "geojson")]
-    format: String,
+    /// and parquet (GeoParquet, the `parquet` feature), e.g. --format geojson,fgb, overriding
+    /// [output] formats. Default: the config's, else geojson.
+    #[arg(long, value_name = "LIST")]
+    format: Option<String>,
 
     /// Language of report.html: zh (中文, the default) or en, e.g. --lang en.
     #[arg(long, value_name = "LANG", value_parser = ["zh", "en"], default_value = "zh")]
@@ -240,13 +241,21 @@ fn run(args: &Args) -> Result<(), Failure> {
         ),
         None => None,
     };
-    let output_crs = if args.gcj02 {
-        OutputCrs::Gcj02
+    // What the config says of the outputs ([output] formats, [crs] output, [report]), the
+    // options given overriding it.
+    let lang = if args.lang == "en" {
+        Lang::En
     } else {
-        config.crs.output
+        Lang::Zh
     };
-    let formats =
-        Format::parse_list(&args.format).map_err(|e| Failure::Usage(format!("--format: {e}")))?;
+    let mut write_options = WriteOptions::from_config(&config, lang);
+    if args.gcj02 {
+        write_options.crs = OutputCrs::Gcj02;
+    }
+    if let Some(list) = &args.format {
+        write_options.formats =
+            Format::parse_list(list).map_err(|e| Failure::Usage(format!("--format: {e}")))?;
+    }
     let inputs = Inputs {
         parcels: Source::path(parcels),
         enterprises: enterprises.map(Source::path),
@@ -263,7 +272,6 @@ fn run(args: &Args) -> Result<(), Failure> {
         config.fields.parcel_id.clone(),
         config.fields.land_area.clone(),
     );
-    let report_config = config.report.clone();
     let mut audit = Audit::new(config)
         .strict(args.strict)
         .crs(crs)
@@ -301,20 +309,11 @@ fn run(args: &Args) -> Result<(), Failure> {
     }
     let t = Instant::now();
     let options = WriteOptions {
-        formats,
-        crs: output_crs,
         // The files read (and --previous's tables) are refused by the report itself; the
         // config is not a layer, and a config kept in --out under an output's name would be
         // overwritten.
         inputs: config_path.iter().cloned().chain(adjustments).collect(),
-        report: ReportOptions::from_config(
-            &report_config,
-            if args.lang == "en" {
-                Lang::En
-            } else {
-                Lang::Zh
-            },
-        ),
+        ..write_options
     };
     write_all_with_text(&report, &texts, &args.out, &options)?;
     report.times.write = t.elapsed();

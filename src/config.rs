@@ -28,6 +28,8 @@
 //! [report]                      # the heading of report.html
 //! title = "苏州工业园区"
 //! year = 2024
+//! [output]                      # the map layers' formats (the output CRS is [crs] output)
+//! formats = ["geojson", "fgb"]  # geojson, fgb, parquet (the `parquet` feature)
 //! ```
 //!
 //! Unknown keys are an error (a misspelt threshold must not silently fall back to its
@@ -48,8 +50,8 @@ use crate::units::AreaUnit;
 /// end of memory).
 pub(crate) const MAX_CONFIG_BYTES: u64 = 4 << 20;
 
-/// The whole configuration (`[fields]`, `[crs]`, `[area]`, `[low_efficiency]`, `[park]`,
-/// `[evaluation]`, `[checks]`, `[report]`, `[audit]`).
+/// The whole configuration (`[fields]`, `[crs]`, `[output]`, `[area]`, `[low_efficiency]`,
+/// `[park]`, `[evaluation]`, `[checks]`, `[report]`, `[audit]`).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -57,6 +59,8 @@ pub struct Config {
     pub fields: Fields,
     /// Coordinate reference systems of the inputs and the output.
     pub crs: CrsConfig,
+    /// The formats of the map layers (`[output]`).
+    pub output: OutputConfig,
     /// How parcel areas are obtained.
     pub area: AreaConfig,
     /// Low-efficiency thresholds and their overrides.
@@ -209,6 +213,7 @@ impl Config {
                 "fields.enterprises.header_row is a line number, counted from 1: found 0".into(),
             ));
         }
+        self.output.check().map_err(bad)?;
         // Here, so that a CRS this build cannot use is the config's error, not its data's.
         let crs = &self.crs;
         for (key, name) in [
@@ -495,6 +500,148 @@ pub enum OutputCrs {
     Gcj02,
 }
 
+/// `[output]`: the formats the map layers are written in. (The CRS they are written in is
+/// `[crs] output`.)
+///
+/// ```
+/// use land_efficiency::{Config, Format};
+/// let c = Config::from_toml("[output]\nformats = [\"geojson\", \"fgb\"]").unwrap();
+/// assert_eq!(c.output.formats, Some(vec![Format::GeoJson, Format::FlatGeobuf]));
+/// assert!(Config::from_toml("[output]\nformats = [\"kml\"]").is_err());
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutputConfig {
+    /// The formats of the map layers (parcels and parks), by the names `--format` takes:
+    /// `["geojson", "fgb", "parquet"]`. Default none: GeoJSON alone. The audit example's
+    /// `--format` overrides it; the library writes it when the write options are made from
+    /// the configuration ([`WriteOptions::from_config`](crate::write::WriteOptions::from_config)).
+    #[serde(deserialize_with = "format_names")]
+    pub formats: Option<Vec<Format>>,
+}
+
+impl OutputConfig {
+    /// A list that names no format, or one this build cannot write: the message.
+    fn check(&self) -> std::result::Result<(), String> {
+        let Some(formats) = &self.formats else {
+            return Ok(());
+        };
+        if formats.is_empty() {
+            return Err(format!(
+                "output.formats is empty: name at least one format ({}), or leave the key out \
+                 for GeoJSON alone",
+                Format::choices()
+            ));
+        }
+        for format in formats {
+            if let Some(feature) = format.missing_feature() {
+                return Err(format!(
+                    "output.formats: {:?} needs the `{feature}` feature: build with cargo build \
+                     --features {feature} (this build writes {})",
+                    format.name(),
+                    Format::built()
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// `[output] formats`: each name a [`Format`], else an error naming the key, the value and
+/// the formats there are.
+fn format_names<'de, D>(d: D) -> std::result::Result<Option<Vec<Format>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    let Some(names) = Option::<Vec<String>>::deserialize(d)? else {
+        return Ok(None);
+    };
+    let mut formats = Vec::with_capacity(names.len());
+    for name in names {
+        let format = Format::from_name(&name).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "output.formats: unknown format {name:?} ({})",
+                Format::choices()
+            ))
+        })?;
+        if !formats.contains(&format) {
+            formats.push(format);
+        }
+    }
+    Ok(Some(formats))
+}
+
+/// A format the map layers (parcels and parks) are written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// `parcels.geojson`, `parks.geojson`: RFC 7946 with map styling.
+    GeoJson,
+    /// `parcels.fgb`, `parks.fgb`: FlatGeobuf with its spatial index.
+    FlatGeobuf,
+    /// `parcels.parquet`, `parks.parquet`: GeoParquet 1.1 (the `parquet` feature).
+    GeoParquet,
+}
+
+impl Format {
+    /// Every format, in the order the names are listed.
+    const ALL: [Format; 3] = [Format::GeoJson, Format::FlatGeobuf, Format::GeoParquet];
+
+    /// The format a name stands for: `geojson` (or `json`), `fgb` (or `flatgeobuf`),
+    /// `parquet` (or `geoparquet`), in any case.
+    pub(crate) fn from_name(name: &str) -> Option<Format> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "geojson" | "json" => Some(Format::GeoJson),
+            "fgb" | "flatgeobuf" => Some(Format::FlatGeobuf),
+            "parquet" | "geoparquet" => Some(Format::GeoParquet),
+            _ => None,
+        }
+    }
+
+    /// Its name, as `--format` and `[output] formats` take it: `geojson`, `fgb`, `parquet`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::GeoJson => "geojson",
+            Format::FlatGeobuf => "fgb",
+            Format::GeoParquet => "parquet",
+        }
+    }
+
+    /// The cargo feature this build would need to write it, when it lacks it.
+    pub(crate) fn missing_feature(self) -> Option<&'static str> {
+        match self {
+            Format::GeoParquet if !cfg!(feature = "parquet") => Some("parquet"),
+            _ => None,
+        }
+    }
+
+    /// The formats this build writes, and those it would with a feature, for messages:
+    /// `this build writes geojson, fgb; parquet needs the `parquet` feature`.
+    pub(crate) fn choices() -> String {
+        let mut text = format!("this build writes {}", Format::built());
+        for f in Format::ALL {
+            if let Some(feature) = f.missing_feature() {
+                text.push_str(&format!("; {} needs the `{feature}` feature", f.name()));
+            }
+        }
+        text
+    }
+
+    /// The names of the formats this build writes: `geojson, fgb`.
+    fn built() -> String {
+        (Format::ALL.iter())
+            .filter(|f| f.missing_feature().is_none())
+            .map(|f| f.name())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl Serialize for Format {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        s.serialize_str(self.name())
+    }
+}
+
 /// How a parcel's area is obtained (docs/crs.md).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -596,6 +743,57 @@ mod tests {
         assert!(e.to_string().contains("[0, 1]"), "{e}");
         let e = Config::from_toml("[low_efficiency]\nmin_tax_per_mu = -1").unwrap_err();
         assert!(e.to_string().contains("min_tax_per_mu"), "{e}");
+    }
+
+    /// `[output] formats`: the names `--format` takes, in any case, each once; a name not
+    /// known, a format this build lacks the feature of, and an empty list are the config's
+    /// errors, saying what there is.
+    #[test]
+    fn output_formats_are_read_and_a_wrong_one_says_what_there_is() {
+        let c = Config::from_toml("[output]\nformats = [\"FGB\", \"geojson\", \"fgb\"]").unwrap();
+        assert_eq!(
+            c.output.formats,
+            Some(vec![Format::FlatGeobuf, Format::GeoJson])
+        );
+        assert_eq!(Config::from_toml("").unwrap().output.formats, None);
+        let again = Config::from_toml(&toml::to_string(&c).unwrap()).unwrap();
+        assert_eq!(again, c);
+        let config_error = |text: &str| match Config::from_toml(text) {
+            Err(Error::Config { message, .. }) => message,
+            other => panic!("{text}: {other:?}"),
+        };
+        let m = config_error("[output]\nformats = [\"geojson\", \"kml\"]");
+        assert!(
+            m.contains("output.formats: unknown format \"kml\"")
+                && m.contains("this build writes geojson, fgb")
+                && m.contains("line 2"),
+            "{m}"
+        );
+        let m = config_error("[output]\nformats = []");
+        assert!(m.contains("output.formats is empty"), "{m}");
+        let m = config_error("[output]\nformat = [\"fgb\"]");
+        assert!(m.contains("unknown field `format`"), "{m}");
+        let parquet = "[output]\nformats = [\"geojson\", \"parquet\"]";
+        if cfg!(feature = "parquet") {
+            let c = Config::from_toml(parquet).unwrap();
+            assert_eq!(
+                c.output.formats,
+                Some(vec![Format::GeoJson, Format::GeoParquet])
+            );
+        } else {
+            let m = config_error(parquet);
+            assert!(
+                m.contains(
+                    "output.formats: \"parquet\" needs the `parquet` feature: build with \
+                            cargo build --features parquet"
+                ),
+                "{m}"
+            );
+            // A configuration built in code is held to the same.
+            let mut c = Config::default();
+            c.output.formats = Some(vec![Format::GeoParquet]);
+            assert!(c.validate().is_err());
+        }
     }
 
     /// Values TOML takes but the audit cannot mean: a shortfall above the commitment itself,

@@ -179,7 +179,7 @@ pub use geojson;
 pub use audit::{Audit, Inputs, Progress, Stage};
 pub use config::{
     AreaConfig, AreaMethod, AuditConfig, ChecksConfig, Config, CrsConfig, EnterpriseFields, Fields,
-    MissingId, OutputCrs, ParkConfig, ParkFields, ReportConfig,
+    MissingId, OutputConfig, OutputCrs, ParkConfig, ParkFields, ReportConfig,
 };
 pub use crs::{Backend, Crs, CrsInfo, CrsSource, ToWgs84, gcj02};
 pub use dates::Date;

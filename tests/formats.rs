@@ -266,3 +266,22 @@ fn progress_ends_at_the_sources_length_in_every_format() {
         assert_eq!(told.last(), Some(&len), "{}: {told:?}", name.display());
     }
 }
+
+/// Without the `gdal` feature a source GDAL would read, held in memory, is refused as its file
+/// is, naming the feature.
+#[cfg(not(feature = "gdal"))]
+#[test]
+fn a_gdal_source_in_memory_without_the_feature_names_it() {
+    use land_efficiency::{ReadOptions, read_parcels};
+    let source = Source::gdal("dc.gdb.zip|layername=DCDYTB", b"PK\x03\x04".as_slice());
+    let e = read_parcels(&source, &Config::default(), &ReadOptions::default()).unwrap_err();
+    let text = e.to_string();
+    assert_eq!(e.code(), "input_format", "{text}");
+    assert!(
+        text.starts_with(
+            "dc.gdb.zip: a File Geodatabase is read through GDAL, with the `gdal` \
+                          feature: build with `cargo build --features gdal`"
+        ),
+        "{text}"
+    );
+}

@@ -314,13 +314,10 @@ fn fields_come_as_numbers_text_and_dates_and_a_chinese_layer_is_named() {
     assert!(text.contains("floor_area"), "{text}");
 }
 
-#[test]
-fn a_zipped_geodatabase_is_read_as_the_folder_is() {
-    let dir = tempfile::tempdir().unwrap();
-    let gdb = zone_gdb(dir.path(), "", true);
-    let zipped = dir.path().join("zone.gdb.zip");
-    let mut w = zip::ZipWriter::new(std::fs::File::create(&zipped).unwrap());
-    for entry in std::fs::read_dir(&gdb).unwrap() {
+/// `gdb` zipped into `zipped`, its files under `zone.gdb/`.
+fn zip_gdb(gdb: &Path, zipped: &Path) {
+    let mut w = zip::ZipWriter::new(std::fs::File::create(zipped).unwrap());
+    for entry in std::fs::read_dir(gdb).unwrap() {
         let path = entry.unwrap().path();
         let name = format!("zone.gdb/{}", path.file_name().unwrap().to_str().unwrap());
         w.start_file(name, zip::write::SimpleFileOptions::default())
@@ -328,6 +325,14 @@ fn a_zipped_geodatabase_is_read_as_the_folder_is() {
         std::io::Write::write_all(&mut w, &std::fs::read(&path).unwrap()).unwrap();
     }
     w.finish().unwrap();
+}
+
+#[test]
+fn a_zipped_geodatabase_is_read_as_the_folder_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let gdb = zone_gdb(dir.path(), "", true);
+    let zipped = dir.path().join("zone.gdb.zip");
+    zip_gdb(&gdb, &zipped);
     let from_zip = summary(
         layer(&zipped, "parcels"),
         layer(&zipped, "enterprises"),
@@ -340,6 +345,169 @@ fn a_zipped_geodatabase_is_read_as_the_folder_is() {
     );
     assert_eq!(from_zip, from_folder);
     assert_eq!(from_zip["parcels"]["evaluated"], 40);
+}
+
+/// `Source::gdal`: the zone's geodatabase zipped and held in memory audits as its file does,
+/// its label naming it.
+#[test]
+fn a_zipped_geodatabase_in_memory_audits_as_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let gdb = zone_gdb(dir.path(), "_4549", true);
+    let zipped = dir.path().join("zone.gdb.zip");
+    zip_gdb(&gdb, &zipped);
+    let bytes = std::fs::read(&zipped).unwrap();
+    let memory = |l: &str| Source::gdal(format!("upload/zone.gdb.zip|layername={l}"), &bytes);
+    let from_memory = summary(memory("parcels"), memory("enterprises"), memory("parks"));
+    let from_file = summary(
+        layer(&zipped, "parcels"),
+        layer(&zipped, "enterprises"),
+        layer(&zipped, "parks"),
+    );
+    assert_eq!(from_memory, from_file);
+    let zone = common::fixtures().join("zone");
+    let geojson = |l: &str| Source::path(zone.join(format!("{l}_4549.geojson")));
+    let from_geojson = summary(geojson("parcels"), geojson("enterprises"), geojson("parks"));
+    assert_eq!(from_memory, from_geojson);
+    assert_eq!(from_memory["parcels"]["evaluated"], 40);
+    assert_eq!(from_memory["low_efficiency_count"], 19);
+    // Records are named by the label, never by GDAL's /vsimem/ file.
+    let bad = Source::gdal("upload/zone.gdb.zip|layername=ZD", &bytes);
+    let e = read_parcels(&bad, &Config::default(), &ReadOptions::default()).unwrap_err();
+    let text = e.to_string();
+    assert!(
+        text.starts_with("upload/zone.gdb.zip: ") && text.contains("no layer named \"ZD\""),
+        "{text}"
+    );
+    let junk = Source::gdal("dc.gdb.zip", b"not a zip at all".as_slice());
+    let e = read_parcels(&junk, &Config::default(), &ReadOptions::default()).unwrap_err();
+    let text = e.to_string();
+    assert_eq!(e.code(), "input_format", "{text}");
+    assert!(
+        text.starts_with("dc.gdb.zip: GDAL cannot open it")
+            && text.contains("labelled with its extension")
+            && !text.contains("/vsimem/"),
+        "{text}"
+    );
+}
+
+/// A KML of two parcels, the first ring left open when `open`: GDAL's KML driver warns of it
+/// ("Non closed ring detected").
+fn kml(open: bool) -> String {
+    let ring = |x: f64| {
+        let x1 = x + 0.001;
+        let last = if open {
+            String::new()
+        } else {
+            format!(" {x},30")
+        };
+        format!("{x},30 {x1},30 {x1},30.001 {x},30.001{last}")
+    };
+    let placemark = |id: &str, x: f64| {
+        format!(
+            "<Placemark><name>{id}</name><Polygon><outerBoundaryIs><LinearRing><coordinates>\
+             {}</coordinates></LinearRing></outerBoundaryIs></Polygon></Placemark>",
+            ring(x)
+        )
+    };
+    format!(
+        "<?xml version=\"1.0\"?><kml xmlns=\"http://www.opengis.net/kml/2.2\"><Document>{}{}\
+         </Document></kml>",
+        placemark("P1", 120.0),
+        placemark("P2", 120.01).replace(" 120.01,30.001<", " 120.01,30.001 120.01,30<")
+    )
+}
+
+/// GDAL's own warnings while a source is read are the layer's warnings, naming the source and
+/// its layer, and only that read's, whichever thread GDAL says them on: three audits at once
+/// (a KML file GDAL warns of, the same in memory, and one it does not warn of), four times
+/// over.
+#[test]
+fn gdals_warnings_are_the_warnings_of_the_layer_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("zd.kml");
+    std::fs::write(&file, kml(true)).unwrap();
+    let mut config = Config::default();
+    config.fields.parcel_id = "Name".into();
+    let audit = |parcels: Source| {
+        let inputs = Inputs {
+            parcels,
+            enterprises: None,
+            parks: None,
+        };
+        Audit::new(config.clone()).run(&inputs).unwrap()
+    };
+    let said = |report: &land_efficiency::AuditReport| -> Vec<String> {
+        (report.warnings().iter())
+            .map(|w| w.message.clone())
+            .filter(|m| m.contains("GDAL said"))
+            .collect()
+    };
+    let open_ring = "GDAL said Warning 1: Non closed ring detected";
+    std::thread::scope(|s| {
+        for _ in 0..4 {
+            let path = s.spawn(|| audit(Source::path(&file)));
+            let memory = s.spawn(|| audit(Source::gdal("up/mem.kml", kml(true))));
+            let quiet = s.spawn(|| audit(Source::gdal("ok.kml", kml(false))));
+            let [path, memory, quiet] = [path, memory, quiet].map(|h| h.join().unwrap());
+            // The parcels are read all the same (an open ring is rejected, as from GeoJSON).
+            assert_eq!(quiet.summary().parcels.evaluated, 2);
+            assert_eq!(path.summary().parcels.evaluated, 1);
+            let name = format!("{}|layername=zd: {open_ring}", file.display());
+            let w = said(&path);
+            assert!(w.len() == 1 && w[0].starts_with(&name), "{w:?}");
+            let w = said(&memory);
+            let name = format!("up/mem.kml|layername=mem: {open_ring}");
+            assert!(w.len() == 1 && w[0].starts_with(&name), "{w:?}");
+            assert_eq!(said(&quiet), Vec::<String>::new());
+        }
+    });
+}
+
+/// A geodatabase whose parcels' table is cut short: GDAL stops early, and the error says
+/// what GDAL said.
+#[test]
+fn a_read_gdal_stops_gives_gdals_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let gdb = dir.path().join("cut.gdb");
+    let zone = common::fixtures().join("zone");
+    let parcels = zone.join("parcels_4549.geojson");
+    ogr2ogr(&[
+        gdb.to_str().unwrap(),
+        parcels.to_str().unwrap(),
+        "-nln",
+        "ZD",
+        "-nlt",
+        "MULTIPOLYGON",
+    ]);
+    // The table written last (the highest number) holds the parcels: cut it in half.
+    let table = (std::fs::read_dir(&gdb).unwrap())
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "gdbtable"))
+        .max()
+        .unwrap();
+    let bytes = std::fs::read(&table).unwrap();
+    std::fs::write(&table, &bytes[..bytes.len() / 2]).unwrap();
+    let e = read_parcels(
+        &Source::path(&gdb),
+        &Config::default(),
+        &ReadOptions::default(),
+    )
+    .unwrap_err();
+    let text = e.to_string();
+    assert!(
+        matches!(
+            e,
+            Error::Gdal {
+                feature: Some(_),
+                ..
+            }
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("GDAL stopped after") && text.contains("(GDAL said: ERROR 1: "),
+        "{text}"
+    );
 }
 
 #[test]

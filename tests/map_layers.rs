@@ -177,6 +177,49 @@ fn geoparquet_in_memory_needs_the_feature() {
     );
 }
 
+/// `[output] formats` in the config file chooses the map layers' formats when `--format` is
+/// not given; `--format` overrides it.
+#[test]
+fn the_config_alone_writes_flatgeobuf_and_format_overrides_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let zone = fixtures().join("zone");
+    let thresholds = std::fs::read_to_string(zone.join("thresholds.toml")).unwrap();
+    let config = dir.path().join("fgb.toml");
+    std::fs::write(
+        &config,
+        format!("{thresholds}\n[output]\nformats = [\"fgb\"]\n"),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let run = |format: Option<&str>| {
+        let mut command = common::example("audit");
+        command.arg("--quiet").arg("--config").arg(&config);
+        command.arg("--out").arg(&out);
+        for layer in ["parcels", "enterprises", "parks"] {
+            command.arg(format!("--{layer}"));
+            command.arg(zone.join(format!("{layer}.geojson")));
+        }
+        if let Some(list) = format {
+            command.args(["--format", list]);
+        }
+        let done = command.output().unwrap();
+        assert!(
+            done.status.success(),
+            "{}",
+            String::from_utf8_lossy(&done.stderr)
+        );
+    };
+    run(None);
+    assert!(!out.join("parcels.geojson").exists() && !out.join("parks.geojson").exists());
+    let file = std::fs::File::open(out.join("parcels.fgb")).unwrap();
+    let reader = flatgeobuf::FgbReader::open(std::io::BufReader::new(file)).unwrap();
+    assert_eq!(reader.header().features_count(), 40);
+    assert!(out.join("parks.fgb").is_file());
+    run(Some("geojson"));
+    assert_eq!(features(&out.join("parcels.geojson")).len(), 40);
+    assert!(!out.join("parcels.fgb").exists());
+}
+
 #[cfg(feature = "parquet")]
 mod parquet_files {
     use super::*;

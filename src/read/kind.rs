@@ -202,7 +202,7 @@ fn is_ogr(path: &Path, ext: &str) -> bool {
 }
 
 /// [`Kind::Ogr`] with the `gdal` feature; without it, the hint naming it.
-fn ogr_or_hint(path: &Path) -> Result<Kind> {
+pub(crate) fn ogr_or_hint(path: &Path) -> Result<Kind> {
     if cfg!(feature = "gdal") {
         return Ok(Kind::Ogr);
     }

@@ -122,6 +122,15 @@ pub enum Source {
         /// The Parquet file's bytes.
         data: Arc<[u8]>,
     },
+    /// A source GDAL reads, held in memory (`gdal` feature): a zipped File Geodatabase
+    /// (`dc.gdb.zip|layername=DCDYTB`), a KML, ..., with a label used in messages whose
+    /// extension tells GDAL what it is.
+    Gdal {
+        /// Shown where a file name would be; a layer named after `|layername=`.
+        label: String,
+        /// The source's bytes.
+        data: Arc<[u8]>,
+    },
     /// Records built in memory ([`Records`](typed::Records)), read as a file of the layer
     /// holding them would be.
     Built(typed::BuiltLayer),
@@ -218,13 +227,27 @@ impl Source {
         }
     }
 
+    /// A source GDAL reads, in memory (`gdal` feature; without it, reading it is an
+    /// [`Error::InputFormat`] naming the feature): a zipped File Geodatabase, a KML, ..., read
+    /// as a file of it is, through GDAL's `/vsimem/` (a copy of the bytes, under a name of its
+    /// own for each read, unlinked once read). `label` names it in messages and tells GDAL
+    /// what it is by its extension (`dc.gdb.zip`, `zd.kml`); one of several layers is named
+    /// after it (`dc.gdb.zip|layername=DCDYTB`).
+    pub fn gdal(label: impl Into<String>, data: impl AsRef<[u8]>) -> Source {
+        Source::Gdal {
+            label: label.into(),
+            data: Arc::from(data.as_ref()),
+        }
+    }
+
     /// The label of an in-memory workbook, zip or GeoPackage, split from the layer named in
     /// it.
     fn labelled(&self) -> Option<(&str, Option<&str>)> {
         match self {
             Source::Spreadsheet { label, .. }
             | Source::ZippedShapefile { label, .. }
-            | Source::GeoPackage { label, .. } => Some(match label.rfind(error::LAYER_NAME) {
+            | Source::GeoPackage { label, .. }
+            | Source::Gdal { label, .. } => Some(match label.rfind(error::LAYER_NAME) {
                 Some(at) => (&label[..at], Some(&label[at + error::LAYER_NAME.len()..])),
                 None => (label.as_str(), None),
             }),
@@ -240,7 +263,8 @@ impl Source {
             | Source::Spreadsheet { data, .. }
             | Source::ZippedShapefile { data, .. }
             | Source::GeoPackage { data, .. }
-            | Source::GeoParquet { data, .. } => Some(data),
+            | Source::GeoParquet { data, .. }
+            | Source::Gdal { data, .. } => Some(data),
             Source::Path(_) | Source::Built(_) => None,
         }
     }
@@ -284,6 +308,7 @@ impl Source {
             Source::ZippedShapefile { .. } => Ok(kind::Kind::ZippedShapefile),
             Source::GeoPackage { .. } => Ok(kind::Kind::GeoPackage),
             Source::GeoParquet { label, .. } => kind::geoparquet(Path::new(label)),
+            Source::Gdal { .. } => kind::ogr_or_hint(&self.name()),
             Source::GeoJson { .. } | Source::Built(_) => Ok(kind::Kind::GeoJson),
         }
     }
@@ -458,6 +483,8 @@ struct Scan {
     fids: Option<Arc<fids::Fids>>,
     /// For a source read through GDAL, the features whose arcs were made into vertices.
     curved: Option<Arc<std::sync::Mutex<Vec<usize>>>>,
+    /// For a source read through GDAL, GDAL's own messages.
+    said: Option<Arc<ogr::Caught>>,
     /// What was found wrong with the file as a whole (a mapped CSV column not in its header).
     suspicions: Vec<Suspicion>,
 }
@@ -476,6 +503,7 @@ impl Scan {
             suspicions: Vec::new(),
             fids: None,
             curved: None,
+            said: None,
         }
     }
 
@@ -543,6 +571,8 @@ fn scan_geojson<T: Send>(
 ) -> Result<Scan> {
     let mut scan = Scan::new(source.name());
     let kind = source.kind()?;
+    // The copy of an in-memory source GDAL reads, alive while its text is.
+    let mut held = Vec::new();
     // A made text is no measure of its source's bytes: its progress is what it has read, as a
     // share of the size the caller knows (a Shapefile's, its .shp's bytes).
     let mut made_progress: Option<ByteProgress> = None;
@@ -582,6 +612,13 @@ fn scan_geojson<T: Send>(
         }
         (kind::Kind::Ogr, Some(path)) => {
             let (text, share) = open_ogr(path, source.layer_name(), layer, &mut scan)?;
+            made_progress = made::told(options.progress.as_ref(), &share, source.len());
+            text
+        }
+        (kind::Kind::Ogr, None) => {
+            let data = source.bytes().map_or(&[][..], |d| &d[..]);
+            let opened = ogr::open_bytes(&source.name(), data, &mut held, source.layer_name())?;
+            let (text, share) = take_ogr(opened, layer, &mut scan);
             made_progress = made::told(options.progress.as_ref(), &share, source.len());
             text
         }
@@ -639,21 +676,31 @@ fn scan_geojson<T: Send>(
     Ok(scan)
 }
 
-/// Opens a source read through GDAL: its notes, its name with its layer (as QGIS names it),
-/// its FIDs and curved features go to `scan`; returns its features' text and how far it is read.
+/// Opens a source read through GDAL: see [`take_ogr`].
 fn open_ogr(
     path: &Path,
     name: Option<&str>,
     layer: Layer,
     scan: &mut Scan,
 ) -> Result<(Box<dyn Read + Send + 'static>, Arc<made::Share>)> {
-    let opened = ogr::open(path, name)?;
+    Ok(take_ogr(ogr::open(path, name)?, layer, scan))
+}
+
+/// Takes a source opened through GDAL: its notes, its name with its layer (as QGIS names it),
+/// its FIDs, curved features and GDAL's messages go to `scan`; returns its features' text and
+/// how far it is read.
+fn take_ogr<'a>(
+    opened: ogr::Opened<'a>,
+    layer: Layer,
+    scan: &mut Scan,
+) -> (Box<dyn Read + Send + 'a>, Arc<made::Share>) {
     scan.warnings
         .extend(opened.notes.into_iter().map(layer_note(layer)));
     scan.file = opened.name;
     scan.fids = Some(opened.fids);
     scan.curved = Some(opened.curved);
-    Ok((opened.text, opened.share))
+    scan.said = Some(opened.said);
+    (opened.text, opened.share)
 }
 
 /// Once a source that numbers its features is read (a GeoPackage's table, a source read
@@ -667,6 +714,10 @@ fn finish_ogr(scan: &mut Scan, layer: Layer) {
     if let Some(curved) = &scan.curved {
         scan.warnings
             .extend(ogr::curved_note(&scan.file, curved).map(layer_note(layer)));
+    }
+    if let Some(said) = &scan.said {
+        scan.warnings
+            .extend(said.notes(&scan.file).into_iter().map(layer_note(layer)));
     }
 }
 

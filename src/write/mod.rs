@@ -30,7 +30,8 @@ use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use crate::config::OutputCrs;
+pub use crate::config::Format;
+use crate::config::{Config, OutputCrs};
 use crate::error::{Error, Result};
 use crate::results::AuditReport;
 use crate::source_text::InputTexts;
@@ -70,17 +71,6 @@ pub const FORMAT_FILES: [&str; 4] = [
     "parks.parquet",
 ];
 
-/// A format the map layers (parcels and parks) are written in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// `parcels.geojson`, `parks.geojson`: RFC 7946 with map styling.
-    GeoJson,
-    /// `parcels.fgb`, `parks.fgb`: FlatGeobuf with its spatial index.
-    FlatGeobuf,
-    /// `parcels.parquet`, `parks.parquet`: GeoParquet 1.1 (the `parquet` feature).
-    GeoParquet,
-}
-
 impl Format {
     /// The formats of a comma list as `--format` takes it: `geojson`, `fgb` (or
     /// `flatgeobuf`), `parquet` (or `geoparquet`), e.g. `geojson,parquet`.
@@ -100,15 +90,10 @@ impl Format {
     pub fn parse_list(list: &str) -> Result<Vec<Format>> {
         let mut formats = Vec::new();
         for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
-            let format = match name.to_ascii_lowercase().as_str() {
-                "geojson" | "json" => Format::GeoJson,
-                "fgb" | "flatgeobuf" => Format::FlatGeobuf,
-                "parquet" | "geoparquet" => Format::GeoParquet,
-                _ => {
-                    return Err(Error::Usage(format!(
-                        "unknown output format {name:?}: give a comma list of geojson, fgb, parquet"
-                    )));
-                }
+            let Some(format) = Format::from_name(name) else {
+                return Err(Error::Usage(format!(
+                    "unknown output format {name:?}: give a comma list of geojson, fgb, parquet"
+                )));
             };
             if format == Format::GeoParquet && !cfg!(feature = "parquet") {
                 return Err(Error::Usage(PARQUET_FEATURE.into()));
@@ -154,6 +139,26 @@ pub struct WriteOptions {
 }
 
 impl WriteOptions {
+    /// The options a configuration gives: the map layers' formats (`[output] formats`), their
+    /// CRS (`[crs] output`) and `report.html`'s heading (`[report]`, in `lang`); no input
+    /// files named. [`WriteOptions::default`] reads no configuration: GeoJSON in WGS84.
+    ///
+    /// ```
+    /// use land_efficiency::{Config, Format, Lang, WriteOptions};
+    /// let config = Config::from_toml("[output]\nformats = [\"fgb\"]").unwrap();
+    /// let options = WriteOptions::from_config(&config, Lang::Zh);
+    /// assert_eq!(options.formats, [Format::FlatGeobuf]);
+    /// assert!(WriteOptions::from_config(&Config::default(), Lang::Zh).formats.is_empty());
+    /// ```
+    pub fn from_config(config: &Config, lang: Lang) -> WriteOptions {
+        WriteOptions {
+            crs: config.crs.output,
+            inputs: Vec::new(),
+            report: ReportOptions::from_config(&config.report, lang),
+            formats: config.output.formats.clone().unwrap_or_default(),
+        }
+    }
+
     /// The formats asked for: GeoJSON when none is.
     fn chosen_formats(&self) -> Vec<Format> {
         if self.formats.is_empty() {

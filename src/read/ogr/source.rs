@@ -14,10 +14,11 @@ use crate::error::{Error, LAYER_NAME, Result};
 use crate::read::made::{Features, MadeText, Share, feature_start, fill, json_string, number};
 use crate::read::wkb::{self, Written};
 
-/// Opens the layer `layer` (else the only one) of the vector source at `path`.
-pub(super) fn open(path: &Path, layer: Option<&str>) -> Result<Opened> {
+/// Opens the layer `layer` (else the only one) of the vector source at `path`, named `shown`
+/// in messages (the path, or an in-memory source's label).
+pub(super) fn open(path: &Path, shown: &Path, layer: Option<&str>) -> Result<Opened<'static>> {
     let bad = |message: String| Error::Gdal {
-        file: path.to_path_buf(),
+        file: shown.to_path_buf(),
         feature: None,
         message,
     };
@@ -33,18 +34,24 @@ pub(super) fn open(path: &Path, layer: Option<&str>) -> Result<Opened> {
             gdal::errors::GdalError::NullPointer { msg, .. } => msg,
             other => other.to_string(),
         };
+        // Bytes in memory have no folder: their label's extension tells GDAL what they are.
+        let give = if path == shown {
+            "give a File Geodatabase's .gdb folder itself (with its a0000000N.gdbtable files)"
+        } else {
+            "give a zipped File Geodatabase, or a file GDAL reads, labelled with its extension \
+             (dc.gdb.zip, zd.kml)"
+        };
         Error::InputFormat {
-            file: path.to_path_buf(),
+            file: shown.to_path_buf(),
             message: format!(
-                "GDAL cannot open it as a vector source ({said}): give a File Geodatabase's \
-                 .gdb folder itself (with its a0000000N.gdbtable files), or export the layer to \
-                 GeoJSON"
+                "GDAL cannot open it as a vector source ({said}): {give}, or export the layer \
+                 to GeoJSON"
             ),
         }
     })?;
     let names: Vec<String> = dataset.layers().map(|l| l.name()).collect();
-    let chosen = choose(path, &names, layer).map_err(bad)?;
-    let name = PathBuf::from(format!("{}{LAYER_NAME}{}", path.display(), names[chosen]));
+    let chosen = choose(shown, &names, layer).map_err(bad)?;
+    let name = PathBuf::from(format!("{}{LAYER_NAME}{}", shown.display(), names[chosen]));
     let layer = dataset
         .into_layer(chosen)
         .map_err(|e| bad(format!("cannot read layer {}: {e}", names[chosen])))?;
@@ -81,6 +88,7 @@ pub(super) fn open(path: &Path, layer: Option<&str>) -> Result<Opened> {
         fids,
         curved,
         share,
+        said: Arc::default(),
     })
 }
 
@@ -202,8 +210,8 @@ impl Features for OgrFeatures {
             && (self.index as u64) < n
         {
             return Err(self.fault(format!(
-                "GDAL stopped after {} of the layer's {n} features (see GDAL's message above): \
-                 the source may be damaged; open it in QGIS or ogrinfo, or export it again",
+                "GDAL stopped after {} of the layer's {n} features: the source may be \
+                 damaged; open it in QGIS or ogrinfo, or export it again",
                 self.index
             )));
         }
