@@ -9,6 +9,7 @@
 #
 #   scripts/check_formats.sh [AUDIT_BINARY]     # default target/debug/examples/audit
 #   GDAL_AUDIT=BINARY scripts/check_formats.sh  # also a File Geodatabase (gdal feature)
+#   PARQUET_AUDIT=BINARY scripts/check_formats.sh  # also GeoParquet (parquet feature; pyarrow)
 #
 # Needs python3 with geopandas, pyogrio and openpyxl (pip install geopandas pyogrio openpyxl),
 # and the peer generator in ${SHARED:-../shared}/peer. Exits 1 on the first difference.
@@ -119,5 +120,17 @@ if [ -n "${GDAL_AUDIT:-}" ]; then
     "$gdb|layername=parks"
   # Its CRS is declared (EPSG:4549), as the GeoJSON's "crs" member declares it: nothing added.
   same gdb geojson
+fi
+# GeoParquet written by GeoPandas (WKB, the CRS as PROJJSON), with an audit binary built with
+# the parquet feature (PARQUET_AUDIT=path). WKB's coordinates are read exactly, the GeoJSON's
+# text by serde_json (which can be an ulp off): sums of areas may differ in their last bits.
+if [ -n "${PARQUET_AUDIT:-}" ]; then
+  for layer in parcels enterprises parks; do
+    python3 -c 'import sys, geopandas as g; g.read_file(sys.argv[1]).to_parquet(sys.argv[2])' \
+      "$G/${layer}_4549.geojson" "$WORK/$layer.parquet"
+  done
+  AUDIT=$PARQUET_AUDIT audit parquet "$WORK/none.toml" "$WORK/parcels.parquet" \
+    "$WORK/enterprises.parquet" "$WORK/parks.parquet"
+  same parquet geojson
 fi
 echo "every format audits to the GeoJSON's summary ($(($(date +%s) - start)) s of audits)"

@@ -464,6 +464,152 @@ mod parquet_files {
 
     /// A row without geometry is rejected, named by its row; damaged WKB stops the read,
     /// naming the file and the row.
+    /// Little-endian WKB of a Polygon (code 3) or LineString (code 2) made of `rings`, written
+    /// by hand so that a ring can be left open.
+    fn wkb_by_hand(code: u32, rings: &[&[(f64, f64)]]) -> Vec<u8> {
+        let mut out = vec![1];
+        out.extend(code.to_le_bytes());
+        if code == 3 {
+            out.extend((rings.len() as u32).to_le_bytes());
+        }
+        for ring in rings {
+            out.extend((ring.len() as u32).to_le_bytes());
+            for (x, y) in *ring {
+                out.extend(x.to_le_bytes());
+                out.extend(y.to_le_bytes());
+            }
+        }
+        out
+    }
+
+    /// A GeoParquet of parcels P1 (a good square) and P2 (`second`), with no `crs`.
+    fn two_rows(path: &Path, second: &[u8]) {
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("parcel_id", DataType::Utf8, true),
+            Field::new("geometry", DataType::Binary, true),
+        ]));
+        let square = [
+            (120.0, 30.0),
+            (120.001, 30.0),
+            (120.001, 30.001),
+            (120.0, 30.0),
+        ];
+        let first = wkb_by_hand(3, &[&square]);
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(StringArray::from(vec!["P1", "P2"])),
+                Arc::new(BinaryArray::from(vec![first.as_slice(), second])),
+            ],
+        )
+        .unwrap();
+        let mut w =
+            ArrowWriter::try_new(std::fs::File::create(path).unwrap(), schema, None).unwrap();
+        let geo = r#"{"version":"1.1.0","primary_column":"geometry","columns":{"geometry":{"encoding":"WKB","geometry_types":[]}}}"#;
+        w.append_key_value_metadata(KeyValue::new("geo".into(), geo.to_string()));
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+    }
+
+    /// Each kind of bad geometry, given as WKB in a GeoParquet row, is rejected for the reason
+    /// (code, words) the same feature written as GeoJSON by hand is: the direct read of WKB and
+    /// the GeoJSON reader say the same.
+    #[test]
+    fn bad_geometries_are_rejected_as_their_geojson_is() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b, c) = ((120.0, 30.0), (120.001, 30.0), (120.001, 30.001));
+        let bowtie = [a, (120.001, 30.001), b, (120.0, 30.001), a];
+        let cases: Vec<(&str, Vec<u8>, String)> = vec![
+            (
+                "open ring",
+                wkb_by_hand(3, &[&[a, b, c, (120.0, 30.001)]]),
+                "{\"type\":\"Polygon\",\"coordinates\":[[[120.0,30.0],[120.001,30.0],[120.001,30.001],[120.0,30.001]]]}".into(),
+            ),
+            (
+                "short ring",
+                wkb_by_hand(3, &[&[a, b, a]]),
+                "{\"type\":\"Polygon\",\"coordinates\":[[[120.0,30.0],[120.001,30.0],[120.0,30.0]]]}".into(),
+            ),
+            (
+                "no rings",
+                wkb_by_hand(3, &[]),
+                "{\"type\":\"Polygon\",\"coordinates\":[]}".into(),
+            ),
+            (
+                "line",
+                wkb_by_hand(2, &[&[a, b]]),
+                "{\"type\":\"LineString\",\"coordinates\":[[120.0,30.0],[120.001,30.0]]}".into(),
+            ),
+            (
+                "bow tie",
+                wkb_by_hand(3, &[&bowtie]),
+                "{\"type\":\"Polygon\",\"coordinates\":[[[120.0,30.0],[120.001,30.001],[120.001,30.0],[120.0,30.001],[120.0,30.0]]]}".into(),
+            ),
+            (
+                "point",
+                {
+                    let mut p = vec![1, 1, 0, 0, 0];
+                    p.extend(120.0f64.to_le_bytes());
+                    p.extend(30.0f64.to_le_bytes());
+                    p
+                },
+                "{\"type\":\"Point\",\"coordinates\":[120.0,30.0]}".into(),
+            ),
+        ];
+        for (what, wkb, geojson) in cases {
+            let parquet = dir.path().join("p.parquet");
+            two_rows(&parquet, &wkb);
+            let text = format!(
+                "{{\"type\":\"FeatureCollection\",\"features\":[\
+                 {{\"type\":\"Feature\",\"properties\":{{\"parcel_id\":\"P1\"}},\"geometry\":{{\"type\":\"Polygon\",\"coordinates\":[[[120.0,30.0],[120.001,30.0],[120.001,30.001],[120.0,30.0]]]}}}},\
+                 {{\"type\":\"Feature\",\"properties\":{{\"parcel_id\":\"P2\"}},\"geometry\":{geojson}}}]}}"
+            );
+            let from_parquet = parcels_alone(Source::path(&parquet)).unwrap();
+            let from_geojson = parcels_alone(Source::geojson("p.parquet", text)).unwrap();
+            let reject = |r: &AuditReport| {
+                assert_eq!(r.summary.parcels.read, 2, "{what}");
+                assert_eq!(r.rejected.len(), 1, "{what}: {:?}", r.rejected);
+                let x = &r.rejected[0];
+                (x.index, x.id.clone(), x.code, x.reason.clone())
+            };
+            assert_eq!(reject(&from_parquet), reject(&from_geojson), "{what}");
+        }
+    }
+
+    /// A GeoParquet file damaged anywhere (bytes cut off, bytes overwritten) is an error or a
+    /// read, never a panic or a hang.
+    #[test]
+    fn a_damaged_file_is_an_error_not_a_panic() {
+        let dir = tempfile::tempdir().unwrap();
+        let whole = dir.path().join("zone.parquet");
+        to_geoparquet(&fixtures().join("zone/parcels.geojson"), &whole, None);
+        let bytes = std::fs::read(&whole).unwrap();
+        let read = |data: Vec<u8>| {
+            let source = Source::geoparquet("zone.parquet", data);
+            let options = land_efficiency::ReadOptions::default();
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                land_efficiency::read_parcels(&source, &Config::default(), &options).map(|r| r.read)
+            }))
+        };
+        assert_eq!(read(bytes.clone()).unwrap().unwrap(), 40);
+        let mut errors = 0;
+        for at in (0..bytes.len()).step_by(97) {
+            let cut = read(bytes[..at].to_vec()).expect("a cut file panicked");
+            errors += usize::from(cut.is_err());
+            let mut scrambled = bytes.clone();
+            for b in &mut scrambled[at..(at + 16).min(bytes.len())] {
+                *b ^= 0x5A;
+            }
+            let outcome = read(scrambled);
+            assert!(
+                outcome.is_ok(),
+                "bytes {at}..{} overwritten: a panic",
+                at + 16
+            );
+        }
+        assert!(errors > 0);
+    }
+
     #[test]
     fn bad_rows_are_named_by_row() {
         let dir = tempfile::tempdir().unwrap();

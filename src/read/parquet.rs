@@ -424,7 +424,17 @@ pub(super) fn scan<T: Send>(
     std::thread::scope(|threads| {
         threads.spawn(move || {
             let mut first = 0;
-            for batch in &mut reader {
+            // The decoder is another crate's: should damaged bytes make it panic, that is this
+            // file's error, not the caller's panic.
+            let next = |reader: &mut ParquetRecordBatchReader| {
+                std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| reader.next()))
+                    .unwrap_or_else(|_| {
+                        Some(Err(arrow_schema::ArrowError::ParquetError(
+                            "the Parquet decoder failed on damaged data".into(),
+                        )))
+                    })
+            };
+            while let Some(batch) = next(&mut reader) {
                 let rows = batch
                     .map(|batch| Rows { batch, first })
                     .map_err(|e| format_error(&file, format!("row {first}: cannot read: {e}")));
