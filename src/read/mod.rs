@@ -558,6 +558,43 @@ fn open_geopackage(source: &Source) -> Result<gpkg::Opened> {
     }
 }
 
+/// Opens the Shapefile `source` names (`kind`: a `.shp`, or a zip of it as a file at `path`
+/// or bytes in memory).
+fn open_shapefile(source: &Source, kind: kind::Kind, path: Option<&Path>) -> Result<shp::Opened> {
+    match (path, source) {
+        (Some(path), _) if kind == kind::Kind::Shapefile => shp::open(path),
+        (Some(path), _) => zipped::open(path, source.layer_name()),
+        (None, Source::ZippedShapefile { data, .. }) => {
+            zipped::open_bytes(&source.name(), data, source.layer_name())
+        }
+        _ => Err(Error::Usage(format!(
+            "{}: not a Shapefile",
+            source.name().display()
+        ))),
+    }
+}
+
+/// Reads the GeoParquet `source` names (a file, or bytes in memory) into records, as
+/// [`scan_geojson`] does a GeoJSON's.
+#[cfg(feature = "parquet")]
+fn scan_geoparquet<T: Send>(
+    source: &Source,
+    layer: Layer,
+    options: &ReadOptions,
+    parse: &ParseFn<T>,
+    sink: &mut dyn for<'b> FnMut(T, Left<'b>),
+) -> Result<Scan> {
+    let opened = match (source.file(), source) {
+        (Some(path), _) => parquet::open(path)?,
+        (None, Source::GeoParquet { data, .. }) => parquet::open_bytes(&source.name(), data)?,
+        _ => {
+            let name = source.name();
+            return Err(Error::Usage(format!("{}: not GeoParquet", name.display())));
+        }
+    };
+    parquet::scan(opened, layer, options, parse, sink)
+}
+
 /// Scans a GeoJSON FeatureCollection, parses its features in parallel batches, and hands the
 /// good records to `sink` in file order. With `leave`, the text a record marks to be left in
 /// the file comes as a span (the file can be read again); else as text to hold.
@@ -569,8 +606,12 @@ fn scan_geojson<T: Send>(
     parse: &ParseFn<T>,
     sink: &mut dyn for<'b> FnMut(T, Left<'b>),
 ) -> Result<Scan> {
-    let mut scan = Scan::new(source.name());
     let kind = source.kind()?;
+    #[cfg(feature = "parquet")]
+    if kind == kind::Kind::GeoParquet {
+        return scan_geoparquet(source, layer, options, parse, sink);
+    }
+    let mut scan = Scan::new(source.name());
     // The copy of an in-memory source GDAL reads, alive while its text is.
     let mut held = Vec::new();
     // A made text is no measure of its source's bytes: its progress is what it has read, as a
@@ -590,19 +631,7 @@ fn scan_geojson<T: Send>(
             Box::new(opened.text)
         }
         (kind::Kind::Shapefile | kind::Kind::ZippedShapefile, path) => {
-            let opened = match (path, source) {
-                (Some(path), _) if kind == kind::Kind::Shapefile => shp::open(path)?,
-                (Some(path), _) => zipped::open(path, source.layer_name())?,
-                (None, Source::ZippedShapefile { data, .. }) => {
-                    zipped::open_bytes(&source.name(), data, source.layer_name())?
-                }
-                _ => {
-                    return Err(Error::Usage(format!(
-                        "{}: not a Shapefile",
-                        scan.file.display()
-                    )));
-                }
-            };
+            let opened = open_shapefile(source, kind, path)?;
             scan.warnings
                 .extend(opened.notes.into_iter().map(layer_note(layer)));
             made_progress =
@@ -621,22 +650,6 @@ fn scan_geojson<T: Send>(
             let (text, share) = take_ogr(opened, layer, &mut scan);
             made_progress = made::told(options.progress.as_ref(), &share, source.len());
             text
-        }
-        #[cfg(feature = "parquet")]
-        (kind::Kind::GeoParquet, path) => {
-            let opened = match (path, source) {
-                (Some(path), _) => parquet::open(path)?,
-                (None, Source::GeoParquet { data, .. }) => {
-                    parquet::open_bytes(&source.name(), data)?
-                }
-                _ => {
-                    return Err(Error::Usage(format!(
-                        "{}: not GeoParquet",
-                        scan.file.display()
-                    )));
-                }
-            };
-            return parquet::scan(opened, layer, options, parse, sink);
         }
         _ => source.open()?,
     };
