@@ -1,6 +1,6 @@
 //! GeoJSON text made from another format's records (a Shapefile's, a GeoPackage's table's, a
-//! GeoParquet file's, a source read through GDAL), so that each is read by the GeoJSON
-//! pipeline itself: the collection's opening with the CRS its source declares, strings, and
+//! source read through GDAL; of a GeoParquet row, only its properties' object), so that each
+//! is read by the GeoJSON pipeline itself: the collection's opening with the CRS its source declares, strings, and
 //! numbers written to round-trip exactly.
 //!
 //! A reader of such a format makes its features ([`Features`]); [`MadeText`] is the one `Read`
