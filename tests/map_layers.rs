@@ -595,6 +595,10 @@ mod parquet_files {
         let mut errors = 0;
         for at in (0..bytes.len()).step_by(97) {
             let cut = read(bytes[..at].to_vec()).expect("a cut file panicked");
+            if let Err(e) = &cut {
+                // The label names the bytes in memory, as a path names a file.
+                assert!(e.to_string().contains("zone.parquet"), "{e}");
+            }
             errors += usize::from(cut.is_err());
             let mut scrambled = bytes.clone();
             for b in &mut scrambled[at..(at + 16).min(bytes.len())] {

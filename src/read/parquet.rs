@@ -34,7 +34,7 @@ use rayon::prelude::*;
 use serde_json::value::RawValue;
 
 use super::feature::{Geom, Members};
-use super::made::{json_string, number};
+use super::made::{Share, json_string, number};
 use super::{Draft, Left, ParseFn, ReadOptions, Scan, layer_note, left_in, overlap, wkb};
 use crate::error::{Error, FeatureContext, Layer, Result};
 
@@ -417,7 +417,7 @@ pub(super) fn scan<T: Send>(
         geometry: &opened.geometry,
         parse,
     };
-    let (rows_in_file, size) = (opened.rows_in_file, opened.size);
+    let (share, size) = (Share::new(opened.rows_in_file), opened.size);
     let mut reader = opened.reader;
     let (batches, received) = sync_channel::<Result<Rows>>(1);
     let file = Arc::clone(&making.file);
@@ -460,11 +460,8 @@ pub(super) fn scan<T: Send>(
                     }
                 }
                 if let Some(progress) = &options.progress {
-                    let read = (rows.first + rows.batch.num_rows()) as u128;
-                    let done = (read * u128::from(size))
-                        .checked_div(u128::from(rows_in_file))
-                        .unwrap_or(0);
-                    progress(u64::try_from(done).unwrap_or(u64::MAX).min(size));
+                    share.set((rows.first + rows.batch.num_rows()) as u64);
+                    progress(share.of(size));
                 }
                 Ok(())
             },
