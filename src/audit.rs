@@ -30,7 +30,7 @@ use crate::results::{
 };
 use crate::source_text::InputTexts;
 use crate::suspect::{self, Extents};
-use crate::units::m2_to_mu;
+use crate::units::per_mu;
 
 /// The three input layers. Enterprises and parks are optional: without enterprises every
 /// parcel is idle; without parks every parcel is outside any park.
@@ -583,9 +583,12 @@ impl Audit {
         report.enterprise_trends = (0..report.enterprise_count())
             .map(|row| {
                 let e = report.enterprise(row);
-                let land_mu = e.land_m2().filter(|&l| l > 0.0).map(m2_to_mu);
+                let land_m2 = e.land_m2().filter(|&l| l > 0.0);
                 let [tax, _, output] = report.enterprise_table.money(row);
-                let now = [land_mu.map(|l| tax / l), land_mu.map(|l| output / l)];
+                let now = [
+                    land_m2.map(|l| per_mu(tax, l)),
+                    land_m2.map(|l| per_mu(output, l)),
+                ];
                 trend(Table::Enterprises, e.id(), now)
             })
             .collect();
@@ -807,12 +810,7 @@ fn adjustments(
             ),
         }));
     if read.gb18030 {
-        notes.warnings.push(Warning {
-            layer: Layer::Adjustments,
-            index: Warning::NO_RECORD,
-            id: None,
-            message: format!("{}: read as GB18030 (GBK), not being UTF-8", path.display()),
-        });
+        notes.warnings.push(gb18030_note(Layer::Adjustments, path));
     }
     Ok(Some(read.table))
 }
@@ -902,12 +900,7 @@ fn negative_listed(
         }
     }
     if read.gb18030 {
-        notes.warnings.push(Warning {
-            layer: Layer::NegativeList,
-            index: Warning::NO_RECORD,
-            id: None,
-            message: format!("{}: read as GB18030 (GBK), not being UTF-8", path.display()),
-        });
+        notes.warnings.push(gb18030_note(Layer::NegativeList, path));
     }
     Ok(listed)
 }
@@ -956,3 +949,13 @@ struct Ledger<'a> {
 
 /// The enterprises and parks layers, those given.
 type OtherLayers = (Option<Loaded<Enterprises>>, Option<Loaded<Parks>>);
+
+/// The note that a table (`path`, of `layer`) was read as GB18030 (GBK), not being UTF-8.
+fn gb18030_note(layer: Layer, path: &Path) -> Warning {
+    Warning {
+        layer,
+        index: Warning::NO_RECORD,
+        id: None,
+        message: format!("{}: read as GB18030 (GBK), not being UTF-8", path.display()),
+    }
+}

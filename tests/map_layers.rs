@@ -651,11 +651,28 @@ mod parquet_files {
         assert_eq!(report.summary.parcels.read, 2);
         let rejected = &report.rejected[0];
         assert_eq!((rejected.index, rejected.id.as_deref()), (1, Some("P2")));
+        // Damaged WKB rejects its row (as in a GeoPackage), naming the file, the row and why;
+        // the other row is audited.
         let damaged = file("damaged.parquet", Some(&[1, 3, 0, 0, 0, 9]));
-        let e = parcels_alone(Source::path(&damaged)).unwrap_err();
+        let report = parcels_alone(Source::path(&damaged)).unwrap();
+        assert_eq!(report.summary.parcels.evaluated, 1);
+        let rejected = &report.rejected[0];
+        assert_eq!((rejected.index, rejected.id.as_deref()), (1, Some("P2")));
+        assert!(
+            rejected.reason.contains("WKB that cannot be read"),
+            "{}",
+            rejected.reason
+        );
+        let strict = Audit::new(Config::default()).strict(true);
+        let e = (strict.run(&Inputs {
+            parcels: Source::path(&damaged),
+            enterprises: None,
+            parks: None,
+        }))
+        .unwrap_err();
         let message = e.to_string();
         assert!(
-            message.contains("damaged.parquet") && message.contains("row 1"),
+            message.contains("damaged.parquet") && message.contains("feature 1"),
             "{message}"
         );
         // A Parquet file without GeoParquet's metadata says what is missing.

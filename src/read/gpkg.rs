@@ -29,7 +29,9 @@ use rusqlite::{Connection, OpenFlags, types::ValueRef};
 
 use super::csv::{Head, TableRows, scan_rows};
 use super::fids::Fids;
-use super::made::{CHUNK_BYTES, Features, MadeText, Share, feature_start, json_string, number};
+use super::made::{
+    CHUNK_BYTES, Features, MadeText, Share, feature_start, json_string, number, unreadable_geometry,
+};
 use super::wkb;
 use super::{Firm, Places, Scan};
 use crate::config::Fields;
@@ -669,12 +671,10 @@ fn property(value: ValueRef<'_>, boolean: bool, out: &mut Vec<u8>) {
 /// A blob that is no geometry, written as a geometry of that "type": the layer's checks
 /// reject it as the wrong geometry type, saying what it is.
 fn not_geometry(what: &str, out: &mut Vec<u8>) {
-    out.extend_from_slice(b"{\"type\":");
-    json_string(
+    unreadable_geometry(
         &format!("no GeoPackage geometry ({what}); export the layer again"),
         out,
     );
-    out.push(b'}');
 }
 
 /// Bytes of the envelope a GeoPackage geometry's flags declare (bits 1–3).

@@ -212,6 +212,15 @@ pub(crate) fn told(
     Some(Arc::new(move |_| progress(share.of(len))))
 }
 
+/// A geometry that cannot be read, written as a GeoJSON geometry of that "type" (`what`
+/// says what it is): the layer's checks reject the record as of the wrong geometry type,
+/// saying so, rather than stopping the read.
+pub(crate) fn unreadable_geometry(what: &str, out: &mut Vec<u8>) {
+    out.extend_from_slice(b"{\"type\":");
+    json_string(what, out);
+    out.push(b'}');
+}
+
 /// The first ten of `indices` for a note, `, ...` after them when there are more.
 pub(crate) fn first_ten(indices: &[usize]) -> String {
     let shown: Vec<String> = indices.iter().take(10).map(usize::to_string).collect();

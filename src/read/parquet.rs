@@ -34,7 +34,7 @@ use rayon::prelude::*;
 use serde_json::value::RawValue;
 
 use super::feature::{Geom, Members};
-use super::made::{Share, json_string, number};
+use super::made::{Share, json_string, number, unreadable_geometry};
 use super::{Draft, Left, ParseFn, ReadOptions, Scan, layer_note, left_in, overlap, wkb};
 use crate::error::{Error, FeatureContext, Layer, Result};
 
@@ -381,9 +381,11 @@ impl<T: Send> Making<'_, T> {
             Some(bytes) => match wkb::linear(bytes) {
                 Some(parsed) => Geom::Parsed(parsed),
                 None => {
-                    // Arcs (made into vertices) are not GeoParquet's: its WKB is linear.
-                    wkb::write_geojson(bytes, &mut text)
-                        .map_err(|m| self.fault(row, format!("its geometry's WKB: {m}")))?;
+                    // Arcs (made into vertices) are not GeoParquet's: its WKB is linear. WKB
+                    // that cannot be read rejects the row, as in a GeoPackage.
+                    if let Err(m) = wkb::write_geojson(bytes, &mut text) {
+                        unreadable_geometry(&format!("WKB that cannot be read: {m}"), &mut text);
+                    }
                     let raw: &RawValue = serde_json::from_slice(&text)
                         .map_err(|e| self.fault(row, format!("its geometry as JSON: {e}")))?;
                     Geom::Raw(Some(raw))

@@ -1051,7 +1051,7 @@ fn rollup_table(h: &mut String, report: &AuditReport, t: &Words) {
         [String::new(), String::new()],
         t.zone_row,
         zone,
-        trends.then_some(None),
+        trends.then(|| (report.summary.zone.trend).and_then(|t| t.tax_per_mu_growth)),
     );
     h.push_str("</tbody></table>\n");
 }
