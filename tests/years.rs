@@ -261,6 +261,10 @@ indicators = [{ indicator = "tax_per_mu", weight = 100, benchmark = 10.0 }]
     // The park's tax per mu went from 6 to 7.4: +23.3%, in the report and on stdout.
     let html = std::fs::read_to_string(dir.join("out/report.html")).unwrap();
     assert!(html.contains("亩均税收较上年") && html.contains("+23.3%"));
+    // The zone's row of the roll-up table carries its growth too (one park: the same).
+    let zone = &html[html.find("<td>开发区合计</td>").unwrap()..];
+    let zone = &zone[..zone.find("</tr>").unwrap()];
+    assert!(zone.contains("<td>+23.3%</td>"), "{zone}");
     // E1, the one D firm, has been D three years running.
     let d = &html[html.find("class=\"d-firms").unwrap()..];
     let d = &d[..d.find("</table>").unwrap()];
