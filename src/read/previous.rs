@@ -680,6 +680,35 @@ mod tests {
         );
     }
 
+    /// A summary or a figure an earlier audit could not have written is refused, naming the
+    /// file (and the line of a table).
+    #[test]
+    fn a_summary_or_figure_that_cannot_be_read_names_its_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let read = || PreviousAudit::from_dir(dir.path()).map_err(|e| e.to_string());
+        let good = "parcel_id,low_efficiency,tax_per_mu,output_per_mu\nP1,true,1.5,2\n";
+        std::fs::write(dir.path().join("parcels.csv"), good).unwrap();
+        for (summary, expected) in [
+            ("{", "not the JSON an audit writes"),
+            (
+                r#"{"year":"x"}"#,
+                "year must be a whole number, found \"x\"",
+            ),
+        ] {
+            std::fs::write(dir.path().join("summary.json"), summary).unwrap();
+            let e = read().unwrap_err();
+            assert!(e.contains("summary.json: ") && e.contains(expected), "{e}");
+        }
+        std::fs::write(dir.path().join("summary.json"), r#"{"year":2023}"#).unwrap();
+        let bad = "parcel_id,low_efficiency,tax_per_mu,output_per_mu\nP1,true,abc,2\n";
+        std::fs::write(dir.path().join("parcels.csv"), bad).unwrap();
+        let e = read().unwrap_err();
+        assert!(
+            e.contains("parcels.csv: ") && e.contains("line 2: tax_per_mu must be a number"),
+            "{e}"
+        );
+    }
+
     /// Lines as an editor shows them, whatever ends them: Excel saves CRLF, for which the csv
     /// crate's own line is one too low; blank lines and a quoted cell over two lines count.
     #[test]
