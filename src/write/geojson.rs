@@ -34,6 +34,14 @@ pub(crate) mod style {
     pub const UNJUDGED: &str = "#f7f7f7";
     /// Parcel outline.
     pub const STROKE: &str = "#404040";
+    /// A parcel's fill opacity (simplestyle).
+    pub const PARCEL_FILL_OPACITY: f64 = 0.6;
+    /// A parcel's outline width, in pixels (simplestyle).
+    pub const PARCEL_STROKE_WIDTH: f64 = 0.5;
+    /// A park's outline width, in pixels (simplestyle).
+    pub const PARK_STROKE_WIDTH: f64 = 2.0;
+    /// A park's fill opacity (simplestyle).
+    pub const PARK_FILL_OPACITY: f64 = 0.08;
     /// A park over its cap.
     pub const PARK_OVER: &str = "#e31a1c";
     /// A park within its cap.
@@ -341,8 +349,8 @@ fn write_parcel(
     }
     pw.value("fill", parcel_fill(p));
     pw.value("stroke", style::STROKE);
-    pw.number("fill-opacity", 0.6);
-    pw.number("stroke-width", 0.5);
+    pw.number("fill-opacity", style::PARCEL_FILL_OPACITY);
+    pw.number("stroke-width", style::PARCEL_STROKE_WIDTH);
     pw.name("title");
     // `"<id>: ok"` or `"<id>: low-efficiency (tax, idle)"`, written in place: the id escaped
     // as JSON, the rest plain ASCII.
@@ -444,9 +452,9 @@ fn write_park(buf: &mut Vec<u8>, report: &AuditReport, k: &ParkResult, crs: Outp
     }
     let colour = park_colour(k);
     pw.value("stroke", colour);
-    pw.number("stroke-width", 2.0);
+    pw.number("stroke-width", style::PARK_STROKE_WIDTH);
     pw.value("fill", colour);
-    pw.number("fill-opacity", 0.08);
+    pw.number("fill-opacity", style::PARK_FILL_OPACITY);
     pw.value("title", &park_title(k, cap));
     buf.extend_from_slice(b"},\"geometry\":");
     let shapes = report.park_table.shapes();

@@ -95,9 +95,7 @@ impl Format {
                     "unknown output format {name:?}: give a comma list of geojson, fgb, parquet"
                 )));
             };
-            if format == Format::GeoParquet && !cfg!(feature = "parquet") {
-                return Err(Error::Usage(PARQUET_FEATURE.into()));
-            }
+            unbuilt(format)?;
             if !formats.contains(&format) {
                 formats.push(format);
             }
@@ -115,9 +113,16 @@ impl Format {
     }
 }
 
-/// What a build without the `parquet` feature says of GeoParquet.
-pub(crate) const PARQUET_FEATURE: &str = "GeoParquet needs the `parquet` feature: build with \
-     cargo build --features parquet";
+/// An error for `format` when this build does not write it: the feature it needs.
+fn unbuilt(format: Format) -> Result<()> {
+    match format.missing_feature() {
+        None => Ok(()),
+        Some(feature) => Err(Error::Usage(format!(
+            "{} needs the `{feature}` feature: build with cargo build --features {feature}",
+            format.name()
+        ))),
+    }
+}
 
 /// The folder beside `report.html` holding its map's data, written only for an audit of more
 /// parcels than one page draws ([`ReportOptions::max_parcels_drawn`]); removed otherwise.
@@ -202,9 +207,7 @@ pub fn write_all_with_text(
         .map_err(|e| Error::io(dir, "cannot create the output folder", e))?;
     let formats = options.chosen_formats();
     let chosen = |f: Format| formats.contains(&f);
-    if chosen(Format::GeoParquet) && !cfg!(feature = "parquet") {
-        return Err(Error::Usage(PARQUET_FEATURE.into()));
-    }
+    formats.iter().try_for_each(|&f| unbuilt(f))?;
     let (t, layers, mut targets) = output_paths(dir, &formats);
     let mut inputs = options.inputs.clone();
     inputs.extend(report.input_files.iter().cloned());

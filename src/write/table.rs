@@ -294,8 +294,8 @@ fn parcel_style<'a>(p: &ParcelResult<'a>, i: usize) -> Value<'a> {
     match STYLE_KEYS[i] {
         "fill" => Value::Text(Cow::Borrowed(parcel_fill(p))),
         "stroke" => Value::Text(Cow::Borrowed(style::STROKE)),
-        "fill-opacity" => Value::Float(0.6),
-        "stroke-width" => Value::Float(0.5),
+        "fill-opacity" => Value::Float(style::PARCEL_FILL_OPACITY),
+        "stroke-width" => Value::Float(style::PARCEL_STROKE_WIDTH),
         _ => {
             let mut title = p.parcel_id().as_bytes().to_vec();
             title_rest(&mut title, p);
@@ -335,9 +335,9 @@ pub(crate) fn park_values(k: &ParkResult, cap: f64) -> Vec<Value<'_>> {
     let colour = park_colour(k);
     values.extend([
         Value::Text(Cow::Borrowed(colour)),
-        Value::Float(2.0),
+        Value::Float(style::PARK_STROKE_WIDTH),
         Value::Text(Cow::Borrowed(colour)),
-        Value::Float(0.08),
+        Value::Float(style::PARK_FILL_OPACITY),
         Value::Text(Cow::Owned(park_title(k, cap))),
     ]);
     values
